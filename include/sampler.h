@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The sampling engine's driver: a thread that wakes on absolute deadlines,
+ * walks every Python thread of the target and adds the stacks to the table.
+ * Readers (UI, exporters) take sampler_lock() around any table access; the
+ * sampler holds the lock only while adding one round of stacks. */
+#ifndef PROFTUI_SAMPLER_H
+#define PROFTUI_SAMPLER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct table;
+struct sampler;
+struct pytarget;
+
+struct sampler_config {
+    uint64_t interval_ns;     /* time between rounds */
+    int cpu_only;             /* record only threads that are on CPU */
+    uint64_t duration_ns;     /* stop after this long (0: until stopped) */
+    pid_t child;              /* our launched child (reaped by the sampler), or 0 when attached */
+};
+
+struct sampler_stats {
+    uint64_t taken;           /* rounds performed */
+    uint64_t missed;          /* deadlines skipped because a round came too late */
+    uint64_t failed;          /* thread stacks that could not be read consistently */
+    uint64_t stacks;          /* thread stacks recorded in the table (since the last reset) */
+    uint64_t elapsed_ns;      /* since sampling started */
+    uint64_t interval_ns;     /* requested interval */
+    unsigned threads;         /* Python threads seen in the last round */
+    int running;              /* the sampling thread is still going */
+    int target_exited;        /* the target is gone */
+    int exit_status;          /* wait status of our child when it exited, else -1 */
+};
+
+/* Start sampling `target` (borrowed; must outlive the sampler) into a new
+ * table owned by the sampler. Returns 0 or a negative enum err; *out is set
+ * only on success. */
+int sampler_start(struct pytarget *target, const struct sampler_config *cfg, struct sampler **out);
+
+/* Ask the sampling thread to stop and wait for it. Safe to call twice. */
+void sampler_stop(struct sampler *s);
+
+/* Stop if needed and free everything, the table included. */
+void sampler_free(struct sampler *s);
+
+/* Block until the sampler finished on its own (duration reached or target
+ * exited) or *stop_flag becomes non-zero; polls the flag every few ms. */
+void sampler_wait(struct sampler *s, volatile int *stop_flag);
+
+void sampler_lock(struct sampler *s);
+void sampler_unlock(struct sampler *s);
+
+/* The table; read or reset it only between sampler_lock() and sampler_unlock(). */
+struct table *sampler_table(struct sampler *s);
+
+/* A consistent copy of the counters (takes the lock itself). */
+void sampler_get_stats(struct sampler *s, struct sampler_stats *out);
+
+/* Zero the table and the counters (takes the lock itself). */
+void sampler_reset(struct sampler *s);
+
+#endif

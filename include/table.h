@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The profile: a call tree per thread with sample counts (the source of
+ * truth), plus the flat per-function and per-line views derived from it.
+ * The table owns every string it interns; rows and callers borrow them for
+ * the table's lifetime. Not thread-safe: callers serialise access. */
+#ifndef PROFTUI_TABLE_H
+#define PROFTUI_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TABLE_NONE UINT32_MAX
+
+struct table;
+
+/* One frame of a stack: an interned function and the line executing in it. */
+struct frame_key {
+    uint32_t func;     /* from table_intern_func() */
+    int32_t line;      /* current line, or -1 when unknown */
+};
+
+/* A row of a flat view. */
+struct flat_row {
+    uint32_t func;     /* function id */
+    int32_t line;      /* line for line-level views, -1 for function-level */
+    uint64_t own;      /* samples in which this was the leaf */
+    uint64_t total;    /* samples in which this was anywhere on the stack, once per sample */
+};
+
+struct flat_view {
+    struct flat_row *rows; /* owned by the view */
+    size_t n;
+    uint64_t samples;      /* samples in the selected thread(s) */
+};
+
+/* A new, empty table (caller owns; free with table_free). NULL on ENOMEM. */
+struct table *table_new(void);
+void table_free(struct table *t);
+
+/* Forget every count; interned names and threads stay valid. */
+void table_reset(struct table *t);
+
+/* Intern a function (qualified name, file). Returns its id, or TABLE_NONE on
+ * ENOMEM. The same pair always yields the same id. */
+uint32_t table_intern_func(struct table *t, const char *name, const char *file);
+
+const char *table_func_name(const struct table *t, uint32_t func);
+const char *table_func_file(const struct table *t, uint32_t func);
+size_t table_func_count(const struct table *t);
+
+/* Register (or find) a thread by OS thread id; updates its name when name is
+ * non-NULL and differs. Returns its index or TABLE_NONE on ENOMEM. */
+uint32_t table_thread(struct table *t, uint64_t tid, const char *name);
+size_t table_thread_count(const struct table *t);
+uint64_t table_thread_tid(const struct table *t, uint32_t thread);
+const char *table_thread_name(const struct table *t, uint32_t thread);
+uint64_t table_thread_samples(const struct table *t, uint32_t thread);
+
+/* Count one sample of `thread` whose stack is frames[0..depth), LEAF FIRST
+ * (frames[0] is the innermost frame). weight is normally 1.
+ * Returns 0 or ERR_NOMEM. */
+int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
+                    int depth, uint64_t weight);
+
+/* All samples counted so far (every thread). */
+uint64_t table_samples(const struct table *t);
+
+/* Derive a flat view for one thread (thread index) or all (TABLE_NONE),
+ * function-level (by_line == 0) or line-level. Rows are unsorted. The view
+ * is a copy: it stays valid after the table changes. Returns 0 or ERR_NOMEM. */
+int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out);
+void flat_view_free(struct flat_view *v);
+
+/* Visit every distinct stack with its own count (samples that ended there),
+ * root first: cb gets the thread index, frames ROOT FIRST, depth and count.
+ * Stops early when cb returns non-zero and returns that value. */
+typedef int (*table_stack_cb)(void *arg, uint32_t thread, const struct frame_key *frames,
+                              int depth, uint64_t count);
+int table_foreach_stack(const struct table *t, table_stack_cb cb, void *arg);
+
+#endif

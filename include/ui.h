@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The live ncurses view. It only reads the table (through the sampler's
+ * lock) and the sampler's counters; it never talks to the target. */
+#ifndef PROFTUI_UI_H
+#define PROFTUI_UI_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct sampler;
+
+struct ui_options {
+    const char *title;            /* the profiled command line, or "PID 1234" */
+    const char *python_version;   /* e.g. "3.11.7" */
+    pid_t pid;                    /* the target */
+    int launched;                 /* we started the target (quitting ends it) */
+    int cpu_mode;                 /* --cpu */
+    uint64_t interval_ns;         /* requested sampling interval */
+    double refresh_s;             /* --refresh */
+    double threshold_pct;         /* --threshold */
+    FILE *log;                    /* -v log file, or NULL */
+    volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
+};
+
+/* Run the live view until the user quits or *o->quit is set. Restores the
+ * terminal on every path. Returns 0, or ERR_TERMINAL when stdin/stdout is
+ * not a terminal or the terminal cannot be initialised. */
+int ui_run(const struct ui_options *o, struct sampler *s);
+
+#endif
