@@ -44,21 +44,29 @@ void table_reset(struct table *t);
  * ENOMEM. The same pair always yields the same id. */
 uint32_t table_intern_func(struct table *t, const char *name, const char *file);
 
+/* Name and file of a function id (borrowed, valid for the table's life);
+ * "?" for an id the table never gave out. */
 const char *table_func_name(const struct table *t, uint32_t func);
 const char *table_func_file(const struct table *t, uint32_t func);
+/* Functions interned so far; ids are 0..count-1 and survive table_reset(). */
 size_t table_func_count(const struct table *t);
 
 /* Register (or find) a thread by OS thread id; updates its name when name is
  * non-NULL and differs. Returns its index or TABLE_NONE on ENOMEM. */
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name);
+/* Threads registered so far; indices are 0..count-1 and survive table_reset().
+ * For an unknown index the getters return 0 / "" / 0. A thread not named
+ * yet has the name "". */
 size_t table_thread_count(const struct table *t);
 uint64_t table_thread_tid(const struct table *t, uint32_t thread);
 const char *table_thread_name(const struct table *t, uint32_t thread);
 uint64_t table_thread_samples(const struct table *t, uint32_t thread);
 
 /* Count one sample of `thread` whose stack is frames[0..depth), LEAF FIRST
- * (frames[0] is the innermost frame). weight is normally 1.
- * Returns 0 or ERR_NOMEM. */
+ * (frames[0] is the innermost frame). weight is normally 1. depth 0 counts
+ * a sample with no frame (in the thread's total only). Either the whole
+ * stack is counted or nothing is. Returns 0, ERR_NOMEM, or ERR_USAGE for an
+ * unknown thread or function id or a negative depth (a caller bug). */
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
                     int depth, uint64_t weight);
 
@@ -67,13 +75,17 @@ uint64_t table_samples(const struct table *t);
 
 /* Derive a flat view for one thread (thread index) or all (TABLE_NONE),
  * function-level (by_line == 0) or line-level. Rows are unsorted. The view
- * is a copy: it stays valid after the table changes. Returns 0 or ERR_NOMEM. */
+ * is a copy: it stays valid after the table changes. Returns 0, ERR_NOMEM,
+ * or ERR_USAGE for an unknown thread index; *out is an empty view on error. */
 int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out);
 void flat_view_free(struct flat_view *v);
 
 /* Visit every distinct stack with its own count (samples that ended there),
- * root first: cb gets the thread index, frames ROOT FIRST, depth and count.
- * Stops early when cb returns non-zero and returns that value. */
+ * root first: cb gets the thread index, frames ROOT FIRST (borrowed, valid
+ * during the call only), depth (0 for samples with no frame) and count.
+ * Order: threads by index, then depth-first; stable for an unchanged table.
+ * cb must not modify the table. Stops early when cb returns non-zero and
+ * returns that value; returns ERR_NOMEM if the path buffer cannot grow. */
 typedef int (*table_stack_cb)(void *arg, uint32_t thread, const struct frame_key *frames,
                               int depth, uint64_t count);
 int table_foreach_stack(const struct table *t, table_stack_cb cb, void *arg);

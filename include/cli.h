@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line options. */
+#ifndef PROFTUI_CLI_H
+#define PROFTUI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct cli {
+    pid_t pid;                  /* -p, 0 when launching */
+    char **argv;                /* command to launch (borrowed from main's argv), NULL with -p */
+    uint64_t interval_ns;       /* -i / -r */
+    uint64_t duration_ns;       /* -d, 0 = unlimited */
+    const char *output;         /* -o, NULL = live view */
+    int cpu;                    /* --cpu */
+    double refresh_s;           /* --refresh */
+    double threshold_pct;       /* --threshold */
+    const char *log_path;       /* -v FILE */
+    int run_as_root;            /* --run-as-root */
+    const char *child_output;   /* --child-output FILE (live view) */
+    int demo;                   /* no command given: profile the bundled demo */
+};
+
+enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_EXIT_USAGE };
+
+/* Parse argv into *c. Prints --help / --version on stdout (CLI_EXIT_OK) and
+ * one-line errors on stderr (CLI_EXIT_USAGE). */
+enum cli_result cli_parse(int argc, char **argv, struct cli *c);
+
+/* Parse a duration such as "100us", "1ms", "0.5ms", "2s", "250ns" into
+ * nanoseconds; a bare number is taken in default_unit_ns. 0 or ERR_USAGE. */
+int cli_parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *out);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Cache of the immutable parts of code objects (names, file, line table),
+ * keyed by address. Every hit is validated against identity fields read
+ * from the code object, so a freed-and-reused address never yields the old
+ * function's name. */
+#ifndef PROFTUI_CODECACHE_H
+#define PROFTUI_CODECACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pytarget;
+struct codecache;
+
+struct code_entry {
+    uint64_t addr;             /* code object address; 0 = free slot */
+    uint64_t id_fields[4];     /* filename, name, qualname, linetable pointers */
+    int32_t firstlineno;
+    char *name;                /* qualified name where the version has it (owned) */
+    char *file;                /* co_filename (owned) */
+    uint8_t *linetable;        /* copy of the line table bytes (owned) */
+    uint32_t linetable_len;
+    uint32_t user;             /* free for the caller (the sampler keeps a table id here); reset on reload */
+    int32_t memo_addr, memo_line; /* last address looked up and its line */
+};
+
+/* A new cache (caller owns; codecache_free). NULL on ENOMEM. */
+struct codecache *codecache_new(void);
+void codecache_free(struct codecache *c);
+
+/* Entry for the code object at addr in target t, loading or reloading it
+ * when needed. *header, when not NULL, is the code object's first bytes
+ * already read by the caller (hdr_len of them), saving a read.
+ * Entries stay valid until the next
+ * codecache_get. Returns 0 and *out, or ERR_READ / ERR_CORRUPT / ERR_NOMEM. */
+int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
+                  const uint8_t *header, size_t hdr_len, struct code_entry **out);
+
+/* Bytes of a code object needed to validate an entry (from its start). */
+size_t codecache_header_size(const struct pytarget *t);
+
+/* Line executing at byte offset addr in the code of entry e (memoised). */
+int codecache_line(const struct pytarget *t, struct code_entry *e, int addr);
+
+/* Entries loaded (misses) and hits, for statistics. */
+void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Export of the table in the collapsed-stack ("folded") format read by
+ * flamegraph.pl, speedscope, inferno and others.
+ *
+ * Format. Metadata lines come first, each "# key: value"; then one line per
+ * distinct stack, root first, sorted bytewise so equal tables give equal files:
+ *
+ *   P<pid>;T<tid> <thread name>;<function> (<file>:<line>);... <count>
+ *
+ * The thread frame is "T<tid>" alone when the thread has no name. A sample
+ * with no Python frame gets the single frame "[no Python frame]" so that
+ * every line ends with a frame that cannot be read as a number. An unknown
+ * line (-1) prints as "?": "<function> (<file>:?)". Counts sum to the
+ * samples in the table.
+ *
+ * Escaping. Names, files and thread names come from the target and are not
+ * trusted. Inside frames:
+ *   ';' (the frame separator) becomes ':' (as stackcollapse-perf.pl does);
+ *   C0 controls (including \n, \r, \t), DEL, C1 controls (U+0080..U+009F)
+ *   and the Unicode line/paragraph separators U+2028/U+2029 become '?';
+ *   each byte of invalid UTF-8 (overlong, surrogate, truncated, > U+10FFFF)
+ *   becomes '?'. Valid UTF-8 passes through unchanged.
+ * So no name can add a line or a frame, and the output is valid UTF-8.
+ * Metadata values get the same treatment except that ';' is kept.
+ *
+ * Metadata never ends in "<space><number>": both flamegraph.pl and speedscope
+ * take any line ending that way as a stack with a count, '#' or not. Counts
+ * therefore carry a unit ("# samples: 2013 rounds"), and a free-text value
+ * whose last word is a number is written in double quotes. The command is
+ * always written in double quotes (quotes inside are not escaped; the line
+ * is for people). Keys, in this order: proftui, python, mode, interval,
+ * duration, samples, missed, failed, recorded, pid, command (only when set).
+ * flamegraph.pl skips the '#' lines with a warning "Ignored N lines with
+ * invalid format"; speedscope skips them silently. */
+#ifndef PROFTUI_COLLAPSED_H
+#define PROFTUI_COLLAPSED_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct table;
+
+struct collapsed_meta {
+    int64_t pid;                  /* the target */
+    const char *version;          /* proftui version, e.g. "0.1.0" */
+    const char *python_version;   /* e.g. "3.11.7", or NULL when unknown */
+    int cpu_mode;                 /* 1: --cpu ("cpu"), 0: wall clock ("wall") */
+    uint64_t interval_ns;         /* requested sampling interval */
+    uint64_t duration_ns;         /* time spent sampling */
+    uint64_t taken;               /* sampling rounds performed */
+    uint64_t missed;              /* rounds skipped because one came too late */
+    uint64_t failed;              /* thread stacks that could not be read */
+    const char *command;          /* the launched command line, or NULL when attached */
+};
+
+/* Write the table (borrowed, read only) to f in collapsed format. With meta
+ * NULL, only the stack lines are written and they start at the thread frame
+ * (no "P<pid>" frame). Returns 0, ERR_NOMEM, or ERR_IO when writing fails. */
+int collapsed_write(FILE *f, const struct table *t, const struct collapsed_meta *meta);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* A CPython process we sample: its memory reader, where its _PyRuntime is,
+ * its version and the struct layout that goes with it. */
+#ifndef PROFTUI_PYTARGET_H
+#define PROFTUI_PYTARGET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pylayout.h"
+
+struct procmem;
+struct reader;
+
+struct pytarget {
+    pid_t pid;
+    struct procmem *mem;        /* owned */
+    struct reader *r;           /* borrowed from mem */
+    struct py_layout layout;    /* chosen once at attach */
+    uint64_t runtime;           /* address of _PyRuntime in the target */
+    uint32_t hexversion;        /* PY_VERSION_HEX style, 0 if only major.minor is known */
+    char version[24];           /* "3.11.7" or "3.9" */
+    char binary[512];           /* the file that holds _PyRuntime */
+    int32_t pthread_tid_off;    /* <= 3.10: offset of the OS tid in glibc's struct pthread; -1 unknown */
+    uint64_t code_type;         /* address of PyCode_Type once learnt, else 0 */
+};
+
+/* Find the interpreter in process pid (caller owns *out; pytarget_free).
+ * Returns 0, ERR_NO_PROCESS, ERR_PERM, ERR_NOT_PYTHON (no CPython binary
+ * mapped, e.g. not exec'd into Python yet), ERR_VERSION or ERR_NOMEM. */
+int pytarget_open(pid_t pid, struct pytarget **out);
+void pytarget_free(struct pytarget *t);
+
+/* 0 when the interpreter has a thread state with a Python frame, i.e. there
+ * is something to sample; ERR_NOT_READY before that; ERR_EXITED/ERR_READ
+ * when the target is gone. */
+int pytarget_ready(struct pytarget *t);
+
+/* The OS thread id of a thread state: native_thread_id on 3.11+, or read
+ * from glibc's struct pthread on older versions. 0 when unknown. */
+uint64_t pytarget_tid(struct pytarget *t, uint64_t pthread_ident, uint64_t native_tid);
+
+#endif

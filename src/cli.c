@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line parsing, --help and --version. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static const char usage_text[] =
+    "usage: proftui [OPTIONS] [--] COMMAND [ARG...]   start COMMAND and profile it\n"
+    "       proftui [OPTIONS] -p PID                  attach to a running Python process\n"
+    "       proftui [OPTIONS]                         profile the bundled demo workload\n"
+    "\n"
+    "  -p, --pid PID            attach; on exit, detach and leave the process running\n"
+    "  -i, --interval DURATION  time between samples: 100us, 1ms, 0.5ms ... (default 1ms;\n"
+    "                           a bare number is in microseconds)\n"
+    "  -r, --rate HZ            the same as a rate (default 1000)\n"
+    "  -d, --duration SECONDS   stop after this long (units accepted: 500ms, 2s)\n"
+    "  -o, --output FILE        headless: write the profile to FILE ('-' = stdout)\n"
+    "                           as collapsed stacks, instead of the live view\n"
+    "      --cpu                count only samples in which the thread is on CPU\n"
+    "                           (default: wall time, idle included)\n"
+    "      --threshold PCT      live view: hide rows under PCT %% (default 0)\n"
+    "      --refresh SECONDS    live view: redraw interval (default 0.5)\n"
+    "      --child-output FILE  live view: where the launched command's output goes\n"
+    "                           (default /dev/null, so it cannot garble the screen)\n"
+    "      --run-as-root        under sudo, run COMMAND as root instead of SUDO_USER\n"
+    "  -v, --log FILE           write diagnostics to FILE\n"
+    "  -V, --version            version of proftui\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "exit status: the profiled command's own status when proftui started it\n"
+    "(128+N if signal N ended it); otherwise 0 on success, or\n"
+    "  1 internal error            2 usage error (unknown option, bad value)\n"
+    "  3 no such process           4 permission denied (needs CAP_SYS_PTRACE or\n"
+    "  5 not a Python process        kernel.yama.ptrace_scope=0 or same user)\n"
+    "  6 unsupported Python        7 the target exited before sampling started\n"
+    "  8 cannot write the output   9 no usable terminal for the live view\n"
+    "  126 command not executable  127 command not found\n";
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !isfinite(v))
+        return -1;
+    *out = v;
+    return (int)(end - s);
+}
+
+int cli_parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *out)
+{
+    static const struct { const char *suffix; double ns; } units[] = {
+        {"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"", 0},
+    };
+    double v;
+    int n = parse_double(s, &v);
+    if (n <= 0 || v <= 0)
+        return ERR_USAGE;
+    const char *unit = s + n;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(unit, units[i].suffix) != 0)
+            continue;
+        double ns = v * (units[i].ns ? units[i].ns : (double)default_unit_ns);
+        if (ns < 1 || ns > 1e18)
+            return ERR_USAGE;
+        *out = (uint64_t)ns;
+        return 0;
+    }
+    return ERR_USAGE;
+}
+
+static int bad(const char *opt, const char *val)
+{
+    fprintf(stderr, "proftui: invalid value for %s: '%s' (see --help)\n", opt, val);
+    return -1;
+}
+
+static int apply(struct cli *c, int opt, const char *arg)
+{
+    double v;
+    switch (opt) {
+    case 'p': {
+        char *end;
+        long pid = strtol(arg, &end, 10);
+        if (*end || pid <= 0 || pid > 0x3fffffff)
+            return bad("--pid", arg);
+        c->pid = (pid_t)pid;
+        return 0;
+    }
+    case 'i':
+        return cli_parse_duration(arg, 1000, &c->interval_ns) < 0 ? bad("--interval", arg) : 0;
+    case 'r':
+        if (parse_double(arg, &v) != (int)strlen(arg) || v <= 0 || v > 1e6)
+            return bad("--rate", arg);
+        c->interval_ns = (uint64_t)(1e9 / v);
+        return 0;
+    case 'd':
+        return cli_parse_duration(arg, 1000000000, &c->duration_ns) < 0 ? bad("--duration", arg) : 0;
+    case 'o':
+        c->output = arg;
+        return 0;
+    case 'v':
+        c->log_path = arg;
+        return 0;
+    case 'T':
+        if (parse_double(arg, &v) != (int)strlen(arg) || v < 0 || v > 100)
+            return bad("--threshold", arg);
+        c->threshold_pct = v;
+        return 0;
+    case 'R':
+        if (parse_double(arg, &v) != (int)strlen(arg) || v < 0.05 || v > 60)
+            return bad("--refresh", arg);
+        c->refresh_s = v;
+        return 0;
+    case 'C':
+        c->child_output = arg;
+        return 0;
+    }
+    return -1;
+}
+
+static const struct option long_opts[] = {
+    {"pid", required_argument, NULL, 'p'},
+    {"interval", required_argument, NULL, 'i'},
+    {"rate", required_argument, NULL, 'r'},
+    {"duration", required_argument, NULL, 'd'},
+    {"output", required_argument, NULL, 'o'},
+    {"cpu", no_argument, NULL, 'c'},
+    {"threshold", required_argument, NULL, 'T'},
+    {"refresh", required_argument, NULL, 'R'},
+    {"child-output", required_argument, NULL, 'C'},
+    {"run-as-root", no_argument, NULL, 'X'},
+    {"log", required_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+enum cli_result cli_parse(int argc, char **argv, struct cli *c)
+{
+    *c = (struct cli){.interval_ns = 1000000, .refresh_s = 0.5};
+    opterr = 0;
+    int opt;
+    /* '+': stop at the first non-option, so COMMAND keeps its own options. */
+    while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:v:Vh", long_opts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage_text, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (opt == 'V') {
+            printf("proftui %s\n", PROFTUI_VERSION);
+            return CLI_EXIT_OK;
+        }
+        if (opt == 'c' || opt == 'X') {
+            *(opt == 'c' ? &c->cpu : &c->run_as_root) = 1;
+            continue;
+        }
+        if (opt == '?' || opt == ':') {
+            const char *what = optopt ? NULL : argv[optind - 1];
+            if (opt == ':')
+                fprintf(stderr, "proftui: option %s needs a value (see --help)\n", argv[optind - 1]);
+            else if (what)
+                fprintf(stderr, "proftui: unknown option '%s' (see --help)\n", what);
+            else
+                fprintf(stderr, "proftui: unknown option '-%c' (see --help)\n", optopt);
+            return CLI_EXIT_USAGE;
+        }
+        if (apply(c, opt, optarg) < 0)
+            return CLI_EXIT_USAGE;
+    }
+    if (optind < argc)
+        c->argv = argv + optind;
+    if (c->pid && c->argv) {
+        fprintf(stderr, "proftui: give either -p PID or a command, not both\n");
+        return CLI_EXIT_USAGE;
+    }
+    c->demo = !c->pid && !c->argv;
+    return CLI_RUN;
+}

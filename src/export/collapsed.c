@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/* Collapsed-stack ("folded") export of the table; see include/collapsed.h
+ * for the format and the escaping of untrusted names. */
+#include "collapsed.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "table.h"
+
+/* The frame written for a sample that had no Python frame at all. */
+#define NO_FRAME "[no Python frame]"
+
+/* A growing text buffer; after an allocation failure it only sets oom. */
+struct buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static int buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->oom)
+        return 0;
+    if (extra <= b->cap - b->len)
+        return 1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < extra) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = 1;
+            return 0;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+static void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Only for short, fixed-shape text (numbers, keys). */
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Length (1..4) of the well-formed UTF-8 sequence at s with its code point
+ * in *cp, or 0 when the bytes at s are not well-formed UTF-8 (RFC 3629: no
+ * overlongs, no surrogates, nothing above U+10FFFF). s is NUL-terminated, and
+ * a NUL ends a sequence as invalid before anything past it is read. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, min = 0x80, *cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3, min = 0x800, *cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, min = 0x10000, *cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = *cp << 6 | (s[i] & 0x3F);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Characters that would end a line for some reader, or that a terminal
+ * would act on when the file is printed. */
+static int is_control(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+           cp == 0x2028 || cp == 0x2029;
+}
+
+/* Append untrusted text s with the escaping described in collapsed.h;
+ * in_frame also turns the frame separator ';' into ':'. */
+static void put_escaped(struct buf *b, const char *s, int in_frame)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        uint32_t cp;
+        size_t n = utf8_seq(u, &cp);
+        if (n == 0 || is_control(cp))
+            buf_put(b, "?", 1);
+        else if (cp == ';' && in_frame)
+            buf_put(b, ":", 1);
+        else
+            buf_put(b, (const char *)u, n);
+        u += n ? n : 1;
+    }
+}
+
+/* State of one export: the rendered stack lines, NUL-separated in text. */
+struct export {
+    const struct table *t;
+    const struct collapsed_meta *meta;
+    struct buf text;
+    size_t *offs;      /* start of each line in text */
+    size_t n, cap;
+};
+
+static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                    uint64_t count)
+{
+    struct export *e = arg;
+    struct buf *b = &e->text;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 1024;
+        size_t *offs = realloc(e->offs, cap * sizeof *offs);
+        if (!offs)
+            return ERR_NOMEM;
+        e->offs = offs;
+        e->cap = cap;
+    }
+    e->offs[e->n++] = b->len;
+    if (e->meta)
+        buf_printf(b, "P%" PRId64 ";", e->meta->pid);
+    buf_printf(b, "T%" PRIu64, table_thread_tid(e->t, thread));
+    const char *tname = table_thread_name(e->t, thread);
+    if (*tname) {
+        buf_put(b, " ", 1);
+        put_escaped(b, tname, 1);
+    }
+    for (int i = 0; i < depth; i++) {
+        buf_put(b, ";", 1);
+        put_escaped(b, table_func_name(e->t, frames[i].func), 1);
+        buf_put(b, " (", 2);
+        put_escaped(b, table_func_file(e->t, frames[i].func), 1);
+        if (frames[i].line >= 0)
+            buf_printf(b, ":%" PRId32 ")", frames[i].line);
+        else
+            buf_put(b, ":?)", 3);
+    }
+    if (depth == 0)
+        buf_str(b, ";" NO_FRAME);
+    buf_printf(b, " %" PRIu64, count);
+    buf_put(b, "", 1);
+    return b->oom ? ERR_NOMEM : 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Does s end in a word that flamegraph.pl or speedscope would read as a
+ * sample count ("12", "1.5")? Such a line would be taken for a stack. */
+static int ends_with_number(const char *s, size_t len)
+{
+    size_t start = len;
+    while (start > 0 && s[start - 1] != ' ')
+        start--;
+    size_t i = start, digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+    return digits > 0 && i == len;
+}
+
+/* "# key: value" for free text, quoted when empty, when asked, or when it
+ * would otherwise end in a number. */
+static void meta_text(struct buf *b, const char *key, const char *value, int quote)
+{
+    struct buf v = { .p = NULL };
+    put_escaped(&v, value, 0);
+    if (v.len == 0 || ends_with_number(v.p, v.len))
+        quote = 1;
+    buf_printf(b, "# %s: ", key);
+    if (quote)
+        buf_put(b, "\"", 1);
+    if (v.len)
+        buf_put(b, v.p, v.len);
+    if (quote)
+        buf_put(b, "\"", 1);
+    buf_put(b, "\n", 1);
+    b->oom |= v.oom;
+    free(v.p);
+}
+
+static void write_meta(struct buf *b, const struct table *t, const struct collapsed_meta *m)
+{
+    meta_text(b, "proftui", m->version ? m->version : "unknown", 0);
+    meta_text(b, "python", m->python_version ? m->python_version : "unknown", 0);
+    buf_printf(b, "# mode: %s\n", m->cpu_mode ? "cpu" : "wall");
+    if (m->interval_ns % 1000 == 0)
+        buf_printf(b, "# interval: %" PRIu64 "us\n", m->interval_ns / 1000);
+    else
+        buf_printf(b, "# interval: %" PRIu64 "ns\n", m->interval_ns);
+    buf_printf(b, "# duration: %" PRIu64 ".%03" PRIu64 "s\n", m->duration_ns / 1000000000,
+               m->duration_ns % 1000000000 / 1000000);
+    buf_printf(b, "# samples: %" PRIu64 " rounds\n", m->taken);
+    buf_printf(b, "# missed: %" PRIu64 " rounds\n", m->missed);
+    buf_printf(b, "# failed: %" PRIu64 " stacks\n", m->failed);
+    buf_printf(b, "# recorded: %" PRIu64 " stacks\n", table_samples(t));
+    buf_printf(b, "# pid: %" PRId64 " (%s)\n", m->pid, m->command ? "launched" : "attached");
+    if (m->command)
+        meta_text(b, "command", m->command, 1);
+}
+
+/* Sort the rendered lines and write them after the metadata. */
+static int write_all(FILE *f, struct export *e, const struct buf *head)
+{
+    const char **lines = NULL;
+    if (e->n) {
+        lines = malloc(e->n * sizeof *lines);
+        if (!lines)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < e->n; i++)
+            lines[i] = e->text.p + e->offs[i];
+        qsort(lines, e->n, sizeof *lines, cmp_lines);
+    }
+    int bad = head->len && fwrite(head->p, 1, head->len, f) != head->len;
+    for (size_t i = 0; i < e->n && !bad; i++)
+        bad = fputs(lines[i], f) == EOF || fputc('\n', f) == EOF;
+    free(lines);
+    if (fflush(f) != 0 || ferror(f))
+        bad = 1;
+    return bad ? ERR_IO : 0;
+}
+
+int collapsed_write(FILE *f, const struct table *t, const struct collapsed_meta *meta)
+{
+    struct export e = { .t = t, .meta = meta };
+    struct buf head = { .p = NULL };
+    int rc = table_foreach_stack(t, add_line, &e);
+    if (rc == 0 && meta)
+        write_meta(&head, t, meta);
+    if (rc == 0 && (head.oom || e.text.oom))
+        rc = ERR_NOMEM;
+    if (rc == 0)
+        rc = write_all(f, &e, &head);
+    free(head.p);
+    free(e.text.p);
+    free(e.offs);
+    return rc;
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* proftui: wires the command line, target discovery, the sampler and the
+ * live view or the headless exporter together. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "collapsed.h"
+#include "error.h"
+#include "exitcode.h"
+#include "launch.h"
+#include "outfile.h"
+#include "pytarget.h"
+#include "sampler.h"
+#include "table.h"
+#include "taskstat.h"
+#include "ui.h"
+
+#define PYTHON_WAIT_NS 5000000000ULL    /* a command must become Python within this */
+#define READY_WAIT_NS 10000000000ULL    /* and run its first frame within this */
+#define POLL_NS 200000ULL
+
+static volatile sig_atomic_t quit_flag;
+
+static void on_signal(int sig)
+{
+    quit_flag = sig;
+}
+
+struct run {
+    struct cli cli;
+    pid_t pid;
+    int launched;
+    struct pytarget *target;
+    struct sampler *sampler;
+    struct outfile out;
+    char title[1024];
+};
+
+static int fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("proftui: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int attach_error(const struct run *r, int rc)
+{
+    int code = exitcode_for_err(rc);
+    switch (rc) {
+    case ERR_NO_PROCESS:
+        return fail(code, "no process with PID %d", (int)r->pid);
+    case ERR_PERM:
+        return fail(code, "permission denied reading PID %d: run as its user or as root, "
+                    "or grant CAP_SYS_PTRACE (and kernel.yama.ptrace_scope <= 1)", (int)r->pid);
+    case ERR_NOT_PYTHON:
+        return fail(code, "PID %d is not a Python process (no CPython interpreter found)", (int)r->pid);
+    case ERR_VERSION:
+        return fail(code, "PID %d runs an unsupported Python version (%s); supported: 3.8 and newer",
+                    (int)r->pid, r->target ? r->target->version : "unknown");
+    default:
+        return fail(code, "cannot attach to PID %d: %s", (int)r->pid, err_str(rc));
+    }
+}
+
+/* Poll until the target has a Python frame to sample. */
+static int wait_ready(struct run *r, uint64_t limit_ns)
+{
+    uint64_t end = clock_now_ns() + limit_ns;
+    for (;;) {
+        int rc = pytarget_ready(r->target);
+        if (rc == 0 || quit_flag)
+            return rc;
+        char st = taskstat_process_state(r->pid);
+        if (st == 0 || st == 'Z' || clock_now_ns() > end)
+            return ERR_EXITED;
+        clock_sleep_ns(POLL_NS);
+    }
+}
+
+static int attach(struct run *r)
+{
+    r->pid = r->cli.pid;
+    int rc = pytarget_open(r->pid, &r->target);
+    if (rc < 0)
+        return attach_error(r, rc);
+    snprintf(r->title, sizeof r->title, "PID %d", (int)r->pid);
+    if (wait_ready(r, READY_WAIT_NS) < 0 && !quit_flag)
+        return fail(EXIT_NOT_PYTHON, "PID %d has a Python interpreter but no running Python thread", (int)r->pid);
+    return 0;
+}
+
+static void join_args(char *dst, size_t cap, char *const argv[])
+{
+    size_t len = 0;
+    dst[0] = '\0';
+    for (int i = 0; argv[i] && len + 1 < cap; i++)
+        len += (size_t)snprintf(dst + len, cap - len, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Wait until the launched command has exec'd into CPython. */
+static int wait_python(struct run *r)
+{
+    uint64_t end = clock_now_ns() + PYTHON_WAIT_NS;
+    int rc;
+    while ((rc = pytarget_open(r->pid, &r->target)) < 0 && !quit_flag) {
+        if (rc == ERR_VERSION || rc == ERR_PERM)
+            return attach_error(r, rc);
+        char st = taskstat_process_state(r->pid);
+        if (st == 0 || st == 'Z')
+            return fail(EXIT_NOT_PYTHON, "'%s' exited before a Python interpreter started", r->cli.argv[0]);
+        if (clock_now_ns() > end)
+            return fail(EXIT_NOT_PYTHON, "'%s' is not a Python program (no CPython interpreter "
+                        "after %llu s)", r->cli.argv[0], PYTHON_WAIT_NS / 1000000000ULL);
+        clock_sleep_ns(POLL_NS);
+    }
+    return rc < 0 ? EXIT_INTERNAL : 0;
+}
+
+static int launch(struct run *r, char **argv)
+{
+    struct launch_options lo = {.drop_sudo = !r->cli.run_as_root};
+    if (!r->cli.output) {
+        lo.output = r->cli.child_output ? r->cli.child_output : "/dev/null";
+        lo.null_stdin = 1;
+    }
+    int e = 0, rc = launch_start(argv, &lo, &r->pid, &e);
+    if (rc < 0) {
+        if (e == ENOENT)
+            return fail(EXIT_NOTFOUND, "command not found: %s", argv[0]);
+        return fail(e ? EXIT_NOEXEC : EXIT_INTERNAL, "cannot run %s: %s", argv[0], strerror(e ? e : errno));
+    }
+    r->launched = 1;
+    join_args(r->title, sizeof r->title, argv);
+    int code = wait_python(r);
+    if (code)
+        return code;
+    wait_ready(r, READY_WAIT_NS);   /* a target that ends first still yields a (short) profile */
+    return 0;
+}
+
+static int start_demo(struct run *r)
+{
+    static char *demo_argv[] = {"python3", NULL, NULL};
+    static char path[] = PROFTUI_DEMO;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(EXIT_INTERNAL, "the bundled demo %s is missing; give a command or -p PID", path);
+    demo_argv[1] = path;
+    return launch(r, demo_argv);
+}
+
+static void end_child(struct run *r, int *status)
+{
+    struct sampler_stats st;
+    sampler_get_stats(r->sampler, &st);
+    if (st.exit_status != -1) {
+        *status = st.exit_status;
+        return;
+    }
+    launch_terminate(r->pid, status);
+}
+
+static int write_profile(struct run *r)
+{
+    struct sampler_stats st;
+    sampler_get_stats(r->sampler, &st);
+    struct collapsed_meta meta = {
+        .pid = r->pid,
+        .version = PROFTUI_VERSION,
+        .python_version = r->target->version,
+        .cpu_mode = r->cli.cpu,
+        .interval_ns = r->cli.interval_ns,
+        .duration_ns = st.elapsed_ns,
+        .taken = st.taken,
+        .missed = st.missed,
+        .failed = st.failed,
+        .command = r->launched ? r->title : NULL,
+    };
+    sampler_lock(r->sampler);
+    int rc = collapsed_write(r->out.f, sampler_table(r->sampler), &meta);
+    sampler_unlock(r->sampler);
+    if (rc == 0)
+        rc = outfile_commit(&r->out);
+    else
+        outfile_abort(&r->out);
+    if (rc < 0)
+        return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno ? errno : EIO));
+    return 0;
+}
+
+static int run_headless(struct run *r)
+{
+    sampler_wait(r->sampler, (volatile int *)&quit_flag);
+    sampler_stop(r->sampler);
+    int status = -1;
+    if (r->launched)
+        end_child(r, &status);
+    int code = write_profile(r);
+    if (code)
+        return code;
+    return r->launched ? launch_exit_code(status) : EXIT_OK;
+}
+
+static int run_ui(struct run *r)
+{
+    FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
+    struct ui_options o = {
+        .title = r->title,
+        .python_version = r->target->version,
+        .pid = r->pid,
+        .launched = r->launched,
+        .cpu_mode = r->cli.cpu,
+        .interval_ns = r->cli.interval_ns,
+        .refresh_s = r->cli.refresh_s,
+        .threshold_pct = r->cli.threshold_pct,
+        .log = log,
+        .quit = &quit_flag,
+    };
+    int rc = ui_run(&o, r->sampler);
+    sampler_stop(r->sampler);
+    if (log)
+        fclose(log);
+    int status = -1;
+    if (r->launched)
+        end_child(r, &status);
+    if (rc < 0)
+        return fail(exitcode_for_err(rc), "%s", err_str(rc));
+    return r->launched ? launch_exit_code(status) : EXIT_OK;
+}
+
+static int start_target(struct run *r)
+{
+    if (r->cli.pid)
+        return attach(r);
+    if (r->cli.demo)
+        return start_demo(r);
+    return launch(r, r->cli.argv);
+}
+
+static int run(struct run *r)
+{
+    if (!r->cli.output && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+        return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE for a headless profile");
+    if (r->cli.output && outfile_open(&r->out, r->cli.output) < 0)
+        return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno));
+    int code = start_target(r);
+    if (code || quit_flag) {
+        if (r->cli.output)
+            outfile_abort(&r->out);
+        if (r->launched)
+            launch_terminate(r->pid, &(int){0});
+        return code ? code : EXIT_TARGET_GONE;
+    }
+    struct sampler_config sc = {
+        .interval_ns = r->cli.interval_ns,
+        .cpu_only = r->cli.cpu,
+        .duration_ns = r->cli.duration_ns,
+        .child = r->launched ? r->pid : 0,
+    };
+    int rc = sampler_start(r->target, &sc, &r->sampler);
+    if (rc < 0)
+        return fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
+    return r->cli.output ? run_headless(r) : run_ui(r);
+}
+
+int main(int argc, char **argv)
+{
+    struct run r = {0};
+    switch (cli_parse(argc, argv, &r.cli)) {
+    case CLI_EXIT_OK:
+        return EXIT_OK;
+    case CLI_EXIT_USAGE:
+        return EXIT_USAGE;
+    case CLI_RUN:
+        break;
+    }
+    install_signals();
+    int code = run(&r);
+    sampler_free(r.sampler);
+    pytarget_free(r.target);
+    return code;
+}

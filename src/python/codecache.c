@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Address-keyed cache of code objects' names, files and line tables. */
+#include "codecache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "linetable.h"
+#include "pystr.h"
+#include "pytarget.h"
+#include "reader.h"
+
+#define SLOTS 8192              /* power of two */
+#define PROBE 16
+#define LINETABLE_MAX (1u << 20)
+#define HEADER_MAX 512
+
+struct codecache {
+    struct code_entry slots[SLOTS];
+    uint8_t *scratch;           /* LINETABLE_MAX bytes for reading line tables */
+    uint64_t hits, loads;
+};
+
+struct codecache *codecache_new(void)
+{
+    struct codecache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->scratch = malloc(LINETABLE_MAX);
+    if (!c->scratch) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void entry_clear(struct code_entry *e)
+{
+    free(e->name);
+    free(e->file);
+    free(e->linetable);
+    memset(e, 0, sizeof *e);
+}
+
+void codecache_free(struct codecache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < SLOTS; i++)
+        entry_clear(&c->slots[i]);
+    free(c->scratch);
+    free(c);
+}
+
+static size_t field_end(int32_t off, size_t width, size_t cur)
+{
+    return off >= 0 && (size_t)off + width > cur ? (size_t)off + width : cur;
+}
+
+size_t codecache_header_size(const struct pytarget *t)
+{
+    const struct py_layout *l = &t->layout;
+    size_t n = field_end(l->ob_type, 8, 0);
+    n = field_end(l->code_filename, 8, n);
+    n = field_end(l->code_name, 8, n);
+    n = field_end(l->code_qualname, 8, n);
+    n = field_end(l->code_linetable, 8, n);
+    n = field_end(l->code_firstlineno, 4, n);
+    return n > HEADER_MAX ? HEADER_MAX : n;
+}
+
+static uint64_t get_ptr(const uint8_t *h, int32_t off)
+{
+    uint64_t v = 0;
+    if (off >= 0)
+        memcpy(&v, h + off, sizeof v);
+    return v;
+}
+
+/* The identity of a code object as read from its header. */
+static void identity(const struct py_layout *l, const uint8_t *h, uint64_t id[4], int32_t *first)
+{
+    id[0] = get_ptr(h, l->code_filename);
+    id[1] = get_ptr(h, l->code_name);
+    id[2] = get_ptr(h, l->code_qualname);
+    id[3] = get_ptr(h, l->code_linetable);
+    memcpy(first, h + l->code_firstlineno, sizeof *first);
+}
+
+static int load_strings(struct pytarget *t, struct code_entry *e)
+{
+    char buf[PYSTR_MAX];
+    uint64_t name_addr = e->id_fields[2] ? e->id_fields[2] : e->id_fields[1];
+    int rc = pystr_read(t->r, &t->layout, name_addr, buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    e->name = strdup(buf);
+    rc = pystr_read(t->r, &t->layout, e->id_fields[0], buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    e->file = strdup(buf);
+    return e->name && e->file ? 0 : ERR_NOMEM;
+}
+
+static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
+{
+    int rc = load_strings(t, e);
+    if (rc < 0)
+        return rc;
+    rc = pybytes_read(t->r, &t->layout, e->id_fields[3], c->scratch, LINETABLE_MAX);
+    if (rc < 0)
+        return rc;
+    e->linetable = malloc(rc ? (size_t)rc : 1);
+    if (!e->linetable)
+        return ERR_NOMEM;
+    memcpy(e->linetable, c->scratch, (size_t)rc);
+    e->linetable_len = (uint32_t)rc;
+    e->memo_addr = INT32_MIN;
+    e->user = UINT32_MAX;
+    return 0;
+}
+
+static struct code_entry *find_slot(struct codecache *c, uint64_t addr)
+{
+    size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
+    for (size_t i = 0; i < PROBE; i++) {
+        struct code_entry *e = &c->slots[(home + i) & (SLOTS - 1)];
+        if (e->addr == addr || e->addr == 0)
+            return e;
+    }
+    return &c->slots[home];     /* evict */
+}
+
+static int plausible(struct pytarget *t, const uint8_t *h, const uint64_t id[4])
+{
+    uint64_t type = get_ptr(h, t->layout.ob_type);
+    if (t->code_type && type != t->code_type)
+        return 0;
+    return reader_addr_ok(id[0], 8) && reader_addr_ok(id[1], 8) && reader_addr_ok(id[3], 8) &&
+           (t->layout.code_qualname < 0 || reader_addr_ok(id[2], 8));
+}
+
+int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
+                  const uint8_t *header, size_t hdr_len, struct code_entry **out)
+{
+    uint8_t buf[HEADER_MAX];
+    size_t need = codecache_header_size(t);
+    if (!header || hdr_len < need) {
+        int rc = reader_read(t->r, addr, need, buf);
+        if (rc < 0)
+            return rc;
+        header = buf;
+    }
+    uint64_t id[4];
+    int32_t first;
+    identity(&t->layout, header, id, &first);
+    if (!plausible(t, header, id))
+        return ERR_CORRUPT;
+    struct code_entry *e = find_slot(c, addr);
+    if (e->addr == addr && e->firstlineno == first && memcmp(e->id_fields, id, sizeof id) == 0) {
+        c->hits++;
+        *out = e;
+        return 0;
+    }
+    entry_clear(e);
+    e->addr = addr;
+    memcpy(e->id_fields, id, sizeof id);
+    e->firstlineno = first;
+    int rc = load(c, t, e);
+    if (rc < 0) {
+        entry_clear(e);
+        return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
+    }
+    if (!t->code_type)
+        t->code_type = get_ptr(header, t->layout.ob_type);
+    c->loads++;
+    *out = e;
+    return 0;
+}
+
+int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)
+{
+    if (addr == e->memo_addr)
+        return e->memo_line;
+    int line = linetable_line(t->layout.linetable, e->linetable, e->linetable_len, e->firstlineno, addr);
+    e->memo_addr = addr;
+    e->memo_line = line;
+    return line;
+}
+
+void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads)
+{
+    *hits = c->hits;
+    *loads = c->loads;
+}

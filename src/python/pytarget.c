@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* Attach-time discovery: the CPython binary in /proc/PID/maps, _PyRuntime,
+ * the version and the layout table. */
+#include "pytarget.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "error.h"
+#include "maps.h"
+#include "procmem.h"
+#include "reader.h"
+
+/* glibc (x86-64, 2.26 and later) keeps `pid_t tid` here in struct pthread;
+ * checked against the live target before use, with a scan as fallback. */
+#define GLIBC_TID_OFFSET 0x2d0
+#define PTHREAD_SCAN_BYTES 2048
+
+enum { Q_RUNTIME, Q_VERSION, Q_SECTION, Q_COUNT };
+
+/* Parse "3.X" after prefix in a file's base name, e.g. libpython3.11.so. */
+static int version_from_name(const char *path, const char *prefix, int *minor)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(prefix);
+    if (strncmp(base, prefix, n) != 0)
+        return -1;
+    int maj = 0, min = 0;
+    if (sscanf(base + n, "%d.%d", &maj, &min) != 2 || maj != 3)
+        return -1;
+    *minor = min;
+    return 0;
+}
+
+/* Look for _PyRuntime in one mapped file; on success fill t->runtime,
+ * t->binary and (when Py_Version exists) t->hexversion. */
+static int probe_binary(struct pytarget *t, const struct maps *m, const char *path)
+{
+    const struct map_entry *base = maps_file_base(m, path);
+    if (!base)
+        return ERR_NOT_PYTHON;
+    char full[600];
+    snprintf(full, sizeof full, "/proc/%d/root%s", (int)t->pid, path);
+    struct elfsym_query q[Q_COUNT] = {
+        [Q_RUNTIME] = {.name = "_PyRuntime"},
+        [Q_VERSION] = {.name = "Py_Version"},
+        [Q_SECTION] = {.name = ".PyRuntime", .is_section = 1},
+    };
+    uint64_t load = 0;
+    if (elfsym_lookup(full, q, Q_COUNT, &load) < 0 && elfsym_lookup(path, q, Q_COUNT, &load) < 0)
+        return ERR_NOT_PYTHON;
+    uint64_t rt = q[Q_RUNTIME].value ? q[Q_RUNTIME].value : q[Q_SECTION].value;
+    if (!rt)
+        return ERR_NOT_PYTHON;
+    t->runtime = rt - load + base->start;
+    snprintf(t->binary, sizeof t->binary, "%s", path);
+    if (q[Q_VERSION].value) {
+        uint32_t hex = 0;
+        if (reader_read(t->r, q[Q_VERSION].value - load + base->start, sizeof hex, &hex) == 0)
+            t->hexversion = hex;
+    }
+    return 0;
+}
+
+static int find_runtime(struct pytarget *t, const struct maps *m)
+{
+    const struct map_entry *lib = maps_find_file(m, "libpython3.");
+    if (lib && probe_binary(t, m, lib->path) == 0)
+        return 0;
+    char exe[64], path[512];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->pid);
+    ssize_t n = readlink(exe, path, sizeof path - 1);
+    if (n <= 0)
+        return ERR_NOT_PYTHON;
+    path[n] = '\0';
+    return probe_binary(t, m, path);
+}
+
+static int choose_version(struct pytarget *t, const struct maps *m)
+{
+    int minor = -1;
+    if (t->hexversion >> 24 == 3)
+        minor = (int)(t->hexversion >> 16) & 0xff;
+    else if (version_from_name(t->binary, "libpython", &minor) < 0 &&
+             version_from_name(t->binary, "python", &minor) < 0)
+        return ERR_VERSION;
+    if (t->hexversion >> 24 == 3)
+        snprintf(t->version, sizeof t->version, "3.%d.%d", minor, (int)(t->hexversion >> 8) & 0xff);
+    else
+        snprintf(t->version, sizeof t->version, "3.%d", minor);
+    (void)m;
+    if (minor < pylayout_min_minor())
+        return ERR_VERSION;
+    int table = minor > pylayout_max_minor() ? pylayout_max_minor() : minor;
+    const struct py_layout *l = pylayout_for_version(3, table);
+    if (!l)
+        return ERR_VERSION;
+    t->layout = *l;
+    /* 3.13+ describe themselves (_Py_DebugOffsets in pycore_runtime.h); a
+     * version newer than our newest table is usable only that way. */
+    if (minor >= 13) {
+        int rc = pylayout_from_debug_offsets(t->r, t->runtime, &t->layout);
+        if (rc < 0 && minor > pylayout_max_minor())
+            return ERR_VERSION;
+        if (rc == ERR_EXITED)
+            return rc;
+    }
+    return pylayout_check(&t->layout) < 0 ? ERR_VERSION : 0;
+}
+
+int pytarget_open(pid_t pid, struct pytarget **out)
+{
+    struct pytarget *t = calloc(1, sizeof *t);
+    if (!t)
+        return ERR_NOMEM;
+    t->pid = pid;
+    t->pthread_tid_off = -1;
+    struct maps m = {0};
+    int rc = procmem_open(pid, &t->mem);
+    if (rc < 0)
+        goto fail;
+    t->r = procmem_reader(t->mem);
+    rc = maps_read(pid, &m);
+    if (rc < 0)
+        goto fail;
+    rc = find_runtime(t, &m);
+    if (rc < 0)
+        goto fail;
+    rc = choose_version(t, &m);
+    if (rc < 0)
+        goto fail;
+    maps_free(&m);
+    *out = t;
+    return 0;
+fail:
+    maps_free(&m);
+    pytarget_free(t);
+    return rc;
+}
+
+void pytarget_free(struct pytarget *t)
+{
+    if (!t)
+        return;
+    procmem_close(t->mem);
+    free(t);
+}
+
+static int read_ptr(struct pytarget *t, uint64_t base, int32_t off, uint64_t *v)
+{
+    if (off < 0)
+        return ERR_CORRUPT;
+    return reader_read_ptr(t->r, base + (uint64_t)off, v);
+}
+
+int pytarget_ready(struct pytarget *t)
+{
+    const struct py_layout *l = &t->layout;
+    uint64_t interp = 0, tstate = 0, frame = 0;
+    int rc = read_ptr(t, t->runtime, l->runtime_interpreters_head, &interp);
+    if (rc < 0)
+        return rc;
+    if (!reader_addr_ok(interp, 8))
+        return ERR_NOT_READY;
+    rc = read_ptr(t, interp, l->interp_threads_head, &tstate);
+    if (rc < 0 || !reader_addr_ok(tstate, 8))
+        return ERR_NOT_READY;
+    rc = read_ptr(t, tstate, l->tstate_frame, &frame);
+    if (rc < 0 || !reader_addr_ok(frame, 8))
+        return ERR_NOT_READY;
+    if (l->cframe_current_frame >= 0) {
+        rc = read_ptr(t, frame, l->cframe_current_frame, &frame);
+        if (rc < 0 || !reader_addr_ok(frame, 8))
+            return ERR_NOT_READY;
+    }
+    return 0;
+}
+
+static int task_exists(pid_t pid, int32_t tid)
+{
+    char path[64];
+    if (tid <= 0)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+    return access(path, F_OK) == 0;
+}
+
+/* Find where glibc keeps the tid in struct pthread, using a thread whose
+ * struct we can read: the offset must hold one of the target's tasks. */
+static void learn_tid_offset(struct pytarget *t, uint64_t ident)
+{
+    int32_t v;
+    if (reader_read(t->r, ident + GLIBC_TID_OFFSET, sizeof v, &v) == 0 && task_exists(t->pid, v)) {
+        t->pthread_tid_off = GLIBC_TID_OFFSET;
+        return;
+    }
+    int32_t buf[PTHREAD_SCAN_BYTES / 4];
+    if (reader_read(t->r, ident, sizeof buf, buf) < 0)
+        return;
+    for (size_t i = 0; i < PTHREAD_SCAN_BYTES / 4; i++)
+        if (buf[i] == t->pid) {        /* the main thread's tid is the pid */
+            t->pthread_tid_off = (int32_t)(i * 4);
+            return;
+        }
+}
+
+uint64_t pytarget_tid(struct pytarget *t, uint64_t pthread_ident, uint64_t native_tid)
+{
+    if (t->layout.tstate_native_thread_id >= 0)
+        return native_tid;
+    if (!reader_addr_ok(pthread_ident, 8))
+        return 0;
+    if (t->pthread_tid_off < 0)
+        learn_tid_offset(t, pthread_ident);
+    if (t->pthread_tid_off < 0)
+        return 0;
+    int32_t tid;
+    if (reader_read(t->r, pthread_ident + (uint64_t)t->pthread_tid_off, sizeof tid, &tid) < 0 || tid <= 0)
+        return 0;
+    return (uint64_t)tid;
+}

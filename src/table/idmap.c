@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* Open-addressing (linear probing) map from 64-bit keys to 32-bit ids. */
+#include "idmap.h"
+
+#include <stdlib.h>
+
+#include "error.h"
+#include "table.h"
+
+#define MIN_CAP 64
+
+/* Fibonacci hashing after folding the high half into the low one: keys are
+ * mostly two small 32-bit ids side by side, and both halves must reach the
+ * top bits that pick the slot. */
+static size_t slot_of(const struct idmap *m, uint64_t key)
+{
+    key ^= key >> 29;
+    return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> m->shift);
+}
+
+void idmap_init(struct idmap *m)
+{
+    m->slots = NULL;
+    m->cap = 0;
+    m->n = 0;
+    m->shift = 64;
+}
+
+void idmap_free(struct idmap *m)
+{
+    free(m->slots);
+    idmap_init(m);
+}
+
+void idmap_clear(struct idmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        m->slots[i].val = TABLE_NONE;
+    m->n = 0;
+}
+
+uint32_t idmap_get(const struct idmap *m, uint64_t key)
+{
+    if (m->n == 0)
+        return TABLE_NONE;
+    size_t mask = m->cap - 1;
+    for (size_t i = slot_of(m, key);; i = (i + 1) & mask) {
+        const struct idmap_slot *s = &m->slots[i];
+        if (s->val == TABLE_NONE || s->key == key)
+            return s->val;
+    }
+}
+
+void idmap_put(struct idmap *m, uint64_t key, uint32_t val)
+{
+    size_t mask = m->cap - 1;
+    size_t i = slot_of(m, key);
+    while (m->slots[i].val != TABLE_NONE)
+        i = (i + 1) & mask;
+    m->slots[i].key = key;
+    m->slots[i].val = val;
+    m->n++;
+}
+
+/* Load factor at most 1/2 keeps probe sequences short on the hot path. */
+int idmap_reserve(struct idmap *m, size_t extra)
+{
+    if (extra > SIZE_MAX / 4 - m->n)
+        return ERR_NOMEM;
+    size_t need = (m->n + extra) * 2;
+    if (need <= m->cap)
+        return 0;
+    size_t cap = m->cap ? m->cap : MIN_CAP;
+    unsigned bits = 0;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2 / sizeof(struct idmap_slot))
+            return ERR_NOMEM;
+        cap *= 2;
+    }
+    for (size_t c = cap; c > 1; c >>= 1)
+        bits++;
+    struct idmap_slot *slots = malloc(cap * sizeof *slots);
+    if (!slots)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].val = TABLE_NONE;
+
+    struct idmap old = *m;
+    m->slots = slots;
+    m->cap = cap;
+    m->n = 0;
+    m->shift = 64 - bits;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.slots[i].val != TABLE_NONE)
+            idmap_put(m, old.slots[i].key, old.slots[i].val);
+    free(old.slots);
+    return 0;
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* The profile table: interning of functions, sites and threads, and the
+ * per-thread call trees that table_add_stack() feeds on the hot path. */
+#include "table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "table_impl.h"
+
+struct table *table_new(void)
+{
+    struct table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    strpool_init(&t->strings);
+    idmap_init(&t->func_map);
+    idmap_init(&t->site_map);
+    idmap_init(&t->thread_map);
+    idmap_init(&t->child_map);
+    return t;
+}
+
+void table_free(struct table *t)
+{
+    if (!t)
+        return;
+    strpool_free(&t->strings);
+    idmap_free(&t->func_map);
+    idmap_free(&t->site_map);
+    idmap_free(&t->thread_map);
+    idmap_free(&t->child_map);
+    free(t->funcs);
+    free(t->sites);
+    free(t->threads);
+    free(t->nodes);
+    free(t);
+}
+
+/* Drop the trees (and the child index), keep every id: the UI holds
+ * function ids and thread indices across a reset. */
+void table_reset(struct table *t)
+{
+    t->nnodes = 0;
+    idmap_clear(&t->child_map);
+    for (uint32_t i = 0; i < t->nthreads; i++) {
+        t->threads[i].root = TABLE_NONE;
+        t->threads[i].samples = 0;
+    }
+    t->samples = 0;
+}
+
+/* Grow *arr (of *cap elements of size elsize) to hold at least need
+ * elements, doubling. Ids are 32-bit with TABLE_NONE reserved, which bounds
+ * every array below it. Returns 0 or ERR_NOMEM (array unchanged). */
+static int grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
+{
+    if (need <= *cap)
+        return 0;
+    if (need >= TABLE_NONE)
+        return ERR_NOMEM;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    if (n >= TABLE_NONE)
+        n = TABLE_NONE - 1;
+    if (n > SIZE_MAX / elsize)
+        return ERR_NOMEM;
+    void *p = realloc(*arr, n * elsize);
+    if (!p)
+        return ERR_NOMEM;
+    *arr = p;
+    *cap = (uint32_t)n;
+    return 0;
+}
+
+uint32_t table_intern_func(struct table *t, const char *name, const char *file)
+{
+    if (!name)
+        name = "";
+    if (!file)
+        file = "";
+    uint32_t n = strpool_intern(&t->strings, name, strlen(name));
+    uint32_t f = strpool_intern(&t->strings, file, strlen(file));
+    if (n == TABLE_NONE || f == TABLE_NONE)
+        return TABLE_NONE;
+    uint64_t key = (uint64_t)n << 32 | f;
+    uint32_t id = idmap_get(&t->func_map, key);
+    if (id != TABLE_NONE)
+        return id;
+    if (grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
+        idmap_reserve(&t->func_map, 1) < 0)
+        return TABLE_NONE;
+    id = t->nfuncs++;
+    t->funcs[id] = (struct func){ .name = n, .file = f };
+    idmap_put(&t->func_map, key, id);
+    return id;
+}
+
+const char *table_func_name(const struct table *t, uint32_t func)
+{
+    return func < t->nfuncs ? strpool_str(&t->strings, t->funcs[func].name) : "?";
+}
+
+const char *table_func_file(const struct table *t, uint32_t func)
+{
+    return func < t->nfuncs ? strpool_str(&t->strings, t->funcs[func].file) : "?";
+}
+
+size_t table_func_count(const struct table *t)
+{
+    return t->nfuncs;
+}
+
+/* Rename thread i when name differs. Renaming is best effort: on ENOMEM
+ * the old name stays, the thread itself is still valid. */
+static void thread_rename(struct table *t, uint32_t i, const char *name)
+{
+    struct thread *th = &t->threads[i];
+    if (th->name != TABLE_NONE && strcmp(strpool_str(&t->strings, th->name), name) == 0)
+        return;
+    uint32_t id = strpool_intern(&t->strings, name, strlen(name));
+    if (id != TABLE_NONE)
+        th->name = id;
+}
+
+uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
+{
+    uint32_t i = idmap_get(&t->thread_map, tid);
+    if (i == TABLE_NONE) {
+        if (grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
+                 sizeof *t->threads) < 0 ||
+            idmap_reserve(&t->thread_map, 1) < 0)
+            return TABLE_NONE;
+        i = t->nthreads++;
+        t->threads[i] = (struct thread){ .tid = tid, .name = TABLE_NONE, .root = TABLE_NONE };
+        idmap_put(&t->thread_map, tid, i);
+    }
+    if (name)
+        thread_rename(t, i, name);
+    return i;
+}
+
+size_t table_thread_count(const struct table *t)
+{
+    return t->nthreads;
+}
+
+uint64_t table_thread_tid(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads ? t->threads[thread].tid : 0;
+}
+
+const char *table_thread_name(const struct table *t, uint32_t thread)
+{
+    if (thread >= t->nthreads || t->threads[thread].name == TABLE_NONE)
+        return "";
+    return strpool_str(&t->strings, t->threads[thread].name);
+}
+
+uint64_t table_thread_samples(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads ? t->threads[thread].samples : 0;
+}
+
+uint64_t table_samples(const struct table *t)
+{
+    return t->samples;
+}
+
+/* Make room for a path of `depth` new sites and depth + 1 new nodes (the
+ * root may be new too), so that the walk in table_add_stack() cannot fail
+ * halfway and leave counts half-added. Amortised: no work once warm. */
+static int reserve_path(struct table *t, size_t depth)
+{
+    if (grow((void **)&t->nodes, &t->nodes_cap, (size_t)t->nnodes + depth + 1,
+             sizeof *t->nodes) < 0 ||
+        grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + depth,
+             sizeof *t->sites) < 0 ||
+        idmap_reserve(&t->child_map, depth + 1) < 0 ||
+        idmap_reserve(&t->site_map, depth) < 0)
+        return ERR_NOMEM;
+    return 0;
+}
+
+static uint32_t new_node(struct table *t, uint32_t parent, uint32_t site)
+{
+    uint32_t id = t->nnodes++;
+    struct node *n = &t->nodes[id];
+    *n = (struct node){ .parent = parent, .site = site, .first_child = TABLE_NONE,
+                        .next_sibling = TABLE_NONE };
+    if (parent != TABLE_NONE) {
+        n->next_sibling = t->nodes[parent].first_child;
+        t->nodes[parent].first_child = id;
+    }
+    return id;
+}
+
+/* The site of (func, line), created when new; room reserved by the caller. */
+static uint32_t site_get(struct table *t, uint32_t func, int32_t line)
+{
+    uint64_t key = (uint64_t)func << 32 | (uint32_t)line;
+    uint32_t id = idmap_get(&t->site_map, key);
+    if (id == TABLE_NONE) {
+        id = t->nsites++;
+        t->sites[id] = (struct site){ .func = func, .line = line };
+        idmap_put(&t->site_map, key, id);
+    }
+    return id;
+}
+
+/* The child of parent at site, created when new; room reserved by the caller. */
+static uint32_t child_get(struct table *t, uint32_t parent, uint32_t site)
+{
+    uint64_t key = (uint64_t)parent << 32 | site;
+    uint32_t id = idmap_get(&t->child_map, key);
+    if (id == TABLE_NONE) {
+        id = new_node(t, parent, site);
+        idmap_put(&t->child_map, key, id);
+    }
+    return id;
+}
+
+int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
+                    int depth, uint64_t weight)
+{
+    if (thread >= t->nthreads || depth < 0 || (depth > 0 && !frames))
+        return ERR_USAGE;
+    for (int i = 0; i < depth; i++)
+        if (frames[i].func >= t->nfuncs)
+            return ERR_USAGE;
+    int rc = reserve_path(t, (size_t)depth);
+    if (rc < 0)
+        return rc;
+
+    struct thread *th = &t->threads[thread];
+    if (th->root == TABLE_NONE)
+        th->root = new_node(t, TABLE_NONE, TABLE_NONE);
+    uint32_t node = th->root;
+    t->nodes[node].total += weight;
+    /* frames[] is leaf first; the tree grows from the root. */
+    for (int i = depth - 1; i >= 0; i--) {
+        node = child_get(t, node, site_get(t, frames[i].func, frames[i].line));
+        t->nodes[node].total += weight;
+    }
+    t->nodes[node].self += weight;
+    th->samples += weight;
+    t->samples += weight;
+    return 0;
+}

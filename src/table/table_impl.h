@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the table module: the layout of struct table, shared by the
+ * code that fills it (table.c) and the code that derives views (views.c). */
+#ifndef PROFTUI_TABLE_IMPL_H
+#define PROFTUI_TABLE_IMPL_H
+
+#include <stdint.h>
+
+#include "idmap.h"
+#include "strpool.h"
+
+/* A call-tree node: one (parent, site) pair within one thread's tree. The
+ * children of a node form a singly linked list (for walks); lookups by
+ * (parent, site) go through table.child_map instead. */
+struct node {
+    uint32_t parent;           /* TABLE_NONE for a thread's root */
+    uint32_t site;             /* TABLE_NONE for a thread's root */
+    uint32_t first_child;      /* TABLE_NONE when a leaf */
+    uint32_t next_sibling;     /* TABLE_NONE for the last child */
+    uint64_t self;             /* samples whose leaf is this node */
+    uint64_t total;            /* samples whose path passes through this node */
+};
+
+struct func {
+    uint32_t name, file;       /* string ids in table.strings */
+};
+
+/* A site: a function at one line. */
+struct site {
+    uint32_t func;
+    int32_t line;
+};
+
+struct thread {
+    uint64_t tid;
+    uint32_t name;             /* string id, TABLE_NONE while unnamed */
+    uint32_t root;             /* root node, TABLE_NONE until the first sample */
+    uint64_t samples;
+};
+
+struct table {
+    struct strpool strings;    /* owns every name, file and thread name */
+
+    struct func *funcs;
+    uint32_t nfuncs, funcs_cap;
+    struct idmap func_map;     /* name id << 32 | file id -> func */
+
+    struct site *sites;
+    uint32_t nsites, sites_cap;
+    struct idmap site_map;     /* func << 32 | (uint32_t)line -> site */
+
+    struct thread *threads;
+    uint32_t nthreads, threads_cap;
+    struct idmap thread_map;   /* tid -> thread index */
+
+    struct node *nodes;        /* every thread's tree; dropped by table_reset */
+    uint32_t nnodes, nodes_cap;
+    struct idmap child_map;    /* parent << 32 | site -> node */
+
+    uint64_t samples;
+};
+
+#endif

@@ -1,0 +1,399 @@
+# SPDX-License-Identifier: MIT
+"""The sampling engine against every CPython on the machine (issue 2, "Done
+when"): names and exact current lines of a known workload, a deep recursion,
+a named thread, time budgets in wall and --cpu mode, a 50 ms script, exit
+status pass-through, attach by PID, wrappers and virtualenvs."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import (TRUNCATED, WORKLOADS, Profile, format_problems, enclosing_function_lines,
+                      line_histogram, marker_line, parse_duration, profile_workload,
+                      proc_status_field, pyenv_python, run, samples, shares,
+                      supported_interpreters, wait_for)
+
+INTERVAL = 1e-3          # proftui's default sampling interval
+SHARE_TOLERANCE = 0.07   # +-7 percentage points
+LINES_SECONDS = 1.5
+
+
+def expected_samples(seconds: float, interval: float = INTERVAL) -> float:
+    return seconds / interval
+
+
+def meson_version() -> str:
+    text = (Path(__file__).resolve().parents[2] / "meson.build").read_text()
+    return re.search(r"\bversion\s*:\s*'([^']+)'", text).group(1)
+
+
+def assert_ran(run_, status: int = 0):
+    assert run_.result.returncode == status, f"expected exit status {status}\n{run_.describe()}"
+    assert run_.profile is not None, f"no profile written\n{run_.describe()}"
+    assert run_.profile.stacks, f"profile has no stacks\n{run_.describe()}"
+
+
+def dominant(hist):
+    """(line, fraction of samples) of the most frequent line."""
+    line = max(hist, key=hist.get)
+    return line, hist[line] / sum(hist.values())
+
+
+# ---------------------------------------------------------------- coverage
+
+def test_interpreter_present(minor):
+    """One test per supported minor: skipped (with the reason) when the
+    machine has no such CPython, so a missing version is never silently
+    passed; otherwise the discovered interpreter must really be that minor."""
+    found = [i for i in supported_interpreters() if i.minor == minor]
+    if not found:
+        pytest.skip(f"no CPython {minor[0]}.{minor[1]} on this machine "
+                    "(neither /usr/bin/python3 nor any `pyenv versions` entry)")
+    for interp in found:
+        out = subprocess.run([interp.path, "-c", "import sys; print(sys.version_info[:2])"],
+                             stdout=subprocess.PIPE, check=True, universal_newlines=True,
+                             timeout=60).stdout
+        assert out.strip() == str(minor), f"{interp.path} is not {minor}"
+
+
+# ---------------------------------------------------------------- known lines
+
+@pytest.fixture
+def lines_run(interp, cached_workload):
+    r = cached_workload(interp, "lines.py", [LINES_SECONDS])
+    assert_ran(r)
+    return r
+
+
+def test_collapsed_format(interp, lines_run):
+    problems = format_problems(lines_run.profile.text)
+    assert not problems, "\n".join(problems[:20]) + "\n" + lines_run.describe()
+
+
+def test_metadata(interp, lines_run):
+    p = lines_run.profile
+    where = "\n" + lines_run.describe()
+    tool = p.meta_value("proftui")
+    assert tool is not None and meson_version() in tool, f"no proftui version{where}"
+    py = p.meta_value("python")
+    assert py is not None and re.search(rf"(?<![\d.]){re.escape(interp.version)}(?![\d.])", py), \
+        f"python version should read {interp.version}{where}"
+    assert p.meta_value("mode") is not None and "wall" in p.meta_value("mode"), f"mode{where}"
+    interval = parse_duration(p.meta_value("interval") or "")
+    assert interval is not None and abs(interval - INTERVAL) < 1e-9, f"interval 1ms{where}"
+    duration = p.meta_value("duration")
+    assert duration is not None, f"no duration{where}"
+    seconds = parse_duration(duration)
+    if seconds is None and re.match(r"^\d+(\.\d+)?$", duration):
+        seconds = float(duration)
+    assert seconds is not None and LINES_SECONDS * 0.9 <= seconds <= lines_run.result.elapsed + 1, \
+        f"duration should be about {LINES_SECONDS}s{where}"
+    taken = p.meta_count("taken") if p.meta_count("taken") is not None else p.meta_count("sample")
+    assert taken is not None and taken >= 0.5 * expected_samples(LINES_SECONDS), \
+        f"samples taken should be about {expected_samples(LINES_SECONDS):.0f}{where}"
+    for word in ("missed", "failed"):
+        assert p.meta_count(word) is not None, f"no '{word}' count{where}"
+
+
+def test_process_and_main_thread(interp, lines_run):
+    info, p = lines_run.info, lines_run.profile
+    assert {s.pid for s in p.stacks} == {info["pid"]}, lines_run.describe()
+    assert p.threads() == {info["main_tid"]: "MainThread"}, lines_run.describe()
+
+
+def test_hot_line_exact(interp, lines_run):
+    script, p = lines_run.script, lines_run.profile
+    spin = interp.qualname("Worker.spin")
+    hot = marker_line(script, "HOT-LINE")
+    stacks = p.select(leaf=spin)
+    n = samples(stacks)
+    assert n >= 0.5 * expected_samples(LINES_SECONDS), \
+        f"{spin} should be the leaf of ~{expected_samples(LINES_SECONDS):.0f} samples\n" \
+        + lines_run.describe()
+    hist = line_histogram(stacks, spin)
+    body = enclosing_function_lines(script, hot)
+    assert set(hist) <= set(body), f"{spin} reported outside its lines {body}: {hist}"
+    line, frac = dominant(hist)
+    assert line == hot and frac >= 0.95, \
+        f"the current line of {spin} should be {hot} (HOT-LINE), got {hist}"
+    assert all(s.leaf.file == str(script) for s in stacks), lines_run.describe()
+
+
+def test_callers_at_call_lines(interp, lines_run):
+    """Every sample in Worker.spin has exactly the chain <module> -> main ->
+    caller -> spin, each caller at the line of its call, never its first line."""
+    script, p = lines_run.script, lines_run.profile
+    spin = interp.qualname("Worker.spin")
+    expected = [("<module>", marker_line(script, "MODULE-CALL-LINE")),
+                ("main", marker_line(script, "MAIN-CALL-LINE")),
+                ("caller", marker_line(script, "CALL-LINE"))]
+    stacks = p.select(leaf=spin)
+    assert stacks, lines_run.describe()
+    for s in stacks:
+        got = [(f.name, f.line) for f in s.frames[:-1]]
+        assert got == expected, f"stack {s}\nexpected callers {expected}"
+        assert all(f.file == str(script) for f in s.frames), f"file names in {s}"
+
+
+def test_qualified_names(interp, lines_run):
+    names = {f.name for s in lines_run.profile.stacks for f in s.frames}
+    if interp.has_qualname:
+        assert "Worker.spin" in names and "spin" not in names, sorted(names)
+    else:
+        assert "spin" in names and "Worker.spin" not in names, sorted(names)
+
+
+# ---------------------------------------------------------------- recursion
+
+def recursion_chain(script: Path, depth: int):
+    """(name, line) of every frame of the steady state, root first."""
+    return ([("<module>", marker_line(script, "MODULE-CALL-LINE")),
+             ("main", marker_line(script, "DESCEND-CALL-LINE"))]
+            + [("descend", marker_line(script, "RECURSE-LINE"))] * (depth - 1)
+            + [("descend", marker_line(script, "BOTTOM-CALL-LINE")),
+               ("bottom", marker_line(script, "BOTTOM-HOT-LINE"))])
+
+
+def test_deep_recursion(interp, cached_workload):
+    depth = 50
+    r = cached_workload(interp, "recursion.py", [1.0, depth])
+    assert_ran(r)
+    chain = recursion_chain(r.script, depth)
+    stacks = r.profile.select(leaf="bottom")
+    n_bottom = samples(stacks)
+    assert n_bottom >= 0.5 * expected_samples(1.0), r.describe()
+    exact = [s for s in stacks if [(f.name, f.line) for f in s.frames] == chain]
+    assert samples(exact) >= 0.95 * n_bottom, \
+        f"samples in bottom() should show <module>, main, {depth} x descend, bottom at " \
+        f"their lines; only {samples(exact)}/{n_bottom} do\n{r.describe()}"
+    assert all(s.names().count("descend") == depth for s in stacks), r.describe()
+
+
+def test_very_deep_stack_is_bounded(interp, cached_workload):
+    """A 2000-deep recursion: each stack is either complete or carries one
+    [truncated] frame at one end, with the rest a true slice of the chain."""
+    depth = 2000
+    r = cached_workload(interp, "recursion.py", [1.0, depth], ["-i", "10ms"])
+    assert_ran(r)
+    chain = recursion_chain(r.script, depth)
+    main = r.profile.select(tid=r.info["pid"])
+    good = 0
+    for s in main:
+        raw = [f.raw for f in s.frames]
+        got = [(f.name, f.line) for f in s.frames if f.raw != TRUNCATED]
+        if TRUNCATED in raw:
+            assert raw.count(TRUNCATED) == 1 and raw.index(TRUNCATED) in (0, len(raw) - 1), \
+                f"[truncated] must be one frame at an end of the stack: {s}"
+            if raw[0] == TRUNCATED:
+                assert got == chain[len(chain) - len(got):], f"not the innermost frames: {s}"
+            else:
+                assert got == chain[:len(got)], f"not the outermost frames: {s}"
+            good += s.count
+        elif got == chain:
+            good += s.count
+    assert good >= 0.8 * samples(main), \
+        f"only {good}/{samples(main)} samples are the (possibly truncated) chain\n{r.describe()}"
+    assert good >= 0.3 * expected_samples(1.0, 10e-3), r.describe()
+
+
+# ---------------------------------------------------------------- threads
+
+def test_named_thread(interp, cached_workload):
+    r = cached_workload(interp, "threads.py", [1.5])
+    assert_ran(r)
+    info, p = r.info, r.profile
+    threads = p.threads()
+    assert threads.get(info["cruncher_tid"]) == "cruncher", f"{threads}\n{r.describe()}"
+    assert threads.get(info["main_tid"]) == "MainThread", f"{threads}\n{r.describe()}"
+    assert info["main_tid"] == info["pid"]
+
+    crunching = p.select(containing="crunch")
+    assert {s.tid for s in crunching} == {info["cruncher_tid"]}, \
+        f"crunch() runs only in the cruncher thread\n{r.describe()}"
+    cruncher = p.select(tid=info["cruncher_tid"])
+    assert samples(crunching) >= 0.5 * expected_samples(1.5), r.describe()
+    assert samples(p.select(tid=info["cruncher_tid"], leaf="crunch")) >= 0.9 * samples(cruncher)
+    line, frac = dominant(line_histogram(crunching, "crunch"))
+    assert line == marker_line(r.script, "CRUNCH-LINE") and frac >= 0.95, r.describe()
+    run_name = interp.qualname("Thread.run")
+    for s in crunching:
+        parent = s.frames[s.names().index("crunch") - 1]
+        assert parent.name == run_name and parent.file.endswith("threading.py"), \
+            f"crunch() is called by {run_name} in threading.py: {s}"
+
+    main = p.select(tid=info["main_tid"])
+    joining = [s for s in main if "main" in s.names()]
+    assert samples(joining) >= 0.5 * expected_samples(1.5), \
+        f"wall mode must sample the waiting main thread too\n{r.describe()}"
+    hist = {}
+    for s in joining:
+        f = s.frames[s.names().index("main")]
+        hist[f.line] = hist.get(f.line, 0) + s.count
+    line, frac = dominant(hist)
+    assert line == marker_line(r.script, "JOIN-LINE") and frac >= 0.8, f"main() lines {hist}"
+
+
+# ---------------------------------------------------------------- time budgets
+
+@pytest.mark.parametrize("mode", ["wall", "cpu"])
+def test_time_budgets(interp, mode, cached_workload):
+    """busy_a gets 70% of each slice, busy_b 30%, both on CPU: the same
+    shares in wall and --cpu mode."""
+    seconds = 2.0
+    r = cached_workload(interp, "budgets.py", [seconds, 0.7], ["--cpu"] if mode == "cpu" else [])
+    assert_ran(r)
+    assert mode in (r.profile.meta_value("mode") or ""), r.describe()
+    spent = r.info["spent"]
+    expect_a = spent["busy_a"] / (spent["busy_a"] + spent["busy_b"])
+    assert abs(expect_a - 0.7) < 0.05, f"the workload itself missed its budget: {spent}"
+    stacks = r.profile.select(tid=r.info["pid"], containing="alternate")
+    assert samples(stacks) >= 0.5 * expected_samples(seconds), r.describe()
+    sh = shares(stacks)
+    got_a = sh["busy_a"].total if "busy_a" in sh else 0.0
+    got_b = sh["busy_b"].total if "busy_b" in sh else 0.0
+    assert abs(got_a - expect_a) <= SHARE_TOLERANCE and abs(got_b - (1 - expect_a)) <= SHARE_TOLERANCE, \
+        f"busy_a {got_a:.3f} (expected {expect_a:.3f}), busy_b {got_b:.3f}\n{r.describe()}"
+
+
+@pytest.mark.parametrize("mode", ["wall", "cpu"])
+def test_cpu_mode_drops_sleep(interp, mode, cached_workload):
+    """sleeper() sleeps half of the time, worker() computes the other half:
+    50/50 in wall mode; in --cpu mode the sleeping samples are dropped."""
+    seconds = 2.0
+    r = cached_workload(interp, "sleepy.py", [seconds], ["--cpu"] if mode == "cpu" else [])
+    assert_ran(r)
+    spent = r.info["spent"]
+    expect_sleep = spent["sleeper"] / (spent["sleeper"] + spent["worker"])
+    assert abs(expect_sleep - 0.5) < 0.05, f"the workload itself missed its budget: {spent}"
+    stacks = r.profile.select(tid=r.info["pid"], containing="drive")
+    sh = shares(stacks)
+    got_sleep = sh["sleeper"].total if "sleeper" in sh else 0.0
+    got_work = sh["worker"].total if "worker" in sh else 0.0
+    n = samples(stacks)
+    msg = f"sleeper {got_sleep:.3f}, worker {got_work:.3f} of {n} samples\n{r.describe()}"
+    if mode == "wall":
+        assert n >= 0.5 * expected_samples(seconds), msg
+        assert abs(got_sleep - expect_sleep) <= SHARE_TOLERANCE, msg
+        assert abs(got_work - (1 - expect_sleep)) <= SHARE_TOLERANCE, msg
+        line, frac = dominant(line_histogram(stacks, "sleeper"))
+        assert line == marker_line(r.script, "SLEEP-LINE") and frac >= 0.9, msg
+    else:
+        assert "cpu" in (r.profile.meta_value("mode") or ""), msg
+        on_cpu = expected_samples(spent["worker"])
+        assert 0.5 * on_cpu <= n <= 1.3 * on_cpu, f"expected about {on_cpu:.0f} on-CPU samples; {msg}"
+        assert got_sleep <= SHARE_TOLERANCE, msg
+        assert got_work >= 1 - SHARE_TOLERANCE, msg
+
+
+# ---------------------------------------------------------------- lifecycle
+
+def test_short_script_is_sampled(interp, proftui, tmp_path):
+    """A script that computes for 50 ms and exits still yields samples."""
+    r = profile_workload(proftui, interp, "short.py", [0.05], tmpdir=tmp_path)
+    assert_ran(r)
+    burned = samples(r.profile.select(containing="burn"))
+    assert burned >= 0.4 * expected_samples(r.info["burned"]), \
+        f"only {burned} samples in a {r.info['burned'] * 1000:.0f} ms burn()\n{r.describe()}"
+
+
+@pytest.mark.parametrize("how,number,status", [
+    ("exit", 0, 0), ("exit", 7, 7),
+    ("signal", signal.SIGTERM, 128 + signal.SIGTERM),
+    ("signal", signal.SIGKILL, 128 + signal.SIGKILL),
+], ids=["exit-0", "exit-7", "SIGTERM", "SIGKILL"])
+def test_exit_status_passthrough(interp, proftui, tmp_path, how, number, status):
+    r = profile_workload(proftui, interp, "exit_with.py", [how, int(number)], tmpdir=tmp_path)
+    assert_ran(r, status)
+    assert {s.pid for s in r.profile.stacks} == {r.info["pid"]}
+    assert samples(r.profile.select(leaf="burn")) >= 0.3 * expected_samples(0.2), r.describe()
+
+
+def test_launch_through_shell_wrapper(interp, proftui, tmp_path):
+    """The command is a shell that only later execs python: proftui must wait
+    for the interpreter to appear in the same process."""
+    wrapper = ["/bin/sh", "-c", 'sleep 0.3; exec "$@"', "sh", interp.path]
+    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path, python=wrapper)
+    assert_ran(r)
+    spin = interp.qualname("Worker.spin")
+    assert samples(r.profile.select(leaf=spin)) >= 0.5 * expected_samples(1.0), r.describe()
+    assert {s.pid for s in r.profile.stacks} == {r.info["pid"]}
+
+
+def test_launch_through_pyenv_shim(interp, proftui, tmp_path):
+    shim = pyenv_python(interp)
+    if shim is None:
+        pytest.skip(f"{interp.id} is not started through a pyenv shim")
+    path, env = shim
+    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path, python=[path],
+                         env=env)
+    assert_ran(r)
+    spin = interp.qualname("Worker.spin")
+    assert samples(r.profile.select(leaf=spin)) >= 0.5 * expected_samples(1.0), r.describe()
+    assert interp.version in (r.profile.meta_value("python") or ""), r.describe()
+
+
+def test_virtualenv(interp, proftui, tmp_path):
+    """A venv with a copied interpreter executable (--copies)."""
+    venv = tmp_path / "venv"
+    subprocess.run([interp.path, "-m", "venv", "--copies", "--without-pip", venv],
+                   check=True, timeout=120, stdin=subprocess.DEVNULL)
+    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path / "run",
+                         python=[venv / "bin" / "python3"])
+    assert_ran(r)
+    spin = interp.qualname("Worker.spin")
+    stacks = r.profile.select(leaf=spin)
+    assert samples(stacks) >= 0.5 * expected_samples(1.0), r.describe()
+    line, _ = dominant(line_histogram(stacks, spin))
+    assert line == marker_line(r.script, "HOT-LINE"), r.describe()
+
+
+# ---------------------------------------------------------------- attach
+
+def assert_attach_profile(out: Path, target, seconds: float):
+    p = Profile.load(out)
+    assert not format_problems(p.text), format_problems(p.text)[:10]
+    assert {s.pid for s in p.stacks} == {target.pid}, p.summary()
+    busy = p.select(leaf="keep_busy")
+    assert samples(busy) >= 0.4 * expected_samples(seconds), \
+        f"keep_busy should dominate ~{expected_samples(seconds):.0f} samples\n{p.summary()}"
+    line, frac = dominant(line_histogram(busy, "keep_busy"))
+    assert line == marker_line(WORKLOADS / "attach_target.py", "BUSY-LINE") and frac >= 0.95, \
+        p.summary()
+
+
+def test_attach_for_duration(interp, proftui, attach_target, tmp_path):
+    target = attach_target(interp)
+    out = tmp_path / "attach.txt"
+    res = run([proftui, "-p", target.pid, "-d", "2", "-o", out], timeout=30)
+    assert res.returncode == 0, res.describe()
+    assert 1.9 <= res.elapsed <= 10, f"-d 2 should take about 2s\n{res.describe()}"
+    assert_attach_profile(out, target, 2.0)
+    target.assert_running_and_progressing()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_attach_until_signal(interp, proftui, attach_target, spawn, tmp_path, sig):
+    target = attach_target(interp)
+    out = tmp_path / "attach.txt"
+    prof = spawn([proftui, "-p", target.pid, "-o", out],
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the sampler runs on its own thread (include/sampler.h): once it exists,
+    # profile for a measured second, then ask proftui to stop.
+    wait_for(lambda: int(proc_status_field(prof.pid, "Threads") or 0) >= 2 or prof.poll() is not None,
+             10, "proftui's sampling thread")
+    assert prof.poll() is None, f"proftui exited early: {prof.returncode} {prof.stderr.read()}"
+    time.sleep(1.0)
+    os.kill(prof.pid, sig)
+    try:
+        prof.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"proftui did not stop within 10s of {sig.name}")
+    err = prof.stderr.read().decode()
+    assert prof.returncode == 0, f"exit status {prof.returncode}; stderr: {err}"
+    assert_attach_profile(out, target, 1.0)
+    target.assert_running_and_progressing()
