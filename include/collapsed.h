@@ -24,14 +24,23 @@
  * Metadata values get the same treatment except that ';' is kept.
  *
  * Metadata never ends in "<space><number>": both flamegraph.pl and speedscope
- * take any line ending that way as a stack with a count, '#' or not. Counts
- * therefore carry a unit ("# samples: 2013 rounds"), and a free-text value
- * whose last word is a number is written in double quotes. The command is
- * always written in double quotes (quotes inside are not escaped; the line
- * is for people). Keys, in this order: proftui, python, mode, interval,
- * duration, samples, missed, failed, recorded, pid, command (only when set).
- * flamegraph.pl skips the '#' lines with a warning "Ignored N lines with
- * invalid format"; speedscope skips them silently. */
+ * take any line ending that way as a stack with a count, '#' or not ("# pid:
+ * 1234" would become a frame "# pid:" with 1234 samples). So counts carry a
+ * unit and a free-text value whose last word is a number is double-quoted
+ * (quotes inside are not escaped: these lines are for people). Keys, in order:
+ *   # proftui: 0.1.0
+ *   # python: 3.11.7                  ("unknown" when not given)
+ *   # mode: wall                      (or cpu)
+ *   # interval: 1000us                (ns when not a whole number of us)
+ *   # duration: 2.013s
+ *   # samples: 2013 rounds            (sampling rounds taken)
+ *   # missed: 0 rounds
+ *   # failed: 1 stacks                (thread stacks that could not be read)
+ *   # recorded: 4026 stacks           (the sum of the counts below)
+ *   # pid: 1234 (launched)            (or attached)
+ *   # command: "python3 app.py 10"    (launched only; always quoted)
+ * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
+ * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H
 #define PROFTUI_COLLAPSED_H
 

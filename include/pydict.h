@@ -47,9 +47,10 @@ int pydict_keys_foreach(struct reader *r, const struct py_layout *l, uint64_t ke
 
 /* Find the value stored under the str key `key` (ASCII, at most
  * PYDICT_KEY_MAX bytes) in the dict at dict_addr. *value gets the value's
- * address, or 0 when the key is absent. Returns 0, ERR_READ or
- * ERR_CORRUPT. Keys are compared by content (the target's hash seed is
- * unknown): the key objects are fetched in batches of up to 64 per read. */
+ * address, or 0 when the key is absent. Returns 0, ERR_READ, ERR_CORRUPT,
+ * or ERR_USAGE when key is too long. Keys are compared by content (the
+ * target's hash seed is unknown, so the index cannot be probed): the key
+ * objects are fetched in batches of up to 64 per read. */
 int pydict_lookup_str(struct reader *r, const struct py_layout *l, uint64_t dict_addr,
                       const char *key, uint64_t *value);
 

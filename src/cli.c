@@ -58,7 +58,7 @@ int cli_parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *out)
     static const struct { const char *suffix; double ns; } units[] = {
         {"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"", 0},
     };
-    double v;
+    double v = 0;
     int n = parse_double(s, &v);
     if (n <= 0 || v <= 0)
         return ERR_USAGE;
@@ -83,7 +83,7 @@ static int bad(const char *opt, const char *val)
 
 static int apply(struct cli *c, int opt, const char *arg)
 {
-    double v;
+    double v = 0;
     switch (opt) {
     case 'p': {
         char *end;

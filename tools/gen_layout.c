@@ -38,9 +38,6 @@
 #include "pycore_dict.h"
 #include "pycore_object.h"
 #endif
-#if PY_VERSION_HEX >= 0x030D0000
-#include "pycore_tstate.h"
-#endif
 #if PY_VERSION_HEX < 0x030B0000
 #include <longintrepr.h>  /* 3.11 moved it to cpython/longintrepr.h, included by Python.h */
 #endif
@@ -122,9 +119,10 @@ static void print_unicode_bits(void)
 static long managed_dict_offset(void)
 {
 #if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
-    /* 3.12 has no MANAGED_DICT_OFFSET macro; the dict-or-values word is what
-     * _PyObject_DictOrValuesPointer() returns. Evaluate it on a fake object
-     * whose type carries the flag (the helper asserts on it). */
+    /* 3.12 has no MANAGED_DICT_OFFSET macro; the word is what
+     * _PyObject_DictOrValuesPointer() returns (a dict pointer, or the values
+     * pointer minus one: odd). Evaluate it on a fake object whose type
+     * carries the flag (the helper asserts on it). */
     static PyTypeObject fake_type;
     static union { PyObject *align; char bytes[8 * sizeof(PyObject *)]; } buf;
     PyObject *obj = (PyObject *)(buf.bytes + 4 * sizeof(PyObject *));

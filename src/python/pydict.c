@@ -267,7 +267,9 @@ static int table_lookup_str(struct reader *r, const struct py_layout *l, const s
     uint8_t bufs[CHUNK][STR_HEADER_MAX + PYDICT_KEY_MAX + 8];
     size_t klen = strlen(key);
     *value = 0;
-    if (klen > PYDICT_KEY_MAX || l->unicode_ascii_size <= 0 || l->unicode_ascii_size > STR_HEADER_MAX ||
+    if (klen > PYDICT_KEY_MAX)
+        return ERR_USAGE;
+    if (l->unicode_ascii_size <= 0 || l->unicode_ascii_size > STR_HEADER_MAX ||
         l->unicode_length < 0 || l->unicode_state < 0 ||
         l->unicode_length + 8 > l->unicode_ascii_size || l->unicode_state + 4 > l->unicode_ascii_size)
         return ERR_CORRUPT;

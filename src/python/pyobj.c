@@ -25,9 +25,9 @@
  *    the dict pointer obj - 3 words (managed_dict_offset);
  *  - 3.12: one PyDictOrValues word at obj - 3 words: an odd value is the
  *    PyDictValues pointer minus one, an even one the dict;
- *  - 3.13: PyDictValues inline at obj + tp_basicsize, led by uint8_t
- *    capacity (byte 0) and valid (byte 3); the dict pointer stays at
- *    managed_dict_offset. */
+ *  - 3.13: PyDictValues inline after the object (where is given by
+ *    inline_values_offset_in_type), led by uint8_t capacity (byte 0) and
+ *    valid (byte 3); the dict pointer stays at managed_dict_offset. */
 #define VALUES_PTR_OFFSET_311 (-4 * 8)
 #define DICTVALUES_CAPACITY 0
 #define DICTVALUES_VALID 3
@@ -45,6 +45,7 @@ struct typeinfo {
     unsigned long flags;
     int64_t basicsize;
     int64_t dictoffset;
+    int64_t inline_offset;    /* 3.13+: inline values at obj + this; else -1 */
 };
 
 static enum managed_model managed_model(const struct py_layout *l, unsigned long flags)
@@ -69,6 +70,7 @@ static int type_read(struct reader *r, const struct py_layout *l, uint64_t obj, 
     int32_t hi = l->type_flags;
     hi = l->type_basicsize > hi ? l->type_basicsize : hi;
     hi = l->type_dictoffset > hi ? l->type_dictoffset : hi;
+    hi = l->inline_values_offset_in_type > hi ? l->inline_values_offset_in_type : hi;
     if (l->ob_type < 0 || l->type_flags < 0 || l->type_basicsize < 0 || l->type_dictoffset < 0 ||
         hi + (int32_t)PTR > TYPE_HEADER_MAX)
         return ERR_CORRUPT;
@@ -85,8 +87,13 @@ static int type_read(struct reader *r, const struct py_layout *l, uint64_t obj, 
     ti->flags = (unsigned long)load_i64(h + l->type_flags);
     ti->basicsize = load_i64(h + l->type_basicsize);
     ti->dictoffset = load_i64(h + l->type_dictoffset);
+    /* 3.13+: the type field that gives where inline values start
+     * (tp_basicsize: _PyObject_InlineValues() in pycore_object.h). */
+    ti->inline_offset = l->inline_values_offset_in_type >= 0
+                            ? load_i64(h + l->inline_values_offset_in_type) : -1;
     if (ti->basicsize < (int64_t)(2 * PTR) || ti->basicsize > BASICSIZE_MAX ||
-        ti->dictoffset > BASICSIZE_MAX || ti->dictoffset < -BASICSIZE_MAX)
+        ti->dictoffset > BASICSIZE_MAX || ti->dictoffset < -BASICSIZE_MAX ||
+        ti->inline_offset > BASICSIZE_MAX)
         return ERR_CORRUPT;
     return 0;
 }
@@ -131,8 +138,10 @@ static int inline_lookup(struct reader *r, const struct py_layout *l, uint64_t o
                          const struct typeinfo *ti, const char *name, uint64_t *value)
 {
     uint8_t prefix[DICTVALUES_PREFIX];
-    uint64_t values = obj + (uint64_t)ti->basicsize;
+    uint64_t values = obj + (uint64_t)ti->inline_offset;
     if (ti->flags & l->tpflags_inline_values) {
+        if (ti->inline_offset < (int64_t)(2 * PTR) || ti->inline_offset % PTR != 0)
+            return ERR_CORRUPT;
         int rc = reader_read(r, values, sizeof prefix, prefix);
         if (rc < 0)
             return rc;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Walks CPython thread states and frame chains in a target's memory. */
+/* Walks CPython thread states and frame chains in a target's memory, with
+ * as few reads as the layout allows: one per thread state, one for the
+ * thread's current data-stack chunk (3.11+, where most frames live), one
+ * batched read for the headers of every code object on the stack. */
 #include "walker.h"
 
 #include <string.h>
@@ -26,6 +29,44 @@ static int read_ptr(struct pytarget *t, uint64_t base, int32_t off, uint64_t *v)
     return reader_read_ptr(t->r, base + (uint64_t)off, v);
 }
 
+static size_t prefix_end(int32_t off, size_t cur)
+{
+    return off >= 0 && (size_t)off + 8 > cur ? (size_t)off + 8 : cur;
+}
+
+/* Bytes of a PyThreadState holding every field we use. */
+static size_t tstate_prefix(const struct py_layout *l)
+{
+    size_t n = prefix_end(l->tstate_next, 0);
+    n = prefix_end(l->tstate_frame, n);
+    n = prefix_end(l->tstate_thread_id, n);
+    n = prefix_end(l->tstate_native_thread_id, n);
+    return prefix_end(l->tstate_datastack_chunk, n);
+}
+
+static int read_thread(struct pytarget *t, uint64_t interp, uint64_t ts, struct walk_thread *out,
+                       uint64_t *next)
+{
+    const struct py_layout *l = &t->layout;
+    uint8_t buf[STRUCT_MAX];
+    size_t n = tstate_prefix(l);
+    if (n > sizeof buf)
+        return ERR_CORRUPT;
+    int rc = reader_read(t->r, ts, n, buf);
+    if (rc < 0)
+        return rc;
+    *out = (struct walk_thread){
+        .interp = interp,
+        .tstate = ts,
+        .frame = get_ptr(buf, l->tstate_frame),
+        .ident = get_ptr(buf, l->tstate_thread_id),
+        .native_tid = get_ptr(buf, l->tstate_native_thread_id) & 0xffffffffu,
+        .chunk = get_ptr(buf, l->tstate_datastack_chunk),
+    };
+    *next = get_ptr(buf, l->tstate_next);
+    return 0;
+}
+
 int walker_threads(struct pytarget *t, struct walk_thread *out, int max, int *n)
 {
     const struct py_layout *l = &t->layout;
@@ -45,8 +86,7 @@ int walker_threads(struct pytarget *t, struct walk_thread *out, int max, int *n)
         for (int i = 0; ts && i < WALK_MAX_THREADS && count < max; i++) {
             if (!reader_addr_ok(ts, 8))
                 return ERR_CORRUPT;
-            out[count++] = (struct walk_thread){.interp = interp, .tstate = ts};
-            if ((rc = read_ptr(t, ts, l->tstate_next, &ts)) < 0)
+            if ((rc = read_thread(t, interp, ts, &out[count++], &ts)) < 0)
                 return rc;
         }
         if ((rc = read_ptr(t, interp, l->interp_next, &interp)) < 0)
@@ -56,25 +96,8 @@ int walker_threads(struct pytarget *t, struct walk_thread *out, int max, int *n)
     return 0;
 }
 
-/* The first frame of a thread, or 0. */
-static int top_frame(struct pytarget *t, const uint8_t *ts, uint64_t *frame)
-{
-    const struct py_layout *l = &t->layout;
-    uint64_t f = get_ptr(ts, l->tstate_frame);
-    if (f && l->cframe_current_frame >= 0) {
-        /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
-        if (!reader_addr_ok(f, 8))
-            return ERR_CORRUPT;
-        int rc = read_ptr(t, f, l->cframe_current_frame, &f);
-        if (rc < 0)
-            return rc;
-    }
-    *frame = f;
-    return 0;
-}
-
-/* Byte offset of the current instruction in the code object, and whether
- * the frame is a real Python frame (3.12+ push C-stack shim frames). */
+/* Byte offset of the current instruction in the frame's code object, and
+ * whether the frame is a real Python frame (3.12+ push C-stack shims). */
 static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t code, int *addr)
 {
     if (l->frame_model == FRAME_MODEL_OBJECT) {
@@ -96,54 +119,40 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
     return 1;
 }
 
-static void thread_ids(struct pytarget *t, const uint8_t *ts, struct walk_stack *s)
+/* 3.11+: read the thread's current data-stack chunk up to the top frame in
+ * one go (frames below the top sit at lower addresses in the same chunk).
+ * Returns the number of valid bytes (0 when not applicable). */
+static size_t load_chunk(struct pytarget *t, const struct walk_thread *th, uint64_t top,
+                         struct walk_stack *s)
 {
-    const struct py_layout *l = &t->layout;
-    s->ident = get_ptr(ts, l->tstate_thread_id);
-    uint64_t native = 0;
-    if (l->tstate_native_thread_id >= 0)
-        memcpy(&native, ts + l->tstate_native_thread_id, sizeof native);
-    s->tid = pytarget_tid(t, s->ident, native & 0xffffffffu);
-}
-
-static int push_frame(struct pytarget *t, struct codecache *c, const uint8_t *fb, struct walk_stack *s)
-{
-    const struct py_layout *l = &t->layout;
-    /* 3.14's f_executable is a _PyStackRef: the low bits are tags. */
-    uint64_t code = get_ptr(fb, l->frame_code) & ~(uint64_t)7;
-    int addr = 0, real = frame_position(l, fb, code, &addr);
-    if (real < 0)
-        return ERR_CORRUPT;
-    if (real == 0)
+    size_t fsize = (size_t)t->layout.frame_size;
+    if (t->layout.frame_model != FRAME_MODEL_INTERP || !reader_addr_ok(th->chunk, 8) ||
+        top <= th->chunk || top - th->chunk + fsize > sizeof s->chunk)
         return 0;
-    if (!reader_addr_ok(code, 8))
-        return ERR_CORRUPT;
-    struct code_entry *e;
-    int rc = codecache_get(c, t, code, NULL, 0, &e);
-    if (rc < 0)
-        return rc;
-    s->frames[s->depth].code = e;
-    s->frames[s->depth].line = codecache_line(t, e, addr);
-    s->depth++;
-    return 0;
+    size_t n = (size_t)(top - th->chunk) + fsize;
+    return reader_read(t->r, th->chunk, n, s->chunk) == 0 ? n : 0;
 }
 
-int walker_stack(struct pytarget *t, struct codecache *c, uint64_t tstate, struct walk_stack *s)
+/* The bytes of the frame at addr: from the chunk copy when it is there. */
+static const uint8_t *frame_bytes(struct pytarget *t, const struct walk_thread *th,
+                                  const struct walk_stack *s, size_t chunk_len, uint64_t addr,
+                                  uint8_t *buf, int *rc)
+{
+    size_t fsize = (size_t)t->layout.frame_size;
+    if (chunk_len && addr >= th->chunk && addr - th->chunk + fsize <= chunk_len)
+        return s->chunk + (addr - th->chunk);
+    *rc = reader_read(t->r, addr, fsize, buf);
+    return *rc < 0 ? NULL : buf;
+}
+
+/* Phase 1: follow the frame chain, noting each real frame's code object
+ * and instruction offset. */
+static int collect(struct pytarget *t, const struct walk_thread *th, uint64_t frame,
+                   struct walk_stack *s)
 {
     const struct py_layout *l = &t->layout;
-    uint8_t ts[STRUCT_MAX], fb[STRUCT_MAX];
-    size_t tsize = (size_t)l->tstate_size, fsize = (size_t)l->frame_size;
-    if (tsize > STRUCT_MAX || fsize > STRUCT_MAX)
-        return ERR_CORRUPT;
-    s->depth = 0;
-    s->truncated = 0;
-    int rc = reader_read(t->r, tstate, tsize, ts);
-    if (rc < 0)
-        return rc;
-    thread_ids(t, ts, s);
-    uint64_t frame = 0;
-    if ((rc = top_frame(t, ts, &frame)) < 0)
-        return rc;
+    uint8_t buf[STRUCT_MAX];
+    size_t chunk_len = load_chunk(t, th, frame, s);
     /* Bounded by WALK_MAX_DEPTH real frames plus as many shims; a cycle in
      * the chain ends at the bound like a very deep stack. */
     for (int steps = 0; frame && steps < 2 * WALK_MAX_DEPTH; steps++) {
@@ -153,10 +162,19 @@ int walker_stack(struct pytarget *t, struct codecache *c, uint64_t tstate, struc
         }
         if (!reader_addr_ok(frame, 8))
             return ERR_CORRUPT;
-        if ((rc = reader_read(t->r, frame, fsize, fb)) < 0)
+        int rc = 0;
+        const uint8_t *fb = frame_bytes(t, th, s, chunk_len, frame, buf, &rc);
+        if (!fb)
             return rc;
-        if ((rc = push_frame(t, c, fb, s)) < 0)
-            return rc;
+        /* 3.14's f_executable is a _PyStackRef: the low bits are tags. */
+        uint64_t code = get_ptr(fb, l->frame_code) & ~(uint64_t)7;
+        int addr = 0, real = frame_position(l, fb, code, &addr);
+        if (real < 0 || (real && !reader_addr_ok(code, 8)))
+            return ERR_CORRUPT;
+        if (real) {
+            s->code_addr[s->depth] = code;
+            s->code_pos[s->depth++] = addr;
+        }
         uint64_t back = get_ptr(fb, l->frame_back);
         if (back == frame)
             return ERR_CORRUPT;
@@ -165,4 +183,71 @@ int walker_stack(struct pytarget *t, struct codecache *c, uint64_t tstate, struc
     if (frame)
         s->truncated = 1;
     return 0;
+}
+
+/* Index of code in s->uniq, or -1 when the batch is full. */
+static int uniq_index(struct walk_stack *s, int *nuniq, uint64_t code)
+{
+    for (int i = *nuniq - 1; i >= 0; i--)
+        if (s->uniq[i] == code)
+            return i;
+    if (*nuniq == (int)(sizeof s->uniq / sizeof s->uniq[0]))
+        return -1;
+    s->uniq[*nuniq] = code;
+    return (*nuniq)++;
+}
+
+/* Phase 2: read every distinct code object's header in one batch, then
+ * resolve names and lines through the cache. */
+static int resolve(struct pytarget *t, struct codecache *c, struct walk_stack *s)
+{
+    size_t hsize = codecache_header_size(t);
+    if (hsize > sizeof s->headers[0])
+        return ERR_CORRUPT;
+    int nuniq = 0, slot[WALK_MAX_DEPTH];
+    struct read_req reqs[sizeof s->uniq / sizeof s->uniq[0]];
+    for (int d = 0; d < s->depth; d++) {
+        int before = nuniq;
+        slot[d] = uniq_index(s, &nuniq, s->code_addr[d]);
+        if (nuniq > before)
+            reqs[slot[d]] = (struct read_req){.addr = s->code_addr[d], .len = hsize,
+                                              .buf = s->headers[slot[d]]};
+    }
+    int rc = reader_readv(t->r, reqs, nuniq);
+    if (rc < 0)
+        return rc;
+    for (int d = 0; d < s->depth; d++) {
+        struct code_entry *e;
+        const uint8_t *h = slot[d] >= 0 ? s->headers[slot[d]] : NULL;
+        if ((rc = codecache_get(c, t, s->code_addr[d], h, h ? hsize : 0, &e)) < 0)
+            return rc;
+        s->frames[d].code = e;
+        s->frames[d].line = codecache_line(t, e, s->code_pos[d]);
+    }
+    return 0;
+}
+
+int walker_stack(struct pytarget *t, struct codecache *c, const struct walk_thread *th,
+                 struct walk_stack *s)
+{
+    const struct py_layout *l = &t->layout;
+    if ((size_t)l->frame_size > STRUCT_MAX)
+        return ERR_CORRUPT;
+    s->depth = 0;
+    s->truncated = 0;
+    s->ident = th->ident;
+    s->tid = pytarget_tid(t, th->ident, th->native_tid);
+    uint64_t frame = th->frame;
+    if (frame && l->cframe_current_frame >= 0) {
+        /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
+        if (!reader_addr_ok(frame, 8))
+            return ERR_CORRUPT;
+        int rc = read_ptr(t, frame, l->cframe_current_frame, &frame);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = collect(t, th, frame, s);
+    if (rc < 0)
+        return rc;
+    return resolve(t, c, s);
 }

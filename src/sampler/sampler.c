@@ -58,7 +58,11 @@ static void thread_label(struct sampler *s, const struct walk_stack *ws, char *b
             snprintf(buf, cap, "%s", s->names[i].name);
             return;
         }
-    if (!ws->tid || taskstat_name(s->t->pid, (pid_t)ws->tid, buf, cap) < 0)
+    /* Before `threading` is imported the main thread has no Python name
+     * yet; it is the one it will get. */
+    if (ws->tid == (uint64_t)s->t->pid)
+        snprintf(buf, cap, "MainThread");
+    else if (!ws->tid || taskstat_name(s->t->pid, (pid_t)ws->tid, buf, cap) < 0)
         snprintf(buf, cap, "thread-%llx", (unsigned long long)ws->ident);
 }
 
@@ -121,7 +125,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     if (n > 0)
         refresh_names(s, now, s->threads[0].interp);
     for (int i = 0; i < n; i++) {
-        if (walker_stack(s->t, s->codes, s->threads[i].tstate, &s->stack) < 0) {
+        if (walker_stack(s->t, s->codes, &s->threads[i], &s->stack) < 0) {
             failed++;
             continue;
         }

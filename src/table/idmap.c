@@ -9,12 +9,13 @@
 
 #define MIN_CAP 64
 
-/* Fibonacci hashing after folding the high half into the low one: keys are
- * mostly two small 32-bit ids side by side, and both halves must reach the
- * top bits that pick the slot. */
-static size_t slot_of(const struct idmap *m, uint64_t key)
+/* Keys are small ids side by side (parent << 32 | func, line): fold the
+ * halves together, then Fibonacci hashing brings every bit to the top bits
+ * that pick the slot. */
+static size_t slot_of(const struct idmap *m, uint64_t key, uint32_t key2)
 {
     key ^= key >> 29;
+    key ^= (uint64_t)key2 * UINT64_C(0xC2B2AE3D27D4EB4F);
     return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> m->shift);
 }
 
@@ -39,26 +40,25 @@ void idmap_clear(struct idmap *m)
     m->n = 0;
 }
 
-uint32_t idmap_get(const struct idmap *m, uint64_t key)
+uint32_t idmap_get(const struct idmap *m, uint64_t key, uint32_t key2)
 {
     if (m->n == 0)
         return TABLE_NONE;
     size_t mask = m->cap - 1;
-    for (size_t i = slot_of(m, key);; i = (i + 1) & mask) {
+    for (size_t i = slot_of(m, key, key2);; i = (i + 1) & mask) {
         const struct idmap_slot *s = &m->slots[i];
-        if (s->val == TABLE_NONE || s->key == key)
+        if (s->val == TABLE_NONE || (s->key == key && s->key2 == key2))
             return s->val;
     }
 }
 
-void idmap_put(struct idmap *m, uint64_t key, uint32_t val)
+void idmap_put(struct idmap *m, uint64_t key, uint32_t key2, uint32_t val)
 {
     size_t mask = m->cap - 1;
-    size_t i = slot_of(m, key);
+    size_t i = slot_of(m, key, key2);
     while (m->slots[i].val != TABLE_NONE)
         i = (i + 1) & mask;
-    m->slots[i].key = key;
-    m->slots[i].val = val;
+    m->slots[i] = (struct idmap_slot){ .key = key, .key2 = key2, .val = val };
     m->n++;
 }
 
@@ -92,7 +92,7 @@ int idmap_reserve(struct idmap *m, size_t extra)
     m->shift = 64 - bits;
     for (size_t i = 0; i < old.cap; i++)
         if (old.slots[i].val != TABLE_NONE)
-            idmap_put(m, old.slots[i].key, old.slots[i].val);
+            idmap_put(m, old.slots[i].key, old.slots[i].key2, old.slots[i].val);
     free(old.slots);
     return 0;
 }

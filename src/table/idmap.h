@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to the table module: an open-addressing hash map from a 64-bit key
- * to a 32-bit id, used for every lookup the table makes (function pairs,
- * sites, tree children, thread ids). Values must be below TABLE_NONE, which
- * marks an empty slot. */
+/* Private to the table module: an open-addressing hash map from a 96-bit key
+ * (a 64-bit and a 32-bit half) to a 32-bit id, used for every lookup the
+ * table makes (function pairs, sites, tree children, thread ids). A slot is
+ * 16 bytes, so the wide key costs nothing over a 64-bit one. Values must be
+ * below TABLE_NONE, which marks an empty slot. */
 #ifndef PROFTUI_TABLE_IDMAP_H
 #define PROFTUI_TABLE_IDMAP_H
 
@@ -11,6 +12,7 @@
 
 struct idmap_slot {
     uint64_t key;
+    uint32_t key2;
     uint32_t val;              /* TABLE_NONE: empty */
 };
 
@@ -31,12 +33,12 @@ void idmap_free(struct idmap *m);
  * Returns 0 or ERR_NOMEM (the map is unchanged on failure). */
 int idmap_reserve(struct idmap *m, size_t extra);
 
-/* The id stored under key, or TABLE_NONE. */
-uint32_t idmap_get(const struct idmap *m, uint64_t key);
+/* The id stored under (key, key2), or TABLE_NONE. */
+uint32_t idmap_get(const struct idmap *m, uint64_t key, uint32_t key2);
 
-/* Store key -> val (val < TABLE_NONE, key not present yet). The caller must
- * have reserved room with idmap_reserve(). */
-void idmap_put(struct idmap *m, uint64_t key, uint32_t val);
+/* Store (key, key2) -> val (val < TABLE_NONE, key not present yet). The
+ * caller must have reserved room with idmap_reserve(). */
+void idmap_put(struct idmap *m, uint64_t key, uint32_t key2, uint32_t val);
 
 /* Forget every entry, keeping the allocated slots. */
 void idmap_clear(struct idmap *m);

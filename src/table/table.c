@@ -87,7 +87,7 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
     if (n == TABLE_NONE || f == TABLE_NONE)
         return TABLE_NONE;
     uint64_t key = (uint64_t)n << 32 | f;
-    uint32_t id = idmap_get(&t->func_map, key);
+    uint32_t id = idmap_get(&t->func_map, key, 0);
     if (id != TABLE_NONE)
         return id;
     if (grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
@@ -95,7 +95,7 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
         return TABLE_NONE;
     id = t->nfuncs++;
     t->funcs[id] = (struct func){ .name = n, .file = f };
-    idmap_put(&t->func_map, key, id);
+    idmap_put(&t->func_map, key, 0, id);
     return id;
 }
 
@@ -128,7 +128,7 @@ static void thread_rename(struct table *t, uint32_t i, const char *name)
 
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
 {
-    uint32_t i = idmap_get(&t->thread_map, tid);
+    uint32_t i = idmap_get(&t->thread_map, tid, 0);
     if (i == TABLE_NONE) {
         if (grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
                  sizeof *t->threads) < 0 ||
@@ -136,7 +136,7 @@ uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
             return TABLE_NONE;
         i = t->nthreads++;
         t->threads[i] = (struct thread){ .tid = tid, .name = TABLE_NONE, .root = TABLE_NONE };
-        idmap_put(&t->thread_map, tid, i);
+        idmap_put(&t->thread_map, tid, 0, i);
     }
     if (name)
         thread_rename(t, i, name);
@@ -201,24 +201,26 @@ static uint32_t new_node(struct table *t, uint32_t parent, uint32_t site)
 /* The site of (func, line), created when new; room reserved by the caller. */
 static uint32_t site_get(struct table *t, uint32_t func, int32_t line)
 {
-    uint64_t key = (uint64_t)func << 32 | (uint32_t)line;
-    uint32_t id = idmap_get(&t->site_map, key);
+    uint32_t id = idmap_get(&t->site_map, func, (uint32_t)line);
     if (id == TABLE_NONE) {
         id = t->nsites++;
         t->sites[id] = (struct site){ .func = func, .line = line };
-        idmap_put(&t->site_map, key, id);
+        idmap_put(&t->site_map, func, (uint32_t)line, id);
     }
     return id;
 }
 
-/* The child of parent at site, created when new; room reserved by the caller. */
-static uint32_t child_get(struct table *t, uint32_t parent, uint32_t site)
+/* The child of parent for frame f, created when new; room reserved by the
+ * caller. Children are keyed by (parent, func, line) rather than by site so
+ * that the steady state costs one probe per frame; the site is looked up
+ * only when a node is created. */
+static uint32_t child_get(struct table *t, uint32_t parent, struct frame_key f)
 {
-    uint64_t key = (uint64_t)parent << 32 | site;
-    uint32_t id = idmap_get(&t->child_map, key);
+    uint64_t key = (uint64_t)parent << 32 | f.func;
+    uint32_t id = idmap_get(&t->child_map, key, (uint32_t)f.line);
     if (id == TABLE_NONE) {
-        id = new_node(t, parent, site);
-        idmap_put(&t->child_map, key, id);
+        id = new_node(t, parent, site_get(t, f.func, f.line));
+        idmap_put(&t->child_map, key, (uint32_t)f.line, id);
     }
     return id;
 }
@@ -242,7 +244,7 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
     t->nodes[node].total += weight;
     /* frames[] is leaf first; the tree grows from the root. */
     for (int i = depth - 1; i >= 0; i--) {
-        node = child_get(t, node, site_get(t, frames[i].func, frames[i].line));
+        node = child_get(t, node, frames[i]);
         t->nodes[node].total += weight;
     }
     t->nodes[node].self += weight;

@@ -11,7 +11,7 @@
 
 /* A call-tree node: one (parent, site) pair within one thread's tree. The
  * children of a node form a singly linked list (for walks); lookups by
- * (parent, site) go through table.child_map instead. */
+ * (parent, func, line) go through table.child_map instead. */
 struct node {
     uint32_t parent;           /* TABLE_NONE for a thread's root */
     uint32_t site;             /* TABLE_NONE for a thread's root */
@@ -43,19 +43,19 @@ struct table {
 
     struct func *funcs;
     uint32_t nfuncs, funcs_cap;
-    struct idmap func_map;     /* name id << 32 | file id -> func */
+    struct idmap func_map;     /* (name id << 32 | file id, 0) -> func */
 
     struct site *sites;
     uint32_t nsites, sites_cap;
-    struct idmap site_map;     /* func << 32 | (uint32_t)line -> site */
+    struct idmap site_map;     /* (func, (uint32_t)line) -> site */
 
     struct thread *threads;
     uint32_t nthreads, threads_cap;
-    struct idmap thread_map;   /* tid -> thread index */
+    struct idmap thread_map;   /* (tid, 0) -> thread index */
 
     struct node *nodes;        /* every thread's tree; dropped by table_reset */
     uint32_t nnodes, nodes_cap;
-    struct idmap child_map;    /* parent << 32 | site -> node */
+    struct idmap child_map;    /* (parent << 32 | func, (uint32_t)line) -> node */
 
     uint64_t samples;
 };

@@ -178,8 +178,7 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def run(args: Sequence[str], timeout: float = RUN_TIMEOUT, env=None,
-        preexec: Optional[Callable[[], None]] = None) -> Result:
+def run(args: Sequence[str], timeout: float = RUN_TIMEOUT, env=None) -> Result:
     """Run a command (usually proftui) in its own session with stdin from
     /dev/null, capture its output, and kill its whole process group if it
     outlives `timeout` (then the test fails)."""
@@ -305,9 +304,10 @@ class AttachTarget:
 
 STACK_LINE_RE = re.compile(r"^P\d+;T\d+ .+ \d+$")
 META_RE = re.compile(r"^# (?P<key>[^:]+): (?P<value>.*)$")
-FRAME_RE = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+)\)$")
-THREAD_RE = re.compile(r"^T(?P<tid>\d+) (?P<name>.+)$")
+FRAME_RE = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+|\?)\)$")
+THREAD_RE = re.compile(r"^T(?P<tid>\d+)(?: (?P<name>.+))?$")
 TRUNCATED = "[truncated]"
+NO_FRAME = "[no Python frame]"   # a sample of a thread without Python frames
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,8 @@ class Frame:
         m = FRAME_RE.match(raw)
         if not m:
             return cls(raw, raw, None, None)
-        return cls(raw, m["name"], m["file"], int(m["line"]))
+        line = None if m["line"] == "?" else int(m["line"])
+        return cls(raw, m["name"], m["file"], line)
 
     def __str__(self):
         return self.raw
@@ -394,6 +395,8 @@ def format_problems(text: str) -> List[str]:
         frames = stack.split(";")
         if not THREAD_RE.match(frames[1]):
             problems.append(f"line {n}: thread frame {frames[1]!r} is not 'T<tid> <name>'")
+        if frames[2:] == [NO_FRAME]:
+            continue
         for frame in frames[2:]:
             if frame != TRUNCATED and not FRAME_RE.match(frame):
                 problems.append(f"line {n}: frame {frame!r} is not 'name (file:line)'")
@@ -412,7 +415,7 @@ class Profile:
         for frames, count in raw:
             pid = int(frames[0][1:]) if re.match(r"^P\d+$", frames[0]) else -1
             m = THREAD_RE.match(frames[1]) if len(frames) > 1 else None
-            tid, thread = (int(m["tid"]), m["name"]) if m else (-1, "?")
+            tid, thread = (int(m["tid"]), m["name"] or "") if m else (-1, "?")
             self.stacks.append(Stack(pid, tid, thread,
                                      tuple(Frame.parse(f) for f in frames[2:]), count))
 

@@ -30,6 +30,8 @@ def exit_codes():
 
 
 EXIT = exit_codes()
+# how a command that proftui ends at --duration may have exited
+TERMINATED = {128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGKILL}
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +112,21 @@ def test_bad_pid(proftui, tmp_path, value):
     assert_error_line(run([proftui, "-p", value, "-o", tmp_path / "out"]), EXIT["EXIT_USAGE"])
 
 
-def test_nothing_to_profile(proftui, tmp_path):
-    assert_error_line(run([proftui, "-o", tmp_path / "out"]), EXIT["EXIT_USAGE"])
+def test_pid_and_command_together(proftui, tmp_path, sentinel):
+    marker, cmd = sentinel
+    res = run([proftui, "-p", str(os.getpid()), "-o", tmp_path / "out", "--", *cmd])
+    assert_error_line(res, EXIT["EXIT_USAGE"])
+    assert not marker.exists()
+
+
+def test_demo_without_command(proftui, tmp_path):
+    """No command and no -p: the bundled demo workload is profiled."""
+    out = tmp_path / "out"
+    res = run([proftui, "-d", "1", "-o", out], timeout=30)
+    assert res.returncode in TERMINATED | {0}, res.describe()
+    p = Profile.load(out)
+    assert not format_problems(p.text), format_problems(p.text)[:10]
+    assert samples(p.stacks) >= 0.3 * 1000 and any(s.frames for s in p.stacks), p.summary()
 
 
 # ---------------------------------------------------------------- bad targets
@@ -187,10 +202,12 @@ def test_permission_denied(proftui, py, attach_target, tmp_path):
 
 # ---------------------------------------------------------------- output
 
-def test_output_dir_missing_launched(proftui, py, tmp_path):
+def test_output_dir_missing_launched(proftui, tmp_path, sentinel):
+    marker, cmd = sentinel
     out = tmp_path / "no-such-dir" / "profile.txt"
-    res = run([proftui, "-o", out, "--", py.path, "-c", "pass"])
+    res = run([proftui, "-o", out, "--", *cmd])
     assert_error_line(res, EXIT["EXIT_OUTPUT"], re.escape(str(out)))
+    assert not marker.exists(), "the command must not be started when -o cannot be written"
 
 
 def test_output_dir_missing_attached(proftui, py, attach_target, tmp_path):
@@ -201,12 +218,13 @@ def test_output_dir_missing_attached(proftui, py, attach_target, tmp_path):
     target.assert_running_and_progressing()
 
 
-def test_no_terminal_without_output_launched(proftui, py, sentinel):
+def test_no_terminal_without_output_launched(proftui, sentinel):
     """Without -o proftui wants the live view; with stdout a pipe it must say
     so (exit 9) instead of doing nothing."""
-    _, cmd = sentinel
+    marker, cmd = sentinel
     res = run([proftui, "--", *cmd])
     assert_error_line(res, EXIT["EXIT_TERMINAL"], r"terminal|tty|-o")
+    assert not marker.exists(), "the command must not be started without a view"
 
 
 def test_no_terminal_without_output_attached(proftui, py, attach_target):
@@ -250,8 +268,7 @@ def test_duration_ends_launched_command(proftui, py, tmp_path):
     the profile is written."""
     r = profile_workload(proftui, py, "forever.py", [], ["-d", "1"], tmp_path, timeout=30)
     assert r.result.elapsed < 10, r.describe()
-    terminated = {128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGKILL}
-    assert r.result.returncode in terminated | {0}, r.describe()
+    assert r.result.returncode in TERMINATED | {0}, r.describe()
     assert r.profile is not None, r.describe()
     n = samples(r.profile.select(leaf="loop_forever"))
     assert n >= 0.5 * 1000, r.describe()

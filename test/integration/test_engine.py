@@ -73,6 +73,9 @@ def lines_run(interp, cached_workload):
 def test_collapsed_format(interp, lines_run):
     problems = format_problems(lines_run.profile.text)
     assert not problems, "\n".join(problems[:20]) + "\n" + lines_run.describe()
+    unknown = [f.raw for s in lines_run.profile.stacks for f in s.frames
+               if f.file is not None and f.line is None]
+    assert not unknown, f"frames without a line number: {unknown[:10]}"
 
 
 def test_metadata(interp, lines_run):
@@ -250,7 +253,7 @@ def test_time_budgets(interp, mode, cached_workload):
     assert mode in (r.profile.meta_value("mode") or ""), r.describe()
     spent = r.info["spent"]
     expect_a = spent["busy_a"] / (spent["busy_a"] + spent["busy_b"])
-    assert abs(expect_a - 0.7) < 0.05, f"the workload itself missed its budget: {spent}"
+    assert abs(expect_a - 0.7) < 0.1, f"the workload itself missed its budget: {spent}"
     stacks = r.profile.select(tid=r.info["pid"], containing="alternate")
     assert samples(stacks) >= 0.5 * expected_samples(seconds), r.describe()
     sh = shares(stacks)
@@ -269,7 +272,7 @@ def test_cpu_mode_drops_sleep(interp, mode, cached_workload):
     assert_ran(r)
     spent = r.info["spent"]
     expect_sleep = spent["sleeper"] / (spent["sleeper"] + spent["worker"])
-    assert abs(expect_sleep - 0.5) < 0.05, f"the workload itself missed its budget: {spent}"
+    assert abs(expect_sleep - 0.5) < 0.1, f"the workload itself missed its budget: {spent}"
     stacks = r.profile.select(tid=r.info["pid"], containing="drive")
     sh = shares(stacks)
     got_sleep = sh["sleeper"].total if "sleeper" in sh else 0.0

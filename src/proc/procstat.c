@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* CPU % and resident memory of the target from /proc/PID/stat and statm. */
+#include "procstat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define STAT_MAX 1024             /* /proc/PID/stat is ~300 bytes; comm <= 64 */
+#define FIELD_UTIME 14            /* 1-based field numbers of proc_pid_stat(5) */
+#define FIELD_STIME 15
+#define FIELD_THREADS 20
+
+/* Parse an unsigned decimal at *p, advancing it; 0 or ERR_CORRUPT. */
+static int parse_u64(const char **p, const char *end, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (s >= end || *s < '0' || *s > '9')
+        return ERR_CORRUPT;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return ERR_CORRUPT;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+/* Advance *p past the current space-separated token and the spaces after it. */
+static void skip_token(const char **p, const char *end)
+{
+    const char *s = *p;
+    while (s < end && *s != ' ')
+        s++;
+    while (s < end && *s == ' ')
+        s++;
+    *p = s;
+}
+
+int procstat_parse_stat(const char *buf, size_t len, uint64_t *ticks, unsigned *threads)
+{
+    const char *end = buf + len;
+    const char *p = NULL;
+    /* comm (field 2) is "(name)" and the name may contain ") ": the fields
+     * resume after the LAST ')'. */
+    for (const char *s = buf; s < end; s++)
+        if (*s == ')')
+            p = s;
+    if (!p || p + 2 > end || p[1] != ' ')
+        return ERR_CORRUPT;
+    p += 2;                      /* at field 3, the state */
+    uint64_t utime = 0, stime = 0, nthreads = 0;
+    for (int field = 3; field <= FIELD_THREADS; field++) {
+        uint64_t *dst = field == FIELD_UTIME ? &utime : field == FIELD_STIME ? &stime
+                      : field == FIELD_THREADS ? &nthreads : NULL;
+        if (p >= end)
+            return ERR_CORRUPT;
+        if (dst && parse_u64(&p, end, dst) < 0)
+            return ERR_CORRUPT;
+        skip_token(&p, end);
+    }
+    if (utime > UINT64_MAX - stime || nthreads > 1u << 22)
+        return ERR_CORRUPT;
+    *ticks = utime + stime;
+    *threads = (unsigned)nthreads;
+    return 0;
+}
+
+int procstat_parse_statm(const char *buf, size_t len, uint64_t *resident_pages)
+{
+    const char *p = buf, *end = buf + len;
+    uint64_t size;
+    if (parse_u64(&p, end, &size) < 0 || p >= end || *p != ' ')
+        return ERR_CORRUPT;
+    p++;
+    return parse_u64(&p, end, resident_pages);
+}
+
+/* Read a small /proc file of pid into buf; returns its length or a
+ * negative enum err. */
+static ssize_t read_file(pid_t pid, const char *name, char *buf, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ESRCH ? ERR_NO_PROCESS : ERR_READ;
+    ssize_t n;
+    do
+        n = read(fd, buf, cap);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0)
+        return errno == ESRCH ? ERR_NO_PROCESS : ERR_READ;
+    return n;
+}
+
+void procstat_init(struct procstat *ps, pid_t pid, uint64_t now_ns)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    long page = sysconf(_SC_PAGESIZE);
+    *ps = (struct procstat){
+        .pid = pid,
+        .ticks_per_s = hz > 0 ? hz : 100,
+        .page_size = page > 0 ? page : 4096,
+    };
+    struct procstat_sample first;
+    procstat_read(ps, now_ns, &first);
+}
+
+int procstat_read(struct procstat *ps, uint64_t now_ns, struct procstat_sample *out)
+{
+    char buf[STAT_MAX];
+    uint64_t ticks, pages;
+    unsigned threads;
+    ssize_t n = read_file(ps->pid, "stat", buf, sizeof buf);
+    if (n < 0)
+        return (int)n;
+    if (procstat_parse_stat(buf, (size_t)n, &ticks, &threads) < 0)
+        return ERR_CORRUPT;
+    n = read_file(ps->pid, "statm", buf, sizeof buf);
+    if (n < 0)
+        return (int)n;
+    if (procstat_parse_statm(buf, (size_t)n, &pages) < 0 || pages > UINT64_MAX / (uint64_t)ps->page_size)
+        return ERR_CORRUPT;
+    double pct = -1.0;
+    if (ps->primed && now_ns > ps->prev_ns && ticks >= ps->prev_ticks) {
+        double cpu_s = (double)(ticks - ps->prev_ticks) / (double)ps->ticks_per_s;
+        pct = 100.0 * cpu_s / ((double)(now_ns - ps->prev_ns) / 1e9);
+    }
+    ps->prev_ticks = ticks;
+    ps->prev_ns = now_ns;
+    ps->primed = 1;
+    *out = (struct procstat_sample){
+        .cpu_pct = pct,
+        .rss_bytes = pages * (uint64_t)ps->page_size,
+        .os_threads = threads,
+    };
+    return 0;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Drawing the live view's table: columns, rows, selection, empty states. */
+#include "ui_grid.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "table.h"
+#include "ui_fmt.h"
+#include "ui_model.h"
+#include "ui_paint.h"
+#include "ui_snap.h"
+
+#define FUNC_MIN 16
+#define LOC_MIN 14
+#define LOC_MAX 60
+#define GAP 1
+#define HOT_PCT 20.0
+#define WARM_PCT 5.0
+#define CELL_MAX 4200
+
+struct column {
+    const char *title;
+    const char *help;
+    int width;           /* 0: shares the room left */
+    int priority;        /* the lowest goes first when the terminal is narrow */
+};
+
+static const struct column columns[UI_COL_COUNT] = {
+    [UI_COL_OWN] = {"OWN", "own samples: the function was running (the innermost frame)", 7, 2},
+    [UI_COL_TOTAL] = {"TOTAL", "total samples: the function was anywhere on the stack (once per sample, "
+                      "even when recursive)", 7, 1},
+    [UI_COL_OWN_TIME] = {"OWN TIME", "own samples as time: samples x (elapsed / sampling rounds)", 9, 4},
+    [UI_COL_TOTAL_TIME] = {"TOT TIME", "total samples as time", 9, 3},
+    [UI_COL_OWN_PCT] = {"%OWN", "own samples as a share of the samples of the view (thread or all)", 7, 6},
+    [UI_COL_TOTAL_PCT] = {"%TOTAL", "total samples as a share of the samples of the view", 7, 5},
+    [UI_COL_FUNC] = {"FUNCTION", "qualified name (3.11+) or name", 0, 8},
+    [UI_COL_LOC] = {"LOCATION", "file:line; per function, the line with most of its samples", 0, 7},
+};
+
+/* Where each column goes at a width; w == 0 when it is not shown. */
+struct colpos {
+    int x, w;
+};
+
+const char *ui_grid_column_title(enum ui_col col)
+{
+    return (unsigned)col < UI_COL_COUNT ? columns[col].title : "?";
+}
+
+const char *ui_grid_column_help(enum ui_col col)
+{
+    return (unsigned)col < UI_COL_COUNT ? columns[col].help : "";
+}
+
+const char *ui_grid_sort_glyph(const struct ui_view *v, const struct ui_theme *t)
+{
+    int text = v->sort_col == UI_COL_FUNC || v->sort_col == UI_COL_LOC;   /* natural order: A first */
+    return text != v->reversed ? t->sort_asc : t->sort_desc;
+}
+
+/* Drop fixed columns by priority until the names get their minimum. */
+static void layout_columns(int width, struct colpos pos[UI_COL_COUNT])
+{
+    int shown[UI_COL_COUNT], fixed = 0;
+    for (int c = 0; c < UI_COL_COUNT; c++) {
+        shown[c] = 1;
+        fixed += columns[c].width + GAP;
+    }
+    for (int prio = 1; fixed + FUNC_MIN + GAP + LOC_MIN > width && prio < 7; prio++)
+        for (int c = 0; c < UI_COL_COUNT; c++)
+            if (columns[c].width && columns[c].priority == prio && shown[c]) {
+                shown[c] = 0;
+                fixed -= columns[c].width + GAP;
+            }
+    int flex = width - fixed;
+    int loc = flex * 2 / 5;
+    loc = loc < LOC_MIN ? LOC_MIN : loc > LOC_MAX ? LOC_MAX : loc;
+    int x = 0;
+    for (int c = 0; c < UI_COL_COUNT; c++) {
+        int w = columns[c].width ? columns[c].width : c == UI_COL_LOC ? loc : flex - loc - GAP;
+        pos[c] = (struct colpos){.x = x, .w = shown[c] && w > 0 ? w : 0};
+        if (pos[c].w)
+            x += w + GAP;
+    }
+}
+
+static enum ui_elem share_elem(uint64_t part, uint64_t whole)
+{
+    double pct = whole ? 100.0 * (double)part / (double)whole : 0;
+    return part == 0 ? UI_EL_DIM : pct >= HOT_PCT ? UI_EL_HOT : pct >= WARM_PCT ? UI_EL_WARM : UI_EL_NORMAL;
+}
+
+/* The text and element of a numeric cell. */
+static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const struct ui_row *r,
+                                const struct ui_scene *sc)
+{
+    uint64_t n = c == UI_COL_OWN || c == UI_COL_OWN_TIME || c == UI_COL_OWN_PCT ? r->own : r->total;
+    uint64_t whole = sc->model->samples;
+    switch (c) {
+    case UI_COL_OWN:
+    case UI_COL_TOTAL:
+        ui_fmt_count(buf, cap, n);
+        return n ? UI_EL_NORMAL : UI_EL_DIM;
+    case UI_COL_OWN_TIME:
+    case UI_COL_TOTAL_TIME:
+        ui_fmt_duration(buf, cap, n * sc->sample_ns);
+        return n ? UI_EL_NORMAL : UI_EL_DIM;
+    default:
+        ui_fmt_pct(buf, cap, n, whole);
+        return share_elem(n, whole);
+    }
+}
+
+static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc)
+{
+    char path[CELL_MAX];
+    if (sc->view->full_paths)
+        snprintf(path, sizeof path, "%s", r->file);
+    else
+        ui_fmt_path(path, sizeof path, r->file, sc->paths);
+    if (r->hot_line >= 0)
+        snprintf(buf, cap, "%s:%d", path, (int)r->hot_line);
+    else
+        snprintf(buf, cap, "%s", path);
+}
+
+static void draw_row(WINDOW *w, const struct ui_scene *sc, const struct colpos *pos, int y,
+                     const struct ui_row *r, int selected)
+{
+    const struct ui_theme *t = sc->theme;
+    int width = getmaxx(w);
+    attr_t sel = ui_theme_attr(t, UI_EL_SELECTED);
+    ui_paint_fill(w, y, 0, width, selected ? sel : A_NORMAL);
+    char buf[CELL_MAX];
+    for (int c = 0; c < UI_COL_COUNT; c++) {
+        if (!pos[c].w)
+            continue;
+        if (c == UI_COL_FUNC) {
+            ui_paint_text(w, y, pos[c].x, r->name, pos[c].w, sc->view->hscroll, UI_TRUNC_MIDDLE,
+                          selected ? sel : ui_theme_attr(t, UI_EL_FUNC), t);
+        } else if (c == UI_COL_LOC) {
+            location_text(buf, sizeof buf, r, sc);
+            ui_paint_text(w, y, pos[c].x, buf, pos[c].w, sc->view->hscroll, UI_TRUNC_LEFT,
+                          selected ? sel : ui_theme_attr(t, UI_EL_LOC), t);
+        } else {
+            enum ui_elem e = number_cell(buf, sizeof buf, (enum ui_col)c, r, sc);
+            ui_paint_right(w, y, pos[c].x, buf, pos[c].w, selected ? sel : ui_theme_attr(t, e), t);
+        }
+    }
+}
+
+static void draw_titles(WINDOW *w, const struct ui_scene *sc, const struct colpos *pos)
+{
+    const struct ui_theme *t = sc->theme;
+    ui_paint_fill(w, 0, 0, getmaxx(w), ui_theme_attr(t, UI_EL_COLHEAD));
+    for (int c = 0; c < UI_COL_COUNT; c++) {
+        if (!pos[c].w)
+            continue;
+        int sorted = c == (int)sc->view->sort_col;
+        char title[64];
+        snprintf(title, sizeof title, "%s%s", columns[c].title, sorted ? ui_grid_sort_glyph(sc->view, t) : "");
+        attr_t a = ui_theme_attr(t, sorted ? UI_EL_COLSORT : UI_EL_COLHEAD);
+        if (columns[c].width)
+            ui_paint_right(w, 0, pos[c].x, title, pos[c].w, a, t);
+        else
+            ui_paint_text(w, 0, pos[c].x, title, pos[c].w, 0, UI_TRUNC_END, a, t);
+    }
+}
+
+/* Why the table is empty, in words. */
+static void empty_text(char *buf, size_t cap, const struct ui_scene *sc)
+{
+    const struct ui_model *m = sc->model;
+    if (m->nrows == 0 && sc->snap->stats.taken == 0)
+        snprintf(buf, cap, "waiting for the first samples...");
+    else if (m->nrows == 0)
+        snprintf(buf, cap, "no Python frames sampled %s", sc->view->thread == TABLE_NONE ? "yet"
+                                                                                      : "in this thread");
+    else if (m->matched == 0)
+        snprintf(buf, cap, "no row matches the filter \"%s\" (Esc clears it)", sc->view->filter);
+    else
+        snprintf(buf, cap, "all %zu rows are under the threshold (- lowers it)", m->below);
+}
+
+void ui_grid_draw(WINDOW *w, const struct ui_scene *sc)
+{
+    struct colpos pos[UI_COL_COUNT];
+    layout_columns(getmaxx(w), pos);
+    werase(w);
+    draw_titles(w, sc, pos);
+    const struct ui_model *m = sc->model;
+    size_t n = ui_model_window(m);
+    for (size_t i = 0; i < n; i++)
+        draw_row(w, sc, pos, (int)i + 1, ui_model_row(m, i), m->top + i == m->sel);
+    if (n == 0) {
+        char msg[256];
+        empty_text(msg, sizeof msg, sc);
+        int width = getmaxx(w), len = ui_text_width(msg);
+        ui_paint_text(w, getmaxy(w) / 2, len < width ? (width - len) / 2 : 0, msg, width, 0, UI_TRUNC_END,
+                      ui_theme_attr(sc->theme, UI_EL_DIM), sc->theme);
+    }
+}
+
+void ui_grid_draw_rows(WINDOW *w, const struct ui_scene *sc, size_t a, size_t b)
+{
+    struct colpos pos[UI_COL_COUNT];
+    layout_columns(getmaxx(w), pos);
+    const struct ui_model *m = sc->model;
+    size_t n = ui_model_window(m);
+    size_t rows[2] = {a, b};
+    for (int k = 0; k < 2; k++)
+        if (rows[k] < n)
+            draw_row(w, sc, pos, (int)rows[k] + 1, ui_model_row(m, rows[k]), m->top + rows[k] == m->sel);
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* The live view's header: title line, flowed fields, state line. */
+#include "ui_header.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "procstat.h"
+#include "table.h"
+#include "ui.h"
+#include "ui_fmt.h"
+#include "ui_grid.h"
+#include "ui_model.h"
+#include "ui_paint.h"
+#include "ui_snap.h"
+#include "ui_view.h"
+
+#define MAX_FIELDS 24
+#define VALUE_MAX 160
+#define FIELD_GAP 2
+#define RATE_WARN 0.9        /* achieved / requested below this is shown as a warning */
+#define LOSS_WARN 0.01       /* missed or failed above this share is shown as a warning */
+
+struct field {
+    const char *label;
+    char value[VALUE_MAX];
+    enum ui_elem elem;
+    int newline;             /* start a new line with this field */
+};
+
+struct fields {
+    struct field f[MAX_FIELDS];
+    int n;
+};
+
+static struct field *add(struct fields *fs, const char *label, enum ui_elem elem)
+{
+    struct field *f = &fs->f[fs->n < MAX_FIELDS ? fs->n++ : MAX_FIELDS - 1];
+    *f = (struct field){.label = label, .elem = elem};
+    return f;
+}
+
+static int share_warn(uint64_t part, uint64_t whole)
+{
+    return whole && (double)part > LOSS_WARN * (double)whole;
+}
+
+static void sampling_fields(struct fields *fs, const struct ui_scene *sc)
+{
+    const struct sampler_stats *st = &sc->snap->stats;
+    char a[32], b[32];
+    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", sc->opt->cpu_mode ? "cpu" : "wall");
+    ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, sc->opt->interval_ns);
+    ui_fmt_duration(add(fs, "Elapsed", UI_EL_VALUE)->value, VALUE_MAX, st->elapsed_ns);
+    ui_fmt_count_full(add(fs, "Samples", UI_EL_VALUE)->value, VALUE_MAX, st->taken);
+    double secs = (double)st->elapsed_ns / 1e9;
+    double rate = secs > 0 ? (double)st->taken / secs : 0;
+    double asked = sc->opt->interval_ns ? 1e9 / (double)sc->opt->interval_ns : 0;
+    int slow = secs >= 1.0 && asked > 0 && rate < RATE_WARN * asked;
+    snprintf(add(fs, "Rate", slow ? UI_EL_WARN : UI_EL_VALUE)->value, VALUE_MAX, "%s of %s",
+             ui_fmt_rate(a, sizeof a, rate), ui_fmt_rate(b, sizeof b, asked));
+    ui_fmt_count_full(add(fs, "Missed", share_warn(st->missed, st->taken + st->missed) ? UI_EL_WARN
+                          : UI_EL_VALUE)->value, VALUE_MAX, st->missed);
+    ui_fmt_count_full(add(fs, "Failed", share_warn(st->failed, st->stacks + st->failed) ? UI_EL_WARN
+                          : UI_EL_VALUE)->value, VALUE_MAX, st->failed);
+}
+
+static void target_fields(struct fields *fs, const struct ui_scene *sc)
+{
+    const struct procstat_sample *p = sc->proc;
+    struct field *cpu = add(fs, "CPU", UI_EL_VALUE);
+    if (p && p->cpu_pct >= 0)
+        snprintf(cpu->value, VALUE_MAX, "%.1f%%", p->cpu_pct);
+    else
+        snprintf(cpu->value, VALUE_MAX, "-");
+    struct field *rss = add(fs, "RSS", UI_EL_VALUE);
+    if (p)
+        ui_fmt_bytes(rss->value, VALUE_MAX, p->rss_bytes);
+    else
+        snprintf(rss->value, VALUE_MAX, "-");
+    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", sc->snap->stats.threads);
+}
+
+static void thread_value(char *buf, const struct ui_scene *sc)
+{
+    uint32_t th = sc->view->thread;
+    const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_snap_thread(sc->snap, th);
+    if (th == TABLE_NONE)
+        snprintf(buf, VALUE_MAX, "all threads");
+    else if (t)
+        snprintf(buf, VALUE_MAX, "thread %s (tid %llu)", t->name[0] ? t->name : "?",
+                 (unsigned long long)t->tid);
+    else
+        snprintf(buf, VALUE_MAX, "thread #%u", (unsigned)th);
+}
+
+static void view_fields(struct fields *fs, const struct ui_scene *sc)
+{
+    const struct ui_view *v = sc->view;
+    const struct ui_model *m = sc->model;
+    const struct ui_theme *t = sc->theme;
+    char a[32];
+    struct field *f = add(fs, "View", UI_EL_VALUE);
+    thread_value(f->value, sc);
+    f->newline = 1;
+    snprintf(add(fs, "Level", UI_EL_VALUE)->value, VALUE_MAX, "%s", v->by_line ? "line" : "function");
+    snprintf(add(fs, "Sort", UI_EL_VALUE)->value, VALUE_MAX, "%s %s", ui_grid_column_title(v->sort_col),
+             ui_grid_sort_glyph(v, t));
+    f = add(fs, "Threshold", m->below ? UI_EL_WARN : UI_EL_VALUE);
+    snprintf(f->value, VALUE_MAX, "%s (%zu hidden)", ui_fmt_threshold(a, sizeof a, v->threshold_pct), m->below);
+    if (v->filter[0] || v->editing)
+        snprintf(add(fs, "Filter", UI_EL_FILTER)->value, VALUE_MAX, "\"%s\" (%zu of %zu)", v->filter,
+                 m->matched, m->nrows);
+    snprintf(add(fs, "Refresh", UI_EL_VALUE)->value, VALUE_MAX, "%gs", v->refresh_s);
+}
+
+static void build(struct fields *fs, const struct ui_scene *sc)
+{
+    fs->n = 0;
+    sampling_fields(fs, sc);
+    target_fields(fs, sc);
+    view_fields(fs, sc);
+}
+
+/* Lay the fields out from line y0 (drawing when w is not NULL); returns
+ * the lines used. A field too wide for a line of its own is shortened. */
+static int flow(WINDOW *w, const struct ui_scene *sc, const struct fields *fs, int y0, int width)
+{
+    const struct ui_theme *t = sc->theme;
+    int x = 0, y = y0;
+    for (int i = 0; i < fs->n; i++) {
+        const struct field *f = &fs->f[i];
+        int need = ui_text_width(f->label) + 1 + ui_text_width(f->value);
+        if (x > 0 && (f->newline || x + FIELD_GAP + need > width)) {
+            y++;
+            x = 0;
+        }
+        if (x > 0)
+            x += FIELD_GAP;
+        if (w) {
+            int lx = x + ui_paint_text(w, y, x, f->label, width - x, 0, UI_TRUNC_END,
+                                       ui_theme_attr(t, UI_EL_LABEL), t);
+            ui_paint_text(w, y, lx + 1, f->value, width - lx - 1, 0, UI_TRUNC_END,
+                          ui_theme_attr(t, f->elem), t);
+        }
+        x += need;
+    }
+    return y - y0 + 1;
+}
+
+static void draw_title(WINDOW *w, const struct ui_scene *sc, int width)
+{
+    const struct ui_theme *t = sc->theme;
+    char right[96];
+    snprintf(right, sizeof right, "Python %s  PID %d", sc->opt->python_version ? sc->opt->python_version : "?",
+             (int)sc->opt->pid);
+    int rw = ui_text_width(right);
+    int x = ui_paint_text(w, 0, 0, "proftui", width, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_TITLE), t);
+    int room = width - x - 2 - rw - 2;
+    if (room > 0)
+        ui_paint_text(w, 0, x + 2, sc->opt->title ? sc->opt->title : "", room, 0, UI_TRUNC_END,
+                      ui_theme_attr(t, UI_EL_VALUE), t);
+    if (rw < width - x)
+        ui_paint_text(w, 0, width - rw, right, rw, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_LABEL), t);
+}
+
+/* The state: badge text, its element, and the explanation after it. */
+static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui_elem *el, char *text,
+                     size_t tcap)
+{
+    const struct sampler_stats *st = &sc->snap->stats;
+    const struct ui_theme *t = sc->theme;
+    char a[48];
+    if (sc->view->paused) {
+        snprintf(badge, cap, " PAUSED ");
+        *el = UI_EL_PAUSED;
+        snprintf(text, tcap, "display frozen, sampling goes on%sp resumes", t->sep);
+    } else if (st->target_exited) {
+        int ok = st->exit_status == -1 || st->exit_status == 0;
+        if (sc->opt->launched)
+            snprintf(badge, cap, " FINISHED (%s) ", ui_fmt_exit(a, sizeof a, st->exit_status));
+        else
+            snprintf(badge, cap, " TARGET EXITED ");
+        *el = ok ? UI_EL_FINISHED : UI_EL_FAILED;
+        snprintf(text, tcap, "final numbers%sq quits", t->sep);
+    } else if (!st->running) {
+        snprintf(badge, cap, " STOPPED ");
+        *el = UI_EL_FINISHED;
+        snprintf(text, tcap, "sampling ended (duration reached)%sfinal numbers%sq quits", t->sep, t->sep);
+    } else {
+        snprintf(badge, cap, "%s SAMPLING", t->utf8 ? "●" : "*");
+        *el = UI_EL_RUNNING;
+        snprintf(text, tcap, "1 sample = %s (elapsed / samples)", ui_fmt_duration(a, sizeof a, sc->sample_ns));
+    }
+}
+
+static void draw_state(WINDOW *w, const struct ui_scene *sc, int y, int width)
+{
+    char badge[80], text[160];
+    enum ui_elem el;
+    state_of(sc, badge, sizeof badge, &el, text, sizeof text);
+    int x = ui_paint_text(w, y, 0, badge, width, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, el), sc->theme);
+    ui_paint_text(w, y, x + 2, text, width - x - 2, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_DIM),
+                  sc->theme);
+}
+
+int ui_header_lines(const struct ui_scene *sc, int width)
+{
+    struct fields fs;
+    build(&fs, sc);
+    return 1 + flow(NULL, sc, &fs, 1, width) + 1;
+}
+
+void ui_header_draw(WINDOW *w, const struct ui_scene *sc)
+{
+    int lines, width;
+    getmaxyx(w, lines, width);
+    struct fields fs;
+    build(&fs, sc);
+    werase(w);
+    draw_title(w, sc, width);
+    int used = flow(w, sc, &fs, 1, width);
+    if (1 + used < lines)
+        draw_state(w, sc, 1 + used, width);
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* The live view's key bindings, their actions and the filter line editor. */
+#include "ui_keys.h"
+
+#include <curses.h>
+#include <string.h>
+
+#include "table.h"
+
+#define HSCROLL_STEP 8
+#define HSCROLL_MAX 4096
+
+static unsigned act_help(struct ui_view *v, int code)
+{
+    v->help = !v->help;
+    return UI_REACT_REDRAW;
+}
+
+static unsigned act_quit(struct ui_view *v, int code)
+{
+    return UI_REACT_QUIT;
+}
+
+static unsigned act_pause(struct ui_view *v, int code)
+{
+    v->paused = !v->paused;
+    return UI_REACT_TIMER | UI_REACT_REDRAW;
+}
+
+static unsigned act_reset(struct ui_view *v, int code)
+{
+    return UI_REACT_RESET;
+}
+
+static unsigned act_refresh(struct ui_view *v, int code)
+{
+    v->refresh_s = ui_view_refresh_step(v->refresh_s, code == ']' ? 1 : -1);
+    return UI_REACT_TIMER | UI_REACT_REDRAW;
+}
+
+static unsigned act_filter(struct ui_view *v, int code)
+{
+    v->editing = 1;
+    return UI_REACT_REDRAW;
+}
+
+static unsigned act_escape(struct ui_view *v, int code)
+{
+    if (!v->filter[0])
+        return UI_REACT_NONE;
+    v->filter[0] = '\0';
+    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+}
+
+static unsigned act_thread(struct ui_view *v, int code)
+{
+    v->thread_step = code == KEY_LEFT ? -1 : 1;
+    return UI_REACT_THREAD;
+}
+
+static unsigned act_level(struct ui_view *v, int code)
+{
+    v->by_line = !v->by_line;
+    return UI_REACT_RESNAP | UI_REACT_REDRAW;
+}
+
+static unsigned act_paths(struct ui_view *v, int code)
+{
+    v->full_paths = !v->full_paths;
+    return UI_REACT_REDRAW;
+}
+
+static unsigned act_threshold(struct ui_view *v, int code)
+{
+    v->threshold_pct = ui_view_threshold_step(v->threshold_pct, code == '-' || code == '_' ? -1 : 1);
+    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+}
+
+static unsigned act_sort_column(struct ui_view *v, int code)
+{
+    enum ui_col col = (enum ui_col)(code - '1');
+    if (col == v->sort_col) {
+        v->reversed = !v->reversed;
+    } else {
+        v->sort_col = col;
+        v->reversed = 0;
+    }
+    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+}
+
+static unsigned act_sort_step(struct ui_view *v, int code)
+{
+    int step = code == '>' || code == '.' ? 1 : UI_COL_COUNT - 1;
+    v->sort_col = (enum ui_col)(((int)v->sort_col + step) % UI_COL_COUNT);
+    v->reversed = 0;
+    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+}
+
+static unsigned act_reverse(struct ui_view *v, int code)
+{
+    v->reversed = !v->reversed;
+    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+}
+
+static unsigned act_move(struct ui_view *v, int code)
+{
+    switch (code) {
+    case KEY_UP: case 'k':
+        v->move = UI_MOVE_LINE, v->move_dir = -1;
+        break;
+    case KEY_DOWN: case 'j':
+        v->move = UI_MOVE_LINE, v->move_dir = 1;
+        break;
+    case KEY_PPAGE: case UI_KEY_CTRL('b'):
+        v->move = UI_MOVE_PAGE, v->move_dir = -1;
+        break;
+    case KEY_NPAGE: case UI_KEY_CTRL('f'):
+        v->move = UI_MOVE_PAGE, v->move_dir = 1;
+        break;
+    case KEY_HOME: case 'g':
+        v->move = UI_MOVE_EDGE, v->move_dir = -1;
+        break;
+    default:
+        v->move = UI_MOVE_EDGE, v->move_dir = 1;
+        break;
+    }
+    return UI_REACT_MOVE;
+}
+
+static unsigned act_hscroll(struct ui_view *v, int code)
+{
+    if (code == 'h' || code == KEY_SLEFT)
+        v->hscroll = v->hscroll > HSCROLL_STEP ? v->hscroll - HSCROLL_STEP : 0;
+    else if (v->hscroll + HSCROLL_STEP <= HSCROLL_MAX)
+        v->hscroll += HSCROLL_STEP;
+    return UI_REACT_REDRAW;
+}
+
+/* The bindings in help order; footer hints appear in this order too. */
+static const struct ui_key keys[] = {
+    {{'?', KEY_F(1)}, "? F1", "? F1", "show / close this help",
+     "?", "?", "Help", act_help},
+    {{'q', 'Q', UI_KEY_CTRL('c')}, "q Ctrl-C", "q Ctrl-C",
+     "quit (a command proftui started is stopped; an attached process keeps running)",
+     "q", "q", "Quit", act_quit},
+    {{'p', ' '}, "p Space", "p Space", "pause / resume the display (sampling goes on)",
+     "p", "p", "Pause", act_pause},
+    {{'R'}, "R", "R", "reset: zero every count and the clock",
+     "R", "R", "Reset", act_reset},
+    {{'/'}, "/", "/", "filter rows by function or file name as you type (Enter keeps, Esc clears)",
+     "/", "/", "Filter", act_filter},
+    {{UI_KEY_ESC}, "Esc", "Esc", "clear the filter", NULL, NULL, NULL, act_escape},
+    {{KEY_LEFT, KEY_RIGHT}, "← →", "Left Right",
+     "previous / next thread view: all threads, then each thread by name",
+     "←→", "Left/Right", "Thread", act_thread},
+    {{'L'}, "L", "L", "aggregate by function / by line", "L", "L", "Lines", act_level},
+    {{'+', '=', '-', '_'}, "+ -", "+ -",
+     "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
+     "+-", "+-", "Threshold", act_threshold},
+    {{'1', '2', '3', '4', '5', '6', '7', '8'}, "1 … 8", "1 .. 8",
+     "sort by column 1 to 8 (numbered below); the same key again reverses",
+     "1-8", "1-8", "Sort", act_sort_column},
+    {{'<', '>', ',', '.'}, "< >", "< >", "sort by the column on the left / right",
+     NULL, NULL, NULL, act_sort_step},
+    {{'r'}, "r", "r", "reverse the sort order", "r", "r", "Reverse", act_reverse},
+    {{'F'}, "F", "F", "full / short file paths", "F", "F", "Paths", act_paths},
+    {{'[', ']'}, "[ ]", "[ ]", "refresh more / less often (0.1 to 10 s)", NULL, NULL, NULL, act_refresh},
+    {{KEY_UP, 'k'}, "↑ k", "Up k", "select the row above", NULL, NULL, NULL, act_move},
+    {{KEY_DOWN, 'j'}, "↓ j", "Down j", "select the row below", NULL, NULL, NULL, act_move},
+    {{KEY_PPAGE, UI_KEY_CTRL('b')}, "PgUp Ctrl-B", "PgUp Ctrl-B", "one page up", NULL, NULL, NULL, act_move},
+    {{KEY_NPAGE, UI_KEY_CTRL('f')}, "PgDn Ctrl-F", "PgDn Ctrl-F", "one page down", NULL, NULL, NULL, act_move},
+    {{KEY_HOME, 'g'}, "Home g", "Home g", "first row", NULL, NULL, NULL, act_move},
+    {{KEY_END, 'G'}, "End G", "End G", "last row", NULL, NULL, NULL, act_move},
+    {{'h', 'l', KEY_SLEFT, KEY_SRIGHT}, "h l  Shift-← →", "h l  Shift-Left Right",
+     "scroll the function and location columns left / right", NULL, NULL, NULL, act_hscroll},
+};
+
+size_t ui_keys_count(void)
+{
+    return sizeof keys / sizeof keys[0];
+}
+
+const struct ui_key *ui_keys_get(size_t i)
+{
+    return i < ui_keys_count() ? &keys[i] : NULL;
+}
+
+const struct ui_key *ui_keys_find(int code)
+{
+    if (code == 0)
+        return NULL;
+    for (size_t i = 0; i < ui_keys_count(); i++)
+        for (size_t j = 0; j < UI_KEY_CODES && keys[i].codes[j]; j++)
+            if (keys[i].codes[j] == code)
+                return &keys[i];
+    return NULL;
+}
+
+/* Drop the last UTF-8 character of s. */
+static void drop_last_char(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && ((unsigned char)s[n - 1] & 0xc0) == 0x80)
+        n--;
+    if (n > 0)
+        n--;
+    s[n] = '\0';
+}
+
+/* The filter's line editor: 1 when code was an editing key (*react says
+ * what to do), 0 when it goes on to the bindings (arrows, Ctrl-C...). */
+static int edit_filter(struct ui_view *v, int code, unsigned *react)
+{
+    size_t len = strlen(v->filter);
+    *react = UI_REACT_REMODEL | UI_REACT_REDRAW;
+    if (code == '\n' || code == '\r' || code == KEY_ENTER) {
+        v->editing = 0;
+        *react = UI_REACT_REDRAW;
+    } else if (code == UI_KEY_ESC) {
+        v->editing = 0;
+        v->filter[0] = '\0';
+    } else if (code == KEY_BACKSPACE || code == 127 || code == UI_KEY_CTRL('h')) {
+        drop_last_char(v->filter);
+    } else if (code == UI_KEY_CTRL('u')) {
+        v->filter[0] = '\0';
+    } else if (code >= 32 && code < 256 && code != 127) {
+        if (len + 1 < sizeof v->filter) {
+            v->filter[len] = (char)code;
+            v->filter[len + 1] = '\0';
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+unsigned ui_keys_handle(struct ui_view *v, int code)
+{
+    unsigned react;
+    if (v->editing && edit_filter(v, code, &react))
+        return react;
+    const struct ui_key *k = ui_keys_find(code);
+    if (v->help) {
+        if (k && (k->action == act_move || k->action == act_quit))
+            return k->action(v, code);
+        v->help = 0;
+        return UI_REACT_REDRAW;
+    }
+    return k ? k->action(v, code) : UI_REACT_NONE;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The live view's settings and the ladders the keys step along. */
+#include "ui_view.h"
+
+#include "table.h"
+
+#define REFRESH_MIN 0.05
+#define REFRESH_MAX 60.0
+#define THRESHOLD_MAX 100.0
+#define EPS 1e-9
+
+static const double threshold_ladder[] = {0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50};
+static const double refresh_ladder[] = {0.1, 0.2, 0.5, 1, 2, 5, 10};
+
+void ui_view_init(struct ui_view *v, double refresh_s, double threshold_pct)
+{
+    *v = (struct ui_view){
+        .sort_col = UI_COL_OWN_PCT,
+        .thread = TABLE_NONE,
+        .refresh_s = refresh_s >= REFRESH_MIN ? (refresh_s <= REFRESH_MAX ? refresh_s : REFRESH_MAX)
+                                              : (refresh_s > 0 ? REFRESH_MIN : 0.5),
+        .threshold_pct = threshold_pct > 0 ? (threshold_pct < THRESHOLD_MAX ? threshold_pct : THRESHOLD_MAX) : 0,
+    };
+}
+
+enum ui_sort_key ui_view_sort_key(enum ui_col col)
+{
+    switch (col) {
+    case UI_COL_TOTAL:
+    case UI_COL_TOTAL_TIME:
+    case UI_COL_TOTAL_PCT:
+        return UI_SORT_TOTAL;
+    case UI_COL_FUNC:
+        return UI_SORT_NAME;
+    case UI_COL_LOC:
+        return UI_SORT_LOCATION;
+    default:
+        return UI_SORT_OWN;
+    }
+}
+
+struct ui_model_params ui_view_params(const struct ui_view *v)
+{
+    return (struct ui_model_params){
+        .key = ui_view_sort_key(v->sort_col),
+        .reversed = v->reversed,
+        .threshold_pct = v->threshold_pct,
+        .filter = v->filter,
+    };
+}
+
+/* The next value of an ascending ladder strictly above / below cur. */
+static double ladder_step(const double *ladder, size_t n, double cur, int dir)
+{
+    if (dir > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (ladder[i] > cur + EPS)
+                return ladder[i];
+        return cur > ladder[n - 1] ? cur : ladder[n - 1];
+    }
+    for (size_t i = n; i-- > 0;)
+        if (ladder[i] < cur - EPS)
+            return ladder[i];
+    return ladder[0] < cur ? ladder[0] : cur;
+}
+
+double ui_view_threshold_step(double pct, int dir)
+{
+    return ladder_step(threshold_ladder, sizeof threshold_ladder / sizeof threshold_ladder[0], pct, dir);
+}
+
+double ui_view_refresh_step(double s, int dir)
+{
+    return ladder_step(refresh_ladder, sizeof refresh_ladder / sizeof refresh_ladder[0], s, dir);
+}
+
+uint32_t ui_view_next_thread(uint32_t cur, const struct ui_thread *threads, size_t n, int dir)
+{
+    if (n == 0)
+        return TABLE_NONE;
+    /* Position in the cycle: 0 = all threads, i + 1 = threads[i]. */
+    size_t pos = 0;
+    for (size_t i = 0; i < n && cur != TABLE_NONE; i++)
+        if (threads[i].index == cur)
+            pos = i + 1;
+    pos = dir > 0 ? (pos + 1) % (n + 1) : (pos + n) % (n + 1);
+    return pos == 0 ? TABLE_NONE : threads[pos - 1].index;
+}
