@@ -12,6 +12,7 @@
 #define MAX_LOG2_SIZE 21      /* 2M slots: room for PYDICT_MAX_ENTRIES usable entries */
 #define HEADER_MAX 64         /* bytes of a dict or key-table header we read */
 #define STR_HEADER_MAX 128    /* sizeof(PyASCIIObject) is 40 or 48 */
+#define KEYBUF (STR_HEADER_MAX + PYDICT_KEY_MAX + 8)
 #define PTR 8u
 
 /* dk_kind, Include/internal/pycore_dict.h (3.11+). */
@@ -88,7 +89,8 @@ static int keytable_read(struct reader *r, const struct py_layout *l, uint64_t k
 {
     uint8_t h[HEADER_MAX];
     int32_t hlen = l->dictkeys_indices;
-    if (hlen <= l->dictkeys_nentries || hlen > HEADER_MAX || l->dictkeys_size < 0)
+    if (hlen > HEADER_MAX || l->dictkeys_nentries < 0 || l->dictkeys_nentries + 8 > hlen ||
+        l->dictkeys_size < 0 || l->dictkeys_size + 8 > hlen)
         return ERR_CORRUPT;
     if (!reader_addr_ok(keys_addr, PTR))
         return ERR_CORRUPT;
@@ -103,10 +105,15 @@ static int keytable_read(struct reader *r, const struct py_layout *l, uint64_t k
     if (l->dict_model == DICT_MODEL_38)
         return keytable_parse_38(l, h, kt);
     if (l->dict_model != DICT_MODEL_311 || l->dictkeys_kind < 0 || l->dictkeys_kind >= hlen ||
-        l->dictkeys_log2_index_bytes < 0 || l->dictkeys_log2_index_bytes >= hlen ||
-        l->dictkeys_size >= hlen)
+        l->dictkeys_log2_index_bytes < 0 || l->dictkeys_log2_index_bytes >= hlen)
         return ERR_CORRUPT;
     return keytable_parse_311(l, h, kt);
+}
+
+/* Entries worth visiting: a split table's values array may be shorter. */
+static uint64_t entries_limit(const struct keytable *kt, const struct values *v)
+{
+    return v->addr && v->cap < kt->nentries ? v->cap : kt->nentries;
 }
 
 /* Fetch up to CHUNK entries starting at `first`; live ones go to items.
@@ -116,13 +123,12 @@ static int chunk_read(struct reader *r, const struct keytable *kt, const struct 
 {
     uint8_t raw[CHUNK * 24];
     uint64_t vals[CHUNK];
-    uint64_t k = kt->nentries - first < CHUNK ? kt->nentries - first : CHUNK;
+    uint64_t limit = entries_limit(kt, v);
+    uint64_t k = limit - first < CHUNK ? limit - first : CHUNK;
     int rc = reader_read(r, kt->entries + first * kt->entry_size, k * kt->entry_size, raw);
     if (rc < 0)
         return rc;
     if (v->addr) {
-        uint64_t have = first < v->cap ? v->cap - first : 0;
-        k = k < have ? k : have;
         rc = reader_read(r, v->addr + first * PTR, k * PTR, vals);
         if (rc < 0)
             return rc;
@@ -150,7 +156,8 @@ static int table_foreach(struct reader *r, const struct keytable *kt, const stru
                          pydict_cb cb, void *arg)
 {
     struct pydict_item items[CHUNK];
-    for (uint64_t first = 0; first < kt->nentries; first += CHUNK) {
+    uint64_t limit = entries_limit(kt, v);
+    for (uint64_t first = 0; first < limit; first += CHUNK) {
         int n = chunk_read(r, kt, v, first, items);
         if (n < 0)
             return n;
@@ -240,9 +247,9 @@ static int str_matches(const struct py_layout *l, const uint8_t *buf, const char
 }
 
 /* Read the key objects of n items in one batch and compare them with key.
- * Returns the index of the match, -1 when none matches, or an error. */
+ * Returns the index of the match, or -1 when none matches. */
 static int chunk_match(struct reader *r, const struct py_layout *l, const struct pydict_item *items,
-                       int n, const char *key, size_t klen, uint8_t (*bufs)[STR_HEADER_MAX + PYDICT_KEY_MAX + 8])
+                       int n, const char *key, size_t klen, uint8_t (*bufs)[KEYBUF])
 {
     struct read_req reqs[CHUNK];
     size_t want = (size_t)l->unicode_ascii_size + klen + 1;
@@ -264,16 +271,17 @@ static int table_lookup_str(struct reader *r, const struct py_layout *l, const s
                             const struct values *v, const char *key, uint64_t *value)
 {
     struct pydict_item items[CHUNK];
-    uint8_t bufs[CHUNK][STR_HEADER_MAX + PYDICT_KEY_MAX + 8];
+    uint8_t bufs[CHUNK][KEYBUF];
     size_t klen = strlen(key);
     *value = 0;
     if (klen > PYDICT_KEY_MAX)
         return ERR_USAGE;
     if (l->unicode_ascii_size <= 0 || l->unicode_ascii_size > STR_HEADER_MAX ||
-        l->unicode_length < 0 || l->unicode_state < 0 ||
-        l->unicode_length + 8 > l->unicode_ascii_size || l->unicode_state + 4 > l->unicode_ascii_size)
+        l->unicode_length < 0 || l->unicode_length + 8 > l->unicode_ascii_size ||
+        l->unicode_state < 0 || l->unicode_state + 4 > l->unicode_ascii_size)
         return ERR_CORRUPT;
-    for (uint64_t first = 0; first < kt->nentries; first += CHUNK) {
+    uint64_t limit = entries_limit(kt, v);
+    for (uint64_t first = 0; first < limit; first += CHUNK) {
         int n = chunk_read(r, kt, v, first, items);
         if (n < 0)
             return n;

@@ -13,6 +13,7 @@
 static unsigned act_help(struct ui_view *v, int code)
 {
     v->help = !v->help;
+    v->help_top = 0;
     return UI_REACT_REDRAW;
 }
 

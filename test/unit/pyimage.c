@@ -230,7 +230,9 @@ uint64_t pyimage_type(struct pyimage *g, const char *name, int heap, uint64_t ca
     uint8_t *b = object(g, len, 0);
     if (!b)
         return 0;
-    unsigned long flags = heap ? TPFLAGS_HEAPTYPE | l->tpflags_managed_dict | l->tpflags_inline_values : 0;
+    unsigned long flags = 0;
+    if (heap)
+        flags = TPFLAGS_HEAPTYPE | l->tpflags_managed_dict | l->tpflags_inline_values;
     int64_t basicsize = 2 * PTR, dictoffset = 0;
     if (heap && !l->tpflags_managed_dict) {
         basicsize = 4 * PTR;               /* object, then __dict__, then __weakref__ */

@@ -21,7 +21,8 @@ enum { PYIMAGE_GENERAL = 0, PYIMAGE_UNICODE = 1, PYIMAGE_SPLIT = 2 };
 enum pyimage_storage {
     PYIMAGE_DICT,          /* a dict: at tp_dictoffset, or the managed dict pointer (3.11+) */
     PYIMAGE_VALUES,        /* split values keyed by the class's cached keys (3.11+) */
-    PYIMAGE_STALE_VALUES,  /* 3.13+: inline values marked invalid (holding stale pointers) plus a dict */
+    PYIMAGE_STALE_VALUES,  /* 3.13+: inline values marked invalid, with stale
+                            * pointers, plus the dict that replaced them */
 };
 
 struct pyimage {

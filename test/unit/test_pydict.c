@@ -11,6 +11,8 @@
 #include "pylayout.h"
 #include "pylong.h"
 #include "pyimage.h"
+#include "pyobj.h"
+#include "threadnames.h"
 
 static int failures;
 static int minor_now;
@@ -108,7 +110,8 @@ static void test_split(struct pyimage *g)
     uint64_t keys = pyimage_keys(g, items, 4, PYIMAGE_SPLIT);
     uint64_t arr = pyimage_put(g, vals, sizeof vals, 0);
     /* ma_values: a PyObject ** before 3.11, a PyDictValues * after. */
-    uint64_t ma_values = arr - (uint64_t)(g->l->dictvalues_values > 0 ? g->l->dictvalues_values : 0);
+    int32_t skip = g->l->dictvalues_values > 0 ? g->l->dictvalues_values : 0;
+    uint64_t ma_values = arr - (uint64_t)skip;
     uint64_t d = pyimage_dict(g, keys, ma_values, 2);
     uint64_t v;
     CHECK(pydict_lookup_str(&r, g->l, d, "_name", &v) == 0 && v == vals[1], "split _name");
@@ -140,7 +143,8 @@ static void test_corrupt_keys(struct pyimage *g)
     struct reader r = pyimage_reader(g);
     struct pyitem items[5];
     for (int i = 0; i < 5; i++)
-        items[i] = (struct pyitem){.key = pyimage_str(g, "k"), .value = pyimage_long(g, 5), .hash = 1};
+        items[i] = (struct pyitem){.key = pyimage_str(g, "k"), .value = pyimage_long(g, 5),
+                                   .hash = 1};
     int old = l->dict_model == DICT_MODEL_38;
     const struct patch patches[] = {
         {"nentries > usable", l->dictkeys_nentries, 6, 8, ERR_CORRUPT},
@@ -249,6 +253,61 @@ static void test_long(struct pyimage *g)
     CHECK(pylong_read_u64(&r, l, 0x7f0000000000ull, &v) == ERR_READ, "unmapped int");
 }
 
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static int aligned_items(void *arg, const struct pydict_item *it)
+{
+    int *bad = arg;
+    *bad |= (it->key | it->value) % 8 != 0 || !it->key || !it->value;
+    return 0;
+}
+
+static int valid_result(int rc)
+{
+    return rc <= 0 && rc > -ERR_COUNT_;
+}
+
+/* Garbage memory whose words often point back into it: every decoder must
+ * return 0 or an error code, and never hand out a bad pointer. */
+static void test_garbage(struct pyimage *g)
+{
+    enum { WORDS = 8192 };
+    static uint64_t mem[WORDS];
+    uint64_t base = g->next + 4096;
+    for (int i = 0; i < WORDS; i++) {
+        uint64_t x = rng();
+        switch (x % 4) {
+        case 0: mem[i] = base + (rng() % WORDS) * 8; break;   /* a plausible pointer */
+        case 1: mem[i] = x % 64; break;                       /* a small count */
+        default: mem[i] = rng(); break;
+        }
+    }
+    base = pyimage_put(g, mem, sizeof mem, 0);
+    struct reader r = pyimage_reader(g);
+    for (int i = 0; i < 3000; i++) {
+        uint64_t at = base + (rng() % WORDS) * 8, v;
+        int bad = 0, n;
+        struct thread_name out[8];
+        char name[32];
+        CHECK(valid_result(pydict_foreach(&r, g->l, at, aligned_items, &bad)) && !bad,
+              "garbage dict at %#llx", (unsigned long long)at);
+        CHECK(valid_result(pydict_lookup_str(&r, g->l, at, "threading", &v)), "garbage lookup");
+        CHECK(valid_result(pylong_read_u64(&r, g->l, at, &v)), "garbage int");
+        CHECK(valid_result(pyobj_lookup_attr(&r, g->l, at, "_name", &v)), "garbage object");
+        CHECK(pyobj_type_name(&r, g->l, at, name, sizeof name) < (int)sizeof name, "garbage type");
+        CHECK(valid_result(threadnames_read(&r, g->l, at, out, 8, &n)) && n >= 0 && n <= 8,
+              "garbage interpreter");
+    }
+}
+
 int main(void)
 {
     int tested = 0;
@@ -264,6 +323,7 @@ int main(void)
         test_corrupt_keys(&g);
         test_corrupt_dict(&g);
         test_long(&g);
+        test_garbage(&g);
         CHECK(!g.failed, "building the image failed");
         pyimage_free(&g);
         tested++;

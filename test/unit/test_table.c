@@ -221,6 +221,29 @@ static void test_recursion_and_lines(void)
     table_free(t);
 }
 
+/* One caller, one callee at 3,000 lines: children differ only by line, so
+ * the child index must tell every (function, line) apart, collisions too. */
+static void test_many_lines(void)
+{
+    enum { NLINES = 3000 };
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 1, NULL);
+    uint32_t main_f = table_intern_func(t, "main", "m.py");
+    uint32_t f = table_intern_func(t, "f", "m.py");
+    for (int32_t line = 0; line < NLINES; line++) {
+        struct frame_key s[] = { { f, line }, { main_f, 7 } };
+        CHECK_EQ(table_add_stack(t, th, s, 2, 1 + (uint64_t)line % 3), 0);
+    }
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, th, 1, &v), 0);
+    CHECK_EQ(v.n, NLINES + 1);
+    for (int32_t line = 0; line < NLINES; line++)
+        CHECK_ROW(&v, f, line, 1 + (uint64_t)line % 3, 1 + (uint64_t)line % 3);
+    CHECK_ROW(&v, main_f, 7, 0, v.samples);
+    flat_view_free(&v);
+    table_free(t);
+}
+
 /* Two threads, per-thread views, TABLE_NONE aggregation, empty stacks. */
 static void test_threads_flat(void)
 {
@@ -598,6 +621,7 @@ int main(void)
     test_threads();
     test_own_total();
     test_recursion_and_lines();
+    test_many_lines();
     test_threads_flat();
     test_bad_input();
     test_reset();
