@@ -24,4 +24,7 @@ int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap);
  * when the process does not exist. */
 char taskstat_process_state(pid_t pid);
 
+/* 1 when pid is a kernel thread (PF_KTHREAD in /proc/PID/stat flags). */
+int taskstat_is_kernel_thread(pid_t pid);
+
 #endif

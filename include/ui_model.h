@@ -55,6 +55,8 @@ struct ui_model {
     size_t sel;                 /* rank of the selected row (valid when nvis > 0) */
     struct ui_row_id sel_id;    /* the selected row, followed across updates */
     int has_sel;
+    int pinned;                 /* chosen by a move or ui_model_select(); until then the
+                                 * selection rides on the top row */
 };
 
 /* An empty model (owns nothing yet). */
@@ -65,6 +67,7 @@ void ui_model_free(struct ui_model *m);
  * next call), apply the filter and the threshold and place a window of
  * `height` rows around the selected row, which keeps its place on screen
  * when it can. When the selected row is gone, the row now at its rank is
+ * selected. Before any move or ui_model_select() the first row is
  * selected. Returns 0 or ERR_NOMEM (the model is then empty). */
 int ui_model_update(struct ui_model *m, const struct ui_row *rows, size_t nrows,
                     uint64_t samples, const struct ui_model_params *p, size_t height);

@@ -125,9 +125,9 @@ static int wait_python(struct run *r)
     uint64_t end = clock_now_ns() + PYTHON_WAIT_NS;
     int rc;
     while ((rc = pytarget_open(r->pid, &r->target)) < 0 && !quit_flag) {
-        if (rc == ERR_VERSION || rc == ERR_PERM)
-            return attach_error(r, rc);
         char st = taskstat_process_state(r->pid);
+        if (st != 0 && st != 'Z' && (rc == ERR_VERSION || rc == ERR_PERM))
+            return attach_error(r, rc);
         if (st == 0 || st == 'Z')
             return fail(EXIT_NOT_PYTHON, "'%s' exited before a Python interpreter started", r->cli.argv[0]);
         if (clock_now_ns() > end)

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "reader.h"
+#include "taskstat.h"
 
 #define MAX_IOV 64
 
@@ -116,8 +117,15 @@ static uint64_t probe_address(pid_t pid)
 static int probe(struct procmem *m)
 {
     uint64_t addr = probe_address(m->pid);
-    if (!addr)
-        return kill(m->pid, 0) < 0 && errno == ESRCH ? ERR_NO_PROCESS : ERR_PERM;
+    if (!addr) {
+        /* No maps: gone, a zombie, a kernel thread, or not ours to see. */
+        char state = taskstat_process_state(m->pid);
+        if (state == 0)
+            return ERR_NO_PROCESS;
+        if (state == 'Z' || state == 'X')
+            return ERR_EXITED;
+        return taskstat_is_kernel_thread(m->pid) ? ERR_NOT_PYTHON : ERR_PERM;
+    }
     char byte;
     struct iovec l = {&byte, 1}, r = {(void *)(uintptr_t)addr, 1};
     if (process_vm_readv(m->pid, &l, 1, &r, 1, 0) == 1)

@@ -108,3 +108,23 @@ char taskstat_process_state(pid_t pid)
     close(fd);
     return state;
 }
+
+int taskstat_is_kernel_thread(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* Fields after the name: state ppid pgrp session tty_nr tpgid flags. */
+    const char *p = strrchr(buf, ')');
+    unsigned long flags = 0;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+        return 0;
+    return (flags & 0x00200000UL) != 0;   /* PF_KTHREAD */
+}

@@ -69,6 +69,7 @@ static void target_fields(struct fields *fs, const struct ui_scene *sc)
 {
     const struct procstat_sample *p = sc->proc;
     struct field *cpu = add(fs, "CPU", UI_EL_VALUE);
+    cpu->newline = 1;
     if (p && p->cpu_pct >= 0)
         snprintf(cpu->value, VALUE_MAX, "%.1f%%", p->cpu_pct);
     else
@@ -111,7 +112,6 @@ static void view_fields(struct fields *fs, const struct ui_scene *sc)
     if (v->filter[0] || v->editing)
         snprintf(add(fs, "Filter", UI_EL_FILTER)->value, VALUE_MAX, "\"%s\" (%zu of %zu)", v->filter,
                  m->matched, m->nrows);
-    snprintf(add(fs, "Refresh", UI_EL_VALUE)->value, VALUE_MAX, "%gs", v->refresh_s);
 }
 
 static void build(struct fields *fs, const struct ui_scene *sc)
@@ -190,7 +190,8 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
     } else {
         snprintf(badge, cap, "%s SAMPLING", t->utf8 ? "●" : "*");
         *el = UI_EL_RUNNING;
-        snprintf(text, tcap, "1 sample = %s (elapsed / samples)", ui_fmt_duration(a, sizeof a, sc->sample_ns));
+        snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->view->refresh_s, t->sep,
+                 ui_fmt_duration(a, sizeof a, sc->sample_ns));
     }
 }
 

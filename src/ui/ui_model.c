@@ -226,7 +226,7 @@ static void place(struct ui_model *m)
         m->top = m->sel = 0;
         return;
     }
-    long at = m->has_sel ? find(m, m->sel_id) : -1;
+    long at = m->has_sel && m->pinned ? find(m, m->sel_id) : -1;
     size_t r = at >= 0 ? rank_of(m, m->vis[at]) : (m->sel < m->nvis ? m->sel : m->nvis - 1);
     clamp_top(m, r);
     sort_window(m);
@@ -280,6 +280,7 @@ int ui_model_move(struct ui_model *m, long delta)
         r = (size_t)delta > last - r ? last : r + (size_t)delta;
     }
     size_t old_top = m->top;
+    m->pinned = 1;
     clamp_top(m, r);
     if (m->top != old_top)
         sort_window(m);
@@ -294,6 +295,7 @@ void ui_model_select(struct ui_model *m, struct ui_row_id id)
 {
     m->sel_id = id;
     m->has_sel = 1;
+    m->pinned = 1;
     if (m->rows)
         place(m);
 }
