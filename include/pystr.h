@@ -15,6 +15,8 @@ struct py_layout;
 /* Read the str object at addr as NUL-terminated UTF-8 into buf (cap >= 8).
  * Compact ASCII and compact UCS1/UCS2/UCS4 strings are supported; text
  * longer than fits is cut at a character boundary and ends with "...".
+ * NUL characters and lone surrogates come out as U+FFFD, so the text never
+ * has a NUL inside and is always valid UTF-8.
  * Returns the byte length written, or ERR_READ / ERR_CORRUPT. */
 int pystr_read(struct reader *r, const struct py_layout *l, uint64_t addr, char *buf, size_t cap);
 

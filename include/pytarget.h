@@ -36,6 +36,10 @@ void pytarget_free(struct pytarget *t);
  * when the target is gone. */
 int pytarget_ready(struct pytarget *t);
 
+/* Before 3.11 (no Py_Version) only major.minor is known at attach: once the
+ * interpreter runs, complete t->version from sys.version. Best effort. */
+void pytarget_refine_version(struct pytarget *t);
+
 /* The OS thread id of a thread state: native_thread_id on 3.11+, or read
  * from glibc's struct pthread on older versions. 0 when unknown. */
 uint64_t pytarget_tid(struct pytarget *t, uint64_t pthread_ident, uint64_t native_tid);

@@ -16,6 +16,9 @@
  * "2'31\"" (minutes and seconds), "1h02'" (hours and minutes). */
 char *ui_fmt_duration(char *buf, size_t cap, uint64_t ns);
 
+/* A short period with 3 significant digits: "1.44ms", "998us", "12.5ms", "1.20s". */
+char *ui_fmt_period(char *buf, size_t cap, uint64_t ns);
+
 /* A sampling interval exactly as it was asked: "1ms", "100us", "2s", "1500us". */
 char *ui_fmt_interval(char *buf, size_t cap, uint64_t ns);
 

@@ -11,6 +11,8 @@
 #include "sampler.h"
 #include "ui_model.h"
 
+struct table;
+
 #define UI_THREAD_NAME_MAX 64
 
 struct ui_thread {
@@ -36,6 +38,11 @@ struct ui_snap {
  * line level. An unknown thread index yields an empty row set. Returns 0,
  * or ERR_NOMEM with *snap unchanged. */
 int ui_snap_take(struct ui_snap *snap, struct sampler *s, uint32_t thread, int by_line);
+
+/* The same from a table the caller serialises access to (tests, the
+ * benchmark): no sampler, so the counters are zero but for taken, which
+ * is the table's sample count, and running. */
+int ui_snap_take_table(struct ui_snap *snap, const struct table *t, uint32_t thread, int by_line);
 
 /* Free what a snapshot owns and empty it. */
 void ui_snap_free(struct ui_snap *snap);

@@ -18,6 +18,10 @@ enum ui_trunc {
 /* Columns s takes on screen once sanitised. */
 int ui_text_width(const char *s);
 
+/* Bytes of the longest prefix of s that takes at most `cols` columns
+ * (never splits a character). */
+size_t ui_text_prefix(const char *s, int cols);
+
 /* Write into out (cap bytes) the sanitised text of s, first skipping
  * `skip` columns (horizontal scroll; the text then starts with the
  * ellipsis), shortened with `ellipsis` (one column wide) as `mode` says

@@ -108,6 +108,7 @@ static int attach(struct run *r)
     snprintf(r->title, sizeof r->title, "PID %d", (int)r->pid);
     if (wait_ready(r, READY_WAIT_NS) < 0 && !quit_flag)
         return fail(EXIT_NOT_PYTHON, "PID %d has a Python interpreter but no running Python thread", (int)r->pid);
+    pytarget_refine_version(r->target);
     return 0;
 }
 
@@ -156,7 +157,9 @@ static int launch(struct run *r, char **argv)
     int code = wait_python(r);
     if (code)
         return code;
-    wait_ready(r, READY_WAIT_NS);   /* a target that ends first still yields a (short) profile */
+    /* A target that ends first still yields a (short) profile. */
+    if (wait_ready(r, READY_WAIT_NS) == 0)
+        pytarget_refine_version(r->target);
     return 0;
 }
 

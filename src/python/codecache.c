@@ -67,7 +67,7 @@ size_t codecache_header_size(const struct pytarget *t)
     n = field_end(l->code_qualname, 8, n);
     n = field_end(l->code_linetable, 8, n);
     n = field_end(l->code_firstlineno, 4, n);
-    return n > HEADER_MAX ? HEADER_MAX : n;
+    return n;
 }
 
 static uint64_t get_ptr(const uint8_t *h, int32_t off)
@@ -141,11 +141,29 @@ static int plausible(struct pytarget *t, const uint8_t *h, const uint64_t id[4])
            (t->layout.code_qualname < 0 || reader_addr_ok(id[2], 8));
 }
 
+/* The code object at addr still has the identity its entry was loaded
+ * with. The target runs while we copy the strings: a code object freed and
+ * replaced in the meantime would leave an entry that mixes two functions'
+ * names, files and lines, cached for as long as the new object lives. */
+static int unchanged(struct pytarget *t, uint64_t addr, const struct code_entry *e)
+{
+    uint8_t buf[HEADER_MAX];
+    uint64_t id[4];
+    int32_t first;
+    int rc = reader_read(t->r, addr, codecache_header_size(t), buf);
+    if (rc < 0)
+        return rc;
+    identity(&t->layout, buf, id, &first);
+    return first == e->firstlineno && memcmp(id, e->id_fields, sizeof id) == 0 ? 0 : ERR_CORRUPT;
+}
+
 int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
                   const uint8_t *header, size_t hdr_len, struct code_entry **out)
 {
     uint8_t buf[HEADER_MAX];
     size_t need = codecache_header_size(t);
+    if (need > sizeof buf)
+        return ERR_CORRUPT;     /* a layout from _Py_DebugOffsets may ask for more */
     if (!header || hdr_len < need) {
         int rc = reader_read(t->r, addr, need, buf);
         if (rc < 0)
@@ -168,6 +186,8 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     memcpy(e->id_fields, id, sizeof id);
     e->firstlineno = first;
     int rc = load(c, t, e);
+    if (rc == 0)
+        rc = unchanged(t, addr, e);
     if (rc < 0) {
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;

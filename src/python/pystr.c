@@ -61,7 +61,9 @@ static int encode(const uint8_t *data, unsigned kind, size_t n, int cut, char *b
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         char tmp[4];
-        size_t k = utf8_put(char_at(data, kind, i), tmp);
+        uint32_t c = char_at(data, kind, i);
+        /* An embedded NUL would silently cut the C string: show U+FFFD. */
+        size_t k = utf8_put(c ? c : 0xfffd, tmp);
         if (len + k + 4 > cap) {
             cut = 1;
             break;

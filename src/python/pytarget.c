@@ -12,6 +12,9 @@
 #include "error.h"
 #include "maps.h"
 #include "procmem.h"
+#include "pydict.h"
+#include "pymodule.h"
+#include "pystr.h"
 #include "reader.h"
 
 /* glibc (x86-64, 2.26 and later) keeps `pid_t tid` here in struct pthread;
@@ -222,4 +225,22 @@ uint64_t pytarget_tid(struct pytarget *t, uint64_t pthread_ident, uint64_t nativ
     if (reader_read(t->r, pthread_ident + (uint64_t)t->pthread_tid_off, sizeof tid, &tid) < 0 || tid <= 0)
         return 0;
     return (uint64_t)tid;
+}
+
+void pytarget_refine_version(struct pytarget *t)
+{
+    uint64_t interp = 0, sysdict = 0, version = 0;
+    char text[64];
+    int major = 0, minor = 0, micro = 0;
+    if (t->hexversion || reader_read_ptr(t->r, t->runtime + (uint64_t)t->layout.runtime_interpreters_head, &interp) < 0)
+        return;
+    if (pymodule_dict(t->r, &t->layout, interp, "sys", &sysdict) < 0 ||
+        pydict_lookup_str(t->r, &t->layout, sysdict, "version", &version) < 0 || !version ||
+        pystr_read(t->r, &t->layout, version, text, sizeof text) < 0)
+        return;
+    /* sys.version starts "3.8.18 (default, ...)"; trust it only when it
+     * agrees with the minor version we attached with. */
+    if (sscanf(text, "%d.%d.%d", &major, &minor, &micro) == 3 && major == 3 &&
+        minor == t->layout.minor && micro >= 0 && micro < 100)
+        snprintf(t->version, sizeof t->version, "3.%d.%d", minor, micro);
 }

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "pydict.h"
+#include "pymodule.h"
 #include "pylayout.h"
 #include "pylong.h"
 #include "pyobj.h"
@@ -45,43 +46,12 @@ static int collect_one(void *arg, const struct pydict_item *it)
     return c->n >= c->max;
 }
 
-/* The module dict of sys.modules["threading"] (interp->modules is the
- * dict behind sys.modules; imports.modules from 3.12). */
-static int threading_dict(struct reader *r, const struct py_layout *l, uint64_t interp,
-                          uint64_t *dict)
-{
-    uint64_t modules, module;
-    char type[16];
-    if (l->interp_modules < 0 || l->module_dict < 0 || !reader_addr_ok(interp, 8))
-        return ERR_CORRUPT;
-    int rc = reader_read_ptr(r, interp + (uint64_t)l->interp_modules, &modules);
-    if (rc < 0)
-        return rc;
-    if (!modules)
-        return ERR_NOT_READY;     /* interpreter still starting, or finalising */
-    rc = pydict_lookup_str(r, l, modules, "threading", &module);
-    if (rc < 0)
-        return rc;
-    if (!module)
-        return ERR_NOT_READY;
-    rc = pyobj_type_name(r, l, module, type, sizeof type);
-    if (rc < 0)
-        return rc;
-    /* md_dict is only where we look for it in a real module object. */
-    if (strcmp(type, "module") != 0)
-        return ERR_CORRUPT;
-    rc = reader_read_ptr(r, module + (uint64_t)l->module_dict, dict);
-    if (rc < 0)
-        return rc;
-    return *dict ? 0 : ERR_NOT_READY;
-}
-
 int threadnames_read(struct reader *r, const struct py_layout *l, uint64_t interp_addr,
                      struct thread_name *out, int max, int *n)
 {
     uint64_t dict, active;
     *n = 0;
-    int rc = threading_dict(r, l, interp_addr, &dict);
+    int rc = pymodule_dict(r, l, interp_addr, "threading", &dict);
     if (rc < 0)
         return rc;
     rc = pydict_lookup_str(r, l, dict, "_active", &active);

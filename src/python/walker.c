@@ -103,6 +103,8 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
     if (l->frame_model == FRAME_MODEL_OBJECT) {
         int32_t lasti;
         memcpy(&lasti, fb + l->frame_lasti, sizeof lasti);
+        if (lasti > (1 << 28))
+            return -1;          /* garbage; also keeps lasti * 2 in range */
         /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
         *addr = l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti;
         return 1;

@@ -37,6 +37,22 @@ char *ui_fmt_duration(char *buf, size_t cap, uint64_t ns)
     return buf;
 }
 
+char *ui_fmt_period(char *buf, size_t cap, uint64_t ns)
+{
+    static const struct { uint64_t scale; const char *unit; } units[] = {
+        {NS_S, "s"}, {NS_MS, "ms"}, {NS_US, "us"},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ns < units[i].scale)
+            continue;
+        double v = (double)ns / (double)units[i].scale;
+        snprintf(buf, cap, v < 9.995 ? "%.2f%s" : v < 99.95 ? "%.1f%s" : "%.0f%s", v, units[i].unit);
+        return buf;
+    }
+    snprintf(buf, cap, "%lluns", (unsigned long long)ns);
+    return buf;
+}
+
 char *ui_fmt_interval(char *buf, size_t cap, uint64_t ns)
 {
     if (ns && ns % NS_S == 0)

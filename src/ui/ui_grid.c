@@ -13,7 +13,6 @@
 
 #define FUNC_MIN 16
 #define LOC_MIN 14
-#define LOC_MAX 60
 #define GAP 1
 #define HOT_PCT 20.0
 #define WARM_PCT 5.0
@@ -59,8 +58,41 @@ const char *ui_grid_sort_glyph(const struct ui_view *v, const struct ui_theme *t
     return text != v->reversed ? t->sort_asc : t->sort_desc;
 }
 
+static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc);
+
+/* The widest name and location among the rows of the window (scrolled). */
+static void content_widths(const struct ui_scene *sc, int *func, int *loc)
+{
+    char buf[CELL_MAX];
+    const struct ui_model *m = sc->model;
+    *func = *loc = 0;
+    for (size_t i = 0, n = ui_model_window(m); i < n; i++) {
+        const struct ui_row *r = ui_model_row(m, i);
+        int fw = ui_text_width(r->name) - sc->view->hscroll;
+        location_text(buf, sizeof buf, r, sc);
+        int lw = ui_text_width(buf) - sc->view->hscroll;
+        *func = fw > *func ? fw : *func;
+        *loc = lw > *loc ? lw : *loc;
+    }
+}
+
+/* Share the room left by the numbers between name and location: the
+ * location gets what its longest text needs when both fit, else at most
+ * 2/5 of the room (never less than LOC_MIN); the name gets the rest. */
+static int location_width(const struct ui_scene *sc, int flex)
+{
+    int need_func, need_loc;
+    content_widths(sc, &need_func, &need_loc);
+    need_loc = need_loc < LOC_MIN ? LOC_MIN : need_loc;
+    if (need_func + GAP + need_loc <= flex)
+        return need_loc;
+    int loc = (flex - GAP) * 2 / 5;
+    loc = need_loc < loc ? need_loc : loc;
+    return loc < LOC_MIN ? LOC_MIN : loc;
+}
+
 /* Drop fixed columns by priority until the names get their minimum. */
-static void layout_columns(int width, struct colpos pos[UI_COL_COUNT])
+static void layout_columns(const struct ui_scene *sc, int width, struct colpos pos[UI_COL_COUNT])
 {
     int shown[UI_COL_COUNT], fixed = 0;
     for (int c = 0; c < UI_COL_COUNT; c++) {
@@ -74,8 +106,7 @@ static void layout_columns(int width, struct colpos pos[UI_COL_COUNT])
                 fixed -= columns[c].width + GAP;
             }
     int flex = width - fixed;
-    int loc = flex * 2 / 5;
-    loc = loc < LOC_MIN ? LOC_MIN : loc > LOC_MAX ? LOC_MAX : loc;
+    int loc = location_width(sc, flex);
     int x = 0;
     for (int c = 0; c < UI_COL_COUNT; c++) {
         int w = columns[c].width ? columns[c].width : c == UI_COL_LOC ? loc : flex - loc - GAP;
@@ -114,7 +145,7 @@ static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const stru
 
 static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc)
 {
-    char path[CELL_MAX];
+    char path[CELL_MAX - 16];     /* room left for ":line" */
     if (sc->view->full_paths)
         snprintf(path, sizeof path, "%s", r->file);
     else
@@ -186,7 +217,7 @@ static void empty_text(char *buf, size_t cap, const struct ui_scene *sc)
 void ui_grid_draw(WINDOW *w, const struct ui_scene *sc)
 {
     struct colpos pos[UI_COL_COUNT];
-    layout_columns(getmaxx(w), pos);
+    layout_columns(sc, getmaxx(w), pos);
     werase(w);
     draw_titles(w, sc, pos);
     const struct ui_model *m = sc->model;
@@ -205,7 +236,7 @@ void ui_grid_draw(WINDOW *w, const struct ui_scene *sc)
 void ui_grid_draw_rows(WINDOW *w, const struct ui_scene *sc, size_t a, size_t b)
 {
     struct colpos pos[UI_COL_COUNT];
-    layout_columns(getmaxx(w), pos);
+    layout_columns(sc, getmaxx(w), pos);
     const struct ui_model *m = sc->model;
     size_t n = ui_model_window(m);
     size_t rows[2] = {a, b};

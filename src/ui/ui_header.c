@@ -191,7 +191,7 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
         snprintf(badge, cap, "%s SAMPLING", t->utf8 ? "●" : "*");
         *el = UI_EL_RUNNING;
         snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->view->refresh_s, t->sep,
-                 ui_fmt_duration(a, sizeof a, sc->sample_ns));
+                 ui_fmt_period(a, sizeof a, sc->sample_ns));
     }
 }
 

@@ -73,13 +73,12 @@ static int copy_rows(struct ui_snap *out, const struct table *t, const struct fl
     return 0;
 }
 
-/* Everything that needs the lock, as fast as possible. A thread index the
- * table does not know (yet) yields no rows. */
-static int copy_locked(struct ui_snap *out, struct raw *raw, struct sampler *s)
+/* Everything that reads the table (under the sampler's lock when there is
+ * one), as fast as possible. A thread index the table does not know (yet)
+ * yields no rows. */
+static int copy_table(struct ui_snap *out, struct raw *raw, const struct table *t)
 {
-    struct table *t = sampler_table(s);
     int rc = 0;
-    sampler_lock(s);
     int known = out->thread == TABLE_NONE || out->thread < table_thread_count(t);
     raw->nfuncs = table_func_count(t);
     if (known)
@@ -90,7 +89,6 @@ static int copy_locked(struct ui_snap *out, struct raw *raw, struct sampler *s)
         rc = copy_rows(out, t, &raw->funcs);
     if (rc == 0)
         rc = copy_threads(out, t);
-    sampler_unlock(s);
     return rc;
 }
 
@@ -119,27 +117,45 @@ static int set_hot_lines(struct ui_snap *out, const struct raw *raw)
     return 0;
 }
 
+/* Finish a snapshot outside the lock: hot lines, thread order; then it
+ * replaces *snap. On error *snap is unchanged and next is freed. */
+static int finish(struct ui_snap *snap, struct ui_snap *next, struct raw *raw, int rc)
+{
+    if (rc == 0)
+        rc = set_hot_lines(next, raw);
+    flat_view_free(&raw->funcs);
+    flat_view_free(&raw->lines);
+    if (rc < 0) {
+        ui_snap_free(next);
+        return rc;
+    }
+    if (next->nthreads > 1)
+        qsort(next->threads, next->nthreads, sizeof *next->threads, by_name_then_tid);
+    ui_snap_free(snap);
+    *snap = *next;
+    return 0;
+}
+
 int ui_snap_take(struct ui_snap *snap, struct sampler *s, uint32_t thread, int by_line)
 {
     struct ui_snap next = {.thread = thread, .by_line = by_line};
     struct raw raw = {.nfuncs = 0};
-    int rc = copy_locked(&next, &raw, s);
-    if (rc == 0)
-        rc = set_hot_lines(&next, &raw);
-    flat_view_free(&raw.funcs);
-    flat_view_free(&raw.lines);
-    if (rc < 0) {
-        ui_snap_free(&next);
-        return rc;
-    }
+    sampler_lock(s);
+    int rc = copy_table(&next, &raw, sampler_table(s));
+    sampler_unlock(s);
     /* The counters come a moment after the rows (the sampler takes its
      * lock again); a round may fall in between, which no one can see. */
     sampler_get_stats(s, &next.stats);
-    if (next.nthreads > 1)
-        qsort(next.threads, next.nthreads, sizeof *next.threads, by_name_then_tid);
-    ui_snap_free(snap);
-    *snap = next;
-    return 0;
+    return finish(snap, &next, &raw, rc);
+}
+
+int ui_snap_take_table(struct ui_snap *snap, const struct table *t, uint32_t thread, int by_line)
+{
+    struct ui_snap next = {.thread = thread, .by_line = by_line};
+    struct raw raw = {.nfuncs = 0};
+    int rc = copy_table(&next, &raw, t);
+    next.stats = (struct sampler_stats){.taken = table_samples(t), .running = 1, .exit_status = -1};
+    return finish(snap, &next, &raw, rc);
 }
 
 void ui_snap_free(struct ui_snap *snap)

@@ -60,6 +60,20 @@ int ui_text_width(const char *s)
     return w;
 }
 
+size_t ui_text_prefix(const char *s, int cols)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    const char *p = s, *end = s;
+    struct unit u;
+    int used = 0;
+    while (next_unit(&p, &st, &u) && used + u.width <= cols) {
+        used += u.width;
+        end = p;
+    }
+    return (size_t)(end - s);
+}
+
 /* An output buffer that never overflows and stays NUL-terminated. */
 struct out {
     char *p;

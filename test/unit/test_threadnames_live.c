@@ -5,7 +5,6 @@
  * shape) and checks that every ident and name we read from its memory is
  * the one the target itself reports. Exit 77 (skip) when the interpreter
  * has no layout table or no ctypes. */
-#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +27,9 @@
 
 /* Phase 1 reports the interpreter state before threading is imported;
  * phase 2 (after a line on stdin) starts the threads, waits until all of
- * them are registered in threading._active, and lists them. */
+ * them are registered in threading._active, and lists them. End of input
+ * ends either phase; the threads are daemons and stopped in a finally, so
+ * no failure can leave the interpreter waiting for them. */
 static const char script[] =
     "import sys\n"
     "try:\n"
@@ -39,7 +40,8 @@ static const char script[] =
     "f.restype = ctypes.c_void_p\n"
     "print('interp', f(), sys.version_info[0], sys.version_info[1],\n"
     "      int('threading' in sys.modules), flush=True)\n"
-    "sys.stdin.readline()\n"
+    "if not sys.stdin.readline():\n"
+    "    sys.exit(0)\n"
     "import threading, _thread\n"
     "names = ['cruncher', '\\u0432\\u043e\\u0440\\u043a\\u0435\\u0440-1', '\\u7dda\\u7a0b',\n"
     "         'caf\\xe9', '\\U0001f9f5 spool', 'x' * 100, 'dict-materialised',\n"
@@ -50,28 +52,29 @@ static const char script[] =
     "def body():\n"
     "    ready.wait(); stop.wait()\n"
     "class Sub(threading.Thread): pass\n"
-    "threads = [(Sub if i % 2 else threading.Thread)(name=n, target=body)\n"
+    "threads = [(Sub if i % 2 else threading.Thread)(name=n, target=body, daemon=True)\n"
     "           for i, n in enumerate(names)]\n"
-    "for t in threads: t.start()\n"
-    "_thread.start_new_thread(lambda: (threading.current_thread(), body()), ())\n"
-    "ready.wait()\n"
-    "by = {t.name: t for t in threads}\n"
-    "by['cruncher'].name = 'renamed after start'\n"
-    "vars(by['dict-materialised'])['extra'] = 1\n"
-    "by['dict-combined'].__dict__[42] = 'a non-str key'\n"
-    "for i in range(40): setattr(by['many-attrs'], 'attr%d' % i, i)\n"
-    "by['dict-combined'].name = 'renamed when combined'\n"
-    "by['many-attrs'].name = 'renamed with many attrs'\n"
-    "by['bad-name']._name = 12345\n"
-    "for t in threading.enumerate():\n"
-    "    if isinstance(t._name, str):\n"
-    "        print('thread', t.ident, t._name.encode('utf-8', 'surrogatepass').hex())\n"
-    "    else:\n"
-    "        print('noname', t.ident)\n"
-    "print('ready', flush=True)\n"
-    "sys.stdin.readline()\n"
-    "stop.set()\n"
-    "for t in threads: t.join()\n";
+    "try:\n"
+    "  for t in threads: t.start()\n"
+    "  _thread.start_new_thread(lambda: (threading.current_thread(), body()), ())\n"
+    "  ready.wait(timeout=20)\n"
+    "  by = {t.name: t for t in threads}\n"
+    "  by['cruncher'].name = 'renamed after start'\n"
+    "  vars(by['dict-materialised'])['extra'] = 1\n"
+    "  by['dict-combined'].__dict__[42] = 'a non-str key'\n"
+    "  for i in range(40): setattr(by['many-attrs'], 'attr%d' % i, i)\n"
+    "  by['dict-combined'].name = 'renamed when combined'\n"
+    "  by['many-attrs'].name = 'renamed with many attrs'\n"
+    "  by['bad-name']._name = 12345\n"
+    "  for t in threading.enumerate():\n"
+    "      if isinstance(t._name, str):\n"
+    "          print('thread', t.ident, t._name.encode('utf-8', 'surrogatepass').hex())\n"
+    "      else:\n"
+    "          print('noname', t.ident)\n"
+    "  print('ready', flush=True)\n"
+    "  sys.stdin.readline()\n"
+    "finally:\n"
+    "  stop.set()\n";
 
 struct child {
     pid_t pid;
@@ -154,13 +157,10 @@ static int read_line(struct child *c, char *line, size_t cap, int64_t deadline)
     }
 }
 
+/* End of input makes the target stop; reap it (killing it if it hangs). */
 static void finish(struct child *c)
 {
-    if (c->in >= 0 && write(c->in, "\n", 1) < 0 && errno != EPIPE)
-        perror("write");
-    if (c->in >= 0)
-        close(c->in);
-    close(c->out);
+    close(c->in);
     int64_t deadline = now_ms() + DEADLINE_MS;
     int status;
     while (waitpid(c->pid, &status, WNOHANG) == 0) {
@@ -172,6 +172,7 @@ static void finish(struct child *c)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    close(c->out);
 }
 
 static int hex_decode(const char *hex, char *out, size_t cap)

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: MIT
+"""The measurements of bench/run.py, one function each. Every function
+takes the interpreter, the proftui binary and the run settings and returns
+{name: [one value per run]}; run.py turns those into medians and spreads."""
+
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Dict, List
+
+from procs import BenchError, Target, proftui_attached, proftui_run
+
+Runs = Dict[str, List[float]]
+
+
+@dataclass
+class Settings:
+    runs: int           # repetitions of each measurement
+    seconds: float      # length of one sampling run
+    work_seconds: float  # length of one slowdown work run
+    mem_samples: int    # samples to take for the memory measurement
+
+
+def _check_depth(prof, want: int) -> None:
+    """The target really had the stack depth the figure is labelled with."""
+    hist = prof.depth_histogram()
+    if not hist:
+        raise BenchError("no stacks recorded")
+    seen = max(hist, key=hist.get)
+    if seen != want:
+        raise BenchError(f"expected stacks of depth {want}, most samples had {seen}")
+
+
+def max_rate(py: str, proftui: str, s: Settings, depths=(10, 30, 100)) -> Runs:
+    """Samples back to back (-i 1us) from one busy thread at each depth."""
+    out: Runs = {}
+    for depth in depths:
+        with Target(py, "deep.py", [depth, 1]) as t:
+            for _ in range(s.runs):
+                prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{s.seconds}s"])
+                _check_depth(prof, depth)
+                rate = prof.rounds / prof.duration
+                out.setdefault(f"rate_d{depth}", []).append(rate)
+                out.setdefault(f"us_per_sample_d{depth}", []).append(1e6 / rate)
+                out.setdefault(f"failed_pct_d{depth}", []).append(
+                    100.0 * prof.num("failed") / max(1.0, prof.rounds))
+    return out
+
+
+def delivery(py: str, proftui: str, s: Settings) -> Runs:
+    """Requested 1 kHz and 10 kHz on a busy depth-30 thread: achieved rate
+    and the share of requested samples that were skipped."""
+    out: Runs = {}
+    with Target(py, "deep.py", [30, 1]) as t:
+        for _ in range(s.runs):
+            for label, interval in (("1k", "1ms"), ("10k", "100us")):
+                prof = proftui_run(proftui, ["-p", t.pid, "-i", interval, "-d", f"{s.seconds}s"])
+                missed = prof.num("missed")
+                out.setdefault(f"delivered_hz_{label}", []).append(prof.rounds / prof.duration)
+                out.setdefault(f"missed_pct_{label}", []).append(
+                    100.0 * missed / max(1.0, missed + prof.rounds))
+    return out
+
+
+def threads(py: str, proftui: str, s: Settings, counts=(1, 10, 100)) -> Runs:
+    """1, 10 and 100 busy threads at depth 30, sampled back to back."""
+    out: Runs = {}
+    for n in counts:
+        with Target(py, "deep.py", [30, n]) as t:
+            for _ in range(s.runs):
+                prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{s.seconds}s"])
+                _check_depth(prof, 30)
+                stacks = prof.num("recorded")
+                out.setdefault(f"thread_rate_t{n}", []).append(stacks / n / prof.duration)
+                out.setdefault(f"us_per_thread_sample_t{n}", []).append(
+                    1e6 * prof.duration / max(1.0, stacks))
+    return out
+
+
+SLOWDOWN_CONDITIONS = [("100hz", "10ms"), ("1khz", "1ms"), ("10khz", "100us"), ("cprofile", None)]
+
+
+def slowdown(py: str, proftui: str, s: Settings) -> Runs:
+    """The same work, timed inside one target process, alone and under each
+    condition, in shuffled order; each run's ratio is to the mean of the
+    same round's two unprofiled timings."""
+    out: Runs = {}
+    rnd = random.Random(4)
+    with Target(py, "work.py", [], ready_line=False, stdin_pipe=True) as t:
+        units = int(t.ask(f"calibrate {s.work_seconds}"))
+        t.ask(f"work {units}")                       # warm up
+        for _ in range(s.runs):
+            order = SLOWDOWN_CONDITIONS + [("none", None), ("none", None)]
+            rnd.shuffle(order)
+            times: Dict[str, List[float]] = {}
+            for label, interval in order:
+                times.setdefault(label, []).append(_timed_work(t, proftui, units, label, interval))
+            base = statistics.mean(times["none"])
+            for label, _ in SLOWDOWN_CONDITIONS:
+                out.setdefault(f"slowdown_pct_{label}", []).append(
+                    100.0 * (times[label][0] / base - 1.0))
+            out.setdefault("work_s", []).append(base)
+    return out
+
+
+def _timed_work(t: Target, proftui: str, units: int, label: str, interval) -> float:
+    if label == "cprofile":
+        return float(t.ask(f"cprofile {units}"))
+    if interval is None:
+        return float(t.ask(f"work {units}"))
+    p = proftui_attached(proftui, t.pid, interval)
+    try:
+        took = float(t.ask(f"work {units}"))
+    finally:
+        p.stop()
+    prof = p.finish()
+    if prof.rounds <= 0:
+        raise BenchError(f"proftui at {interval} took no samples during the work")
+    return took
+
+
+def cpu_cost(py: str, proftui: str, s: Settings) -> Runs:
+    """proftui's CPU seconds per wall second at 100 Hz and 1 kHz on a busy
+    depth-30 thread: the difference between a long and a short run, so the
+    cost of attaching and writing the profile cancels out."""
+    out: Runs = {}
+    short, long_ = 0.5, 0.5 + 2 * s.seconds
+    with Target(py, "deep.py", [30, 1]) as t:
+        for _ in range(s.runs):
+            for label, interval in (("100hz", "10ms"), ("1khz", "1ms")):
+                a = proftui_run(proftui, ["-p", t.pid, "-i", interval, "-d", f"{short}s"])
+                b = proftui_run(proftui, ["-p", t.pid, "-i", interval, "-d", f"{long_}s"])
+                cost = (b.cpu_s - a.cpu_s) / (b.duration - a.duration)
+                out.setdefault(f"cpu_pct_{label}", []).append(100.0 * max(0.0, cost))
+    return out
+
+
+def memory(py: str, proftui: str, s: Settings, nthreads: int = 4) -> Runs:
+    """Peak RSS of proftui after mem_samples samples of a target with about
+    10,000 distinct stacks (4 threads walking a 10^4-leaf call tree)."""
+    with Target(py, "stacks.py", [nthreads]) as t:
+        probe = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", "1s"])
+        per_s = probe.num("recorded") / probe.duration
+        seconds = min(300.0, 1.15 * s.mem_samples / max(per_s, 1.0))
+        for _ in range(3):
+            prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{seconds:.1f}s"],
+                               timeout=seconds + 120)
+            if prof.num("recorded") >= s.mem_samples or seconds >= 300.0:
+                break
+            seconds = min(300.0, seconds * 1.5 * s.mem_samples / max(prof.num("recorded"), 1.0))
+    return {"peak_rss_mb": [prof.maxrss_kb / 1024.0],
+            "mem_samples": [prof.num("recorded")],
+            "mem_distinct_stacks": [float(len(prof.stacks))]}
+
+
+def all_for(py: str, proftui: str, s: Settings, log) -> Dict[str, object]:
+    """Every per-interpreter measurement; a failing one is recorded as an
+    error and the others still run."""
+    results: Runs = {}
+    errors: Dict[str, str] = {}
+    for fn in (max_rate, delivery, threads, slowdown, cpu_cost, memory):
+        t0 = time.monotonic()
+        try:
+            results.update(fn(py, proftui, s))
+        except BenchError as e:
+            errors[fn.__name__] = str(e)
+        log(f"  {fn.__name__}: {time.monotonic() - t0:.1f} s"
+            + (f" (error: {errors[fn.__name__]})" if fn.__name__ in errors else ""))
+    return {"runs": results, "errors": errors}

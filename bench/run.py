@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""proftui's benchmark (./dev bench [--quick]): sampling rate by stack
+depth and thread count, delivered rate, target slowdown, proftui's own CPU
+and memory, and the table/UI micro-benchmarks, on every CPython >= 3.8 on
+the machine. Prints a table of medians with their spread and writes the
+figures as JSON (bench/results/latest.json unless --json says otherwise).
+
+Figures, not tests: nothing here fails because a number is poor; the table
+marks figures that miss the issue's goals with '!'."""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure  # noqa: E402
+from procs import BenchError, python_version  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+# metric: (label, unit format, spread style, goal text, goal check(value, (major, minor)))
+METRICS = [
+    ("rate_d10", "max rate, depth 10 [samples/s]", "k", "rel", "", None),
+    ("us_per_sample_d10", "  µs per sample", "f2", "rel", "", None),
+    ("rate_d30", "max rate, depth 30 [samples/s]", "k", "rel", "≥160k (3.11+), ≥50k",
+     lambda v, mm: v >= (160000 if mm >= (3, 11) else 50000)),
+    ("us_per_sample_d30", "  µs per sample", "f2", "rel", "≤6.25 (3.11+), ≤20",
+     lambda v, mm: v <= (6.25 if mm >= (3, 11) else 20.0)),
+    ("rate_d100", "max rate, depth 100 [samples/s]", "k", "rel", "", None),
+    ("us_per_sample_d100", "  µs per sample", "f2", "rel", "", None),
+    ("failed_pct_d30", "  failed stacks, depth 30 [%]", "f2", "abs", "", None),
+    ("delivered_hz_1k", "requested 1 kHz: achieved [Hz]", "f0", "rel", "", None),
+    ("missed_pct_1k", "  missed [%]", "f2", "abs", "0", lambda v, mm: v <= 0.0),
+    ("delivered_hz_10k", "requested 10 kHz: achieved [Hz]", "f0", "rel", "", None),
+    ("missed_pct_10k", "  missed [%]", "f2", "abs", "0", lambda v, mm: v <= 0.0),
+    ("thread_rate_t1", "1 thread: samples/s per thread", "k", "rel", "", None),
+    ("us_per_thread_sample_t1", "  µs per thread-sample", "f2", "rel", "", None),
+    ("thread_rate_t10", "10 threads: samples/s per thread", "k", "rel", "", None),
+    ("us_per_thread_sample_t10", "  µs per thread-sample", "f2", "rel", "", None),
+    ("thread_rate_t100", "100 threads: samples/s per thread", "k", "rel", "", None),
+    ("us_per_thread_sample_t100", "  µs per thread-sample", "f2", "rel", "", None),
+    ("work_s", "slowdown: unprofiled work [s]", "f3", "rel", "", None),
+    ("slowdown_pct_100hz", "  proftui 100 Hz [%]", "f1", "abs", "", None),
+    ("slowdown_pct_1khz", "  proftui 1 kHz [%]", "f1", "abs", "≤1", lambda v, mm: v <= 1.0),
+    ("slowdown_pct_10khz", "  proftui 10 kHz [%]", "f1", "abs", "≤3", lambda v, mm: v <= 3.0),
+    ("slowdown_pct_cprofile", "  cProfile [%]", "f0", "abs", "", None),
+    ("cpu_pct_100hz", "proftui CPU at 100 Hz [% of a core]", "f2", "abs", "≤1",
+     lambda v, mm: v <= 1.0),
+    ("cpu_pct_1khz", "proftui CPU at 1 kHz [% of a core]", "f2", "abs", "", None),
+    ("peak_rss_mb", "peak RSS [MB]", "f1", "none", "≤30", lambda v, mm: v <= 30.0),
+    ("mem_samples", "  after samples", "k", "none", "", None),
+    ("mem_distinct_stacks", "  distinct stacks", "f0", "none", "", None),
+]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def interpreters(quick: bool, wanted: List[str]) -> List[Tuple[str, str, tuple]]:
+    """(id, path, version) of /usr/bin/python3 and every pyenv CPython >= 3.8."""
+    paths = wanted or ["/usr/bin/python3"] + sorted(
+        glob.glob(os.path.join(os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
+                               "versions", "*", "bin", "python3")))
+    found = []
+    for path in paths:
+        v = python_version(path) if os.access(path, os.X_OK) else None
+        if not v or v[:2] < (3, 8):
+            continue
+        kind = "system" if path == "/usr/bin/python3" else "pyenv"
+        found.append((f"{kind}-{'.'.join(map(str, v))}", path, v))
+    found.sort(key=lambda i: (i[0] != "system-" + ".".join(map(str, i[2])), i[2]))
+    return found[:1] if quick else found
+
+
+def summarize(values: List[float]) -> Dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values), "values": values}
+
+
+# ------------------------------------------------------------ micro-benchmarks
+
+def _run_capture(argv: List[str], timeout: float = 300) -> str:
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout, check=True).stdout
+
+
+def _bench_binary(build: Path, name: str, tmp: Path) -> Tuple[Optional[str], str]:
+    """The built micro-benchmark, or a fallback build; (path, note)."""
+    built = build / "bench" / name
+    if built.exists():
+        return str(built), "meson build"
+    src = REPO / "bench" / f"{name}.c"
+    if not src.exists():
+        return None, f"bench/{name}.c does not exist"
+    if name != "table_bench":
+        return None, f"not built: add subdir('bench') to meson.build"
+    exe = tmp / name
+    cc = os.environ.get("CC", "cc")
+    _run_capture([cc, "-O2", "-std=c11", "-D_GNU_SOURCE", "-I", str(REPO / "include"), str(src)]
+                 + sorted(glob.glob(str(REPO / "src" / "table" / "*.c")))
+                 + [str(REPO / "src" / "error.c"), "-o", str(exe)])
+    return str(exe), "built with cc -O2"
+
+
+NUMBER_RE = re.compile(r"([\d.]+)\s*(ms|µs|us|ns/frame|samples/s)")
+
+
+def micro(build: Path, runs: int) -> Dict[str, object]:
+    """table_bench and ui_bench: each output line 'label: ... N unit' becomes
+    a figure (the last number with a unit on the line), median over runs."""
+    out: Dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("table_bench", "ui_bench"):
+            exe, note = _bench_binary(build, name, Path(tmp))
+            entry: Dict[str, object] = {"note": note}
+            out[name] = entry
+            if not exe:
+                continue
+            figures: Dict[str, List[float]] = {}
+            units: Dict[str, str] = {}
+            try:
+                for _ in range(runs):
+                    for line in _run_capture([exe]).splitlines():
+                        label, _, rest = line.partition(":")
+                        found = NUMBER_RE.findall(rest)
+                        if label and found:
+                            value, unit = found[-1]
+                            figures.setdefault(label.strip(), []).append(float(value))
+                            units[label.strip()] = unit
+            except (subprocess.SubprocessError, OSError) as e:
+                entry["error"] = str(e)
+            entry["figures"] = {k: dict(summarize(v), unit=units[k]) for k, v in figures.items()}
+    return out
+
+
+# ------------------------------------------------------------------- output
+
+def fmt_value(v: float, style: str) -> str:
+    if style == "k":
+        return f"{v / 1000:.1f}k" if abs(v) >= 1000 else f"{v:.0f}"
+    return f"{v:.{int(style[1:])}f}"
+
+
+def fmt_cell(s: Dict[str, float], style: str, spread: str) -> str:
+    text = fmt_value(s["median"], style)
+    if s["n"] > 1 and spread == "rel" and s["median"]:
+        text += f" ±{50.0 * (s['max'] - s['min']) / abs(s['median']):.0f}%"
+    elif s["n"] > 1 and spread == "abs":
+        text += f" [{fmt_value(s['min'], style)}…{fmt_value(s['max'], style)}]"
+    return text
+
+
+def print_table(results: Dict[str, object]) -> None:
+    interps = results["interpreters"]
+    ids = list(interps)
+    rows = [["measurement"] + ids + ["goal"]]
+    for key, label, style, spread, goal, check in METRICS:
+        row = [label]
+        for i in ids:
+            s = interps[i]["figures"].get(key)
+            if not s:
+                row.append("—")
+                continue
+            cell = fmt_cell(s, style, spread)
+            mm = tuple(interps[i]["version"][:2])
+            if check and not check(s["median"], mm):
+                cell += " !"
+            row.append(cell)
+        rows.append(row + [goal])
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    for n, r in enumerate(rows):
+        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w)
+                        for k, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    for i in ids:
+        for name, err in interps[i]["errors"].items():
+            print(f"error: {i} {name}: {err}")
+    print()
+    for name, entry in results["micro"].items():
+        figs = entry.get("figures")
+        if not figs:
+            print(f"{name}: {entry.get('error') or entry['note']}")
+            continue
+        for label, s in figs.items():
+            print(f"{name}: {label}: {fmt_cell(s, 'f3', 'rel')} {s['unit']}")
+    m = results["machine"]
+    print(f"\nmachine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; load average "
+          f"{m['load_before']} before, {m['load_after']} after; "
+          f"{results['settings']['runs']} runs per figure, median ± half the range "
+          f"(or [min…max]); '!' misses the goal")
+
+
+def machine_info() -> Dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+
+
+def git_commit() -> str:
+    try:
+        head = _run_capture(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).strip()
+        dirty = _run_capture(["git", "-C", str(REPO), "--no-optional-locks", "status",
+                              "--porcelain", "--untracked-files=no"]).strip()
+        return head + ("+changes" if dirty else "")
+    except (subprocess.SubprocessError, OSError):
+        return "unknown"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="one interpreter (the system python3), fewer and shorter runs")
+    ap.add_argument("--python", action="append", default=[],
+                    help="benchmark this interpreter (repeatable; default: all >= 3.8)")
+    ap.add_argument("--proftui", default=str(REPO / "build" / "proftui"))
+    ap.add_argument("--build", default=str(REPO / "build"), help="meson build directory")
+    ap.add_argument("--runs", type=int, help="repetitions per figure (default 5, quick 3)")
+    ap.add_argument("--json", default=str(REPO / "bench" / "results" / "latest.json"))
+    args = ap.parse_args()
+    if not os.access(args.proftui, os.X_OK):
+        log(f"bench: {args.proftui} is not built (./dev bench builds it)")
+        return 1
+    runs = args.runs or (3 if args.quick else 5)
+    settings = measure.Settings(runs=runs, seconds=1.0 if args.quick else 2.0,
+                                work_seconds=0.3 if args.quick else 0.5,
+                                mem_samples=1_000_000)
+    results: Dict[str, object] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(), "machine": machine_info(), "proftui": args.proftui,
+        "settings": vars(settings), "interpreters": {}}
+    todo = interpreters(args.quick, args.python)
+    if not todo:
+        log("bench: no CPython >= 3.8 found")
+        return 1
+    for ident, path, version in todo:
+        log(f"{ident} ({path})")
+        t0 = time.monotonic()
+        got = measure.all_for(path, args.proftui, settings, log)
+        results["interpreters"][ident] = {
+            "path": path, "version": list(version), "errors": got["errors"],
+            "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "seconds": round(time.monotonic() - t0, 1),
+            "figures": {k: summarize(v) for k, v in got["runs"].items()}}
+    log("micro-benchmarks")
+    results["micro"] = micro(Path(args.build), 1 if args.quick else 3)
+    results["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print_table(results)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

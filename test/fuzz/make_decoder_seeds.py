@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the seed corpus of fuzz_decoders (seeds/decoders/), one small
+file per case, from data already in the repository:
+  - line tables: real tables of every format from test/data/linetable;
+  - str and bytes objects: built for each layout in
+    src/python/layout_tables.c (ASCII, UCS1, UCS2, UCS4, long, empty);
+  - _Py_DebugOffsets: the block captured from CPython 3.13.0
+    (test/data/debug_offsets_3.13.0.bin);
+  - objects and thread names: each interpreter seed image (seeds/image),
+    led by its interpreter state, so threadnames_read() starts from real
+    memory (the interpreter address is taken from the seed's .expect file).
+The input format is described at the top of fuzz_decoders.c.
+usage: make_decoder_seeds.py"""
+import glob
+import os
+import re
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(HERE, "seeds", "decoders")
+MIN_MINOR = 8
+
+
+def write(name, data):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+
+def linetables():
+    formats = {8: 1, 9: 1, 10: 2}          # LNOTAB, PEP626, else LOCATIONS (3)
+    for path in sorted(glob.glob(os.path.join(REPO, "test", "data", "linetable", "*.txt"))):
+        version = os.path.basename(path)[:-4]
+        minor = int(version.split(".")[1])
+        fmt = formats.get(minor, 3)
+        with open(path) as f:
+            codes = [line.split() for line in f if line.startswith("code ")]
+        # the longest and two short tables of each version
+        codes.sort(key=lambda c: -len(c[5]))
+        for i, c in enumerate(codes[:1] + codes[-2:]):
+            first, codelen, table = int(c[2]), int(c[3]), c[5]
+            body = b"" if table == "-" else bytes.fromhex(table)
+            head = struct.pack("<BBiI", 0, fmt - 1, first, codelen // 2)
+            write(f"linetable-{version}-{i}", head + body)
+
+
+def layouts():
+    """{minor: {field: value}} from src/python/layout_tables.c."""
+    text = open(os.path.join(REPO, "src", "python", "layout_tables.c")).read()
+    tables = {}
+    for block in re.split(r"\n(?=static const struct py_layout )", text):
+        m = re.search(r"\.minor = (\d+),", block)
+        if m:
+            tables[int(m.group(1))] = {k: int(v, 0) for k, v in
+                                       re.findall(r"\.(\w+) = (-?(?:0x)?[0-9a-fA-F]+)\b", block)}
+    return tables
+
+
+def str_object(l, text):
+    cps = [ord(c) for c in text]
+    kind = 1 if max(cps, default=0) < 0x100 else 2 if max(cps) < 0x10000 else 4
+    ascii = max(cps, default=0) < 0x80
+    state = (kind << l["unicode_kind_shift"]) | (1 << l["unicode_compact_bit"])
+    if ascii:
+        state |= 1 << l["unicode_ascii_bit"]
+    size = l["unicode_ascii_size"] if ascii else l["unicode_compact_size"]
+    obj = bytearray(size)
+    struct.pack_into("<q", obj, 0, 1)
+    struct.pack_into("<q", obj, l["unicode_length"], len(cps))
+    struct.pack_into("<I", obj, l["unicode_state"], state)
+    fmt = {1: "B", 2: "H", 4: "I"}[kind]
+    return bytes(obj) + struct.pack(f"<{len(cps)}{fmt}", *cps) + b"\0" * kind
+
+
+def strings():
+    texts = ["run", "caf\xe9", "\u0444\u0443\u043d\u043a\u0446\u0438\u044f", "\U0001f9f5 spool",
+             "x" * 300, ""]
+    for minor, l in sorted(layouts().items()):
+        for i, text in enumerate(texts):
+            write(f"str-3.{minor}-{i}", bytes([1, minor - MIN_MINOR, 255]) + str_object(l, text))
+        obj = bytearray(l["bytes_sval"])
+        struct.pack_into("<q", obj, l["bytes_size"], 5)
+        write(f"bytes-3.{minor}", bytes([1, minor - MIN_MINOR, 16]) + bytes(obj) + b"\x01\x02\x03\x04\x05\0")
+
+
+def debug_offsets():
+    with open(os.path.join(REPO, "test", "data", "debug_offsets_3.13.0.bin"), "rb") as f:
+        write("debug-offsets-3.13.0", bytes([2, 0]) + f.read())
+
+
+def segments(image):
+    at = 32
+    while at + 16 <= len(image):
+        addr, length = struct.unpack_from("<QI", image, at)
+        yield addr, image[at + 16:at + 16 + length]
+        at += 16 + length
+
+
+def objects():
+    for path in sorted(glob.glob(os.path.join(HERE, "seeds", "image", "*.img"))):
+        label = os.path.basename(path)[:-4]
+        with open(os.path.join(HERE, "expect", label + ".expect")) as f:
+            m = re.search(r"^names interp=0x([0-9a-f]+)", f.read(), re.M)
+        if not m:
+            continue
+        interp = int(m.group(1), 16)
+        image = open(path, "rb").read()
+        minor = image[9]
+        segs = list(segments(image))
+        lead = [(a, b) for a, b in segs if a <= interp < a + len(b)]
+        if not lead:
+            continue
+        a, b = lead[0]
+        first = struct.pack("<QII", interp, len(b) - (interp - a), 0) + b[interp - a:]
+        rest = b"".join(struct.pack("<QII", a, len(b), 0) + b for a, b in segs)
+        write(f"objects-{label}", bytes([3, minor - MIN_MINOR]) + first + rest)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    linetables()
+    strings()
+    debug_offsets()
+    objects()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+# SPDX-License-Identifier: MIT
+"""Drives the real proftui live view in a real pseudo-terminal and reads
+the screen the way a person would, through the pyte terminal emulator.
+
+- `LiveView(args, ...)` starts proftui on a fresh pty (made its controlling
+  terminal, so resizes deliver SIGWINCH like a real terminal does).
+- Every wait polls the screen with a deadline (`wait_for`); nothing sleeps
+  and hopes. A timeout fails the test with the screen attached.
+- `header()`, `rows()`, `details()`, `footer()` parse what is on screen;
+  `key()` sends keys by their terminfo names, so arrow keys are sent the
+  way the terminal type says they are.
+"""
+
+import curses
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+import pyte
+import pytest
+
+from harness import REPO
+
+KEY_TABLE = REPO / "src" / "ui" / "ui_keys.c"
+COLUMN_TABLE = REPO / "src" / "ui" / "ui_grid.c"
+NUMERIC_TITLES = ["OWN", "TOTAL", "OWN TIME", "TOT TIME", "%OWN", "%TOTAL"]
+SORT_GLYPHS = "▼▲v^"
+DEFAULT_TIMEOUT = 15.0
+SETTLE = 0.04             # output quiet this long: the frame is complete
+
+
+# ---------------------------------------------------------------- parsing values
+
+def parse_count(text: str) -> float:
+    """'12345' / '123.4k' / '1.2M' / '12,345' -> a number."""
+    text = text.replace(",", "")
+    scale = {"k": 1e3, "M": 1e6, "G": 1e9}.get(text[-1:], 1)
+    return float(text[:-1] if scale != 1 else text) * scale
+
+
+def parse_pct(text: str) -> float:
+    """'12.3%' -> 12.3; '<0.1%' -> 0.05; '-' -> 0."""
+    if text.startswith("<"):
+        return 0.05
+    return float(text.rstrip("%")) if text != "-" else 0.0
+
+
+def parse_time(text: str) -> float:
+    """A duration as the view prints it ('850ms', '12.4s', '2\\'31"', '1h02\\'') in seconds."""
+    m = re.fullmatch(r"(\d+)h(\d+)'", text)
+    if m:
+        return int(m[1]) * 3600 + int(m[2]) * 60
+    m = re.fullmatch(r"(\d+)'(\d+)\"", text)
+    if m:
+        return int(m[1]) * 60 + int(m[2])
+    m = re.fullmatch(r"([\d.]+)(ns|us|ms|s)", text)
+    if m:
+        return float(m[1]) * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[m[2]]
+    if text == "0":
+        return 0.0
+    raise ValueError(f"not a duration: {text!r}")
+
+
+@dataclass
+class Row:
+    own: float
+    total: float
+    own_time: float
+    total_time: float
+    own_pct: float
+    total_pct: float
+    func: str
+    loc: str
+    y: int
+
+
+# ---------------------------------------------------------------- the key table
+
+def key_table() -> List[Dict[str, str]]:
+    """The bindings of src/ui/ui_keys.c (label, ASCII label, help text),
+    read from the source: the help screen must list every one of them."""
+    src = KEY_TABLE.read_text()
+    body = src[src.index("static const struct ui_key keys[] = {"):]
+    body = body[:body.index("\n};")]
+    entries = []
+    for m in re.finditer(r'\{\{[^}]*\},\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*")\s*,'
+                         r'((?:\s*"(?:[^"\\]|\\.)*")+)', body):
+        help_text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m[3]))
+        entries.append({"label": m[1][1:-1], "plain": m[2][1:-1], "help": help_text})
+    assert len(entries) >= 15, f"could not parse the key table of {KEY_TABLE}"
+    return entries
+
+
+# ---------------------------------------------------------------- terminal
+
+def terminfo_string(term: str, cap: str) -> bytes:
+    """A terminfo capability of `term` (e.g. 'kcuu1' for the up arrow)."""
+    fd = os.open(os.devnull, os.O_WRONLY)
+    try:
+        curses.setupterm(term, fd)
+    finally:
+        os.close(fd)
+    value = curses.tigetstr(cap)
+    assert value, f"terminal {term} has no {cap}"
+    return value
+
+
+KEY_CAPS = {"up": "kcuu1", "down": "kcud1", "left": "kcub1", "right": "kcuf1",
+            "pgup": "kpp", "pgdn": "knp", "home": "khome", "end": "kend",
+            "sleft": "kLFT", "sright": "kRIT", "f1": "kf1"}
+
+
+class _Screen(pyte.Screen):
+    """pyte's screen plus SU / SD (CSI n S, CSI n T: scroll the region up /
+    down), which ncurses uses to move rows and pyte 0.8 lacks; xterm,
+    VTE and tmux all have them."""
+
+    def _scroll(self, count, at_bottom):
+        top, bottom = self.margins or pyte.screens.Margins(0, self.lines - 1)
+        y, x = self.cursor.y, self.cursor.x
+        for _ in range(max(1, count or 1)):
+            self.cursor.y = bottom if at_bottom else top
+            (self.index if at_bottom else self.reverse_index)()
+        self.cursor.y, self.cursor.x = y, x
+
+    def scroll_up(self, count=None, *args, **kwargs):
+        self._scroll(count, at_bottom=True)
+
+    def scroll_down(self, count=None, *args, **kwargs):
+        self._scroll(count, at_bottom=False)
+
+
+class _Stream(pyte.ByteStream):
+    csi = dict(pyte.ByteStream.csi, S="scroll_up", T="scroll_down")
+
+
+def _set_winsize(fd: int, cols: int, lines: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", lines, cols, 0, 0))
+
+
+class LiveView:
+    """proftui running on a pty whose output feeds a pyte screen."""
+
+    def __init__(self, args: Sequence, cols: int = 160, lines: int = 40,
+                 term: str = "xterm-256color", env: Optional[Dict[str, str]] = None,
+                 cwd=None):
+        self.term = term
+        self.cols, self.lines = cols, lines
+        self.screen = _Screen(cols, lines)
+        self.stream = _Stream(self.screen)
+        self.raw = bytearray()
+        self.master, self.slave = os.openpty()
+        _set_winsize(self.slave, cols, lines)
+        full_env = dict(os.environ, TERM=term, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+        full_env.pop("NO_COLOR", None)
+        full_env.update(env or {})
+        slave = self.slave
+
+        def make_controlling_tty():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.args = [str(a) for a in args]
+        self.proc = subprocess.Popen(self.args, stdin=slave, stdout=slave, stderr=slave,
+                                     start_new_session=True, preexec_fn=make_controlling_tty,
+                                     env=full_env, close_fds=True, cwd=cwd)
+        self.returncode: Optional[int] = None
+        self.launched = False              # set by tests that launch the target
+        self.target_pid: Optional[int] = None
+
+    # -- I/O
+    def pump(self, timeout: float = 0.05) -> None:
+        """Feed what proftui writes to the screen: wait up to `timeout` for
+        output, then read until it has been quiet for SETTLE seconds, so that
+        a frame written in several pieces is seen whole."""
+        wait = timeout
+        while True:
+            ready, _, _ = select.select([self.master], [], [], wait)
+            if not ready:
+                return
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:       # EIO: every slave end is closed
+                return
+            if not data:
+                return
+            self.raw += data
+            self.stream.feed(data)
+            wait = SETTLE
+
+    def send(self, data) -> None:
+        os.write(self.master, data.encode() if isinstance(data, str) else data)
+
+    def key(self, name: str) -> None:
+        """Send a key by name ('up', 'pgdn', 'sleft'...) as the terminal would."""
+        self.send(terminfo_string(self.term, KEY_CAPS[name]))
+
+    def resize(self, cols: int, lines: int) -> None:
+        """Resize the terminal: the pty (TIOCSWINSZ), the emulator, and a
+        SIGWINCH to proftui (the kernel also sends one to the foreground group)."""
+        self.cols, self.lines = cols, lines
+        self.screen.resize(lines, cols)
+        _set_winsize(self.slave, cols, lines)
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGWINCH)
+
+    # -- waiting
+    def wait_for(self, cond: Callable[[], object], what: str, timeout: float = DEFAULT_TIMEOUT):
+        """Poll cond() while feeding the screen; fail with the screen after timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump(0.03)
+            try:
+                value = cond()
+            except (ValueError, IndexError, AttributeError):
+                value = None
+            if value:
+                return value
+            if self.proc.poll() is not None and self.returncode is None:
+                self.pump(0.2)
+                self.returncode = self.proc.returncode
+            if time.monotonic() >= deadline:
+                pytest.fail(f"timed out after {timeout}s waiting for {what}\n{self.describe()}",
+                            pytrace=False)
+
+    def wait_text(self, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> re.Match:
+        return self.wait_for(lambda: re.search(pattern, self.text()), f"/{pattern}/ on screen", timeout)
+
+    def wait_exit(self, timeout: float = DEFAULT_TIMEOUT) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            self.pump(0.05)
+            if time.monotonic() >= deadline:
+                pytest.fail(f"proftui did not exit within {timeout}s\n{self.describe()}", pytrace=False)
+        self.pump(0.3)
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=30)
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # -- what is on screen
+    def display(self) -> List[str]:
+        return list(self.screen.display)
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.display())
+
+    def describe(self) -> str:
+        status = self.proc.poll()
+        return (f"command: {' '.join(self.args)}\nproftui {'running' if status is None else f'exited {status}'}"
+                f"\n--- screen {self.cols}x{self.lines} ---\n{self.text()}\n--- end of screen ---")
+
+    def title_line(self) -> int:
+        """Index of the column-title line of the table."""
+        for y, line in enumerate(self.display()):
+            if "FUNCTION" in line and "LOCATION" in line:
+                return y
+        raise ValueError("no column titles on screen")
+
+    def header_text(self) -> str:
+        return "\n".join(self.display()[:self.title_line()])
+
+    def header(self) -> Dict[str, str]:
+        """The header's fields by name (only those present)."""
+        text = self.header_text()
+        fields = {}
+        patterns = {
+            "python": r"Python (\S+)", "pid": r"PID (\d+)", "mode": r"Mode (\w+)",
+            "interval": r"Interval (\S+)", "elapsed": r"Elapsed (\S+)", "samples": r"Samples ([\d,]+)",
+            "rate": r"Rate (\S+ of \S+)", "missed": r"Missed ([\d,]+)", "failed": r"Failed ([\d,]+)",
+            "cpu": r"CPU (\S+)", "rss": r"RSS (\S+ \S+|-)", "threads": r"Threads (\d+)",
+            "view": r"View (.+?)  Level", "level": r"Level (\w+)", "sort": r"Sort (\S+(?: TIME)?) ([▼▲v^])",
+            "threshold": r"Threshold ([\d.]+)% \((\d+) hidden\)", "filter": r'Filter "(.*)" \((\d+) of (\d+)\)',
+            "refresh": r"refresh ([\d.]+)s",
+        }
+        for name, pattern in patterns.items():
+            m = re.search(pattern, text)
+            if m:
+                fields[name] = m.group(1) if m.re.groups == 1 else m.groups()
+        fields["state"] = self.display()[self.title_line() - 1].strip()
+        return fields
+
+    def samples(self) -> int:
+        return int(self.header()["samples"].replace(",", ""))
+
+    def rows(self) -> List[Row]:
+        """The table's rows (all six numeric columns must be shown)."""
+        lines = self.display()
+        ty = self.title_line()
+        titles = lines[ty]
+        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        rows = []
+        for y in range(ty + 1, len(lines)):
+            line = lines[y]
+            if not line.strip() or line.lstrip()[0] in "▶>":
+                break
+            nums = line[:fx].split()
+            if len(nums) != 6:
+                break
+            rows.append(Row(parse_count(nums[0]), parse_count(nums[1]), parse_time(nums[2]),
+                            parse_time(nums[3]), parse_pct(nums[4]), parse_pct(nums[5]),
+                            line[fx:lx].strip(), line[lx:].strip(), y))
+        return rows
+
+    def row(self, func: str, loc: str = "") -> Optional[Row]:
+        """The first row of function `func` whose location starts with `loc`."""
+        for r in self.rows():
+            if r.func == func and r.loc.startswith(loc):
+                return r
+        return None
+
+    def details(self) -> List[str]:
+        """The two details lines under the table (selected row)."""
+        lines = self.display()
+        for y in range(self.title_line() + 1, len(lines) - 1):
+            if lines[y].startswith(("▶", ">")):
+                return [lines[y].rstrip(), lines[y + 1].rstrip()]
+        raise ValueError("no details line on screen")
+
+    def selected_name(self) -> str:
+        first = self.details()[0]
+        name = first[1:].strip()
+        return re.split(r"\s{2,}own ", name)[0].strip()
+
+    def footer(self) -> str:
+        return self.display()[-1].rstrip()
+
+    def highlighted_rows(self) -> List[int]:
+        """Lines of the table drawn in reverse video or on a coloured background."""
+        ty = self.title_line()
+        out = []
+        for y in range(ty + 1, self.lines):
+            cells = [self.screen.buffer[y][x] for x in range(self.cols)]
+            if all(c.reverse or c.bg not in ("default",) for c in cells[:20]):
+                out.append(y)
+        return out
+
+    # -- the terminal after exit
+    def tty_modes(self):
+        """termios lflag of the pty (shared by both ends)."""
+        return termios.tcgetattr(self.slave)[3]
+
+
+def wait_until(cond: Callable[[], object], what: str, timeout: float = DEFAULT_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
+        time.sleep(0.02)
