@@ -9,20 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "collapsed.h"
 #include "error.h"
 #include "table.h"
-
-static int checks, failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
 
 /* Raw names as a target could report them, and how they must come out. */
 struct fn_case {
@@ -413,6 +403,6 @@ int main(void)
     test_empty_and_errors();
     regfree(&speedscope_re);
     regfree(&flamegraph_re);
-    printf("test_collapsed: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    printf("test_collapsed: %d checks, %d failed\n", check_count, check_failed);
+    return check_failed ? 1 : 0;
 }

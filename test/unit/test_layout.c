@@ -3,6 +3,7 @@
  * pylayout_check(), and the _Py_DebugOffsets parser on a block captured from
  * a live CPython 3.13.0, on a synthetic 3.14 block and on corrupted copies.
  * Usage: test_layout DEBUG_OFFSETS_3_13_0_BIN */
+#include "check.h"
 #include "pylayout.h"
 #include "memimage.h"
 #include "error.h"
@@ -12,30 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_REPORTED 25
 #define RUNTIME_ADDR 0x7f1234560000ull   /* where the images pretend _PyRuntime is */
 #define IMAGE_313_SIZE 584               /* sizeof(_Py_DebugOffsets) in 3.13 */
 #define IMAGE_314_WORDS 95               /* sizeof(_Py_DebugOffsets) / 8 in 3.14 */
 #define FUZZ_ROUNDS 20000
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok)
-        return;
-    if (failures++ >= MAX_REPORTED)
-        return;
-    fputs("FAIL: ", stdout);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    fputc('\n', stdout);
-}
 
 /* Every member of struct py_layout, for field-by-field comparison. */
 #define LAYOUT_FIELDS(X)                                                       \
@@ -444,8 +425,8 @@ int main(int argc, char **argv)
         test_fuzz_313(image);
     }
     free(image);
-    if (failures) {
-        printf("%d failure(s)\n", failures);
+    if (check_failed) {
+        printf("%d failure(s)\n", check_failed);
         return 1;
     }
     printf("layout: all tests passed\n");

@@ -3,6 +3,7 @@
  * interpreter (fixtures from tools/gen_linetable_fixtures.py), against
  * encoders that follow CPython's compilers, hand-written edge cases and
  * random garbage. Usage: test_linetable FIXTURE_DIR */
+#include "check.h"
 #include "linetable.h"
 
 #include <dirent.h>
@@ -12,29 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_REPORTED 25        /* failures printed in full; the rest are counted */
 #define SYNTH_BUF 16384        /* bytes of one synthetic table */
 #define SYNTH_UNITS 32768      /* code units of one synthetic code object */
 #define SYNTH_ENTRIES 8192
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok)
-        return;
-    if (failures++ >= MAX_REPORTED)
-        return;
-    fputs("FAIL: ", stdout);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    fputc('\n', stdout);
-}
 
 /* Fixed-seed xorshift64*, so every run sees the same "random" tables. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
@@ -249,7 +230,7 @@ static void check_fixture_dir(const char *dir)
         if (check_fixture_file(path, &objects, &fmt) == 0)
             covered[fmt] = 1;
         else
-            failures++;
+            check_failed++;
         free(list[i]);
     }
     free(list);
@@ -618,8 +599,8 @@ int main(int argc, char **argv)
     check_synthetic();
     check_hand_cases();
     check_garbage();
-    if (failures > 0) {
-        printf("linetable: %d failure(s)\n", failures);
+    if (check_failed > 0) {
+        printf("linetable: %d failure(s)\n", check_failed);
         return 1;
     }
     return 0;

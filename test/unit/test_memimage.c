@@ -1,30 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests the in-memory target image: reads inside, across and outside its
  * segments, overlap rejection, batched reads, and the reader front door. */
+#include "check.h"
 #include "memimage.h"
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok)
-        return;
-    failures++;
-    fputs("FAIL: ", stdout);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    fputc('\n', stdout);
-}
 
 #define BASE 0x10000ull
 
@@ -111,8 +94,8 @@ int main(void)
     }
     memimage_free(m);
     memimage_free(NULL);
-    if (failures) {
-        printf("%d failure(s)\n", failures);
+    if (check_failed) {
+        printf("%d failure(s)\n", check_failed);
         return 1;
     }
     printf("memimage: all tests passed\n");

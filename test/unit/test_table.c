@@ -7,30 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "error.h"
 #include "table.h"
-
-static int checks, failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                           \
-    do {                                                                         \
-        unsigned long long va_ = (unsigned long long)(a), vb_ = (unsigned long long)(b); \
-        checks++;                                                                \
-        if (va_ != vb_) {                                                        \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: %s == %llu, expected %s == %llu\n", __FILE__, \
-                    __LINE__, #a, va_, #b, vb_);                                 \
-        }                                                                        \
-    } while (0)
 
 /* Deterministic xorshift64* so every run feeds the same stacks. */
 static uint64_t rng_state = UINT64_C(0x2545F4914F6CDD1D);
@@ -629,6 +608,6 @@ int main(void)
     test_foreach_stop();
     test_random_vs_bruteforce();
     test_deep();
-    printf("test_table: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    printf("test_table: %d checks, %d failed\n", check_count, check_failed);
+    return check_failed ? 1 : 0;
 }

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The unit tests' one way to check and report: counts every check, prints
+ * the first failures in full and the rest as a count. */
+#ifndef PROFTUI_TEST_CHECK_H
+#define PROFTUI_TEST_CHECK_H
+
+/* Checks made and failed so far. */
+extern int check_count, check_failed;
+
+/* Record one check; when !ok, print "FAIL: " and the message. */
+void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record that a == b, printing both values when they differ. */
+void check_eq(unsigned long long a, unsigned long long b, const char *as, const char *bs,
+              const char *file, int line);
+
+/* Print "<name>: N checks, M failed" and return the exit status. */
+int check_report(const char *name);
+
+#define CHECK(cond) check((cond), "%s:%d: %s", __FILE__, __LINE__, #cond)
+#define CHECK_EQ(a, b) \
+    check_eq((unsigned long long)(a), (unsigned long long)(b), #a, #b, __FILE__, __LINE__)
+
+#endif
