@@ -32,17 +32,37 @@ def _check_depth(prof, want: int) -> None:
         raise BenchError(f"expected stacks of depth {want}, most samples had {seen}")
 
 
+SHORT_RUN = 0.3     # seconds: the run whose cost is subtracted (attach, output)
+
+
+def _back_to_back(proftui: str, pid: int, seconds: float):
+    """Sample back to back (-i 1us) for `seconds`, and for SHORT_RUN: the
+    long run's profile and proftui's CPU seconds per round and per stack
+    beyond the short run's (the cost of attaching and of writing the
+    profile cancels out, and so does the machine's load: CPU time is
+    counted only while proftui runs)."""
+    a = proftui_run(proftui, ["-p", pid, "-i", "1us", "-d", f"{SHORT_RUN}s"])
+    b = proftui_run(proftui, ["-p", pid, "-i", "1us", "-d", f"{seconds}s"])
+    cpu = b.cpu_s - a.cpu_s
+    rounds, stacks = b.rounds - a.rounds, b.num("recorded") - a.num("recorded")
+    if rounds <= 0 or stacks <= 0 or cpu <= 0:
+        raise BenchError("the long run did not take more samples than the short one")
+    return b, cpu / rounds, cpu / stacks
+
+
 def max_rate(py: str, proftui: str, s: Settings, depths=(10, 30, 100)) -> Runs:
-    """Samples back to back (-i 1us) from one busy thread at each depth."""
+    """One busy thread at each depth, sampled back to back: samples per
+    wall second as measured, and proftui's CPU time per sample, which gives
+    the rate proftui reaches when it has a core to itself."""
     out: Runs = {}
     for depth in depths:
         with Target(py, "deep.py", [depth, 1]) as t:
             for _ in range(s.runs):
-                prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{s.seconds}s"])
+                prof, per_round, _ = _back_to_back(proftui, t.pid, s.seconds)
                 _check_depth(prof, depth)
-                rate = prof.rounds / prof.duration
-                out.setdefault(f"rate_d{depth}", []).append(rate)
-                out.setdefault(f"us_per_sample_d{depth}", []).append(1e6 / rate)
+                out.setdefault(f"rate_d{depth}", []).append(prof.rounds / prof.duration)
+                out.setdefault(f"cpu_us_d{depth}", []).append(1e6 * per_round)
+                out.setdefault(f"core_rate_d{depth}", []).append(1.0 / per_round)
                 out.setdefault(f"failed_pct_d{depth}", []).append(
                     100.0 * prof.num("failed") / max(1.0, prof.rounds))
     return out
@@ -64,17 +84,18 @@ def delivery(py: str, proftui: str, s: Settings) -> Runs:
 
 
 def threads(py: str, proftui: str, s: Settings, counts=(1, 10, 100)) -> Runs:
-    """1, 10 and 100 busy threads at depth 30, sampled back to back."""
+    """1, 10 and 100 busy threads at depth 30, sampled back to back: each
+    thread's samples per wall second, and proftui's CPU time per
+    thread-sample."""
     out: Runs = {}
     for n in counts:
         with Target(py, "deep.py", [30, n]) as t:
             for _ in range(s.runs):
-                prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{s.seconds}s"])
+                prof, _, per_stack = _back_to_back(proftui, t.pid, s.seconds)
                 _check_depth(prof, 30)
                 stacks = prof.num("recorded")
                 out.setdefault(f"thread_rate_t{n}", []).append(stacks / n / prof.duration)
-                out.setdefault(f"us_per_thread_sample_t{n}", []).append(
-                    1e6 * prof.duration / max(1.0, stacks))
+                out.setdefault(f"cpu_us_thread_sample_t{n}", []).append(1e6 * per_stack)
     return out
 
 
@@ -84,7 +105,9 @@ SLOWDOWN_CONDITIONS = [("100hz", "10ms"), ("1khz", "1ms"), ("10khz", "100us"), (
 def slowdown(py: str, proftui: str, s: Settings) -> Runs:
     """The same work, timed inside one target process, alone and under each
     condition, in shuffled order; each run's ratio is to the mean of the
-    same round's two unprofiled timings."""
+    same round's two unprofiled timings. Wall time is what a user waits;
+    the work thread's CPU time leaves out waiting for a CPU, which on a
+    shared machine is mostly other people's load."""
     out: Runs = {}
     rnd = random.Random(4)
     with Target(py, "work.py", [], ready_line=False, stdin_pipe=True) as t:
@@ -93,25 +116,26 @@ def slowdown(py: str, proftui: str, s: Settings) -> Runs:
         for _ in range(s.runs):
             order = SLOWDOWN_CONDITIONS + [("none", None), ("none", None)]
             rnd.shuffle(order)
-            times: Dict[str, List[float]] = {}
+            times: Dict[str, List[List[float]]] = {}
             for label, interval in order:
                 times.setdefault(label, []).append(_timed_work(t, proftui, units, label, interval))
-            base = statistics.mean(times["none"])
-            for label, _ in SLOWDOWN_CONDITIONS:
-                out.setdefault(f"slowdown_pct_{label}", []).append(
-                    100.0 * (times[label][0] / base - 1.0))
-            out.setdefault("work_s", []).append(base)
+            for k, kind in ((0, ""), (1, "cpu_")):
+                base = statistics.mean(x[k] for x in times["none"])
+                for label, _ in SLOWDOWN_CONDITIONS:
+                    out.setdefault(f"slowdown_{kind}pct_{label}", []).append(
+                        100.0 * (times[label][0][k] / base - 1.0))
+                out.setdefault(f"work_{kind}s", []).append(base)
     return out
 
 
-def _timed_work(t: Target, proftui: str, units: int, label: str, interval) -> float:
+def _timed_work(t: Target, proftui: str, units: int, label: str, interval) -> List[float]:
     if label == "cprofile":
-        return float(t.ask(f"cprofile {units}"))
+        return [float(x) for x in t.ask(f"cprofile {units}").split()]
     if interval is None:
-        return float(t.ask(f"work {units}"))
+        return [float(x) for x in t.ask(f"work {units}").split()]
     p = proftui_attached(proftui, t.pid, interval)
     try:
-        took = float(t.ask(f"work {units}"))
+        took = [float(x) for x in t.ask(f"work {units}").split()]
     finally:
         p.stop()
     prof = p.finish()

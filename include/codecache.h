@@ -12,6 +12,8 @@
 struct pytarget;
 struct codecache;
 
+#define CODECACHE_MEMO 4       /* instruction offsets remembered per code object */
+
 struct code_entry {
     uint64_t addr;             /* code object address; 0 = free slot */
     uint64_t id_fields[4];     /* filename, name, qualname, linetable pointers */
@@ -21,18 +23,25 @@ struct code_entry {
     uint8_t *linetable;        /* copy of the line table bytes (owned) */
     uint32_t linetable_len;
     uint32_t user;             /* free for the caller (the sampler keeps a table id here); reset on reload */
-    int32_t memo_addr, memo_line; /* last address looked up and its line */
+    uint32_t used_round;       /* last round that used the entry (eviction order) */
+    uint32_t memo_next;        /* memo slot to replace next */
+    int32_t memo_addr[CODECACHE_MEMO], memo_line[CODECACHE_MEMO]; /* recent lookups */
 };
 
 /* A new cache (caller owns; codecache_free). NULL on ENOMEM. */
 struct codecache *codecache_new(void);
 void codecache_free(struct codecache *c);
 
+/* Start a round: entries returned from now on stay valid until the next
+ * codecache_new_round (a round never evicts what it used). */
+void codecache_new_round(struct codecache *c);
+
 /* Entry for the code object at addr in target t, loading or reloading it
  * when needed. *header, when not NULL, is the code object's first bytes
- * already read by the caller (hdr_len of them), saving a read.
- * Entries stay valid until the next
- * codecache_get. Returns 0 and *out, or ERR_READ / ERR_CORRUPT / ERR_NOMEM. */
+ * already read by the caller (hdr_len of them), saving a read; the entry
+ * is always checked against these freshly read identity fields.
+ * Returns 0 and *out, or ERR_READ / ERR_CORRUPT, or ERR_NOMEM (also when
+ * every candidate slot is in use by this round). */
 int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
                   const uint8_t *header, size_t hdr_len, struct code_entry **out);
 

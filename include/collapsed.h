@@ -10,8 +10,10 @@
  * The thread frame is "T<tid>" alone when the thread has no name. A sample
  * with no Python frame gets the single frame "[no Python frame]" so that
  * every line ends with a frame that cannot be read as a number. An unknown
- * line (-1) prints as "?": "<function> (<file>:?)". Counts sum to the
- * samples in the table.
+ * line (-1) prints as "?": "<function> (<file>:?)". A stack cut at the
+ * walker's depth bound starts (at the root end) with the bare frame
+ * "[truncated]" (the table function of that name with an empty file).
+ * Counts sum to the samples in the table.
  *
  * Escaping. Names, files and thread names come from the target and are not
  * trusted. Inside frames:

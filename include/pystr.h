@@ -16,7 +16,8 @@ struct py_layout;
  * Compact ASCII and compact UCS1/UCS2/UCS4 strings are supported; text
  * longer than fits is cut at a character boundary and ends with "...".
  * NUL characters and lone surrogates come out as U+FFFD, so the text never
- * has a NUL inside and is always valid UTF-8.
+ * has a NUL inside and is always valid UTF-8. A str that has been freed
+ * (its refcount overwritten by pymalloc) is ERR_CORRUPT.
  * Returns the byte length written, or ERR_READ / ERR_CORRUPT. */
 int pystr_read(struct reader *r, const struct py_layout *l, uint64_t addr, char *buf, size_t cap);
 

@@ -29,6 +29,7 @@ struct sampler_stats {
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round */
     int running;              /* the sampling thread is still going */
+    int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */
     int exit_status;          /* wait status of our child when it exited, else -1 */
 };
@@ -45,7 +46,8 @@ void sampler_stop(struct sampler *s);
 void sampler_free(struct sampler *s);
 
 /* Block until the sampler finished on its own (duration reached or target
- * exited) or *stop_flag becomes non-zero; polls the flag every few ms. */
+ * exited) or *stop_flag becomes non-zero (looked at every 50 ms: signals
+ * that set it do not interrupt the wait). */
 void sampler_wait(struct sampler *s, volatile int *stop_flag);
 
 void sampler_lock(struct sampler *s);

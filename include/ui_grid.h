@@ -13,8 +13,10 @@
 #include "ui_theme.h"
 #include "ui_view.h"
 
-/* A column's title ("%OWN") and its one-line description. */
+/* A column's title ("%OWN"), "?" for no column. */
 const char *ui_grid_column_title(enum ui_col col);
+
+/* A column's one-line description for the help screen. */
 const char *ui_grid_column_help(enum ui_col col);
 
 /* The glyph of the current sort direction (descending or ascending). */

@@ -38,8 +38,10 @@ struct ui_key {
     unsigned (*action)(struct ui_view *v, int code);
 };
 
-/* The bindings, in help order. */
+/* How many bindings there are. */
 size_t ui_keys_count(void);
+
+/* Binding i in help order (footer hints follow the same order), or NULL. */
 const struct ui_key *ui_keys_get(size_t i);
 
 /* The binding of a key code, or NULL. */

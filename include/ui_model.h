@@ -61,6 +61,7 @@ struct ui_model {
 
 /* An empty model (owns nothing yet). */
 void ui_model_init(struct ui_model *m);
+/* Free what the model owns and empty it (the rows are not its own). */
 void ui_model_free(struct ui_model *m);
 
 /* Take new rows and parameters (rows and p->filter are borrowed until the

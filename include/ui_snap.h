@@ -44,6 +44,29 @@ int ui_snap_take(struct ui_snap *snap, struct sampler *s, uint32_t thread, int b
  * is the table's sample count, and running. */
 int ui_snap_take_table(struct ui_snap *snap, const struct table *t, uint32_t thread, int by_line);
 
+/* The busiest line of each function (most total samples) for one thread
+ * view: what LOCATION shows at function level. Deriving it takes a
+ * line-level view of the whole table, much dearer than a snapshot, so the
+ * caller refreshes it less often and applies it to each snapshot. */
+struct ui_hot_lines {
+    int32_t *line;       /* owned: indexed by function id; -1 when unknown */
+    size_t n;            /* functions covered */
+    uint32_t thread;     /* the thread view (or TABLE_NONE) they are for */
+};
+
+/* Recompute *h for `thread` from the sampler's table (taking its lock).
+ * 0 or ERR_NOMEM (*h kept). */
+int ui_snap_hot_lines(struct ui_hot_lines *h, struct sampler *s, uint32_t thread);
+
+/* The same from a table the caller serialises access to. */
+int ui_snap_hot_lines_table(struct ui_hot_lines *h, const struct table *t, uint32_t thread);
+/* Free the lines and empty *h. */
+void ui_snap_hot_lines_free(struct ui_hot_lines *h);
+
+/* Set the hot_line of a function-level snapshot's rows from h (functions
+ * h does not cover get -1). A line-level snapshot is left alone. */
+void ui_snap_apply_hot_lines(struct ui_snap *snap, const struct ui_hot_lines *h);
+
 /* Free what a snapshot owns and empty it. */
 void ui_snap_free(struct ui_snap *snap);
 

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The frame walker: enumerates thread states and reads one thread's Python
- * stack, leaf first, with the current line of every frame. */
+/* The frame walker: one round reads every thread's Python stack, leaf
+ * first, with the current line of every frame.
+ *
+ * Cost model: a process_vm_readv call costs ~1.1 us plus ~0.3 us per iovec,
+ * so a round is planned as one batched read of everything the previous
+ * round needed (thread states, frame areas, code object headers), kept as a
+ * per-round cache. The walk itself is the plain dependent walk (head ->
+ * interpreter -> thread state -> frames -> code objects); each read is
+ * served from the cache when it holds the range and is a read of its own
+ * otherwise. All cached bytes were read during this round, so a steady
+ * target costs one system call per round and a changing one a few more. */
 #ifndef PROFTUI_WALKER_H
 #define PROFTUI_WALKER_H
 
@@ -9,48 +18,46 @@
 struct pytarget;
 struct codecache;
 struct code_entry;
+struct walker;
 
-#define WALK_MAX_DEPTH 2048     /* deeper stacks are cut and marked truncated */
-#define WALK_MAX_THREADS 8192   /* bound on thread-state lists */
-
-/* What the walker needs of a PyThreadState, read once per round. */
-struct walk_thread {
-    uint64_t interp;            /* PyInterpreterState the thread belongs to */
-    uint64_t tstate;            /* PyThreadState */
-    uint64_t frame;             /* frame / cframe / current_frame field, as stored */
-    uint64_t ident;             /* thread_id (pthread_t) */
-    uint64_t native_tid;        /* native_thread_id (3.11+), else 0 */
-    uint64_t chunk;             /* datastack_chunk (3.11+), else 0 */
-};
+#define WALK_MAX_DEPTH 2048       /* deeper stacks are cut and marked truncated */
+#define WALK_MAX_THREADS 8192     /* bound on thread-state lists */
+#define WALK_MAX_ROUND_FRAMES (1 << 18) /* frames of all threads in one round */
 
 struct walk_frame {
     struct code_entry *code;    /* borrowed from the code cache, valid for this round */
     int32_t line;               /* current line, -1 when unknown */
 };
 
-/* Scratch space for one walk; large, so callers keep one around. */
+/* One thread's stack in a round. */
 struct walk_stack {
+    uint64_t interp;            /* PyInterpreterState the thread belongs to */
     uint64_t ident;             /* PyThreadState.thread_id (pthread_t) */
     uint64_t tid;               /* OS thread id, 0 when unknown */
-    int depth;
+    int depth;                  /* frames[0..depth), leaf first */
     int truncated;              /* frames beyond WALK_MAX_DEPTH were dropped (root side) */
-    struct walk_frame frames[WALK_MAX_DEPTH];   /* leaf first */
-    /* internal scratch, so a walk allocates nothing */
-    uint64_t code_addr[WALK_MAX_DEPTH];
-    int32_t code_pos[WALK_MAX_DEPTH];
-    uint8_t chunk[1 << 16];     /* the thread's current data-stack chunk (3.11+) */
-    uint64_t uniq[256];         /* distinct code objects of this stack */
-    uint8_t headers[256][256];  /* their headers, read in one batch */
+    int failed;                 /* the stack changed under us or held garbage: no frames */
+    struct walk_frame *frames;  /* owned by the walker, valid until the next round */
 };
 
-/* Read the thread states of every interpreter into out (at most max).
- * Returns 0 with *n set, or ERR_READ / ERR_CORRUPT / ERR_NOT_READY. */
-int walker_threads(struct pytarget *t, struct walk_thread *out, int max, int *n);
+/* A walker for target t using code cache c (both borrowed; they must
+ * outlive it). Caller owns *out (walker_free). 0 or ERR_NOMEM. */
+int walker_new(struct pytarget *t, struct codecache *c, struct walker **out);
+void walker_free(struct walker *w);
 
-/* Read the stack of one thread into s. A thread with no Python frame gives
- * depth 0. Returns 0, or ERR_READ / ERR_CORRUPT for a stack that changed
- * under us or holds garbage (nothing partial is returned). */
-int walker_stack(struct pytarget *t, struct codecache *c, const struct walk_thread *th,
-                 struct walk_stack *s);
+/* One round: every thread of every interpreter. Returns the number of
+ * thread states found (their stacks via walker_stack), or ERR_READ /
+ * ERR_EXITED / ERR_CORRUPT / ERR_NOT_READY when the thread list itself
+ * could not be read. A thread whose stack could not be read consistently
+ * is returned with failed set; it does not fail the round. */
+int walker_round(struct walker *w);
+
+/* Stack i (0 <= i < the last walker_round's count), valid until the next
+ * round. */
+const struct walk_stack *walker_stack(const struct walker *w, int i);
+
+/* Reads of the last round: system calls made and bytes read, for the
+ * benchmark and the -v log. */
+void walker_round_cost(const struct walker *w, unsigned *syscalls, unsigned long *bytes);
 
 #endif

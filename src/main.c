@@ -136,7 +136,7 @@ static int wait_python(struct run *r)
                         "after %llu s)", r->cli.argv[0], PYTHON_WAIT_NS / 1000000000ULL);
         clock_sleep_ns(POLL_NS);
     }
-    return rc < 0 ? EXIT_INTERNAL : 0;
+    return rc < 0 && !quit_flag ? EXIT_INTERNAL : 0;
 }
 
 static int launch(struct run *r, char **argv)
@@ -155,7 +155,7 @@ static int launch(struct run *r, char **argv)
     r->launched = 1;
     join_args(r->title, sizeof r->title, argv);
     int code = wait_python(r);
-    if (code)
+    if (code || quit_flag)
         return code;
     /* A target that ends first still yields a (short) profile. */
     if (wait_ready(r, READY_WAIT_NS) == 0)
@@ -274,7 +274,10 @@ static int run(struct run *r)
             outfile_abort(&r->out);
         if (r->launched)
             launch_terminate(r->pid, &(int){0});
-        return code ? code : EXIT_TARGET_GONE;
+        if (!code)      /* a signal came before the first sample: nothing to write */
+            code = fail(128 + quit_flag, "interrupted (%s) before sampling started; no profile "
+                        "written", strsignal(quit_flag));
+        return code;
     }
     struct sampler_config sc = {
         .interval_ns = r->cli.interval_ns,

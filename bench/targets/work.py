@@ -3,7 +3,8 @@
 timed inside the process. Commands, one per line on stdin:
 
     calibrate SECONDS   print how many work units take about SECONDS
-    work UNITS          run UNITS units, print the wall seconds they took
+    work UNITS          run UNITS units, print the wall and the CPU seconds
+                        (of this thread) they took
     cprofile UNITS      the same under cProfile (the in-process alternative)
 
 Anything else, or the end of stdin, ends the process.
@@ -61,13 +62,13 @@ def main():
         elif cmd[0] in ("work", "cprofile"):
             units = int(cmd[1])
             prof = cProfile.Profile() if cmd[0] == "cprofile" else None
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             if prof:
                 prof.enable()
             work(units)
             if prof:
                 prof.disable()
-            print("%.6f" % (time.perf_counter() - t0), flush=True)
+            print("%.6f %.6f" % (time.perf_counter() - t0, time.thread_time() - c0), flush=True)
         else:
             break
 

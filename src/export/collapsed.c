@@ -13,6 +13,7 @@
 
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
+#define TRUNCATED_FRAME "[truncated]"
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
 struct buf {
@@ -130,6 +131,14 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
     }
 }
 
+/* The frame the sampler puts at the root end of a stack cut at the
+ * walker's depth bound (a function "[truncated]" without a file, see
+ * sampler.c): written bare, like NO_FRAME. */
+static int is_truncated_marker(const char *name, const char *file)
+{
+    return !*file && strcmp(name, TRUNCATED_FRAME) == 0;
+}
+
 /* State of one export: the rendered stack lines, NUL-separated in text. */
 struct export {
     const struct table *t;
@@ -163,7 +172,10 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
     }
     for (int i = 0; i < depth; i++) {
         buf_put(b, ";", 1);
-        put_escaped(b, table_func_name(e->t, frames[i].func), 1);
+        const char *name = table_func_name(e->t, frames[i].func);
+        put_escaped(b, name, 1);
+        if (is_truncated_marker(name, table_func_file(e->t, frames[i].func)))
+            continue;
         buf_put(b, " (", 2);
         put_escaped(b, table_func_file(e->t, frames[i].func), 1);
         if (frames[i].line >= 0)

@@ -90,12 +90,14 @@ static const struct reader_ops procmem_ops = {
 };
 
 /* The address of the target's stack pointer region: the first address of
- * its [stack] mapping is always readable when we are allowed to read. */
-static uint64_t probe_address(pid_t pid)
+ * its [stack] mapping is always readable when we are allowed to read.
+ * *opened tells whether the maps could be read at all. */
+static uint64_t probe_address(pid_t pid, int *opened)
 {
     char path[64], line[512];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "r");
+    *opened = f != NULL;
     if (!f)
         return 0;
     uint64_t addr = 0, first = 0;
@@ -116,23 +118,27 @@ static uint64_t probe_address(pid_t pid)
 
 static int probe(struct procmem *m)
 {
-    uint64_t addr = probe_address(m->pid);
+    int opened;
+    uint64_t addr = probe_address(m->pid, &opened);
     if (!addr) {
-        /* No maps: gone, a zombie, a kernel thread, or not ours to see. */
+        /* No maps: gone, a zombie, a kernel thread, not ours to see, or
+         * a process that is exiting (its maps readable but empty). */
         char state = taskstat_process_state(m->pid);
         if (state == 0)
             return ERR_NO_PROCESS;
         if (state == 'Z' || state == 'X')
             return ERR_EXITED;
-        return taskstat_is_kernel_thread(m->pid) ? ERR_NOT_PYTHON : ERR_PERM;
+        if (taskstat_is_kernel_thread(m->pid))
+            return ERR_NOT_PYTHON;
+        return opened ? ERR_EXITED : ERR_PERM;
     }
     char byte;
     struct iovec l = {&byte, 1}, r = {(void *)(uintptr_t)addr, 1};
     if (process_vm_readv(m->pid, &l, 1, &r, 1, 0) == 1)
         return 0;
     int e = errno;
-    if (e == ESRCH)
-        return ERR_NO_PROCESS;
+    if (e == ESRCH)     /* its maps were there a moment ago: it is exiting */
+        return ERR_EXITED;
     if (e != ENOSYS)
         return e == EPERM || e == EACCES ? ERR_PERM : ERR_READ;
     char path[64];

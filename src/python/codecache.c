@@ -20,6 +20,7 @@ struct codecache {
     struct code_entry slots[SLOTS];
     uint8_t *scratch;           /* LINETABLE_MAX bytes for reading line tables */
     uint64_t hits, loads;
+    uint32_t round;             /* current round; entries used in it are never evicted */
 };
 
 struct codecache *codecache_new(void)
@@ -116,26 +117,53 @@ static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
         return ERR_NOMEM;
     memcpy(e->linetable, c->scratch, (size_t)rc);
     e->linetable_len = (uint32_t)rc;
-    e->memo_addr = INT32_MIN;
+    for (int i = 0; i < CODECACHE_MEMO; i++)
+        e->memo_addr[i] = INT32_MIN;
     e->user = UINT32_MAX;
     return 0;
 }
 
+void codecache_new_round(struct codecache *c)
+{
+    if (++c->round == 0) {      /* wrapped: no entry counts as used now */
+        for (size_t i = 0; i < SLOTS; i++)
+            c->slots[i].used_round = 0;
+        c->round = 1;
+    }
+}
+
+/* The slot for addr: its entry, a free slot, or the least recently used
+ * entry among the probed ones that this round has not used; NULL when
+ * all of them are in use by this round. */
 static struct code_entry *find_slot(struct codecache *c, uint64_t addr)
 {
     size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
+    struct code_entry *victim = NULL;
     for (size_t i = 0; i < PROBE; i++) {
         struct code_entry *e = &c->slots[(home + i) & (SLOTS - 1)];
         if (e->addr == addr || e->addr == 0)
             return e;
+        if (e->used_round != c->round && (!victim || e->used_round < victim->used_round))
+            victim = e;
     }
-    return &c->slots[home];     /* evict */
+    return victim;
 }
 
-static int plausible(struct pytarget *t, const uint8_t *h, const uint64_t id[4])
+/* A freed code object keeps its old name and file pointers while those
+ * strings are freed and reused: pymalloc (Objects/obmalloc.c) only writes
+ * the next free block of the pool, or NULL, into a free block's first word,
+ * ob_refcnt. A live object's refcount is never 0, nor a pointer into its
+ * own pool (pools are at most 16 KiB). */
+static int freed(const uint8_t *h, uint64_t addr)
+{
+    uint64_t refcnt = get_ptr(h, 0);
+    return refcnt == 0 || refcnt >> 14 == addr >> 14;
+}
+
+static int plausible(struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
 {
     uint64_t type = get_ptr(h, t->layout.ob_type);
-    if (t->code_type && type != t->code_type)
+    if ((t->code_type && type != t->code_type) || freed(h, addr))
         return 0;
     return reader_addr_ok(id[0], 8) && reader_addr_ok(id[1], 8) && reader_addr_ok(id[3], 8) &&
            (t->layout.code_qualname < 0 || reader_addr_ok(id[2], 8));
@@ -154,6 +182,8 @@ static int unchanged(struct pytarget *t, uint64_t addr, const struct code_entry 
     if (rc < 0)
         return rc;
     identity(&t->layout, buf, id, &first);
+    if (freed(buf, addr))
+        return ERR_CORRUPT;
     return first == e->firstlineno && memcmp(id, e->id_fields, sizeof id) == 0 ? 0 : ERR_CORRUPT;
 }
 
@@ -173,11 +203,14 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     uint64_t id[4];
     int32_t first;
     identity(&t->layout, header, id, &first);
-    if (!plausible(t, header, id))
+    if (!plausible(t, addr, header, id))
         return ERR_CORRUPT;
     struct code_entry *e = find_slot(c, addr);
+    if (!e)
+        return ERR_NOMEM;
     if (e->addr == addr && e->firstlineno == first && memcmp(e->id_fields, id, sizeof id) == 0) {
         c->hits++;
+        e->used_round = c->round;
         *out = e;
         return 0;
     }
@@ -194,6 +227,7 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     }
     if (!t->code_type)
         t->code_type = get_ptr(header, t->layout.ob_type);
+    e->used_round = c->round;
     c->loads++;
     *out = e;
     return 0;
@@ -201,11 +235,15 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
 
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)
 {
-    if (addr == e->memo_addr)
-        return e->memo_line;
+    /* A recursive function sits at a few call sites at once, and a busy
+     * leaf cycles through a few lines: remember several. */
+    for (int i = 0; i < CODECACHE_MEMO; i++)
+        if (e->memo_addr[i] == addr)
+            return e->memo_line[i];
     int line = linetable_line(t->layout.linetable, e->linetable, e->linetable_len, e->firstlineno, addr);
-    e->memo_addr = addr;
-    e->memo_line = line;
+    uint32_t slot = e->memo_next++ % CODECACHE_MEMO;
+    e->memo_addr[slot] = addr;
+    e->memo_line[slot] = line;
     return line;
 }
 

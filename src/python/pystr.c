@@ -89,6 +89,13 @@ int pystr_read(struct reader *r, const struct py_layout *l, uint64_t addr, char 
     int rc = reader_read(r, addr, (size_t)l->unicode_ascii_size, hdr);
     if (rc < 0)
         return rc;
+    /* A freed str: pymalloc (Objects/obmalloc.c) keeps the pool's next free
+     * block, or NULL, in a free block's first word, ob_refcnt; a live
+     * object's refcount is neither 0 nor a pointer into its own 16 KiB pool. */
+    uint64_t refcnt;
+    memcpy(&refcnt, hdr, sizeof refcnt);
+    if (refcnt == 0 || refcnt >> 14 == addr >> 14)
+        return ERR_CORRUPT;
     int64_t length;
     uint32_t state;
     memcpy(&length, hdr + l->unicode_length, sizeof length);

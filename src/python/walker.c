@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Walks CPython thread states and frame chains in a target's memory, with
- * as few reads as the layout allows: one per thread state, one for the
- * thread's current data-stack chunk (3.11+, where most frames live), one
- * batched read for the headers of every code object on the stack. */
+/* Walks CPython thread states and frame chains in a target's memory. Each
+ * round starts with one batched read of the ranges the previous round used
+ * (its "plan"); the walk then serves its reads from those bytes and reads
+ * only what they lack. See walker.h for the cost model. */
 #include "walker.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "codecache.h"
@@ -13,6 +14,71 @@
 #include "reader.h"
 
 #define STRUCT_MAX 4096         /* largest struct prefix we read in one go */
+#define CHUNK_MAX (1u << 16)    /* largest part of a data-stack chunk read at once */
+#define CHUNK_MARGIN 0u         /* planned past the top frame: stacks grow and shrink */
+#define CHUNK_SIZE_OFF 8        /* _PyStackChunk.size (Include/cpython/pystate.h, 3.11+) */
+#define PAGE 4096u
+#define REGION_MAX (1u << 17)   /* longest merged region */
+#define PLAN_MAX 16384          /* ranges planned per round */
+#define CACHE_MAX_BYTES (8u << 20)
+#define UMAP_SIZE 16384         /* distinct code objects per round: hash slots (power of two) */
+#define UCODES_MAX (UMAP_SIZE / 2)
+#define HDR_BATCH 256           /* code headers read per batch when the cache lacks them */
+#define HDR_MAX 512
+
+/* Read groups, in the order a dependent walk needs them; a batch reads
+ * them in this order, so pointers are read before what they point to. */
+enum group { G_LIST, G_FRAMEPTR, G_FRAMES, G_CODES, G_COUNT };
+
+struct range {
+    uint64_t addr;
+    uint32_t len;
+    uint32_t group;
+};
+
+struct region {
+    uint64_t addr;
+    uint32_t len;
+    uint32_t off;               /* where its bytes are in cache */
+};
+
+/* A code object seen in this round. */
+struct ucode {
+    uint64_t addr;
+    uint32_t stamp;             /* round it belongs to; older slots are free */
+    int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
+    struct code_entry *e;
+};
+
+struct walker {
+    struct pytarget *t;
+    struct codecache *codes;
+    uint32_t round;
+    /* the plan being built for the next round, and a copy of the last
+     * one in planning order (to see whether the regions can stay) */
+    struct range plan[PLAN_MAX], used[PLAN_MAX];
+    int nplan, nused;
+    struct region regions[PLAN_MAX];
+    struct read_req reqs[PLAN_MAX];
+    int nregions, gfirst[G_COUNT + 1];
+    uint8_t *cache;
+    size_t cache_cap;
+    unsigned syscalls;
+    unsigned long bytes;
+    /* this round's stacks: frames of all threads in shared arrays */
+    struct walk_stack *stacks;
+    uint32_t *first;            /* index of each stack's first frame */
+    int nstacks, cap_stacks;
+    uint64_t *fcode;            /* per frame: code object address */
+    int32_t *fpos, *fcodeix;    /* per frame: instruction offset, index into umap */
+    struct walk_frame *frames;
+    int nframes, cap_frames;
+    struct ucode umap[UMAP_SIZE];
+    int32_t ulist[UCODES_MAX];
+    int nucodes;
+    uint8_t chunkbuf[CHUNK_MAX];
+    uint8_t hdrs[HDR_BATCH][HDR_MAX];
+};
 
 static uint64_t get_ptr(const uint8_t *buf, int32_t off)
 {
@@ -22,79 +88,176 @@ static uint64_t get_ptr(const uint8_t *buf, int32_t off)
     return v;
 }
 
-static int read_ptr(struct pytarget *t, uint64_t base, int32_t off, uint64_t *v)
-{
-    if (off < 0)
-        return ERR_CORRUPT;
-    return reader_read_ptr(t->r, base + (uint64_t)off, v);
-}
-
 static size_t prefix_end(int32_t off, size_t cur)
 {
     return off >= 0 && (size_t)off + 8 > cur ? (size_t)off + 8 : cur;
 }
 
-/* Bytes of a PyThreadState holding every field we use. */
-static size_t tstate_prefix(const struct py_layout *l)
+int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
 {
-    size_t n = prefix_end(l->tstate_next, 0);
-    n = prefix_end(l->tstate_frame, n);
-    n = prefix_end(l->tstate_thread_id, n);
-    n = prefix_end(l->tstate_native_thread_id, n);
-    return prefix_end(l->tstate_datastack_chunk, n);
-}
-
-static int read_thread(struct pytarget *t, uint64_t interp, uint64_t ts, struct walk_thread *out,
-                       uint64_t *next)
-{
-    const struct py_layout *l = &t->layout;
-    uint8_t buf[STRUCT_MAX];
-    size_t n = tstate_prefix(l);
-    if (n > sizeof buf)
-        return ERR_CORRUPT;
-    int rc = reader_read(t->r, ts, n, buf);
-    if (rc < 0)
-        return rc;
-    *out = (struct walk_thread){
-        .interp = interp,
-        .tstate = ts,
-        .frame = get_ptr(buf, l->tstate_frame),
-        .ident = get_ptr(buf, l->tstate_thread_id),
-        .native_tid = get_ptr(buf, l->tstate_native_thread_id) & 0xffffffffu,
-        .chunk = get_ptr(buf, l->tstate_datastack_chunk),
-    };
-    *next = get_ptr(buf, l->tstate_next);
+    struct walker *w = calloc(1, sizeof *w);
+    if (!w)
+        return ERR_NOMEM;
+    w->t = t;
+    w->codes = c;
+    *out = w;
     return 0;
 }
 
-int walker_threads(struct pytarget *t, struct walk_thread *out, int max, int *n)
+void walker_free(struct walker *w)
 {
-    const struct py_layout *l = &t->layout;
-    uint64_t interp = 0;
-    int count = 0, rc = read_ptr(t, t->runtime, l->runtime_interpreters_head, &interp);
-    if (rc < 0)
-        return rc;
-    if (!interp)
-        return ERR_NOT_READY;
-    /* Both lists are bounded: a cycle in garbage data ends at the bound. */
-    for (int guard = 0; interp && guard < 256; guard++) {
-        if (!reader_addr_ok(interp, 8))
-            return ERR_CORRUPT;
-        uint64_t ts = 0;
-        if ((rc = read_ptr(t, interp, l->interp_threads_head, &ts)) < 0)
-            return rc;
-        for (int i = 0; ts && i < WALK_MAX_THREADS && count < max; i++) {
-            if (!reader_addr_ok(ts, 8))
-                return ERR_CORRUPT;
-            if ((rc = read_thread(t, interp, ts, &out[count++], &ts)) < 0)
-                return rc;
+    if (!w)
+        return;
+    free(w->cache);
+    free(w->stacks);
+    free(w->first);
+    free(w->fcode);
+    free(w->fpos);
+    free(w->fcodeix);
+    free(w->frames);
+    free(w);
+}
+
+/* ------------------------------------------------------------ the plan */
+
+/* Note that this round used [addr, addr + len): the next round reads it
+ * up front. Ranges beyond the bound are simply not planned. */
+static void plan_add(struct walker *w, enum group g, uint64_t addr, size_t len)
+{
+    if (w->nplan < PLAN_MAX && len && len <= REGION_MAX)
+        w->plan[w->nplan++] = (struct range){.addr = addr, .len = (uint32_t)len, .group = g};
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+    if (x->group != y->group)
+        return (x->group > y->group) - (x->group < y->group);
+    return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Sort the plan and merge ranges of one group whose pages touch: each
+ * extra iovec costs about as much as copying a page, and a span of
+ * contiguous pages holding mapped ranges is itself mapped. */
+static void plan_to_regions(struct walker *w)
+{
+    qsort(w->plan, (size_t)w->nplan, sizeof w->plan[0], range_cmp);
+    int n = 0;
+    uint32_t off = 0;
+    for (int g = 0, i = 0; g < G_COUNT; g++) {
+        w->gfirst[g] = n;
+        for (; i < w->nplan && w->plan[i].group == (uint32_t)g; i++) {
+            const struct range *r = &w->plan[i];
+            struct region *last = n > w->gfirst[g] ? &w->regions[n - 1] : NULL;
+            uint64_t end = last ? last->addr + last->len : 0, r_end = r->addr + r->len;
+            if (last && r->addr / PAGE <= (end - 1) / PAGE + 1 && r_end - last->addr <= REGION_MAX) {
+                uint32_t grow = r_end > end ? (uint32_t)(r_end - end) : 0;
+                if (off + grow <= CACHE_MAX_BYTES) {
+                    off += grow;
+                    last->len += grow;
+                }
+                continue;
+            }
+            if (off + r->len > CACHE_MAX_BYTES)
+                continue;
+            w->regions[n++] = (struct region){.addr = r->addr, .len = r->len, .off = off};
+            off += r->len;
         }
-        if ((rc = read_ptr(t, interp, l->interp_next, &interp)) < 0)
-            return rc;
     }
-    *n = count;
+    w->gfirst[G_COUNT] = n;
+    w->nregions = n;
+}
+
+/* Read this round's planned ranges in one batch. On failure (something
+ * planned was freed) the round runs without the cache. A steady target
+ * plans the same ranges as last time (compared in planning order): then
+ * the regions are still right. */
+static int cache_fill(struct walker *w)
+{
+    int same = w->nplan == w->nused &&
+               memcmp(w->plan, w->used, (size_t)w->nplan * sizeof w->plan[0]) == 0;
+    if (!same) {
+        memcpy(w->used, w->plan, (size_t)w->nplan * sizeof w->plan[0]);
+        w->nused = w->nplan;
+        plan_to_regions(w);
+    }
+    w->nplan = 0;
+    if (!w->nregions)
+        return 0;
+    const struct region *last = &w->regions[w->nregions - 1];
+    size_t need = (size_t)last->off + last->len;
+    if (need > w->cache_cap) {
+        uint8_t *p = realloc(w->cache, need);
+        if (!p) {
+            w->nregions = 0;
+            return 0;
+        }
+        w->cache = p;
+        w->cache_cap = need;
+    }
+    for (int i = 0; i < w->nregions; i++) {
+        const struct region *r = &w->regions[i];
+        w->reqs[i] = (struct read_req){.addr = r->addr, .len = r->len, .buf = w->cache + r->off};
+        w->bytes += r->len;
+    }
+    int rc = reader_readv(w->t->r, w->reqs, w->nregions);
+    if (rc < 0) {
+        w->nregions = 0;
+        w->nused = 0;           /* rebuild the regions next time */
+    }
+    return rc == ERR_EXITED ? rc : 0;
+}
+
+/* This round's bytes of [addr, addr + len) in group g, or NULL. */
+static const uint8_t *cache_find(const struct walker *w, enum group g, uint64_t addr, size_t len)
+{
+    int lo = w->gfirst[g], hi = w->gfirst[g + 1];
+    if (!w->nregions)
+        return NULL;
+    while (lo < hi) {           /* first region starting after addr */
+        int mid = lo + (hi - lo) / 2;
+        if (w->regions[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == w->gfirst[g])
+        return NULL;
+    const struct region *r = &w->regions[lo - 1];
+    if (addr - r->addr + len > r->len)
+        return NULL;
+    return w->cache + r->off + (addr - r->addr);
+}
+
+/* The bytes of [addr, addr + len) for this round: cached, or read into
+ * buf. Plans the range for the next round when plan is set. */
+static const uint8_t *fetch(struct walker *w, enum group g, uint64_t addr, size_t len,
+                            uint8_t *buf, int plan, int *rc)
+{
+    const uint8_t *p = cache_find(w, g, addr, len);
+    if (!p) {
+        if ((*rc = reader_read(w->t->r, addr, len, buf)) < 0)
+            return NULL;
+        w->bytes += len;
+        p = buf;
+    }
+    if (plan)
+        plan_add(w, g, addr, len);
+    return p;
+}
+
+static int fetch_ptr(struct walker *w, enum group g, uint64_t addr, uint64_t *v)
+{
+    uint8_t buf[8];
+    int rc = 0;
+    const uint8_t *p = fetch(w, g, addr, sizeof buf, buf, 1, &rc);
+    if (!p)
+        return rc;
+    memcpy(v, p, sizeof *v);
     return 0;
 }
+
+/* ------------------------------------------------------------ frames */
 
 /* Byte offset of the current instruction in the frame's code object, and
  * whether the frame is a real Python frame (3.12+ push C-stack shims). */
@@ -103,8 +266,6 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
     if (l->frame_model == FRAME_MODEL_OBJECT) {
         int32_t lasti;
         memcpy(&lasti, fb + l->frame_lasti, sizeof lasti);
-        if (lasti > (1 << 28))
-            return -1;          /* garbage; also keeps lasti * 2 in range */
         /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
         *addr = l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti;
         return 1;
@@ -121,135 +282,347 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
     return 1;
 }
 
-/* 3.11+: read the thread's current data-stack chunk up to the top frame in
- * one go (frames below the top sit at lower addresses in the same chunk).
- * Returns the number of valid bytes (0 when not applicable). */
-static size_t load_chunk(struct pytarget *t, const struct walk_thread *th, uint64_t top,
-                         struct walk_stack *s)
+/* 3.11+: the thread's current data-stack chunk up to the top frame (frames
+ * below the top sit at lower addresses in the same chunk). Plans a little
+ * more than that, within the chunk's own size, for the next round. */
+static const uint8_t *load_chunk(struct walker *w, uint64_t chunk, uint64_t top, size_t *len)
 {
-    size_t fsize = (size_t)t->layout.frame_size;
-    if (t->layout.frame_model != FRAME_MODEL_INTERP || !reader_addr_ok(th->chunk, 8) ||
-        top <= th->chunk || top - th->chunk + fsize > sizeof s->chunk)
-        return 0;
-    size_t n = (size_t)(top - th->chunk) + fsize;
-    return reader_read(t->r, th->chunk, n, s->chunk) == 0 ? n : 0;
+    size_t fsize = (size_t)w->t->layout.frame_size;
+    *len = 0;
+    if (w->t->layout.frame_model != FRAME_MODEL_INTERP || !reader_addr_ok(chunk, 8) ||
+        top <= chunk || top - chunk + fsize > CHUNK_MAX)
+        return NULL;
+    size_t n = (size_t)(top - chunk) + fsize;
+    int rc = 0;
+    const uint8_t *p = fetch(w, G_FRAMES, chunk, n, w->chunkbuf, 0, &rc);
+    if (!p)
+        return NULL;
+    uint64_t size = get_ptr(p, CHUNK_SIZE_OFF);
+    size_t want = n + CHUNK_MARGIN;
+    if (size < want)
+        want = size >= n ? (size_t)size : n;
+    plan_add(w, G_FRAMES, chunk, want < CHUNK_MAX ? want : CHUNK_MAX);
+    *len = n;
+    return p;
 }
 
-/* The bytes of the frame at addr: from the chunk copy when it is there. */
-static const uint8_t *frame_bytes(struct pytarget *t, const struct walk_thread *th,
-                                  const struct walk_stack *s, size_t chunk_len, uint64_t addr,
-                                  uint8_t *buf, int *rc)
+/* Append a frame to the round's arrays; 0, or ERR_TOO_DEEP when the
+ * round's frame bound is reached. */
+static int push_frame(struct walker *w, uint64_t code, int pos)
 {
-    size_t fsize = (size_t)t->layout.frame_size;
-    if (chunk_len && addr >= th->chunk && addr - th->chunk + fsize <= chunk_len)
-        return s->chunk + (addr - th->chunk);
-    *rc = reader_read(t->r, addr, fsize, buf);
-    return *rc < 0 ? NULL : buf;
+    if (w->nframes == w->cap_frames) {
+        int cap = w->cap_frames ? 2 * w->cap_frames : 4096;
+        if (cap > WALK_MAX_ROUND_FRAMES)
+            return ERR_TOO_DEEP;
+        uint64_t *c = realloc(w->fcode, (size_t)cap * sizeof *c);
+        if (c)
+            w->fcode = c;
+        int32_t *p = realloc(w->fpos, (size_t)cap * sizeof *p);
+        if (p)
+            w->fpos = p;
+        int32_t *x = realloc(w->fcodeix, (size_t)cap * sizeof *x);
+        if (x)
+            w->fcodeix = x;
+        struct walk_frame *f = realloc(w->frames, (size_t)cap * sizeof *f);
+        if (f)
+            w->frames = f;
+        if (!c || !p || !x || !f)
+            return ERR_NOMEM;
+        w->cap_frames = cap;
+    }
+    w->fcode[w->nframes] = code;
+    w->fpos[w->nframes++] = pos;
+    return 0;
 }
 
-/* Phase 1: follow the frame chain, noting each real frame's code object
- * and instruction offset. */
-static int collect(struct pytarget *t, const struct walk_thread *th, uint64_t frame,
-                   struct walk_stack *s)
+/* Follow one thread's frame chain from frame, noting each real frame's
+ * code object and instruction offset. */
+static int collect(struct walker *w, struct walk_stack *st, uint64_t chunk, uint64_t frame)
 {
-    const struct py_layout *l = &t->layout;
+    const struct py_layout *l = &w->t->layout;
+    size_t fsize = (size_t)l->frame_size, clen;
     uint8_t buf[STRUCT_MAX];
-    size_t chunk_len = load_chunk(t, th, frame, s);
+    const uint8_t *cbuf = load_chunk(w, chunk, frame, &clen);
     /* Bounded by WALK_MAX_DEPTH real frames plus as many shims; a cycle in
      * the chain ends at the bound like a very deep stack. */
     for (int steps = 0; frame && steps < 2 * WALK_MAX_DEPTH; steps++) {
-        if (s->depth == WALK_MAX_DEPTH) {
-            s->truncated = 1;
+        if (st->depth == WALK_MAX_DEPTH) {
+            st->truncated = 1;
             return 0;
         }
         if (!reader_addr_ok(frame, 8))
             return ERR_CORRUPT;
         int rc = 0;
-        const uint8_t *fb = frame_bytes(t, th, s, chunk_len, frame, buf, &rc);
-        if (!fb)
+        const uint8_t *fb;
+        if (cbuf && frame >= chunk && frame - chunk + fsize <= clen)
+            fb = cbuf + (frame - chunk);
+        else if (!(fb = fetch(w, G_FRAMES, frame, fsize, buf, 1, &rc)))
             return rc;
         /* 3.14's f_executable is a _PyStackRef: the low bits are tags. */
         uint64_t code = get_ptr(fb, l->frame_code) & ~(uint64_t)7;
         int addr = 0, real = frame_position(l, fb, code, &addr);
         if (real < 0 || (real && !reader_addr_ok(code, 8)))
             return ERR_CORRUPT;
-        if (real) {
-            s->code_addr[s->depth] = code;
-            s->code_pos[s->depth++] = addr;
-        }
+        if (real && (rc = push_frame(w, code, addr)) < 0)
+            return rc;
+        st->depth += real;
         uint64_t back = get_ptr(fb, l->frame_back);
         if (back == frame)
             return ERR_CORRUPT;
         frame = back;
     }
     if (frame)
-        s->truncated = 1;
+        st->truncated = 1;
     return 0;
 }
 
-/* Index of code in s->uniq, or -1 when the batch is full. */
-static int uniq_index(struct walk_stack *s, int *nuniq, uint64_t code)
+/* ------------------------------------------------------------ threads */
+
+static struct walk_stack *new_stack(struct walker *w)
 {
-    for (int i = *nuniq - 1; i >= 0; i--)
-        if (s->uniq[i] == code)
-            return i;
-    if (*nuniq == (int)(sizeof s->uniq / sizeof s->uniq[0]))
-        return -1;
-    s->uniq[*nuniq] = code;
-    return (*nuniq)++;
+    if (w->nstacks == w->cap_stacks) {
+        int cap = w->cap_stacks ? 2 * w->cap_stacks : 16;
+        if (cap > WALK_MAX_THREADS)
+            return NULL;
+        struct walk_stack *s = realloc(w->stacks, (size_t)cap * sizeof *s);
+        if (s)
+            w->stacks = s;
+        uint32_t *f = realloc(w->first, (size_t)cap * sizeof *f);
+        if (f)
+            w->first = f;
+        if (!s || !f)
+            return NULL;
+        w->cap_stacks = cap;
+    }
+    w->first[w->nstacks] = (uint32_t)w->nframes;
+    struct walk_stack *st = &w->stacks[w->nstacks++];
+    memset(st, 0, sizeof *st);
+    return st;
 }
 
-/* Phase 2: read every distinct code object's header in one batch, then
- * resolve names and lines through the cache. */
-static int resolve(struct pytarget *t, struct codecache *c, struct walk_stack *s)
+/* OS thread id: native_thread_id on 3.11+; before that glibc's struct
+ * pthread holds it, at an offset pytarget learns once. */
+static uint64_t thread_tid(struct walker *w, uint64_t ident, uint64_t native)
 {
-    size_t hsize = codecache_header_size(t);
-    if (hsize > sizeof s->headers[0])
-        return ERR_CORRUPT;
-    int nuniq = 0, slot[WALK_MAX_DEPTH];
-    struct read_req reqs[sizeof s->uniq / sizeof s->uniq[0]];
-    for (int d = 0; d < s->depth; d++) {
-        int before = nuniq;
-        slot[d] = uniq_index(s, &nuniq, s->code_addr[d]);
-        if (nuniq > before)
-            reqs[slot[d]] = (struct read_req){.addr = s->code_addr[d], .len = hsize,
-                                              .buf = s->headers[slot[d]]};
-    }
-    int rc = reader_readv(t->r, reqs, nuniq);
-    if (rc < 0)
+    struct pytarget *t = w->t;
+    if (t->layout.tstate_native_thread_id >= 0)
+        return native & 0xffffffffu;
+    if (t->pthread_tid_off < 0 || !reader_addr_ok(ident, 8))
+        return pytarget_tid(t, ident, 0);
+    uint8_t buf[4];
+    int32_t tid;
+    int rc;
+    const uint8_t *p = fetch(w, G_FRAMEPTR, ident + (uint64_t)t->pthread_tid_off, 4, buf, 1, &rc);
+    if (!p)
+        return 0;
+    memcpy(&tid, p, sizeof tid);
+    return tid > 0 ? (uint64_t)tid : 0;
+}
+
+/* Bytes of a PyThreadState holding every field we use. */
+static size_t tstate_prefix(const struct py_layout *l)
+{
+    size_t n = prefix_end(l->tstate_next, 0);
+    n = prefix_end(l->tstate_frame, n);
+    n = prefix_end(l->tstate_thread_id, n);
+    n = prefix_end(l->tstate_native_thread_id, n);
+    return prefix_end(l->tstate_datastack_chunk, n);
+}
+
+/* One thread state: its stack into a new walk_stack; *next gets the next
+ * thread state. Fails the round only when the thread state itself cannot
+ * be read (or the target is gone); a bad stack just fails the stack. */
+static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t *next)
+{
+    const struct py_layout *l = &w->t->layout;
+    uint8_t buf[STRUCT_MAX];
+    int rc = 0;
+    const uint8_t *tb = fetch(w, G_LIST, ts, tstate_prefix(l), buf, 1, &rc);
+    if (!tb)
         return rc;
-    for (int d = 0; d < s->depth; d++) {
-        struct code_entry *e;
-        const uint8_t *h = slot[d] >= 0 ? s->headers[slot[d]] : NULL;
-        if ((rc = codecache_get(c, t, s->code_addr[d], h, h ? hsize : 0, &e)) < 0)
-            return rc;
-        s->frames[d].code = e;
-        s->frames[d].line = codecache_line(t, e, s->code_pos[d]);
+    *next = get_ptr(tb, l->tstate_next);
+    struct walk_stack *st = new_stack(w);
+    if (!st) {
+        *next = 0;              /* too many threads: the rest is not sampled */
+        return 0;
     }
-    return 0;
-}
-
-int walker_stack(struct pytarget *t, struct codecache *c, const struct walk_thread *th,
-                 struct walk_stack *s)
-{
-    const struct py_layout *l = &t->layout;
-    if ((size_t)l->frame_size > STRUCT_MAX)
-        return ERR_CORRUPT;
-    s->depth = 0;
-    s->truncated = 0;
-    s->ident = th->ident;
-    s->tid = pytarget_tid(t, th->ident, th->native_tid);
-    uint64_t frame = th->frame;
+    uint64_t frame = get_ptr(tb, l->tstate_frame), chunk = get_ptr(tb, l->tstate_datastack_chunk);
+    st->interp = interp;
+    st->ident = get_ptr(tb, l->tstate_thread_id);
+    st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
     if (frame && l->cframe_current_frame >= 0) {
         /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
-        if (!reader_addr_ok(frame, 8))
-            return ERR_CORRUPT;
-        int rc = read_ptr(t, frame, l->cframe_current_frame, &frame);
-        if (rc < 0)
-            return rc;
+        rc = reader_addr_ok(frame, 8) ? fetch_ptr(w, G_FRAMEPTR, frame + (uint64_t)l->cframe_current_frame, &frame)
+                                      : ERR_CORRUPT;
     }
-    int rc = collect(t, th, frame, s);
+    if (rc == 0)
+        rc = collect(w, st, chunk, frame);
+    if (rc < 0) {
+        w->nframes = (int)w->first[w->nstacks - 1];
+        st->depth = 0;
+        st->failed = 1;
+    }
+    return rc == ERR_EXITED ? rc : 0;
+}
+
+static int walk_threads(struct walker *w)
+{
+    const struct py_layout *l = &w->t->layout;
+    uint64_t interp = 0;
+    int rc = fetch_ptr(w, G_LIST, w->t->runtime + (uint64_t)l->runtime_interpreters_head, &interp);
     if (rc < 0)
         return rc;
-    return resolve(t, c, s);
+    if (!interp)
+        return ERR_NOT_READY;
+    if (l->interp_threads_head < 0 || l->interp_next < 0)
+        return ERR_CORRUPT;
+    /* Both lists are bounded: a cycle in garbage data ends at the bound.
+     * The two fields can be kilobytes apart (3.13): two small reads. */
+    for (int guard = 0; interp && guard < 256; guard++) {
+        uint64_t ts = 0, cur = interp;
+        if (!reader_addr_ok(interp, 8))
+            return ERR_CORRUPT;
+        if ((rc = fetch_ptr(w, G_LIST, interp + (uint64_t)l->interp_threads_head, &ts)) < 0 ||
+            (rc = fetch_ptr(w, G_LIST, interp + (uint64_t)l->interp_next, &interp)) < 0)
+            return rc;
+        for (int i = 0; ts && i < WALK_MAX_THREADS; i++) {
+            if (!reader_addr_ok(ts, 8))
+                return ERR_CORRUPT;
+            if ((rc = walk_thread(w, cur, ts, &ts)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ code objects */
+
+/* Index of code in this round's map of code objects, added when new;
+ * -1 when the round has too many. */
+static int ucode_index(struct walker *w, uint64_t code)
+{
+    size_t h = (size_t)((code >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (UMAP_SIZE - 1);
+    for (;; h = (h + 1) & (UMAP_SIZE - 1)) {
+        struct ucode *u = &w->umap[h];
+        if (u->stamp == w->round && u->addr == code)
+            return (int)h;
+        if (u->stamp != w->round) {
+            if (w->nucodes == UCODES_MAX)
+                return -1;
+            *u = (struct ucode){.addr = code, .stamp = w->round};
+            w->ulist[w->nucodes++] = (int32_t)h;
+            return (int)h;
+        }
+    }
+}
+
+/* Validate code objects against their headers, which this round read:
+ * the cache has most; the rest are read in batches of HDR_BATCH. */
+static int resolve_codes(struct walker *w)
+{
+    size_t hsize = codecache_header_size(w->t);
+    if (hsize > HDR_MAX)
+        return ERR_CORRUPT;
+    for (int i = 0; i < w->nucodes;) {
+        struct read_req reqs[HDR_BATCH];
+        int batch[HDR_BATCH], nb = 0;
+        for (; i < w->nucodes && nb < HDR_BATCH; i++) {
+            struct ucode *u = &w->umap[w->ulist[i]];
+            const uint8_t *h = cache_find(w, G_CODES, u->addr, hsize);
+            if (h) {
+                u->state = codecache_get(w->codes, w->t, u->addr, h, hsize, &u->e);
+                u->state = u->state < 0 ? u->state : 1;
+                continue;
+            }
+            reqs[nb] = (struct read_req){.addr = u->addr, .len = hsize, .buf = w->hdrs[nb]};
+            batch[nb++] = w->ulist[i];
+        }
+        int rc = reader_readv(w->t->r, reqs, nb);
+        if (rc == ERR_EXITED)
+            return rc;
+        for (int k = 0; k < nb; k++) {
+            struct ucode *u = &w->umap[batch[k]];
+            u->state = rc < 0 ? rc : codecache_get(w->codes, w->t, u->addr, w->hdrs[k], hsize, &u->e);
+            u->state = u->state < 0 ? u->state : 1;
+        }
+        w->bytes += rc < 0 ? 0 : (unsigned long)nb * hsize;
+    }
+    for (int i = 0; i < w->nucodes; i++)
+        if (w->umap[w->ulist[i]].state > 0)
+            plan_add(w, G_CODES, w->umap[w->ulist[i]].addr, hsize);
+    return 0;
+}
+
+/* 3.13+ push a frame of the static code object _Py_InitCleanup
+ * (Python/specialize.c) under the __init__ of a class called through
+ * CALL_ALLOC_AND_ENTER_INIT. It is an interpreter shim, not user code:
+ * its co_filename, co_name and co_qualname are the same str, "__init__",
+ * which no real code object has. */
+static int init_shim(const struct code_entry *e)
+{
+    return e->id_fields[0] == e->id_fields[1];
+}
+
+/* Map every frame to its code entry and line; a stack with a code object
+ * that failed validation fails as a whole. Shim frames are left out. */
+static void resolve_frames(struct walker *w)
+{
+    for (int s = 0; s < w->nstacks; s++) {
+        struct walk_stack *st = &w->stacks[s];
+        int first = (int)w->first[s], kept = 0;
+        st->frames = w->frames + first;
+        for (int d = 0; d < st->depth; d++) {
+            int ix = w->fcodeix[first + d];
+            const struct ucode *u = ix >= 0 ? &w->umap[ix] : NULL;
+            if (!u || u->state <= 0) {
+                st->failed = 1;
+                break;
+            }
+            if (init_shim(u->e))
+                continue;
+            st->frames[kept++] = (struct walk_frame){
+                .code = u->e, .line = codecache_line(w->t, u->e, w->fpos[first + d])};
+        }
+        st->depth = kept;
+        if (st->failed)
+            st->depth = st->truncated = 0;
+    }
+}
+
+int walker_round(struct walker *w)
+{
+    unsigned long reads = w->t->r->reads;
+    if (++w->round == 0) {      /* stamps wrapped: forget them all */
+        memset(w->umap, 0, sizeof w->umap);
+        w->round = 1;
+    }
+    w->nstacks = w->nframes = w->nucodes = 0;
+    w->bytes = 0;
+    codecache_new_round(w->codes);
+    int rc = cache_fill(w);
+    if (rc == 0)
+        rc = walk_threads(w);
+    for (int f = 0; rc == 0 && f < w->nframes; f++)   /* recursion: same code again */
+        w->fcodeix[f] = f && w->fcode[f] == w->fcode[f - 1] ? w->fcodeix[f - 1]
+                                                             : ucode_index(w, w->fcode[f]);
+    if (rc == 0)
+        rc = resolve_codes(w);
+    w->syscalls = (unsigned)(w->t->r->reads - reads);
+    if (rc < 0) {
+        w->nstacks = 0;
+        return rc;
+    }
+    resolve_frames(w);
+    return w->nstacks;
+}
+
+const struct walk_stack *walker_stack(const struct walker *w, int i)
+{
+    return i >= 0 && i < w->nstacks ? &w->stacks[i] : NULL;
+}
+
+void walker_round_cost(const struct walker *w, unsigned *syscalls, unsigned long *bytes)
+{
+    *syscalls = w->syscalls;
+    *bytes = w->bytes;
 }

@@ -4,7 +4,10 @@
 #include "sampler.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "codecache.h"
@@ -22,31 +26,50 @@
 #include "threadnames.h"
 #include "walker.h"
 
-#define MAX_THREADS 4096
 #define NAMES_MAX 1024
 #define NAMES_EVERY_NS 500000000ULL     /* thread names change rarely */
-#define LIVENESS_EVERY_NS 20000000ULL   /* how often we look for the target's exit */
+/* How often we look for the target's exit without a reason to: a child is
+ * one waitpid; an attached process costs a /proc read. A target that is
+ * gone also makes the reads fail, which triggers a check at once. */
+#define CHILD_CHECK_EVERY_NS 20000000ULL
+#define ATTACHED_CHECK_EVERY_NS 100000000ULL
 #define FAILS_BEFORE_CHECK 3            /* consecutive failed rounds before a liveness check */
+#define SLEEP_MIN_NS 2000               /* a shorter sleep costs more than it waits */
+#define TIMER_SLACK_NS 1000             /* the default 50 us would blur 10 kHz */
+#define WAIT_POLL_NS 50000000LL         /* sampler_wait: how often the stop flag is looked at */
+/* Real-time priority only for a thread that mostly sleeps: intervals of at
+ * least RT_MIN_INTERVAL_NS, and dropped for good when rounds take more
+ * than a quarter of a DUTY_WINDOW_NS window. */
+#define RT_MIN_INTERVAL_NS 50000ULL
+#define DUTY_WINDOW_NS 1000000000ULL
+#define AFFINITY_EVERY_NS 100000000ULL  /* how often we look where the target runs */
 
 struct sampler {
     struct pytarget *t;                 /* borrowed */
     struct sampler_config cfg;
     struct codecache *codes;            /* owned; used by the sampling thread only */
+    struct walker *walker;              /* owned; sampling thread only */
     struct table *table;                /* owned; guarded by lock */
     struct taskstat *tasks;             /* owned; sampling thread only */
     pthread_t thread;
     int started;
     pthread_mutex_t lock;
+    pthread_cond_t finished;            /* signalled (under lock) when st.running drops */
     atomic_int stop;
     struct sampler_stats st;            /* guarded by lock */
     uint64_t start_ns;
     uint64_t names_at, alive_at;
+    uint64_t missed_pending;            /* missed deadlines not yet in st (sampling thread) */
+    uint64_t window_at, window_busy;    /* duty-cycle window (sampling thread) */
+    int realtime;                       /* sampling thread only; copied to st */
+    cpu_set_t cpus;                     /* CPUs the sampling thread may use */
+    int avoided_cpu;                    /* the one we keep off, -1 for none */
+    uint64_t affinity_at;
     int fails_in_a_row;
     uint32_t truncated_func;            /* table id of the "[truncated]" frame */
     struct thread_name names[NAMES_MAX];
     int nnames;
-    struct walk_thread threads[MAX_THREADS];
-    struct walk_stack stack;
+    uint8_t off_cpu[WALK_MAX_THREADS];  /* --cpu: this round's stack i is left out */
     struct frame_key keys[WALK_MAX_DEPTH + 1];
 };
 
@@ -95,10 +118,10 @@ static int stack_keys(struct sampler *s, const struct walk_stack *ws)
     return d;
 }
 
+/* Add one stack to the table. Caller holds the lock. */
 static void record(struct sampler *s, const struct walk_stack *ws, int refresh_label)
 {
     uint64_t key = ws->tid ? ws->tid : ws->ident;
-    pthread_mutex_lock(&s->lock);
     uint32_t th = table_thread(s->table, key, NULL);
     /* Label new threads at once, known ones when names are refreshed. */
     const char *known = th != TABLE_NONE ? table_thread_name(s->table, th) : NULL;
@@ -110,34 +133,44 @@ static void record(struct sampler *s, const struct walk_stack *ws, int refresh_l
     int depth = stack_keys(s, ws);
     if (th != TABLE_NONE && depth > 0 && table_add_stack(s->table, th, s->keys, depth, 1) == 0)
         s->st.stacks++;
-    pthread_mutex_unlock(&s->lock);
 }
 
-/* One round: every thread's stack. Returns the number of threads seen or
- * a negative error when the thread list itself could not be read. */
+/* --cpu: mark the stacks of threads that are not on a CPU (a /proc read
+ * each, done before the lock is taken). */
+static void mark_off_cpu(struct sampler *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct walk_stack *ws = walker_stack(s->walker, i);
+        s->off_cpu[i] = s->cfg.cpu_only && ws->tid && !ws->failed && ws->depth > 0 &&
+                        taskstat_running(s->tasks, (pid_t)ws->tid) != 1;
+    }
+}
+
+/* One round: walk every thread without the lock, then add the stacks and
+ * the counters under one lock. Returns the number of threads seen or a
+ * negative error when the thread list itself could not be read. */
 static int sample_round(struct sampler *s, uint64_t now)
 {
-    int n = 0, failed = 0;
-    int rc = walker_threads(s->t, s->threads, MAX_THREADS, &n);
-    if (rc < 0)
-        return rc;
+    int n = walker_round(s->walker), failed = 0;
     int names_due = !s->names_at || now - s->names_at >= NAMES_EVERY_NS;
-    if (n > 0)
-        refresh_names(s, now, s->threads[0].interp);
-    for (int i = 0; i < n; i++) {
-        if (walker_stack(s->t, s->codes, &s->threads[i], &s->stack) < 0) {
-            failed++;
-            continue;
-        }
-        if (s->stack.depth == 0)
-            continue;
-        if (s->cfg.cpu_only && s->stack.tid && taskstat_running(s->tasks, (pid_t)s->stack.tid) != 1)
-            continue;
-        record(s, &s->stack, names_due);
+    if (n > 0) {
+        refresh_names(s, now, walker_stack(s->walker, 0)->interp);
+        mark_off_cpu(s, n);
     }
     pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < n; i++) {
+        const struct walk_stack *ws = walker_stack(s->walker, i);
+        failed += ws->failed;
+        if (ws->depth > 0 && !s->off_cpu[i])
+            record(s, ws, names_due);
+    }
     s->st.failed += (uint64_t)failed;
-    s->st.threads = (unsigned)n;
+    if (n >= 0)
+        s->st.threads = (unsigned)n;
+    s->st.taken++;
+    s->st.missed += s->missed_pending;
+    s->missed_pending = 0;
+    s->st.elapsed_ns = now - s->start_ns;
     pthread_mutex_unlock(&s->lock);
     return n;
 }
@@ -162,8 +195,9 @@ static int target_gone(struct sampler *s)
 
 static int check_alive(struct sampler *s, uint64_t now, int round_rc)
 {
+    uint64_t every = s->cfg.child > 0 ? CHILD_CHECK_EVERY_NS : ATTACHED_CHECK_EVERY_NS;
     s->fails_in_a_row = round_rc < 0 ? s->fails_in_a_row + 1 : 0;
-    int due = now - s->alive_at >= LIVENESS_EVERY_NS || round_rc == ERR_EXITED ||
+    int due = now - s->alive_at >= every || round_rc == ERR_EXITED ||
               s->fails_in_a_row >= FAILS_BEFORE_CHECK;
     if (!due)
         return 1;
@@ -177,7 +211,8 @@ static int check_alive(struct sampler *s, uint64_t now, int round_rc)
 }
 
 /* Advance the deadline; a round that overran whole intervals skips them
- * and counts them as missed, so the schedule never drifts. */
+ * and counts them as missed (added to the counters with the next round),
+ * so the schedule never drifts. */
 static uint64_t next_deadline(struct sampler *s, uint64_t deadline, uint64_t now)
 {
     uint64_t iv = s->cfg.interval_ns;
@@ -185,34 +220,110 @@ static uint64_t next_deadline(struct sampler *s, uint64_t deadline, uint64_t now
     if (now > deadline) {
         uint64_t late = (now - deadline) / iv + 1;
         deadline += late * iv;
-        pthread_mutex_lock(&s->lock);
-        s->st.missed += late;
-        pthread_mutex_unlock(&s->lock);
+        s->missed_pending += late;
     }
     return deadline;
+}
+
+/* Sampling at 1-10 kHz on a busy machine: a normal thread that wakes up
+ * waits for other tasks' time slices (milliseconds) and misses deadlines.
+ * The lowest SCHED_FIFO priority wakes on time; it needs CAP_SYS_NICE or
+ * an RLIMIT_RTPRIO, and without them we stay a normal thread. Children
+ * (none are made here) would not inherit it. */
+static void set_realtime(struct sampler *s, int on)
+{
+    struct sched_param p = {.sched_priority = on ? sched_get_priority_min(SCHED_FIFO) : 0};
+    int ok = sched_setscheduler(0, on ? SCHED_FIFO | SCHED_RESET_ON_FORK : SCHED_OTHER, &p) == 0;
+    s->realtime = on && ok;
+    pthread_mutex_lock(&s->lock);
+    s->st.realtime = s->realtime;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Give up real-time priority when rounds take a large share of the time
+ * (many threads, deep stacks): a real-time thread that never sleeps would
+ * starve the machine. busy is the time the last round took. */
+static void watch_duty(struct sampler *s, uint64_t now, uint64_t busy)
+{
+    s->window_busy += busy;
+    if (now - s->window_at < DUTY_WINDOW_NS)
+        return;
+    if (s->realtime && s->window_busy * 4 > now - s->window_at)
+        set_realtime(s, 0);
+    s->window_at = now;
+    s->window_busy = 0;
+}
+
+/* The CPU the target's main thread last ran on (field 39 of
+ * /proc/PID/stat), or -1. */
+static int target_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');     /* the name may hold spaces and parentheses */
+    for (int field = 2; p && field < 39; field++)
+        p = strchr(p + 1, ' ');
+    return p ? atoi(p + 1) : -1;
+}
+
+/* Keep the sampling thread off the CPU the target runs on: waking there
+ * preempts the target (and, at real-time priority, always does), which
+ * costs it a context switch and its cache at every sample. */
+static void avoid_target_cpu(struct sampler *s, uint64_t now)
+{
+    if (now - s->affinity_at < AFFINITY_EVERY_NS || CPU_COUNT(&s->cpus) < 2)
+        return;
+    s->affinity_at = now;
+    int cpu = target_cpu(s->t->pid);
+    if (cpu == s->avoided_cpu)
+        return;
+    cpu_set_t set = s->cpus;
+    if (cpu >= 0 && cpu < CPU_SETSIZE)
+        CPU_CLR(cpu, &set);
+    if (CPU_COUNT(&set) > 0 && sched_setaffinity(0, sizeof set, &set) == 0)
+        s->avoided_cpu = cpu;
 }
 
 static void *run(void *arg)
 {
     struct sampler *s = arg;
-    uint64_t deadline = clock_now_ns();
+    /* This thread only: wake-ups within a microsecond of the deadline. */
+    prctl(PR_SET_TIMERSLACK, TIMER_SLACK_NS, 0, 0, 0);
+    s->avoided_cpu = -1;
+    if (sched_getaffinity(0, sizeof s->cpus, &s->cpus) < 0)
+        CPU_ZERO(&s->cpus);
+    if (s->cfg.interval_ns >= RT_MIN_INTERVAL_NS)
+        set_realtime(s, 1);
+    uint64_t deadline = clock_now_ns(), done = deadline;
+    s->window_at = deadline;
     while (!atomic_load(&s->stop)) {
-        clock_sleep_until(deadline);
+        if (deadline > done + SLEEP_MIN_NS)
+            clock_sleep_until(deadline);
         uint64_t now = clock_now_ns();
         if (s->cfg.duration_ns && now - s->start_ns >= s->cfg.duration_ns)
             break;
         int rc = sample_round(s, now);
-        pthread_mutex_lock(&s->lock);
-        s->st.taken++;
-        s->st.elapsed_ns = now - s->start_ns;
-        pthread_mutex_unlock(&s->lock);
         if (!check_alive(s, now, rc))
             break;
-        deadline = next_deadline(s, deadline, clock_now_ns());
+        avoid_target_cpu(s, now);
+        done = clock_now_ns();
+        if (s->realtime)
+            watch_duty(s, done, done - now);
+        deadline = next_deadline(s, deadline, done);
     }
     pthread_mutex_lock(&s->lock);
+    s->st.missed += s->missed_pending;
     s->st.running = 0;
     s->st.elapsed_ns = clock_now_ns() - s->start_ns;
+    pthread_cond_broadcast(&s->finished);
     pthread_mutex_unlock(&s->lock);
     return NULL;
 }
@@ -225,10 +336,17 @@ static struct sampler *sampler_alloc(struct pytarget *target, const struct sampl
     s->t = target;
     s->cfg = *cfg;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->finished, &ca);
+    pthread_condattr_destroy(&ca);
     s->codes = codecache_new();
     s->table = table_new();
     s->tasks = taskstat_new(target->pid);
-    if (!s->codes || !s->table || !s->tasks) {
+    if (s->codes && walker_new(target, s->codes, &s->walker) < 0)
+        s->walker = NULL;
+    if (!s->codes || !s->walker || !s->table || !s->tasks) {
         sampler_free(s);
         return NULL;
     }
@@ -272,22 +390,26 @@ void sampler_free(struct sampler *s)
     if (!s)
         return;
     sampler_stop(s);
+    walker_free(s->walker);
     codecache_free(s->codes);
     table_free(s->table);
     taskstat_free(s->tasks);
+    pthread_cond_destroy(&s->finished);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
 void sampler_wait(struct sampler *s, volatile int *stop_flag)
 {
-    for (;;) {
-        struct sampler_stats st;
-        sampler_get_stats(s, &st);
-        if (!st.running || (stop_flag && *stop_flag))
-            return;
-        clock_sleep_ns(5000000);
+    pthread_mutex_lock(&s->lock);
+    while (s->st.running && !(stop_flag && *stop_flag)) {
+        /* Signals do not interrupt the wait: look at the flag now and then. */
+        uint64_t at = clock_now_ns() + WAIT_POLL_NS;
+        struct timespec ts = {.tv_sec = (time_t)(at / 1000000000ULL),
+                              .tv_nsec = (long)(at % 1000000000ULL)};
+        pthread_cond_timedwait(&s->finished, &s->lock, &ts);
     }
+    pthread_mutex_unlock(&s->lock);
 }
 
 void sampler_lock(struct sampler *s)

@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,6 +30,9 @@
 #define WAKE_MAX_MS 100
 #define PROC_EVERY_NS 1000000000ULL    /* CPU % over at least a second */
 #define MIN_ROUNDS_FOR_RATE 100        /* fewer rounds: use the asked interval per sample */
+#define HOT_EVERY_NS 1000000000ULL     /* busiest lines: recomputed at most this often, */
+#define HOT_SOON_NS 250000000ULL       /* or this when a row lacks its line... */
+#define HOT_COST_SHARE 100             /* ...and no more than 1/100 of the time */
 
 struct ui {
     const struct ui_options *o;
@@ -45,6 +47,9 @@ struct ui {
     struct procstat_sample proc;
     int proc_ok;
     uint64_t proc_at;
+    struct ui_hot_lines hot;      /* each function's busiest line (function level) */
+    uint64_t hot_at, hot_cost;    /* when it was computed, and how long that took */
+    int hot_stale;                /* recompute at the next snapshot */
     uint64_t next_snap;           /* monotonic deadline of the next snapshot */
     int ended;                    /* snapshots seen since sampling stopped (the last is final) */
 };
@@ -102,6 +107,39 @@ static void read_proc(struct ui *u, uint64_t now)
     u->proc_at = now;
 }
 
+/* Does a row of the snapshot lack its busiest line (a function new since
+ * the lines were computed)? */
+static int lines_missing(const struct ui *u)
+{
+    for (size_t i = 0; i < u->snap.nrows; i++)
+        if (u->snap.rows[i].func >= u->hot.n || u->hot.line[u->snap.rows[i].func] < 0)
+            return 1;
+    return 0;
+}
+
+/* The busiest lines hold the sampler's lock for a whole line-level view:
+ * refresh them when stale or for another thread, else after HOT_EVERY_NS
+ * (HOT_SOON_NS when a row lacks its line), stretched so that they never
+ * take more than 1/HOT_COST_SHARE of the time. */
+static void refresh_hot_lines(struct ui *u, uint64_t now)
+{
+    if (u->view.by_line)
+        return;
+    uint64_t every = lines_missing(u) ? HOT_SOON_NS : HOT_EVERY_NS;
+    if (u->hot_cost * HOT_COST_SHARE > every)
+        every = u->hot_cost * HOT_COST_SHARE;
+    if (!u->hot_stale && u->hot.thread == u->view.thread && now - u->hot_at < every)
+        return;
+    int rc = ui_snap_hot_lines(&u->hot, u->s, u->view.thread);
+    if (rc < 0) {
+        ui_log(u, "busiest lines: %s", err_str(rc));
+        return;
+    }
+    u->hot_at = now;
+    u->hot_cost = clock_now_ns() - now;
+    u->hot_stale = 0;
+}
+
 static void snapshot(struct ui *u)
 {
     int rc = ui_snap_take(&u->snap, u->s, u->view.thread, u->view.by_line);
@@ -111,10 +149,31 @@ static void snapshot(struct ui *u)
     }
     /* The rows are copied a moment before the counters: take one more
      * snapshot after sampling stopped so the last round is in. */
-    if (!u->snap.stats.running && u->ended < 2)
+    if (!u->snap.stats.running && u->ended < 2) {
         u->ended++;
-    read_proc(u, clock_now_ns());
+        u->hot_stale = 1;
+    }
+    uint64_t now = clock_now_ns();
+    refresh_hot_lines(u, now);
+    ui_snap_apply_hot_lines(&u->snap, &u->hot);
+    read_proc(u, now);
     remodel(u);
+}
+
+/* The refresh tick: a new snapshot when the table changed (stacks were
+ * recorded), else only the counters (an idle target in --cpu mode costs
+ * no table walk). */
+static void tick(struct ui *u)
+{
+    struct sampler_stats st;
+    sampler_get_stats(u->s, &st);
+    if (st.stacks != u->snap.stats.stacks || !st.running || u->snap.stats.taken == 0) {
+        snapshot(u);
+        return;
+    }
+    u->snap.stats = st;
+    read_proc(u, clock_now_ns());
+    u->screen.dirty |= UI_DIRTY_HEADER;
 }
 
 static int snapshot_due(const struct ui *u, uint64_t now)
@@ -132,8 +191,10 @@ static void schedule(struct ui *u, uint64_t now)
 
 static int wait_ms(const struct ui *u, uint64_t now)
 {
-    if (u->view.paused || u->ended >= 2 || u->next_snap <= now)
-        return u->next_snap <= now && !u->view.paused && u->ended < 2 ? 0 : WAKE_MAX_MS;
+    if (u->view.paused || u->ended >= 2)
+        return WAKE_MAX_MS;
+    if (u->next_snap <= now)
+        return 0;
     uint64_t ms = (u->next_snap - now + 999999) / 1000000;
     return ms < WAKE_MAX_MS ? (int)ms : WAKE_MAX_MS;
 }
@@ -142,11 +203,12 @@ static int wait_ms(const struct ui *u, uint64_t now)
 static void switch_level(struct ui *u)
 {
     const struct ui_row *r = ui_model_selected(&u->model);
+    int had = r != NULL && u->model.pinned;    /* an unmoved selection rides on the top */
     struct ui_row_id id = {.func = r ? r->func : TABLE_NONE, .line = -1};
     if (r && u->view.by_line)
         id.line = r->hot_line;
-    snapshot(u);
-    if (r)
+    snapshot(u);                        /* frees the rows r pointed into */
+    if (had)
         ui_model_select(&u->model, id);
 }
 
@@ -174,6 +236,7 @@ static int react(struct ui *u, unsigned r)
         ui_log(u, "reset");
         sampler_reset(u->s);
         u->ended = 0;
+        u->hot_stale = 1;
         snapshot(u);
     }
     if (r & UI_REACT_THREAD) {
@@ -234,7 +297,7 @@ static int loop(struct ui *u)
     while (!*u->o->quit) {
         uint64_t now = clock_now_ns();
         if (snapshot_due(u, now)) {
-            snapshot(u);
+            tick(u);
             schedule(u, now);
         }
         int rc = draw(u);
@@ -257,6 +320,8 @@ static void init(struct ui *u, const struct ui_options *o, struct sampler *s)
     ui_view_init(&u->view, o->refresh_s, o->threshold_pct);
     ui_model_init(&u->model);
     ui_screen_init(&u->screen);
+    u->hot = (struct ui_hot_lines){.thread = TABLE_NONE};
+    u->hot_stale = 1;
     char link[64];
     snprintf(link, sizeof link, "/proc/%d/cwd", (int)o->pid);
     ssize_t n = readlink(link, u->cwd, sizeof u->cwd - 1);
@@ -284,6 +349,7 @@ int ui_run(const struct ui_options *o, struct sampler *s)
     if (rc < 0)
         ui_log(u, "stopped: %s", err_str(rc));
     ui_snap_free(&u->snap);
+    ui_snap_hot_lines_free(&u->hot);
     ui_model_free(&u->model);
     free(u);
     return rc;

@@ -11,12 +11,14 @@
 #include "ui_paint.h"
 #include "ui_snap.h"
 
-#define FUNC_MIN 16
-#define LOC_MIN 14
+#define FUNC_MIN 22
+#define LOC_MIN 18
 #define GAP 1
 #define HOT_PCT 20.0
 #define WARM_PCT 5.0
 #define CELL_MAX 4200
+#define FIT_SHARE 80         /* size name and location so that this % of the rows fit whole */
+#define MAX_SCAN 512         /* rows looked at for that */
 
 struct column {
     const char *title;
@@ -60,34 +62,61 @@ const char *ui_grid_sort_glyph(const struct ui_view *v, const struct ui_theme *t
 
 static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc);
 
-/* The widest name and location among the rows of the window (scrolled). */
-static void content_widths(const struct ui_scene *sc, int *func, int *loc)
+/* The width that FIT_SHARE % of the n widths do not exceed (sorts w). */
+static int fitting_width(int *w, size_t n)
 {
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && w[j] < w[j - 1]; j--) {
+            int t = w[j];
+            w[j] = w[j - 1];
+            w[j - 1] = t;
+        }
+    return n ? w[(n - 1) * FIT_SHARE / 100] : 0;
+}
+
+/* Widths of the names and locations of the rows shown (as scrolled): what
+ * most of them need (fit) and the longest (max). */
+struct needs {
+    int func_fit, func_max, loc_fit, loc_max;
+};
+
+static struct needs content_needs(const struct ui_scene *sc)
+{
+    int fw[MAX_SCAN], lw[MAX_SCAN];
     char buf[CELL_MAX];
     const struct ui_model *m = sc->model;
-    *func = *loc = 0;
-    for (size_t i = 0, n = ui_model_window(m); i < n; i++) {
+    size_t n = ui_model_window(m) < MAX_SCAN ? ui_model_window(m) : MAX_SCAN;
+    struct needs nd = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
         const struct ui_row *r = ui_model_row(m, i);
-        int fw = ui_text_width(r->name) - sc->view->hscroll;
         location_text(buf, sizeof buf, r, sc);
-        int lw = ui_text_width(buf) - sc->view->hscroll;
-        *func = fw > *func ? fw : *func;
-        *loc = lw > *loc ? lw : *loc;
+        fw[i] = ui_text_width(r->name) - sc->view->hscroll;
+        lw[i] = ui_text_width(buf) - sc->view->hscroll;
+        nd.func_max = fw[i] > nd.func_max ? fw[i] : nd.func_max;
+        nd.loc_max = lw[i] > nd.loc_max ? lw[i] : nd.loc_max;
     }
+    nd.func_fit = fitting_width(fw, n);
+    nd.loc_fit = fitting_width(lw, n);
+    return nd;
 }
 
 /* Share the room left by the numbers between name and location: the
- * location gets what its longest text needs when both fit, else at most
- * 2/5 of the room (never less than LOC_MIN); the name gets the rest. */
+ * location gets all it needs when the names then fit (all of them, or
+ * most: a lone long name shows whole in the details), else what most
+ * locations need; failing that, a share in proportion to what most rows
+ * need. The name gets the rest; the location never less than LOC_MIN. */
 static int location_width(const struct ui_scene *sc, int flex)
 {
-    int need_func, need_loc;
-    content_widths(sc, &need_func, &need_loc);
-    need_loc = need_loc < LOC_MIN ? LOC_MIN : need_loc;
-    if (need_func + GAP + need_loc <= flex)
-        return need_loc;
-    int loc = (flex - GAP) * 2 / 5;
-    loc = need_loc < loc ? need_loc : loc;
+    struct needs nd = content_needs(sc);
+    int room = flex - GAP, loc;
+    if (nd.func_fit + nd.loc_max <= room)
+        loc = nd.loc_max;
+    else if (nd.func_fit + nd.loc_fit <= room)
+        loc = room - nd.func_max > nd.loc_fit ? room - nd.func_max : nd.loc_fit;
+    else
+        loc = nd.func_fit + nd.loc_fit ? room * nd.loc_fit / (nd.func_fit + nd.loc_fit) : room / 2;
+    if (loc > room - FUNC_MIN)
+        loc = room - FUNC_MIN;
     return loc < LOC_MIN ? LOC_MIN : loc;
 }
 

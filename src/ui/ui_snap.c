@@ -15,13 +15,6 @@ struct hot {
     uint64_t total, own;
 };
 
-/* What is copied while the sampler's lock is held. */
-struct raw {
-    struct flat_view funcs;     /* the rows asked for */
-    struct flat_view lines;     /* line-level rows, for the hot lines (function level only) */
-    size_t nfuncs;              /* functions interned when the copy was made */
-};
-
 static int by_name_then_tid(const void *pa, const void *pb)
 {
     const struct ui_thread *a = pa, *b = pb;
@@ -50,7 +43,8 @@ static int copy_threads(struct ui_snap *out, const struct table *t)
     return 0;
 }
 
-/* Rows from a flat view; names are borrowed from the table, whose
+/* Rows from a flat view (hot_line = line; see ui_snap_apply_hot_lines);
+ * names are borrowed from the table, whose
  * interned strings never move (table.h: valid for the table's life). */
 static int copy_rows(struct ui_snap *out, const struct table *t, const struct flat_view *v)
 {
@@ -74,57 +68,26 @@ static int copy_rows(struct ui_snap *out, const struct table *t, const struct fl
 }
 
 /* Everything that reads the table (under the sampler's lock when there is
- * one), as fast as possible. A thread index the table does not know (yet)
- * yields no rows. */
-static int copy_table(struct ui_snap *out, struct raw *raw, const struct table *t)
+ * one), as fast as possible: one function- or line-level view, names,
+ * threads. A thread index the table does not know (yet) yields no rows. */
+static int copy_table(struct ui_snap *out, const struct table *t)
 {
+    struct flat_view v = {.rows = NULL};
     int rc = 0;
-    int known = out->thread == TABLE_NONE || out->thread < table_thread_count(t);
-    raw->nfuncs = table_func_count(t);
-    if (known)
-        rc = table_flat(t, out->thread, out->by_line, &raw->funcs);
-    if (rc == 0 && known && !out->by_line)
-        rc = table_flat(t, out->thread, 1, &raw->lines);
+    if (out->thread == TABLE_NONE || out->thread < table_thread_count(t))
+        rc = table_flat(t, out->thread, out->by_line, &v);
     if (rc == 0)
-        rc = copy_rows(out, t, &raw->funcs);
+        rc = copy_rows(out, t, &v);
     if (rc == 0)
         rc = copy_threads(out, t);
+    flat_view_free(&v);
     return rc;
 }
 
-/* Give each function-level row the line holding most of its samples. */
-static int set_hot_lines(struct ui_snap *out, const struct raw *raw)
+/* Put the threads in order and replace *snap; on error *snap is unchanged
+ * and next is freed. */
+static int finish(struct ui_snap *snap, struct ui_snap *next, int rc)
 {
-    if (out->by_line || raw->nfuncs == 0 || out->nrows == 0)
-        return 0;
-    struct hot *hot = calloc(raw->nfuncs, sizeof *hot);
-    if (!hot)
-        return ERR_NOMEM;
-    for (size_t i = 0; i < raw->nfuncs; i++)
-        hot[i].line = -1;
-    for (size_t i = 0; i < raw->lines.n; i++) {
-        const struct flat_row *f = &raw->lines.rows[i];
-        if (f->func >= raw->nfuncs || f->line < 0)
-            continue;
-        struct hot *h = &hot[f->func];
-        if (f->total > h->total || (f->total == h->total && f->own > h->own) || h->line < 0)
-            *h = (struct hot){.line = f->line, .total = f->total, .own = f->own};
-    }
-    for (size_t i = 0; i < out->nrows; i++)
-        if (out->rows[i].func < raw->nfuncs)
-            out->rows[i].hot_line = hot[out->rows[i].func].line;
-    free(hot);
-    return 0;
-}
-
-/* Finish a snapshot outside the lock: hot lines, thread order; then it
- * replaces *snap. On error *snap is unchanged and next is freed. */
-static int finish(struct ui_snap *snap, struct ui_snap *next, struct raw *raw, int rc)
-{
-    if (rc == 0)
-        rc = set_hot_lines(next, raw);
-    flat_view_free(&raw->funcs);
-    flat_view_free(&raw->lines);
     if (rc < 0) {
         ui_snap_free(next);
         return rc;
@@ -139,23 +102,104 @@ static int finish(struct ui_snap *snap, struct ui_snap *next, struct raw *raw, i
 int ui_snap_take(struct ui_snap *snap, struct sampler *s, uint32_t thread, int by_line)
 {
     struct ui_snap next = {.thread = thread, .by_line = by_line};
-    struct raw raw = {.nfuncs = 0};
     sampler_lock(s);
-    int rc = copy_table(&next, &raw, sampler_table(s));
+    int rc = copy_table(&next, sampler_table(s));
     sampler_unlock(s);
     /* The counters come a moment after the rows (the sampler takes its
      * lock again); a round may fall in between, which no one can see. */
     sampler_get_stats(s, &next.stats);
-    return finish(snap, &next, &raw, rc);
+    return finish(snap, &next, rc);
 }
 
 int ui_snap_take_table(struct ui_snap *snap, const struct table *t, uint32_t thread, int by_line)
 {
     struct ui_snap next = {.thread = thread, .by_line = by_line};
-    struct raw raw = {.nfuncs = 0};
-    int rc = copy_table(&next, &raw, t);
+    int rc = copy_table(&next, t);
     next.stats = (struct sampler_stats){.taken = table_samples(t), .running = 1, .exit_status = -1};
-    return finish(snap, &next, &raw, rc);
+    return finish(snap, &next, rc);
+}
+
+/* Is (line, total, own) a busier line than b? More total samples, then
+ * more own, then the lower line. */
+static int busier(const struct flat_row *f, const struct hot *b)
+{
+    if (b->line < 0 || f->total != b->total)
+        return b->line < 0 || f->total > b->total;
+    return f->own != b->own ? f->own > b->own : f->line < b->line;
+}
+
+/* The busiest line of every function from a line-level view. */
+static int hot_from_view(struct ui_hot_lines *h, const struct flat_view *v, size_t nfuncs, uint32_t thread)
+{
+    size_t n = nfuncs ? nfuncs : 1;
+    struct hot *best = malloc(n * sizeof *best);
+    int32_t *lines = malloc(n * sizeof *lines);
+    if (!best || !lines) {
+        free(best);
+        free(lines);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nfuncs; i++)
+        best[i] = (struct hot){.line = -1};
+    for (size_t i = 0; i < v->n; i++) {
+        const struct flat_row *f = &v->rows[i];
+        if (f->func < nfuncs && f->line >= 0 && busier(f, &best[f->func]))
+            best[f->func] = (struct hot){.line = f->line, .total = f->total, .own = f->own};
+    }
+    for (size_t i = 0; i < nfuncs; i++)
+        lines[i] = best[i].line;
+    free(best);
+    ui_snap_hot_lines_free(h);
+    *h = (struct ui_hot_lines){.line = lines, .n = nfuncs, .thread = thread};
+    return 0;
+}
+
+static int line_view(struct flat_view *v, size_t *nfuncs, const struct table *t, uint32_t thread)
+{
+    *nfuncs = table_func_count(t);
+    if (thread != TABLE_NONE && thread >= table_thread_count(t))
+        return 0;
+    return table_flat(t, thread, 1, v);
+}
+
+int ui_snap_hot_lines(struct ui_hot_lines *h, struct sampler *s, uint32_t thread)
+{
+    struct flat_view v = {.rows = NULL};
+    size_t nfuncs;
+    sampler_lock(s);
+    int rc = line_view(&v, &nfuncs, sampler_table(s), thread);
+    sampler_unlock(s);
+    if (rc == 0)
+        rc = hot_from_view(h, &v, nfuncs, thread);
+    flat_view_free(&v);
+    return rc;
+}
+
+int ui_snap_hot_lines_table(struct ui_hot_lines *h, const struct table *t, uint32_t thread)
+{
+    struct flat_view v = {.rows = NULL};
+    size_t nfuncs;
+    int rc = line_view(&v, &nfuncs, t, thread);
+    if (rc == 0)
+        rc = hot_from_view(h, &v, nfuncs, thread);
+    flat_view_free(&v);
+    return rc;
+}
+
+void ui_snap_hot_lines_free(struct ui_hot_lines *h)
+{
+    free(h->line);
+    *h = (struct ui_hot_lines){.line = NULL, .thread = TABLE_NONE};
+}
+
+void ui_snap_apply_hot_lines(struct ui_snap *snap, const struct ui_hot_lines *h)
+{
+    if (snap->by_line)
+        return;
+    for (size_t i = 0; i < snap->nrows; i++) {
+        struct ui_row *r = &snap->rows[i];
+        r->hot_line = r->func < h->n ? h->line[r->func] : -1;
+    }
 }
 
 void ui_snap_free(struct ui_snap *snap)

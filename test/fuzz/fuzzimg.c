@@ -173,16 +173,15 @@ static void check_text(const char *s, size_t cap, const char *what)
 
 static void check_stack(const struct walk_stack *s)
 {
-    if (s->depth < 0 || s->depth > WALK_MAX_DEPTH || (s->truncated != 0 && s->truncated != 1))
+    if (s->depth < 0 || s->depth > WALK_MAX_DEPTH || (s->truncated != 0 && s->truncated != 1) ||
+        (s->failed && (s->depth != 0 || s->truncated)))
         violation("stack shape", NULL);
+    if (s->depth > 0 && !s->frames)
+        violation("frames missing", NULL);
     for (int d = 0; d < s->depth; d++) {
         const struct walk_frame *f = &s->frames[d];
         if (!f->code)
             violation("frame without a code entry", NULL);
-        /* An entry reused for another code object while this stack still
-         * pointed at it would print a wrong name. */
-        if (f->code->addr != s->code_addr[d])
-            violation("frame's code entry belongs to another code object", NULL);
         check_text(f->code->name, PYSTR_MAX, "function name");
         check_text(f->code->file, PYSTR_MAX, "file name");
         if (f->line < -1)
@@ -199,14 +198,15 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t stack_hash(const struct walk_stack *s, int rc)
+static uint64_t stack_hash(const struct walk_stack *s)
 {
-    uint64_t h = mix(0xcbf29ce484222325ull, &rc, sizeof rc);
-    if (rc < 0)
-        return h;
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = mix(h, &s->failed, sizeof s->failed);
+    h = mix(h, &s->interp, sizeof s->interp);
+    h = mix(h, &s->ident, sizeof s->ident);
+    h = mix(h, &s->tid, sizeof s->tid);
     h = mix(h, &s->depth, sizeof s->depth);
     h = mix(h, &s->truncated, sizeof s->truncated);
-    h = mix(h, &s->tid, sizeof s->tid);
     for (int d = 0; d < s->depth; d++) {
         const struct walk_frame *f = &s->frames[d];
         h = mix(h, f->code->name, strlen(f->code->name) + 1);
@@ -228,12 +228,11 @@ static void put_escaped(FILE *out, const char *s)
     }
 }
 
-static void describe_stack(FILE *out, int i, const struct walk_thread *th,
-                           const struct walk_stack *s, int rc)
+static void describe_stack(FILE *out, int i, const struct walk_stack *s)
 {
-    fprintf(out, "thread %d ident=0x%llx", i, (unsigned long long)th->ident);
-    if (rc < 0) {
-        fprintf(out, " error=%d\n", rc);
+    fprintf(out, "thread %d ident=0x%llx", i, (unsigned long long)s->ident);
+    if (s->failed) {
+        fputs(" failed\n", out);
         return;
     }
     fprintf(out, " tid=%llu depth=%d truncated=%d\n", (unsigned long long)s->tid, s->depth,
@@ -249,30 +248,21 @@ static void describe_stack(FILE *out, int i, const struct walk_thread *th,
 
 /* ------------------------------------------------------------ the read path */
 
-static struct walk_thread threads[FUZZIMG_MAX_THREADS];
-static struct walk_stack stack;     /* large: kept out of the C stack */
-static uint64_t first_pass[FUZZIMG_MAX_THREADS];
+static uint64_t first_round[FUZZIMG_MAX_THREADS];
 
-static void walk_names(struct pytarget *t, int n, FILE *out)
+/* Thread names of each interpreter the stacks belong to. */
+static void walk_names(struct pytarget *t, const uint64_t *interps, int n, FILE *out)
 {
     struct thread_name names[FUZZIMG_MAX_THREADS];
-    uint64_t seen[FUZZIMG_MAX_THREADS];
-    int nseen = 0;
     for (int i = 0; i < n; i++) {
-        int dup = 0;
-        for (int k = 0; k < nseen; k++)
-            dup |= seen[k] == threads[i].interp;
-        if (dup)
-            continue;
-        seen[nseen++] = threads[i].interp;
         int count = -1;
-        int rc = threadnames_read(t->r, &t->layout, threads[i].interp, names,
-                                  FUZZIMG_MAX_THREADS, &count);
+        int rc = threadnames_read(t->r, &t->layout, interps[i], names, FUZZIMG_MAX_THREADS,
+                                  &count);
         if (count < 0 || count > FUZZIMG_MAX_THREADS || (rc < 0 && count != 0))
             violation("thread name count", NULL);
         if (out)
             fprintf(out, "names interp=0x%llx rc=%d count=%d\n",
-                    (unsigned long long)threads[i].interp, rc, count);
+                    (unsigned long long)interps[i], rc, count);
         for (int k = 0; k < count; k++) {
             check_text(names[k].name, sizeof names[k].name, "thread name");
             if (out) {
@@ -284,36 +274,52 @@ static void walk_names(struct pytarget *t, int n, FILE *out)
     }
 }
 
+/* One round; the first records what it found (and, in interps, each
+ * interpreter seen), the second (from warm caches, interps NULL) must find
+ * the same. Returns the thread count or the error. */
+static int one_round(struct walker *w, int round, uint64_t *interps, int *ninterps, FILE *out)
+{
+    int n = walker_round(w);
+    if (out)
+        fprintf(out, "round %d threads=%d\n", round, n);
+    int shown = n < FUZZIMG_MAX_THREADS ? n : FUZZIMG_MAX_THREADS;
+    for (int i = 0; i < shown; i++) {
+        const struct walk_stack *s = walker_stack(w, i);
+        if (!s)
+            violation("no stack for a thread the round counted", NULL);
+        check_stack(s);
+        uint64_t h = stack_hash(s);
+        if (round == 0)
+            first_round[i] = h;
+        else if (h != first_round[i])
+            violation("a round from warm caches differs from the cold one", NULL);
+        if (out && round == 0)
+            describe_stack(out, i, s);
+        int seen = !interps;
+        for (int k = 0; !seen && k < *ninterps; k++)
+            seen = interps[k] == s->interp;
+        if (!seen && *ninterps < FUZZIMG_MAX_THREADS)
+            interps[(*ninterps)++] = s->interp;
+    }
+    return n;
+}
+
 void fuzzimg_walk(struct pytarget *t, FILE *out)
 {
     int rc = pytarget_ready(t);
     if (out)
         fprintf(out, "python %s ready=%d\n", t->version, rc);
-    int n = -1;
-    rc = walker_threads(t, threads, FUZZIMG_MAX_THREADS, &n);
-    if (out)
-        fprintf(out, "threads rc=%d count=%d\n", rc, rc < 0 ? 0 : n);
-    if (rc < 0)
-        return;
-    if (n < 0 || n > FUZZIMG_MAX_THREADS)
-        violation("thread count", NULL);
     struct codecache *c = codecache_new();
-    if (!c)
+    struct walker *w = NULL;
+    if (!c || walker_new(t, c, &w) < 0)
         abort();
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < n; i++) {
-            rc = walker_stack(t, c, &threads[i], &stack);
-            if (rc == 0)
-                check_stack(&stack);
-            uint64_t h = stack_hash(&stack, rc);
-            if (pass == 0)
-                first_pass[i] = h;
-            else if (h != first_pass[i])
-                violation("a walk from a warm code cache differs from the cold one", NULL);
-            if (out && pass == 0)
-                describe_stack(out, i, &threads[i], &stack, rc);
-        }
-    }
+    uint64_t interps[FUZZIMG_MAX_THREADS];
+    int ninterps = 0;
+    int n0 = one_round(w, 0, interps, &ninterps, out);
+    int n1 = one_round(w, 1, NULL, &ninterps, NULL);
+    if (n0 != n1)
+        violation("a round from warm caches found another thread count", NULL);
+    walker_free(w);
     codecache_free(c);
-    walk_names(t, n, out);
+    walk_names(t, interps, ninterps, out);
 }

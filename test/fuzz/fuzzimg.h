@@ -56,12 +56,13 @@ void fuzzimg_free(struct fuzzimg *img);
  * 3.13+. Returns 0, ERR_VERSION or ERR_CORRUPT. */
 int fuzzimg_choose_layout(struct pytarget *t, int minor);
 
-/* Run the read path over t: readiness, thread list, every stack twice
- * (the second time from a warm code cache, which must give the same
- * result), thread names. Aborts the process with a message when a result
- * breaks an invariant (a frame without a name, invalid UTF-8, an entry for
- * another code object, a warm walk that differs from the cold one ...).
- * When out is not NULL, writes a textual description of everything read. */
+/* Run the read path over t: readiness, then two walker rounds (the second
+ * from warm caches must find exactly what the first found), then the
+ * thread names of every interpreter seen. Aborts the process with a message
+ * when a result breaks an invariant (a frame without a name, text that is
+ * not valid UTF-8 or not bounded, a failed stack with frames, rounds that
+ * disagree ...). When out is not NULL, writes a textual description of
+ * everything read. */
 void fuzzimg_walk(struct pytarget *t, FILE *out);
 
 /* 1 when s[0..len) is well-formed UTF-8 (RFC 3629) without NUL bytes. */

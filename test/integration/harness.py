@@ -468,6 +468,36 @@ class Profile:
         return None
 
 
+    def seconds(self, key: str) -> Optional[float]:
+        """A duration-valued metadata entry ('1ms', '1.52 s', '1000us', or a
+        bare number of seconds) in seconds."""
+        value = self.meta_value(key)
+        if value is None:
+            return None
+        got = parse_duration(value)
+        if got is None and re.match(r"^\d+(\.\d+)?$", value):
+            got = float(value)
+        return got
+
+    def schedule_problem(self) -> Optional[str]:
+        """Why the counters break the sampling schedule's bookkeeping (every
+        deadline in the duration is either taken or counted as missed), or
+        None when they add up."""
+        taken = self.meta_count("taken")
+        if taken is None:
+            taken = self.meta_count("sample")
+        missed = self.meta_count("missed")
+        duration, interval = self.seconds("duration"), self.seconds("interval")
+        if None in (taken, missed, duration, interval) or interval <= 0:
+            return f"missing counters: taken {taken}, missed {missed}, duration {duration}, " \
+                   f"interval {interval}"
+        due = duration / interval
+        if abs(taken + missed - due) > 0.05 * due + 5:
+            return f"{taken} taken + {missed} missed rounds, but {duration:.3f} s at " \
+                   f"{interval * 1e3:g} ms has {due:.0f} deadlines"
+        return None
+
+
 def samples(stacks: Sequence[Stack]) -> int:
     return sum(s.count for s in stacks)
 

@@ -20,7 +20,7 @@ from harness import (TRUNCATED, WORKLOADS, Profile, enclosing_function_lines, fo
 
 INTERVAL = 1e-3          # proftui's default sampling interval
 SHARE_TOLERANCE = 0.07   # +-7 percentage points
-MIN_RATE = 0.3
+MIN_RATE = 0.1           # see enough()
 LINES_SECONDS = 1.5
 
 
@@ -30,9 +30,10 @@ def expected_samples(seconds: float, interval: float = INTERVAL) -> float:
 
 def enough(seconds: float, interval: float = INTERVAL) -> float:
     """The fewest samples a run of `seconds` must yield: MIN_RATE of the
-    rounds the interval asks for. Low enough for a loaded 2-core machine
-    (missed rounds are normal there), high enough to catch a sampler that
-    stalls or starts late. Exact rates are test_cli.py::test_interval's job."""
+    rounds the interval asks for. On a loaded 2-core machine most rounds can
+    be missed (and counted as missed, see Profile.schedule_problem), so this
+    only catches a sampler that stalls or starts far too late; the rate
+    itself is test_cli.py::test_interval's job."""
     return MIN_RATE * seconds / interval
 
 
@@ -89,8 +90,8 @@ def test_collapsed_format(interp, lines_run):
     problems = format_problems(lines_run.profile.text)
     assert not problems, "\n".join(problems[:20]) + "\n" + lines_run.describe()
     unknown = [f.raw for s in lines_run.profile.stacks for f in s.frames
-               if f.file is not None and f.line is None]
-    assert not unknown, f"frames without a line number: {unknown[:10]}"
+               if f.file == str(lines_run.script) and f.line is None]
+    assert not unknown, f"workload frames without a line number: {unknown[:10]}"
 
 
 def test_metadata(interp, lines_run):
@@ -103,11 +104,7 @@ def test_metadata(interp, lines_run):
     assert p.meta_value("mode") is not None and "wall" in p.meta_value("mode"), f"mode{where}"
     interval = parse_duration(p.meta_value("interval") or "")
     assert interval is not None and abs(interval - INTERVAL) < 1e-9, f"interval 1ms{where}"
-    duration = p.meta_value("duration")
-    assert duration is not None, f"no duration{where}"
-    seconds = parse_duration(duration)
-    if seconds is None and re.match(r"^\d+(\.\d+)?$", duration):
-        seconds = float(duration)
+    seconds = p.seconds("duration")
     assert seconds is not None and LINES_SECONDS * 0.9 <= seconds <= lines_run.result.elapsed + 1, \
         f"duration should be about {LINES_SECONDS}s{where}"
     taken = p.meta_count("taken") if p.meta_count("taken") is not None else p.meta_count("sample")
@@ -115,6 +112,7 @@ def test_metadata(interp, lines_run):
         f"samples taken should be about {expected_samples(LINES_SECONDS):.0f}{where}"
     for word in ("missed", "failed"):
         assert p.meta_count(word) is not None, f"no '{word}' count{where}"
+    assert p.schedule_problem() is None, p.schedule_problem() + where
 
 
 def test_process_and_main_thread(interp, lines_run):
@@ -387,6 +385,7 @@ def test_virtualenv(interp, proftui, tmp_path):
 def assert_attach_profile(out: Path, target, seconds: float):
     p = Profile.load(out)
     assert not format_problems(p.text), format_problems(p.text)[:10]
+    assert p.schedule_problem() is None, p.schedule_problem() + "\n" + p.summary()
     assert {s.pid for s in p.stacks} == {target.pid}, p.summary()
     busy = p.select(leaf="keep_busy")
     assert samples(p.stacks) >= enough(seconds), p.summary()

@@ -11,8 +11,8 @@ the screen the way a person would, through the pyte terminal emulator.
   way the terminal type says they are.
 """
 
-import curses
 import fcntl
+import functools
 import os
 import re
 import select
@@ -22,7 +22,6 @@ import subprocess
 import termios
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 import pyte
@@ -31,9 +30,6 @@ import pytest
 from harness import REPO
 
 KEY_TABLE = REPO / "src" / "ui" / "ui_keys.c"
-COLUMN_TABLE = REPO / "src" / "ui" / "ui_grid.c"
-NUMERIC_TITLES = ["OWN", "TOTAL", "OWN TIME", "TOT TIME", "%OWN", "%TOTAL"]
-SORT_GLYPHS = "▼▲v^"
 DEFAULT_TIMEOUT = 15.0
 SETTLE = 0.04             # output quiet this long: the frame is complete
 
@@ -102,16 +98,14 @@ def key_table() -> List[Dict[str, str]]:
 
 # ---------------------------------------------------------------- terminal
 
-def terminfo_string(term: str, cap: str) -> bytes:
-    """A terminfo capability of `term` (e.g. 'kcuu1' for the up arrow)."""
-    fd = os.open(os.devnull, os.O_WRONLY)
-    try:
-        curses.setupterm(term, fd)
-    finally:
-        os.close(fd)
-    value = curses.tigetstr(cap)
-    assert value, f"terminal {term} has no {cap}"
-    return value
+@functools.lru_cache(maxsize=None)
+def terminfo_string(term: str, cap: str) -> Optional[bytes]:
+    """A string capability of `term` (e.g. 'kcuu1', the up arrow), or None
+    when the terminal has none. Asked of tput: Python's curses.setupterm()
+    only ever loads one terminal type per process."""
+    res = subprocess.run(["tput", "-T", term, cap], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=30)
+    return res.stdout if res.returncode == 0 and res.stdout else None
 
 
 KEY_CAPS = {"up": "kcuu1", "down": "kcud1", "left": "kcub1", "right": "kcuf1",
@@ -201,7 +195,9 @@ class LiveView:
 
     def key(self, name: str) -> None:
         """Send a key by name ('up', 'pgdn', 'sleft'...) as the terminal would."""
-        self.send(terminfo_string(self.term, KEY_CAPS[name]))
+        seq = terminfo_string(self.term, KEY_CAPS[name])
+        assert seq, f"terminal {self.term} has no {KEY_CAPS[name]} key"
+        self.send(seq)
 
     def resize(self, cols: int, lines: int) -> None:
         """Resize the terminal: the pty (TIOCSWINSZ), the emulator, and a
@@ -358,14 +354,3 @@ class LiveView:
     def tty_modes(self):
         """termios lflag of the pty (shared by both ends)."""
         return termios.tcgetattr(self.slave)[3]
-
-
-def wait_until(cond: Callable[[], object], what: str, timeout: float = DEFAULT_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
-        time.sleep(0.02)

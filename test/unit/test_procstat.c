@@ -6,18 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "error.h"
 #include "procstat.h"
-
-static int failures;
-
-#define CHECK(cond, what)                                                          \
-    do {                                                                           \
-        if (!(cond)) {                                                             \
-            failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s (%s)\n", __FILE__, __LINE__, what, #cond); \
-        }                                                                          \
-    } while (0)
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -44,25 +35,25 @@ static void test_parse_stat(void)
      * minflt cminflt majflt cmajflt utime(14) stime(15) cutime cstime
      * priority nice num_threads(20) itrealvalue starttime ... */
     const char *ok = "42 (we) ird) R 1 42 42 0 -1 4194304 100 0 0 0 250 50 7 7 20 -5 3 0 12345 999\n";
-    CHECK(parse(ok, &ticks, &threads) == 0 && ticks == 300 && threads == 3, "a name with ') '");
-    CHECK(parse("7 (x) S 1 1 1 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0", &ticks, &threads) == 0 && ticks == 3,
+    check(parse(ok, &ticks, &threads) == 0 && ticks == 300 && threads == 3, "a name with ') '");
+    check(parse("7 (x) S 1 1 1 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0", &ticks, &threads) == 0 && ticks == 3,
           "ends right after num_threads");
-    CHECK(parse("42 we R 1 42", &ticks, &threads) == ERR_CORRUPT, "no parentheses");
-    CHECK(parse("42 (x) R 1 42 42 0 -1 4194304 100 0 0 0", &ticks, &threads) == ERR_CORRUPT, "cut short");
-    CHECK(parse("42 (x) R 1 42 42 0 -1 4194304 100 0 0 0 x 50 0 0 20 0 3", &ticks, &threads) == ERR_CORRUPT,
+    check(parse("42 we R 1 42", &ticks, &threads) == ERR_CORRUPT, "no parentheses");
+    check(parse("42 (x) R 1 42 42 0 -1 4194304 100 0 0 0", &ticks, &threads) == ERR_CORRUPT, "cut short");
+    check(parse("42 (x) R 1 42 42 0 -1 4194304 100 0 0 0 x 50 0 0 20 0 3", &ticks, &threads) == ERR_CORRUPT,
           "utime not a number");
-    CHECK(parse("42 (x) R 1 42 42 0 -1 0 1 0 0 0 99999999999999999999999 5 0 0 20 0 3", &ticks, &threads)
+    check(parse("42 (x) R 1 42 42 0 -1 0 1 0 0 0 99999999999999999999999 5 0 0 20 0 3", &ticks, &threads)
           == ERR_CORRUPT, "utime overflows");
-    CHECK(parse("(x)", &ticks, &threads) == ERR_CORRUPT, "nothing after the name");
-    CHECK(procstat_parse_stat(ok, 10, &ticks, &threads) == ERR_CORRUPT, "length respected");
+    check(parse("(x)", &ticks, &threads) == ERR_CORRUPT, "nothing after the name");
+    check(procstat_parse_stat(ok, 10, &ticks, &threads) == ERR_CORRUPT, "length respected");
 }
 
 static void test_parse_statm(void)
 {
     uint64_t pages = 0;
-    CHECK(procstat_parse_statm("1000 250 100 10 0 300 0\n", 24, &pages) == 0 && pages == 250, "statm");
-    CHECK(procstat_parse_statm("abc", 3, &pages) == ERR_CORRUPT, "garbage");
-    CHECK(procstat_parse_statm("1000", 4, &pages) == ERR_CORRUPT, "one field");
+    check(procstat_parse_statm("1000 250 100 10 0 300 0\n", 24, &pages) == 0 && pages == 250, "statm");
+    check(procstat_parse_statm("abc", 3, &pages) == ERR_CORRUPT, "garbage");
+    check(procstat_parse_statm("1000", 4, &pages) == ERR_CORRUPT, "one field");
 }
 
 static void test_self(void)
@@ -77,17 +68,15 @@ static void test_self(void)
     while (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0 < 300000000ULL)
         spin++;
     uint64_t wall = now_ns();
-    CHECK(procstat_read(&ps, wall, &s) == 0, "reading this process");
+    check(procstat_read(&ps, wall, &s) == 0, "reading this process");
     double secs = (double)(wall - wall0) / 1e9;
     double want = 100.0 * 0.3 / secs, slack = 100.0 * 3.0 / (double)ps.ticks_per_s / secs;
-    if (!(s.cpu_pct > want - slack && s.cpu_pct < want + slack)) {
-        failures++;
-        fprintf(stderr, "CPU %.1f%%, expected %.1f%% +- %.1f\n", s.cpu_pct, want, slack);
-    }
-    CHECK(s.rss_bytes > 100 * 1024 && s.os_threads >= 1, "memory and threads");
+    check(s.cpu_pct > want - slack && s.cpu_pct < want + slack, "CPU %.1f%%, expected %.1f%% +- %.1f",
+          s.cpu_pct, want, slack);
+    check(s.rss_bytes > 100 * 1024 && s.os_threads >= 1, "memory and threads");
     struct procstat gone;
     procstat_init(&gone, 0x3ffffff0, now_ns());    /* above any pid_max */
-    CHECK(procstat_read(&gone, now_ns(), &s) == ERR_NO_PROCESS, "no such process");
+    check(procstat_read(&gone, now_ns(), &s) == ERR_NO_PROCESS, "no such process");
 }
 
 int main(void)
@@ -95,7 +84,5 @@ int main(void)
     test_parse_stat();
     test_parse_statm();
     test_self();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return check_report("procstat");
 }

@@ -7,17 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "ui_fmt.h"
 #include "ui_text.h"
 
-static int failures;
-
 static void expect(const char *got, const char *want, const char *what)
 {
-    if (strcmp(got, want) != 0) {
-        failures++;
-        fprintf(stderr, "%s: got \"%s\", want \"%s\"\n", what, got, want);
-    }
+    check(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", what, got, want);
 }
 
 #define MS 1000000ULL
@@ -35,8 +31,7 @@ static void test_durations(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ui_fmt_duration(buf, sizeof buf, cases[i].ns);
         expect(buf, cases[i].want, "duration");
-        if (strlen(buf) > 6)
-            expect(buf, "(at most 6 columns)", "duration width");
+        check(strlen(buf) <= 6, "duration \"%s\" wider than 6 columns", buf);
     }
     expect(ui_fmt_period(buf, sizeof buf, 1440000), "1.44ms", "period");
     expect(ui_fmt_period(buf, sizeof buf, 998000), "998us", "period");
@@ -108,10 +103,7 @@ static void fit(const char *s, int width, int skip, enum ui_trunc mode, const ch
     char out[256];
     int cols = ui_text_fit(out, sizeof out, s, width, skip, mode, "…");
     expect(out, want, "fit");
-    if (cols != want_cols) {
-        failures++;
-        fprintf(stderr, "fit \"%s\" in %d: %d columns, want %d\n", s, width, cols, want_cols);
-    }
+    check(cols == want_cols, "fit \"%s\" in %d: %d columns, want %d", s, width, cols, want_cols);
 }
 
 static void test_text(void)
@@ -127,14 +119,14 @@ static void test_text(void)
     /* Control characters from the target never reach the terminal. */
     fit("a\x1b[31mb\x07", 20, 0, UI_TRUNC_END, "a?[31mb?", 8);
     fit("x\xff\xfey", 20, 0, UI_TRUNC_END, "x??y", 4);
-    if (ui_text_width("a\tb") != 3)
-        failures++, fprintf(stderr, "a tab is one '?' column\n");
+    check(ui_text_width("a\tb") == 3, "a tab is one '?' column");
     /* Wide characters: two columns each, never split. */
     fit("日本語", 6, 0, UI_TRUNC_END, "日本語", 6);
     fit("日本語", 5, 0, UI_TRUNC_END, "日本…", 5);
     fit("日本語", 4, 0, UI_TRUNC_LEFT, "…語", 3);
-    if (ui_text_width("日本語") != 6 || ui_text_prefix("日本語", 5) != 6 || ui_text_prefix("abc", 2) != 2)
-        failures++, fprintf(stderr, "wide character widths\n");
+    check(ui_text_width("日本語") == 6, "three wide characters: 6 columns");
+    check(ui_text_prefix("日本語", 5) == 6, "a 5-column prefix holds two of them (6 bytes)");
+    check(ui_text_prefix("abc", 2) == 2, "a 2-column prefix of abc");
     char tiny[4];
     ui_text_fit(tiny, sizeof tiny, "abcdefgh", 10, 0, UI_TRUNC_END, "…");
     expect(tiny, "abc", "a full output buffer stays terminated");
@@ -150,7 +142,5 @@ int main(void)
     test_counts();
     test_paths();
     test_text();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return check_report("ui_fmt");
 }

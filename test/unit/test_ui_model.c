@@ -7,19 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "ui_model.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -75,12 +64,12 @@ static void check_window(const struct ui_model *m, const uint32_t *ref, const ch
 {
     for (size_t i = 0; i < ui_model_window(m); i++) {
         const struct ui_row *r = ui_model_row(m, i);
-        CHECK(r == &m->rows[ref[m->top + i]], "%s: rank %zu is row %u, expected %u", what, m->top + i,
+        check(r == &m->rows[ref[m->top + i]], "%s: rank %zu is row %u, expected %u", what, m->top + i,
               r->func, ref[m->top + i]);
     }
     if (m->nvis) {
-        CHECK(m->sel >= m->top && m->sel < m->top + m->height, "%s: selection outside the window", what);
-        CHECK(ui_model_selected(m) == &m->rows[ref[m->sel]], "%s: selected row is not rank %zu", what, m->sel);
+        check(m->sel >= m->top && m->sel < m->top + m->height, "%s: selection outside the window", what);
+        check(ui_model_selected(m) == &m->rows[ref[m->sel]], "%s: selected row is not rank %zu", what, m->sel);
     }
 }
 
@@ -89,24 +78,24 @@ static void test_compare(void)
     struct ui_row a = {.func = 1, .line = -1, .own = 5, .total = 9, .name = "b", .file = "x.py", .hot_line = 3};
     struct ui_row b = {.func = 2, .line = -1, .own = 5, .total = 7, .name = "a", .file = "y.py", .hot_line = 1};
     struct ui_model_params p = {.key = UI_SORT_OWN};
-    CHECK(ui_model_compare(&a, &b, &p) < 0, "own tie: more total first");
+    check(ui_model_compare(&a, &b, &p) < 0, "own tie: more total first");
     p.reversed = 1;
-    CHECK(ui_model_compare(&a, &b, &p) > 0, "reversed own");
+    check(ui_model_compare(&a, &b, &p) > 0, "reversed own");
     p = (struct ui_model_params){.key = UI_SORT_NAME};
-    CHECK(ui_model_compare(&a, &b, &p) > 0, "name: a before b");
-    CHECK(ui_model_compare(&a, &a, &p) == 0, "a row equals itself");
+    check(ui_model_compare(&a, &b, &p) > 0, "name: a before b");
+    check(ui_model_compare(&a, &a, &p) == 0, "a row equals itself");
     p.key = UI_SORT_LOCATION;
-    CHECK(ui_model_compare(&a, &b, &p) < 0, "location: x.py before y.py");
+    check(ui_model_compare(&a, &b, &p) < 0, "location: x.py before y.py");
     b.file = "x.py";
-    CHECK(ui_model_compare(&a, &b, &p) > 0, "location: same file, line 1 before 3");
+    check(ui_model_compare(&a, &b, &p) > 0, "location: same file, line 1 before 3");
     /* Equal keys: the tiebreak by name is not reversed. */
     struct ui_row c = a, d = a;
     c.name = "c", c.func = 3;
     d.name = "d", d.func = 4;
     p = (struct ui_model_params){.key = UI_SORT_OWN, .reversed = 1};
-    CHECK(ui_model_compare(&c, &d, &p) < 0, "tiebreak by name ascending even when reversed");
+    check(ui_model_compare(&c, &d, &p) < 0, "tiebreak by name ascending even when reversed");
     d.name = "c";
-    CHECK(ui_model_compare(&c, &d, &p) < 0, "last tiebreak: function id");
+    check(ui_model_compare(&c, &d, &p) < 0, "last tiebreak: function id");
 }
 
 static void test_windows_match_full_sort(void)
@@ -121,8 +110,8 @@ static void test_windows_match_full_sort(void)
             struct ui_model m;
             ui_model_init(&m);
             size_t height = 1 + next_random() % 40;
-            CHECK(ui_model_update(&m, rows, n, 100, &p, height) == 0, "update");
-            CHECK(m.nvis == n && m.matched == n && m.below == 0, "no filter: all %zu rows shown", n);
+            check(ui_model_update(&m, rows, n, 100, &p, height) == 0, "update");
+            check(m.nvis == n && m.matched == n && m.below == 0, "no filter: all %zu rows shown", n);
             check_window(&m, ref, "first window");
             for (int step = 0; step < 30 && n; step++) {
                 long delta = (long)(next_random() % (2 * n + 1)) - (long)n;
@@ -130,10 +119,10 @@ static void test_windows_match_full_sort(void)
                 check_window(&m, ref, "after a move");
             }
             ui_model_move(&m, LONG_MAX);
-            CHECK(n == 0 || m.sel == n - 1, "End: last row (%zu of %zu)", m.sel, n);
+            check(n == 0 || m.sel == n - 1, "End: last row (%zu of %zu)", m.sel, n);
             check_window(&m, ref, "at the end");
             ui_model_move(&m, LONG_MIN);
-            CHECK(m.sel == 0 && m.top == 0, "Home: first row");
+            check(m.sel == 0 && m.top == 0, "Home: first row");
             free(ref);
             free(rows);
             ui_model_free(&m);
@@ -177,17 +166,17 @@ static void test_filter_and_threshold(void)
     ui_model_init(&m);
     struct ui_model_params p = {.key = UI_SORT_OWN, .threshold_pct = 5, .filter = ""};
     ui_model_update(&m, rows, 4, 100, &p, 10);
-    CHECK(m.nvis == 3 && m.below == 1 && m.matched == 4, "threshold 5%%: tiny hidden (%zu shown)", m.nvis);
+    check(m.nvis == 3 && m.below == 1 && m.matched == 4, "threshold 5%%: tiny hidden (%zu shown)", m.nvis);
     p.filter = "WORK";                  /* case-insensitive, matches the file too */
     ui_model_update(&m, rows, 4, 100, &p, 10);
-    CHECK(m.matched == 2 && m.nvis == 1 && m.below == 1, "filter on the file: %zu matched", m.matched);
+    check(m.matched == 2 && m.nvis == 1 && m.below == 1, "filter on the file: %zu matched", m.matched);
     p.filter = "parse";
     p.threshold_pct = 0;
     ui_model_update(&m, rows, 4, 100, &p, 10);
-    CHECK(m.nvis == 1 && ui_model_selected(&m)->func == 1, "filter on the name");
+    check(m.nvis == 1 && ui_model_selected(&m)->func == 1, "filter on the name");
     p.filter = "nothing matches";
     ui_model_update(&m, rows, 4, 100, &p, 10);
-    CHECK(m.nvis == 0 && ui_model_selected(&m) == NULL && ui_model_window(&m) == 0, "empty");
+    check(m.nvis == 0 && ui_model_selected(&m) == NULL && ui_model_window(&m) == 0, "empty");
     ui_model_free(&m);
 }
 
@@ -203,29 +192,29 @@ static void test_selection_is_stable(void)
     ui_model_init(&m);
     struct ui_model_params p = {.key = UI_SORT_OWN, .filter = ""};
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 0, "unpinned: the top row");
+    check(ui_model_selected(&m)->func == 0, "unpinned: the top row");
     rows[3].own = 99;                   /* d becomes hottest: the selection rides on the top */
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 3, "unpinned follows the top row");
-    CHECK(ui_model_move(&m, 2) == 1, "moving past the window scrolls");
-    CHECK(ui_model_selected(&m)->func == 1 && m.sel == 2 && m.top == 1, "two down: b (rank 2)");
-    CHECK(ui_model_move(&m, -1) == 0, "moving inside the window does not scroll");
-    CHECK(ui_model_selected(&m)->func == 0, "one up: a");
+    check(ui_model_selected(&m)->func == 3, "unpinned follows the top row");
+    check(ui_model_move(&m, 2) == 1, "moving past the window scrolls");
+    check(ui_model_selected(&m)->func == 1 && m.sel == 2 && m.top == 1, "two down: b (rank 2)");
+    check(ui_model_move(&m, -1) == 0, "moving inside the window does not scroll");
+    check(ui_model_selected(&m)->func == 0, "one up: a");
     p.key = UI_SORT_TOTAL;              /* re-sort: a is now last */
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 0 && m.sel == 3 && m.top == 2, "a followed to rank 3");
+    check(ui_model_selected(&m)->func == 0 && m.sel == 3 && m.top == 2, "a followed to rank 3");
     rows[0].own = 1000;                 /* refresh with new counts: still a */
     p.key = UI_SORT_OWN;
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 0 && m.sel == 0, "a followed to rank 0");
+    check(ui_model_selected(&m)->func == 0 && m.sel == 0, "a followed to rank 0");
     p.filter = "b";                     /* a filtered out: the row at its rank */
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 1, "the row now at the rank is selected");
+    check(ui_model_selected(&m)->func == 1, "the row now at the rank is selected");
     p.filter = "";
     ui_model_update(&m, rows, 4, 100, &p, 2);
-    CHECK(ui_model_selected(&m)->func == 1, "and stays selected after");
+    check(ui_model_selected(&m)->func == 1, "and stays selected after");
     ui_model_select(&m, (struct ui_row_id){.func = 2, .line = -1});
-    CHECK(ui_model_selected(&m)->func == 2, "ui_model_select");
+    check(ui_model_selected(&m)->func == 2, "ui_model_select");
     ui_model_free(&m);
 }
 
@@ -238,7 +227,5 @@ int main(void)
     test_adversarial_orders();
     test_filter_and_threshold();
     test_selection_is_stable();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return check_report("ui_model");
 }
