@@ -4,6 +4,7 @@
 #ifndef PROFTUI_PYTARGET_H
 #define PROFTUI_PYTARGET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,6 +31,11 @@ struct pytarget {
  * mapped, e.g. not exec'd into Python yet), ERR_VERSION or ERR_NOMEM. */
 int pytarget_open(pid_t pid, struct pytarget **out);
 void pytarget_free(struct pytarget *t);
+
+/* The Python version a process seems to run, from the names of its
+ * libpython or executable ("2.7", "3.6"...), for messages about versions we
+ * cannot sample. Returns 0 with buf filled, or ERR_NOT_PYTHON. */
+int pytarget_guess_version(pid_t pid, char *buf, size_t cap);
 
 /* 0 when the interpreter has a thread state with a Python frame, i.e. there
  * is something to sample; ERR_NOT_READY before that; ERR_EXITED/ERR_READ

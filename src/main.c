@@ -76,9 +76,12 @@ static int attach_error(const struct run *r, int rc)
                     "or grant CAP_SYS_PTRACE (and kernel.yama.ptrace_scope <= 1)", (int)r->pid);
     case ERR_NOT_PYTHON:
         return fail(code, "PID %d is not a Python process (no CPython interpreter found)", (int)r->pid);
-    case ERR_VERSION:
-        return fail(code, "PID %d runs an unsupported Python version (%s); supported: 3.8 and newer",
-                    (int)r->pid, r->target ? r->target->version : "unknown");
+    case ERR_VERSION: {
+        char v[24] = "unknown";
+        pytarget_guess_version(r->pid, v, sizeof v);
+        return fail(code, "PID %d runs Python %s, which proftui does not support (3.8 and newer)",
+                    (int)r->pid, v);
+    }
     default:
         return fail(code, "cannot attach to PID %d: %s", (int)r->pid, err_str(rc));
     }

@@ -78,6 +78,10 @@ int taskstat_running(struct taskstat *ts, pid_t tid)
         s->tid = 0;
         return ERR_READ;
     }
+    /* State R, as py-spy uses: it also covers a thread that has woken and
+     * waits for a CPU. schedstat's run time would tell them apart, but it
+     * only advances on scheduler ticks (4 ms at HZ=250), which would drop
+     * most samples of a thread that runs without a break. */
     return state == 'R';
 }
 

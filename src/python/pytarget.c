@@ -24,18 +24,25 @@
 
 enum { Q_RUNTIME, Q_VERSION, Q_SECTION, Q_COUNT };
 
-/* Parse "3.X" after prefix in a file's base name, e.g. libpython3.11.so. */
-static int version_from_name(const char *path, const char *prefix, int *minor)
+/* Parse "X.Y" after prefix in a file's base name, e.g. libpython3.11.so. */
+static int name_version(const char *path, const char *prefix, int *major, int *minor)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strlen(prefix);
     if (strncmp(base, prefix, n) != 0)
         return -1;
-    int maj = 0, min = 0;
-    if (sscanf(base + n, "%d.%d", &maj, &min) != 2 || maj != 3)
+    if (sscanf(base + n, "%d.%d", major, minor) != 2 || *major < 2 || *major > 3 ||
+        *minor < 0 || *minor > 99)
         return -1;
-    *minor = min;
+    return 0;
+}
+
+static int version_from_name(const char *path, const char *prefix, int *minor)
+{
+    int major;
+    if (name_version(path, prefix, &major, minor) < 0 || major != 3)
+        return -1;
     return 0;
 }
 
@@ -131,8 +138,13 @@ int pytarget_open(pid_t pid, struct pytarget **out)
     if (rc < 0)
         goto fail;
     rc = find_runtime(t, &m);
-    if (rc < 0)
+    if (rc < 0) {
+        /* Python before 3.7 has no _PyRuntime: say "unsupported", not "not Python". */
+        char v[16];
+        if (pytarget_guess_version(pid, v, sizeof v) == 0)
+            rc = ERR_VERSION;
         goto fail;
+    }
     rc = choose_version(t, &m);
     if (rc < 0)
         goto fail;
@@ -143,6 +155,29 @@ fail:
     maps_free(&m);
     pytarget_free(t);
     return rc;
+}
+
+int pytarget_guess_version(pid_t pid, char *buf, size_t cap)
+{
+    struct maps m = {0};
+    char exe[64], path[512];
+    int major = 0, minor = 0, found = -1;
+    if (maps_read(pid, &m) == 0) {
+        const struct map_entry *lib = maps_find_file(&m, "libpython");
+        if (lib)
+            found = name_version(lib->path, "libpython", &major, &minor);
+        maps_free(&m);
+    }
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+    ssize_t n = found < 0 ? readlink(exe, path, sizeof path - 1) : -1;
+    if (n > 0) {
+        path[n] = '\0';
+        found = name_version(path, "python", &major, &minor);
+    }
+    if (found < 0)
+        return ERR_NOT_PYTHON;
+    snprintf(buf, cap, "%d.%d", major, minor);
+    return 0;
 }
 
 void pytarget_free(struct pytarget *t)

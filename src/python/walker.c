@@ -570,7 +570,7 @@ static void resolve_frames(struct walker *w)
     for (int s = 0; s < w->nstacks; s++) {
         struct walk_stack *st = &w->stacks[s];
         int first = (int)w->first[s], kept = 0;
-        st->frames = w->frames + first;
+        st->frames = w->frames ? w->frames + first : NULL;   /* none yet: no frame anywhere */
         for (int d = 0; d < st->depth; d++) {
             int ix = w->fcodeix[first + d];
             const struct ucode *u = ix >= 0 ? &w->umap[ix] : NULL;
