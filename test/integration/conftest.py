@@ -3,7 +3,9 @@
 parametrization and fixtures. The helpers themselves live in harness.py.
 
 - `interp`: every CPython >= 3.8 on the machine (/usr/bin/python3 and each
-  `pyenv versions --bare` entry), with ids such as system-3.11.2, pyenv-3.8.18.
+  `pyenv versions --bare` entry), with ids such as system-3.11.2, pyenv-3.8.18;
+  PROFTUI_PYTHONS=system (or a comma-separated list of versions or ids)
+  narrows it, as the sanitizer pass of ./dev test does.
 - `minor`: one test per supported minor 3.8..3.13, so a minor absent from the
   machine shows as a skipped test with its reason.
 - `old_interp`: every CPython older than 3.8 (for the unsupported-version test).
@@ -21,12 +23,12 @@ import pytest
 
 from harness import (SUPPORTED_MINORS, WORKLOADS, AttachTarget, Interpreter, WorkloadRun,
                      all_interpreters, kill_group, profile_workload, proftui_path, read_line,
-                     supported_interpreters, unsupported_interpreters, wait_for)
+                     selected_interpreters, supported_interpreters, unsupported_interpreters, wait_for)
 
 
 def pytest_generate_tests(metafunc):
     if "interp" in metafunc.fixturenames:
-        interps = supported_interpreters()
+        interps = selected_interpreters()
         metafunc.parametrize("interp", interps, ids=[i.id for i in interps])
     if "minor" in metafunc.fixturenames:
         metafunc.parametrize("minor", SUPPORTED_MINORS,

@@ -132,6 +132,19 @@ def supported_interpreters() -> List[Interpreter]:
     return [i for i in all_interpreters() if i.minor >= (3, 8)]
 
 
+def selected_interpreters() -> List[Interpreter]:
+    """Every supported CPython, or those PROFTUI_PYTHONS names: "system"
+    for /usr/bin/python3, else a comma-separated list of versions or ids
+    (e.g. "3.8.18,system-3.11.2")."""
+    interps = supported_interpreters()
+    wanted = os.environ.get("PROFTUI_PYTHONS", "").strip()
+    if not wanted:
+        return interps
+    names = {w.strip() for w in wanted.split(",") if w.strip()}
+    return [i for i in interps
+            if i.id in names or i.version in names or (i.kind == "system" and "system" in names)]
+
+
 def unsupported_interpreters() -> List[Interpreter]:
     return [i for i in all_interpreters() if i.minor < (3, 8)]
 

@@ -11,15 +11,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import pytest
 
 from harness import (REPO, SYSTEM_PYTHON, Interpreter, Profile, Result, format_problems,
-                     kill_group, proc_state, read_line, supported_interpreters)
+                     proc_state, read_line, supported_interpreters)
 
 HOSTILE = Path(__file__).resolve().parent / "workloads_hostile"
 NOBODY = 65534
@@ -46,19 +45,6 @@ EXIT = exit_codes()
 
 # ---------------------------------------------------------------- interpreters
 
-def selected_interpreters() -> List[Interpreter]:
-    """Every supported CPython, or those PROFTUI_PYTHONS names: "system"
-    for /usr/bin/python3, else a comma-separated list of versions or ids
-    (e.g. "3.8.18,system-3.11.2")."""
-    interps = supported_interpreters()
-    wanted = os.environ.get("PROFTUI_PYTHONS", "").strip()
-    if not wanted:
-        return interps
-    names = {w.strip() for w in wanted.split(",") if w.strip()}
-    return [i for i in interps
-            if i.id in names or i.version in names or (i.kind == "system" and "system" in names)]
-
-
 def system_interpreter() -> Interpreter:
     """The Python for tests where the version does not matter."""
     interps = supported_interpreters()
@@ -74,8 +60,9 @@ def other_interpreter(interp: Interpreter) -> Optional[Interpreter]:
 
 # ---------------------------------------------------------------- targets
 
-def start_ready(spawn, args: Sequence, what: str, timeout: float = 30, **kw) -> int:
-    """Start a workload that prints "ready <pid> ..." and return its pid."""
+def start_ready(spawn, args: Sequence, what: str, timeout: float = 30,
+                **kw) -> subprocess.Popen:
+    """Start a workload that prints "ready <pid> ..." and return it once it has."""
     proc = spawn(args, stdout=subprocess.PIPE, **kw)
     line = read_line(proc, timeout, what + " to print 'ready'")
     fields = line.split()
@@ -259,8 +246,6 @@ def assert_well_formed(text: str, allow_empty: bool = False):
     assert not problems, "malformed profile:\n" + "\n".join(problems[:10]) + "\n" + text[:2000]
 
 
-def frame_files(profile: Profile) -> Set[str]:
-    return {f.file for s in profile.stacks for f in s.frames if f.file is not None}
 
 
 def foreign_frames(profile: Profile, allowed: Iterable[str],
@@ -302,10 +287,6 @@ def stdlib_dirs(interps: Sequence[Interpreter]) -> List[str]:
     return dirs
 
 
-def stop(proc: subprocess.Popen):
-    if proc.poll() is None:
-        kill_group(proc)
-        proc.wait(timeout=30)
 
 
 def describe(res: Result, out: Optional[Path] = None) -> str:
@@ -313,7 +294,3 @@ def describe(res: Result, out: Optional[Path] = None) -> str:
     if out is not None and out.exists():
         text += "\n--- profile (first 3000 chars) ---\n" + out.read_text(errors="replace")[:3000]
     return text
-
-
-def elapsed_since(start: float) -> float:
-    return time.monotonic() - start

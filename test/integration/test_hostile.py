@@ -5,7 +5,7 @@ zombies, PID 1 and kernel threads, 1,000 threads, threads and code objects
 created and freed continuously, 5,000-deep recursion, names that try to
 break the output format, permissions and sudo, proftui never writing into
 or stopping a target, signals to proftui, atomic output, unwritable and full
-file systems, and a valgrind run.
+file systems, a SIGWINCH storm on the live view, and a valgrind run.
 
 Tests whose outcome depends on the interpreter's internals (discovery,
 thread and frame walking, code objects, strings) run under every selected
@@ -20,16 +20,16 @@ import signal
 import stat
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from harness import (TRUNCATED, WORKLOADS, Profile, assert_error_line, proc_state,
-                     proc_status_field, read_line, run, samples, wait_for)
+                     proc_status_field, read_line, run, samples, selected_interpreters,
+                     wait_for)
 from hostile import (EXIT, HOSTILE, NOBODY, TraceWatch, assert_reaped_or_alive,
                      assert_well_formed, describe, fill, foreign_frames, header_constant,
                      is_kernel_thread, leftovers, other_interpreter, public_copy, sanitizer_build,
-                     scratch_dir, selected_interpreters, start_ready, stop, system_interpreter,
+                     scratch_dir, start_ready, system_interpreter,
                      tmpfs, traced_tasks, writable_memory_digest)
 
 WALK_MAX_DEPTH = header_constant("walker.h", "WALK_MAX_DEPTH")
@@ -620,6 +620,36 @@ def test_full_file_system(proftui, py, spawn):
         assert out.read_text() == "OLD PROFILE\n"
         assert not leftovers(fs, out.name), leftovers(fs, out.name)
         assert target.poll() is None and proc_state(target.pid) in ("R", "S")
+
+
+# ================================================================ live view
+
+def test_sigwinch_storm(proftui, py):
+    """Hundreds of resizes in a burst (every size from 20x5 up, each with a
+    SIGWINCH) while the live view samples: no crash, no hang, the view lays
+    itself out for the last size, q still quits and the terminal is
+    restored. (test_ui.py covers single resizes.)"""
+    pytest.importorskip("pyte")
+    import termios
+    from uidriver import LiveView
+    view = LiveView([proftui, "--", py.path, HOSTILE / "spin_exit.py", 60, "exit"],
+                    cols=120, lines=30)
+    try:
+        view.wait_for(lambda: view.rows(), "the first rows of the table")
+        for i in range(400):
+            view.resize(20 + (i * 37) % 180, 5 + (i * 13) % 60)
+            view.pump(0)                   # keep the pty drained: proftui must never block
+        view.resize(100, 30)
+        view.wait_for(lambda: view.proc.poll() is not None or (
+            view.footer().startswith("? Help") and any(r.func == "spin" for r in view.rows())),
+            "the view laid out for 100x30 after the storm")
+        assert view.proc.poll() is None, f"proftui died in the storm\n{view.describe()}"
+        view.send("q")
+        assert view.wait_exit() in TERMINATED | {0}, view.describe()
+        lflag = view.tty_modes()
+        assert lflag & termios.ICANON and lflag & termios.ECHO, "terminal left in raw mode"
+    finally:
+        view.close()
 
 
 # ================================================================ valgrind
