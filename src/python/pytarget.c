@@ -139,9 +139,13 @@ int pytarget_open(pid_t pid, struct pytarget **out)
         goto fail;
     rc = find_runtime(t, &m);
     if (rc < 0) {
-        /* Python before 3.7 has no _PyRuntime: say "unsupported", not "not Python". */
+        /* Python before 3.7 has no _PyRuntime: say "unsupported", not "not
+         * Python". A newer version in the name of a file without _PyRuntime
+         * is only a name (any program can be called python3.12). */
         char v[16];
-        if (pytarget_guess_version(pid, v, sizeof v) == 0)
+        int major = 0, minor = 0;
+        if (pytarget_guess_version(pid, v, sizeof v) == 0 && sscanf(v, "%d.%d", &major, &minor) == 2 &&
+            (major == 2 || (major == 3 && minor < 7)))
             rc = ERR_VERSION;
         goto fail;
     }

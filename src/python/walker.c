@@ -15,8 +15,6 @@
 
 #define STRUCT_MAX 4096         /* largest struct prefix we read in one go */
 #define CHUNK_MAX (1u << 16)    /* largest part of a data-stack chunk read at once */
-#define CHUNK_MARGIN 0u         /* planned past the top frame: stacks grow and shrink */
-#define CHUNK_SIZE_OFF 8        /* _PyStackChunk.size (Include/cpython/pystate.h, 3.11+) */
 #define PAGE 4096u
 #define REGION_MAX (1u << 17)   /* longest merged region */
 #define PLAN_MAX 16384          /* ranges planned per round */
@@ -42,6 +40,13 @@ struct region {
     uint32_t off;               /* where its bytes are in cache */
 };
 
+/* A frame as collected: its code object and instruction offset. */
+struct rframe {
+    uint64_t code;
+    int32_t pos;
+    int32_t ucode;              /* index into the round's code map, -1 when full */
+};
+
 /* A code object seen in this round. */
 struct ucode {
     uint64_t addr;
@@ -65,14 +70,13 @@ struct walker {
     size_t cache_cap;
     unsigned syscalls;
     unsigned long bytes;
-    /* this round's stacks: frames of all threads in shared arrays */
+    /* this round's stacks; the frames of all threads share two arrays */
     struct walk_stack *stacks;
     uint32_t *first;            /* index of each stack's first frame */
-    int nstacks, cap_stacks;
-    uint64_t *fcode;            /* per frame: code object address */
-    int32_t *fpos, *fcodeix;    /* per frame: instruction offset, index into umap */
-    struct walk_frame *frames;
-    int nframes, cap_frames;
+    int nstacks, cap_stacks, cap_first;
+    struct rframe *raw;         /* as collected */
+    struct walk_frame *frames;  /* as resolved */
+    int nframes, cap_raw, cap_frames;
     struct ucode umap[UMAP_SIZE];
     int32_t ulist[UCODES_MAX];
     int nucodes;
@@ -111,11 +115,28 @@ void walker_free(struct walker *w)
     free(w->cache);
     free(w->stacks);
     free(w->first);
-    free(w->fcode);
-    free(w->fpos);
-    free(w->fcodeix);
+    free(w->raw);
     free(w->frames);
     free(w);
+}
+
+/* Make room for n elements of size elem in *arr (capacity *cap, doubled
+ * as needed, at most max). 0, or ERR_NOMEM / ERR_TOO_DEEP. */
+static int grow(void *arr, int *cap, size_t elem, int n, int max)
+{
+    if (n <= *cap)
+        return 0;
+    int c = *cap ? *cap : 16;
+    while (c < n)
+        c *= 2;
+    if (c > max)
+        return ERR_TOO_DEEP;
+    void *p = realloc(*(void **)arr, (size_t)c * elem);
+    if (!p)
+        return ERR_NOMEM;
+    *(void **)arr = p;
+    *cap = c;
+    return 0;
 }
 
 /* ------------------------------------------------------------ the plan */
@@ -151,10 +172,10 @@ static void plan_to_regions(struct walker *w)
             struct region *last = n > w->gfirst[g] ? &w->regions[n - 1] : NULL;
             uint64_t end = last ? last->addr + last->len : 0, r_end = r->addr + r->len;
             if (last && r->addr / PAGE <= (end - 1) / PAGE + 1 && r_end - last->addr <= REGION_MAX) {
-                uint32_t grow = r_end > end ? (uint32_t)(r_end - end) : 0;
-                if (off + grow <= CACHE_MAX_BYTES) {
-                    off += grow;
-                    last->len += grow;
+                uint32_t extra = r_end > end ? (uint32_t)(r_end - end) : 0;
+                if (off + extra <= CACHE_MAX_BYTES) {
+                    off += extra;
+                    last->len += extra;
                 }
                 continue;
             }
@@ -189,7 +210,7 @@ static int cache_fill(struct walker *w)
     if (need > w->cache_cap) {
         uint8_t *p = realloc(w->cache, need);
         if (!p) {
-            w->nregions = 0;
+            w->nregions = w->nused = 0;
             return 0;
         }
         w->cache = p;
@@ -266,6 +287,8 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
     if (l->frame_model == FRAME_MODEL_OBJECT) {
         int32_t lasti;
         memcpy(&lasti, fb + l->frame_lasti, sizeof lasti);
+        if (lasti > (1 << 28))
+            return -1;          /* garbage; also keeps lasti * 2 in range */
         /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
         *addr = l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti;
         return 1;
@@ -283,8 +306,9 @@ static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t
 }
 
 /* 3.11+: the thread's current data-stack chunk up to the top frame (frames
- * below the top sit at lower addresses in the same chunk). Plans a little
- * more than that, within the chunk's own size, for the next round. */
+ * below the top sit at lower addresses in the same chunk), planned as is:
+ * reading past the top frame, where the target is about to push frames,
+ * would make it fetch those cache lines back from us at every call. */
 static const uint8_t *load_chunk(struct walker *w, uint64_t chunk, uint64_t top, size_t *len)
 {
     size_t fsize = (size_t)w->t->layout.frame_size;
@@ -292,47 +316,20 @@ static const uint8_t *load_chunk(struct walker *w, uint64_t chunk, uint64_t top,
     if (w->t->layout.frame_model != FRAME_MODEL_INTERP || !reader_addr_ok(chunk, 8) ||
         top <= chunk || top - chunk + fsize > CHUNK_MAX)
         return NULL;
-    size_t n = (size_t)(top - chunk) + fsize;
     int rc = 0;
-    const uint8_t *p = fetch(w, G_FRAMES, chunk, n, w->chunkbuf, 0, &rc);
-    if (!p)
-        return NULL;
-    uint64_t size = get_ptr(p, CHUNK_SIZE_OFF);
-    size_t want = n + CHUNK_MARGIN;
-    if (size < want)
-        want = size >= n ? (size_t)size : n;
-    plan_add(w, G_FRAMES, chunk, want < CHUNK_MAX ? want : CHUNK_MAX);
-    *len = n;
+    const uint8_t *p = fetch(w, G_FRAMES, chunk, (size_t)(top - chunk) + fsize, w->chunkbuf, 1, &rc);
+    if (p)
+        *len = (size_t)(top - chunk) + fsize;
     return p;
 }
 
-/* Append a frame to the round's arrays; 0, or ERR_TOO_DEEP when the
- * round's frame bound is reached. */
+/* Append a frame to the round's frames. */
 static int push_frame(struct walker *w, uint64_t code, int pos)
 {
-    if (w->nframes == w->cap_frames) {
-        int cap = w->cap_frames ? 2 * w->cap_frames : 4096;
-        if (cap > WALK_MAX_ROUND_FRAMES)
-            return ERR_TOO_DEEP;
-        uint64_t *c = realloc(w->fcode, (size_t)cap * sizeof *c);
-        if (c)
-            w->fcode = c;
-        int32_t *p = realloc(w->fpos, (size_t)cap * sizeof *p);
-        if (p)
-            w->fpos = p;
-        int32_t *x = realloc(w->fcodeix, (size_t)cap * sizeof *x);
-        if (x)
-            w->fcodeix = x;
-        struct walk_frame *f = realloc(w->frames, (size_t)cap * sizeof *f);
-        if (f)
-            w->frames = f;
-        if (!c || !p || !x || !f)
-            return ERR_NOMEM;
-        w->cap_frames = cap;
-    }
-    w->fcode[w->nframes] = code;
-    w->fpos[w->nframes++] = pos;
-    return 0;
+    int rc = grow(&w->raw, &w->cap_raw, sizeof *w->raw, w->nframes + 1, WALK_MAX_ROUND_FRAMES);
+    if (rc == 0)
+        w->raw[w->nframes++] = (struct rframe){.code = code, .pos = pos};
+    return rc;
 }
 
 /* Follow one thread's frame chain from frame, noting each real frame's
@@ -380,20 +377,10 @@ static int collect(struct walker *w, struct walk_stack *st, uint64_t chunk, uint
 
 static struct walk_stack *new_stack(struct walker *w)
 {
-    if (w->nstacks == w->cap_stacks) {
-        int cap = w->cap_stacks ? 2 * w->cap_stacks : 16;
-        if (cap > WALK_MAX_THREADS)
-            return NULL;
-        struct walk_stack *s = realloc(w->stacks, (size_t)cap * sizeof *s);
-        if (s)
-            w->stacks = s;
-        uint32_t *f = realloc(w->first, (size_t)cap * sizeof *f);
-        if (f)
-            w->first = f;
-        if (!s || !f)
-            return NULL;
-        w->cap_stacks = cap;
-    }
+    int n = w->nstacks + 1;
+    if (grow(&w->stacks, &w->cap_stacks, sizeof *w->stacks, n, WALK_MAX_THREADS) < 0 ||
+        grow(&w->first, &w->cap_first, sizeof *w->first, n, WALK_MAX_THREADS) < 0)
+        return NULL;
     w->first[w->nstacks] = (uint32_t)w->nframes;
     struct walk_stack *st = &w->stacks[w->nstacks++];
     memset(st, 0, sizeof *st);
@@ -411,7 +398,7 @@ static uint64_t thread_tid(struct walker *w, uint64_t ident, uint64_t native)
         return pytarget_tid(t, ident, 0);
     uint8_t buf[4];
     int32_t tid;
-    int rc;
+    int rc = 0;
     const uint8_t *p = fetch(w, G_FRAMEPTR, ident + (uint64_t)t->pthread_tid_off, 4, buf, 1, &rc);
     if (!p)
         return 0;
@@ -565,15 +552,18 @@ static int init_shim(const struct code_entry *e)
 
 /* Map every frame to its code entry and line; a stack with a code object
  * that failed validation fails as a whole. Shim frames are left out. */
-static void resolve_frames(struct walker *w)
+static int resolve_frames(struct walker *w)
 {
+    int rc = grow(&w->frames, &w->cap_frames, sizeof *w->frames, w->nframes, WALK_MAX_ROUND_FRAMES);
+    if (rc < 0)
+        return rc;
     for (int s = 0; s < w->nstacks; s++) {
         struct walk_stack *st = &w->stacks[s];
-        int first = (int)w->first[s], kept = 0;
-        st->frames = w->frames ? w->frames + first : NULL;   /* none yet: no frame anywhere */
+        const struct rframe *rf = w->raw ? w->raw + w->first[s] : NULL;
+        int kept = 0;
+        st->frames = w->frames ? w->frames + w->first[s] : NULL;   /* none yet: no frame anywhere */
         for (int d = 0; d < st->depth; d++) {
-            int ix = w->fcodeix[first + d];
-            const struct ucode *u = ix >= 0 ? &w->umap[ix] : NULL;
+            const struct ucode *u = rf[d].ucode >= 0 ? &w->umap[rf[d].ucode] : NULL;
             if (!u || u->state <= 0) {
                 st->failed = 1;
                 break;
@@ -581,12 +571,13 @@ static void resolve_frames(struct walker *w)
             if (init_shim(u->e))
                 continue;
             st->frames[kept++] = (struct walk_frame){
-                .code = u->e, .line = codecache_line(w->t, u->e, w->fpos[first + d])};
+                .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
         }
         st->depth = kept;
         if (st->failed)
             st->depth = st->truncated = 0;
     }
+    return 0;
 }
 
 int walker_round(struct walker *w)
@@ -598,21 +589,26 @@ int walker_round(struct walker *w)
     }
     w->nstacks = w->nframes = w->nucodes = 0;
     w->bytes = 0;
+    /* Layouts from _Py_DebugOffsets are data too: the buffers must fit. */
+    const struct py_layout *l = &w->t->layout;
+    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX)
+        return ERR_CORRUPT;
     codecache_new_round(w->codes);
     int rc = cache_fill(w);
     if (rc == 0)
         rc = walk_threads(w);
     for (int f = 0; rc == 0 && f < w->nframes; f++)   /* recursion: same code again */
-        w->fcodeix[f] = f && w->fcode[f] == w->fcode[f - 1] ? w->fcodeix[f - 1]
-                                                             : ucode_index(w, w->fcode[f]);
+        w->raw[f].ucode = f && w->raw[f].code == w->raw[f - 1].code ? w->raw[f - 1].ucode
+                                                                     : ucode_index(w, w->raw[f].code);
     if (rc == 0)
         rc = resolve_codes(w);
+    if (rc == 0)
+        rc = resolve_frames(w);
     w->syscalls = (unsigned)(w->t->r->reads - reads);
     if (rc < 0) {
         w->nstacks = 0;
         return rc;
     }
-    resolve_frames(w);
     return w->nstacks;
 }
 

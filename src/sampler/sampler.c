@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* The sampling thread: absolute-deadline schedule, one round of stacks per
- * tick into the table, counters, and noticing when the target is gone. */
+/* The sampling thread: absolute-deadline schedule (at real-time priority
+ * where allowed, off the target's CPU), one round of stacks per tick into
+ * the table, counters, and noticing when the target is gone. */
 #include "sampler.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@
  * least RT_MIN_INTERVAL_NS, and dropped for good when rounds take more
  * than a quarter of a DUTY_WINDOW_NS window. */
 #define RT_MIN_INTERVAL_NS 50000ULL
-#define DUTY_WINDOW_NS 1000000000ULL
+#define DUTY_WINDOW_NS 100000000ULL
 #define AFFINITY_EVERY_NS 100000000ULL  /* how often we look where the target runs */
 
 struct sampler {

@@ -182,6 +182,9 @@ static void check_stack(const struct walk_stack *s)
         const struct walk_frame *f = &s->frames[d];
         if (!f->code)
             violation("frame without a code entry", NULL);
+        /* 3.13's _Py_InitCleanup shim: file, name and qualname are one str. */
+        if (f->code->id_fields[0] == f->code->id_fields[1])
+            violation("an interpreter shim frame was reported", NULL);
         check_text(f->code->name, PYSTR_MAX, "function name");
         check_text(f->code->file, PYSTR_MAX, "file name");
         if (f->line < -1)

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The process make_seeds.py snapshots: threads with non-ASCII names, each
 parked in a few frames of its own, and a main thread parked under a
-recursion through a method, a generator, a lambda and functions with
-non-ASCII names. Prints "ready" once everything is parked; exits after
-60 s, or when stdin closes."""
+recursion through a generator, a lambda and a class's __init__ (the other
+threads go through a method and functions with non-ASCII names). Prints
+"ready" once everything is parked; exits after 60 s, or when stdin closes."""
 import sys
 import threading
 
@@ -36,7 +36,25 @@ def gen(depth):
 def recurse(depth):
     if depth:
         return recurse(depth - 1)
-    return (lambda: park())()
+    return (lambda: park_in_init())()
+
+
+calls = [0]       # not a class attribute: setting one would deoptimise the call
+
+
+class Parker:
+    def __init__(self):
+        calls[0] += 1
+        if calls[0] == 64:
+            park()
+
+
+def park_in_init():
+    # Warm the call site up first: 3.13+ then call __init__ through a
+    # specialised instruction that pushes an interpreter shim frame
+    # (_Py_InitCleanup) under it, which the walker must leave out.
+    for _ in range(64):
+        Parker()
 
 
 def park():
