@@ -16,9 +16,12 @@ struct launch_options {
  * "not found", EACCES → "not executable"). Returns 0 and *child. */
 int launch_start(char *const argv[], const struct launch_options *o, pid_t *child, int *exec_errno);
 
-/* End a child we started: SIGINT, then SIGTERM, then SIGKILL, each after a
- * grace period; reaps it. *status gets the wait status. */
-void launch_terminate(pid_t child, int *status);
+/* End a child we started: SIGINT (when gently: the program may clean up,
+ * Python raises KeyboardInterrupt), then SIGTERM, then SIGKILL, each after
+ * a grace period; reaps it. Error paths pass gently = 0 and start at
+ * SIGTERM, so the child prints no traceback under our error message.
+ * *status gets the wait status. */
+void launch_terminate(pid_t child, int gently, int *status);
 
 /* The exit status a shell would report for a wait status (128+N for signal N). */
 int launch_exit_code(int wait_status);

@@ -185,7 +185,7 @@ static void end_child(struct run *r, int *status)
         *status = st.exit_status;
         return;
     }
-    launch_terminate(r->pid, status);
+    launch_terminate(r->pid, 1, status);
 }
 
 static int write_profile(struct run *r)
@@ -276,7 +276,7 @@ static int run(struct run *r)
         if (r->cli.output)
             outfile_abort(&r->out);
         if (r->launched)
-            launch_terminate(r->pid, &(int){0});
+            launch_terminate(r->pid, !code, &(int){0});
         if (!code)      /* a signal came before the first sample: nothing to write */
             code = fail(128 + quit_flag, "interrupted (%s) before sampling started; no profile "
                         "written", strsignal(quit_flag));

@@ -118,14 +118,14 @@ static int wait_grace(pid_t child, int *status)
     return 0;
 }
 
-void launch_terminate(pid_t child, int *status)
+void launch_terminate(pid_t child, int gently, int *status)
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGKILL};
     *status = -1;
     pid_t r = waitpid(child, status, WNOHANG);
     if (r == child || (r < 0 && errno == ECHILD))
         return;
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    for (size_t i = gently ? 0 : 1; i < sizeof sigs / sizeof sigs[0]; i++) {
         if (kill(child, sigs[i]) < 0 && errno == ESRCH)
             break;
         if (wait_grace(child, status))
