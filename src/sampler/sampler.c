@@ -61,6 +61,7 @@ struct sampler {
     uint64_t start_ns;
     uint64_t names_at, alive_at;
     uint64_t missed_pending;            /* missed deadlines not yet in st (sampling thread) */
+    uint64_t rng;                       /* xorshift64 state for slot offsets (sampling thread) */
     uint64_t window_at, window_busy;    /* duty-cycle window (sampling thread) */
     int realtime;                       /* sampling thread only; copied to st */
     cpu_set_t cpus;                     /* CPUs the sampling thread may use */
@@ -211,19 +212,32 @@ static int check_alive(struct sampler *s, uint64_t now, int round_rc)
     return 0;
 }
 
-/* Advance the deadline; a round that overran whole intervals skips them
- * and counts them as missed (added to the counters with the next round),
- * so the schedule never drifts. */
-static uint64_t next_deadline(struct sampler *s, uint64_t deadline, uint64_t now)
+/* Advance to the next slot of the schedule; a round that ran past the end
+ * of that slot skips whole slots and counts them as missed (added to the
+ * counters with the next round), so the schedule never drifts. */
+static uint64_t next_slot(struct sampler *s, uint64_t slot, uint64_t now)
 {
     uint64_t iv = s->cfg.interval_ns;
-    deadline += iv;
-    if (now > deadline) {
-        uint64_t late = (now - deadline) / iv + 1;
-        deadline += late * iv;
+    slot += iv;
+    if (now >= slot + iv) {
+        uint64_t late = (now - slot) / iv;
+        slot += late * iv;
         s->missed_pending += late;
     }
-    return deadline;
+    return slot;
+}
+
+/* Where in its slot a round is taken: uniformly at random (xorshift64).
+ * A sampler that ticks exactly on the interval aliases with programs that
+ * run on a timer of their own (a 20 ms loop sampled every 1 ms always hits
+ * the same 5 % of it); one random instant per slot keeps the rate exact and
+ * every part of a periodic program equally likely to be seen. */
+static uint64_t slot_offset(struct sampler *s)
+{
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng % s->cfg.interval_ns;
 }
 
 /* Sampling at 1-10 kHz on a busy machine: a normal thread that wakes up
@@ -303,9 +317,11 @@ static void *run(void *arg)
         CPU_ZERO(&s->cpus);
     if (s->cfg.interval_ns >= RT_MIN_INTERVAL_NS)
         set_realtime(s, 1);
-    uint64_t deadline = clock_now_ns(), done = deadline;
-    s->window_at = deadline;
+    uint64_t slot = clock_now_ns(), done = slot;
+    s->window_at = slot;
+    s->rng = slot | 1;
     while (!atomic_load(&s->stop)) {
+        uint64_t deadline = slot + slot_offset(s);
         if (deadline > done + SLEEP_MIN_NS)
             clock_sleep_until(deadline);
         uint64_t now = clock_now_ns();
@@ -318,7 +334,7 @@ static void *run(void *arg)
         done = clock_now_ns();
         if (s->realtime)
             watch_duty(s, done, done - now);
-        deadline = next_deadline(s, deadline, done);
+        slot = next_slot(s, slot, done);
     }
     pthread_mutex_lock(&s->lock);
     s->st.missed += s->missed_pending;
