@@ -20,6 +20,7 @@ class Settings:
     seconds: float      # length of one sampling run
     work_seconds: float  # length of one slowdown work run
     mem_samples: int    # samples to take for the memory measurement
+    maxrss: str         # the bench/maxrss helper
 
 
 def _check_depth(prof, want: int) -> None:
@@ -162,17 +163,20 @@ def cpu_cost(py: str, proftui: str, s: Settings) -> Runs:
 
 def memory(py: str, proftui: str, s: Settings, nthreads: int = 4) -> Runs:
     """Peak RSS of proftui after mem_samples samples of a target with about
-    10,000 distinct stacks (4 threads walking a 10^4-leaf call tree)."""
+    10,000 distinct stacks (4 threads walking a 10^4-leaf call tree),
+    writing the profile included."""
     with Target(py, "stacks.py", [nthreads]) as t:
         probe = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", "1s"])
         per_s = probe.num("recorded") / probe.duration
         seconds = min(300.0, 1.15 * s.mem_samples / max(per_s, 1.0))
         for _ in range(3):
             prof = proftui_run(proftui, ["-p", t.pid, "-i", "1us", "-d", f"{seconds:.1f}s"],
-                               timeout=seconds + 120)
+                               timeout=seconds + 120, wrapper=[s.maxrss])
             if prof.num("recorded") >= s.mem_samples or seconds >= 300.0:
                 break
             seconds = min(300.0, seconds * 1.5 * s.mem_samples / max(prof.num("recorded"), 1.0))
+    if not prof.maxrss_kb:
+        raise BenchError("bench/maxrss reported no peak memory")
     return {"peak_rss_mb": [prof.maxrss_kb / 1024.0],
             "mem_samples": [prof.num("recorded")],
             "mem_distinct_stacks": [float(len(prof.stacks))]}

@@ -4,6 +4,7 @@ are ready, proftui runs with their CPU time and peak memory (from wait4),
 and the collapsed-stack output parsed into metadata and stacks."""
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -87,7 +88,7 @@ class Profile:
     meta: Dict[str, str]
     stacks: Dict[str, int] = field(default_factory=dict)   # "P;T;frames..." -> count
     cpu_s: float = 0.0          # user + system CPU of proftui (wait4)
-    maxrss_kb: int = 0          # peak resident set (wait4's ru_maxrss = VmHWM)
+    maxrss_kb: int = 0          # peak resident set (VmHWM), when run under bench/maxrss
 
     def num(self, key: str) -> float:
         """Leading number of a metadata value: '3.000s' -> 3.0, '15488 rounds' -> 15488."""
@@ -143,11 +144,11 @@ def _wait4(p: subprocess.Popen, timeout: float):
 class Proftui:
     """One proftui run writing a collapsed profile to a temporary file."""
 
-    def __init__(self, binary: str, args: List[str]):
+    def __init__(self, binary: str, args: List[str], wrapper: Optional[List[str]] = None):
         self.dir = tempfile.TemporaryDirectory(prefix="proftui-bench-")
         self.out = Path(self.dir.name) / "profile.txt"
         self.err = open(Path(self.dir.name) / "stderr.txt", "w+")
-        self.argv = [binary] + [str(a) for a in args] + ["-o", str(self.out)]
+        self.argv = (wrapper or []) + [binary] + [str(a) for a in args] + ["-o", str(self.out)]
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.err)
 
@@ -178,7 +179,10 @@ class Proftui:
                                  + self._stderr())
             prof = parse_collapsed(self.out.read_text())
             prof.cpu_s = usage.ru_utime + usage.ru_stime
-            prof.maxrss_kb = usage.ru_maxrss
+            # bench/maxrss prints proftui's own peak; without it, ru_maxrss
+            # would also count what this Python process had before exec.
+            found = re.search(r"^maxrss_kb (\d+)$", self._stderr(), re.M)
+            prof.maxrss_kb = int(found.group(1)) if found else 0
             return prof
         finally:
             self.err.close()
@@ -189,9 +193,11 @@ class Proftui:
         return self.err.read().strip()[-500:]
 
 
-def proftui_run(binary: str, args: List[str], timeout: float = 180.0) -> Profile:
-    """Run proftui to completion (args must include -d) and parse its profile."""
-    return Proftui(binary, args).finish(timeout)
+def proftui_run(binary: str, args: List[str], timeout: float = 180.0,
+                wrapper: Optional[List[str]] = None) -> Profile:
+    """Run proftui to completion (args must include -d) and parse its
+    profile; wrapper (e.g. [bench/maxrss]) is put in front of the command."""
+    return Proftui(binary, args, wrapper).finish(timeout)
 
 
 def proftui_attached(binary: str, pid: int, interval: str) -> Proftui:

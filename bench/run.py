@@ -105,6 +105,16 @@ def _run_capture(argv: List[str], timeout: float = 300) -> str:
                           universal_newlines=True, timeout=timeout, check=True).stdout
 
 
+def maxrss_helper(build: Path, tmp: Path) -> str:
+    """bench/maxrss as meson built it, or compiled here."""
+    built = build / "bench" / "maxrss"
+    if built.exists():
+        return str(built)
+    exe = tmp / "maxrss"
+    _run_capture([os.environ.get("CC", "cc"), "-O2", str(REPO / "bench" / "maxrss.c"), "-o", str(exe)])
+    return str(exe)
+
+
 def _bench_binary(build: Path, name: str, tmp: Path) -> Tuple[Optional[str], str]:
     """The micro-benchmark as meson built it (bench/meson.build), or else
     compiled here against the build's core library; (path, note)."""
@@ -274,9 +284,11 @@ def main() -> int:
         log(f"bench: {args.proftui} is not built (./dev bench builds it)")
         return 1
     runs = args.runs or (3 if args.quick else 5)
+    tmp = tempfile.TemporaryDirectory(prefix="proftui-bench-tools-")
     settings = measure.Settings(runs=runs, seconds=1.0 if args.quick else 2.0,
                                 work_seconds=0.3 if args.quick else 0.5,
-                                mem_samples=1_000_000)
+                                mem_samples=1_000_000,
+                                maxrss=maxrss_helper(Path(args.build), Path(tmp.name)))
     results: Dict[str, object] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": git_commit(), "machine": machine_info(), "proftui": args.proftui,

@@ -157,8 +157,9 @@ static int range_cmp(const void *a, const void *b)
     return (x->addr > y->addr) - (x->addr < y->addr);
 }
 
-/* Sort the plan and merge ranges of one group whose pages touch: each
- * extra iovec costs about as much as copying a page, and a span of
+/* Sort the plan and merge ranges of one group whose pages touch: an iovec
+ * costs the kernel about 0.3 us, about as much as copying 4 KiB (measured:
+ * capping the gaps copied at 2 KiB made 3.8 no faster), and a span of
  * contiguous pages holding mapped ranges is itself mapped. */
 static void plan_to_regions(struct walker *w)
 {
