@@ -104,6 +104,23 @@ static int load_strings(struct pytarget *t, struct code_entry *e)
     return e->name && e->file ? 0 : ERR_NOMEM;
 }
 
+/* The strings at the entry's addresses still say what we copied. pymalloc
+ * hands freed blocks out again last-in first-out, so a code object compiled
+ * right after another one died can sit at the same address with its name
+ * and file at the old strings' addresses: the header check cannot see that,
+ * but the copy of a name taken before the switch and a file taken after it
+ * would mix two functions. Reading both again catches a switch during load. */
+static int strings_unchanged(struct pytarget *t, const struct code_entry *e)
+{
+    char buf[PYSTR_MAX];
+    uint64_t name_addr = e->id_fields[2] ? e->id_fields[2] : e->id_fields[1];
+    if (pystr_read(t->r, &t->layout, name_addr, buf, sizeof buf) < 0 || strcmp(buf, e->name) != 0)
+        return ERR_CORRUPT;
+    if (pystr_read(t->r, &t->layout, e->id_fields[0], buf, sizeof buf) < 0 || strcmp(buf, e->file) != 0)
+        return ERR_CORRUPT;
+    return 0;
+}
+
 static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
 {
     int rc = load_strings(t, e);
@@ -221,6 +238,8 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     int rc = load(c, t, e);
     if (rc == 0)
         rc = unchanged(t, addr, e);
+    if (rc == 0)
+        rc = strings_unchanged(t, e);
     if (rc < 0) {
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
