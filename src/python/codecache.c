@@ -177,6 +177,21 @@ static int freed(const uint8_t *h, uint64_t addr)
     return refcnt == 0 || refcnt >> 14 == addr >> 14;
 }
 
+/* Whether type is PyCode_Type: its tp_name reads "code". The first code
+ * object seen teaches us the type's address; checking the name keeps a
+ * torn frame (3.13 can show a half-pushed one) from teaching us garbage,
+ * which would then reject every real code object for the rest of the run. */
+static int is_code_type(struct pytarget *t, uint64_t type)
+{
+    uint64_t name = 0;
+    char text[8];
+    if (!reader_addr_ok(type, 8) || t->layout.type_name < 0 ||
+        reader_read_ptr(t->r, type + (uint64_t)t->layout.type_name, &name) < 0 ||
+        !reader_addr_ok(name, 1) || reader_read(t->r, name, 5, text) < 0)
+        return 0;
+    return memcmp(text, "code", 5) == 0;
+}
+
 static int plausible(struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
 {
     uint64_t type = get_ptr(h, t->layout.ob_type);
@@ -244,8 +259,14 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
     }
-    if (!t->code_type)
-        t->code_type = get_ptr(header, t->layout.ob_type);
+    if (!t->code_type) {
+        uint64_t type = get_ptr(header, t->layout.ob_type);
+        if (!is_code_type(t, type)) {
+            entry_clear(e);
+            return ERR_CORRUPT;
+        }
+        t->code_type = type;
+    }
     e->used_round = c->round;
     c->loads++;
     *out = e;
