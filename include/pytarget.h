@@ -24,6 +24,7 @@ struct pytarget {
     char binary[512];           /* the file that holds _PyRuntime */
     int32_t pthread_tid_off;    /* <= 3.10: offset of the OS tid in glibc's struct pthread; -1 unknown */
     uint64_t code_type;         /* address of PyCode_Type once learnt, else 0 */
+    uint64_t code_type_candidate, code_type_witness; /* learning it: type and code object seen */
 };
 
 /* Find the interpreter in process pid (caller owns *out; pytarget_free).

@@ -177,19 +177,21 @@ static int freed(const uint8_t *h, uint64_t addr)
     return refcnt == 0 || refcnt >> 14 == addr >> 14;
 }
 
-/* Whether type is PyCode_Type: its tp_name reads "code". The first code
- * object seen teaches us the type's address; checking the name keeps a
- * torn frame (3.13 can show a half-pushed one) from teaching us garbage,
- * which would then reject every real code object for the rest of the run. */
-static int is_code_type(struct pytarget *t, uint64_t type)
+/* Learn PyCode_Type's address from the code objects we load: a type
+ * pointer is trusted once two different code objects in a row agree on it.
+ * A single torn frame (3.13 can show a half-pushed one) must not teach us
+ * garbage, which would then reject every real code object for the rest of
+ * the run. */
+static void learn_code_type(struct pytarget *t, uint64_t addr, uint64_t type)
 {
-    uint64_t name = 0;
-    char text[8];
-    if (!reader_addr_ok(type, 8) || t->layout.type_name < 0 ||
-        reader_read_ptr(t->r, type + (uint64_t)t->layout.type_name, &name) < 0 ||
-        !reader_addr_ok(name, 1) || reader_read(t->r, name, 5, text) < 0)
-        return 0;
-    return memcmp(text, "code", 5) == 0;
+    if (t->code_type)
+        return;
+    if (type == t->code_type_candidate && addr != t->code_type_witness) {
+        t->code_type = type;
+        return;
+    }
+    t->code_type_candidate = type;
+    t->code_type_witness = addr;
 }
 
 static int plausible(struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
@@ -259,14 +261,7 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
     }
-    if (!t->code_type) {
-        uint64_t type = get_ptr(header, t->layout.ob_type);
-        if (!is_code_type(t, type)) {
-            entry_clear(e);
-            return ERR_CORRUPT;
-        }
-        t->code_type = type;
-    }
+    learn_code_type(t, addr, get_ptr(header, t->layout.ob_type));
     e->used_round = c->round;
     c->loads++;
     *out = e;
