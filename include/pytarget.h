@@ -43,6 +43,11 @@ int pytarget_guess_version(pid_t pid, char *buf, size_t cap);
  * when the target is gone. */
 int pytarget_ready(struct pytarget *t);
 
+/* Pick the layout for 3.minor into t->layout (t->r and t->runtime set):
+ * the built-in table, refreshed from _Py_DebugOffsets on 3.13+. Returns 0,
+ * ERR_VERSION, or ERR_EXITED. */
+int pytarget_choose_layout(struct pytarget *t, int minor);
+
 /* Before 3.11 (no Py_Version) only major.minor is known at attach: once the
  * interpreter runs, complete t->version from sys.version. Best effort. */
 void pytarget_refine_version(struct pytarget *t);

@@ -90,19 +90,8 @@ static int find_runtime(struct pytarget *t, const struct maps *m)
     return probe_binary(t, m, path);
 }
 
-static int choose_version(struct pytarget *t, const struct maps *m)
+int pytarget_choose_layout(struct pytarget *t, int minor)
 {
-    int minor = -1;
-    if (t->hexversion >> 24 == 3)
-        minor = (int)(t->hexversion >> 16) & 0xff;
-    else if (version_from_name(t->binary, "libpython", &minor) < 0 &&
-             version_from_name(t->binary, "python", &minor) < 0)
-        return ERR_VERSION;
-    if (t->hexversion >> 24 == 3)
-        snprintf(t->version, sizeof t->version, "3.%d.%d", minor, (int)(t->hexversion >> 8) & 0xff);
-    else
-        snprintf(t->version, sizeof t->version, "3.%d", minor);
-    (void)m;
     if (minor < pylayout_min_minor())
         return ERR_VERSION;
     int table = minor > pylayout_max_minor() ? pylayout_max_minor() : minor;
@@ -120,6 +109,22 @@ static int choose_version(struct pytarget *t, const struct maps *m)
             return rc;
     }
     return pylayout_check(&t->layout) < 0 ? ERR_VERSION : 0;
+}
+
+static int choose_version(struct pytarget *t, const struct maps *m)
+{
+    int minor = -1;
+    if (t->hexversion >> 24 == 3)
+        minor = (int)(t->hexversion >> 16) & 0xff;
+    else if (version_from_name(t->binary, "libpython", &minor) < 0 &&
+             version_from_name(t->binary, "python", &minor) < 0)
+        return ERR_VERSION;
+    if (t->hexversion >> 24 == 3)
+        snprintf(t->version, sizeof t->version, "3.%d.%d", minor, (int)(t->hexversion >> 8) & 0xff);
+    else
+        snprintf(t->version, sizeof t->version, "3.%d", minor);
+    (void)m;
+    return pytarget_choose_layout(t, minor);
 }
 
 int pytarget_open(pid_t pid, struct pytarget **out)

@@ -31,21 +31,7 @@ static uint64_t get64(const uint8_t *p)
 
 int fuzzimg_choose_layout(struct pytarget *t, int minor)
 {
-    if (minor < pylayout_min_minor())
-        return ERR_VERSION;
-    int table = minor > pylayout_max_minor() ? pylayout_max_minor() : minor;
-    const struct py_layout *l = pylayout_for_version(3, table);
-    if (!l)
-        return ERR_VERSION;
-    t->layout = *l;
-    /* As pytarget.c does: 3.13+ describe themselves; a version newer than
-     * our newest table is usable only that way. */
-    if (minor >= 13) {
-        int rc = pylayout_from_debug_offsets(t->r, t->runtime, &t->layout);
-        if (rc < 0 && minor > pylayout_max_minor())
-            return ERR_VERSION;
-    }
-    return pylayout_check(&t->layout) < 0 ? ERR_CORRUPT : 0;
+    return pytarget_choose_layout(t, minor);
 }
 
 static int load_segments(struct fuzzimg *img, const uint8_t *p, size_t left)
