@@ -23,8 +23,7 @@ struct pytarget {
     char version[24];           /* "3.11.7" or "3.9" */
     char binary[512];           /* the file that holds _PyRuntime */
     int32_t pthread_tid_off;    /* <= 3.10: offset of the OS tid in glibc's struct pthread; -1 unknown */
-    uint64_t code_type;         /* address of PyCode_Type once learnt, else 0 */
-    uint64_t code_type_candidate, code_type_witness; /* learning it: type and code object seen */
+    uint64_t code_type;         /* address of PyCode_Type (from the binary's symbols), 0 if unknown */
 };
 
 /* Find the interpreter in process pid (caller owns *out; pytarget_free).

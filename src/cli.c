@@ -24,7 +24,7 @@ static const char usage_text[] =
     "                           as collapsed stacks, instead of the live view\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
-    "      --threshold PCT      live view: hide rows under PCT %% (default 0)\n"
+    "      --threshold PCT      live view: hide rows under PCT % (default 0)\n"
     "      --refresh SECONDS    live view: redraw interval (default 0.5)\n"
     "      --child-output FILE  live view: where the launched command's output goes\n"
     "                           (default /dev/null, so it cannot garble the screen)\n"

@@ -177,23 +177,6 @@ static int freed(const uint8_t *h, uint64_t addr)
     return refcnt == 0 || refcnt >> 14 == addr >> 14;
 }
 
-/* Learn PyCode_Type's address from the code objects we load: a type
- * pointer is trusted once two different code objects in a row agree on it.
- * A single torn frame (3.13 can show a half-pushed one) must not teach us
- * garbage, which would then reject every real code object for the rest of
- * the run. */
-static void learn_code_type(struct pytarget *t, uint64_t addr, uint64_t type)
-{
-    if (t->code_type)
-        return;
-    if (type == t->code_type_candidate && addr != t->code_type_witness) {
-        t->code_type = type;
-        return;
-    }
-    t->code_type_candidate = type;
-    t->code_type_witness = addr;
-}
-
 static int plausible(struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
 {
     uint64_t type = get_ptr(h, t->layout.ob_type);
@@ -261,7 +244,6 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
     }
-    learn_code_type(t, addr, get_ptr(header, t->layout.ob_type));
     e->used_round = c->round;
     c->loads++;
     *out = e;
