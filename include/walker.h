@@ -29,6 +29,16 @@ struct walk_frame {
     int32_t line;               /* current line, -1 when unknown */
 };
 
+/* Why a thread's stack could not be read (walk_stack.why). */
+enum walk_fail {
+    WALK_OK = 0,
+    WALK_FAIL_TORN,             /* the stack changed while it was read, on every retry */
+    WALK_FAIL_CYCLE,            /* the frame chain looped back on itself */
+    WALK_FAIL_CORRUPT,          /* implausible data: a bad pointer, a bad code object */
+    WALK_FAIL_READ,             /* a read of the target's memory failed */
+    WALK_FAIL_COUNT
+};
+
 /* One thread's stack in a round. */
 struct walk_stack {
     uint64_t interp;            /* PyInterpreterState the thread belongs to */
@@ -37,6 +47,7 @@ struct walk_stack {
     int depth;                  /* frames[0..depth), leaf first */
     int truncated;              /* frames beyond WALK_MAX_DEPTH were dropped (root side) */
     int failed;                 /* the stack changed under us or held garbage: no frames */
+    enum walk_fail why;         /* when failed: the reason, else WALK_OK */
     struct walk_frame *frames;  /* owned by the walker, valid until the next round */
 };
 

@@ -449,6 +449,7 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
         w->nframes = (int)w->first[w->nstacks - 1];
         st->depth = 0;
         st->failed = 1;
+        st->why = rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ;
     }
     return rc == ERR_EXITED ? rc : 0;
 }
@@ -567,6 +568,7 @@ static int resolve_frames(struct walker *w)
             const struct ucode *u = rf[d].ucode >= 0 ? &w->umap[rf[d].ucode] : NULL;
             if (!u || u->state <= 0) {
                 st->failed = 1;
+                st->why = u && u->state == ERR_READ ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
                 break;
             }
             if (init_shim(u->e))
