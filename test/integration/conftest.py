@@ -3,10 +3,13 @@
 parametrization and fixtures. The helpers themselves live in harness.py.
 
 - `interp`: every CPython >= 3.8 on the machine (/usr/bin/python3 and each
-  `pyenv versions --bare` entry), with ids such as system-3.11.2, pyenv-3.8.18;
-  PROFTUI_PYTHONS=system (or a comma-separated list of versions or ids)
-  narrows it, as the sanitizer pass of ./dev test does.
-- `minor`: one test per supported minor 3.8..3.13, so a minor absent from the
+  `pyenv versions --bare` entry), with ids such as system-3.11.2, pyenv-3.8.18,
+  and Debian's 3.14/3.15 from the build tree (test/pythons/fetch-debian.sh),
+  debian-3.14-static, debian-3.14-shared, ...: one of those that could not be
+  fetched is a skipped test with the reason. PROFTUI_PYTHONS=system (or a
+  comma-separated list of ids, kinds, minors or versions) narrows it, as the
+  sanitizer pass of ./dev test does.
+- `minor`: one test per supported minor 3.8..3.15, so a minor absent from the
   machine shows as a skipped test with its reason.
 - `old_interp`: every CPython older than 3.8 (for the unsupported-version test).
 - `proftui`: $PROFTUI, else <repo>/build/proftui; a missing binary fails every
@@ -22,14 +25,14 @@ from typing import Dict, List, Sequence
 import pytest
 
 from harness import (SUPPORTED_MINORS, WORKLOADS, AttachTarget, Interpreter, WorkloadRun,
-                     all_interpreters, kill_group, profile_workload, proftui_path, read_line,
-                     selected_interpreters, supported_interpreters, unsupported_interpreters, wait_for)
+                     all_interpreters, interpreter_params, kill_group, missing_interpreters,
+                     profile_workload, proftui_path, read_line, unsupported_interpreters,
+                     wait_for)
 
 
 def pytest_generate_tests(metafunc):
     if "interp" in metafunc.fixturenames:
-        interps = selected_interpreters()
-        metafunc.parametrize("interp", interps, ids=[i.id for i in interps])
+        metafunc.parametrize("interp", interpreter_params())
     if "minor" in metafunc.fixturenames:
         metafunc.parametrize("minor", SUPPORTED_MINORS,
                              ids=[f"{a}.{b}" for a, b in SUPPORTED_MINORS])
@@ -47,6 +50,8 @@ def pytest_report_header(config):
     lines = ["proftui: " + proftui_path()]
     for i in all_interpreters():
         lines.append(f"interpreter {i.id}: {i.path}")
+    for e in missing_interpreters():
+        lines.append(f"interpreter {e.id}: missing: {e.reason}")
     return lines
 
 

@@ -4,6 +4,7 @@ interpreter discovery, running proftui with a timeout, parsing the collapsed
 output into metadata and stacks, per-function shares, polling with deadlines
 and the workload runner."""
 
+import dataclasses
 import functools
 import json
 import os
@@ -12,6 +13,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +23,12 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "test" / "pythons"))
+import debian  # noqa: E402  (Debian's 3.14/3.15, fetched by test/pythons/fetch-debian.sh)
+
 WORKLOADS = HERE / "workloads"
 SYSTEM_PYTHON = "/usr/bin/python3"
-SUPPORTED_MINORS = [(3, m) for m in range(8, 14)]
+SUPPORTED_MINORS = [(3, m) for m in range(8, 16)]
 RUN_TIMEOUT = 60.0
 
 
@@ -31,15 +36,16 @@ RUN_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class Interpreter:
-    kind: str                      # "system" or "pyenv"
+    kind: str                      # "system", "pyenv" or "debian"
     path: str                      # the python3 executable
     version: str                   # platform.python_version(), e.g. "3.11.2"
     version_info: Tuple[int, int, int]
     implementation: str            # platform.python_implementation()
+    name: str = ""                 # the id when not kind-version (debian-3.14-shared)
 
     @property
     def id(self) -> str:
-        return f"{self.kind}-{self.version}"
+        return self.name or f"{self.kind}-{self.version}"
 
     @property
     def minor(self) -> Tuple[int, int]:
@@ -125,24 +131,76 @@ def all_interpreters() -> Tuple[Interpreter, ...]:
         interp = _probe(kind, exe)
         if interp is not None and interp.implementation == "CPython":
             found.append(interp)
+    found.extend(i for i, _ in _debian() if i is not None)
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=None)
+def _debian() -> Tuple[Tuple[Optional[Interpreter], debian.DebianPython], ...]:
+    """Debian's interpreters: (Interpreter or None when unusable, entry);
+    an unusable entry's reason says why."""
+    out = []
+    for entry in debian.debian_pythons():
+        interp = _probe("debian", entry.path) if entry.path else None
+        if entry.path and (interp is None or interp.minor != entry.minor):
+            entry = dataclasses.replace(entry, path=None,
+                                        reason=f"{entry.path} does not run as CPython "
+                                               f"{entry.minor[0]}.{entry.minor[1]}")
+            interp = None
+        out.append((interp and dataclasses.replace(interp, name=entry.id), entry))
+    return tuple(out)
+
+
+def missing_interpreters() -> List[debian.DebianPython]:
+    """The expected interpreters that are not usable (Debian's, when the
+    fetch failed or was not run), each with the reason."""
+    return [e for i, e in _debian() if i is None]
+
+
+def missing_reason(minor: Tuple[int, int]) -> str:
+    """Why the expected interpreters of `minor` are missing ("ID, ID: reason;
+    ..."), or ""."""
+    ids: Dict[str, List[str]] = {}
+    for e in missing_interpreters():
+        if e.minor == minor:
+            ids.setdefault(e.reason, []).append(e.id)
+    return "; ".join(f"{', '.join(which)}: {why}" for why, which in ids.items())
 
 
 def supported_interpreters() -> List[Interpreter]:
     return [i for i in all_interpreters() if i.minor >= (3, 8)]
 
 
-def selected_interpreters() -> List[Interpreter]:
-    """Every supported CPython, or those PROFTUI_PYTHONS names: "system"
-    for /usr/bin/python3, else a comma-separated list of versions or ids
-    (e.g. "3.8.18,system-3.11.2")."""
-    interps = supported_interpreters()
+def _wanted() -> Optional[set]:
     wanted = os.environ.get("PROFTUI_PYTHONS", "").strip()
-    if not wanted:
+    return {w.strip() for w in wanted.split(",") if w.strip()} if wanted else None
+
+
+def _picked(names: set, ident: str, kind: str, minor: Tuple[int, int], version: str) -> bool:
+    return bool({ident, kind, f"{minor[0]}.{minor[1]}", version} & names)
+
+
+def selected_interpreters() -> List[Interpreter]:
+    """Every supported CPython, or those PROFTUI_PYTHONS names: a
+    comma-separated list of ids, kinds (system, pyenv, debian), minors or
+    versions (e.g. "system,3.8.18,debian-3.14-shared,3.13")."""
+    interps = supported_interpreters()
+    names = _wanted()
+    if names is None:
         return interps
-    names = {w.strip() for w in wanted.split(",") if w.strip()}
-    return [i for i in interps
-            if i.id in names or i.version in names or (i.kind == "system" and "system" in names)]
+    return [i for i in interps if _picked(names, i.id, i.kind, i.minor, i.version)]
+
+
+def interpreter_params() -> list:
+    """pytest params for the selected interpreters, then one skipped param
+    (with the reason) per selected expected interpreter that is missing."""
+    params = [pytest.param(i, id=i.id) for i in selected_interpreters()]
+    names = _wanted()
+    for e in missing_interpreters():
+        if names is None or _picked(names, e.id, "debian", e.minor, ""):
+            params.append(pytest.param(None, id=e.id,
+                                       marks=pytest.mark.skip(reason=f"{e.id}: {e.reason}")))
+    return params
 
 
 def unsupported_interpreters() -> List[Interpreter]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness import (TRUNCATED, WORKLOADS, Profile, enclosing_function_lines, format_problems,
-                     line_histogram, marker_line, meson_version, parse_duration,
+                     line_histogram, marker_line, meson_version, missing_reason, parse_duration,
                      proc_status_field, profile_workload, pyenv_python, run, samples, shares,
                      supported_interpreters, wait_for)
 
@@ -69,7 +69,8 @@ def test_interpreter_present(minor):
     found = [i for i in supported_interpreters() if i.minor == minor]
     if not found:
         pytest.skip(f"no CPython {minor[0]}.{minor[1]} on this machine "
-                    "(neither /usr/bin/python3 nor any `pyenv versions` entry)")
+                    "(neither /usr/bin/python3 nor any `pyenv versions` entry"
+                    + (f"; {missing_reason(minor)})" if missing_reason(minor) else ")"))
     for interp in found:
         out = subprocess.run([interp.path, "-c", "import sys; print(sys.version_info[:2])"],
                              stdout=subprocess.PIPE, check=True, universal_newlines=True,

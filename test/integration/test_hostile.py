@@ -24,7 +24,7 @@ import time
 import pytest
 
 from harness import (TRUNCATED, WORKLOADS, Profile, assert_error_line, proc_state,
-                     proc_status_field, read_line, run, samples, selected_interpreters,
+                     proc_status_field, read_line, run, samples, interpreter_params,
                      wait_for)
 from hostile import (EXIT, HOSTILE, NOBODY, TraceWatch, assert_reaped_or_alive,
                      assert_well_formed, describe, fill, foreign_frames, header_constant,
@@ -39,9 +39,9 @@ TERMINATED = {128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGKILL}
 
 def pytest_generate_tests(metafunc):
     if "hinterp" in metafunc.fixturenames:
-        interps = selected_interpreters()
-        if interps:
-            metafunc.parametrize("hinterp", interps, ids=[i.id for i in interps])
+        params = interpreter_params()
+        if params:
+            metafunc.parametrize("hinterp", params)
         else:
             metafunc.parametrize("hinterp", [pytest.param(None, marks=pytest.mark.skip(
                 reason="PROFTUI_PYTHONS selects no interpreter on this machine"))], ids=["none"])
