@@ -3,7 +3,8 @@
 """proftui's benchmark (./dev bench [--quick]): sampling rate by stack
 depth and thread count, delivered rate, target slowdown, proftui's own CPU
 and memory, and the table/UI micro-benchmarks, on every CPython >= 3.8 on
-the machine. Prints a table of medians with their spread and writes the
+the machine and Debian's 3.14/3.15 from the build tree (fetched by
+test/pythons/fetch-debian.sh, which ./dev bench runs first). Prints a table of medians with their spread and writes the
 figures as JSON (bench/results/latest.json unless --json says otherwise).
 
 Figures, not tests: nothing here fails because a number is poor; the table
@@ -24,11 +25,12 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(REPO / "test" / "pythons"))
+import debian  # noqa: E402
 import measure  # noqa: E402
 from procs import BenchError, python_version  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
 
 # metric: (label, unit format, spread style, goal text, goal check(value, (major, minor)))
 METRICS = [
@@ -78,17 +80,25 @@ def log(msg: str) -> None:
 
 
 def interpreters(quick: bool, wanted: List[str]) -> List[Tuple[str, str, tuple]]:
-    """(id, path, version) of /usr/bin/python3 and every pyenv CPython >= 3.8."""
+    """(id, path, version) of /usr/bin/python3, every pyenv CPython >= 3.8
+    and Debian's 3.14/3.15 (test/pythons/debian.py; each one missing is
+    logged with the reason), or of the `wanted` paths."""
+    debs = debian.debian_pythons()
+    if not wanted and not quick:
+        for d in debs:
+            if not d.path:
+                log(f"bench: no {d.id}: {d.reason}")
+    ids = {d.path: d.id for d in debs if d.path}
     paths = wanted or ["/usr/bin/python3"] + sorted(
         glob.glob(os.path.join(os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
-                               "versions", "*", "bin", "python3")))
+                               "versions", "*", "bin", "python3"))) + list(ids)
     found = []
     for path in paths:
         v = python_version(path) if os.access(path, os.X_OK) else None
         if not v or v[:2] < (3, 8):
             continue
         kind = "system" if path == "/usr/bin/python3" else "pyenv"
-        found.append((f"{kind}-{'.'.join(map(str, v))}", path, v))
+        found.append((ids.get(os.path.abspath(path)) or f"{kind}-{'.'.join(map(str, v))}", path, v))
     found.sort(key=lambda i: (i[0] != "system-" + ".".join(map(str, i[2])), i[2]))
     return found[:1] if quick else found
 
