@@ -26,7 +26,7 @@ class DebianPython:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("PROFTUI_DEBIAN_PYTHONS") or REPO / "build" / "debian-pythons")
+    return Path(os.environ.get("PROFTUI_DEBIAN_PYTHONS") or REPO / "build" / "debian-pythons").resolve()
 
 
 def _minor(ident: str) -> Tuple[int, int]:

@@ -25,7 +25,7 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE=${PROFTUI_DEBIAN_PYTHONS:-$REPO/build/debian-pythons}
+CACHE=$(realpath -m "${PROFTUI_DEBIAN_PYTHONS:-$REPO/build/debian-pythons}")  # patched in: absolute
 MINORS=(14 15)
 # The shared libraries that python3.X and the stdlib's extension modules link
 # (apt-cache depends on libpython3.X-stdlib, less the data-only packages and
@@ -70,12 +70,19 @@ print_ready() {
 
 apt_opts() {
     local a=$CACHE/apt
-    # APT::Sandbox::User=root: as root, apt would otherwise download as _apt,
-    # which may not be able to write into the build tree (it then falls back
-    # to root anyway, with a warning).
+    # The system's apt.conf(.d) still applies (a proxy, say), less what it may
+    # add to an update beyond the Packages index (translations, AppStream,
+    # apt-file's Contents). APT::Sandbox::User=root: as root, apt would
+    # otherwise download as _apt, which may not be able to write into the
+    # build tree (it then falls back to root anyway, with a warning).
+    local t=Acquire::IndexTargets::deb
     APT=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
          -o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache"
          -o Dir::State::status=/dev/null -o Acquire::Languages=none
+         -o "$t::DEP-11::DefaultEnabled=false" -o "$t::DEP-11-icons::DefaultEnabled=false"
+         -o "$t::DEP-11-icons-small::DefaultEnabled=false"
+         -o "$t::DEP-11-icons-hidpi::DefaultEnabled=false"
+         -o "$t::Contents-deb::DefaultEnabled=false"
          -o Acquire::Retries=1 -o Acquire::http::Timeout=30
          -o APT::Sandbox::User=root -q)
     mkdir -p "$a/lists/partial" "$a/cache/archives/partial" || return 1
