@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""proftui's benchmark (./dev bench [--quick]): sampling rate by stack
-depth and thread count, delivered rate, target slowdown, proftui's own CPU
-and memory, and the table/UI micro-benchmarks, on every CPython >= 3.8 on
-the machine and Debian's 3.14/3.15 from the build tree (fetched by
-test/pythons/fetch-debian.sh, which ./dev bench runs first). Prints a table of medians with their spread and writes the
-figures as JSON (bench/results/latest.json unless --json says otherwise).
+"""proftui's benchmark (./dev bench [--quick]): sampling rate by stack depth
+and thread count, delivered rate, target slowdown, proftui's own CPU and
+memory, and the table/UI micro-benchmarks, on every CPython >= 3.8 on the
+machine and Debian's 3.14/3.15 from the build tree (fetched by
+test/pythons/fetch-debian.sh, which ./dev bench runs first). Prints a table
+of medians with their spread and writes the figures as JSON
+(bench/results/latest.json unless --json says otherwise).
 
 Figures, not tests: nothing here fails because a number is poor; the table
 marks figures that miss the issue's goals with '!'."""

@@ -26,7 +26,8 @@ class DebianPython:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("PROFTUI_DEBIAN_PYTHONS") or REPO / "build" / "debian-pythons").resolve()
+    where = os.environ.get("PROFTUI_DEBIAN_PYTHONS") or REPO / "build" / "debian-pythons"
+    return Path(where).resolve()
 
 
 def _minor(ident: str) -> Tuple[int, int]:

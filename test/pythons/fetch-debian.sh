@@ -147,7 +147,7 @@ main() {
         command -v "$tool" > /dev/null || fail "$tool is not installed (./dev installs it)"
     done
     [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] \
-        || fail "/usr/share/keyrings/debian-archive-keyring.gpg is missing (package debian-archive-keyring)"
+        || fail "the Debian archive keyring is missing (package debian-archive-keyring)"
     apt_opts || fail "cannot create $CACHE/apt"
     say "apt-get update (Debian sid, private lists in $CACHE/apt)"
     why=$(apt-get "${APT[@]}" --error-on=any update 2>&1) \
