@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The target's CPU usage and resident memory, from /proc/PID/stat and
- * /proc/PID/statm, for the live view's header. */
+/* The one parser of /proc/PID/stat (and statm), and the target's CPU
+ * usage and resident memory from them. Every module that needs a field of
+ * a stat file (state, flags, CPU time, thread count, last CPU) goes
+ * through procstat_parse_stat(). */
 #ifndef PROFTUI_PROCSTAT_H
 #define PROFTUI_PROCSTAT_H
 
@@ -34,10 +36,31 @@ void procstat_init(struct procstat *ps, pid_t pid, uint64_t now_ns);
  * *out is left untouched on error. */
 int procstat_read(struct procstat *ps, uint64_t now_ns, struct procstat_sample *out);
 
-/* Parse the contents of /proc/PID/stat (buf[0..len), need not be
- * terminated): utime + stime in clock ticks and num_threads. The command
- * name may hold spaces and parentheses. 0 or ERR_CORRUPT. */
-int procstat_parse_stat(const char *buf, size_t len, uint64_t *ticks, unsigned *threads);
+/* The fields of a /proc/PID/stat or /proc/PID/task/TID/stat line we use. */
+struct procstat_stat {
+    char state;               /* 'R', 'S', 'D', 'Z', ... (field 3) */
+    uint64_t flags;           /* PF_* flags (field 9) */
+    uint64_t ticks;           /* utime + stime in clock ticks (fields 14, 15) */
+    unsigned threads;         /* num_threads (field 20) */
+    int cpu;                  /* CPU it last ran on (field 39), -1 when the line is shorter */
+};
+
+/* Parse the contents of a stat file (buf[0..len), need not be terminated).
+ * The command name may hold spaces and parentheses: the fields resume
+ * after the last ')'. Fields 3 to 20 are required. 0 or ERR_CORRUPT. */
+int procstat_parse_stat(const char *buf, size_t len, struct procstat_stat *out);
+
+/* Read and parse /proc/PID/stat (tid 0) or /proc/PID/task/TID/stat.
+ * 0, ERR_NO_PROCESS when it is gone, ERR_READ or ERR_CORRUPT. */
+int procstat_read_stat(pid_t pid, pid_t tid, struct procstat_stat *out);
+
+/* Parse a stat file already open (pread from offset 0: a descriptor kept
+ * open makes a check one system call). 0, ERR_READ or ERR_CORRUPT. */
+int procstat_pread_stat(int fd, struct procstat_stat *out);
+
+/* The target's current directory (readlink of /proc/PID/cwd) into buf;
+ * 0 or ERR_READ (buf is then ""). */
+int procstat_cwd(pid_t pid, char *buf, size_t cap);
 
 /* Parse the contents of /proc/PID/statm: resident pages. 0 or ERR_CORRUPT. */
 int procstat_parse_statm(const char *buf, size_t len, uint64_t *resident_pages);

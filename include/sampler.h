@@ -32,6 +32,9 @@ struct sampler_stats {
     int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */
     int exit_status;          /* wait status of our child when it exited, else -1 */
+    int proc_ok;              /* the next two hold a reading of the target's /proc */
+    double cpu_pct;           /* target CPU over the last second (100 = one core); -1 unknown */
+    uint64_t rss_bytes;       /* target resident memory */
 };
 
 /* Start sampling `target` (borrowed; must outlive the sampler) into a new

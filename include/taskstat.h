@@ -27,4 +27,7 @@ char taskstat_process_state(pid_t pid);
 /* 1 when pid is a kernel thread (PF_KTHREAD in /proc/PID/stat flags). */
 int taskstat_is_kernel_thread(pid_t pid);
 
+/* The CPU process pid last ran on (field 39 of /proc/PID/stat), or -1. */
+int taskstat_cpu(pid_t pid);
+
 #endif

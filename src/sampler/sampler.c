@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "codecache.h"
 #include "error.h"
+#include "procstat.h"
 #include "pytarget.h"
 #include "table.h"
 #include "taskstat.h"
@@ -44,6 +45,7 @@
 #define RT_MIN_INTERVAL_NS 50000ULL
 #define DUTY_WINDOW_NS 100000000ULL
 #define AFFINITY_EVERY_NS 100000000ULL  /* how often we look where the target runs */
+#define PROC_EVERY_NS 1000000000ULL     /* target CPU % and RSS: over at least a second */
 
 struct sampler {
     struct pytarget *t;                 /* borrowed */
@@ -67,6 +69,8 @@ struct sampler {
     cpu_set_t cpus;                     /* CPUs the sampling thread may use */
     int avoided_cpu;                    /* the one we keep off, -1 for none */
     uint64_t affinity_at;
+    struct procstat proc;               /* target CPU and memory (sampling thread) */
+    uint64_t proc_at;
     int fails_in_a_row;
     uint32_t truncated_func;            /* table id of the "[truncated]" frame */
     struct thread_name names[NAMES_MAX];
@@ -208,6 +212,7 @@ static int check_alive(struct sampler *s, uint64_t now, int round_rc)
         return 1;
     pthread_mutex_lock(&s->lock);
     s->st.target_exited = 1;
+    s->st.proc_ok = 0;
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
@@ -269,26 +274,6 @@ static void watch_duty(struct sampler *s, uint64_t now, uint64_t busy)
     s->window_busy = 0;
 }
 
-/* The CPU the target's main thread last ran on (field 39 of
- * /proc/PID/stat), or -1. */
-static int target_cpu(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');     /* the name may hold spaces and parentheses */
-    for (int field = 2; p && field < 39; field++)
-        p = strchr(p + 1, ' ');
-    return p ? atoi(p + 1) : -1;
-}
-
 /* Keep the sampling thread off the CPU the target runs on: waking there
  * preempts the target (and, at real-time priority, always does), which
  * costs it a context switch and its cache at every sample. */
@@ -297,7 +282,7 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
     if (now - s->affinity_at < AFFINITY_EVERY_NS || CPU_COUNT(&s->cpus) < 2)
         return;
     s->affinity_at = now;
-    int cpu = target_cpu(s->t->pid);
+    int cpu = taskstat_cpu(s->t->pid);
     if (cpu == s->avoided_cpu)
         return;
     cpu_set_t set = s->cpus;
@@ -305,6 +290,24 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
         CPU_CLR(cpu, &set);
     if (CPU_COUNT(&set) > 0 && sched_setaffinity(0, sizeof set, &set) == 0)
         s->avoided_cpu = cpu;
+}
+
+/* The target's CPU % and RSS for the readers (the UI's header): read
+ * here, once a second, so that nothing above the sampler reads /proc. */
+static void sample_proc(struct sampler *s, uint64_t now)
+{
+    if (s->proc_at && now - s->proc_at < PROC_EVERY_NS)
+        return;
+    struct procstat_sample ps;
+    int ok = procstat_read(&s->proc, now, &ps) == 0;
+    s->proc_at = now;
+    pthread_mutex_lock(&s->lock);
+    s->st.proc_ok = ok;
+    if (ok) {
+        s->st.cpu_pct = ps.cpu_pct;
+        s->st.rss_bytes = ps.rss_bytes;
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void *run(void *arg)
@@ -331,6 +334,7 @@ static void *run(void *arg)
         if (!check_alive(s, now, rc))
             break;
         avoid_target_cpu(s, now);
+        sample_proc(s, now);
         done = clock_now_ns();
         if (s->realtime)
             watch_duty(s, done, done - now);
@@ -384,6 +388,8 @@ int sampler_start(struct pytarget *target, const struct sampler_config *cfg, str
         return ERR_NOMEM;
     }
     s->start_ns = clock_now_ns();
+    procstat_init(&s->proc, target->pid, s->start_ns);
+    s->proc_at = s->start_ns;
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         sampler_free(s);
         return ERR_NOMEM;

@@ -24,7 +24,11 @@ static uint64_t now_ns(void)
 
 static int parse(const char *s, uint64_t *ticks, unsigned *threads)
 {
-    return procstat_parse_stat(s, strlen(s), ticks, threads);
+    struct procstat_stat st = {.state = 0};
+    int rc = procstat_parse_stat(s, strlen(s), &st);
+    *ticks = st.ticks;
+    *threads = st.threads;
+    return rc;
 }
 
 static void test_parse_stat(void)
@@ -45,7 +49,15 @@ static void test_parse_stat(void)
     check(parse("42 (x) R 1 42 42 0 -1 0 1 0 0 0 99999999999999999999999 5 0 0 20 0 3", &ticks, &threads)
           == ERR_CORRUPT, "utime overflows");
     check(parse("(x)", &ticks, &threads) == ERR_CORRUPT, "nothing after the name");
-    check(procstat_parse_stat(ok, 10, &ticks, &threads) == ERR_CORRUPT, "length respected");
+    struct procstat_stat st;
+    check(procstat_parse_stat(ok, 10, &st) == ERR_CORRUPT, "length respected");
+    check(procstat_parse_stat(ok, strlen(ok), &st) == 0 && st.state == 'R' && st.flags == 4194304 &&
+          st.cpu == -1, "state, flags; no CPU field in a short line");
+    /* A full line: processor (field 39) is 3. */
+    const char *full = "9 ((a) b) S 1 9 9 0 -1 2097152 0 0 0 0 4 6 0 0 20 0 2 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+                       "0 0 17 3 0 0\n";
+    check(procstat_parse_stat(full, strlen(full), &st) == 0 && st.state == 'S' && st.ticks == 10 &&
+          st.threads == 2 && st.cpu == 3 && (st.flags & 0x00200000) != 0, "every field of a full line");
 }
 
 static void test_parse_statm(void)

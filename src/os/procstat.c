@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* CPU % and resident memory of the target from /proc/PID/stat and statm. */
+/* The /proc/PID/stat parser; CPU % and resident memory of the target. */
 #include "procstat.h"
 
 #include <errno.h>
@@ -11,9 +11,11 @@
 #include "error.h"
 
 #define STAT_MAX 1024             /* /proc/PID/stat is ~300 bytes; comm <= 64 */
-#define FIELD_UTIME 14            /* 1-based field numbers of proc_pid_stat(5) */
+#define FIELD_FLAGS 9             /* 1-based field numbers of proc_pid_stat(5) */
+#define FIELD_UTIME 14
 #define FIELD_STIME 15
 #define FIELD_THREADS 20
+#define FIELD_CPU 39
 
 /* Parse an unsigned decimal at *p, advancing it; 0 or ERR_CORRUPT. */
 static int parse_u64(const char **p, const char *end, uint64_t *out)
@@ -43,9 +45,9 @@ static void skip_token(const char **p, const char *end)
     *p = s;
 }
 
-int procstat_parse_stat(const char *buf, size_t len, uint64_t *ticks, unsigned *threads)
+/* Where the fields after the command name start (field 3), or NULL. */
+static const char *after_name(const char *buf, const char *end)
 {
-    const char *end = buf + len;
     const char *p = NULL;
     /* comm (field 2) is "(name)" and the name may contain ") ": the fields
      * resume after the LAST ')'. */
@@ -53,22 +55,48 @@ int procstat_parse_stat(const char *buf, size_t len, uint64_t *ticks, unsigned *
         if (*s == ')')
             p = s;
     if (!p || p + 2 > end || p[1] != ' ')
+        return NULL;
+    return p + 2;
+}
+
+/* The numeric field number `field` goes to: NULL when we skip it. */
+static uint64_t *field_slot(int field, uint64_t v[4])
+{
+    switch (field) {
+    case FIELD_FLAGS: return &v[0];
+    case FIELD_UTIME: return &v[1];
+    case FIELD_STIME: return &v[2];
+    case FIELD_THREADS: return &v[3];
+    default: return NULL;
+    }
+}
+
+int procstat_parse_stat(const char *buf, size_t len, struct procstat_stat *out)
+{
+    const char *end = buf + len;
+    const char *p = after_name(buf, end);
+    if (!p || p >= end || *p == ' ')
         return ERR_CORRUPT;
-    p += 2;                      /* at field 3, the state */
-    uint64_t utime = 0, stime = 0, nthreads = 0;
-    for (int field = 3; field <= FIELD_THREADS; field++) {
-        uint64_t *dst = field == FIELD_UTIME ? &utime : field == FIELD_STIME ? &stime
-                      : field == FIELD_THREADS ? &nthreads : NULL;
+    char state = *p;
+    uint64_t v[4] = {0, 0, 0, 0}, cpu = 0;
+    skip_token(&p, end);
+    for (int field = 4; field <= FIELD_THREADS; field++) {
+        uint64_t *dst = field_slot(field, v);
         if (p >= end)
             return ERR_CORRUPT;
         if (dst && parse_u64(&p, end, dst) < 0)
             return ERR_CORRUPT;
         skip_token(&p, end);
     }
-    if (utime > UINT64_MAX - stime || nthreads > 1u << 22)
+    for (int field = FIELD_THREADS + 1; field < FIELD_CPU && p < end; field++)
+        skip_token(&p, end);
+    int has_cpu = p < end && parse_u64(&p, end, &cpu) == 0 && cpu < 1u << 20;
+    if (v[1] > UINT64_MAX - v[2] || v[3] > 1u << 22)
         return ERR_CORRUPT;
-    *ticks = utime + stime;
-    *threads = (unsigned)nthreads;
+    *out = (struct procstat_stat){
+        .state = state, .flags = v[0], .ticks = v[1] + v[2], .threads = (unsigned)v[3],
+        .cpu = has_cpu ? (int)cpu : -1,
+    };
     return 0;
 }
 
@@ -82,12 +110,15 @@ int procstat_parse_statm(const char *buf, size_t len, uint64_t *resident_pages)
     return parse_u64(&p, end, resident_pages);
 }
 
-/* Read a small /proc file of pid into buf; returns its length or a
- * negative enum err. */
-static ssize_t read_file(pid_t pid, const char *name, char *buf, size_t cap)
+/* Read a small /proc file of pid (of its task tid when tid != 0) into
+ * buf; returns its length or a negative enum err. */
+static ssize_t read_file(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    char path[96];
+    if (tid)
+        snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+    else
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT || errno == ESRCH ? ERR_NO_PROCESS : ERR_READ;
@@ -117,14 +148,14 @@ void procstat_init(struct procstat *ps, pid_t pid, uint64_t now_ns)
 int procstat_read(struct procstat *ps, uint64_t now_ns, struct procstat_sample *out)
 {
     char buf[STAT_MAX];
-    uint64_t ticks, pages;
-    unsigned threads;
-    ssize_t n = read_file(ps->pid, "stat", buf, sizeof buf);
-    if (n < 0)
-        return (int)n;
-    if (procstat_parse_stat(buf, (size_t)n, &ticks, &threads) < 0)
-        return ERR_CORRUPT;
-    n = read_file(ps->pid, "statm", buf, sizeof buf);
+    uint64_t pages;
+    struct procstat_stat st;
+    int rc = procstat_read_stat(ps->pid, 0, &st);
+    if (rc < 0)
+        return rc;
+    uint64_t ticks = st.ticks;
+    unsigned threads = st.threads;
+    ssize_t n = read_file(ps->pid, 0, "statm", buf, sizeof buf);
     if (n < 0)
         return (int)n;
     if (procstat_parse_statm(buf, (size_t)n, &pages) < 0 || pages > UINT64_MAX / (uint64_t)ps->page_size)
@@ -143,4 +174,32 @@ int procstat_read(struct procstat *ps, uint64_t now_ns, struct procstat_sample *
         .os_threads = threads,
     };
     return 0;
+}
+
+int procstat_read_stat(pid_t pid, pid_t tid, struct procstat_stat *out)
+{
+    char buf[STAT_MAX];
+    ssize_t n = read_file(pid, tid, "stat", buf, sizeof buf);
+    if (n < 0)
+        return (int)n;
+    return procstat_parse_stat(buf, (size_t)n, out);
+}
+
+int procstat_pread_stat(int fd, struct procstat_stat *out)
+{
+    char buf[STAT_MAX];
+    ssize_t n = pread(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+        return ERR_READ;
+    return procstat_parse_stat(buf, (size_t)n, out);
+}
+
+int procstat_cwd(pid_t pid, char *buf, size_t cap)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+    ssize_t n = cap > 0 ? readlink(link, buf, cap - 1) : -1;
+    if (cap > 0)
+        buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? 0 : ERR_READ;
 }

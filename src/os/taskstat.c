@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Thread states from /proc/PID/task/TID/stat with cached descriptors. */
+/* Thread states from /proc/PID/task/TID/stat with cached descriptors
+ * (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
 #include <fcntl.h>
@@ -9,8 +10,10 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "procstat.h"
 
 #define CACHE 1024               /* power of two */
+#define PF_KTHREAD 0x00200000UL  /* include/linux/sched.h */
 
 struct task_fd {
     pid_t tid;                   /* 0 = free */
@@ -40,22 +43,13 @@ void taskstat_free(struct taskstat *ts)
     free(ts);
 }
 
-/* The state letter follows the last ')' (the name may contain parentheses). */
-static char state_of(const char *buf)
-{
-    const char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : 0;
-}
-
 static int read_state(int fd, char *state)
 {
-    char buf[512];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    struct procstat_stat st;
+    if (procstat_pread_stat(fd, &st) < 0)
         return ERR_READ;
-    buf[n] = '\0';
-    *state = state_of(buf);
-    return *state ? 0 : ERR_READ;
+    *state = st.state;
+    return 0;
 }
 
 int taskstat_running(struct taskstat *ts, pid_t tid)
@@ -102,33 +96,18 @@ int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap)
 
 char taskstat_process_state(pid_t pid)
 {
-    char path[64], state = 0;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    if (read_state(fd, &state) < 0)
-        state = 0;
-    close(fd);
-    return state;
+    struct procstat_stat st;
+    return procstat_read_stat(pid, 0, &st) == 0 ? st.state : 0;
 }
 
 int taskstat_is_kernel_thread(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* Fields after the name: state ppid pgrp session tty_nr tpgid flags. */
-    const char *p = strrchr(buf, ')');
-    unsigned long flags = 0;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-        return 0;
-    return (flags & 0x00200000UL) != 0;   /* PF_KTHREAD */
+    struct procstat_stat st;
+    return procstat_read_stat(pid, 0, &st) == 0 && (st.flags & PF_KTHREAD) != 0;
+}
+
+int taskstat_cpu(pid_t pid)
+{
+    struct procstat_stat st;
+    return procstat_read_stat(pid, 0, &st) == 0 ? st.cpu : -1;
 }
