@@ -2,9 +2,9 @@
 /* Micro-benchmark of the table's hot path (table_add_stack with 30-deep
  * stacks over 10,000 distinct stacks) and of table_flat on 10,000 functions.
  * Not a test. Build and run, e.g.:
- *   cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude bench/table_bench.c src/table/ *.c \
+ *   cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude bench/table_bench.c src/profile/ *.c \
  *      src/error.c -o table_bench && ./table_bench
- * (src/table/ *.c without the space.) */
+ * (src/profile/ *.c without the space.) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The sampling engine's driver: a thread that wakes on absolute deadlines,
- * walks every Python thread of the target and adds the stacks to the table.
- * Readers (UI, exporters) take sampler_lock() around any table access; the
- * sampler holds the lock only while adding one round of stacks. */
+ * walks every Python thread of the target and adds the stacks to a
+ * profile it does not own (profile.h: readers sync replicas of it and
+ * never see the sampler). Its own counters, and the target's CPU and
+ * memory, are published through sampler_get_stats(). */
 #ifndef PROFTUI_SAMPLER_H
 #define PROFTUI_SAMPLER_H
 
 #include <stdint.h>
 #include <sys/types.h>
 
-struct table;
+struct profile;
 struct sampler;
 struct pytarget;
 
@@ -37,15 +38,16 @@ struct sampler_stats {
     uint64_t rss_bytes;       /* target resident memory */
 };
 
-/* Start sampling `target` (borrowed; must outlive the sampler) into a new
- * table owned by the sampler. Returns 0 or a negative enum err; *out is set
- * only on success. */
-int sampler_start(struct pytarget *target, const struct sampler_config *cfg, struct sampler **out);
+/* Start sampling `target` into `profile` (both borrowed; they must outlive
+ * the sampler). Returns 0 or a negative enum err; *out is set only on
+ * success. */
+int sampler_start(struct pytarget *target, struct profile *profile, const struct sampler_config *cfg,
+                  struct sampler **out);
 
 /* Ask the sampling thread to stop and wait for it. Safe to call twice. */
 void sampler_stop(struct sampler *s);
 
-/* Stop if needed and free everything, the table included. */
+/* Stop if needed and free what the sampler owns (not the profile). */
 void sampler_free(struct sampler *s);
 
 /* Block until the sampler finished on its own (duration reached or target
@@ -53,16 +55,10 @@ void sampler_free(struct sampler *s);
  * that set it do not interrupt the wait). */
 void sampler_wait(struct sampler *s, volatile int *stop_flag);
 
-void sampler_lock(struct sampler *s);
-void sampler_unlock(struct sampler *s);
-
-/* The table; read or reset it only between sampler_lock() and sampler_unlock(). */
-struct table *sampler_table(struct sampler *s);
-
 /* A consistent copy of the counters (takes the lock itself). */
 void sampler_get_stats(struct sampler *s, struct sampler_stats *out);
 
-/* Zero the table and the counters (takes the lock itself). */
+/* Zero the profile's counts and the counters (takes the locks itself). */
 void sampler_reset(struct sampler *s);
 
 #endif

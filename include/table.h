@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The profile: a call tree per thread with sample counts (the source of
- * truth), plus the flat per-function and per-line views derived from it.
- * The table owns every string it interns; rows and callers borrow them for
- * the table's lifetime. Not thread-safe: callers serialise access. */
+/* The profile's data: a call tree per thread with sample counts (the
+ * source of truth), plus the flat per-function and per-line views derived
+ * from it (the tree queries are in tree.h). The table owns every string it
+ * interns; rows and callers borrow them for the table's lifetime. Not
+ * thread-safe: the profile (profile.h) serialises the writer and hands
+ * readers replicas, which are tables too (read only). */
 #ifndef PROFTUI_TABLE_H
 #define PROFTUI_TABLE_H
 
@@ -89,5 +91,21 @@ void flat_view_free(struct flat_view *v);
 typedef int (*table_stack_cb)(void *arg, uint32_t thread, const struct frame_key *frames,
                               int depth, uint64_t count);
 int table_foreach_stack(const struct table *t, table_stack_cb cb, void *arg);
+
+/* Replication (a reader's copy of a table another thread writes). Copy
+ * into dst (a table from table_new(), used only as a replica from then
+ * on) what changed in src since dst's last copy: the grown tails of the
+ * names, functions, sites, threads and nodes and a log of the stacks
+ * added, or, when dst is new, was not the last to sync, or src was reset
+ * or its log overflowed, every node whole. Cheap: call it under the
+ * writer's lock. A replica refuses every write (ERR_USAGE / TABLE_NONE).
+ * Returns 0, ERR_USAGE (dst == src, or src is a replica) or ERR_NOMEM
+ * (dst is then empty and copies whole next time). */
+int table_sync_copy(struct table *dst, struct table *src);
+
+/* Finish a copy without the writer's lock: link the new nodes and replay
+ * the logged stacks into the counts. dst then equals src as it was at the
+ * copy. A no-op when nothing is pending. */
+void table_sync_apply(struct table *dst);
 
 #endif

@@ -22,6 +22,7 @@
 #include "codecache.h"
 #include "error.h"
 #include "procstat.h"
+#include "profile.h"
 #include "pytarget.h"
 #include "table.h"
 #include "taskstat.h"
@@ -52,7 +53,8 @@ struct sampler {
     struct sampler_config cfg;
     struct codecache *codes;            /* owned; used by the sampling thread only */
     struct walker *walker;              /* owned; sampling thread only */
-    struct table *table;                /* owned; guarded by lock */
+    struct profile *profile;            /* borrowed: the sampler only writes into it */
+    struct table *table;                /* the profile's; only under profile_lock() */
     struct taskstat *tasks;             /* owned; sampling thread only */
     pthread_t thread;
     int started;
@@ -106,7 +108,7 @@ static void refresh_names(struct sampler *s, uint64_t now, uint64_t interp)
 }
 
 /* Map a walked stack to table keys (leaf first); interns functions the
- * first time a code-cache entry is seen. Caller holds the lock. */
+ * first time a code-cache entry is seen. Caller holds the profile's lock. */
 static int stack_keys(struct sampler *s, const struct walk_stack *ws)
 {
     int d = 0;
@@ -124,7 +126,7 @@ static int stack_keys(struct sampler *s, const struct walk_stack *ws)
     return d;
 }
 
-/* Add one stack to the table. Caller holds the lock. */
+/* Add one stack to the table. Caller holds the profile's lock. */
 static void record(struct sampler *s, const struct walk_stack *ws, int refresh_label)
 {
     uint64_t key = ws->tid ? ws->tid : ws->ident;
@@ -152,9 +154,10 @@ static void mark_off_cpu(struct sampler *s, int n)
     }
 }
 
-/* One round: walk every thread without the lock, then add the stacks and
- * the counters under one lock. Returns the number of threads seen or a
- * negative error when the thread list itself could not be read. */
+/* One round: walk every thread without a lock, then add the stacks under
+ * the profile's lock and the counters under ours. Returns the number of
+ * threads seen or a negative error when the thread list itself could not
+ * be read. */
 static int sample_round(struct sampler *s, uint64_t now)
 {
     int n = walker_round(s->walker), failed = 0;
@@ -164,12 +167,14 @@ static int sample_round(struct sampler *s, uint64_t now)
         mark_off_cpu(s, n);
     }
     pthread_mutex_lock(&s->lock);
+    profile_lock(s->profile);
     for (int i = 0; i < n; i++) {
         const struct walk_stack *ws = walker_stack(s->walker, i);
         failed += ws->failed;
         if (ws->depth > 0 && !s->off_cpu[i])
             record(s, ws, names_due);
     }
+    profile_unlock(s->profile);
     s->st.failed += (uint64_t)failed;
     if (n >= 0)
         s->st.threads = (unsigned)n;
@@ -349,12 +354,15 @@ static void *run(void *arg)
     return NULL;
 }
 
-static struct sampler *sampler_alloc(struct pytarget *target, const struct sampler_config *cfg)
+static struct sampler *sampler_alloc(struct pytarget *target, struct profile *profile,
+                                     const struct sampler_config *cfg)
 {
     struct sampler *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->t = target;
+    s->profile = profile;
+    s->table = profile_table(profile);
     s->cfg = *cfg;
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
@@ -363,26 +371,28 @@ static struct sampler *sampler_alloc(struct pytarget *target, const struct sampl
     pthread_cond_init(&s->finished, &ca);
     pthread_condattr_destroy(&ca);
     s->codes = codecache_new();
-    s->table = table_new();
     s->tasks = taskstat_new(target->pid);
     if (s->codes && walker_new(target, s->codes, &s->walker) < 0)
         s->walker = NULL;
-    if (!s->codes || !s->walker || !s->table || !s->tasks) {
+    if (!s->codes || !s->walker || !s->tasks) {
         sampler_free(s);
         return NULL;
     }
+    profile_lock(profile);
     s->truncated_func = table_intern_func(s->table, "[truncated]", "");
+    profile_unlock(profile);
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;
     return s;
 }
 
-int sampler_start(struct pytarget *target, const struct sampler_config *cfg, struct sampler **out)
+int sampler_start(struct pytarget *target, struct profile *profile, const struct sampler_config *cfg,
+                  struct sampler **out)
 {
     if (cfg->interval_ns == 0)
         return ERR_USAGE;
-    struct sampler *s = sampler_alloc(target, cfg);
+    struct sampler *s = sampler_alloc(target, profile, cfg);
     if (!s || s->truncated_func == TABLE_NONE) {
         sampler_free(s);
         return ERR_NOMEM;
@@ -415,7 +425,6 @@ void sampler_free(struct sampler *s)
     sampler_stop(s);
     walker_free(s->walker);
     codecache_free(s->codes);
-    table_free(s->table);
     taskstat_free(s->tasks);
     pthread_cond_destroy(&s->finished);
     pthread_mutex_destroy(&s->lock);
@@ -435,21 +444,6 @@ void sampler_wait(struct sampler *s, volatile int *stop_flag)
     pthread_mutex_unlock(&s->lock);
 }
 
-void sampler_lock(struct sampler *s)
-{
-    pthread_mutex_lock(&s->lock);
-}
-
-void sampler_unlock(struct sampler *s)
-{
-    pthread_mutex_unlock(&s->lock);
-}
-
-struct table *sampler_table(struct sampler *s)
-{
-    return s->table;
-}
-
 void sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 {
     pthread_mutex_lock(&s->lock);
@@ -462,7 +456,7 @@ void sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 void sampler_reset(struct sampler *s)
 {
     pthread_mutex_lock(&s->lock);
-    table_reset(s->table);
+    profile_reset(s->profile);
     s->st.taken = s->st.missed = s->st.failed = s->st.stacks = 0;
     s->start_ns = clock_now_ns();
     s->st.elapsed_ns = 0;

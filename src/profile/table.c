@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The profile table: interning of functions, sites and threads, and the
+/* The profile's table: interning of functions, sites and threads, and the
  * per-thread call trees that table_add_stack() feeds on the hot path. */
 #include "table.h"
 
@@ -36,6 +36,8 @@ void table_free(struct table *t)
     free(t->sites);
     free(t->threads);
     free(t->nodes);
+    free(t->log);
+    free(t->pending);
     free(t);
 }
 
@@ -43,6 +45,8 @@ void table_free(struct table *t)
  * function ids and thread indices across a reset. */
 void table_reset(struct table *t)
 {
+    if (t->origin)
+        return;
     t->nnodes = 0;
     idmap_clear(&t->child_map);
     for (uint32_t i = 0; i < t->nthreads; i++) {
@@ -50,12 +54,12 @@ void table_reset(struct table *t)
         t->threads[i].samples = 0;
     }
     t->samples = 0;
+    t->epoch++;
 }
 
-/* Grow *arr (of *cap elements of size elsize) to hold at least need
- * elements, doubling. Ids are 32-bit with TABLE_NONE reserved, which bounds
- * every array below it. Returns 0 or ERR_NOMEM (array unchanged). */
-static int grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
+/* Ids are 32-bit with TABLE_NONE reserved, which bounds every array below
+ * it. The array is unchanged on failure. */
+int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
 {
     if (need <= *cap)
         return 0;
@@ -78,6 +82,8 @@ static int grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
 
 uint32_t table_intern_func(struct table *t, const char *name, const char *file)
 {
+    if (t->origin)
+        return TABLE_NONE;       /* a replica is read only */
     if (!name)
         name = "";
     if (!file)
@@ -90,7 +96,7 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
     uint32_t id = idmap_get(&t->func_map, key, 0);
     if (id != TABLE_NONE)
         return id;
-    if (grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
+    if (table_grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
         idmap_reserve(&t->func_map, 1) < 0)
         return TABLE_NONE;
     id = t->nfuncs++;
@@ -128,9 +134,11 @@ static void thread_rename(struct table *t, uint32_t i, const char *name)
 
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
 {
+    if (t->origin)
+        return TABLE_NONE;
     uint32_t i = idmap_get(&t->thread_map, tid, 0);
     if (i == TABLE_NONE) {
-        if (grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
+        if (table_grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
                  sizeof *t->threads) < 0 ||
             idmap_reserve(&t->thread_map, 1) < 0)
             return TABLE_NONE;
@@ -175,9 +183,9 @@ uint64_t table_samples(const struct table *t)
  * halfway and leave counts half-added. Amortised: no work once warm. */
 static int reserve_path(struct table *t, size_t depth)
 {
-    if (grow((void **)&t->nodes, &t->nodes_cap, (size_t)t->nnodes + depth + 1,
+    if (table_grow((void **)&t->nodes, &t->nodes_cap, (size_t)t->nnodes + depth + 1,
              sizeof *t->nodes) < 0 ||
-        grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + depth,
+        table_grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + depth,
              sizeof *t->sites) < 0 ||
         idmap_reserve(&t->child_map, depth + 1) < 0 ||
         idmap_reserve(&t->site_map, depth) < 0)
@@ -228,7 +236,7 @@ static uint32_t child_get(struct table *t, uint32_t parent, struct frame_key f)
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
                     int depth, uint64_t weight)
 {
-    if (thread >= t->nthreads || depth < 0 || (depth > 0 && !frames))
+    if (thread >= t->nthreads || depth < 0 || (depth > 0 && !frames) || t->origin)
         return ERR_USAGE;
     for (int i = 0; i < depth; i++)
         if (frames[i].func >= t->nfuncs)
@@ -250,5 +258,7 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
     t->nodes[node].self += weight;
     th->samples += weight;
     t->samples += weight;
+    if (t->log_on)
+        table_log_add(t, node, weight);
     return 0;
 }
