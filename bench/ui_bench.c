@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Micro-benchmark of the live view (issue 4): a table of 10,000 functions,
- * then, per redraw, snapshot + filter/sort + draw into a curses screen
- * whose output goes to /dev/null, with new samples between redraws.
- * Reports milliseconds per phase, one "label: N ms" figure per line.
+/* Micro-benchmark of the live view (issue 4): a profile of 10,000
+ * functions, then, per redraw and for every registered view: sync of the
+ * reader's replica (the time the writer's lock is held, then the replay
+ * without it), the view's update (rows, filter, sort) and its draw into a
+ * curses screen whose output goes to /dev/null, with new samples written
+ * into the profile between redraws. Reports milliseconds per phase, one
+ * "label: N ms" figure per line.
  *
  * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES]]] */
 #include <curses.h>
@@ -12,13 +15,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "profile.h"
+#include "tree.h"
 #include "table.h"
 #include "ui.h"
+#include "ui_data.h"
 #include "ui_fmt.h"
-#include "ui_model.h"
 #include "ui_scene.h"
 #include "ui_screen.h"
-#include "ui_snap.h"
+#include "ui_state.h"
 #include "ui_view.h"
 
 #define MAX_DEPTH 12
@@ -61,9 +66,9 @@ static void add_stacks(struct table *t, uint32_t nfuncs, uint32_t first_func, si
     }
 }
 
-static struct table *make_table(uint32_t nfuncs, uint32_t *first_func)
+/* Functions, threads and the first stacks, into the writer's table t. */
+static int fill(struct table *t, uint32_t nfuncs, uint32_t *first_func)
 {
-    struct table *t = table_new();
     char name[96], file[96];
     for (uint32_t i = 0; i < nfuncs && t; i++) {
         snprintf(name, sizeof name, "package.module_%u.SomeClass.function_number_%u", i % 97, i);
@@ -78,7 +83,7 @@ static struct table *make_table(uint32_t nfuncs, uint32_t *first_func)
     }
     if (t)
         add_stacks(t, nfuncs, *first_func, (size_t)nfuncs * STACKS_PER_FUNC);
-    return t;
+    return t != NULL;
 }
 
 struct phase {
@@ -93,66 +98,99 @@ static void record(struct phase *p, double ms)
         p->max = ms;
 }
 
+enum { PH_LOCK, PH_APPLY, PH_UPDATE, PH_DRAW, PH_COUNT };
+
 /* Everything one redraw touches, as the live view holds it. */
 struct bench {
-    struct table *t;
+    struct profile *p;
     uint32_t nfuncs, first;
     struct ui_options o;
-    struct ui_view view;
-    struct ui_snap snap;
-    struct ui_hot_lines hot;
-    struct ui_model model;
+    struct ui_state st;
+    struct ui_data data;
     struct ui_screen screen;
     struct ui_path_ctx paths;
-    struct phase ph[4];
+    double first_sync_ms;        /* the whole copy of the first sync */
 };
 
-/* One redraw: snapshot, (every 10th: busiest lines), filter+sort, draw. */
-static int redraw(struct bench *b, int i)
+/* New samples, written as the sampler does: under the profile's lock. */
+static void feed(struct bench *b, size_t count)
 {
-    add_stacks(b->t, b->nfuncs, b->first, STACKS_PER_REDRAW);     /* new counts, not timed */
-    double t0 = now_ms();
-    ui_snap_take_table(&b->snap, b->t, b->view.thread, b->view.by_line);
-    double snap_ms = now_ms() - t0;
-    /* The live view recomputes these at most once a second (and no more
-     * than 1% of the time); timed apart, every 10th redraw here. */
-    if (i % 10 == 0) {
-        double h0 = now_ms();
-        ui_snap_hot_lines_table(&b->hot, b->t, b->view.thread);
-        record(&b->ph[3], now_ms() - h0);
-    }
-    ui_snap_apply_hot_lines(&b->snap, &b->hot);
-    double t1 = now_ms();
-    struct ui_scene sc = {.opt = &b->o, .view = &b->view, .model = &b->model, .snap = &b->snap,
+    profile_lock(b->p);
+    add_stacks(profile_table(b->p), b->nfuncs, b->first, count);
+    profile_unlock(b->p);
+}
+
+/* One redraw of one view: sync, update, draw. */
+static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, struct phase *ph)
+{
+    feed(b, STACKS_PER_REDRAW);                 /* new counts, not timed */
+    if (ui_data_sync(&b->data, b->p, NULL) < 0)
+        return -1;
+    record(&ph[PH_LOCK], (double)b->data.cost.locked_ns / 1e6);
+    record(&ph[PH_APPLY], (double)b->data.cost.apply_ns / 1e6);
+    struct ui_scene sc = {.opt = &b->o, .state = &b->st, .data = &b->data, .ops = ops, .view = view,
                           .theme = &b->screen.theme, .paths = &b->paths, .sample_ns = 1000000};
-    struct ui_model_params p = ui_view_params(&b->view);
     if (ui_screen_layout(&b->screen, &sc) < 0)
         return -1;
-    ui_model_update(&b->model, b->snap.rows, b->snap.nrows, b->snap.samples, &p,
-                    (size_t)ui_layout_table_rows(&b->screen.layout));
-    double t2 = now_ms();
+    double t0 = now_ms();
+    if (ops->update(view, &sc, (size_t)ui_layout_table_rows(&b->screen.layout), UI_WHY_DATA) < 0)
+        return -1;
+    double t1 = now_ms();
     b->screen.dirty |= UI_DIRTY_ALL;
-    ui_screen_draw(&b->screen, &sc);
-    record(&b->ph[0], snap_ms);
-    record(&b->ph[1], t2 - t1);
-    record(&b->ph[2], now_ms() - t2);
+    ui_screen_draw(&b->screen, &sc, view);
+    record(&ph[PH_UPDATE], t1 - t0);
+    record(&ph[PH_DRAW], now_ms() - t1);
     return 0;
 }
 
 /* One figure per line, "label: N ms" (bench/run.py reads them so). */
-static void report(const struct bench *b, int redraws, int cols, int lines)
+static void report(const char *view, const struct phase *ph, int redraws)
 {
-    printf("ui_bench: %zu rows (%u functions), %d redraws at %dx%d\n", b->snap.nrows, b->nfuncs, redraws,
-           cols, lines);
     double total = 0;
-    for (int i = 0; i < 3; i++) {
-        printf("%s per redraw (mean): %.3f ms\n", b->ph[i].name, b->ph[i].sum / redraws);
-        printf("%s per redraw (max): %.3f ms\n", b->ph[i].name, b->ph[i].max);
-        total += b->ph[i].sum / redraws;
+    for (int i = 0; i < PH_COUNT; i++) {
+        printf("%s: %s per redraw (mean): %.3f ms\n", view, ph[i].name, ph[i].sum / redraws);
+        printf("%s: %s per redraw (max): %.3f ms\n", view, ph[i].name, ph[i].max);
+        total += ph[i].sum / redraws;
     }
-    printf("redraw, all three (mean): %.3f ms\n", total);
-    int hot_runs = (redraws + 9) / 10;
-    printf("busiest lines, at most once a second (mean): %.3f ms\n", b->ph[3].sum / hot_runs);
+    printf("%s: redraw, all phases (mean): %.3f ms\n", view, total);
+}
+
+/* Every registered view in turn, each over `redraws` redraws. */
+static int run_views(struct bench *b, int redraws)
+{
+    for (size_t v = 0; v < ui_views_count(); v++) {
+        const struct ui_view_ops *ops = ui_views_get(v);
+        struct phase ph[PH_COUNT] = {{"sync, writer's lock held", 0, 0}, {"sync, replay unlocked", 0, 0},
+                                     {"view update", 0, 0}, {"draw", 0, 0}};
+        void *view = ops->create();
+        if (!view)
+            return -1;
+        int rc = 0;
+        for (int i = 0; i < redraws && rc == 0; i++)
+            rc = redraw(b, ops, view, ph);
+        ops->destroy(view);
+        if (rc < 0)
+            return rc;
+        report(ops->name, ph, redraws);
+    }
+    return 0;
+}
+
+static int setup(struct bench *b)
+{
+    b->p = profile_new();
+    if (!b->p || ui_data_init(&b->data) < 0)
+        return -1;
+    profile_lock(b->p);
+    int ok = fill(profile_table(b->p), b->nfuncs, &b->first);
+    profile_unlock(b->p);
+    if (!ok)
+        return -1;
+    double t0 = now_ms();
+    if (ui_data_sync(&b->data, b->p, NULL) < 0)
+        return -1;
+    b->first_sync_ms = now_ms() - t0;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -160,38 +198,31 @@ int main(int argc, char **argv)
     static struct bench b = {
         .o = {.title = "python3 bench.py", .python_version = "3.12.1", .pid = 1, .interval_ns = 1000000,
               .refresh_s = 0.5},
-        .snap = {.thread = TABLE_NONE}, .hot = {.thread = TABLE_NONE},
         .paths = {.cwd = "/srv/app", .home = "/root"},
-        .ph = {{"snapshot", 0, 0}, {"filter+sort", 0, 0}, {"draw", 0, 0}, {"busiest lines", 0, 0}},
     };
     b.nfuncs = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 10000;
     int redraws = argc > 2 ? atoi(argv[2]) : 200;
     int cols = 200, lines = 50;
     if ((argc > 3 && sscanf(argv[3], "%dx%d", &cols, &lines) != 2) || b.nfuncs == 0 || redraws <= 0)
         return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES]]]\n"), 2;
-    b.t = make_table(b.nfuncs, &b.first);
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
     setlocale(LC_CTYPE, "C.UTF-8");
-    SCREEN *scr = b.t && out && in ? newterm("xterm-256color", out, in) : NULL;
+    SCREEN *scr = setup(&b) == 0 && out && in ? newterm("xterm-256color", out, in) : NULL;
     if (!scr)
-        return fprintf(stderr, "ui_bench: cannot set up a table or a curses screen\n"), 1;
+        return fprintf(stderr, "ui_bench: cannot set up a profile or a curses screen\n"), 1;
     resizeterm(lines, cols);
-    ui_view_init(&b.view, 0.5, 0);
-    ui_model_init(&b.model);
+    ui_state_init(&b.st, 0.5, 0);
     ui_screen_init(&b.screen);
     ui_screen_start(&b.screen);
-    int rc = 0;
-    for (int i = 0; i < redraws && rc == 0; i++)
-        rc = redraw(&b, i);
+    printf("ui_bench: %u functions, %zu nodes, %d redraws per view at %dx%d\n", b.nfuncs,
+           tree_node_count(b.data.table), redraws, cols, lines);
+    printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
+    int rc = run_views(&b, redraws);
     ui_screen_free(&b.screen);
     endwin();
     delscreen(scr);
-    if (rc == 0)
-        report(&b, redraws, cols, lines);
-    ui_snap_free(&b.snap);
-    ui_snap_hot_lines_free(&b.hot);
-    ui_model_free(&b.model);
-    table_free(b.t);
+    ui_data_free(&b.data);
+    profile_free(b.p);
     fclose(out);
     fclose(in);
     return rc == 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The live ncurses view. It only reads the table (through the sampler's
- * lock) and the sampler's counters; it never talks to the target. */
+/* The live ncurses view. It reads the profile through a replica it syncs
+ * at each refresh (profile.h) and the sampler's published counters; it
+ * never talks to the target and never reads /proc. */
 #ifndef PROFTUI_UI_H
 #define PROFTUI_UI_H
 
@@ -9,12 +10,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct profile;
 struct sampler;
 
 struct ui_options {
     const char *title;            /* the profiled command line, or "PID 1234" */
     const char *python_version;   /* e.g. "3.11.7" */
     pid_t pid;                    /* the target */
+    const char *cwd;              /* its current directory (short paths), or NULL */
     int launched;                 /* we started the target (quitting ends it) */
     int cpu_mode;                 /* --cpu */
     uint64_t interval_ns;         /* requested sampling interval */
@@ -24,9 +27,11 @@ struct ui_options {
     volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
 };
 
-/* Run the live view until the user quits or *o->quit is set. Restores the
- * terminal on every path. Returns 0, or ERR_TERMINAL when stdin/stdout is
- * not a terminal or the terminal cannot be initialised. */
-int ui_run(const struct ui_options *o, struct sampler *s);
+/* Run the live view of profile p (borrowed) until the user quits or
+ * *o->quit is set; s (borrowed, may be NULL) supplies the counters and
+ * the reset. Restores the terminal on every path. Returns 0, ERR_NOMEM,
+ * or ERR_TERMINAL when stdin/stdout is not a terminal or the terminal
+ * cannot be initialised. */
+int ui_run(const struct ui_options *o, struct profile *p, struct sampler *s);
 
 #endif

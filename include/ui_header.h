@@ -9,6 +9,16 @@
 #include <curses.h>
 
 #include "ui_scene.h"
+#include "ui_theme.h"
+
+#define UI_FIELD_VALUE_MAX 160
+
+struct ui_fields;
+
+/* Add a field "label value" to the header (views add theirs through
+ * ui_view_ops.header); returns the value's buffer of UI_FIELD_VALUE_MAX
+ * bytes to write into. newline: start a new line with it. */
+char *ui_fields_add(struct ui_fields *fs, const char *label, enum ui_elem elem, int newline);
 
 /* Lines the header needs at this width. */
 int ui_header_lines(const struct ui_scene *sc, int width);

@@ -13,12 +13,12 @@
 #include "ui_scene.h"
 #include "ui_theme.h"
 
-struct ui_view;
+struct ui_state;
 
 enum ui_dirty {
     UI_DIRTY_HEADER = 1 << 0,
-    UI_DIRTY_TABLE = 1 << 1,     /* titles and every row */
-    UI_DIRTY_ROWS = 1 << 2,      /* only the rows of the old and new selection */
+    UI_DIRTY_TABLE = 1 << 1,     /* the view's whole body */
+    UI_DIRTY_ROWS = 1 << 2,      /* only what the selection left and reached */
     UI_DIRTY_DETAILS = 1 << 3,
     UI_DIRTY_FOOTER = 1 << 4,
     UI_DIRTY_LAYOUT = 1 << 5,    /* the terminal was resized */
@@ -31,7 +31,6 @@ struct ui_screen {
     int layout_header;           /* header lines the layout was made for */
     WINDOW *header, *table, *details, *footer, *help;   /* owned */
     unsigned dirty;              /* enum ui_dirty bits */
-    size_t drawn_top, drawn_sel; /* the window and selection on screen */
     int help_lines;              /* length of the help at the last draw */
     int help_shown;              /* the help covers the screen */
 };
@@ -51,10 +50,11 @@ void ui_screen_free(struct ui_screen *s);
  * windows could not be made. */
 int ui_screen_layout(struct ui_screen *s, const struct ui_scene *sc);
 
-/* Draw the dirty parts and update the terminal once. */
-void ui_screen_draw(struct ui_screen *s, const struct ui_scene *sc);
+/* Draw the dirty parts (the active view, sc->ops, draws its own with
+ * `view`, its state) and update the terminal once. */
+void ui_screen_draw(struct ui_screen *s, const struct ui_scene *sc, void *view);
 
 /* Scroll the help by delta lines, within its length. */
-void ui_screen_scroll_help(struct ui_screen *s, struct ui_view *v, long delta);
+void ui_screen_scroll_help(struct ui_screen *s, struct ui_state *v, long delta);
 
 #endif

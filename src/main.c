@@ -17,6 +17,8 @@
 #include "exitcode.h"
 #include "launch.h"
 #include "outfile.h"
+#include "procstat.h"
+#include "profile.h"
 #include "pytarget.h"
 #include "sampler.h"
 #include "table.h"
@@ -39,6 +41,7 @@ struct run {
     pid_t pid;
     int launched;
     struct pytarget *target;
+    struct profile *profile;       /* what the sampler writes and the readers read */
     struct sampler *sampler;
     struct outfile out;
     char title[1024];
@@ -204,9 +207,11 @@ static int write_profile(struct run *r)
         .failed = st.failed,
         .command = r->launched ? r->title : NULL,
     };
-    sampler_lock(r->sampler);
-    int rc = collapsed_write(r->out.f, sampler_table(r->sampler), &meta);
-    sampler_unlock(r->sampler);
+    struct table *replica = table_new();
+    int rc = replica ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
+    if (rc == 0)
+        rc = collapsed_write(r->out.f, replica, &meta);
+    table_free(replica);
     if (rc == 0)
         rc = outfile_commit(&r->out);
     else
@@ -232,10 +237,13 @@ static int run_headless(struct run *r)
 static int run_ui(struct run *r)
 {
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
+    static char cwd[4096];
+    procstat_cwd(r->pid, cwd, sizeof cwd);
     struct ui_options o = {
         .title = r->title,
         .python_version = r->target->version,
         .pid = r->pid,
+        .cwd = cwd,
         .launched = r->launched,
         .cpu_mode = r->cli.cpu,
         .interval_ns = r->cli.interval_ns,
@@ -244,7 +252,7 @@ static int run_ui(struct run *r)
         .log = log,
         .quit = &quit_flag,
     };
-    int rc = ui_run(&o, r->sampler);
+    int rc = ui_run(&o, r->profile, r->sampler);
     sampler_stop(r->sampler);
     if (log)
         fclose(log);
@@ -254,6 +262,15 @@ static int run_ui(struct run *r)
     if (rc < 0)
         return fail(exitcode_for_err(rc), "%s", err_str(rc));
     return r->launched ? launch_exit_code(status) : EXIT_OK;
+}
+
+static void set_meta(struct run *r)
+{
+    struct profile_meta m = {.pid = r->pid, .launched = r->launched, .cpu_mode = r->cli.cpu,
+                             .interval_ns = r->cli.interval_ns};
+    snprintf(m.python_version, sizeof m.python_version, "%s", r->target->version);
+    snprintf(m.command, sizeof m.command, "%s", r->title);
+    profile_set_meta(r->profile, &m);
 }
 
 static int start_target(struct run *r)
@@ -288,7 +305,11 @@ static int run(struct run *r)
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
     };
-    int rc = sampler_start(r->target, &sc, &r->sampler);
+    r->profile = profile_new();
+    if (!r->profile)
+        return fail(EXIT_INTERNAL, "cannot start sampling: %s", err_str(ERR_NOMEM));
+    set_meta(r);
+    int rc = sampler_start(r->target, r->profile, &sc, &r->sampler);
     if (rc < 0)
         return fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
     return r->cli.output ? run_headless(r) : run_ui(r);
@@ -308,6 +329,7 @@ int main(int argc, char **argv)
     install_signals();
     int code = run(&r);
     sampler_free(r.sampler);
+    profile_free(r.profile);
     pytarget_free(r.target);
     return code;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The live view's loop: wake on keys and on the refresh deadline, take
- * snapshots, carry out the keys' reactions, draw what changed. */
+/* The live view's loop: wake on keys and on the refresh deadline, sync
+ * the data, let the active view update, carry out the keys' reactions
+ * (the active view's, then the global ones), draw what changed. */
 #include "ui.h"
 
 #include <curses.h>
@@ -11,15 +12,15 @@
 
 #include "clock.h"
 #include "error.h"
-#include "procstat.h"
+#include "profile.h"
 #include "sampler.h"
 #include "table.h"
+#include "ui_data.h"
 #include "ui_fmt.h"
 #include "ui_keys.h"
 #include "ui_layout.h"
-#include "ui_model.h"
 #include "ui_screen.h"
-#include "ui_snap.h"
+#include "ui_state.h"
 #include "ui_term.h"
 #include "ui_theme.h"
 #include "ui_view.h"
@@ -28,28 +29,18 @@
  * sampling thread, which leaves our poll() asleep: wake at least this
  * often to look at the quit flag and for a pending resize. */
 #define WAKE_MAX_MS 100
-#define PROC_EVERY_NS 1000000000ULL    /* CPU % over at least a second */
 #define MIN_ROUNDS_FOR_RATE 100        /* fewer rounds: use the asked interval per sample */
-#define HOT_EVERY_NS 1000000000ULL     /* busiest lines: recomputed at most this often, */
-#define HOT_SOON_NS 250000000ULL       /* or this when a row lacks its line... */
-#define HOT_COST_SHARE 100             /* ...and no more than 1/100 of the time */
+#define VIEWS_MAX 16
 
 struct ui {
     const struct ui_options *o;
-    struct sampler *s;
-    struct ui_view view;
-    struct ui_snap snap;
-    struct ui_model model;
+    struct profile *profile;
+    struct sampler *s;            /* may be NULL (no live sampling) */
+    struct ui_state st;
+    struct ui_data data;
+    void *views[VIEWS_MAX];       /* each registered view's state, made when first shown */
     struct ui_screen screen;
     struct ui_path_ctx paths;
-    char cwd[PATH_MAX];
-    struct procstat ps;
-    struct procstat_sample proc;
-    int proc_ok;
-    uint64_t proc_at;
-    struct ui_hot_lines hot;      /* each function's busiest line (function level) */
-    uint64_t hot_at, hot_cost;    /* when it was computed, and how long that took */
-    int hot_stale;                /* recompute at the next snapshot */
     uint64_t next_snap;           /* monotonic deadline of the next snapshot */
     int ended;                    /* snapshots seen since sampling stopped (the last is final) */
 };
@@ -71,119 +62,77 @@ static void ui_log(const struct ui *u, const char *fmt, ...)
  * rounds to average (missed rounds make it longer than the interval). */
 static uint64_t sample_ns(const struct ui *u)
 {
-    const struct sampler_stats *st = &u->snap.stats;
+    const struct sampler_stats *st = &u->data.stats;
     if (st->taken < MIN_ROUNDS_FOR_RATE)
         return u->o->interval_ns;
     return st->elapsed_ns / st->taken;
 }
 
+static const struct ui_view_ops *active_ops(const struct ui *u)
+{
+    return ui_views_get(u->st.view);
+}
+
 static struct ui_scene scene(const struct ui *u)
 {
     return (struct ui_scene){
-        .opt = u->o, .view = &u->view, .model = &u->model, .snap = &u->snap,
-        .theme = &u->screen.theme, .paths = &u->paths,
-        .proc = u->proc_ok ? &u->proc : NULL, .sample_ns = sample_ns(u),
+        .opt = u->o, .state = &u->st, .data = &u->data, .ops = active_ops(u),
+        .view = u->views[u->st.view], .theme = &u->screen.theme, .paths = &u->paths,
+        .sample_ns = sample_ns(u),
     };
 }
 
-static void remodel(struct ui *u)
+/* Let the active view derive what it shows again. */
+static void update_view(struct ui *u, unsigned why)
 {
-    struct ui_model_params p = ui_view_params(&u->view);
+    const struct ui_view_ops *ops = active_ops(u);
+    struct ui_scene sc = scene(u);
     size_t rows = (size_t)ui_layout_table_rows(&u->screen.layout);
-    if (ui_model_update(&u->model, u->snap.rows, u->snap.nrows, u->snap.samples, &p, rows ? rows : 1) < 0)
-        ui_log(u, "out of memory ordering %zu rows", u->snap.nrows);
+    int rc = ops->update(u->views[u->st.view], &sc, rows ? rows : 1, why);
+    if (rc < 0)
+        ui_log(u, "%s view: %s", ops->name, err_str(rc));
     u->screen.dirty |= UI_DIRTY_HEADER | UI_DIRTY_TABLE | UI_DIRTY_DETAILS;
 }
 
-static void read_proc(struct ui *u, uint64_t now)
+static void snapshot(struct ui *u, unsigned why)
 {
-    if (u->snap.stats.target_exited) {
-        u->proc_ok = 0;
-        return;
-    }
-    if (u->proc_ok && now - u->proc_at < PROC_EVERY_NS)
-        return;
-    u->proc_ok = procstat_read(&u->ps, now, &u->proc) == 0;
-    u->proc_at = now;
-}
-
-/* Does a row of the snapshot lack its busiest line (a function new since
- * the lines were computed)? */
-static int lines_missing(const struct ui *u)
-{
-    for (size_t i = 0; i < u->snap.nrows; i++)
-        if (u->snap.rows[i].func >= u->hot.n || u->hot.line[u->snap.rows[i].func] < 0)
-            return 1;
-    return 0;
-}
-
-/* The busiest lines hold the sampler's lock for a whole line-level view:
- * refresh them when stale or for another thread, else after HOT_EVERY_NS
- * (HOT_SOON_NS when a row lacks its line), stretched so that they never
- * take more than 1/HOT_COST_SHARE of the time. */
-static void refresh_hot_lines(struct ui *u, uint64_t now)
-{
-    if (u->view.by_line)
-        return;
-    uint64_t every = lines_missing(u) ? HOT_SOON_NS : HOT_EVERY_NS;
-    if (u->hot_cost * HOT_COST_SHARE > every)
-        every = u->hot_cost * HOT_COST_SHARE;
-    if (!u->hot_stale && u->hot.thread == u->view.thread && now - u->hot_at < every)
-        return;
-    int rc = ui_snap_hot_lines(&u->hot, u->s, u->view.thread);
-    if (rc < 0) {
-        ui_log(u, "busiest lines: %s", err_str(rc));
-        return;
-    }
-    u->hot_at = now;
-    u->hot_cost = clock_now_ns() - now;
-    u->hot_stale = 0;
-}
-
-static void snapshot(struct ui *u)
-{
-    int rc = ui_snap_take(&u->snap, u->s, u->view.thread, u->view.by_line);
-    if (rc < 0) {
+    int rc = ui_data_sync(&u->data, u->profile, u->s);
+    if (rc < 0)
         ui_log(u, "snapshot failed: %s", err_str(rc));
-        return;
-    }
     /* The rows are copied a moment before the counters: take one more
      * snapshot after sampling stopped so the last round is in. */
-    if (!u->snap.stats.running && u->ended < 2) {
+    if (!u->data.stats.running && u->ended < 2)
         u->ended++;
-        u->hot_stale = 1;
-    }
-    uint64_t now = clock_now_ns();
-    refresh_hot_lines(u, now);
-    ui_snap_apply_hot_lines(&u->snap, &u->hot);
-    read_proc(u, now);
-    remodel(u);
+    update_view(u, why | UI_WHY_DATA);
 }
 
-/* The refresh tick: a new snapshot when the table changed (stacks were
+/* The refresh tick: a new snapshot when the profile changed (stacks were
  * recorded), else only the counters (an idle target in --cpu mode costs
- * no table walk). */
+ * no sync and no view update). */
 static void tick(struct ui *u)
 {
     struct sampler_stats st;
-    sampler_get_stats(u->s, &st);
-    if (st.stacks != u->snap.stats.stacks || !st.running || u->snap.stats.taken == 0) {
-        snapshot(u);
+    if (!u->s) {
+        snapshot(u, 0);
         return;
     }
-    u->snap.stats = st;
-    read_proc(u, clock_now_ns());
+    sampler_get_stats(u->s, &st);
+    if (st.stacks != u->data.stats.stacks || !st.running || u->data.stats.taken == 0) {
+        snapshot(u, 0);
+        return;
+    }
+    u->data.stats = st;
     u->screen.dirty |= UI_DIRTY_HEADER;
 }
 
 static int snapshot_due(const struct ui *u, uint64_t now)
 {
-    return !u->view.paused && u->ended < 2 && now >= u->next_snap;
+    return !u->st.paused && u->ended < 2 && now >= u->next_snap;
 }
 
 static void schedule(struct ui *u, uint64_t now)
 {
-    uint64_t every = (uint64_t)(u->view.refresh_s * 1e9);
+    uint64_t every = (uint64_t)(u->st.refresh_s * 1e9);
     u->next_snap += every;
     if (u->next_snap <= now)
         u->next_snap = now + every;
@@ -191,7 +140,7 @@ static void schedule(struct ui *u, uint64_t now)
 
 static int wait_ms(const struct ui *u, uint64_t now)
 {
-    if (u->view.paused || u->ended >= 2)
+    if (u->st.paused || u->ended >= 2)
         return WAKE_MAX_MS;
     if (u->next_snap <= now)
         return 0;
@@ -199,31 +148,33 @@ static int wait_ms(const struct ui *u, uint64_t now)
     return ms < WAKE_MAX_MS ? (int)ms : WAKE_MAX_MS;
 }
 
-/* L: keep the selection on the same function (its busiest line). */
-static void switch_level(struct ui *u)
+/* Show view i, made on first use. */
+static void show_view(struct ui *u, size_t i)
 {
-    const struct ui_row *r = ui_model_selected(&u->model);
-    int had = r != NULL && u->model.pinned;    /* an unmoved selection rides on the top */
-    struct ui_row_id id = {.func = r ? r->func : TABLE_NONE, .line = -1};
-    if (r && u->view.by_line)
-        id.line = r->hot_line;
-    snapshot(u);                        /* frees the rows r pointed into */
-    if (had)
-        ui_model_select(&u->model, id);
+    if (i >= ui_views_count() || i >= VIEWS_MAX)
+        return;
+    if (!u->views[i])
+        u->views[i] = ui_views_get(i)->create();
+    if (!u->views[i]) {
+        ui_log(u, "out of memory making the %s view", ui_views_get(i)->name);
+        return;
+    }
+    u->st.view = i;
+    update_view(u, UI_WHY_SHOWN);
 }
 
 static void move_selection(struct ui *u)
 {
     long page = ui_layout_table_rows(&u->screen.layout);
-    long step = u->view.move == UI_MOVE_LINE ? 1 : u->view.move == UI_MOVE_PAGE ? (page > 1 ? page : 1)
+    long step = u->st.move == UI_MOVE_LINE ? 1 : u->st.move == UI_MOVE_PAGE ? (page > 1 ? page : 1)
               : LONG_MAX;
-    long delta = u->view.move_dir < 0 ? -step : step;
-    u->view.move = UI_MOVE_NONE;
-    if (u->view.help) {
-        ui_screen_scroll_help(&u->screen, &u->view, delta);
+    long delta = u->st.move_dir < 0 ? -step : step;
+    u->st.move = UI_MOVE_NONE;
+    if (u->st.help) {
+        ui_screen_scroll_help(&u->screen, &u->st, delta);
         return;
     }
-    int scrolled = ui_model_move(&u->model, delta);
+    int scrolled = active_ops(u)->move_by(u->views[u->st.view], delta);
     u->screen.dirty |= (scrolled ? UI_DIRTY_TABLE : UI_DIRTY_ROWS) | UI_DIRTY_DETAILS;
 }
 
@@ -234,21 +185,25 @@ static int react(struct ui *u, unsigned r)
         return 1;
     if (r & UI_REACT_RESET) {
         ui_log(u, "reset");
-        sampler_reset(u->s);
+        if (u->s)
+            sampler_reset(u->s);
+        else
+            profile_reset(u->profile);
         u->ended = 0;
-        u->hot_stale = 1;
-        snapshot(u);
+        snapshot(u, 0);
     }
     if (r & UI_REACT_THREAD) {
-        u->view.thread = ui_view_next_thread(u->view.thread, u->snap.threads, u->snap.nthreads,
-                                             u->view.thread_step);
-        u->view.thread_step = 0;
-        snapshot(u);
+        u->st.thread = ui_state_next_thread(u->st.thread, u->data.threads, u->data.nthreads,
+                                            u->st.thread_step);
+        u->st.thread_step = 0;
+        snapshot(u, UI_WHY_SCOPE);
     }
     if (r & UI_REACT_RESNAP)
-        switch_level(u);
-    if (r & UI_REACT_REMODEL)
-        remodel(u);
+        snapshot(u, UI_WHY_SCOPE);
+    if (r & UI_REACT_VIEW)
+        show_view(u, u->st.view_next);
+    if (r & UI_REACT_UPDATE)
+        update_view(u, UI_WHY_SETTINGS);
     if (r & UI_REACT_MOVE)
         move_selection(u);
     if (r & UI_REACT_TIMER)
@@ -266,7 +221,7 @@ static int read_keys(struct ui *u)
             u->screen.dirty |= UI_DIRTY_LAYOUT;
             continue;
         }
-        if (react(u, ui_keys_handle(&u->view, key)))
+        if (react(u, ui_keys_handle(&u->st, active_ops(u), u->views[u->st.view], key)))
             return 1;
     }
     return 0;
@@ -284,9 +239,10 @@ static int draw(struct ui *u)
         return rc;
     if (rc > 0) {
         ui_log(u, "layout for %dx%d", u->screen.layout.cols, u->screen.layout.lines);
-        remodel(u);
+        update_view(u, UI_WHY_SIZE);
+        sc = scene(u);
     }
-    ui_screen_draw(&u->screen, &sc);
+    ui_screen_draw(&u->screen, &sc, u->views[u->st.view]);
     return 0;
 }
 
@@ -313,44 +269,50 @@ static int loop(struct ui *u)
     return 0;
 }
 
-static void init(struct ui *u, const struct ui_options *o, struct sampler *s)
+static int init(struct ui *u, const struct ui_options *o, struct profile *p, struct sampler *s)
 {
     u->o = o;
+    u->profile = p;
     u->s = s;
-    ui_view_init(&u->view, o->refresh_s, o->threshold_pct);
-    ui_model_init(&u->model);
+    ui_state_init(&u->st, o->refresh_s, o->threshold_pct);
     ui_screen_init(&u->screen);
-    u->hot = (struct ui_hot_lines){.thread = TABLE_NONE};
-    u->hot_stale = 1;
-    char link[64];
-    snprintf(link, sizeof link, "/proc/%d/cwd", (int)o->pid);
-    ssize_t n = readlink(link, u->cwd, sizeof u->cwd - 1);
-    u->cwd[n > 0 ? n : 0] = '\0';
-    u->paths = (struct ui_path_ctx){.cwd = n > 0 ? u->cwd : NULL, .home = getenv("HOME")};
-    procstat_init(&u->ps, o->pid, clock_now_ns());
+    u->paths = (struct ui_path_ctx){.cwd = o->cwd && o->cwd[0] ? o->cwd : NULL, .home = getenv("HOME")};
+    u->views[0] = ui_views_get(0)->create();
+    if (ui_data_init(&u->data) < 0 || !u->views[0])
+        return ERR_NOMEM;
+    return 0;
 }
 
-int ui_run(const struct ui_options *o, struct sampler *s)
+static void release(struct ui *u)
+{
+    for (size_t i = 0; i < ui_views_count() && i < VIEWS_MAX; i++)
+        if (u->views[i])
+            ui_views_get(i)->destroy(u->views[i]);
+    ui_data_free(&u->data);
+    free(u);
+}
+
+int ui_run(const struct ui_options *o, struct profile *p, struct sampler *s)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return ERR_TERMINAL;
     struct ui *u = calloc(1, sizeof *u);
     if (!u)
         return ERR_NOMEM;
-    init(u, o, s);
-    int rc = ui_term_open();
+    int rc = init(u, o, p, s);
+    if (rc == 0)
+        rc = ui_term_open();
+    else
+        ui_log(u, "cannot start: %s", err_str(rc));
     if (rc == 0) {
         ui_screen_start(&u->screen);
         ui_log(u, "started: %dx%d, %s", COLS, LINES, u->screen.theme.color ? "colour" : "monochrome");
         rc = loop(u);
+        ui_screen_free(&u->screen);
+        ui_term_close();
     }
-    ui_screen_free(&u->screen);
-    ui_term_close();
     if (rc < 0)
         ui_log(u, "stopped: %s", err_str(rc));
-    ui_snap_free(&u->snap);
-    ui_snap_hot_lines_free(&u->hot);
-    ui_model_free(&u->model);
-    free(u);
+    release(u);
     return rc;
 }

@@ -9,7 +9,8 @@
 #include "ui_fmt.h"
 #include "ui_model.h"
 #include "ui_paint.h"
-#include "ui_snap.h"
+#include "ui_data.h"
+#include "ui_state.h"
 
 #define FUNC_MIN 22
 #define LOC_MIN 18
@@ -54,10 +55,10 @@ const char *ui_grid_column_help(enum ui_col col)
     return (unsigned)col < UI_COL_COUNT ? columns[col].help : "";
 }
 
-const char *ui_grid_sort_glyph(const struct ui_view *v, const struct ui_theme *t)
+const char *ui_grid_sort_glyph(const struct ui_top *top, const struct ui_theme *t)
 {
-    int text = v->sort_col == UI_COL_FUNC || v->sort_col == UI_COL_LOC;   /* natural order: A first */
-    return text != v->reversed ? t->sort_asc : t->sort_desc;
+    int text = top->sort_col == UI_COL_FUNC || top->sort_col == UI_COL_LOC;   /* natural order: A first */
+    return text != top->reversed ? t->sort_asc : t->sort_desc;
 }
 
 static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc);
@@ -80,18 +81,18 @@ struct needs {
     int func_fit, func_max, loc_fit, loc_max;
 };
 
-static struct needs content_needs(const struct ui_scene *sc)
+static struct needs content_needs(const struct ui_scene *sc, const struct ui_top *top)
 {
     int fw[MAX_SCAN], lw[MAX_SCAN];
     char buf[CELL_MAX];
-    const struct ui_model *m = sc->model;
+    const struct ui_model *m = (&top->model);
     size_t n = ui_model_window(m) < MAX_SCAN ? ui_model_window(m) : MAX_SCAN;
     struct needs nd = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         const struct ui_row *r = ui_model_row(m, i);
         location_text(buf, sizeof buf, r, sc);
-        fw[i] = ui_text_width(r->name) - sc->view->hscroll;
-        lw[i] = ui_text_width(buf) - sc->view->hscroll;
+        fw[i] = ui_text_width(r->name) - top->hscroll;
+        lw[i] = ui_text_width(buf) - top->hscroll;
         nd.func_max = fw[i] > nd.func_max ? fw[i] : nd.func_max;
         nd.loc_max = lw[i] > nd.loc_max ? lw[i] : nd.loc_max;
     }
@@ -105,9 +106,9 @@ static struct needs content_needs(const struct ui_scene *sc)
  * most: a lone long name shows whole in the details), else what most
  * locations need; failing that, a share in proportion to what most rows
  * need. The name gets the rest; the location never less than LOC_MIN. */
-static int location_width(const struct ui_scene *sc, int flex)
+static int location_width(const struct ui_scene *sc, const struct ui_top *top, int flex)
 {
-    struct needs nd = content_needs(sc);
+    struct needs nd = content_needs(sc, top);
     int room = flex - GAP, loc;
     if (nd.func_fit + nd.loc_max <= room)
         loc = nd.loc_max;
@@ -121,7 +122,8 @@ static int location_width(const struct ui_scene *sc, int flex)
 }
 
 /* Drop fixed columns by priority until the names get their minimum. */
-static void layout_columns(const struct ui_scene *sc, int width, struct colpos pos[UI_COL_COUNT])
+static void layout_columns(const struct ui_scene *sc, const struct ui_top *top, int width,
+                           struct colpos pos[UI_COL_COUNT])
 {
     int shown[UI_COL_COUNT], fixed = 0;
     for (int c = 0; c < UI_COL_COUNT; c++) {
@@ -135,7 +137,7 @@ static void layout_columns(const struct ui_scene *sc, int width, struct colpos p
                 fixed -= columns[c].width + GAP;
             }
     int flex = width - fixed;
-    int loc = location_width(sc, flex);
+    int loc = location_width(sc, top, flex);
     int x = 0;
     for (int c = 0; c < UI_COL_COUNT; c++) {
         int w = columns[c].width ? columns[c].width : c == UI_COL_LOC ? loc : flex - loc - GAP;
@@ -153,10 +155,10 @@ static enum ui_elem share_elem(uint64_t part, uint64_t whole)
 
 /* The text and element of a numeric cell. */
 static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const struct ui_row *r,
-                                const struct ui_scene *sc)
+                                const struct ui_scene *sc, const struct ui_top *top)
 {
     uint64_t n = c == UI_COL_OWN || c == UI_COL_OWN_TIME || c == UI_COL_OWN_PCT ? r->own : r->total;
-    uint64_t whole = sc->model->samples;
+    uint64_t whole = (&top->model)->samples;
     switch (c) {
     case UI_COL_OWN:
     case UI_COL_TOTAL:
@@ -175,7 +177,7 @@ static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const stru
 static void location_text(char *buf, size_t cap, const struct ui_row *r, const struct ui_scene *sc)
 {
     char path[CELL_MAX - 16];     /* room left for ":line" */
-    if (sc->view->full_paths)
+    if (sc->state->full_paths)
         snprintf(path, sizeof path, "%s", r->file);
     else
         ui_fmt_path(path, sizeof path, r->file, sc->paths);
@@ -185,8 +187,8 @@ static void location_text(char *buf, size_t cap, const struct ui_row *r, const s
         snprintf(buf, cap, "%s", path);
 }
 
-static void draw_row(WINDOW *w, const struct ui_scene *sc, const struct colpos *pos, int y,
-                     const struct ui_row *r, int selected)
+static void draw_row(WINDOW *w, const struct ui_scene *sc, const struct ui_top *top, const struct colpos *pos,
+                     int y, const struct ui_row *r, int selected)
 {
     const struct ui_theme *t = sc->theme;
     int width = getmaxx(w);
@@ -197,29 +199,29 @@ static void draw_row(WINDOW *w, const struct ui_scene *sc, const struct colpos *
         if (!pos[c].w)
             continue;
         if (c == UI_COL_FUNC) {
-            ui_paint_text(w, y, pos[c].x, r->name, pos[c].w, sc->view->hscroll, UI_TRUNC_MIDDLE,
+            ui_paint_text(w, y, pos[c].x, r->name, pos[c].w, top->hscroll, UI_TRUNC_MIDDLE,
                           selected ? sel : ui_theme_attr(t, UI_EL_FUNC), t);
         } else if (c == UI_COL_LOC) {
             location_text(buf, sizeof buf, r, sc);
-            ui_paint_text(w, y, pos[c].x, buf, pos[c].w, sc->view->hscroll, UI_TRUNC_LEFT,
+            ui_paint_text(w, y, pos[c].x, buf, pos[c].w, top->hscroll, UI_TRUNC_LEFT,
                           selected ? sel : ui_theme_attr(t, UI_EL_LOC), t);
         } else {
-            enum ui_elem e = number_cell(buf, sizeof buf, (enum ui_col)c, r, sc);
+            enum ui_elem e = number_cell(buf, sizeof buf, (enum ui_col)c, r, sc, top);
             ui_paint_right(w, y, pos[c].x, buf, pos[c].w, selected ? sel : ui_theme_attr(t, e), t);
         }
     }
 }
 
-static void draw_titles(WINDOW *w, const struct ui_scene *sc, const struct colpos *pos)
+static void draw_titles(WINDOW *w, const struct ui_scene *sc, const struct ui_top *top, const struct colpos *pos)
 {
     const struct ui_theme *t = sc->theme;
     ui_paint_fill(w, 0, 0, getmaxx(w), ui_theme_attr(t, UI_EL_COLHEAD));
     for (int c = 0; c < UI_COL_COUNT; c++) {
         if (!pos[c].w)
             continue;
-        int sorted = c == (int)sc->view->sort_col;
+        int sorted = c == (int)top->sort_col;
         char title[64];
-        snprintf(title, sizeof title, "%s%s", columns[c].title, sorted ? ui_grid_sort_glyph(sc->view, t) : "");
+        snprintf(title, sizeof title, "%s%s", columns[c].title, sorted ? ui_grid_sort_glyph(top, t) : "");
         attr_t a = ui_theme_attr(t, sorted ? UI_EL_COLSORT : UI_EL_COLHEAD);
         if (columns[c].width)
             ui_paint_right(w, 0, pos[c].x, title, pos[c].w, a, t);
@@ -229,47 +231,47 @@ static void draw_titles(WINDOW *w, const struct ui_scene *sc, const struct colpo
 }
 
 /* Why the table is empty, in words. */
-static void empty_text(char *buf, size_t cap, const struct ui_scene *sc)
+static void empty_text(char *buf, size_t cap, const struct ui_scene *sc, const struct ui_top *top)
 {
-    const struct ui_model *m = sc->model;
-    if (m->nrows == 0 && sc->snap->stats.taken == 0)
+    const struct ui_model *m = (&top->model);
+    if (m->nrows == 0 && sc->data->stats.taken == 0)
         snprintf(buf, cap, "waiting for the first samples...");
     else if (m->nrows == 0)
-        snprintf(buf, cap, "no Python frames sampled %s", sc->view->thread == TABLE_NONE ? "yet"
+        snprintf(buf, cap, "no Python frames sampled %s", sc->state->thread == TABLE_NONE ? "yet"
                                                                                       : "in this thread");
     else if (m->matched == 0)
-        snprintf(buf, cap, "no row matches the filter \"%s\" (Esc clears it)", sc->view->filter);
+        snprintf(buf, cap, "no row matches the filter \"%s\" (Esc clears it)", sc->state->filter);
     else
         snprintf(buf, cap, "all %zu rows are under the threshold (- lowers it)", m->below);
 }
 
-void ui_grid_draw(WINDOW *w, const struct ui_scene *sc)
+void ui_grid_draw(WINDOW *w, const struct ui_scene *sc, const struct ui_top *top)
 {
     struct colpos pos[UI_COL_COUNT];
-    layout_columns(sc, getmaxx(w), pos);
+    layout_columns(sc, top, getmaxx(w), pos);
     werase(w);
-    draw_titles(w, sc, pos);
-    const struct ui_model *m = sc->model;
+    draw_titles(w, sc, top, pos);
+    const struct ui_model *m = (&top->model);
     size_t n = ui_model_window(m);
     for (size_t i = 0; i < n; i++)
-        draw_row(w, sc, pos, (int)i + 1, ui_model_row(m, i), m->top + i == m->sel);
+        draw_row(w, sc, top, pos, (int)i + 1, ui_model_row(m, i), m->top + i == m->sel);
     if (n == 0) {
         char msg[256];
-        empty_text(msg, sizeof msg, sc);
+        empty_text(msg, sizeof msg, sc, top);
         int width = getmaxx(w), len = ui_text_width(msg);
         ui_paint_text(w, getmaxy(w) / 2, len < width ? (width - len) / 2 : 0, msg, width, 0, UI_TRUNC_END,
                       ui_theme_attr(sc->theme, UI_EL_DIM), sc->theme);
     }
 }
 
-void ui_grid_draw_rows(WINDOW *w, const struct ui_scene *sc, size_t a, size_t b)
+void ui_grid_draw_rows(WINDOW *w, const struct ui_scene *sc, const struct ui_top *top, size_t a, size_t b)
 {
     struct colpos pos[UI_COL_COUNT];
-    layout_columns(sc, getmaxx(w), pos);
-    const struct ui_model *m = sc->model;
+    layout_columns(sc, top, getmaxx(w), pos);
+    const struct ui_model *m = (&top->model);
     size_t n = ui_model_window(m);
     size_t rows[2] = {a, b};
     for (int k = 0; k < 2; k++)
         if (rows[k] < n)
-            draw_row(w, sc, pos, (int)rows[k] + 1, ui_model_row(m, rows[k]), m->top + rows[k] == m->sel);
+            draw_row(w, sc, top, pos, (int)rows[k] + 1, ui_model_row(m, rows[k]), m->top + rows[k] == m->sel);
 }

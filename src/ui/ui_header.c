@@ -5,18 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "procstat.h"
 #include "table.h"
 #include "ui.h"
+#include "ui_data.h"
 #include "ui_fmt.h"
-#include "ui_grid.h"
-#include "ui_model.h"
 #include "ui_paint.h"
-#include "ui_snap.h"
+#include "ui_state.h"
 #include "ui_view.h"
 
 #define MAX_FIELDS 24
-#define VALUE_MAX 160
+#define VALUE_MAX UI_FIELD_VALUE_MAX
 #define FIELD_GAP 2
 #define RATE_WARN 0.9        /* achieved / requested below this is shown as a warning */
 #define LOSS_WARN 0.01       /* missed or failed above this share is shown as a warning */
@@ -28,16 +26,23 @@ struct field {
     int newline;             /* start a new line with this field */
 };
 
-struct fields {
+struct ui_fields {
     struct field f[MAX_FIELDS];
     int n;
 };
 
-static struct field *add(struct fields *fs, const char *label, enum ui_elem elem)
+static struct field *add(struct ui_fields *fs, const char *label, enum ui_elem elem)
 {
     struct field *f = &fs->f[fs->n < MAX_FIELDS ? fs->n++ : MAX_FIELDS - 1];
     *f = (struct field){.label = label, .elem = elem};
     return f;
+}
+
+char *ui_fields_add(struct ui_fields *fs, const char *label, enum ui_elem elem, int newline)
+{
+    struct field *f = add(fs, label, elem);
+    f->newline = newline;
+    return f->value;
 }
 
 static int share_warn(uint64_t part, uint64_t whole)
@@ -45,9 +50,9 @@ static int share_warn(uint64_t part, uint64_t whole)
     return whole && (double)part > LOSS_WARN * (double)whole;
 }
 
-static void sampling_fields(struct fields *fs, const struct ui_scene *sc)
+static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
-    const struct sampler_stats *st = &sc->snap->stats;
+    const struct sampler_stats *st = &sc->data->stats;
     char a[32], b[32];
     snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", sc->opt->cpu_mode ? "cpu" : "wall");
     ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, sc->opt->interval_ns);
@@ -65,27 +70,27 @@ static void sampling_fields(struct fields *fs, const struct ui_scene *sc)
                           : UI_EL_VALUE)->value, VALUE_MAX, st->failed);
 }
 
-static void target_fields(struct fields *fs, const struct ui_scene *sc)
+static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
-    const struct procstat_sample *p = sc->proc;
+    const struct sampler_stats *p = &sc->data->stats;
     struct field *cpu = add(fs, "CPU", UI_EL_VALUE);
     cpu->newline = 1;
-    if (p && p->cpu_pct >= 0)
+    if (p->proc_ok && p->cpu_pct >= 0)
         snprintf(cpu->value, VALUE_MAX, "%.1f%%", p->cpu_pct);
     else
         snprintf(cpu->value, VALUE_MAX, "-");
     struct field *rss = add(fs, "RSS", UI_EL_VALUE);
-    if (p)
+    if (p->proc_ok)
         ui_fmt_bytes(rss->value, VALUE_MAX, p->rss_bytes);
     else
         snprintf(rss->value, VALUE_MAX, "-");
-    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", sc->snap->stats.threads);
+    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", sc->data->stats.threads);
 }
 
 static void thread_value(char *buf, const struct ui_scene *sc)
 {
-    uint32_t th = sc->view->thread;
-    const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_snap_thread(sc->snap, th);
+    uint32_t th = sc->state->thread;
+    const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_data_thread(sc->data, th);
     if (th == TABLE_NONE)
         snprintf(buf, VALUE_MAX, "all threads");
     else if (t)
@@ -95,26 +100,18 @@ static void thread_value(char *buf, const struct ui_scene *sc)
         snprintf(buf, VALUE_MAX, "thread #%u", (unsigned)th);
 }
 
-static void view_fields(struct fields *fs, const struct ui_scene *sc)
+/* The shared settings, then the active view's fields. */
+static void view_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
-    const struct ui_view *v = sc->view;
-    const struct ui_model *m = sc->model;
-    const struct ui_theme *t = sc->theme;
-    char a[32];
     struct field *f = add(fs, "View", UI_EL_VALUE);
     thread_value(f->value, sc);
     f->newline = 1;
-    snprintf(add(fs, "Level", UI_EL_VALUE)->value, VALUE_MAX, "%s", v->by_line ? "line" : "function");
-    snprintf(add(fs, "Sort", UI_EL_VALUE)->value, VALUE_MAX, "%s %s", ui_grid_column_title(v->sort_col),
-             ui_grid_sort_glyph(v, t));
-    f = add(fs, "Threshold", m->below ? UI_EL_WARN : UI_EL_VALUE);
-    snprintf(f->value, VALUE_MAX, "%s (%zu hidden)", ui_fmt_threshold(a, sizeof a, v->threshold_pct), m->below);
-    if (v->filter[0] || v->editing)
-        snprintf(add(fs, "Filter", UI_EL_FILTER)->value, VALUE_MAX, "\"%s\" (%zu of %zu)", v->filter,
-                 m->matched, m->nrows);
+    snprintf(add(fs, "Level", UI_EL_VALUE)->value, VALUE_MAX, "%s", sc->state->by_line ? "line" : "function");
+    if (sc->ops && sc->ops->header)
+        sc->ops->header(sc->view, sc, fs);
 }
 
-static void build(struct fields *fs, const struct ui_scene *sc)
+static void build(struct ui_fields *fs, const struct ui_scene *sc)
 {
     fs->n = 0;
     sampling_fields(fs, sc);
@@ -124,7 +121,7 @@ static void build(struct fields *fs, const struct ui_scene *sc)
 
 /* Lay the fields out from line y0 (drawing when w is not NULL); returns
  * the lines used. A field too wide for a line of its own is shortened. */
-static int flow(WINDOW *w, const struct ui_scene *sc, const struct fields *fs, int y0, int width)
+static int flow(WINDOW *w, const struct ui_scene *sc, const struct ui_fields *fs, int y0, int width)
 {
     const struct ui_theme *t = sc->theme;
     int x = 0, y = y0;
@@ -168,10 +165,10 @@ static void draw_title(WINDOW *w, const struct ui_scene *sc, int width)
 static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui_elem *el, char *text,
                      size_t tcap)
 {
-    const struct sampler_stats *st = &sc->snap->stats;
+    const struct sampler_stats *st = &sc->data->stats;
     const struct ui_theme *t = sc->theme;
     char a[48];
-    if (sc->view->paused) {
+    if (sc->state->paused) {
         snprintf(badge, cap, " PAUSED ");
         *el = UI_EL_PAUSED;
         snprintf(text, tcap, "display frozen, sampling goes on%sp resumes", t->sep);
@@ -190,7 +187,7 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
     } else {
         snprintf(badge, cap, "%s SAMPLING", t->utf8 ? "●" : "*");
         *el = UI_EL_RUNNING;
-        snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->view->refresh_s, t->sep,
+        snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->state->refresh_s, t->sep,
                  ui_fmt_period(a, sizeof a, sc->sample_ns));
     }
 }
@@ -207,7 +204,7 @@ static void draw_state(WINDOW *w, const struct ui_scene *sc, int y, int width)
 
 int ui_header_lines(const struct ui_scene *sc, int width)
 {
-    struct fields fs;
+    struct ui_fields fs;
     build(&fs, sc);
     return 1 + flow(NULL, sc, &fs, 1, width) + 1;
 }
@@ -216,7 +213,7 @@ void ui_header_draw(WINDOW *w, const struct ui_scene *sc)
 {
     int lines, width;
     getmaxyx(w, lines, width);
-    struct fields fs;
+    struct ui_fields fs;
     build(&fs, sc);
     werase(w);
     draw_title(w, sc, width);

@@ -1,109 +1,82 @@
 /* SPDX-License-Identifier: MIT */
-/* The live view's key bindings, their actions and the filter line editor. */
+/* The global key bindings, their actions, the chained lookup and the
+ * filter line editor. */
 #include "ui_keys.h"
 
 #include <curses.h>
 #include <string.h>
 
 #include "table.h"
+#include "ui_view.h"
 
-#define HSCROLL_STEP 8
-#define HSCROLL_MAX 4096
-
-static unsigned act_help(struct ui_view *v, int code)
+static unsigned act_help(struct ui_state *v, void *view, int code)
 {
     v->help = !v->help;
     v->help_top = 0;
     return UI_REACT_REDRAW;
 }
 
-static unsigned act_quit(struct ui_view *v, int code)
+static unsigned act_quit(struct ui_state *v, void *view, int code)
 {
     return UI_REACT_QUIT;
 }
 
-static unsigned act_pause(struct ui_view *v, int code)
+static unsigned act_pause(struct ui_state *v, void *view, int code)
 {
     v->paused = !v->paused;
     return UI_REACT_TIMER | UI_REACT_REDRAW;
 }
 
-static unsigned act_reset(struct ui_view *v, int code)
+static unsigned act_reset(struct ui_state *v, void *view, int code)
 {
     return UI_REACT_RESET;
 }
 
-static unsigned act_refresh(struct ui_view *v, int code)
+static unsigned act_refresh(struct ui_state *v, void *view, int code)
 {
-    v->refresh_s = ui_view_refresh_step(v->refresh_s, code == ']' ? 1 : -1);
+    v->refresh_s = ui_state_refresh_step(v->refresh_s, code == ']' ? 1 : -1);
     return UI_REACT_TIMER | UI_REACT_REDRAW;
 }
 
-static unsigned act_filter(struct ui_view *v, int code)
+static unsigned act_filter(struct ui_state *v, void *view, int code)
 {
     v->editing = 1;
     return UI_REACT_REDRAW;
 }
 
-static unsigned act_escape(struct ui_view *v, int code)
+static unsigned act_escape(struct ui_state *v, void *view, int code)
 {
     if (!v->filter[0])
         return UI_REACT_NONE;
     v->filter[0] = '\0';
-    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+    return UI_REACT_UPDATE | UI_REACT_REDRAW;
 }
 
-static unsigned act_thread(struct ui_view *v, int code)
+static unsigned act_thread(struct ui_state *v, void *view, int code)
 {
     v->thread_step = code == KEY_LEFT ? -1 : 1;
     return UI_REACT_THREAD;
 }
 
-static unsigned act_level(struct ui_view *v, int code)
+static unsigned act_level(struct ui_state *v, void *view, int code)
 {
     v->by_line = !v->by_line;
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 
-static unsigned act_paths(struct ui_view *v, int code)
+static unsigned act_paths(struct ui_state *v, void *view, int code)
 {
     v->full_paths = !v->full_paths;
     return UI_REACT_REDRAW;
 }
 
-static unsigned act_threshold(struct ui_view *v, int code)
+static unsigned act_threshold(struct ui_state *v, void *view, int code)
 {
-    v->threshold_pct = ui_view_threshold_step(v->threshold_pct, code == '-' || code == '_' ? -1 : 1);
-    return UI_REACT_REMODEL | UI_REACT_REDRAW;
+    v->threshold_pct = ui_state_threshold_step(v->threshold_pct, code == '-' || code == '_' ? -1 : 1);
+    return UI_REACT_UPDATE | UI_REACT_REDRAW;
 }
 
-static unsigned act_sort_column(struct ui_view *v, int code)
-{
-    enum ui_col col = (enum ui_col)(code - '1');
-    if (col == v->sort_col) {
-        v->reversed = !v->reversed;
-    } else {
-        v->sort_col = col;
-        v->reversed = 0;
-    }
-    return UI_REACT_REMODEL | UI_REACT_REDRAW;
-}
-
-static unsigned act_sort_step(struct ui_view *v, int code)
-{
-    int step = code == '>' || code == '.' ? 1 : UI_COL_COUNT - 1;
-    v->sort_col = (enum ui_col)(((int)v->sort_col + step) % UI_COL_COUNT);
-    v->reversed = 0;
-    return UI_REACT_REMODEL | UI_REACT_REDRAW;
-}
-
-static unsigned act_reverse(struct ui_view *v, int code)
-{
-    v->reversed = !v->reversed;
-    return UI_REACT_REMODEL | UI_REACT_REDRAW;
-}
-
-static unsigned act_move(struct ui_view *v, int code)
+static unsigned act_move(struct ui_state *v, void *view, int code)
 {
     switch (code) {
     case KEY_UP: case 'k':
@@ -128,16 +101,8 @@ static unsigned act_move(struct ui_view *v, int code)
     return UI_REACT_MOVE;
 }
 
-static unsigned act_hscroll(struct ui_view *v, int code)
-{
-    if (code == 'h' || code == KEY_SLEFT)
-        v->hscroll = v->hscroll > HSCROLL_STEP ? v->hscroll - HSCROLL_STEP : 0;
-    else if (v->hscroll + HSCROLL_STEP <= HSCROLL_MAX)
-        v->hscroll += HSCROLL_STEP;
-    return UI_REACT_REDRAW;
-}
-
-/* The bindings in help order; footer hints appear in this order too. */
+/* The global bindings in help order; footer hints appear in this order
+ * too, after the active view's. */
 static const struct ui_key keys[] = {
     {{'?', KEY_F(1)}, "? F1", "? F1", "show / close this help",
      "?", "?", "Help", act_help},
@@ -158,12 +123,6 @@ static const struct ui_key keys[] = {
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
      "+-", "+-", "Threshold", act_threshold},
-    {{'1', '2', '3', '4', '5', '6', '7', '8'}, "1 … 8", "1 .. 8",
-     "sort by column 1 to 8 (numbered below); the same key again reverses",
-     "1-8", "1-8", "Sort", act_sort_column},
-    {{'<', '>', ',', '.'}, "< >", "< >", "sort by the column on the left / right",
-     NULL, NULL, NULL, act_sort_step},
-    {{'r'}, "r", "r", "reverse the sort order", "r", "r", "Reverse", act_reverse},
     {{'F'}, "F", "F", "full / short file paths", "F", "F", "Paths", act_paths},
     {{'[', ']'}, "[ ]", "[ ]", "refresh more / less often (0.1 to 10 s)", NULL, NULL, NULL, act_refresh},
     {{KEY_UP, 'k'}, "↑ k", "Up k", "select the row above", NULL, NULL, NULL, act_move},
@@ -172,8 +131,6 @@ static const struct ui_key keys[] = {
     {{KEY_NPAGE, UI_KEY_CTRL('f')}, "PgDn Ctrl-F", "PgDn Ctrl-F", "one page down", NULL, NULL, NULL, act_move},
     {{KEY_HOME, 'g'}, "Home g", "Home g", "first row", NULL, NULL, NULL, act_move},
     {{KEY_END, 'G'}, "End G", "End G", "last row", NULL, NULL, NULL, act_move},
-    {{'h', 'l', KEY_SLEFT, KEY_SRIGHT}, "h l  Shift-← →", "h l  Shift-Left Right",
-     "scroll the function and location columns left / right", NULL, NULL, NULL, act_hscroll},
 };
 
 size_t ui_keys_count(void)
@@ -186,14 +143,14 @@ const struct ui_key *ui_keys_get(size_t i)
     return i < ui_keys_count() ? &keys[i] : NULL;
 }
 
-const struct ui_key *ui_keys_find(int code)
+const struct ui_key *ui_keys_find_in(const struct ui_key *table, size_t n, int code)
 {
     if (code == 0)
         return NULL;
-    for (size_t i = 0; i < ui_keys_count(); i++)
-        for (size_t j = 0; j < UI_KEY_CODES && keys[i].codes[j]; j++)
-            if (keys[i].codes[j] == code)
-                return &keys[i];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < UI_KEY_CODES && table[i].codes[j]; j++)
+            if (table[i].codes[j] == code)
+                return &table[i];
     return NULL;
 }
 
@@ -210,10 +167,10 @@ static void drop_last_char(char *s)
 
 /* The filter's line editor: 1 when code was an editing key (*react says
  * what to do), 0 when it goes on to the bindings (arrows, Ctrl-C...). */
-static int edit_filter(struct ui_view *v, int code, unsigned *react)
+static int edit_filter(struct ui_state *v, int code, unsigned *react)
 {
     size_t len = strlen(v->filter);
-    *react = UI_REACT_REMODEL | UI_REACT_REDRAW;
+    *react = UI_REACT_UPDATE | UI_REACT_REDRAW;
     if (code == '\n' || code == '\r' || code == KEY_ENTER) {
         v->editing = 0;
         *react = UI_REACT_REDRAW;
@@ -235,17 +192,32 @@ static int edit_filter(struct ui_view *v, int code, unsigned *react)
     return 1;
 }
 
-unsigned ui_keys_handle(struct ui_view *v, int code)
+/* The chain: the active view's table, the views' keys, the global table. */
+static unsigned dispatch(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
+{
+    const struct ui_key *k = ops ? ui_keys_find_in(ops->keys, ops->nkeys, code) : NULL;
+    if (k)
+        return k->action(st, view, code);
+    long v = ui_views_find_key(code);
+    if (v >= 0) {
+        st->view_next = (size_t)v;
+        return UI_REACT_VIEW | UI_REACT_REDRAW;
+    }
+    k = ui_keys_find_in(keys, ui_keys_count(), code);
+    return k ? k->action(st, view, code) : UI_REACT_NONE;
+}
+
+unsigned ui_keys_handle(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
 {
     unsigned react;
-    if (v->editing && edit_filter(v, code, &react))
+    if (st->editing && edit_filter(st, code, &react))
         return react;
-    const struct ui_key *k = ui_keys_find(code);
-    if (v->help) {
+    if (st->help) {
+        const struct ui_key *k = ui_keys_find_in(keys, ui_keys_count(), code);
         if (k && (k->action == act_move || k->action == act_quit))
-            return k->action(v, code);
-        v->help = 0;
+            return k->action(st, view, code);
+        st->help = 0;
         return UI_REACT_REDRAW;
     }
-    return k ? k->action(v, code) : UI_REACT_NONE;
+    return dispatch(st, ops, view, code);
 }

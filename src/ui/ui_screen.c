@@ -5,13 +5,11 @@
 #include <stdio.h>
 
 #include "error.h"
-#include "ui_details.h"
 #include "ui_footer.h"
-#include "ui_grid.h"
 #include "ui_header.h"
 #include "ui_help.h"
-#include "ui_model.h"
 #include "ui_paint.h"
+#include "ui_state.h"
 #include "ui_view.h"
 
 void ui_screen_init(struct ui_screen *s)
@@ -106,17 +104,23 @@ static void draw_help(struct ui_screen *s, const struct ui_scene *sc)
     s->help_shown = 1;
 }
 
-static void draw_table(struct ui_screen *s, const struct ui_scene *sc)
+/* The active view draws its body and details; it knows what moved. */
+static void draw_view(struct ui_screen *s, const struct ui_scene *sc, void *view)
 {
-    const struct ui_model *m = sc->model;
-    if (!(s->dirty & UI_DIRTY_TABLE) && m->top == s->drawn_top)
-        ui_grid_draw_rows(s->table, sc, s->drawn_sel - s->drawn_top, m->sel - m->top);
-    else
-        ui_grid_draw(s->table, sc);
-    wnoutrefresh(s->table);
+    unsigned parts = (s->dirty & UI_DIRTY_TABLE ? UI_PART_BODY : 0) |
+                     (s->dirty & UI_DIRTY_ROWS ? UI_PART_ROWS : 0) |
+                     (s->dirty & UI_DIRTY_DETAILS ? UI_PART_DETAILS : 0);
+    struct ui_view_windows w = {.body = s->table, .details = s->details, .parts = parts};
+    if (!parts || !sc->ops)
+        return;
+    sc->ops->draw(view, &w, sc);
+    if (parts & (UI_PART_BODY | UI_PART_ROWS))
+        wnoutrefresh(s->table);
+    if (parts & UI_PART_DETAILS)
+        wnoutrefresh(s->details);
 }
 
-static void draw_parts(struct ui_screen *s, const struct ui_scene *sc)
+static void draw_parts(struct ui_screen *s, const struct ui_scene *sc, void *view)
 {
     if (s->help_shown) {           /* coming back from the help: it covered everything */
         s->help_shown = 0;
@@ -126,35 +130,28 @@ static void draw_parts(struct ui_screen *s, const struct ui_scene *sc)
         ui_header_draw(s->header, sc);
         wnoutrefresh(s->header);
     }
-    if (s->dirty & (UI_DIRTY_TABLE | UI_DIRTY_ROWS))
-        draw_table(s, sc);
-    if (s->dirty & UI_DIRTY_DETAILS) {
-        ui_details_draw(s->details, sc);
-        wnoutrefresh(s->details);
-    }
+    draw_view(s, sc, view);
     if (s->dirty & UI_DIRTY_FOOTER) {
         ui_footer_draw(s->footer, sc);
         wnoutrefresh(s->footer);
     }
-    s->drawn_top = sc->model->top;
-    s->drawn_sel = sc->model->sel;
 }
 
-void ui_screen_draw(struct ui_screen *s, const struct ui_scene *sc)
+void ui_screen_draw(struct ui_screen *s, const struct ui_scene *sc, void *view)
 {
     if (!s->dirty)
         return;
     if (s->layout.too_small)
         draw_too_small(s);
-    else if (sc->view->help)
+    else if (sc->state->help)
         draw_help(s, sc);
     else
-        draw_parts(s, sc);
+        draw_parts(s, sc, view);
     doupdate();
     s->dirty = 0;
 }
 
-void ui_screen_scroll_help(struct ui_screen *s, struct ui_view *v, long delta)
+void ui_screen_scroll_help(struct ui_screen *s, struct ui_state *v, long delta)
 {
     long max = (long)s->help_lines - s->layout.lines;
     long top = (long)v->help_top;

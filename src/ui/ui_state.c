@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The live view's settings and the ladders the keys step along. */
-#include "ui_view.h"
+/* The live view's shared settings and the ladders the keys step along. */
+#include "ui_state.h"
 
 #include "table.h"
 
@@ -12,40 +12,13 @@
 static const double threshold_ladder[] = {0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50};
 static const double refresh_ladder[] = {0.1, 0.2, 0.5, 1, 2, 5, 10};
 
-void ui_view_init(struct ui_view *v, double refresh_s, double threshold_pct)
+void ui_state_init(struct ui_state *st, double refresh_s, double threshold_pct)
 {
-    *v = (struct ui_view){
-        .sort_col = UI_COL_OWN_PCT,
+    *st = (struct ui_state){
         .thread = TABLE_NONE,
         .refresh_s = refresh_s >= REFRESH_MIN ? (refresh_s <= REFRESH_MAX ? refresh_s : REFRESH_MAX)
                                               : (refresh_s > 0 ? REFRESH_MIN : 0.5),
         .threshold_pct = threshold_pct > 0 ? (threshold_pct < THRESHOLD_MAX ? threshold_pct : THRESHOLD_MAX) : 0,
-    };
-}
-
-enum ui_sort_key ui_view_sort_key(enum ui_col col)
-{
-    switch (col) {
-    case UI_COL_TOTAL:
-    case UI_COL_TOTAL_TIME:
-    case UI_COL_TOTAL_PCT:
-        return UI_SORT_TOTAL;
-    case UI_COL_FUNC:
-        return UI_SORT_NAME;
-    case UI_COL_LOC:
-        return UI_SORT_LOCATION;
-    default:
-        return UI_SORT_OWN;
-    }
-}
-
-struct ui_model_params ui_view_params(const struct ui_view *v)
-{
-    return (struct ui_model_params){
-        .key = ui_view_sort_key(v->sort_col),
-        .reversed = v->reversed,
-        .threshold_pct = v->threshold_pct,
-        .filter = v->filter,
     };
 }
 
@@ -64,17 +37,17 @@ static double ladder_step(const double *ladder, size_t n, double cur, int dir)
     return ladder[0] < cur ? ladder[0] : cur;
 }
 
-double ui_view_threshold_step(double pct, int dir)
+double ui_state_threshold_step(double pct, int dir)
 {
     return ladder_step(threshold_ladder, sizeof threshold_ladder / sizeof threshold_ladder[0], pct, dir);
 }
 
-double ui_view_refresh_step(double s, int dir)
+double ui_state_refresh_step(double s, int dir)
 {
     return ladder_step(refresh_ladder, sizeof refresh_ladder / sizeof refresh_ladder[0], s, dir);
 }
 
-uint32_t ui_view_next_thread(uint32_t cur, const struct ui_thread *threads, size_t n, int dir)
+uint32_t ui_state_next_thread(uint32_t cur, const struct ui_thread *threads, size_t n, int dir)
 {
     if (n == 0)
         return TABLE_NONE;

@@ -29,7 +29,7 @@ import pytest
 
 from harness import REPO
 
-KEY_TABLE = REPO / "src" / "ui" / "ui_keys.c"
+KEY_TABLES = sorted((REPO / "src" / "ui").glob("*.c"))   # ui_keys.c (global) and each view's
 DEFAULT_TIMEOUT = 15.0
 SETTLE = 0.04             # output quiet this long: the frame is complete
 
@@ -82,17 +82,20 @@ class Row:
 # ---------------------------------------------------------------- the key table
 
 def key_table() -> List[Dict[str, str]]:
-    """The bindings of src/ui/ui_keys.c (label, ASCII label, help text),
-    read from the source: the help screen must list every one of them."""
-    src = KEY_TABLE.read_text()
-    body = src[src.index("static const struct ui_key keys[] = {"):]
-    body = body[:body.index("\n};")]
+    """The bindings of every key table under src/ui (the global one in
+    ui_keys.c and each view's: label, ASCII label, help text), read from
+    the source: the help screen must list every one of them."""
     entries = []
-    for m in re.finditer(r'\{\{[^}]*\},\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*")\s*,'
-                         r'((?:\s*"(?:[^"\\]|\\.)*")+)', body):
-        help_text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m[3]))
-        entries.append({"label": m[1][1:-1], "plain": m[2][1:-1], "help": help_text})
-    assert len(entries) >= 15, f"could not parse the key table of {KEY_TABLE}"
+    for path in KEY_TABLES:
+        src = path.read_text()
+        for start in re.finditer(r"static const struct ui_key \w+\[\] = \{", src):
+            body = src[start.end():]
+            body = body[:body.index("\n};")]
+            for m in re.finditer(r'\{\{[^}]*\},\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*")\s*,'
+                                 r'((?:\s*"(?:[^"\\]|\\.)*")+)', body):
+                help_text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m[3]))
+                entries.append({"label": m[1][1:-1], "plain": m[2][1:-1], "help": help_text})
+    assert len(entries) >= 15, "could not parse the key tables under src/ui"
     return entries
 
 

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The views there are (each defined in its own src/ui/view_*.c); only the
+ * registry (src/ui/ui_views.c) and tests refer to them by name. */
+#ifndef PROFTUI_UI_VIEWS_LIST_H
+#define PROFTUI_UI_VIEWS_LIST_H
+
+#include "ui_view.h"
+
+/* The top functions list (key t): own / total per function or line. */
+extern const struct ui_view_ops ui_view_top;
+
+#endif
+
