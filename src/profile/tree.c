@@ -52,7 +52,9 @@ uint64_t tree_total(const struct table *t, uint32_t node)
     return node < t->nnodes ? t->nodes[node].total : 0;
 }
 
-int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
+/* The walk itself, inline so that the flat views (the live view's hot
+ * path) get their callbacks inlined; tree_walk() is the public face. */
+static inline int walk(const struct table *t, uint32_t root, const struct tree_walk *w)
 {
     if (root >= t->nnodes)
         return 0;
@@ -85,6 +87,11 @@ int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
         }
     }
     return 0;
+}
+
+int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
+{
+    return walk(t, root, w);
 }
 
 /* Accumulator of one flat row while walking. onpath counts how many nodes
@@ -171,7 +178,7 @@ int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_
     uint64_t samples = 0;
     for (uint32_t i = first; i < end; i++) {
         samples += t->threads[i].samples;
-        tree_walk(t, t->threads[i].root, &w);
+        walk(t, t->threads[i].root, &w);
     }
     int rc = collect_rows(t, by_line, fw.acc, nkeys, out);
     free(fw.acc);
