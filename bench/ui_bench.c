@@ -148,11 +148,11 @@ static void report(const char *view, const struct phase *ph, int redraws)
 {
     double total = 0;
     for (int i = 0; i < PH_COUNT; i++) {
-        printf("%s: %s per redraw (mean): %.3f ms\n", view, ph[i].name, ph[i].sum / redraws);
-        printf("%s: %s per redraw (max): %.3f ms\n", view, ph[i].name, ph[i].max);
+        printf("%s view, %s per redraw (mean): %.3f ms\n", view, ph[i].name, ph[i].sum / redraws);
+        printf("%s view, %s per redraw (max): %.3f ms\n", view, ph[i].name, ph[i].max);
         total += ph[i].sum / redraws;
     }
-    printf("%s: redraw, all phases (mean): %.3f ms\n", view, total);
+    printf("%s view, redraw, all phases (mean): %.3f ms\n", view, total);
 }
 
 /* Every registered view in turn, each over `redraws` redraws. */
