@@ -14,6 +14,7 @@
 #include "ui_data.h"
 
 #define UI_FILTER_MAX 128
+#define UI_BACK_MAX 32       /* views remembered for Esc / Backspace */
 
 /* A pending selection move, carried out by the loop (it knows the page). */
 enum ui_move {
@@ -39,11 +40,24 @@ struct ui_state {
     int move_dir;                 /* -1 up, +1 down */
     size_t view;                  /* the active view (index in the registry) */
     size_t view_next;             /* pending: the view to switch to */
+    uint32_t selected;            /* the active view's selected function (set before each key) */
+    uint32_t focus;               /* the function an opened view shows, or TABLE_NONE */
+    struct { size_t view; uint32_t focus; } back[UI_BACK_MAX];   /* where Esc goes back to */
+    size_t nback;
 };
 
 /* Defaults: all threads, function level, the first view, the given
  * refresh interval and threshold (clamped to sane ranges). */
 void ui_state_init(struct ui_state *st, double refresh_s, double threshold_pct);
+
+/* Ask for view `view` (registry index) opened on function func, and
+ * remember the current view and focus for ui_state_back(). Nothing
+ * happens for func TABLE_NONE. Returns enum ui_react flags. */
+unsigned ui_state_open(struct ui_state *st, size_t view, uint32_t func);
+
+/* Ask for the view (and focus) that was shown before the last
+ * ui_state_open(); nothing when there is none. Returns enum ui_react flags. */
+unsigned ui_state_back(struct ui_state *st);
 
 /* The next threshold step above (dir > 0) or below (dir < 0) pct on the
  * ladder 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 %; the end stays put. */

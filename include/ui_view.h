@@ -48,7 +48,9 @@ struct ui_view_windows {
 struct ui_view_ops {
     const char *name;            /* "top": for the log and the benchmark */
     const char *title;           /* "top functions": in the help and the header */
-    int key;                     /* the key that shows it ('t') */
+    int key;                     /* the key that shows it ('t'; '\n' also answers Enter) */
+    int opens_on_selection;      /* the key opens it on the active view's selected
+                                  * function (state->focus), remembering the way back */
     const char *help;            /* one line for the help's list of views */
     const struct ui_key *keys;   /* its own bindings (see ui_keys.h) */
     size_t nkeys;

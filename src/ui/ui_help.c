@@ -91,7 +91,10 @@ static void views_section(struct ui_help *p)
     ui_help_section(p, "Views (each key shows one)");
     for (size_t i = 0; i < ui_views_count(); i++) {
         const struct ui_view_ops *v = ui_views_get(i);
-        snprintf(key, sizeof key, "%c", v->key);
+        if (v->key == '\n')
+            snprintf(key, sizeof key, "Enter");
+        else
+            snprintf(key, sizeof key, "%c", v->key);
         ui_help_item(p, key, v->help);
     }
 }

@@ -195,10 +195,13 @@ static int edit_filter(struct ui_state *v, int code, unsigned *react)
 /* The chain: the active view's table, the views' keys, the global table. */
 static unsigned dispatch(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
 {
+    st->selected = ops && ops->selected_func && view ? ops->selected_func(view) : TABLE_NONE;
     const struct ui_key *k = ops ? ui_keys_find_in(ops->keys, ops->nkeys, code) : NULL;
     if (k)
         return k->action(st, view, code);
-    long v = ui_views_find_key(code);
+    long v = ui_views_find_key(code == '\r' || code == KEY_ENTER ? '\n' : code);
+    if (v >= 0 && ui_views_get((size_t)v)->opens_on_selection)
+        return ui_state_open(st, (size_t)v, st->selected);
     if (v >= 0) {
         st->view_next = (size_t)v;
         return UI_REACT_VIEW | UI_REACT_REDRAW;

@@ -3,6 +3,7 @@
 #include "ui_state.h"
 
 #include "table.h"
+#include "ui_keys.h"
 
 #define REFRESH_MIN 0.05
 #define REFRESH_MAX 60.0
@@ -16,6 +17,8 @@ void ui_state_init(struct ui_state *st, double refresh_s, double threshold_pct)
 {
     *st = (struct ui_state){
         .thread = TABLE_NONE,
+        .selected = TABLE_NONE,
+        .focus = TABLE_NONE,
         .refresh_s = refresh_s >= REFRESH_MIN ? (refresh_s <= REFRESH_MAX ? refresh_s : REFRESH_MAX)
                                               : (refresh_s > 0 ? REFRESH_MIN : 0.5),
         .threshold_pct = threshold_pct > 0 ? (threshold_pct < THRESHOLD_MAX ? threshold_pct : THRESHOLD_MAX) : 0,
@@ -58,4 +61,30 @@ uint32_t ui_state_next_thread(uint32_t cur, const struct ui_thread *threads, siz
             pos = i + 1;
     pos = dir > 0 ? (pos + 1) % (n + 1) : (pos + n) % (n + 1);
     return pos == 0 ? TABLE_NONE : threads[pos - 1].index;
+}
+
+unsigned ui_state_open(struct ui_state *st, size_t view, uint32_t func)
+{
+    if (func == TABLE_NONE)
+        return UI_REACT_NONE;
+    if (st->nback == UI_BACK_MAX) {      /* forget the oldest */
+        for (size_t i = 1; i < UI_BACK_MAX; i++)
+            st->back[i - 1] = st->back[i];
+        st->nback--;
+    }
+    st->back[st->nback].view = st->view;
+    st->back[st->nback++].focus = st->focus;
+    st->focus = func;
+    st->view_next = view;
+    return UI_REACT_VIEW | UI_REACT_REDRAW;
+}
+
+unsigned ui_state_back(struct ui_state *st)
+{
+    if (!st->nback)
+        return UI_REACT_NONE;
+    st->nback--;
+    st->focus = st->back[st->nback].focus;
+    st->view_next = st->back[st->nback].view;
+    return UI_REACT_VIEW | UI_REACT_REDRAW;
 }
