@@ -21,6 +21,7 @@
 struct ui_key;
 struct ui_help;
 struct ui_fields;
+struct ui_state;
 
 /* Why update() is called (bits). */
 enum ui_why {
@@ -73,6 +74,11 @@ struct ui_view_ops {
     void (*header)(const void *v, const struct ui_scene *sc, struct ui_fields *fs);
     /* Add the view's sections to the help screen (after the keys). */
     void (*help_page)(struct ui_help *h);
+    /* Optional (NULL: clicks are ignored): a mouse click at (y, x) of the
+     * body window; twice for a double click. Selects what is under the
+     * pointer; a double click opens it (callers / callees, zoom...).
+     * Returns enum ui_react flags. */
+    unsigned (*click)(void *v, struct ui_state *st, int y, int x, int twice);
 };
 
 /* The registry: the views in the order of their keys in the help. */
