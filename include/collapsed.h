@@ -41,6 +41,8 @@
  *   # recorded: 4026 stacks           (the sum of the counts below)
  *   # pid: 1234 (launched)            (or attached)
  *   # command: "python3 app.py 10"    (launched only; always quoted)
+ *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
+ *     from its debug offsets and the 3.15 table       (only when there is one)
  * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
  * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H
@@ -62,6 +64,7 @@ struct collapsed_meta {
     uint64_t missed;              /* rounds skipped because one came too late */
     uint64_t failed;              /* thread stacks that could not be read */
     const char *command;          /* the launched command line, or NULL when attached */
+    const char *warning;          /* a caveat about the profile (e.g. a newer Python), or NULL */
 };
 
 /* Write the table (borrowed, read only) to f in collapsed format. With meta

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* CPython struct layouts as data: one table per minor version (generated from
- * each version's internal headers by tools/gen_layout.c), chosen once at
- * attach. On 3.13+ the fields are refreshed from the target's own
- * _Py_DebugOffsets, so new patch releases keep working. All offsets are in
- * bytes; OFF_NONE marks a field the version does not have. 64-bit only. */
+/* CPython struct layouts as data: one table per (minor version, free-threaded
+ * or not), generated from each version's internal headers by
+ * tools/gen_layout.c, chosen once at attach. On 3.13+ the fields are
+ * refreshed from the target's own _Py_DebugOffsets, so new patch releases
+ * keep working and a minor version newer than the newest table can be tried
+ * with that table. All offsets are in bytes; OFF_NONE marks a field the
+ * version does not have. 64-bit only. */
 #ifndef PROFTUI_PYLAYOUT_H
 #define PROFTUI_PYLAYOUT_H
 
@@ -34,6 +36,7 @@ enum py_dict_model {
 
 struct py_layout {
     int major, minor;
+    int free_threaded;                   /* 1: a Py_GIL_DISABLED build (3.13t+); no such table yet */
     enum py_frame_model frame_model;
     enum py_linetable_format linetable;
 
@@ -66,6 +69,7 @@ struct py_layout {
     int32_t frame_size;                  /* bytes worth reading for one frame */
     int owner_cstack;                    /* owner value of C-stack shim frames (3.12+), else -1 */
     int owner_interpreter;               /* 3.14+: FRAME_OWNED_BY_INTERPRETER, else -1 */
+    uint64_t frame_code_tag_mask;        /* 3.14+: f_executable is a _PyStackRef; these low bits (Py_TAG_BITS) are tags */
     int lasti_is_prev;                   /* 3.11/3.12: pointer is the last executed instruction; 3.13+: the current one */
 
     /* PyCodeObject */
@@ -122,18 +126,49 @@ struct py_layout {
     unsigned long tpflags_inline_values; /* Py_TPFLAGS_INLINE_VALUES (3.13+) else 0 */
 };
 
-/* The built-in table for major.minor, or NULL when we have none. */
+/* The built-in table of the default (GIL) build of major.minor, or NULL
+ * when we have none. */
 const struct py_layout *pylayout_for_version(int major, int minor);
+
+/* The table to start from for 3.minor (free_threaded: 1 for a Py_GIL_DISABLED
+ * build): its own, or for a minor newer than every table the newest table
+ * of that kind (to be refreshed from the target's _Py_DebugOffsets). NULL
+ * when there is none: older than the oldest table, or no table of that kind. */
+const struct py_layout *pylayout_closest(int minor, int free_threaded);
 
 /* Oldest and newest minor versions (of 3.x) with a built-in table. */
 int pylayout_min_minor(void);
 int pylayout_max_minor(void);
 
-/* 3.13+: refresh *out (already holding the closest built-in table) from the
- * _Py_DebugOffsets structure at the start of the target's _PyRuntime.
- * Returns 0, ERR_READ, ERR_CORRUPT (bad cookie or implausible values) or
- * ERR_VERSION. */
-int pylayout_from_debug_offsets(struct reader *r, uint64_t runtime_addr, struct py_layout *out);
+/* The first words of _Py_DebugOffsets (3.13+), the same in every version. */
+struct pylayout_debug_header {
+    uint32_t hexversion;     /* PY_VERSION_HEX of the target, e.g. 0x030F02F0 */
+    int free_threaded;       /* 1 for a Py_GIL_DISABLED build */
+};
+
+/* Read and check the cookie, version and free-threaded flag at the start of
+ * the target's _PyRuntime. Returns 0, ERR_READ/ERR_EXITED, or ERR_CORRUPT
+ * (no "xdebugpy" cookie, or a version or flag no CPython writes). */
+int pylayout_debug_header(struct reader *r, uint64_t runtime_addr, struct pylayout_debug_header *h);
+
+/* How pylayout_from_debug_offsets() read the block, for messages. */
+struct pylayout_debug_info {
+    struct pylayout_debug_header header;
+    int shape_minor;         /* the _Py_DebugOffsets struct of 3.shape_minor was used */
+    int newer;               /* 1: the target is newer than every struct and table we know */
+    const char *why;         /* on failure: why the block was not used (static text) */
+};
+
+/* 3.13+: refresh *out, which holds pylayout_closest() of the target's
+ * version, from the _Py_DebugOffsets block at the start of the target's
+ * _PyRuntime, read with the struct layout of the block's own version (for a
+ * version newer than we know: the newest known struct; info->newer is set
+ * and out->minor becomes the target's). On failure *out is unchanged.
+ * Returns 0, ERR_READ/ERR_EXITED, ERR_CORRUPT (bad cookie or implausible
+ * values) or ERR_VERSION (not the version or kind of build *out is for).
+ * info may be NULL. */
+int pylayout_from_debug_offsets(struct reader *r, uint64_t runtime_addr, struct py_layout *out,
+                                struct pylayout_debug_info *info);
 
 /* Sanity checks on a layout (offsets inside struct sizes, etc.): 0 or ERR_CORRUPT. */
 int pylayout_check(const struct py_layout *l);

@@ -24,12 +24,17 @@ struct pytarget {
     char binary[512];           /* the file that holds _PyRuntime */
     int32_t pthread_tid_off;    /* <= 3.10: offset of the OS tid in glibc's struct pthread; -1 unknown */
     uint64_t code_type;         /* address of PyCode_Type (from the binary's symbols), 0 if unknown */
+    char warning[200];          /* "" or why the layout is less sure than usual (a newer version) */
+    char why[200];              /* after ERR_VERSION: why the version cannot be sampled */
 };
 
 /* Find the interpreter in process pid (caller owns *out; pytarget_free).
  * Returns 0, ERR_NO_PROCESS, ERR_PERM, ERR_NOT_PYTHON (no CPython binary
- * mapped, e.g. not exec'd into Python yet), ERR_VERSION or ERR_NOMEM. */
-int pytarget_open(pid_t pid, struct pytarget **out);
+ * mapped, e.g. not exec'd into Python yet), ERR_VERSION or ERR_NOMEM. On
+ * ERR_VERSION, why (why_cap bytes, may be 0) gets one line naming the
+ * version and the reason, e.g. "Python 3.6, which proftui does not support
+ * (it needs 3.8 or newer)"; "" when there is none. */
+int pytarget_open(pid_t pid, struct pytarget **out, char *why, size_t why_cap);
 void pytarget_free(struct pytarget *t);
 
 /* The Python version a process seems to run, from the names of its
@@ -42,9 +47,12 @@ int pytarget_guess_version(pid_t pid, char *buf, size_t cap);
  * when the target is gone. */
 int pytarget_ready(struct pytarget *t);
 
-/* Pick the layout for 3.minor into t->layout (t->r and t->runtime set):
- * the built-in table, refreshed from _Py_DebugOffsets on 3.13+. Returns 0,
- * ERR_VERSION, or ERR_EXITED. */
+/* Pick the layout for 3.minor into t->layout (t->r, t->runtime, t->version
+ * and t->binary set), keyed by (minor, free-threaded): the built-in table,
+ * refreshed from _Py_DebugOffsets on 3.13+; a minor newer than every table
+ * gets the newest table refreshed that way, with t->warning set. Returns 0,
+ * ERR_VERSION (t->why says why: too old, free-threaded, or a newer version
+ * whose debug offsets cannot be read), or ERR_EXITED. */
 int pytarget_choose_layout(struct pytarget *t, int minor);
 
 /* Before 3.11 (no Py_Version) only major.minor is known at attach: once the

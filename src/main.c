@@ -45,6 +45,7 @@ struct run {
     struct sampler *sampler;
     struct outfile out;
     char title[1024];
+    char why[200];          /* pytarget_open's reason for ERR_VERSION */
 };
 
 static int fail(int code, const char *fmt, ...)
@@ -80,10 +81,11 @@ static int attach_error(const struct run *r, int rc)
     case ERR_NOT_PYTHON:
         return fail(code, "PID %d is not a Python process (no CPython interpreter found)", (int)r->pid);
     case ERR_VERSION: {
+        if (r->why[0])
+            return fail(code, "PID %d runs %s", (int)r->pid, r->why);
         char v[24] = "unknown";
         pytarget_guess_version(r->pid, v, sizeof v);
-        return fail(code, "PID %d runs Python %s, which proftui does not support (3.8 and newer)",
-                    (int)r->pid, v);
+        return fail(code, "PID %d runs Python %s, which proftui does not support", (int)r->pid, v);
     }
     default:
         return fail(code, "cannot attach to PID %d: %s", (int)r->pid, err_str(rc));
@@ -108,7 +110,7 @@ static int wait_ready(struct run *r, uint64_t limit_ns)
 static int attach(struct run *r)
 {
     r->pid = r->cli.pid;
-    int rc = pytarget_open(r->pid, &r->target);
+    int rc = pytarget_open(r->pid, &r->target, r->why, sizeof r->why);
     if (rc < 0)
         return attach_error(r, rc);
     snprintf(r->title, sizeof r->title, "PID %d", (int)r->pid);
@@ -131,7 +133,7 @@ static int wait_python(struct run *r)
 {
     uint64_t end = clock_now_ns() + PYTHON_WAIT_NS;
     int rc;
-    while ((rc = pytarget_open(r->pid, &r->target)) < 0 && !quit_flag) {
+    while ((rc = pytarget_open(r->pid, &r->target, r->why, sizeof r->why)) < 0 && !quit_flag) {
         char st = taskstat_process_state(r->pid);
         if (st != 0 && st != 'Z' && (rc == ERR_VERSION || rc == ERR_PERM))
             return attach_error(r, rc);
@@ -206,6 +208,7 @@ static int write_profile(struct run *r)
         .missed = st.missed,
         .failed = st.failed,
         .command = r->launched ? r->title : NULL,
+        .warning = r->target->warning[0] ? r->target->warning : NULL,
     };
     struct table *replica = table_new();
     int rc = replica ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
@@ -239,6 +242,8 @@ static int run_ui(struct run *r)
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
     static char cwd[4096];
     procstat_cwd(r->pid, cwd, sizeof cwd);
+    if (log && r->target->warning[0])
+        fprintf(log, "proftui: warning: %s\n", r->target->warning);
     struct ui_options o = {
         .title = r->title,
         .python_version = r->target->version,
@@ -299,6 +304,10 @@ static int run(struct run *r)
                         "written", strsignal(quit_flag));
         return code;
     }
+    /* Before the live view takes the terminal (and into -v's log and the
+     * profile's metadata). */
+    if (r->target->warning[0])
+        fprintf(stderr, "proftui: warning: %s\n", r->target->warning);
     struct sampler_config sc = {
         .interval_ns = r->cli.interval_ns,
         .cpu_only = r->cli.cpu,

@@ -4,8 +4,9 @@
  * version #ifs are allowed: everything else reads the generated data.
  *
  * Build (done by gen_layout.sh):
- *   cc -DPy_BUILD_CORE -I<prefix>/include/python3.X \
+ *   cc -DPy_BUILD_CORE -I<prefix>/include -I<prefix>/include/python3.X \
  *      -I<prefix>/include/python3.X/internal gen_layout.c -o gen_layout
+ * (<prefix>/include finds Debian's multiarch pyconfig.h.)
  * Nothing is linked from libpython: only offsetof()/sizeof() and a few
  * static inline helpers that do pointer arithmetic are used. */
 #define Py_BUILD_CORE 1
@@ -18,10 +19,15 @@
 #if PY_VERSION_HEX < 0x03080000
 #error "proftui supports CPython 3.8 and newer"
 #endif
-#if PY_VERSION_HEX >= 0x030E0000
-/* 3.14 moved the frame and interpreter structs (pycore_interpframe_structs.h,
- * pycore_interp_structs.h); extend the #ifs below before trusting output. */
-#error "gen_layout.c has not been taught CPython 3.14+ yet"
+#if PY_VERSION_HEX >= 0x03100000
+/* Check each struct py_layout field against the new version's headers,
+ * extend the #ifs below, then raise this bound and GEN_MAX_MINOR. */
+#error "gen_layout.c has not been taught CPython 3.16+ yet"
+#endif
+#ifdef Py_GIL_DISABLED
+/* Another object header and stack-ref tagging: proftui has no tables for
+ * free-threaded builds yet (a new table would set .free_threaded = 1). */
+#error "gen_layout.c does not generate tables for free-threaded builds"
 #endif
 
 #include "pycore_pystate.h"
@@ -37,6 +43,9 @@
 #include "pycore_code.h"
 #include "pycore_dict.h"
 #include "pycore_object.h"
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#include "pycore_stackref.h"
 #endif
 #if PY_VERSION_HEX < 0x030B0000
 #include <longintrepr.h>  /* 3.11 moved it to cpython/longintrepr.h, included by Python.h */
@@ -197,12 +206,21 @@ static void print_frame(void)
     FIELD("frame_is_entry", -1);
 #endif
     FIELD("frame_size", sizeof(_PyInterpreterFrame));
-#if PY_VERSION_HEX >= 0x030C0000
+    /* FRAME_OWNED_BY_CSTACK: 3 in 3.12/3.13, 4 in 3.14 (after the new
+     * FRAME_OWNED_BY_INTERPRETER = 3), gone in 3.15. */
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030F0000
     INT("owner_cstack", FRAME_OWNED_BY_CSTACK);
 #else
     INT("owner_cstack", -1);
 #endif
+#if PY_VERSION_HEX >= 0x030E0000
+    INT("owner_interpreter", FRAME_OWNED_BY_INTERPRETER);
+    /* f_executable is a _PyStackRef: Py_TAG_BITS are tags, not address. */
+    FLAGS("frame_code_tag_mask", Py_TAG_BITS);
+#else
     INT("owner_interpreter", -1);
+    FLAGS("frame_code_tag_mask", 0);
+#endif
     /* 3.11/3.12 keep prev_instr; 3.13 switched to instr_ptr, the current one. */
     INT("lasti_is_prev", PY_VERSION_HEX < 0x030D0000);
 #else
@@ -214,6 +232,7 @@ static void print_frame(void)
     FIELD("frame_size", sizeof(PyFrameObject));
     INT("owner_cstack", -1);
     INT("owner_interpreter", -1);
+    FLAGS("frame_code_tag_mask", 0);
     INT("lasti_is_prev", 0);
 #endif
 }
@@ -316,6 +335,7 @@ int main(void)
     printf("static const struct py_layout layout_3_%d = {\n", minor);
     INT("major", PY_MAJOR_VERSION);
     INT("minor", minor);
+    INT("free_threaded", 0);
     ENUM("frame_model", PY_VERSION_HEX >= 0x030B0000 ? "FRAME_MODEL_INTERP" : "FRAME_MODEL_OBJECT");
     ENUM("linetable", PY_VERSION_HEX >= 0x030B0000 ? "LINETABLE_LOCATIONS"
                     : PY_VERSION_HEX >= 0x030A0000 ? "LINETABLE_PEP626" : "LINETABLE_LNOTAB");

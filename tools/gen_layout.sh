@@ -2,67 +2,87 @@
 # SPDX-License-Identifier: MIT
 #
 # Regenerate src/python/layout_tables.c, proftui's built-in CPython struct
-# layouts, from the headers of every pyenv CPython 3.8+ on this machine.
+# layouts, from the headers of every CPython 3.8+ found.
 #
-#   tools/gen_layout.sh [PYENV_ROOT]      (default: $PYENV_ROOT or ~/.pyenv)
+#   tools/gen_layout.sh [DIR...]       (default: $PYENV_ROOT or ~/.pyenv)
 #
-# For each minor version the newest installed patch release is used: its
-# include/python3.X and include/python3.X/internal headers are compiled into
+# Each DIR is a pyenv root (its versions/X.Y.Z/include/python3.X are used)
+# or an install prefix with include/python3.X (e.g. /usr, or an unpacked
+# Debian package's usr/). A version is read from its patchlevel.h. For each
+# minor version the newest patch release found is used: its include/python3.X
+# and include/python3.X/internal headers are compiled into
 # tools/gen_layout.c with -DPy_BUILD_CORE, and the program prints that
 # version's table. Versions the generator does not know yet (above
-# GEN_MAX_MINOR) are skipped. Tables already in the file for versions not
-# generated this time are carried over unchanged: hand-derived blocks marked
+# GEN_MAX_MINOR), pre-releases and free-threaded (python3.Xt) headers are
+# skipped. Tables already in the file for versions not generated this time
+# are carried over unchanged: hand-derived blocks marked
 #   /* hand-derived 3.N: begin */ ... /* hand-derived 3.N: end */
 # and generated tables of versions this machine does not have.
 #
-# The output is committed: building proftui never needs pyenv. Re-run this
-# after installing a new CPython, review the diff, run the unit tests.
+# The output is committed: building proftui never needs these headers.
+# Re-run this after installing a new CPython, review the diff, run the unit
+# tests.
 set -eu
 
-GEN_MAX_MINOR=13    # raise together with the #error in tools/gen_layout.c
+GEN_MAX_MINOR=15    # raise together with the #error in tools/gen_layout.c
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-pyenv_root=${1:-${PYENV_ROOT:-$HOME/.pyenv}}
 cc=${CC:-cc}
 out=$root/src/python/layout_tables.c
+[ $# -gt 0 ] || set -- "${PYENV_ROOT:-$HOME/.pyenv}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
+# Every include/python3.X directory under the DIRs, as "VERSION INCDIR".
+for dir in "$@"; do
+    for inc in "$dir"/versions/*/include/python3.* "$dir"/include/python3.*; do
+        [ -f "$inc/patchlevel.h" ] || continue
+        case ${inc##*/} in python3.*[!0-9.]*) continue ;; esac   # python3.13t, python3.14d
+        ver=$(sed -n 's/^#define PY_VERSION[[:space:]]*"\(.*\)".*/\1/p' "$inc/patchlevel.h")
+        case $ver in ''|*[!0-9.]*) echo "gen_layout: skipping $inc ($ver)" >&2; continue ;; esac
+        echo "$ver $inc"
+    done
+done > "$tmp/found"
+
 # Newest patch release per minor: walk versions in ascending order, later
-# ones overwrite $tmp/pick.N. Only plain X.Y.Z names (no -dev, no 3.13t
-# free-threaded builds: their object layout is not what the tables describe).
-for dir in "$pyenv_root"/versions/3.*.*; do
-    ver=${dir##*/}
-    case $ver in *[!0-9.]*) continue ;; esac
-    echo "$ver"
-done | sort -t. -k2,2n -k3,3n |
-while read -r ver; do
+# ones overwrite $tmp/pick.N.
+sort -t. -k2,2n -k3,3n "$tmp/found" |
+while read -r ver inc; do
     minor=$(echo "$ver" | cut -d. -f2)
     [ "$minor" -ge 8 ] || continue
     if [ "$minor" -gt "$GEN_MAX_MINOR" ]; then
         echo "gen_layout: skipping $ver (generator supports up to 3.$GEN_MAX_MINOR)" >&2
         continue
     fi
-    inc=$pyenv_root/versions/$ver/include/python3.$minor
     if [ ! -f "$inc/internal/pycore_pystate.h" ]; then
         echo "gen_layout: skipping $ver (no internal headers in $inc)" >&2
         continue
     fi
-    echo "$ver" > "$tmp/pick.$minor"
+    echo "$ver $inc" > "$tmp/pick.$minor"
 done
 
 for pick in "$tmp"/pick.*; do
-    [ -e "$pick" ] || { echo "gen_layout: no CPython 3.8+ under $pyenv_root" >&2; exit 1; }
-    ver=$(cat "$pick")
+    [ -e "$pick" ] || { echo "gen_layout: no CPython 3.8+ headers under $*" >&2; exit 1; }
+    read -r ver inc < "$pick"
     minor=${pick##*.}
-    inc=$pyenv_root/versions/$ver/include/python3.$minor
-    "$cc" -std=c11 -DPy_BUILD_CORE -I"$inc" -I"$inc/internal" \
+    # The interpreter's own core feature switches (e.g. Debian's -D_Py_TIER2=3
+    # -D_Py_JIT change PyInterpreterState), from its sysconfig when its
+    # binary sits beside the headers.
+    py=${inc%/include/*}/bin/python3.$minor
+    flags=
+    if [ -x "$py" ]; then
+        flags=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("PY_CORE_CFLAGS") or "")' |
+                tr ' ' '\n' | grep -E '^-D_?Py_' | grep -v '^-DPy_BUILD_CORE$' | tr '\n' ' ' | sed 's/ $//')
+    fi
+    # shellcheck disable=SC2086 # $flags is a list of -D options
+    "$cc" -std=c11 -DPy_BUILD_CORE $flags -I"${inc%/*}" -I"$inc" -I"$inc/internal" \
         "$here/gen_layout.c" -o "$tmp/gen.$minor"
     "$tmp/gen.$minor" > "$tmp/table.$minor"
-    echo "gen_layout: 3.$minor from $ver" >&2
+    [ -z "$flags" ] || sed -i "1s|headers\. \*/|headers with $flags. */|" "$tmp/table.$minor"
+    echo "gen_layout: 3.$minor from $ver${flags:+ ($flags)}" >&2
 done
 
 # Carry over every table of the existing file whose version was not

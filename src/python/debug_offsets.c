@@ -1,162 +1,245 @@
 /* SPDX-License-Identifier: MIT */
 /* Refreshing a layout from the _Py_DebugOffsets block that CPython 3.13+
- * keeps at the start of _PyRuntime. The block comes from an untrusted
- * process: it is read once, then every value is checked before use. */
+ * keeps at the start of _PyRuntime. Each version's block is described as
+ * data (where each field we use sits), chosen by the version the block
+ * states; a version newer than every description is read with the newest.
+ * The block comes from an untrusted process: every value is checked before
+ * use. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "pylayout.h"
 #include "error.h"
 #include "reader.h"
 
-/* Mirrors of _Py_DebugOffsets. Every member is a uint64_t, so these C structs
- * have no padding and match the target byte for byte. The sections below have
- * the same shape in 3.13 and 3.14. */
-struct dbg_runtime { uint64_t size, finalizing, interpreters_head; };
-struct dbg_tstate {
-    uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id,
-             datastack_chunk, status;
-};
-struct dbg_pyobject { uint64_t size, ob_type; };
-struct dbg_type { uint64_t size, tp_name, tp_repr, tp_flags; };
-struct dbg_seq { uint64_t size, ob_item, ob_size; };  /* tuple and list */
-struct dbg_dict { uint64_t size, ma_keys, ma_values; };
-struct dbg_float { uint64_t size, ob_fval; };
-struct dbg_long { uint64_t size, lv_tag, ob_digit; };
-struct dbg_bytes { uint64_t size, ob_size, ob_sval; };
-struct dbg_unicode { uint64_t size, state, length, asciiobject_size; };
-struct dbg_gc { uint64_t size, collecting; };
+/* _Py_DebugOffsets has no size field: its length is known per version. It
+ * is all uint64_t, led by char cookie[8], version, free_threaded. */
+#define WORD 8
+#define HEADER_WORDS 3
+#define COOKIE "xdebugpy"
 
-/* 3.13: Include/internal/pycore_runtime.h */
-struct dbg_interp_313 {
-    uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins,
-             ceval_gil, gil_runtime_state, gil_runtime_state_enabled,
-             gil_runtime_state_locked, gil_runtime_state_holder;
-};
-struct dbg_frame_313 { uint64_t size, previous, executable, instr_ptr, localsplus, owner; };
-struct dbg_code_313 {
-    uint64_t size, filename, name, qualname, linetable, firstlineno, argcount,
-             localsplusnames, localspluskinds, co_code_adaptive;
-};
-struct debug_offsets_313 {
-    char cookie[8];
-    uint64_t version, free_threaded;
-    struct dbg_runtime runtime_state;
-    struct dbg_interp_313 interpreter_state;
-    struct dbg_tstate thread_state;
-    struct dbg_frame_313 interpreter_frame;
-    struct dbg_code_313 code_object;
-    struct dbg_pyobject pyobject;
-    struct dbg_type type_object;
-    struct dbg_seq tuple_object, list_object;
-    struct dbg_dict dict_object;
-    struct dbg_float float_object;
-    struct dbg_long long_object;
-    struct dbg_bytes bytes_object;
-    struct dbg_unicode unicode_object;
-    struct dbg_gc gc;
+/* The fields proftui takes from the block. */
+enum dbg_field {
+    DF_RUNTIME_SIZE, DF_RUNTIME_INTERP_HEAD,
+    DF_INTERP_SIZE, DF_INTERP_NEXT, DF_INTERP_THREADS_HEAD, DF_INTERP_MODULES,
+    DF_TSTATE_SIZE, DF_TSTATE_NEXT, DF_TSTATE_INTERP, DF_TSTATE_FRAME,
+    DF_TSTATE_THREAD_ID, DF_TSTATE_NATIVE_ID, DF_TSTATE_DATASTACK,
+    DF_FRAME_SIZE, DF_FRAME_PREVIOUS, DF_FRAME_EXECUTABLE, DF_FRAME_INSTR_PTR, DF_FRAME_OWNER,
+    DF_CODE_SIZE, DF_CODE_FILENAME, DF_CODE_NAME, DF_CODE_QUALNAME, DF_CODE_LINETABLE,
+    DF_CODE_FIRSTLINENO, DF_CODE_ADAPTIVE,
+    DF_OBJECT_SIZE, DF_OBJECT_TYPE,
+    DF_TYPE_SIZE, DF_TYPE_NAME, DF_TYPE_FLAGS, DF_TYPE_BASICSIZE, DF_TYPE_DICTOFFSET,
+    DF_HEAPTYPE_SIZE, DF_HEAPTYPE_CACHED_KEYS,
+    DF_TUPLE_SIZE, DF_TUPLE_OB_SIZE,
+    DF_DICT_SIZE, DF_DICT_KEYS, DF_DICT_VALUES,
+    DF_LONG_SIZE, DF_LONG_TAG, DF_LONG_DIGIT,
+    DF_BYTES_SIZE, DF_BYTES_OB_SIZE, DF_BYTES_SVAL,
+    DF_STR_SIZE, DF_STR_STATE, DF_STR_LENGTH, DF_STR_ASCII_SIZE, DF_STR_COMPACT_SIZE,
+    DF_COUNT
 };
 
-/* 3.14: Include/internal/pycore_debug_offsets.h. New: threads_main and the
- * generation counters in the interpreter section, stackpointer/tlbc_index in
- * the frame, co_tlbc, and the set, generator, llist and debugger sections. */
-struct dbg_interp_314 {
-    uint64_t size, id, next, threads_head, threads_main, gc, imports_modules, sysdict,
-             builtins, ceval_gil, gil_runtime_state, gil_runtime_state_enabled,
-             gil_runtime_state_locked, gil_runtime_state_holder,
-             code_object_generation, tlbc_generation;
-};
-struct dbg_frame_314 {
-    uint64_t size, previous, executable, instr_ptr, localsplus, owner, stackpointer,
-             tlbc_index;
-};
-struct dbg_code_314 {
-    uint64_t size, filename, name, qualname, linetable, firstlineno, argcount,
-             localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
-};
-struct dbg_set { uint64_t size, used, table, mask; };
-struct dbg_gen { uint64_t size, gi_name, gi_iframe, gi_frame_state; };
-struct dbg_llist { uint64_t next, prev; };
-struct dbg_debugger {
-    uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled,
-             debugger_pending_call, debugger_script_path, debugger_script_path_size;
-};
-struct debug_offsets_314 {
-    char cookie[8];
-    uint64_t version, free_threaded;
-    struct dbg_runtime runtime_state;
-    struct dbg_interp_314 interpreter_state;
-    struct dbg_tstate thread_state;
-    struct dbg_frame_314 interpreter_frame;
-    struct dbg_code_314 code_object;
-    struct dbg_pyobject pyobject;
-    struct dbg_type type_object;
-    struct dbg_seq tuple_object, list_object;
-    struct dbg_set set_object;
-    struct dbg_dict dict_object;
-    struct dbg_float float_object;
-    struct dbg_long long_object;
-    struct dbg_bytes bytes_object;
-    struct dbg_unicode unicode_object;
-    struct dbg_gc gc;
-    struct dbg_gen gen_object;
-    struct dbg_llist llist_node;
-    struct dbg_debugger debugger_support;
+/* One version's _Py_DebugOffsets: its length and the word index of each
+ * field (0, the cookie's word, for a field that version lacks). */
+struct dbg_shape {
+    int minor;
+    uint16_t words;
+    uint8_t at[DF_COUNT];
 };
 
-_Static_assert(sizeof(struct debug_offsets_313) == 584, "3.13 _Py_DebugOffsets is 73 words");
-_Static_assert(sizeof(struct debug_offsets_314) == 760, "3.14 _Py_DebugOffsets is 95 words");
+static const struct dbg_shape shapes[] = {
+    /* 3.13: Include/internal/pycore_runtime.h. */
+    {13, 73, {
+        [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
+        [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
+        [DF_INTERP_MODULES] = 11,
+        [DF_TSTATE_SIZE] = 19, [DF_TSTATE_NEXT] = 21, [DF_TSTATE_INTERP] = 22,
+        [DF_TSTATE_FRAME] = 23, [DF_TSTATE_THREAD_ID] = 24, [DF_TSTATE_NATIVE_ID] = 25,
+        [DF_TSTATE_DATASTACK] = 26,
+        [DF_FRAME_SIZE] = 28, [DF_FRAME_PREVIOUS] = 29, [DF_FRAME_EXECUTABLE] = 30,
+        [DF_FRAME_INSTR_PTR] = 31, [DF_FRAME_OWNER] = 33,
+        [DF_CODE_SIZE] = 34, [DF_CODE_FILENAME] = 35, [DF_CODE_NAME] = 36,
+        [DF_CODE_QUALNAME] = 37, [DF_CODE_LINETABLE] = 38, [DF_CODE_FIRSTLINENO] = 39,
+        [DF_CODE_ADAPTIVE] = 43,
+        [DF_OBJECT_SIZE] = 44, [DF_OBJECT_TYPE] = 45,
+        [DF_TYPE_SIZE] = 46, [DF_TYPE_NAME] = 47, [DF_TYPE_FLAGS] = 49,
+        [DF_TUPLE_SIZE] = 50, [DF_TUPLE_OB_SIZE] = 52,
+        [DF_DICT_SIZE] = 56, [DF_DICT_KEYS] = 57, [DF_DICT_VALUES] = 58,
+        [DF_LONG_SIZE] = 61, [DF_LONG_TAG] = 62, [DF_LONG_DIGIT] = 63,
+        [DF_BYTES_SIZE] = 64, [DF_BYTES_OB_SIZE] = 65, [DF_BYTES_SVAL] = 66,
+        [DF_STR_SIZE] = 67, [DF_STR_STATE] = 68, [DF_STR_LENGTH] = 69, [DF_STR_ASCII_SIZE] = 70,
+    }},
+    /* 3.14: Include/internal/pycore_debug_offsets.h. New: threads_main and
+     * two generation counters (interpreter), stackpointer and tlbc_index
+     * (frame), co_tlbc, and the set, gen, llist and debugger sections. */
+    {14, 95, {
+        [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
+        [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
+        [DF_INTERP_MODULES] = 12,
+        [DF_TSTATE_SIZE] = 22, [DF_TSTATE_NEXT] = 24, [DF_TSTATE_INTERP] = 25,
+        [DF_TSTATE_FRAME] = 26, [DF_TSTATE_THREAD_ID] = 27, [DF_TSTATE_NATIVE_ID] = 28,
+        [DF_TSTATE_DATASTACK] = 29,
+        [DF_FRAME_SIZE] = 31, [DF_FRAME_PREVIOUS] = 32, [DF_FRAME_EXECUTABLE] = 33,
+        [DF_FRAME_INSTR_PTR] = 34, [DF_FRAME_OWNER] = 36,
+        [DF_CODE_SIZE] = 39, [DF_CODE_FILENAME] = 40, [DF_CODE_NAME] = 41,
+        [DF_CODE_QUALNAME] = 42, [DF_CODE_LINETABLE] = 43, [DF_CODE_FIRSTLINENO] = 44,
+        [DF_CODE_ADAPTIVE] = 48,
+        [DF_OBJECT_SIZE] = 50, [DF_OBJECT_TYPE] = 51,
+        [DF_TYPE_SIZE] = 52, [DF_TYPE_NAME] = 53, [DF_TYPE_FLAGS] = 55,
+        [DF_TUPLE_SIZE] = 56, [DF_TUPLE_OB_SIZE] = 58,
+        [DF_DICT_SIZE] = 66, [DF_DICT_KEYS] = 67, [DF_DICT_VALUES] = 68,
+        [DF_LONG_SIZE] = 71, [DF_LONG_TAG] = 72, [DF_LONG_DIGIT] = 73,
+        [DF_BYTES_SIZE] = 74, [DF_BYTES_OB_SIZE] = 75, [DF_BYTES_SVAL] = 76,
+        [DF_STR_SIZE] = 77, [DF_STR_STATE] = 78, [DF_STR_LENGTH] = 79, [DF_STR_ASCII_SIZE] = 80,
+    }},
+    /* 3.15: the same file. New: base_frame, last_profiled_frame(_seq) before
+     * thread_id and four fields after status (thread), err_stackitem,
+     * tp_basicsize/tp_dictoffset, the heap_type section,
+     * compactunicodeobject_size, three gc fields. */
+    {15, 111, {
+        [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
+        [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
+        [DF_INTERP_MODULES] = 12,
+        [DF_TSTATE_SIZE] = 22, [DF_TSTATE_NEXT] = 24, [DF_TSTATE_INTERP] = 25,
+        [DF_TSTATE_FRAME] = 26, [DF_TSTATE_THREAD_ID] = 30, [DF_TSTATE_NATIVE_ID] = 31,
+        [DF_TSTATE_DATASTACK] = 32,
+        [DF_FRAME_SIZE] = 39, [DF_FRAME_PREVIOUS] = 40, [DF_FRAME_EXECUTABLE] = 41,
+        [DF_FRAME_INSTR_PTR] = 42, [DF_FRAME_OWNER] = 44,
+        [DF_CODE_SIZE] = 47, [DF_CODE_FILENAME] = 48, [DF_CODE_NAME] = 49,
+        [DF_CODE_QUALNAME] = 50, [DF_CODE_LINETABLE] = 51, [DF_CODE_FIRSTLINENO] = 52,
+        [DF_CODE_ADAPTIVE] = 56,
+        [DF_OBJECT_SIZE] = 58, [DF_OBJECT_TYPE] = 59,
+        [DF_TYPE_SIZE] = 60, [DF_TYPE_NAME] = 61, [DF_TYPE_FLAGS] = 63,
+        [DF_TYPE_BASICSIZE] = 64, [DF_TYPE_DICTOFFSET] = 65,
+        [DF_HEAPTYPE_SIZE] = 66, [DF_HEAPTYPE_CACHED_KEYS] = 67,
+        [DF_TUPLE_SIZE] = 68, [DF_TUPLE_OB_SIZE] = 70,
+        [DF_DICT_SIZE] = 78, [DF_DICT_KEYS] = 79, [DF_DICT_VALUES] = 80,
+        [DF_LONG_SIZE] = 83, [DF_LONG_TAG] = 84, [DF_LONG_DIGIT] = 85,
+        [DF_BYTES_SIZE] = 86, [DF_BYTES_OB_SIZE] = 87, [DF_BYTES_SVAL] = 88,
+        [DF_STR_SIZE] = 89, [DF_STR_STATE] = 90, [DF_STR_LENGTH] = 91, [DF_STR_ASCII_SIZE] = 92,
+        [DF_STR_COMPACT_SIZE] = 93,
+    }},
+};
+#define NSHAPES (sizeof shapes / sizeof shapes[0])
+#define MAX_WORDS 111   /* the longest shape */
 
-/* The values we use, whatever the version. */
-struct dbg_view {
-    uint64_t block_size;
-    struct dbg_runtime runtime;
-    uint64_t interp_size, interp_next, interp_threads_head, interp_modules;
-    struct dbg_tstate tstate;
-    uint64_t frame_size, frame_previous, frame_executable, frame_instr_ptr, frame_owner;
-    uint64_t code_size, code_filename, code_name, code_qualname, code_linetable,
-             code_firstlineno, code_adaptive;
-    struct dbg_pyobject pyobject;
-    struct dbg_type type;
-    struct dbg_seq tuple;
-    struct dbg_dict dict;
-    struct dbg_long lng;
-    struct dbg_bytes bytes;
-    struct dbg_unicode unicode;
+/* How each field is used: an offset of `width` bytes inside the struct
+ * whose size is field `in` (a size has in == itself and width 0), stored
+ * into the int32_t member of struct py_layout at byte `member`, or nowhere
+ * (-1: a size that only bounds other fields). */
+struct dbg_use {
+    uint8_t field, in, width;
+    int16_t member;
 };
 
-/* Copy the sections that moved between versions into a dbg_view. */
-#define VIEW_FROM(view, d) do {                                             \
-        (view)->block_size = sizeof *(d);                                   \
-        (view)->runtime = (d)->runtime_state;                               \
-        (view)->interp_size = (d)->interpreter_state.size;                  \
-        (view)->interp_next = (d)->interpreter_state.next;                  \
-        (view)->interp_threads_head = (d)->interpreter_state.threads_head;  \
-        (view)->interp_modules = (d)->interpreter_state.imports_modules;    \
-        (view)->tstate = (d)->thread_state;                                 \
-        (view)->frame_size = (d)->interpreter_frame.size;                   \
-        (view)->frame_previous = (d)->interpreter_frame.previous;           \
-        (view)->frame_executable = (d)->interpreter_frame.executable;       \
-        (view)->frame_instr_ptr = (d)->interpreter_frame.instr_ptr;         \
-        (view)->frame_owner = (d)->interpreter_frame.owner;                 \
-        (view)->code_size = (d)->code_object.size;                          \
-        (view)->code_filename = (d)->code_object.filename;                  \
-        (view)->code_name = (d)->code_object.name;                          \
-        (view)->code_qualname = (d)->code_object.qualname;                  \
-        (view)->code_linetable = (d)->code_object.linetable;                \
-        (view)->code_firstlineno = (d)->code_object.firstlineno;            \
-        (view)->code_adaptive = (d)->code_object.co_code_adaptive;          \
-        (view)->pyobject = (d)->pyobject;                                   \
-        (view)->type = (d)->type_object;                                    \
-        (view)->tuple = (d)->tuple_object;                                  \
-        (view)->dict = (d)->dict_object;                                    \
-        (view)->lng = (d)->long_object;                                     \
-        (view)->bytes = (d)->bytes_object;                                  \
-        (view)->unicode = (d)->unicode_object;                              \
-    } while (0)
+#define M(name) ((int16_t)offsetof(struct py_layout, name))
+static const struct dbg_use uses[] = {
+    {DF_RUNTIME_SIZE, DF_RUNTIME_SIZE, 0, M(runtime_size)},
+    {DF_RUNTIME_INTERP_HEAD, DF_RUNTIME_SIZE, 8, M(runtime_interpreters_head)},
+    {DF_INTERP_SIZE, DF_INTERP_SIZE, 0, M(interp_size)},
+    {DF_INTERP_NEXT, DF_INTERP_SIZE, 8, M(interp_next)},
+    {DF_INTERP_THREADS_HEAD, DF_INTERP_SIZE, 8, M(interp_threads_head)},
+    {DF_INTERP_MODULES, DF_INTERP_SIZE, 8, M(interp_modules)},
+    {DF_TSTATE_SIZE, DF_TSTATE_SIZE, 0, M(tstate_size)},
+    {DF_TSTATE_NEXT, DF_TSTATE_SIZE, 8, M(tstate_next)},
+    {DF_TSTATE_INTERP, DF_TSTATE_SIZE, 8, M(tstate_interp)},
+    {DF_TSTATE_FRAME, DF_TSTATE_SIZE, 8, M(tstate_frame)},
+    {DF_TSTATE_THREAD_ID, DF_TSTATE_SIZE, 8, M(tstate_thread_id)},
+    {DF_TSTATE_NATIVE_ID, DF_TSTATE_SIZE, 8, M(tstate_native_thread_id)},
+    {DF_TSTATE_DATASTACK, DF_TSTATE_SIZE, 8, M(tstate_datastack_chunk)},
+    {DF_FRAME_SIZE, DF_FRAME_SIZE, 0, M(frame_size)},
+    {DF_FRAME_PREVIOUS, DF_FRAME_SIZE, 8, M(frame_back)},
+    {DF_FRAME_EXECUTABLE, DF_FRAME_SIZE, 8, M(frame_code)},
+    {DF_FRAME_INSTR_PTR, DF_FRAME_SIZE, 8, M(frame_lasti)},
+    {DF_FRAME_OWNER, DF_FRAME_SIZE, 1, M(frame_owner)},
+    {DF_CODE_SIZE, DF_CODE_SIZE, 0, M(code_size)},
+    {DF_CODE_FILENAME, DF_CODE_SIZE, 8, M(code_filename)},
+    {DF_CODE_NAME, DF_CODE_SIZE, 8, M(code_name)},
+    {DF_CODE_QUALNAME, DF_CODE_SIZE, 8, M(code_qualname)},
+    {DF_CODE_LINETABLE, DF_CODE_SIZE, 8, M(code_linetable)},
+    {DF_CODE_FIRSTLINENO, DF_CODE_SIZE, 4, M(code_firstlineno)},
+    {DF_CODE_ADAPTIVE, DF_CODE_SIZE, 1, M(code_code_adaptive)},
+    {DF_OBJECT_SIZE, DF_OBJECT_SIZE, 0, -1},
+    {DF_OBJECT_TYPE, DF_OBJECT_SIZE, 8, M(ob_type)},
+    {DF_TYPE_SIZE, DF_TYPE_SIZE, 0, -1},
+    {DF_TYPE_NAME, DF_TYPE_SIZE, 8, M(type_name)},
+    {DF_TYPE_FLAGS, DF_TYPE_SIZE, 8, M(type_flags)},
+    {DF_TYPE_BASICSIZE, DF_TYPE_SIZE, 8, M(type_basicsize)},
+    {DF_TYPE_DICTOFFSET, DF_TYPE_SIZE, 8, M(type_dictoffset)},
+    {DF_HEAPTYPE_SIZE, DF_HEAPTYPE_SIZE, 0, -1},
+    {DF_HEAPTYPE_CACHED_KEYS, DF_HEAPTYPE_SIZE, 8, M(heaptype_cached_keys)},
+    {DF_TUPLE_SIZE, DF_TUPLE_SIZE, 0, -1},
+    {DF_TUPLE_OB_SIZE, DF_TUPLE_SIZE, 8, M(var_ob_size)},  /* PyVarObject.ob_size */
+    {DF_DICT_SIZE, DF_DICT_SIZE, 0, -1},
+    {DF_DICT_KEYS, DF_DICT_SIZE, 8, M(dict_keys)},
+    {DF_DICT_VALUES, DF_DICT_SIZE, 8, M(dict_values)},
+    {DF_LONG_SIZE, DF_LONG_SIZE, 0, -1},
+    {DF_LONG_TAG, DF_LONG_SIZE, 8, M(long_size_or_tag)},
+    {DF_LONG_DIGIT, DF_LONG_SIZE, 4, M(long_digits)},
+    {DF_BYTES_SIZE, DF_BYTES_SIZE, 0, -1},
+    {DF_BYTES_OB_SIZE, DF_BYTES_SIZE, 8, M(bytes_size)},
+    {DF_BYTES_SVAL, DF_BYTES_SIZE, 1, M(bytes_sval)},
+    {DF_STR_SIZE, DF_STR_SIZE, 0, -1},
+    {DF_STR_ASCII_SIZE, DF_STR_SIZE, 0, M(unicode_ascii_size)},
+    {DF_STR_COMPACT_SIZE, DF_STR_SIZE, 0, M(unicode_compact_size)},
+    {DF_STR_STATE, DF_STR_ASCII_SIZE, 4, M(unicode_state)},   /* inside PyASCIIObject */
+    {DF_STR_LENGTH, DF_STR_ASCII_SIZE, 8, M(unicode_length)},
+};
+#undef M
+
+/* Members whose values are fixed by the object ABI of a kind of build
+ * (PyObject, PyVarObject): a block that disagrees with the table is not
+ * laid out the way its shape says (e.g. a newer version's sections moved). */
+static const int16_t abi_members[] = {
+    offsetof(struct py_layout, ob_type),
+    offsetof(struct py_layout, var_ob_size),
+    offsetof(struct py_layout, bytes_size),
+};
 
 /* Any offset or size above this is garbage (and would not fit an int32_t). */
 #define DBG_VALUE_MAX (64u << 20)
+
+static int32_t *member(struct py_layout *l, int16_t at)
+{
+    return (int32_t *)(void *)((char *)l + at);
+}
+
+static uint64_t word(const uint8_t *block, int i)
+{
+    uint64_t v;
+    memcpy(&v, block + (size_t)i * WORD, sizeof v);
+    return v;
+}
+
+int pylayout_debug_header(struct reader *r, uint64_t runtime_addr, struct pylayout_debug_header *h)
+{
+    uint8_t raw[HEADER_WORDS * WORD];
+    int rc = reader_read(r, runtime_addr, sizeof raw, raw);
+    if (rc < 0)
+        return rc;
+    uint64_t version = word(raw, 1), ft = word(raw, 2);
+    unsigned level = (unsigned)(version >> 4) & 0xf;
+    /* version is PY_VERSION_HEX: 0xMMmmppLS, release level A, B, C or F. */
+    if (memcmp(raw, COOKIE, WORD) != 0 || version >> 32 != 0 || ft > 1 ||
+        (level != 0xA && level != 0xB && level != 0xC && level != 0xF) || version >> 24 == 0)
+        return ERR_CORRUPT;
+    h->hexversion = (uint32_t)version;
+    h->free_threaded = (int)ft;
+    return 0;
+}
+
+/* The shape for 3.minor: its own, or the newest for a newer minor. */
+static const struct dbg_shape *shape_for(int minor, int *newer)
+{
+    const struct dbg_shape *newest = &shapes[NSHAPES - 1];
+    *newer = minor > newest->minor;
+    if (*newer)
+        minor = newest->minor;
+    for (size_t i = 0; i < NSHAPES; i++)
+        if (shapes[i].minor == minor)
+            return shapes[i].words <= MAX_WORDS ? &shapes[i] : NULL;
+    return NULL;
+}
 
 /* width bytes at off lie inside a struct of size bytes. */
 static bool fits(uint64_t off, uint64_t width, uint64_t size)
@@ -164,149 +247,81 @@ static bool fits(uint64_t off, uint64_t width, uint64_t size)
     return size <= DBG_VALUE_MAX && off <= size && width <= size - off;
 }
 
-/* Each field read through the layout must lie inside its struct; pointers
- * and Py_ssize_t are 8 bytes, firstlineno and ob_digit[0] 4, owner 1. */
-static bool view_ok(const struct dbg_view *v)
+/* Check every field the shape has and store it into *l. */
+static bool apply(const struct dbg_shape *s, const uint8_t *block, struct py_layout *l)
 {
-    const struct { uint64_t off, width, size; } spans[] = {
-        { v->runtime.interpreters_head, 8, v->runtime.size },
-        { v->interp_next, 8, v->interp_size },
-        { v->interp_threads_head, 8, v->interp_size },
-        { v->interp_modules, 8, v->interp_size },
-        { v->tstate.next, 8, v->tstate.size },
-        { v->tstate.interp, 8, v->tstate.size },
-        { v->tstate.current_frame, 8, v->tstate.size },
-        { v->tstate.thread_id, 8, v->tstate.size },
-        { v->tstate.native_thread_id, 8, v->tstate.size },
-        { v->tstate.datastack_chunk, 8, v->tstate.size },
-        { v->frame_previous, 8, v->frame_size },
-        { v->frame_executable, 8, v->frame_size },
-        { v->frame_instr_ptr, 8, v->frame_size },
-        { v->frame_owner, 1, v->frame_size },
-        { v->code_filename, 8, v->code_size },
-        { v->code_name, 8, v->code_size },
-        { v->code_qualname, 8, v->code_size },
-        { v->code_linetable, 8, v->code_size },
-        { v->code_firstlineno, 4, v->code_size },
-        { v->code_adaptive, 1, v->code_size },
-        { v->pyobject.ob_type, 8, v->pyobject.size },
-        { v->type.tp_name, 8, v->type.size },
-        { v->type.tp_flags, 8, v->type.size },
-        { v->tuple.ob_size, 8, v->tuple.size },
-        { v->dict.ma_keys, 8, v->dict.size },
-        { v->dict.ma_values, 8, v->dict.size },
-        { v->lng.lv_tag, 8, v->lng.size },
-        { v->lng.ob_digit, 4, v->lng.size },
-        { v->bytes.ob_size, 8, v->bytes.size },
-        { v->bytes.ob_sval, 1, v->bytes.size },
-        { v->unicode.length, 8, v->unicode.asciiobject_size },
-        { v->unicode.state, 4, v->unicode.asciiobject_size },
-        { v->unicode.asciiobject_size, 0, v->unicode.size },
-    };
-
-    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
-        if (!fits(spans[i].off, spans[i].width, spans[i].size))
+    for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+        const struct dbg_use *u = &uses[i];
+        if (!s->at[u->field])
+            continue;           /* an older block: the table's value stays */
+        if (!s->at[u->in])
             return false;
-    /* The debug block itself fills the start of _PyRuntime. */
-    return v->runtime.interpreters_head >= v->block_size;
-}
-
-/* Overwrite what the target describes. view_ok() bounded every value below
- * DBG_VALUE_MAX, so the int32_t conversions are exact. */
-static void view_apply(const struct dbg_view *v, struct py_layout *l)
-{
-    l->runtime_interpreters_head = (int32_t)v->runtime.interpreters_head;
-    l->runtime_size = (int32_t)v->runtime.size;
-    l->interp_next = (int32_t)v->interp_next;
-    l->interp_threads_head = (int32_t)v->interp_threads_head;
-    l->interp_modules = (int32_t)v->interp_modules;
-    l->interp_size = (int32_t)v->interp_size;
-    l->tstate_next = (int32_t)v->tstate.next;
-    l->tstate_interp = (int32_t)v->tstate.interp;
-    l->tstate_frame = (int32_t)v->tstate.current_frame;
-    l->tstate_thread_id = (int32_t)v->tstate.thread_id;
-    l->tstate_native_thread_id = (int32_t)v->tstate.native_thread_id;
-    l->tstate_datastack_chunk = (int32_t)v->tstate.datastack_chunk;
-    l->tstate_size = (int32_t)v->tstate.size;
-    l->frame_back = (int32_t)v->frame_previous;
-    l->frame_code = (int32_t)v->frame_executable;
-    l->frame_lasti = (int32_t)v->frame_instr_ptr;
-    l->frame_owner = (int32_t)v->frame_owner;
-    l->frame_size = (int32_t)v->frame_size;
-    l->code_filename = (int32_t)v->code_filename;
-    l->code_name = (int32_t)v->code_name;
-    l->code_qualname = (int32_t)v->code_qualname;
-    l->code_firstlineno = (int32_t)v->code_firstlineno;
-    l->code_linetable = (int32_t)v->code_linetable;
-    l->code_code_adaptive = (int32_t)v->code_adaptive;
-    l->code_size = (int32_t)v->code_size;
-    l->ob_type = (int32_t)v->pyobject.ob_type;
-    l->var_ob_size = (int32_t)v->tuple.ob_size;   /* PyTupleObject.ob_base.ob_size */
-    l->type_name = (int32_t)v->type.tp_name;
-    l->type_flags = (int32_t)v->type.tp_flags;
-    l->dict_keys = (int32_t)v->dict.ma_keys;
-    l->dict_values = (int32_t)v->dict.ma_values;
-    l->long_size_or_tag = (int32_t)v->lng.lv_tag;
-    l->long_digits = (int32_t)v->lng.ob_digit;
-    l->bytes_size = (int32_t)v->bytes.ob_size;
-    l->bytes_sval = (int32_t)v->bytes.ob_sval;
-    l->unicode_length = (int32_t)v->unicode.length;
-    l->unicode_state = (int32_t)v->unicode.state;
-    l->unicode_ascii_size = (int32_t)v->unicode.asciiobject_size;
-}
-
-/* version is PY_VERSION_HEX: 0xMMmmppLS. ERR_CORRUPT for a value no
- * CPython would write, ERR_VERSION for a CPython other than the expected. */
-static int check_header(const char cookie[8], uint64_t version, uint64_t free_threaded,
-                        const struct py_layout *expect)
-{
-    unsigned level = (unsigned)(version >> 4) & 0xf;
-
-    if (memcmp(cookie, "xdebugpy", 8) != 0 || version >> 32 != 0 || free_threaded > 1)
-        return ERR_CORRUPT;
-    if (level != 0xA && level != 0xB && level != 0xC && level != 0xF)
-        return ERR_CORRUPT;
-    if ((int)(version >> 24) != expect->major || (int)((version >> 16) & 0xff) != expect->minor)
-        return ERR_VERSION;
-    /* A free-threaded build has another object header and stack-ref tagging,
-     * which no built-in table describes. */
-    if (free_threaded)
-        return ERR_VERSION;
-    return 0;
-}
-
-int pylayout_from_debug_offsets(struct reader *r, uint64_t runtime_addr, struct py_layout *out)
-{
-    union {
-        struct debug_offsets_313 v13;
-        struct debug_offsets_314 v14;
-    } raw;
-    struct dbg_view view;
-    size_t len;
-    int rc;
-
-    if (out->major != 3 || out->minor < 13 || out->minor > 14)
-        return ERR_VERSION;
-    len = out->minor == 13 ? sizeof raw.v13 : sizeof raw.v14;
-    rc = reader_read(r, runtime_addr, len, &raw);
-    if (rc < 0)
-        return rc;
-    if (out->minor == 13) {
-        rc = check_header(raw.v13.cookie, raw.v13.version, raw.v13.free_threaded, out);
-        VIEW_FROM(&view, &raw.v13);
-    } else {
-        rc = check_header(raw.v14.cookie, raw.v14.version, raw.v14.free_threaded, out);
-        VIEW_FROM(&view, &raw.v14);
+        uint64_t v = word(block, s->at[u->field]), size = word(block, s->at[u->in]);
+        if (!fits(v, u->width, size))
+            return false;
+        if (u->member >= 0)
+            *member(l, u->member) = (int32_t)v;   /* exact: fits() bounded v */
     }
+    return true;
+}
+
+/* ERR_VERSION for a block of another version or kind of build than *out. */
+static int header_matches(const struct pylayout_debug_header *h, const struct py_layout *out,
+                          int newer)
+{
+    int major = (int)(h->hexversion >> 24), minor = (int)(h->hexversion >> 16) & 0xff;
+    if (major != out->major || h->free_threaded != out->free_threaded)
+        return ERR_VERSION;
+    return minor == out->minor || (newer && minor > out->minor) ? 0 : ERR_VERSION;
+}
+
+static int fail(struct pylayout_debug_info *info, int rc, const char *why)
+{
+    if (info)
+        info->why = why;
+    return rc;
+}
+
+int pylayout_from_debug_offsets(struct reader *r, uint64_t runtime_addr, struct py_layout *out,
+                                struct pylayout_debug_info *info)
+{
+    struct pylayout_debug_header h;
+    uint8_t block[MAX_WORDS * WORD];
+    int newer = 0;
+
+    if (info)
+        memset(info, 0, sizeof *info);
+    int rc = pylayout_debug_header(r, runtime_addr, &h);
     if (rc < 0)
-        return rc;
-    if (!view_ok(&view))
-        return ERR_CORRUPT;
+        return fail(info, rc, rc == ERR_CORRUPT ? "no valid _Py_DebugOffsets header" :
+                              "_Py_DebugOffsets cannot be read");
+    if (info)
+        info->header = h;
+    const struct dbg_shape *s = shape_for((int)(h.hexversion >> 16) & 0xff, &newer);
+    if (!s || out->major != 3)
+        return fail(info, ERR_VERSION, "no _Py_DebugOffsets layout for this version");
+    if (header_matches(&h, out, newer && out->minor == s->minor) < 0)
+        return fail(info, ERR_VERSION, "_Py_DebugOffsets of another version or build");
+    if (info) {
+        info->shape_minor = s->minor;
+        info->newer = newer;
+    }
+    rc = reader_read(r, runtime_addr, (size_t)s->words * WORD, block);
+    if (rc < 0)
+        return fail(info, rc, "_Py_DebugOffsets cannot be read");
 
     struct py_layout fresh = *out;
-    view_apply(&view, &fresh);
+    if (!apply(s, block, &fresh))
+        return fail(info, ERR_CORRUPT, "_Py_DebugOffsets has offsets outside their structs");
+    for (size_t i = 0; i < sizeof abi_members / sizeof abi_members[0]; i++)
+        if (*member(&fresh, abi_members[i]) != *member(out, abi_members[i]))
+            return fail(info, ERR_CORRUPT, "_Py_DebugOffsets disagrees with the object ABI");
+    /* The block itself fills the start of _PyRuntime. */
+    if (fresh.runtime_interpreters_head < s->words * WORD)
+        return fail(info, ERR_CORRUPT, "_Py_DebugOffsets overlaps the interpreter list");
+    fresh.minor = (int)(h.hexversion >> 16) & 0xff;
     if (pylayout_check(&fresh) < 0)
-        return ERR_CORRUPT;
+        return fail(info, ERR_CORRUPT, "_Py_DebugOffsets gives an inconsistent layout");
     *out = fresh;
     return 0;
 }

@@ -22,14 +22,30 @@
 #define FRAME_MAX 1024
 #define CODE_MAX 4096
 
-const struct py_layout *pylayout_for_version(int major, int minor)
+static const struct py_layout *find(int minor, int free_threaded)
 {
-    if (major != 3)
-        return NULL;
     for (size_t i = 0; i < pylayout_ntables; i++)
-        if (pylayout_tables[i]->minor == minor)
+        if (pylayout_tables[i]->minor == minor && pylayout_tables[i]->free_threaded == free_threaded)
             return pylayout_tables[i];
     return NULL;
+}
+
+const struct py_layout *pylayout_for_version(int major, int minor)
+{
+    return major == 3 ? find(minor, 0) : NULL;
+}
+
+const struct py_layout *pylayout_closest(int minor, int free_threaded)
+{
+    const struct py_layout *newest = NULL;
+    for (size_t i = 0; i < pylayout_ntables; i++) {
+        const struct py_layout *l = pylayout_tables[i];
+        if (l->free_threaded == free_threaded && (!newest || l->minor > newest->minor))
+            newest = l;
+    }
+    if (newest && minor > newest->minor)
+        return newest;
+    return find(minor, free_threaded);
 }
 
 int pylayout_min_minor(void)
@@ -170,7 +186,7 @@ static bool object_model_ok(const struct py_layout *l)
            l->cframe_current_frame == OFF_NONE && l->code_qualname == OFF_NONE &&
            l->code_code_adaptive == OFF_NONE && l->tstate_native_thread_id == OFF_NONE &&
            l->tstate_datastack_chunk == OFF_NONE && l->owner_cstack == -1 &&
-           l->owner_interpreter == -1 && l->lasti_is_prev == 0;
+           l->owner_interpreter == -1 && l->lasti_is_prev == 0 && l->frame_code_tag_mask == 0;
 }
 
 static bool owner_value_ok(int v)
@@ -191,7 +207,8 @@ static bool interp_model_ok(const struct py_layout *l)
            (l->cframe_current_frame != OFF_NONE) == via_cframe &&
            owner_value_ok(l->owner_cstack) && owner_value_ok(l->owner_interpreter) &&
            (l->owner_cstack == -1 || l->owner_cstack != l->owner_interpreter) &&
-           (l->lasti_is_prev == 0 || l->lasti_is_prev == 1);
+           (l->lasti_is_prev == 0 || l->lasti_is_prev == 1) &&
+           l->frame_code_tag_mask < POINTER;   /* tags live below the pointer alignment */
 }
 
 static bool one_bit(unsigned long v)
@@ -235,7 +252,8 @@ static bool unicode_bits_ok(const struct py_layout *l)
 
 int pylayout_check(const struct py_layout *l)
 {
-    if (!l || l->major != 3 || l->minor < 8 || l->minor > 99)
+    if (!l || l->major != 3 || l->minor < 8 || l->minor > 99 ||
+        (l->free_threaded != 0 && l->free_threaded != 1))
         return ERR_CORRUPT;
     bool model_ok = l->frame_model == FRAME_MODEL_OBJECT ? object_model_ok(l)
                   : l->frame_model == FRAME_MODEL_INTERP ? interp_model_ok(l)

@@ -10,6 +10,7 @@
 static const struct py_layout layout_3_8 = {
     .major = 3,
     .minor = 8,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_OBJECT,
     .linetable = LINETABLE_LNOTAB,
     .runtime_interpreters_head = 32,
@@ -34,6 +35,7 @@ static const struct py_layout layout_3_8 = {
     .frame_size = 368,
     .owner_cstack = -1,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 0,
     .code_filename = 104,
     .code_name = 112,
@@ -82,6 +84,7 @@ static const struct py_layout layout_3_8 = {
 static const struct py_layout layout_3_9 = {
     .major = 3,
     .minor = 9,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_OBJECT,
     .linetable = LINETABLE_LNOTAB,
     .runtime_interpreters_head = 32,
@@ -106,6 +109,7 @@ static const struct py_layout layout_3_9 = {
     .frame_size = 368,
     .owner_cstack = -1,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 0,
     .code_filename = 104,
     .code_name = 112,
@@ -154,6 +158,7 @@ static const struct py_layout layout_3_9 = {
 static const struct py_layout layout_3_10 = {
     .major = 3,
     .minor = 10,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_OBJECT,
     .linetable = LINETABLE_PEP626,
     .runtime_interpreters_head = 32,
@@ -178,6 +183,7 @@ static const struct py_layout layout_3_10 = {
     .frame_size = 360,
     .owner_cstack = -1,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 0,
     .code_filename = 104,
     .code_name = 112,
@@ -226,6 +232,7 @@ static const struct py_layout layout_3_10 = {
 static const struct py_layout layout_3_11 = {
     .major = 3,
     .minor = 11,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_INTERP,
     .linetable = LINETABLE_LOCATIONS,
     .runtime_interpreters_head = 40,
@@ -250,6 +257,7 @@ static const struct py_layout layout_3_11 = {
     .frame_size = 80,
     .owner_cstack = -1,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 1,
     .code_filename = 112,
     .code_name = 120,
@@ -298,6 +306,7 @@ static const struct py_layout layout_3_11 = {
 static const struct py_layout layout_3_12 = {
     .major = 3,
     .minor = 12,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_INTERP,
     .linetable = LINETABLE_LOCATIONS,
     .runtime_interpreters_head = 40,
@@ -322,6 +331,7 @@ static const struct py_layout layout_3_12 = {
     .frame_size = 80,
     .owner_cstack = 3,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 1,
     .code_filename = 112,
     .code_name = 120,
@@ -370,6 +380,7 @@ static const struct py_layout layout_3_12 = {
 static const struct py_layout layout_3_13 = {
     .major = 3,
     .minor = 13,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_INTERP,
     .linetable = LINETABLE_LOCATIONS,
     .runtime_interpreters_head = 632,
@@ -394,6 +405,7 @@ static const struct py_layout layout_3_13 = {
     .frame_size = 80,
     .owner_cstack = 3,
     .owner_interpreter = -1,
+    .frame_code_tag_mask = 0x0UL,
     .lasti_is_prev = 0,
     .code_filename = 112,
     .code_name = 120,
@@ -438,49 +450,19 @@ static const struct py_layout layout_3_13 = {
     .tpflags_inline_values = 0x4UL,
 };
 
-/* hand-derived 3.14: begin */
-/* CPython 3.14, derived by hand (no 3.14 headers on the generating machine;
- * tools/gen_layout.c refuses 3.14 until it is taught the new header split).
- * Struct definitions as CPython 3.14 has them:
- *   Include/cpython/pystate.h                      struct _ts
- *   Include/internal/pycore_runtime_structs.h      _PyRuntimeState: debug_offsets
- *                                                  first, then interpreters.head
- *   Include/internal/pycore_interp_structs.h       struct _is: ceval, next, ...,
- *                                                  threads.head, ..., gc, sysdict,
- *                                                  builtins, imports.modules
- *   Include/internal/pycore_interpframe_structs.h  _PyInterpreterFrame,
- *                                                  enum _frameowner
- *   Include/cpython/code.h                         PyCodeObject (_PyCode_DEF)
- *   Include/cpython/unicodeobject.h                PyASCIIObject.state bits
- *   Include/internal/pycore_dict.h                 _dictkeysobject, _dictvalues
- *   Include/internal/pycore_moduleobject.h         PyModuleObject.md_dict
- *   Include/internal/pycore_object.h               MANAGED_DICT_OFFSET,
- *                                                  _PyObject_InlineValues()
- *   Include/object.h                               Py_TPFLAGS_MANAGED_DICT (1<<4),
- *                                                  Py_TPFLAGS_INLINE_VALUES (1<<2)
- *   Include/internal/pycore_debug_offsets.h        what the target describes itself
- * Byte offsets are for the default (GIL, non-debug) 64-bit Linux build of
- * v3.14.0, worked out from those definitions and checked against a bindgen
- * dump of the v3.14.0 headers (py-spy src/python_bindings/v3_14_0.rs) and
- * against a recorded 3.14.6 _Py_DebugOffsets for the structs that do not
- * depend on sizeof(long).
- * Quirks: f_executable is a _PyStackRef (a tagged pointer: clear the low tag
- * bits before use); FRAME_OWNED_BY_INTERPRETER = 3 was inserted before
- * FRAME_OWNED_BY_CSTACK, which moved from 3 to 4. PyInterpreterState fields
- * behind gc (sysdict, imports.modules, ...) moved between 3.14 patch
- * releases: at attach the target's _Py_DebugOffsets overwrite every field
- * they cover. */
+/* Generated by tools/gen_layout.c from the CPython 3.14.10 headers with -D_Py_TIER2=3 -D_Py_JIT. */
 static const struct py_layout layout_3_14 = {
     .major = 3,
     .minor = 14,
+    .free_threaded = 0,
     .frame_model = FRAME_MODEL_INTERP,
     .linetable = LINETABLE_LOCATIONS,
     .runtime_interpreters_head = 808,
-    .runtime_size = 316536,
+    .runtime_size = 316616,
     .interp_next = 7272,
     .interp_threads_head = 7344,
-    .interp_modules = 7664,
-    .interp_size = 225808,
+    .interp_modules = 7688,
+    .interp_size = 225864,
     .tstate_next = 8,
     .tstate_interp = 16,
     .tstate_frame = 72,
@@ -488,7 +470,7 @@ static const struct py_layout layout_3_14 = {
     .tstate_thread_id = 152,
     .tstate_native_thread_id = 160,
     .tstate_datastack_chunk = 232,
-    .tstate_size = 824,
+    .tstate_size = 832,
     .frame_back = 8,
     .frame_code = 0,
     .frame_lasti = 56,
@@ -497,6 +479,7 @@ static const struct py_layout layout_3_14 = {
     .frame_size = 88,
     .owner_cstack = 4,
     .owner_interpreter = 3,
+    .frame_code_tag_mask = 0x3UL,
     .lasti_is_prev = 0,
     .code_filename = 112,
     .code_name = 120,
@@ -525,10 +508,10 @@ static const struct py_layout layout_3_14 = {
     .long_digits = 24,
     .long_tagged = 1,
     .module_dict = 16,
-    .dict_model = DICT_MODEL_311,
     .dict_used = 16,
     .dict_keys = 32,
     .dict_values = 40,
+    .dict_model = DICT_MODEL_311,
     .dictkeys_size = 8,
     .dictkeys_kind = 10,
     .dictkeys_nentries = 24,
@@ -540,7 +523,80 @@ static const struct py_layout layout_3_14 = {
     .inline_values_offset_in_type = 32,
     .tpflags_inline_values = 0x4UL,
 };
-/* hand-derived 3.14: end */
+
+/* Generated by tools/gen_layout.c from the CPython 3.15.2 headers with -D_Py_TIER2=3 -D_Py_JIT. */
+static const struct py_layout layout_3_15 = {
+    .major = 3,
+    .minor = 15,
+    .free_threaded = 0,
+    .frame_model = FRAME_MODEL_INTERP,
+    .linetable = LINETABLE_LOCATIONS,
+    .runtime_interpreters_head = 936,
+    .runtime_size = 346568,
+    .interp_next = 7264,
+    .interp_threads_head = 7336,
+    .interp_modules = 7592,
+    .interp_size = 226240,
+    .tstate_next = 8,
+    .tstate_interp = 16,
+    .tstate_frame = 72,
+    .cframe_current_frame = OFF_NONE,
+    .tstate_thread_id = 176,
+    .tstate_native_thread_id = 184,
+    .tstate_datastack_chunk = 256,
+    .tstate_size = 888,
+    .frame_back = 8,
+    .frame_code = 0,
+    .frame_lasti = 56,
+    .frame_owner = 74,
+    .frame_is_entry = OFF_NONE,
+    .frame_size = 88,
+    .owner_cstack = -1,
+    .owner_interpreter = 3,
+    .frame_code_tag_mask = 0x3UL,
+    .lasti_is_prev = 0,
+    .code_filename = 112,
+    .code_name = 120,
+    .code_qualname = 128,
+    .code_firstlineno = 68,
+    .code_linetable = 136,
+    .code_code_adaptive = 208,
+    .code_size = 216,
+    .ob_type = 8,
+    .var_ob_size = 16,
+    .type_name = 24,
+    .type_basicsize = 32,
+    .type_dictoffset = 288,
+    .type_flags = 168,
+    .heaptype_cached_keys = 888,
+    .unicode_length = 16,
+    .unicode_state = 32,
+    .unicode_ascii_size = 40,
+    .unicode_compact_size = 56,
+    .unicode_kind_shift = 2,
+    .unicode_compact_bit = 5,
+    .unicode_ascii_bit = 6,
+    .bytes_size = 16,
+    .bytes_sval = 32,
+    .long_size_or_tag = 16,
+    .long_digits = 24,
+    .long_tagged = 1,
+    .module_dict = 16,
+    .dict_used = 16,
+    .dict_keys = 32,
+    .dict_values = 40,
+    .dict_model = DICT_MODEL_311,
+    .dictkeys_size = 8,
+    .dictkeys_kind = 10,
+    .dictkeys_nentries = 24,
+    .dictkeys_indices = 32,
+    .dictkeys_log2_index_bytes = 9,
+    .dictvalues_values = 8,
+    .tpflags_managed_dict = 0x10UL,
+    .managed_dict_offset = -24,
+    .inline_values_offset_in_type = 32,
+    .tpflags_inline_values = 0x4UL,
+};
 
 const struct py_layout *const pylayout_tables[] = {
     &layout_3_8,
@@ -550,6 +606,7 @@ const struct py_layout *const pylayout_tables[] = {
     &layout_3_12,
     &layout_3_13,
     &layout_3_14,
+    &layout_3_15,
 };
 
 const size_t pylayout_ntables = sizeof pylayout_tables / sizeof pylayout_tables[0];

@@ -3,6 +3,7 @@
  * the version and the layout table. */
 #include "pytarget.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,25 +96,79 @@ static int find_runtime(struct pytarget *t, const struct maps *m)
     return probe_binary(t, m, path);
 }
 
+/* A free-threaded build's file name ends its version with 't':
+ * python3.13t, libpython3.13t.so.1.0 (what Py_GIL_DISABLED builds install). */
+static int name_free_threaded(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *v = strstr(base, "python3.");
+    if (!v)
+        return 0;
+    v += strlen("python3.");
+    while (*v >= '0' && *v <= '9')
+        v++;
+    return *v == 't';
+}
+
+/* Say in t->why why the target cannot be sampled; returns ERR_VERSION. */
+__attribute__((format(printf, 2, 3)))
+static int refuse(struct pytarget *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->why, sizeof t->why, fmt, ap);
+    va_end(ap);
+    return ERR_VERSION;
+}
+
+/* 3.13+: the table refreshed from the target's _Py_DebugOffsets. A failure
+ * leaves a known version on its built-in table (with a warning) and
+ * refuses a version newer than every table. */
+static int refresh_layout(struct pytarget *t, const struct py_layout *table, int minor)
+{
+    struct pylayout_debug_info info;
+    int rc = pylayout_from_debug_offsets(t->r, t->runtime, &t->layout, &info);
+    if (rc == ERR_EXITED)
+        return rc;
+    if (rc == 0 && info.newer)
+        snprintf(t->warning, sizeof t->warning, "Python %s is newer than proftui knows (3.%d-3.%d); "
+                 "layout from its debug offsets and the 3.%d table", t->version,
+                 pylayout_min_minor(), table->minor, table->minor);
+    if (rc == 0)
+        return 0;
+    if (table->minor != minor)
+        return refuse(t, "Python %s, newer than proftui knows (3.%d-3.%d), whose layout cannot "
+                      "be read: %s", t->version, pylayout_min_minor(), table->minor,
+                      info.why ? info.why : err_str(rc));
+    snprintf(t->warning, sizeof t->warning, "Python %s: %s; using the built-in 3.%d table",
+             t->version, info.why ? info.why : err_str(rc), minor);
+    return 0;
+}
+
 int pytarget_choose_layout(struct pytarget *t, int minor)
 {
-    if (minor < pylayout_min_minor())
-        return ERR_VERSION;
-    int table = minor > pylayout_max_minor() ? pylayout_max_minor() : minor;
-    const struct py_layout *l = pylayout_for_version(3, table);
+    struct pylayout_debug_header h;
+    int rc = minor >= 13 ? pylayout_debug_header(t->r, t->runtime, &h) : ERR_VERSION;
+    if (rc == ERR_EXITED)
+        return rc;
+    /* Free-threaded builds (3.13t+) say so in _Py_DebugOffsets; their file
+     * names say it too, for a block we cannot read. */
+    int ft = rc == 0 ? h.free_threaded : name_free_threaded(t->binary);
+    t->why[0] = t->warning[0] = '\0';
+    const struct py_layout *l = pylayout_closest(minor, ft);
+    if (!l && ft)
+        return refuse(t, "Python %s (free-threaded): free-threaded builds (3.13t+) are not "
+                      "supported yet", t->version);
     if (!l)
-        return ERR_VERSION;
+        return refuse(t, "Python %s, which proftui does not support (it needs 3.%d or newer)",
+                      t->version, pylayout_min_minor());
     t->layout = *l;
-    /* 3.13+ describe themselves (_Py_DebugOffsets in pycore_runtime.h); a
-     * version newer than our newest table is usable only that way. */
-    if (minor >= 13) {
-        int rc = pylayout_from_debug_offsets(t->r, t->runtime, &t->layout);
-        if (rc < 0 && minor > pylayout_max_minor())
-            return ERR_VERSION;
-        if (rc == ERR_EXITED)
-            return rc;
-    }
-    return pylayout_check(&t->layout) < 0 ? ERR_VERSION : 0;
+    if (minor >= 13 && (rc = refresh_layout(t, l, minor)) < 0)
+        return rc;
+    if (pylayout_check(&t->layout) < 0)
+        return refuse(t, "Python %s, whose layout fails proftui's checks", t->version);
+    return 0;
 }
 
 static int choose_version(struct pytarget *t, const struct maps *m)
@@ -132,8 +187,10 @@ static int choose_version(struct pytarget *t, const struct maps *m)
     return pytarget_choose_layout(t, minor);
 }
 
-int pytarget_open(pid_t pid, struct pytarget **out)
+int pytarget_open(pid_t pid, struct pytarget **out, char *why, size_t why_cap)
 {
+    if (why_cap)
+        why[0] = '\0';
     struct pytarget *t = calloc(1, sizeof *t);
     if (!t)
         return ERR_NOMEM;
@@ -155,8 +212,12 @@ int pytarget_open(pid_t pid, struct pytarget **out)
         char v[16];
         int major = 0, minor = 0;
         if (pytarget_guess_version(pid, v, sizeof v) == 0 && sscanf(v, "%d.%d", &major, &minor) == 2 &&
-            (major == 2 || (major == 3 && minor < 7)))
+            (major == 2 || (major == 3 && minor < 7))) {
             rc = ERR_VERSION;
+            snprintf(t->version, sizeof t->version, "%s", v);
+            refuse(t, "Python %s, which proftui does not support (it needs 3.%d or newer)",
+                   t->version, pylayout_min_minor());
+        }
         goto fail;
     }
     rc = choose_version(t, &m);
@@ -166,6 +227,8 @@ int pytarget_open(pid_t pid, struct pytarget **out)
     *out = t;
     return 0;
 fail:
+    if (rc == ERR_VERSION && why_cap)
+        snprintf(why, why_cap, "%s", t->why);
     maps_free(&m);
     pytarget_free(t);
     return rc;

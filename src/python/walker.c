@@ -356,8 +356,8 @@ static int collect(struct walker *w, struct walk_stack *st, uint64_t chunk, uint
             fb = cbuf + (frame - chunk);
         else if (!(fb = fetch(w, G_FRAMES, frame, fsize, buf, 1, &rc)))
             return rc;
-        /* 3.14's f_executable is a _PyStackRef: the low bits are tags. */
-        uint64_t code = get_ptr(fb, l->frame_code) & ~(uint64_t)7;
+        /* 3.14+: f_executable is a _PyStackRef: the low bits are tags. */
+        uint64_t code = get_ptr(fb, l->frame_code) & ~l->frame_code_tag_mask;
         int addr = 0, real = frame_position(l, fb, code, &addr);
         if (real < 0 || (real && !reader_addr_ok(code, 8)))
             return ERR_CORRUPT;

@@ -5,9 +5,11 @@
  *     is the table; the line must be -1 or >= 0, for every address tried;
  *   1 str/bytes objects (pystr_read, pybytes_read) at the start of one
  *     segment: the text must be bounded, NUL-terminated, valid UTF-8;
- *   2 _Py_DebugOffsets (3.13/3.14) at _PyRuntime: an accepted block must
- *     give a layout that passes pylayout_check(), and a code object read
- *     through it must not make the code cache read out of bounds;
+ *   2 _Py_DebugOffsets at _PyRuntime, chosen through pytarget_choose_layout
+ *     for 3.13 to 3.16 (one newer than every table): an accepted block must
+ *     give a layout that passes pylayout_check(), a refusal must say why,
+ *     and a code object read through the layout must not make the code
+ *     cache read out of bounds;
  *   3 dicts, ints, objects and thread names over segments in the fuzz-image
  *     segment format: results bounded and well-formed.
  * Violations abort. */
@@ -105,7 +107,7 @@ static void fuzz_debug_offsets(const uint8_t *p, size_t left)
 {
     if (left < 2)
         return;
-    int minor = 13 + p[0] % 2;
+    int minor = 13 + p[0] % 4;
     p++;
     left--;
     struct memimage *m = memimage_new();
@@ -113,8 +115,13 @@ static void fuzz_debug_offsets(const uint8_t *p, size_t left)
         abort();
     struct reader r = memimage_reader(m);
     struct pytarget t = {.pid = 0x3fffffff, .r = &r, .runtime = RUNTIME, .pthread_tid_off = -1};
-    t.layout = *pylayout_for_version(3, minor);
-    if (pylayout_from_debug_offsets(&r, RUNTIME, &t.layout) == 0) {
+    snprintf(t.version, sizeof t.version, "3.%d", minor);
+    int rc = pytarget_choose_layout(&t, minor);
+    if (rc == ERR_VERSION && (!t.why[0] || !fuzzimg_utf8_ok(t.why, strlen(t.why))))
+        violation("a refused _Py_DebugOffsets block without a reason");
+    if (rc == 0 && minor > pylayout_max_minor() && !t.warning[0])
+        violation("a version newer than every table accepted without a warning");
+    if (rc == 0) {
         if (pylayout_check(&t.layout) < 0)
             violation("an accepted _Py_DebugOffsets block gives a layout that fails its check");
         /* Use the layout: a code object at the start of _PyRuntime, read

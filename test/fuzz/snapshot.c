@@ -142,7 +142,7 @@ static int snapshot(pid_t pid, const char *image, const char *expect)
     struct reader rec_reader = {.ops = &rec_ops, .ctx = &rec};
     FILE *out = NULL;
     size_t total = 0;
-    int rc = pytarget_open(pid, &t);
+    int rc = pytarget_open(pid, &t, NULL, 0);
     if (rc < 0)
         goto done;
     rec.inner = t->r;
