@@ -7,6 +7,8 @@ The committed fixtures in test/data/linetable were made by running it under
 every interpreter on the build machine, e.g.
     for py in /root/.pyenv/versions/3.*/bin/python /usr/bin/python3; do
         "$py" tools/gen_linetable_fixtures.py test/data/linetable; done
+(3.14.10 and 3.15.2 came from Debian's python3.14/python3.15 packages,
+unpacked: any release build that exports PyCode_Addr2Line will do.)
 
 Compiles a fixed module (below) covering the awkward corners of CPython's
 line tables, walks every code object in it (nested ones included) and writes
@@ -31,6 +33,7 @@ import dis
 import os
 import sys
 import types
+import warnings
 
 VERSION = sys.version_info[:3]
 
@@ -386,7 +389,10 @@ def main():
         raise SystemExit("usage: %s OUTPUT_DIR" % sys.argv[0])
     if hasattr(sys, "gettotalrefcount"):
         raise SystemExit("use a release build: debug builds assert in PyCode_Addr2Line")
-    module = compile(fixture_source(), "linetable_fixture.py", "exec")
+    with warnings.catch_warnings():
+        # 3.14+ warn about the fixture's deliberate 'return' in 'finally'.
+        warnings.simplefilter("ignore", SyntaxWarning)
+        module = compile(fixture_source(), "linetable_fixture.py", "exec")
     addr2line = addr2line_func()
     version = "%d.%d.%d" % VERSION
     records = ["# proftui line-table fixture, written by tools/gen_linetable_fixtures.py",
