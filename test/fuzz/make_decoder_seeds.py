@@ -5,8 +5,8 @@ file per case, from data already in the repository:
   - line tables: real tables of every format from test/data/linetable;
   - str and bytes objects: built for each layout in
     src/python/layout_tables.c (ASCII, UCS1, UCS2, UCS4, long, empty);
-  - _Py_DebugOffsets: the block captured from CPython 3.13.0
-    (test/data/debug_offsets_3.13.0.bin);
+  - _Py_DebugOffsets: the blocks captured from live interpreters
+    (test/data/debug_offsets_<version>.bin), and a 3.16 made from the newest;
   - objects and thread names: each interpreter seed image (seeds/image),
     led by its interpreter state, so threadnames_read() starts from real
     memory (the interpreter address is taken from the seed's .expect file).
@@ -85,8 +85,20 @@ def strings():
 
 
 def debug_offsets():
-    with open(os.path.join(REPO, "test", "data", "debug_offsets_3.13.0.bin"), "rb") as f:
-        write("debug-offsets-3.13.0", bytes([2, 0]) + f.read())
+    """Each captured block for its own minor (fuzz_decoders picks 3.13 + k % 4),
+    and a 3.16 made from the newest one (newer than every table)."""
+    newest = None
+    for path in sorted(glob.glob(os.path.join(REPO, "test", "data", "debug_offsets_*.bin"))):
+        version = os.path.basename(path)[len("debug_offsets_"):-len(".bin")]
+        minor = int(version.split(".")[1])
+        block = open(path, "rb").read()
+        write(f"debug-offsets-{version}", bytes([2, (minor - 13) % 4]) + block)
+        if newest is None or minor > newest[0]:
+            newest = (minor, block)
+    if newest and newest[0] < 16:
+        block = bytearray(newest[1])
+        struct.pack_into("<I", block, 8, 0x031000A1)   # version: 3.16.0a1
+        write("debug-offsets-3.16-from-3.%d" % newest[0], bytes([2, 3]) + bytes(block))
 
 
 def segments(image):
