@@ -69,7 +69,7 @@ struct py_layout {
     int32_t frame_size;                  /* bytes worth reading for one frame */
     int owner_cstack;                    /* owner value of C-stack shim frames (3.12+), else -1 */
     int owner_interpreter;               /* 3.14+: FRAME_OWNED_BY_INTERPRETER, else -1 */
-    uint64_t frame_code_tag_mask;        /* 3.14+: f_executable is a _PyStackRef; these low bits (Py_TAG_BITS) are tags */
+    uint64_t frame_code_tag_mask;        /* 3.14+: tag bits of the _PyStackRef f_executable (Py_TAG_BITS) */
     int lasti_is_prev;                   /* 3.11/3.12: pointer is the last executed instruction; 3.13+: the current one */
 
     /* PyCodeObject */
