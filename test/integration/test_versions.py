@@ -22,7 +22,7 @@ from typing import List, Optional
 
 import pytest
 
-from harness import REPO, Interpreter, parse_collapsed, run, supported_interpreters
+from harness import REPO, Interpreter, parse_collapsed, run, selected_interpreters
 
 EXIT_VERSION = int(re.search(r"EXIT_VERSION\s*=\s*(\d+)",
                              (REPO / "include" / "exitcode.h").read_text()).group(1))
@@ -85,9 +85,9 @@ def symbol_offset(data: bytes, name: str) -> Optional[int]:
 
 
 def static_interpreters() -> List[Interpreter]:
-    """Supported CPython 3.13+ whose executable holds _PyRuntime itself."""
+    """Selected CPython 3.13+ whose executable holds _PyRuntime itself."""
     found = []
-    for interp in supported_interpreters():
+    for interp in selected_interpreters():
         if interp.minor < (3, 13):
             continue
         data = Path(os.path.realpath(interp.path)).read_bytes()
