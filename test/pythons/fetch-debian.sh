@@ -117,6 +117,12 @@ build_minor() {
         -Wl,--allow-shlib-undefined -Wl,--disable-new-dtags -Wl,-rpath,"$LIB" \
         -Wl,--dynamic-linker="$LOADER" 2>&1 \
         || { echo "linking python3.$x-shared failed"; return 1; }
+    # Debian byte-compiles the standard library when it installs it; dpkg -x
+    # does not, and with PYTHONDONTWRITEBYTECODE set (as here) every start
+    # would compile json, asyncio... from source. A file that doesn't compile
+    # (a test's deliberate syntax error) only stays uncompiled.
+    env -u PYTHONDONTWRITEBYTECODE "$exe" -m compileall -q -j 0 "$ROOT/usr/lib/python3.$x" \
+        > /dev/null 2>&1 || true
 }
 
 # check ID EXE: the interpreter runs the stdlib check from its own prefix;
