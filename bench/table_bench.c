@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Micro-benchmark of the table's hot path (table_add_stack with 30-deep
- * stacks over 10,000 distinct stacks) and of table_flat on 10,000 functions.
+ * stacks over 10,000 distinct stacks) and of table_flat on 10,000
+ * functions: on a reader's replica (the live view's case: the flat counts
+ * are kept as stacks are replayed) and on the plain table (counts derived
+ * on each call).
  * Not a test. Build and run, e.g.:
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude bench/table_bench.c src/profile/ *.c \
  *      src/error.c -o table_bench && ./table_bench
@@ -60,6 +63,25 @@ static struct frame_key *make_stacks(struct table *t)
     return s;
 }
 
+static int flat(const struct table *t, int by_line, const char *what)
+{
+    double best = 1e9;
+    size_t rows = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        struct flat_view v;
+        double t1 = now();
+        if (table_flat(t, TABLE_NONE, by_line, &v) != 0)
+            return -1;
+        double dt = now() - t1;
+        best = dt < best ? dt : best;
+        rows = v.n;
+        flat_view_free(&v);
+    }
+    printf("table_flat(%s, all threads, %s): %zu rows in %.2f ms\n", by_line ? "by line" : "by function",
+           what, rows, best * 1e3);
+    return 0;
+}
+
 int main(void)
 {
     struct table *t = table_new();
@@ -85,22 +107,19 @@ int main(void)
     printf("table_add_stack: %d samples x %d frames in %.3f s = %.0f samples/s (%.1f ns/frame)\n",
            NSAMPLES, DEPTH, add_s, NSAMPLES / add_s, add_s * 1e9 / NSAMPLES / DEPTH);
 
-    for (int by_line = 0; by_line <= 1; by_line++) {
-        double best = 1e9;
-        size_t rows = 0;
-        for (int rep = 0; rep < 5; rep++) {
-            struct flat_view v;
-            double t1 = now();
-            if (table_flat(t, TABLE_NONE, by_line, &v) != 0)
+    struct table *replica = table_new();
+    if (!replica)
+        return 1;
+    double t2 = now();
+    if (table_sync_copy(replica, t) != 0)
+        return 1;
+    table_sync_apply(replica);
+    printf("replica, first sync (whole copy, flat counts from every node): %.2f ms\n", (now() - t2) * 1e3);
+    for (int plain = 0; plain <= 1; plain++)
+        for (int by_line = 0; by_line <= 1; by_line++)
+            if (flat(plain ? t : replica, by_line, plain ? "plain table" : "replica") < 0)
                 return 1;
-            double dt = now() - t1;
-            best = dt < best ? dt : best;
-            rows = v.n;
-            flat_view_free(&v);
-        }
-        printf("table_flat(%s, all threads): %zu rows in %.2f ms\n",
-               by_line ? "by line" : "by function", rows, best * 1e3);
-    }
+    table_free(replica);
     free(order);
     free(stacks);
     table_free(t);

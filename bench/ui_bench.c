@@ -7,7 +7,10 @@
  * into the profile between redraws. Reports milliseconds per phase, one
  * "label: N ms" figure per line.
  *
- * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES]]] */
+ * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES]]]]]
+ * STACKS: the random stacks of the first profile (default 4 per function;
+ * 40,000 make about 256,000 nodes, 160,000 about 1,000,000); SAMPLES: the
+ * samples they hold between them (default one each). */
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
@@ -54,7 +57,8 @@ static uint32_t pick(uint32_t nfuncs)
     return (uint32_t)(r * r / nfuncs * (next_random() % nfuncs) / nfuncs);
 }
 
-static void add_stacks(struct table *t, uint32_t nfuncs, uint32_t first_func, size_t count)
+/* count random stacks holding `samples` samples between them. */
+static void add_stacks(struct table *t, uint32_t nfuncs, uint32_t first_func, size_t count, uint64_t samples)
 {
     struct frame_key frames[MAX_DEPTH];
     uint32_t thread = table_thread(t, 1000 + next_random() % 4, "worker");
@@ -62,12 +66,13 @@ static void add_stacks(struct table *t, uint32_t nfuncs, uint32_t first_func, si
         int depth = 1 + (int)(next_random() % MAX_DEPTH);
         for (int d = 0; d < depth; d++)
             frames[d] = (struct frame_key){.func = first_func + pick(nfuncs), .line = 1 + (int32_t)(next_random() % 300)};
-        table_add_stack(t, thread, frames, depth, 1);
+        uint64_t weight = samples / count + (i < samples % count);
+        table_add_stack(t, thread, frames, depth, weight ? weight : 1);
     }
 }
 
 /* Functions, threads and the first stacks, into the writer's table t. */
-static int fill(struct table *t, uint32_t nfuncs, uint32_t *first_func)
+static int fill(struct table *t, uint32_t nfuncs, uint32_t *first_func, size_t stacks, uint64_t samples)
 {
     char name[96], file[96];
     for (uint32_t i = 0; i < nfuncs && t; i++) {
@@ -82,7 +87,7 @@ static int fill(struct table *t, uint32_t nfuncs, uint32_t *first_func)
         table_thread(t, 1000 + tid, name);
     }
     if (t)
-        add_stacks(t, nfuncs, *first_func, (size_t)nfuncs * STACKS_PER_FUNC);
+        add_stacks(t, nfuncs, *first_func, stacks, samples);
     return t != NULL;
 }
 
@@ -104,6 +109,8 @@ enum { PH_LOCK, PH_APPLY, PH_UPDATE, PH_DRAW, PH_COUNT };
 struct bench {
     struct profile *p;
     uint32_t nfuncs, first;
+    size_t stacks;               /* of the first profile, and the samples they hold */
+    uint64_t samples;
     struct ui_options o;
     struct ui_state st;
     struct ui_data data;
@@ -116,7 +123,7 @@ struct bench {
 static void feed(struct bench *b, size_t count)
 {
     profile_lock(b->p);
-    add_stacks(profile_table(b->p), b->nfuncs, b->first, count);
+    add_stacks(profile_table(b->p), b->nfuncs, b->first, count, count);
     profile_unlock(b->p);
 }
 
@@ -182,7 +189,7 @@ static int setup(struct bench *b)
     if (!b->p || ui_data_init(&b->data) < 0)
         return -1;
     profile_lock(b->p);
-    int ok = fill(profile_table(b->p), b->nfuncs, &b->first);
+    int ok = fill(profile_table(b->p), b->nfuncs, &b->first, b->stacks, b->samples);
     profile_unlock(b->p);
     if (!ok)
         return -1;
@@ -203,8 +210,11 @@ int main(int argc, char **argv)
     b.nfuncs = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 10000;
     int redraws = argc > 2 ? atoi(argv[2]) : 200;
     int cols = 200, lines = 50;
-    if ((argc > 3 && sscanf(argv[3], "%dx%d", &cols, &lines) != 2) || b.nfuncs == 0 || redraws <= 0)
-        return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES]]]\n"), 2;
+    b.stacks = argc > 4 ? strtoul(argv[4], NULL, 10) : (size_t)b.nfuncs * STACKS_PER_FUNC;
+    b.samples = argc > 5 ? strtoull(argv[5], NULL, 10) : b.stacks;
+    if ((argc > 3 && sscanf(argv[3], "%dx%d", &cols, &lines) != 2) || b.nfuncs == 0 || redraws <= 0 ||
+        b.stacks == 0)
+        return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES]]]]]\n"), 2;
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
     setlocale(LC_CTYPE, "C.UTF-8");
     SCREEN *scr = setup(&b) == 0 && out && in ? newterm("xterm-256color", out, in) : NULL;
@@ -214,8 +224,8 @@ int main(int argc, char **argv)
     ui_state_init(&b.st, 0.5, 0);
     ui_screen_init(&b.screen);
     ui_screen_start(&b.screen);
-    printf("ui_bench: %u functions, %zu nodes, %d redraws per view at %dx%d\n", b.nfuncs,
-           tree_node_count(b.data.table), redraws, cols, lines);
+    printf("ui_bench: %u functions, %zu nodes, %llu samples, %d redraws per view at %dx%d\n", b.nfuncs,
+           tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
     ui_screen_free(&b.screen);

@@ -25,6 +25,9 @@ struct frame_key {
 struct flat_row {
     uint32_t func;     /* function id */
     int32_t line;      /* line for line-level views, -1 for function-level */
+    int32_t hot_line;  /* function-level: its busiest line (most total samples, then
+                        * most own, then the lowest line; -1 when no line is known);
+                        * line-level: line */
     uint64_t own;      /* samples in which this was the leaf */
     uint64_t total;    /* samples in which this was anywhere on the stack, once per sample */
 };
@@ -78,9 +81,18 @@ uint64_t table_samples(const struct table *t);
 /* Derive a flat view for one thread (thread index) or all (TABLE_NONE),
  * function-level (by_line == 0) or line-level. Rows are unsorted. The view
  * is a copy: it stays valid after the table changes. Returns 0, ERR_NOMEM,
- * or ERR_USAGE for an unknown thread index; *out is an empty view on error. */
+ * or ERR_USAGE for an unknown thread index; *out is an empty view on error.
+ * Cost: O(rows) on a replica or a table that keeps its flat counts (see
+ * table_track_flat), else a count of every node's path. */
 int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out);
 void flat_view_free(struct flat_view *v);
+
+/* Keep t's flat counts (per thread and function, per thread and line, and
+ * each function's busiest line) up to date from now on, at a cost of one
+ * walk up the path per table_add_stack(), so that table_flat() costs
+ * O(rows). Replicas always keep them (table_sync_apply replays into them).
+ * Returns 0 or ERR_NOMEM (table_flat then derives the counts each time). */
+int table_track_flat(struct table *t);
 
 /* Visit every distinct stack with its own count (samples that ended there),
  * root first: cb gets the thread index, frames ROOT FIRST (borrowed, valid
@@ -104,8 +116,9 @@ int table_foreach_stack(const struct table *t, table_stack_cb cb, void *arg);
 int table_sync_copy(struct table *dst, struct table *src);
 
 /* Finish a copy without the writer's lock: link the new nodes and replay
- * the logged stacks into the counts. dst then equals src as it was at the
- * copy. A no-op when nothing is pending. */
+ * the logged stacks into the counts and the flat counts (after a whole
+ * copy, those are counted again from every node). dst then equals src as
+ * it was at the copy. */
 void table_sync_apply(struct table *dst);
 
 #endif

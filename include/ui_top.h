@@ -59,12 +59,13 @@ enum ui_sort_key ui_top_sort_key(enum ui_col col);
 struct ui_model_params ui_top_params(const struct ui_top *top, const struct ui_state *st);
 
 /* Derive the rows of `thread` (a table thread index or TABLE_NONE) at
- * function or line level from t. An unknown thread yields no rows. 0 or
- * ERR_NOMEM (the rows are then empty). */
+ * function or line level from t, and at function level each function's
+ * busiest line (O(rows) on a replica: table_flat). An unknown thread
+ * yields no rows. 0 or ERR_NOMEM (the rows are then empty). */
 int ui_top_rows(struct ui_top *top, const struct table *t, uint32_t thread, int by_line);
 
-/* Recompute each function's busiest line for `thread` (a line-level pass
- * over the whole tree, dearer than the rows: the caller decides when). */
+/* Recompute each function's busiest line for `thread` (a function-level
+ * flat view; ui_top_rows at function level does it too). */
 int ui_top_hot_lines(struct ui_top *top, const struct table *t, uint32_t thread);
 
 /* Set the rows' hot_line from the busiest lines (function level only). */

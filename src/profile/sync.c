@@ -44,7 +44,9 @@ void table_log_add(struct table *t, uint32_t node, uint64_t weight)
 /* Make dst an empty replica (it may have followed another table). */
 static void forget(struct table *dst)
 {
-    struct table fresh = {.origin = NULL};
+    /* The sync counters go on: a follower of the replica (lens.c) must
+     * see that everything changed. */
+    struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1};
     strpool_free(&dst->strings);
     free(dst->funcs);
     free(dst->sites);
@@ -56,12 +58,14 @@ static void forget(struct table *dst)
     idmap_free(&dst->site_map);
     idmap_free(&dst->thread_map);
     idmap_free(&dst->child_map);
+    flat_free(&dst->flat);
     *dst = fresh;
     strpool_init(&dst->strings);
     idmap_init(&dst->func_map);
     idmap_init(&dst->site_map);
     idmap_init(&dst->thread_map);
     idmap_init(&dst->child_map);
+    flat_init(&dst->flat);
 }
 
 /* Strings, functions and sites only grow and keep their ids: append the
@@ -97,6 +101,8 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
     dst->nnodes = dst->linked = src->nnodes;
     dst->npending = 0;
+    dst->whole_copies++;
+    dst->flat.stale = 1;       /* table_sync_apply() counts every node again */
     return 0;
 }
 
@@ -140,7 +146,27 @@ int table_sync_copy(struct table *dst, struct table *src)
     dst->origin = src;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
+    dst->flat.on = 1;
     return 0;
+}
+
+/* The flat counts follow the replayed adds; after a whole copy, or once
+ * they could not follow, they are counted again from the nodes. */
+static void apply_flat(struct table *dst)
+{
+    struct flatcount *fc = &dst->flat;
+    if (fc->stale || !fc->valid) {
+        fc->stale = 0;
+        flat_rebuild(dst, fc);
+        return;
+    }
+    if (flat_register(dst, fc) < 0) {
+        fc->valid = 0;
+        return;
+    }
+    for (uint32_t k = 0; k < dst->npending; k++)
+        if (dst->pending[k].node < dst->nnodes)
+            flat_count(dst, fc, dst->pending[k].node, dst->pending[k].weight);
 }
 
 void table_sync_apply(struct table *dst)
@@ -165,5 +191,8 @@ void table_sync_apply(struct table *dst)
             n = dst->nodes[n].parent;
         }
     }
+    apply_flat(dst);
+    dst->napplied = dst->npending;
     dst->npending = 0;
+    dst->applies++;
 }

@@ -20,6 +20,7 @@ struct table *table_new(void)
     idmap_init(&t->site_map);
     idmap_init(&t->thread_map);
     idmap_init(&t->child_map);
+    flat_init(&t->flat);
     return t;
 }
 
@@ -38,6 +39,7 @@ void table_free(struct table *t)
     free(t->nodes);
     free(t->log);
     free(t->pending);
+    flat_free(&t->flat);
     free(t);
 }
 
@@ -55,6 +57,7 @@ void table_reset(struct table *t)
     }
     t->samples = 0;
     t->epoch++;
+    flat_clear(&t->flat);
 }
 
 /* Ids are 32-bit with TABLE_NONE reserved, which bounds every array below
@@ -260,5 +263,30 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
     t->samples += weight;
     if (t->log_on)
         table_log_add(t, node, weight);
+    if (t->flat.on)
+        flat_added(t, node, weight);
     return 0;
+}
+
+uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t line)
+{
+    if (parent >= t->nnodes || func >= t->nfuncs || reserve_path(t, 1) < 0)
+        return TABLE_NONE;
+    return child_get(t, parent, (struct frame_key){.func = func, .line = line});
+}
+
+void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight)
+{
+    if (thread >= t->nthreads || node >= t->nnodes)
+        return;
+    t->nodes[node].self += weight;
+    for (uint32_t n = node, hops = 0; n != TABLE_NONE && hops <= t->nnodes; hops++) {
+        t->nodes[n].total += weight;
+        n = t->nodes[n].parent;
+    }
+    t->threads[thread].samples += weight;
+    t->samples += weight;
+    if (t->log_on)
+        table_log_add(t, node, weight);
+    flat_added(t, node, weight);
 }

@@ -38,29 +38,7 @@ struct thread {
     uint32_t name;             /* string id, TABLE_NONE while unnamed */
     uint32_t root;             /* root node, TABLE_NONE until the first sample */
     uint64_t samples;
-    uint64_t epoch;            /* bumped by table_reset() */
-
-    /* Writer side of the replication (sync.c): the adds since the last
-     * sync, kept only once a follower synced, and bounded. */
-    struct delta *log;
-    uint32_t nlog, log_cap;
-    int log_on, log_lost;
-    uint64_t gen;              /* syncs served */
-
-    /* Reader side: a replica follows one origin table and is read only. */
-    const struct table *origin;
-    uint64_t origin_epoch, origin_gen;
-    struct delta *pending;     /* copied log, applied outside the lock */
-    uint32_t npending, pending_cap;
-    uint32_t linked;           /* nodes [0, linked) are in their parents' child lists */
 };
-
-/* Grow *arr (of *cap elements of size elsize) to hold at least need
- * elements, doubling; ids stay below TABLE_NONE. 0 or ERR_NOMEM. */
-int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize);
-
-/* Append one add to the writer's log (when a follower listens). */
-void table_log_add(struct table *t, uint32_t node, uint64_t weight);
 
 /* One table_add_stack() while a follower is synced (sync.c): the leaf
  * node of the path and the weight. The path is implied by the parents. */
@@ -68,6 +46,58 @@ struct delta {
     uint32_t node;
     uint32_t unused;
     uint64_t weight;
+};
+
+/* The flat counts of a table, kept as stacks are added (flat.c), so
+ * that a flat view costs O(rows) instead of a walk of every node. Kind 0
+ * counts functions, kind 1 sites (lines). Per thread, an entry per
+ * (thread, key) the thread's stacks hold, chained by key; for all threads,
+ * an array by key. Each node knows its two entries, so counting a sample
+ * is a walk up its path: own on the leaf's entries, total on every entry
+ * the first time the path meets it (the stamp), and the function's
+ * busiest line. */
+enum { FLAT_FUNC, FLAT_SITE, FLAT_KINDS };
+
+struct fcount {                /* one (thread, key) */
+    uint64_t own, total;
+    uint32_t key;              /* function or site id */
+    uint32_t thread;
+    uint32_t stamp;            /* the last path that counted its total */
+    uint32_t aux;              /* function: its busiest site entry (TABLE_NONE);
+                                * site: its line as uint32 */
+    uint32_t next;             /* the entry of the same key in another thread */
+};
+
+struct fall {                  /* one key, all threads */
+    uint64_t own, total;
+    uint32_t aux;              /* function: its busiest site id (TABLE_NONE); site: line */
+    uint32_t first;            /* its first per-thread entry, TABLE_NONE */
+    uint32_t first_thread;     /* that entry's thread (one memory access less) */
+};
+
+struct fc_list {
+    uint32_t *ids;             /* entries of one thread */
+    uint32_t n, cap;
+};
+
+struct fc_node {
+    uint32_t ent[FLAT_KINDS];  /* a root: [FLAT_FUNC] is its thread */
+};
+
+struct flatcount {
+    int on;                    /* kept with the nodes: replicas, and tables that asked */
+    int valid;                 /* the counts match the nodes (else derived on demand) */
+    int stale;                 /* the nodes were replaced: count them all again */
+    uint32_t registered;       /* nodes [0, registered) know their entries */
+    struct fc_node *nodes;
+    uint32_t nodes_cap;
+    struct fcount *ent[FLAT_KINDS];
+    uint32_t nent[FLAT_KINDS], ent_cap[FLAT_KINDS];
+    struct fall *all[FLAT_KINDS];
+    uint32_t nall[FLAT_KINDS], all_cap[FLAT_KINDS];
+    struct fc_list *lists[FLAT_KINDS];  /* by thread index */
+    uint32_t nlists, lists_cap[FLAT_KINDS];
+    uint32_t stamp;
 };
 
 struct table {
@@ -105,6 +135,11 @@ struct table {
     struct delta *pending;     /* copied log, applied outside the lock */
     uint32_t npending, pending_cap;
     uint32_t linked;           /* nodes [0, linked) are in their parents' child lists */
+    uint32_t napplied;         /* adds replayed by the last table_sync_apply() (in pending) */
+    uint64_t applies;          /* table_sync_apply() calls */
+    uint64_t whole_copies;     /* syncs that copied every node */
+
+    struct flatcount flat;
 };
 
 /* Grow *arr (of *cap elements of size elsize) to hold at least need
@@ -113,5 +148,28 @@ int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize);
 
 /* Append one add to the writer's log (when a follower listens). */
 void table_log_add(struct table *t, uint32_t node, uint64_t weight);
+
+/* The child of parent for (func, line), created when new (table.c).
+ * TABLE_NONE on ENOMEM. */
+uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t line);
+
+/* Count weight samples ending at node of thread: self, the totals up its
+ * path, the thread's and the table's samples, the flat counts. */
+void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight);
+
+/* The flat counts (flat.c). init: empty, owning nothing; free: release;
+ * clear: no counts, no entries, allocations kept. */
+void flat_init(struct flatcount *fc);
+void flat_free(struct flatcount *fc);
+void flat_clear(struct flatcount *fc);
+/* Give nodes [registered, nnodes) their entries. 0 or ERR_NOMEM. */
+int flat_register(const struct table *t, struct flatcount *fc);
+/* Count weight samples whose leaf is node (registered). */
+void flat_count(const struct table *t, struct flatcount *fc, uint32_t node, uint64_t weight);
+/* Count every node's self again from nothing. 0 or ERR_NOMEM. */
+int flat_rebuild(const struct table *t, struct flatcount *fc);
+/* Keep t's counts up to date after weight samples ended at node, or
+ * mark them invalid when they cannot be. */
+void flat_added(struct table *t, uint32_t node, uint64_t weight);
 
 #endif

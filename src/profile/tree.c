@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The call trees' nodes, the one depth-first traversal, and what is
- * derived with it here: flat per-function and per-line rows, and the
- * visit of every distinct stack (for exporters and per-function trees). */
+ * derived with it here: the visit of every distinct stack (for exporters
+ * and per-function trees). The flat views are counted in flat.c. */
 #include "tree.h"
 
 #include <stdlib.h>
@@ -52,9 +52,7 @@ uint64_t tree_total(const struct table *t, uint32_t node)
     return node < t->nnodes ? t->nodes[node].total : 0;
 }
 
-/* The walk itself, inline so that the flat views (the live view's hot
- * path) get their callbacks inlined; tree_walk() is the public face. */
-static inline int walk(const struct table *t, uint32_t root, const struct tree_walk *w)
+int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
 {
     if (root >= t->nnodes)
         return 0;
@@ -87,113 +85,6 @@ static inline int walk(const struct table *t, uint32_t root, const struct tree_w
         }
     }
     return 0;
-}
-
-int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
-{
-    return walk(t, root, w);
-}
-
-/* Accumulator of one flat row while walking. onpath counts how many nodes
- * of this key are on the current root-to-node path: a sample passing
- * through a recursive function must count once in its total, so a node adds
- * its total only when no ancestor has the same key. */
-struct acc {
-    uint64_t own;
-    uint64_t total;
-    uint32_t onpath;
-};
-
-struct flat_walk {
-    struct acc *acc;
-    int by_line;
-};
-
-static uint32_t key_of(const struct table *t, uint32_t node, int by_line)
-{
-    uint32_t site = t->nodes[node].site;
-    return by_line ? site : t->sites[site].func;
-}
-
-static int flat_enter(void *arg, const struct table *t, uint32_t n, size_t depth)
-{
-    struct flat_walk *fw = arg;
-    struct acc *a = &fw->acc[key_of(t, n, fw->by_line)];
-    if (a->onpath++ == 0)
-        a->total += t->nodes[n].total;
-    a->own += t->nodes[n].self;
-    return 0;
-}
-
-static void flat_leave(void *arg, const struct table *t, uint32_t n, size_t depth)
-{
-    struct flat_walk *fw = arg;
-    fw->acc[key_of(t, n, fw->by_line)].onpath--;
-}
-
-/* Turn the accumulators into rows, keeping those with counts. */
-static int collect_rows(const struct table *t, int by_line, const struct acc *acc, size_t nkeys,
-                        struct flat_view *out)
-{
-    size_t n = 0;
-    for (size_t k = 0; k < nkeys; k++)
-        if (acc[k].own || acc[k].total)
-            n++;
-    if (n == 0)
-        return 0;
-    struct flat_row *rows = malloc(n * sizeof *rows);
-    if (!rows)
-        return ERR_NOMEM;
-    size_t i = 0;
-    for (size_t k = 0; k < nkeys; k++) {
-        if (!acc[k].own && !acc[k].total)
-            continue;
-        rows[i++] = (struct flat_row){
-            .func = by_line ? t->sites[k].func : (uint32_t)k,
-            .line = by_line ? t->sites[k].line : -1,
-            .own = acc[k].own,
-            .total = acc[k].total,
-        };
-    }
-    out->rows = rows;
-    out->n = n;
-    return 0;
-}
-
-int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out)
-{
-    *out = (struct flat_view){ .rows = NULL };
-    if (thread != TABLE_NONE && thread >= t->nthreads)
-        return ERR_USAGE;
-    uint32_t first = thread == TABLE_NONE ? 0 : thread;
-    uint32_t end = thread == TABLE_NONE ? t->nthreads : thread + 1;
-    size_t nkeys = by_line ? t->nsites : t->nfuncs;
-    struct flat_walk fw = {.acc = NULL, .by_line = by_line};
-    if (nkeys) {
-        fw.acc = calloc(nkeys, sizeof *fw.acc);
-        if (!fw.acc)
-            return ERR_NOMEM;
-    }
-    struct tree_walk w = {.enter = flat_enter, .leave = flat_leave, .arg = &fw};
-    uint64_t samples = 0;
-    for (uint32_t i = first; i < end; i++) {
-        samples += t->threads[i].samples;
-        walk(t, t->threads[i].root, &w);
-    }
-    int rc = collect_rows(t, by_line, fw.acc, nkeys, out);
-    free(fw.acc);
-    if (rc < 0)
-        return rc;
-    out->samples = samples;
-    return 0;
-}
-
-void flat_view_free(struct flat_view *v)
-{
-    if (!v)
-        return;
-    free(v->rows);
-    *v = (struct flat_view){ .rows = NULL };
 }
 
 /* The state of a stack visit: a root-first path buffer that grows with the

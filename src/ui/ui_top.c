@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The top view's rows: flat rows and busiest lines from a replica. */
+/* The top view's rows: flat rows and their busiest lines from a replica. */
 #include "ui_top.h"
 
 #include <stdlib.h>
 
+#include "clock.h"
 #include "error.h"
 #include "table.h"
 #include "ui_state.h"
-
-/* The busiest line of one function, while scanning a line-level view. */
-struct hot {
-    int32_t line;
-    uint64_t total, own;
-};
 
 void ui_top_init(struct ui_top *top)
 {
@@ -55,8 +50,30 @@ struct ui_model_params ui_top_params(const struct ui_top *top, const struct ui_s
     };
 }
 
-/* Rows from a flat view (hot_line = line; see ui_top_apply_hot_lines);
- * names are borrowed from the replica, whose interned strings never move. */
+/* The busiest line of every function with a row, by function id (the
+ * rows of the view carry them). */
+static int keep_hot_lines(struct ui_top *top, const struct flat_view *v, size_t nfuncs, uint32_t thread)
+{
+    if (nfuncs > top->nhot || !top->hot) {
+        int32_t *hot = realloc(top->hot, (nfuncs ? nfuncs : 1) * sizeof *hot);
+        if (!hot)
+            return ERR_NOMEM;
+        top->hot = hot;
+    }
+    top->nhot = nfuncs;
+    for (size_t i = 0; i < nfuncs; i++)
+        top->hot[i] = -1;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->rows[i].func < nfuncs)
+            top->hot[v->rows[i].func] = v->rows[i].hot_line;
+    top->hot_thread = thread;
+    top->hot_stale = 0;
+    top->hot_at = clock_now_ns();
+    return 0;
+}
+
+/* Rows from a flat view; names are borrowed from the replica, whose
+ * interned strings never move. */
 static int copy_rows(struct ui_top *top, const struct table *t, const struct flat_view *v)
 {
     struct ui_row *rows = NULL;
@@ -68,7 +85,7 @@ static int copy_rows(struct ui_top *top, const struct table *t, const struct fla
     for (size_t i = 0; i < v->n; i++) {
         const struct flat_row *f = &v->rows[i];
         rows[i] = (struct ui_row){
-            .func = f->func, .line = f->line, .hot_line = f->line,
+            .func = f->func, .line = f->line, .hot_line = f->hot_line,
             .own = f->own, .total = f->total,
             .name = table_func_name(t, f->func),
             .file = table_func_file(t, f->func),
@@ -91,6 +108,8 @@ int ui_top_rows(struct ui_top *top, const struct table *t, uint32_t thread, int 
         rc = table_flat(t, thread, by_line, &v);
     if (rc == 0)
         rc = copy_rows(top, t, &v);
+    if (rc == 0 && !by_line)
+        rc = keep_hot_lines(top, &v, table_func_count(t), thread);
     if (rc < 0) {
         free(top->rows);
         top->rows = NULL;
@@ -101,59 +120,17 @@ int ui_top_rows(struct ui_top *top, const struct table *t, uint32_t thread, int 
     return rc;
 }
 
-/* Is (line, total, own) a busier line than b? More total samples, then
- * more own, then the lower line. */
-static int busier(const struct flat_row *f, const struct hot *b)
-{
-    if (b->line < 0 || f->total != b->total)
-        return b->line < 0 || f->total > b->total;
-    return f->own != b->own ? f->own > b->own : f->line < b->line;
-}
-
-/* The busiest line of every function from a line-level view. */
-static int hot_from_view(struct ui_top *top, const struct flat_view *v, size_t nfuncs)
-{
-    size_t n = nfuncs ? nfuncs : 1;
-    struct hot *best = malloc(n * sizeof *best);
-    int32_t *lines = malloc(n * sizeof *lines);
-    if (!best || !lines) {
-        free(best);
-        free(lines);
-        return ERR_NOMEM;
-    }
-    for (size_t i = 0; i < nfuncs; i++)
-        best[i] = (struct hot){.line = -1};
-    for (size_t i = 0; i < v->n; i++) {
-        const struct flat_row *f = &v->rows[i];
-        if (f->func < nfuncs && f->line >= 0 && busier(f, &best[f->func]))
-            best[f->func] = (struct hot){.line = f->line, .total = f->total, .own = f->own};
-    }
-    for (size_t i = 0; i < nfuncs; i++)
-        lines[i] = best[i].line;
-    free(best);
-    free(top->hot);
-    top->hot = lines;
-    top->nhot = nfuncs;
-    return 0;
-}
-
 int ui_top_hot_lines(struct ui_top *top, const struct table *t, uint32_t thread)
 {
     struct flat_view v = {.rows = NULL};
-    size_t nfuncs = table_func_count(t);
     int rc = 0;
     if (thread == TABLE_NONE || thread < table_thread_count(t))
-        rc = table_flat(t, thread, 1, &v);
+        rc = table_flat(t, thread, 0, &v);
     if (rc == 0)
-        rc = hot_from_view(top, &v, nfuncs);
-    if (rc == 0) {
-        top->hot_thread = thread;
-        top->hot_stale = 0;
-    }
+        rc = keep_hot_lines(top, &v, table_func_count(t), thread);
     flat_view_free(&v);
     return rc;
 }
-
 void ui_top_apply_hot_lines(struct ui_top *top)
 {
     if (top->by_line)

@@ -465,68 +465,158 @@ static void test_foreach_stop(void)
     table_free(t);
 }
 
-/* Brute force: own and total of every key straight from the raw stacks. */
-static void check_against_bruteforce(const struct table *t, const struct rec_list *fed,
-                                     uint32_t thread, int by_line, uint32_t nfuncs)
+/* Brute force: own and total of every (func, line) and every function
+ * straight from the raw stacks; key = func * 6 + (line + 1), lines -1..4,
+ * line -1 standing for the function itself at function level. */
+struct brute {
+    uint64_t *own, *total;
+    uint64_t samples;
+};
+
+static void brute_count(struct brute *b, const struct rec_list *fed, uint32_t thread, int by_line,
+                        size_t nkeys)
 {
-    /* key = func * 6 + (line + 1): lines are -1..4 */
-    size_t nkeys = (size_t)nfuncs * 6;
-    uint64_t *own = calloc(nkeys, sizeof *own), *total = calloc(nkeys, sizeof *total);
     uint8_t *seen = calloc(nkeys, 1);
-    uint64_t samples = 0;
+    b->own = calloc(nkeys, sizeof *b->own);
+    b->total = calloc(nkeys, sizeof *b->total);
+    b->samples = 0;
     for (size_t i = 0; i < fed->n; i++) {
         const struct rec *r = &fed->r[i];
         if (thread != TABLE_NONE && r->thread != thread)
             continue;
-        samples += r->count;
+        b->samples += r->count;
         memset(seen, 0, nkeys);
         for (int d = 0; d < r->depth; d++) {
             int32_t line = by_line ? r->frames[d].line : -1;
             size_t k = (size_t)r->frames[d].func * 6 + (size_t)(line + 1);
             if (!seen[k])
-                total[k] += r->count;
+                b->total[k] += r->count;
             seen[k] = 1;
             if (d == r->depth - 1)
-                own[k] += r->count;
+                b->own[k] += r->count;
         }
     }
-    struct flat_view v;
-    CHECK_EQ(table_flat(t, thread, by_line, &v), 0);
-    CHECK_EQ(v.samples, samples);
-    size_t expected_rows = 0;
-    for (size_t k = 0; k < nkeys; k++) {
-        if (!own[k] && !total[k])
-            continue;
-        expected_rows++;
-        CHECK_ROW(&v, (uint32_t)(k / 6), (int32_t)(k % 6) - 1, own[k], total[k]);
-    }
-    CHECK_EQ(v.n, expected_rows);
-    flat_view_free(&v);
-    free(own);
-    free(total);
     free(seen);
 }
 
+/* The busiest known line of func by the line counts: most total, then
+ * most own, then the lowest line; -1 when it has no known line. */
+static int32_t brute_hot(const struct brute *lines, uint32_t func)
+{
+    int32_t best = -1;
+    for (int32_t line = 0; line <= 4; line++) {
+        size_t k = (size_t)func * 6 + (size_t)(line + 1), bk = (size_t)func * 6 + (size_t)(best + 1);
+        if (!lines->total[k])
+            continue;
+        if (best < 0 || lines->total[k] > lines->total[bk] ||
+            (lines->total[k] == lines->total[bk] && lines->own[k] > lines->own[bk]))
+            best = line;
+    }
+    return best;
+}
+
+static void check_against_bruteforce(const struct table *t, const struct rec_list *fed,
+                                     uint32_t thread, int by_line, uint32_t nfuncs)
+{
+    size_t nkeys = (size_t)nfuncs * 6;
+    struct brute b, lines;
+    brute_count(&b, fed, thread, by_line, nkeys);
+    brute_count(&lines, fed, thread, 1, nkeys);
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, thread, by_line, &v), 0);
+    CHECK_EQ(v.samples, b.samples);
+    size_t expected_rows = 0;
+    for (size_t k = 0; k < nkeys; k++) {
+        if (!b.own[k] && !b.total[k])
+            continue;
+        expected_rows++;
+        uint32_t func = (uint32_t)(k / 6);
+        int32_t line = (int32_t)(k % 6) - 1;
+        CHECK_ROW(&v, func, line, b.own[k], b.total[k]);
+        const struct flat_row *r = find_row(&v, func, line);
+        if (r)
+            CHECK_EQ(r->hot_line, by_line ? line : brute_hot(&lines, func));
+    }
+    CHECK_EQ(v.n, expected_rows);
+    flat_view_free(&v);
+    free(b.own);
+    free(b.total);
+    free(lines.own);
+    free(lines.total);
+}
+
+static void check_all_scopes(const struct table *t, const struct rec_list *fed, uint32_t nthreads,
+                             uint32_t nfuncs)
+{
+    for (int by_line = 0; by_line <= 1; by_line++) {
+        check_against_bruteforce(t, fed, TABLE_NONE, by_line, nfuncs);
+        for (uint32_t th = 0; th < nthreads; th++)
+            check_against_bruteforce(t, fed, th, by_line, nfuncs);
+    }
+}
+
+static struct table *random_table(uint32_t nthreads, uint32_t nfuncs)
+{
+    struct table *t = table_new();
+    for (uint64_t i = 0; i < nthreads; i++)
+        table_thread(t, 50 + i, NULL);
+    for (uint32_t i = 0; i < nfuncs; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "g%u", i);
+        table_intern_func(t, name, "b.py");
+    }
+    return t;
+}
+
+/* The flat views of every kind of table against brute force: a plain
+ * table (counts derived on demand), one that keeps its counts from the
+ * start, one asked to keep them once full, and a replica synced in
+ * rounds (incrementally, whole after a second reader synced, and across a
+ * reset). */
 static void test_random_vs_bruteforce(void)
 {
     enum { NFUNCS = 9, NTHREADS = 3 };
-    struct table *t = table_new();
-    for (uint64_t i = 0; i < NTHREADS; i++)
-        table_thread(t, 50 + i, NULL);
-    for (int i = 0; i < NFUNCS; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "g%d", i);
-        table_intern_func(t, name, "b.py");
+    struct table *t = random_table(NTHREADS, NFUNCS), *kept = random_table(NTHREADS, NFUNCS);
+    struct table *late = random_table(NTHREADS, NFUNCS), *replica = table_new(), *other = table_new();
+    CHECK_EQ(table_track_flat(kept), 0);
+    struct rec_list fed = { 0 }, fed2 = { 0 };
+    for (int round = 0; round < 12; round++) {
+        if (round == 7) {                 /* a reset: counts start again */
+            table_reset(t);
+            table_reset(kept);
+            fed.n = 0;
+        }
+        size_t from = fed.n;
+        random_stacks(t, &fed, round == 9 ? 3000 : 400, NTHREADS, NFUNCS);
+        for (size_t i = from; i < fed.n; i++) {
+            struct frame_key leaf_first[24];
+            for (int d = 0; d < fed.r[i].depth; d++)
+                leaf_first[d] = fed.r[i].frames[fed.r[i].depth - 1 - d];
+            CHECK_EQ(table_add_stack(kept, fed.r[i].thread, leaf_first, fed.r[i].depth, fed.r[i].count), 0);
+        }
+        if (round == 4) {                 /* another reader: the next sync copies whole */
+            CHECK_EQ(table_sync_copy(other, t), 0);
+            table_sync_apply(other);
+            check_all_scopes(other, &fed, NTHREADS, NFUNCS);
+        }
+        CHECK_EQ(table_sync_copy(replica, t), 0);
+        table_sync_apply(replica);
+        check_all_scopes(replica, &fed, NTHREADS, NFUNCS);
+        check_all_scopes(kept, &fed, NTHREADS, NFUNCS);
     }
-    struct rec_list fed = { 0 };
-    random_stacks(t, &fed, 5000, NTHREADS, NFUNCS);
-    for (int by_line = 0; by_line <= 1; by_line++) {
-        check_against_bruteforce(t, &fed, TABLE_NONE, by_line, NFUNCS);
-        for (uint32_t th = 0; th < NTHREADS; th++)
-            check_against_bruteforce(t, &fed, th, by_line, NFUNCS);
-    }
+    check_all_scopes(t, &fed, NTHREADS, NFUNCS);
+    random_stacks(late, &fed2, 2000, NTHREADS, NFUNCS);
+    CHECK_EQ(table_track_flat(late), 0);
+    check_all_scopes(late, &fed2, NTHREADS, NFUNCS);
+    random_stacks(late, &fed2, 500, NTHREADS, NFUNCS);
+    check_all_scopes(late, &fed2, NTHREADS, NFUNCS);
     free(fed.r);
+    free(fed2.r);
     table_free(t);
+    table_free(kept);
+    table_free(late);
+    table_free(replica);
+    table_free(other);
 }
 
 struct deep_check {

@@ -260,6 +260,33 @@ static int collect(void *arg, uint32_t thread, const struct frame_key *frames, i
     return 0;
 }
 
+static int cmp_flat_row(const void *pa, const void *pb)
+{
+    const struct flat_row *a = pa, *b = pb;
+    if (a->func != b->func)
+        return (a->func > b->func) - (a->func < b->func);
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* The flat views of every thread and of all, at both levels, in order. */
+static void dump_flat(FILE *f, const struct table *t)
+{
+    for (uint32_t i = 0; i <= table_thread_count(t); i++) {
+        uint32_t th = i == table_thread_count(t) ? TABLE_NONE : i;
+        for (int by_line = 0; by_line <= 1; by_line++) {
+            struct flat_view v;
+            CHECK_EQ(table_flat(t, th, by_line, &v), 0);
+            qsort(v.rows, v.n, sizeof *v.rows, cmp_flat_row);
+            fprintf(f, "flat %u %d %llu:", th, by_line, (unsigned long long)v.samples);
+            for (size_t r = 0; r < v.n; r++)
+                fprintf(f, " %u:%d:%d:%llu:%llu", v.rows[r].func, v.rows[r].line, v.rows[r].hot_line,
+                        (unsigned long long)v.rows[r].own, (unsigned long long)v.rows[r].total);
+            fprintf(f, "\n");
+            flat_view_free(&v);
+        }
+    }
+}
+
 /* Everything a reader can see of a table, as text. */
 static char *dump(const struct table *t)
 {
@@ -273,6 +300,7 @@ static char *dump(const struct table *t)
     for (uint32_t i = 0; i < table_func_count(t); i++)
         fprintf(f, "%s %s\n", table_func_name(t, i), table_func_file(t, i));
     table_foreach_stack(t, collect, f);
+    dump_flat(f, t);
     for (uint32_t n = 0; n < tree_node_count(t); n++)
         fprintf(f, "n%u %u %u %u\n", n, tree_parent(t, n), tree_first_child(t, n), tree_next_sibling(t, n));
     fclose(f);
