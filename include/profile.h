@@ -14,6 +14,14 @@
 struct table;
 struct profile;
 
+/* The function every profile holds from the start, with id
+ * PROFILE_FUNC_OUTSIDE and no file: the one frame that the "your code"
+ * lens (lens.h) puts under a thread for the samples in which no frame was
+ * the user's code. Interned first so that it has the same id in the
+ * profile, in every replica and in the lensed tables. */
+#define PROFILE_FUNC_OUTSIDE 0
+#define PROFILE_OUTSIDE_NAME "[outside your code]"
+
 /* What a profile is of: set once by whoever fills it. Strings are copied. */
 #define PROFILE_TEXT_MAX 1024
 struct profile_meta {
@@ -31,7 +39,8 @@ struct profile_sync_cost {
     uint64_t apply_ns;                    /* time spent rebuilding counts, unlocked */
 };
 
-/* A new, empty profile (caller owns; profile_free). NULL on ENOMEM. */
+/* A new, empty profile (caller owns; profile_free): no samples, one
+ * function (PROFILE_FUNC_OUTSIDE). NULL on ENOMEM. */
 struct profile *profile_new(void);
 /* Free it; no writer or reader may use it any more. Replicas stay valid. */
 void profile_free(struct profile *p);

@@ -22,7 +22,8 @@ struct profile *profile_new(void)
     if (!p)
         return NULL;
     p->table = table_new();
-    if (!p->table) {
+    if (!p->table || table_intern_func(p->table, PROFILE_OUTSIDE_NAME, "") != PROFILE_FUNC_OUTSIDE) {
+        table_free(p->table);
         free(p);
         return NULL;
     }

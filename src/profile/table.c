@@ -268,6 +268,16 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
     return 0;
 }
 
+uint32_t table_thread_root(struct table *t, uint32_t thread)
+{
+    if (thread >= t->nthreads)
+        return TABLE_NONE;
+    struct thread *th = &t->threads[thread];
+    if (th->root == TABLE_NONE && reserve_path(t, 0) == 0)
+        th->root = new_node(t, TABLE_NONE, TABLE_NONE);
+    return th->root;
+}
+
 uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t line)
 {
     if (parent >= t->nnodes || func >= t->nfuncs || reserve_path(t, 1) < 0)

@@ -149,6 +149,10 @@ int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize);
 /* Append one add to the writer's log (when a follower listens). */
 void table_log_add(struct table *t, uint32_t node, uint64_t weight);
 
+/* The root of a thread's tree, made when it has none yet (table.c).
+ * TABLE_NONE on ENOMEM or for an unknown thread. */
+uint32_t table_thread_root(struct table *t, uint32_t thread);
+
 /* The child of parent for (func, line), created when new (table.c).
  * TABLE_NONE on ENOMEM. */
 uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t line);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* The "your code first" lens: a table with only the user's frames,
+ * derived from a replica and kept up to date with its syncs. */
+#include "lens.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "profile.h"
+#include "table.h"
+#include "table_impl.h"
+#include "usercode.h"
+
+/* Where a node of the replica lands in the lensed table: the node of its
+ * path's user frames (the thread's root when it has none). */
+struct lnode {
+    uint32_t node;
+    uint32_t thread;
+};
+
+struct lens {
+    const struct usercode *code;
+    struct table *out;           /* owned; NULL until built or once dropped */
+    uint8_t *user;               /* by function id: the user's code? */
+    uint32_t nuser, user_cap;
+    struct lnode *map;           /* by replica node */
+    uint32_t nmap, map_cap;
+    uint64_t applies, whole_copies;  /* the replica's, when last followed */
+    int built;
+};
+
+struct lens *lens_new(const struct usercode *code)
+{
+    struct lens *l = calloc(1, sizeof *l);
+    if (l)
+        l->code = code;
+    return l;
+}
+
+void lens_drop(struct lens *l)
+{
+    table_free(l->out);
+    free(l->map);
+    l->out = NULL;
+    l->map = NULL;
+    l->nmap = l->map_cap = 0;
+    l->built = 0;
+}
+
+void lens_free(struct lens *l)
+{
+    if (!l)
+        return;
+    lens_drop(l);
+    free(l->user);
+    free(l);
+}
+
+const struct table *lens_table(const struct lens *l)
+{
+    return l->built ? l->out : NULL;
+}
+
+/* The replica's new functions and threads, under the same ids (both are
+ * interned in id order; a table never holds one pair twice), and which
+ * of the new functions are the user's. */
+static int mirror(struct lens *l, const struct table *r)
+{
+    struct table *out = l->out;
+    for (uint32_t i = (uint32_t)table_func_count(out); i < r->nfuncs; i++)
+        if (table_intern_func(out, table_func_name(r, i), table_func_file(r, i)) != i)
+            return ERR_NOMEM;
+    for (uint32_t i = 0; i < r->nthreads; i++) {
+        const char *name = table_thread_name(r, i);
+        if (table_thread(out, r->threads[i].tid, name[0] ? name : NULL) != i)
+            return ERR_NOMEM;
+    }
+    if (table_grow((void **)&l->user, &l->user_cap, r->nfuncs ? r->nfuncs : 1, 1) < 0)
+        return ERR_NOMEM;
+    for (; l->nuser < r->nfuncs; l->nuser++)
+        l->user[l->nuser] = (uint8_t)usercode_is_user(l->code, table_func_file(r, l->nuser));
+    return 0;
+}
+
+static uint32_t thread_of_root(const struct table *r, uint32_t n)
+{
+    for (uint32_t i = 0; i < r->nthreads; i++)
+        if (r->threads[i].root == n)
+            return i;
+    return TABLE_NONE;
+}
+
+/* Map the replica's nodes [nmap, nnodes): a user frame is a child of its
+ * parent's place, any other frame stays at its parent's place. */
+static int map_nodes(struct lens *l, const struct table *r)
+{
+    if (table_grow((void **)&l->map, &l->map_cap, r->nnodes ? r->nnodes : 1, sizeof *l->map) < 0)
+        return ERR_NOMEM;
+    for (; l->nmap < r->nnodes; l->nmap++) {
+        const struct node *nd = &r->nodes[l->nmap];
+        struct lnode m;
+        if (nd->parent == TABLE_NONE) {
+            m.thread = thread_of_root(r, l->nmap);
+            m.node = table_thread_root(l->out, m.thread);
+        } else if (nd->parent < l->nmap) {
+            m = l->map[nd->parent];
+            const struct site *s = &r->sites[nd->site];
+            if (s->func < l->nuser && l->user[s->func])
+                m.node = table_child(l->out, m.node, s->func, s->line);
+        } else {
+            return ERR_USAGE;                /* parents come before their children */
+        }
+        if (m.thread == TABLE_NONE || m.node == TABLE_NONE)
+            return m.thread == TABLE_NONE ? ERR_USAGE : ERR_NOMEM;
+        l->map[l->nmap] = m;
+    }
+    return 0;
+}
+
+/* Count weight samples that ended at replica node n. */
+static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weight)
+{
+    if (n >= l->nmap)
+        return 0;
+    struct lnode m = l->map[n];
+    if (r->nodes[n].parent != TABLE_NONE && m.node == l->out->threads[m.thread].root) {
+        m.node = table_child(l->out, m.node, PROFILE_FUNC_OUTSIDE, -1);
+        if (m.node == TABLE_NONE)
+            return ERR_NOMEM;
+    }
+    table_count_at(l->out, m.thread, m.node, weight);
+    return 0;
+}
+
+static int rebuild(struct lens *l, const struct table *r)
+{
+    table_reset(l->out);
+    l->nmap = 0;
+    int rc = map_nodes(l, r);
+    for (uint32_t n = 0; n < r->nnodes && rc == 0; n++)
+        if (r->nodes[n].self)
+            rc = add(l, r, n, r->nodes[n].self);
+    return rc;
+}
+
+/* The adds the replica's last sync replayed, on its new nodes. */
+static int follow(struct lens *l, const struct table *r)
+{
+    int rc = map_nodes(l, r);
+    for (uint32_t k = 0; k < r->napplied && rc == 0; k++)
+        rc = add(l, r, r->pending[k].node, r->pending[k].weight);
+    return rc;
+}
+
+static int is_profiles(const struct table *r)
+{
+    return r->nfuncs > PROFILE_FUNC_OUTSIDE &&
+           strcmp(table_func_name(r, PROFILE_FUNC_OUTSIDE), PROFILE_OUTSIDE_NAME) == 0 &&
+           table_func_file(r, PROFILE_FUNC_OUTSIDE)[0] == '\0';
+}
+
+int lens_update(struct lens *l, const struct table *replica)
+{
+    const struct table *r = replica;
+    if (!is_profiles(r))
+        return ERR_USAGE;
+    if (!l->out && (!(l->out = table_new()) || table_track_flat(l->out) < 0)) {
+        lens_drop(l);
+        return ERR_NOMEM;
+    }
+    int same = r->origin && r->whole_copies == l->whole_copies;
+    if (l->built && same && r->applies == l->applies)
+        return mirror(l, r);                 /* no sync since: nothing new */
+    int rc = mirror(l, r);
+    if (rc == 0)
+        rc = l->built && same && r->applies == l->applies + 1 ? follow(l, r) : rebuild(l, r);
+    l->built = rc == 0;
+    l->applies = r->applies;
+    l->whole_copies = r->whole_copies;
+    return rc;
+}
