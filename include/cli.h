@@ -5,7 +5,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#define CLI_ONLY_MAX 64             /* --only options */
 
 struct cli {
     pid_t pid;                  /* -p, 0 when launching */
@@ -20,6 +23,9 @@ struct cli {
     int run_as_root;            /* --run-as-root */
     const char *child_output;   /* --child-output FILE (live view) */
     int demo;                   /* no command given: profile the bundled demo */
+    const char *only[CLI_ONLY_MAX]; /* --only values, each a comma-separated list of
+                                 * paths (borrowed from argv) */
+    size_t nonly;
 };
 
 enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_EXIT_USAGE };

@@ -13,6 +13,9 @@
  * line (-1) prints as "?": "<function> (<file>:?)". A stack cut at the
  * walker's depth bound starts (at the root end) with the bare frame
  * "[truncated]" (the table function of that name with an empty file).
+ * With the "your code first" lens (--only, lens.h), stacks keep only the
+ * user's frames and a stack with none of them is the bare frame
+ * "[outside your code]".
  * Counts sum to the samples in the table.
  *
  * Escaping. Names, files and thread names come from the target and are not
@@ -43,6 +46,8 @@
  *   # command: "python3 app.py 10"    (launched only; always quoted)
  *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
  *     from its debug offsets and the 3.15 table       (only when there is one)
+ *   # only: "/srv/app,/srv/lib/x.py"  (with --only: the user's code; always
+ *                                     quoted; library time charged to it)
  * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
  * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H
@@ -65,6 +70,7 @@ struct collapsed_meta {
     uint64_t failed;              /* thread stacks that could not be read */
     const char *command;          /* the launched command line, or NULL when attached */
     const char *warning;          /* a caveat about the profile (e.g. a newer Python), or NULL */
+    const char *only;             /* the lens's roots (--only), or NULL without the lens */
 };
 
 /* Write the table (borrowed, read only) to f in collapsed format. With meta

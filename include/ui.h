@@ -12,12 +12,15 @@
 
 struct profile;
 struct sampler;
+struct usercode;
 
 struct ui_options {
     const char *title;            /* the profiled command line, or "PID 1234" */
     const char *python_version;   /* e.g. "3.11.7" */
     pid_t pid;                    /* the target */
     const char *cwd;              /* its current directory (short paths), or NULL */
+    const struct usercode *code;  /* the user's code for the lens (key u), or NULL */
+    int lens;                     /* the lens is on at start (--only) */
     int launched;                 /* we started the target (quitting ends it) */
     int cpu_mode;                 /* --cpu */
     uint64_t interval_ns;         /* requested sampling interval */

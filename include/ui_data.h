@@ -3,7 +3,13 @@
  * brought up to date at each refresh while holding the writer's lock only
  * for a copy of what changed, the thread list in display order, and the
  * sampler's published counters (the target's CPU and memory included).
- * Views derive their rows from the replica without any lock. */
+ * Views derive their rows from the replica without any lock.
+ *
+ * The "your code first" lens (lens.h) is applied here, once for every
+ * view: while it is on, `table` is the lensed table derived from the
+ * replica (kept up to date with each sync, rebuilt only when the replica
+ * was copied whole or the lens was turned on), with the replica's
+ * function ids and thread indices; views need not know. */
 #ifndef PROFTUI_UI_DATA_H
 #define PROFTUI_UI_DATA_H
 
@@ -14,6 +20,8 @@
 #include "sampler.h"
 
 struct table;
+struct lens;
+struct usercode;
 
 #define UI_THREAD_NAME_MAX 64
 
@@ -25,7 +33,14 @@ struct ui_thread {
 };
 
 struct ui_data {
-    struct table *table;              /* owned replica; read only */
+    struct table *table;              /* what views read: replica, or the lensed table; read only */
+    struct table *replica;            /* owned */
+    const struct usercode *code;      /* the user's code (borrowed), NULL: no lens */
+    struct lens *lens;                /* owned, made on first use */
+    int lens_wanted;                  /* ui_data_lens() */
+    int lens_on;                      /* table is the lensed table */
+    int lens_failed;                  /* wanted but could not be built (out of memory) */
+    uint64_t lens_ns;                 /* the last lens update took this long */
     struct ui_thread *threads;        /* owned; ordered by name, then tid */
     size_t nthreads;
     struct sampler_stats stats;       /* zero but for running when there is no sampler */
@@ -33,13 +48,21 @@ struct ui_data {
     struct profile_sync_cost cost;    /* of the last sync */
 };
 
-/* An empty data set with an empty replica. 0 or ERR_NOMEM. */
+/* An empty data set with an empty replica, and the user's code for the
+ * lens (borrowed; NULL: the lens never applies). 0 or ERR_NOMEM. */
 int ui_data_init(struct ui_data *d);
+void ui_data_set_code(struct ui_data *d, const struct usercode *code);
 void ui_data_free(struct ui_data *d);
 
+/* Turn the lens on or off from the next ui_data_sync() (off frees the
+ * lensed table). */
+void ui_data_lens(struct ui_data *d, int on);
+
 /* Bring the replica up to date with p and copy the counters of s (NULL:
- * none; then taken is the table's sample count). Returns 0 or
- * ERR_NOMEM (the replica is then empty until the next sync). */
+ * none; then taken is the table's sample count), then the lensed table
+ * when the lens is on (when it cannot be built, table stays the replica
+ * and lens_failed is set). Returns 0 or ERR_NOMEM (the replica is then
+ * empty until the next sync). */
 int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s);
 
 /* The thread with table index `index`, or NULL. */

@@ -22,6 +22,7 @@
 struct usercode_root {
     char *path;            /* owned; absolute, normalised */
     int is_dir;
+    int alias;             /* another name of a root before it (not counted) */
 };
 
 struct usercode {
@@ -41,6 +42,10 @@ void usercode_free(struct usercode *u);
  * or ERR_NOMEM. */
 int usercode_add_root(struct usercode *u, const char *path, const char *base, int is_dir);
 
+/* The same, for another name of the root added last (its real path
+ * when a symbolic link leads there): matched, not counted. */
+int usercode_add_alias(struct usercode *u, const char *path, int is_dir);
+
 /* Set the target's working directory (relative file names are taken from
  * it) and the interpreter's prefix (NULL: unknown). 0, ERR_USAGE or
  * ERR_NOMEM. */
@@ -50,7 +55,7 @@ int usercode_set_prefix(struct usercode *u, const char *prefix);
 /* Is `file` (a co_filename) the user's code? */
 int usercode_is_user(const struct usercode *u, const char *file);
 
-/* How many roots are directories (dirs != 0) or files. */
+/* How many roots (aliases aside) are directories (dirs != 0) or files. */
 size_t usercode_count(const struct usercode *u, int dirs);
 
 /* path made absolute from base (NULL: "/") into out: no "//", no "." or

@@ -24,6 +24,15 @@ static const char usage_text[] =
     "                           as collapsed stacks, instead of the live view\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
+    "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
+    "                           interpreter frames (standard library, site-packages,\n"
+    "                           <frozen ...>, under the interpreter's prefix) to the\n"
+    "                           innermost frame of your code: the files under PATH\n"
+    "                           (directories or files; repeatable). Stacks with none\n"
+    "                           of it count as [outside your code]. Applies to -o; in\n"
+    "                           the live view it turns the lens (key u) on at start.\n"
+    "                           Without it, u takes the script's directory (or the\n"
+    "                           target's working directory with -m, -c, -p)\n"
     "      --threshold PCT      live view: hide rows under PCT % (default 0)\n"
     "      --refresh SECONDS    live view: redraw interval (default 0.5)\n"
     "      --child-output FILE  live view: where the launched command's output goes\n"
@@ -121,6 +130,15 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'C':
         c->child_output = arg;
         return 0;
+    case 'O':
+        if (!arg[0] || strspn(arg, ",") == strlen(arg))
+            return bad("--only", arg);
+        if (c->nonly == CLI_ONLY_MAX) {
+            fprintf(stderr, "proftui: too many --only options (at most %d)\n", CLI_ONLY_MAX);
+            return -1;
+        }
+        c->only[c->nonly++] = arg;
+        return 0;
     }
     return -1;
 }
@@ -135,6 +153,7 @@ static const struct option long_opts[] = {
     {"threshold", required_argument, NULL, 'T'},
     {"refresh", required_argument, NULL, 'R'},
     {"child-output", required_argument, NULL, 'C'},
+    {"only", required_argument, NULL, 'O'},
     {"run-as-root", no_argument, NULL, 'X'},
     {"log", required_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},

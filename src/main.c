@@ -16,6 +16,7 @@
 #include "error.h"
 #include "exitcode.h"
 #include "launch.h"
+#include "lens.h"
 #include "outfile.h"
 #include "procstat.h"
 #include "profile.h"
@@ -24,6 +25,7 @@
 #include "table.h"
 #include "taskstat.h"
 #include "ui.h"
+#include "usercode.h"
 
 #define PYTHON_WAIT_NS 5000000000ULL    /* a command must become Python within this */
 #define READY_WAIT_NS 10000000000ULL    /* and run its first frame within this */
@@ -45,7 +47,11 @@ struct run {
     struct sampler *sampler;
     struct outfile out;
     char title[1024];
-    char why[200];          /* pytarget_open's reason for ERR_VERSION */
+    char why[200];                 /* pytarget_open's reason for ERR_VERSION */
+    char **argv;                   /* the launched command */
+    char cwd[4096];                /* the target's working directory at start */
+    struct usercode code;          /* the user's code, for the lens (--only, key u) */
+    char only[1024];               /* the --only roots, for the output's metadata */
 };
 
 static int fail(int code, const char *fmt, ...)
@@ -161,6 +167,7 @@ static int launch(struct run *r, char **argv)
         return fail(e ? EXIT_NOEXEC : EXIT_INTERNAL, "cannot run %s: %s", argv[0], strerror(e ? e : errno));
     }
     r->launched = 1;
+    r->argv = argv;
     join_args(r->title, sizeof r->title, argv);
     int code = wait_python(r);
     if (code || quit_flag)
@@ -211,9 +218,15 @@ static int write_profile(struct run *r)
         .warning = r->target->warning[0] ? r->target->warning : NULL,
     };
     struct table *replica = table_new();
-    int rc = replica ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
+    struct lens *lens = r->cli.nonly ? lens_new(&r->code) : NULL;
+    int rc = replica && (lens || !r->cli.nonly) ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
+    if (rc == 0 && lens) {
+        meta.only = r->only;
+        rc = lens_update(lens, replica);
+    }
     if (rc == 0)
-        rc = collapsed_write(r->out.f, replica, &meta);
+        rc = collapsed_write(r->out.f, lens ? lens_table(lens) : replica, &meta);
+    lens_free(lens);
     table_free(replica);
     if (rc == 0)
         rc = outfile_commit(&r->out);
@@ -240,15 +253,15 @@ static int run_headless(struct run *r)
 static int run_ui(struct run *r)
 {
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
-    static char cwd[4096];
-    procstat_cwd(r->pid, cwd, sizeof cwd);
     if (log && r->target->warning[0])
         fprintf(log, "proftui: warning: %s\n", r->target->warning);
     struct ui_options o = {
         .title = r->title,
         .python_version = r->target->version,
         .pid = r->pid,
-        .cwd = cwd,
+        .cwd = r->cwd,
+        .code = &r->code,
+        .lens = r->cli.nonly > 0,
         .launched = r->launched,
         .cpu_mode = r->cli.cpu,
         .interval_ns = r->cli.interval_ns,
@@ -278,6 +291,86 @@ static void set_meta(struct run *r)
     profile_set_meta(r->profile, &m);
 }
 
+/* Add one --only path (relative to our directory, which is also a
+ * launched command's) as a directory or a file root; its real path too
+ * when a symbolic link leads there. */
+static int add_only(struct run *r, const char *path, const char *cwd)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(EXIT_USAGE, "--only %s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        return fail(EXIT_USAGE, "--only %s: not a directory or a regular file", path);
+    int dir = S_ISDIR(st.st_mode);
+    char *real = realpath(path, NULL);
+    int rc = usercode_add_root(&r->code, path, cwd, dir);
+    if (rc == 0 && real)
+        rc = usercode_add_alias(&r->code, real, dir);
+    free(real);
+    if (rc < 0)
+        return fail(EXIT_USAGE, "--only %s: %s", path, rc == ERR_USAGE ? "too many paths or too long"
+                    : err_str(rc));
+    size_t len = strlen(r->only), n = strlen(path);
+    if (len + 1 + n < sizeof r->only) {      /* the metadata line: what fits */
+        if (len)
+            r->only[len++] = ',';
+        memcpy(r->only + len, path, n + 1);
+    }
+    return 0;
+}
+
+/* The --only lists, checked before anything starts. */
+static int resolve_only(struct run *r)
+{
+    char cwd[USERCODE_PATH_MAX], item[USERCODE_PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    for (size_t i = 0; i < r->cli.nonly; i++) {
+        for (const char *p = r->cli.only[i]; *p;) {
+            size_t n = strcspn(p, ",");
+            if (n > 0 && n < sizeof item) {
+                memcpy(item, p, n);
+                item[n] = '\0';
+                int code = add_only(r, item, cwd[0] ? cwd : NULL);
+                if (code)
+                    return code;
+            } else if (n > 0) {
+                return fail(EXIT_USAGE, "--only: a path is too long");
+            }
+            p += n + (p[n] == ',');
+        }
+    }
+    return 0;
+}
+
+/* What the lens needs from the running target: its working directory
+ * (relative file names), the interpreter's prefix, and, without --only,
+ * the default roots: the script's directory, else the working directory. */
+static void target_usercode(struct run *r, const char *target_cwd)
+{
+    char path[USERCODE_PATH_MAX], exe[64], prefix[USERCODE_PATH_MAX];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)r->pid);
+    ssize_t n = readlink(exe, path, sizeof path - 1);
+    if (n > 0) {
+        path[n] = '\0';
+        if (usercode_prefix_of(path, prefix, sizeof prefix) == 0)
+            usercode_set_prefix(&r->code, prefix);
+    }
+    usercode_set_cwd(&r->code, target_cwd);
+    if (r->code.nroots)
+        return;
+    const char *script = r->launched ? usercode_script(r->argv) : NULL;
+    /* A bare NAME.py was found on PATH, not in the directory. */
+    if (script && strchr(script, '/') == NULL && script == r->argv[0])
+        script = NULL;
+    if (script && usercode_normalize(script, target_cwd, path, sizeof path) == 0) {
+        *strrchr(path, '/') = '\0';
+        usercode_add_root(&r->code, path[0] ? path : "/", NULL, 1);
+    } else if (target_cwd[0]) {
+        usercode_add_root(&r->code, target_cwd, NULL, 1);
+    }
+}
+
 static int start_target(struct run *r)
 {
     if (r->cli.pid)
@@ -289,11 +382,14 @@ static int start_target(struct run *r)
 
 static int run(struct run *r)
 {
+    int code = resolve_only(r);
+    if (code)
+        return code;
     if (!r->cli.output && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE for a headless profile");
     if (r->cli.output && outfile_open(&r->out, r->cli.output) < 0)
         return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno));
-    int code = start_target(r);
+    code = start_target(r);
     if (code || quit_flag) {
         if (r->cli.output)
             outfile_abort(&r->out);
@@ -308,6 +404,8 @@ static int run(struct run *r)
      * profile's metadata). */
     if (r->target->warning[0])
         fprintf(stderr, "proftui: warning: %s\n", r->target->warning);
+    procstat_cwd(r->pid, r->cwd, sizeof r->cwd);
+    target_usercode(r, r->cwd);
     struct sampler_config sc = {
         .interval_ns = r->cli.interval_ns,
         .cpu_only = r->cli.cpu,
@@ -340,5 +438,6 @@ int main(int argc, char **argv)
     sampler_free(r.sampler);
     profile_free(r.profile);
     pytarget_free(r.target);
+    usercode_free(&r.code);
     return code;
 }

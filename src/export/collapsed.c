@@ -14,6 +14,7 @@
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
 #define TRUNCATED_FRAME "[truncated]"
+#define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
 struct buf {
@@ -131,12 +132,13 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
     }
 }
 
-/* The frame the sampler puts at the root end of a stack cut at the
- * walker's depth bound (a function "[truncated]" without a file, see
- * sampler.c): written bare, like NO_FRAME. */
-static int is_truncated_marker(const char *name, const char *file)
+/* The frames that stand for no Python function, written bare like
+ * NO_FRAME: the one the sampler puts at the root end of a stack cut at
+ * the walker's depth bound, and the one the lens puts for a stack with
+ * none of the user's code (functions of those names without a file). */
+static int is_marker(const char *name, const char *file)
 {
-    return !*file && strcmp(name, TRUNCATED_FRAME) == 0;
+    return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, OUTSIDE_FRAME) == 0);
 }
 
 /* State of one export: the rendered stack lines, NUL-separated in text. */
@@ -174,7 +176,7 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
         buf_put(b, ";", 1);
         const char *name = table_func_name(e->t, frames[i].func);
         put_escaped(b, name, 1);
-        if (is_truncated_marker(name, table_func_file(e->t, frames[i].func)))
+        if (is_marker(name, table_func_file(e->t, frames[i].func)))
             continue;
         buf_put(b, " (", 2);
         put_escaped(b, table_func_file(e->t, frames[i].func), 1);
@@ -251,6 +253,8 @@ static void write_meta(struct buf *b, const struct table *t, const struct collap
         meta_text(b, "command", m->command, 1);
     if (m->warning)
         meta_text(b, "warning", m->warning, 0);
+    if (m->only)
+        meta_text(b, "only", m->only, 1);
 }
 
 /* Sort the rendered lines and write them after the metadata. */

@@ -100,7 +100,7 @@ int usercode_set_prefix(struct usercode *u, const char *prefix)
     return set_path(&u->prefix, prefix && prefix[0] ? prefix : NULL);
 }
 
-int usercode_add_root(struct usercode *u, const char *path, const char *base, int is_dir)
+static int add(struct usercode *u, const char *path, const char *base, int is_dir, int alias)
 {
     char buf[USERCODE_PATH_MAX];
     if (usercode_normalize(path, base, buf, sizeof buf) < 0)
@@ -113,15 +113,25 @@ int usercode_add_root(struct usercode *u, const char *path, const char *base, in
     char *copy = strdup(buf);
     if (!copy)
         return ERR_NOMEM;
-    u->roots[u->nroots++] = (struct usercode_root){.path = copy, .is_dir = is_dir};
+    u->roots[u->nroots++] = (struct usercode_root){.path = copy, .is_dir = is_dir, .alias = alias};
     return 0;
+}
+
+int usercode_add_root(struct usercode *u, const char *path, const char *base, int is_dir)
+{
+    return add(u, path, base, is_dir, 0);
+}
+
+int usercode_add_alias(struct usercode *u, const char *path, int is_dir)
+{
+    return add(u, path, NULL, is_dir, 1);
 }
 
 size_t usercode_count(const struct usercode *u, int dirs)
 {
     size_t n = 0;
     for (size_t i = 0; i < u->nroots; i++)
-        n += !u->roots[i].is_dir == !dirs;
+        n += !u->roots[i].alias && !u->roots[i].is_dir == !dirs;
     return n;
 }
 

@@ -96,6 +96,7 @@ static void update_view(struct ui *u, unsigned why)
 
 static void snapshot(struct ui *u, unsigned why)
 {
+    ui_data_lens(&u->data, u->st.lens);
     int rc = ui_data_sync(&u->data, u->profile, u->s);
     if (rc < 0)
         ui_log(u, "snapshot failed: %s", err_str(rc));
@@ -280,6 +281,8 @@ static int init(struct ui *u, const struct ui_options *o, struct profile *p, str
     u->views[0] = ui_views_get(0)->create();
     if (ui_data_init(&u->data) < 0 || !u->views[0])
         return ERR_NOMEM;
+    ui_data_set_code(&u->data, o->code);
+    u->st.lens = o->lens;
     return 0;
 }
 

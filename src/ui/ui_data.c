@@ -7,20 +7,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "error.h"
+#include "lens.h"
 #include "table.h"
 
 int ui_data_init(struct ui_data *d)
 {
-    *d = (struct ui_data){.table = table_new(), .stats = {.running = 1, .exit_status = -1}};
-    return d->table ? 0 : ERR_NOMEM;
+    *d = (struct ui_data){.replica = table_new(), .stats = {.running = 1, .exit_status = -1}};
+    d->table = d->replica;
+    return d->replica ? 0 : ERR_NOMEM;
+}
+
+void ui_data_set_code(struct ui_data *d, const struct usercode *code)
+{
+    d->code = code;
 }
 
 void ui_data_free(struct ui_data *d)
 {
-    table_free(d->table);
+    lens_free(d->lens);
+    table_free(d->replica);
     free(d->threads);
     *d = (struct ui_data){.table = NULL};
+}
+
+void ui_data_lens(struct ui_data *d, int on)
+{
+    d->lens_wanted = on;
+}
+
+/* The lensed table up to date with the replica when the lens is wanted;
+ * the replica itself otherwise, or when it cannot be had. */
+static void apply_lens(struct ui_data *d)
+{
+    d->table = d->replica;
+    d->lens_on = d->lens_failed = 0;
+    if (!d->lens_wanted || !d->code) {
+        if (d->lens)
+            lens_drop(d->lens);
+        return;
+    }
+    uint64_t t0 = clock_now_ns();
+    if (!d->lens)
+        d->lens = lens_new(d->code);
+    int rc = d->lens ? lens_update(d->lens, d->replica) : ERR_NOMEM;
+    d->lens_ns = clock_now_ns() - t0;
+    if (rc < 0) {
+        d->lens_failed = 1;
+        return;
+    }
+    d->table = (struct table *)lens_table(d->lens);
+    d->lens_on = 1;
 }
 
 static int by_name_then_tid(const void *pa, const void *pb)
@@ -34,7 +72,7 @@ static int by_name_then_tid(const void *pa, const void *pb)
 
 static int copy_threads(struct ui_data *d)
 {
-    const struct table *t = d->table;
+    const struct table *t = d->replica;
     size_t n = table_thread_count(t);
     if (n > d->nthreads) {
         struct ui_thread *th = realloc(d->threads, n * sizeof *th);
@@ -57,15 +95,19 @@ static int copy_threads(struct ui_data *d)
 
 int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s)
 {
-    int rc = profile_sync(p, d->table, &d->cost);
+    int rc = profile_sync(p, d->replica, &d->cost);
     /* The counters come a moment after the rows; a round may fall in
      * between, which no one can see. */
     if (s)
         sampler_get_stats(s, &d->stats);
     else
-        d->stats = (struct sampler_stats){.taken = table_samples(d->table), .running = 1, .exit_status = -1};
+        d->stats = (struct sampler_stats){.taken = table_samples(d->replica), .running = 1, .exit_status = -1};
     if (rc == 0)
         rc = copy_threads(d);
+    if (rc == 0)
+        apply_lens(d);
+    else
+        d->table = d->replica;
     if (rc == 0)
         d->version++;
     return rc;

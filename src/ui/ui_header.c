@@ -12,6 +12,7 @@
 #include "ui_paint.h"
 #include "ui_state.h"
 #include "ui_view.h"
+#include "usercode.h"
 
 #define MAX_FIELDS 24
 #define VALUE_MAX UI_FIELD_VALUE_MAX
@@ -100,6 +101,28 @@ static void thread_value(char *buf, const struct ui_scene *sc)
         snprintf(buf, VALUE_MAX, "thread #%u", (unsigned)th);
 }
 
+/* "Lens your code (2 dirs, 1 file)" while the lens is on: never hidden. */
+static void lens_field(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct ui_data *d = sc->data;
+    if (d->lens_failed) {
+        snprintf(add(fs, "Lens", UI_EL_WARN)->value, VALUE_MAX, "your code: out of memory, off");
+        return;
+    }
+    if (!d->lens_on)
+        return;
+    size_t dirs = d->code ? usercode_count(d->code, 1) : 0, files = d->code ? usercode_count(d->code, 0) : 0;
+    char *v = add(fs, "Lens", UI_EL_FILTER)->value;
+    if (dirs && files)
+        snprintf(v, VALUE_MAX, "your code (%zu dir%s, %zu file%s)", dirs, dirs == 1 ? "" : "s", files,
+                 files == 1 ? "" : "s");
+    else if (dirs || files)
+        snprintf(v, VALUE_MAX, "your code (%zu %s%s)", dirs + files, dirs ? "dir" : "file",
+                 dirs + files == 1 ? "" : "s");
+    else
+        snprintf(v, VALUE_MAX, "your code (no path known)");
+}
+
 /* The shared settings, then the active view's fields. */
 static void view_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
@@ -107,6 +130,7 @@ static void view_fields(struct ui_fields *fs, const struct ui_scene *sc)
     thread_value(f->value, sc);
     f->newline = 1;
     snprintf(add(fs, "Level", UI_EL_VALUE)->value, VALUE_MAX, "%s", sc->state->by_line ? "line" : "function");
+    lens_field(fs, sc);
     if (sc->ops && sc->ops->header)
         sc->ops->header(sc->view, sc, fs);
 }

@@ -64,6 +64,12 @@ static unsigned act_level(struct ui_state *v, void *view, int code)
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 
+static unsigned act_lens(struct ui_state *v, void *view, int code)
+{
+    v->lens = !v->lens;
+    return UI_REACT_RESNAP | UI_REACT_REDRAW;
+}
+
 static unsigned act_paths(struct ui_state *v, void *view, int code)
 {
     v->full_paths = !v->full_paths;
@@ -120,6 +126,9 @@ static const struct ui_key keys[] = {
      "previous / next thread view: all threads, then each thread by name",
      "←→", "Left/Right", "Thread", act_thread},
     {{'L'}, "L", "L", "aggregate by function / by line", "L", "L", "Lines", act_level},
+    {{'u'}, "u", "u",
+     "your code first: charge library and interpreter time to the innermost frame of your own code "
+     "(the header says which files; --only sets them)", "u", "u", "Your code", act_lens},
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
      "+-", "+-", "Threshold", act_threshold},

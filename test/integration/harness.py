@@ -384,6 +384,7 @@ META_RE = re.compile(r"^# (?P<key>[^:]+): (?P<value>.*)$")
 FRAME_RE = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+|\?)\)$")
 THREAD_RE = re.compile(r"^T(?P<tid>\d+)(?: (?P<name>.+))?$")
 TRUNCATED = "[truncated]"
+OUTSIDE = "[outside your code]"  # the lens (--only): a stack with none of the user's code
 NO_FRAME = "[no Python frame]"   # a sample of a thread without Python frames
 
 
@@ -475,7 +476,7 @@ def format_problems(text: str) -> List[str]:
         if frames[2:] == [NO_FRAME]:
             continue
         for frame in frames[2:]:
-            if frame != TRUNCATED and not FRAME_RE.match(frame):
+            if frame not in (TRUNCATED, OUTSIDE) and not FRAME_RE.match(frame):
                 problems.append(f"line {n}: frame {frame!r} is not 'name (file:line)'")
     if not seen_stack:
         problems.append("no stack lines at all")

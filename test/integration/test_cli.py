@@ -18,7 +18,7 @@ from harness import (REPO, SYSTEM_PYTHON, Profile, assert_error_line, format_pro
                      profile_workload, run, samples, supported_interpreters, wait_for)
 
 OPTIONS = ["-p", "--pid", "-i", "--interval", "-r", "--rate", "-d", "--duration",
-           "-o", "--output", "--cpu", "-V", "--version", "-h", "--help"]
+           "-o", "--output", "--cpu", "--only", "-V", "--version", "-h", "--help"]
 
 
 def exit_codes():

@@ -62,8 +62,10 @@ static void test_is_user(void)
     CHECK_EQ(usercode_add_root(&u, "tools/run.py", "/home/me", 0), 0);
     CHECK_EQ(usercode_set_cwd(&u, "/proj"), 0);
     CHECK_EQ(usercode_set_prefix(&u, "/usr"), 0);
+    CHECK_EQ(usercode_add_alias(&u, "/real/proj", 1), 0);        /* another name: matched, not counted */
     CHECK_EQ(usercode_count(&u, 1), 1);
     CHECK_EQ(usercode_count(&u, 0), 1);
+    CHECK(usercode_is_user(&u, "/real/proj/app.py"));
     CHECK(usercode_is_user(&u, "/proj/app.py"));
     CHECK(usercode_is_user(&u, "/proj/pkg/sub/mod.py"));
     CHECK(usercode_is_user(&u, "pkg/mod.py"));                  /* relative to the target's cwd */
