@@ -4,8 +4,12 @@
  * reader's replica (the time the writer's lock is held, then the replay
  * without it), the view's update (rows, filter, sort) and its draw into a
  * curses screen whose output goes to /dev/null, with new samples written
- * into the profile between redraws. Reports milliseconds per phase, one
- * "label: N ms" figure per line.
+ * into the profile between redraws. Then the same with the "your code
+ * first" lens on (a third of the files are the user's): the build of the
+ * lensed table from the whole replica, and per redraw its update after
+ * each sync. Every view stays built until the end, so that the peak
+ * memory (bench/maxrss) is the live view's with all of them. Reports
+ * milliseconds per phase, one "label: N ms" figure per line.
  *
  * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES]]]]]
  * STACKS: the random stacks of the first profile (default 4 per function;
@@ -28,6 +32,7 @@
 #include "ui_screen.h"
 #include "ui_state.h"
 #include "ui_view.h"
+#include "usercode.h"
 
 #define MAX_DEPTH 12
 #define STACKS_PER_FUNC 4
@@ -77,7 +82,10 @@ static int fill(struct table *t, uint32_t nfuncs, uint32_t *first_func, size_t s
     char name[96], file[96];
     for (uint32_t i = 0; i < nfuncs && t; i++) {
         snprintf(name, sizeof name, "package.module_%u.SomeClass.function_number_%u", i % 97, i);
-        snprintf(file, sizeof file, "/srv/app/lib/python3.12/site-packages/package/module_%u.py", i % 97);
+        if (i % 97 < 32)          /* the user's code, for the lens */
+            snprintf(file, sizeof file, "/srv/app/src/app/module_%u.py", i % 97);
+        else
+            snprintf(file, sizeof file, "/srv/app/lib/python3.12/site-packages/package/module_%u.py", i % 97);
         uint32_t id = table_intern_func(t, name, file);
         if (i == 0)
             *first_func = id;
@@ -103,7 +111,7 @@ static void record(struct phase *p, double ms)
         p->max = ms;
 }
 
-enum { PH_LOCK, PH_APPLY, PH_UPDATE, PH_DRAW, PH_COUNT };
+enum { PH_LOCK, PH_APPLY, PH_LENS, PH_UPDATE, PH_DRAW, PH_COUNT };
 
 /* Everything one redraw touches, as the live view holds it. */
 struct bench {
@@ -117,6 +125,8 @@ struct bench {
     struct ui_screen screen;
     struct ui_path_ctx paths;
     double first_sync_ms;        /* the whole copy of the first sync */
+    struct usercode code;        /* the user's code: /srv/app, not its site-packages */
+    void *views[32];             /* each view's state, kept until the end */
 };
 
 /* New samples, written as the sampler does: under the profile's lock. */
@@ -135,6 +145,7 @@ static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, st
         return -1;
     record(&ph[PH_LOCK], (double)b->data.cost.locked_ns / 1e6);
     record(&ph[PH_APPLY], (double)b->data.cost.apply_ns / 1e6);
+    record(&ph[PH_LENS], b->data.lens_on ? (double)b->data.lens_ns / 1e6 : 0);
     struct ui_scene sc = {.opt = &b->o, .state = &b->st, .data = &b->data, .ops = ops, .view = view,
                           .theme = &b->screen.theme, .paths = &b->paths, .sample_ns = 1000000};
     if (ui_screen_layout(&b->screen, &sc) < 0)
@@ -151,36 +162,53 @@ static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, st
 }
 
 /* One figure per line, "label: N ms" (bench/run.py reads them so). */
-static void report(const char *view, const struct phase *ph, int redraws)
+static void report(const char *view, const char *lens, const struct phase *ph, int redraws)
 {
     double total = 0;
     for (int i = 0; i < PH_COUNT; i++) {
-        printf("%s view, %s per redraw (mean): %.3f ms\n", view, ph[i].name, ph[i].sum / redraws);
-        printf("%s view, %s per redraw (max): %.3f ms\n", view, ph[i].name, ph[i].max);
+        if (i == PH_LENS && !*lens)
+            continue;
+        printf("%s view%s, %s per redraw (mean): %.3f ms\n", view, lens, ph[i].name, ph[i].sum / redraws);
+        printf("%s view%s, %s per redraw (max): %.3f ms\n", view, lens, ph[i].name, ph[i].max);
         total += ph[i].sum / redraws;
     }
-    printf("%s view, redraw, all phases (mean): %.3f ms\n", view, total);
+    printf("%s view%s, redraw, all phases (mean): %.3f ms\n", view, lens, total);
 }
 
 /* Every registered view in turn, each over `redraws` redraws. */
 static int run_views(struct bench *b, int redraws)
 {
-    for (size_t v = 0; v < ui_views_count(); v++) {
+    const char *lens = b->data.lens_on ? ", lens on" : "";
+    for (size_t v = 0; v < ui_views_count() && v < sizeof b->views / sizeof b->views[0]; v++) {
         const struct ui_view_ops *ops = ui_views_get(v);
         struct phase ph[PH_COUNT] = {{"sync, writer's lock held", 0, 0}, {"sync, replay unlocked", 0, 0},
-                                     {"view update", 0, 0}, {"draw", 0, 0}};
-        void *view = ops->create();
-        if (!view)
+                                     {"lens update", 0, 0}, {"view update", 0, 0}, {"draw", 0, 0}};
+        if (!b->views[v] && !(b->views[v] = ops->create()))
             return -1;
         int rc = 0;
         for (int i = 0; i < redraws && rc == 0; i++)
-            rc = redraw(b, ops, view, ph);
-        ops->destroy(view);
+            rc = redraw(b, ops, b->views[v], ph);
         if (rc < 0)
             return rc;
-        report(ops->name, ph, redraws);
+        report(ops->name, lens, ph, redraws);
     }
     return 0;
+}
+
+/* The lens on: its first build (from the whole replica), then every view
+ * again. */
+static int run_lens(struct bench *b, int redraws)
+{
+    if (usercode_add_root(&b->code, "/srv/app", NULL, 1) < 0 || usercode_set_prefix(&b->code, "/usr") < 0)
+        return -1;
+    ui_data_set_code(&b->data, &b->code);
+    ui_data_lens(&b->data, 1);
+    b->st.lens = 1;
+    if (ui_data_sync(&b->data, b->p, NULL) < 0 || !b->data.lens_on)
+        return -1;
+    printf("lens on: first build from the whole replica (once): %.3f ms (%zu nodes)\n",
+           (double)b->data.lens_ns / 1e6, tree_node_count(b->data.table));
+    return run_views(b, redraws);
 }
 
 static int setup(struct bench *b)
@@ -228,10 +256,16 @@ int main(int argc, char **argv)
            tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
+    if (rc == 0)
+        rc = run_lens(&b, redraws);
+    for (size_t v = 0; v < ui_views_count() && v < sizeof b.views / sizeof b.views[0]; v++)
+        if (b.views[v])
+            ui_views_get(v)->destroy(b.views[v]);
     ui_screen_free(&b.screen);
     endwin();
     delscreen(scr);
     ui_data_free(&b.data);
+    usercode_free(&b.code);
     profile_free(b.p);
     fclose(out);
     fclose(in);
