@@ -94,6 +94,10 @@ void flat_view_free(struct flat_view *v);
  * Returns 0 or ERR_NOMEM (table_flat then derives the counts each time). */
 int table_track_flat(struct table *t);
 
+/* Stop keeping them and free them (a replica too, until
+ * table_track_flat): for a table no view reads for a while. */
+void table_untrack_flat(struct table *t);
+
 /* Visit every distinct stack with its own count (samples that ended there),
  * root first: cb gets the thread index, frames ROOT FIRST (borrowed, valid
  * during the call only), depth (0 for samples with no frame) and count.

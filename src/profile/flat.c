@@ -26,9 +26,10 @@ void flat_free(struct flatcount *fc)
             free(fc->lists[k][i].ids);
         free(fc->lists[k]);
     }
-    int on = fc->on;
+    int on = fc->on, off = fc->off;
     flat_init(fc);
     fc->on = on;
+    fc->off = off;
 }
 
 void flat_clear(struct flatcount *fc)
@@ -80,7 +81,7 @@ static uint32_t entry(const struct table *t, struct flatcount *fc, int kind, uin
 {
     struct fall *a = &fc->all[kind][key];
     struct fcount *ent = fc->ent[kind];
-    if (a->first != TABLE_NONE && a->first_thread == thread)
+    if (a->first != TABLE_NONE && ent[a->first].thread == thread)
         return a->first;
     for (uint32_t id = a->first, prev = TABLE_NONE, hops = 0; id != TABLE_NONE && hops < fc->nent[kind];
          prev = id, id = ent[id].next, hops++) {
@@ -89,7 +90,6 @@ static uint32_t entry(const struct table *t, struct flatcount *fc, int kind, uin
         ent[prev].next = ent[id].next;      /* to the front (prev exists: first was not it) */
         ent[id].next = a->first;
         a->first = id;
-        a->first_thread = thread;
         return id;
     }
     struct fc_list *l = &fc->lists[kind][thread];
@@ -101,7 +101,6 @@ static uint32_t entry(const struct table *t, struct flatcount *fc, int kind, uin
     fc->ent[kind][id] = (struct fcount){.key = key, .thread = thread, .next = a->first,
         .aux = kind == FLAT_SITE ? (uint32_t)t->sites[key].line : TABLE_NONE};
     a->first = id;
-    a->first_thread = thread;
     l->ids[l->n++] = id;
     return id;
 }
@@ -280,10 +279,18 @@ void flat_added(struct table *t, uint32_t node, uint64_t weight)
 
 int table_track_flat(struct table *t)
 {
+    t->flat.off = 0;
     if (t->flat.on)
         return 0;
     t->flat.on = 1;
     return flat_rebuild(t, &t->flat);
+}
+
+void table_untrack_flat(struct table *t)
+{
+    t->flat.on = 0;
+    t->flat.off = 1;
+    flat_free(&t->flat);
 }
 
 static struct flat_row row_of(const struct table *t, int kind, uint32_t key,

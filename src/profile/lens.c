@@ -62,22 +62,26 @@ const struct table *lens_table(const struct lens *l)
     return l->built ? l->out : NULL;
 }
 
-/* The replica's new functions and threads, under the same ids (both are
- * interned in id order; a table never holds one pair twice), and which
- * of the new functions are the user's. */
+/* The replica's functions and threads under the same ids, their names
+ * borrowed from it (the lensed table holds no string), and which of the
+ * new functions are the user's. */
 static int mirror(struct lens *l, const struct table *r)
 {
     struct table *out = l->out;
-    for (uint32_t i = (uint32_t)table_func_count(out); i < r->nfuncs; i++)
-        if (table_intern_func(out, table_func_name(r, i), table_func_file(r, i)) != i)
-            return ERR_NOMEM;
-    for (uint32_t i = 0; i < r->nthreads; i++) {
-        const char *name = table_thread_name(r, i);
-        if (table_thread(out, r->threads[i].tid, name[0] ? name : NULL) != i)
-            return ERR_NOMEM;
-    }
-    if (table_grow((void **)&l->user, &l->user_cap, r->nfuncs ? r->nfuncs : 1, 1) < 0)
+    if (table_grow((void **)&out->funcs, &out->funcs_cap, r->nfuncs, sizeof *out->funcs) < 0 ||
+        table_grow((void **)&out->threads, &out->threads_cap, r->nthreads, sizeof *out->threads) < 0 ||
+        table_grow((void **)&l->user, &l->user_cap, r->nfuncs ? r->nfuncs : 1, 1) < 0)
         return ERR_NOMEM;
+    out->names = r;
+    if (r->nfuncs > out->nfuncs)
+        memcpy(out->funcs + out->nfuncs, r->funcs + out->nfuncs, (r->nfuncs - out->nfuncs) * sizeof *out->funcs);
+    out->nfuncs = r->nfuncs;
+    for (uint32_t i = 0; i < r->nthreads; i++) {
+        if (i >= out->nthreads)
+            out->threads[i] = (struct thread){.tid = r->threads[i].tid, .root = TABLE_NONE};
+        out->threads[i].name = r->threads[i].name;
+    }
+    out->nthreads = r->nthreads;
     for (; l->nuser < r->nfuncs; l->nuser++)
         l->user[l->nuser] = (uint8_t)usercode_is_user(l->code, table_func_file(r, l->nuser));
     return 0;

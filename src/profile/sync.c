@@ -47,6 +47,7 @@ static void forget(struct table *dst)
     /* The sync counters go on: a follower of the replica (lens.c) must
      * see that everything changed. */
     struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1};
+    int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
     free(dst->sites);
@@ -66,6 +67,7 @@ static void forget(struct table *dst)
     idmap_init(&dst->thread_map);
     idmap_init(&dst->child_map);
     flat_init(&dst->flat);
+    dst->flat.off = flat_off;
 }
 
 /* Strings, functions and sites only grow and keep their ids: append the
@@ -146,7 +148,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     dst->origin = src;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
-    dst->flat.on = 1;
+    dst->flat.on = !dst->flat.off;
     return 0;
 }
 
@@ -155,6 +157,8 @@ int table_sync_copy(struct table *dst, struct table *src)
 static void apply_flat(struct table *dst)
 {
     struct flatcount *fc = &dst->flat;
+    if (!fc->on)
+        return;
     if (fc->stale || !fc->valid) {
         fc->stale = 0;
         flat_rebuild(dst, fc);

@@ -85,8 +85,8 @@ int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
 
 uint32_t table_intern_func(struct table *t, const char *name, const char *file)
 {
-    if (t->origin)
-        return TABLE_NONE;       /* a replica is read only */
+    if (t->origin || t->names)
+        return TABLE_NONE;       /* a replica is read only; borrowed names too */
     if (!name)
         name = "";
     if (!file)
@@ -108,14 +108,22 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
     return id;
 }
 
+/* String id of the table's strings, or of the table it borrows them from
+ * (checked: the lender may have been emptied since). */
+static const char *string_of(const struct table *t, uint32_t id, const char *none)
+{
+    const struct strpool *p = t->names ? &t->names->strings : &t->strings;
+    return id < p->n ? strpool_str(p, id) : none;
+}
+
 const char *table_func_name(const struct table *t, uint32_t func)
 {
-    return func < t->nfuncs ? strpool_str(&t->strings, t->funcs[func].name) : "?";
+    return func < t->nfuncs ? string_of(t, t->funcs[func].name, "?") : "?";
 }
 
 const char *table_func_file(const struct table *t, uint32_t func)
 {
-    return func < t->nfuncs ? strpool_str(&t->strings, t->funcs[func].file) : "?";
+    return func < t->nfuncs ? string_of(t, t->funcs[func].file, "?") : "?";
 }
 
 size_t table_func_count(const struct table *t)
@@ -137,7 +145,7 @@ static void thread_rename(struct table *t, uint32_t i, const char *name)
 
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
 {
-    if (t->origin)
+    if (t->origin || t->names)
         return TABLE_NONE;
     uint32_t i = idmap_get(&t->thread_map, tid, 0);
     if (i == TABLE_NONE) {
@@ -168,7 +176,7 @@ const char *table_thread_name(const struct table *t, uint32_t thread)
 {
     if (thread >= t->nthreads || t->threads[thread].name == TABLE_NONE)
         return "";
-    return strpool_str(&t->strings, t->threads[thread].name);
+    return string_of(t, t->threads[thread].name, "");
 }
 
 uint64_t table_thread_samples(const struct table *t, uint32_t thread)

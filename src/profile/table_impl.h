@@ -72,7 +72,6 @@ struct fall {                  /* one key, all threads */
     uint64_t own, total;
     uint32_t aux;              /* function: its busiest site id (TABLE_NONE); site: line */
     uint32_t first;            /* its first per-thread entry, TABLE_NONE */
-    uint32_t first_thread;     /* that entry's thread (one memory access less) */
 };
 
 struct fc_list {
@@ -86,6 +85,7 @@ struct fc_node {
 
 struct flatcount {
     int on;                    /* kept with the nodes: replicas, and tables that asked */
+    int off;                   /* a replica asked not to keep them (table_untrack_flat) */
     int valid;                 /* the counts match the nodes (else derived on demand) */
     int stale;                 /* the nodes were replaced: count them all again */
     uint32_t registered;       /* nodes [0, registered) know their entries */
@@ -101,7 +101,10 @@ struct flatcount {
 };
 
 struct table {
-    struct strpool strings;    /* owns every name, file and thread name */
+    struct strpool strings;    /* owns every name, file and thread name... */
+    const struct table *names; /* ...unless it borrows those of this table: its
+                                * function and thread records hold string ids
+                                * of the lender (a lensed table, lens.c) */
 
     struct func *funcs;
     uint32_t nfuncs, funcs_cap;

@@ -46,15 +46,18 @@ static void apply_lens(struct ui_data *d)
     if (!d->lens_wanted || !d->code) {
         if (d->lens)
             lens_drop(d->lens);
+        table_track_flat(d->replica);          /* no-op unless the lens was on */
         return;
     }
     uint64_t t0 = clock_now_ns();
+    table_untrack_flat(d->replica);            /* no view reads its flat counts meanwhile */
     if (!d->lens)
         d->lens = lens_new(d->code);
     int rc = d->lens ? lens_update(d->lens, d->replica) : ERR_NOMEM;
     d->lens_ns = clock_now_ns() - t0;
     if (rc < 0) {
         d->lens_failed = 1;
+        table_track_flat(d->replica);
         return;
     }
     d->table = (struct table *)lens_table(d->lens);

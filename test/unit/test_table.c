@@ -571,8 +571,8 @@ static struct table *random_table(uint32_t nthreads, uint32_t nfuncs)
 /* The flat views of every kind of table against brute force: a plain
  * table (counts derived on demand), one that keeps its counts from the
  * start, one asked to keep them once full, and a replica synced in
- * rounds (incrementally, whole after a second reader synced, and across a
- * reset). */
+ * rounds (incrementally, whole after a second reader synced, across a
+ * reset, and while it was asked not to keep them). */
 static void test_random_vs_bruteforce(void)
 {
     enum { NFUNCS = 9, NTHREADS = 3 };
@@ -594,6 +594,10 @@ static void test_random_vs_bruteforce(void)
                 leaf_first[d] = fed.r[i].frames[fed.r[i].depth - 1 - d];
             CHECK_EQ(table_add_stack(kept, fed.r[i].thread, leaf_first, fed.r[i].depth, fed.r[i].count), 0);
         }
+        if (round == 2)                   /* no flat counts kept for a while */
+            table_untrack_flat(replica);
+        if (round == 5)
+            CHECK_EQ(table_track_flat(replica), 0);
         if (round == 4) {                 /* another reader: the next sync copies whole */
             CHECK_EQ(table_sync_copy(other, t), 0);
             table_sync_apply(other);
