@@ -44,10 +44,10 @@
  *   # recorded: 4026 stacks           (the sum of the counts below)
  *   # pid: 1234 (launched)            (or attached)
  *   # command: "python3 app.py 10"    (launched only; always quoted)
- *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
- *     from its debug offsets and the 3.15 table       (only when there is one)
  *   # only: "/srv/app,/srv/lib/x.py"  (with --only: the user's code; always
  *                                     quoted; library time charged to it)
+ *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
+ *     from its debug offsets and the 3.15 table       (only when there is one)
  * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
  * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H

@@ -218,6 +218,8 @@ static int write_profile(struct run *r)
         .warning = r->target->warning[0] ? r->target->warning : NULL,
     };
     struct table *replica = table_new();
+    if (replica)
+        table_untrack_flat(replica);           /* the export reads stacks, not flat views */
     struct lens *lens = r->cli.nonly ? lens_new(&r->code) : NULL;
     int rc = replica && (lens || !r->cli.nonly) ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
     if (rc == 0 && lens) {

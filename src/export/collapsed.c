@@ -251,10 +251,10 @@ static void write_meta(struct buf *b, const struct table *t, const struct collap
     buf_printf(b, "# pid: %" PRId64 " (%s)\n", m->pid, m->command ? "launched" : "attached");
     if (m->command)
         meta_text(b, "command", m->command, 1);
-    if (m->warning)
-        meta_text(b, "warning", m->warning, 0);
     if (m->only)
         meta_text(b, "only", m->only, 1);
+    if (m->warning)
+        meta_text(b, "warning", m->warning, 0);
 }
 
 /* Sort the rendered lines and write them after the metadata. */
