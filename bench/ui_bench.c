@@ -256,7 +256,7 @@ int main(int argc, char **argv)
            tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
-    if (rc == 0 && !getenv("NOLENS"))
+    if (rc == 0)
         rc = run_lens(&b, redraws);
     for (size_t v = 0; v < ui_views_count() && v < sizeof b.views / sizeof b.views[0]; v++)
         if (b.views[v])
