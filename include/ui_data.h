@@ -9,7 +9,9 @@
  * view: while it is on, `table` is the lensed table derived from the
  * replica (kept up to date with each sync, rebuilt only when the replica
  * was copied whole or the lens was turned on), with the replica's
- * function ids and thread indices; views need not know. */
+ * function ids and thread indices; views need not know, but its node ids
+ * are its own: the loop updates views with UI_WHY_SCOPE when the lens is
+ * turned on or off (key u), and a view must not keep node ids across that. */
 #ifndef PROFTUI_UI_DATA_H
 #define PROFTUI_UI_DATA_H
 
