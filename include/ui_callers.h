@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The callers / callees view's lines: the focused function in the middle,
- * its direct callers above (tree_callers: each with the samples in which
- * it called the focus), its direct callees below (tree_callees) with the
+ * its direct callers above (each with the samples in which it called the
+ * focus), its direct callees below (ui_links.h) with the
  * focus's own samples as a [self] line among them, each list by samples
  * (most first), under the threshold and the filter; a selection that
  * skips the two headings and stays on the same function across
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "table.h"
+#include "ui_links.h"
 
 enum ui_callers_kind {
     UI_CL_HEAD_CALLERS,       /* the callers' heading */
@@ -41,6 +42,7 @@ struct ui_callers {
     size_t sel, top, height;
     struct ui_callers_line sel_id;   /* kind and func of the selected line */
     int has_sel;
+    struct ui_links links;           /* the replica's nodes by function */
 };
 
 void ui_callers_init(struct ui_callers *c);

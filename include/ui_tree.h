@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The call tree view's rows: the call paths of ui_calltree.h shown as an
  * indented tree, children by total samples (most first), folded and
- * unfolded by the person (fold state kept by path, so it survives
+ * (then by name) unfolded by the person (fold state kept by path, so it survives
  * refreshes, thread and level changes), the hottest path unfolded at
  * first, children under the threshold hidden, a filter that shows the
  * matching paths unfolded down to their matches, and a selection that
@@ -61,6 +61,8 @@ struct ui_tree {
     uint8_t *flags;                  /* owned: per node, scratch of one update */
     uint32_t *row_of;                /* owned: per node, its row or TABLE_NONE */
     size_t node_cap;
+    uint32_t *rank;                  /* owned: per function, its place by name and file */
+    size_t nrank, rank_cap;
     uint8_t *fmatch;                 /* owned: per function, does it match the filter */
     size_t nfmatch, fmatch_cap;
     char filter[UI_FILTER_MAX];      /* what fmatch is for */

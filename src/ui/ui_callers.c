@@ -12,11 +12,13 @@
 void ui_callers_init(struct ui_callers *c)
 {
     *c = (struct ui_callers){.focus = TABLE_NONE, .height = 1};
+    ui_links_init(&c->links);
 }
 
 void ui_callers_free(struct ui_callers *c)
 {
     free(c->lines);
+    ui_links_free(&c->links);
     ui_callers_init(c);
 }
 
@@ -77,9 +79,7 @@ static int build(struct ui_callers *c, const struct table *t, uint32_t thread, c
 {
     struct tree_links up = {.items = NULL}, down = {.items = NULL};
     int known = c->focus < table_func_count(t) && (thread == TABLE_NONE || thread < table_thread_count(t));
-    int rc = known ? tree_callers(t, thread, c->focus, &up) : 0;
-    if (rc == 0 && known)
-        rc = tree_callees(t, thread, c->focus, &down);
+    int rc = known ? ui_links_get(&c->links, t, thread, c->focus, &up, &down) : 0;
     c->total = up.total;
     c->self = up.self;
     if (rc == 0 && c->total > 0) {

@@ -12,6 +12,7 @@
 #define NODES_MAX 0x7fffffffu         /* ids below the skip bit */
 #define SLOTS_MIN 1024
 #define LINES_MAX 32                  /* distinct lines looked at for the busiest one */
+#define LINE_EVERY 4                  /* syncs a busiest line is kept for */
 #define ROOT_PATH 0x6a09e667f3bcc908ULL
 
 struct ui_ct_slot {
@@ -35,17 +36,48 @@ static size_t slot_of(const struct ui_calltree *ct, uint32_t parent, uint32_t fu
     return (size_t)h & (ct->nslots - 1);
 }
 
+void ui_replica_mark_init(struct ui_replica_mark *m)
+{
+    *m = (struct ui_replica_mark){.last_parent = TABLE_NONE, .last_site = {TABLE_NONE, -1}};
+}
+
+void ui_replica_mark_set(struct ui_replica_mark *m, const struct table *t)
+{
+    ui_replica_mark_init(m);
+    m->nodes = tree_node_count(t);
+    m->samples = table_samples(t);
+    if (m->nodes) {
+        m->last_parent = tree_parent(t, (uint32_t)m->nodes - 1);
+        m->last_site = tree_site(t, (uint32_t)m->nodes - 1);
+    }
+}
+
+int ui_replica_mark_reset(const struct ui_replica_mark *m, const struct table *t)
+{
+    if (tree_node_count(t) < m->nodes || table_samples(t) < m->samples)
+        return 1;
+    if (m->nodes == 0)
+        return 0;
+    uint32_t last = (uint32_t)m->nodes - 1;
+    struct frame_key s = tree_site(t, last);
+    return tree_parent(t, last) != m->last_parent || s.func != m->last_site.func || s.line != m->last_site.line;
+}
+
 void ui_calltree_init(struct ui_calltree *ct)
 {
-    *ct = (struct ui_calltree){.thread = TABLE_NONE, .last_parent = TABLE_NONE};
+    *ct = (struct ui_calltree){.thread = TABLE_NONE};
+    ui_replica_mark_init(&ct->mark);
 }
 
 void ui_calltree_free(struct ui_calltree *ct)
 {
     free(ct->nodes);
+    free(ct->total);
     free(ct->counts);
     free(ct->map);
     free(ct->next);
+    free(ct->seen);
+    free(ct->stack);
     free(ct->slots);
     free(ct->boot);
     ui_calltree_init(ct);
@@ -133,10 +165,13 @@ static int grow_nodes(struct ui_calltree *ct)
     struct ui_ct_node *n = realloc(ct->nodes, cap * sizeof *n);
     if (n)
         ct->nodes = n;
+    uint64_t *tot = realloc(ct->total, cap * sizeof *tot);
+    if (tot)
+        ct->total = tot;
     struct ui_ct_counts *c = realloc(ct->counts, cap * sizeof *c);
     if (c)
         ct->counts = c;
-    if (!n || !c)
+    if (!n || !tot || !c)
         return ERR_NOMEM;
     ct->cap = cap;
     return 0;
@@ -151,7 +186,8 @@ static uint32_t add_node(struct ui_calltree *ct, uint32_t parent, uint32_t func,
     struct ui_ct_node *nd = &ct->nodes[id];
     *nd = (struct ui_ct_node){.parent = parent, .first_child = TABLE_NONE, .next_sibling = TABLE_NONE,
                               .func = func, .line = line, .members = TABLE_NONE, .path = ROOT_PATH};
-    ct->counts[id] = (struct ui_ct_counts){.line = -1, .gen = ct->gen - 1};
+    ct->total[id] = 0;
+    ct->counts[id] = (struct ui_ct_counts){.line = -1, .gen = ct->gen - 1, .line_gen = ct->gen - LINE_EVERY};
     if (parent != TABLE_NONE) {
         struct ui_ct_node *p = &ct->nodes[parent];
         nd->next_sibling = p->first_child;
@@ -192,23 +228,9 @@ static void clear(struct ui_calltree *ct, uint32_t thread, int by_line, int skip
     ct->thread = thread;
     ct->by_line = by_line;
     ct->skip_boot = skip_boot;
-    ct->samples = 0;
-    ct->last_parent = TABLE_NONE;
+    ui_replica_mark_init(&ct->mark);
     ct->gen++;
     add_node(ct, TABLE_NONE, TABLE_NONE, -1);
-}
-
-/* Was t reset since the last sync (node ids reused for other paths)? */
-static int was_reset(const struct ui_calltree *ct, const struct table *t)
-{
-    if (tree_node_count(t) < ct->mapped || table_samples(t) < ct->samples)
-        return 1;
-    if (ct->mapped == 0)
-        return 0;
-    uint32_t last = (uint32_t)ct->mapped - 1;
-    struct frame_key s = tree_site(t, last);
-    return tree_parent(t, last) != ct->last_parent || s.func != ct->last_site.func ||
-           s.line != ct->last_site.line;
 }
 
 static int grow_map(struct ui_calltree *ct, size_t count)
@@ -224,7 +246,10 @@ static int grow_map(struct ui_calltree *ct, size_t count)
     uint32_t *nx = realloc(ct->next, cap * sizeof *nx);
     if (nx)
         ct->next = nx;
-    if (!m || !nx)
+    uint64_t *seen = realloc(ct->seen, cap * sizeof *seen);
+    if (seen)
+        ct->seen = seen;
+    if (!m || !nx || !seen)
         return ERR_NOMEM;
     ct->map_cap = cap;
     return 0;
@@ -247,6 +272,7 @@ static int map_node(struct ui_calltree *ct, const struct table *t, uint32_t n)
     }
     ct->map[n] = m;
     ct->next[n] = TABLE_NONE;
+    ct->seen[n] = 0;
     if (m != TABLE_NONE) {
         struct ui_ct_node *nd = &ct->nodes[m & ~SKIP_BIT];
         ct->next[n] = nd->members;
@@ -255,11 +281,50 @@ static int map_node(struct ui_calltree *ct, const struct table *t, uint32_t n)
     return 0;
 }
 
+static int push(struct ui_calltree *ct, size_t *n, uint32_t node)
+{
+    if (*n == ct->stack_cap) {
+        size_t cap = ct->stack_cap ? ct->stack_cap * 2 : 1024;
+        uint32_t *st = realloc(ct->stack, cap * sizeof *st);
+        if (!st)
+            return ERR_NOMEM;
+        ct->stack = st;
+        ct->stack_cap = cap;
+    }
+    ct->stack[(*n)++] = node;
+    return 0;
+}
+
+/* Add to the totals what the table nodes whose totals grew since the last
+ * sync added. A node grew only when its parent did: walk down from the
+ * roots in scope through the grown nodes only. */
+static int add_growth(struct ui_calltree *ct, const struct table *t)
+{
+    size_t n = 0;
+    int rc = 0;
+    for (uint32_t i = 0; i < table_thread_count(t) && rc == 0; i++)
+        if ((ct->thread == TABLE_NONE || ct->thread == i) && tree_root(t, i) != TABLE_NONE)
+            rc = push(ct, &n, tree_root(t, i));
+    while (n > 0 && rc == 0) {
+        uint32_t node = ct->stack[--n];
+        uint64_t total = tree_total(t, node);
+        if (node >= ct->mapped || total <= ct->seen[node])
+            continue;
+        uint32_t m = ct->map[node];
+        if (m != TABLE_NONE && !(m & SKIP_BIT))
+            ct->total[m] += total - ct->seen[node];
+        ct->seen[node] = total;
+        for (uint32_t c = tree_first_child(t, node); c != TABLE_NONE && rc == 0; c = tree_next_sibling(t, c))
+            rc = push(ct, &n, c);
+    }
+    return rc;
+}
+
 int ui_calltree_sync(struct ui_calltree *ct, const struct table *t, uint32_t thread, int by_line,
                      int skip_boot)
 {
     int rebuilt = ct->n == 0 || thread != ct->thread || !by_line != !ct->by_line ||
-                  !skip_boot != !ct->skip_boot || was_reset(ct, t);
+                  !skip_boot != !ct->skip_boot || ui_replica_mark_reset(&ct->mark, t);
     ct->t = t;
     if (rebuilt)
         clear(ct, thread, by_line, skip_boot);
@@ -271,18 +336,21 @@ int ui_calltree_sync(struct ui_calltree *ct, const struct table *t, uint32_t thr
         rc = map_node(ct, t, (uint32_t)n);
         ct->mapped = n + 1;
     }
+    if (rc == 0 && (rebuilt || table_samples(t) != ct->mark.samples)) {
+        ct->gen++;
+        rc = add_growth(ct, t);
+    }
     if (rc < 0) {
         ct->n = 0;                   /* rebuilt next time */
         return rc;
     }
-    if (table_samples(t) != ct->samples)
-        ct->gen++;
-    ct->samples = table_samples(t);
-    if (ct->mapped) {
-        ct->last_parent = tree_parent(t, (uint32_t)ct->mapped - 1);
-        ct->last_site = tree_site(t, (uint32_t)ct->mapped - 1);
-    }
+    ui_replica_mark_set(&ct->mark, t);
     return rebuilt;
+}
+
+uint64_t ui_calltree_total(const struct ui_calltree *ct, uint32_t node)
+{
+    return node < ct->n ? ct->total[node] : 0;
 }
 
 /* The busiest line among (line, samples) pairs, adding up equal lines. */
@@ -299,29 +367,40 @@ static void add_line(int32_t *lines, uint64_t *sums, size_t *n, int32_t line, ui
     }
 }
 
+/* The busiest line of a node from its table nodes. */
+static int32_t busiest_line(const struct ui_calltree *ct, uint32_t node)
+{
+    int32_t lines[LINES_MAX], best_line = -1;
+    uint64_t sums[LINES_MAX], best = 0;
+    size_t nl = 0;
+    for (uint32_t n = ct->nodes[node].members; n != TABLE_NONE; n = ct->next[n])
+        if (!(ct->map[n] & SKIP_BIT))
+            add_line(lines, sums, &nl, tree_site(ct->t, n).line, tree_total(ct->t, n));
+    for (size_t i = 0; i < nl; i++)
+        if (sums[i] > best || (sums[i] == best && lines[i] < best_line)) {
+            best = sums[i];
+            best_line = lines[i];
+        }
+    return best_line;
+}
+
 const struct ui_ct_counts *ui_calltree_counts(struct ui_calltree *ct, uint32_t node)
 {
     struct ui_ct_counts *c = &ct->counts[node];
-    if (c->gen == ct->gen)
-        return c;
-    int32_t lines[LINES_MAX];
-    uint64_t sums[LINES_MAX];
-    size_t nl = 0;
-    *c = (struct ui_ct_counts){.line = -1, .gen = ct->gen};
-    for (uint32_t n = ct->nodes[node].members; n != TABLE_NONE; n = ct->next[n]) {
-        c->self += tree_self(ct->t, n);
-        if (ct->map[n] & SKIP_BIT)
-            continue;
-        uint64_t total = tree_total(ct->t, n);
-        c->total += total;
-        if (node != 0)
-            add_line(lines, sums, &nl, tree_site(ct->t, n).line, total);
+    c->total = ct->total[node];
+    if (c->gen != ct->gen) {
+        /* Every table node under a member belongs to a child (a skipped
+         * one's children too), so what the children do not hold is the
+         * members' own samples, the skipped ones' included. */
+        uint64_t below = 0;
+        for (uint32_t k = ct->nodes[node].first_child; k != TABLE_NONE; k = ct->nodes[k].next_sibling)
+            below += ct->total[k];
+        c->self = c->total > below ? c->total - below : 0;
+        c->gen = ct->gen;
     }
-    uint64_t best = 0;
-    for (size_t i = 0; i < nl; i++)
-        if (sums[i] > best || (sums[i] == best && lines[i] < c->line)) {
-            best = sums[i];
-            c->line = lines[i];
-        }
+    if (node != 0 && (ct->gen - c->line_gen >= LINE_EVERY || (c->line < 0 && c->line_gen != ct->gen))) {
+        c->line = busiest_line(ct, node);
+        c->line_gen = ct->gen;
+    }
     return c;
 }

@@ -25,7 +25,8 @@ struct ui_tree_kid {
     uint32_t node;
     int32_t line;
     uint64_t total;
-    const char *name;
+    uint32_t rank;           /* of its function by name */
+    int shown;
 };
 
 /* A row still to emit. */
@@ -50,6 +51,7 @@ void ui_tree_free(struct ui_tree *tr)
     free(tr->flags);
     free(tr->row_of);
     free(tr->fmatch);
+    free(tr->rank);
     free(tr->kids);
     free(tr->todo);
     free(tr->sel_path);
@@ -160,9 +162,8 @@ static int kid_cmp(const void *pa, const void *pb)
     const struct ui_tree_kid *a = pa, *b = pb;
     if (a->total != b->total)
         return (a->total < b->total) - (a->total > b->total);
-    int c = strcmp(a->name, b->name);
-    if (c)
-        return c;
+    if (a->rank != b->rank)
+        return (a->rank > b->rank) - (a->rank < b->rank);
     if (a->line != b->line)
         return (a->line > b->line) - (a->line < b->line);
     return (a->node > b->node) - (a->node < b->node);
@@ -170,10 +171,9 @@ static int kid_cmp(const void *pa, const void *pb)
 
 static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
 {
-    const struct ui_ct_counts *c = ui_calltree_counts(&tr->ct, node);
     const struct ui_ct_node *nd = &tr->ct.nodes[node];
-    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = c->total,
-                                .name = table_func_name(tr->ct.t, nd->func)};
+    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_calltree_total(&tr->ct, node),
+                                .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
 }
 
 /* The hottest path: from the root, the first child in row order each time. */
@@ -198,8 +198,42 @@ static int find_hot(struct ui_tree *tr)
     return 0;
 }
 
+static int by_name(const void *pa, const void *pb, void *arg)
+{
+    const struct table *t = arg;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    int c = strcmp(table_func_name(t, a), table_func_name(t, b));
+    if (c == 0)
+        c = strcmp(table_func_file(t, a), table_func_file(t, b));
+    return c ? c : (a > b) - (a < b);
+}
+
+/* Each function's place by name, for ties between equal totals: the
+ * functions sorted again only when new ones appeared. */
+static int rank_funcs(struct ui_tree *tr, const struct table *t)
+{
+    size_t n = table_func_count(t);
+    if (n == tr->nrank)
+        return 0;
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order || reserve((void **)&tr->rank, &tr->rank_cap, n, sizeof *tr->rank) < 0) {
+        free(order);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    qsort_r(order, n, sizeof *order, by_name, (void *)t);
+    for (size_t i = 0; i < n; i++)
+        tr->rank[order[i]] = (uint32_t)i;
+    tr->nrank = n;
+    free(order);
+    return 0;
+}
+
 static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p)
 {
+    if (rank_funcs(tr, t) < 0)
+        return ERR_NOMEM;
     size_t n = tr->ct.n;
     size_t cap = tr->node_cap;
     if (reserve((void **)&tr->flags, &cap, n, 1) < 0)
@@ -230,26 +264,77 @@ static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
     return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
 }
 
-/* The shown children of node into tr->kids, in row order; returns how many or ERR_NOMEM. */
+static void sift_down(struct ui_tree_kid *a, size_t root, size_t n)
+{
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && kid_cmp(&a[child], &a[child + 1]) < 0)
+            child++;
+        if (kid_cmp(&a[root], &a[child]) >= 0)
+            return;
+        struct ui_tree_kid x = a[root];
+        a[root] = a[child];
+        a[child] = x;
+    }
+}
+
+static void heap_sort(struct ui_tree_kid *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct ui_tree_kid x = a[0];
+        a[0] = a[end];
+        a[end] = x;
+        sift_down(a, 0, end);
+    }
+}
+
+/* Children come in last update's order (see gather): an insertion sort
+ * costs little then; when it moves too much, a heap sort (no allocation). */
+static void sort_kids(struct ui_tree_kid *a, size_t n)
+{
+    size_t moves = 0, budget = 8 * n + 64;
+    for (size_t i = 1; i < n; i++) {
+        struct ui_tree_kid x = a[i];
+        size_t j = i;
+        for (; j > 0 && kid_cmp(&x, &a[j - 1]) < 0; j--) {
+            a[j] = a[j - 1];
+            if (++moves > budget) {
+                a[j - 1] = x;
+                heap_sort(a, n);
+                return;
+            }
+        }
+        a[j] = x;
+    }
+}
+
+/* The shown children of node into tr->kids, in row order; returns how
+ * many or ERR_NOMEM. All children are ordered and relinked in that order,
+ * so that the next update finds them nearly sorted. */
 static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
 {
-    size_t n = 0;
-    for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE; c = tr->ct.nodes[c].next_sibling) {
-        if (filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)))
-            continue;
-        struct ui_tree_kid k = kid_of(tr, c);
-        if (k.total == 0)
-            continue;
-        if (p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
-            tr->below++;
-            continue;
-        }
+    struct ui_ct_node *nodes = tr->ct.nodes;
+    size_t n = 0, shown = 0;
+    for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
         if (reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
             return ERR_NOMEM;
+        struct ui_tree_kid k = kid_of(tr, c);
+        k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
+        if (k.shown && p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
+            tr->below++;
+            k.shown = 0;
+        }
         tr->kids[n++] = k;
     }
-    qsort(tr->kids, n, sizeof *tr->kids, kid_cmp);
-    return (long)n;
+    sort_kids(tr->kids, n);
+    nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
+    for (size_t i = 0; i < n; i++) {
+        nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
+        if (tr->kids[i].shown)
+            tr->kids[shown++] = tr->kids[i];
+    }
+    return (long)shown;
 }
 
 /* Push the ordered children of a row (depth, more) to the walk's stack, the first on top. */
@@ -291,7 +376,7 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
 static int build_rows(struct ui_tree *tr, const struct ui_tree_params *p)
 {
     tr->nrows = tr->below = tr->matched = 0;
-    tr->samples = ui_calltree_counts(&tr->ct, 0)->total;
+    tr->samples = ui_calltree_total(&tr->ct, 0);
     int filtering = p->filter && p->filter[0];
     size_t ntodo = 0;
     long n = gather(tr, 0, p, filtering);

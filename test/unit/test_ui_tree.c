@@ -17,6 +17,7 @@
 #include "tree.h"
 #include "ui_callers.h"
 #include "ui_calltree.h"
+#include "ui_links.h"
 #include "ui_tree.h"
 
 #define MAXD 12
@@ -408,6 +409,36 @@ static void check_skipped(struct ui_calltree *ct, const struct table *replica)
     table_free(plain);
 }
 
+static void check_links_equal(const struct tree_links *a, const struct tree_links *b, const char *what,
+                              uint32_t thread, uint32_t func)
+{
+    int same = a->n == b->n && a->total == b->total && a->self == b->self;
+    for (size_t i = 0; same && i < a->n; i++)
+        same = a->items[i].func == b->items[i].func && a->items[i].samples == b->items[i].samples;
+    check(same, "%s of function %u in thread %d: %zu links, total %llu, self %llu; tree.h: %zu, %llu, %llu",
+          what, func, (int)thread, a->n, (unsigned long long)a->total, (unsigned long long)a->self, b->n,
+          (unsigned long long)b->total, (unsigned long long)b->self);
+}
+
+/* The index's callers and callees equal tree_callers and tree_callees. */
+static void check_links(struct ui_links *lk, const struct table *t)
+{
+    for (uint32_t th = 0; th <= 2; th++)
+        for (int f = 0; f < NF; f++) {
+            uint32_t thread = th == 2 ? TABLE_NONE : th;
+            struct tree_links up, down, tup, tdown;
+            CHECK_EQ(ui_links_get(lk, t, thread, fid[f], &up, &down), 0);
+            CHECK_EQ(tree_callers(t, thread, fid[f], &tup), 0);
+            CHECK_EQ(tree_callees(t, thread, fid[f], &tdown), 0);
+            check_links_equal(&up, &tup, "callers", thread, fid[f]);
+            check_links_equal(&down, &tdown, "callees", thread, fid[f]);
+            tree_links_free(&up);
+            tree_links_free(&down);
+            tree_links_free(&tup);
+            tree_links_free(&tdown);
+        }
+}
+
 static void test_incremental_vs_at_once(void)
 {
     struct table *w = table_new(), *replica = table_new();
@@ -416,6 +447,8 @@ static void test_incremental_vs_at_once(void)
     table_thread(w, 1, "a");
     table_thread(w, 2, "b");
     struct ui_calltree inc, skip, fresh;
+    struct ui_links lk;
+    ui_links_init(&lk);
     ui_calltree_init(&inc);
     ui_calltree_init(&skip);
     for (int step = 0; step < 12; step++) {
@@ -431,6 +464,7 @@ static void test_incremental_vs_at_once(void)
         check_against_merged(&inc, replica, TABLE_NONE);
         CHECK_EQ(ui_calltree_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
         check_skipped(&skip, replica);
+        check_links(&lk, replica);
         ui_calltree_init(&fresh);
         CHECK_EQ(ui_calltree_sync(&fresh, replica, 1, 1, 0), 1);
         check_line_level(&fresh, replica, 1);
@@ -442,6 +476,7 @@ static void test_incremental_vs_at_once(void)
     }
     ui_calltree_free(&inc);
     ui_calltree_free(&skip);
+    ui_links_free(&lk);
     table_free(replica);
     table_free(w);
 }
