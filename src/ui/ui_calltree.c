@@ -91,8 +91,8 @@ int ui_calltree_is_bootstrap(const char *name, const char *file)
         return 1;
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
-    if (strcmp(base, "runpy.py") == 0 || strstr(file, "importlib._bootstrap") ||
-        strstr(file, "importlib/_bootstrap"))
+    if (strcmp(base, "runpy.py") == 0 || strcmp(file, "<frozen runpy>") == 0 ||
+        strstr(file, "importlib._bootstrap") || strstr(file, "importlib/_bootstrap"))
         return 1;
     if (strcmp(base, "threading.py") != 0)
         return 0;
