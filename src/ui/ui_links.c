@@ -208,7 +208,8 @@ static int collect(struct ui_links *lk, struct tree_links *up, struct tree_links
     }
     lk->ntouched = 0;
     for (int k = 0; k < 2 && rc == 0; k++)
-        qsort(out[k]->items, out[k]->n, sizeof *out[k]->items, by_samples);
+        if (out[k]->n)
+            qsort(out[k]->items, out[k]->n, sizeof *out[k]->items, by_samples);
     return rc;
 }
 
