@@ -72,6 +72,8 @@ struct ui_tree {
     size_t todo_cap;
     size_t sel, top, height;         /* selected row, first row shown, rows shown */
     int has_sel;
+    int pinned;                      /* chosen (a move, a click, x); until then the
+                                      * selection rides on the first row */
     uint32_t sel_node;               /* the selected path's node ... */
     struct frame_key *sel_path;      /* ... and its (function, line) keys, outermost first */
     size_t sel_depth, sel_cap;

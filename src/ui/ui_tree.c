@@ -424,6 +424,7 @@ int ui_tree_select(struct ui_tree *tr, size_t i)
     if (tr->nrows == 0)
         return 0;
     tr->sel = i < tr->nrows ? i : tr->nrows - 1;
+    tr->pinned = 1;
     remember(tr, tr->rows[tr->sel].node);
     return clamp_window(tr);
 }
@@ -471,7 +472,7 @@ static void place(struct ui_tree *tr, int rebuilt)
     if (tr->want_hot && tr->nhot) {
         target = tr->hot[tr->nhot - 1];
         tr->want_hot = 0;
-    } else if (tr->has_sel) {
+    } else if (tr->has_sel && tr->pinned) {
         target = rebuilt || tr->sel_node >= tr->ct.n ? find_path(tr) : tr->sel_node;
     }
     size_t row = SIZE_MAX;
@@ -479,7 +480,7 @@ static void place(struct ui_tree *tr, int rebuilt)
         if (tr->row_of[k] != TABLE_NONE)
             row = tr->row_of[k];
     if (row == SIZE_MAX)
-        row = !tr->has_sel ? 0 : tr->sel < tr->nrows ? tr->sel : tr->nrows - 1;
+        row = !tr->pinned ? 0 : tr->sel < tr->nrows ? tr->sel : tr->nrows - 1;
     tr->sel = row;
     remember(tr, tr->rows[row].node);
     clamp_window(tr);
@@ -533,6 +534,7 @@ void ui_tree_toggle(struct ui_tree *tr)
         if (node == 0 || node == TABLE_NONE)
             return;
         remember(tr, node);
+        tr->pinned = 1;
     }
     fold_set(tr, tr->ct.nodes[node].path, r->fold == UI_FOLD_CLOSED);
 }
@@ -557,6 +559,7 @@ void ui_tree_hottest(struct ui_tree *tr)
             fold_set(tr, tr->ct.nodes[tr->hot[i]].path, 1);
     tr->auto_hot = 1;
     tr->want_hot = 1;
+    tr->pinned = 1;
 }
 
 void ui_tree_set_height(struct ui_tree *tr, size_t height)

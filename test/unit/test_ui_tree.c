@@ -140,6 +140,20 @@ static void test_hottest_path_and_counts(void)
     CHECK_EQ(row_counts(&tr, (size_t)b)->line, 10 * BURN);       /* 30 + 20 samples on the same line */
     CHECK_EQ(row_counts(&tr, (size_t)a)->line, 10 * ALPHA);      /* 40 of 60 on line k = 0 */
     CHECK_EQ(strcmp(selected_name(&tr), "_run_module_as_main"), 0);
+    /* Until chosen, the selection rides on the first row. */
+    int gamma[] = {BOOT, BOOT_INNER, RUN, GAMMA};
+    add(t, 1, gamma, 4, 0, 200);
+    CHECK_EQ(ui_tree_update(&tr, t, &p, 20), 0);
+    CHECK_EQ(strcmp(selected_name(&tr), "Thread._bootstrap"), 0);
+    ui_tree_select(&tr, (size_t)find_row(&tr, "_run_module_as_main", 0));
+    add(t, 1, gamma, 4, 0, 10);
+    CHECK_EQ(ui_tree_update(&tr, t, &p, 20), 0);
+    CHECK_EQ(strcmp(selected_name(&tr), "_run_module_as_main"), 0);
+    ui_tree_free(&tr);
+    table_free(t);
+    t = known_table();
+    ui_tree_init(&tr);
+    CHECK_EQ(ui_tree_update(&tr, t, &p, 20), 0);
     /* Guides: alpha has a sibling after it (beta), burn none. */
     CHECK(tr.rows[a].more >> 4 & 1);
     CHECK(!(tr.rows[b].more >> 5 & 1));

@@ -7,25 +7,33 @@ same, so burn() is called by alpha and beta about 2:1; main() spends the
 last ~10 % in its own loop (MAIN-LINE). Also importable, so that
 `python -m calls` runs it under runpy's bootstrap frames. Runs until
 killed; a safety cap ends it after 120 s.
+
+The loops spin for an amount of CPU time, not of wall time: on a busy
+machine a wall-clock loop shorter than the scheduler's gaps lasts a whole
+gap, which would inflate the short loops; a CPU-time loop cannot end while
+the process waits, so the waits fall into each loop in proportion to its
+CPU time and the wall-time shares stay as designed.
 """
 import time
 
+cpu = time.thread_time
+
 
 def burn(seconds):
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline: pass  # BURN-LINE
+    deadline = cpu() + seconds
+    while cpu() < deadline: pass  # BURN-LINE
 
 
 def alpha():
     burn(0.010)
-    deadline = time.perf_counter() + 0.002
-    while time.perf_counter() < deadline: pass  # ALPHA-LINE
+    deadline = cpu() + 0.002
+    while cpu() < deadline: pass  # ALPHA-LINE
 
 
 def beta():
     burn(0.005)
-    deadline = time.perf_counter() + 0.001
-    while time.perf_counter() < deadline: pass  # BETA-LINE
+    deadline = cpu() + 0.001
+    while cpu() < deadline: pass  # BETA-LINE
 
 
 def main():
@@ -33,8 +41,8 @@ def main():
     while time.monotonic() < end:
         alpha()
         beta()
-        deadline = time.perf_counter() + 0.002
-        while time.perf_counter() < deadline: pass  # MAIN-LINE
+        deadline = cpu() + 0.002
+        while cpu() < deadline: pass  # MAIN-LINE
 
 
 if __name__ == "__main__":
