@@ -18,7 +18,12 @@
 #include "ui_callers.h"
 #include "ui_calltree.h"
 #include "ui_links.h"
+#include "ui_data.h"
+#include "ui_keys.h"
+#include "ui_scene.h"
+#include "ui_state.h"
 #include "ui_tree.h"
+#include "ui_views_list.h"
 
 #define MAXD 12
 
@@ -549,6 +554,53 @@ static void test_callers(void)
     table_free(t);
 }
 
+/* ---- the views' click ops (no curses needed: update, then click) ---- */
+
+static void test_clicks(void)
+{
+    struct table *t = known_table();
+    struct ui_data data = {.table = t, .version = 1};
+    struct ui_state st;
+    ui_state_init(&st, 0.5, 0);
+    struct ui_scene sc = {.state = &st, .data = &data};
+    const struct ui_view_ops *tree = &ui_view_tree, *callers = &ui_view_callers;
+    long ci = ui_views_find_key('\n');
+    CHECK(ci >= 0 && ui_views_get((size_t)ci) == callers && ui_views_find_key('c') >= 0);
+    void *v = tree->create();
+    CHECK_EQ(tree->update(v, &sc, 10, UI_WHY_DATA), 0);
+    /* Line 0 holds the titles: line 5 is the fifth row, alpha. */
+    CHECK_EQ(tree->click(v, &st, 0, 10, 0), UI_REACT_NONE);
+    CHECK_EQ(tree->click(v, &st, 40, 10, 0), UI_REACT_NONE);
+    CHECK(tree->click(v, &st, 5, 40, 0) & UI_REACT_REDRAW);
+    CHECK_EQ(tree->selected_func(v), fid[ALPHA]);
+    /* A click on the fold mark of a top-level row (column 0 of the names) folds it. */
+    CHECK(tree->click(v, &st, 1, 0, 0) & UI_REACT_UPDATE);
+    CHECK_EQ(tree->update(v, &sc, 10, UI_WHY_SETTINGS), 0);
+    CHECK_EQ(tree->selected_func(v), fid[RUN_MAIN]);
+    CHECK(tree->click(v, &st, 3, 40, 0) == UI_REACT_NONE);    /* two rows left: nothing on line 3 */
+    CHECK(tree->click(v, &st, 1, 0, 0) & UI_REACT_UPDATE);      /* unfolded again */
+    CHECK_EQ(tree->update(v, &sc, 10, UI_WHY_SETTINGS), 0);
+    /* A double click opens the callers / callees of the row's function. */
+    unsigned r = tree->click(v, &st, 4, 40, 1);
+    CHECK((r & UI_REACT_VIEW) && st.view_next == (size_t)ci && st.focus == fid[MAIN] && st.nback == 1);
+    st.view = (size_t)ci;
+    void *c = callers->create();
+    CHECK_EQ(callers->update(c, &sc, 10, UI_WHY_SHOWN), 0);
+    /* heading, <module>, main (the focus), heading, alpha, beta, [self] */
+    CHECK_EQ(callers->click(c, &st, 1, 30, 0), UI_REACT_NONE);   /* a heading */
+    CHECK(callers->click(c, &st, 5, 30, 0) & UI_REACT_REDRAW);
+    CHECK_EQ(callers->selected_func(c), fid[ALPHA]);
+    r = callers->click(c, &st, 6, 30, 1);
+    CHECK((r & UI_REACT_VIEW) && st.view_next == (size_t)ci && st.focus == fid[BETA] && st.nback == 2);
+    CHECK_EQ(callers->update(c, &sc, 10, UI_WHY_SHOWN), 0);
+    CHECK_EQ(callers->selected_func(c), fid[MAIN]);             /* where we came from, among the callers */
+    CHECK(callers->click(c, &st, 2, 30, 1) & UI_REACT_VIEW);    /* back up to main by a double click */
+    CHECK_EQ(st.focus, fid[MAIN]);
+    callers->destroy(c);
+    tree->destroy(v);
+    table_free(t);
+}
+
 int main(void)
 {
     test_hottest_path_and_counts();
@@ -558,5 +610,6 @@ int main(void)
     test_selection_and_window();
     test_incremental_vs_at_once();
     test_callers();
+    test_clicks();
     return check_report("ui_tree");
 }
