@@ -106,8 +106,9 @@ static int tree_update(void *v, const struct ui_scene *sc, size_t height, unsign
 {
     struct view_tree *vt = v;
     const struct ui_state *st = sc->state;
-    if (vt->fresh && !(why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SETTINGS)) &&
-        vt->version == sc->data->version) {
+    /* Settings may have changed while another view was shown: only a new
+     * height keeps the rows. */
+    if (vt->fresh && why == UI_WHY_SIZE && vt->version == sc->data->version) {
         ui_tree_set_height(&vt->tr, height);
         return 0;
     }

@@ -158,6 +158,17 @@ def test_filter_shows_paths_to_matches(live, newest):  # noqa: F811
                   and view.header()["filter"][0] == "bet", "the path to beta only")
     view.send("\r\x1b")                 # keep it, then Esc clears it (the tree has no Esc of its own)
     view.wait_for(lambda: "filter" not in view.header() and view.tree_row("alpha", "main"), "all paths back")
+    # Settings changed in another view apply when the tree is shown again
+    # (paused: no refresh brings new rows meanwhile).
+    view.send("p")
+    view.wait_for(lambda: "PAUSED" in view.header()["state"], "paused")
+    view.send("t")
+    view.wait_for(lambda: view.rows(), "the top view")
+    view.send("/alph\r")
+    view.wait_for(lambda: [r.func for r in view.rows()] == ["alpha"], "the top view filtered")
+    view.send("c")
+    view.wait_for(lambda: "call tree" in view.display()[view.title_line()] and view.tree_row("alpha", "main")
+                  and view.tree_row("beta") is None, "the tree filtered too")
 
 
 def callers_of(view: LiveView, focus: str):
