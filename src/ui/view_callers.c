@@ -134,7 +134,8 @@ static void draw_line(WINDOW *w, const struct ui_scene *sc, struct view_callers 
                                         sel ? sel : ui_theme_attr(t, UI_EL_TITLE), t);
     const char *name = l->kind == UI_CL_SELF ? "[self]" : table_func_name(tb, l->func);
     ui_paint_text(w, y, x, name, lay->func_w - (x - lay->func_x), 0, UI_TRUNC_MIDDLE,
-                  sel ? sel : ui_theme_attr(t, focus ? UI_EL_TITLE : l->kind == UI_CL_SELF ? UI_EL_DIM : UI_EL_FUNC), t);
+                  sel ? sel : ui_theme_attr(t, focus ? UI_EL_TITLE : l->kind == UI_CL_SELF ? UI_EL_DIM
+                                                                                           : UI_EL_FUNC), t);
     if (l->kind == UI_CL_SELF)
         return;
     ui_cells_location(buf, sizeof buf, table_func_file(tb, l->func), -1, sc);
@@ -191,9 +192,11 @@ static void relation(char *buf, size_t cap, const struct ui_scene *sc, const str
     ui_fmt_duration(tm, sizeof tm, l->samples * sc->sample_ns);
     ui_fmt_pct(q, sizeof q, l->samples, cl->samples);
     if (l->kind == UI_CL_CALLER)
-        snprintf(buf, cap, "%s %s %s: %s of %s's samples, %s", table_func_name(tb, l->func), arrow, focus, p, focus, tm);
+        snprintf(buf, cap, "%s %s %s: %s of %s's samples, %s", table_func_name(tb, l->func), arrow, focus, p,
+                 focus, tm);
     else if (l->kind == UI_CL_CALLEE)
-        snprintf(buf, cap, "%s %s %s: %s of %s's samples, %s", focus, arrow, table_func_name(tb, l->func), p, focus, tm);
+        snprintf(buf, cap, "%s %s %s: %s of %s's samples, %s", focus, arrow, table_func_name(tb, l->func), p,
+                 focus, tm);
     else if (l->kind == UI_CL_SELF)
         snprintf(buf, cap, "%s [self]: %s of its samples, %s, running its own code", focus, p, tm);
     else

@@ -199,7 +199,8 @@ static void draw_row(WINDOW *w, const struct ui_scene *sc, struct view_tree *vt,
     ui_cells_numbers(w, y, sc, cols, l, values, wholes, sel);
     char buf[UI_CELLS_TEXT];
     prefix(buf, sizeof buf < PREFIX_MAX ? sizeof buf : PREFIX_MAX, r, levels_shown(l->func_w), t);
-    int used = ui_paint_text(w, y, l->func_x, buf, l->func_w, 0, UI_TRUNC_END, sel ? sel : ui_theme_attr(t, UI_EL_DIM), t);
+    int used = ui_paint_text(w, y, l->func_x, buf, l->func_w, 0, UI_TRUNC_END,
+                             sel ? sel : ui_theme_attr(t, UI_EL_DIM), t);
     const char *name = table_func_name(vt->tr.ct.t, vt->tr.ct.nodes[r->node].func);
     ui_paint_text(w, y, l->func_x + used, name, l->func_w - used, 0, UI_TRUNC_MIDDLE,
                   sel ? sel : ui_theme_attr(t, name_elem(sc, r)), t);
