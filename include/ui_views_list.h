@@ -8,6 +8,10 @@
 
 /* The top functions list (key t): own / total per function or line. */
 extern const struct ui_view_ops ui_view_top;
+/* The call tree (key c): call paths, foldable. */
+extern const struct ui_view_ops ui_view_tree;
+/* Callers / callees of the selected function (Enter). */
+extern const struct ui_view_ops ui_view_callers;
 
 #endif
 

@@ -6,6 +6,8 @@
 
 static const struct ui_view_ops *const views[] = {
     &ui_view_top,
+    &ui_view_tree,
+    &ui_view_callers,
 };
 
 size_t ui_views_count(void)

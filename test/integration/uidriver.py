@@ -79,14 +79,47 @@ class Row:
     y: int
 
 
+@dataclass
+class TreeRow:
+    """A row of the call tree view (c)."""
+    total_pct: float
+    total_time: float
+    own_pct: float
+    own_time: float
+    depth: int           # 0 for the outermost frames
+    fold: str            # "open", "closed" or "leaf"
+    func: str
+    loc: str
+    y: int
+
+
+@dataclass
+class CallersLine:
+    """A line of the callers / callees view (Enter) other than the headings."""
+    section: str         # "caller", "focus", "callee" ([self] is a callee named "[self]")
+    focus_pct: float
+    time: float
+    total_pct: float
+    func: str
+    loc: str
+    y: int
+
+
+_TREE_CELL = re.compile(r"^((?:[│|] |  |[├└]─|\|-|`-|… |~ )*)([▾▸─v>\- ]) (.+)$")
+_FOLDS = {"▾": "open", "v": "open", "▸": "closed", ">": "closed"}
+
+
 # ---------------------------------------------------------------- the key table
 
-def key_table() -> List[Dict[str, str]]:
+def key_table(files: Optional[Sequence[str]] = None) -> List[Dict[str, str]]:
     """The bindings of every key table under src/ui (the global one in
     ui_keys.c and each view's: label, ASCII label, help text), read from
-    the source: the help screen must list every one of them."""
+    the source: the help screen must list every one of them. `files`
+    (names such as "view_tree.c") narrows it to those sources."""
     entries = []
     for path in KEY_TABLES:
+        if files is not None and path.name not in files:
+            continue
         src = path.read_text()
         for start in re.finditer(r"static const struct ui_key \w+\[\] = \{", src):
             body = src[start.end():]
@@ -95,7 +128,7 @@ def key_table() -> List[Dict[str, str]]:
                                  r'((?:\s*"(?:[^"\\]|\\.)*")+)', body):
                 help_text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m[3]))
                 entries.append({"label": m[1][1:-1], "plain": m[2][1:-1], "help": help_text})
-    assert len(entries) >= 15, "could not parse the key tables under src/ui"
+    assert len(entries) >= (15 if files is None else 1), "could not parse the key tables under src/ui"
     return entries
 
 
@@ -339,6 +372,63 @@ class LiveView:
         first = self.details()[0]
         name = first[1:].strip()
         return re.split(r"\s{2,}own ", name)[0].strip()
+
+    def tree_rows(self) -> List[TreeRow]:
+        """The call tree view's rows (its four numeric columns must be shown)."""
+        lines = self.display()
+        ty = self.title_line()
+        titles = lines[ty]
+        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        rows = []
+        for y in range(ty + 1, len(lines)):
+            line = lines[y]
+            nums = line[:fx].split()
+            m = _TREE_CELL.match(line[fx:lx].rstrip())
+            if len(nums) != 4 or not m:
+                break
+            fold = _FOLDS.get(m[2], "leaf")
+            rows.append(TreeRow(parse_pct(nums[0]), parse_time(nums[1]), parse_pct(nums[2]),
+                                parse_time(nums[3]), len(m[1]) // 2, fold, m[3].strip(),
+                                line[lx:].strip(), y))
+        return rows
+
+    def tree_row(self, func: str, parent: Optional[str] = None) -> Optional[TreeRow]:
+        """The first tree row of `func` (directly under a row of `parent` when given)."""
+        rows = self.tree_rows()
+        for i, r in enumerate(rows):
+            if r.func != func:
+                continue
+            if parent is None:
+                return r
+            above = [p for p in rows[:i] if p.depth == r.depth - 1]
+            if above and above[-1].func == parent:
+                return r
+        return None
+
+    def callers_lines(self) -> List[CallersLine]:
+        """The callers / callees view's lines, headings left out."""
+        lines = self.display()
+        ty = self.title_line()
+        titles = lines[ty]
+        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        out, section = [], "caller"
+        for y in range(ty + 1, len(lines)):
+            line = lines[y]
+            if line.startswith(("▶", ">")):
+                break
+            cell = line[fx:lx].rstrip()
+            if cell.startswith("callees of"):
+                section = "callee"
+                continue
+            if not line[:fx].strip():
+                continue                       # a heading
+            nums = line[:fx].split()
+            if len(nums) != 3:
+                break
+            focus = cell[:2] in ("◆ ", "* ")
+            out.append(CallersLine("focus" if focus else section, parse_pct(nums[0]), parse_time(nums[1]),
+                                   parse_pct(nums[2]), cell[2:].strip(), line[lx:].strip(), y))
+        return out
 
     def footer(self) -> str:
         return self.display()[-1].rstrip()

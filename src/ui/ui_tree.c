@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/* The call tree view's rows: folds, threshold, filter, hottest path, selection. */
+#include "ui_tree.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define FOLDS_MIN 64
+#define BOOT_HOPS 8          /* bootstrap layers looked through to find a path again */
+
+enum { F_HOT = 1, F_MATCH = 2, F_LEADS = 4 };
+
+/* A fold the person chose, by path hash. */
+struct ui_fold_slot {
+    uint64_t path;
+    int8_t state;            /* -1 empty, 0 folded, 1 unfolded */
+};
+
+/* A child being ordered. */
+struct ui_tree_kid {
+    uint32_t node;
+    int32_t line;
+    uint64_t total;
+    uint32_t rank;           /* of its function by name */
+    int shown;
+};
+
+/* A row still to emit. */
+struct ui_tree_todo {
+    uint32_t node, depth;
+    uint64_t more;
+    int free;                /* under a filter match: the filter no longer applies */
+};
+
+void ui_tree_init(struct ui_tree *tr)
+{
+    *tr = (struct ui_tree){.auto_hot = 1, .height = 1};
+    ui_calltree_init(&tr->ct);
+}
+
+void ui_tree_free(struct ui_tree *tr)
+{
+    ui_calltree_free(&tr->ct);
+    free(tr->folds);
+    free(tr->rows);
+    free(tr->hot);
+    free(tr->flags);
+    free(tr->row_of);
+    free(tr->fmatch);
+    free(tr->rank);
+    free(tr->kids);
+    free(tr->todo);
+    free(tr->sel_path);
+    ui_tree_init(tr);
+}
+
+/* Make room for n items of size sz in *p (capacity *cap, doubled). */
+static int reserve(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < n)
+        c *= 2;
+    void *q = realloc(*p, c * sz);
+    if (!q)
+        return ERR_NOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* ---- the person's folds, by path ---- */
+
+static size_t fold_find(const struct ui_tree *tr, uint64_t path)
+{
+    size_t k = (size_t)path & (tr->nfolds - 1);
+    while (tr->folds[k].state >= 0 && tr->folds[k].path != path)
+        k = (k + 1) & (tr->nfolds - 1);
+    return k;
+}
+
+static int fold_get(const struct ui_tree *tr, uint64_t path)
+{
+    return tr->nfolds ? tr->folds[fold_find(tr, path)].state : -1;
+}
+
+static void fold_clear(struct ui_tree *tr)
+{
+    for (size_t i = 0; i < tr->nfolds; i++)
+        tr->folds[i].state = -1;
+    tr->fold_used = 0;
+}
+
+static int fold_grow(struct ui_tree *tr)
+{
+    size_t cap = tr->nfolds ? tr->nfolds * 2 : FOLDS_MIN, oldn = tr->nfolds;
+    struct ui_fold_slot *old = tr->folds, *s = malloc(cap * sizeof *s);
+    if (!s)
+        return ERR_NOMEM;
+    tr->folds = s;
+    tr->nfolds = cap;
+    fold_clear(tr);
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i].state >= 0) {
+            tr->folds[fold_find(tr, old[i].path)] = old[i];
+            tr->fold_used++;
+        }
+    free(old);
+    return 0;
+}
+
+static void fold_set(struct ui_tree *tr, uint64_t path, int open)
+{
+    if ((tr->fold_used + 1) * 2 > tr->nfolds && fold_grow(tr) < 0)
+        return;                  /* out of memory: the fold is not kept */
+    struct ui_fold_slot *s = &tr->folds[fold_find(tr, path)];
+    if (s->state < 0)
+        tr->fold_used++;
+    *s = (struct ui_fold_slot){.path = path, .state = (int8_t)(open != 0)};
+}
+
+/* ---- per-update marks: filter matches and the hottest path ---- */
+
+/* Which functions match the filter (new functions and a new filter only). */
+static int match_funcs(struct ui_tree *tr, const struct table *t, const char *filter)
+{
+    size_t n = table_func_count(t);
+    int same = strcmp(filter, tr->filter) == 0;
+    if (same && n == tr->nfmatch)
+        return 0;
+    if (reserve((void **)&tr->fmatch, &tr->fmatch_cap, n, 1) < 0)
+        return ERR_NOMEM;
+    for (size_t f = same ? tr->nfmatch : 0; f < n; f++)
+        tr->fmatch[f] = strcasestr(table_func_name(t, (uint32_t)f), filter) ||
+                        strcasestr(table_func_file(t, (uint32_t)f), filter);
+    tr->nfmatch = n;
+    snprintf(tr->filter, sizeof tr->filter, "%s", filter);
+    return 0;
+}
+
+/* F_MATCH on matching nodes, F_LEADS on their ancestors (children come
+ * after their parents, so one backward pass). */
+static void mark_filter(struct ui_tree *tr)
+{
+    const struct ui_calltree *ct = &tr->ct;
+    for (size_t i = ct->n; i-- > 1;) {
+        const struct ui_ct_node *nd = &ct->nodes[i];
+        if (nd->func < tr->nfmatch && tr->fmatch[nd->func])
+            tr->flags[i] |= F_MATCH;
+        if (tr->flags[i] & (F_MATCH | F_LEADS))
+            tr->flags[nd->parent] |= F_LEADS;
+    }
+}
+
+static int kid_cmp(const void *pa, const void *pb)
+{
+    const struct ui_tree_kid *a = pa, *b = pb;
+    if (a->total != b->total)
+        return (a->total < b->total) - (a->total > b->total);
+    if (a->rank != b->rank)
+        return (a->rank > b->rank) - (a->rank < b->rank);
+    if (a->line != b->line)
+        return (a->line > b->line) - (a->line < b->line);
+    return (a->node > b->node) - (a->node < b->node);
+}
+
+static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
+{
+    const struct ui_ct_node *nd = &tr->ct.nodes[node];
+    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_calltree_total(&tr->ct, node),
+                                .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
+}
+
+/* The hottest path: from the root, the first child in row order each time. */
+static int find_hot(struct ui_tree *tr)
+{
+    tr->nhot = 0;
+    for (uint32_t node = 0; tr->nhot < tr->ct.n;) {
+        struct ui_tree_kid best = {.node = TABLE_NONE};
+        for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE; c = tr->ct.nodes[c].next_sibling) {
+            struct ui_tree_kid k = kid_of(tr, c);
+            if (k.total && (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0))
+                best = k;
+        }
+        if (best.node == TABLE_NONE)
+            break;
+        if (reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
+            return ERR_NOMEM;
+        tr->hot[tr->nhot++] = best.node;
+        tr->flags[best.node] |= F_HOT;
+        node = best.node;
+    }
+    return 0;
+}
+
+static int by_name(const void *pa, const void *pb, void *arg)
+{
+    const struct table *t = arg;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    int c = strcmp(table_func_name(t, a), table_func_name(t, b));
+    if (c == 0)
+        c = strcmp(table_func_file(t, a), table_func_file(t, b));
+    return c ? c : (a > b) - (a < b);
+}
+
+/* Each function's place by name, for ties between equal totals: the
+ * functions sorted again only when new ones appeared. */
+static int rank_funcs(struct ui_tree *tr, const struct table *t)
+{
+    size_t n = table_func_count(t);
+    if (n == tr->nrank)
+        return 0;
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order || reserve((void **)&tr->rank, &tr->rank_cap, n, sizeof *tr->rank) < 0) {
+        free(order);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    qsort_r(order, n, sizeof *order, by_name, (void *)t);
+    for (size_t i = 0; i < n; i++)
+        tr->rank[order[i]] = (uint32_t)i;
+    tr->nrank = n;
+    free(order);
+    return 0;
+}
+
+static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p)
+{
+    if (rank_funcs(tr, t) < 0)
+        return ERR_NOMEM;
+    size_t n = tr->ct.n;
+    size_t cap = tr->node_cap;
+    if (reserve((void **)&tr->flags, &cap, n, 1) < 0)
+        return ERR_NOMEM;
+    cap = tr->node_cap;
+    if (reserve((void **)&tr->row_of, &cap, n, sizeof *tr->row_of) < 0)
+        return ERR_NOMEM;
+    tr->node_cap = cap;
+    memset(tr->flags, 0, n);
+    memset(tr->row_of, 0xff, n * sizeof *tr->row_of);
+    if (p->filter && p->filter[0]) {
+        if (match_funcs(tr, t, p->filter) < 0)
+            return ERR_NOMEM;
+        mark_filter(tr);
+    }
+    return find_hot(tr);
+}
+
+/* ---- the rows ---- */
+
+static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
+{
+    if (filtering && (tr->flags[node] & F_LEADS))
+        return 1;
+    int st = fold_get(tr, tr->ct.nodes[node].path);
+    if (st >= 0)
+        return st;
+    return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
+}
+
+static void sift_down(struct ui_tree_kid *a, size_t root, size_t n)
+{
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && kid_cmp(&a[child], &a[child + 1]) < 0)
+            child++;
+        if (kid_cmp(&a[root], &a[child]) >= 0)
+            return;
+        struct ui_tree_kid x = a[root];
+        a[root] = a[child];
+        a[child] = x;
+    }
+}
+
+static void heap_sort(struct ui_tree_kid *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct ui_tree_kid x = a[0];
+        a[0] = a[end];
+        a[end] = x;
+        sift_down(a, 0, end);
+    }
+}
+
+/* Children come in last update's order (see gather): an insertion sort
+ * costs little then; when it moves too much, a heap sort (no allocation). */
+static void sort_kids(struct ui_tree_kid *a, size_t n)
+{
+    size_t moves = 0, budget = 8 * n + 64;
+    for (size_t i = 1; i < n; i++) {
+        struct ui_tree_kid x = a[i];
+        size_t j = i;
+        for (; j > 0 && kid_cmp(&x, &a[j - 1]) < 0; j--) {
+            a[j] = a[j - 1];
+            if (++moves > budget) {
+                a[j - 1] = x;
+                heap_sort(a, n);
+                return;
+            }
+        }
+        a[j] = x;
+    }
+}
+
+/* The shown children of node into tr->kids, in row order; returns how
+ * many or ERR_NOMEM. All children are ordered and relinked in that order,
+ * so that the next update finds them nearly sorted. */
+static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
+{
+    struct ui_ct_node *nodes = tr->ct.nodes;
+    size_t n = 0, shown = 0;
+    for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
+        if (reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
+            return ERR_NOMEM;
+        struct ui_tree_kid k = kid_of(tr, c);
+        k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
+        if (k.shown && p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
+            tr->below++;
+            k.shown = 0;
+        }
+        tr->kids[n++] = k;
+    }
+    sort_kids(tr->kids, n);
+    nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
+    for (size_t i = 0; i < n; i++) {
+        nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
+        if (tr->kids[i].shown)
+            tr->kids[shown++] = tr->kids[i];
+    }
+    return (long)shown;
+}
+
+/* Push the ordered children of a row (depth, more) to the walk's stack, the first on top. */
+static int push_kids(struct ui_tree *tr, size_t *ntodo, size_t nkids, uint32_t depth, uint64_t more, int free_)
+{
+    if (reserve((void **)&tr->todo, &tr->todo_cap, *ntodo + nkids, sizeof *tr->todo) < 0)
+        return ERR_NOMEM;
+    uint64_t bit = depth < UI_TREE_GUIDES ? (uint64_t)1 << depth : 0;
+    for (size_t i = nkids; i-- > 0;)
+        tr->todo[(*ntodo)++] = (struct ui_tree_todo){.node = tr->kids[i].node, .depth = depth,
+                                                     .more = more | (i + 1 < nkids ? bit : 0), .free = free_};
+    return 0;
+}
+
+/* Emit one row and queue its children when it is unfolded. */
+static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo, const struct ui_tree_params *p)
+{
+    if (reserve((void **)&tr->rows, &tr->rows_cap, tr->nrows + 1, sizeof *tr->rows) < 0)
+        return ERR_NOMEM;
+    int filtering = p->filter && p->filter[0] && !td->free;
+    int match = filtering && (tr->flags[td->node] & F_MATCH);
+    struct ui_tree_row *r = &tr->rows[tr->nrows];
+    *r = (struct ui_tree_row){.node = td->node, .depth = td->depth, .more = td->more,
+                              .fold = UI_FOLD_LEAF, .match = (uint8_t)match};
+    tr->row_of[td->node] = (uint32_t)tr->nrows++;
+    tr->matched += match;
+    if (tr->ct.nodes[td->node].first_child == TABLE_NONE)
+        return 0;
+    r->fold = UI_FOLD_CLOSED;
+    if (!is_open(tr, td->node, filtering))
+        return 0;
+    r->fold = UI_FOLD_OPEN;
+    long n = gather(tr, td->node, p, filtering && !match);
+    if (n < 0)
+        return (int)n;
+    return push_kids(tr, ntodo, (size_t)n, td->depth + 1, td->more, td->free || match);
+}
+
+static int build_rows(struct ui_tree *tr, const struct ui_tree_params *p)
+{
+    tr->nrows = tr->below = tr->matched = 0;
+    tr->samples = ui_calltree_total(&tr->ct, 0);
+    int filtering = p->filter && p->filter[0];
+    size_t ntodo = 0;
+    long n = gather(tr, 0, p, filtering);
+    int rc = n < 0 ? (int)n : push_kids(tr, &ntodo, (size_t)n, 0, 0, 0);
+    while (ntodo > 0 && rc == 0) {
+        struct ui_tree_todo td = tr->todo[--ntodo];
+        rc = emit(tr, &td, &ntodo, p);
+    }
+    return rc;
+}
+
+/* ---- the selection ---- */
+
+static int clamp_window(struct ui_tree *tr)
+{
+    size_t old = tr->top;
+    if (tr->sel < tr->top)
+        tr->top = tr->sel;
+    if (tr->sel >= tr->top + tr->height)
+        tr->top = tr->sel - tr->height + 1;
+    if (tr->nrows <= tr->height)
+        tr->top = 0;
+    else if (tr->top > tr->nrows - tr->height)
+        tr->top = tr->nrows - tr->height;
+    return tr->top != old;
+}
+
+/* Remember node as the selection: its id and its keys. */
+static void remember(struct ui_tree *tr, uint32_t node)
+{
+    size_t d = 0;
+    for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->ct.nodes[k].parent)
+        d++;
+    if (reserve((void **)&tr->sel_path, &tr->sel_cap, d, sizeof *tr->sel_path) < 0)
+        d = 0;
+    tr->sel_depth = d;
+    for (uint32_t k = node; d > 0; k = tr->ct.nodes[k].parent)
+        tr->sel_path[--d] = (struct frame_key){.func = tr->ct.nodes[k].func, .line = tr->ct.nodes[k].line};
+    tr->sel_node = node;
+    tr->has_sel = 1;
+}
+
+int ui_tree_select(struct ui_tree *tr, size_t i)
+{
+    if (tr->nrows == 0)
+        return 0;
+    tr->sel = i < tr->nrows ? i : tr->nrows - 1;
+    tr->pinned = 1;
+    remember(tr, tr->rows[tr->sel].node);
+    return clamp_window(tr);
+}
+
+/* The child of node that a remembered key stands for (lines compared only
+ * when both have one; through bootstrap frames shown since), or TABLE_NONE. */
+static uint32_t child_by_key(struct ui_tree *tr, uint32_t node, struct frame_key key, int hops)
+{
+    struct ui_tree_kid best = {.node = TABLE_NONE};
+    for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE; c = tr->ct.nodes[c].next_sibling) {
+        const struct ui_ct_node *nd = &tr->ct.nodes[c];
+        if (nd->func != key.func || (nd->line >= 0 && key.line >= 0 && nd->line != key.line))
+            continue;
+        struct ui_tree_kid k = kid_of(tr, c);
+        if (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0)
+            best = k;
+    }
+    for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
+         c = tr->ct.nodes[c].next_sibling)
+        if (ui_calltree_boot(&tr->ct, tr->ct.nodes[c].func))
+            best.node = child_by_key(tr, c, key, hops - 1);
+    return best.node;
+}
+
+/* The node of the remembered keys in a rebuilt tree; keys not found are skipped. */
+static uint32_t find_path(struct ui_tree *tr)
+{
+    uint32_t node = 0, found = TABLE_NONE;
+    for (size_t i = 0; i < tr->sel_depth; i++) {
+        uint32_t c = child_by_key(tr, node, tr->sel_path[i], BOOT_HOPS);
+        if (c != TABLE_NONE)
+            node = found = c;
+    }
+    return found;
+}
+
+/* Select the remembered path again, or its nearest shown ancestor. */
+static void place(struct ui_tree *tr, int rebuilt)
+{
+    if (tr->nrows == 0) {
+        tr->sel = tr->top = 0;
+        return;
+    }
+    uint32_t target = TABLE_NONE;
+    if (tr->want_hot && tr->nhot) {
+        target = tr->hot[tr->nhot - 1];
+        tr->want_hot = 0;
+    } else if (tr->has_sel && tr->pinned) {
+        target = rebuilt || tr->sel_node >= tr->ct.n ? find_path(tr) : tr->sel_node;
+    }
+    size_t row = SIZE_MAX;
+    for (uint32_t k = target; k != TABLE_NONE && k != 0 && row == SIZE_MAX; k = tr->ct.nodes[k].parent)
+        if (tr->row_of[k] != TABLE_NONE)
+            row = tr->row_of[k];
+    if (row == SIZE_MAX)
+        row = !tr->pinned ? 0 : tr->sel < tr->nrows ? tr->sel : tr->nrows - 1;
+    tr->sel = row;
+    remember(tr, tr->rows[row].node);
+    clamp_window(tr);
+}
+
+int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p, size_t height)
+{
+    tr->height = height ? height : 1;
+    int rebuilt = ui_calltree_sync(&tr->ct, t, p->thread, p->by_line, p->skip_boot);
+    int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
+    if (rc == 0)
+        rc = build_rows(tr, p);
+    if (rc < 0) {
+        tr->nrows = 0;
+        tr->samples = 0;
+        tr->sel = tr->top = 0;
+        return rc;
+    }
+    place(tr, rebuilt);
+    return 0;
+}
+
+int ui_tree_move(struct ui_tree *tr, long delta)
+{
+    if (tr->nrows == 0)
+        return 0;
+    size_t r = tr->sel < tr->nrows ? tr->sel : tr->nrows - 1;
+    if (delta < 0) {
+        size_t back = delta == LONG_MIN ? r : (size_t)-delta;
+        r = back > r ? 0 : r - back;
+    } else {
+        size_t last = tr->nrows - 1;
+        r = (size_t)delta > last - r ? last : r + (size_t)delta;
+    }
+    return ui_tree_select(tr, r);
+}
+
+const struct ui_tree_row *ui_tree_selected(const struct ui_tree *tr)
+{
+    return tr->nrows ? &tr->rows[tr->sel < tr->nrows ? tr->sel : tr->nrows - 1] : NULL;
+}
+
+void ui_tree_toggle(struct ui_tree *tr)
+{
+    const struct ui_tree_row *r = ui_tree_selected(tr);
+    if (!r)
+        return;
+    uint32_t node = r->node;
+    if (r->fold == UI_FOLD_LEAF) {
+        node = tr->ct.nodes[node].parent;
+        if (node == 0 || node == TABLE_NONE)
+            return;
+        remember(tr, node);
+        tr->pinned = 1;
+    }
+    fold_set(tr, tr->ct.nodes[node].path, r->fold == UI_FOLD_CLOSED);
+}
+
+void ui_tree_open_all(struct ui_tree *tr)
+{
+    fold_clear(tr);
+    tr->open_all = 1;
+}
+
+void ui_tree_close_all(struct ui_tree *tr)
+{
+    fold_clear(tr);
+    tr->open_all = 0;
+    tr->auto_hot = 0;
+}
+
+void ui_tree_hottest(struct ui_tree *tr)
+{
+    for (size_t i = 0; i < tr->nhot; i++)
+        if (tr->hot[i] < tr->ct.n)
+            fold_set(tr, tr->ct.nodes[tr->hot[i]].path, 1);
+    tr->auto_hot = 1;
+    tr->want_hot = 1;
+    tr->pinned = 1;
+}
+
+void ui_tree_set_height(struct ui_tree *tr, size_t height)
+{
+    tr->height = height ? height : 1;
+    clamp_window(tr);
+}
