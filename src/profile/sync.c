@@ -83,8 +83,10 @@ static int copy_names(struct table *dst, const struct table *src)
         table_grow((void **)&dst->sites, &dst->sites_cap, src->nsites, sizeof *dst->sites) < 0 ||
         table_grow((void **)&dst->threads, &dst->threads_cap, src->nthreads, sizeof *dst->threads) < 0)
         return ERR_NOMEM;
-    memcpy(dst->funcs + dst->nfuncs, src->funcs + dst->nfuncs, (src->nfuncs - dst->nfuncs) * sizeof *dst->funcs);
-    memcpy(dst->sites + dst->nsites, src->sites + dst->nsites, (src->nsites - dst->nsites) * sizeof *dst->sites);
+    if (src->nfuncs > dst->nfuncs)      /* (no memcpy from a NULL array) */
+        memcpy(dst->funcs + dst->nfuncs, src->funcs + dst->nfuncs, (src->nfuncs - dst->nfuncs) * sizeof *dst->funcs);
+    if (src->nsites > dst->nsites)
+        memcpy(dst->sites + dst->nsites, src->sites + dst->nsites, (src->nsites - dst->nsites) * sizeof *dst->sites);
     dst->nfuncs = src->nfuncs;
     dst->nsites = src->nsites;
     /* Thread records are few and change in place (names, counters). */

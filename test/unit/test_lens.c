@@ -269,7 +269,8 @@ static char *dump(const struct table *t)
         for (int by_line = 0; by_line <= 1; by_line++) {
             struct flat_view v;
             CHECK_EQ(table_flat(t, th, by_line, &v), 0);
-            qsort(v.rows, v.n, sizeof *v.rows, cmp_row);
+            if (v.n)
+                qsort(v.rows, v.n, sizeof *v.rows, cmp_row);
             for (size_t r = 0; r < v.n; r++)
                 fprintf(f, "%d %u:%d:%d %llu %llu\n", by_line, v.rows[r].func, v.rows[r].line, v.rows[r].hot_line,
                         (unsigned long long)v.rows[r].own, (unsigned long long)v.rows[r].total);

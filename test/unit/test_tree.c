@@ -276,7 +276,8 @@ static void dump_flat(FILE *f, const struct table *t)
         for (int by_line = 0; by_line <= 1; by_line++) {
             struct flat_view v;
             CHECK_EQ(table_flat(t, th, by_line, &v), 0);
-            qsort(v.rows, v.n, sizeof *v.rows, cmp_flat_row);
+            if (v.n)
+                qsort(v.rows, v.n, sizeof *v.rows, cmp_flat_row);
             fprintf(f, "flat %u %d %llu:", th, by_line, (unsigned long long)v.samples);
             for (size_t r = 0; r < v.n; r++)
                 fprintf(f, " %u:%d:%d:%llu:%llu", v.rows[r].func, v.rows[r].line, v.rows[r].hot_line,
