@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/* The flame graph's model: boxes laid out from the merged call tree, the
+ * selection and the zoom as paths of function ids, the scroll. */
+#include "ui_flame.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "table.h"
+
+/* A child being placed: sorted heaviest first, then by function id. */
+struct kid {
+    uint64_t total;
+    uint32_t func, node;
+};
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*arr, n * size);
+    if (!p)
+        return ERR_NOMEM;
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+void ui_flame_init(struct ui_flame *f)
+{
+    *f = (struct ui_flame){.sel = TABLE_NONE, .dirty = 1};
+}
+
+void ui_flame_free(struct ui_flame *f)
+{
+    calltree_free(&f->ct);
+    free(f->boxes);
+    free(f->rows);
+    free(f->scratch);
+    free(f->trail.ids);
+    ui_flame_init(f);
+}
+
+void ui_flame_set_tree(struct ui_flame *f, struct calltree *ct)
+{
+    calltree_free(&f->ct);
+    f->ct = *ct;
+    *ct = (struct calltree){.nodes = NULL};
+    f->dirty = 1;
+}
+
+void ui_flame_set_threshold(struct ui_flame *f, double pct)
+{
+    if (pct != f->threshold_pct)
+        f->dirty = 1;
+    f->threshold_pct = pct;
+}
+
+uint64_t ui_flame_samples(const struct ui_flame *f)
+{
+    return f->ct.n ? f->ct.nodes[0].total : 0;
+}
+
+/* ---- paths ---- */
+
+static uint32_t child_by_func(const struct calltree *ct, uint32_t node, uint32_t func)
+{
+    for (uint32_t c = ct->nodes[node].first_child; c < ct->n; c = ct->nodes[c].next_sibling)
+        if (ct->nodes[c].func == func)
+            return c;
+    return TABLE_NONE;
+}
+
+/* The node at the end of ids[0..n) from the root, as far as it goes
+ * (*got: how far). */
+static uint32_t resolve(const struct calltree *ct, const uint32_t *ids, size_t n, size_t *got)
+{
+    uint32_t node = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        uint32_t c = child_by_func(ct, node, ids[i]);
+        if (c == TABLE_NONE)
+            break;
+        node = c;
+    }
+    *got = i;
+    return node;
+}
+
+static int trail_set(struct ui_flame_path *p, size_t i, uint32_t func)
+{
+    if (grow((void **)&p->ids, &p->cap, i + 1, sizeof *p->ids) < 0)
+        return ERR_NOMEM;
+    p->ids[i] = func;
+    if (p->n <= i)
+        p->n = i + 1;
+    return 0;
+}
+
+static uint32_t box_func(const struct ui_flame *f, uint32_t b)
+{
+    uint32_t node = f->boxes[b].node;
+    return node == TABLE_NONE ? TABLE_NONE : f->ct.nodes[node].func;
+}
+
+/* The trail becomes the path of box b (and ends there). */
+static void trail_to_box(struct ui_flame *f, uint32_t b)
+{
+    size_t end = f->zoom + f->boxes[b].depth;
+    if (grow((void **)&f->trail.ids, &f->trail.cap, end, sizeof *f->trail.ids) < 0)
+        return;
+    for (uint32_t i = b; f->boxes[i].parent != TABLE_NONE; i = f->boxes[i].parent)
+        f->trail.ids[f->zoom + f->boxes[i].depth - 1] = box_func(f, i);
+    f->trail.n = end;
+    f->want = end;
+    f->sel = b;
+}
+
+/* The zoomed node; zooms whose frame is gone are dropped. */
+static uint32_t zoom_node(struct ui_flame *f)
+{
+    size_t got;
+    uint32_t node = resolve(&f->ct, f->trail.ids, f->zoom, &got);
+    if (got == f->zoom)
+        return node;
+    while (f->nzooms && f->zooms[f->nzooms - 1] > got)
+        f->nzooms--;
+    f->zoom = f->nzooms ? f->zooms[f->nzooms - 1] : 0;
+    if (f->want < f->zoom)
+        f->want = f->zoom;
+    return resolve(&f->ct, f->trail.ids, f->zoom, &got);
+}
+
+/* ---- layout ---- */
+
+static int add_box(struct ui_flame *f, const struct ui_flame_box *b)
+{
+    if (grow((void **)&f->boxes, &f->boxes_cap, f->nboxes + 1, sizeof *f->boxes) < 0)
+        return ERR_NOMEM;
+    f->boxes[f->nboxes++] = *b;
+    return 0;
+}
+
+/* Columns of the first s samples of a box of w columns and t samples. */
+static int cols(uint64_t s, int w, uint64_t t)
+{
+    if (s <= UINT64_MAX / UI_FLAME_WIDTH_MAX)
+        return (int)(s * (uint64_t)w / t);
+    return (int)((double)s * w / (double)t);
+}
+
+static int by_weight(const void *pa, const void *pb)
+{
+    const struct kid *a = pa, *b = pb;
+    if (a->total != b->total)
+        return (a->total < b->total) - (a->total > b->total);
+    if (a->func != b->func)
+        return (a->func > b->func) - (a->func < b->func);
+    return (a->node > b->node) - (a->node < b->node);
+}
+
+/* The children of node that get a box of their own (at least one column
+ * of w and not under the threshold) into the scratch, sorted; the others'
+ * samples and count into *rest, *nrest. Returns how many or ERR_NOMEM. */
+static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *rest, uint32_t *nrest)
+{
+    const struct calltree *ct = &f->ct;
+    uint64_t t = ct->nodes[node].total;
+    double floor_share = f->threshold_pct / 100.0 * (double)ui_flame_samples(f);
+    size_t n = 0;
+    *rest = 0;
+    *nrest = 0;
+    for (uint32_t c = ct->nodes[node].first_child; c < ct->n; c = ct->nodes[c].next_sibling) {
+        uint64_t ctot = ct->nodes[c].total;
+        if (!ctot)
+            continue;
+        if (cols(ctot, w, t) < 1 || (double)ctot < floor_share) {
+            *rest += ctot;
+            (*nrest)++;
+            continue;
+        }
+        if (grow(&f->scratch, &f->scratch_cap, n + 1, sizeof(struct kid)) < 0)
+            return ERR_NOMEM;
+        ((struct kid *)f->scratch)[n++] = (struct kid){ctot, ct->nodes[c].func, c};
+    }
+    if (n > 1)
+        qsort(f->scratch, n, sizeof(struct kid), by_weight);
+    return (long)n;
+}
+
+/* Boxes for the children of box bi, in the next row. */
+static int lay_children(struct ui_flame *f, uint32_t bi)
+{
+    const struct ui_flame_box b = f->boxes[bi];     /* a copy: the array may move */
+    if (b.node == TABLE_NONE || f->ct.nodes[b.node].total == 0)
+        return 0;
+    uint64_t t = f->ct.nodes[b.node].total, rest, s = 0;
+    uint32_t nrest, first = (uint32_t)f->nboxes;
+    long n = wide_children(f, b.node, b.w, &rest, &nrest);
+    if (n < 0)
+        return (int)n;
+    struct ui_flame_box c = {.parent = bi, .first_child = TABLE_NONE, .depth = b.depth + 1};
+    for (long i = 0; i < n; i++) {
+        const struct kid *k = &((const struct kid *)f->scratch)[i];
+        c.node = k->node;
+        c.samples = k->total;
+        c.x = b.x + cols(s, b.w, t);
+        s += k->total;
+        c.w = b.x + cols(s, b.w, t) - c.x;
+        if (add_box(f, &c) < 0)
+            return ERR_NOMEM;
+    }
+    f->merged += nrest;
+    c = (struct ui_flame_box){.node = TABLE_NONE, .parent = bi, .first_child = TABLE_NONE,
+                              .depth = b.depth + 1, .merged = nrest, .samples = rest,
+                              .x = b.x + cols(s, b.w, t)};
+    c.w = b.x + cols(s + rest, b.w, t) - c.x;
+    if (nrest && c.w > 0 && add_box(f, &c) < 0)
+        return ERR_NOMEM;
+    f->boxes[bi].nchildren = (uint32_t)f->nboxes - first;
+    f->boxes[bi].first_child = f->nboxes > first ? first : TABLE_NONE;
+    return 0;
+}
+
+/* Frames under box bi that the row limit cuts off. */
+static size_t count_children(const struct ui_flame *f, uint32_t bi)
+{
+    size_t n = 0;
+    uint32_t node = f->boxes[bi].node;
+    if (node == TABLE_NONE)
+        return 0;
+    for (uint32_t c = f->ct.nodes[node].first_child; c < f->ct.n; c = f->ct.nodes[c].next_sibling)
+        n += f->ct.nodes[c].total > 0;
+    return n;
+}
+
+/* Row after row from the top box down. */
+static int lay_rows(struct ui_flame *f, uint32_t top)
+{
+    struct ui_flame_box tb = {.node = top, .parent = TABLE_NONE, .first_child = TABLE_NONE,
+                              .w = f->width, .samples = f->ct.nodes[top].total};
+    if (add_box(f, &tb) < 0)
+        return ERR_NOMEM;
+    size_t start = 0;
+    for (size_t d = 0; start < f->nboxes; d++) {
+        size_t end = f->nboxes;
+        if (grow((void **)&f->rows, &f->rows_cap, d + 2, sizeof *f->rows) < 0)
+            return ERR_NOMEM;
+        f->rows[d] = (uint32_t)start;
+        f->rows[d + 1] = (uint32_t)end;
+        f->nrows = d + 1;
+        for (size_t b = start; b < end; b++) {
+            if (d + 1 >= UI_FLAME_DEPTH_MAX)
+                f->cut += count_children(f, (uint32_t)b);
+            else if (lay_children(f, (uint32_t)b) < 0)
+                return ERR_NOMEM;
+        }
+        start = end;
+    }
+    return 0;
+}
+
+static uint32_t child_box(const struct ui_flame *f, uint32_t b, uint32_t func)
+{
+    const struct ui_flame_box *p = &f->boxes[b];
+    for (uint32_t i = 0; i < p->nchildren; i++)
+        if (f->boxes[p->first_child + i].node != TABLE_NONE && box_func(f, p->first_child + i) == func)
+            return p->first_child + i;
+    return TABLE_NONE;
+}
+
+/* The selection follows its path as far as it is laid out. */
+static void place_selection(struct ui_flame *f)
+{
+    uint32_t b = 0;
+    for (size_t k = f->zoom; k < f->want && k < f->trail.n; k++) {
+        uint32_t c = child_box(f, b, f->trail.ids[k]);
+        if (c == TABLE_NONE)
+            break;
+        b = c;
+    }
+    f->sel = b;
+}
+
+int ui_flame_layout(struct ui_flame *f, int width)
+{
+    width = width < 1 ? 1 : width > UI_FLAME_WIDTH_MAX ? UI_FLAME_WIDTH_MAX : width;
+    if (!f->dirty && width == f->width)
+        return 0;
+    f->width = width;
+    f->dirty = 0;
+    f->nboxes = f->nrows = f->merged = f->cut = 0;
+    f->sel = TABLE_NONE;
+    if (!f->ct.n)
+        return 0;
+    if (lay_rows(f, zoom_node(f)) < 0) {
+        f->nboxes = f->nrows = 0;
+        f->dirty = 1;
+        return ERR_NOMEM;
+    }
+    place_selection(f);
+    return 0;
+}
+
+size_t ui_flame_row(const struct ui_flame *f, size_t d, size_t *first)
+{
+    if (d >= f->nrows) {
+        *first = 0;
+        return 0;
+    }
+    *first = f->rows[d];
+    return f->rows[d + 1] - f->rows[d];
+}
+
+const struct ui_flame_box *ui_flame_selected(const struct ui_flame *f)
+{
+    return f->sel < f->nboxes ? &f->boxes[f->sel] : NULL;
+}
+
+const struct calltree_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b)
+{
+    return b && b->node < f->ct.n ? &f->ct.nodes[b->node] : NULL;
+}
+
+uint32_t ui_flame_selected_func(const struct ui_flame *f)
+{
+    const struct calltree_node *n = ui_flame_node(f, ui_flame_selected(f));
+    return n ? n->func : TABLE_NONE;
+}
+
+/* ---- moves ---- */
+
+/* Lay out if needed (at the last width); 1 when there is a selection. */
+static int ready(struct ui_flame *f)
+{
+    if (f->dirty)
+        ui_flame_layout(f, f->width ? f->width : 80);
+    return f->sel < f->nboxes;
+}
+
+int ui_flame_up(struct ui_flame *f, size_t n)
+{
+    if (!ready(f) || n == 0 || f->sel == 0)
+        return 0;
+    for (size_t i = 0; i < n && f->boxes[f->sel].parent != TABLE_NONE; i++)
+        f->sel = f->boxes[f->sel].parent;
+    f->want = f->zoom + f->boxes[f->sel].depth;   /* the trail below stays: the way back */
+    return 1;
+}
+
+int ui_flame_down(struct ui_flame *f, size_t n)
+{
+    if (!ready(f))
+        return 0;
+    uint32_t start = f->sel;
+    f->want = f->zoom + f->boxes[f->sel].depth;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = f->trail.n > f->want ? child_box(f, f->sel, f->trail.ids[f->want]) : TABLE_NONE;
+        if (c == TABLE_NONE) {
+            const struct ui_flame_box *b = &f->boxes[f->sel];
+            if (!b->nchildren || f->boxes[b->first_child].node == TABLE_NONE)
+                break;
+            c = b->first_child;                    /* the heaviest */
+            f->trail.n = f->want;
+            if (trail_set(&f->trail, f->want, box_func(f, c)) < 0)
+                break;
+        }
+        f->sel = c;
+        f->want++;
+    }
+    return f->sel != start;
+}
+
+int ui_flame_sibling(struct ui_flame *f, int dir)
+{
+    if (!ready(f) || dir == 0)
+        return 0;
+    size_t first, n = ui_flame_row(f, f->boxes[f->sel].depth, &first);
+    for (long i = (long)f->sel + (dir < 0 ? -1 : 1); i >= (long)first && i < (long)(first + n);
+         i += dir < 0 ? -1 : 1) {
+        if (f->boxes[i].node != TABLE_NONE) {
+            trail_to_box(f, (uint32_t)i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ui_flame_move(struct ui_flame *f, long delta)
+{
+    if (delta == 0)
+        return 0;
+    size_t n = delta == LONG_MIN ? SIZE_MAX : (size_t)(delta < 0 ? -delta : delta);
+    int toward_root = (delta < 0) != (f->inverted != 0);
+    return toward_root ? ui_flame_up(f, n) : ui_flame_down(f, n);
+}
+
+int ui_flame_select_at(struct ui_flame *f, size_t d, int x)
+{
+    if (!ready(f))
+        return 0;
+    size_t first, n = ui_flame_row(f, d, &first);
+    for (size_t i = first; i < first + n; i++) {
+        const struct ui_flame_box *b = &f->boxes[i];
+        if (x >= b->x && x < b->x + b->w) {
+            if (b->node == TABLE_NONE)
+                return 0;
+            trail_to_box(f, (uint32_t)i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- zoom ---- */
+
+int ui_flame_zoom_in(struct ui_flame *f)
+{
+    if (!ready(f) || f->sel == 0)
+        return 0;
+    size_t len = f->zoom + f->boxes[f->sel].depth;
+    if (f->nzooms == UI_FLAME_ZOOMS_MAX) {         /* forget the outermost */
+        memmove(f->zooms, f->zooms + 1, (UI_FLAME_ZOOMS_MAX - 1) * sizeof f->zooms[0]);
+        f->nzooms--;
+    }
+    f->zooms[f->nzooms++] = len;
+    f->zoom = f->want = len;
+    f->dirty = 1;
+    f->top = 0;
+    ui_flame_layout(f, f->width);
+    return 1;
+}
+
+int ui_flame_zoom_out(struct ui_flame *f)
+{
+    if (!f->nzooms)
+        return 0;
+    ready(f);
+    if (f->sel < f->nboxes)
+        f->want = f->zoom + f->boxes[f->sel].depth;
+    f->nzooms--;
+    f->zoom = f->nzooms ? f->zooms[f->nzooms - 1] : 0;
+    f->dirty = 1;
+    ui_flame_layout(f, f->width);
+    return 1;
+}
+
+const uint32_t *ui_flame_zoom_path(const struct ui_flame *f, size_t *n)
+{
+    *n = f->zoom <= f->trail.n ? f->zoom : f->trail.n;
+    return f->trail.ids;
+}
+
+/* ---- scroll ---- */
+
+int ui_flame_scroll(struct ui_flame *f, size_t height)
+{
+    size_t top = f->top, h = height ? height : 1;
+    if (f->sel < f->nboxes) {
+        size_t d = f->boxes[f->sel].depth;
+        if (d < top)
+            top = d;
+        else if (d >= top + h)
+            top = d - h + 1;
+    }
+    size_t max = f->nrows > h ? f->nrows - h : 0;
+    if (top > max)
+        top = max;
+    int moved = top != f->top;
+    f->top = top;
+    return moved;
+}
+
+long ui_flame_row_at(const struct ui_flame *f, int y, size_t height)
+{
+    if (y < 0 || (size_t)y >= height)
+        return -1;
+    size_t d = f->top + (f->inverted ? height - 1 - (size_t)y : (size_t)y);
+    return d < f->nrows ? (long)d : -1;
+}
+
+int ui_flame_line_of(const struct ui_flame *f, size_t d, size_t height)
+{
+    if (d < f->top || d >= f->top + height)
+        return -1;
+    return (int)(f->inverted ? height - 1 - (d - f->top) : d - f->top);
+}
+
+/* ---- families ---- */
+
+/* .../lib/pythonX.Y/ or .../lib64/pythonX.Y/ */
+static int in_stdlib(const char *file)
+{
+    for (const char *p = strstr(file, "/lib"); p; p = strstr(p + 1, "/lib")) {
+        const char *q = p + 4;
+        if (strncmp(q, "64", 2) == 0)
+            q += 2;
+        if (strncmp(q, "/python", 7) == 0 && isdigit((unsigned char)q[7]))
+            return 1;
+    }
+    return 0;
+}
+
+enum ui_family ui_flame_family(const char *file, const char *cwd)
+{
+    if (!file || !*file)
+        return UI_FAM_OTHER;
+    if (file[0] == '<')
+        return UI_FAM_BUILTIN;
+    if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
+        return UI_FAM_SITE;
+    if (in_stdlib(file))
+        return UI_FAM_STDLIB;
+    if (file[0] != '/')
+        return UI_FAM_USER;
+    size_t n = cwd ? strlen(cwd) : 0;
+    while (n > 1 && cwd[n - 1] == '/')
+        n--;
+    if (n > 1 && strncmp(file, cwd, n) == 0 && file[n] == '/')
+        return UI_FAM_USER;
+    return UI_FAM_OTHER;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/* The source view's model: a function's samples per line from the
+ * replica, its source file read with bounds, its extent in the file. */
+#include "ui_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "table.h"
+#include "tree.h"
+
+#define EXTENT_SCAN_UP 5000      /* lines looked at above the first sampled one for the def */
+
+/* ---- samples per line ---- */
+
+void ui_line_stats_free(struct ui_line_stats *s)
+{
+    free(s->items);
+    *s = (struct ui_line_stats){.items = NULL};
+}
+
+/* The index of line in s, or where it would go (*found says which). */
+static size_t find_slot(const struct ui_line_stats *s, int32_t line, int *found)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->items[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < s->n && s->items[lo].line == line;
+    return lo;
+}
+
+const struct ui_line_stat *ui_line_stats_find(const struct ui_line_stats *s, int32_t line)
+{
+    int found;
+    size_t i = find_slot(s, line, &found);
+    return found ? &s->items[i] : NULL;
+}
+
+struct line_walk {
+    struct ui_line_stats *s;
+    uint32_t func;
+    uint32_t open;           /* frames of func on the path */
+    int nomem;
+};
+
+/* The stats of a line, added when new (NULL past the cap or on ENOMEM). */
+static struct ui_line_stat *stat_of(struct line_walk *w, int32_t line)
+{
+    struct ui_line_stats *s = w->s;
+    int found;
+    size_t i = find_slot(s, line, &found);
+    if (found)
+        return &s->items[i];
+    if (s->n >= UI_SOURCE_LINES_MAX) {
+        s->dropped++;
+        return NULL;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct ui_line_stat *p = realloc(s->items, cap * sizeof *p);
+        if (!p) {
+            w->nomem = 1;
+            return NULL;
+        }
+        s->items = p;
+        s->cap = cap;
+    }
+    memmove(&s->items[i + 1], &s->items[i], (s->n - i) * sizeof *s->items);
+    s->items[i] = (struct ui_line_stat){.line = line};
+    s->n++;
+    return &s->items[i];
+}
+
+/* A node of func: own samples always; total only from the outermost
+ * frame of the function (or of the line) on the path, so that a sample
+ * counts once however deep it recurses. */
+static int line_enter(void *arg, const struct table *t, uint32_t node, size_t depth)
+{
+    struct line_walk *w = arg;
+    struct frame_key k = tree_site(t, node);
+    if (k.func != w->func)
+        return 0;
+    uint64_t self = tree_self(t, node);
+    if (w->open++ == 0)
+        w->s->total += tree_total(t, node);
+    w->s->own += self;
+    struct ui_line_stat *ls = stat_of(w, k.line);
+    if (!ls)
+        return w->nomem ? ERR_NOMEM : 0;
+    ls->own += self;
+    if (ls->open++ == 0)
+        ls->total += tree_total(t, node);
+    return 0;
+}
+
+static void line_leave(void *arg, const struct table *t, uint32_t node, size_t depth)
+{
+    struct line_walk *w = arg;
+    struct frame_key k = tree_site(t, node);
+    if (k.func != w->func)
+        return;
+    w->open--;
+    int found;
+    size_t i = find_slot(w->s, k.line, &found);
+    if (found)
+        w->s->items[i].open--;
+}
+
+int ui_line_stats_count(struct ui_line_stats *s, const struct table *t, uint32_t thread, uint32_t func)
+{
+    s->n = s->dropped = 0;
+    s->own = s->total = 0;
+    s->samples = thread == TABLE_NONE ? table_samples(t) : table_thread_samples(t, thread);
+    if (func == TABLE_NONE)
+        return 0;
+    struct line_walk w = {.s = s, .func = func};
+    struct tree_walk tw = {.enter = line_enter, .leave = line_leave, .arg = &w};
+    size_t nthreads = table_thread_count(t);
+    for (size_t i = 0; i < nthreads; i++) {
+        if (thread != TABLE_NONE && i != thread)
+            continue;
+        uint32_t root = tree_root(t, (uint32_t)i);
+        if (root != TABLE_NONE && tree_walk(t, root, &tw) < 0) {
+            ui_line_stats_free(s);
+            return ERR_NOMEM;
+        }
+        w.open = 0;
+    }
+    return 0;
+}
+
+int32_t ui_line_stats_hottest(const struct ui_line_stats *s)
+{
+    const struct ui_line_stat *best = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct ui_line_stat *l = &s->items[i];
+        if (l->line < 0 || (!l->total && !l->own))
+            continue;
+        if (!best || l->total > best->total || (l->total == best->total && l->own > best->own))
+            best = l;
+    }
+    return best ? best->line : -1;
+}
+
+/* ---- the file ---- */
+
+void ui_srcfile_free(struct ui_srcfile *s)
+{
+    free(s->text);
+    free(s->starts);
+    s->text = NULL;
+    s->starts = NULL;
+    s->len = s->nlines = 0;
+    s->status = UI_SRC_NONE;
+    s->err = 0;
+}
+
+/* Read fd (a regular file of `size` bytes) whole, up to max bytes. */
+static enum ui_src_status read_all(struct ui_srcfile *s, int fd, size_t size, size_t max)
+{
+    if (size > max)
+        return UI_SRC_TOO_BIG;
+    s->text = malloc(size + 1);
+    if (!s->text)
+        return UI_SRC_NOMEM;
+    while (s->len < size) {
+        ssize_t n = read(fd, s->text + s->len, size - s->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            s->err = errno;
+            return UI_SRC_ERRNO;
+        }
+        if (n == 0)
+            break;              /* shorter than it was: what there is */
+        s->len += (size_t)n;
+    }
+    s->text[s->len] = '\0';
+    return memchr(s->text, '\0', s->len) ? UI_SRC_BINARY : UI_SRC_OK;
+}
+
+static enum ui_src_status split_lines(struct ui_srcfile *s)
+{
+    size_t n = 0;
+    for (const char *p = s->text; (p = memchr(p, '\n', s->len - (size_t)(p - s->text))); p++)
+        n++;
+    if (s->len && s->text[s->len - 1] != '\n')
+        n++;                    /* a last line without its newline */
+    s->starts = malloc((n ? n : 1) * sizeof *s->starts);
+    if (!s->starts)
+        return UI_SRC_NOMEM;
+    size_t i = 0, off = 0;
+    while (i < n && off < s->len) {
+        s->starts[i++] = (uint32_t)off;
+        const char *nl = memchr(s->text + off, '\n', s->len - off);
+        off = nl ? (size_t)(nl - s->text) + 1 : s->len;
+    }
+    s->nlines = i;
+    return UI_SRC_OK;
+}
+
+static enum ui_src_status open_and_read(struct ui_srcfile *s, size_t max)
+{
+    int fd = open(s->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        s->err = errno;
+        return UI_SRC_ERRNO;
+    }
+    struct stat st;
+    enum ui_src_status rc;
+    if (fstat(fd, &st) < 0) {
+        s->err = errno;
+        rc = UI_SRC_ERRNO;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = UI_SRC_NOT_REGULAR;
+    } else {
+        rc = read_all(s, fd, st.st_size < 0 ? 0 : (size_t)st.st_size, max);
+    }
+    close(fd);
+    return rc == UI_SRC_OK ? split_lines(s) : rc;
+}
+
+enum ui_src_status ui_srcfile_load(struct ui_srcfile *s, const char *file, const char *cwd, size_t max_bytes)
+{
+    ui_srcfile_free(s);
+    s->path[0] = '\0';
+    if (!file || !*file || file[0] == '<') {
+        snprintf(s->path, sizeof s->path, "%s", file ? file : "");
+        s->status = UI_SRC_PSEUDO;
+        return s->status;
+    }
+    int n = file[0] == '/' || !cwd || !*cwd ? snprintf(s->path, sizeof s->path, "%s", file)
+                                            : snprintf(s->path, sizeof s->path, "%s/%s", cwd, file);
+    if (n < 0 || (size_t)n >= sizeof s->path) {
+        s->err = ENAMETOOLONG;
+        s->status = UI_SRC_ERRNO;
+        return s->status;
+    }
+    s->status = open_and_read(s, max_bytes);
+    if (s->status != UI_SRC_OK) {
+        free(s->text);
+        free(s->starts);
+        s->text = NULL;
+        s->starts = NULL;
+        s->len = s->nlines = 0;
+    }
+    return s->status;
+}
+
+const char *ui_srcfile_line(const struct ui_srcfile *s, size_t i, size_t *len)
+{
+    if (s->status != UI_SRC_OK || i >= s->nlines) {
+        *len = 0;
+        return NULL;
+    }
+    size_t start = s->starts[i];
+    size_t end = i + 1 < s->nlines ? s->starts[i + 1] : s->len;
+    if (end > start && s->text[end - 1] == '\n')
+        end--;
+    *len = end - start;
+    return s->text + start;
+}
+
+const char *ui_srcfile_why(const struct ui_srcfile *s, char *buf, size_t cap)
+{
+    switch (s->status) {
+    case UI_SRC_OK:
+        snprintf(buf, cap, "%zu lines", s->nlines);
+        break;
+    case UI_SRC_PSEUDO:
+        snprintf(buf, cap, "no source file: the code comes from %s", s->path[0] ? s->path : "nowhere");
+        break;
+    case UI_SRC_ERRNO:
+        snprintf(buf, cap, "cannot read the file: %s", strerror(s->err));
+        break;
+    case UI_SRC_NOT_REGULAR:
+        snprintf(buf, cap, "not a regular file");
+        break;
+    case UI_SRC_TOO_BIG:
+        snprintf(buf, cap, "the file is larger than %u MiB", UI_SOURCE_MAX_BYTES >> 20);
+        break;
+    case UI_SRC_BINARY:
+        snprintf(buf, cap, "not a text file (it has NUL bytes)");
+        break;
+    case UI_SRC_NOMEM:
+        snprintf(buf, cap, "out of memory");
+        break;
+    default:
+        snprintf(buf, cap, "no file");
+        break;
+    }
+    return buf;
+}
+
+size_t ui_srcfile_expand(char *out, size_t cap, const char *line, size_t len)
+{
+    size_t o = 0, col = 0;
+    if (!cap)
+        return 0;
+    if (len && line[len - 1] == '\r')
+        len--;
+    for (size_t i = 0; i < len && o + 1 < cap; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == '\t') {
+            for (size_t n = UI_SOURCE_TAB - col % UI_SOURCE_TAB; n > 0 && o + 1 < cap; n--, col++)
+                out[o++] = ' ';
+            continue;
+        }
+        if ((c & 0xc0) != 0x80)
+            col++;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* ---- the function's extent ---- */
+
+/* Leading blank columns of a line (a tab to the next stop); *skip bytes. */
+static size_t indent_of(const char *l, size_t len, size_t *skip)
+{
+    size_t col = 0, i = 0;
+    for (; i < len && (l[i] == ' ' || l[i] == '\t'); i++)
+        col = l[i] == '\t' ? col + UI_SOURCE_TAB - col % UI_SOURCE_TAB : col + 1;
+    *skip = i;
+    return col;
+}
+
+static int starts_word(const char *l, size_t len, size_t *i, const char *w)
+{
+    size_t n = strlen(w);
+    if (len - *i < n + 1 || strncmp(l + *i, w, n) != 0 || (l[*i + n] != ' ' && l[*i + n] != '\t'))
+        return 0;
+    for (*i += n; *i < len && (l[*i] == ' ' || l[*i] == '\t'); (*i)++)
+        ;
+    return 1;
+}
+
+/* Is the line "def name(", "async def name(" or "class name"? */
+static int is_def(const char *l, size_t len, const char *name, size_t nlen)
+{
+    size_t i;
+    indent_of(l, len, &i);
+    starts_word(l, len, &i, "async");
+    if (!starts_word(l, len, &i, "def") && !starts_word(l, len, &i, "class"))
+        return 0;
+    if (len - i < nlen + 1 || strncmp(l + i, name, nlen) != 0)
+        return 0;
+    char c = l[i + nlen];
+    return c == '(' || c == ':' || c == '[' || c == ' ' || c == '\t';
+}
+
+static int blank_or_comment(const char *l, size_t len)
+{
+    size_t i;
+    indent_of(l, len, &i);
+    return i == len || l[i] == '#' || l[i] == '\r';
+}
+
+void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t lo, int32_t hi,
+                       int32_t *first, int32_t *last)
+{
+    *first = lo;
+    *last = hi;
+    if (s->status != UI_SRC_OK || !s->nlines || !name)
+        return;
+    if (strcmp(name, "<module>") == 0) {
+        *first = 1;
+        *last = (int32_t)s->nlines;
+        return;
+    }
+    const char *base = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+    if (lo < 1 || (size_t)lo > s->nlines || hi < lo || base[0] == '<' || !base[0])
+        return;
+    size_t len, skip, blen = strlen(base);
+    const char *l = ui_srcfile_line(s, (size_t)lo - 1, &len);
+    size_t lo_indent = indent_of(l, len, &skip);
+    int32_t def = 0;
+    for (int32_t k = lo; k >= 1 && k > lo - EXTENT_SCAN_UP && !def; k--) {
+        l = ui_srcfile_line(s, (size_t)k - 1, &len);
+        if ((k == lo || indent_of(l, len, &skip) < lo_indent) && is_def(l, len, base, blen))
+            def = k;
+    }
+    if (!def)
+        return;
+    l = ui_srcfile_line(s, (size_t)def - 1, &len);
+    size_t di = indent_of(l, len, &skip);
+    int32_t end = def;
+    for (size_t k = (size_t)def + 1; k <= s->nlines; k++) {
+        l = ui_srcfile_line(s, k - 1, &len);
+        if (blank_or_comment(l, len))
+            continue;
+        if (indent_of(l, len, &skip) <= di)
+            break;
+        end = (int32_t)k;
+    }
+    *first = def;
+    *last = end > hi ? end : hi;
+}
