@@ -28,6 +28,13 @@ enum ui_elem {
     UI_EL_FINISHED,      /* the target exited normally */
     UI_EL_FAILED,        /* the target exited with an error or a signal */
     UI_EL_FILTER,        /* the filter being typed */
+    UI_EL_FLAME_USER,    /* flame graph boxes by the family of their code: the user's own, */
+    UI_EL_FLAME_STDLIB,  /* the standard library, */
+    UI_EL_FLAME_SITE,    /* site-packages, */
+    UI_EL_FLAME_BUILTIN, /* <frozen ...> and other code without a file, */
+    UI_EL_FLAME_OTHER,   /* anything else (and the root) */
+    UI_EL_FLAME_SEL,     /* the selected flame graph box */
+    UI_EL_FLAME_DIM,     /* a box the filter does not match */
     UI_EL_COUNT
 };
 

@@ -12,6 +12,10 @@ extern const struct ui_view_ops ui_view_top;
 extern const struct ui_view_ops ui_view_tree;
 /* Callers / callees of the selected function (Enter). */
 extern const struct ui_view_ops ui_view_callers;
+/* The flame graph (key f): the merged call tree as boxes, zoomable. */
+extern const struct ui_view_ops ui_view_flame;
+/* The source of the selected function (key v) with samples per line. */
+extern const struct ui_view_ops ui_view_source;
 
 #endif
 

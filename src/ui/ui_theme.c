@@ -36,6 +36,15 @@ static const struct scheme scheme[UI_EL_COUNT] = {
     [UI_EL_FINISHED] = {COLOR_BLACK, COLOR_GREEN, A_BOLD, A_REVERSE | A_BOLD},
     [UI_EL_FAILED] = {COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
     [UI_EL_FILTER] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+    /* Flame graph boxes: a background per family; without colours all
+     * are reversed and neighbours alternate bold (view_flame.c). */
+    [UI_EL_FLAME_USER] = {COLOR_BLACK, COLOR_YELLOW, A_NORMAL, A_REVERSE},
+    [UI_EL_FLAME_STDLIB] = {COLOR_BLACK, COLOR_GREEN, A_NORMAL, A_REVERSE},
+    [UI_EL_FLAME_SITE] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE},
+    [UI_EL_FLAME_BUILTIN] = {COLOR_BLACK, COLOR_MAGENTA, A_NORMAL, A_REVERSE | A_DIM},
+    [UI_EL_FLAME_OTHER] = {COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_REVERSE},
+    [UI_EL_FLAME_SEL] = {COLOR_WHITE, COLOR_BLUE, A_BOLD, A_BOLD | A_UNDERLINE},
+    [UI_EL_FLAME_DIM] = {-1, -1, A_DIM | A_UNDERLINE, A_DIM | A_UNDERLINE},
 };
 
 static int want_color(void)

@@ -7,7 +7,9 @@
 static const struct ui_view_ops *const views[] = {
     &ui_view_top,
     &ui_view_tree,
+    &ui_view_flame,
     &ui_view_callers,
+    &ui_view_source,
 };
 
 size_t ui_views_count(void)
