@@ -31,6 +31,7 @@
 #define WAKE_MAX_MS 100
 #define MIN_ROUNDS_FOR_RATE 100        /* fewer rounds: use the asked interval per sample */
 #define VIEWS_MAX 16
+#define WHEEL_ROWS 3                   /* rows one notch of the mouse wheel moves */
 
 struct ui {
     const struct ui_options *o;
@@ -164,19 +165,24 @@ static void show_view(struct ui *u, size_t i)
     update_view(u, UI_WHY_SHOWN);
 }
 
-static void move_selection(struct ui *u)
+/* Move the active view's selection (or scroll the help) by delta rows. */
+static void move_by(struct ui *u, long delta)
 {
-    long page = ui_layout_table_rows(&u->screen.layout);
-    long step = u->st.move == UI_MOVE_LINE ? 1 : u->st.move == UI_MOVE_PAGE ? (page > 1 ? page : 1)
-              : LONG_MAX;
-    long delta = u->st.move_dir < 0 ? -step : step;
-    u->st.move = UI_MOVE_NONE;
     if (u->st.help) {
         ui_screen_scroll_help(&u->screen, &u->st, delta);
         return;
     }
     int scrolled = active_ops(u)->move_by(u->views[u->st.view], delta);
     u->screen.dirty |= (scrolled ? UI_DIRTY_TABLE : UI_DIRTY_ROWS) | UI_DIRTY_DETAILS;
+}
+
+static void move_selection(struct ui *u)
+{
+    long page = ui_layout_table_rows(&u->screen.layout);
+    long step = u->st.move == UI_MOVE_LINE ? 1 : u->st.move == UI_MOVE_PAGE ? (page > 1 ? page : 1)
+              : LONG_MAX;
+    u->st.move = UI_MOVE_NONE;
+    move_by(u, u->st.move_dir < 0 ? -step : step);
 }
 
 /* Carry out what a key asked for; returns 1 to quit. */
@@ -214,12 +220,38 @@ static int react(struct ui *u, unsigned r)
     return 0;
 }
 
+/* A mouse event: the wheel moves the selection (or scrolls the help); a
+ * click or double click in the view's body goes to its click op, in body
+ * coordinates. Returns 1 to quit. */
+static int on_mouse(struct ui *u)
+{
+    struct ui_mouse m;
+    if (!ui_term_mouse(&m) || u->screen.layout.too_small)
+        return 0;
+    if (m.kind == UI_MOUSE_WHEEL_UP || m.kind == UI_MOUSE_WHEEL_DOWN) {
+        move_by(u, m.kind == UI_MOUSE_WHEEL_UP ? -WHEEL_ROWS : WHEEL_ROWS);
+        return 0;
+    }
+    const struct ui_rect *r = &u->screen.layout.table;
+    const struct ui_view_ops *ops = active_ops(u);
+    if (u->st.help || !ops->click || m.y < r->y || m.y >= r->y + r->h || m.x < r->x || m.x >= r->x + r->w)
+        return 0;
+    unsigned flags = ops->click(u->views[u->st.view], &u->st, m.y - r->y, m.x - r->x, m.kind == UI_MOUSE_DOUBLE);
+    u->screen.dirty |= UI_DIRTY_TABLE | UI_DIRTY_DETAILS;
+    return react(u, flags);
+}
+
 /* Read every pending key; returns 1 to quit. */
 static int read_keys(struct ui *u)
 {
     for (int key; (key = ui_term_key()) != ERR;) {
         if (key == KEY_RESIZE) {
             u->screen.dirty |= UI_DIRTY_LAYOUT;
+            continue;
+        }
+        if (key == KEY_MOUSE) {
+            if (on_mouse(u))
+                return 1;
             continue;
         }
         if (react(u, ui_keys_handle(&u->st, active_ops(u), u->views[u->st.view], key)))

@@ -14,6 +14,14 @@
 
 #define ESC_DELAY_MS 25      /* a lone Esc vs. the start of an arrow key's sequence */
 
+/* The wheel is buttons 4 and 5 (ncurses' mouse version 2, xterm's 64 and 65). */
+#ifdef BUTTON5_PRESSED
+#define WHEEL_EVENTS (BUTTON4_PRESSED | BUTTON5_PRESSED)
+#else
+#define WHEEL_EVENTS BUTTON4_PRESSED
+#endif
+#define MOUSE_EVENTS (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | WHEEL_EVENTS)
+
 /* The one screen (NULL when closed): ui_term_close() runs from atexit too,
  * so that even an unexpected exit() leaves a usable terminal. */
 static SCREEN *screen;
@@ -42,6 +50,8 @@ int ui_term_open(void)
     meta(stdscr, TRUE);
     set_escdelay(ESC_DELAY_MS);
     curs_set(0);
+    /* Reported only where terminfo knows how (kmous); 0 elsewhere. */
+    mousemask(MOUSE_EVENTS, NULL);
     return 0;
 }
 
@@ -49,6 +59,10 @@ void ui_term_close(void)
 {
     if (!screen)
         return;
+    /* Mouse reporting off before anything else: a terminal left
+     * reporting would type escape sequences into the shell. (endwin
+     * turns it off too; this says so first, whatever endwin does.) */
+    mousemask(0, NULL);
     endwin();
     delscreen(screen);
     screen = NULL;
@@ -67,4 +81,25 @@ int ui_term_wait(int timeout_ms)
 int ui_term_key(void)
 {
     return wgetch(stdscr);
+}
+
+int ui_term_mouse(struct ui_mouse *m)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return 0;
+    *m = (struct ui_mouse){.y = ev.y, .x = ev.x};
+    if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+        m->kind = UI_MOUSE_DOUBLE;
+    else if (ev.bstate & BUTTON1_CLICKED)
+        m->kind = UI_MOUSE_CLICK;
+    else if (ev.bstate & BUTTON4_PRESSED)
+        m->kind = UI_MOUSE_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+    else if (ev.bstate & BUTTON5_PRESSED)
+        m->kind = UI_MOUSE_WHEEL_DOWN;
+#endif
+    else
+        return 0;
+    return 1;
 }

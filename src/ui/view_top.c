@@ -16,6 +16,7 @@
 #include "ui_header.h"
 #include "ui_help.h"
 #include "ui_keys.h"
+#include "ui_layout.h"
 #include "ui_state.h"
 #include "ui_top.h"
 #include "ui_views_list.h"
@@ -177,6 +178,22 @@ static uint32_t top_selected_func(const void *v)
     return r ? r->func : TABLE_NONE;
 }
 
+/* A click selects the row under the pointer; a double click opens the
+ * callers / callees of its function (the view on Enter). */
+static unsigned top_click(void *v, struct ui_state *st, int y, int x, int twice)
+{
+    struct ui_top *top = v;
+    struct ui_model *m = &top->model;
+    if (y < UI_COLHEAD_LINES || (size_t)(y - UI_COLHEAD_LINES) >= ui_model_window(m))
+        return UI_REACT_NONE;
+    ui_model_move(m, (long)(m->top + (size_t)(y - UI_COLHEAD_LINES)) - (long)m->sel);
+    const struct ui_row *r = ui_model_selected(m);
+    long callers = ui_views_find_key('\n');
+    if (!twice || !r || callers < 0)
+        return UI_REACT_REDRAW;
+    return UI_REACT_REDRAW | ui_state_open(st, (size_t)callers, r->func);
+}
+
 static void top_header(const void *v, const struct ui_scene *sc, struct ui_fields *fs)
 {
     const struct ui_top *top = v;
@@ -235,4 +252,5 @@ const struct ui_view_ops ui_view_top = {
     .selected_func = top_selected_func,
     .header = top_header,
     .help_page = top_help_page,
+    .click = top_click,
 };
