@@ -200,8 +200,8 @@ static void draw_title(WINDOW *w, const struct flame_view *fv, const struct ui_s
     if (fv->f.zoom && len > 0 && (size_t)len < sizeof text)
         len += snprintf(text + len, sizeof text - (size_t)len, "%szoomed (Z zooms out)", t->sep);
     if (fv->f.merged && len > 0 && (size_t)len < sizeof text)
-        len += snprintf(text + len, sizeof text - (size_t)len, "%s%zu narrow frames merged (+N)", t->sep,
-                        fv->f.merged);
+        len += snprintf(text + len, sizeof text - (size_t)len, "%s%zu narrow frame%s merged (+N)", t->sep,
+                        fv->f.merged, fv->f.merged == 1 ? "" : "s");
     if (fv->f.cut && len > 0 && (size_t)len < sizeof text)
         snprintf(text + len, sizeof text - (size_t)len, "%s%zu frames deeper than %d rows", t->sep, fv->f.cut,
                  UI_FLAME_DEPTH_MAX);

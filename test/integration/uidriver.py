@@ -447,3 +447,71 @@ class LiveView:
     def tty_modes(self):
         """termios lflag of the pty (shared by both ends)."""
         return termios.tcgetattr(self.slave)[3]
+
+
+# ---------------------------------------------------------------- other views, the mouse
+
+@dataclass
+class Box:
+    """A run of painted cells on one line (a flame graph box): reversed or
+    on a background colour, the same all along."""
+    y: int
+    x: int
+    w: int               # painted columns (a box's gap column is not painted)
+    text: str
+    bg: str
+    reverse: bool
+
+
+def screen_line(view: LiveView, pattern: str) -> int:
+    """The first line of the screen matching the regex, else ValueError."""
+    for y, line in enumerate(view.display()):
+        if re.search(pattern, line):
+            return y
+    raise ValueError(f"/{pattern}/ is not on screen")
+
+
+def painted_runs(view: LiveView, y: int) -> List[Box]:
+    """The painted runs of line y, left to right."""
+    runs: List[Box] = []
+    row = view.screen.buffer[y]
+    for x in range(view.cols):
+        c = row[x]
+        if c.bg == "default" and not c.reverse:
+            continue
+        last = runs[-1] if runs else None
+        if last and last.x + last.w == x and (last.bg, last.reverse) == (c.bg, c.reverse):
+            last.w += 1
+            last.text += c.data
+        else:
+            runs.append(Box(y, x, 1, c.data, c.bg, c.reverse))
+    for r in runs:
+        r.text = r.text.strip()
+    return runs
+
+
+def view_details(view: LiveView) -> List[str]:
+    """The two details lines of any view: the last line starting with the
+    pointer (▶ or >) and the one after it."""
+    lines = view.display()
+    for y in range(len(lines) - 2, 0, -1):
+        if lines[y].startswith(("▶", ">")):
+            return [lines[y].rstrip(), lines[y + 1].rstrip()]
+    raise ValueError("no details line on screen")
+
+
+def screen_samples(view: LiveView) -> int:
+    """The header's sample count, in any view."""
+    return int(re.search(r"Samples ([\d,]+)", view.text())[1].replace(",", ""))
+
+
+def mouse_click(view: LiveView, y: int, x: int, double: bool = False) -> None:
+    """Click button 1 on screen cell (y, x) (0-based) as xterm reports it
+    in SGR mode (press then release; twice for a double click)."""
+    click = f"\x1b[<0;{x + 1};{y + 1}M\x1b[<0;{x + 1};{y + 1}m"
+    view.send(click * (2 if double else 1))
+
+
+def mouse_wheel(view: LiveView, y: int, x: int, down: bool = True) -> None:
+    """One notch of the wheel over cell (y, x), as xterm reports it."""
+    view.send(f"\x1b[<{65 if down else 64};{x + 1};{y + 1}M")
