@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The flame graph's model: the merged call tree of the thread(s) shown
- * (tree_merged) laid out as boxes, one row per depth, each frame as wide
- * as its total samples in whole columns (children split their parent's
- * columns by cumulative rounding, heaviest first; frames narrower than
- * one column, or under the threshold, merged into one box per parent
- * that says how many). A zoom makes a frame the full width; the
- * selection and the zoom are kept as paths of function ids, so that they
- * survive refreshes; moves go to the parent, a child (the one last
- * visited, else the heaviest) or the neighbour in the row. The rows are
- * shown from the root down or, inverted, from the bottom up, scrolled to
- * keep the selection in sight. The family of a frame's file chooses its
- * colour. No curses: view_flame.c draws it. */
+ * (tree_merged, or ui_merged kept up to date) laid out as boxes, one row
+ * per depth, each frame as wide as its total samples in whole columns
+ * (children split their parent's columns by cumulative rounding,
+ * heaviest first; frames narrower than one column, or under the
+ * threshold, merged into one box per parent that says how many). A zoom
+ * makes a frame the full width; the selection and the zoom are kept as
+ * paths of function ids, so that they survive refreshes; moves go to the
+ * parent, a child (the one last visited, else the heaviest) or the
+ * neighbour in the row. The rows are shown from the root down or,
+ * inverted, from the bottom up, scrolled to keep the selection in sight.
+ * The family of a frame's file chooses its colour. No curses:
+ * view_flame.c draws it. */
 #ifndef PROFTUI_UI_FLAME_H
 #define PROFTUI_UI_FLAME_H
 
@@ -53,7 +54,7 @@ struct ui_flame_path {
 };
 
 struct ui_flame {
-    struct calltree ct;             /* owned: the merged tree shown */
+    const struct calltree *ct;      /* borrowed: the merged tree shown */
     int width;                      /* columns laid out for */
     double threshold_pct;           /* frames under this share are merged */
     int inverted;                   /* the root at the bottom */
@@ -79,9 +80,10 @@ struct ui_flame {
 void ui_flame_init(struct ui_flame *f);
 void ui_flame_free(struct ui_flame *f);
 
-/* Take a new merged tree (owned from now on; ct is emptied); the
+/* Show the merged tree ct (borrowed until the next call or
+ * ui_flame_free; NULL: none), or the same tree with new counts; the
  * selection and the zoom follow their paths into it. */
-void ui_flame_set_tree(struct ui_flame *f, struct calltree *ct);
+void ui_flame_set_tree(struct ui_flame *f, const struct calltree *ct);
 
 /* Change the threshold (frames under pct % of the samples are merged). */
 void ui_flame_set_threshold(struct ui_flame *f, double pct);

@@ -33,14 +33,15 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+static const struct calltree empty;
+
 void ui_flame_init(struct ui_flame *f)
 {
-    *f = (struct ui_flame){.sel = TABLE_NONE, .dirty = 1};
+    *f = (struct ui_flame){.ct = &empty, .sel = TABLE_NONE, .dirty = 1};
 }
 
 void ui_flame_free(struct ui_flame *f)
 {
-    calltree_free(&f->ct);
     free(f->boxes);
     free(f->rows);
     free(f->scratch);
@@ -48,11 +49,9 @@ void ui_flame_free(struct ui_flame *f)
     ui_flame_init(f);
 }
 
-void ui_flame_set_tree(struct ui_flame *f, struct calltree *ct)
+void ui_flame_set_tree(struct ui_flame *f, const struct calltree *ct)
 {
-    calltree_free(&f->ct);
-    f->ct = *ct;
-    *ct = (struct calltree){.nodes = NULL};
+    f->ct = ct ? ct : &empty;
     f->dirty = 1;
 }
 
@@ -65,7 +64,7 @@ void ui_flame_set_threshold(struct ui_flame *f, double pct)
 
 uint64_t ui_flame_samples(const struct ui_flame *f)
 {
-    return f->ct.n ? f->ct.nodes[0].total : 0;
+    return f->ct->n ? f->ct->nodes[0].total : 0;
 }
 
 /* ---- paths ---- */
@@ -107,7 +106,7 @@ static int trail_set(struct ui_flame_path *p, size_t i, uint32_t func)
 static uint32_t box_func(const struct ui_flame *f, uint32_t b)
 {
     uint32_t node = f->boxes[b].node;
-    return node == TABLE_NONE ? TABLE_NONE : f->ct.nodes[node].func;
+    return node == TABLE_NONE ? TABLE_NONE : f->ct->nodes[node].func;
 }
 
 /* The trail becomes the path of box b (and ends there). */
@@ -127,7 +126,7 @@ static void trail_to_box(struct ui_flame *f, uint32_t b)
 static uint32_t zoom_node(struct ui_flame *f)
 {
     size_t got;
-    uint32_t node = resolve(&f->ct, f->trail.ids, f->zoom, &got);
+    uint32_t node = resolve(f->ct, f->trail.ids, f->zoom, &got);
     if (got == f->zoom)
         return node;
     while (f->nzooms && f->zooms[f->nzooms - 1] > got)
@@ -135,7 +134,7 @@ static uint32_t zoom_node(struct ui_flame *f)
     f->zoom = f->nzooms ? f->zooms[f->nzooms - 1] : 0;
     if (f->want < f->zoom)
         f->want = f->zoom;
-    return resolve(&f->ct, f->trail.ids, f->zoom, &got);
+    return resolve(f->ct, f->trail.ids, f->zoom, &got);
 }
 
 /* ---- layout ---- */
@@ -171,7 +170,7 @@ static int by_weight(const void *pa, const void *pb)
  * samples and count into *rest, *nrest. Returns how many or ERR_NOMEM. */
 static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *rest, uint32_t *nrest)
 {
-    const struct calltree *ct = &f->ct;
+    const struct calltree *ct = f->ct;
     uint64_t t = ct->nodes[node].total;
     double floor_share = f->threshold_pct / 100.0 * (double)ui_flame_samples(f);
     size_t n = 0;
@@ -199,9 +198,9 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
 static int lay_children(struct ui_flame *f, uint32_t bi)
 {
     const struct ui_flame_box b = f->boxes[bi];     /* a copy: the array may move */
-    if (b.node == TABLE_NONE || f->ct.nodes[b.node].total == 0)
+    if (b.node == TABLE_NONE || f->ct->nodes[b.node].total == 0)
         return 0;
-    uint64_t t = f->ct.nodes[b.node].total, rest, s = 0;
+    uint64_t t = f->ct->nodes[b.node].total, rest, s = 0;
     uint32_t nrest, first = (uint32_t)f->nboxes;
     long n = wide_children(f, b.node, b.w, &rest, &nrest);
     if (n < 0)
@@ -236,8 +235,8 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
     uint32_t node = f->boxes[bi].node;
     if (node == TABLE_NONE)
         return 0;
-    for (uint32_t c = f->ct.nodes[node].first_child; c < f->ct.n; c = f->ct.nodes[c].next_sibling)
-        n += f->ct.nodes[c].total > 0;
+    for (uint32_t c = f->ct->nodes[node].first_child; c < f->ct->n; c = f->ct->nodes[c].next_sibling)
+        n += f->ct->nodes[c].total > 0;
     return n;
 }
 
@@ -245,7 +244,7 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
 static int lay_rows(struct ui_flame *f, uint32_t top)
 {
     struct ui_flame_box tb = {.node = top, .parent = TABLE_NONE, .first_child = TABLE_NONE,
-                              .w = f->width, .samples = f->ct.nodes[top].total};
+                              .w = f->width, .samples = f->ct->nodes[top].total};
     if (add_box(f, &tb) < 0)
         return ERR_NOMEM;
     size_t start = 0;
@@ -298,7 +297,7 @@ int ui_flame_layout(struct ui_flame *f, int width)
     f->dirty = 0;
     f->nboxes = f->nrows = f->merged = f->cut = 0;
     f->sel = TABLE_NONE;
-    if (!f->ct.n)
+    if (!f->ct->n)
         return 0;
     if (lay_rows(f, zoom_node(f)) < 0) {
         f->nboxes = f->nrows = 0;
@@ -326,7 +325,7 @@ const struct ui_flame_box *ui_flame_selected(const struct ui_flame *f)
 
 const struct calltree_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b)
 {
-    return b && b->node < f->ct.n ? &f->ct.nodes[b->node] : NULL;
+    return b && b->node < f->ct->n ? &f->ct->nodes[b->node] : NULL;
 }
 
 uint32_t ui_flame_selected_func(const struct ui_flame *f)

@@ -20,6 +20,7 @@
 #include "ui_header.h"
 #include "ui_help.h"
 #include "ui_keys.h"
+#include "ui_merged.h"
 #include "ui_paint.h"
 #include "ui_source.h"
 #include "ui_state.h"
@@ -30,6 +31,7 @@
 #define LINE_COST_SHARE 100            /* ...and no more than 1/100 of the time */
 
 struct flame_view {
+    struct ui_merged tree;             /* the merged tree, kept up to date */
     struct ui_flame f;
     size_t height;                     /* body rows for boxes */
     /* The selected function's busiest line, for the details. */
@@ -83,6 +85,7 @@ static void *flame_create(void)
 {
     struct flame_view *fv = calloc(1, sizeof *fv);
     if (fv) {
+        ui_merged_init(&fv->tree);
         ui_flame_init(&fv->f);
         fv->line_func = TABLE_NONE;
     }
@@ -94,6 +97,7 @@ static void flame_destroy(void *v)
     struct flame_view *fv = v;
     if (fv) {
         ui_flame_free(&fv->f);
+        ui_merged_free(&fv->tree);
         ui_line_stats_free(&fv->ls);
     }
     free(fv);
@@ -104,13 +108,17 @@ static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsig
     struct flame_view *fv = v;
     int rc = 0;
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
-        struct calltree ct;
-        rc = tree_merged(sc->data->table, sc->state->thread, &ct);
-        ui_flame_set_tree(&fv->f, &ct);       /* empty after an error: nothing shown */
+        rc = ui_merged_update(&fv->tree, sc->data->table, sc->state->thread);
+        ui_flame_set_tree(&fv->f, &fv->tree.ct);   /* empty after an error: nothing shown */
     }
     ui_flame_set_threshold(&fv->f, sc->state->threshold_pct);
     fv->height = height ? height : 1;
-    return rc == ERR_USAGE ? 0 : rc;           /* a thread not seen yet: no boxes */
+    /* Lay out now, not at the next draw: the body is as wide as the
+     * terminal (ui_layout.c); draw() lays out again if it is not. */
+    if (ui_flame_layout(&fv->f, COLS) < 0 && rc == 0)
+        rc = ERR_NOMEM;
+    ui_flame_scroll(&fv->f, fv->height);
+    return rc;
 }
 
 static int flame_move(void *v, long delta)

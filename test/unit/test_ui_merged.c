@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the incrementally kept merged tree (ui_merged.c): after
+ * every refresh of a replica (random recursive stacks over several
+ * threads, fed between syncs), after a change of thread and after resets
+ * (which reuse node ids), it equals tree_merged() of the same replica,
+ * node for node. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "table.h"
+#include "tree.h"
+#include "ui_merged.h"
+
+#define MAXD 10
+#define NFUNCS 6
+#define NTHREADS 3
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng >> 33) % n;
+}
+
+static uint32_t funcs[NFUNCS];
+
+static void feed(struct table *t, size_t n, int nfuncs)
+{
+    struct frame_key f[MAXD];
+    for (size_t i = 0; i < n; i++) {
+        int depth = (int)rnd(MAXD + 1);
+        for (int d = 0; d < depth; d++)
+            f[d] = (struct frame_key){funcs[rnd((uint32_t)nfuncs)], (int32_t)rnd(4)};
+        CHECK_EQ(table_add_stack(t, rnd(NTHREADS), f, depth, 1 + rnd(3)), 0);
+    }
+}
+
+static uint32_t child_by_func(const struct calltree *ct, uint32_t node, uint32_t func)
+{
+    for (uint32_t c = ct->nodes[node].first_child; c != TABLE_NONE; c = ct->nodes[c].next_sibling)
+        if (ct->nodes[c].func == func)
+            return c;
+    return TABLE_NONE;
+}
+
+/* Each node of a with samples is in b, by its path, with the same counts. */
+static size_t contained(const struct calltree *a, const struct calltree *b)
+{
+    size_t n = 0, bad = 0;
+    for (uint32_t i = 1; i < a->n; i++) {
+        if (!a->nodes[i].total)
+            continue;
+        uint32_t path[MAXD + 2];
+        int d = 0;
+        for (uint32_t x = i; x != 0 && d < MAXD + 2; x = a->nodes[x].parent)
+            path[d++] = a->nodes[x].func;
+        uint32_t y = 0;
+        while (d > 0 && y != TABLE_NONE)
+            y = child_by_func(b, y, path[--d]);
+        bad += y == TABLE_NONE || b->nodes[y].total != a->nodes[i].total || b->nodes[y].self != a->nodes[i].self;
+        n++;
+    }
+    CHECK_EQ(bad, 0);
+    return n;
+}
+
+static void check_same(const struct table *r, struct ui_merged *m, uint32_t thread)
+{
+    struct calltree want;
+    CHECK_EQ(ui_merged_update(m, r, thread), 0);
+    CHECK_EQ(tree_merged(r, thread, &want), 0);
+    CHECK(m->ct.n >= 1 && want.n >= 1);
+    if (m->ct.n && want.n) {
+        CHECK_EQ(m->ct.nodes[0].total, want.nodes[0].total);
+        CHECK_EQ(m->ct.nodes[0].self, want.nodes[0].self);
+        CHECK_EQ(contained(&want, &m->ct), contained(&m->ct, &want));
+    }
+    calltree_free(&want);
+}
+
+static void sync(struct table *r, struct table *t)
+{
+    CHECK_EQ(table_sync_copy(r, t), 0);
+    table_sync_apply(r);
+}
+
+int main(void)
+{
+    struct table *t = table_new(), *r = table_new();
+    char name[16];
+    for (int i = 0; i < NFUNCS; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        funcs[i] = table_intern_func(t, name, "/w/m.py");
+    }
+    for (int i = 0; i < NTHREADS; i++)
+        table_thread(t, 100 + (uint64_t)i, "th");
+    struct ui_merged m;
+    ui_merged_init(&m);
+    /* Growing: refresh after refresh, the mapping is kept. */
+    for (int round = 0; round < 30; round++) {
+        feed(t, 50, NFUNCS);
+        sync(r, t);
+        check_same(r, &m, round < 20 ? TABLE_NONE : 1);
+    }
+    size_t rebuilds = m.rebuilds;
+    CHECK_EQ(rebuilds, 2);                     /* the first map, then the change of thread */
+    /* Resets: node ids are reused by other stacks (fewer functions), with
+     * as many nodes as before or more. */
+    for (int round = 0; round < 6; round++) {
+        size_t before = tree_node_count(r);
+        table_reset(t);
+        while (tree_node_count(t) < before + 5)
+            feed(t, 20, 2 + round % 3);
+        sync(r, t);
+        check_same(r, &m, 1);
+        check_same(r, &m, TABLE_NONE);
+        check_same(r, &m, 0);
+    }
+    CHECK(m.rebuilds > rebuilds);
+    /* A thread with no samples: a root alone. */
+    table_reset(t);
+    sync(r, t);
+    check_same(r, &m, 2);
+    CHECK(m.ct.n == 1 && m.ct.nodes[0].total == 0);
+    ui_merged_free(&m);
+    table_free(r);
+    table_free(t);
+    return check_report("ui_merged");
+}
