@@ -16,6 +16,8 @@ struct table;
 
 #define UI_SOURCE_MAX_BYTES (4u << 20)    /* larger files are not shown */
 #define UI_SOURCE_LINES_MAX 65536         /* distinct lines counted per function */
+#define UI_SOURCE_DENSE_LINES 65536       /* lines 0 .. this - 1 are indexed directly */
+#define UI_SOURCE_SPARSE_MAX 64           /* other lines (-1: unknown...) counted per function */
 #define UI_SOURCE_TAB 8
 #define UI_SOURCE_PATH_MAX 4096
 
@@ -24,7 +26,6 @@ struct table;
 struct ui_line_stat {
     int32_t line;
     uint64_t own, total;
-    uint32_t open;           /* frames of this line on the path being walked */
 };
 
 struct ui_line_stats {
@@ -32,13 +33,22 @@ struct ui_line_stats {
     size_t n, cap;
     uint64_t own, total;          /* the function's own and total samples */
     uint64_t samples;             /* the thread(s)' samples: the 100 % */
-    size_t dropped;               /* lines past UI_SOURCE_LINES_MAX, not counted */
+    size_t dropped;               /* frames of lines past the caps, not counted */
+    /* Scratch, owned: per table node, per line. */
+    uint32_t *near;
+    int32_t *fline;
+    size_t scratch_cap;
+    uint32_t *dense;              /* line -> index in items, for lines below UI_SOURCE_DENSE_LINES */
+    uint32_t sparse[UI_SOURCE_SPARSE_MAX];   /* items of the other lines */
+    size_t nsparse;
 };
 
 void ui_line_stats_free(struct ui_line_stats *s);
 
 /* Count func's samples per line in thread (index, or TABLE_NONE for all)
- * of t, replacing what s held. 0 or ERR_NOMEM (s is then empty). */
+ * of t, replacing what s held: one pass over the nodes, then one over
+ * func's frames climbing through func's outer frames only. 0 or
+ * ERR_NOMEM (s is then empty). */
 int ui_line_stats_count(struct ui_line_stats *s, const struct table *t, uint32_t thread, uint32_t func);
 
 /* The stats of one line, or NULL when it has none. */

@@ -16,17 +16,20 @@
 #include "tree.h"
 
 #define EXTENT_SCAN_UP 5000      /* lines looked at above the first sampled one for the def */
+#define ANCESTORS_MAX (1u << 16) /* frames climbed from a node (stacks are far shallower) */
 
 /* ---- samples per line ---- */
 
 void ui_line_stats_free(struct ui_line_stats *s)
 {
     free(s->items);
+    free(s->near);
+    free(s->fline);
+    free(s->dense);
     *s = (struct ui_line_stats){.items = NULL};
 }
 
-/* The index of line in s, or where it would go (*found says which). */
-static size_t find_slot(const struct ui_line_stats *s, int32_t line, int *found)
+const struct ui_line_stat *ui_line_stats_find(const struct ui_line_stats *s, int32_t line)
 {
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -36,33 +39,22 @@ static size_t find_slot(const struct ui_line_stats *s, int32_t line, int *found)
         else
             hi = mid;
     }
-    *found = lo < s->n && s->items[lo].line == line;
-    return lo;
+    return lo < s->n && s->items[lo].line == line ? &s->items[lo] : NULL;
 }
 
-const struct ui_line_stat *ui_line_stats_find(const struct ui_line_stats *s, int32_t line)
+/* The stats of a line, added when new (NULL past the caps, or *nomem).
+ * Lines 0 .. UI_SOURCE_DENSE_LINES - 1 are found through s->dense, the
+ * others (the unknown line -1...) by a search among at most
+ * UI_SOURCE_SPARSE_MAX of them. */
+static struct ui_line_stat *stat_of(struct ui_line_stats *s, int32_t line, int *nomem)
 {
-    int found;
-    size_t i = find_slot(s, line, &found);
-    return found ? &s->items[i] : NULL;
-}
-
-struct line_walk {
-    struct ui_line_stats *s;
-    uint32_t func;
-    uint32_t open;           /* frames of func on the path */
-    int nomem;
-};
-
-/* The stats of a line, added when new (NULL past the cap or on ENOMEM). */
-static struct ui_line_stat *stat_of(struct line_walk *w, int32_t line)
-{
-    struct ui_line_stats *s = w->s;
-    int found;
-    size_t i = find_slot(s, line, &found);
-    if (found)
-        return &s->items[i];
-    if (s->n >= UI_SOURCE_LINES_MAX) {
+    int dense = line >= 0 && line < UI_SOURCE_DENSE_LINES;
+    if (dense && s->dense[line] < s->n && s->items[s->dense[line]].line == line)
+        return &s->items[s->dense[line]];
+    for (size_t i = 0; !dense && i < s->nsparse; i++)
+        if (s->items[s->sparse[i]].line == line)
+            return &s->items[s->sparse[i]];
+    if (s->n >= UI_SOURCE_LINES_MAX || (!dense && s->nsparse >= UI_SOURCE_SPARSE_MAX)) {
         s->dropped++;
         return NULL;
     }
@@ -70,73 +62,109 @@ static struct ui_line_stat *stat_of(struct line_walk *w, int32_t line)
         size_t cap = s->cap ? s->cap * 2 : 64;
         struct ui_line_stat *p = realloc(s->items, cap * sizeof *p);
         if (!p) {
-            w->nomem = 1;
+            *nomem = 1;
             return NULL;
         }
         s->items = p;
         s->cap = cap;
     }
-    memmove(&s->items[i + 1], &s->items[i], (s->n - i) * sizeof *s->items);
-    s->items[i] = (struct ui_line_stat){.line = line};
-    s->n++;
-    return &s->items[i];
+    if (dense)
+        s->dense[line] = (uint32_t)s->n;
+    else
+        s->sparse[s->nsparse++] = (uint32_t)s->n;
+    s->items[s->n] = (struct ui_line_stat){.line = line};
+    return &s->items[s->n++];
 }
 
-/* A node of func: own samples always; total only from the outermost
- * frame of the function (or of the line) on the path, so that a sample
- * counts once however deep it recurses. */
-static int line_enter(void *arg, const struct table *t, uint32_t node, size_t depth)
+static int by_line(const void *pa, const void *pb)
 {
-    struct line_walk *w = arg;
-    struct frame_key k = tree_site(t, node);
-    if (k.func != w->func)
+    const struct ui_line_stat *a = pa, *b = pb;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+#define OUT (TABLE_NONE - 1)      /* near[]: a node of another thread */
+
+static int scratch(struct ui_line_stats *s, size_t n)
+{
+    if (!s->dense && !(s->dense = calloc(UI_SOURCE_DENSE_LINES, sizeof *s->dense)))
+        return ERR_NOMEM;
+    if (n <= s->scratch_cap)
         return 0;
-    uint64_t self = tree_self(t, node);
-    if (w->open++ == 0)
-        w->s->total += tree_total(t, node);
-    w->s->own += self;
-    struct ui_line_stat *ls = stat_of(w, k.line);
-    if (!ls)
-        return w->nomem ? ERR_NOMEM : 0;
-    ls->own += self;
-    if (ls->open++ == 0)
-        ls->total += tree_total(t, node);
+    uint32_t *near = realloc(s->near, n * sizeof *near);
+    if (near)
+        s->near = near;
+    int32_t *fline = near ? realloc(s->fline, n * sizeof *fline) : NULL;
+    if (!fline)
+        return ERR_NOMEM;
+    s->fline = fline;
+    s->scratch_cap = n;
     return 0;
 }
 
-static void line_leave(void *arg, const struct table *t, uint32_t node, size_t depth)
+/* near[i]: the nearest node at or above node i that is a frame of func
+ * (TABLE_NONE: none; OUT: out of the thread's scope), and fline[i] the
+ * line of such a frame, top-down in one pass over the nodes (a table
+ * adds a node after its parent). */
+static void nearest_frames(struct ui_line_stats *s, const struct table *t, uint32_t root, uint32_t func, size_t n)
 {
-    struct line_walk *w = arg;
-    struct frame_key k = tree_site(t, node);
-    if (k.func != w->func)
-        return;
-    w->open--;
-    int found;
-    size_t i = find_slot(w->s, k.line, &found);
-    if (found)
-        w->s->items[i].open--;
+    for (uint32_t i = 0; i < n; i++) {
+        struct frame_key k = tree_site(t, i);
+        uint32_t p = tree_parent(t, i);
+        uint32_t above = p < i ? s->near[p] : OUT;
+        if (k.func == TABLE_NONE)        /* a thread's root */
+            s->near[i] = root == TABLE_NONE || root == i ? TABLE_NONE : OUT;
+        else
+            s->near[i] = above != OUT && k.func == func ? i : above;
+        s->fline[i] = k.line;
+    }
+}
+
+/* Count node i (a frame of func): own always; total only from the
+ * outermost frame of the function (of its line), so that a sample counts
+ * once however deep it recurses. */
+static int count_frame(struct ui_line_stats *s, const struct table *t, uint32_t i)
+{
+    uint32_t p = tree_parent(t, i);
+    uint32_t x = p < i ? s->near[p] : TABLE_NONE;
+    int32_t line = s->fline[i];
+    int outer_func = x != TABLE_NONE, outer_line = 0;
+    for (size_t steps = 0; x < OUT && steps < ANCESTORS_MAX && !outer_line; steps++) {
+        outer_line = s->fline[x] == line;
+        p = tree_parent(t, x);
+        x = p < x ? s->near[p] : TABLE_NONE;
+    }
+    uint64_t self = tree_self(t, i), total = tree_total(t, i);
+    s->own += self;
+    s->total += outer_func ? 0 : total;
+    int nomem = 0;
+    struct ui_line_stat *ls = stat_of(s, line, &nomem);
+    if (ls) {
+        ls->own += self;
+        ls->total += outer_line ? 0 : total;
+    }
+    return nomem ? ERR_NOMEM : 0;
 }
 
 int ui_line_stats_count(struct ui_line_stats *s, const struct table *t, uint32_t thread, uint32_t func)
 {
-    s->n = s->dropped = 0;
+    s->n = s->nsparse = s->dropped = 0;
     s->own = s->total = 0;
     s->samples = thread == TABLE_NONE ? table_samples(t) : table_thread_samples(t, thread);
-    if (func == TABLE_NONE)
+    uint32_t root = thread == TABLE_NONE ? TABLE_NONE : tree_root(t, thread);
+    size_t n = tree_node_count(t);
+    if (func == TABLE_NONE || (thread != TABLE_NONE && root == TABLE_NONE) || n == 0)
         return 0;
-    struct line_walk w = {.s = s, .func = func};
-    struct tree_walk tw = {.enter = line_enter, .leave = line_leave, .arg = &w};
-    size_t nthreads = table_thread_count(t);
-    for (size_t i = 0; i < nthreads; i++) {
-        if (thread != TABLE_NONE && i != thread)
-            continue;
-        uint32_t root = tree_root(t, (uint32_t)i);
-        if (root != TABLE_NONE && tree_walk(t, root, &tw) < 0) {
-            ui_line_stats_free(s);
-            return ERR_NOMEM;
-        }
-        w.open = 0;
+    int rc = n >= OUT ? ERR_NOMEM : scratch(s, n);
+    if (rc == 0)
+        nearest_frames(s, t, root, func, n);
+    for (uint32_t i = 0; i < n && rc == 0; i++)
+        if (s->near[i] == i)
+            rc = count_frame(s, t, i);
+    if (rc < 0) {
+        ui_line_stats_free(s);
+        return rc;
     }
+    qsort(s->items, s->n, sizeof *s->items, by_line);
     return 0;
 }
 
