@@ -250,7 +250,7 @@ int main(int argc, char **argv)
         return fprintf(stderr, "ui_bench: cannot set up a profile or a curses screen\n"), 1;
     resizeterm(lines, cols);
     ui_state_init(&b.st, 0.5, 0);
-    b.st.focus = b.first;                 /* the callers view shows the hottest function */
+    b.st.focus = b.first;                 /* views opened on a function (callers, source) show the hottest */
     ui_screen_init(&b.screen);
     ui_screen_start(&b.screen);
     printf("ui_bench: %u functions, %zu nodes, %llu samples, %d redraws per view at %dx%d\n", b.nfuncs,
