@@ -202,7 +202,7 @@ static void draw_title(WINDOW *w, const struct flame_view *fv, const struct ui_s
     const struct ui_theme *t = sc->theme;
     char text[TEXT_MAX], scope[128], n[32];
     root_label(scope, sizeof scope, sc);
-    int len = snprintf(text, sizeof text, " FLAME GRAPH%s%s%s%s samples%sroot at the %s", t->sep, scope, t->sep,
+    int len = snprintf(text, sizeof text, " FLAME GRAPH%s%s%s%s thread samples%sroot at the %s", t->sep, scope, t->sep,
                        ui_fmt_count_full(n, sizeof n, ui_flame_samples(&fv->f)), t->sep,
                        fv->f.inverted ? "bottom" : "top");
     if (fv->f.zoom && len > 0 && (size_t)len < sizeof text)

@@ -302,7 +302,6 @@ static void draw_title(WINDOW *w, const struct source_view *sv, const struct col
     ui_paint_right(w, 0, 0, "LINE", c->own - 1, a, t);
     ui_paint_right(w, 0, c->own, "%OWN", PCT_COLS, a, t);
     ui_paint_right(w, 0, c->total, "%TOTAL", PCT_COLS, a, t);
-    ui_paint_text(w, 0, c->bar, "TOTAL", BAR_COLS, 0, UI_TRUNC_END, a, t);
     snprintf(text, sizeof text, "SOURCE of %s%s%s", table_func_name(sc->data->table, sv->func), t->sep,
              sv->file.path);
     ui_paint_text(w, 0, c->code, text, width - c->code, 0, UI_TRUNC_LEFT, a, t);
