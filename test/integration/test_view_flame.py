@@ -222,3 +222,18 @@ def test_mouse_reporting_off_on_other_exits(live, newest, how):
     on = [m.end() for m in re.finditer(rb"\x1b\[\?[\d;]*1000[\d;]*h", raw)]
     off = [m.end() for m in re.finditer(rb"\x1b\[\?[\d;]*1000[\d;]*l", raw)]
     assert not on or (off and off[-1] > on[-1]), "mouse reporting was left on"
+
+
+def test_filter_dims_and_threshold_merges(live, newest):
+    view = open_flame(live, newest)
+    view.send("/beta")
+    view.wait_for(lambda: box(view, "beta") and not box(view, "alpha"), "alpha dimmed by the filter")
+    alpha_line = view.display()[box(view, "beta").y]
+    assert alpha_line.startswith("alpha"), alpha_line     # still there, not painted
+    view.send("\r\x1b")                  # keep, then clear the filter
+    view.wait_for(lambda: box(view, "alpha") and box(view, "beta"), "the filter cleared")
+    view.send("+" * 9)                   # 50 %: beta (30 %) and spun (10 %) merge
+    view.wait_for(lambda: box(view, "alpha") and not box(view, "beta"), "beta merged by the threshold")
+    y = box(view, "alpha").y
+    assert re.search(r"\+2\b", view.display()[y]), view.describe()
+    assert re.search(r"\d+ narrow frames merged", view.text()), view.describe()
