@@ -3,10 +3,11 @@
  * functions, lines folded, one thread or all under one root), kept up to
  * date from one refresh to the next instead of rebuilt: each table node
  * is mapped once to its merged node (a table only appends nodes, parents
- * first), and a refresh adds the new nodes and sums the counts again in
- * one pass over the node array. The mapping is checked in that pass and
- * rebuilt when it no longer fits the table (after a reset). For the
- * flame graph, which redraws it at every refresh. */
+ * first), and a refresh maps the new nodes and sums the counts again in
+ * one pass over the node array, which also checks the mapping (parents
+ * always; functions when asked, or while the tree is small) and maps
+ * every node again when it no longer fits (after a reset). For the flame
+ * graph, which redraws it at every refresh. */
 #ifndef PROFTUI_UI_MERGED_H
 #define PROFTUI_UI_MERGED_H
 
@@ -14,6 +15,8 @@
 #include <stdint.h>
 
 #include "tree.h"
+
+#define UI_MERGED_CHECK_ALL 65536   /* fewer table nodes mapped: functions always checked */
 
 struct table;
 
@@ -34,8 +37,13 @@ void ui_merged_init(struct ui_merged *m);
 void ui_merged_free(struct ui_merged *m);
 
 /* Bring m->ct up to t (a table or a replica) for thread (an index, or
- * TABLE_NONE for all threads). Returns 0, or ERR_NOMEM (m is then empty
- * and rebuilt whole next time). m->ct stays valid until the next call. */
-int ui_merged_update(struct ui_merged *m, const struct table *t, uint32_t thread);
+ * TABLE_NONE for all threads). check: compare every node's function with
+ * the mapping (needed when t may have been reset and grown again since
+ * the last call, e.g. when the view was hidden); without it, a reset
+ * must be followed by an update before the table regrows past what was
+ * mapped (the live view updates the active view at each reset). Returns
+ * 0, or ERR_NOMEM (m is then empty and rebuilt whole next time). m->ct
+ * stays valid until the next call. */
+int ui_merged_update(struct ui_merged *m, const struct table *t, uint32_t thread, int check);
 
 #endif

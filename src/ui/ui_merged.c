@@ -141,7 +141,7 @@ static int map_new(struct ui_merged *m, const struct table *t, size_t n)
     for (size_t i = m->nmapped; i < n; i++) {
         struct frame_key k = tree_site(t, (uint32_t)i);
         uint32_t p = tree_parent(t, (uint32_t)i), v = TABLE_NONE;
-        if (k.func == TABLE_NONE)
+        if (p == TABLE_NONE)             /* a thread's root */
             v = root_in_scope(m, t, (uint32_t)i) ? 0 : TABLE_NONE;
         else if (p < i && m->map[p] != TABLE_NONE && child_of(m, m->map[p], k.func, &v) < 0)
             return ERR_NOMEM;
@@ -151,44 +151,52 @@ static int map_new(struct ui_merged *m, const struct table *t, size_t n)
     return 0;
 }
 
-/* Sum the counts again, checking that each node is mapped as a fresh
- * mapping would map it; 1 when one is not (the table was reset). */
-static int sum_counts(struct ui_merged *m, const struct table *t)
+/* Is node i (a frame with parent p, or a root when p is TABLE_NONE)
+ * mapped to v as a fresh mapping would map it? Functions are compared
+ * only when `funcs` (reading a node's site is the dear part). */
+static int fits(const struct ui_merged *m, const struct table *t, uint32_t i, uint32_t p, uint32_t v, int funcs)
+{
+    if (p == TABLE_NONE)
+        return v == (root_in_scope(m, t, i) ? 0 : TABLE_NONE);
+    uint32_t pm = p < i ? m->map[p] : TABLE_NONE;
+    if (pm == TABLE_NONE || v == TABLE_NONE)
+        return pm == v;
+    return v < m->ct.n && m->ct.nodes[v].parent == pm && (!funcs || m->ct.nodes[v].func == tree_site(t, i).func);
+}
+
+/* Sum the counts again, checking the mapping on the way; 1 when a node
+ * does not fit it (the table was reset). */
+static int sum_counts(struct ui_merged *m, const struct table *t, int funcs)
 {
     struct calltree_node *nodes = m->ct.nodes;
     for (size_t i = 0; i < m->ct.n; i++)
         nodes[i].total = nodes[i].self = 0;
-    for (size_t i = 0; i < m->nmapped; i++) {
-        struct frame_key k = tree_site(t, (uint32_t)i);
-        uint32_t v = m->map[i], p = tree_parent(t, (uint32_t)i);
-        if (k.func == TABLE_NONE) {
-            if (v != (root_in_scope(m, t, (uint32_t)i) ? 0 : TABLE_NONE))
-                return 1;
-        } else {
-            uint32_t pm = p < i ? m->map[p] : TABLE_NONE;
-            if (pm == TABLE_NONE ? v != TABLE_NONE
-                                 : v >= m->ct.n || nodes[v].func != k.func || nodes[v].parent != pm)
-                return 1;
-        }
+    for (uint32_t i = 0; i < m->nmapped; i++) {
+        uint32_t v = m->map[i];
+        if (!fits(m, t, i, tree_parent(t, i), v, funcs))
+            return 1;
         if (v != TABLE_NONE) {
-            nodes[v].total += tree_total(t, (uint32_t)i);
-            nodes[v].self += tree_self(t, (uint32_t)i);
+            nodes[v].total += tree_total(t, i);
+            nodes[v].self += tree_self(t, i);
         }
     }
     return 0;
 }
 
-int ui_merged_update(struct ui_merged *m, const struct table *t, uint32_t thread)
+int ui_merged_update(struct ui_merged *m, const struct table *t, uint32_t thread, int check)
 {
     size_t n = tree_node_count(t);
+    /* A reset restarts node ids: seen at the next update as fewer nodes
+     * than were mapped, unless few were (then every node is checked). */
     if (thread != m->thread || n < m->nmapped || m->ct.n == 0)
         clear(m, thread);
+    int funcs = check || m->nmapped < UI_MERGED_CHECK_ALL;
     for (int pass = 0; pass < 2; pass++) {
         if (map_new(m, t, n) < 0) {
             clear(m, thread);
             return ERR_NOMEM;
         }
-        if (!sum_counts(m, t))
+        if (!sum_counts(m, t, funcs))
             return 0;
         clear(m, thread);            /* stale: map every node again, once */
     }

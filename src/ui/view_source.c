@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "table.h"
 #include "ui.h"
 #include "ui_data.h"
@@ -30,6 +31,7 @@
 #define PCT_COLS 6
 #define HOT_PCT 20.0
 #define WARM_PCT 5.0
+#define COUNT_COST_SHARE 20          /* counting lines: at most 1/20 of the time */
 
 struct source_view {
     uint32_t func;                 /* the function shown (TABLE_NONE: none yet) */
@@ -42,6 +44,7 @@ struct source_view {
     int pinned;                    /* moved by hand: no longer on the hottest line */
     int hscroll;
     size_t height;                 /* body rows under the title */
+    uint64_t count_at, count_cost; /* when the lines were counted, and how long that took */
 };
 
 /* Rows under the title that show lines (one less when a notice says
@@ -185,8 +188,16 @@ static int source_update(void *v, const struct ui_scene *sc, size_t height, unsi
                             UI_SOURCE_MAX_BYTES);
     }
     int rc = 0;
-    if (opened || (why & (UI_WHY_DATA | UI_WHY_SCOPE)))
+    /* Counting is a pass over every node: at most 1 / COUNT_COST_SHARE
+     * of the time, but always for a new scope and for the final numbers. */
+    uint64_t now = clock_now_ns();
+    int due = (why & UI_WHY_DATA) && (now - sv->count_at >= sv->count_cost * COUNT_COST_SHARE ||
+                                      !sc->data->stats.running);
+    if (opened || due || (why & UI_WHY_SCOPE)) {
         rc = recount(sv, sc);
+        sv->count_at = now;
+        sv->count_cost = clock_now_ns() - now;
+    }
     if (!sv->pinned) {
         int32_t hot = ui_line_stats_hottest(&sv->ls);
         sv->sel = hot >= 0 ? line_row(sv, hot) : (sv->first > 0 ? line_row(sv, sv->first) : 0);

@@ -2,8 +2,8 @@
 /* Unit tests of the incrementally kept merged tree (ui_merged.c): after
  * every refresh of a replica (random recursive stacks over several
  * threads, fed between syncs), after a change of thread and after resets
- * (which reuse node ids), it equals tree_merged() of the same replica,
- * node for node. */
+ * (which reuse node ids; seen late, or at once on a large tree), it
+ * equals tree_merged() of the same replica, node for node. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,10 +67,10 @@ static size_t contained(const struct calltree *a, const struct calltree *b)
     return n;
 }
 
-static void check_same(const struct table *r, struct ui_merged *m, uint32_t thread)
+static void check_same(const struct table *r, struct ui_merged *m, uint32_t thread, int all)
 {
     struct calltree want;
-    CHECK_EQ(ui_merged_update(m, r, thread), 0);
+    CHECK_EQ(ui_merged_update(m, r, thread, all), 0);
     CHECK_EQ(tree_merged(r, thread, &want), 0);
     CHECK(m->ct.n >= 1 && want.n >= 1);
     if (m->ct.n && want.n) {
@@ -103,27 +103,58 @@ int main(void)
     for (int round = 0; round < 30; round++) {
         feed(t, 50, NFUNCS);
         sync(r, t);
-        check_same(r, &m, round < 20 ? TABLE_NONE : 1);
+        check_same(r, &m, round < 20 ? TABLE_NONE : 1, 0);
     }
     size_t rebuilds = m.rebuilds;
     CHECK_EQ(rebuilds, 2);                     /* the first map, then the change of thread */
-    /* Resets: node ids are reused by other stacks (fewer functions), with
-     * as many nodes as before or more. */
+    /* Resets, then as many nodes as before or more (ids reused by other
+     * stacks, fewer functions), unseen: found by checking functions. */
     for (int round = 0; round < 6; round++) {
         size_t before = tree_node_count(r);
         table_reset(t);
         while (tree_node_count(t) < before + 5)
             feed(t, 20, 2 + round % 3);
         sync(r, t);
-        check_same(r, &m, 1);
-        check_same(r, &m, TABLE_NONE);
-        check_same(r, &m, 0);
+        check_same(r, &m, 1, 1);
+        check_same(r, &m, TABLE_NONE, 0);
+        check_same(r, &m, 0, 0);
     }
     CHECK(m.rebuilds > rebuilds);
+    /* Past UI_MERGED_CHECK_ALL nodes an update checks parents only: a
+     * reset seen at once (fewer nodes) maps all again; growth keeps it. */
+    while (tree_node_count(t) < UI_MERGED_CHECK_ALL + 1000)
+        feed(t, 2000, NFUNCS);
+    sync(r, t);
+    check_same(r, &m, TABLE_NONE, 0);
+    rebuilds = m.rebuilds;
+    table_reset(t);
+    feed(t, 30, NFUNCS);
+    sync(r, t);
+    check_same(r, &m, TABLE_NONE, 0);
+    CHECK_EQ(m.rebuilds, rebuilds + 1);
+    for (int round = 0; round < 3; round++) {
+        feed(t, 3000, NFUNCS);
+        sync(r, t);
+        check_same(r, &m, TABLE_NONE, 0);
+    }
+    CHECK_EQ(m.rebuilds, rebuilds + 1);
+    /* The same shape with other functions after an unseen reset: only
+     * the functions tell. */
+    for (int k = 0; k < 2; k++) {
+        table_reset(t);
+        for (int d = 1; d <= 3 + k; d++) {
+            struct frame_key f[4];
+            for (int j = 0; j < d; j++)
+                f[d - 1 - j] = (struct frame_key){funcs[(3 * k + j) % NFUNCS], 1};
+            CHECK_EQ(table_add_stack(t, 0, f, d, 1), 0);
+        }
+        sync(r, t);
+        check_same(r, &m, 0, k);
+    }
     /* A thread with no samples: a root alone. */
     table_reset(t);
     sync(r, t);
-    check_same(r, &m, 2);
+    check_same(r, &m, 2, 0);
     CHECK(m.ct.n == 1 && m.ct.nodes[0].total == 0);
     ui_merged_free(&m);
     table_free(r);
