@@ -108,8 +108,10 @@ static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsig
     struct flame_view *fv = v;
     int rc = 0;
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
-        /* Hidden, it missed the updates that follow resets: check all. */
-        rc = ui_merged_update(&fv->tree, sc->data->table, sc->state->thread, (why & UI_WHY_SHOWN) != 0);
+        /* Hidden, it missed the updates that follow resets; the lens (u)
+         * hands another table: check every node then. */
+        rc = ui_merged_update(&fv->tree, sc->data->table, sc->state->thread,
+                              (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
         ui_flame_set_tree(&fv->f, &fv->tree.ct);   /* empty after an error: nothing shown */
     }
     ui_flame_set_threshold(&fv->f, sc->state->threshold_pct);

@@ -13,7 +13,7 @@ import pytest
 
 from harness import marker_line
 from test_ui import UI_WORKLOADS, launch, live, newest, ui_interp, terminal_restored  # noqa: F401 (fixtures)
-from uidriver import (LiveView, mouse_click, mouse_wheel, painted_runs, parse_pct, parse_time, screen_line,
+from uidriver import (LiveView, key_table, mouse_click, mouse_wheel, painted_runs, parse_pct, parse_time, screen_line,
                       screen_samples, terminfo_string, view_details)
 
 FLAME_AB = UI_WORKLOADS / "flame_ab.py"
@@ -237,3 +237,40 @@ def test_filter_dims_and_threshold_merges(live, newest):
     y = box(view, "alpha").y
     assert re.search(r"\+2\b", view.display()[y]), view.describe()
     assert re.search(r"\d+ narrow frames merged", view.text()), view.describe()
+
+
+@pytest.mark.parametrize("key,files", [("f", ("view_flame.c",)), ("v", ("view_source.c",))])
+def test_help_lists_the_views_keys(live, newest, key, files):
+    view = open_flame(live, newest, samples=200)
+    if key == "v":
+        select(view, "alpha")
+        view.send("v")
+        view.wait_for(lambda: "SOURCE of alpha" in view.text(), "the source view")
+    view.send("?")
+    view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
+    seen = set()
+    for _ in range(12):
+        seen.update(line.strip() for line in view.display())
+        view.key("pgdn")
+        view.pump(0.3)
+    for entry in key_table(files + ("ui_keys.c",)):
+        assert any(entry["label"] in line and entry["help"][:60] in line for line in seen), \
+            f"the help does not list {entry['label']!r}: {entry['help']!r}\n" + "\n".join(sorted(seen))
+
+
+def test_enter_and_double_click_open_callers(live, newest):
+    view = open_flame(live, newest)
+    select(view, "alpha")
+    view.send("\r")                      # Enter: the callers / callees of the selected frame's function
+    view.wait_for(lambda: any(line.section == "focus" and line.func == "alpha" for line in view.callers_lines()),
+                  "the callers / callees of alpha")
+    view.send("\x1b")
+    view.wait_for(lambda: "FLAME GRAPH" in view.text() and selected(view) == "alpha", "back to the flame graph")
+    if not terminfo_string("xterm-256color", "kmous"):
+        return
+    view.send("t7/flame_ab\r")           # the top view: a double click on beta opens its callers
+    view.wait_for(lambda: [r.func for r in view.rows()] == ["<module>", "alpha", "beta", "burn", "main"],
+                  "flame_ab.py's functions by name")
+    mouse_click(view, view.row("beta").y, 10, double=True)
+    view.wait_for(lambda: any(line.section == "focus" and line.func == "beta" for line in view.callers_lines()),
+                  "the callers / callees of beta")
