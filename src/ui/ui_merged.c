@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The merged call tree of a replica, kept up to date incrementally: new
  * table nodes mapped to merged nodes through a (parent, function) hash,
- * counts summed again in one pass that also checks the mapping. */
+ * totals grown by what grew in the table (walked down from the roots
+ * through the nodes whose totals changed), or summed again in one pass
+ * that also checks the mapping. */
 #include "ui_merged.h"
 
 #include <stdlib.h>
@@ -16,12 +18,15 @@
 void ui_merged_init(struct ui_merged *m)
 {
     *m = (struct ui_merged){.thread = TABLE_NONE};
+    ui_replica_mark_init(&m->mark);
 }
 
 void ui_merged_free(struct ui_merged *m)
 {
     free(m->ct.nodes);
     free(m->map);
+    free(m->seen);
+    free(m->stack);
     free(m->slots);
     free(m->vals);
     ui_merged_init(m);
@@ -38,6 +43,7 @@ static size_t slot_of(uint64_t key, size_t nslots)
 /* Forget every node (keep the memory): the next update maps all again. */
 static void clear(struct ui_merged *m, uint32_t thread)
 {
+    ui_replica_mark_init(&m->mark);
     m->ct.n = 0;
     m->nmapped = 0;
     m->used = 0;
@@ -130,9 +136,12 @@ static int map_new(struct ui_merged *m, const struct table *t, size_t n)
 {
     if (n > m->map_cap) {
         uint32_t *p = realloc(m->map, n * sizeof *p);
-        if (!p)
+        if (p)
+            m->map = p;
+        uint64_t *seen = p ? realloc(m->seen, n * sizeof *seen) : NULL;
+        if (!seen)
             return ERR_NOMEM;
-        m->map = p;
+        m->seen = seen;
         m->map_cap = n;
     }
     uint32_t root;
@@ -146,38 +155,80 @@ static int map_new(struct ui_merged *m, const struct table *t, size_t n)
         else if (p < i && m->map[p] != TABLE_NONE && child_of(m, m->map[p], k.func, &v) < 0)
             return ERR_NOMEM;
         m->map[i] = v;
+        m->seen[i] = 0;
         m->nmapped = i + 1;
     }
     return 0;
 }
 
 /* Is node i (a frame with parent p, or a root when p is TABLE_NONE)
- * mapped to v as a fresh mapping would map it? Functions are compared
- * only when `funcs` (reading a node's site is the dear part). */
-static int fits(const struct ui_merged *m, const struct table *t, uint32_t i, uint32_t p, uint32_t v, int funcs)
+ * mapped to v as a fresh mapping would map it? */
+static int fits(const struct ui_merged *m, const struct table *t, uint32_t i, uint32_t p, uint32_t v)
 {
     if (p == TABLE_NONE)
         return v == (root_in_scope(m, t, i) ? 0 : TABLE_NONE);
     uint32_t pm = p < i ? m->map[p] : TABLE_NONE;
     if (pm == TABLE_NONE || v == TABLE_NONE)
         return pm == v;
-    return v < m->ct.n && m->ct.nodes[v].parent == pm && (!funcs || m->ct.nodes[v].func == tree_site(t, i).func);
+    return v < m->ct.n && m->ct.nodes[v].parent == pm && m->ct.nodes[v].func == tree_site(t, i).func;
 }
 
-/* Sum the counts again, checking the mapping on the way; 1 when a node
- * does not fit it (the table was reset). */
-static int sum_counts(struct ui_merged *m, const struct table *t, int funcs)
+/* Sum every total again, checking the mapping on the way; 1 when a node
+ * does not fit it (the table was reset, or is another one). */
+static int sum_all(struct ui_merged *m, const struct table *t)
 {
     struct calltree_node *nodes = m->ct.nodes;
     for (size_t i = 0; i < m->ct.n; i++)
-        nodes[i].total = nodes[i].self = 0;
+        nodes[i].total = 0;
     for (uint32_t i = 0; i < m->nmapped; i++) {
         uint32_t v = m->map[i];
-        if (!fits(m, t, i, tree_parent(t, i), v, funcs))
+        if (!fits(m, t, i, tree_parent(t, i), v))
             return 1;
-        if (v != TABLE_NONE) {
-            nodes[v].total += tree_total(t, i);
-            nodes[v].self += tree_self(t, i);
+        m->seen[i] = tree_total(t, i);
+        if (v != TABLE_NONE)
+            nodes[v].total += m->seen[i];
+    }
+    return 0;
+}
+
+static int push(struct ui_merged *m, uint32_t node)
+{
+    if (m->nstack == m->stack_cap) {
+        size_t cap = m->stack_cap ? m->stack_cap * 2 : 256;
+        uint32_t *p = realloc(m->stack, cap * sizeof *p);
+        if (!p)
+            return ERR_NOMEM;
+        m->stack = p;
+        m->stack_cap = cap;
+    }
+    m->stack[m->nstack++] = node;
+    return 0;
+}
+
+/* Add to the totals what each table node's total grew by since it was
+ * seen, from the roots down through the nodes that grew (a node grows
+ * only when something under it did): the cost follows the new samples.
+ * 1 when a total shrank (a reset the mark did not see). */
+static int grow_totals(struct ui_merged *m, const struct table *t)
+{
+    size_t nthreads = table_thread_count(t);
+    for (uint32_t th = 0; th < nthreads; th++) {
+        uint32_t r = tree_root(t, th);
+        if ((m->thread != TABLE_NONE && th != m->thread) || r >= m->nmapped || m->map[r] != 0)
+            continue;
+        m->nstack = 0;
+        if (tree_total(t, r) != m->seen[r] && push(m, r) < 0)
+            return ERR_NOMEM;
+        while (m->nstack) {
+            uint32_t x = m->stack[--m->nstack];
+            uint64_t now = tree_total(t, x);
+            if (now < m->seen[x] || m->map[x] >= m->ct.n)
+                return 1;
+            m->ct.nodes[m->map[x]].total += now - m->seen[x];
+            m->seen[x] = now;
+            for (uint32_t c = tree_first_child(t, x); c != TABLE_NONE; c = tree_next_sibling(t, c))
+                if (c < m->nmapped && tree_total(t, c) != m->seen[c] && push(m, c) < 0)
+                    return ERR_NOMEM;
         }
     }
     return 0;
@@ -186,19 +237,31 @@ static int sum_counts(struct ui_merged *m, const struct table *t, int funcs)
 int ui_merged_update(struct ui_merged *m, const struct table *t, uint32_t thread, int check)
 {
     size_t n = tree_node_count(t);
-    /* A reset restarts node ids: seen at the next update as fewer nodes
-     * than were mapped, unless few were (then every node is checked). */
-    if (thread != m->thread || n < m->nmapped || m->ct.n == 0)
+    if (thread != m->thread || m->ct.n == 0 || ui_replica_mark_reset(&m->mark, t))
         clear(m, thread);
-    int funcs = check || m->nmapped < UI_MERGED_CHECK_ALL;
     for (int pass = 0; pass < 2; pass++) {
-        if (map_new(m, t, n) < 0) {
+        int rc = map_new(m, t, n);
+        if (rc == 0)
+            rc = check ? sum_all(m, t) : grow_totals(m, t);
+        if (rc < 0) {
             clear(m, thread);
-            return ERR_NOMEM;
+            return rc;
         }
-        if (!sum_counts(m, t, funcs))
+        if (rc == 0) {
+            ui_replica_mark_set(&m->mark, t);
             return 0;
+        }
         clear(m, thread);            /* stale: map every node again, once */
     }
     return 0;
+}
+
+uint64_t ui_merged_self(const struct calltree *ct, uint32_t node)
+{
+    if (node >= ct->n)
+        return 0;
+    uint64_t self = ct->nodes[node].total;
+    for (uint32_t c = ct->nodes[node].first_child; c < ct->n; c = ct->nodes[c].next_sibling)
+        self -= ct->nodes[c].total < self ? ct->nodes[c].total : self;
+    return self;
 }

@@ -263,9 +263,10 @@ static void numbers(char *buf, size_t cap, const struct calltree_node *n, const 
 {
     char tt[16], tp[16], ot[16], op[16];
     uint64_t whole = ui_flame_samples(&fv->f);
+    uint64_t self = ui_merged_self(&fv->tree.ct, (uint32_t)(n - fv->tree.ct.nodes));
     snprintf(buf, cap, "total %s %s%sown %s %s", ui_fmt_pct(tp, sizeof tp, n->total, whole),
              ui_fmt_duration(tt, sizeof tt, n->total * sc->sample_ns), sc->theme->sep,
-             ui_fmt_pct(op, sizeof op, n->self, whole), ui_fmt_duration(ot, sizeof ot, n->self * sc->sample_ns));
+             ui_fmt_pct(op, sizeof op, self, whole), ui_fmt_duration(ot, sizeof ot, self * sc->sample_ns));
 }
 
 static void draw_details(WINDOW *w, struct flame_view *fv, const struct ui_scene *sc)

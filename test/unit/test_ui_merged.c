@@ -2,8 +2,9 @@
 /* Unit tests of the incrementally kept merged tree (ui_merged.c): after
  * every refresh of a replica (random recursive stacks over several
  * threads, fed between syncs), after a change of thread and after resets
- * (which reuse node ids; seen late, or at once on a large tree), it
- * equals tree_merged() of the same replica, node for node. */
+ * (which reuse node ids; seen at once, or late and found by checking
+ * every node), it equals tree_merged() of the same replica, node for
+ * node, totals and own samples. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,10 @@ static uint32_t child_by_func(const struct calltree *ct, uint32_t node, uint32_t
     return TABLE_NONE;
 }
 
-/* Each node of a with samples is in b, by its path, with the same counts. */
-static size_t contained(const struct calltree *a, const struct calltree *b)
+/* Each node of a with samples is in b, by its path, with the same total
+ * (and the same own samples: b's kept, a's its total less its children's);
+ * returns how many. */
+static size_t contained(const struct calltree *a, const struct calltree *b, int check_self)
 {
     size_t n = 0, bad = 0;
     for (uint32_t i = 1; i < a->n; i++) {
@@ -60,7 +63,8 @@ static size_t contained(const struct calltree *a, const struct calltree *b)
         uint32_t y = 0;
         while (d > 0 && y != TABLE_NONE)
             y = child_by_func(b, y, path[--d]);
-        bad += y == TABLE_NONE || b->nodes[y].total != a->nodes[i].total || b->nodes[y].self != a->nodes[i].self;
+        bad += y == TABLE_NONE || b->nodes[y].total != a->nodes[i].total ||
+               (check_self && b->nodes[y].self != ui_merged_self(a, i));
         n++;
     }
     CHECK_EQ(bad, 0);
@@ -75,8 +79,8 @@ static void check_same(const struct table *r, struct ui_merged *m, uint32_t thre
     CHECK(m->ct.n >= 1 && want.n >= 1);
     if (m->ct.n && want.n) {
         CHECK_EQ(m->ct.nodes[0].total, want.nodes[0].total);
-        CHECK_EQ(m->ct.nodes[0].self, want.nodes[0].self);
-        CHECK_EQ(contained(&want, &m->ct), contained(&m->ct, &want));
+        CHECK_EQ(ui_merged_self(&m->ct, 0), want.nodes[0].self);
+        CHECK_EQ(contained(&want, &m->ct, 0), contained(&m->ct, &want, 1));
     }
     calltree_free(&want);
 }
@@ -120,9 +124,9 @@ int main(void)
         check_same(r, &m, 0, 0);
     }
     CHECK(m.rebuilds > rebuilds);
-    /* Past UI_MERGED_CHECK_ALL nodes an update checks parents only: a
-     * reset seen at once (fewer nodes) maps all again; growth keeps it. */
-    while (tree_node_count(t) < UI_MERGED_CHECK_ALL + 1000)
+    /* A reset seen at once (fewer nodes and samples) maps all again;
+     * growth after it keeps the mapping. */
+    while (tree_node_count(t) < 20000)
         feed(t, 2000, NFUNCS);
     sync(r, t);
     check_same(r, &m, TABLE_NONE, 0);
@@ -148,6 +152,16 @@ int main(void)
                 f[d - 1 - j] = (struct frame_key){funcs[(3 * k + j) % NFUNCS], 1};
             CHECK_EQ(table_add_stack(t, 0, f, d, 1), 0);
         }
+        sync(r, t);
+        check_same(r, &m, 0, k);
+    }
+    /* A reset the mark cannot see (the same count, samples and last node,
+     * another function above it): found by checking every node. */
+    for (int k = 0; k < 2; k++) {
+        table_reset(t);
+        struct frame_key one[1] = {{funcs[k ? 2 : 0], 1}}, two[2] = {{funcs[1], 1}, {funcs[k ? 2 : 0], 1}};
+        CHECK_EQ(table_add_stack(t, 0, one, 1, 1), 0);
+        CHECK_EQ(table_add_stack(t, 0, two, 2, 1), 0);
         sync(r, t);
         check_same(r, &m, 0, k);
     }
