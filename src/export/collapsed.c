@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "table.h"
 
@@ -155,14 +156,8 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
 {
     struct export *e = arg;
     struct buf *b = &e->text;
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 1024;
-        size_t *offs = realloc(e->offs, cap * sizeof *offs);
-        if (!offs)
-            return ERR_NOMEM;
-        e->offs = offs;
-        e->cap = cap;
-    }
+    if (array_reserve((void **)&e->offs, &e->cap, e->n + 1, sizeof *e->offs) < 0)
+        return ERR_NOMEM;
     e->offs[e->n++] = b->len;
     if (e->meta)
         buf_printf(b, "P%" PRId64 ";", e->meta->pid);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "array.h"
 #include "error.h"
 #include "table_impl.h"
 
@@ -100,14 +101,8 @@ struct stack_walk {
 static int stack_enter(void *arg, const struct table *t, uint32_t n, size_t depth)
 {
     struct stack_walk *sw = arg;
-    if (depth > sw->cap) {
-        size_t cap = sw->cap ? sw->cap * 2 : 64;
-        struct frame_key *fr = realloc(sw->frames, cap * sizeof *fr);
-        if (!fr)
-            return ERR_NOMEM;
-        sw->frames = fr;
-        sw->cap = cap;
-    }
+    if (array_reserve((void **)&sw->frames, &sw->cap, depth, sizeof *sw->frames) < 0)
+        return ERR_NOMEM;
     sw->frames[depth - 1] = tree_site(t, n);
     if (!t->nodes[n].self)
         return 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "tree.h"
 
@@ -29,14 +30,8 @@ static int selectable(const struct ui_callers_line *l)
 
 static int add(struct ui_callers *c, enum ui_callers_kind kind, uint32_t func, uint64_t samples)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        struct ui_callers_line *l = realloc(c->lines, cap * sizeof *l);
-        if (!l)
-            return ERR_NOMEM;
-        c->lines = l;
-        c->cap = cap;
-    }
+    if (array_reserve((void **)&c->lines, &c->cap, c->n + 1, sizeof *c->lines) < 0)
+        return ERR_NOMEM;
     c->lines[c->n++] = (struct ui_callers_line){.kind = (uint8_t)kind, .func = func, .samples = samples};
     return 0;
 }

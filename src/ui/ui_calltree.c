@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "tree.h"
 
@@ -235,23 +236,11 @@ static void clear(struct ui_calltree *ct, uint32_t thread, int by_line, int skip
 
 static int grow_map(struct ui_calltree *ct, size_t count)
 {
-    if (count <= ct->map_cap)
-        return 0;
-    size_t cap = ct->map_cap ? ct->map_cap : 1024;
-    while (cap < count)
-        cap *= 2;
-    uint32_t *m = realloc(ct->map, cap * sizeof *m);
-    if (m)
-        ct->map = m;
-    uint32_t *nx = realloc(ct->next, cap * sizeof *nx);
-    if (nx)
-        ct->next = nx;
-    uint64_t *seen = realloc(ct->seen, cap * sizeof *seen);
-    if (seen)
-        ct->seen = seen;
-    if (!m || !nx || !seen)
+    size_t cap = ct->map_cap, cap2 = ct->map_cap;   /* the three arrays have this capacity */
+    if (array_reserve((void **)&ct->map, &cap, count, sizeof *ct->map) < 0 ||
+        array_reserve((void **)&ct->next, &cap2, count, sizeof *ct->next) < 0 ||
+        array_reserve((void **)&ct->seen, &ct->map_cap, count, sizeof *ct->seen) < 0)
         return ERR_NOMEM;
-    ct->map_cap = cap;
     return 0;
 }
 
@@ -283,14 +272,8 @@ static int map_node(struct ui_calltree *ct, const struct table *t, uint32_t n)
 
 static int push(struct ui_calltree *ct, size_t *n, uint32_t node)
 {
-    if (*n == ct->stack_cap) {
-        size_t cap = ct->stack_cap ? ct->stack_cap * 2 : 1024;
-        uint32_t *st = realloc(ct->stack, cap * sizeof *st);
-        if (!st)
-            return ERR_NOMEM;
-        ct->stack = st;
-        ct->stack_cap = cap;
-    }
+    if (array_reserve((void **)&ct->stack, &ct->stack_cap, *n + 1, sizeof *ct->stack) < 0)
+        return ERR_NOMEM;
     ct->stack[(*n)++] = node;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "table.h"
 
@@ -17,21 +18,6 @@ struct kid {
     uint64_t total;
     uint32_t func, node;
 };
-
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*arr, n * size);
-    if (!p)
-        return ERR_NOMEM;
-    *arr = p;
-    *cap = n;
-    return 0;
-}
 
 static const struct calltree empty;
 
@@ -95,7 +81,7 @@ static uint32_t resolve(const struct calltree *ct, const uint32_t *ids, size_t n
 
 static int trail_set(struct ui_flame_path *p, size_t i, uint32_t func)
 {
-    if (grow((void **)&p->ids, &p->cap, i + 1, sizeof *p->ids) < 0)
+    if (array_reserve((void **)&p->ids, &p->cap, i + 1, sizeof *p->ids) < 0)
         return ERR_NOMEM;
     p->ids[i] = func;
     if (p->n <= i)
@@ -113,7 +99,7 @@ static uint32_t box_func(const struct ui_flame *f, uint32_t b)
 static void trail_to_box(struct ui_flame *f, uint32_t b)
 {
     size_t end = f->zoom + f->boxes[b].depth;
-    if (grow((void **)&f->trail.ids, &f->trail.cap, end, sizeof *f->trail.ids) < 0)
+    if (array_reserve((void **)&f->trail.ids, &f->trail.cap, end, sizeof *f->trail.ids) < 0)
         return;
     for (uint32_t i = b; f->boxes[i].parent != TABLE_NONE; i = f->boxes[i].parent)
         f->trail.ids[f->zoom + f->boxes[i].depth - 1] = box_func(f, i);
@@ -141,7 +127,7 @@ static uint32_t zoom_node(struct ui_flame *f)
 
 static int add_box(struct ui_flame *f, const struct ui_flame_box *b)
 {
-    if (grow((void **)&f->boxes, &f->boxes_cap, f->nboxes + 1, sizeof *f->boxes) < 0)
+    if (array_reserve((void **)&f->boxes, &f->boxes_cap, f->nboxes + 1, sizeof *f->boxes) < 0)
         return ERR_NOMEM;
     f->boxes[f->nboxes++] = *b;
     return 0;
@@ -185,7 +171,7 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
             (*nrest)++;
             continue;
         }
-        if (grow(&f->scratch, &f->scratch_cap, n + 1, sizeof(struct kid)) < 0)
+        if (array_reserve(&f->scratch, &f->scratch_cap, n + 1, sizeof(struct kid)) < 0)
             return ERR_NOMEM;
         ((struct kid *)f->scratch)[n++] = (struct kid){ctot, ct->nodes[c].func, c};
     }
@@ -250,7 +236,7 @@ static int lay_rows(struct ui_flame *f, uint32_t top)
     size_t start = 0;
     for (size_t d = 0; start < f->nboxes; d++) {
         size_t end = f->nboxes;
-        if (grow((void **)&f->rows, &f->rows_cap, d + 2, sizeof *f->rows) < 0)
+        if (array_reserve((void **)&f->rows, &f->rows_cap, d + 2, sizeof *f->rows) < 0)
             return ERR_NOMEM;
         f->rows[d] = (uint32_t)start;
         f->rows[d + 1] = (uint32_t)end;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 
 #define RECURSIVE 0x80000000u  /* info: the node's function is also above it */
@@ -25,21 +26,6 @@ void ui_links_free(struct ui_links *lk)
     free(lk->touched);
     free(lk->path);
     ui_links_init(lk);
-}
-
-static int reserve(void **p, size_t *cap, size_t n, size_t sz)
-{
-    if (n <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < n)
-        c *= 2;
-    void *q = realloc(*p, c * sz);
-    if (!q)
-        return ERR_NOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
 }
 
 /* A node's thread root and whether its function is also above it. */
@@ -67,11 +53,11 @@ static int sync_index(struct ui_links *lk, const struct table *t)
             lk->head[f] = TABLE_NONE;
     }
     size_t acc_cap = lk->acc_cap;
-    if (reserve((void **)&lk->head, &lk->heads_cap, nf, sizeof *lk->head) < 0 ||
-        reserve((void **)&lk->next, &lk->next_cap, count, sizeof *lk->next) < 0 ||
-        reserve((void **)&lk->info, &lk->info_cap, count, sizeof *lk->info) < 0 ||
-        reserve((void **)&lk->acc, &acc_cap, 2 * nf, sizeof *lk->acc) < 0 ||
-        reserve((void **)&lk->touched, &lk->acc_cap, 2 * nf, sizeof *lk->touched) < 0)
+    if (array_reserve((void **)&lk->head, &lk->heads_cap, nf, sizeof *lk->head) < 0 ||
+        array_reserve((void **)&lk->next, &lk->next_cap, count, sizeof *lk->next) < 0 ||
+        array_reserve((void **)&lk->info, &lk->info_cap, count, sizeof *lk->info) < 0 ||
+        array_reserve((void **)&lk->acc, &acc_cap, 2 * nf, sizeof *lk->acc) < 0 ||
+        array_reserve((void **)&lk->touched, &lk->acc_cap, 2 * nf, sizeof *lk->touched) < 0)
         return ERR_NOMEM;
     for (size_t f = lk->nheads; f < nf; f++)
         lk->head[f] = TABLE_NONE;
@@ -103,7 +89,7 @@ static long path_up(struct ui_links *lk, const struct table *t, uint32_t n, uint
             *root = k;
             break;
         }
-        if (reserve((void **)&lk->path, &lk->path_cap, d + 1, sizeof *lk->path) < 0)
+        if (array_reserve((void **)&lk->path, &lk->path_cap, d + 1, sizeof *lk->path) < 0)
             return -1;
         lk->path[d++] = tree_site(t, k).func;
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "table.h"
 
@@ -134,16 +135,10 @@ static int root_in_scope(const struct ui_merged *m, const struct table *t, uint3
 /* Map the table nodes added since the last update (parents come first). */
 static int map_new(struct ui_merged *m, const struct table *t, size_t n)
 {
-    if (n > m->map_cap) {
-        uint32_t *p = realloc(m->map, n * sizeof *p);
-        if (p)
-            m->map = p;
-        uint64_t *seen = p ? realloc(m->seen, n * sizeof *seen) : NULL;
-        if (!seen)
-            return ERR_NOMEM;
-        m->seen = seen;
-        m->map_cap = n;
-    }
+    size_t cap = m->map_cap;             /* both arrays have this capacity */
+    if (array_reserve((void **)&m->map, &cap, n, sizeof *m->map) < 0 ||
+        array_reserve((void **)&m->seen, &m->map_cap, n, sizeof *m->seen) < 0)
+        return ERR_NOMEM;
     uint32_t root;
     if (m->ct.n == 0 && new_node(m, TABLE_NONE, TABLE_NONE, &root) < 0)
         return ERR_NOMEM;
@@ -193,14 +188,8 @@ static int sum_all(struct ui_merged *m, const struct table *t)
 
 static int push(struct ui_merged *m, uint32_t node)
 {
-    if (m->nstack == m->stack_cap) {
-        size_t cap = m->stack_cap ? m->stack_cap * 2 : 256;
-        uint32_t *p = realloc(m->stack, cap * sizeof *p);
-        if (!p)
-            return ERR_NOMEM;
-        m->stack = p;
-        m->stack_cap = cap;
-    }
+    if (array_reserve((void **)&m->stack, &m->stack_cap, m->nstack + 1, sizeof *m->stack) < 0)
+        return ERR_NOMEM;
     m->stack[m->nstack++] = node;
     return 0;
 }

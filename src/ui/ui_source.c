@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "table.h"
 #include "tree.h"
@@ -88,16 +89,10 @@ static int scratch(struct ui_line_stats *s, size_t n)
 {
     if (!s->dense && !(s->dense = calloc(UI_SOURCE_DENSE_LINES, sizeof *s->dense)))
         return ERR_NOMEM;
-    if (n <= s->scratch_cap)
-        return 0;
-    uint32_t *near = realloc(s->near, n * sizeof *near);
-    if (near)
-        s->near = near;
-    int32_t *fline = near ? realloc(s->fline, n * sizeof *fline) : NULL;
-    if (!fline)
+    size_t cap = s->scratch_cap;         /* both arrays have this capacity */
+    if (array_reserve((void **)&s->near, &cap, n, sizeof *s->near) < 0 ||
+        array_reserve((void **)&s->fline, &s->scratch_cap, n, sizeof *s->fline) < 0)
         return ERR_NOMEM;
-    s->fline = fline;
-    s->scratch_cap = n;
     return 0;
 }
 

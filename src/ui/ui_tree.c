@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 
 #define FOLDS_MIN 64
@@ -56,22 +57,6 @@ void ui_tree_free(struct ui_tree *tr)
     free(tr->todo);
     free(tr->sel_path);
     ui_tree_init(tr);
-}
-
-/* Make room for n items of size sz in *p (capacity *cap, doubled). */
-static int reserve(void **p, size_t *cap, size_t n, size_t sz)
-{
-    if (n <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < n)
-        c *= 2;
-    void *q = realloc(*p, c * sz);
-    if (!q)
-        return ERR_NOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
 }
 
 /* ---- the person's folds, by path ---- */
@@ -133,7 +118,7 @@ static int match_funcs(struct ui_tree *tr, const struct table *t, const char *fi
     int same = strcmp(filter, tr->filter) == 0;
     if (same && n == tr->nfmatch)
         return 0;
-    if (reserve((void **)&tr->fmatch, &tr->fmatch_cap, n, 1) < 0)
+    if (array_reserve((void **)&tr->fmatch, &tr->fmatch_cap, n, 1) < 0)
         return ERR_NOMEM;
     for (size_t f = same ? tr->nfmatch : 0; f < n; f++)
         tr->fmatch[f] = strcasestr(table_func_name(t, (uint32_t)f), filter) ||
@@ -189,7 +174,7 @@ static int find_hot(struct ui_tree *tr)
         }
         if (best.node == TABLE_NONE)
             break;
-        if (reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
+        if (array_reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
             return ERR_NOMEM;
         tr->hot[tr->nhot++] = best.node;
         tr->flags[best.node] |= F_HOT;
@@ -216,7 +201,7 @@ static int rank_funcs(struct ui_tree *tr, const struct table *t)
     if (n == tr->nrank)
         return 0;
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order || reserve((void **)&tr->rank, &tr->rank_cap, n, sizeof *tr->rank) < 0) {
+    if (!order || array_reserve((void **)&tr->rank, &tr->rank_cap, n, sizeof *tr->rank) < 0) {
         free(order);
         return ERR_NOMEM;
     }
@@ -236,10 +221,10 @@ static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tr
         return ERR_NOMEM;
     size_t n = tr->ct.n;
     size_t cap = tr->node_cap;
-    if (reserve((void **)&tr->flags, &cap, n, 1) < 0)
+    if (array_reserve((void **)&tr->flags, &cap, n, 1) < 0)
         return ERR_NOMEM;
     cap = tr->node_cap;
-    if (reserve((void **)&tr->row_of, &cap, n, sizeof *tr->row_of) < 0)
+    if (array_reserve((void **)&tr->row_of, &cap, n, sizeof *tr->row_of) < 0)
         return ERR_NOMEM;
     tr->node_cap = cap;
     memset(tr->flags, 0, n);
@@ -317,7 +302,7 @@ static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_param
     struct ui_ct_node *nodes = tr->ct.nodes;
     size_t n = 0, shown = 0;
     for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
-        if (reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
+        if (array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
             return ERR_NOMEM;
         struct ui_tree_kid k = kid_of(tr, c);
         k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
@@ -340,7 +325,7 @@ static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_param
 /* Push the ordered children of a row (depth, more) to the walk's stack, the first on top. */
 static int push_kids(struct ui_tree *tr, size_t *ntodo, size_t nkids, uint32_t depth, uint64_t more, int free_)
 {
-    if (reserve((void **)&tr->todo, &tr->todo_cap, *ntodo + nkids, sizeof *tr->todo) < 0)
+    if (array_reserve((void **)&tr->todo, &tr->todo_cap, *ntodo + nkids, sizeof *tr->todo) < 0)
         return ERR_NOMEM;
     uint64_t bit = depth < UI_TREE_GUIDES ? (uint64_t)1 << depth : 0;
     for (size_t i = nkids; i-- > 0;)
@@ -352,7 +337,7 @@ static int push_kids(struct ui_tree *tr, size_t *ntodo, size_t nkids, uint32_t d
 /* Emit one row and queue its children when it is unfolded. */
 static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo, const struct ui_tree_params *p)
 {
-    if (reserve((void **)&tr->rows, &tr->rows_cap, tr->nrows + 1, sizeof *tr->rows) < 0)
+    if (array_reserve((void **)&tr->rows, &tr->rows_cap, tr->nrows + 1, sizeof *tr->rows) < 0)
         return ERR_NOMEM;
     int filtering = p->filter && p->filter[0] && !td->free;
     int match = filtering && (tr->flags[td->node] & F_MATCH);
@@ -410,7 +395,7 @@ static void remember(struct ui_tree *tr, uint32_t node)
     size_t d = 0;
     for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->ct.nodes[k].parent)
         d++;
-    if (reserve((void **)&tr->sel_path, &tr->sel_cap, d, sizeof *tr->sel_path) < 0)
+    if (array_reserve((void **)&tr->sel_path, &tr->sel_cap, d, sizeof *tr->sel_path) < 0)
         d = 0;
     tr->sel_depth = d;
     for (uint32_t k = node; d > 0; k = tr->ct.nodes[k].parent)
