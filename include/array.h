@@ -6,11 +6,17 @@
 
 #include <stddef.h>
 
-/* Make room for need items of size bytes in *arr, whose capacity is *cap
- * items: when need exceeds it, the capacity doubles (from 16 items) until
- * need fits and *arr is reallocated. Returns 0, or ERR_NOMEM (then *arr
- * and *cap are unchanged, and still valid). The contents are kept; the
- * new items are not initialised. */
-int array_reserve(void **arr, size_t *cap, size_t need, size_t size);
+/* Reallocate *arr (capacity *cap items of size bytes) to the smallest
+ * doubling of *cap (from 16 items) that holds need items. Returns 0, or
+ * ERR_NOMEM (then *arr and *cap are unchanged, and still valid). The
+ * contents are kept; the new items are not initialised. */
+int array_grow(void **arr, size_t *cap, size_t need, size_t size);
+
+/* Make room for need items in *arr: nothing when *cap holds them already
+ * (inline: the hot paths push one item at a time), else array_grow(). */
+static inline int array_reserve(void **arr, size_t *cap, size_t need, size_t size)
+{
+    return need <= *cap ? 0 : array_grow(arr, cap, need, size);
+}
 
 #endif

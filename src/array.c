@@ -9,7 +9,7 @@
 
 #define ARRAY_MIN 16
 
-int array_reserve(void **arr, size_t *cap, size_t need, size_t size)
+int array_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return 0;
