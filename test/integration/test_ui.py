@@ -19,7 +19,7 @@ import pytest
 
 from harness import (Interpreter, assert_error_line, marker_line, proc_state, run,
                      supported_interpreters)
-from uidriver import LiveView, key_table, parse_time, terminfo_string
+from uidriver import LiveView, assert_help_lists, parse_time, terminfo_string
 
 HERE = Path(__file__).resolve().parent
 UI_WORKLOADS = HERE / "workloads_ui"
@@ -362,17 +362,7 @@ def test_thread_views(live, newest):
 
 def test_help_lists_every_key(live, newest):
     view = launch(live, newest)
-    view.send("?")
-    view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
-    seen = set()
-    for _ in range(10):
-        seen.update(line.strip() for line in view.display())
-        view.key("pgdn")
-        view.pump(0.3)
-    seen_text = "\n".join(seen)
-    for entry in key_table(("ui_keys.c", "view_top.c")):    # the other views: their own tests
-        assert any(entry["label"] in line and entry["help"] in line for line in seen), \
-            f"the help does not list {entry['label']!r}: {entry['help']!r}\n{seen_text}"
+    seen_text = assert_help_lists(view, ("ui_keys.c", "view_top.c"), pages=10)  # other views: own tests
     for title in ("OWN", "TOTAL", "OWN TIME", "TOT TIME", "%OWN", "%TOTAL", "FUNCTION", "LOCATION"):
         assert re.search(rf"^\d {re.escape(title)}\s", seen_text, re.M), f"column {title} not explained"
     view.send("x")                      # any other key closes the help

@@ -13,7 +13,7 @@ import pytest
 
 from harness import marker_line
 from test_ui import UI_WORKLOADS, launch, live, newest, ui_interp, terminal_restored  # noqa: F401 (fixtures)
-from uidriver import (LiveView, key_table, mouse_click, mouse_wheel, painted_runs, parse_pct, parse_time, screen_line,
+from uidriver import (LiveView, assert_help_lists, mouse_click, mouse_wheel, painted_runs, parse_pct, parse_time, screen_line,
                       screen_samples, terminfo_string, view_details)
 
 FLAME_AB = UI_WORKLOADS / "flame_ab.py"
@@ -246,16 +246,7 @@ def test_help_lists_the_views_keys(live, newest, key, files):
         select(view, "alpha")
         view.send("v")
         view.wait_for(lambda: "SOURCE of alpha" in view.text(), "the source view")
-    view.send("?")
-    view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
-    seen = set()
-    for _ in range(12):
-        seen.update(line.strip() for line in view.display())
-        view.key("pgdn")
-        view.pump(0.3)
-    for entry in key_table(files + ("ui_keys.c",)):
-        assert any(entry["label"] in line and entry["help"][:60] in line for line in seen), \
-            f"the help does not list {entry['label']!r}: {entry['help']!r}\n" + "\n".join(sorted(seen))
+    assert_help_lists(view, files + ("ui_keys.c",), help_chars=60)
 
 
 def test_enter_and_double_click_open_callers(live, newest):

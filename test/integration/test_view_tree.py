@@ -13,7 +13,7 @@ import pytest
 
 from harness import marker_line
 from test_ui import UI_WORKLOADS, live, newest, ui_interp  # noqa: F401 (fixtures)
-from uidriver import LiveView, key_table
+from uidriver import LiveView, assert_help_lists
 
 CALLS = UI_WORKLOADS / "calls.py"
 MIN_SAMPLES = 1500
@@ -233,13 +233,4 @@ def test_help_lists_the_views_keys(live, newest, key, files):  # noqa: F811
     if key == "\r":
         view.send("\r")
         view.wait_for(lambda: view.callers_lines(), "the callers / callees view")
-    view.send("?")
-    view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
-    seen = set()
-    for _ in range(12):
-        seen.update(line.strip() for line in view.display())
-        view.key("pgdn")
-        view.pump(0.3)
-    for entry in key_table(files + ("ui_keys.c",)):
-        assert any(entry["label"] in line and entry["help"][:60] in line for line in seen), \
-            f"the help does not list {entry['label']!r}: {entry['help']!r}\n" + "\n".join(sorted(seen))
+    assert_help_lists(view, files + ("ui_keys.c",), help_chars=60)

@@ -22,7 +22,7 @@ import subprocess
 import termios
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import pyte
 import pytest
@@ -334,12 +334,17 @@ class LiveView:
     def samples(self) -> int:
         return int(self.header()["samples"].replace(",", ""))
 
-    def rows(self) -> List[Row]:
-        """The table's rows (all six numeric columns must be shown)."""
+    def table_columns(self) -> Tuple[List[str], int, int, int]:
+        """The screen's lines, the title line's index and the columns where
+        its FUNCTION and LOCATION titles start (top, tree and callers views)."""
         lines = self.display()
         ty = self.title_line()
         titles = lines[ty]
-        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        return lines, ty, titles.index("FUNCTION"), titles.index("LOCATION")
+
+    def rows(self) -> List[Row]:
+        """The table's rows (all six numeric columns must be shown)."""
+        lines, ty, fx, lx = self.table_columns()
         rows = []
         for y in range(ty + 1, len(lines)):
             line = lines[y]
@@ -375,10 +380,7 @@ class LiveView:
 
     def tree_rows(self) -> List[TreeRow]:
         """The call tree view's rows (its four numeric columns must be shown)."""
-        lines = self.display()
-        ty = self.title_line()
-        titles = lines[ty]
-        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        lines, ty, fx, lx = self.table_columns()
         rows = []
         for y in range(ty + 1, len(lines)):
             line = lines[y]
@@ -407,10 +409,7 @@ class LiveView:
 
     def callers_lines(self) -> List[CallersLine]:
         """The callers / callees view's lines, headings left out."""
-        lines = self.display()
-        ty = self.title_line()
-        titles = lines[ty]
-        fx, lx = titles.index("FUNCTION"), titles.index("LOCATION")
+        lines, ty, fx, lx = self.table_columns()
         out, section = [], "caller"
         for y in range(ty + 1, len(lines)):
             line = lines[y]
@@ -461,6 +460,27 @@ class Box:
     text: str
     bg: str
     reverse: bool
+
+
+def assert_help_lists(view: LiveView, files: Sequence[str], pages: int = 12,
+                      help_chars: Optional[int] = None) -> str:
+    """Open the help screen (`?`), read it page by page (pgdn) and assert
+    that every key of the key tables in `files` stands on one line with
+    its help (its first `help_chars` characters when given). Returns the
+    lines seen, sorted, one a line."""
+    view.send("?")
+    view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
+    seen = set()
+    for _ in range(pages):
+        seen.update(line.strip() for line in view.display())
+        view.key("pgdn")
+        view.pump(0.3)
+    seen_text = "\n".join(sorted(seen))
+    for entry in key_table(files):
+        want = entry["help"][:help_chars] if help_chars else entry["help"]
+        assert any(entry["label"] in line and want in line for line in seen), \
+            f"the help does not list {entry['label']!r}: {entry['help']!r}\n{seen_text}"
+    return seen_text
 
 
 def screen_line(view: LiveView, pattern: str) -> int:
