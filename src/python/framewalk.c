@@ -63,7 +63,6 @@
 #define FRAME_MAX 4096          /* largest frame prefix the layout may ask for */
 #define LOOKAHEAD 512           /* 3.14+: bytes read past the top frame, for the slot above it */
 #define STEPS_MAX (2 * WALK_MAX_DEPTH)  /* frames visited, shims included */
-#define VISIT_SLOTS 8192        /* > STEPS_MAX; power of two */
 #define RELOADS_MAX 2           /* snapshots re-read to see the slot above the top */
 #define SIZES 16                /* chunk sizes remembered; power of two */
 #define CHUNK_SIZE_OFF 8        /* _PyStackChunk.size (Include/cpython/pystate.h, 3.11+) */
@@ -78,14 +77,19 @@
 struct framewalk {
     const struct py_layout *l;
     uint64_t frame_type;        /* PyFrame_Type, 0 when unknown */
-    uint32_t stamp;             /* this walk, for the visited set */
+    /* Brent's cycle detection: the frame saved, steps since, and when to
+     * save the next one */
+    uint64_t saved;
+    int lam, power;
+    uint64_t last_code;         /* facts of the code object looked up last */
+    struct code_facts last_facts;
+    int pop_clears;             /* 3.14+: a pop clears f_executable */
     uint64_t chunk;             /* this walk's data-stack chunk and its snapshot */
     const uint8_t *snap;
     size_t len;
+    uint64_t lo, hi;            /* frames in [lo, hi) are in the snapshot */
     struct { uint64_t chunk, size; } sizes[SIZES];
     struct framewalk_frame frames[WALK_MAX_DEPTH];
-    uint64_t visit_addr[VISIT_SLOTS];
-    uint32_t visit_stamp[VISIT_SLOTS];
     uint8_t chunkbuf[CHUNK_MAX];
     uint8_t framebuf[FRAME_MAX];
 };
@@ -97,6 +101,7 @@ int framewalk_new(const struct py_layout *l, uint64_t frame_type, struct framewa
         return ERR_NOMEM;
     fw->l = l;
     fw->frame_type = frame_type;
+    fw->pop_clears = l->major > 3 || (l->major == 3 && l->minor >= 14);
     *out = fw;
     return 0;
 }
@@ -129,25 +134,46 @@ static int failed_rc(struct framewalk_out *out, int rc)
     return failed(out, rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ);
 }
 
-/* 3.14 and later clear f_executable when they pop a frame. */
-static int pops_clear_code(const struct py_layout *l)
+/* Brent's algorithm, one frame at a time: 1 when the chain has come back
+ * to the frame saved last. A loop is found once a saved frame is on it and
+ * the steps since reach its length: within about three times the larger of
+ * its length and the frames before it, so every loop the walk bound leaves
+ * room for (STEPS_MAX / 3 frames) ends the walk as a cycle, not as a deep
+ * stack. Costs nothing per frame but a compare. */
+static int looped(struct framewalk *fw, uint64_t frame)
 {
-    return l->major > 3 || (l->major == 3 && l->minor >= 14);
+    if (frame == fw->saved)
+        return 1;
+    if (++fw->lam == fw->power) {
+        fw->saved = frame;
+        fw->power *= 2;
+        fw->lam = 0;
+    }
+    return 0;
 }
 
-/* 1 when addr was visited before in this walk; else remembers it. */
-static int visited(struct framewalk *fw, uint64_t addr)
+static int facts_lookup(struct framewalk *fw, const struct framewalk_mem *m, uint64_t code,
+                        struct code_facts *f)
 {
-    size_t h = (size_t)((addr >> 3) * 0x9E3779B97F4A7C15ULL >> 40) & (VISIT_SLOTS - 1);
-    for (;; h = (h + 1) & (VISIT_SLOTS - 1)) {
-        if (fw->visit_stamp[h] != fw->stamp) {
-            fw->visit_stamp[h] = fw->stamp;
-            fw->visit_addr[h] = addr;
-            return 0;
-        }
-        if (fw->visit_addr[h] == addr)
-            return 1;
+    if (!reader_addr_ok(code, 8))
+        return ERR_CORRUPT;
+    int rc = m->code(m->ctx, code, f);
+    if (rc == 0) {
+        fw->last_code = code;
+        fw->last_facts = *f;
     }
+    return rc;
+}
+
+/* Facts about a code object; consecutive frames (a recursion) often share one. */
+static inline int facts_of(struct framewalk *fw, const struct framewalk_mem *m, uint64_t code,
+                           struct code_facts *f)
+{
+    if (code == fw->last_code) {
+        *f = fw->last_facts;
+        return 0;
+    }
+    return facts_lookup(fw, m, code, f);
 }
 
 static int push(struct framewalk_out *out, uint64_t code, int pos)
@@ -169,7 +195,7 @@ static int walk_objects(struct framewalk *fw, const struct framewalk_mem *m, uin
         }
         if (!reader_addr_ok(frame, 8))
             return failed(out, WALK_FAIL_CORRUPT);
-        if (visited(fw, frame))
+        if (looped(fw, frame))
             return failed(out, WALK_FAIL_CYCLE);
         int rc = 0;
         const uint8_t *fb = m->bytes(m->ctx, FRAMEWALK_FRAME, frame, (size_t)l->frame_size,
@@ -188,7 +214,7 @@ static int walk_objects(struct framewalk *fw, const struct framewalk_mem *m, uin
         if (!reader_addr_ok(code, 8) || lasti < -1 || lasti > (1 << 28))
             return failed(out, WALK_FAIL_CORRUPT);
         struct code_facts facts;
-        if ((rc = m->code(m->ctx, code, &facts)) < 0)
+        if ((rc = facts_of(fw, m, code, &facts)) < 0)
             return failed_rc(out, rc);
         /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
         push(out, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti);
@@ -239,8 +265,7 @@ static int position(const struct py_layout *l, const uint8_t *fb, uint64_t code,
 
 static int in_snap(const struct framewalk *fw, uint64_t frame)
 {
-    return fw->snap && frame >= fw->chunk + CHUNK_DATA_OFF && frame - fw->chunk < fw->len &&
-           fw->len - (frame - fw->chunk) >= (size_t)fw->l->frame_size;
+    return frame >= fw->lo && frame < fw->hi && !(frame & 7);
 }
 
 /* The size the chunk had when last read, 0 when unknown. */
@@ -267,15 +292,18 @@ static int load_snap(struct framewalk *fw, const struct framewalk_mem *m, uint64
         end = need;
     fw->snap = NULL;
     fw->len = 0;
-    if (end <= fw->chunk + CHUNK_DATA_OFF || end - fw->chunk > CHUNK_MAX)
+    fw->lo = fw->hi = 0;
+    if (end < fw->chunk + CHUNK_DATA_OFF + (uint64_t)fw->l->frame_size || end - fw->chunk > CHUNK_MAX)
         return 0;
     int rc = 0;
-    enum framewalk_what what = pops_clear_code(fw->l) ? FRAMEWALK_STACK : FRAMEWALK_CHUNK;
+    enum framewalk_what what = fw->pop_clears ? FRAMEWALK_STACK : FRAMEWALK_CHUNK;
     const uint8_t *p = m->bytes(m->ctx, what, fw->chunk, (size_t)(end - fw->chunk), fw->chunkbuf, &rc);
     if (!p)
         return rc == ERR_EXITED || rc == ERR_NOMEM ? rc : 0;
     fw->snap = p;
     fw->len = (size_t)(end - fw->chunk);
+    fw->lo = fw->chunk + CHUNK_DATA_OFF;
+    fw->hi = end - (uint64_t)fw->l->frame_size + 1;
     uint64_t s = get_ptr(p, CHUNK_SIZE_OFF);
     *size = s >= fw->len && s <= (1ull << 40) ? s : 0;
     return 0;
@@ -284,15 +312,13 @@ static int load_snap(struct framewalk *fw, const struct framewalk_mem *m, uint64
 /* A live data-stack frame of this snapshot with its code's facts: its code
  * is set and is not a generator function's (see the top comment). 1 live,
  * 0 popped, < 0 an error of the code lookup. */
-static int live(const struct framewalk *fw, const struct framewalk_mem *m, const uint8_t *fb,
+static int live(struct framewalk *fw, const struct framewalk_mem *m, const uint8_t *fb,
                 struct code_facts *f)
 {
     uint64_t code = code_of(fw->l, fb);
     if (!code)
         return 0;
-    if (!reader_addr_ok(code, 8))
-        return ERR_CORRUPT;
-    int rc = m->code(m->ctx, code, f);
+    int rc = facts_of(fw, m, code, f);
     if (rc < 0)
         return rc;
     return !(f->flags & CO_GENLIKE);
@@ -390,21 +416,19 @@ struct callee {
 /* Checks of a real 3.11+ frame against its callee and its code; appends
  * it. 0, or why set. */
 static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uint64_t frame,
-                        const uint8_t *fb, struct callee *c, struct framewalk_out *out)
+                        int data, const uint8_t *fb, struct callee *c, struct framewalk_out *out)
 {
     const struct py_layout *l = fw->l;
-    int data = in_snap(fw, frame), owner = owner_of(l, fb), pos;
+    int owner = owner_of(l, fb), pos;
     uint64_t code = code_of(l, fb);
     if (!code || (data && owner != OWNER_THREAD) ||
         (owner == OWNER_GENERATOR && !get_ptr(fb, l->frame_back)))
         return failed(out, WALK_FAIL_TORN);     /* popped, or a generator not running */
-    if (!reader_addr_ok(code, 8))
-        return failed(out, WALK_FAIL_CORRUPT);
     struct code_facts f;
-    int rc = m->code(m->ctx, code, &f);
+    int rc = facts_of(fw, m, code, &f);
     if (rc < 0)
         return failed_rc(out, rc);
-    if ((data && pops_clear_code(l) && (f.flags & CO_GENLIKE)) ||
+    if ((data && fw->pop_clears && (f.flags & CO_GENLIKE)) ||
         (c->data && data && f.framesize && c->addr != frame + 8 * (uint64_t)f.framesize) ||
         position(l, fb, code, &f, &pos) < 0)
         return failed(out, WALK_FAIL_TORN);
@@ -422,11 +446,11 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
             out->truncated = 1;
             return 0;
         }
-        if (!reader_addr_ok(frame, 8))
-            return failed(out, WALK_FAIL_CORRUPT);
-        if (visited(fw, frame))
-            return failed(out, WALK_FAIL_CYCLE);
         int data = in_snap(fw, frame), rc = 0;
+        if (!data && !reader_addr_ok(frame, 8))
+            return failed(out, WALK_FAIL_CORRUPT);
+        if (looped(fw, frame))
+            return failed(out, WALK_FAIL_CYCLE);
         if (c.data && data && frame > c.addr)
             return failed(out, WALK_FAIL_TORN);  /* previous must point down the chunk */
         const uint8_t *fb = data ? fw->snap + (frame - fw->chunk)
@@ -437,7 +461,7 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
         uint64_t back = get_ptr(fb, l->frame_back);
         if (is_shim(l, fb))
             c = (struct callee){.addr = frame, .data = 0};
-        else if ((rc = interp_frame(fw, m, frame, fb, &c, out)) < 0)
+        else if ((rc = interp_frame(fw, m, frame, data, fb, &c, out)) < 0)
             return rc;
         frame = back;
     }
@@ -451,8 +475,8 @@ static int interp_top(struct framewalk *fw, const struct framewalk_mem *m, uint6
 {
     const struct py_layout *l = fw->l;
     uint64_t need = *top + (uint64_t)l->frame_size, hint = *top;
-    int rc = load_snap(fw, m, need + (pops_clear_code(l) ? LOOKAHEAD : 0), need);
-    if (rc < 0 || !pops_clear_code(l) || !in_snap(fw, *top))
+    int rc = load_snap(fw, m, need + (fw->pop_clears ? LOOKAHEAD : 0), need);
+    if (rc < 0 || !fw->pop_clears || !in_snap(fw, *top))
         return rc;
     for (int reloads = 0;; reloads++) {
         uint64_t more = 0;
@@ -473,13 +497,14 @@ static int interp_top(struct framewalk *fw, const struct framewalk_mem *m, uint6
 static void start_walk(struct framewalk *fw, uint64_t chunk, struct framewalk_out *out)
 {
     *out = (struct framewalk_out){.frames = fw->frames, .why = WALK_OK};
-    if (++fw->stamp == 0) {     /* stamps wrapped: forget every visit */
-        memset(fw->visit_stamp, 0, sizeof fw->visit_stamp);
-        fw->stamp = 1;
-    }
+    fw->saved = 0;
+    fw->lam = 0;
+    fw->power = 1;
+    fw->last_code = 0;
     fw->chunk = chunk;
     fw->snap = NULL;
     fw->len = 0;
+    fw->lo = fw->hi = 0;
 }
 
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,

@@ -55,7 +55,7 @@ struct ucode {
     uint64_t addr;
     uint32_t stamp;             /* round it belongs to; older slots are free */
     int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
-    int32_t facts_rc;           /* 0 not looked up, 1 known, < 0 error */
+    int32_t facts_rc;           /* 1: facts known from the code cache, not yet resolved */
     struct code_facts facts;
     struct code_entry *e;
 };
@@ -80,6 +80,7 @@ struct walker {
     unsigned syscalls;
     unsigned long bytes;
     int retries;                /* stacks read again this round */
+    size_t hsize;               /* codecache_header_size() */
     /* this round's stacks; the frames of all threads share two arrays */
     struct walk_stack *stacks;
     uint32_t *first;            /* index of each stack's first frame */
@@ -246,18 +247,17 @@ static int ucode_index(struct walker *w, uint64_t code)
     }
 }
 
-/* Facts about a code object for the frame walk: from its header in this
- * round's batch, else from the code cache (an entry validated in an
- * earlier round: co_framesize and co_flags do not change), else from a
- * read of its header. */
-static int code_facts(struct walker *w, uint64_t code, struct code_facts *out)
+/* Facts about a code object for the frame walk. With its header in this
+ * round's bytes the code object is validated and resolved to its cache
+ * entry at once (u, when the round's map has room); else the facts come
+ * from the code cache (an entry validated in an earlier round: co_flags,
+ * co_framesize and the size do not change), and the round validates the
+ * header it reads later with the others; else from a read of the header. */
+static int code_facts(struct walker *w, struct ucode *u, uint64_t code, struct code_facts *out)
 {
-    size_t hsize = codecache_header_size(w->t);
-    if (hsize > HDR_MAX)
-        return ERR_CORRUPT;
-    const uint8_t *h = readbatch_find(w->cur, G_CODES, code, hsize);
+    const uint8_t *h = readbatch_find(w->cur, G_CODES, code, w->hsize);
     if (!h && w->cur != &w->batch)
-        h = readbatch_find(&w->batch, G_CODES, code, hsize);
+        h = readbatch_find(&w->batch, G_CODES, code, w->hsize);
     if (!h) {
         const struct code_entry *e = codecache_peek(w->codes, code);
         if (e) {
@@ -265,10 +265,17 @@ static int code_facts(struct walker *w, uint64_t code, struct code_facts *out)
             return 0;
         }
         int rc = 0;
-        if (!(h = fetch(w, G_CODES, code, hsize, w->hdrbuf, &rc)))
+        if (!(h = fetch(w, G_CODES, code, w->hsize, w->hdrbuf, &rc)))
             return rc;
     }
-    return codecache_facts(w->t, code, h, out);
+    if (!u)
+        return codecache_facts(w->t, code, h, out);
+    int rc = codecache_get(w->codes, w->t, code, h, w->hsize, &u->e);
+    u->state = rc < 0 ? rc : 1;
+    if (rc == 0)
+        *out = u->e->facts;
+    /* A full cache fails the stack when the round resolves it, not here. */
+    return rc == ERR_NOMEM ? codecache_facts(w->t, code, h, out) : rc;
 }
 
 static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
@@ -276,14 +283,20 @@ static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
     struct walker *w = ctx;
     int i = ucode_index(w, code);
     struct ucode *u = i >= 0 ? &w->umap[i] : NULL;
-    if (u && u->facts_rc) {
-        *out = u->facts;
-        return u->facts_rc < 0 ? u->facts_rc : 0;
+    if (u && u->state > 0) {
+        *out = u->e->facts;
+        return 0;
     }
-    int rc = code_facts(w, code, out);
-    if (u && rc != ERR_EXITED && rc != ERR_NOMEM) {
+    if (u && u->state < 0 && u->state != ERR_NOMEM)
+        return u->state;
+    if (u && u->facts_rc > 0) {
+        *out = u->facts;
+        return 0;
+    }
+    int rc = code_facts(w, u, code, out);
+    if (u && rc == 0 && !u->state) {
         u->facts = *out;
-        u->facts_rc = rc < 0 ? rc : 1;
+        u->facts_rc = 1;
     }
     return rc;
 }
@@ -298,14 +311,14 @@ static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t ad
  * the batch has most; the rest are read in batches of HDR_BATCH. */
 static int resolve_codes(struct walker *w)
 {
-    size_t hsize = codecache_header_size(w->t);
-    if (hsize > HDR_MAX)
-        return ERR_CORRUPT;
+    size_t hsize = w->hsize;
     for (int i = 0; i < w->nucodes;) {
         struct read_req reqs[HDR_BATCH];
         int batch[HDR_BATCH], nb = 0;
         for (; i < w->nucodes && nb < HDR_BATCH; i++) {
             struct ucode *u = &w->umap[w->ulist[i]];
+            if (u->state)
+                continue;       /* resolved by the walk */
             const uint8_t *h = readbatch_find(&w->batch, G_CODES, u->addr, hsize);
             if (h) {
                 u->state = codecache_get(w->codes, w->t, u->addr, h, hsize, &u->e);
@@ -587,7 +600,9 @@ int walker_round(struct walker *w)
     w->bytes = 0;
     /* Layouts from _Py_DebugOffsets are data too: the buffers must fit. */
     const struct py_layout *l = &w->t->layout;
-    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX)
+    w->hsize = codecache_header_size(w->t);
+    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX ||
+        w->hsize > HDR_MAX)
         return ERR_CORRUPT;
     codecache_new_round(w->codes);
     /* this round's plan becomes the last one: so do its threads' spans */
