@@ -421,9 +421,15 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
     const struct py_layout *l = fw->l;
     int owner = owner_of(l, fb), pos;
     uint64_t code = code_of(l, fb);
-    if (!code || (data && owner != OWNER_THREAD) ||
-        (owner == OWNER_GENERATOR && !get_ptr(fb, l->frame_back)))
-        return failed(out, WALK_FAIL_TORN);     /* popped, or a generator not running */
+    /* Popped; a generator not running; a data-stack frame that is not in
+     * the thread's chunk although it is the top (the C-stack entry frame
+     * of an evaluation loop that returned, its owner overwritten since);
+     * a frame object's copy of a finished frame. */
+    if (!code || (owner != OWNER_THREAD && owner != OWNER_GENERATOR) ||
+        (data && owner != OWNER_THREAD) ||
+        (owner == OWNER_GENERATOR && !get_ptr(fb, l->frame_back)) ||
+        (!c->addr && fw->snap && !data && owner == OWNER_THREAD))
+        return failed(out, WALK_FAIL_TORN);
     struct code_facts f;
     int rc = facts_of(fw, m, code, &f);
     if (rc < 0)

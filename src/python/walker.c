@@ -56,6 +56,7 @@ struct ucode {
     uint32_t stamp;             /* round it belongs to; older slots are free */
     int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
     int32_t facts_rc;           /* 1: facts known from the code cache, not yet resolved */
+    int32_t shim;               /* resolved to an interpreter shim's code (shim_code) */
     struct code_facts facts;
     struct code_entry *e;
 };
@@ -307,6 +308,19 @@ static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t ad
     return fetch(ctx, what == FRAMEWALK_STACK ? G_STACK : G_FRAMES, addr, len, buf, rc);
 }
 
+/* Code objects of interpreter shims, not user code. 3.13+ push a frame of
+ * the static _Py_InitCleanup (Python/specialize.c) under the __init__ of a
+ * class called through CALL_ALLOC_AND_ENTER_INIT: its co_filename, co_name
+ * and co_qualname are the same str, "__init__", which no real code object
+ * has. 3.12's C-stack entry frame runs the "<interpreter trampoline>" made
+ * by _Py_MakeShimCode (Python/pylifecycle.c), file "<shim>": its frame is
+ * skipped by its owner, but a read of the C stack after the evaluation
+ * loop returned can find the owner overwritten and the code still there. */
+static int shim_code(const struct code_entry *e)
+{
+    return e->id_fields[0] == e->id_fields[1] || strcmp(e->file, "<shim>") == 0;
+}
+
 /* Validate code objects against their headers, which this round read:
  * the batch has most; the rest are read in batches of HDR_BATCH. */
 static int resolve_codes(struct walker *w)
@@ -338,21 +352,16 @@ static int resolve_codes(struct walker *w)
         }
         w->bytes += rc < 0 ? 0 : (unsigned long)nb * hsize;
     }
-    for (int i = 0; i < w->nucodes; i++)
-        if (w->umap[w->ulist[i]].state > 0)
-            plan_add(w, G_CODES, w->umap[w->ulist[i]].addr, hsize);
+    for (int i = 0; i < w->nucodes; i++) {
+        struct ucode *u = &w->umap[w->ulist[i]];
+        if (u->state > 0) {
+            u->shim = shim_code(u->e);
+            plan_add(w, G_CODES, u->addr, hsize);
+        }
+    }
     return 0;
 }
 
-/* 3.13+ push a frame of the static code object _Py_InitCleanup
- * (Python/specialize.c) under the __init__ of a class called through
- * CALL_ALLOC_AND_ENTER_INIT. It is an interpreter shim, not user code:
- * its co_filename, co_name and co_qualname are the same str, "__init__",
- * which no real code object has. */
-static int init_shim(const struct code_entry *e)
-{
-    return e->id_fields[0] == e->id_fields[1];
-}
 
 /* Map every frame to its code entry and line; a stack with a code object
  * that failed validation fails as a whole. Shim frames are left out. */
@@ -373,7 +382,7 @@ static int resolve_frames(struct walker *w)
                 st->why = u && u->state == ERR_READ ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
                 break;
             }
-            if (init_shim(u->e))
+            if (u->shim)
                 continue;
             st->frames[kept++] = (struct walk_frame){
                 .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};

@@ -7,6 +7,7 @@ MODE is one of:
          the info file gets the share of the loop's time leaf() is on top,
          measured in the process (see leaf_share), to compare the sampled
          share of leaf() under leaf_loop() with
+  gen    a loop over a generator: each step resumes it for one yield
   rec    a loop calling a recursion DEPTH frames deep (rec(DEPTH))
 
 usage: calls.py INFO SECONDS MODE [DEPTH]
@@ -73,6 +74,21 @@ def leaf_share(deadline):
     return {"leaf_share": counts["leaf"] / n if n else 0.0, "signals": n}
 
 
+def gen():
+    n = 0
+    while True:
+        n += 1
+        yield n  # GEN-LINE
+
+
+def gen_loop(deadline):
+    total = 0
+    for i, x in enumerate(gen()):
+        total += x  # GEN-CALLER-LINE
+        if i % 1000 == 0 and perf_counter() > deadline:
+            return total
+
+
 def rec(n):
     if n > 1:
         return rec(n - 1) + 1  # REC-LINE
@@ -96,6 +112,8 @@ def main():
         tiny_loop(deadline)
     elif mode == "leaf":
         info.update(leaf_share(deadline))
+    elif mode == "gen":
+        gen_loop(deadline)
     else:
         rec_loop(deadline, depth)
     with open(info_path, "w") as f:
