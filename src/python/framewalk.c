@@ -88,6 +88,7 @@ struct framewalk {
     const uint8_t *snap;
     size_t len;
     uint64_t lo, hi;            /* frames in [lo, hi) are in the snapshot */
+    int loaded;                 /* a snapshot was tried in this walk */
     struct { uint64_t chunk, size; } sizes[SIZES];
     struct framewalk_frame frames[WALK_MAX_DEPTH];
     uint8_t chunkbuf[CHUNK_MAX];
@@ -279,6 +280,15 @@ static uint64_t *size_slot(struct framewalk *fw, uint64_t chunk)
     return &fw->sizes[h].size;
 }
 
+/* Inside the thread's current chunk (its size as last read, else as much
+ * as a snapshot may span). */
+static int in_chunk(struct framewalk *fw, uint64_t frame)
+{
+    uint64_t size = *size_slot(fw, fw->chunk);
+    return fw->chunk && frame >= fw->chunk + CHUNK_DATA_OFF &&
+           frame - fw->chunk < (size ? size : CHUNK_MAX);
+}
+
 /* Read [chunk, end) as this walk's snapshot of the chunk, never past the
  * chunk's end (the next page need not be mapped: a failed read would also
  * fail the whole batch it is planned in), at most CHUNK_MAX bytes. Without
@@ -293,6 +303,7 @@ static int load_snap(struct framewalk *fw, const struct framewalk_mem *m, uint64
     fw->snap = NULL;
     fw->len = 0;
     fw->lo = fw->hi = 0;
+    fw->loaded = 1;
     if (end < fw->chunk + CHUNK_DATA_OFF + (uint64_t)fw->l->frame_size || end - fw->chunk > CHUNK_MAX)
         return 0;
     int rc = 0;
@@ -428,7 +439,7 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
     if (!code || (owner != OWNER_THREAD && owner != OWNER_GENERATOR) ||
         (data && owner != OWNER_THREAD) ||
         (owner == OWNER_GENERATOR && !get_ptr(fb, l->frame_back)) ||
-        (!c->addr && fw->snap && !data && owner == OWNER_THREAD))
+        (!c->addr && owner == OWNER_THREAD && reader_addr_ok(fw->chunk, 8) && !in_chunk(fw, frame)))
         return failed(out, WALK_FAIL_TORN);
     struct code_facts f;
     int rc = facts_of(fw, m, code, &f);
@@ -452,12 +463,16 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
             out->truncated = 1;
             return 0;
         }
-        int data = in_snap(fw, frame), rc = 0;
+        int rc = 0;
+        if (!fw->loaded && in_chunk(fw, frame) &&     /* the chain enters the chunk */
+            (rc = load_snap(fw, m, frame + (uint64_t)l->frame_size, frame + (uint64_t)l->frame_size)) < 0)
+            return rc;
+        int data = in_snap(fw, frame);
         if (!data && !reader_addr_ok(frame, 8))
             return failed(out, WALK_FAIL_CORRUPT);
         if (looped(fw, frame))
             return failed(out, WALK_FAIL_CYCLE);
-        if (c.data && data && frame > c.addr)
+        if (c.data && frame >= c.addr && in_chunk(fw, frame))
             return failed(out, WALK_FAIL_TORN);  /* previous must point down the chunk */
         const uint8_t *fb = data ? fw->snap + (frame - fw->chunk)
                                  : m->bytes(m->ctx, FRAMEWALK_FRAME, frame, (size_t)l->frame_size,
@@ -511,6 +526,7 @@ static void start_walk(struct framewalk *fw, uint64_t chunk, struct framewalk_ou
     fw->snap = NULL;
     fw->len = 0;
     fw->lo = fw->hi = 0;
+    fw->loaded = 0;
 }
 
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,
