@@ -202,12 +202,25 @@ def _share_of(prof, loop: str, leaf: str):
     return on_leaf, total
 
 
+def _garbage(prof, loop: str, frame: str, depth: int) -> int:
+    """Samples below `loop` that are not `loop` and at most `depth` `frame`
+    frames: [truncated] chains of a loop in the frame chain, or mixes."""
+    bad = 0
+    for stack, count in prof.stacks.items():
+        names = [f.split(" (")[0] for f in stack.split(";")[2:]]
+        if loop in names:
+            below = names[names.index(loop) + 1:]
+            bad += count * (len(below) > depth or any(n != frame for n in below))
+    return bad
+
+
 def torn(py: str, proftui: str, s: Settings) -> Runs:
     """Call-heavy code at 1 kHz (bench/targets/calls.py), whose stack changes
     many times while one sample is read: failed stacks in a call loop and in
     a recursion TORN_DEPTH deep called in a loop, as a share of the stacks
-    in that loop (and of the failed ones); and the sampled share of a short
-    leaf function against the process's own count of it."""
+    in that loop (and of the failed ones), samples of the recursion that are
+    not a real stack of it; and the sampled share of a short leaf function
+    against the process's own count of it."""
     out: Runs = {}
     with Target(py, "calls.py", [], ready_line=False, stdin_pipe=True) as t:
         for _ in range(s.runs):
@@ -225,6 +238,9 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
                 failed = prof.num("failed")
                 out.setdefault(f"failed_pct_{label}", []).append(
                     100.0 * failed / max(1.0, in_loop + failed))
+                if label == "rec40":
+                    out.setdefault("garbage_pct_rec40", []).append(
+                        100.0 * _garbage(prof, loop, leaf, TORN_DEPTH) / max(1.0, in_loop))
                 if label == "leaf":
                     on_leaf, total = _share_of(prof, loop, leaf)
                     truth = float(answer.split()[0])

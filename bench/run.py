@@ -61,6 +61,8 @@ METRICS = [
      lambda v, mm: v <= 0.5),
     ("failed_pct_rec40", "recursion 40 deep in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
      lambda v, mm: v <= 0.5),
+    ("garbage_pct_rec40", "  samples that are no real stack [%]", "f2", "abs", "0",
+     lambda v, mm: v <= 0.0),
     ("failed_pct_leaf", "short leaf in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
      lambda v, mm: v <= 0.5),
     ("leaf_share_pct", "  share of the leaf, sampled [%]", "f1", "abs", "", None),
@@ -217,6 +219,8 @@ def print_table(results: Dict[str, object]) -> None:
     rows.append(["machine busy during the runs [%]"]
                 + [f"{interps[i]['machine_busy_pct']:.0f}" for i in ids] + [""])
     for key, label, style, spread, goal, check in METRICS:
+        if not any(interps[i]["figures"].get(key) for i in ids):
+            continue            # not measured this time (--only)
         row = [label]
         for i in ids:
             s = interps[i]["figures"].get(key)

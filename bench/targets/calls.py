@@ -8,7 +8,9 @@ many times while one sample is read. Commands, one per line on stdin:
                         as much; prints the share of the loop's time leaf() is
                         on top, counted in the process: a timer signal every
                         0.7 ms runs a handler that notes which of the two it
-                        interrupted ("<share> <signals>")
+                        interrupted; one that finds leaf() at its first
+                        instruction came while the caller was calling it, and
+                        counts half ("<share> <signals>")
 
 Each prints one line when done ("done" for tiny and rec). Anything else, or
 the end of stdin, ends the process.
@@ -62,12 +64,13 @@ def leaf_loop(n):
 
 
 def leaf_share(seconds):
-    counts = {"leaf": 0, "leaf_loop": 0}
+    counts = {"leaf": 0, "leaf_loop": 0, "entry": 0}
 
     def count(signum, frame):
         name = frame.f_code.co_name
         if name in counts:
             counts[name] += 1
+            counts["entry"] += name == "leaf" and frame.f_lasti <= 0
 
     signal.signal(signal.SIGALRM, count)
     signal.setitimer(signal.ITIMER_REAL, 0.0007, 0.0007)
@@ -77,8 +80,8 @@ def leaf_share(seconds):
             leaf_loop(2000)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    n = counts["leaf"] + counts["leaf_loop"]
-    return f"{counts['leaf'] / max(n, 1):.5f} {n}"
+    n = max(1, counts["leaf"] + counts["leaf_loop"])
+    return f"{(counts['leaf'] - counts['entry'] / 2) / n:.5f} {n}"
 
 
 def main():

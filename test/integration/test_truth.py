@@ -13,12 +13,13 @@ from harness import TRUNCATED, profile_workload
 
 SECONDS = 4.0
 # Share of leaf(): proftui's against the in-process count. Both are
-# samples, so each is off by its binomial error (computed from the counts);
-# SHARE_TOLERANCE is for what the two measure differently (the handler runs
-# at the next instruction boundary that checks for signals, proftui reads
-# at any instant). Measured on a busy 2-core machine: within 4.1 points on
-# 3.8-3.14, and the walker that dropped popped frames on 3.14 was 10 below.
-SHARE_TOLERANCE = 0.04
+# samples, so each is off by its binomial error (computed from the counts),
+# and the count is off by up to leaf_share_error (signals taken at leaf()'s
+# first instruction); SHARE_TOLERANCE is for the rest (the handler runs at
+# the next instruction that checks for signals, proftui reads at any
+# instant). Measured on a busy 2-core machine: within 4 points on 3.8-3.14,
+# and the walker that failed popped frames on 3.14 was 5-10 points low.
+SHARE_TOLERANCE = 0.03
 # Failed stacks (the stack changed on every one of its reads), as a share of
 # the stacks of the workload's thread. Measured: under 0.2 % on 3.11+ for all
 # three workloads; on 3.8-3.10, whose heap frames take microseconds to read,
@@ -75,10 +76,10 @@ def test_leaf_share_is_true(proftui, interp, tmp_path):
         + r.describe()
     share = leaf / n
     error = math.sqrt(truth * (1 - truth) * (1 / n + 1 / signals))
-    assert abs(share - truth) <= SHARE_TOLERANCE + 2.5 * error, \
+    allowed = SHARE_TOLERANCE + r.info["leaf_share_error"] + 2.5 * error
+    assert abs(share - truth) <= allowed, \
         f"leaf() has {100 * share:.1f} % of {n} samples, but {100 * truth:.1f} % of " \
-        f"{signals} in-process counts (allowed {100 * SHARE_TOLERANCE:.0f} + " \
-        f"{250 * error:.1f} points)\n{r.describe()}"
+        f"{signals} in-process counts (allowed {100 * allowed:.1f} points)\n{r.describe()}"
     assert_few_failed(r, interp)
 
 
