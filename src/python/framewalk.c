@@ -243,10 +243,10 @@ static int owner_of(const struct py_layout *l, const uint8_t *fb)
     return l->frame_owner >= 0 ? fb[l->frame_owner] : OWNER_THREAD;
 }
 
-/* 3.14's f_executable is a _PyStackRef: the low bits are tags. */
+/* 3.14+: f_executable is a _PyStackRef: the low bits are tags. */
 static uint64_t code_of(const struct py_layout *l, const uint8_t *fb)
 {
-    return get_ptr(fb, l->frame_code) & ~(uint64_t)7;
+    return get_ptr(fb, l->frame_code) & ~l->frame_code_tag_mask;
 }
 
 /* Byte offset of the instruction the frame is at, in its code object's
