@@ -44,6 +44,11 @@ struct framewalk_mem {
      * read into buf (len bytes); NULL with *rc set when unreadable. */
     const uint8_t *(*bytes)(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
                             uint8_t *buf, int *rc);
+    /* The same for a chunk snapshot, which may be shorter: the bytes of
+     * [addr, addr + *len), or of the longest prefix a batch holds when that
+     * is at least min bytes (then *len becomes its length). */
+    const uint8_t *(*prefix)(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
+                             size_t min, uint8_t *buf, int *rc);
     /* Facts about the code object at code: 0, ERR_CORRUPT (not a live code
      * object) or ERR_READ. */
     int (*code)(void *ctx, uint64_t code, struct code_facts *out);

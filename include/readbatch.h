@@ -57,6 +57,11 @@ int readbatch_read(struct readbatch *b, struct reader *r, unsigned long *bytes);
  * read, or NULL when the batch does not hold all of them. */
 const uint8_t *readbatch_find(const struct readbatch *b, unsigned g, uint64_t addr, size_t len);
 
+/* The bytes from addr to the end of the piece that holds them in group g,
+ * when that is at least min bytes (*avail gets how many), or NULL. */
+const uint8_t *readbatch_find_prefix(const struct readbatch *b, unsigned g, uint64_t addr,
+                                     size_t min, size_t *avail);
+
 /* Forget the layout and the bytes. */
 void readbatch_clear(struct readbatch *b);
 

@@ -308,11 +308,14 @@ static int load_snap(struct framewalk *fw, const struct framewalk_mem *m, uint64
         return 0;
     int rc = 0;
     enum framewalk_what what = fw->pop_clears ? FRAMEWALK_STACK : FRAMEWALK_CHUNK;
-    const uint8_t *p = m->bytes(m->ctx, what, fw->chunk, (size_t)(end - fw->chunk), fw->chunkbuf, &rc);
+    size_t len = (size_t)(end - fw->chunk);
+    const uint8_t *p = m->prefix(m->ctx, what, fw->chunk, &len, (size_t)(need - fw->chunk),
+                                 fw->chunkbuf, &rc);
     if (!p)
         return rc == ERR_EXITED || rc == ERR_NOMEM ? rc : 0;
+    end = fw->chunk + len;
     fw->snap = p;
-    fw->len = (size_t)(end - fw->chunk);
+    fw->len = len;
     fw->lo = fw->chunk + CHUNK_DATA_OFF;
     fw->hi = end - (uint64_t)fw->l->frame_size + 1;
     uint64_t s = get_ptr(p, CHUNK_SIZE_OFF);

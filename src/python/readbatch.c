@@ -111,7 +111,8 @@ int readbatch_read(struct readbatch *b, struct reader *r, unsigned long *bytes)
     return 0;
 }
 
-const uint8_t *readbatch_find(const struct readbatch *b, unsigned g, uint64_t addr, size_t len)
+/* The piece of group g that starts at or before addr, or NULL. */
+static const struct readbatch_piece *piece_at(const struct readbatch *b, unsigned g, uint64_t addr)
 {
     if (!b->filled || g >= READBATCH_GROUPS)
         return NULL;
@@ -123,11 +124,24 @@ const uint8_t *readbatch_find(const struct readbatch *b, unsigned g, uint64_t ad
         else
             hi = mid;
     }
-    if (lo == first)
+    return lo == first ? NULL : &b->pieces[lo - 1];
+}
+
+const uint8_t *readbatch_find(const struct readbatch *b, unsigned g, uint64_t addr, size_t len)
+{
+    const struct readbatch_piece *p = piece_at(b, g, addr);
+    if (!p || addr - p->addr > p->len || len > p->len - (addr - p->addr))
         return NULL;
-    const struct readbatch_piece *p = &b->pieces[lo - 1];
-    if (addr - p->addr > p->len || len > p->len - (addr - p->addr))
+    return b->buf + p->off + (addr - p->addr);
+}
+
+const uint8_t *readbatch_find_prefix(const struct readbatch *b, unsigned g, uint64_t addr,
+                                     size_t min, size_t *avail)
+{
+    const struct readbatch_piece *p = piece_at(b, g, addr);
+    if (!p || addr - p->addr > p->len || min > p->len - (addr - p->addr))
         return NULL;
+    *avail = p->len - (addr - p->addr);
     return b->buf + p->off + (addr - p->addr);
 }
 

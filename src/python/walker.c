@@ -302,6 +302,25 @@ static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
     return rc;
 }
 
+/* A chunk snapshot: the batch's copy when it holds at least min bytes of
+ * it (the top of the stack moves between rounds: the last round's range,
+ * planned from its top, may end a frame short of this one's wish), else a
+ * read of all of it. Plans what was asked for. */
+static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
+                                 size_t min, uint8_t *buf, int *rc)
+{
+    struct walker *w = ctx;
+    enum group g = what == FRAMEWALK_STACK ? G_STACK : G_FRAMES;
+    size_t avail = 0;
+    const uint8_t *p = readbatch_find_prefix(w->cur, g, addr, min, &avail);
+    if (p) {
+        plan_add(w, g, addr, *len);
+        *len = avail < *len ? avail : *len;
+        return p;
+    }
+    return fetch(w, g, addr, *len, buf, rc);
+}
+
 static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
                                 uint8_t *buf, int *rc)
 {
@@ -577,7 +596,7 @@ int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
     w->t = t;
     w->codes = c;
     w->cur = &w->batch;
-    w->mem = (struct framewalk_mem){.ctx = w, .bytes = mem_bytes, .code = mem_code};
+    w->mem = (struct framewalk_mem){.ctx = w, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
     *out = w;
     return 0;
 }

@@ -40,6 +40,13 @@ static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t ad
     return buf;
 }
 
+static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
+                                 size_t min, uint8_t *buf, int *rc)
+{
+    (void)min;
+    return mem_bytes(ctx, what, addr, *len, buf, rc);
+}
+
 static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
 {
     struct mem *mm = ctx;
@@ -64,7 +71,7 @@ static struct framewalk_out walk(const struct py_layout *l, struct mem *mm, uint
                                  uint64_t top, uint64_t later)
 {
     struct framewalk *fw = NULL;
-    struct framewalk_mem m = {.ctx = mm, .bytes = mem_bytes, .code = mem_code};
+    struct framewalk_mem m = {.ctx = mm, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
     struct framewalk_out out = {.why = WALK_FAIL_READ};
     mm->r = memimage_reader(mm->m);
     if (framewalk_new(l, FRAME_TYPE, &fw) < 0 || framewalk_thread(fw, &m, chunk, top, later, &out) < 0)
