@@ -463,9 +463,9 @@ static int keep_frames(struct walker *w, struct walk_stack *st, const struct fra
     int rc = grow(&w->raw, &w->cap_raw, sizeof *w->raw, n, WALK_MAX_ROUND_FRAMES);
     if (rc < 0)
         return rc;
-    struct rframe *rf = w->raw + w->first[w->nstacks - 1];
-    for (int d = 0; d < out->depth; d++)
-        rf[d] = (struct rframe){.code = out->frames[d].code, .pos = out->frames[d].pos};
+    for (int d = 0; d < out->depth; d++)     /* raw is NULL before a first frame */
+        w->raw[w->first[w->nstacks - 1] + (uint32_t)d] =
+            (struct rframe){.code = out->frames[d].code, .pos = out->frames[d].pos};
     w->nframes = n;
     st->depth = out->depth;
     st->truncated = out->truncated;
