@@ -182,12 +182,86 @@ def memory(py: str, proftui: str, s: Settings, nthreads: int = 4) -> Runs:
             "mem_distinct_stacks": [float(len(prof.stacks))]}
 
 
-def all_for(py: str, proftui: str, s: Settings, log) -> Dict[str, object]:
-    """Every per-interpreter measurement; a failing one is recorded as an
-    error and the others still run."""
+TORN_DEPTH = 40
+
+
+def _share_of(prof, loop: str, leaf: str):
+    """(samples with `leaf` on top, samples with `loop` or `leaf` on top)
+    among the stacks below `loop`; a sample inside leaf_share's signal
+    handler counts for the frame it interrupted."""
+    on_leaf = total = 0
+    for stack, count in prof.stacks.items():
+        names = [f.split(" (")[0] for f in stack.split(";")[2:]]
+        if loop not in names:
+            continue
+        top = names[-2] if names[-1].endswith("count") and len(names) > 1 else names[-1]
+        if top == leaf:
+            on_leaf += count
+        if top in (loop, leaf):
+            total += count
+    return on_leaf, total
+
+
+def _garbage(prof, loop: str, frame: str, depth: int) -> int:
+    """Samples below `loop` that are not `loop` and at most `depth` `frame`
+    frames: [truncated] chains of a loop in the frame chain, or mixes."""
+    bad = 0
+    for stack, count in prof.stacks.items():
+        names = [f.split(" (")[0] for f in stack.split(";")[2:]]
+        if loop in names:
+            below = names[names.index(loop) + 1:]
+            bad += count * (len(below) > depth or any(n != frame for n in below))
+    return bad
+
+
+def torn(py: str, proftui: str, s: Settings) -> Runs:
+    """Call-heavy code at 1 kHz (bench/targets/calls.py), whose stack changes
+    many times while one sample is read: failed stacks in a call loop and in
+    a recursion TORN_DEPTH deep called in a loop, as a share of the stacks
+    in that loop (and of the failed ones), samples of the recursion that are
+    not a real stack of it; and the sampled share of a short leaf function
+    against the process's own count of it."""
+    out: Runs = {}
+    with Target(py, "calls.py", [], ready_line=False, stdin_pipe=True) as t:
+        for _ in range(s.runs):
+            for label, command, loop, leaf in (
+                    ("tiny", "tiny {s}", "tiny_loop", "tiny"),
+                    ("rec40", "rec {s} %d" % TORN_DEPTH, "rec_loop", "rec"),
+                    ("leaf", "leaf {s}", "leaf_loop", "leaf")):
+                p = proftui_attached(proftui, t.pid, "1ms")
+                try:
+                    answer = t.ask(command.format(s=s.seconds), timeout=60 + 10 * s.seconds)
+                finally:
+                    p.stop()
+                prof = p.finish()
+                in_loop = sum(c for st, c in prof.stacks.items() if f";{loop} (" in st)
+                failed = prof.num("failed")
+                out.setdefault(f"failed_pct_{label}", []).append(
+                    100.0 * failed / max(1.0, in_loop + failed))
+                if label == "rec40":
+                    out.setdefault("garbage_pct_rec40", []).append(
+                        100.0 * _garbage(prof, loop, leaf, TORN_DEPTH) / max(1.0, in_loop))
+                if label == "leaf":
+                    on_leaf, total = _share_of(prof, loop, leaf)
+                    truth = float(answer.split()[0])
+                    share = on_leaf / max(1, total)
+                    out.setdefault("leaf_share_pct", []).append(100.0 * share)
+                    out.setdefault("leaf_truth_pct", []).append(100.0 * truth)
+                    out.setdefault("leaf_share_err", []).append(100.0 * (share - truth))
+    return out
+
+
+MEASUREMENTS = (max_rate, delivery, threads, torn, slowdown, cpu_cost, memory)
+
+
+def all_for(py: str, proftui: str, s: Settings, log, only=None) -> Dict[str, object]:
+    """Every per-interpreter measurement (or those named in only); a failing
+    one is recorded as an error and the others still run."""
     results: Runs = {}
     errors: Dict[str, str] = {}
-    for fn in (max_rate, delivery, threads, slowdown, cpu_cost, memory):
+    for fn in MEASUREMENTS:
+        if only and fn.__name__ not in only:
+            continue
         t0 = time.monotonic()
         try:
             results.update(fn(py, proftui, s))

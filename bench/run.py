@@ -57,6 +57,18 @@ METRICS = [
     ("cpu_us_thread_sample_t10", "  CPU µs per thread-sample", "f2", "rel", "", None),
     ("thread_rate_t100", "100 threads: samples/s per thread (wall)", "k", "rel", "", None),
     ("cpu_us_thread_sample_t100", "  CPU µs per thread-sample", "f2", "rel", "", None),
+    ("failed_pct_tiny", "call loop n = tiny(n), 1 kHz: failed stacks [%]", "f2", "abs", "≤0.5",
+     lambda v, mm: v <= 0.5),
+    ("failed_pct_rec40", "recursion 40 deep in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
+     lambda v, mm: v <= 0.5),
+    ("garbage_pct_rec40", "  samples that are no real stack [%]", "f2", "abs", "0",
+     lambda v, mm: v <= 0.0),
+    ("failed_pct_leaf", "short leaf in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
+     lambda v, mm: v <= 0.5),
+    ("leaf_share_pct", "  share of the leaf, sampled [%]", "f1", "abs", "", None),
+    ("leaf_truth_pct", "  share of the leaf, counted in-process [%]", "f1", "abs", "", None),
+    ("leaf_share_err", "  sampled - counted [points]", "f1", "abs", "±5",
+     lambda v, mm: abs(v) <= 5.0),
     ("work_s", "slowdown in wall time: unprofiled [s]", "f3", "rel", "", None),
     ("slowdown_pct_100hz", "  proftui 100 Hz [%]", "f1", "abs", "", None),
     ("slowdown_pct_1khz", "  proftui 1 kHz [%]", "f1", "abs", "≤1", lambda v, mm: v <= 1.0),
@@ -207,6 +219,8 @@ def print_table(results: Dict[str, object]) -> None:
     rows.append(["machine busy during the runs [%]"]
                 + [f"{interps[i]['machine_busy_pct']:.0f}" for i in ids] + [""])
     for key, label, style, spread, goal, check in METRICS:
+        if not any(interps[i]["figures"].get(key) for i in ids):
+            continue            # not measured this time (--only)
         row = [label]
         for i in ids:
             s = interps[i]["figures"].get(key)
@@ -290,6 +304,9 @@ def main() -> int:
     ap.add_argument("--build", default=str(REPO / "build"), help="meson build directory")
     ap.add_argument("--runs", type=int, help="repetitions per figure (default 5, quick 3)")
     ap.add_argument("--json", default=str(REPO / "bench" / "results" / "latest.json"))
+    ap.add_argument("--only", action="append", default=[],
+                    choices=[fn.__name__ for fn in measure.MEASUREMENTS],
+                    help="run only this measurement (repeatable; default: all)")
     args = ap.parse_args()
     if not os.access(args.proftui, os.X_OK):
         log(f"bench: {args.proftui} is not built (./dev bench builds it)")
@@ -311,15 +328,17 @@ def main() -> int:
     for ident, path, version in todo:
         log(f"{ident} ({path})")
         t0, ticks = time.monotonic(), cpu_ticks()
-        got = measure.all_for(path, args.proftui, settings, log)
+        got = measure.all_for(path, args.proftui, settings, log, args.only)
         results["interpreters"][ident] = {
             "path": path, "version": list(version), "errors": got["errors"],
             "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "machine_busy_pct": busy_pct(ticks, cpu_ticks()),
             "seconds": round(time.monotonic() - t0, 1),
             "figures": {k: summarize(v) for k, v in got["runs"].items()}}
-    log("micro-benchmarks")
-    results["micro"] = micro(Path(args.build), 1 if args.quick else 3)
+    results["micro"] = {}
+    if not args.only:
+        log("micro-benchmarks")
+        results["micro"] = micro(Path(args.build), 1 if args.quick else 3)
     results["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print_table(results)
     out = Path(args.json)

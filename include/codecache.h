@@ -14,6 +14,13 @@ struct codecache;
 
 #define CODECACHE_MEMO 4       /* instruction offsets remembered per code object */
 
+/* What the frame walk needs to know of a code object, from its header. */
+struct code_facts {
+    int32_t ncodeunits;        /* 3.11+: 16-bit code units of inline bytecode (Py_SIZE), else 0 */
+    int32_t framesize;         /* 3.12+: co_framesize in words, 0 when unknown */
+    int32_t flags;             /* co_flags */
+};
+
 struct code_entry {
     uint64_t addr;             /* code object address; 0 = free slot */
     uint64_t id_fields[4];     /* filename, name, qualname, linetable pointers */
@@ -26,6 +33,7 @@ struct code_entry {
     uint32_t used_round;       /* last round that used the entry (eviction order) */
     uint32_t memo_next;        /* memo slot to replace next */
     int32_t memo_addr[CODECACHE_MEMO], memo_line[CODECACHE_MEMO]; /* recent lookups */
+    struct code_facts facts;   /* from the header the entry was last validated with */
 };
 
 /* A new cache (caller owns; codecache_free). NULL on ENOMEM. */
@@ -47,6 +55,16 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
 
 /* Bytes of a code object needed to validate an entry (from its start). */
 size_t codecache_header_size(const struct pytarget *t);
+
+/* Facts about the code object at addr from its header (codecache_header_size
+ * bytes): 0, or ERR_CORRUPT when the header is not that of a live code
+ * object (wrong type, freed, implausible pointers). */
+int codecache_facts(const struct pytarget *t, uint64_t addr, const uint8_t *header,
+                    struct code_facts *out);
+
+/* The entry cached for addr, without reading or validating anything (its
+ * facts are those of the code object last seen there), or NULL. */
+const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr);
 
 /* Line executing at byte offset addr in the code of entry e (memoised). */
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr);

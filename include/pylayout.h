@@ -79,6 +79,8 @@ struct py_layout {
     int32_t code_firstlineno;            /* int */
     int32_t code_linetable;              /* co_lnotab (<=3.9) / co_linetable (bytes object) */
     int32_t code_code_adaptive;          /* first instruction inside the code object (3.11+) else OFF_NONE */
+    int32_t code_flags;                  /* int co_flags; 0 (a table without it) or OFF_NONE: unknown */
+    int32_t code_framesize;              /* int co_framesize, frame size in words (3.12+); 0 or OFF_NONE: unknown */
     int32_t code_size;                   /* sizeof(PyCodeObject), excluding the trailing bytecode */
 
     /* PyObject / PyVarObject / PyTypeObject */

@@ -24,6 +24,7 @@ struct pytarget {
     char binary[512];           /* the file that holds _PyRuntime */
     int32_t pthread_tid_off;    /* <= 3.10: offset of the OS tid in glibc's struct pthread; -1 unknown */
     uint64_t code_type;         /* address of PyCode_Type (from the binary's symbols), 0 if unknown */
+    uint64_t frame_type;        /* address of PyFrame_Type, likewise */
     char warning[200];          /* "" or why the layout is less sure than usual (a newer version) */
     char why[200];              /* after ERR_VERSION: why the version cannot be sampled */
 };

@@ -9,7 +9,13 @@
  * interpreter -> thread state -> frames -> code objects); each read is
  * served from the cache when it holds the range and is a read of its own
  * otherwise. All cached bytes were read during this round, so a steady
- * target costs one system call per round and a changing one a few more. */
+ * target costs one system call per round and a changing one a few more.
+ *
+ * Consistency: each stack is checked to be one real stack of one moment
+ * (framewalk.h; on 3.14+ its top is taken from the data-stack copy, which
+ * the batch reads first). A stack that fails a check is read again at once
+ * from fresh copies of what it needs (one more batched read each time), a
+ * few times, before it is returned as failed with the reason. */
 #ifndef PROFTUI_WALKER_H
 #define PROFTUI_WALKER_H
 
@@ -46,7 +52,7 @@ struct walk_stack {
     uint64_t tid;               /* OS thread id, 0 when unknown */
     int depth;                  /* frames[0..depth), leaf first */
     int truncated;              /* frames beyond WALK_MAX_DEPTH were dropped (root side) */
-    int failed;                 /* the stack changed under us or held garbage: no frames */
+    int failed;                 /* no consistent stack on any read (why says why): no frames */
     enum walk_fail why;         /* when failed: the reason, else WALK_OK */
     struct walk_frame *frames;  /* owned by the walker, valid until the next round */
 };

@@ -257,6 +257,13 @@ static void print_code(void)
 #else
     FIELD("code_code_adaptive", -1);
 #endif
+    FIELD("code_flags", offsetof(PyCodeObject, co_flags));
+    /* 3.11 sizes a frame from co_nlocalsplus + co_stacksize; 3.12 keeps it. */
+#if PY_VERSION_HEX >= 0x030C0000
+    FIELD("code_framesize", offsetof(PyCodeObject, co_framesize));
+#else
+    FIELD("code_framesize", -1);
+#endif
     FIELD("code_size", sizeof(PyCodeObject));
 }
 

@@ -68,6 +68,9 @@ size_t codecache_header_size(const struct pytarget *t)
     n = field_end(l->code_qualname, 8, n);
     n = field_end(l->code_linetable, 8, n);
     n = field_end(l->code_firstlineno, 4, n);
+    n = field_end(l->var_ob_size, 8, n);
+    n = field_end(l->code_flags, 4, n);
+    n = field_end(l->code_framesize, 4, n);
     return n;
 }
 
@@ -177,13 +180,39 @@ static int freed(const uint8_t *h, uint64_t addr)
     return refcnt == 0 || refcnt >> 14 == addr >> 14;
 }
 
-static int plausible(struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
+static int plausible(const struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
 {
     uint64_t type = get_ptr(h, t->layout.ob_type);
     if ((t->code_type && type != t->code_type) || freed(h, addr))
         return 0;
     return reader_addr_ok(id[0], 8) && reader_addr_ok(id[1], 8) && reader_addr_ok(id[3], 8) &&
            (t->layout.code_qualname < 0 || reader_addr_ok(id[2], 8));
+}
+
+static int32_t get_i32(const uint8_t *h, int32_t off)
+{
+    int32_t v = 0;
+    if (off > 0)
+        memcpy(&v, h + off, sizeof v);
+    return v;
+}
+
+int codecache_facts(const struct pytarget *t, uint64_t addr, const uint8_t *header,
+                    struct code_facts *out)
+{
+    const struct py_layout *l = &t->layout;
+    uint64_t id[4];
+    int32_t first;
+    identity(l, header, id, &first);
+    if (!plausible(t, addr, header, id))
+        return ERR_CORRUPT;
+    int64_t units = l->code_code_adaptive >= 0 ? (int64_t)get_ptr(header, l->var_ob_size) : 0;
+    int32_t framesize = get_i32(header, l->code_framesize);
+    if (units < 0 || units > (1 << 26) || framesize < 0 || framesize > (1 << 20))
+        return ERR_CORRUPT;
+    *out = (struct code_facts){.ncodeunits = (int32_t)units, .framesize = framesize,
+                               .flags = get_i32(header, l->code_flags)};
+    return 0;
 }
 
 /* The code object at addr still has the identity its entry was loaded
@@ -219,13 +248,15 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     }
     uint64_t id[4];
     int32_t first;
+    struct code_facts facts;
     identity(&t->layout, header, id, &first);
-    if (!plausible(t, addr, header, id))
+    if (codecache_facts(t, addr, header, &facts) < 0)
         return ERR_CORRUPT;
     struct code_entry *e = find_slot(c, addr);
     if (!e)
         return ERR_NOMEM;
     if (e->addr == addr && e->firstlineno == first && memcmp(e->id_fields, id, sizeof id) == 0) {
+        e->facts = facts;
         c->hits++;
         e->used_round = c->round;
         *out = e;
@@ -244,10 +275,22 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
         entry_clear(e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
     }
+    e->facts = facts;
     e->used_round = c->round;
     c->loads++;
     *out = e;
     return 0;
+}
+
+const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr)
+{
+    size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
+    for (size_t i = 0; i < PROBE; i++) {
+        const struct code_entry *e = &c->slots[(home + i) & (SLOTS - 1)];
+        if (e->addr == addr)
+            return e;
+    }
+    return NULL;
 }
 
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)

@@ -113,6 +113,8 @@ static bool spans_ok(const struct py_layout *l)
         { l->code_firstlineno, 4, l->code_size },
         { l->code_linetable, POINTER, l->code_size },
         { l->code_code_adaptive, 1, l->code_size },
+        { l->code_flags, 4, l->code_size },
+        { l->code_framesize, 4, l->code_size },
         { l->ob_type, POINTER, OBJECT_HEAD_MAX },
         { l->var_ob_size, 8, OBJECT_HEAD_MAX },
         { l->type_name, POINTER, TYPE_MAX },

@@ -23,7 +23,7 @@
 #define GLIBC_TID_OFFSET 0x2d0
 #define PTHREAD_SCAN_BYTES 2048
 
-enum { Q_RUNTIME, Q_VERSION, Q_SECTION, Q_CODE_TYPE, Q_COUNT };
+enum { Q_RUNTIME, Q_VERSION, Q_SECTION, Q_CODE_TYPE, Q_FRAME_TYPE, Q_COUNT };
 
 /* Parse "X.Y" after prefix in a file's base name, e.g. libpython3.11.so. */
 static int name_version(const char *path, const char *prefix, int *major, int *minor)
@@ -61,6 +61,7 @@ static int probe_binary(struct pytarget *t, const struct maps *m, const char *pa
         [Q_VERSION] = {.name = "Py_Version"},
         [Q_SECTION] = {.name = ".PyRuntime", .is_section = 1},
         [Q_CODE_TYPE] = {.name = "PyCode_Type"},
+        [Q_FRAME_TYPE] = {.name = "PyFrame_Type"},
     };
     uint64_t load = 0;
     if (elfsym_lookup(full, q, Q_COUNT, &load) < 0 && elfsym_lookup(path, q, Q_COUNT, &load) < 0)
@@ -73,6 +74,9 @@ static int probe_binary(struct pytarget *t, const struct maps *m, const char *pa
      * frames and freed code objects. */
     if (q[Q_CODE_TYPE].value)
         t->code_type = q[Q_CODE_TYPE].value - load + base->start;
+    /* <= 3.10: every frame on a stack is a PyFrameObject (see framewalk.c). */
+    if (q[Q_FRAME_TYPE].value)
+        t->frame_type = q[Q_FRAME_TYPE].value - load + base->start;
     snprintf(t->binary, sizeof t->binary, "%s", path);
     if (q[Q_VERSION].value) {
         uint32_t hex = 0;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Walks CPython thread states and frame chains in a target's memory. Each
- * round starts with one batched read of the ranges the previous round used
- * (its "plan"); the walk then serves its reads from those bytes and reads
- * only what they lack. See walker.h for the cost model. */
+/* Walks CPython thread states and their frame chains in a target's memory.
+ * Each round starts with one batched read of the ranges the previous round
+ * used (its "plan"); the walk then serves its reads from those bytes and
+ * reads only what they lack. A stack that is not one consistent stack
+ * (framewalk.h) is read again at once, from fresh copies of what it
+ * needed, a few times before it counts as failed. See walker.h for the
+ * cost model. */
 #include "walker.h"
 
 #include <stdlib.h>
@@ -10,35 +13,29 @@
 
 #include "codecache.h"
 #include "error.h"
+#include "framewalk.h"
 #include "pytarget.h"
+#include "readbatch.h"
 #include "reader.h"
 
 #define STRUCT_MAX 4096         /* largest struct prefix we read in one go */
-#define CHUNK_MAX (1u << 16)    /* largest part of a data-stack chunk read at once */
-#define PAGE 4096u
-#define REGION_MAX (1u << 17)   /* longest merged region */
 #define PLAN_MAX 16384          /* ranges planned per round */
-#define CACHE_MAX_BYTES (8u << 20)
 #define UMAP_SIZE 16384         /* distinct code objects per round: hash slots (power of two) */
 #define UCODES_MAX (UMAP_SIZE / 2)
 #define HDR_BATCH 256           /* code headers read per batch when the cache lacks them */
 #define HDR_MAX 512
+/* A failed stack is read again at once, up to 3 times, or 7 before 3.11:
+ * heap frames take a few microseconds to read, so a recursion that unwinds
+ * and descends again in that time is read consistently less often (see
+ * framewalk.c). A round reads at most RETRY_BUDGET stacks again. */
+#define WALK_TRIES 4
+#define WALK_TRIES_HEAP 8
+#define RETRY_BUDGET 64
 
 /* Read groups, in the order a dependent walk needs them; a batch reads
- * them in this order, so pointers are read before what they point to. */
-enum group { G_LIST, G_FRAMEPTR, G_FRAMES, G_CODES, G_COUNT };
-
-struct range {
-    uint64_t addr;
-    uint32_t len;
-    uint32_t group;
-};
-
-struct region {
-    uint64_t addr;
-    uint32_t len;
-    uint32_t off;               /* where its bytes are in cache */
-};
+ * them in this order, so pointers are read before what they point to,
+ * except for the 3.14+ stack snapshot (FRAMEWALK_STACK), read first. */
+enum group { G_STACK, G_LIST, G_FRAMEPTR, G_FRAMES, G_RECHECK, G_CODES };
 
 /* A frame as collected: its code object and instruction offset. */
 struct rframe {
@@ -47,29 +44,44 @@ struct rframe {
     int32_t ucode;              /* index into the round's code map, -1 when full */
 };
 
+/* The ranges of the plan (indices [lo, hi)) one thread's walk used. */
+struct tspan {
+    uint64_t ts;
+    int lo, hi;
+};
+
 /* A code object seen in this round. */
 struct ucode {
     uint64_t addr;
     uint32_t stamp;             /* round it belongs to; older slots are free */
     int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
+    int32_t facts_rc;           /* 1: facts known from the code cache, not yet resolved */
+    int32_t shim;               /* resolved to an interpreter shim's code (shim_code) */
+    struct code_facts facts;
     struct code_entry *e;
 };
 
 struct walker {
     struct pytarget *t;
     struct codecache *codes;
+    struct framewalk *fw;
+    struct framewalk_mem mem;
     uint32_t round;
-    /* the plan being built for the next round, and a copy of the last
-     * one in planning order (to see whether the regions can stay) */
-    struct range plan[PLAN_MAX], used[PLAN_MAX];
+    /* the plan being built for the next round, a copy of the last one in
+     * planning order (to see whether its layout can stay), scratch */
+    struct readbatch_range plan[PLAN_MAX], used[PLAN_MAX], tmp[PLAN_MAX];
     int nplan, nused;
-    struct region regions[PLAN_MAX];
-    struct read_req reqs[PLAN_MAX];
-    int nregions, gfirst[G_COUNT + 1];
-    uint8_t *cache;
-    size_t cache_cap;
+    struct readbatch batch;     /* this round's planned reads */
+    struct readbatch retry;     /* fresh copies for a stack read again */
+    const struct readbatch *cur;    /* the one reads are served from */
+    /* per thread, the ranges its walk planned: this round's (in plan) and
+     * the last round's (in used) */
+    struct tspan *spans, *prev_spans;
+    int nspans, nprev_spans, cap_spans, cap_prev_spans;
     unsigned syscalls;
     unsigned long bytes;
+    int retries;                /* stacks read again this round */
+    size_t hsize;               /* codecache_header_size() */
     /* this round's stacks; the frames of all threads share two arrays */
     struct walk_stack *stacks;
     uint32_t *first;            /* index of each stack's first frame */
@@ -80,8 +92,8 @@ struct walker {
     struct ucode umap[UMAP_SIZE];
     int32_t ulist[UCODES_MAX];
     int nucodes;
-    uint8_t chunkbuf[CHUNK_MAX];
     uint8_t hdrs[HDR_BATCH][HDR_MAX];
+    uint8_t hdrbuf[HDR_MAX];
 };
 
 static uint64_t get_ptr(const uint8_t *buf, int32_t off)
@@ -95,29 +107,6 @@ static uint64_t get_ptr(const uint8_t *buf, int32_t off)
 static size_t prefix_end(int32_t off, size_t cur)
 {
     return off >= 0 && (size_t)off + 8 > cur ? (size_t)off + 8 : cur;
-}
-
-int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
-{
-    struct walker *w = calloc(1, sizeof *w);
-    if (!w)
-        return ERR_NOMEM;
-    w->t = t;
-    w->codes = c;
-    *out = w;
-    return 0;
-}
-
-void walker_free(struct walker *w)
-{
-    if (!w)
-        return;
-    free(w->cache);
-    free(w->stacks);
-    free(w->first);
-    free(w->raw);
-    free(w->frames);
-    free(w);
 }
 
 /* Make room for n elements of size elem in *arr (capacity *cap, doubled
@@ -139,132 +128,91 @@ static int grow(void *arr, int *cap, size_t elem, int n, int max)
     return 0;
 }
 
-/* ------------------------------------------------------------ the plan */
+/* ------------------------------------------------------------ reads */
 
 /* Note that this round used [addr, addr + len): the next round reads it
  * up front. Ranges beyond the bound are simply not planned. */
 static void plan_add(struct walker *w, enum group g, uint64_t addr, size_t len)
 {
-    if (w->nplan < PLAN_MAX && len && len <= REGION_MAX)
-        w->plan[w->nplan++] = (struct range){.addr = addr, .len = (uint32_t)len, .group = g};
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-    const struct range *x = a, *y = b;
-    if (x->group != y->group)
-        return (x->group > y->group) - (x->group < y->group);
-    return (x->addr > y->addr) - (x->addr < y->addr);
-}
-
-/* Sort the plan and merge ranges of one group whose pages touch: an iovec
- * costs the kernel about 0.3 us, about as much as copying 4 KiB (measured:
- * capping the gaps copied at 2 KiB made 3.8 no faster), and a span of
- * contiguous pages holding mapped ranges is itself mapped. */
-static void plan_to_regions(struct walker *w)
-{
-    qsort(w->plan, (size_t)w->nplan, sizeof w->plan[0], range_cmp);
-    int n = 0;
-    uint32_t off = 0;
-    for (int g = 0, i = 0; g < G_COUNT; g++) {
-        w->gfirst[g] = n;
-        for (; i < w->nplan && w->plan[i].group == (uint32_t)g; i++) {
-            const struct range *r = &w->plan[i];
-            struct region *last = n > w->gfirst[g] ? &w->regions[n - 1] : NULL;
-            uint64_t end = last ? last->addr + last->len : 0, r_end = r->addr + r->len;
-            if (last && r->addr / PAGE <= (end - 1) / PAGE + 1 && r_end - last->addr <= REGION_MAX) {
-                uint32_t extra = r_end > end ? (uint32_t)(r_end - end) : 0;
-                if (off + extra <= CACHE_MAX_BYTES) {
-                    off += extra;
-                    last->len += extra;
-                }
-                continue;
-            }
-            if (off + r->len > CACHE_MAX_BYTES)
-                continue;
-            w->regions[n++] = (struct region){.addr = r->addr, .len = r->len, .off = off};
-            off += r->len;
-        }
-    }
-    w->gfirst[G_COUNT] = n;
-    w->nregions = n;
+    if (w->nplan < PLAN_MAX && len && len <= READBATCH_RANGE_MAX)
+        w->plan[w->nplan++] = (struct readbatch_range){.addr = addr, .len = (uint32_t)len, .group = g};
 }
 
 /* Read this round's planned ranges in one batch. On failure (something
- * planned was freed) the round runs without the cache. A steady target
- * plans the same ranges as last time (compared in planning order): then
- * the regions are still right. */
-static int cache_fill(struct walker *w)
+ * planned was freed) the round runs without it. A steady target plans the
+ * same ranges as last time (compared in planning order): then the layout
+ * is still right. */
+static int batch_fill(struct walker *w)
 {
     int same = w->nplan == w->nused &&
                memcmp(w->plan, w->used, (size_t)w->nplan * sizeof w->plan[0]) == 0;
     if (!same) {
         memcpy(w->used, w->plan, (size_t)w->nplan * sizeof w->plan[0]);
         w->nused = w->nplan;
-        plan_to_regions(w);
+        if (readbatch_layout(&w->batch, w->plan, w->nplan) < 0)
+            w->nused = 0;
     }
     w->nplan = 0;
-    if (!w->nregions)
-        return 0;
-    const struct region *last = &w->regions[w->nregions - 1];
-    size_t need = (size_t)last->off + last->len;
-    if (need > w->cache_cap) {
-        uint8_t *p = realloc(w->cache, need);
-        if (!p) {
-            w->nregions = w->nused = 0;
-            return 0;
-        }
-        w->cache = p;
-        w->cache_cap = need;
-    }
-    for (int i = 0; i < w->nregions; i++) {
-        const struct region *r = &w->regions[i];
-        w->reqs[i] = (struct read_req){.addr = r->addr, .len = r->len, .buf = w->cache + r->off};
-        w->bytes += r->len;
-    }
-    int rc = reader_readv(w->t->r, w->reqs, w->nregions);
-    if (rc < 0) {
-        w->nregions = 0;
-        w->nused = 0;           /* rebuild the regions next time */
-    }
+    w->cur = &w->batch;
+    unsigned long bytes;
+    int rc = readbatch_read(&w->batch, w->t->r, &bytes);
+    w->bytes += bytes;
+    if (rc < 0)
+        w->nused = 0;           /* lay it out again next time */
     return rc == ERR_EXITED ? rc : 0;
 }
 
-/* This round's bytes of [addr, addr + len) in group g, or NULL. */
-static const uint8_t *cache_find(const struct walker *w, enum group g, uint64_t addr, size_t len)
+/* The ranges the last round's walk of thread state ts used, or NULL. */
+static const struct tspan *last_span(const struct walker *w, int i, uint64_t ts)
 {
-    int lo = w->gfirst[g], hi = w->gfirst[g + 1];
-    if (!w->nregions)
-        return NULL;
-    while (lo < hi) {           /* first region starting after addr */
-        int mid = lo + (hi - lo) / 2;
-        if (w->regions[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == w->gfirst[g])
-        return NULL;
-    const struct region *r = &w->regions[lo - 1];
-    if (addr - r->addr + len > r->len)
-        return NULL;
-    return w->cache + r->off + (addr - r->addr);
+    if (i < w->nprev_spans && w->prev_spans[i].ts == ts)
+        return &w->prev_spans[i];
+    for (int k = 0; k < w->nprev_spans; k++)
+        if (w->prev_spans[k].ts == ts)
+            return &w->prev_spans[k];
+    return NULL;
 }
 
-/* The bytes of [addr, addr + len) for this round: cached, or read into
- * buf. Plans the range for the next round when plan is set. */
-static const uint8_t *fetch(struct walker *w, enum group g, uint64_t addr, size_t len,
-                            uint8_t *buf, int plan, int *rc)
+/* Fresh copies of what the walk of thread state ts (stack i) needs: the
+ * ranges planned since plan index p0 (what the failed attempt read) and
+ * those the last round used for it (the rest of its stack, most likely),
+ * served instead of the round's batch until the stack is done. The
+ * attempt's ranges leave the plan: the next attempt plans its own. */
+static int batch_again(struct walker *w, int p0, int i, uint64_t ts)
 {
-    const uint8_t *p = cache_find(w, g, addr, len);
+    int n = w->nplan - p0;
+    memcpy(w->tmp, w->plan + p0, (size_t)n * sizeof w->tmp[0]);
+    w->nplan = p0;
+    const struct tspan *last = last_span(w, i, ts);
+    if (last && last->lo >= 0 && last->hi <= w->nused && last->hi - last->lo < PLAN_MAX - n) {
+        memcpy(w->tmp + n, w->used + last->lo, (size_t)(last->hi - last->lo) * sizeof w->tmp[0]);
+        n += last->hi - last->lo;
+    }
+    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT && n < PLAN_MAX)
+        w->tmp[n++] = (struct readbatch_range){
+            .addr = ts + (uint64_t)w->t->layout.tstate_frame, .len = 8, .group = G_RECHECK};
+    w->cur = &w->retry;
+    if (readbatch_layout(&w->retry, w->tmp, n) < 0)
+        return 0;               /* an empty batch: every read is a read of its own */
+    unsigned long bytes;
+    int rc = readbatch_read(&w->retry, w->t->r, &bytes);
+    w->bytes += bytes;
+    return rc == ERR_EXITED ? rc : 0;
+}
+
+/* The bytes of [addr, addr + len) for this round: from the batch reads
+ * are served from, or read into buf. Plans the range for the next round. */
+static const uint8_t *fetch(struct walker *w, enum group g, uint64_t addr, size_t len,
+                            uint8_t *buf, int *rc)
+{
+    const uint8_t *p = readbatch_find(w->cur, g, addr, len);
     if (!p) {
         if ((*rc = reader_read(w->t->r, addr, len, buf)) < 0)
             return NULL;
         w->bytes += len;
         p = buf;
     }
-    if (plan)
-        plan_add(w, g, addr, len);
+    plan_add(w, g, addr, len);
     return p;
 }
 
@@ -272,105 +220,196 @@ static int fetch_ptr(struct walker *w, enum group g, uint64_t addr, uint64_t *v)
 {
     uint8_t buf[8];
     int rc = 0;
-    const uint8_t *p = fetch(w, g, addr, sizeof buf, buf, 1, &rc);
+    const uint8_t *p = fetch(w, g, addr, sizeof buf, buf, &rc);
     if (!p)
         return rc;
     memcpy(v, p, sizeof *v);
     return 0;
 }
 
-/* ------------------------------------------------------------ frames */
+/* ------------------------------------------------------------ code objects */
 
-/* Byte offset of the current instruction in the frame's code object, and
- * whether the frame is a real Python frame (3.12+ push C-stack shims). */
-static int frame_position(const struct py_layout *l, const uint8_t *fb, uint64_t code, int *addr)
+/* Index of code in this round's map of code objects, added when new;
+ * -1 when the round has too many. */
+static int ucode_index(struct walker *w, uint64_t code)
 {
-    if (l->frame_model == FRAME_MODEL_OBJECT) {
-        int32_t lasti;
-        memcpy(&lasti, fb + l->frame_lasti, sizeof lasti);
-        if (lasti > (1 << 28))
-            return -1;          /* garbage; also keeps lasti * 2 in range */
-        /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
-        *addr = l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti;
-        return 1;
+    size_t h = (size_t)((code >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (UMAP_SIZE - 1);
+    for (;; h = (h + 1) & (UMAP_SIZE - 1)) {
+        struct ucode *u = &w->umap[h];
+        if (u->stamp == w->round && u->addr == code)
+            return (int)h;
+        if (u->stamp != w->round) {
+            if (w->nucodes == UCODES_MAX)
+                return -1;
+            *u = (struct ucode){.addr = code, .stamp = w->round};
+            w->ulist[w->nucodes++] = (int32_t)h;
+            return (int)h;
+        }
     }
-    if (l->frame_owner >= 0) {
-        int owner = fb[l->frame_owner];
-        if (owner == l->owner_cstack || owner == l->owner_interpreter)
+}
+
+/* Facts about a code object for the frame walk. With its header in this
+ * round's bytes the code object is validated and resolved to its cache
+ * entry at once (u, when the round's map has room); else the facts come
+ * from the code cache (an entry validated in an earlier round: co_flags,
+ * co_framesize and the size do not change), and the round validates the
+ * header it reads later with the others; else from a read of the header. */
+static int code_facts(struct walker *w, struct ucode *u, uint64_t code, struct code_facts *out)
+{
+    const uint8_t *h = readbatch_find(w->cur, G_CODES, code, w->hsize);
+    if (!h && w->cur != &w->batch)
+        h = readbatch_find(&w->batch, G_CODES, code, w->hsize);
+    if (!h) {
+        const struct code_entry *e = codecache_peek(w->codes, code);
+        if (e) {
+            *out = e->facts;
             return 0;
+        }
+        int rc = 0;
+        if (!(h = fetch(w, G_CODES, code, w->hsize, w->hdrbuf, &rc)))
+            return rc;
     }
-    int64_t off = (int64_t)(get_ptr(fb, l->frame_lasti) - (code + (uint64_t)l->code_code_adaptive));
-    if (off < -2 || off > (1 << 28))
-        return -1;
-    *addr = (int)off;
-    return 1;
-}
-
-/* 3.11+: the thread's current data-stack chunk up to the top frame (frames
- * below the top sit at lower addresses in the same chunk), planned as is:
- * reading past the top frame, where the target is about to push frames,
- * would make it fetch those cache lines back from us at every call. */
-static const uint8_t *load_chunk(struct walker *w, uint64_t chunk, uint64_t top, size_t *len)
-{
-    size_t fsize = (size_t)w->t->layout.frame_size;
-    *len = 0;
-    if (w->t->layout.frame_model != FRAME_MODEL_INTERP || !reader_addr_ok(chunk, 8) ||
-        top <= chunk || top - chunk + fsize > CHUNK_MAX)
-        return NULL;
-    int rc = 0;
-    const uint8_t *p = fetch(w, G_FRAMES, chunk, (size_t)(top - chunk) + fsize, w->chunkbuf, 1, &rc);
-    if (p)
-        *len = (size_t)(top - chunk) + fsize;
-    return p;
-}
-
-/* Append a frame to the round's frames. */
-static int push_frame(struct walker *w, uint64_t code, int pos)
-{
-    int rc = grow(&w->raw, &w->cap_raw, sizeof *w->raw, w->nframes + 1, WALK_MAX_ROUND_FRAMES);
+    if (!u)
+        return codecache_facts(w->t, code, h, out);
+    int rc = codecache_get(w->codes, w->t, code, h, w->hsize, &u->e);
+    u->state = rc < 0 ? rc : 1;
     if (rc == 0)
-        w->raw[w->nframes++] = (struct rframe){.code = code, .pos = pos};
+        *out = u->e->facts;
+    /* A full cache fails the stack when the round resolves it, not here. */
+    return rc == ERR_NOMEM ? codecache_facts(w->t, code, h, out) : rc;
+}
+
+static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
+{
+    struct walker *w = ctx;
+    int i = ucode_index(w, code);
+    struct ucode *u = i >= 0 ? &w->umap[i] : NULL;
+    if (u && u->state > 0) {
+        *out = u->e->facts;
+        return 0;
+    }
+    if (u && u->state < 0 && u->state != ERR_NOMEM)
+        return u->state;
+    if (u && u->facts_rc > 0) {
+        *out = u->facts;
+        return 0;
+    }
+    int rc = code_facts(w, u, code, out);
+    if (u && rc == 0 && !u->state) {
+        u->facts = *out;
+        u->facts_rc = 1;
+    }
     return rc;
 }
 
-/* Follow one thread's frame chain from frame, noting each real frame's
- * code object and instruction offset. */
-static int collect(struct walker *w, struct walk_stack *st, uint64_t chunk, uint64_t frame)
+/* A chunk snapshot: the batch's copy when it holds at least min bytes of
+ * it (the top of the stack moves between rounds: the last round's range,
+ * planned from its top, may end a frame short of this one's wish), else a
+ * read of all of it. Plans what was asked for. */
+static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
+                                 size_t min, uint8_t *buf, int *rc)
 {
-    const struct py_layout *l = &w->t->layout;
-    size_t fsize = (size_t)l->frame_size, clen;
-    uint8_t buf[STRUCT_MAX];
-    const uint8_t *cbuf = load_chunk(w, chunk, frame, &clen);
-    /* Bounded by WALK_MAX_DEPTH real frames plus as many shims; a cycle in
-     * the chain ends at the bound like a very deep stack. */
-    for (int steps = 0; frame && steps < 2 * WALK_MAX_DEPTH; steps++) {
-        if (st->depth == WALK_MAX_DEPTH) {
-            st->truncated = 1;
-            return 0;
-        }
-        if (!reader_addr_ok(frame, 8))
-            return ERR_CORRUPT;
-        int rc = 0;
-        const uint8_t *fb;
-        if (cbuf && frame >= chunk && frame - chunk + fsize <= clen)
-            fb = cbuf + (frame - chunk);
-        else if (!(fb = fetch(w, G_FRAMES, frame, fsize, buf, 1, &rc)))
-            return rc;
-        /* 3.14+: f_executable is a _PyStackRef: the low bits are tags. */
-        uint64_t code = get_ptr(fb, l->frame_code) & ~l->frame_code_tag_mask;
-        int addr = 0, real = frame_position(l, fb, code, &addr);
-        if (real < 0 || (real && !reader_addr_ok(code, 8)))
-            return ERR_CORRUPT;
-        if (real && (rc = push_frame(w, code, addr)) < 0)
-            return rc;
-        st->depth += real;
-        uint64_t back = get_ptr(fb, l->frame_back);
-        if (back == frame)
-            return ERR_CORRUPT;
-        frame = back;
+    struct walker *w = ctx;
+    enum group g = what == FRAMEWALK_STACK ? G_STACK : G_FRAMES;
+    size_t avail = 0;
+    const uint8_t *p = readbatch_find_prefix(w->cur, g, addr, min, &avail);
+    if (p) {
+        plan_add(w, g, addr, *len);
+        *len = avail < *len ? avail : *len;
+        return p;
     }
-    if (frame)
-        st->truncated = 1;
+    return fetch(w, g, addr, *len, buf, rc);
+}
+
+static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
+                                uint8_t *buf, int *rc)
+{
+    return fetch(ctx, what == FRAMEWALK_STACK ? G_STACK : G_FRAMES, addr, len, buf, rc);
+}
+
+/* Code objects of interpreter shims, not user code. 3.13+ push a frame of
+ * the static _Py_InitCleanup (Python/specialize.c) under the __init__ of a
+ * class called through CALL_ALLOC_AND_ENTER_INIT: its co_filename, co_name
+ * and co_qualname are the same str, "__init__", which no real code object
+ * has. 3.12's C-stack entry frame runs the "<interpreter trampoline>" made
+ * by _Py_MakeShimCode (Python/pylifecycle.c), file "<shim>": its frame is
+ * skipped by its owner, but a read of the C stack after the evaluation
+ * loop returned can find the owner overwritten and the code still there. */
+static int shim_code(const struct code_entry *e)
+{
+    return e->id_fields[0] == e->id_fields[1] || strcmp(e->file, "<shim>") == 0;
+}
+
+/* Validate code objects against their headers, which this round read:
+ * the batch has most; the rest are read in batches of HDR_BATCH. */
+static int resolve_codes(struct walker *w)
+{
+    size_t hsize = w->hsize;
+    for (int i = 0; i < w->nucodes;) {
+        struct read_req reqs[HDR_BATCH];
+        int batch[HDR_BATCH], nb = 0;
+        for (; i < w->nucodes && nb < HDR_BATCH; i++) {
+            struct ucode *u = &w->umap[w->ulist[i]];
+            if (u->state)
+                continue;       /* resolved by the walk */
+            const uint8_t *h = readbatch_find(&w->batch, G_CODES, u->addr, hsize);
+            if (h) {
+                u->state = codecache_get(w->codes, w->t, u->addr, h, hsize, &u->e);
+                u->state = u->state < 0 ? u->state : 1;
+                continue;
+            }
+            reqs[nb] = (struct read_req){.addr = u->addr, .len = hsize, .buf = w->hdrs[nb]};
+            batch[nb++] = w->ulist[i];
+        }
+        int rc = reader_readv(w->t->r, reqs, nb);
+        if (rc == ERR_EXITED)
+            return rc;
+        for (int k = 0; k < nb; k++) {
+            struct ucode *u = &w->umap[batch[k]];
+            u->state = rc < 0 ? rc : codecache_get(w->codes, w->t, u->addr, w->hdrs[k], hsize, &u->e);
+            u->state = u->state < 0 ? u->state : 1;
+        }
+        w->bytes += rc < 0 ? 0 : (unsigned long)nb * hsize;
+    }
+    for (int i = 0; i < w->nucodes; i++) {
+        struct ucode *u = &w->umap[w->ulist[i]];
+        if (u->state > 0) {
+            u->shim = shim_code(u->e);
+            plan_add(w, G_CODES, u->addr, hsize);
+        }
+    }
+    return 0;
+}
+
+
+/* Map every frame to its code entry and line; a stack with a code object
+ * that failed validation fails as a whole. Shim frames are left out. */
+static int resolve_frames(struct walker *w)
+{
+    int rc = grow(&w->frames, &w->cap_frames, sizeof *w->frames, w->nframes, WALK_MAX_ROUND_FRAMES);
+    if (rc < 0)
+        return rc;
+    for (int s = 0; s < w->nstacks; s++) {
+        struct walk_stack *st = &w->stacks[s];
+        const struct rframe *rf = w->raw ? w->raw + w->first[s] : NULL;
+        int kept = 0;
+        st->frames = w->frames ? w->frames + w->first[s] : NULL;   /* none yet: no frame anywhere */
+        for (int d = 0; d < st->depth; d++) {
+            const struct ucode *u = rf[d].ucode >= 0 ? &w->umap[rf[d].ucode] : NULL;
+            if (!u || u->state <= 0) {
+                st->failed = 1;
+                st->why = u && u->state == ERR_READ ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
+                break;
+            }
+            if (u->shim)
+                continue;
+            st->frames[kept++] = (struct walk_frame){
+                .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
+        }
+        st->depth = kept;
+        if (st->failed)
+            st->depth = st->truncated = 0;
+    }
     return 0;
 }
 
@@ -400,7 +439,7 @@ static uint64_t thread_tid(struct walker *w, uint64_t ident, uint64_t native)
     uint8_t buf[4];
     int32_t tid;
     int rc = 0;
-    const uint8_t *p = fetch(w, G_FRAMEPTR, ident + (uint64_t)t->pthread_tid_off, 4, buf, 1, &rc);
+    const uint8_t *p = fetch(w, G_FRAMEPTR, ident + (uint64_t)t->pthread_tid_off, 4, buf, &rc);
     if (!p)
         return 0;
     memcpy(&tid, p, sizeof tid);
@@ -417,6 +456,60 @@ static size_t tstate_prefix(const struct py_layout *l)
     return prefix_end(l->tstate_datastack_chunk, n);
 }
 
+/* Keep a walk's frames as this round's frames of stack st (the last one). */
+static int keep_frames(struct walker *w, struct walk_stack *st, const struct framewalk_out *out)
+{
+    int n = (int)w->first[w->nstacks - 1] + out->depth;
+    int rc = grow(&w->raw, &w->cap_raw, sizeof *w->raw, n, WALK_MAX_ROUND_FRAMES);
+    if (rc < 0)
+        return rc;
+    for (int d = 0; d < out->depth; d++)     /* raw is NULL before a first frame */
+        w->raw[w->first[w->nstacks - 1] + (uint32_t)d] =
+            (struct rframe){.code = out->frames[d].code, .pos = out->frames[d].pos};
+    w->nframes = n;
+    st->depth = out->depth;
+    st->truncated = out->truncated;
+    return 0;
+}
+
+/* One attempt at the stack of the thread whose state is tb. 0 with st
+ * filled or failed; ERR_EXITED / ERR_NOMEM end the round. */
+static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, const uint8_t *tb)
+{
+    const struct py_layout *l = &w->t->layout;
+    uint64_t frame = get_ptr(tb, l->tstate_frame), chunk = get_ptr(tb, l->tstate_datastack_chunk);
+    struct framewalk_out out = {.why = WALK_FAIL_CORRUPT};
+    int rc = 0;
+    w->nframes = (int)w->first[w->nstacks - 1];
+    st->depth = st->truncated = 0;
+    if (frame && l->cframe_current_frame >= 0) {
+        /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
+        rc = reader_addr_ok(frame, 8) ? fetch_ptr(w, G_FRAMEPTR, frame + (uint64_t)l->cframe_current_frame, &frame)
+                                      : ERR_CORRUPT;
+        out.why = rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ;
+    }
+    /* A stack read again (<= 3.10): the frame pointer read after the frames. */
+    uint64_t later = 0;
+    const uint8_t *p = l->frame_model == FRAME_MODEL_OBJECT && w->cur == &w->retry
+        ? readbatch_find(w->cur, G_RECHECK, ts + (uint64_t)l->tstate_frame, 8) : NULL;
+    if (p)
+        memcpy(&later, p, sizeof later);
+    if (rc == 0)
+        rc = framewalk_thread(w->fw, &w->mem, chunk, frame, later, &out);
+    if (rc == ERR_EXITED || rc == ERR_NOMEM)
+        return rc;
+    if (rc == 0 && out.why == WALK_OK && keep_frames(w, st, &out) == 0) {
+        st->failed = 0;
+        st->why = WALK_OK;
+        return 0;
+    }
+    w->nframes = (int)w->first[w->nstacks - 1];
+    st->depth = st->truncated = 0;
+    st->failed = 1;
+    st->why = out.why != WALK_OK ? out.why : WALK_FAIL_CORRUPT;
+    return 0;
+}
+
 /* One thread state: its stack into a new walk_stack; *next gets the next
  * thread state. Fails the round only when the thread state itself cannot
  * be read (or the target is gone); a bad stack just fails the stack. */
@@ -424,8 +517,8 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
 {
     const struct py_layout *l = &w->t->layout;
     uint8_t buf[STRUCT_MAX];
-    int rc = 0;
-    const uint8_t *tb = fetch(w, G_LIST, ts, tstate_prefix(l), buf, 1, &rc);
+    int rc = 0, p0 = w->nplan;
+    const uint8_t *tb = fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc);
     if (!tb)
         return rc;
     *next = get_ptr(tb, l->tstate_next);
@@ -434,24 +527,29 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
         *next = 0;              /* too many threads: the rest is not sampled */
         return 0;
     }
-    uint64_t frame = get_ptr(tb, l->tstate_frame), chunk = get_ptr(tb, l->tstate_datastack_chunk);
     st->interp = interp;
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
-    if (frame && l->cframe_current_frame >= 0) {
-        /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
-        rc = reader_addr_ok(frame, 8) ? fetch_ptr(w, G_FRAMEPTR, frame + (uint64_t)l->cframe_current_frame, &frame)
-                                      : ERR_CORRUPT;
+    int tries = l->frame_model == FRAME_MODEL_OBJECT ? WALK_TRIES_HEAP : WALK_TRIES;
+    for (int n = 1;; n++) {
+        rc = read_stack(w, st, ts, tb);
+        if (rc < 0 || !st->failed || n == tries || w->retries == RETRY_BUDGET)
+            break;
+        w->retries++;
+        /* Read this thread's stack again at once, from fresh copies. */
+        if ((rc = batch_again(w, p0, w->nstacks - 1, ts)) < 0)
+            break;
+        if (!(tb = fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc))) {
+            st->why = WALK_FAIL_READ;
+            rc = rc == ERR_EXITED ? rc : 0;
+            break;
+        }
     }
-    if (rc == 0)
-        rc = collect(w, st, chunk, frame);
-    if (rc < 0) {
-        w->nframes = (int)w->first[w->nstacks - 1];
-        st->depth = 0;
-        st->failed = 1;
-        st->why = rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ;
-    }
-    return rc == ERR_EXITED ? rc : 0;
+    w->cur = &w->batch;
+    if (w->nspans == w->nstacks - 1 &&
+        grow(&w->spans, &w->cap_spans, sizeof *w->spans, w->nstacks, WALK_MAX_THREADS) == 0)
+        w->spans[w->nspans++] = (struct tspan){.ts = ts, .lo = p0, .hi = w->nplan};
+    return rc;
 }
 
 static int walk_threads(struct walker *w)
@@ -484,103 +582,39 @@ static int walk_threads(struct walker *w)
     return 0;
 }
 
-/* ------------------------------------------------------------ code objects */
+/* ------------------------------------------------------------ rounds */
 
-/* Index of code in this round's map of code objects, added when new;
- * -1 when the round has too many. */
-static int ucode_index(struct walker *w, uint64_t code)
+int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
 {
-    size_t h = (size_t)((code >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (UMAP_SIZE - 1);
-    for (;; h = (h + 1) & (UMAP_SIZE - 1)) {
-        struct ucode *u = &w->umap[h];
-        if (u->stamp == w->round && u->addr == code)
-            return (int)h;
-        if (u->stamp != w->round) {
-            if (w->nucodes == UCODES_MAX)
-                return -1;
-            *u = (struct ucode){.addr = code, .stamp = w->round};
-            w->ulist[w->nucodes++] = (int32_t)h;
-            return (int)h;
-        }
+    struct walker *w = calloc(1, sizeof *w);
+    if (!w)
+        return ERR_NOMEM;
+    if (framewalk_new(&t->layout, t->frame_type, &w->fw) < 0) {
+        free(w);
+        return ERR_NOMEM;
     }
-}
-
-/* Validate code objects against their headers, which this round read:
- * the cache has most; the rest are read in batches of HDR_BATCH. */
-static int resolve_codes(struct walker *w)
-{
-    size_t hsize = codecache_header_size(w->t);
-    if (hsize > HDR_MAX)
-        return ERR_CORRUPT;
-    for (int i = 0; i < w->nucodes;) {
-        struct read_req reqs[HDR_BATCH];
-        int batch[HDR_BATCH], nb = 0;
-        for (; i < w->nucodes && nb < HDR_BATCH; i++) {
-            struct ucode *u = &w->umap[w->ulist[i]];
-            const uint8_t *h = cache_find(w, G_CODES, u->addr, hsize);
-            if (h) {
-                u->state = codecache_get(w->codes, w->t, u->addr, h, hsize, &u->e);
-                u->state = u->state < 0 ? u->state : 1;
-                continue;
-            }
-            reqs[nb] = (struct read_req){.addr = u->addr, .len = hsize, .buf = w->hdrs[nb]};
-            batch[nb++] = w->ulist[i];
-        }
-        int rc = reader_readv(w->t->r, reqs, nb);
-        if (rc == ERR_EXITED)
-            return rc;
-        for (int k = 0; k < nb; k++) {
-            struct ucode *u = &w->umap[batch[k]];
-            u->state = rc < 0 ? rc : codecache_get(w->codes, w->t, u->addr, w->hdrs[k], hsize, &u->e);
-            u->state = u->state < 0 ? u->state : 1;
-        }
-        w->bytes += rc < 0 ? 0 : (unsigned long)nb * hsize;
-    }
-    for (int i = 0; i < w->nucodes; i++)
-        if (w->umap[w->ulist[i]].state > 0)
-            plan_add(w, G_CODES, w->umap[w->ulist[i]].addr, hsize);
+    w->t = t;
+    w->codes = c;
+    w->cur = &w->batch;
+    w->mem = (struct framewalk_mem){.ctx = w, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
+    *out = w;
     return 0;
 }
 
-/* 3.13+ push a frame of the static code object _Py_InitCleanup
- * (Python/specialize.c) under the __init__ of a class called through
- * CALL_ALLOC_AND_ENTER_INIT. It is an interpreter shim, not user code:
- * its co_filename, co_name and co_qualname are the same str, "__init__",
- * which no real code object has. */
-static int init_shim(const struct code_entry *e)
+void walker_free(struct walker *w)
 {
-    return e->id_fields[0] == e->id_fields[1];
-}
-
-/* Map every frame to its code entry and line; a stack with a code object
- * that failed validation fails as a whole. Shim frames are left out. */
-static int resolve_frames(struct walker *w)
-{
-    int rc = grow(&w->frames, &w->cap_frames, sizeof *w->frames, w->nframes, WALK_MAX_ROUND_FRAMES);
-    if (rc < 0)
-        return rc;
-    for (int s = 0; s < w->nstacks; s++) {
-        struct walk_stack *st = &w->stacks[s];
-        const struct rframe *rf = w->raw ? w->raw + w->first[s] : NULL;
-        int kept = 0;
-        st->frames = w->frames ? w->frames + w->first[s] : NULL;   /* none yet: no frame anywhere */
-        for (int d = 0; d < st->depth; d++) {
-            const struct ucode *u = rf[d].ucode >= 0 ? &w->umap[rf[d].ucode] : NULL;
-            if (!u || u->state <= 0) {
-                st->failed = 1;
-                st->why = u && u->state == ERR_READ ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
-                break;
-            }
-            if (init_shim(u->e))
-                continue;
-            st->frames[kept++] = (struct walk_frame){
-                .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
-        }
-        st->depth = kept;
-        if (st->failed)
-            st->depth = st->truncated = 0;
-    }
-    return 0;
+    if (!w)
+        return;
+    framewalk_free(w->fw);
+    readbatch_free(&w->batch);
+    readbatch_free(&w->retry);
+    free(w->spans);
+    free(w->prev_spans);
+    free(w->stacks);
+    free(w->first);
+    free(w->raw);
+    free(w->frames);
+    free(w);
 }
 
 int walker_round(struct walker *w)
@@ -590,16 +624,28 @@ int walker_round(struct walker *w)
         memset(w->umap, 0, sizeof w->umap);
         w->round = 1;
     }
-    w->nstacks = w->nframes = w->nucodes = 0;
+    w->nstacks = w->nframes = w->nucodes = w->retries = 0;
     w->bytes = 0;
     /* Layouts from _Py_DebugOffsets are data too: the buffers must fit. */
     const struct py_layout *l = &w->t->layout;
-    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX)
+    w->hsize = codecache_header_size(w->t);
+    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX ||
+        w->hsize > HDR_MAX)
         return ERR_CORRUPT;
     codecache_new_round(w->codes);
-    int rc = cache_fill(w);
+    /* this round's plan becomes the last one: so do its threads' spans */
+    struct tspan *sp = w->prev_spans;
+    int cap = w->cap_prev_spans;
+    w->prev_spans = w->spans;
+    w->cap_prev_spans = w->cap_spans;
+    w->nprev_spans = w->nspans;
+    w->spans = sp;
+    w->cap_spans = cap;
+    w->nspans = 0;
+    int rc = batch_fill(w);
     if (rc == 0)
         rc = walk_threads(w);
+    w->cur = &w->batch;
     for (int f = 0; rc == 0 && f < w->nframes; f++)   /* recursion: same code again */
         w->raw[f].ucode = f && w->raw[f].code == w->raw[f - 1].code ? w->raw[f - 1].ucode
                                                                      : ucode_index(w, w->raw[f].code);

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: MIT
+"""Samples of call-heavy code are true (issue "torn stacks"): the stack of a
+thread changes many times while one sample is read, and still each sample
+must be one real stack, few samples may fail, and a function's share of
+the samples must be its share of the time. Workload: workloads/calls.py.
+
+The in-process truth: calls.py counts, from a timer signal's handler,
+which of leaf() and its caller it interrupted (see leaf_share there)."""
+
+import math
+
+from harness import TRUNCATED, profile_workload
+
+SECONDS = 4.0
+# Share of leaf(): proftui's against the in-process count. Both are
+# samples, so each is off by its binomial error (computed from the counts),
+# and the count is off by up to leaf_share_error (signals taken at leaf()'s
+# first instruction); SHARE_TOLERANCE is for the rest (the handler runs at
+# the next instruction that checks for signals, proftui reads at any
+# instant). Measured on a busy 2-core machine: within 4 points on 3.8-3.14,
+# and the walker that failed popped frames on 3.14 was 5-10 points low.
+SHARE_TOLERANCE = 0.03
+# Failed stacks (the stack changed on every one of its reads), as a share of
+# the stacks of the workload's thread. Measured: under 0.2 % on 3.11+ for all
+# three workloads; on 3.8-3.10, whose heap frames take microseconds to read,
+# 1-3 % for the recursion (0.1 % for the others).
+FAILED_MAX = 0.02
+FAILED_MAX_HEAP = 0.08
+
+
+def calls(proftui, interp, tmp_path, mode, *args, opts=("-i", "500us")):
+    r = profile_workload(proftui, interp, "calls.py", [SECONDS, mode, *args], opts, tmp_path,
+                         timeout=60 + 2 * SECONDS)
+    assert r.result.returncode == 0, r.describe()
+    assert r.profile is not None and r.profile.stacks, r.describe()
+    return r
+
+
+def in_main(r):
+    """Stacks of the workload's own thread below main(), markers left out."""
+    return [s for s in r.profile.select(tid=r.info["pid"])
+            if s.names()[:2] == ["<module>", "main"]]
+
+
+def failed_share(r):
+    """Failed stacks per round: the workload has one Python thread."""
+    failed, rounds = r.profile.meta_count("failed"), r.profile.meta_count("samples")
+    assert failed is not None and rounds, f"no failed or samples count\n{r.describe()}"
+    return failed / rounds
+
+
+def assert_few_failed(r, interp):
+    bound = FAILED_MAX_HEAP if interp.minor < (3, 11) else FAILED_MAX
+    share = failed_share(r)
+    assert share <= bound, f"{100 * share:.2f} % of the stacks failed (at most " \
+        f"{100 * bound:.1f} %)\n{r.describe()}"
+
+
+def test_leaf_share_is_true(proftui, interp, tmp_path):
+    """A loop calling a short function (a few microseconds per call): the
+    sampled share of the function matches the process's own count. A walker
+    that dropped or mistook frames popped or pushed while a sample was read
+    shifts it by several points."""
+    r = calls(proftui, interp, tmp_path, "leaf")
+    leaf = caller = 0
+    for s in in_main(r):
+        names = s.names()
+        if "leaf_loop" not in names:
+            continue
+        # Samples inside the counting handler belong to what it interrupted.
+        top = names[-2] if names[-1].endswith("count") else names[-1]
+        leaf += s.count * (top == "leaf")
+        caller += s.count * (top == "leaf_loop")
+    n, signals, truth = leaf + caller, r.info["signals"], r.info["leaf_share"]
+    assert n >= 500 and signals >= 500, f"too few samples ({n}) or signals ({signals})\n" \
+        + r.describe()
+    share = leaf / n
+    error = math.sqrt(truth * (1 - truth) * (1 / n + 1 / signals))
+    allowed = SHARE_TOLERANCE + r.info["leaf_share_error"] + 2.5 * error
+    assert abs(share - truth) <= allowed, \
+        f"leaf() has {100 * share:.1f} % of {n} samples, but {100 * truth:.1f} % of " \
+        f"{signals} in-process counts (allowed {100 * allowed:.1f} points)\n{r.describe()}"
+    assert_few_failed(r, interp)
+
+
+def test_recursion_in_a_loop_is_never_garbage(proftui, interp, tmp_path):
+    """rec(40) called in a loop: frames are pushed and popped all the time,
+    and on <= 3.10 freed frames are reused at once, which made loops in the
+    frame chain (recorded as a [truncated] stack of 2048 frames). Every
+    sample must be a real stack: rec_loop, then 1 to 40 rec frames."""
+    depth = 40
+    r = calls(proftui, interp, tmp_path, "rec", depth)
+    stacks = in_main(r)
+    assert sum(s.count for s in stacks) >= 500, r.describe()
+    for s in stacks:
+        names = s.names()
+        assert TRUNCATED not in [f.raw for f in s.frames], f"truncated stack: {s}"
+        if "rec_loop" not in names:
+            continue
+        below = names[names.index("rec_loop") + 1:]
+        assert all(n == "rec" for n in below) and len(below) <= depth, \
+            f"not a stack of rec_loop and at most {depth} rec frames: {s}"
+    deepest = max(s.names().count("rec") for s in stacks)
+    assert deepest == depth, f"no sample reached the bottom of the recursion ({deepest})"
+    assert_few_failed(r, interp)
+
+
+def test_call_loop_fails_rarely(proftui, interp, tmp_path):
+    """n = tiny(n) in a loop: a frame is pushed and popped every ~100 ns.
+    3.14 clears a popped frame's code reference, so a sample that read the
+    thread state before a return and the frame after it finds the frame
+    popped; the walker takes the stack the frame memory shows instead of
+    failing (it failed 11-56 % of such stacks)."""
+    r = calls(proftui, interp, tmp_path, "tiny")
+    stacks = [s for s in in_main(r) if "tiny_loop" in s.names()]
+    assert sum(s.count for s in stacks) >= 500, r.describe()
+    for s in stacks:
+        below = s.names()[s.names().index("tiny_loop") + 1:]
+        assert below in ([], ["tiny"]), f"not tiny_loop or tiny_loop;tiny: {s}"
+    tiny = sum(s.count for s in stacks if s.names()[-1] == "tiny")
+    assert tiny > 0, "tiny() never seen on top"
+    assert_few_failed(r, interp)

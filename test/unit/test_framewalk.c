@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests the frame-chain walk on synthetic memory: loops in frame-object
+ * chains (3.9), frames that died or moved while a chain was read, and on
+ * 3.14 the top of the stack taken from the data-stack snapshot (popped
+ * frames below the thread state's frame, live callees above it, the
+ * generator leftover of RETURN_GENERATOR, a snapshot too short to show
+ * the slot above the top); 3.13 keeps the thread state's frame. */
+#include "check.h"
+#include "error.h"
+#include "framewalk.h"
+#include "memimage.h"
+#include "pylayout.h"
+#include "reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HEAP 0x100000ull        /* frame objects, generator frames */
+#define CHUNK 0x200000ull       /* a data-stack chunk */
+#define CHUNK_SIZE 0x4000u
+#define CSTACK 0x300000ull      /* a C-stack entry frame */
+#define CODES 0x400000ull       /* code objects: only their facts exist */
+#define NCODES 8
+#define FRAME_TYPE 0x5000ull
+#define UNITS 20                /* code units of every code object */
+
+struct mem {
+    struct memimage *m;
+    struct reader r;
+    struct code_facts facts[NCODES];
+};
+
+static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
+                                uint8_t *buf, int *rc)
+{
+    struct mem *mm = ctx;
+    (void)what;
+    if ((*rc = reader_read(&mm->r, addr, len, buf)) < 0)
+        return NULL;
+    return buf;
+}
+
+static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
+                                 size_t min, uint8_t *buf, int *rc)
+{
+    (void)min;
+    return mem_bytes(ctx, what, addr, *len, buf, rc);
+}
+
+static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
+{
+    struct mem *mm = ctx;
+    uint64_t i = (code - CODES) / 0x100;
+    if (code < CODES || (code - CODES) % 0x100 || i >= NCODES)
+        return ERR_CORRUPT;
+    *out = mm->facts[i];
+    return 0;
+}
+
+static uint64_t code(int i)
+{
+    return CODES + 0x100 * (uint64_t)i;
+}
+
+static void put64(uint8_t *b, int32_t off, uint64_t v)
+{
+    memcpy(b + off, &v, sizeof v);
+}
+
+static struct framewalk_out walk(const struct py_layout *l, struct mem *mm, uint64_t chunk,
+                                 uint64_t top, uint64_t later)
+{
+    struct framewalk *fw = NULL;
+    struct framewalk_mem m = {.ctx = mm, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
+    struct framewalk_out out = {.why = WALK_FAIL_READ};
+    mm->r = memimage_reader(mm->m);
+    if (framewalk_new(l, FRAME_TYPE, &fw) < 0 || framewalk_thread(fw, &m, chunk, top, later, &out) < 0)
+        check(0, "framewalk failed to run");
+    static struct framewalk_frame keep[WALK_MAX_DEPTH];
+    memcpy(keep, out.frames, (size_t)out.depth * sizeof keep[0]);
+    out.frames = keep;
+    framewalk_free(fw);
+    return out;
+}
+
+static void mem_init(struct mem *mm, int32_t framesize)
+{
+    memset(mm, 0, sizeof *mm);
+    mm->m = memimage_new();
+    for (int i = 0; i < NCODES; i++)
+        mm->facts[i] = (struct code_facts){.ncodeunits = UNITS, .framesize = framesize};
+}
+
+/* ------------------------------------------------------------ 3.9 frame objects */
+
+#define NHEAP 3100
+#define FSTRIDE 0x200           /* a PyFrameObject is 368 bytes */
+
+static uint8_t heap[NHEAP * FSTRIDE];
+
+static uint64_t fobj(int i)
+{
+    return HEAP + (uint64_t)i * FSTRIDE;
+}
+
+/* Frame object i: refcnt, f_back, code j. */
+static void put_fobj(const struct py_layout *l, int i, int64_t refcnt, uint64_t back, int j)
+{
+    uint8_t *b = heap + (size_t)i * FSTRIDE;
+    memset(b, 0, FSTRIDE);
+    put64(b, 0, (uint64_t)refcnt);
+    put64(b, l->ob_type, FRAME_TYPE);
+    put64(b, l->frame_back, back);
+    put64(b, l->frame_code, code(j));
+    int32_t lasti = 4;
+    memcpy(b + l->frame_lasti, &lasti, sizeof lasti);
+}
+
+/* A chain 0 -> 1 -> ... -> n-1 -> back_of_last. */
+static void chain(const struct py_layout *l, int n, uint64_t back_of_last)
+{
+    for (int i = 0; i < n; i++)
+        put_fobj(l, i, 2, i + 1 < n ? fobj(i + 1) : back_of_last, i % NCODES);
+}
+
+static struct framewalk_out walk_heap(const struct py_layout *l, int n, uint64_t top, uint64_t later)
+{
+    struct mem mm;
+    mem_init(&mm, 0);
+    memimage_add(mm.m, HEAP, heap, (size_t)n * FSTRIDE);
+    struct framewalk_out out = walk(l, &mm, 0, top, later);
+    memimage_free(mm.m);
+    return out;
+}
+
+static void test_objects(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 9);
+    struct framewalk_out o;
+
+    chain(l, 3, 0);
+    o = walk_heap(l, 3, fobj(0), 0);
+    CHECK(o.why == WALK_OK && o.depth == 3 && !o.truncated);
+    CHECK(o.depth == 3 && o.frames[0].code == code(0) && o.frames[2].code == code(2));
+
+    chain(l, 3, fobj(0));           /* 0 -> 1 -> 2 -> 0 */
+    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_CYCLE);
+    chain(l, 1, fobj(0));           /* a frame that is its own caller */
+    CHECK(walk_heap(l, 1, fobj(0), 0).why == WALK_FAIL_CYCLE);
+    chain(l, 600, fobj(37));        /* a loop of 563 frames after 37 */
+    CHECK(walk_heap(l, 600, fobj(0), 0).why == WALK_FAIL_CYCLE);
+
+    chain(l, 3000, 0);              /* deeper than the bound, no loop */
+    o = walk_heap(l, 3000, fobj(0), 0);
+    CHECK(o.why == WALK_OK && o.truncated && o.depth == WALK_MAX_DEPTH);
+
+    chain(l, 3, 0);                 /* the top died after the thread state named it */
+    put_fobj(l, 0, 0, fobj(1), 5);
+    o = walk_heap(l, 3, fobj(0), 0);
+    CHECK(o.why == WALK_OK && o.depth == 3 && o.frames[0].code == code(5));
+    put_fobj(l, 0, 0, 0, 5);        /* ... and kept no caller: a free-list end */
+    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
+
+    chain(l, 3, 0);                 /* a dead frame below the top */
+    put_fobj(l, 1, 0, fobj(2), 1);
+    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
+    /* ... but the frame named when the frames had been read is fine */
+    o = walk_heap(l, 3, fobj(0), fobj(2));
+    CHECK(o.why == WALK_OK && o.depth == 1 && o.frames[0].code == code(2));
+
+    chain(l, 3, 0);                 /* not a frame object any more */
+    put64(heap + FSTRIDE, l->ob_type, FRAME_TYPE + 8);
+    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
+}
+
+/* ------------------------------------------------------------ 3.11+ data stack */
+
+#define FS 16                   /* words per frame of most code objects here */
+#define BIG 120                 /* words: the slot above lies past the first snapshot */
+
+static uint8_t chunkbuf[CHUNK_SIZE];
+
+static uint64_t slot(int words)
+{
+    return CHUNK + 24 + 8 * (uint64_t)words;
+}
+
+/* A frame at addr: code j (0: popped), previous, instruction unit, owner. */
+static void put_frame(const struct py_layout *l, uint8_t *mem, uint64_t base, uint64_t addr,
+                      int j, uint64_t prev, int unit, int owner)
+{
+    uint8_t *b = mem + (addr - base);
+    memset(b, 0, (size_t)l->frame_size);
+    uint64_t c = j < 0 ? 0 : code(j);
+    put64(b, l->frame_code, c ? c | (l->minor >= 14 ? 1 : 0) : (l->minor >= 14 ? 1 : 0));
+    put64(b, l->frame_back, prev);
+    put64(b, l->frame_lasti, code(j < 0 ? 0 : j) + (uint64_t)l->code_code_adaptive + 2 * (uint64_t)unit);
+    b[l->frame_owner] = (uint8_t)owner;
+}
+
+/* The chunk: B (code 0) at the bottom, C (code 1) on it, the slot above C. */
+static void stack3(const struct py_layout *l)
+{
+    memset(chunkbuf, 0, sizeof chunkbuf);
+    put64(chunkbuf, 8, CHUNK_SIZE);
+    put_frame(l, chunkbuf, CHUNK, slot(0), 0, 0, 3, 0);
+    put_frame(l, chunkbuf, CHUNK, slot(FS), 1, slot(0), 5, 0);
+}
+
+static struct framewalk_out walk_chunk(const struct py_layout *l, struct mem *mm, uint64_t top)
+{
+    memimage_add(mm->m, CHUNK, chunkbuf, sizeof chunkbuf);
+    struct framewalk_out out = walk(l, mm, CHUNK, top, 0);
+    memimage_free(mm->m);
+    return out;
+}
+
+static struct framewalk_out walk_stack(const struct py_layout *l, uint64_t top)
+{
+    struct mem mm;
+    mem_init(&mm, FS);
+    mm.facts[3].flags = 0x20;       /* code 3: a generator function's */
+    return walk_chunk(l, &mm, top);
+}
+
+static int stack_is(struct framewalk_out o, int n, const int *codes)
+{
+    if (o.why != WALK_OK || o.depth != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (o.frames[i].code != code(codes[i]))
+            return 0;
+    return 1;
+}
+
+static void test_top_314(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 14);
+    static const int lcb[] = {2, 1, 0}, cb[] = {1, 0};
+
+    stack3(l);                      /* L live: the thread state's frame is the top */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(FS), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(2 * FS)), 3, lcb));
+    stack3(l);                      /* L popped since: C is the top */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), -1, slot(FS), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(2 * FS)), 2, cb));
+    stack3(l);                      /* L pushed since the thread state named C */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(FS), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(FS)), 3, lcb));
+    stack3(l);                      /* the slot above C: popped */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), -1, slot(FS), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(FS)), 2, cb));
+    stack3(l);                      /* ... what RETURN_GENERATOR left */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 3, slot(FS), 1, 0);
+    CHECK(stack_is(walk_stack(l, slot(FS)), 2, cb));
+    stack3(l);                      /* ... a frame of another caller */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(0), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(FS)), 2, cb));
+    stack3(l);                      /* ... a frame being written: no position yet */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(FS), UNITS + 9, 0);
+    CHECK(stack_is(walk_stack(l, slot(FS)), 2, cb));
+
+    /* C's frame is big: the slot above it is past the first snapshot. */
+    struct mem mm;
+    mem_init(&mm, FS);
+    mm.facts[1].framesize = BIG;
+    stack3(l);
+    put_frame(l, chunkbuf, CHUNK, slot(FS + BIG), 2, slot(FS), 7, 0);
+    CHECK(stack_is(walk_chunk(l, &mm, slot(FS)), 3, lcb));
+}
+
+static void test_checks_313(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 13);
+    static const int lcb[] = {2, 1, 0}, cb[] = {1, 0};
+
+    stack3(l);                      /* no pop marks: the thread state's frame stands */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(FS), 7, 0);
+    CHECK(stack_is(walk_stack(l, slot(2 * FS)), 3, lcb));
+    CHECK(stack_is(walk_stack(l, slot(FS)), 2, cb));
+
+    stack3(l);                      /* a callee not where its caller pushes */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS + 2), 2, slot(FS), 7, 0);
+    CHECK(walk_stack(l, slot(2 * FS + 2)).why == WALK_FAIL_TORN);
+    stack3(l);                      /* a previous pointing up the chunk */
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, slot(3 * FS), 7, 0);
+    put_frame(l, chunkbuf, CHUNK, slot(3 * FS), 1, slot(0), 7, 0);
+    CHECK(walk_stack(l, slot(2 * FS)).why == WALK_FAIL_TORN);
+    stack3(l);                      /* an instruction outside its code */
+    put_frame(l, chunkbuf, CHUNK, slot(FS), 1, slot(0), UNITS, 0);
+    CHECK(walk_stack(l, slot(FS)).why == WALK_FAIL_TORN);
+    stack3(l);                      /* a popped frame (zeroed slot) in the chain */
+    put_frame(l, chunkbuf, CHUNK, slot(FS), -1, slot(0), 0, 0);
+    CHECK(walk_stack(l, slot(FS)).why == WALK_FAIL_TORN);
+}
+
+/* Frames outside the chunk: generators on the heap, a C-stack entry frame. */
+static void test_outside_313(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 13);
+    static uint8_t gens[0x400], cstack[0x100];
+    static const int gcb[] = {2, 1, 0};
+    struct mem mm;
+
+    /* L (in the chunk) -> entry frame on the C stack -> C: the shim is left out. */
+    mem_init(&mm, FS);
+    stack3(l);
+    put_frame(l, chunkbuf, CHUNK, slot(2 * FS), 2, CSTACK, 7, 0);
+    put_frame(l, cstack, CSTACK, CSTACK, 0, slot(FS), 0, l->owner_cstack);
+    memimage_add(mm.m, CSTACK, cstack, sizeof cstack);
+    CHECK(stack_is(walk_chunk(l, &mm, slot(2 * FS)), 3, gcb));
+
+    /* Two generator frames that resume each other: a loop. */
+    mem_init(&mm, FS);
+    stack3(l);
+    put_frame(l, gens, HEAP, HEAP, 2, HEAP + 0x200, 7, 1);
+    put_frame(l, gens, HEAP, HEAP + 0x200, 2, HEAP, 7, 1);
+    memimage_add(mm.m, HEAP, gens, sizeof gens);
+    CHECK(walk_chunk(l, &mm, HEAP).why == WALK_FAIL_CYCLE);
+
+    /* A generator frame that is not running (no previous) */
+    mem_init(&mm, FS);
+    stack3(l);
+    put_frame(l, gens, HEAP, HEAP, 2, 0, 7, 1);
+    memimage_add(mm.m, HEAP, gens, sizeof gens);
+    CHECK(walk_chunk(l, &mm, HEAP).why == WALK_FAIL_TORN);
+
+    /* A thread-owned top outside the thread's chunk: not a current frame. */
+    mem_init(&mm, FS);
+    stack3(l);
+    put_frame(l, gens, HEAP, HEAP, 2, slot(FS), 7, 0);
+    memimage_add(mm.m, HEAP, gens, sizeof gens);
+    struct framewalk_out o = walk_chunk(l, &mm, HEAP);
+    CHECK(o.why == WALK_FAIL_TORN);
+}
+
+int main(void)
+{
+    test_objects();
+    test_top_314();
+    test_checks_313();
+    test_outside_313();
+    return check_report("framewalk");
+}
