@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "walker.h"     /* enum walk_fail: why a stack could not be read */
+
 #define TABLE_NONE UINT32_MAX
 
 struct table;
@@ -66,6 +68,17 @@ size_t table_thread_count(const struct table *t);
 uint64_t table_thread_tid(const struct table *t, uint32_t thread);
 const char *table_thread_name(const struct table *t, uint32_t thread);
 uint64_t table_thread_samples(const struct table *t, uint32_t thread);
+/* The index of the thread with OS thread id tid, or TABLE_NONE when the
+ * table has not seen it (nothing is registered; a hash lookup on the
+ * writer's table, a scan on a replica). */
+uint32_t table_thread_find(const struct table *t, uint64_t tid);
+/* Stacks of `thread` that could not be read since the last reset, for one
+ * reason, or for every reason when why is WALK_OK; 0 for an unknown thread
+ * or reason. Each of them is also one of the thread's samples. */
+uint64_t table_thread_failed(const struct table *t, uint32_t thread, enum walk_fail why);
+/* The word for a reason in outputs: "torn", "cycle", "corrupt", "read"
+ * ("" for WALK_OK and unknown values). */
+const char *table_fail_name(enum walk_fail why);
 
 /* Count one sample of `thread` whose stack is frames[0..depth), LEAF FIRST
  * (frames[0] is the innermost frame). weight is normally 1. depth 0 counts
@@ -74,6 +87,14 @@ uint64_t table_thread_samples(const struct table *t, uint32_t thread);
  * unknown thread or function id or a negative depth (a caller bug). */
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
                     int depth, uint64_t weight);
+
+/* Count one sample of `thread` whose stack could not be read, for reason
+ * why (not WALK_OK): a sample with the single frame `marker` (a function
+ * id, line -1; the sampler's "[unreadable]"), so that the thread keeps its
+ * share of the rounds and the views show the loss where it happened, and
+ * one failure of that reason for table_thread_failed(). Both or nothing.
+ * Returns 0, ERR_NOMEM, or ERR_USAGE (unknown thread, function or reason). */
+int table_add_failed(struct table *t, uint32_t thread, uint32_t marker, enum walk_fail why);
 
 /* All samples counted so far (every thread). */
 uint64_t table_samples(const struct table *t);

@@ -54,6 +54,7 @@ void table_reset(struct table *t)
     for (uint32_t i = 0; i < t->nthreads; i++) {
         t->threads[i].root = TABLE_NONE;
         t->threads[i].samples = 0;
+        memset(t->threads[i].failed, 0, sizeof t->threads[i].failed);
     }
     t->samples = 0;
     t->epoch++;
@@ -184,6 +185,40 @@ uint64_t table_thread_samples(const struct table *t, uint32_t thread)
     return thread < t->nthreads ? t->threads[thread].samples : 0;
 }
 
+uint32_t table_thread_find(const struct table *t, uint64_t tid)
+{
+    uint32_t i = idmap_get(&t->thread_map, tid, 0);
+    /* A replica does not index its threads (sync.c copies the records). */
+    for (uint32_t j = 0; i == TABLE_NONE && t->origin && j < t->nthreads; j++)
+        if (t->threads[j].tid == tid)
+            i = j;
+    return i;
+}
+
+uint64_t table_thread_failed(const struct table *t, uint32_t thread, enum walk_fail why)
+{
+    if (thread >= t->nthreads || why < WALK_OK || why >= WALK_FAIL_COUNT)
+        return 0;
+    const uint64_t *f = t->threads[thread].failed;
+    if (why != WALK_OK)
+        return f[why];
+    uint64_t sum = 0;
+    for (int i = WALK_OK + 1; i < WALK_FAIL_COUNT; i++)
+        sum += f[i];
+    return sum;
+}
+
+const char *table_fail_name(enum walk_fail why)
+{
+    static const char *const names[WALK_FAIL_COUNT] = {
+        [WALK_FAIL_TORN] = "torn",
+        [WALK_FAIL_CYCLE] = "cycle",
+        [WALK_FAIL_CORRUPT] = "corrupt",
+        [WALK_FAIL_READ] = "read",
+    };
+    return why > WALK_OK && why < WALK_FAIL_COUNT && names[why] ? names[why] : "";
+}
+
 uint64_t table_samples(const struct table *t)
 {
     return t->samples;
@@ -307,4 +342,15 @@ void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t we
     if (t->log_on)
         table_log_add(t, node, weight);
     flat_added(t, node, weight);
+}
+
+int table_add_failed(struct table *t, uint32_t thread, uint32_t marker, enum walk_fail why)
+{
+    if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT)
+        return ERR_USAGE;
+    struct frame_key f = {.func = marker, .line = -1};
+    int rc = table_add_stack(t, thread, &f, 1, 1);
+    if (rc == 0)
+        t->threads[thread].failed[why]++;
+    return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "idmap.h"
 #include "strpool.h"
+#include "walker.h"
 
 /* A call-tree node: one (parent, site) pair within one thread's tree. The
  * children of a node form a singly linked list (for walks); lookups by
@@ -38,6 +39,7 @@ struct thread {
     uint32_t name;             /* string id, TABLE_NONE while unnamed */
     uint32_t root;             /* root node, TABLE_NONE until the first sample */
     uint64_t samples;
+    uint64_t failed[WALK_FAIL_COUNT]; /* samples that are failures, by enum walk_fail */
 };
 
 /* One table_add_stack() while a follower is synced (sync.c): the leaf

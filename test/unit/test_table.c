@@ -289,6 +289,54 @@ static void test_bad_input(void)
     table_free(t);
 }
 
+/* Stacks that could not be read: one sample each with the marker frame,
+ * counted per thread and reason; reset forgets them; bad input is refused
+ * without counting anything. */
+static void test_failed(void)
+{
+    struct table *t = table_new();
+    uint32_t a = table_thread(t, 10, "a"), b = table_thread(t, 20, "b");
+    uint32_t f = table_intern_func(t, "f", "x.py");
+    uint32_t mark = table_intern_func(t, "[unreadable]", "");
+    CHECK_EQ(table_thread_find(t, 20), b);
+    CHECK_EQ(table_thread_find(t, 30), TABLE_NONE);
+    CHECK_EQ(table_thread_count(t), 2);          /* find registers nothing */
+    CHECK_EQ(add_root_first(t, a, (uint32_t[]){ f }, 1, 3), 0);
+    CHECK_EQ(table_add_failed(t, a, mark, WALK_FAIL_TORN), 0);
+    CHECK_EQ(table_add_failed(t, a, mark, WALK_FAIL_TORN), 0);
+    CHECK_EQ(table_add_failed(t, a, mark, WALK_FAIL_READ), 0);
+    CHECK_EQ(table_add_failed(t, b, mark, WALK_FAIL_CYCLE), 0);
+    CHECK_EQ(table_add_failed(t, b, mark, WALK_OK), ERR_USAGE);
+    CHECK_EQ(table_add_failed(t, b, mark, WALK_FAIL_COUNT), ERR_USAGE);
+    CHECK_EQ(table_add_failed(t, 7, mark, WALK_FAIL_TORN), ERR_USAGE);
+    CHECK_EQ(table_add_failed(t, b, 999, WALK_FAIL_TORN), ERR_USAGE);
+    CHECK_EQ(table_thread_failed(t, a, WALK_FAIL_TORN), 2);
+    CHECK_EQ(table_thread_failed(t, a, WALK_FAIL_READ), 1);
+    CHECK_EQ(table_thread_failed(t, a, WALK_FAIL_CYCLE), 0);
+    CHECK_EQ(table_thread_failed(t, a, WALK_OK), 3);
+    CHECK_EQ(table_thread_failed(t, b, WALK_OK), 1);
+    CHECK_EQ(table_thread_failed(t, 7, WALK_OK), 0);
+    CHECK_EQ(table_thread_failed(t, a, WALK_FAIL_COUNT), 0);
+    CHECK_EQ(table_thread_samples(t, a), 6);     /* failures are samples */
+    CHECK_EQ(table_thread_samples(t, b), 1);
+    CHECK_EQ(table_samples(t), 7);
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, a, 1, &v), 0);
+    CHECK_ROW(&v, mark, -1, 3, 3);
+    CHECK_ROW(&v, f, 1, 3, 3);
+    flat_view_free(&v);
+    CHECK(strcmp(table_fail_name(WALK_FAIL_TORN), "torn") == 0);
+    CHECK(strcmp(table_fail_name(WALK_FAIL_CYCLE), "cycle") == 0);
+    CHECK(strcmp(table_fail_name(WALK_FAIL_CORRUPT), "corrupt") == 0);
+    CHECK(strcmp(table_fail_name(WALK_FAIL_READ), "read") == 0);
+    CHECK(strcmp(table_fail_name(WALK_OK), "") == 0);
+    CHECK(strcmp(table_fail_name(WALK_FAIL_COUNT), "") == 0);
+    table_reset(t);
+    CHECK_EQ(table_thread_failed(t, a, WALK_OK), 0);
+    CHECK_EQ(table_thread_failed(t, b, WALK_FAIL_CYCLE), 0);
+    table_free(t);
+}
+
 /* A stack as fed or as visited: thread, frames root first, count. */
 struct rec {
     uint32_t thread;
@@ -697,6 +745,7 @@ int main(void)
     test_many_lines();
     test_threads_flat();
     test_bad_input();
+    test_failed();
     test_reset();
     test_foreach_roundtrip();
     test_foreach_stop();
