@@ -24,8 +24,9 @@ struct sampler_config {
 struct sampler_stats {
     uint64_t taken;           /* rounds performed */
     uint64_t missed;          /* deadlines skipped because a round came too late */
-    uint64_t failed;          /* thread stacks that could not be read consistently */
-    uint64_t stacks;          /* thread stacks recorded in the table (since the last reset) */
+    uint64_t failed;          /* samples whose stack could not be read (recorded as [unreadable]) */
+    uint64_t stacks;          /* thread stacks recorded in the table (since the last reset), failed included */
+    uint64_t lost;            /* rounds (of taken) whose thread list could not be read at all */
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round */

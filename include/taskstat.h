@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-thread scheduler state and names of the target, from /proc/PID/task,
- * with the stat files kept open so a check is one pread. */
+ * with each thread's files kept open so a check is one or two preads. */
 #ifndef PROFTUI_TASKSTAT_H
 #define PROFTUI_TASKSTAT_H
 
@@ -13,9 +13,41 @@ struct taskstat;
 struct taskstat *taskstat_new(pid_t pid);
 void taskstat_free(struct taskstat *ts);
 
-/* 1 when thread tid is running or runnable (state R), 0 when it is not,
- * ERR_READ when its stat file cannot be read (the thread is gone). */
-int taskstat_running(struct taskstat *ts, pid_t tid);
+/* 1 when thread tid is on a CPU now, 0 when it is not (asleep, or
+ * runnable but waiting for a CPU), ERR_READ when its files cannot be read
+ * (the thread is gone). Call it from one thread only (the sampling
+ * thread), after taskstat_round().
+ *
+ * Method: every time the scheduler puts a task on a CPU it counts one
+ * arrival (/proc/PID/task/TID/schedstat, third field) and every time it
+ * takes it off one context switch, voluntary or not (status,
+ * voluntary_ctxt_switches + nonvoluntary_ctxt_switches); both counters
+ * start at zero with the thread. So arrivals - switches is 1 while the
+ * thread is on a CPU and 0 otherwise. schedstat is read first: a switch
+ * between the two reads can only make the answer "not on CPU", never the
+ * reverse. State R alone (as py-spy uses) also counts a thread that waits
+ * for a CPU on a loaded machine; schedstat's run time alone advances only
+ * at scheduler ticks for a thread that runs without a break.
+ *
+ * The caller itself takes a CPU when it wakes up to look, and the thread
+ * that was running there is then runnable, not running. Such a thread
+ * counts as on CPU: a context switch stamps the task leaving and the task
+ * arriving with the same run queue clock, so its se.exec_start (in
+ * /proc/.../sched, CONFIG_SCHED_DEBUG) equals the caller's. Without that
+ * file such a thread counts as off CPU (the sampler keeps off the CPU of
+ * the target's main thread, which makes it rare there).
+ *
+ * Cost: schedstat is read every time (~1 us); status (~6 us) only when
+ * schedstat's run time or arrivals changed since the last call, that is,
+ * when the thread ran or was switched since; sched (~6 us, and the
+ * caller's own once per round) only for a thread that was preempted since
+ * and now waits. Without schedstat (a kernel without CONFIG_SCHED_INFO), state R
+ * from status is the answer. */
+int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
+
+/* A new round of taskstat_on_cpu() calls: the caller has woken up again
+ * (its own exec_start is read again when needed). */
+void taskstat_round(struct taskstat *ts);
 
 /* The OS name of thread tid (comm) into buf; 0 or ERR_READ. */
 int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap);

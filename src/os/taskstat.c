@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Thread states from /proc/PID/task/TID/stat with cached descriptors
+/* Thread states from /proc/PID/task/TID/{schedstat,status,sched} with
+ * cached descriptors, thread names, and the process's state, flags and CPU
  * (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +16,79 @@
 
 #define CACHE 1024               /* power of two */
 #define PF_KTHREAD 0x00200000UL  /* include/linux/sched.h */
+#define PROBE 4                  /* slots a thread may use */
+#define STATUS_MAX 8192          /* /proc/.../status is ~1.5 KB; long CPU masks make it more */
+#define SCHED_MAX 8192           /* /proc/.../sched is ~2 KB */
 
-struct task_fd {
+/* The open files of one thread and what they said last time. */
+struct task_files {
     pid_t tid;                   /* 0 = free */
-    int fd;
+    int sched_fd, status_fd;     /* schedstat and status; -1 when not open */
+    int debug_fd;                /* sched (exec_start), opened on first need; -1 when not */
+    int known;                   /* run, arrivals and on hold a reading */
+    uint64_t run, arrivals;      /* schedstat when status was last read */
+    uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
+    int on;                      /* arrivals > switches then */
 };
 
 struct taskstat {
     pid_t pid;
-    struct task_fd slots[CACHE];
+    int have_schedstat;          /* the kernel counts arrivals (CONFIG_SCHED_INFO) */
+    int self_fd;                 /* the caller's /proc/thread-self/sched; -1 before first use */
+    int self_state;              /* 1 self_start read this round, 0 not yet, -1 unavailable */
+    uint64_t self_start;         /* the caller's se.exec_start this round */
+    struct task_files slots[CACHE];
 };
+
+static int read_schedstat(int fd, uint64_t *run, uint64_t *arrivals)
+{
+    char buf[128];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return ERR_READ;
+    buf[n] = '\0';
+    unsigned long long r, wait, a;
+    if (sscanf(buf, "%llu %llu %llu", &r, &wait, &a) != 3)
+        return ERR_READ;
+    *run = r;
+    *arrivals = a;
+    return 0;
+}
+
+/* Our own thread is running while it reads its schedstat, so a kernel that
+ * counts arrivals shows at least one. */
+static int schedstat_works(void)
+{
+    int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    uint64_t run = 0, arrivals = 0;
+    int ok = fd >= 0 && read_schedstat(fd, &run, &arrivals) == 0 && arrivals > 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
 
 struct taskstat *taskstat_new(pid_t pid)
 {
     struct taskstat *ts = calloc(1, sizeof *ts);
-    if (ts)
-        ts->pid = pid;
+    if (!ts)
+        return NULL;
+    ts->pid = pid;
+    ts->have_schedstat = schedstat_works();
+    ts->self_fd = -1;
     return ts;
+}
+
+static void files_close(struct task_files *f)
+{
+    if (!f->tid)
+        return;
+    if (f->sched_fd >= 0)
+        close(f->sched_fd);
+    if (f->status_fd >= 0)
+        close(f->status_fd);
+    if (f->debug_fd >= 0)
+        close(f->debug_fd);
+    *f = (struct task_files){.tid = 0};
 }
 
 void taskstat_free(struct taskstat *ts)
@@ -39,44 +97,190 @@ void taskstat_free(struct taskstat *ts)
         return;
     for (size_t i = 0; i < CACHE; i++)
         if (ts->slots[i].tid)
-            close(ts->slots[i].fd);
+            files_close(&ts->slots[i]);
+    if (ts->self_fd >= 0)
+        close(ts->self_fd);
     free(ts);
 }
 
-static int read_state(int fd, char *state)
+/* The number after "\n<key>" in a status file, or -1. */
+static long long status_field(const char *buf, const char *key)
 {
-    struct procstat_stat st;
-    if (procstat_pread_stat(fd, &st) < 0)
+    const char *p = strstr(buf, key);
+    if (!p)
+        return -1;
+    char *end;
+    long long v = strtoll(p + strlen(key), &end, 10);
+    return end == p + strlen(key) || v < 0 ? -1 : v;
+}
+
+/* State letter, context switches (voluntary + not) and the involuntary
+ * ones alone, from status. */
+static int read_status(int fd, char *state, uint64_t *switches, uint64_t *preempted)
+{
+    char buf[STATUS_MAX];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
         return ERR_READ;
-    *state = st.state;
+    buf[n] = '\0';
+    const char *st = strstr(buf, "\nState:\t");
+    long long vol = status_field(buf, "\nvoluntary_ctxt_switches:\t");
+    long long invol = status_field(buf, "\nnonvoluntary_ctxt_switches:\t");
+    if (!st || vol < 0 || invol < 0)
+        return ERR_READ;
+    *state = st[8];
+    *switches = (uint64_t)vol + (uint64_t)invol;
+    *preempted = (uint64_t)invol;
     return 0;
 }
 
-int taskstat_running(struct taskstat *ts, pid_t tid)
+static int open_task_file(pid_t pid, pid_t tid, const char *name)
 {
-    struct task_fd *s = &ts->slots[(unsigned)tid & (CACHE - 1)];
-    if (s->tid != tid) {
-        if (s->tid)
-            close(s->fd);
-        s->tid = 0;
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)ts->pid, (int)tid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return ERR_READ;
-        *s = (struct task_fd){.tid = tid, .fd = fd};
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The slot of thread tid with its files open (schedstat only when the
+ * kernel has it), or NULL. A thread has PROBE slots it may use, so that
+ * thread ids a multiple of CACHE apart do not take turns opening their
+ * files; when all are held by other threads the first is taken over (a
+ * thread that has gone keeps its slot until then). */
+static struct task_files *files_of(struct taskstat *ts, pid_t tid)
+{
+    struct task_files *f = NULL;
+    for (unsigned i = 0; i < PROBE; i++) {
+        struct task_files *c = &ts->slots[((unsigned)tid + i) & (CACHE - 1)];
+        if (c->tid == tid)
+            return c;
+        if (!f && !c->tid)
+            f = c;
     }
-    char state;
-    if (read_state(s->fd, &state) < 0) {
-        close(s->fd);
-        s->tid = 0;
+    if (!f) {
+        f = &ts->slots[(unsigned)tid & (CACHE - 1)];
+        files_close(f);
+    }
+    int status = open_task_file(ts->pid, tid, "status");
+    int sched = ts->have_schedstat ? open_task_file(ts->pid, tid, "schedstat") : -1;
+    if (status < 0 || (ts->have_schedstat && sched < 0)) {
+        if (status >= 0)
+            close(status);
+        if (sched >= 0)
+            close(sched);
+        return NULL;
+    }
+    *f = (struct task_files){.tid = tid, .sched_fd = sched, .status_fd = status, .debug_fd = -1};
+    return f;
+}
+
+/* se.exec_start from a /proc/.../sched file (CONFIG_SCHED_DEBUG), in ns.
+ * The value is the run queue clock when the task last started running or
+ * was last accounted: for a task off CPU, when it left. The file starts
+ * with the thread's name, which the target chooses (a line of its own
+ * could be faked), so the field is looked for after the line of dashes
+ * under it, longer than any name. */
+static int read_exec_start(int fd, uint64_t *ns)
+{
+    char buf[SCHED_MAX];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
         return ERR_READ;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\n--------------------------------");
+    p = p ? strstr(p, "\nse.exec_start") : NULL;
+    p = p ? strchr(p, ':') : NULL;
+    unsigned long long ms;
+    unsigned frac;
+    int len = 0;
+    if (!p || sscanf(p + 1, " %llu.%6u%n", &ms, &frac, &len) != 2 || len == 0)
+        return ERR_READ;
+    *ns = ms * 1000000ULL + frac;
+    return 0;
+}
+
+void taskstat_round(struct taskstat *ts)
+{
+    if (ts->self_state > 0)
+        ts->self_state = 0;
+}
+
+/* The caller's se.exec_start this round (read once per round). */
+static int self_start(struct taskstat *ts, uint64_t *ns)
+{
+    if (ts->self_state == 0 && ts->self_fd < 0) {
+        ts->self_fd = open("/proc/thread-self/sched", O_RDONLY | O_CLOEXEC);
+        if (ts->self_fd < 0)
+            ts->self_state = -1;
     }
-    /* State R, as py-spy uses: it also covers a thread that has woken and
-     * waits for a CPU. schedstat's run time would tell them apart, but it
-     * only advances on scheduler ticks (4 ms at HZ=250), which would drop
-     * most samples of a thread that runs without a break. */
-    return state == 'R';
+    if (ts->self_state == 0)
+        ts->self_state = read_exec_start(ts->self_fd, &ts->self_start) == 0 ? 1 : -1;
+    *ns = ts->self_start;
+    return ts->self_state > 0 ? 0 : ERR_READ;
+}
+
+/* Did the calling thread take this thread's CPU when it last woke up? A
+ * context switch accounts both tasks at the same run queue clock: the
+ * task leaving gets it as its exec_start, the one arriving too. So the
+ * thread we displaced has exactly our exec_start (until a scheduler tick
+ * moves ours: then we miss it). Needs CONFIG_SCHED_DEBUG's sched file. */
+static int displaced_by_caller(struct taskstat *ts, struct task_files *f)
+{
+    uint64_t mine, theirs;
+    if (self_start(ts, &mine) < 0)
+        return 0;
+    if (f->debug_fd < 0)
+        f->debug_fd = open_task_file(ts->pid, f->tid, "sched");
+    return f->debug_fd >= 0 && read_exec_start(f->debug_fd, &theirs) == 0 && theirs == mine;
+}
+
+/* On a CPU from the counters (see taskstat.h); status is read only when
+ * schedstat moved since it was last read. */
+static int on_cpu(struct taskstat *ts, struct task_files *f)
+{
+    uint64_t run, arrivals, switches, preempted;
+    char state;
+    if (read_schedstat(f->sched_fd, &run, &arrivals) < 0)
+        return ERR_READ;
+    /* Neither ran nor arrived: no switch either way (leaving a CPU adds
+     * the time run to `run`), so the answer is the last one. A thread we
+     * displaced has run since our last look, so it is never this case. */
+    if (f->known && run == f->run && arrivals == f->arrivals)
+        return f->on;
+    if (read_status(f->status_fd, &state, &switches, &preempted) < 0)
+        return ERR_READ;
+    int was_preempted = !f->known || preempted > f->preempted;
+    f->known = 1;
+    f->run = run;
+    f->arrivals = arrivals;
+    f->preempted = preempted;
+    f->on = arrivals > switches;
+    /* Runnable, off CPU: waiting for a CPU, or it was running until the
+     * sampling thread woke up on its CPU (then it counts as running). Only
+     * a thread preempted since the last look can be that one; a thread
+     * that woke up and waits was not. */
+    if (!f->on && state == 'R' && was_preempted)
+        return displaced_by_caller(ts, f);
+    return f->on;
+}
+
+int taskstat_on_cpu(struct taskstat *ts, pid_t tid)
+{
+    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    if (!f)
+        return ERR_READ;
+    int rc;
+    if (ts->have_schedstat) {
+        rc = on_cpu(ts, f);
+    } else {
+        char state;
+        uint64_t switches, preempted;
+        rc = read_status(f->status_fd, &state, &switches, &preempted);
+        if (rc == 0)
+            rc = state == 'R';
+    }
+    if (rc < 0)
+        files_close(f);
+    return rc;
 }
 
 int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap)

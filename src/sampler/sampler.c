@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,13 +25,18 @@
 #include "procstat.h"
 #include "profile.h"
 #include "pytarget.h"
+#include "record.h"
 #include "table.h"
 #include "taskstat.h"
 #include "threadnames.h"
 #include "walker.h"
 
 #define NAMES_MAX 1024
-#define NAMES_EVERY_NS 500000000ULL     /* thread names change rarely */
+/* Thread names are read again every NAMES_EVERY_NS (threads rename
+ * themselves), and NAMES_SOON_NS after a new thread without a name appears
+ * (threading registers a thread a moment after its first frame runs). */
+#define NAMES_EVERY_NS 500000000ULL
+#define NAMES_SOON_NS 50000000ULL
 /* How often we look for the target's exit without a reason to: a child is
  * one waitpid; an attached process costs a /proc read. A target that is
  * gone also makes the reads fail, which triggers a check at once. */
@@ -55,6 +61,7 @@ struct sampler {
     struct walker *walker;              /* owned; sampling thread only */
     struct profile *profile;            /* borrowed: the sampler only writes into it */
     struct table *table;                /* the profile's; only under profile_lock() */
+    struct recorder *rec;               /* owned; writes into table, under profile_lock() */
     struct taskstat *tasks;             /* owned; sampling thread only */
     pthread_t thread;
     int started;
@@ -64,7 +71,9 @@ struct sampler {
     struct sampler_stats st;            /* guarded by lock */
     uint64_t start_ns;
     uint64_t names_at, alive_at;
+    int names_soon;                     /* a new thread had no name: read names again soon */
     uint64_t missed_pending;            /* missed deadlines not yet in st (sampling thread) */
+    uint64_t lost_pending;              /* rounds without a thread list not yet in st */
     uint64_t rng;                       /* xorshift64 state for slot offsets (sampling thread) */
     uint64_t window_at, window_busy;    /* duty-cycle window (sampling thread) */
     int realtime;                       /* sampling thread only; copied to st */
@@ -74,83 +83,112 @@ struct sampler {
     struct procstat proc;               /* target CPU and memory (sampling thread) */
     uint64_t proc_at;
     int fails_in_a_row;
-    uint32_t truncated_func;            /* table id of the "[truncated]" frame */
     struct thread_name names[NAMES_MAX];
+    struct thread_name fresh[NAMES_MAX]; /* the names being read (refresh_names) */
     int nnames;
     uint8_t off_cpu[WALK_MAX_THREADS];  /* --cpu: this round's stack i is left out */
-    struct frame_key keys[WALK_MAX_DEPTH + 1];
 };
 
-/* Name of a thread: threading's name by pthread ident, else the OS name. */
-static void thread_label(struct sampler *s, const struct walk_stack *ws, char *buf, size_t cap)
+/* Name of a thread (record_label_fn): threading's name by pthread ident,
+ * else, for a new thread, the OS name; a new thread that threading does
+ * not name yet asks for the names to be read again soon. A known thread
+ * missing from the names keeps its label: threading drops a thread a
+ * moment before its last frames end, and an entry that did not read back
+ * consistently is left out. */
+static int thread_label(void *arg, const struct walk_stack *ws, int first, char *buf, size_t cap)
 {
+    struct sampler *s = arg;
     for (int i = 0; i < s->nnames; i++)
         if (s->names[i].ident == ws->ident) {
             snprintf(buf, cap, "%s", s->names[i].name);
-            return;
+            return 1;
         }
+    if (!first)
+        return 0;
+    s->names_soon = 1;
     /* Before `threading` is imported the main thread has no Python name
      * yet; it is the one it will get. */
     if (ws->tid == (uint64_t)s->t->pid)
         snprintf(buf, cap, "MainThread");
     else if (!ws->tid || taskstat_name(s->t->pid, (pid_t)ws->tid, buf, cap) < 0)
         snprintf(buf, cap, "thread-%llx", (unsigned long long)ws->ident);
+    return 1;
 }
 
-static void refresh_names(struct sampler *s, uint64_t now, uint64_t interp)
+static int names_equal(const struct thread_name *a, const struct thread_name *b, int na, int nb)
 {
-    if (now - s->names_at < NAMES_EVERY_NS && s->names_at)
-        return;
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (a[i].ident != b[i].ident || strcmp(a[i].name, b[i].name) != 0)
+            return 0;
+    return 1;
+}
+
+/* Read threading's names when due. Returns 1 when they changed: threads
+ * must be labelled again. */
+static int refresh_names(struct sampler *s, uint64_t now, uint64_t interp)
+{
+    uint64_t since = now - s->names_at;
+    if (s->names_at && since < NAMES_EVERY_NS && !(s->names_soon && since >= NAMES_SOON_NS))
+        return 0;
     s->names_at = now;
+    s->names_soon = 0;
     int n = 0;
-    if (threadnames_read(s->t->r, &s->t->layout, interp, s->names, NAMES_MAX, &n) == 0)
+    if (threadnames_read(s->t->r, &s->t->layout, interp, s->fresh, NAMES_MAX, &n) < 0)
+        n = 0;
+    int changed = !names_equal(s->fresh, s->names, n, s->nnames);
+    if (changed) {
+        memcpy(s->names, s->fresh, (size_t)n * sizeof *s->names);
         s->nnames = n;
-}
-
-/* Map a walked stack to table keys (leaf first); interns functions the
- * first time a code-cache entry is seen. Caller holds the profile's lock. */
-static int stack_keys(struct sampler *s, const struct walk_stack *ws)
-{
-    int d = 0;
-    for (; d < ws->depth; d++) {
-        struct code_entry *e = ws->frames[d].code;
-        if (e->user == UINT32_MAX) {
-            e->user = table_intern_func(s->table, e->name, e->file);
-            if (e->user == TABLE_NONE)
-                return ERR_NOMEM;
-        }
-        s->keys[d] = (struct frame_key){.func = e->user, .line = ws->frames[d].line};
     }
-    if (ws->truncated)
-        s->keys[d++] = (struct frame_key){.func = s->truncated_func, .line = -1};
-    return d;
+    return changed;
 }
 
-/* Add one stack to the table. Caller holds the profile's lock. */
-static void record(struct sampler *s, const struct walk_stack *ws, int refresh_label)
-{
-    uint64_t key = ws->tid ? ws->tid : ws->ident;
-    uint32_t th = table_thread(s->table, key, NULL);
-    /* Label new threads at once, known ones when names are refreshed. */
-    const char *known = th != TABLE_NONE ? table_thread_name(s->table, th) : NULL;
-    if (th != TABLE_NONE && (refresh_label || !known || !known[0])) {
-        char label[80];
-        thread_label(s, ws, label, sizeof label);
-        th = table_thread(s->table, key, label);
-    }
-    int depth = stack_keys(s, ws);
-    if (th != TABLE_NONE && depth > 0 && table_add_stack(s->table, th, s->keys, depth, 1) == 0)
-        s->st.stacks++;
-}
-
-/* --cpu: mark the stacks of threads that are not on a CPU (a /proc read
- * each, done before the lock is taken). */
+/* --cpu: mark the stacks of threads that are not on a CPU (taskstat.h
+ * says how that is known), done before any lock is taken. Failed stacks
+ * are checked too: a thread off CPU is no sample, readable or not. */
 static void mark_off_cpu(struct sampler *s, int n)
 {
+    if (s->cfg.cpu_only)
+        taskstat_round(s->tasks);
     for (int i = 0; i < n; i++) {
         const struct walk_stack *ws = walker_stack(s->walker, i);
-        s->off_cpu[i] = s->cfg.cpu_only && ws->tid && !ws->failed && ws->depth > 0 &&
-                        taskstat_running(s->tasks, (pid_t)ws->tid) != 1;
+        s->off_cpu[i] = s->cfg.cpu_only && ws->tid &&
+                        taskstat_on_cpu(s->tasks, (pid_t)ws->tid) != 1;
+    }
+}
+
+/* Rounds whose thread list could not be read are lost, except those just
+ * before the target turned out to be gone (its exit, not a loss) and
+ * those before the interpreter is ready (nothing to sample yet); they are
+ * added to st.lost once a later round succeeds or sampling stops with the
+ * target still there. Caller holds s->lock. */
+static void count_lost(struct sampler *s, int round_rc)
+{
+    if (round_rc >= 0) {
+        s->st.lost += s->lost_pending;
+        s->lost_pending = 0;
+    } else if (round_rc != ERR_NOT_READY) {
+        s->lost_pending++;
+    }
+}
+
+/* Add this round's stacks: every thread on CPU (all of them in wall mode)
+ * is one sample; the others only get their names refreshed. Caller holds
+ * s->lock and the profile's lock. */
+static void record_round(struct sampler *s, int n, int relabel)
+{
+    if (relabel)
+        recorder_names_changed(s->rec);
+    for (int i = 0; i < n; i++) {
+        const struct walk_stack *ws = walker_stack(s->walker, i);
+        if (s->off_cpu[i]) {
+            recorder_touch(s->rec, ws);
+        } else if (recorder_add(s->rec, ws) > 0) {
+            s->st.stacks++;
+            s->st.failed += ws->failed != 0;
+        }
     }
 }
 
@@ -160,22 +198,16 @@ static void mark_off_cpu(struct sampler *s, int n)
  * be read. */
 static int sample_round(struct sampler *s, uint64_t now)
 {
-    int n = walker_round(s->walker), failed = 0;
-    int names_due = !s->names_at || now - s->names_at >= NAMES_EVERY_NS;
+    int n = walker_round(s->walker), relabel = 0;
     if (n > 0) {
-        refresh_names(s, now, walker_stack(s->walker, 0)->interp);
+        relabel = refresh_names(s, now, walker_stack(s->walker, 0)->interp);
         mark_off_cpu(s, n);
     }
     pthread_mutex_lock(&s->lock);
     profile_lock(s->profile);
-    for (int i = 0; i < n; i++) {
-        const struct walk_stack *ws = walker_stack(s->walker, i);
-        failed += ws->failed;
-        if (ws->depth > 0 && !s->off_cpu[i])
-            record(s, ws, names_due);
-    }
+    record_round(s, n, relabel);
     profile_unlock(s->profile);
-    s->st.failed += (uint64_t)failed;
+    count_lost(s, n);
     if (n >= 0)
         s->st.threads = (unsigned)n;
     s->st.taken++;
@@ -347,11 +379,24 @@ static void *run(void *arg)
     }
     pthread_mutex_lock(&s->lock);
     s->st.missed += s->missed_pending;
+    if (!s->st.target_exited)
+        s->st.lost += s->lost_pending;
     s->st.running = 0;
     s->st.elapsed_ns = clock_now_ns() - s->start_ns;
     pthread_cond_broadcast(&s->finished);
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+/* --cpu keeps up to three files open per thread of the target
+ * (taskstat.c): allow as many descriptors as the hard limit does. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 static struct sampler *sampler_alloc(struct pytarget *target, struct profile *profile,
@@ -379,8 +424,14 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
         return NULL;
     }
     profile_lock(profile);
-    s->truncated_func = table_intern_func(s->table, "[truncated]", "");
+    s->rec = recorder_new(s->table, thread_label, s);   /* interns its marker frames */
     profile_unlock(profile);
+    if (!s->rec) {
+        sampler_free(s);
+        return NULL;
+    }
+    if (cfg->cpu_only)
+        raise_fd_limit();
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;
@@ -393,7 +444,7 @@ int sampler_start(struct pytarget *target, struct profile *profile, const struct
     if (cfg->interval_ns == 0)
         return ERR_USAGE;
     struct sampler *s = sampler_alloc(target, profile, cfg);
-    if (!s || s->truncated_func == TABLE_NONE) {
+    if (!s) {
         sampler_free(s);
         return ERR_NOMEM;
     }
@@ -425,6 +476,7 @@ void sampler_free(struct sampler *s)
     sampler_stop(s);
     walker_free(s->walker);
     codecache_free(s->codes);
+    recorder_free(s->rec);
     taskstat_free(s->tasks);
     pthread_cond_destroy(&s->finished);
     pthread_mutex_destroy(&s->lock);
@@ -457,7 +509,7 @@ void sampler_reset(struct sampler *s)
 {
     pthread_mutex_lock(&s->lock);
     profile_reset(s->profile);
-    s->st.taken = s->st.missed = s->st.failed = s->st.stacks = 0;
+    s->st.taken = s->st.missed = s->st.failed = s->st.stacks = s->st.lost = 0;
     s->start_ns = clock_now_ns();
     s->st.elapsed_ns = 0;
     pthread_mutex_unlock(&s->lock);

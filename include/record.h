@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* From walked stacks to table samples: a thread's frames become table keys
+ * (under a "[truncated]" root when cut), a stack that could not be read
+ * becomes the single frame "[unreadable]" so every thread keeps its share
+ * of the rounds, and a thread is labelled when first seen and again after
+ * every names refresh. The caller serialises access to the table. */
+#ifndef PROFTUI_RECORD_H
+#define PROFTUI_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct table;
+struct walk_stack;
+struct recorder;
+
+/* The frames written for a cut stack and for one that could not be read
+ * (table functions of these names with an empty file). */
+#define RECORD_TRUNCATED "[truncated]"
+#define RECORD_UNREADABLE "[unreadable]"
+
+/* Writes the name of the thread of ws into buf (NUL-terminated, cap > 0)
+ * and returns 1, or returns 0 to keep the thread's current label; first
+ * is set when the thread has never been labelled (it is new). */
+typedef int (*record_label_fn)(void *arg, const struct walk_stack *ws, int first, char *buf,
+                               size_t cap);
+
+/* A recorder into table t (borrowed; must outlive it) naming threads with
+ * label(arg, ...). Caller owns the result (recorder_free). NULL on ENOMEM. */
+struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg);
+void recorder_free(struct recorder *r);
+
+/* Count ws as one sample of its thread (keyed by OS thread id, else by
+ * ident): its frames, or "[unreadable]" and one failure of ws->why when
+ * ws->failed. A stack with no frame that did not fail is not a sample.
+ * Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
+int recorder_add(struct recorder *r, const struct walk_stack *ws);
+
+/* Thread names may have changed: every thread is labelled again the next
+ * time it is recorded or touched. */
+void recorder_names_changed(struct recorder *r);
+
+/* Label the thread of ws again if the table knows it and the names changed
+ * since it was labelled, without counting a sample (threads that are not
+ * sampled in --cpu mode still get their new names). */
+void recorder_touch(struct recorder *r, const struct walk_stack *ws);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Walked stacks into the table: frame keys, the [truncated] and
+ * [unreadable] markers, and thread labels kept up to date. */
+#include "record.h"
+
+#include <stdlib.h>
+
+#include "codecache.h"
+#include "error.h"
+#include "table.h"
+#include "walker.h"
+
+#define LABEL_MAX 80
+
+struct recorder {
+    struct table *table;                /* borrowed */
+    record_label_fn label;
+    void *label_arg;
+    uint32_t gen;                       /* names generation, from 1 */
+    uint32_t *labelled;                 /* per table thread: generation of its label, 0 = none */
+    size_t nlabelled;
+    uint32_t truncated_func, unreadable_func;
+    struct frame_key keys[WALK_MAX_DEPTH + 1];
+};
+
+struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg)
+{
+    struct recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    *r = (struct recorder){.table = t, .label = label, .label_arg = arg, .gen = 1};
+    r->truncated_func = table_intern_func(t, RECORD_TRUNCATED, "");
+    r->unreadable_func = table_intern_func(t, RECORD_UNREADABLE, "");
+    if (r->truncated_func == TABLE_NONE || r->unreadable_func == TABLE_NONE) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void recorder_free(struct recorder *r)
+{
+    if (!r)
+        return;
+    free(r->labelled);
+    free(r);
+}
+
+void recorder_names_changed(struct recorder *r)
+{
+    r->gen++;
+    if (r->gen == 0)                    /* 0 means "never labelled" */
+        r->gen = 1;
+}
+
+static uint64_t thread_key(const struct walk_stack *ws)
+{
+    return ws->tid ? ws->tid : ws->ident;
+}
+
+/* Room to remember the label generation of thread index th. */
+static int track(struct recorder *r, uint32_t th)
+{
+    if (th < r->nlabelled)
+        return 0;
+    size_t n = r->nlabelled ? r->nlabelled : 16;
+    while (n <= th)
+        n *= 2;
+    uint32_t *p = realloc(r->labelled, n * sizeof *p);
+    if (!p)
+        return ERR_NOMEM;
+    for (size_t i = r->nlabelled; i < n; i++)
+        p[i] = 0;
+    r->labelled = p;
+    r->nlabelled = n;
+    return 0;
+}
+
+/* Name thread th (of ws) unless it was named in this names generation. */
+static void label_thread(struct recorder *r, uint32_t th, const struct walk_stack *ws)
+{
+    int tracked = track(r, th) == 0;
+    if (tracked && r->labelled[th] == r->gen)
+        return;
+    char label[LABEL_MAX];
+    label[0] = '\0';
+    int first = !tracked || r->labelled[th] == 0;
+    if (r->label(r->label_arg, ws, first, label, sizeof label) &&
+        table_thread(r->table, thread_key(ws), label) == TABLE_NONE)
+        return;
+    if (tracked)
+        r->labelled[th] = r->gen;
+}
+
+void recorder_touch(struct recorder *r, const struct walk_stack *ws)
+{
+    uint32_t th = table_thread_find(r->table, thread_key(ws));
+    if (th != TABLE_NONE)
+        label_thread(r, th, ws);
+}
+
+/* Table keys of a walked stack (leaf first), interning each function the
+ * first time its code-cache entry is seen. Returns the depth or ERR_NOMEM. */
+static int stack_keys(struct recorder *r, const struct walk_stack *ws)
+{
+    int d = 0;
+    for (; d < ws->depth && d < WALK_MAX_DEPTH; d++) {
+        struct code_entry *e = ws->frames[d].code;
+        if (e->user == UINT32_MAX) {
+            e->user = table_intern_func(r->table, e->name, e->file);
+            if (e->user == TABLE_NONE)
+                return ERR_NOMEM;
+        }
+        r->keys[d] = (struct frame_key){.func = e->user, .line = ws->frames[d].line};
+    }
+    if (ws->truncated)
+        r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
+    return d;
+}
+
+int recorder_add(struct recorder *r, const struct walk_stack *ws)
+{
+    if (!ws->failed && ws->depth <= 0)
+        return 0;
+    uint32_t th = table_thread(r->table, thread_key(ws), NULL);
+    if (th == TABLE_NONE)
+        return ERR_NOMEM;
+    label_thread(r, th, ws);
+    int rc;
+    if (ws->failed) {
+        /* A walker that failed without saying why still lost a sample. */
+        enum walk_fail why = ws->why > WALK_OK && ws->why < WALK_FAIL_COUNT ? ws->why
+                                                                             : WALK_FAIL_CORRUPT;
+        rc = table_add_failed(r->table, th, r->unreadable_func, why);
+    } else {
+        rc = stack_keys(r, ws);
+        if (rc > 0)
+            rc = table_add_stack(r->table, th, r->keys, rc, 1);
+    }
+    return rc < 0 ? rc : 1;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the recorder (walked stacks into the table) on synthetic
+ * walker results: failed stacks keep their thread's share as one
+ * [unreadable] frame counted per reason, cut stacks get [truncated], and
+ * thread labels follow renames whether or not a thread is sampled. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "codecache.h"
+#include "error.h"
+#include "record.h"
+#include "table.h"
+#include "walker.h"
+
+#define NTHREADS 4
+#define ROUNDS 20000
+
+struct labels {
+    const char *name[NTHREADS];  /* by tid - 100 */
+    int calls, first_calls;
+};
+
+/* Names from l->name; NULL means "not known now: keep the label". */
+static int label(void *arg, const struct walk_stack *ws, int first, char *buf, size_t cap)
+{
+    struct labels *l = arg;
+    l->calls++;
+    l->first_calls += first;
+    const char *name = l->name[ws->tid - 100];
+    if (!name)
+        return 0;
+    snprintf(buf, cap, "%s", name);
+    return 1;
+}
+
+static struct code_entry code[3] = {
+    { .name = "main", .file = "app.py", .user = UINT32_MAX },
+    { .name = "recurse", .file = "app.py", .user = UINT32_MAX },
+    { .name = "spin", .file = "app.py", .user = UINT32_MAX },
+};
+
+/* Thread i's stack in round r: thread 0 recurses (main, recurse x k) and
+ * fails in 3 rounds of 10, for a reason that cycles through all four;
+ * the others spin (main, spin). */
+static void make_stack(struct walk_stack *ws, struct walk_frame *fr, int i, int r)
+{
+    *ws = (struct walk_stack){ .ident = 0x1000 + (uint64_t)i, .tid = 100 + (uint64_t)i,
+                               .frames = fr };
+    if (i == 0 && r % 10 < 3) {
+        ws->failed = 1;
+        ws->why = (enum walk_fail)(WALK_FAIL_TORN + r / 10 % 4);
+        return;
+    }
+    int k = i == 0 ? 1 + r % 7 : 1;
+    for (int d = 0; d < k; d++)
+        fr[d] = (struct walk_frame){ .code = &code[i == 0 ? 1 : 2], .line = 10 + d };
+    fr[k] = (struct walk_frame){ .code = &code[0], .line = 3 };
+    ws->depth = k + 1;
+}
+
+/* Code entries remember their table id (code_entry.user): a new table
+ * needs fresh entries, as the sampler has one table per code cache. */
+static void forget_ids(void)
+{
+    for (size_t i = 0; i < sizeof code / sizeof code[0]; i++)
+        code[i].user = UINT32_MAX;
+}
+
+static int count_unreadable(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                            uint64_t count)
+{
+    uint64_t *per = arg;
+    (void)frames;
+    if (depth == 1 && thread < NTHREADS && per[NTHREADS] == frames[0].func)
+        per[thread] += count;
+    return 0;
+}
+
+static void test_shares_with_failures(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "w1", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    CHECK(r != NULL);
+    struct walk_frame fr[16];
+    uint64_t added = 0;
+    for (int round = 0; round < ROUNDS; round++)
+        for (int i = 0; i < NTHREADS; i++) {
+            struct walk_stack ws;
+            make_stack(&ws, fr, i, round);
+            added += recorder_add(r, &ws) == 1;
+        }
+    CHECK_EQ(added, (uint64_t)ROUNDS * NTHREADS);
+    CHECK_EQ(table_samples(t), (uint64_t)ROUNDS * NTHREADS);
+    for (uint32_t th = 0; th < NTHREADS; th++) {
+        double share = (double)table_thread_samples(t, th) / (double)table_samples(t);
+        CHECK(share > 0.25 - 0.03 && share < 0.25 + 0.03);
+        CHECK_EQ(table_thread_samples(t, th), ROUNDS);   /* exactly one per round */
+    }
+    uint32_t main_th = table_thread_find(t, 100);
+    CHECK_EQ(table_thread_failed(t, main_th, WALK_OK), ROUNDS * 3 / 10);
+    for (int why = WALK_FAIL_TORN; why < WALK_FAIL_COUNT; why++)
+        CHECK_EQ(table_thread_failed(t, main_th, (enum walk_fail)why), ROUNDS * 3 / 10 / 4);
+    CHECK_EQ(table_thread_failed(t, table_thread_find(t, 101), WALK_OK), 0);
+    /* The failures are in the stacks as the single frame [unreadable]. */
+    uint64_t per[NTHREADS + 1] = { 0 };
+    per[NTHREADS] = table_intern_func(t, RECORD_UNREADABLE, "");
+    CHECK_EQ(table_foreach_stack(t, count_unreadable, per), 0);
+    CHECK_EQ(per[main_th], ROUNDS * 3 / 10);
+    CHECK_EQ(per[table_thread_find(t, 102)], 0);
+    CHECK(strcmp(table_thread_name(t, main_th), "MainThread") == 0);
+    CHECK_EQ(l.first_calls, NTHREADS);   /* labelled once each, when first seen */
+    CHECK_EQ(l.calls, NTHREADS);
+    recorder_free(r);
+    table_free(t);
+}
+
+/* What the same rounds would give if failed stacks were dropped: the
+ * recursing thread's share falls, which is the bias the recorder avoids. */
+static void test_dropping_would_bias(void)
+{
+    uint64_t kept[NTHREADS] = { 0 }, all = 0;
+    struct walk_frame fr[16];
+    for (int round = 0; round < ROUNDS; round++)
+        for (int i = 0; i < NTHREADS; i++) {
+            struct walk_stack ws;
+            make_stack(&ws, fr, i, round);
+            kept[i] += !ws.failed;
+            all += !ws.failed;
+        }
+    CHECK((double)kept[0] / (double)all < 0.25 - 0.03);
+}
+
+static void test_labels_and_markers(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "python3.12", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    struct walk_frame fr[WALK_MAX_DEPTH];
+    struct walk_stack ws = { .tid = 101, .ident = 1, .frames = fr };
+
+    CHECK_EQ(recorder_add(r, &ws), 0);             /* no frame, not failed: no sample */
+    CHECK_EQ(table_samples(t), 0);
+    ws.failed = 1;                                 /* failed without a reason: corrupt */
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    uint32_t th = table_thread_find(t, 101);
+    CHECK_EQ(table_thread_failed(t, th, WALK_FAIL_CORRUPT), 1);
+    CHECK(strcmp(table_thread_name(t, th), "python3.12") == 0);
+
+    /* Renamed: the label changes at the next record after names changed. */
+    l.name[1] = "napper";
+    ws = (struct walk_stack){ .tid = 101, .ident = 1, .frames = fr, .depth = 1 };
+    fr[0] = (struct walk_frame){ .code = &code[2], .line = 5 };
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK(strcmp(table_thread_name(t, th), "python3.12") == 0);
+    recorder_names_changed(r);
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK(strcmp(table_thread_name(t, th), "napper") == 0);
+
+    /* A thread that is not sampled (off CPU) is renamed by a touch,
+     * without a sample; an unknown thread is not registered by one. */
+    l.name[1] = "renamed";
+    recorder_names_changed(r);
+    uint64_t before = table_samples(t);
+    recorder_touch(r, &ws);
+    CHECK(strcmp(table_thread_name(t, th), "renamed") == 0);
+    CHECK_EQ(table_samples(t), before);
+    struct walk_stack other = { .tid = 102, .ident = 2, .frames = fr, .depth = 1 };
+    recorder_touch(r, &other);
+    CHECK_EQ(table_thread_find(t, 102), TABLE_NONE);
+    int calls = l.calls;
+    recorder_touch(r, &ws);                        /* labelled in this generation already */
+    CHECK_EQ(l.calls, calls);
+
+    /* A name that cannot be found now leaves the label as it is. */
+    l.name[1] = NULL;
+    recorder_names_changed(r);
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK(strcmp(table_thread_name(t, th), "renamed") == 0);
+
+    /* A cut stack gets [truncated] at its root end. */
+    for (int d = 0; d < WALK_MAX_DEPTH; d++)
+        fr[d] = (struct walk_frame){ .code = &code[1], .line = d };
+    ws.depth = WALK_MAX_DEPTH;
+    ws.truncated = 1;
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, th, 0, &v), 0);
+    uint32_t cut = table_intern_func(t, RECORD_TRUNCATED, "");
+    int found = 0;
+    for (size_t i = 0; i < v.n; i++)
+        found += v.rows[i].func == cut && v.rows[i].total == 1 && v.rows[i].own == 0;
+    CHECK_EQ(found, 1);
+    flat_view_free(&v);
+    recorder_free(r);
+    table_free(t);
+}
+
+int main(void)
+{
+    test_shares_with_failures();
+    test_dropping_would_bias();
+    test_labels_and_markers();
+    return check_report("test_record");
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of taskstat_on_cpu() on this process's own threads: the
+ * calling thread is on a CPU and a blocked thread is not; two spinning
+ * threads pinned to one CPU are both runnable (state R, what --cpu used to
+ * count) but never both on it; and a thread that the caller's own wake-up
+ * pushed off its CPU counts as running. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "error.h"
+#include "taskstat.h"
+
+#define READS 2000
+
+struct spinner {
+    pthread_t thread;
+    int cpu;
+    atomic_int tid;
+};
+
+static atomic_int stop;
+static atomic_int blocked_tid;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+static pid_t my_tid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+static int pin(int cpu)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return sched_setaffinity(0, sizeof one, &one);
+}
+
+static void *spin(void *arg)
+{
+    struct spinner *sp = arg;
+    pin(sp->cpu);
+    atomic_store(&sp->tid, my_tid());
+    while (!atomic_load(&stop))
+        ;
+    return NULL;
+}
+
+static void *block(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    atomic_store(&blocked_tid, my_tid());
+    while (!atomic_load(&stop))
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static void start_spinner(struct spinner *sp, int cpu)
+{
+    sp->cpu = cpu;
+    pthread_create(&sp->thread, NULL, spin, sp);
+    while (!atomic_load(&sp->tid))
+        sched_yield();
+}
+
+/* State letter and run time (ns) of thread tid of this process. */
+static char state_of(pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static uint64_t run_ns(pid_t tid)
+{
+    char path[64];
+    unsigned long long run = 0;
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", (int)tid);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (fscanf(f, "%llu", &run) != 1)
+            run = 0;
+        fclose(f);
+    }
+    return run;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Two spinners share CPU x; we read from CPU y. */
+static void test_one_cpu_two_spinners(struct taskstat *ts, int x, int y)
+{
+    struct spinner a = {0}, b = {0};
+    start_spinner(&a, x);
+    start_spinner(&b, x);
+    pin(y);
+    int both = 0, one = 0, r_both = 0;
+    for (int i = 0; i < READS; i++) {
+        taskstat_round(ts);
+        int on_a = taskstat_on_cpu(ts, atomic_load(&a.tid)) == 1;
+        int on_b = taskstat_on_cpu(ts, atomic_load(&b.tid)) == 1;
+        both += on_a && on_b;
+        one += on_a || on_b;
+        if (i % 100 == 0)
+            r_both += state_of(atomic_load(&a.tid)) == 'R' && state_of(atomic_load(&b.tid)) == 'R';
+    }
+    CHECK_EQ(both, 0);                 /* one CPU runs one thread */
+    CHECK(one > 0);                    /* and it does run them */
+    CHECK_EQ(r_both, READS / 100);     /* while both are R all along */
+    atomic_store(&stop, 1);
+    pthread_join(a.thread, NULL);
+    pthread_join(b.thread, NULL);
+    atomic_store(&stop, 0);
+}
+
+/* A spinner on our CPU: each time we wake up (as the sampler does) we take
+ * the CPU from whatever ran there, often the spinner, which then counts as
+ * running. Without the sched file (no CONFIG_SCHED_DEBUG) it never does. */
+static void test_displaced_by_us(struct taskstat *ts, int x)
+{
+    struct spinner c = {0};
+    start_spinner(&c, x);
+    pin(x);
+    pid_t tid = atomic_load(&c.tid);
+    uint64_t run0 = run_ns(tid), t0 = now_ns();
+    int on = 0;
+    for (int i = 0; i < READS; i++) {
+        usleep(500);
+        taskstat_round(ts);
+        on += taskstat_on_cpu(ts, tid) == 1;
+    }
+    double truth = (double)(run_ns(tid) - run0) / (double)(now_ns() - t0);
+    double seen = (double)on / READS;
+    if (access("/proc/thread-self/sched", R_OK) == 0) {
+        CHECK(seen >= 0.5 * truth);
+        printf("displaced spinner: on CPU in %.1f%% of reads, ran %.1f%% of the time\n",
+               100 * seen, 100 * truth);
+    } else {
+        printf("no /proc/thread-self/sched: displacement not detected\n");
+    }
+    CHECK(seen <= 1.0);
+    atomic_store(&stop, 1);
+    pthread_join(c.thread, NULL);
+    atomic_store(&stop, 0);
+}
+
+static void test_self_blocked_gone(struct taskstat *ts)
+{
+    pthread_t bl;
+    struct spinner sp = {0};
+    pthread_create(&bl, NULL, block, NULL);
+    start_spinner(&sp, sched_getcpu() >= 0 ? sched_getcpu() : 0);
+    while (!atomic_load(&blocked_tid))
+        sched_yield();
+    int self_on = 0, blocked_on = 0;
+    for (int i = 0; i < READS; i++) {
+        taskstat_round(ts);
+        self_on += taskstat_on_cpu(ts, my_tid()) == 1;
+        blocked_on += taskstat_on_cpu(ts, atomic_load(&blocked_tid)) != 0;
+    }
+    CHECK_EQ(self_on, READS);          /* we run while we read */
+    CHECK_EQ(blocked_on, 0);           /* blocked on a condition variable */
+    CHECK_EQ(taskstat_on_cpu(ts, 0), ERR_READ);
+    CHECK_EQ(taskstat_on_cpu(ts, 0x3fffffff), ERR_READ); /* no such thread */
+    atomic_store(&stop, 1);
+    pthread_mutex_lock(&mu);
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(bl, NULL);
+    pthread_join(sp.thread, NULL);
+    /* Gone: pthread_join() returns when the thread clears its tid, a
+     * moment before the kernel releases it; wait up to 2 s. */
+    int gone = 0;
+    for (int i = 0; i < 2000 && !gone; i++) {
+        gone = taskstat_on_cpu(ts, atomic_load(&sp.tid)) < 0;
+        if (!gone)
+            usleep(1000);
+    }
+    CHECK(gone);
+    atomic_store(&stop, 0);
+}
+
+int main(void)
+{
+    cpu_set_t all;
+    if (sched_getaffinity(0, sizeof all, &all) != 0 || CPU_COUNT(&all) < 2) {
+        printf("test_taskstat: needs two CPUs, skipped\n");
+        return 77;
+    }
+    int x = -1, y = -1;
+    for (int c = 0; c < CPU_SETSIZE && y < 0; c++)
+        if (CPU_ISSET(c, &all)) {
+            if (x < 0)
+                x = c;
+            else
+                y = c;
+        }
+    struct taskstat *ts = taskstat_new(getpid());
+    CHECK(ts != NULL);
+    test_one_cpu_two_spinners(ts, x, y);
+    test_displaced_by_us(ts, x);
+    test_self_blocked_gone(ts);
+    taskstat_free(ts);
+    return check_report("test_taskstat");
+}
