@@ -12,7 +12,9 @@
  * every line ends with a frame that cannot be read as a number. An unknown
  * line (-1) prints as "?": "<function> (<file>:?)". A stack cut at the
  * walker's depth bound starts (at the root end) with the bare frame
- * "[truncated]" (the table function of that name with an empty file).
+ * "[truncated]", and a sample whose stack could not be read is the single
+ * bare frame "[unreadable]" (the table functions of those names with an
+ * empty file, record.h).
  * With the "your code first" lens (--only, lens.h), stacks keep only the
  * user's frames and a stack with none of them is the bare frame
  * "[outside your code]".
@@ -40,7 +42,10 @@
  *   # duration: 2.013s
  *   # samples: 2013 rounds            (sampling rounds taken)
  *   # missed: 0 rounds
- *   # failed: 1 stacks                (thread stacks that could not be read)
+ *   # lost: 0 rounds                  (of samples: the thread list could not be read)
+ *   # failed: 3 stacks (torn 2, cycle 0, corrupt 0, read 1)
+ *                                     (samples recorded as [unreadable], by reason;
+ *                                      from the table's per-thread counts)
  *   # recorded: 4026 stacks           (the sum of the counts below)
  *   # pid: 1234 (launched)            (or attached)
  *   # command: "python3 app.py 10"    (launched only; always quoted)
@@ -48,6 +53,10 @@
  *                                     quoted; library time charged to it)
  *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
  *     from its debug offsets and the 3.15 table       (only when there is one)
+ *   # thread: 1234 "MainThread" 2013 samples, 3 failed (torn 2, cycle 0, corrupt 0, read 1)
+ *                                     (one per thread with samples, by thread id:
+ *                                      OS thread id, name always quoted, its samples
+ *                                      (failed included) and failures by reason)
  * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
  * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H
@@ -67,7 +76,7 @@ struct collapsed_meta {
     uint64_t duration_ns;         /* time spent sampling */
     uint64_t taken;               /* sampling rounds performed */
     uint64_t missed;              /* rounds skipped because one came too late */
-    uint64_t failed;              /* thread stacks that could not be read */
+    uint64_t lost;                /* rounds whose thread list could not be read */
     const char *command;          /* the launched command line, or NULL when attached */
     const char *warning;          /* a caveat about the profile (e.g. a newer Python), or NULL */
     const char *only;             /* the lens's roots (--only), or NULL without the lens */

@@ -213,7 +213,7 @@ static int write_profile(struct run *r)
         .duration_ns = st.elapsed_ns,
         .taken = st.taken,
         .missed = st.missed,
-        .failed = st.failed,
+        .lost = st.lost,
         .command = r->launched ? r->title : NULL,
         .warning = r->target->warning[0] ? r->target->warning : NULL,
     };

@@ -10,11 +10,11 @@
 
 #include "array.h"
 #include "error.h"
+#include "record.h"
 #include "table.h"
 
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
-#define TRUNCATED_FRAME "[truncated]"
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
@@ -134,12 +134,14 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
 }
 
 /* The frames that stand for no Python function, written bare like
- * NO_FRAME: the one the sampler puts at the root end of a stack cut at
- * the walker's depth bound, and the one the lens puts for a stack with
- * none of the user's code (functions of those names without a file). */
+ * NO_FRAME: the ones the sampler writes for a stack cut at the walker's
+ * depth bound and for one that could not be read (record.h), and the one
+ * the lens puts for a stack with none of the user's code (functions of
+ * those names without a file). */
 static int is_marker(const char *name, const char *file)
 {
-    return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, OUTSIDE_FRAME) == 0);
+    return !*file && (strcmp(name, RECORD_TRUNCATED) == 0 || strcmp(name, RECORD_UNREADABLE) == 0 ||
+                      strcmp(name, OUTSIDE_FRAME) == 0);
 }
 
 /* State of one export: the rendered stack lines, NUL-separated in text. */
@@ -228,6 +230,88 @@ static void meta_text(struct buf *b, const char *key, const char *value, int quo
     free(v.p);
 }
 
+/* " (torn A, cycle B, corrupt C, read D)": failures of one thread, or of
+ * every thread when thread is TABLE_NONE; the total goes to *total. */
+static void put_reasons(struct buf *b, const struct table *t, uint32_t thread, uint64_t *total)
+{
+    size_t first = thread == TABLE_NONE ? 0 : thread;
+    size_t end = thread == TABLE_NONE ? table_thread_count(t) : (size_t)thread + 1;
+    uint64_t n[WALK_FAIL_COUNT] = {0};
+    *total = 0;
+    for (size_t i = first; i < end; i++)
+        for (int why = WALK_OK + 1; why < WALK_FAIL_COUNT; why++) {
+            n[why] += table_thread_failed(t, (uint32_t)i, (enum walk_fail)why);
+            *total += table_thread_failed(t, (uint32_t)i, (enum walk_fail)why);
+        }
+    for (int why = WALK_OK + 1; why < WALK_FAIL_COUNT; why++)
+        buf_printf(b, "%s%s %" PRIu64, why == WALK_OK + 1 ? " (" : ", ",
+                   table_fail_name((enum walk_fail)why), n[why]);
+    buf_put(b, ")", 1);
+}
+
+/* "# failed: N stacks (torn A, cycle B, corrupt C, read D)". */
+static void write_failed(struct buf *b, const struct table *t)
+{
+    struct buf why = { .p = NULL };
+    uint64_t total;
+    put_reasons(&why, t, TABLE_NONE, &total);
+    buf_printf(b, "# failed: %" PRIu64 " stacks", total);
+    buf_put(b, why.p, why.len);
+    buf_put(b, "\n", 1);
+    b->oom |= why.oom;
+    free(why.p);
+}
+
+struct thread_ref {
+    uint64_t tid;
+    uint32_t index;
+};
+
+static int by_tid(const void *pa, const void *pb)
+{
+    const struct thread_ref *a = pa, *b = pb;
+    if (a->tid != b->tid)
+        return (a->tid > b->tid) - (a->tid < b->tid);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* "# thread: <tid> "<name>" S samples, F failed (torn A, ...)". The name
+ * is always quoted; the fixed-shape tail makes the line parse from its end
+ * whatever the name holds. */
+static void write_thread(struct buf *b, const struct table *t, uint32_t th)
+{
+    struct buf why = { .p = NULL };
+    uint64_t failed;
+    put_reasons(&why, t, th, &failed);
+    buf_printf(b, "# thread: %" PRIu64 " \"", table_thread_tid(t, th));
+    put_escaped(b, table_thread_name(t, th), 0);
+    buf_printf(b, "\" %" PRIu64 " samples, %" PRIu64 " failed", table_thread_samples(t, th), failed);
+    buf_put(b, why.p, why.len);
+    buf_put(b, "\n", 1);
+    b->oom |= why.oom;
+    free(why.p);
+}
+
+/* One line per thread with samples, by OS thread id (so that the same
+ * profile always gives the same file). */
+static void write_threads(struct buf *b, const struct table *t)
+{
+    size_t n = table_thread_count(t), k = 0;
+    struct thread_ref *refs = n ? malloc(n * sizeof *refs) : NULL;
+    if (n && !refs) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (table_thread_samples(t, (uint32_t)i))
+            refs[k++] = (struct thread_ref){.tid = table_thread_tid(t, (uint32_t)i), .index = (uint32_t)i};
+    if (k > 1)
+        qsort(refs, k, sizeof *refs, by_tid);
+    for (size_t i = 0; i < k; i++)
+        write_thread(b, t, refs[i].index);
+    free(refs);
+}
+
 static void write_meta(struct buf *b, const struct table *t, const struct collapsed_meta *m)
 {
     meta_text(b, "proftui", m->version ? m->version : "unknown", 0);
@@ -241,7 +325,8 @@ static void write_meta(struct buf *b, const struct table *t, const struct collap
                m->duration_ns % 1000000000 / 1000000);
     buf_printf(b, "# samples: %" PRIu64 " rounds\n", m->taken);
     buf_printf(b, "# missed: %" PRIu64 " rounds\n", m->missed);
-    buf_printf(b, "# failed: %" PRIu64 " stacks\n", m->failed);
+    buf_printf(b, "# lost: %" PRIu64 " rounds\n", m->lost);
+    write_failed(b, t);
     buf_printf(b, "# recorded: %" PRIu64 " stacks\n", table_samples(t));
     buf_printf(b, "# pid: %" PRId64 " (%s)\n", m->pid, m->command ? "launched" : "attached");
     if (m->command)
@@ -250,6 +335,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct collap
         meta_text(b, "only", m->only, 1);
     if (m->warning)
         meta_text(b, "warning", m->warning, 0);
+    write_threads(b, t);
 }
 
 /* Sort the rendered lines and write them after the metadata. */

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "collapsed.h"
 #include "error.h"
+#include "record.h"
 #include "table.h"
 
 /* Raw names as a target could report them, and how they must come out. */
@@ -225,7 +226,7 @@ static const struct collapsed_meta meta = {
     .duration_ns = 2013456789,
     .taken = 2013,
     .missed = 4,
-    .failed = 1,
+    .lost = 2,
     .command = "python3 -c 'import x; x.run()'\n 10",
 };
 
@@ -247,7 +248,11 @@ static void test_roundtrip(void)
     size_t nmeta = 0;
     while (nmeta < nl && lines[nmeta][0] == '#')
         nmeta++;
-    CHECK(nmeta == 11);
+    size_t sampled = 0;
+    for (uint32_t i = 0; i < table_thread_count(t); i++)
+        sampled += table_thread_samples(t, i) > 0;
+    CHECK(sampled == NTHS);
+    CHECK(nmeta == 12 + sampled); /* one "# thread:" line per thread with samples */
     CHECK(nl - nmeta == n); /* one line per distinct stack, nothing split */
     for (size_t i = 0; i < nmeta; i++) {
         CHECK(regexec(&speedscope_re, lines[i], 0, NULL, 0) != 0);
@@ -305,8 +310,14 @@ static void test_metadata(void)
 {
     struct table *t = table_new();
     uint32_t th = table_thread(t, 5, "MainThread");
+    uint32_t w = table_thread(t, 6, "say \"hi\" 3");
+    table_thread(t, 7, "idle");                      /* no samples: no "# thread:" line */
     uint32_t f = table_intern_func(t, "f", "f.py");
+    uint32_t bad = table_intern_func(t, RECORD_UNREADABLE, "");
     CHECK(table_add_stack(t, th, &(struct frame_key){ f, 3 }, 1, 9) == 0);
+    CHECK(table_add_failed(t, th, bad, WALK_FAIL_TORN) == 0);
+    CHECK(table_add_failed(t, th, bad, WALK_FAIL_READ) == 0);
+    CHECK(table_add_failed(t, w, bad, WALK_FAIL_CYCLE) == 0);
     size_t len;
     char *text = write_to_string(t, &meta, &len);
     CHECK(strncmp(text, "# proftui: 0.1.0\n", 17) == 0);
@@ -316,11 +327,21 @@ static void test_metadata(void)
     CHECK(has_line(text, "# duration: 2.013s"));
     CHECK(has_line(text, "# samples: 2013 rounds"));
     CHECK(has_line(text, "# missed: 4 rounds"));
-    CHECK(has_line(text, "# failed: 1 stacks"));
-    CHECK(has_line(text, "# recorded: 9 stacks"));
+    CHECK(has_line(text, "# lost: 2 rounds"));
+    CHECK(has_line(text, "# failed: 3 stacks (torn 1, cycle 1, corrupt 0, read 1)"));
+    CHECK(has_line(text, "# recorded: 12 stacks"));
     CHECK(has_line(text, "# pid: 1234 (launched)"));
     CHECK(has_line(text, "# command: \"python3 -c 'import x; x.run()'? 10\""));
+    CHECK(has_line(text, "# thread: 5 \"MainThread\" 11 samples, 2 failed "
+                         "(torn 1, cycle 0, corrupt 0, read 1)"));
+    CHECK(has_line(text, "# thread: 6 \"say \"hi\" 3\" 1 samples, 1 failed "
+                         "(torn 0, cycle 1, corrupt 0, read 0)"));
+    CHECK(strstr(text, "# thread: 7") == NULL);
+    CHECK(strstr(text, "# thread: 5") < strstr(text, "# thread: 6")); /* by thread id */
+    CHECK(strstr(text, "# command") < strstr(text, "# thread: 5")); /* after the fixed keys */
     CHECK(has_line(text, "P1234;T5 MainThread;f (f.py:3) 9"));
+    CHECK(has_line(text, "P1234;T5 MainThread;[unreadable] 2")); /* bare, like [truncated] */
+    CHECK(has_line(text, "P1234;T6 say \"hi\" 3;[unreadable] 1"));
     free(text);
 
     struct collapsed_meta m2 = meta;
@@ -338,7 +359,8 @@ static void test_metadata(void)
 
     /* Without metadata: bare stacks starting at the thread frame. */
     text = write_to_string(t, NULL, &len);
-    CHECK(strcmp(text, "T5 MainThread;f (f.py:3) 9\n") == 0);
+    CHECK(strcmp(text, "T5 MainThread;[unreadable] 2\nT5 MainThread;f (f.py:3) 9\n"
+                       "T6 say \"hi\" 3;[unreadable] 1\n") == 0);
     free(text);
     table_free(t);
 }
@@ -372,6 +394,8 @@ static void test_empty_and_errors(void)
     free(text);
     text = write_to_string(t, &meta, &len);
     CHECK(has_line(text, "# recorded: 0 stacks"));
+    CHECK(has_line(text, "# failed: 0 stacks (torn 0, cycle 0, corrupt 0, read 0)"));
+    CHECK(strstr(text, "# thread:") == NULL);
     CHECK(strstr(text, "\nP") == NULL);
     free(text);
 
