@@ -51,6 +51,47 @@ static int share_warn(uint64_t part, uint64_t whole)
     return whole && (double)part > LOSS_WARN * (double)whole;
 }
 
+/* A thread view's failures: "12 (0.6%: torn 3, read 9)", the share of
+ * that thread's samples and the reasons that occurred (table.h keeps them
+ * per thread; the replica has them). */
+static void thread_failed(char *buf, const struct table *t, uint32_t th)
+{
+    uint64_t n = table_thread_failed(t, th, WALK_OK), samples = table_thread_samples(t, th);
+    ui_fmt_count_full(buf, VALUE_MAX, n);
+    if (!n)
+        return;
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, VALUE_MAX - len, " (%.1f%%",
+                            samples ? 100.0 * (double)n / (double)samples : 0.0);
+    const char *sep = ": ";
+    for (int why = WALK_OK + 1; why < WALK_FAIL_COUNT && len < VALUE_MAX; why++) {
+        uint64_t k = table_thread_failed(t, th, (enum walk_fail)why);
+        if (!k)
+            continue;
+        len += (size_t)snprintf(buf + len, VALUE_MAX - len, "%s%s %llu", sep,
+                                table_fail_name((enum walk_fail)why), (unsigned long long)k);
+        sep = ", ";
+    }
+    if (len < VALUE_MAX)
+        snprintf(buf + len, VALUE_MAX - len, ")");
+}
+
+/* Failed: the total in the all-threads view, the thread's own failures
+ * (with their share of its samples and their reasons) in a thread view. */
+static void failed_field(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct sampler_stats *st = &sc->data->stats;
+    const struct table *t = sc->data->table;
+    uint32_t th = sc->state->thread;
+    if (th != TABLE_NONE && th < table_thread_count(t)) {
+        int warn = share_warn(table_thread_failed(t, th, WALK_OK), table_thread_samples(t, th));
+        thread_failed(add(fs, "Failed", warn ? UI_EL_WARN : UI_EL_VALUE)->value, t, th);
+        return;
+    }
+    ui_fmt_count_full(add(fs, "Failed", share_warn(st->failed, st->stacks) ? UI_EL_WARN
+                          : UI_EL_VALUE)->value, VALUE_MAX, st->failed);
+}
+
 static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
@@ -67,8 +108,9 @@ static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
              ui_fmt_rate(a, sizeof a, rate), ui_fmt_rate(b, sizeof b, asked));
     ui_fmt_count_full(add(fs, "Missed", share_warn(st->missed, st->taken + st->missed) ? UI_EL_WARN
                           : UI_EL_VALUE)->value, VALUE_MAX, st->missed);
-    ui_fmt_count_full(add(fs, "Failed", share_warn(st->failed, st->stacks + st->failed) ? UI_EL_WARN
-                          : UI_EL_VALUE)->value, VALUE_MAX, st->failed);
+    failed_field(fs, sc);
+    if (st->lost)
+        ui_fmt_count_full(add(fs, "Lost", UI_EL_WARN)->value, VALUE_MAX, st->lost);
 }
 
 static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)

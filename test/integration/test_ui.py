@@ -338,6 +338,9 @@ def test_reset_zeroes_counts(live, newest):
     view.wait_for(lambda: view.rows() and view.rows()[0].own < before / 3, "rows counted again from zero")
 
 
+REASON = "(?:torn|cycle|corrupt|read)"
+
+
 def test_thread_views(live, newest):
     view = launch(live, newest, THREADS)
     own = {"MainThread": "main_thread_work", "ui-worker": "worker_thread_work",
@@ -351,6 +354,9 @@ def test_thread_views(live, newest):
                       and view.rows(), f"the view of thread {name}")
         funcs = {r.func for r in view.rows()}
         assert own[name] in funcs, view.describe()
+        # this thread's failures: a count, then its share and reasons when any
+        assert re.fullmatch(rf"[\d,]+|[\d,]+ \(\d+\.\d%: {REASON} [\d,]+(, {REASON} [\d,]+)*\)",
+                            view.header()["failed_detail"]), view.describe()
         assert not (set(own.values()) - {own[name]}) & funcs, f"other threads' functions shown\n{view.describe()}"
     view.key("right")
     view.wait_for(lambda: view.header()["view"] == "all threads", "back to all threads")
