@@ -386,6 +386,26 @@ THREAD_RE = re.compile(r"^T(?P<tid>\d+)(?: (?P<name>.+))?$")
 TRUNCATED = "[truncated]"
 OUTSIDE = "[outside your code]"  # the lens (--only): a stack with none of the user's code
 NO_FRAME = "[no Python frame]"   # a sample of a thread without Python frames
+UNREADABLE = "[unreadable]"      # a sample whose stack could not be read (its only frame)
+MARKERS = (TRUNCATED, UNREADABLE)
+REASONS = ("torn", "cycle", "corrupt", "read")
+FAILED_RE = re.compile(r"^(?P<n>\d+) stacks \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
+                       r"corrupt (?P<corrupt>\d+), read (?P<read>\d+)\)$")
+# '# thread: <tid> "<name>" S samples, F failed (torn A, ...)': the name is
+# whatever lies between the first '"' and the fixed-shape tail.
+THREAD_META_RE = re.compile(r'^(?P<tid>\d+) "(?P<name>.*)" (?P<samples>\d+) samples, '
+                            r"(?P<failed>\d+) failed \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
+                            r"corrupt (?P<corrupt>\d+), read (?P<read>\d+)\)$")
+
+
+@dataclass
+class ThreadMeta:
+    """One '# thread:' line."""
+    tid: int
+    name: str
+    samples: int
+    failed: int
+    reasons: Dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -473,11 +493,13 @@ def format_problems(text: str) -> List[str]:
         frames = stack.split(";")
         if not THREAD_RE.match(frames[1]):
             problems.append(f"line {n}: thread frame {frames[1]!r} is not 'T<tid> <name>'")
-        if frames[2:] == [NO_FRAME]:
+        if frames[2:] in ([NO_FRAME], [UNREADABLE]):
             continue
         for frame in frames[2:]:
             if frame not in (TRUNCATED, OUTSIDE) and not FRAME_RE.match(frame):
-                problems.append(f"line {n}: frame {frame!r} is not 'name (file:line)'")
+                problems.append(f"line {n}: frame {frame!r} is not 'name (file:line)'"
+                                + (" ([unreadable] must be the only frame)"
+                                   if frame == UNREADABLE else ""))
     if not seen_stack:
         problems.append("no stack lines at all")
     return problems
@@ -489,6 +511,8 @@ class Profile:
     def __init__(self, text: str):
         self.text = text
         self.meta, raw = parse_collapsed(text)
+        self.thread_lines = [line[len("# thread: "):] for line in text.splitlines()
+                             if line.startswith("# thread: ")]
         self.stacks: List[Stack] = []
         for frames, count in raw:
             pid = int(frames[0][1:]) if re.match(r"^P\d+$", frames[0]) else -1
@@ -539,6 +563,58 @@ class Profile:
                 return int(m.group(1))
         return None
 
+
+    def thread_meta(self) -> Dict[int, ThreadMeta]:
+        """The '# thread:' lines by thread id (lines that do not parse are
+        left out; accounting_problems() reports them)."""
+        out = {}
+        for line in self.thread_lines:
+            m = THREAD_META_RE.match(line)
+            if m:
+                out[int(m["tid"])] = ThreadMeta(int(m["tid"]), m["name"], int(m["samples"]),
+                                                int(m["failed"]), {r: int(m[r]) for r in REASONS})
+        return out
+
+    def accounting_problems(self) -> List[str]:
+        """Every way the loss accounting disagrees with itself: '# failed:'
+        and '# lost:' in their documented shape, one '# thread:' line per
+        thread with samples whose samples, name and failures match its
+        stack lines ([unreadable] samples), and totals that add up."""
+        problems = []
+        failed = FAILED_RE.match(self.meta.get("failed", ""))
+        if not failed:
+            problems.append(f"'# failed:' is not 'N stacks (torn A, cycle B, corrupt C, read D)': "
+                            f"{self.meta.get('failed')!r}")
+        elif int(failed["n"]) != sum(int(failed[r]) for r in REASONS):
+            problems.append(f"'# failed:' reasons do not add up: {self.meta['failed']!r}")
+        if not re.match(r"^\d+ rounds$", self.meta.get("lost", "")):
+            problems.append(f"'# lost:' is not 'N rounds': {self.meta.get('lost')!r}")
+        threads = self.thread_meta()
+        problems += [f"bad '# thread:' line: {line!r}" for line in self.thread_lines
+                     if not THREAD_META_RE.match(line)]
+        if len(threads) != len(self.thread_lines):
+            problems.append("a thread has two '# thread:' lines")
+        by_tid: Dict[int, List[Stack]] = {}
+        for st in self.stacks:
+            by_tid.setdefault(st.tid, []).append(st)
+        if set(threads) != set(by_tid):
+            problems.append(f"'# thread:' lines for {sorted(threads)}, stacks of {sorted(by_tid)}")
+        for tid, t in threads.items():
+            stacks = by_tid.get(tid, [])
+            unreadable = samples([s for s in stacks if [f.raw for f in s.frames] == [UNREADABLE]])
+            if t.samples != samples(stacks) or t.failed != unreadable \
+                    or t.failed != sum(t.reasons.values()):
+                problems.append(f"thread {tid}: {t} but {samples(stacks)} samples in its stacks, "
+                                f"{unreadable} of them [unreadable]")
+            if stacks and {s.thread for s in stacks} != {t.name}:
+                problems.append(f"thread {tid} is {t.name!r} in '# thread:' but "
+                                f"{sorted({s.thread for s in stacks})} in its stacks")
+        if failed and sum(t.failed for t in threads.values()) != int(failed["n"]):
+            problems.append(f"'# failed: {failed['n']}' is not the sum of the threads' failures")
+        recorded = self.meta_count("recorded")
+        if recorded != samples(self.stacks) or recorded != sum(t.samples for t in threads.values()):
+            problems.append(f"'# recorded: {recorded}' is not the sum of the counts")
+        return problems
 
     def seconds(self, key: str) -> Optional[float]:
         """A duration-valued metadata entry ('1ms', '1.52 s', '1000us', or a

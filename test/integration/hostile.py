@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import pytest
 
-from harness import (REPO, SYSTEM_PYTHON, Interpreter, Profile, Result, format_problems,
+from harness import (MARKERS, REPO, SYSTEM_PYTHON, Interpreter, Profile, Result, format_problems,
                      proc_state, read_line, supported_interpreters)
 
 HOSTILE = Path(__file__).resolve().parent / "workloads_hostile"
@@ -257,7 +257,7 @@ def foreign_frames(profile: Profile, allowed: Iterable[str],
     bad = []
     for s in profile.stacks:
         for f in s.frames:
-            if f.raw == "[truncated]":
+            if f.raw in MARKERS:    # [truncated], [unreadable]: honest, not garbage
                 continue
             # '<string>': code that site.py runs from .pth files at start-up.
             # '<shim>': 3.12's <interpreter trampoline>, the C-stack entry

@@ -4,7 +4,8 @@
 second, on an absolute perf_counter() grid.
 
 usage: sleepy.py INFO SECONDS
-INFO receives the wall time actually measured in each function.
+INFO receives the wall time ("spent") and the CPU time ("cpu", from
+time.thread_time()) actually measured in each function.
 """
 import json
 import os
@@ -28,26 +29,29 @@ def worker(until):
 
 def drive(seconds):
     spent = {"sleeper": 0.0, "worker": 0.0}
+    cpu = {"sleeper": 0.0, "worker": 0.0}
     start = time.perf_counter()
     k = 0
     while start + k * PERIOD < start + seconds:
         t0 = start + k * PERIOD
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         sleeper(t0 + PERIOD / 2)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         worker(t0 + PERIOD)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.thread_time()
         spent["sleeper"] += t1 - t
         spent["worker"] += t2 - t1
+        cpu["sleeper"] += c1 - c
+        cpu["worker"] += c2 - c1
         k += 1
-    return spent
+    return spent, cpu
 
 
 def main():
     info_path, seconds = sys.argv[1], float(sys.argv[2])
-    spent = drive(seconds)
+    spent, cpu = drive(seconds)
     with open(info_path, "w") as f:
-        json.dump({"pid": os.getpid(), "spent": spent}, f)
+        json.dump({"pid": os.getpid(), "spent": spent, "cpu": cpu}, f)
 
 
 if __name__ == "__main__":
