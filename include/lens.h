@@ -6,7 +6,9 @@
  * (its own time, on the line that called out), and the stacks with no
  * frame of the user's code at all become one frame PROFILE_OUTSIDE_NAME
  * under the thread: the shares stay honest. Samples with no frame stay
- * as they are. Every query of table.h and tree.h works on the lensed
+ * as they are, so does the frame of a stack that could not be read
+ * (TABLE_UNREADABLE), and the threads' failure counts are the replica's
+ * (table_thread_failed). Every query of table.h and tree.h works on the lensed
  * table; its function ids and thread indices are the replica's, so a
  * selection survives turning the lens on and off.
  *

@@ -14,10 +14,10 @@ struct table;
 struct walk_stack;
 struct recorder;
 
-/* The frames written for a cut stack and for one that could not be read
- * (table functions of these names with an empty file). */
+/* The frame written at the root end of a cut stack (a table function of
+ * this name with an empty file); one that could not be read is the frame
+ * TABLE_UNREADABLE (table.h). */
 #define RECORD_TRUNCATED "[truncated]"
-#define RECORD_UNREADABLE "[unreadable]"
 
 /* Writes the name of the thread of ws into buf (NUL-terminated, cap > 0)
  * and returns 1, or returns 0 to keep the thread's current label; first

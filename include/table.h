@@ -14,6 +14,9 @@
 #include "walker.h"     /* enum walk_fail: why a stack could not be read */
 
 #define TABLE_NONE UINT32_MAX
+/* The frame of a sample whose stack could not be read (table_add_failed):
+ * a function of this name without a file. */
+#define TABLE_UNREADABLE "[unreadable]"
 
 struct table;
 
@@ -89,12 +92,12 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
                     int depth, uint64_t weight);
 
 /* Count one sample of `thread` whose stack could not be read, for reason
- * why (not WALK_OK): a sample with the single frame `marker` (a function
- * id, line -1; the sampler's "[unreadable]"), so that the thread keeps its
- * share of the rounds and the views show the loss where it happened, and
- * one failure of that reason for table_thread_failed(). Both or nothing.
- * Returns 0, ERR_NOMEM, or ERR_USAGE (unknown thread, function or reason). */
-int table_add_failed(struct table *t, uint32_t thread, uint32_t marker, enum walk_fail why);
+ * why (not WALK_OK): a sample with the single frame TABLE_UNREADABLE
+ * (interned here; line -1), so that the thread keeps its share of the
+ * rounds and the views show the loss where it happened, and one failure of
+ * that reason for table_thread_failed(). Both or nothing. Returns 0,
+ * ERR_NOMEM, or ERR_USAGE (unknown thread or reason, or a replica). */
+int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why);
 
 /* All samples counted so far (every thread). */
 uint64_t table_samples(const struct table *t);

@@ -10,11 +10,11 @@
 
 #include "array.h"
 #include "error.h"
-#include "record.h"
 #include "table.h"
 
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
+#define TRUNCATED_FRAME "[truncated]"         /* RECORD_TRUNCATED, see record.h */
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
@@ -135,12 +135,12 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
 
 /* The frames that stand for no Python function, written bare like
  * NO_FRAME: the ones the sampler writes for a stack cut at the walker's
- * depth bound and for one that could not be read (record.h), and the one
- * the lens puts for a stack with none of the user's code (functions of
- * those names without a file). */
+ * depth bound and for one that could not be read (TABLE_UNREADABLE), and
+ * the one the lens puts for a stack with none of the user's code
+ * (functions of those names without a file). */
 static int is_marker(const char *name, const char *file)
 {
-    return !*file && (strcmp(name, RECORD_TRUNCATED) == 0 || strcmp(name, RECORD_UNREADABLE) == 0 ||
+    return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, TABLE_UNREADABLE) == 0 ||
                       strcmp(name, OUTSIDE_FRAME) == 0);
 }
 

@@ -62,6 +62,24 @@ const struct table *lens_table(const struct lens *l)
     return l->built ? l->out : NULL;
 }
 
+/* Kept under the lens like the user's code: the frame of a stack that
+ * could not be read (table_add_failed), which is no one's code and must
+ * not pass for "outside your code". */
+static int kept(const struct lens *l, const struct table *r, uint32_t func)
+{
+    const char *file = table_func_file(r, func);
+    if (!*file)
+        return strcmp(table_func_name(r, func), TABLE_UNREADABLE) == 0;
+    return usercode_is_user(l->code, file);
+}
+
+/* The threads' failure counts (table_thread_failed) are the replica's. */
+static void copy_failed(struct lens *l, const struct table *r)
+{
+    for (uint32_t i = 0; i < r->nthreads && i < l->out->nthreads; i++)
+        memcpy(l->out->threads[i].failed, r->threads[i].failed, sizeof r->threads[i].failed);
+}
+
 /* The replica's functions and threads under the same ids, their names
  * borrowed from it (the lensed table holds no string), and which of the
  * new functions are the user's. */
@@ -83,7 +101,8 @@ static int mirror(struct lens *l, const struct table *r)
     }
     out->nthreads = r->nthreads;
     for (; l->nuser < r->nfuncs; l->nuser++)
-        l->user[l->nuser] = (uint8_t)usercode_is_user(l->code, table_func_file(r, l->nuser));
+        l->user[l->nuser] = (uint8_t)kept(l, r, l->nuser);
+    copy_failed(l, r);
     return 0;
 }
 
@@ -179,6 +198,8 @@ int lens_update(struct lens *l, const struct table *replica)
     int rc = mirror(l, r);
     if (rc == 0)
         rc = l->built && same && r->applies == l->applies + 1 ? follow(l, r) : rebuild(l, r);
+    if (rc == 0)
+        copy_failed(l, r);                   /* rebuild's reset zeroed them */
     l->built = rc == 0;
     l->applies = r->applies;
     l->whole_copies = r->whole_copies;

@@ -344,10 +344,13 @@ void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t we
     flat_added(t, node, weight);
 }
 
-int table_add_failed(struct table *t, uint32_t thread, uint32_t marker, enum walk_fail why)
+int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why)
 {
-    if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT)
+    if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT || t->origin)
         return ERR_USAGE;
+    uint32_t marker = table_intern_func(t, TABLE_UNREADABLE, "");
+    if (marker == TABLE_NONE)
+        return ERR_NOMEM;
     struct frame_key f = {.func = marker, .line = -1};
     int rc = table_add_stack(t, thread, &f, 1, 1);
     if (rc == 0)

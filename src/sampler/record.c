@@ -19,7 +19,7 @@ struct recorder {
     uint32_t gen;                       /* names generation, from 1 */
     uint32_t *labelled;                 /* per table thread: generation of its label, 0 = none */
     size_t nlabelled;
-    uint32_t truncated_func, unreadable_func;
+    uint32_t truncated_func;
     struct frame_key keys[WALK_MAX_DEPTH + 1];
 };
 
@@ -30,8 +30,7 @@ struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg)
         return NULL;
     *r = (struct recorder){.table = t, .label = label, .label_arg = arg, .gen = 1};
     r->truncated_func = table_intern_func(t, RECORD_TRUNCATED, "");
-    r->unreadable_func = table_intern_func(t, RECORD_UNREADABLE, "");
-    if (r->truncated_func == TABLE_NONE || r->unreadable_func == TABLE_NONE) {
+    if (r->truncated_func == TABLE_NONE) {
         free(r);
         return NULL;
     }
@@ -131,7 +130,7 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws)
         /* A walker that failed without saying why still lost a sample. */
         enum walk_fail why = ws->why > WALK_OK && ws->why < WALK_FAIL_COUNT ? ws->why
                                                                              : WALK_FAIL_CORRUPT;
-        rc = table_add_failed(r->table, th, r->unreadable_func, why);
+        rc = table_add_failed(r->table, th, why);
     } else {
         rc = stack_keys(r, ws);
         if (rc > 0)

@@ -81,7 +81,7 @@ static void thread_failed(char *buf, const struct table *t, uint32_t th)
 static void failed_field(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
-    const struct table *t = sc->data->table;
+    const struct table *t = sc->data->replica;   /* the lens leaves failures alone */
     uint32_t th = sc->state->thread;
     if (th != TABLE_NONE && th < table_thread_count(t)) {
         int warn = share_warn(table_thread_failed(t, th, WALK_OK), table_thread_samples(t, th));

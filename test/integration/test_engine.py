@@ -309,6 +309,20 @@ def test_failed_stacks_keep_shares(interp, cached_workload):
     assert samples(unreadable) == p.meta_count("failed"), r.describe()
 
 
+def test_failed_stacks_under_only(interp, cached_workload):
+    """With --only, a stack that could not be read stays the frame
+    [unreadable] (it is not "outside your code") and the accounting still
+    adds up."""
+    r = cached_workload(interp, "shares.py", [1.0], ["--only", str(WORKLOADS / "shares.py")])
+    assert_ran(r)
+    p = r.profile
+    problems = format_problems(p.text) + p.accounting_problems()
+    assert not problems, "\n".join(problems[:20]) + "\n" + r.describe()
+    assert p.meta_value("only") is not None, r.describe()
+    spinning = [s for s in p.stacks if s.leaf is not None and s.leaf.name == "spin"]
+    assert samples(spinning) >= enough(1.0), r.describe()
+
+
 # ---------------------------------------------------------------- time budgets
 
 @pytest.mark.parametrize("mode", ["wall", "cpu"])

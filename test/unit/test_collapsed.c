@@ -12,7 +12,6 @@
 #include "check.h"
 #include "collapsed.h"
 #include "error.h"
-#include "record.h"
 #include "table.h"
 
 /* Raw names as a target could report them, and how they must come out. */
@@ -313,11 +312,10 @@ static void test_metadata(void)
     uint32_t w = table_thread(t, 6, "say \"hi\" 3");
     table_thread(t, 7, "idle");                      /* no samples: no "# thread:" line */
     uint32_t f = table_intern_func(t, "f", "f.py");
-    uint32_t bad = table_intern_func(t, RECORD_UNREADABLE, "");
     CHECK(table_add_stack(t, th, &(struct frame_key){ f, 3 }, 1, 9) == 0);
-    CHECK(table_add_failed(t, th, bad, WALK_FAIL_TORN) == 0);
-    CHECK(table_add_failed(t, th, bad, WALK_FAIL_READ) == 0);
-    CHECK(table_add_failed(t, w, bad, WALK_FAIL_CYCLE) == 0);
+    CHECK(table_add_failed(t, th, WALK_FAIL_TORN) == 0);
+    CHECK(table_add_failed(t, th, WALK_FAIL_READ) == 0);
+    CHECK(table_add_failed(t, w, WALK_FAIL_CYCLE) == 0);
     size_t len;
     char *text = write_to_string(t, &meta, &len);
     CHECK(strncmp(text, "# proftui: 0.1.0\n", 17) == 0);

@@ -347,11 +347,64 @@ static void test_lensed_table(void)
     usercode_free(&u);
 }
 
+/* Stacks that could not be read keep their own frame under the lens (they
+ * are not "outside your code") and their counts, through a rebuild and
+ * through following the replica's syncs. */
+static void test_failed_kept(void)
+{
+    struct usercode u;
+    usercode_init(&u);
+    CHECK_EQ(usercode_add_root(&u, "/proj", NULL, 1), 0);
+    struct profile *p = profile_new();
+    profile_lock(p);
+    struct table *t = profile_table(p);
+    uint32_t app = table_intern_func(t, "main", "/proj/app.py");
+    uint32_t lib = table_intern_func(t, "dumps", "/usr/lib/python3.12/json/__init__.py");
+    uint32_t th = table_thread(t, 70, "MainThread");
+    struct frame_key st[2] = {{lib, 3}, {app, 9}};           /* leaf first */
+    CHECK_EQ(table_add_stack(t, th, st, 2, 5), 0);
+    CHECK_EQ(table_add_failed(t, th, WALK_FAIL_TORN), 0);
+    CHECK_EQ(table_add_failed(t, th, WALK_FAIL_READ), 0);
+    profile_unlock(p);
+    struct table *replica = table_new();
+    struct lens *l = lens_new(&u);
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ(profile_sync(p, replica, NULL), 0);
+        CHECK_EQ(lens_update(l, replica), 0);
+        const struct table *lt = lens_table(l);
+        uint32_t bad = TABLE_NONE;
+        for (uint32_t f = 0; f < table_func_count(lt); f++)
+            if (strcmp(table_func_name(lt, f), TABLE_UNREADABLE) == 0)
+                bad = f;
+        struct flat_view v;
+        CHECK_EQ(table_flat(lt, th, 0, &v), 0);
+        uint64_t unreadable = 0, outside = 0;
+        for (size_t i = 0; i < v.n; i++) {
+            unreadable += v.rows[i].func == bad ? v.rows[i].own : 0;
+            outside += v.rows[i].func == PROFILE_FUNC_OUTSIDE ? v.rows[i].own : 0;
+        }
+        flat_view_free(&v);
+        CHECK_EQ(unreadable, 2 + (uint64_t)round);
+        CHECK_EQ(outside, 0);
+        CHECK_EQ(table_thread_failed(lt, th, WALK_OK), 2 + (uint64_t)round);
+        CHECK_EQ(table_thread_failed(lt, th, WALK_FAIL_READ), 1);
+        CHECK_EQ(table_thread_samples(lt, th), 7 + (uint64_t)round);
+        profile_lock(p);                                     /* one more for the next round */
+        CHECK_EQ(table_add_failed(profile_table(p), th, WALK_FAIL_TORN), 0);
+        profile_unlock(p);
+    }
+    lens_free(l);
+    table_free(replica);
+    profile_free(p);
+    usercode_free(&u);
+}
+
 int main(void)
 {
     test_normalize();
     test_is_user();
     test_script();
     test_lensed_table();
+    test_failed_kept();
     return check_report("lens");
 }

@@ -107,7 +107,7 @@ static void test_shares_with_failures(void)
     CHECK_EQ(table_thread_failed(t, table_thread_find(t, 101), WALK_OK), 0);
     /* The failures are in the stacks as the single frame [unreadable]. */
     uint64_t per[NTHREADS + 1] = { 0 };
-    per[NTHREADS] = table_intern_func(t, RECORD_UNREADABLE, "");
+    per[NTHREADS] = table_intern_func(t, TABLE_UNREADABLE, "");
     CHECK_EQ(table_foreach_stack(t, count_unreadable, per), 0);
     CHECK_EQ(per[main_th], ROUNDS * 3 / 10);
     CHECK_EQ(per[table_thread_find(t, 102)], 0);
