@@ -279,8 +279,8 @@ static const char *const notes[] = {
     "shares may add up to more than 100 % with recursion, and to less when the function is also the "
     "outermost frame (no caller) or the leaf.",
     "%TOTAL: the same samples as a share of all the samples of the view (thread or all threads).",
-    "Enter (or a double click) re-centres on the selected caller or callee; Esc or Backspace goes back "
-    "one step, to the function or the view before.",
+    ("Enter (or a double click) re-centres on the selected caller or callee; Esc or Backspace goes back "
+     "one step, to the function or the view before."),
 };
 
 static void callers_help_page(struct ui_help *h)
