@@ -90,7 +90,8 @@ static int copy_names(struct table *dst, const struct table *src)
     dst->nfuncs = src->nfuncs;
     dst->nsites = src->nsites;
     /* Thread records are few and change in place (names, counters). */
-    memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
+    if (src->nthreads)
+        memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
     dst->samples = src->samples;
     return 0;
