@@ -126,7 +126,11 @@ static void test_one_cpu_two_spinners(struct taskstat *ts, int x, int y)
         if (i % 100 == 0)
             r_both += state_of(atomic_load(&a.tid)) == 'R' && state_of(atomic_load(&b.tid)) == 'R';
     }
-    CHECK_EQ(both, 0);                 /* one CPU runs one thread */
+    /* One CPU runs one thread. The two threads' files are read one after the
+     * other, so a context switch between the two reads (CFS slices last
+     * milliseconds, the reads microseconds apart) can show both, rarely;
+     * the R state shows both in every read (r_both below). */
+    CHECK(both <= READS / 100);
     CHECK(one > 0);                    /* and it does run them */
     CHECK_EQ(r_both, READS / 100);     /* while both are R all along */
     atomic_store(&stop, 1);
