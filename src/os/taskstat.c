@@ -40,13 +40,22 @@ struct taskstat {
     struct task_files slots[CACHE];
 };
 
-static int read_schedstat(int fd, uint64_t *run, uint64_t *arrivals)
+/* The whole of a small /proc file through its open fd, NUL-terminated
+ * (cap includes the NUL). 0 or ERR_READ. */
+static int pread_text(int fd, char *buf, size_t cap)
 {
-    char buf[128];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    ssize_t n = pread(fd, buf, cap - 1, 0);
     if (n <= 0)
         return ERR_READ;
     buf[n] = '\0';
+    return 0;
+}
+
+static int read_schedstat(int fd, uint64_t *run, uint64_t *arrivals)
+{
+    char buf[128];
+    if (pread_text(fd, buf, sizeof buf) < 0)
+        return ERR_READ;
     unsigned long long r, wait, a;
     if (sscanf(buf, "%llu %llu %llu", &r, &wait, &a) != 3)
         return ERR_READ;
@@ -119,10 +128,8 @@ static long long status_field(const char *buf, const char *key)
 static int read_status(int fd, char *state, uint64_t *switches, uint64_t *preempted)
 {
     char buf[STATUS_MAX];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    if (pread_text(fd, buf, sizeof buf) < 0)
         return ERR_READ;
-    buf[n] = '\0';
     const char *st = strstr(buf, "\nState:\t");
     long long vol = status_field(buf, "\nvoluntary_ctxt_switches:\t");
     long long invol = status_field(buf, "\nnonvoluntary_ctxt_switches:\t");
@@ -182,10 +189,8 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
 static int read_exec_start(int fd, uint64_t *ns)
 {
     char buf[SCHED_MAX];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
+    if (pread_text(fd, buf, sizeof buf) < 0)
         return ERR_READ;
-    buf[n] = '\0';
     const char *p = strstr(buf, "\n--------------------------------");
     p = p ? strstr(p, "\nse.exec_start") : NULL;
     p = p ? strchr(p, ':') : NULL;
