@@ -16,6 +16,11 @@ struct cli {
     uint64_t interval_ns;       /* -i / -r */
     uint64_t duration_ns;       /* -d, 0 = unlimited */
     const char *output;         /* -o, NULL = live view */
+    int format;                 /* -f (enum export_format), or -1: from -o's name */
+    int tui;                    /* --tui: the live view while -o records */
+    const char *open;           /* --open FILE: show a saved profile */
+    int dump;                   /* --dump: print each thread's stack once (-p) */
+    int json;                   /* --json: --dump as JSON */
     int cpu;                    /* --cpu */
     double refresh_s;           /* --refresh */
     double threshold_pct;       /* --threshold */

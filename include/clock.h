@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Monotonic time in nanoseconds and absolute-deadline sleeping. */
+/* Monotonic time in nanoseconds, absolute-deadline sleeping, and the
+ * wall-clock time for timestamps. */
 #ifndef PROFTUI_CLOCK_H
 #define PROFTUI_CLOCK_H
 
@@ -7,6 +8,10 @@
 
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t clock_now_ns(void);
+
+/* CLOCK_REALTIME now (nanoseconds since the Unix epoch), for timestamps in
+ * outputs; never for intervals. */
+uint64_t clock_realtime_ns(void);
 
 /* Sleep until the monotonic time deadline_ns (returns at once if past);
  * resumes after signal interruptions. */

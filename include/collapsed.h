@@ -65,26 +65,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "export.h"     /* struct export_meta */
+
 struct table;
 
-struct collapsed_meta {
-    int64_t pid;                  /* the target */
-    const char *version;          /* proftui version, e.g. "0.1.0" */
-    const char *python_version;   /* e.g. "3.11.7", or NULL when unknown */
-    int cpu_mode;                 /* 1: --cpu ("cpu"), 0: wall clock ("wall") */
-    uint64_t interval_ns;         /* requested sampling interval */
-    uint64_t duration_ns;         /* time spent sampling */
-    uint64_t taken;               /* sampling rounds performed */
-    uint64_t missed;              /* rounds skipped because one came too late */
-    uint64_t lost;                /* rounds whose thread list could not be read */
-    const char *command;          /* the launched command line, or NULL when attached */
-    const char *warning;          /* a caveat about the profile (e.g. a newer Python), or NULL */
-    const char *only;             /* the lens's roots (--only), or NULL without the lens */
-};
 
 /* Write the table (borrowed, read only) to f in collapsed format. With meta
  * NULL, only the stack lines are written and they start at the thread frame
  * (no "P<pid>" frame). Returns 0, ERR_NOMEM, or ERR_IO when writing fails. */
-int collapsed_write(FILE *f, const struct table *t, const struct collapsed_meta *meta);
+int collapsed_write(FILE *f, const struct table *t, const struct export_meta *meta);
 
 #endif

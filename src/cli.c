@@ -9,19 +9,27 @@
 #include <string.h>
 
 #include "error.h"
+#include "export.h"
 
 static const char usage_text[] =
     "usage: proftui [OPTIONS] [--] COMMAND [ARG...]   start COMMAND and profile it\n"
     "       proftui [OPTIONS] -p PID                  attach to a running Python process\n"
     "       proftui [OPTIONS]                         profile the bundled demo workload\n"
+    "       proftui --open FILE                       show a saved profile in the live view\n"
+    "       proftui --dump [--json] -p PID            print each thread's stack once\n"
     "\n"
     "  -p, --pid PID            attach; on exit, detach and leave the process running\n"
     "  -i, --interval DURATION  time between samples: 100us, 1ms, 0.5ms ... (default 1ms;\n"
     "                           a bare number is in microseconds)\n"
     "  -r, --rate HZ            the same as a rate (default 1000)\n"
     "  -d, --duration SECONDS   stop after this long (units accepted: 500ms, 2s)\n"
-    "  -o, --output FILE        headless: write the profile to FILE ('-' = stdout)\n"
-    "                           as collapsed stacks, instead of the live view\n"
+    "  -o, --output FILE        write the profile to FILE ('-' = stdout) when sampling\n"
+    "                           ends; headless (no live view) unless --tui\n"
+    "  -f, --format FORMAT      collapsed, speedscope, pprof, pstats or svg (default:\n"
+    "                           from FILE's ending: .txt/.collapsed collapsed,\n"
+    "                           .json speedscope, .pb.gz/.pprof pprof, .prof/.pstats\n"
+    "                           pstats, .svg svg; else collapsed)\n"
+    "      --tui                with -o: show the live view too; FILE is written on quit\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
@@ -114,6 +122,16 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'o':
         c->output = arg;
         return 0;
+    case 'f': {
+        enum export_format fmt;
+        if (export_format_parse(arg, &fmt) < 0)
+            return bad("--format", arg);
+        c->format = (int)fmt;
+        return 0;
+    }
+    case 'P':
+        c->open = arg;
+        return 0;
     case 'v':
         c->log_path = arg;
         return 0;
@@ -143,12 +161,41 @@ static int apply(struct cli *c, int opt, const char *arg)
     return -1;
 }
 
+static int conflict(const char *what)
+{
+    fprintf(stderr, "proftui: %s (see --help)\n", what);
+    return -1;
+}
+
+/* Options that only make sense together, or not at all together. */
+static int check_combination(const struct cli *c)
+{
+    if (c->format >= 0 && !c->output)
+        return conflict("--format needs -o FILE");
+    if (c->tui && !c->output)
+        return conflict("--tui needs -o FILE (the live view is the default without -o)");
+    if (c->open && (c->pid || c->argv))
+        return conflict("--open shows a saved profile: give no command and no -p PID");
+    if (c->dump && !c->pid)
+        return conflict("--dump needs -p PID");
+    if (c->dump && (c->output || c->open))
+        return conflict("--dump prints to stdout: no -o or --open with it");
+    if (c->json && !c->dump)
+        return conflict("--json goes with --dump");
+    return 0;
+}
+
 static const struct option long_opts[] = {
     {"pid", required_argument, NULL, 'p'},
     {"interval", required_argument, NULL, 'i'},
     {"rate", required_argument, NULL, 'r'},
     {"duration", required_argument, NULL, 'd'},
     {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"tui", no_argument, NULL, 'U'},
+    {"open", required_argument, NULL, 'P'},
+    {"dump", no_argument, NULL, 'D'},
+    {"json", no_argument, NULL, 'J'},
     {"cpu", no_argument, NULL, 'c'},
     {"threshold", required_argument, NULL, 'T'},
     {"refresh", required_argument, NULL, 'R'},
@@ -163,11 +210,11 @@ static const struct option long_opts[] = {
 
 enum cli_result cli_parse(int argc, char **argv, struct cli *c)
 {
-    *c = (struct cli){.interval_ns = 1000000, .refresh_s = 0.5};
+    *c = (struct cli){.interval_ns = 1000000, .refresh_s = 0.5, .format = -1};
     opterr = 0;
     int opt;
     /* '+': stop at the first non-option, so COMMAND keeps its own options. */
-    while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:v:Vh", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:f:v:Vh", long_opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage_text, stdout);
             return CLI_EXIT_OK;
@@ -176,8 +223,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
             printf("proftui %s\n", PROFTUI_VERSION);
             return CLI_EXIT_OK;
         }
-        if (opt == 'c' || opt == 'X') {
-            *(opt == 'c' ? &c->cpu : &c->run_as_root) = 1;
+        if (opt == 'c' || opt == 'X' || opt == 'U' || opt == 'D' || opt == 'J') {
+            *(opt == 'c' ? &c->cpu : opt == 'X' ? &c->run_as_root : opt == 'U' ? &c->tui
+              : opt == 'D' ? &c->dump : &c->json) = 1;
             continue;
         }
         if (opt == '?' || opt == ':') {
@@ -199,6 +247,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
         fprintf(stderr, "proftui: give either -p PID or a command, not both\n");
         return CLI_EXIT_USAGE;
     }
-    c->demo = !c->pid && !c->argv;
+    if (check_combination(c) < 0)
+        return CLI_EXIT_USAGE;
+    c->demo = !c->pid && !c->argv && !c->open;
     return CLI_RUN;
 }

@@ -12,9 +12,9 @@
 
 #include "cli.h"
 #include "clock.h"
-#include "collapsed.h"
 #include "error.h"
 #include "exitcode.h"
+#include "export.h"
 #include "launch.h"
 #include "lens.h"
 #include "outfile.h"
@@ -46,6 +46,8 @@ struct run {
     struct profile *profile;       /* what the sampler writes and the readers read */
     struct sampler *sampler;
     struct outfile out;
+    enum export_format format;     /* of -o */
+    uint64_t start_unix_ns;        /* when sampling started */
     char title[1024];
     char why[200];                 /* pytarget_open's reason for ERR_VERSION */
     char **argv;                   /* the launched command */
@@ -156,7 +158,7 @@ static int wait_python(struct run *r)
 static int launch(struct run *r, char **argv)
 {
     struct launch_options lo = {.drop_sudo = !r->cli.run_as_root};
-    if (!r->cli.output) {
+    if (!r->cli.output || r->cli.tui) {
         lo.output = r->cli.child_output ? r->cli.child_output : "/dev/null";
         lo.null_stdin = 1;
     }
@@ -204,12 +206,13 @@ static int write_profile(struct run *r)
 {
     struct sampler_stats st;
     sampler_get_stats(r->sampler, &st);
-    struct collapsed_meta meta = {
+    struct export_meta meta = {
         .pid = r->pid,
         .version = PROFTUI_VERSION,
         .python_version = r->target->version,
         .cpu_mode = r->cli.cpu,
         .interval_ns = r->cli.interval_ns,
+        .start_unix_ns = r->start_unix_ns,
         .duration_ns = st.elapsed_ns,
         .taken = st.taken,
         .missed = st.missed,
@@ -227,7 +230,7 @@ static int write_profile(struct run *r)
         rc = lens_update(lens, replica);
     }
     if (rc == 0)
-        rc = collapsed_write(r->out.f, lens ? lens_table(lens) : replica, &meta);
+        rc = export_write(r->out.f, r->format, lens ? lens_table(lens) : replica, &meta);
     lens_free(lens);
     table_free(replica);
     if (rc == 0)
@@ -279,8 +282,14 @@ static int run_ui(struct run *r)
     int status = -1;
     if (r->launched)
         end_child(r, &status);
-    if (rc < 0)
+    if (rc < 0) {
+        if (r->cli.output)
+            outfile_abort(&r->out);
         return fail(exitcode_for_err(rc), "%s", err_str(rc));
+    }
+    int code = r->cli.output ? write_profile(r) : 0;
+    if (code)
+        return code;
     return r->launched ? launch_exit_code(status) : EXIT_OK;
 }
 
@@ -382,12 +391,32 @@ static int start_target(struct run *r)
     return launch(r, r->cli.argv);
 }
 
+/* The output's format: -f, else the file name's ending. */
+static int choose_format(struct run *r)
+{
+    if (!r->cli.output)
+        return 0;
+    r->format = r->cli.format >= 0 ? (enum export_format)r->cli.format
+                                   : export_format_for_path(r->cli.output);
+    if (!export_format_available(r->format))
+        return fail(EXIT_USAGE, "the %s format is not in this build yet (available: %s)",
+                    export_format_name(r->format), export_format_list());
+    return 0;
+}
+
 static int run(struct run *r)
 {
+    if (r->cli.open)
+        return fail(EXIT_USAGE, "--open is not in this build yet");
+    if (r->cli.dump)
+        return fail(EXIT_USAGE, "--dump is not in this build yet");
     int code = resolve_only(r);
+    if (!code)
+        code = choose_format(r);
     if (code)
         return code;
-    if (!r->cli.output && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+    int live = !r->cli.output || r->cli.tui;
+    if (live && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE for a headless profile");
     if (r->cli.output && outfile_open(&r->out, r->cli.output) < 0)
         return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno));
@@ -418,10 +447,11 @@ static int run(struct run *r)
     if (!r->profile)
         return fail(EXIT_INTERNAL, "cannot start sampling: %s", err_str(ERR_NOMEM));
     set_meta(r);
+    r->start_unix_ns = clock_realtime_ns();
     int rc = sampler_start(r->target, r->profile, &sc, &r->sampler);
     if (rc < 0)
         return fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
-    return r->cli.output ? run_headless(r) : run_ui(r);
+    return live ? run_ui(r) : run_headless(r);
 }
 
 int main(int argc, char **argv)

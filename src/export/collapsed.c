@@ -147,7 +147,7 @@ static int is_marker(const char *name, const char *file)
 /* State of one export: the rendered stack lines, NUL-separated in text. */
 struct export {
     const struct table *t;
-    const struct collapsed_meta *meta;
+    const struct export_meta *meta;
     struct buf text;
     size_t *offs;      /* start of each line in text */
     size_t n, cap;
@@ -312,7 +312,7 @@ static void write_threads(struct buf *b, const struct table *t)
     free(refs);
 }
 
-static void write_meta(struct buf *b, const struct table *t, const struct collapsed_meta *m)
+static void write_meta(struct buf *b, const struct table *t, const struct export_meta *m)
 {
     meta_text(b, "proftui", m->version ? m->version : "unknown", 0);
     meta_text(b, "python", m->python_version ? m->python_version : "unknown", 0);
@@ -359,7 +359,7 @@ static int write_all(FILE *f, struct export *e, const struct buf *head)
     return bad ? ERR_IO : 0;
 }
 
-int collapsed_write(FILE *f, const struct table *t, const struct collapsed_meta *meta)
+int collapsed_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
     struct export e = { .t = t, .meta = meta };
     struct buf head = { .p = NULL };

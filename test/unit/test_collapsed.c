@@ -148,7 +148,7 @@ static char *slurp(FILE *f, size_t *len)
     return buf;
 }
 
-static char *write_to_string(const struct table *t, const struct collapsed_meta *m, size_t *len)
+static char *write_to_string(const struct table *t, const struct export_meta *m, size_t *len)
 {
     FILE *f = tmpfile();
     CHECK(f != NULL);
@@ -216,7 +216,7 @@ static size_t split_lines(char *text, size_t len, char **lines, size_t max)
     return n;
 }
 
-static const struct collapsed_meta meta = {
+static const struct export_meta meta = {
     .pid = 1234,
     .version = "0.1.0",
     .python_version = "3",
@@ -342,7 +342,7 @@ static void test_metadata(void)
     CHECK(has_line(text, "P1234;T6 say \"hi\" 3;[unreadable] 1"));
     free(text);
 
-    struct collapsed_meta m2 = meta;
+    struct export_meta m2 = meta;
     m2.command = NULL;
     m2.python_version = NULL;
     m2.cpu_mode = 0;

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+"""The output options of the issue on profiles as files: -f/--format and
+the format chosen from -o's name, --tui (record while viewing), and the
+option combinations that make no sense, each a one-line error with the
+usage exit status before anything runs. The format writers have their own
+tests, which read each file with its real client."""
+
+import os
+import signal
+
+import pytest
+
+from harness import (SYSTEM_PYTHON, Profile, assert_error_line, format_problems, run,
+                     supported_interpreters)
+from test_cli import EXIT
+from test_ui import HOT, UI_WORKLOADS, live, terminal_restored  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def sentinel(tmp_path):
+    """A Python command that leaves a file behind if it ever runs."""
+    marker = tmp_path / "command-ran"
+    return marker, [SYSTEM_PYTHON, "-c", f"open({str(marker)!r}, 'w').close()"]
+
+
+@pytest.mark.parametrize("args", [
+    ["-f", "flamegraph", "-o", "{out}"],            # unknown format
+    ["--format", "", "-o", "{out}"],
+    ["-f", "svg"],                                   # a format but no file
+    ["--tui"],                                       # record while viewing, but no file
+    ["--json", "-o", "{out}"],                       # --json belongs to --dump
+    ["--dump", "-o", "{out}"],                       # --dump needs -p and prints to stdout
+    ["--open", "{out}", "-o", "{out}.2"],            # --open and a command
+])
+def test_bad_output_combinations(proftui, tmp_path, sentinel, args):
+    marker, cmd = sentinel
+    out = tmp_path / "out.txt"
+    res = run([proftui, *[a.format(out=out) for a in args], "--", *cmd])
+    assert_error_line(res, EXIT["EXIT_USAGE"])
+    assert not marker.exists(), "the command must not run after a usage error"
+    assert not out.exists()
+
+
+def test_dump_needs_pid(proftui):
+    assert_error_line(run([proftui, "--dump"]), EXIT["EXIT_USAGE"])
+
+
+def test_format_options_in_help(proftui):
+    text = run([proftui, "--help"]).stdout
+    for word in ("--format", "--tui", "--open", "--dump", "--json",
+                 "collapsed", "speedscope", "pprof", "pstats", "svg"):
+        assert word in text, f"--help lacks {word}"
+
+
+def test_collapsed_chosen_by_name_and_by_option(proftui, tmp_path):
+    """.txt and an unknown ending give collapsed stacks, and so does -f
+    collapsed whatever the name says."""
+    for name, opts in (("a.txt", []), ("b.profile", []), ("c.json", ["-f", "collapsed"])):
+        out = tmp_path / name
+        res = run([proftui, *opts, "-d", "0.3", "-o", out, "--", SYSTEM_PYTHON, "-c",
+                   "import time\nt=time.time()\nwhile time.time()-t<5: pass"], timeout=30)
+        assert res.returncode in (0, 128 + signal.SIGINT, 128 + signal.SIGTERM), res.describe()
+        p = Profile.load(out)
+        assert not format_problems(p.text), format_problems(p.text)[:5]
+        assert p.stacks, p.summary()
+
+
+def test_tui_records_while_viewing(live, tmp_path):
+    """-o FILE --tui: the live view runs, and quitting writes FILE (the
+    same collapsed profile a headless run writes), leaving the terminal
+    restored."""
+    interps = supported_interpreters()
+    if not interps:
+        pytest.fail("no supported CPython on this machine", pytrace=False)
+    out = tmp_path / "rec.txt"
+    view = live("-o", out, "--tui", "--", interps[0].path, HOT, cwd=UI_WORKLOADS)
+    view.launched = True
+    view.wait_for(lambda: view.samples() >= 300 and view.rows(), "300 samples in the live view")
+    view.target_pid = int(view.header()["pid"])
+    shown = view.samples()
+    assert not out.exists(), "the file is written on quit, not before"
+    view.send("q")
+    view.wait_exit()
+    terminal_restored(view)
+    p = Profile.load(out)
+    assert not format_problems(p.text), format_problems(p.text)[:5]
+    recorded = sum(s.count for s in p.stacks)
+    assert recorded >= shown, f"the file has {recorded} samples, the view showed {shown} before quit"
+    assert any(s.frames and s.leaf.name == "hottest" for s in p.stacks), p.summary()
+    assert p.meta.get("pid") and p.meta["pid"].split()[0] == str(view.target_pid)
