@@ -9,13 +9,16 @@
 #include <sys/types.h>
 
 #define CLI_ONLY_MAX 64             /* --only options */
+#define CLI_OUTPUT_MAX 8            /* -o options */
 
 struct cli {
     pid_t pid;                  /* -p, 0 when launching */
     char **argv;                /* command to launch (borrowed from main's argv), NULL with -p */
     uint64_t interval_ns;       /* -i / -r */
     uint64_t duration_ns;       /* -d, 0 = unlimited */
-    const char *output;         /* -o, NULL = live view */
+    const char *output;         /* the first -o, NULL = live view */
+    const char *outputs[CLI_OUTPUT_MAX]; /* every -o (borrowed from argv) */
+    size_t noutputs;
     int format;                 /* -f (enum export_format), or -1: from -o's name */
     int tui;                    /* --tui: the live view while -o records */
     const char *open;           /* --open FILE: show a saved profile */

@@ -24,11 +24,13 @@ static const char usage_text[] =
     "  -r, --rate HZ            the same as a rate (default 1000)\n"
     "  -d, --duration SECONDS   stop after this long (units accepted: 500ms, 2s)\n"
     "  -o, --output FILE        write the profile to FILE ('-' = stdout) when sampling\n"
-    "                           ends; headless (no live view) unless --tui\n"
-    "  -f, --format FORMAT      collapsed, speedscope, pprof, pstats or svg (default:\n"
-    "                           from FILE's ending: .txt/.collapsed collapsed,\n"
-    "                           .json speedscope, .pb.gz/.pprof pprof, .prof/.pstats\n"
-    "                           pstats, .svg svg; else collapsed)\n"
+    "                           ends; headless (no live view) unless --tui;\n"
+    "                           repeatable: one run, several files and formats\n"
+    "  -f, --format FORMAT      collapsed, speedscope, pprof, pstats or svg, for every\n"
+    "                           -o (default: each FILE's ending chooses: .txt,\n"
+    "                           .collapsed collapsed, .json speedscope, .pb.gz,\n"
+    "                           .pprof pprof, .prof, .pstats pstats, .svg svg;\n"
+    "                           anything else collapsed)\n"
     "      --tui                with -o: show the live view too; FILE is written on quit\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
@@ -120,7 +122,13 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'd':
         return cli_parse_duration(arg, 1000000000, &c->duration_ns) < 0 ? bad("--duration", arg) : 0;
     case 'o':
-        c->output = arg;
+        if (c->noutputs == CLI_OUTPUT_MAX) {
+            fprintf(stderr, "proftui: too many -o options (at most %d)\n", CLI_OUTPUT_MAX);
+            return -1;
+        }
+        if (!c->output)
+            c->output = arg;
+        c->outputs[c->noutputs++] = arg;
         return 0;
     case 'f': {
         enum export_format fmt;

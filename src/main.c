@@ -17,7 +17,7 @@
 #include "export.h"
 #include "launch.h"
 #include "lens.h"
-#include "outfile.h"
+#include "outputs.h"
 #include "procstat.h"
 #include "profile.h"
 #include "pytarget.h"
@@ -45,8 +45,7 @@ struct run {
     struct pytarget *target;
     struct profile *profile;       /* what the sampler writes and the readers read */
     struct sampler *sampler;
-    struct outfile out;
-    enum export_format format;     /* of -o */
+    struct outputs out;            /* the -o files */
     uint64_t start_unix_ns;        /* when sampling started */
     char title[1024];
     char why[200];                 /* pytarget_open's reason for ERR_VERSION */
@@ -229,16 +228,15 @@ static int write_profile(struct run *r)
         meta.only = r->only;
         rc = lens_update(lens, replica);
     }
+    const char *bad = r->cli.output;
     if (rc == 0)
-        rc = export_write(r->out.f, r->format, lens ? lens_table(lens) : replica, &meta);
+        rc = outputs_write(&r->out, lens ? lens_table(lens) : replica, &meta, &bad);
+    else
+        outputs_abort(&r->out);
     lens_free(lens);
     table_free(replica);
-    if (rc == 0)
-        rc = outfile_commit(&r->out);
-    else
-        outfile_abort(&r->out);
     if (rc < 0)
-        return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno ? errno : EIO));
+        return fail(EXIT_OUTPUT, "cannot write %s: %s", bad, strerror(errno ? errno : EIO));
     return 0;
 }
 
@@ -283,8 +281,7 @@ static int run_ui(struct run *r)
     if (r->launched)
         end_child(r, &status);
     if (rc < 0) {
-        if (r->cli.output)
-            outfile_abort(&r->out);
+        outputs_abort(&r->out);
         return fail(exitcode_for_err(rc), "%s", err_str(rc));
     }
     int code = r->cli.output ? write_profile(r) : 0;
@@ -391,17 +388,16 @@ static int start_target(struct run *r)
     return launch(r, r->cli.argv);
 }
 
-/* The output's format: -f, else the file name's ending. */
-static int choose_format(struct run *r)
+/* The outputs' formats: -f, else each file name's ending. */
+static int choose_formats(struct run *r)
 {
-    if (!r->cli.output)
+    const char *bad = NULL;
+    if (outputs_init(&r->out, r->cli.outputs, r->cli.noutputs, r->cli.format, &bad) == 0)
         return 0;
-    r->format = r->cli.format >= 0 ? (enum export_format)r->cli.format
-                                   : export_format_for_path(r->cli.output);
-    if (!export_format_available(r->format))
-        return fail(EXIT_USAGE, "the %s format is not in this build yet (available: %s)",
-                    export_format_name(r->format), export_format_list());
-    return 0;
+    enum export_format f = r->cli.format >= 0 ? (enum export_format)r->cli.format
+                                              : export_format_for_path(bad);
+    return fail(EXIT_USAGE, "-o %s: the %s format is not in this build yet (available: %s)",
+                bad, export_format_name(f), export_format_list());
 }
 
 static int run(struct run *r)
@@ -412,18 +408,18 @@ static int run(struct run *r)
         return fail(EXIT_USAGE, "--dump is not in this build yet");
     int code = resolve_only(r);
     if (!code)
-        code = choose_format(r);
+        code = choose_formats(r);
     if (code)
         return code;
     int live = !r->cli.output || r->cli.tui;
     if (live && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE for a headless profile");
-    if (r->cli.output && outfile_open(&r->out, r->cli.output) < 0)
-        return fail(EXIT_OUTPUT, "cannot write %s: %s", r->cli.output, strerror(errno));
+    const char *bad = NULL;
+    if (outputs_open(&r->out, &bad) < 0)
+        return fail(EXIT_OUTPUT, "cannot write %s: %s", bad, strerror(errno));
     code = start_target(r);
     if (code || quit_flag) {
-        if (r->cli.output)
-            outfile_abort(&r->out);
+        outputs_abort(&r->out);
         if (r->launched)
             launch_terminate(r->pid, !code, &(int){0});
         if (!code)      /* a signal came before the first sample: nothing to write */

@@ -88,3 +88,21 @@ def test_tui_records_while_viewing(live, tmp_path):
     assert recorded >= shown, f"the file has {recorded} samples, the view showed {shown} before quit"
     assert any(s.frames and s.leaf.name == "hottest" for s in p.stacks), p.summary()
     assert p.meta.get("pid") and p.meta["pid"].split()[0] == str(view.target_pid)
+
+
+def test_several_outputs_from_one_run(proftui, tmp_path):
+    """-o twice: one run, two files, the same profile in each."""
+    a, b = tmp_path / "a.txt", tmp_path / "b.collapsed"
+    res = run([proftui, "-d", "0.3", "-o", a, "-o", b, "--", SYSTEM_PYTHON, "-c",
+               "import time\nt=time.time()\nwhile time.time()-t<5: pass"], timeout=30)
+    assert res.returncode in (0, 128 + signal.SIGINT, 128 + signal.SIGTERM), res.describe()
+    assert a.read_text() == b.read_text() and Profile.load(a).stacks
+
+
+def test_unwritable_second_output_fails_before_running(proftui, tmp_path, sentinel):
+    marker, cmd = sentinel
+    a = tmp_path / "a.txt"
+    res = run([proftui, "-o", a, "-o", tmp_path / "no" / "b.txt", "--", *cmd])
+    assert_error_line(res, EXIT["EXIT_OUTPUT"])
+    assert "no/b.txt" in res.stderr
+    assert not marker.exists() and not a.exists()
