@@ -28,6 +28,7 @@ struct ui_options {
     double threshold_pct;         /* --threshold */
     FILE *log;                    /* -v log file, or NULL */
     volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
+    const char *child_output;     /* where a launched program's output goes, or NULL / "" */
 };
 
 /* Run the live view of profile p (borrowed) until the user quits or

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -53,6 +54,8 @@ struct run {
     char cwd[4096];                /* the target's working directory at start */
     struct usercode code;          /* the user's code, for the lens (--only, key u) */
     char only[1024];               /* the --only roots, for the output's metadata */
+    char child_log[4096];          /* live view: the file the program's output goes to */
+    int stopped;                   /* we ended the launched program (it did not exit) */
 };
 
 static int fail(int code, const char *fmt, ...)
@@ -157,11 +160,19 @@ static int wait_python(struct run *r)
 static int launch(struct run *r, char **argv)
 {
     struct launch_options lo = {.drop_sudo = !r->cli.run_as_root};
+    launch_become_subreaper();     /* what the command leaves running is ended with it */
     if (!r->cli.output || r->cli.tui) {
-        lo.output = r->cli.child_output ? r->cli.child_output : "/dev/null";
+        /* The view owns the terminal: the program's output goes to a file. */
+        lo.output = r->cli.child_output;
+        if (!lo.output && (lo.output_fd = launch_output_log(r->child_log, sizeof r->child_log)) < 0) {
+            r->child_log[0] = '\0';
+            lo.output = "/dev/null";
+        }
         lo.null_stdin = 1;
     }
     int e = 0, rc = launch_start(argv, &lo, &r->pid, &e);
+    if (lo.output_fd > 0)
+        close(lo.output_fd);
     if (rc < 0) {
         if (e == ENOENT)
             return fail(EXIT_NOTFOUND, "command not found: %s", argv[0]);
@@ -190,15 +201,80 @@ static int start_demo(struct run *r)
     return launch(r, demo_argv);
 }
 
-static void end_child(struct run *r, int *status)
+/* Tell the user how the launched program is being stopped. With quiet,
+ * only an escalation past SIGINT is worth a line (an ordinary end of a
+ * headless run at --duration says nothing). */
+struct stop_words {
+    const struct run *r;
+    int quiet;
+    int sent;                      /* a signal was sent */
+};
+
+/* The command line as one line of at most 240 bytes (a -c script has
+ * newlines), for messages. */
+static const char *one_line(const char *s, char *buf, size_t cap)
+{
+    size_t n = strcspn(s, "\n\r");
+    int cut = s[n] != '\0' || n > 240;
+    snprintf(buf, cap, "%.*s%s", (int)(n > 240 ? 240 : n), s, cut ? " ..." : "");
+    return buf;
+}
+
+static void say_stop(void *arg, int sig, unsigned procs, double grace_s)
+{
+    struct stop_words *w = arg;
+    char title[256];
+    w->sent = 1;
+    if (w->quiet && sig == SIGINT)
+        return;
+    char more[64] = "";
+    if (grace_s > 0)
+        snprintf(more, sizeof more, "; %s in %g s if still running", sig == SIGINT ? "SIGTERM" : "SIGKILL",
+                 grace_s);
+    fprintf(stderr, "proftui: %s %s (%u process%s): %s%s\n", sig == SIGINT ? "stopping" : "still running:",
+            one_line(w->r->title, title, sizeof title), procs, procs == 1 ? "" : "es", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+            : "SIGKILL", more);
+}
+
+static void end_child(struct run *r, int *status, int quiet)
 {
     struct sampler_stats st;
     sampler_get_stats(r->sampler, &st);
-    if (st.exit_status != -1) {
+    struct stop_words w = {r, quiet, 0};
+    int scratch;
+    /* Exited by itself: what it left running is still ended. */
+    launch_terminate(r->pid, 1, st.exit_status != -1 ? &scratch : status, say_stop, &w);
+    if (st.exit_status != -1)
         *status = st.exit_status;
+    else
+        r->stopped = w.sent;
+}
+
+/* After the live view: where the program's output went, and the end of
+ * it when the program failed by itself (a traceback, most likely). */
+static void report_child_output(struct run *r, int status)
+{
+    const char *path = r->cli.child_output ? r->cli.child_output : r->child_log;
+    struct stat st;
+    if (!path[0] || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    if (st.st_size == 0 && !r->cli.child_output) {
+        unlink(path);               /* nothing was written: leave nothing behind */
         return;
     }
-    launch_terminate(r->pid, 1, status);
+    if (!r->stopped && status != -1 && launch_exit_code(status) != 0) {
+        char how[48];
+        int code = launch_exit_code(status);
+        if (WIFSIGNALED(status))
+            snprintf(how, sizeof how, "was killed by %s", strsignal(WTERMSIG(status)));
+        else
+            snprintf(how, sizeof how, "exited with status %d", code);
+        char title[256];
+        fprintf(stderr, "proftui: %s %s; the end of its output:\n", one_line(r->title, title, sizeof title),
+                how);
+        launch_print_tail(stderr, path, 20, "  | ");
+    }
+    fprintf(stderr, "proftui: the program's output is in %s\n", path);
 }
 
 static int write_profile(struct run *r)
@@ -246,7 +322,7 @@ static int run_headless(struct run *r)
     sampler_stop(r->sampler);
     int status = -1;
     if (r->launched)
-        end_child(r, &status);
+        end_child(r, &status, 1);
     int code = write_profile(r);
     if (code)
         return code;
@@ -272,14 +348,17 @@ static int run_ui(struct run *r)
         .threshold_pct = r->cli.threshold_pct,
         .log = log,
         .quit = &quit_flag,
+        .child_output = r->launched ? (r->cli.child_output ? r->cli.child_output : r->child_log) : NULL,
     };
     int rc = ui_run(&o, r->profile, r->sampler);
     sampler_stop(r->sampler);
     if (log)
         fclose(log);
     int status = -1;
-    if (r->launched)
-        end_child(r, &status);
+    if (r->launched) {
+        end_child(r, &status, 0);
+        report_child_output(r, status);
+    }
     if (rc < 0) {
         outputs_abort(&r->out);
         return fail(exitcode_for_err(rc), "%s", err_str(rc));
@@ -421,7 +500,7 @@ static int run(struct run *r)
     if (code || quit_flag) {
         outputs_abort(&r->out);
         if (r->launched)
-            launch_terminate(r->pid, !code, &(int){0});
+            launch_terminate(r->pid, !code, &(int){0}, NULL, NULL);
         if (!code)      /* a signal came before the first sample: nothing to write */
             code = fail(128 + quit_flag, "interrupted (%s) before sampling started; no profile "
                         "written", strsignal(quit_flag));

@@ -14,8 +14,6 @@
 #include "clock.h"
 #include "error.h"
 
-#define GRACE_NS 2000000000ULL
-
 static int env_id(const char *name, unsigned long *out)
 {
     const char *v = getenv(name);
@@ -46,8 +44,8 @@ static void redirect(const struct launch_options *o)
             close(fd);
         }
     }
-    if (o->output) {
-        int fd = open(o->output, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (o->output_fd > 0 || o->output) {
+        int fd = o->output_fd > 0 ? o->output_fd : open(o->output, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -103,35 +101,6 @@ int launch_start(char *const argv[], const struct launch_options *o, pid_t *chil
     }
     *child = pid;
     return 0;
-}
-
-/* Wait up to GRACE_NS for the child to exit; 1 when it did. */
-static int wait_grace(pid_t child, int *status)
-{
-    uint64_t end = clock_now_ns() + GRACE_NS;
-    do {
-        pid_t r = waitpid(child, status, WNOHANG);
-        if (r == child || (r < 0 && errno == ECHILD))
-            return 1;
-        clock_sleep_ns(5000000);
-    } while (clock_now_ns() < end);
-    return 0;
-}
-
-void launch_terminate(pid_t child, int gently, int *status)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGKILL};
-    *status = -1;
-    pid_t r = waitpid(child, status, WNOHANG);
-    if (r == child || (r < 0 && errno == ECHILD))
-        return;
-    for (size_t i = gently ? 0 : 1; i < sizeof sigs / sizeof sigs[0]; i++) {
-        if (kill(child, sigs[i]) < 0 && errno == ESRCH)
-            break;
-        if (wait_grace(child, status))
-            return;
-    }
-    waitpid(child, status, 0);
 }
 
 int launch_exit_code(int wait_status)

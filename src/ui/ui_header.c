@@ -245,7 +245,12 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
         else
             snprintf(badge, cap, " TARGET EXITED ");
         *el = ok ? UI_EL_FINISHED : UI_EL_FAILED;
-        snprintf(text, tcap, "final numbers%sq quits", t->sep);
+        const char *out = sc->opt->child_output;
+        if (!ok && out && out[0])
+            snprintf(text, tcap, "final numbers%sq quits and prints the end of the program's output "
+                     "(all of it: %s)", t->sep, out);
+        else
+            snprintf(text, tcap, "final numbers%sq quits", t->sep);
     } else if (!st->running) {
         snprintf(badge, cap, " STOPPED ");
         *el = UI_EL_FINISHED;
@@ -253,14 +258,17 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
     } else {
         snprintf(badge, cap, "%s SAMPLING", t->utf8 ? "●" : "*");
         *el = UI_EL_RUNNING;
-        snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->state->refresh_s, t->sep,
-                 ui_fmt_period(a, sizeof a, sc->sample_ns));
+        int n = snprintf(text, tcap, "refresh %gs%s1 sample = %s (elapsed / samples)", sc->state->refresh_s,
+                         t->sep, ui_fmt_period(a, sizeof a, sc->sample_ns));
+        const char *out = sc->opt->child_output;
+        if (out && out[0] && n > 0 && (size_t)n < tcap)
+            snprintf(text + n, tcap - (size_t)n, "%sprogram output: %s", t->sep, out);
     }
 }
 
 static void draw_state(WINDOW *w, const struct ui_scene *sc, int y, int width)
 {
-    char badge[80], text[160];
+    char badge[80], text[4400];
     enum ui_elem el;
     state_of(sc, badge, sizeof badge, &el, text, sizeof text);
     int x = ui_paint_text(w, y, 0, badge, width, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, el), sc->theme);
