@@ -50,14 +50,30 @@ void table_free(struct table *t);
 /* Forget every count; interned names and threads stay valid. */
 void table_reset(struct table *t);
 
-/* Intern a function (qualified name, file). Returns its id, or TABLE_NONE on
- * ENOMEM. The same pair always yields the same id. */
+/* First lines (co_firstlineno) a function may have: 1 .. TABLE_LINE_MAX - 1. */
+#define TABLE_LINE_MAX 10000000
+
+/* Intern a function (qualified name, file) whose first line is unknown
+ * (markers, frames without a code object). Returns its id, or TABLE_NONE
+ * on ENOMEM. The same pair always yields the same id:
+ * table_intern_func_at(t, name, file, -1). */
 uint32_t table_intern_func(struct table *t, const char *name, const char *file);
+
+/* Intern a function known by (qualified name, file, first line): the line
+ * of its def, or of its first decorator (a code object's co_firstlineno).
+ * A first line outside 1 .. TABLE_LINE_MAX - 1 is unknown (-1). Functions
+ * that differ only in their first line are different functions (before
+ * 3.11 two classes' "run" in one file share a name). The same triple
+ * always yields the same id; TABLE_NONE on ENOMEM or on a replica. */
+uint32_t table_intern_func_at(struct table *t, const char *name, const char *file, int32_t first_line);
 
 /* Name and file of a function id (borrowed, valid for the table's life);
  * "?" for an id the table never gave out. */
 const char *table_func_name(const struct table *t, uint32_t func);
 const char *table_func_file(const struct table *t, uint32_t func);
+/* A function's first line (table_intern_func_at), or -1 when unknown or
+ * for an id the table never gave out. */
+int32_t table_func_first_line(const struct table *t, uint32_t func);
 /* Functions interned so far; ids are 0..count-1 and survive table_reset(). */
 size_t table_func_count(const struct table *t);
 

@@ -4,8 +4,8 @@
  * sample) in the thread(s) shown, read from the replica, and the
  * function's source file read locally with bounds (a size cap, binary
  * files refused, only regular files), split into lines, tabs expanded on
- * the way to the screen, the function's extent guessed from its def
- * line. No curses: view_source.c draws it. */
+ * the way to the screen, the function's extent found from its first
+ * line (co_firstlineno). No curses: view_source.c draws it. */
 #ifndef PROFTUI_UI_SOURCE_H
 #define PROFTUI_UI_SOURCE_H
 
@@ -100,11 +100,16 @@ const char *ui_srcfile_why(const struct ui_srcfile *s, char *buf, size_t cap);
 size_t ui_srcfile_expand(char *out, size_t cap, const char *line, size_t len);
 
 /* The lines [*first, *last] (1-based) of the function named `name` (a
- * qualified name; its last part is looked for) whose samples fall on
- * lines lo..hi: from its def line (searched upwards from lo, less
- * indented) to the last line indented under it. "<module>" is the whole
- * file; without a def line, lo..hi. */
-void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t lo, int32_t hi,
+ * qualified name; its last part is looked for) whose first line (its
+ * first decorator or its def: co_firstlineno) is first_line (-1 when
+ * unknown) and whose samples fall on lines lo..hi: from its first line to
+ * the last line indented under its def (bracketed, continued and string
+ * lines followed), the sampled lines always included. When first_line
+ * does not start a definition of that name (unknown, or the file
+ * changed), the def is searched upwards from lo (less indented).
+ * "<module>" is the whole file; a "<lambda>"... starts at its first line;
+ * without a def, lo..hi (0..0 when nothing is known). */
+void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t first_line, int32_t lo, int32_t hi,
                        int32_t *first, int32_t *last);
 
 #endif

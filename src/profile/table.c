@@ -86,6 +86,11 @@ int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize)
 
 uint32_t table_intern_func(struct table *t, const char *name, const char *file)
 {
+    return table_intern_func_at(t, name, file, -1);
+}
+
+uint32_t table_intern_func_at(struct table *t, const char *name, const char *file, int32_t first_line)
+{
     if (t->origin || t->names)
         return TABLE_NONE;       /* a replica is read only; borrowed names too */
     if (!name)
@@ -96,16 +101,18 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
     uint32_t f = strpool_intern(&t->strings, file, strlen(file));
     if (n == TABLE_NONE || f == TABLE_NONE)
         return TABLE_NONE;
+    if (first_line < 1 || first_line >= TABLE_LINE_MAX)
+        first_line = -1;
     uint64_t key = (uint64_t)n << 32 | f;
-    uint32_t id = idmap_get(&t->func_map, key, 0);
+    uint32_t id = idmap_get(&t->func_map, key, (uint32_t)first_line);
     if (id != TABLE_NONE)
         return id;
     if (table_grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
         idmap_reserve(&t->func_map, 1) < 0)
         return TABLE_NONE;
     id = t->nfuncs++;
-    t->funcs[id] = (struct func){ .name = n, .file = f };
-    idmap_put(&t->func_map, key, 0, id);
+    t->funcs[id] = (struct func){ .name = n, .file = f, .first_line = first_line };
+    idmap_put(&t->func_map, key, (uint32_t)first_line, id);
     return id;
 }
 
@@ -125,6 +132,11 @@ const char *table_func_name(const struct table *t, uint32_t func)
 const char *table_func_file(const struct table *t, uint32_t func)
 {
     return func < t->nfuncs ? string_of(t, t->funcs[func].file, "?") : "?";
+}
+
+int32_t table_func_first_line(const struct table *t, uint32_t func)
+{
+    return func < t->nfuncs ? t->funcs[func].first_line : -1;
 }
 
 size_t table_func_count(const struct table *t)

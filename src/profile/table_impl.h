@@ -26,6 +26,7 @@ struct node {
 
 struct func {
     uint32_t name, file;       /* string ids in table.strings */
+    int32_t first_line;        /* co_firstlineno, -1 when unknown */
 };
 
 /* A site: a function at one line. */
@@ -110,7 +111,7 @@ struct table {
 
     struct func *funcs;
     uint32_t nfuncs, funcs_cap;
-    struct idmap func_map;     /* (name id << 32 | file id, 0) -> func */
+    struct idmap func_map;     /* (name id << 32 | file id, (uint32_t)first line) -> func */
 
     struct site *sites;
     uint32_t nsites, sites_cap;

@@ -106,7 +106,9 @@ static int stack_keys(struct recorder *r, const struct walk_stack *ws)
     for (; d < ws->depth && d < WALK_MAX_DEPTH; d++) {
         struct code_entry *e = ws->frames[d].code;
         if (e->user == UINT32_MAX) {
-            e->user = table_intern_func(r->table, e->name, e->file);
+            /* co_firstlineno is read from the target: the table keeps
+             * only a plausible one (else -1). */
+            e->user = table_intern_func_at(r->table, e->name, e->file, e->firstlineno);
             if (e->user == TABLE_NONE)
                 return ERR_NOMEM;
         }

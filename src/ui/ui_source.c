@@ -17,6 +17,7 @@
 #include "tree.h"
 
 #define EXTENT_SCAN_UP 5000      /* lines looked at above the first sampled one for the def */
+#define DECORATORS_MAX 1000      /* lines of decorators (and comments among them) before a def */
 #define ANCESTORS_MAX (1u << 16) /* frames climbed from a node (stacks are far shallower) */
 
 /* ---- samples per line ---- */
@@ -391,8 +392,164 @@ static int blank_or_comment(const char *l, size_t len)
     return i == len || l[i] == '#' || l[i] == '\r';
 }
 
-void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t lo, int32_t hi,
-                       int32_t *first, int32_t *last)
+/* Where a physical line leaves Python's tokenizer: inside brackets, a
+ * string or after a backslash, the next line continues the logical line
+ * (and its indentation means nothing). Approximate on purpose: prefixes
+ * and nested f-string quotes are not told apart. */
+struct pyscan {
+    int depth;          /* open brackets */
+    char quote;         /* the open string's quote, 0 outside one */
+    int triple;         /* that string is triple-quoted */
+    int cont;           /* the line ended in a backslash */
+};
+
+static void scan_string(struct pyscan *ps, const char *l, size_t len, size_t *i)
+{
+    char c = l[*i];
+    if (c == '\\') {
+        ps->cont = ++*i >= len;           /* an escape, or the string goes on */
+    } else if (c == ps->quote && !ps->triple) {
+        ps->quote = 0;
+    } else if (c == ps->quote && len - *i >= 3 && l[*i + 1] == c && l[*i + 2] == c) {
+        ps->quote = 0;
+        *i += 2;
+    }
+}
+
+static void scan_line(struct pyscan *ps, const char *l, size_t len)
+{
+    if (len && l[len - 1] == '\r')
+        len--;
+    ps->cont = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = l[i];
+        if (ps->quote) {
+            scan_string(ps, l, len, &i);
+        } else if (c == '#') {
+            break;
+        } else if (c == '\\') {
+            ps->cont = i + 1 == len;
+        } else if (c == '\'' || c == '"') {
+            ps->quote = c;
+            ps->triple = len - i >= 3 && l[i + 1] == c && l[i + 2] == c;
+            i += ps->triple ? 2 : 0;
+        } else if (c == '(' || c == '[' || c == '{') {
+            ps->depth++;
+        } else if ((c == ')' || c == ']' || c == '}') && ps->depth > 0) {
+            ps->depth--;
+        }
+    }
+    if (ps->quote && !ps->triple && !ps->cont)
+        ps->quote = 0;                     /* a string left open ends with its line */
+}
+
+static int scan_open(const struct pyscan *ps)
+{
+    return ps->depth > 0 || ps->quote || ps->cont;
+}
+
+/* The last line (1-based) of the logical line that starts at line k. */
+static size_t logical_end(const struct ui_srcfile *s, size_t k)
+{
+    struct pyscan ps = {0};
+    size_t len;
+    for (; k <= s->nlines; k++) {
+        const char *l = ui_srcfile_line(s, k - 1, &len);
+        scan_line(&ps, l, len);
+        if (!scan_open(&ps))
+            return k;
+    }
+    return s->nlines;
+}
+
+/* The last line of the block whose header (indented di) ends at line
+ * head: its last line that is part of a logical line indented deeper, or
+ * head for a block on one line. Blank lines and comments end nothing. */
+static size_t block_end(const struct ui_srcfile *s, size_t head, size_t di)
+{
+    struct pyscan ps = {0};
+    size_t end = head, len, skip;
+    for (size_t k = head + 1; k <= s->nlines; k++) {
+        const char *l = ui_srcfile_line(s, k - 1, &len);
+        int starts = !scan_open(&ps);
+        if (starts && blank_or_comment(l, len))
+            continue;
+        if (starts && indent_of(l, len, &skip) <= di)
+            break;
+        scan_line(&ps, l, len);
+        end = k;
+    }
+    return end;
+}
+
+/* The def or class line of the definition whose first line (its first
+ * decorator, or itself) is k, indented di; 0 when k does not start one. */
+static size_t past_decorators(const struct ui_srcfile *s, size_t k, size_t di)
+{
+    size_t len, skip;
+    for (int n = 0; k <= s->nlines && n < DECORATORS_MAX; n++) {
+        const char *l = ui_srcfile_line(s, k - 1, &len);
+        if (blank_or_comment(l, len)) {
+            k++;
+            continue;
+        }
+        if (indent_of(l, len, &skip) != di)
+            return 0;
+        if (l[skip] != '@')
+            return k;
+        k = logical_end(s, k) + 1;
+    }
+    return 0;
+}
+
+/* The extent of the definition of `base` whose first line is known:
+ * 1 and [*first, *last], or 0 when that line does not start it (the file
+ * changed since the code was compiled). */
+static int anchored(const struct ui_srcfile *s, const char *base, int32_t first_line, int32_t *first,
+                    int32_t *last)
+{
+    if (first_line < 1 || (size_t)first_line > s->nlines)
+        return 0;
+    size_t len, skip;
+    const char *l = ui_srcfile_line(s, (size_t)first_line - 1, &len);
+    size_t di = indent_of(l, len, &skip);
+    size_t def = past_decorators(s, (size_t)first_line, di);
+    if (!def)
+        return 0;
+    l = ui_srcfile_line(s, def - 1, &len);
+    if (!is_def(l, len, base, strlen(base)))
+        return 0;
+    *first = first_line;
+    *last = (int32_t)block_end(s, logical_end(s, def), di);
+    return 1;
+}
+
+/* Without a first line: the nearest def of `base` above lo, less
+ * indented than lo (or lo itself), to the end of its block. */
+static int guessed(const struct ui_srcfile *s, const char *base, int32_t lo, int32_t hi, int32_t *first,
+                   int32_t *last)
+{
+    if (lo < 1 || (size_t)lo > s->nlines || hi < lo)
+        return 0;
+    size_t len, skip, blen = strlen(base);
+    const char *l = ui_srcfile_line(s, (size_t)lo - 1, &len);
+    size_t lo_indent = indent_of(l, len, &skip);
+    int32_t def = 0;
+    for (int32_t k = lo; k >= 1 && k > lo - EXTENT_SCAN_UP && !def; k--) {
+        l = ui_srcfile_line(s, (size_t)k - 1, &len);
+        if ((k == lo || indent_of(l, len, &skip) < lo_indent) && is_def(l, len, base, blen))
+            def = k;
+    }
+    if (!def)
+        return 0;
+    l = ui_srcfile_line(s, (size_t)def - 1, &len);
+    *first = def;
+    *last = (int32_t)block_end(s, logical_end(s, (size_t)def), indent_of(l, len, &skip));
+    return 1;
+}
+
+void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t first_line, int32_t lo,
+                       int32_t hi, int32_t *first, int32_t *last)
 {
     *first = lo;
     *last = hi;
@@ -404,30 +561,18 @@ void ui_srcfile_extent(const struct ui_srcfile *s, const char *name, int32_t lo,
         return;
     }
     const char *base = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
-    if (lo < 1 || (size_t)lo > s->nlines || hi < lo || base[0] == '<' || !base[0])
+    int32_t f, l;
+    if (!base[0])
         return;
-    size_t len, skip, blen = strlen(base);
-    const char *l = ui_srcfile_line(s, (size_t)lo - 1, &len);
-    size_t lo_indent = indent_of(l, len, &skip);
-    int32_t def = 0;
-    for (int32_t k = lo; k >= 1 && k > lo - EXTENT_SCAN_UP && !def; k--) {
-        l = ui_srcfile_line(s, (size_t)k - 1, &len);
-        if ((k == lo || indent_of(l, len, &skip) < lo_indent) && is_def(l, len, base, blen))
-            def = k;
-    }
-    if (!def)
+    if (base[0] == '<') {                /* a lambda, a comprehension: no def */
+        if (first_line < 1 || (size_t)first_line > s->nlines)
+            return;
+        f = l = first_line;
+    } else if (!anchored(s, base, first_line, &f, &l) && !guessed(s, base, lo, hi, &f, &l)) {
         return;
-    l = ui_srcfile_line(s, (size_t)def - 1, &len);
-    size_t di = indent_of(l, len, &skip);
-    int32_t end = def;
-    for (size_t k = (size_t)def + 1; k <= s->nlines; k++) {
-        l = ui_srcfile_line(s, k - 1, &len);
-        if (blank_or_comment(l, len))
-            continue;
-        if (indent_of(l, len, &skip) <= di)
-            break;
-        end = (int32_t)k;
     }
-    *first = def;
-    *last = end > hi ? end : hi;
+    /* The sampled lines stay in sight (a file edited since: they may
+     * fall outside what it says now). */
+    *first = lo >= 1 && lo < f ? lo : f;
+    *last = hi > l ? hi : l;
 }

@@ -166,7 +166,8 @@ static int recount(struct source_view *sv, const struct ui_scene *sc)
         if (l->total > sv->max_total)
             sv->max_total = l->total;
     }
-    ui_srcfile_extent(&sv->file, table_func_name(t, sv->func), lo, hi, &sv->first, &sv->last);
+    ui_srcfile_extent(&sv->file, table_func_name(t, sv->func), table_func_first_line(t, sv->func), lo, hi,
+                      &sv->first, &sv->last);
     sv->nrows = sv->file.status == UI_SRC_OK ? sv->file.nlines : sv->ls.n;
     return rc;
 }

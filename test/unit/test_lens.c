@@ -202,7 +202,8 @@ static struct table *reference(const struct table *replica, const struct model *
 {
     struct table *t = table_new();
     for (uint32_t i = 0; i < table_func_count(replica); i++)
-        CHECK_EQ(table_intern_func(t, table_func_name(replica, i), table_func_file(replica, i)), i);
+        CHECK_EQ(table_intern_func_at(t, table_func_name(replica, i), table_func_file(replica, i),
+                                      table_func_first_line(replica, i)), i);
     for (uint32_t i = 0; i < table_thread_count(replica); i++)
         CHECK_EQ(table_thread(t, table_thread_tid(replica, i), NULL), i);
     for (size_t i = 0; i < m->n; i++) {
@@ -293,6 +294,8 @@ static void check_lens(struct lens *l, const struct table *replica, const struct
     check(strcmp(a, b) == 0, "round %d: the lensed table differs from the stacks lensed by hand", round);
     CHECK_EQ(table_samples(lt), table_samples(replica));
     CHECK_EQ(table_func_count(lt), table_func_count(replica));
+    for (uint32_t i = 0; i < table_func_count(replica); i++)     /* first lines carried */
+        CHECK_EQ(table_func_first_line(lt, i), table_func_first_line(replica, i));
     free(a);
     free(b);
     table_free(ref);
@@ -311,7 +314,7 @@ static void test_lensed_table(void)
     for (int i = 0; i < NFUNCS; i++) {
         char name[16];
         snprintf(name, sizeof name, "fn%d", i);
-        m.funcs[i] = table_intern_func(profile_table(p), name, files[i]);
+        m.funcs[i] = table_intern_func_at(profile_table(p), name, files[i], i % 3 ? 7 * i : -1);
         m.user[i] = i < 4;                               /* by the list above */
         CHECK_EQ(usercode_is_user(&u, files[i]), m.user[i]);
     }
@@ -339,6 +342,10 @@ static void test_lensed_table(void)
             CHECK_EQ(lens_update(l, replica), 0);        /* twice: nothing new */
         check_lens(l, replica, &m, round);
     }
+    for (int i = 0; i < NFUNCS; i++)
+        CHECK_EQ(table_func_first_line(replica, m.funcs[i]), i % 3 ? 7 * i : -1);
+    CHECK_EQ(table_func_first_line(replica, PROFILE_FUNC_OUTSIDE), -1);
+    CHECK_EQ(table_func_first_line(lens_table(l), PROFILE_FUNC_OUTSIDE), -1);
     lens_free(l);
     table_free(replica);
     table_free(other);

@@ -36,9 +36,9 @@ static int label(void *arg, const struct walk_stack *ws, int first, char *buf, s
 }
 
 static struct code_entry code[3] = {
-    { .name = "main", .file = "app.py", .user = UINT32_MAX },
-    { .name = "recurse", .file = "app.py", .user = UINT32_MAX },
-    { .name = "spin", .file = "app.py", .user = UINT32_MAX },
+    { .name = "main", .file = "app.py", .firstlineno = 1, .user = UINT32_MAX },
+    { .name = "recurse", .file = "app.py", .firstlineno = 8, .user = UINT32_MAX },
+    { .name = "spin", .file = "app.py", .user = UINT32_MAX },     /* first line 0: not plausible */
 };
 
 /* Thread i's stack in round r: thread 0 recurses (main, recurse x k) and
@@ -200,10 +200,49 @@ static void test_labels_and_markers(void)
     table_free(t);
 }
 
+/* Code objects' first lines reach the table: two of one name in one file
+ * (before 3.11, co_name of two classes' "run") stay apart, an implausible
+ * first line is unknown, and the markers have none. */
+static void test_first_lines(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "w1", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    struct code_entry runs[3] = {
+        { .name = "run", .file = "app.py", .firstlineno = 20, .user = UINT32_MAX },
+        { .name = "run", .file = "app.py", .firstlineno = 30, .user = UINT32_MAX },
+        { .name = "run", .file = "app.py", .firstlineno = TABLE_LINE_MAX, .user = UINT32_MAX },
+    };
+    struct walk_frame fr[WALK_MAX_DEPTH];
+    struct walk_stack ws = { .tid = 100, .ident = 1, .frames = fr, .depth = 3 };
+    fr[0] = (struct walk_frame){ .code = &runs[0], .line = 21 };
+    fr[1] = (struct walk_frame){ .code = &runs[1], .line = 31 };
+    fr[2] = (struct walk_frame){ .code = &code[0], .line = 3 };
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    fr[0] = (struct walk_frame){ .code = &runs[2], .line = 5 };
+    fr[1] = (struct walk_frame){ .code = &code[2], .line = 6 };
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK(runs[0].user != runs[1].user && runs[0].user != runs[2].user && runs[1].user != runs[2].user);
+    CHECK_EQ(table_func_first_line(t, runs[0].user), 20);
+    CHECK_EQ(table_func_first_line(t, runs[1].user), 30);
+    CHECK_EQ(table_func_first_line(t, runs[2].user), -1);
+    CHECK_EQ(table_func_first_line(t, code[0].user), 1);
+    CHECK_EQ(table_func_first_line(t, code[2].user), -1);
+    CHECK(strcmp(table_func_name(t, runs[1].user), "run") == 0);
+    ws.failed = 1;
+    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(table_func_first_line(t, table_intern_func(t, TABLE_UNREADABLE, "")), -1);
+    CHECK_EQ(table_func_first_line(t, table_intern_func(t, RECORD_TRUNCATED, "")), -1);
+    recorder_free(r);
+    table_free(t);
+}
+
 int main(void)
 {
     test_shares_with_failures();
     test_dropping_would_bias();
     test_labels_and_markers();
+    test_first_lines();
     return check_report("test_record");
 }

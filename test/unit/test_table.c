@@ -107,6 +107,54 @@ static void test_intern(void)
     table_free(t);
 }
 
+/* First lines: part of a function's identity (before 3.11 two classes'
+ * "run" in one file share their name), kept only when plausible, carried
+ * by replicas through incremental and whole copies. */
+static void test_first_lines(void)
+{
+    struct table *t = table_new(), *r = table_new();
+    uint32_t plain = table_intern_func(t, "run", "app.py");
+    uint32_t a = table_intern_func_at(t, "run", "app.py", 10);
+    uint32_t b = table_intern_func_at(t, "run", "app.py", 20);
+    CHECK(plain != a && plain != b && a != b);
+    CHECK_EQ(table_intern_func_at(t, "run", "app.py", 10), a);
+    CHECK_EQ(table_intern_func_at(t, "run", "app.py", -1), plain);
+    CHECK_EQ(table_func_first_line(t, a), 10);
+    CHECK_EQ(table_func_first_line(t, b), 20);
+    CHECK_EQ(table_func_first_line(t, plain), -1);
+    CHECK(strcmp(table_func_name(t, b), "run") == 0 && strcmp(table_func_file(t, b), "app.py") == 0);
+    /* Implausible lines (read from the target) are unknown: the function
+     * without a first line. */
+    const int32_t bad[] = {0, -5, TABLE_LINE_MAX, TABLE_LINE_MAX + 1, INT32_MAX, INT32_MIN};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ(table_intern_func_at(t, "run", "app.py", bad[i]), plain);
+    uint32_t edge = table_intern_func_at(t, "run", "app.py", TABLE_LINE_MAX - 1);
+    CHECK_EQ(table_func_first_line(t, edge), TABLE_LINE_MAX - 1);
+    CHECK_EQ(table_func_first_line(t, 1), 10);
+    CHECK_EQ(table_func_first_line(t, 999), -1);           /* never given out */
+    CHECK_EQ(table_func_first_line(r, 0), -1);
+    /* A replica: whole copy, then the tails of incremental ones. */
+    uint32_t th = table_thread(t, 1, "main");
+    struct frame_key k[2] = {{a, 11}, {b, 21}};
+    CHECK_EQ(table_add_stack(t, th, k, 2, 1), 0);
+    for (int round = 0; round < 3; round++) {
+        char name[16];
+        snprintf(name, sizeof name, "late%d", round);
+        uint32_t f = table_intern_func_at(t, name, "app.py", 100 + round);
+        k[0] = (struct frame_key){f, 101 + round};
+        CHECK_EQ(table_add_stack(t, th, k, 2, 1), 0);
+        CHECK_EQ(table_sync_copy(r, t), 0);
+        table_sync_apply(r);
+        CHECK_EQ(table_func_count(r), table_func_count(t));
+        for (uint32_t i = 0; i < table_func_count(t); i++)
+            CHECK_EQ(table_func_first_line(r, i), table_func_first_line(t, i));
+        CHECK_EQ(table_func_first_line(r, f), 100 + round);
+    }
+    CHECK_EQ(table_intern_func_at(r, "x", "y", 3), TABLE_NONE);  /* read only */
+    table_free(r);
+    table_free(t);
+}
+
 static void test_threads(void)
 {
     struct table *t = table_new();
@@ -740,6 +788,7 @@ static void test_deep(void)
 int main(void)
 {
     test_intern();
+    test_first_lines();
     test_threads();
     test_own_total();
     test_recursion_and_lines();

@@ -299,7 +299,7 @@ static char *dump(const struct table *t)
     for (uint32_t i = 0; i < table_thread_count(t); i++)
         fprintf(f, "%s %llu\n", table_thread_name(t, i), (unsigned long long)table_thread_samples(t, i));
     for (uint32_t i = 0; i < table_func_count(t); i++)
-        fprintf(f, "%s %s\n", table_func_name(t, i), table_func_file(t, i));
+        fprintf(f, "%s %s %d\n", table_func_name(t, i), table_func_file(t, i), table_func_first_line(t, i));
     table_foreach_stack(t, collect, f);
     dump_flat(f, t);
     for (uint32_t n = 0; n < tree_node_count(t); n++)
@@ -331,7 +331,7 @@ static void test_sync(void)
     for (int round = 0; round < 30; round++) {
         feed(w, rnd(60));
         if (round % 7 == 3)
-            table_intern_func(w, "late", "new.py");      /* names grow too */
+            table_intern_func_at(w, "late", "new.py", 1 + round);  /* names grow too */
         if (round % 9 == 5)
             table_thread(w, 100 + rnd(NTHREADS), "renamed");
         if (round == 12) {

@@ -199,20 +199,77 @@ static void test_extent(void)
     struct ui_srcfile s = {.status = UI_SRC_NONE};
     CHECK_EQ(ui_srcfile_load(&s, "e.py", dir, UI_SOURCE_MAX_BYTES), UI_SRC_OK);
     int32_t first, last;
-    ui_srcfile_extent(&s, "K.work", 8, 8, &first, &last);
+    /* Without a first line: guessed from the sampled lines. */
+    ui_srcfile_extent(&s, "K.work", -1, 8, 8, &first, &last);
     CHECK(first == 5 && last == 11);
-    ui_srcfile_extent(&s, "K.work.<locals>.inner", 7, 7, &first, &last);
+    ui_srcfile_extent(&s, "K.work.<locals>.inner", -1, 7, 7, &first, &last);
     CHECK(first == 6 && last == 7);
-    ui_srcfile_extent(&s, "work2", 14, 14, &first, &last);
+    ui_srcfile_extent(&s, "work2", -1, 14, 14, &first, &last);
     CHECK(first == 13 && last == 14);
-    ui_srcfile_extent(&s, "<module>", 15, 15, &first, &last);
+    ui_srcfile_extent(&s, "<module>", -1, 15, 15, &first, &last);
     CHECK(first == 1 && last == 15);
-    ui_srcfile_extent(&s, "<lambda>", 7, 8, &first, &last);   /* no def: the sampled lines */
+    ui_srcfile_extent(&s, "<lambda>", -1, 7, 8, &first, &last);   /* no def: the sampled lines */
     CHECK(first == 7 && last == 8);
-    ui_srcfile_extent(&s, "gone", 8, 11, &first, &last);
+    ui_srcfile_extent(&s, "gone", -1, 8, 11, &first, &last);
     CHECK(first == 8 && last == 11);
-    ui_srcfile_extent(&s, "K.work", 400, 401, &first, &last); /* past the end: as sampled */
+    ui_srcfile_extent(&s, "K.work", -1, 400, 401, &first, &last); /* past the end: as sampled */
     CHECK(first == 400 && last == 401);
+    ui_srcfile_extent(&s, "K.work", -1, 0, 0, &first, &last);     /* nothing known */
+    CHECK(first == 0 && last == 0);
+    /* With a first line: from the decorator, also without samples. */
+    ui_srcfile_extent(&s, "K.work", 4, 8, 8, &first, &last);
+    CHECK(first == 4 && last == 11);
+    ui_srcfile_extent(&s, "K.work", 4, 0, 0, &first, &last);
+    CHECK(first == 4 && last == 11);
+    ui_srcfile_extent(&s, "K.other", 12, 0, 0, &first, &last);     /* a def on one line */
+    CHECK(first == 12 && last == 12);
+    ui_srcfile_extent(&s, "K", 3, 8, 8, &first, &last);            /* a class body */
+    CHECK(first == 3 && last == 12);
+    ui_srcfile_extent(&s, "<lambda>", 7, 8, 8, &first, &last);
+    CHECK(first == 7 && last == 8);
+    /* A first line that starts no def of that name (the file changed):
+     * the guess, and the sampled lines stay in. */
+    ui_srcfile_extent(&s, "K.work", 8, 8, 8, &first, &last);
+    CHECK(first == 5 && last == 11);
+    ui_srcfile_extent(&s, "K.other", 5, 8, 8, &first, &last);
+    CHECK(first == 8 && last == 8);
+    ui_srcfile_extent(&s, "K.work", 9999, 8, 8, &first, &last);
+    CHECK(first == 5 && last == 11);
+    ui_srcfile_free(&s);
+
+    /* Two classes' run() in one file (one name before 3.11), multi-line
+     * decorators and signatures, strings at column 0 and continued lines. */
+    static const char two[] =
+        "class A:\n"                         /* 1 */
+        "    @decorate(\n"                   /* 2 */
+        "1)\n"                               /* 3 */
+        "    # between\n"                    /* 4 */
+        "    @other\n"                       /* 5 */
+        "    def run(self,\n"                /* 6 */
+        "x=')'):\n"                          /* 7 */
+        "        s = \"\"\"\n"               /* 8 */
+        "not code\n"                         /* 9 */
+        "\"\"\"\n"                           /* 10 */
+        "        return (s +\n"              /* 11 */
+        "x)\n"                               /* 12 */
+        "class B:\n"                         /* 13 */
+        "    def run(self):  # (\n"          /* 14 */
+        "        y = 1 + \\\n"               /* 15 */
+        "2\n"                                /* 16 */
+        "        return '\\'('\n"            /* 17 */
+        "    def other(self): pass\n";       /* 18 */
+    write_file("two.py", two, sizeof two - 1);
+    CHECK_EQ(ui_srcfile_load(&s, "two.py", dir, UI_SOURCE_MAX_BYTES), UI_SRC_OK);
+    ui_srcfile_extent(&s, "run", 2, 11, 11, &first, &last);
+    CHECK(first == 2 && last == 12);
+    ui_srcfile_extent(&s, "run", 14, 17, 17, &first, &last);
+    CHECK(first == 14 && last == 17);
+    ui_srcfile_extent(&s, "B.run", 14, 0, 0, &first, &last);
+    CHECK(first == 14 && last == 17);
+    ui_srcfile_extent(&s, "A", 1, 0, 0, &first, &last);
+    CHECK(first == 1 && last == 12);
+    ui_srcfile_extent(&s, "run", 15, 15, 15, &first, &last);     /* not a def: the guess */
+    CHECK(first == 14 && last == 17);
     ui_srcfile_free(&s);
 }
 
@@ -226,7 +283,7 @@ int main(void)
     test_files();
     test_expand();
     test_extent();
-    const char *names[] = {"a.py", "b.bin", "empty.py", "e.py"};
+    const char *names[] = {"a.py", "b.bin", "empty.py", "e.py", "two.py"};
     char path[128];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
