@@ -357,16 +357,23 @@ static void *run(void *arg)
         CPU_ZERO(&s->cpus);
     if (s->cfg.interval_ns >= RT_MIN_INTERVAL_NS)
         set_realtime(s, 1);
-    uint64_t slot = clock_now_ns(), done = slot;
-    s->window_at = slot;
-    s->rng = slot | 1;
+    /* The schedule starts when sampling was started, not when this thread
+     * first ran: slots lost to a slow thread start count as missed. */
+    uint64_t slot = s->start_ns, done = clock_now_ns();
+    s->window_at = done;
+    s->rng = done | 1;
     while (!atomic_load(&s->stop)) {
         uint64_t deadline = slot + slot_offset(s);
         if (deadline > done + SLEEP_MIN_NS)
             clock_sleep_until(deadline);
         uint64_t now = clock_now_ns();
-        if (s->cfg.duration_ns && now - s->start_ns >= s->cfg.duration_ns)
+        if (s->cfg.duration_ns && now - s->start_ns >= s->cfg.duration_ns) {
+            /* Woken after the end: the slots slept through were missed too. */
+            uint64_t end = s->start_ns + s->cfg.duration_ns;
+            if (end > slot)
+                s->missed_pending += (end - slot) / s->cfg.interval_ns;
             break;
+        }
         int rc = sample_round(s, now);
         if (!check_alive(s, now, rc))
             break;
