@@ -8,20 +8,45 @@
 #define MAX_REPORTED 25     /* failures printed in full; the rest are counted */
 
 int check_count, check_failed;
+static char context[64];
+
+static void report(int ok, const char *file, int line, const char *fmt, va_list ap)
+{
+    check_count++;
+    if (ok || check_failed++ >= MAX_REPORTED)
+        return;
+    printf("FAIL: %s%s", context, context[0] ? " " : "");
+    if (file)
+        printf("%s:%d: ", file, line);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+}
 
 void check(int ok, const char *fmt, ...)
 {
-    check_count++;
-    if (ok)
-        return;
-    if (check_failed++ >= MAX_REPORTED)
+    va_list ap;
+    va_start(ap, fmt);
+    report(ok, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void check_at(int ok, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(ok, file, line, fmt, ap);
+    va_end(ap);
+}
+
+void check_context(const char *fmt, ...)
+{
+    context[0] = '\0';
+    if (!fmt)
         return;
     va_list ap;
-    fputs("FAIL: ", stdout);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(context, sizeof context, fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
 }
 
 void check_eq(unsigned long long a, unsigned long long b, const char *as, const char *bs,

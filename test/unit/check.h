@@ -14,10 +14,20 @@ void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_eq(unsigned long long a, unsigned long long b, const char *as, const char *bs,
               const char *file, int line);
 
+/* Record one check made at file:line; when !ok, print the context (if
+ * any), the place and the message. */
+void check_at(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A prefix for the failures reported from now on (e.g. the layout under
+ * test, "3.11"); NULL or "" for none. The string is copied. */
+void check_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print "<name>: N checks, M failed" and return the exit status. */
 int check_report(const char *name);
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __FILE__, __LINE__, #cond)
+#define CHECKF(cond, ...) check_at((cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK_EQ(a, b) \
     check_eq((unsigned long long)(a), (unsigned long long)(b), #a, #b, __FILE__, __LINE__)
 

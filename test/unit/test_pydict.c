@@ -11,21 +11,10 @@
 #include "pylayout.h"
 #include "pylong.h"
 #include "pyimage.h"
+#include "check.h"
 #include "pyobj.h"
 #include "threadnames.h"
 
-static int failures;
-static int minor_now;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL 3.%d %s:%d: ", minor_now, __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
 
 #define NKEYS 200          /* > 64 per chunk, > 0xff slots: 2-byte indices */
 
@@ -67,32 +56,32 @@ static void test_lookup_and_iterate(struct pyimage *g)
     uint64_t d = big_dict(g, values, names);
     for (int i = 0; i < NKEYS; i += 13) {
         int rc = pydict_lookup_str(&r, g->l, d, names[i], &v);
-        CHECK(rc == 0 && v == values[i], "lookup %s: rc %d, %#llx != %#llx", names[i], rc,
+        CHECKF(rc == 0 && v == values[i], "lookup %s: rc %d, %#llx != %#llx", names[i], rc,
               (unsigned long long)v, (unsigned long long)values[i]);
     }
     /* Absent: a deleted key, a prefix, a longer key, an empty key. */
     const char *absent[] = {"key-7", "key-", "key-1999", "", "KEY-1", "key-10x"};
     for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
         int rc = pydict_lookup_str(&r, g->l, d, absent[i], &v);
-        CHECK(rc == 0 && v == 0, "absent \"%s\": rc %d, value %#llx", absent[i], rc,
+        CHECKF(rc == 0 && v == 0, "absent \"%s\": rc %d, value %#llx", absent[i], rc,
               (unsigned long long)v);
     }
     char longkey[PYDICT_KEY_MAX + 2];
     memset(longkey, 'k', sizeof longkey - 1);
     longkey[sizeof longkey - 1] = '\0';
-    CHECK(pydict_lookup_str(&r, g->l, d, longkey, &v) == ERR_USAGE, "over-long key accepted");
+    CHECKF(pydict_lookup_str(&r, g->l, d, longkey, &v) == ERR_USAGE, "over-long key accepted");
 
     struct seen s = {0};
-    CHECK(pydict_foreach(&r, g->l, d, record, &s) == 0, "foreach failed");
-    CHECK(s.n == NKEYS - 2, "foreach saw %d entries", s.n);
+    CHECKF(pydict_foreach(&r, g->l, d, record, &s) == 0, "foreach failed");
+    CHECKF(s.n == NKEYS - 2, "foreach saw %d entries", s.n);
     for (int i = 0, j = 0; i < NKEYS && j < s.n; i++) {
         if (!values[i])
             continue;
-        CHECK(s.values[j] == values[i], "entry %d out of order", i);
+        CHECKF(s.values[j] == values[i], "entry %d out of order", i);
         j++;
     }
     struct seen early = {.stop_at = 70};
-    CHECK(pydict_foreach(&r, g->l, d, record, &early) == 42 && early.n == 70,
+    CHECKF(pydict_foreach(&r, g->l, d, record, &early) == 42 && early.n == 70,
           "early stop: n %d", early.n);
 }
 
@@ -114,17 +103,17 @@ static void test_split(struct pyimage *g)
     uint64_t ma_values = arr - (uint64_t)skip;
     uint64_t d = pyimage_dict(g, keys, ma_values, 2);
     uint64_t v;
-    CHECK(pydict_lookup_str(&r, g->l, d, "_name", &v) == 0 && v == vals[1], "split _name");
-    CHECK(pydict_lookup_str(&r, g->l, d, "_target", &v) == 0 && v == 0, "unset split slot");
-    CHECK(pydict_keys_lookup_str(&r, g->l, keys, arr, 4, "_daemonic", &v) == 0 && v == vals[3],
+    CHECKF(pydict_lookup_str(&r, g->l, d, "_name", &v) == 0 && v == vals[1], "split _name");
+    CHECKF(pydict_lookup_str(&r, g->l, d, "_target", &v) == 0 && v == 0, "unset split slot");
+    CHECKF(pydict_keys_lookup_str(&r, g->l, keys, arr, 4, "_daemonic", &v) == 0 && v == vals[3],
           "bare keys lookup");
-    CHECK(pydict_keys_lookup_str(&r, g->l, keys, arr, 2, "_daemonic", &v) == 0 && v == 0,
+    CHECKF(pydict_keys_lookup_str(&r, g->l, keys, arr, 2, "_daemonic", &v) == 0 && v == 0,
           "slot beyond values_cap was used");
     struct seen s = {0};
-    CHECK(pydict_foreach(&r, g->l, d, record, &s) == 0 && s.n == 2 && s.values[0] == vals[1],
+    CHECKF(pydict_foreach(&r, g->l, d, record, &s) == 0 && s.n == 2 && s.values[0] == vals[1],
           "split foreach: n %d", s.n);
     s.n = 0;
-    CHECK(pydict_keys_foreach(&r, g->l, keys, arr, 4, record, &s) == 0 && s.n == 2,
+    CHECKF(pydict_keys_foreach(&r, g->l, keys, arr, 4, record, &s) == 0 && s.n == 2,
           "bare keys foreach: n %d", s.n);
 }
 
@@ -171,9 +160,9 @@ static void test_corrupt_keys(struct pyimage *g)
         uint64_t d = pyimage_dict(g, keys, 0, 5), v;
         struct seen s = {0};
         int rc = pydict_foreach(&r, l, d, record, &s);
-        CHECK(rc == p->err, "%s: foreach rc %d, want %d", p->what, rc, p->err);
+        CHECKF(rc == p->err, "%s: foreach rc %d, want %d", p->what, rc, p->err);
         rc = pydict_lookup_str(&r, l, d, "k", &v);
-        CHECK(rc == p->err, "%s: lookup rc %d, want %d", p->what, rc, p->err);
+        CHECKF(rc == p->err, "%s: lookup rc %d, want %d", p->what, rc, p->err);
     }
     /* Entries cut short: the table's tail is not mapped. */
     size_t len;
@@ -182,7 +171,7 @@ static void test_corrupt_keys(struct pyimage *g)
         uint64_t keys = pyimage_put(g, b, len - 30, 0);
         free(b);
         struct seen s = {0};
-        CHECK(pydict_foreach(&r, l, pyimage_dict(g, keys, 0, 5), record, &s) == ERR_READ,
+        CHECKF(pydict_foreach(&r, l, pyimage_dict(g, keys, 0, 5), record, &s) == ERR_READ,
               "truncated entries not refused");
     }
 }
@@ -205,19 +194,19 @@ static void test_corrupt_dict(struct pyimage *g)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint64_t d = pyimage_dict(g, cases[i].keys, cases[i].values, cases[i].used);
         int rc = pydict_lookup_str(&r, l, d, "k", &v);
-        CHECK(rc == cases[i].err, "%s: rc %d want %d", cases[i].what, rc, cases[i].err);
+        CHECKF(rc == cases[i].err, "%s: rc %d want %d", cases[i].what, rc, cases[i].err);
     }
     /* 3.11+: values without a split key table, and the reverse. */
     if (l->dict_model == DICT_MODEL_311) {
         uint64_t arr = pyimage_put(g, &it.value, 8, 0);
-        CHECK(pydict_lookup_str(&r, l, pyimage_dict(g, keys, arr, 1), "k", &v) == ERR_CORRUPT,
+        CHECKF(pydict_lookup_str(&r, l, pyimage_dict(g, keys, arr, 1), "k", &v) == ERR_CORRUPT,
               "values with a combined table");
         uint64_t split = pyimage_keys(g, &it, 1, PYIMAGE_SPLIT);
-        CHECK(pydict_lookup_str(&r, l, pyimage_dict(g, split, 0, 1), "k", &v) == ERR_CORRUPT,
+        CHECKF(pydict_lookup_str(&r, l, pyimage_dict(g, split, 0, 1), "k", &v) == ERR_CORRUPT,
               "split table without values");
     }
-    CHECK(pydict_lookup_str(&r, l, 0x10000004, "k", &v) == ERR_CORRUPT, "misaligned dict");
-    CHECK(pydict_lookup_str(&r, l, 0x7f0000000000ull, "k", &v) == ERR_READ, "unmapped dict");
+    CHECKF(pydict_lookup_str(&r, l, 0x10000004, "k", &v) == ERR_CORRUPT, "misaligned dict");
+    CHECKF(pydict_lookup_str(&r, l, 0x7f0000000000ull, "k", &v) == ERR_READ, "unmapped dict");
 }
 
 static void test_long(struct pyimage *g)
@@ -229,7 +218,7 @@ static void test_long(struct pyimage *g)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         uint64_t v = 0;
         int rc = pylong_read_u64(&r, l, pyimage_long(g, good[i]), &v);
-        CHECK(rc == 0 && v == good[i], "int %llu: rc %d, read %llu",
+        CHECKF(rc == 0 && v == good[i], "int %llu: rc %d, read %llu",
               (unsigned long long)good[i], rc, (unsigned long long)v);
     }
     int t = l->long_tagged;
@@ -247,10 +236,10 @@ static void test_long(struct pyimage *g)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t v;
         int rc = pylong_read_u64(&r, l, pyimage_long_raw(g, bad[i].word, bad[i].d, bad[i].n), &v);
-        CHECK(rc == ERR_CORRUPT, "%s: rc %d", bad[i].what, rc);
+        CHECKF(rc == ERR_CORRUPT, "%s: rc %d", bad[i].what, rc);
     }
     uint64_t v;
-    CHECK(pylong_read_u64(&r, l, 0x7f0000000000ull, &v) == ERR_READ, "unmapped int");
+    CHECKF(pylong_read_u64(&r, l, 0x7f0000000000ull, &v) == ERR_READ, "unmapped int");
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -297,13 +286,13 @@ static void test_garbage(struct pyimage *g)
         int bad = 0, n;
         struct thread_name out[8];
         char name[32];
-        CHECK(valid_result(pydict_foreach(&r, g->l, at, aligned_items, &bad)) && !bad,
+        CHECKF(valid_result(pydict_foreach(&r, g->l, at, aligned_items, &bad)) && !bad,
               "garbage dict at %#llx", (unsigned long long)at);
-        CHECK(valid_result(pydict_lookup_str(&r, g->l, at, "threading", &v)), "garbage lookup");
-        CHECK(valid_result(pylong_read_u64(&r, g->l, at, &v)), "garbage int");
-        CHECK(valid_result(pyobj_lookup_attr(&r, g->l, at, "_name", &v)), "garbage object");
-        CHECK(pyobj_type_name(&r, g->l, at, name, sizeof name) < (int)sizeof name, "garbage type");
-        CHECK(valid_result(threadnames_read(&r, g->l, at, out, 8, &n)) && n >= 0 && n <= 8,
+        CHECKF(valid_result(pydict_lookup_str(&r, g->l, at, "threading", &v)), "garbage lookup");
+        CHECKF(valid_result(pylong_read_u64(&r, g->l, at, &v)), "garbage int");
+        CHECKF(valid_result(pyobj_lookup_attr(&r, g->l, at, "_name", &v)), "garbage object");
+        CHECKF(pyobj_type_name(&r, g->l, at, name, sizeof name) < (int)sizeof name, "garbage type");
+        CHECKF(valid_result(threadnames_read(&r, g->l, at, out, 8, &n)) && n >= 0 && n <= 8,
               "garbage interpreter");
     }
 }
@@ -315,20 +304,20 @@ int main(void)
         const struct py_layout *l = pylayout_for_version(3, minor);
         if (!l)
             continue;
-        minor_now = minor;
+        check_context("3.%d", minor);
         struct pyimage g;
-        CHECK(pyimage_init(&g, l) == 0, "pyimage_init");
+        CHECKF(pyimage_init(&g, l) == 0, "pyimage_init");
         test_lookup_and_iterate(&g);
         test_split(&g);
         test_corrupt_keys(&g);
         test_corrupt_dict(&g);
         test_long(&g);
         test_garbage(&g);
-        CHECK(!g.failed, "building the image failed");
+        CHECKF(!g.failed, "building the image failed");
         pyimage_free(&g);
         tested++;
     }
-    CHECK(tested >= 6, "only %d layouts tested", tested);
-    printf("%s: pydict/pylong on %d layouts\n", failures ? "FAIL" : "ok", tested);
-    return failures ? 1 : 0;
+    CHECKF(tested >= 6, "only %d layouts tested", tested);
+    printf("pydict/pylong on %d layouts\n", tested);
+    return check_report("pydict/pylong");
 }

@@ -10,24 +10,13 @@
 #include "error.h"
 #include "pylayout.h"
 #include "pyimage.h"
+#include "check.h"
 #include "pyobj.h"
 #include "threadnames.h"
 
 #define HASH_MODULUS ((UINT64_C(1) << 61) - 1)
 #define NMODULES 100
 
-static int failures;
-static int minor_now;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL 3.%d %s:%d: ", minor_now, __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
 
 /* One entry of threading._active. */
 struct spec {
@@ -135,19 +124,19 @@ static void test_names(struct pyimage *g, uint64_t ip)
     struct thread_name out[NSPECS];
     int n = -1, k = 0;
     int rc = threadnames_read(&r, g->l, ip, out, NSPECS, &n);
-    CHECK(rc == 0, "threadnames_read: %s", err_str(rc));
+    CHECKF(rc == 0, "threadnames_read: %s", err_str(rc));
     for (int i = 0; i < NSPECS && rc == 0; i++) {
         if (!readable(&specs[i]))
             continue;
-        CHECK(k < n && out[k].ident == specs[i].ident && strcmp(out[k].name, specs[i].name) == 0,
+        CHECKF(k < n && out[k].ident == specs[i].ident && strcmp(out[k].name, specs[i].name) == 0,
               "entry %d: got %llu \"%s\", want %llu \"%s\"", k,
               k < n ? (unsigned long long)out[k].ident : 0ull, k < n ? out[k].name : "",
               (unsigned long long)specs[i].ident, specs[i].name);
         k++;
     }
-    CHECK(rc != 0 || n == k, "read %d names, want %d", n, k);
+    CHECKF(rc != 0 || n == k, "read %d names, want %d", n, k);
     rc = threadnames_read(&r, g->l, ip, out, 2, &n);
-    CHECK(rc == 0 && n == 2 && out[1].ident == specs[1].ident, "max 2: rc %d n %d", rc, n);
+    CHECKF(rc == 0 && n == 2 && out[1].ident == specs[1].ident, "max 2: rc %d n %d", rc, n);
 }
 
 static void test_states(struct pyimage *g)
@@ -178,7 +167,7 @@ static void test_states(struct pyimage *g)
         struct thread_name out[4];
         int n = -1;
         int rc = threadnames_read(&r, g->l, cases[i].interp, out, 4, &n);
-        CHECK(rc == cases[i].err && n == 0, "%s: rc %d (%s), n %d", cases[i].what, rc,
+        CHECKF(rc == cases[i].err && n == 0, "%s: rc %d (%s), n %d", cases[i].what, rc,
               err_str(rc), n);
     }
 }
@@ -189,15 +178,15 @@ static void test_attr_edges(struct pyimage *g)
     struct reader r = pyimage_reader(g);
     const struct spec s = {1, "n", PYIMAGE_VALUES, 0, 0};
     uint64_t obj = thread_object(g, thread_class(g), &s), v = 1;
-    CHECK(pyobj_lookup_attr(&r, g->l, obj, "_missing", &v) == 0 && v == 0, "absent attribute");
+    CHECKF(pyobj_lookup_attr(&r, g->l, obj, "_missing", &v) == 0 && v == 0, "absent attribute");
     uint64_t plain = pyimage_str(g, "no __dict__");
-    CHECK(pyobj_lookup_attr(&r, g->l, plain, "_name", &v) == 0 && v == 0, "object without dict");
+    CHECKF(pyobj_lookup_attr(&r, g->l, plain, "_name", &v) == 0 && v == 0, "object without dict");
     char name[16];
-    CHECK(pyobj_type_name(&r, g->l, plain, name, sizeof name) == 3 && strcmp(name, "str") == 0,
+    CHECKF(pyobj_type_name(&r, g->l, plain, name, sizeof name) == 3 && strcmp(name, "str") == 0,
           "type name \"%s\"", name);
-    CHECK(pyobj_type_name(&r, g->l, obj, name, 4) == 3 && strcmp(name, "Thr") == 0,
+    CHECKF(pyobj_type_name(&r, g->l, obj, name, 4) == 3 && strcmp(name, "Thr") == 0,
           "cut type name \"%s\"", name);
-    CHECK(pyobj_lookup_attr(&r, g->l, 0x10000004, "_name", &v) == ERR_CORRUPT, "misaligned object");
+    CHECKF(pyobj_lookup_attr(&r, g->l, 0x10000004, "_name", &v) == ERR_CORRUPT, "misaligned object");
 }
 
 int main(void)
@@ -207,9 +196,9 @@ int main(void)
         const struct py_layout *l = pylayout_for_version(3, minor);
         if (!l)
             continue;
-        minor_now = minor;
+        check_context("3.%d", minor);
         struct pyimage g;
-        CHECK(pyimage_init(&g, l) == 0, "pyimage_init");
+        CHECKF(pyimage_init(&g, l) == 0, "pyimage_init");
         const char *const names[] = {"__name__", "_active"};
         uint64_t active = active_dict(&g);
         const uint64_t vals[] = {pyimage_str(&g, "threading"), active};
@@ -217,11 +206,11 @@ int main(void)
         test_names(&g, interp(&g, modules_dict(&g, threading)));
         test_states(&g);
         test_attr_edges(&g);
-        CHECK(!g.failed, "building the image failed");
+        CHECKF(!g.failed, "building the image failed");
         pyimage_free(&g);
         tested++;
     }
-    CHECK(tested >= 6, "only %d layouts tested", tested);
-    printf("%s: threadnames on %d layouts\n", failures ? "FAIL" : "ok", tested);
-    return failures ? 1 : 0;
+    CHECKF(tested >= 6, "only %d layouts tested", tested);
+    printf("threadnames on %d layouts\n", tested);
+    return check_report("threadnames");
 }
