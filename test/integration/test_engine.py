@@ -372,7 +372,10 @@ def test_cpu_mode_drops_sleep(interp, mode, cached_workload, spawn, proftui, tmp
     spent, cpu = r.info["spent"], r.info["cpu"]
     expect_sleep = spent["sleeper"] / (spent["sleeper"] + spent["worker"])
     if mode == "wall":
-        assert abs(expect_sleep - 0.5) < 0.2, f"the workload itself missed its budget: {spent}"
+        # The shares are judged against what the workload measured, so it
+        # only has to have spent real time in both (a loaded machine wakes
+        # sleeper() late and shifts the 50/50 plan).
+        assert 0.1 < expect_sleep < 0.9, f"the workload itself missed its budget: {spent}"
     else:
         # Competing for the CPU makes worker() overrun its half and eat into
         # sleeper()'s: the workload only has to have slept, and computed
