@@ -7,6 +7,8 @@
 
 #include "collapsed.h"
 #include "error.h"
+#include "pstats.h"
+#include "speedscope.h"
 
 struct format {
     const char *name;
@@ -16,9 +18,9 @@ struct format {
 
 static const struct format formats[EXPORT_FORMATS] = {
     [EXPORT_COLLAPSED] = {"collapsed", {".txt", ".collapsed", ".folded"}, collapsed_write},
-    [EXPORT_SPEEDSCOPE] = {"speedscope", {".speedscope.json", ".json"}, NULL},
+    [EXPORT_SPEEDSCOPE] = {"speedscope", {".speedscope.json", ".json"}, speedscope_write},
     [EXPORT_PPROF] = {"pprof", {".pb.gz", ".pprof"}, NULL},
-    [EXPORT_PSTATS] = {"pstats", {".prof", ".pstats"}, NULL},
+    [EXPORT_PSTATS] = {"pstats", {".prof", ".pstats"}, pstats_write},
     [EXPORT_SVG] = {"svg", {".svg"}, NULL},
 };
 
