@@ -24,13 +24,6 @@
 #define TYPE_REF 'r'
 #define FLAG_REF 0x80
 
-/* Until the table knows first lines (table_func_first_line). */
-static int32_t first_line(const struct table *t, uint32_t func)
-{
-    (void)t, (void)func;
-    return -1;
-}
-
 /* A function's key, escaped; the text lives in struct keys' buffer. */
 struct key {
     size_t file, name;      /* offsets in keys.text */
@@ -100,7 +93,7 @@ static int make_key(struct ps *p, uint32_t id, struct key *k)
 {
     const char *name = id < p->nf ? table_func_name(p->t, id) : NO_FRAME;
     const char *file = id < p->nf ? table_func_file(p->t, id) : "";
-    int32_t line = id < p->nf ? first_line(p->t, id) : -1;
+    int32_t line = id < p->nf ? table_func_first_line(p->t, id) : -1;
     k->id = id;
     k->line = *file && line > 0 ? line : 0;
     k->file = put_text(p, *file ? file : "~");

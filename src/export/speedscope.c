@@ -33,13 +33,6 @@ struct ss {
     const char *unit;       /* of the weights */
 };
 
-/* Until the table knows first lines (table_func_first_line). */
-static int32_t first_line(const struct table *t, uint32_t func)
-{
-    (void)t, (void)func;
-    return -1;
-}
-
 /* ---- JSON text ---- */
 
 void speedscope_put_string(FILE *f, const char *s)
@@ -101,7 +94,7 @@ static void write_frames(struct ss *s)
     for (size_t i = 0; i < s->nframes; i++) {
         uint32_t func = s->frames[i];
         const char *file = func < s->nf ? table_func_file(s->t, func) : "";
-        int32_t line = func < s->nf ? first_line(s->t, func) : -1;
+        int32_t line = func < s->nf ? table_func_first_line(s->t, func) : -1;
         fputs(i ? ",\n{" : "\n{", s->f);
         put_key_string(s->f, "name", func < s->nf ? table_func_name(s->t, func) : NO_FRAME);
         if (*file) {
@@ -149,7 +142,7 @@ static int sort_children(struct calltree *ct, const struct table *t)
         uint32_t func = ct->nodes[i].func;
         c[i - 1] = (struct child){.parent = ct->nodes[i].parent, .node = (uint32_t)i,
                                   .name = table_func_name(t, func), .file = table_func_file(t, func),
-                                  .line = first_line(t, func)};
+                                  .line = table_func_first_line(t, func)};
     }
     qsort(c, ct->n - 1, sizeof *c, by_parent_then_name);
     for (size_t i = 0; i < ct->n; i++)

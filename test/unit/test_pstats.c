@@ -16,29 +16,39 @@
 /* Functions as fed, and the key each must come out as. */
 struct fn {
     const char *name, *file;
-    const char *kname, *kfile;
+    int32_t first;                 /* first line, -1 unknown */
+    int key;                       /* index of its key in keys[] */
 };
+
+struct key {
+    const char *name, *file;
+    int32_t line;
+};
+
+static const struct key keys[] = {
+    {"main", "app.py", 3}, {"burn", "app.py", 0}, {"x?", "e.py", 0}, {"bad?", "ü?.py", 0},
+    {"[truncated]", "~", 0}, {"rec", "r.py", 7}, {"run", "c.py", 10}, {"run", "c.py", 20},
+    {"[no Python frame]", "~", 0},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+#define NOFRAME_KEY ((int)NKEYS - 1)
 
 static const struct fn fns[] = {
-    {"main", "app.py", "main", "app.py"},
-    {"burn", "app.py", "burn", "app.py"},
-    {"x\x01", "e.py", "x?", "e.py"},          /* these two have one key */
-    {"x\x02", "e.py", "x?", "e.py"},
-    {"bad\xff", "ü\n.py", "bad?", "ü?.py"},
-    {"[truncated]", "", "[truncated]", "~"},
-    {"rec", "r.py", "rec", "r.py"},
+    {"main", "app.py", 3, 0},
+    {"burn", "app.py", -1, 1},
+    {"x\x01", "e.py", -1, 2},          /* these two have one key */
+    {"x\x02", "e.py", -1, 2},
+    {"bad\xff", "ü\n.py", -1, 3},
+    {"[truncated]", "", -1, 4},
+    {"rec", "r.py", 7, 5},
+    {"run", "c.py", 10, 6},            /* two functions of one name and file */
+    {"run", "c.py", 20, 7},
 };
 #define NFNS (sizeof fns / sizeof fns[0])
-#define NKEYS (NFNS - 1 + 1)    /* two functions share a key; [no Python frame] adds one */
-#define NOFRAME_KEY (NKEYS - 1)
 
-static int key_of(size_t fn)
-{
-    return fn == 3 ? 2 : fn > 3 ? (int)fn - 1 : (int)fn;
-}
-
-static const char *key_name(int k) { return k == NOFRAME_KEY ? "[no Python frame]" : fns[k < 3 ? k : k + 1].kname; }
-static const char *key_file(int k) { return k == NOFRAME_KEY ? "~" : fns[k < 3 ? k : k + 1].kfile; }
+static int key_of(size_t fn) { return fns[fn].key; }
+static const char *key_name(int k) { return keys[k].name; }
+static const char *key_file(int k) { return keys[k].file; }
 
 /* The model: counts by key and by (caller key, callee key). */
 struct model {
@@ -173,7 +183,7 @@ static int rd_key(struct rd *r)
     for (int k = 0; k < (int)NKEYS && found < 0; k++) {
         r->p = at;
         int ok = rd_str_is(r, key_file(k));
-        ok &= rd_count(r) == 0;
+        ok &= rd_count(r) == (uint64_t)keys[k].line;
         ok &= rd_str_is(r, key_name(k));
         if (ok)
             found = k;
@@ -240,7 +250,7 @@ static void test_random(int round)
     memset(&m, 0, sizeof m);
     uint32_t ids[NFNS], th[2] = {table_thread(t, 10, "a"), table_thread(t, 11, "b")};
     for (size_t i = 0; i < NFNS; i++)
-        ids[i] = table_intern_func(t, fns[i].name, fns[i].file);
+        ids[i] = table_intern_func_at(t, fns[i].name, fns[i].file, fns[i].first);
     for (int s = 0; s < 300; s++) {
         size_t fn[8];
         int depth = (int)rnd(8);

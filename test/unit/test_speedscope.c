@@ -170,10 +170,30 @@ static void test_no_raw_controls(void)
     table_free(t);
 }
 
+/* A frame carries its function's first line; two functions of one name
+ * and file are two frames. */
+static void test_first_lines(void)
+{
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 5, "main");
+    struct frame_key a = {table_intern_func_at(t, "run", "c.py", 10), 12};
+    struct frame_key b = {table_intern_func_at(t, "run", "c.py", 20), 22};
+    CHECK(table_add_stack(t, th, &a, 1, 1) == 0 && table_add_stack(t, th, &b, 1, 1) == 0);
+    int rc;
+    char *out = write_to_buffer(t, NULL, &rc);
+    CHECK(rc == 0);
+    CHECK(strstr(out, "{\"name\":\"run\",\"file\":\"c.py\",\"line\":10}") != NULL);
+    CHECK(strstr(out, "{\"name\":\"run\",\"file\":\"c.py\",\"line\":20}") != NULL);
+    CHECK(strstr(out, "\"samples\":[\n[0],\n[1]]") != NULL);
+    free(out);
+    table_free(t);
+}
+
 int main(void)
 {
     test_escaping();
     test_profiles();
     test_no_raw_controls();
+    test_first_lines();
     return check_report("speedscope");
 }
