@@ -350,7 +350,8 @@ int pstats_write(FILE *f, const struct table *t, const struct export_meta *meta)
     if (rc == 0)
         rc = table_foreach_stack(t, count_stack, &p);
     if (rc == 0) {
-        qsort(p.edges, p.nedges, sizeof *p.edges, by_callee);
+        if (p.nedges > 1)
+            qsort(p.edges, p.nedges, sizeof *p.edges, by_callee);
         write_dict(f, &p, (double)meta->interval_ns * 1e-9);
         if (fflush(f) != 0 || ferror(f))
             rc = ERR_IO;
