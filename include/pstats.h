@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Export of the table as the marshalled dictionary Python's pstats module
- * loads (pstats.Stats(path), python3 -m pstats, snakeviz), the file
+ * loads (pstats.Stats(path), python3 -m pstats), the file
  * cProfile's dump_stats() writes.
  *
  * Content. One entry per function, every thread together (the format has
