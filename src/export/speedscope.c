@@ -35,11 +35,11 @@ struct ss {
 
 /* ---- JSON text ---- */
 
-void speedscope_put_string(FILE *f, const char *s)
+/* The inside of a JSON string for s, without the quotes. */
+static void put_escaped(FILE *f, const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
     const unsigned char *run = u;      /* start of bytes to copy as they are */
-    putc('"', f);
     while (*u) {
         uint32_t cp;
         size_t n = utf8_seq(u, &cp);
@@ -58,6 +58,12 @@ void speedscope_put_string(FILE *f, const char *s)
         run = u;
     }
     fwrite(run, 1, (size_t)(u - run), f);
+}
+
+void speedscope_put_string(FILE *f, const char *s)
+{
+    putc('"', f);
+    put_escaped(f, s);
     putc('"', f);
 }
 
@@ -209,23 +215,12 @@ static int write_samples(struct ss *s, const struct calltree *ct)
  * ("<name> (pid P, tid N)") for profiles of several processes. */
 static void put_profile_name(FILE *f, const char *name, int64_t pid, uint64_t tid)
 {
-    char ids[64];
+    putc('"', f);
+    put_escaped(f, name);
+    fputs(*name ? " (" : "", f);
     if (pid >= 0)
-        snprintf(ids, sizeof ids, "pid %" PRId64 ", tid %" PRIu64, pid, tid);
-    else
-        snprintf(ids, sizeof ids, "tid %" PRIu64, tid);
-    size_t len = strlen(name);
-    char *text = malloc(len + sizeof ids + 4);
-    if (!text) {
-        speedscope_put_string(f, ids);
-        return;
-    }
-    if (len)
-        snprintf(text, len + sizeof ids + 4, "%s (%s)", name, ids);
-    else
-        snprintf(text, len + sizeof ids + 4, "%s", ids);
-    speedscope_put_string(f, text);
-    free(text);
+        fprintf(f, "pid %" PRId64 ", ", pid);
+    fprintf(f, "tid %" PRIu64 "%s\"", tid, *name ? ")" : "");
 }
 
 static int write_profile(struct ss *s, uint32_t thread)
@@ -359,8 +354,9 @@ static void write_head(struct ss *s, const struct export_meta *m, const struct t
         if (table_thread_samples(s->t, th[i].index) > table_thread_samples(s->t, th[active].index))
             active = i;
     fputs("{\"$schema\":\"" SCHEMA_URL "\",\n", s->f);
-    fprintf(s->f, "\"exporter\":\"proftui %s\",\n\"name\":",
-            m && m->version ? m->version : "unknown");
+    fputs("\"exporter\":\"proftui ", s->f);
+    put_escaped(s->f, m && m->version ? m->version : "unknown");
+    fputs("\",\n\"name\":", s->f);
     char pid[32];
     snprintf(pid, sizeof pid, "pid %" PRId64, m ? m->pid : 0);
     speedscope_put_string(s->f, !m ? "proftui profile" : m->command ? m->command : pid);
