@@ -7,6 +7,7 @@
 
 #include "collapsed.h"
 #include "error.h"
+#include "pprof.h"
 #include "pstats.h"
 #include "speedscope.h"
 
@@ -19,7 +20,7 @@ struct format {
 static const struct format formats[EXPORT_FORMATS] = {
     [EXPORT_COLLAPSED] = {"collapsed", {".txt", ".collapsed", ".folded"}, collapsed_write},
     [EXPORT_SPEEDSCOPE] = {"speedscope", {".speedscope.json", ".json"}, speedscope_write},
-    [EXPORT_PPROF] = {"pprof", {".pb.gz", ".pprof"}, NULL},
+    [EXPORT_PPROF] = {"pprof", {".pb.gz", ".pprof"}, pprof_write},
     [EXPORT_PSTATS] = {"pstats", {".prof", ".pstats"}, pstats_write},
     [EXPORT_SVG] = {"svg", {".svg"}, NULL},
 };

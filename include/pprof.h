@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Export of the table as pprof's profile.proto (github.com/google/pprof,
+ * proto/profile.proto), gzipped: what `go tool pprof`, Pyroscope and Parca
+ * read. Encoded with pbenc.h (no protobuf library: five message types).
+ *
+ * Contents:
+ *   sample_type  [samples/count, wall/nanoseconds] (cpu/nanoseconds with --cpu);
+ *                the second value is the count times the interval
+ *   sample       one per thread and distinct stack: location ids leaf first,
+ *                values [count, count * interval], labels thread_name (str,
+ *                absent for an unnamed thread), thread_id (num), pid (num)
+ *   location     one per (function, line), id from 1, one Line {function_id,
+ *                line} (line 0 when unknown); no mappings (Python code has no
+ *                addresses)
+ *   function     one per function used, id from 1: name and system_name the
+ *                qualified name, filename, start_line (the first line, 0 when
+ *                unknown); the marker frames ([unreadable], [truncated],
+ *                [outside your code], [no Python frame]) are functions without
+ *                a file
+ *   period_type  wall|cpu / nanoseconds, period = the interval
+ *   time_nanos   start of sampling (Unix ns), duration_nanos
+ *   comment      "proftui: V", "python: V", "mode: wall", "interval: Nns",
+ *                "samples: N rounds", "missed: N rounds", "lost: N rounds",
+ *                "failed: N stacks (torn A, cycle B, corrupt C, read D)",
+ *                "pid: N (launched|attached)", "command: ...", "only: ...",
+ *                "warning: ..." (the last three when there is one)
+ * string_table[0] is "". Strings from the target are made valid UTF-8 with
+ * no control characters: each invalid byte and each control character
+ * (C0, DEL, C1, U+2028/9) becomes '?', as in the collapsed output, so a
+ * name reads the same in both. With meta NULL: no comments, times or pid
+ * label, period 0, wall mode. */
+#ifndef PROFTUI_PPROF_H
+#define PROFTUI_PPROF_H
+
+#include <stdio.h>
+
+#include "export.h"     /* struct export_meta */
+
+struct table;
+
+/* Write the table (borrowed, read only) to f as gzipped profile.proto.
+ * Returns 0, ERR_NOMEM, or ERR_IO when writing fails. */
+int pprof_write(FILE *f, const struct table *t, const struct export_meta *meta);
+
+/* The same profile, not gzipped, in a buffer the caller frees (*out,
+ * *len): for tests and for --push. Returns 0 or ERR_NOMEM. */
+int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned char **out,
+                 size_t *len);
+
+#endif

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/* pprof export: the table as gzipped profile.proto (see include/pprof.h). */
+#include "pprof.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "array.h"
+#include "error.h"
+#include "pbenc.h"
+#include "table.h"
+#include "utf8.h"
+
+/* The function of a sample with no Python frame (as in collapsed.h). */
+#define NO_FRAME "[no Python frame]"
+
+/* profile.proto's field numbers. */
+enum {
+    PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_LOCATION = 4, PROFILE_FUNCTION = 5,
+    PROFILE_STRING = 6, PROFILE_TIME = 9, PROFILE_DURATION = 10, PROFILE_PERIOD_TYPE = 11,
+    PROFILE_PERIOD = 12, PROFILE_COMMENT = 13,
+    VALUETYPE_TYPE = 1, VALUETYPE_UNIT = 2,
+    SAMPLE_LOCATION = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
+    LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
+    LOCATION_ID = 1, LOCATION_LINE = 4,
+    LINE_FUNCTION = 1, LINE_LINE = 2,
+    FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
+    FUNCTION_START_LINE = 5,
+};
+
+/* The string table: strings (cleaned, owned) by index, and a hash set of
+ * indices (slot value index + 1; 0 is empty). */
+struct strtab {
+    char **s;
+    size_t n, cap;
+    uint32_t *slots;
+    size_t nslots;       /* a power of two, over twice n */
+    int oom;
+};
+
+/* Locations: (function, line) pairs by id - 1, and a hash set of ids. */
+struct loctab {
+    struct frame_key *locs;
+    size_t n, cap;
+    uint32_t *slots;
+    size_t nslots;
+    int oom;
+};
+
+struct pprof {
+    const struct table *t;
+    const struct export_meta *m;
+    uint64_t period;
+    struct pbenc b;
+    struct strtab st;
+    struct loctab lt;
+    uint8_t *used;            /* per function id (+ the no-frame one): referenced */
+    uint32_t nofunc;          /* the id standing for NO_FRAME: table_func_count() */
+    uint32_t *tname;          /* per thread: its name's string, UINT32_MAX until needed */
+    uint64_t *ids;            /* one sample's location ids */
+    size_t idcap;
+    uint32_t k_thread_name, k_thread_id, k_pid;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;          /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* s (untrusted) as valid UTF-8 without control characters (pprof.h);
+ * never longer than s. NULL on ENOMEM. */
+static char *clean(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = malloc(len + 1), *o = out;
+    if (!out)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        uint32_t cp;
+        size_t n = utf8_seq(u, &cp);
+        if (n == 0 || utf8_is_control(cp)) {
+            *o++ = '?';
+        } else {
+            memcpy(o, u, n);
+            o += n;
+        }
+        u += n ? n : 1;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int strtab_grow(struct strtab *st)
+{
+    size_t nslots = st->nslots ? st->nslots * 2 : 1024;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < st->n; i++) {
+        size_t h = (size_t)hash_bytes(st->s[i], strlen(st->s[i])) & (nslots - 1);
+        while (slots[h])
+            h = (h + 1) & (nslots - 1);
+        slots[h] = (uint32_t)i + 1;
+    }
+    free(st->slots);
+    st->slots = slots;
+    st->nslots = nslots;
+    return 0;
+}
+
+/* The index of untrusted string raw in the table, added when new; 0 (the
+ * empty string) after an allocation failure, which sets oom. */
+static uint32_t str_intern(struct strtab *st, const char *raw)
+{
+    char *s = st->oom ? NULL : clean(raw);
+    if (!s || ((st->n + 1) * 2 >= st->nslots && strtab_grow(st) < 0) ||
+        array_reserve((void **)&st->s, &st->cap, st->n + 1, sizeof *st->s) < 0) {
+        free(s);
+        st->oom = 1;
+        return 0;
+    }
+    size_t h = (size_t)hash_bytes(s, strlen(s)) & (st->nslots - 1);
+    for (; st->slots[h]; h = (h + 1) & (st->nslots - 1)) {
+        if (strcmp(st->s[st->slots[h] - 1], s) == 0) {
+            free(s);
+            return st->slots[h] - 1;
+        }
+    }
+    st->s[st->n] = s;
+    st->slots[h] = (uint32_t)++st->n;
+    return (uint32_t)(st->n - 1);
+}
+
+static void strtab_free(struct strtab *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        free(st->s[i]);
+    free(st->s);
+    free(st->slots);
+}
+
+static size_t loc_hash(const struct frame_key *k, size_t nslots)
+{
+    uint64_t key[2] = {k->func, (uint64_t)(int64_t)k->line};
+    return (size_t)hash_bytes(key, sizeof key) & (nslots - 1);
+}
+
+static int loctab_grow(struct loctab *lt)
+{
+    size_t nslots = lt->nslots ? lt->nslots * 2 : 1024;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < lt->n; i++) {
+        size_t h = loc_hash(&lt->locs[i], nslots);
+        while (slots[h])
+            h = (h + 1) & (nslots - 1);
+        slots[h] = (uint32_t)i + 1;
+    }
+    free(lt->slots);
+    lt->slots = slots;
+    lt->nslots = nslots;
+    return 0;
+}
+
+/* The location id (from 1) of (func, line); 0 after an allocation failure. */
+static uint32_t loc_id(struct pprof *pp, uint32_t func, int32_t line)
+{
+    struct loctab *lt = &pp->lt;
+    struct frame_key k = {func, line};
+    if (lt->oom || ((lt->n + 1) * 2 >= lt->nslots && loctab_grow(lt) < 0) ||
+        array_reserve((void **)&lt->locs, &lt->cap, lt->n + 1, sizeof *lt->locs) < 0) {
+        lt->oom = 1;
+        return 0;
+    }
+    size_t h = loc_hash(&k, lt->nslots);
+    for (; lt->slots[h]; h = (h + 1) & (lt->nslots - 1)) {
+        const struct frame_key *o = &lt->locs[lt->slots[h] - 1];
+        if (o->func == func && o->line == line)
+            return lt->slots[h];
+    }
+    lt->locs[lt->n] = k;
+    lt->slots[h] = (uint32_t)++lt->n;
+    if (func <= pp->nofunc)
+        pp->used[func] = 1;
+    return lt->slots[h];
+}
+
+/* A label {key, str} or {key, num}. */
+static void put_label(struct pbenc *b, uint32_t key, int is_num, uint64_t v)
+{
+    size_t mark = pbenc_begin(b, SAMPLE_LABEL);
+    pbenc_uint(b, LABEL_KEY, key);
+    pbenc_uint(b, is_num ? LABEL_NUM : LABEL_STR, v);
+    pbenc_end(b, mark);
+}
+
+static void put_labels(struct pprof *pp, uint32_t thread)
+{
+    if (thread < table_thread_count(pp->t)) {
+        if (pp->tname[thread] == UINT32_MAX)
+            pp->tname[thread] = str_intern(&pp->st, table_thread_name(pp->t, thread));
+        if (pp->tname[thread])       /* 0: "", an unnamed thread */
+            put_label(&pp->b, pp->k_thread_name, 0, pp->tname[thread]);
+    }
+    put_label(&pp->b, pp->k_thread_id, 1, table_thread_tid(pp->t, thread));
+    if (pp->m)
+        put_label(&pp->b, pp->k_pid, 1, (uint64_t)pp->m->pid);
+}
+
+static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                      uint64_t count)
+{
+    struct pprof *pp = arg;
+    size_t n = depth > 0 ? (size_t)depth : 1;
+    if (array_reserve((void **)&pp->ids, &pp->idcap, n, sizeof *pp->ids) < 0)
+        return ERR_NOMEM;
+    if (depth <= 0)
+        pp->ids[0] = loc_id(pp, pp->nofunc, -1);
+    for (int i = 0; i < depth; i++)                  /* root first -> leaf first */
+        pp->ids[depth - 1 - i] = loc_id(pp, frames[i].func, frames[i].line);
+    uint64_t time = pp->period && count > (uint64_t)INT64_MAX / pp->period
+                        ? (uint64_t)INT64_MAX : count * pp->period;
+    uint64_t values[2] = {count, time};
+    size_t mark = pbenc_begin(&pp->b, PROFILE_SAMPLE);
+    pbenc_packed(&pp->b, SAMPLE_LOCATION, pp->ids, n);
+    pbenc_packed(&pp->b, SAMPLE_VALUE, values, 2);
+    put_labels(pp, thread);
+    pbenc_end(&pp->b, mark);
+    return pp->lt.oom || pp->st.oom || pp->b.oom ? ERR_NOMEM : 0;
+}
+
+static void put_value_type(struct pprof *pp, uint32_t field, const char *type, const char *unit)
+{
+    size_t mark = pbenc_begin(&pp->b, field);
+    pbenc_uint(&pp->b, VALUETYPE_TYPE, str_intern(&pp->st, type));
+    pbenc_uint(&pp->b, VALUETYPE_UNIT, str_intern(&pp->st, unit));
+    pbenc_end(&pp->b, mark);
+}
+
+static void put_locations(struct pprof *pp)
+{
+    for (size_t i = 0; i < pp->lt.n; i++) {
+        const struct frame_key *k = &pp->lt.locs[i];
+        size_t mark = pbenc_begin(&pp->b, PROFILE_LOCATION);
+        pbenc_uint(&pp->b, LOCATION_ID, i + 1);
+        size_t line = pbenc_begin(&pp->b, LOCATION_LINE);
+        pbenc_uint(&pp->b, LINE_FUNCTION, (uint64_t)k->func + 1);
+        if (k->line > 0)
+            pbenc_int(&pp->b, LINE_LINE, k->line);
+        pbenc_end(&pp->b, line);
+        pbenc_end(&pp->b, mark);
+    }
+}
+
+/* A function's first line; -1 when unknown. */
+static int32_t first_line(const struct table *t, uint32_t func)
+{
+    (void)t, (void)func;        /* FIRSTLINE: table_func_first_line() once main has it */
+    return -1;
+}
+
+static void put_functions(struct pprof *pp)
+{
+    for (uint32_t f = 0; f <= pp->nofunc; f++) {
+        if (!pp->used[f])
+            continue;
+        int nof = f == pp->nofunc;
+        uint32_t name = str_intern(&pp->st, nof ? NO_FRAME : table_func_name(pp->t, f));
+        int32_t start = nof ? -1 : first_line(pp->t, f);
+        size_t mark = pbenc_begin(&pp->b, PROFILE_FUNCTION);
+        pbenc_uint(&pp->b, FUNCTION_ID, (uint64_t)f + 1);
+        pbenc_uint(&pp->b, FUNCTION_NAME, name);
+        pbenc_uint(&pp->b, FUNCTION_SYSTEM_NAME, name);
+        pbenc_uint(&pp->b, FUNCTION_FILENAME,
+                   str_intern(&pp->st, nof ? "" : table_func_file(pp->t, f)));
+        if (start > 0)
+            pbenc_int(&pp->b, FUNCTION_START_LINE, start);
+        pbenc_end(&pp->b, mark);
+    }
+}
+
+#define COMMENTS_MAX 16
+
+struct comments {
+    uint64_t idx[COMMENTS_MAX];
+    size_t n;
+};
+
+static void comment(struct pprof *pp, struct comments *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One comment, formatted (values from the target are cleaned with the rest). */
+static void comment(struct pprof *pp, struct comments *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 && c->n < COMMENTS_MAX ? malloc((size_t)n + 1) : NULL;
+    if (!s) {
+        pp->st.oom |= n >= 0 && c->n < COMMENTS_MAX;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    c->idx[c->n++] = str_intern(&pp->st, s);
+    free(s);
+}
+
+/* "failed: N stacks (torn A, cycle B, corrupt C, read D)" over every thread. */
+static void comment_failed(struct pprof *pp, struct comments *c)
+{
+    uint64_t n[WALK_FAIL_COUNT] = {0}, total = 0;
+    for (size_t th = 0; th < table_thread_count(pp->t); th++)
+        for (int why = WALK_OK + 1; why < WALK_FAIL_COUNT; why++) {
+            n[why] += table_thread_failed(pp->t, (uint32_t)th, (enum walk_fail)why);
+            total += table_thread_failed(pp->t, (uint32_t)th, (enum walk_fail)why);
+        }
+    char why[160] = "";
+    size_t len = 0;
+    for (int w = WALK_OK + 1; w < WALK_FAIL_COUNT && len < sizeof why; w++)
+        len += (size_t)snprintf(why + len, sizeof why - len, "%s%s %" PRIu64,
+                                w == WALK_OK + 1 ? "" : ", ", table_fail_name((enum walk_fail)w),
+                                n[w]);
+    comment(pp, c, "failed: %" PRIu64 " stacks (%s)", total, why);
+}
+
+static void put_meta(struct pprof *pp)
+{
+    const struct export_meta *m = pp->m;
+    struct comments c = {.n = 0};
+    comment(pp, &c, "proftui: %s", m->version ? m->version : "unknown");
+    comment(pp, &c, "python: %s", m->python_version ? m->python_version : "unknown");
+    comment(pp, &c, "mode: %s", m->cpu_mode ? "cpu" : "wall");
+    comment(pp, &c, "interval: %" PRIu64 "ns", m->interval_ns);
+    comment(pp, &c, "samples: %" PRIu64 " rounds", m->taken);
+    comment(pp, &c, "missed: %" PRIu64 " rounds", m->missed);
+    comment(pp, &c, "lost: %" PRIu64 " rounds", m->lost);
+    comment_failed(pp, &c);
+    comment(pp, &c, "pid: %" PRId64 " (%s)", m->pid, m->command ? "launched" : "attached");
+    if (m->command)
+        comment(pp, &c, "command: %s", m->command);
+    if (m->only)
+        comment(pp, &c, "only: %s", m->only);
+    if (m->warning)
+        comment(pp, &c, "warning: %s", m->warning);
+    pbenc_packed(&pp->b, PROFILE_COMMENT, c.idx, c.n);
+    if (m->start_unix_ns)
+        pbenc_int(&pp->b, PROFILE_TIME, (int64_t)(m->start_unix_ns & INT64_MAX));
+    pbenc_int(&pp->b, PROFILE_DURATION, (int64_t)(m->duration_ns & INT64_MAX));
+}
+
+static int setup(struct pprof *pp, const struct table *t, const struct export_meta *meta)
+{
+    size_t nf = table_func_count(t), nt = table_thread_count(t);
+    *pp = (struct pprof){.t = t, .m = meta, .period = meta ? meta->interval_ns : 0,
+                         .nofunc = (uint32_t)nf};
+    if (nf >= UINT32_MAX - 1)
+        return ERR_NOMEM;
+    pp->used = calloc(nf + 1, 1);
+    pp->tname = malloc((nt ? nt : 1) * sizeof *pp->tname);
+    if (!pp->used || !pp->tname)
+        return ERR_NOMEM;
+    memset(pp->tname, 0xFF, (nt ? nt : 1) * sizeof *pp->tname);
+    str_intern(&pp->st, "");                        /* string_table[0] */
+    pp->k_thread_name = str_intern(&pp->st, "thread_name");
+    pp->k_thread_id = str_intern(&pp->st, "thread_id");
+    pp->k_pid = str_intern(&pp->st, "pid");
+    return pp->st.oom ? ERR_NOMEM : 0;
+}
+
+static void release(struct pprof *pp)
+{
+    strtab_free(&pp->st);
+    free(pp->lt.locs);
+    free(pp->lt.slots);
+    free(pp->used);
+    free(pp->tname);
+    free(pp->ids);
+}
+
+int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned char **out,
+                 size_t *len)
+{
+    struct pprof pp;
+    int rc = setup(&pp, t, meta);
+    const char *mode = meta && meta->cpu_mode ? "cpu" : "wall";
+    if (rc == 0) {
+        put_value_type(&pp, PROFILE_SAMPLE_TYPE, "samples", "count");
+        put_value_type(&pp, PROFILE_SAMPLE_TYPE, mode, "nanoseconds");
+        rc = table_foreach_stack(t, add_sample, &pp);
+    }
+    if (rc == 0) {
+        put_locations(&pp);
+        put_functions(&pp);
+        put_value_type(&pp, PROFILE_PERIOD_TYPE, mode, "nanoseconds");
+        pbenc_int(&pp.b, PROFILE_PERIOD, (int64_t)(pp.period & INT64_MAX));
+        if (meta)
+            put_meta(&pp);
+        for (size_t i = 0; i < pp.st.n; i++)
+            pbenc_bytes(&pp.b, PROFILE_STRING, pp.st.s[i], strlen(pp.st.s[i]));
+        if (pp.b.oom || pp.st.oom || pp.lt.oom)
+            rc = ERR_NOMEM;
+    }
+    release(&pp);
+    if (rc < 0) {
+        pbenc_free(&pp.b);
+        return rc;
+    }
+    *out = pp.b.p;
+    *len = pp.b.len;
+    return 0;
+}
+
+/* Write p[0..n) to f gzipped (a gzip member: zlib's deflate with a gzip
+ * wrapper). */
+static int gzip_write(FILE *f, const unsigned char *p, size_t n)
+{
+    z_stream z = {.zalloc = Z_NULL, .zfree = Z_NULL, .opaque = Z_NULL};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return ERR_NOMEM;
+    unsigned char out[65536];
+    int rc = 0, zrc = Z_OK;
+    z.next_in = (unsigned char *)(uintptr_t)p;
+    while (rc == 0 && zrc != Z_STREAM_END) {
+        size_t chunk = n < (1u << 30) ? n : (1u << 30);
+        if (z.avail_in == 0) {
+            z.avail_in = (uInt)chunk;
+            n -= chunk;
+        }
+        z.next_out = out;
+        z.avail_out = sizeof out;
+        zrc = deflate(&z, n == 0 ? Z_FINISH : Z_NO_FLUSH);
+        if (zrc == Z_STREAM_ERROR)
+            rc = ERR_NOMEM;
+        size_t have = sizeof out - z.avail_out;
+        if (have && fwrite(out, 1, have, f) != have)
+            rc = ERR_IO;
+    }
+    deflateEnd(&z);
+    return rc;
+}
+
+int pprof_write(FILE *f, const struct table *t, const struct export_meta *meta)
+{
+    unsigned char *p = NULL;
+    size_t n = 0;
+    int rc = pprof_encode(t, meta, &p, &n);
+    if (rc == 0)
+        rc = gzip_write(f, p, n);
+    free(p);
+    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+        rc = ERR_IO;
+    return rc;
+}
