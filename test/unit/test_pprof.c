@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/* The pprof writer: its output decoded with the tests' own decoder
+ * (pbdec.h) and compared with the table it came from: every stack with its
+ * thread and count, leaf first; locations and functions; labels; sample
+ * and period types; metadata comments; cleaned hostile strings; the gzip
+ * wrapper around the same bytes. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "error.h"
+#include "pbdec.h"
+#include "pprof.h"
+#include "table.h"
+#include "utf8.h"
+
+#define MAXN 256
+
+struct dfunc { uint64_t id, name, sys, file; int64_t start; };
+struct dloc { uint64_t id, func; int64_t line; };
+struct dsample { uint64_t locs[64]; int nlocs; uint64_t values[4]; int nvalues;
+                 uint64_t tname, tid, pid; int has_tname; };
+
+struct decoded {
+    const uint8_t *strs[MAXN * 4];
+    size_t strn[MAXN * 4];
+    size_t nstr;
+    uint64_t stype[4][2];
+    int nstype;
+    struct dsample samples[MAXN];
+    int nsamples;
+    struct dloc locs[MAXN];
+    int nlocs;
+    struct dfunc funcs[MAXN];
+    int nfuncs;
+    uint64_t ptype[2], period, comments[32], time, duration;
+    int ncomments;
+    int bad;
+};
+
+static void decode_value_type(const struct pbfield *f, uint64_t out[2], int *bad)
+{
+    const uint8_t *p = f->p, *e = f->p + f->n;
+    struct pbfield g;
+    int rc;
+    while ((rc = pb_next(&p, e, &g)) == 1)
+        if (g.field == 1 || g.field == 2)
+            out[g.field - 1] = g.v;
+    *bad |= rc < 0;
+}
+
+static void decode_label(const struct pbfield *f, struct dsample *s, int *bad)
+{
+    const uint8_t *p = f->p, *e = f->p + f->n;
+    struct pbfield g;
+    uint64_t v[5] = {0};
+    int rc;
+    while ((rc = pb_next(&p, e, &g)) == 1)
+        if (g.field >= 1 && g.field <= 4)
+            v[g.field] = g.v;
+    *bad |= rc < 0;
+    /* keys: string indices 1, 2, 3 are thread_name, thread_id, pid (setup order) */
+    if (v[1] == 1)
+        s->tname = v[2], s->has_tname = 1;
+    else if (v[1] == 2)
+        s->tid = v[3];
+    else if (v[1] == 3)
+        s->pid = v[3];
+    else
+        *bad = 1;
+}
+
+static void decode_sample(struct decoded *d, const struct pbfield *f)
+{
+    if (d->nsamples >= MAXN) {
+        d->bad = 1;
+        return;
+    }
+    struct dsample *s = &d->samples[d->nsamples++];
+    memset(s, 0, sizeof *s);
+    const uint8_t *p = f->p, *e = f->p + f->n;
+    struct pbfield g;
+    int rc;
+    while ((rc = pb_next(&p, e, &g)) == 1) {
+        if (g.field == 1)
+            s->nlocs = pb_packed(&g, s->locs, 64);
+        else if (g.field == 2)
+            s->nvalues = pb_packed(&g, s->values, 4);
+        else if (g.field == 3)
+            decode_label(&g, s, &d->bad);
+    }
+    d->bad |= rc < 0 || s->nlocs < 0 || s->nvalues < 0;
+}
+
+static void decode_location(struct decoded *d, const struct pbfield *f)
+{
+    if (d->nlocs >= MAXN) {
+        d->bad = 1;
+        return;
+    }
+    struct dloc *l = &d->locs[d->nlocs++];
+    memset(l, 0, sizeof *l);
+    const uint8_t *p = f->p, *e = f->p + f->n;
+    struct pbfield g, h;
+    int rc, lines = 0;
+    while ((rc = pb_next(&p, e, &g)) == 1) {
+        if (g.field == 1)
+            l->id = g.v;
+        if (g.field != 4)
+            continue;
+        lines++;
+        const uint8_t *q = g.p, *qe = g.p + g.n;
+        while (pb_next(&q, qe, &h) == 1)
+            if (h.field == 1)
+                l->func = h.v;
+            else if (h.field == 2)
+                l->line = (int64_t)h.v;
+    }
+    d->bad |= rc < 0 || lines != 1;
+}
+
+static void decode_function(struct decoded *d, const struct pbfield *f)
+{
+    if (d->nfuncs >= MAXN) {
+        d->bad = 1;
+        return;
+    }
+    struct dfunc *fn = &d->funcs[d->nfuncs++];
+    memset(fn, 0, sizeof *fn);
+    const uint8_t *p = f->p, *e = f->p + f->n;
+    struct pbfield g;
+    int rc;
+    while ((rc = pb_next(&p, e, &g)) == 1) {
+        uint64_t *slot[] = {NULL, &fn->id, &fn->name, &fn->sys, &fn->file, (uint64_t *)&fn->start};
+        if (g.field >= 1 && g.field <= 5)
+            *slot[g.field] = g.v;
+    }
+    d->bad |= rc < 0;
+}
+
+static void decode_profile(struct decoded *d, const uint8_t *buf, size_t len)
+{
+    memset(d, 0, sizeof *d);
+    const uint8_t *p = buf, *e = buf + len;
+    struct pbfield f;
+    int rc;
+    while ((rc = pb_next(&p, e, &f)) == 1) {
+        switch (f.field) {
+        case 1: if (d->nstype < 4) decode_value_type(&f, d->stype[d->nstype++], &d->bad); break;
+        case 2: decode_sample(d, &f); break;
+        case 4: decode_location(d, &f); break;
+        case 5: decode_function(d, &f); break;
+        case 6:
+            if (d->nstr < MAXN * 4)
+                d->strs[d->nstr] = f.p, d->strn[d->nstr++] = f.n;
+            break;
+        case 9: d->time = f.v; break;
+        case 10: d->duration = f.v; break;
+        case 11: decode_value_type(&f, d->ptype, &d->bad); break;
+        case 12: d->period = f.v; break;
+        case 13: d->ncomments = pb_packed(&f, d->comments, 32); break;
+        default: d->bad = 1;
+        }
+    }
+    d->bad |= rc < 0 || d->ncomments < 0;
+}
+
+/* String i of the table as a NUL-terminated copy in a static buffer. */
+static const char *str(const struct decoded *d, uint64_t i)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ & 3];
+    if (i >= d->nstr)
+        return "<bad index>";
+    size_t n = d->strn[i] < 511 ? d->strn[i] : 511;
+    memcpy(b, d->strs[i], n);
+    b[n] = '\0';
+    return b;
+}
+
+/* "tid name|func(file):line<func(file):line... xcount" for a decoded sample,
+ * leaf first. */
+static void describe(const struct decoded *d, const struct dsample *s, char *out, size_t cap)
+{
+    size_t len = (size_t)snprintf(out, cap, "%llu %s|", (unsigned long long)s->tid,
+                                  s->has_tname ? str(d, s->tname) : "-");
+    for (int i = 0; i < s->nlocs && len < cap; i++) {
+        const struct dloc *l = NULL;
+        const struct dfunc *fn = NULL;
+        for (int k = 0; k < d->nlocs; k++)
+            if (d->locs[k].id == s->locs[i])
+                l = &d->locs[k];
+        for (int k = 0; l && k < d->nfuncs; k++)
+            if (d->funcs[k].id == l->func)
+                fn = &d->funcs[k];
+        if (!fn) {
+            len += (size_t)snprintf(out + len, cap - len, "<no location %llu>",
+                                    (unsigned long long)s->locs[i]);
+            continue;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s(%s):%lld", i ? "<" : "",
+                                str(d, fn->name), str(d, fn->file), (long long)l->line);
+    }
+    if (len < cap)
+        snprintf(out + len, cap - len, " x%llu", (unsigned long long)s->values[0]);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct table *sample_table(void)
+{
+    struct table *t = table_new();
+    if (!t)
+        return NULL;
+    uint32_t th0 = table_thread(t, 100, "Main\nThr\xff" "ead");
+    uint32_t th1 = table_thread(t, 200, NULL);
+    uint32_t a = table_intern_func(t, "alpha", "/srv/app.py");
+    uint32_t b = table_intern_func(t, "beta;x", "/srv/app.py");
+    uint32_t h = table_intern_func(t, "bad\x01\xc3(", "/srv/\xe2\x80\xa8.py");
+    struct frame_key s1[] = {{a, 10}, {b, 20}}, s2[] = {{b, -1}}, s3[] = {{h, 5}, {a, 11}};
+    int rc = table_add_stack(t, th0, s1, 2, 3) | table_add_stack(t, th0, s2, 1, 2) |
+             table_add_stack(t, th1, s3, 2, 4) | table_add_stack(t, th1, NULL, 0, 1) |
+             table_add_failed(t, th0, WALK_FAIL_READ);
+    if (rc) {
+        table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static const struct export_meta META = {
+    .pid = 4242, .version = "9.9.9", .python_version = "3.13.0", .cpu_mode = 1,
+    .interval_ns = 2000000, .start_unix_ns = 1700000000123456789ULL, .duration_ns = 3500000000ULL,
+    .taken = 11, .missed = 1, .lost = 0, .command = "python3 \"app;\npy\"", .warning = NULL,
+};
+
+static void check_samples(const struct decoded *d)
+{
+    static const char *want[] = {
+        "100 Main?Thr?ead|[unreadable]():0 x1",
+        "100 Main?Thr?ead|alpha(/srv/app.py):10<beta;x(/srv/app.py):20 x3",
+        "100 Main?Thr?ead|beta;x(/srv/app.py):0 x2",
+        "200 -|[no Python frame]():0 x1",
+        "200 -|bad?" "?((/srv/?.py):5<alpha(/srv/app.py):11 x4",
+    };
+    enum { N = sizeof want / sizeof want[0] };
+    CHECK_EQ(d->nsamples, N);
+    if (d->nsamples != N)
+        return;
+    char got[N][512], *sorted[N];
+    for (int i = 0; i < N; i++) {
+        describe(d, &d->samples[i], got[i], sizeof got[i]);
+        sorted[i] = got[i];
+        CHECK_EQ(d->samples[i].nvalues, 2);
+        CHECK_EQ(d->samples[i].values[1], d->samples[i].values[0] * META.interval_ns);
+        CHECK_EQ(d->samples[i].pid, META.pid);
+    }
+    qsort(sorted, N, sizeof *sorted, cmp_str);
+    for (int i = 0; i < N; i++)
+        check(strcmp(sorted[i], want[i]) == 0, "sample %d: got \"%s\", want \"%s\"", i,
+              sorted[i], want[i]);
+}
+
+/* Every string is valid UTF-8 without controls; string 0 is "". */
+static void check_strings(const struct decoded *d)
+{
+    CHECK(d->nstr > 0 && d->strn[0] == 0);
+    for (size_t i = 0; i < d->nstr; i++) {
+        char s[512];
+        snprintf(s, sizeof s, "%s", str(d, i));
+        const unsigned char *u = (const unsigned char *)s;
+        while (*u) {
+            uint32_t cp;
+            size_t n = utf8_seq(u, &cp);
+            check(n && !utf8_is_control(cp), "string %zu \"%s\" is clean", i, s);
+            u += n ? n : 1;
+        }
+    }
+}
+
+static int has_comment(const struct decoded *d, const char *text)
+{
+    for (int i = 0; i < d->ncomments; i++)
+        if (strcmp(str(d, d->comments[i]), text) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_meta(const struct decoded *d)
+{
+    CHECK_EQ(d->nstype, 2);
+    CHECK(strcmp(str(d, d->stype[0][0]), "samples") == 0);
+    CHECK(strcmp(str(d, d->stype[0][1]), "count") == 0);
+    CHECK(strcmp(str(d, d->stype[1][0]), "cpu") == 0);
+    CHECK(strcmp(str(d, d->stype[1][1]), "nanoseconds") == 0);
+    CHECK(strcmp(str(d, d->ptype[0]), "cpu") == 0);
+    CHECK_EQ(d->period, META.interval_ns);
+    CHECK_EQ(d->time, META.start_unix_ns);
+    CHECK_EQ(d->duration, META.duration_ns);
+    static const char *want[] = {
+        "proftui: 9.9.9", "python: 3.13.0", "mode: cpu", "interval: 2000000ns",
+        "samples: 11 rounds", "missed: 1 rounds", "lost: 0 rounds",
+        "failed: 1 stacks (torn 0, cycle 0, corrupt 0, read 1)", "pid: 4242 (launched)",
+        "command: python3 \"app;?py\"",
+    };
+    CHECK_EQ(d->ncomments, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        check(has_comment(d, want[i]), "comment \"%s\"", want[i]);
+    /* one function per function used, one location per (function, line) */
+    CHECK_EQ(d->nfuncs, 5);
+    CHECK_EQ(d->nlocs, 7);
+    for (int i = 0; i < d->nfuncs; i++)
+        CHECK_EQ(d->funcs[i].name, d->funcs[i].sys);
+}
+
+static void test_profile(void)
+{
+    struct table *t = sample_table();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK(pprof_encode(t, &META, &buf, &len) == 0);
+    static struct decoded d;
+    decode_profile(&d, buf, len);
+    CHECK(!d.bad);
+    check_strings(&d);
+    check_samples(&d);
+    check_meta(&d);
+
+    /* pprof_write: the same bytes, gzipped */
+    char *gz = NULL;
+    size_t gzlen = 0;
+    FILE *f = open_memstream(&gz, &gzlen);
+    CHECK(f && pprof_write(f, t, &META) == 0);
+    if (f)
+        fclose(f);
+    CHECK(gzlen > 18 && (unsigned char)gz[0] == 0x1f && (unsigned char)gz[1] == 0x8b);
+    unsigned char *plain = malloc(len + 16);
+    z_stream z = {.next_in = (unsigned char *)gz, .avail_in = (uInt)gzlen, .next_out = plain,
+                  .avail_out = (uInt)(len + 16)};
+    CHECK(plain && inflateInit2(&z, 15 + 16) == Z_OK);
+    CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+    CHECK_EQ(z.total_out, len);
+    CHECK(plain && memcmp(plain, buf, len) == 0);
+    inflateEnd(&z);
+    free(plain);
+    free(gz);
+    free(buf);
+    table_free(t);
+}
+
+/* Without metadata: no comments, times or pid labels; wall mode. */
+static void test_no_meta(void)
+{
+    struct table *t = sample_table();
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK(t && pprof_encode(t, NULL, &buf, &len) == 0);
+    static struct decoded d;
+    decode_profile(&d, buf, len);
+    CHECK(!d.bad);
+    CHECK_EQ(d.ncomments, 0);
+    CHECK_EQ(d.time, 0);
+    CHECK(strcmp(str(&d, d.stype[1][0]), "wall") == 0);
+    for (int i = 0; i < d.nsamples; i++)
+        CHECK_EQ(d.samples[i].pid, 0);
+    CHECK_EQ(d.nsamples, 5);
+    free(buf);
+    table_free(t);
+
+    t = table_new();                     /* an empty table: a valid, empty profile */
+    CHECK(t && pprof_encode(t, NULL, &buf, &len) == 0);
+    decode_profile(&d, buf, len);
+    CHECK(!d.bad && d.nsamples == 0 && d.nstr > 0 && d.strn[0] == 0);
+    free(buf);
+    table_free(t);
+}
+
+int main(void)
+{
+    test_profile();
+    test_no_meta();
+    return check_report("pprof");
+}
