@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: MIT
+"""pprof output (-o x.pb.gz) read by its real client, `go tool pprof`
+(Debian's golang-go): the same functions and shares (within 1 pp) as the
+collapsed output of the same run (-o x.txt -o x.pb.gz), the threads as
+labels (-tags, -tagfocus), the metadata as comments (-raw), and hostile
+names that neither break the file nor reach the output unescaped.
+
+The writer reads the profile's table, not the target, so these tests run
+on two interpreters only: the system Python and Debian's 3.15 (static),
+as PROFTUI_PYTHONS allows; the engine's tests cover every version."""
+
+import gzip
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+import clients
+from harness import Profile, run, selected_interpreters
+from hostile import HOSTILE
+
+# Two threads of CPU-time spins (measured with thread_time, so --cpu
+# shares follow the code, not the machine's load): MainThread's main()
+# gives alpha 60 %, beta 30 % and its own spin 10 %; "worker-x" spins in gamma.
+WORKLOAD = r'''
+import sys, threading, time
+
+def spin(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end: pass
+
+def alpha(): spin(0.006)
+def beta(): spin(0.003)
+def gamma(): spin(0.002)
+
+def main(until):
+    while time.monotonic() < until:
+        alpha()
+        beta()
+        spin(0.001)
+
+def worker(until):
+    while time.monotonic() < until:
+        gamma()
+
+until = time.monotonic() + float(sys.argv[1])
+w = threading.Thread(target=worker, args=(until,), name="worker-x")
+w.start()
+main(until)
+w.join()
+'''
+
+NAMES = ("alpha", "beta", "gamma", "spin", "main", "worker")
+
+
+def format_interpreters() -> list:
+    """The system Python and Debian's 3.15 (static), among the selected ones."""
+    picked = [i for i in selected_interpreters()
+              if i.kind == "system" or i.id == "debian-3.15-static"]
+    return [pytest.param(i, id=i.id) for i in picked] or [
+        pytest.param(None, id="none", marks=pytest.mark.skip(
+            reason="neither the system Python nor debian-3.15-static is selected"))]
+
+
+def record(proftui, interp, tmp_path: Path, *outputs: str, seconds: float = 2.0) -> Path:
+    """Run the workload under proftui --cpu for `seconds`, writing every
+    output named (in tmp_path); returns the collapsed one's path."""
+    script = tmp_path / "workload.py"
+    script.write_text(WORKLOAD)
+    args = [proftui, "--cpu", "-d", str(seconds)]
+    for name in outputs:
+        args += ["-o", tmp_path / name]
+    res = run([*args, "--", interp.path, script, "30"], timeout=60)
+    assert res.returncode in (0, 128 + signal.SIGINT, 128 + signal.SIGTERM), res.describe()
+    for name in outputs:
+        assert (tmp_path / name).stat().st_size > 0, f"{name} is empty"
+    return tmp_path / outputs[0]
+
+
+def collapsed_shares(p: Profile) -> Tuple[Dict[str, float], Dict[str, float], int]:
+    """(own %, total %, samples) per function name, from the collapsed output."""
+    total = sum(s.count for s in p.stacks)
+    own: Dict[str, int] = {}
+    cum: Dict[str, int] = {}
+    for s in p.stacks:
+        if s.leaf:
+            own[s.leaf.name] = own.get(s.leaf.name, 0) + s.count
+        for name in set(s.names()):
+            cum[name] = cum.get(name, 0) + s.count
+    return ({k: 100.0 * v / total for k, v in own.items()},
+            {k: 100.0 * v / total for k, v in cum.items()}, total)
+
+
+def go_pprof(tmp_path: Path, *args: str) -> str:
+    """`go tool pprof ARGS` offline, with its caches in tmp_path."""
+    go = clients.go()
+    home = tmp_path / "gohome"
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, HOME=str(home), GOCACHE=str(home / "cache"), GOPATH=str(home / "path"),
+               GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="", PPROF_TMPDIR=str(home))
+    res = subprocess.run([go, "tool", "pprof", *args], capture_output=True, text=True,
+                         timeout=120, env=env, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, f"go tool pprof {' '.join(args)}: {res.returncode}\n{res.stderr}"
+    return res.stdout
+
+
+TOP_RE = re.compile(r"^\s*(\S+)\s+([\d.]+)%\s+[\d.]+%\s+(\S+)\s+([\d.]+)%\s+(.+?)\s*$")
+
+
+def pprof_top(tmp_path: Path, path: Path, *extra: str) -> Tuple[Dict[str, Tuple[float, float]], str]:
+    """{function: (flat %, cum %)} from `go tool pprof -top` by sample
+    count, nothing dropped, and the whole output."""
+    out = go_pprof(tmp_path, "-top", "-sample_index=samples", "-nodefraction=0",
+                   "-nodecount=100000", *extra, str(path))
+    rows = {}
+    for line in out.splitlines():
+        m = TOP_RE.match(line)
+        if m and m[1] != "flat":
+            rows[m[5]] = (float(m[2]), float(m[4]))
+    return rows, out
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_read_by_go_tool_pprof(proftui, finterp, tmp_path):
+    record(proftui, finterp, tmp_path, "x.txt", "x.pb.gz")
+    p = Profile.load(tmp_path / "x.txt")
+    own, cum, total = collapsed_shares(p)
+    rows, out = pprof_top(tmp_path, tmp_path / "x.pb.gz")
+    m = re.search(r"Total samples = (\d+)", out)
+    assert m and int(m[1]) == total, f"collapsed has {total} samples; pprof says:\n{out}"
+    assert own.get("spin", 0) > 50 and cum.get("alpha", 0) > 20, p.summary()
+    for name in NAMES:
+        assert name in rows, f"{name} missing from go tool pprof -top:\n{out}"
+        flat_pct, cum_pct = rows[name]
+        assert abs(flat_pct - own.get(name, 0.0)) <= 1.0, (name, rows[name], own.get(name), out)
+        assert abs(cum_pct - cum.get(name, 0.0)) <= 1.0, (name, rows[name], cum.get(name), out)
+    top = sorted(own, key=lambda k: -own[k])[:3]
+    assert [r for r in rows if rows[r][0] > 0][:1] == top[:1], (top, out)
+
+
+def tag_counts(out: str, key: str) -> Dict[str, int]:
+    """{value: samples} of one tag in `go tool pprof -tags` output."""
+    counts, inside = {}, False
+    for line in out.splitlines():
+        if re.match(rf"^\s*{key}: Total", line):
+            inside = True
+            continue
+        if inside:
+            m = re.match(r"^\s+(\d+)(?:\.0+)?\s+\(\s*[\d.]+%\):\s(.*)$", line)
+            if not m:
+                break
+            counts[m[2]] = int(m[1])
+    return counts
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_threads_as_labels(proftui, finterp, tmp_path):
+    record(proftui, finterp, tmp_path, "x.txt", "x.pb.gz")
+    p = Profile.load(tmp_path / "x.txt")
+    threads = p.thread_meta()
+    by_name = {t.name: t.samples for t in threads.values()}
+    assert set(by_name) >= {"MainThread", "worker-x"}, p.summary()
+    out = go_pprof(tmp_path, "-tags", "-sample_index=samples", str(tmp_path / "x.pb.gz"))
+    assert tag_counts(out, "thread_name") == by_name, out
+    assert tag_counts(out, "thread_id") == {str(t.tid): t.samples for t in threads.values()}, out
+    pid = p.meta["pid"].split()[0]
+    assert tag_counts(out, "pid") == {pid: sum(by_name.values())}, out
+    rows, top = pprof_top(tmp_path, tmp_path / "x.pb.gz", "-tagfocus=thread_name=worker-x")
+    m = re.search(r"Showing nodes accounting for (\d+),", top)
+    assert m and int(m[1]) == by_name["worker-x"], top
+    assert "gamma" in rows and "alpha" not in rows, top
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_metadata(proftui, finterp, tmp_path):
+    record(proftui, finterp, tmp_path, "x.txt", "x.pprof", seconds=1.0)
+    p = Profile.load(tmp_path / "x.txt")
+    raw = go_pprof(tmp_path, "-raw", str(tmp_path / "x.pprof"))
+    comments = [line[len("Comment: "):] for line in raw.splitlines() if line.startswith("Comment: ")]
+    for key in ("proftui", "python", "mode", "samples", "missed", "lost", "failed", "pid"):
+        assert f"{key}: {p.meta[key]}" in comments, (key, p.meta[key], comments)
+    assert any(c.startswith("command: ") and "workload.py" in c for c in comments), comments
+    assert "PeriodType: cpu nanoseconds" in raw and "Period: 1000000" in raw, raw[:2000]
+    assert "samples/count cpu/nanoseconds" in raw, raw[:2000]
+    d = re.search(r"^Duration: ([\d.]+)", raw, re.M)
+    assert d and 0.8 <= float(d[1]) <= 5, raw[:2000]
+
+
+# ---------------------------------------------------------------- hostile names
+
+def pb_fields(buf: bytes):
+    """(field, wire type, int or bytes) of each field of one message."""
+    pos = 0
+
+    def varint():
+        nonlocal pos
+        v = shift = 0
+        while True:
+            c = buf[pos]
+            pos += 1
+            v |= (c & 0x7F) << shift
+            shift += 7
+            if not c & 0x80:
+                return v
+
+    while pos < len(buf):
+        tag = varint()
+        field, wire = tag >> 3, tag & 7
+        assert wire in (0, 2), f"wire type {wire} at {pos}"
+        if wire == 0:
+            yield field, wire, varint()
+        else:
+            n = varint()
+            assert pos + n <= len(buf), "field runs past its message"
+            yield field, wire, buf[pos:pos + n]
+            pos += n
+
+
+def decode_profile(data: bytes) -> Tuple[List[str], List[dict], List[List[Tuple[int, int]]]]:
+    """(string table, functions {id, name, file}, each sample's labels
+    [(key, str)]) of an uncompressed profile.proto; strings must be UTF-8."""
+    strings, funcs, labels = [], [], []
+    for field, _, value in pb_fields(data):
+        if field == 6:
+            strings.append(value.decode("utf-8"))        # raises on invalid UTF-8
+        elif field == 5:
+            f = {k: v for k, _, v in pb_fields(value)}
+            funcs.append(f)
+        elif field == 2:
+            labels.append([tuple(v for _, _, v in pb_fields(lab))
+                           for k, _, lab in pb_fields(value) if k == 3])
+    return strings, funcs, labels
+
+
+def test_pprof_hostile_names(proftui, tmp_path):
+    """Names 10,000 characters long, Cyrillic, CJK, emoji, with ';', spaces
+    and newlines, in functions, files and a thread name: the file decodes,
+    every string is valid UTF-8 without control characters, the functions
+    are the collapsed output's (which also turns ';' into ':'), and go tool
+    pprof reads it."""
+    interp = next((i for i in selected_interpreters() if i.kind == "system"), None)
+    if interp is None:
+        pytest.skip("the system Python is not selected")
+    info = tmp_path / "info.json"
+    res = run([proftui, "-o", tmp_path / "x.txt", "-o", tmp_path / "x.pb.gz", "--", interp.path,
+               HOSTILE / "hostile_names.py", info, 1.5], timeout=60)
+    assert res.returncode == 0, res.describe()
+    p = Profile.load(tmp_path / "x.txt")
+    strings, funcs, labels = decode_profile(gzip.decompress((tmp_path / "x.pb.gz").read_bytes()))
+    assert strings[0] == ""
+    for s in strings:
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029"
+                       for c in s), repr(s[:200])
+    pairs = {(strings[f.get(2, 0)].replace(";", ":"), strings[f.get(4, 0)].replace(";", ":"))
+             for f in funcs}
+    frames = {(f.name, f.file) for s in p.stacks for f in s.frames if f.file is not None}
+    assert frames and frames <= pairs, sorted(frames - pairs)[:5]
+    facts = json.loads(info.read_text())
+    tname = next(strings[v] for lab in labels for k, v in lab if strings[k] == "thread_name"
+                 and strings[v].startswith("thr;ead?name"))
+    assert tname.replace(";", ":") == p.threads()[facts["thread"][0]], (tname, p.threads())
+    out = go_pprof(tmp_path, "-top", "-sample_index=samples", str(tmp_path / "x.pb.gz"))
+    assert "Total samples = %d" % sum(s.count for s in p.stacks) in out, out[:2000]
