@@ -10,6 +10,7 @@
 #include "pprof.h"
 #include "pstats.h"
 #include "speedscope.h"
+#include "svg.h"
 
 struct format {
     const char *name;
@@ -22,7 +23,7 @@ static const struct format formats[EXPORT_FORMATS] = {
     [EXPORT_SPEEDSCOPE] = {"speedscope", {".speedscope.json", ".json"}, speedscope_write},
     [EXPORT_PPROF] = {"pprof", {".pb.gz", ".pprof"}, pprof_write},
     [EXPORT_PSTATS] = {"pstats", {".prof", ".pstats"}, pstats_write},
-    [EXPORT_SVG] = {"svg", {".svg"}, NULL},
+    [EXPORT_SVG] = {"svg", {".svg"}, svg_write},
 };
 
 int export_format_parse(const char *name, enum export_format *out)

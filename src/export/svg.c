@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/* SVG flame graph export of the table; see include/svg.h for the layout,
+ * the script and the escaping of untrusted names. */
+#include "svg.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "error.h"
+#include "table.h"
+#include "tree.h"
+#include "ui_flame.h"   /* ui_flame_family: the live flame graph's colour families */
+#include "utf8.h"
+
+#define NO_FRAME "[no Python frame]"
+#define FRAME_H 16          /* a row */
+#define TOP 46              /* title, header line and buttons above the rows */
+#define BOTTOM 24           /* the details line below them */
+#define CHAR_W 7.0          /* a character of the 11px monospace labels, about */
+
+enum box_kind { BOX_ROOT, BOX_THREAD, BOX_FUNC, BOX_NOFRAME };
+
+/* One frame to draw. */
+struct box {
+    uint64_t s, n;          /* first sample (of all threads' samples) and samples */
+    uint32_t depth;         /* row: 0 is the root */
+    uint32_t id;            /* function (BOX_FUNC) or thread index (BOX_THREAD) */
+    enum box_kind kind;
+};
+
+struct svg {
+    FILE *f;
+    const struct table *t;
+    uint64_t total;
+    struct box *boxes;
+    size_t n, cap;
+    uint32_t depth;         /* deepest row */
+};
+
+static int add_box(struct svg *sv, struct box b)
+{
+    if (array_reserve((void **)&sv->boxes, &sv->cap, sv->n + 1, sizeof *sv->boxes) < 0)
+        return ERR_NOMEM;
+    sv->boxes[sv->n++] = b;
+    if (b.depth > sv->depth)
+        sv->depth = b.depth;
+    return 0;
+}
+
+/* At least one pixel wide at full width. */
+static int wide_enough(const struct svg *sv, uint64_t n)
+{
+    return sv->total && (double)n * SVG_WIDTH >= (double)sv->total;
+}
+
+/* ---- escaping ---- */
+
+/* Write untrusted s as XML character data (svg.h), at most max code points
+ * of it; returns 1 when it was cut short. */
+static int put_xml(FILE *f, const char *s, size_t max)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t k = 0; *u; k++) {
+        if (k == max)
+            return 1;
+        uint32_t cp;
+        size_t n = utf8_seq(u, &cp);
+        if (n == 0 || utf8_is_control(cp) || cp == 0xFFFE || cp == 0xFFFF)
+            fputc('?', f);
+        else if (cp == '&')
+            fputs("&amp;", f);
+        else if (cp == '<')
+            fputs("&lt;", f);
+        else if (cp == '>')
+            fputs("&gt;", f);
+        else if (cp == '"')
+            fputs("&quot;", f);
+        else if (cp == '\'')
+            fputs("&apos;", f);
+        else
+            fwrite(u, 1, n, f);
+        u += n ? n : 1;
+    }
+    return 0;
+}
+
+/* Code points (or invalid bytes, each one) in s. */
+static size_t text_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = 0;
+    for (; *u; k++) {
+        uint32_t cp;
+        size_t n = utf8_seq(u, &cp);
+        u += n ? n : 1;
+    }
+    return k;
+}
+
+/* A label that fits in w pixels: all of s, or its start and "..", or
+ * nothing when not even three characters fit. */
+static void put_label(FILE *f, const char *s, double w)
+{
+    double fit = (w - 6) / CHAR_W;
+    size_t chars = fit > 0 ? (size_t)fit : 0;
+    if (chars < 3)
+        return;
+    if (text_len(s) <= chars)
+        put_xml(f, s, SIZE_MAX);
+    else if (put_xml(f, s, chars - 2))
+        fputs("..", f);
+}
+
+/* ---- colours ---- */
+
+static double name_shade(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+        h = (h ^ *u) * 16777619u;
+    return (double)(h % 1000) / 1000.0;
+}
+
+static void box_colour(const struct svg *sv, const struct box *b, char *out, size_t cap)
+{
+    const char *name = b->kind == BOX_FUNC ? table_func_name(sv->t, b->id) : "";
+    const char *file = b->kind == BOX_FUNC ? table_func_file(sv->t, b->id) : "";
+    double v = name_shade(name);
+    int r = 200, g = 200, bl = 205;                  /* root, threads, markers */
+    if (b->kind == BOX_FUNC && !*file && strcmp(name, TABLE_UNREADABLE) == 0)
+        r = 225, g = 70, bl = 70;
+    else if (b->kind == BOX_FUNC && *file) {
+        switch (ui_flame_family(file, NULL)) {
+        case UI_FAM_STDLIB: r = 90 + (int)(50 * v), g = 175 + (int)(50 * v), bl = 90; break;
+        case UI_FAM_SITE: r = 90 + (int)(40 * v), g = 160 + (int)(40 * v), bl = 225; break;
+        case UI_FAM_BUILTIN: r = 175 + (int)(40 * v), g = 130 + (int)(30 * v), bl = 215; break;
+        default: r = 225 + (int)(30 * v), g = 110 + (int)(110 * v), bl = 50; break;
+        }
+    }
+    snprintf(out, cap, "rgb(%d,%d,%d)", r, g, bl);
+}
+
+/* ---- the boxes: threads by id, each its merged tree ---- */
+
+struct child {
+    uint32_t node;          /* calltree node, or TABLE_NONE for the no-frame samples */
+    const char *name;
+    uint64_t n;
+};
+
+static int by_name(const void *pa, const void *pb)
+{
+    const struct child *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    if (c)
+        return c;
+    return (a->node > b->node) - (a->node < b->node);
+}
+
+/* A node waiting to be laid out: its children go above it from sample s. */
+struct pending {
+    uint32_t node;
+    uint64_t s;
+    uint32_t depth;
+};
+
+/* The children of ct's node `node` (with, under the thread's root, the
+ * samples with no frame), by name, into *kids. */
+static int children(const struct svg *sv, const struct calltree *ct, uint32_t node,
+                    struct child **kids, size_t *cap, size_t *nk)
+{
+    uint64_t sum = 0;
+    *nk = 0;
+    for (uint32_t c = ct->nodes[node].first_child; c != TABLE_NONE && c < ct->n;
+         c = ct->nodes[c].next_sibling) {
+        if (array_reserve((void **)kids, cap, *nk + 1, sizeof **kids) < 0)
+            return ERR_NOMEM;
+        (*kids)[(*nk)++] = (struct child){c, table_func_name(sv->t, ct->nodes[c].func),
+                                          ct->nodes[c].total};
+        sum += ct->nodes[c].total;
+    }
+    if (node == 0 && ct->nodes[0].total > sum) {
+        if (array_reserve((void **)kids, cap, *nk + 1, sizeof **kids) < 0)
+            return ERR_NOMEM;
+        (*kids)[(*nk)++] = (struct child){TABLE_NONE, NO_FRAME, ct->nodes[0].total - sum};
+    }
+    if (*nk > 1)
+        qsort(*kids, *nk, sizeof **kids, by_name);
+    return 0;
+}
+
+/* Boxes for the frames of one thread's tree ct, whose thread frame starts
+ * at sample s; depth-first with an explicit stack of pending nodes. */
+static int add_tree(struct svg *sv, const struct calltree *ct, uint64_t s)
+{
+    struct pending *todo = NULL;
+    struct child *kids = NULL;
+    size_t ntodo = 0, tcap = 0, kcap = 0, nk;
+    int rc = array_reserve((void **)&todo, &tcap, 1, sizeof *todo);
+    if (rc == 0)
+        todo[ntodo++] = (struct pending){0, s, 1};
+    while (rc == 0 && ntodo > 0) {
+        struct pending p = todo[--ntodo];
+        rc = children(sv, ct, p.node, &kids, &kcap, &nk);
+        if (rc == 0)
+            rc = array_reserve((void **)&todo, &tcap, ntodo + nk, sizeof *todo);
+        uint64_t at = p.s;
+        for (size_t i = 0; rc == 0 && i < nk; at += kids[i].n, i++) {
+            if (!wide_enough(sv, kids[i].n))
+                continue;
+            int fn = kids[i].node != TABLE_NONE;
+            rc = add_box(sv, (struct box){at, kids[i].n, p.depth + 1,
+                                          fn ? ct->nodes[kids[i].node].func : 0,
+                                          fn ? BOX_FUNC : BOX_NOFRAME});
+            if (rc == 0 && fn)
+                todo[ntodo++] = (struct pending){kids[i].node, at, p.depth + 1};
+        }
+    }
+    free(todo);
+    free(kids);
+    return rc;
+}
+
+struct thread_ref {
+    uint64_t tid;
+    uint32_t index;
+};
+
+static int by_tid(const void *pa, const void *pb)
+{
+    const struct thread_ref *a = pa, *b = pb;
+    if (a->tid != b->tid)
+        return (a->tid > b->tid) - (a->tid < b->tid);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The root, then each thread with samples (by thread id) and its tree. */
+static int add_boxes(struct svg *sv)
+{
+    size_t nt = table_thread_count(sv->t), k = 0;
+    struct thread_ref *refs = malloc((nt ? nt : 1) * sizeof *refs);
+    if (!refs)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < nt; i++)
+        if (table_thread_samples(sv->t, (uint32_t)i))
+            refs[k++] = (struct thread_ref){table_thread_tid(sv->t, (uint32_t)i), (uint32_t)i};
+    qsort(refs, k, sizeof *refs, by_tid);
+    int rc = add_box(sv, (struct box){0, sv->total, 0, 0, BOX_ROOT});
+    uint64_t at = 0;
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        struct calltree ct;
+        rc = tree_merged(sv->t, refs[i].index, &ct);
+        if (rc < 0)
+            break;
+        uint64_t n = ct.n ? ct.nodes[0].total : 0;
+        if (wide_enough(sv, n)) {
+            rc = add_box(sv, (struct box){at, n, 1, refs[i].index, BOX_THREAD});
+            if (rc == 0)
+                rc = add_tree(sv, &ct, at);
+        }
+        at += n;
+        calltree_free(&ct);
+    }
+    free(refs);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+/* The frame's name as written (label and first tooltip line); *owned is
+ * set when the caller must free it. */
+static const char *box_name(const struct svg *sv, const struct box *b, char **owned)
+{
+    *owned = NULL;
+    switch (b->kind) {
+    case BOX_ROOT: return "all";
+    case BOX_NOFRAME: return NO_FRAME;
+    case BOX_FUNC: return table_func_name(sv->t, b->id);
+    case BOX_THREAD: break;
+    }
+    const char *tname = table_thread_name(sv->t, b->id);
+    size_t len = strlen(tname) + 48;
+    *owned = malloc(len);
+    if (!*owned)
+        return "?";
+    snprintf(*owned, len, "%s%s(tid %" PRIu64 ")", tname, *tname ? " " : "",
+             table_thread_tid(sv->t, b->id));
+    return *owned;
+}
+
+static void write_box(struct svg *sv, const struct box *b, int height)
+{
+    FILE *f = sv->f;
+    double x = (double)b->s * SVG_WIDTH / (double)sv->total;
+    double w = (double)b->n * SVG_WIDTH / (double)sv->total;
+    int y = height - BOTTOM - (int)(b->depth + 1) * FRAME_H;
+    char colour[48], *owned;
+    const char *name = box_name(sv, b, &owned);
+    box_colour(sv, b, colour, sizeof colour);
+    fprintf(f, "<g class=\"f\" data-s=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\" data-d=\"%" PRIu32
+            "\"><title>", b->s, b->n, b->depth);
+    put_xml(f, name, SIZE_MAX);
+    fputc('\n', f);
+    if (b->kind == BOX_FUNC)
+        put_xml(f, table_func_file(sv->t, b->id), SIZE_MAX);
+    else if (b->kind == BOX_THREAD)
+        fputs("thread", f);
+    fprintf(f, "\n%" PRIu64 " samples, %.2f%%</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+            "height=\"%d\" fill=\"%s\"/><text x=\"%.2f\" y=\"%d\">", b->n,
+            100.0 * (double)b->n / (double)sv->total, x, y, w, FRAME_H - 1, colour, x + 3,
+            y + FRAME_H - 4);
+    put_label(f, name, w);
+    fputs("</text></g>\n", f);
+    free(owned);
+}
+
+/* The failed stacks of every thread. */
+static uint64_t failed_stacks(const struct table *t)
+{
+    uint64_t n = 0;
+    for (size_t th = 0; th < table_thread_count(t); th++)
+        n += table_thread_failed(t, (uint32_t)th, WALK_OK);
+    return n;
+}
+
+/* The header line: how the profile was taken (svg.h). cmd_max cuts the
+ * command to that many characters. */
+static void put_meta(FILE *f, const struct table *t, const struct export_meta *m, size_t cmd_max)
+{
+    fprintf(f, "%s, %" PRIu64 "us interval, %" PRIu64 ".%03" PRIu64 "s, %" PRIu64
+            " samples in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64 " lost), %" PRIu64
+            " failed stacks, Python ", m->cpu_mode ? "cpu" : "wall", m->interval_ns / 1000,
+            m->duration_ns / 1000000000, m->duration_ns % 1000000000 / 1000000, table_samples(t),
+            m->taken, m->missed, m->lost, failed_stacks(t));
+    put_xml(f, m->python_version ? m->python_version : "unknown", SIZE_MAX);
+    fputs(", proftui ", f);
+    put_xml(f, m->version ? m->version : "unknown", SIZE_MAX);
+    fprintf(f, ", pid %" PRId64 "%s", m->pid, m->command ? ": " : " (attached)");
+    if (m->command && put_xml(f, m->command, cmd_max))
+        fputs("..", f);
+    if (m->only) {
+        fputs(", only ", f);
+        put_xml(f, m->only, SIZE_MAX);
+    }
+    if (m->warning) {
+        fputs(", warning: ", f);
+        put_xml(f, m->warning, SIZE_MAX);
+    }
+}
+
+static const char STYLE[] =
+    "<style>text{font-family:monospace;font-size:11px;fill:#000}"
+    ".h{font-size:16px}.b{cursor:pointer;fill:#1a4fa0;text-decoration:underline}"
+    ".f{cursor:pointer}.f text{pointer-events:none}.f:hover rect{stroke:#000;stroke-width:0.5}"
+    ".p rect{opacity:0.55}</style>\n";
+
+static void write_head(FILE *f, const struct table *t, const struct export_meta *m, int height)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+            "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n%s"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"rgb(250,250,246)\"/>\n"
+            "<text class=\"h\" x=\"%d\" y=\"18\" text-anchor=\"middle\">proftui flame graph</text>\n",
+            SVG_WIDTH, height, SVG_WIDTH, height, STYLE, SVG_WIDTH / 2);
+    if (m) {
+        fprintf(f, "<text id=\"meta\" x=\"%d\" y=\"36\" text-anchor=\"middle\"><title>",
+                SVG_WIDTH / 2);
+        put_meta(f, t, m, SIZE_MAX);
+        fputs("</title>", f);
+        put_meta(f, t, m, 40);
+        fputs("</text>\n", f);
+    }
+    fprintf(f, "<text id=\"unzoom\" class=\"b\" x=\"10\" y=\"18\" style=\"display:none\">"
+            "Reset zoom</text>\n<text id=\"search\" class=\"b\" x=\"%d\" y=\"18\" "
+            "text-anchor=\"end\">Search</text>\n<text id=\"matched\" x=\"%d\" y=\"%d\" "
+            "text-anchor=\"end\"></text>\n<text id=\"details\" x=\"10\" y=\"%d\"></text>\n",
+            SVG_WIDTH - 10, SVG_WIDTH - 10, height - 7, height - 7);
+}
+
+/* The viewer: zoom, reset, search, details (svg.h). It reads frame names
+ * from the tooltips (escaped text), so no target data is ever script. */
+static const char SCRIPT[] =
+    "<script type=\"text/ecmascript\"><![CDATA[\n"
+    "(function () {\n"
+    "\"use strict\";\n"
+    "var W = %d, CW = %.1f, fr = [].slice.call(document.querySelectorAll(\"g.f\"));\n"
+    "var un = document.getElementById(\"unzoom\"), sb = document.getElementById(\"search\");\n"
+    "var mt = document.getElementById(\"matched\"), det = document.getElementById(\"details\");\n"
+    "var root = fr.filter(function (g) { return g.getAttribute(\"data-d\") === \"0\"; })[0];\n"
+    "var term = null;\n"
+    "function at(g) { return {s: +g.getAttribute(\"data-s\"), n: +g.getAttribute(\"data-n\"),\n"
+    "                         d: +g.getAttribute(\"data-d\")}; }\n"
+    "function lines(g) { return g.querySelector(\"title\").textContent.split(\"\\n\"); }\n"
+    "function place(g, x, w) {\n"
+    "  var r = g.querySelector(\"rect\"), t = g.querySelector(\"text\");\n"
+    "  r.setAttribute(\"x\", x.toFixed(2)); r.setAttribute(\"width\", w.toFixed(2));\n"
+    "  t.setAttribute(\"x\", (x + 3).toFixed(2));\n"
+    "  var c = Math.floor((w - 6) / CW), s = Array.from(lines(g)[0]);\n"
+    "  t.textContent = c < 3 ? \"\" : s.length <= c ? s.join(\"\") : s.slice(0, c - 2).join(\"\") + \"..\";\n"
+    "}\n"
+    "function zoom(z) {\n"
+    "  var a = at(z);\n"
+    "  fr.forEach(function (g) {\n"
+    "    var b = at(g), shown = true;\n"
+    "    if (b.d <= a.d && b.s <= a.s && b.s + b.n >= a.s + a.n) place(g, 0, W);\n"
+    "    else if (b.d > a.d && b.s >= a.s && b.s + b.n <= a.s + a.n)\n"
+    "      place(g, (b.s - a.s) / a.n * W, b.n / a.n * W);\n"
+    "    else shown = false;\n"
+    "    g.style.display = shown ? \"\" : \"none\";\n"
+    "    g.classList.toggle(\"p\", shown && b.d < a.d);\n"
+    "  });\n"
+    "  un.style.display = a.d > 0 ? \"\" : \"none\";\n"
+    "}\n"
+    "function search(q) {\n"
+    "  var re, hits = [];\n"
+    "  try { re = new RegExp(q); } catch (e) { re = {test: function (s) { return s.indexOf(q) >= 0; }}; }\n"
+    "  term = q;\n"
+    "  fr.forEach(function (g) {\n"
+    "    var r = g.querySelector(\"rect\");\n"
+    "    if (!r.hasAttribute(\"data-c\")) r.setAttribute(\"data-c\", r.getAttribute(\"fill\"));\n"
+    "    var hit = q !== null && re.test(lines(g)[0]);\n"
+    "    r.setAttribute(\"fill\", hit ? \"rgb(230,0,230)\" : r.getAttribute(\"data-c\"));\n"
+    "    g.classList.toggle(\"m\", hit);\n"
+    "    if (hit) hits.push(at(g));\n"
+    "  });\n"
+    "  hits.sort(function (x, y) { return x.s - y.s || x.d - y.d; });\n"
+    "  var end = -1, covered = 0;\n"
+    "  hits.forEach(function (h) { if (h.s >= end) { covered += h.n; end = h.s + h.n; } });\n"
+    "  var total = at(root).n;\n"
+    "  mt.textContent = q === null ? \"\" :\n"
+    "    \"Matched: \" + (total ? 100 * covered / total : 0).toFixed(1) + \"%%\";\n"
+    "  sb.textContent = q === null ? \"Search\" : \"Clear\";\n"
+    "}\n"
+    "document.documentElement.addEventListener(\"click\", function (e) {\n"
+    "  var g = e.target.closest(\"g.f\");\n"
+    "  if (g) zoom(g);\n"
+    "});\n"
+    "un.addEventListener(\"click\", function () { zoom(root); });\n"
+    "sb.addEventListener(\"click\", function () {\n"
+    "  if (term !== null) { search(null); return; }\n"
+    "  var q = window.prompt(\"Search (regular expression)\", \"\");\n"
+    "  if (q) search(q);\n"
+    "});\n"
+    "document.documentElement.addEventListener(\"mouseover\", function (e) {\n"
+    "  var g = e.target.closest(\"g.f\");\n"
+    "  det.textContent = g ? lines(g).filter(function (s) { return s; }).join(\" \\u00b7 \") : \"\";\n"
+    "});\n"
+    "})();\n"
+    "]]></script>\n";
+
+int svg_write(FILE *f, const struct table *t, const struct export_meta *meta)
+{
+    struct svg sv = {.f = f, .t = t, .total = table_samples(t)};
+    int rc = add_boxes(&sv);
+    if (rc == 0) {
+        int height = TOP + (int)(sv.depth + 1) * FRAME_H + BOTTOM;
+        write_head(f, t, meta, height);
+        if (sv.total)
+            for (size_t i = 0; i < sv.n; i++)
+                write_box(&sv, &sv.boxes[i], height);
+        fprintf(f, SCRIPT, SVG_WIDTH, CHAR_W);
+        fputs("</svg>\n", f);
+        if (fflush(f) != 0 || ferror(f))
+            rc = ERR_IO;
+    }
+    free(sv.boxes);
+    return rc;
+}
