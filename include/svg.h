@@ -17,7 +17,8 @@
  *
  * Each frame is <g class="f" data-s data-n data-d> (first sample, samples,
  * depth) holding a <title> tooltip ("name", "file", "N samples, P%" on
- * three lines), a <rect> and a <text> label shortened to fit. Colours by
+ * three lines; the file with ":FIRSTLINE" when the function's first line
+ * is known), a <rect> and a <text> label shortened to fit. Colours by
  * the family of the frame's file, as the live flame graph has them
  * (ui_flame_family): the user's code warm, the standard library green,
  * site-packages blue, <frozen ...> and other pseudo-files purple, frames

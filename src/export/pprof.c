@@ -261,13 +261,6 @@ static void put_locations(struct pprof *pp)
     }
 }
 
-/* A function's first line; -1 when unknown. */
-static int32_t first_line(const struct table *t, uint32_t func)
-{
-    (void)t, (void)func;        /* FIRSTLINE: table_func_first_line() once main has it */
-    return -1;
-}
-
 static void put_functions(struct pprof *pp)
 {
     for (uint32_t f = 0; f <= pp->nofunc; f++) {
@@ -275,7 +268,7 @@ static void put_functions(struct pprof *pp)
             continue;
         int nof = f == pp->nofunc;
         uint32_t name = str_intern(&pp->st, nof ? NO_FRAME : table_func_name(pp->t, f));
-        int32_t start = nof ? -1 : first_line(pp->t, f);
+        int32_t start = nof ? -1 : table_func_first_line(pp->t, f);
         size_t mark = pbenc_begin(&pp->b, PROFILE_FUNCTION);
         pbenc_uint(&pp->b, FUNCTION_ID, (uint64_t)f + 1);
         pbenc_uint(&pp->b, FUNCTION_NAME, name);

@@ -303,8 +303,11 @@ static void write_box(struct svg *sv, const struct box *b, int height)
             "\"><title>", b->s, b->n, b->depth);
     put_xml(f, name, SIZE_MAX);
     fputc('\n', f);
-    if (b->kind == BOX_FUNC)
+    if (b->kind == BOX_FUNC) {
         put_xml(f, table_func_file(sv->t, b->id), SIZE_MAX);
+        if (table_func_first_line(sv->t, b->id) > 0)
+            fprintf(f, ":%" PRId32, table_func_first_line(sv->t, b->id));
+    }
     else if (b->kind == BOX_THREAD)
         fputs("thread", f);
     fprintf(f, "\n%" PRIu64 " samples, %.2f%%</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "

@@ -188,6 +188,9 @@ def test_pprof_metadata(proftui, finterp, tmp_path):
     assert any(c.startswith("command: ") and "workload.py" in c for c in comments), comments
     assert "PeriodType: cpu nanoseconds" in raw and "Period: 1000000" in raw, raw[:2000]
     assert "samples/count cpu/nanoseconds" in raw, raw[:2000]
+    # each function's first line (start_line): "alpha /path/workload.py:LINE s=FIRST"
+    first = WORKLOAD.split("\n").index("def alpha(): spin(0.006)") + 1
+    assert re.search(rf" alpha \S*workload\.py:{first} s={first}$", raw, re.M), raw[-3000:]
     d = re.search(r"^Duration: ([\d.]+)", raw, re.M)
     assert d and 0.8 <= float(d[1]) <= 5, raw[:2000]
 

@@ -102,11 +102,11 @@ def children(frames: List[dict], parent: dict) -> Dict[str, dict]:
 
 
 def one(frames: List[dict], name: str) -> dict:
-    """The one frame `name` of the workload (its file is workload.py), or
+    """The one frame `name` of the workload (its file is workload.py:LINE), or
     the one frame of that name."""
     found = [f for f in frames if f["name"] == name]
     if len(found) > 1:
-        found = [f for f in found if f["title"].split("\n")[1].endswith("workload.py")]
+        found = [f for f in found if "workload.py:" in f["title"].split("\n")[1]]
     assert len(found) == 1, (name, found[:3])
     return found[0]
 

@@ -219,7 +219,7 @@ static struct table *sample_table(void)
         return NULL;
     uint32_t th0 = table_thread(t, 100, "Main\nThr\xff" "ead");
     uint32_t th1 = table_thread(t, 200, NULL);
-    uint32_t a = table_intern_func(t, "alpha", "/srv/app.py");
+    uint32_t a = table_intern_func_at(t, "alpha", "/srv/app.py", 8);
     uint32_t b = table_intern_func(t, "beta;x", "/srv/app.py");
     uint32_t h = table_intern_func(t, "bad\x01\xc3(", "/srv/\xe2\x80\xa8.py");
     struct frame_key s1[] = {{a, 10}, {b, 20}}, s2[] = {{b, -1}}, s3[] = {{h, 5}, {a, 11}};
@@ -314,8 +314,15 @@ static void check_meta(const struct decoded *d)
     /* one function per function used, one location per (function, line) */
     CHECK_EQ(d->nfuncs, 5);
     CHECK_EQ(d->nlocs, 7);
-    for (int i = 0; i < d->nfuncs; i++)
+    int starts = 0;
+    for (int i = 0; i < d->nfuncs; i++) {
         CHECK_EQ(d->funcs[i].name, d->funcs[i].sys);
+        if (strcmp(str(d, d->funcs[i].name), "alpha") == 0)
+            starts++, CHECK_EQ(d->funcs[i].start, 8);
+        else
+            CHECK_EQ(d->funcs[i].start, 0);           /* unknown: absent */
+    }
+    CHECK_EQ(starts, 1);
 }
 
 static void test_profile(void)

@@ -76,7 +76,7 @@ static void test_narrow(void)
 {
     struct table *t = table_new();
     uint32_t th = table_thread(t, 1, "main");
-    uint32_t big = table_intern_func(t, "big", "/app.py");
+    uint32_t big = table_intern_func_at(t, "big", "/app.py", 4);
     uint32_t tiny = table_intern_func(t, "tiny", "/app.py");
     uint32_t small = table_intern_func(t, "small", "/app.py");
     struct frame_key s1 = {big, 1}, s2 = {tiny, 1}, s3 = {small, 1};
@@ -84,7 +84,7 @@ static void test_narrow(void)
     CHECK(table_add_stack(t, th, &s2, 1, 8) == 0);
     CHECK(table_add_stack(t, th, &s3, 1, 9) == 0);
     char *out = render(t, NULL);
-    CHECK(out && strstr(out, "<title>big\n/app.py\n9983 samples, 99.83%</title>") != NULL);
+    CHECK(out && strstr(out, "<title>big\n/app.py:4\n9983 samples, 99.83%</title>") != NULL);
     CHECK(out && strstr(out, "<title>small\n") != NULL);
     CHECK(out && strstr(out, "<title>tiny\n") == NULL);
     CHECK(out && strstr(out, "<title>main (tid 1)\nthread\n10000 samples, 100.00%</title>"));
