@@ -4,8 +4,10 @@
  *
  * Layout. The root ("all") is at the bottom, flamegraph.pl's convention;
  * above it one frame per thread with samples (by thread id: "NAME (tid
- * TID)"), above each thread its merged call tree (tree.h: the lines of a
- * function folded together), children sorted by name. A frame's width is
+ * TID)"), above each thread its call tree with the lines of a function
+ * folded together (the table's nodes of one path of functions are one
+ * frame; one pass over the nodes, whatever the number of threads),
+ * children sorted by name. A frame's width is
  * its share of all samples of all threads, out of SVG_WIDTH pixels.
  * [unreadable], [truncated] and [outside your code] are frames, and the
  * samples with no Python frame are a frame "[no Python frame]" (as in the

@@ -142,84 +142,117 @@ static void box_colour(const struct svg *sv, const struct box *b, char *out, siz
     snprintf(out, cap, "rgb(%d,%d,%d)", r, g, bl);
 }
 
-/* ---- the boxes: threads by id, each its merged tree ---- */
+/* ---- the boxes: threads by id, each its tree with lines folded ---- */
 
-struct child {
-    uint32_t node;          /* calltree node, or TABLE_NONE for the no-frame samples */
+/* A frame of the folded tree stands for the table's nodes (tree.h) of one
+ * thread whose paths have the same functions: members[first .. first + n)
+ * of the arena. Each node is the member of one frame, and no sample passes
+ * two members of a frame, so their totals add up. */
+struct group {
+    uint32_t func;
+    size_t first, n;
+};
+
+struct member {
+    uint32_t node, func;
     const char *name;
-    uint64_t n;
+};
+
+struct fold {
+    struct svg *sv;
+    uint32_t *arena;        /* table nodes, grouped */
+    size_t narena, acap;
+    struct member *kids;    /* the children being grouped */
+    size_t nkids, kcap;
+    struct pending { struct group g; uint64_t s; uint32_t depth; } *todo;
+    size_t ntodo, tcap;
 };
 
 static int by_name(const void *pa, const void *pb)
 {
-    const struct child *a = pa, *b = pb;
+    const struct member *a = pa, *b = pb;
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
+    if (a->func != b->func)
+        return (a->func > b->func) - (a->func < b->func);
     return (a->node > b->node) - (a->node < b->node);
 }
 
-/* A node waiting to be laid out: its children go above it from sample s. */
-struct pending {
-    uint32_t node;
-    uint64_t s;
-    uint32_t depth;
-};
-
-/* The children of ct's node `node` (with, under the thread's root, the
- * samples with no frame), by name, into *kids. */
-static int children(const struct svg *sv, const struct calltree *ct, uint32_t node,
-                    struct child **kids, size_t *cap, size_t *nk)
+/* The children of every member of g, sorted by function name into
+ * fo->kids; their sum of totals into *sum. */
+static int gather(struct fold *fo, const struct group *g, uint64_t *sum)
 {
-    uint64_t sum = 0;
-    *nk = 0;
-    for (uint32_t c = ct->nodes[node].first_child; c != TABLE_NONE && c < ct->n;
-         c = ct->nodes[c].next_sibling) {
-        if (array_reserve((void **)kids, cap, *nk + 1, sizeof **kids) < 0)
-            return ERR_NOMEM;
-        (*kids)[(*nk)++] = (struct child){c, table_func_name(sv->t, ct->nodes[c].func),
-                                          ct->nodes[c].total};
-        sum += ct->nodes[c].total;
+    const struct table *t = fo->sv->t;
+    fo->nkids = 0;
+    *sum = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        for (uint32_t c = tree_first_child(t, fo->arena[g->first + i]); c != TABLE_NONE;
+             c = tree_next_sibling(t, c)) {
+            if (array_reserve((void **)&fo->kids, &fo->kcap, fo->nkids + 1, sizeof *fo->kids) < 0)
+                return ERR_NOMEM;
+            uint32_t func = tree_site(t, c).func;
+            fo->kids[fo->nkids++] = (struct member){c, func, table_func_name(t, func)};
+            *sum += tree_total(t, c);
+        }
     }
-    if (node == 0 && ct->nodes[0].total > sum) {
-        if (array_reserve((void **)kids, cap, *nk + 1, sizeof **kids) < 0)
-            return ERR_NOMEM;
-        (*kids)[(*nk)++] = (struct child){TABLE_NONE, NO_FRAME, ct->nodes[0].total - sum};
-    }
-    if (*nk > 1)
-        qsort(*kids, *nk, sizeof **kids, by_name);
+    if (fo->nkids > 1)
+        qsort(fo->kids, fo->nkids, sizeof *fo->kids, by_name);
     return 0;
 }
 
-/* Boxes for the frames of one thread's tree ct, whose thread frame starts
- * at sample s; depth-first with an explicit stack of pending nodes. */
-static int add_tree(struct svg *sv, const struct calltree *ct, uint64_t s)
+/* One child frame from kids[i .. j) (one function) at sample s, to be
+ * expanded in turn. */
+static int add_group(struct fold *fo, size_t i, size_t j, uint64_t s, uint64_t n, uint32_t depth)
 {
-    struct pending *todo = NULL;
-    struct child *kids = NULL;
-    size_t ntodo = 0, tcap = 0, kcap = 0, nk;
-    int rc = array_reserve((void **)&todo, &tcap, 1, sizeof *todo);
-    if (rc == 0)
-        todo[ntodo++] = (struct pending){0, s, 1};
-    while (rc == 0 && ntodo > 0) {
-        struct pending p = todo[--ntodo];
-        rc = children(sv, ct, p.node, &kids, &kcap, &nk);
-        if (rc == 0)
-            rc = array_reserve((void **)&todo, &tcap, ntodo + nk, sizeof *todo);
-        uint64_t at = p.s;
-        for (size_t i = 0; rc == 0 && i < nk; at += kids[i].n, i++) {
-            if (!wide_enough(sv, kids[i].n))
-                continue;
-            int fn = kids[i].node != TABLE_NONE;
-            rc = add_box(sv, (struct box){at, kids[i].n, p.depth + 1,
-                                          fn ? ct->nodes[kids[i].node].func : 0,
-                                          fn ? BOX_FUNC : BOX_NOFRAME});
-            if (rc == 0 && fn)
-                todo[ntodo++] = (struct pending){kids[i].node, at, p.depth + 1};
-        }
+    if (array_reserve((void **)&fo->arena, &fo->acap, fo->narena + (j - i), sizeof *fo->arena) < 0 ||
+        array_reserve((void **)&fo->todo, &fo->tcap, fo->ntodo + 1, sizeof *fo->todo) < 0)
+        return ERR_NOMEM;
+    struct group g = {fo->kids[i].func, fo->narena, j - i};
+    for (size_t k = i; k < j; k++)
+        fo->arena[fo->narena++] = fo->kids[k].node;
+    fo->todo[fo->ntodo++] = (struct pending){g, s, depth};
+    return add_box(fo->sv, (struct box){s, n, depth, g.func, BOX_FUNC});
+}
+
+/* Lay out the children of the frame p: one frame per function, from
+ * p's first sample, in name order; under a thread also the samples with
+ * no frame. Frames under a pixel are left out. */
+static int expand(struct fold *fo, const struct pending *p, uint64_t thread_total)
+{
+    const struct table *t = fo->sv->t;
+    uint64_t sum, at = p->s;
+    int rc = gather(fo, &p->g, &sum);
+    for (size_t i = 0, j; rc == 0 && i < fo->nkids; i = j) {
+        uint64_t n = 0;
+        for (j = i; j < fo->nkids && fo->kids[j].func == fo->kids[i].func; j++)
+            n += tree_total(t, fo->kids[j].node);
+        if (wide_enough(fo->sv, n))
+            rc = add_group(fo, i, j, at, n, p->depth + 1);
+        at += n;
     }
-    free(todo);
-    free(kids);
+    if (rc == 0 && p->depth == 1 && thread_total > sum && wide_enough(fo->sv, thread_total - sum))
+        rc = add_box(fo->sv, (struct box){at, thread_total - sum, 2, 0, BOX_NOFRAME});
+    return rc;
+}
+
+/* The thread frame of `thread` at sample s and every frame above it. */
+static int add_thread(struct fold *fo, uint32_t thread, uint64_t s, uint64_t total)
+{
+    uint32_t root = tree_root(fo->sv->t, thread);
+    int rc = add_box(fo->sv, (struct box){s, total, 1, thread, BOX_THREAD});
+    if (rc < 0 || root == TABLE_NONE)
+        return rc;
+    if (array_reserve((void **)&fo->arena, &fo->acap, fo->narena + 1, sizeof *fo->arena) < 0 ||
+        array_reserve((void **)&fo->todo, &fo->tcap, 1, sizeof *fo->todo) < 0)
+        return ERR_NOMEM;
+    fo->arena[fo->narena] = root;
+    fo->todo[0] = (struct pending){{TABLE_NONE, fo->narena++, 1}, s, 1};
+    fo->ntodo = 1;
+    while (rc == 0 && fo->ntodo > 0) {
+        struct pending p = fo->todo[--fo->ntodo];
+        rc = expand(fo, &p, total);
+    }
     return rc;
 }
 
@@ -247,22 +280,18 @@ static int add_boxes(struct svg *sv)
         if (table_thread_samples(sv->t, (uint32_t)i))
             refs[k++] = (struct thread_ref){table_thread_tid(sv->t, (uint32_t)i), (uint32_t)i};
     qsort(refs, k, sizeof *refs, by_tid);
+    struct fold fo = {.sv = sv};
     int rc = add_box(sv, (struct box){0, sv->total, 0, 0, BOX_ROOT});
     uint64_t at = 0;
     for (size_t i = 0; rc == 0 && i < k; i++) {
-        struct calltree ct;
-        rc = tree_merged(sv->t, refs[i].index, &ct);
-        if (rc < 0)
-            break;
-        uint64_t n = ct.n ? ct.nodes[0].total : 0;
-        if (wide_enough(sv, n)) {
-            rc = add_box(sv, (struct box){at, n, 1, refs[i].index, BOX_THREAD});
-            if (rc == 0)
-                rc = add_tree(sv, &ct, at);
-        }
+        uint64_t n = table_thread_samples(sv->t, refs[i].index);
+        if (wide_enough(sv, n))
+            rc = add_thread(&fo, refs[i].index, at, n);
         at += n;
-        calltree_free(&ct);
     }
+    free(fo.arena);
+    free(fo.kids);
+    free(fo.todo);
     free(refs);
     return rc;
 }

@@ -95,8 +95,48 @@ static void test_narrow(void)
     table_free(t);
 }
 
+/* Lines of a function fold into one frame; threads by id, each under its
+ * own frame; samples without a frame become "[no Python frame]"; x from
+ * the samples before (widths of 1200 pixels: 12 px a sample here). */
+static void test_fold(void)
+{
+    struct table *t = table_new();
+    uint32_t t2 = table_thread(t, 20, "two"), t1 = table_thread(t, 10, "one");
+    uint32_t f = table_intern_func(t, "f", "/a.py"), g = table_intern_func(t, "g", "/a.py");
+    uint32_t h = table_intern_func(t, "h", "/a.py");
+    struct frame_key a[] = {{g, 5}, {f, 1}}, b[] = {{g, 6}, {f, 2}}, c[] = {{h, 1}, {f, 2}};
+    CHECK(table_add_stack(t, t1, a, 2, 30) == 0);
+    CHECK(table_add_stack(t, t1, b, 2, 20) == 0);
+    CHECK(table_add_stack(t, t1, c, 2, 10) == 0);
+    CHECK(table_add_stack(t, t1, NULL, 0, 15) == 0);
+    CHECK(table_add_stack(t, t2, a, 2, 25) == 0);
+    char *out = render(t, NULL);
+    static const char *want[] = {
+        "data-s=\"0\" data-n=\"100\" data-d=\"0\"><title>all\n",
+        "data-s=\"0\" data-n=\"75\" data-d=\"1\"><title>one (tid 10)\n",
+        "data-s=\"0\" data-n=\"60\" data-d=\"2\"><title>f\n/a.py\n60 samples, 60.00%</title>"
+        "<rect x=\"0.00\"",
+        "data-s=\"60\" data-n=\"15\" data-d=\"2\"><title>[no Python frame]\n",
+        "data-s=\"0\" data-n=\"50\" data-d=\"3\"><title>g\n",
+        "data-s=\"50\" data-n=\"10\" data-d=\"3\"><title>h\n/a.py\n10 samples, 10.00%</title>"
+        "<rect x=\"600.00\"",
+        "data-s=\"75\" data-n=\"25\" data-d=\"1\"><title>two (tid 20)\n",
+        "data-s=\"75\" data-n=\"25\" data-d=\"2\"><title>f\n",
+        "data-s=\"75\" data-n=\"25\" data-d=\"3\"><title>g\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        check(out && strstr(out, want[i]) != NULL, "frame %zu: %s", i, want[i]);
+    size_t frames = 0;
+    for (const char *p = out; p && (p = strstr(p, "<g class=\"f\"")); p++)
+        frames++;
+    CHECK_EQ(frames, sizeof want / sizeof want[0]);
+    free(out);
+    table_free(t);
+}
+
 int main(void)
 {
+    test_fold();
     test_hostile();
     test_narrow();
     return check_report("svg");
