@@ -21,6 +21,8 @@ struct cli {
     size_t noutputs;
     int format;                 /* -f (enum export_format), or -1: from -o's name */
     int tui;                    /* --tui: the live view while -o records */
+    const char *push;           /* --push URL: send a pprof window every push_interval_ns */
+    uint64_t push_interval_ns;  /* --push-interval (default 10 s) */
     const char *open;           /* --open FILE: show a saved profile */
     int dump;                   /* --dump: print each thread's stack once (-p) */
     int json;                   /* --json: --dump as JSON */

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "export.h"
+#include "push.h"
 
 static const char usage_text[] =
     "usage: proftui [OPTIONS] [--] COMMAND [ARG...]   start COMMAND and profile it\n"
@@ -31,7 +32,13 @@ static const char usage_text[] =
     "                           .collapsed collapsed, .json speedscope, .pb.gz,\n"
     "                           .pprof pprof, .prof, .pstats pstats, .svg svg;\n"
     "                           anything else collapsed)\n"
-    "      --tui                with -o: show the live view too; FILE is written on quit\n"
+    "      --tui                with -o or --push: show the live view too; FILE is\n"
+    "                           written on quit\n"
+    "      --push URL           every --push-interval, send the samples since the last\n"
+    "                           push as pprof to a Pyroscope-compatible server: POST\n"
+    "                           URL/ingest?name=...&format=pprof (http:// only);\n"
+    "                           headless unless --tui\n"
+    "      --push-interval SECONDS  between pushes (default 10s; units accepted)\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
@@ -141,6 +148,20 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'P':
         c->open = arg;
         return 0;
+    case 'H': {
+        char why[128];
+        if (push_check_url(arg, why, sizeof why) < 0) {
+            fprintf(stderr, "proftui: invalid value for --push: '%s': %s (see --help)\n", arg, why);
+            return -1;
+        }
+        c->push = arg;
+        return 0;
+    }
+    case 'I':
+        if (cli_parse_duration(arg, 1000000000, &c->push_interval_ns) < 0 ||
+            c->push_interval_ns < 100000000 || c->push_interval_ns > 3600000000000ULL)
+            return bad("--push-interval", arg);
+        return 0;
     case 'v':
         c->log_path = arg;
         return 0;
@@ -181,8 +202,13 @@ static int check_combination(const struct cli *c)
 {
     if (c->format >= 0 && !c->output)
         return conflict("--format needs -o FILE");
-    if (c->tui && !c->output)
-        return conflict("--tui needs -o FILE (the live view is the default without -o)");
+    if (c->tui && !c->output && !c->push)
+        return conflict("--tui needs -o FILE or --push URL (the live view is the default "
+                        "without them)");
+    if (c->push_interval_ns && !c->push)
+        return conflict("--push-interval goes with --push URL");
+    if (c->push && (c->open || c->dump))
+        return conflict("--push sends a running profile: not with --open or --dump");
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
     if (c->dump && !c->pid)
@@ -202,6 +228,8 @@ static const struct option long_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, 'f'},
     {"tui", no_argument, NULL, 'U'},
+    {"push", required_argument, NULL, 'H'},
+    {"push-interval", required_argument, NULL, 'I'},
     {"open", required_argument, NULL, 'P'},
     {"dump", no_argument, NULL, 'D'},
     {"json", no_argument, NULL, 'J'},

@@ -2,6 +2,7 @@
 /* proftui: wires the command line, target discovery, the sampler and the
  * live view or the headless exporter together. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "lens.h"
 #include "outputs.h"
 #include "procstat.h"
+#include "push.h"
 #include "profile.h"
 #include "pytarget.h"
 #include "sampler.h"
@@ -56,6 +58,7 @@ struct run {
     char only[1024];               /* the --only roots, for the output's metadata */
     char child_log[4096];          /* live view: the file the program's output goes to */
     int stopped;                   /* we ended the launched program (it did not exit) */
+    struct push *push;             /* --push */
 };
 
 static int fail(int code, const char *fmt, ...)
@@ -316,10 +319,42 @@ static int write_profile(struct run *r)
     return 0;
 }
 
+/* --push: start sending windows of the profile. */
+static int start_push(struct run *r)
+{
+    char name[256];
+    push_app_name(r->launched ? r->argv : NULL, r->pid, r->cli.cpu, name, sizeof name);
+    struct push_config pc = {
+        .url = r->cli.push,
+        .interval_ns = r->cli.push_interval_ns ? r->cli.push_interval_ns : 10000000000ULL,
+        .name = name,
+        .meta = {.pid = r->pid, .version = PROFTUI_VERSION, .python_version = r->target->version,
+                 .cpu_mode = r->cli.cpu, .interval_ns = r->cli.interval_ns,
+                 .command = r->launched ? r->title : NULL,
+                 .warning = r->target->warning[0] ? r->target->warning : NULL},
+    };
+    int rc = push_start(r->profile, &pc, &r->push);
+    return rc < 0 ? fail(exitcode_for_err(rc), "cannot push to %s: %s", r->cli.push, err_str(rc)) : 0;
+}
+
+/* --push: the last window, then what was sent. */
+static void stop_push(struct run *r)
+{
+    struct push_stats st;
+    if (!r->push)
+        return;
+    push_stop(r->push, &st);
+    r->push = NULL;
+    fprintf(stderr, "proftui: pushed %" PRIu64 " profiles to %s (%" PRIu64 " failed, %" PRIu64
+            " dropped, %" PRIu64 " retries; last HTTP status %d)\n", st.sent, r->cli.push,
+            st.failed, st.dropped, st.retries, st.last_status);
+}
+
 static int run_headless(struct run *r)
 {
     sampler_wait(r->sampler, (volatile int *)&quit_flag);
     sampler_stop(r->sampler);
+    stop_push(r);
     int status = -1;
     if (r->launched)
         end_child(r, &status, 1);
@@ -352,6 +387,7 @@ static int run_ui(struct run *r)
     };
     int rc = ui_run(&o, r->profile, r->sampler);
     sampler_stop(r->sampler);
+    stop_push(r);
     if (log)
         fclose(log);
     int status = -1;
@@ -490,7 +526,7 @@ static int run(struct run *r)
         code = choose_formats(r);
     if (code)
         return code;
-    int live = !r->cli.output || r->cli.tui;
+    int live = (!r->cli.output && !r->cli.push) || r->cli.tui;
     if (live && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE for a headless profile");
     const char *bad = NULL;
@@ -526,6 +562,13 @@ static int run(struct run *r)
     int rc = sampler_start(r->target, r->profile, &sc, &r->sampler);
     if (rc < 0)
         return fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
+    if (r->cli.push && (rc = start_push(r)) != 0) {
+        sampler_stop(r->sampler);
+        outputs_abort(&r->out);
+        if (r->launched)
+            launch_terminate(r->pid, 1, &(int){0}, NULL, NULL);
+        return rc;
+    }
     return live ? run_ui(r) : run_headless(r);
 }
 
