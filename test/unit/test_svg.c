@@ -134,8 +134,43 @@ static void test_fold(void)
     table_free(t);
 }
 
+/* 10,000 stacks of 30 frames over 10,000 functions and 1,000,000
+ * samples: frames under a pixel merged, the file stays small (a few
+ * hundred KB; "a few MB at most" is the goal). */
+static void test_size(void)
+{
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 1, "main");
+    char name[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(name, sizeof name, "func_%d", i);
+        table_intern_func(t, name, "/srv/app/module.py");
+    }
+    uint64_t x = 88172645463325252ULL;
+    struct frame_key st[30];
+    for (int s = 0; s < 10000; s++) {
+        for (int d = 0; d < 30; d++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* shared roots: the first frames come from few functions */
+            st[29 - d] = (struct frame_key){(uint32_t)(x % (uint64_t)(d < 5 ? 3 * (d + 1) : 10000)),
+                                            (int32_t)(x % 100)};
+        }
+        CHECK(table_add_stack(t, th, st, 30, 100) == 0);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(f && svg_write(f, t, NULL) == 0);
+    if (f)
+        fclose(f);
+    check(len > 10000 && len < 3000000, "10,000 stacks: %zu bytes of SVG", len);
+    free(buf);
+    table_free(t);
+}
+
 int main(void)
 {
+    test_size();
     test_fold();
     test_hostile();
     test_narrow();
