@@ -422,6 +422,7 @@ static const char SCRIPT[] =
     "var mt = document.getElementById(\"matched\"), det = document.getElementById(\"details\");\n"
     "var root = fr.filter(function (g) { return g.getAttribute(\"data-d\") === \"0\"; })[0];\n"
     "var term = null;\n"
+    "if (!root) return;                     /* an empty profile: nothing to do */\n"
     "function at(g) { return {s: +g.getAttribute(\"data-s\"), n: +g.getAttribute(\"data-n\"),\n"
     "                         d: +g.getAttribute(\"data-d\")}; }\n"
     "function lines(g) { return g.querySelector(\"title\").textContent.split(\"\\n\"); }\n"
