@@ -62,6 +62,12 @@ int procstat_pread_stat(int fd, struct procstat_stat *out);
  * 0 or ERR_READ (buf is then ""). */
 int procstat_cwd(pid_t pid, char *buf, size_t cap);
 
+/* The target's command line (/proc/PID/cmdline) into buf (cap bytes; a
+ * longer one is cut) and argv: at most max - 1 arguments pointing into
+ * buf, then NULL. Returns the argument count, or ERR_READ (gone, or a
+ * kernel thread: no command line). */
+int procstat_cmdline(pid_t pid, char *buf, size_t cap, char **argv, size_t max);
+
 /* Parse the contents of /proc/PID/statm: resident pages. 0 or ERR_CORRUPT. */
 int procstat_parse_statm(const char *buf, size_t len, uint64_t *resident_pages);
 

@@ -16,6 +16,10 @@ struct usercode;
 
 struct ui_options {
     const char *title;            /* the profiled command line, or "PID 1234" */
+    const char *program;          /* the script or command (a path), for the save key's
+                                   * default file name, or NULL */
+    uint64_t start_unix_ns;       /* wall-clock time sampling started */
+    const char *warning;          /* a caveat about the profile for saved files, or NULL */
     const char *python_version;   /* e.g. "3.11.7" */
     pid_t pid;                    /* the target */
     const char *cwd;              /* its current directory (short paths), or NULL */

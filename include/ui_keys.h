@@ -31,6 +31,8 @@ enum ui_react {
     UI_REACT_QUIT = 1 << 6,
     UI_REACT_THREAD = 1 << 7,    /* carry out state->thread_step */
     UI_REACT_VIEW = 1 << 8,      /* show the view state->view_next */
+    UI_REACT_SAVE_ASK = 1 << 9,  /* open the save prompt (ui_save.h) */
+    UI_REACT_SAVE = 1 << 10,     /* write the file the save prompt names */
 };
 
 struct ui_key {
@@ -59,6 +61,8 @@ const struct ui_key *ui_keys_find_in(const struct ui_key *keys, size_t n, int co
  * screen's rules while st->help (moves scroll it, q quits, any other key
  * closes it), else the binding's action, looked up in the active view's
  * table (ops, view), then the views' keys, then the global table.
+ * While the save prompt is open every key goes to it (ui_prompt.h); a
+ * message on the footer (st->status) is cleared by the next key.
  * Returns enum ui_react flags. */
 unsigned ui_keys_handle(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code);
 

@@ -12,9 +12,11 @@
 #include <stdint.h>
 
 #include "ui_data.h"
+#include "ui_prompt.h"
 
 #define UI_FILTER_MAX 128
 #define UI_BACK_MAX 32       /* views remembered for Esc / Backspace */
+#define UI_STATUS_MAX 512    /* the footer's message after an action (save) */
 
 /* A pending selection move, carried out by the loop (it knows the page). */
 enum ui_move {
@@ -45,6 +47,9 @@ struct ui_state {
     uint32_t focus;               /* the function an opened view shows, or TABLE_NONE */
     struct { size_t view; uint32_t focus; } back[UI_BACK_MAX];   /* where Esc goes back to */
     size_t nback;
+    struct ui_prompt prompt;      /* the save key's file name prompt (ui_save.h) */
+    char status[UI_STATUS_MAX];   /* a message on the footer until the next key, or "" */
+    int status_error;             /* the message is an error */
 };
 
 /* Defaults: all threads, function level, the first view, the given

@@ -364,13 +364,30 @@ static int run_headless(struct run *r)
     return r->launched ? launch_exit_code(status) : EXIT_OK;
 }
 
+/* The script (or else the command) the target runs, for the save key's
+ * default file name: from our argv, or the attached process's cmdline. */
+static void program_of(const struct run *r, char *out, size_t cap)
+{
+    char buf[4096], *args[64];
+    char *const *argv = r->argv;
+    if (!r->launched && procstat_cmdline(r->pid, buf, sizeof buf, args, 64) > 0)
+        argv = args;
+    const char *script = argv ? usercode_script(argv) : NULL;
+    snprintf(out, cap, "%s", script ? script : argv && argv[0] ? argv[0] : "");
+}
+
 static int run_ui(struct run *r)
 {
+    char program[1024];
+    program_of(r, program, sizeof program);
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
     if (log && r->target->warning[0])
         fprintf(log, "proftui: warning: %s\n", r->target->warning);
     struct ui_options o = {
         .title = r->title,
+        .program = program,
+        .start_unix_ns = r->start_unix_ns,
+        .warning = r->target->warning,
         .python_version = r->target->version,
         .pid = r->pid,
         .cwd = r->cwd,

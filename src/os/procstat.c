@@ -203,3 +203,23 @@ int procstat_cwd(pid_t pid, char *buf, size_t cap)
         buf[n > 0 ? n : 0] = '\0';
     return n > 0 ? 0 : ERR_READ;
 }
+
+int procstat_cmdline(pid_t pid, char *buf, size_t cap, char **argv, size_t max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    if (cap < 2 || max < 2)
+        return ERR_READ;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, cap - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return ERR_READ;
+    buf[n] = '\0';                   /* a cut last argument still ends */
+    size_t argc = 0;
+    for (size_t at = 0; at < (size_t)n && argc + 1 < max; at += strlen(buf + at) + 1)
+        argv[argc++] = buf + at;
+    argv[argc] = NULL;
+    return (int)argc;
+}

@@ -19,6 +19,7 @@
 #include "ui_fmt.h"
 #include "ui_keys.h"
 #include "ui_layout.h"
+#include "ui_save.h"
 #include "ui_screen.h"
 #include "ui_state.h"
 #include "ui_term.h"
@@ -215,6 +216,8 @@ static int react(struct ui *u, unsigned r)
         move_selection(u);
     if (r & UI_REACT_TIMER)
         u->next_snap = clock_now_ns();    /* resuming shows the current state at once */
+    if (r & (UI_REACT_SAVE_ASK | UI_REACT_SAVE))
+        ui_save_react(&u->st, r, &u->data, u->o, u->s);
     if (r & UI_REACT_REDRAW)
         u->screen.dirty |= UI_DIRTY_ALL;
     return 0;

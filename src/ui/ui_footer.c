@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The footer line: key hints from the key tables, or the filter prompt. */
+/* The footer line: key hints from the key tables, the filter prompt, or
+ * the save prompt and its message. */
 #include "ui_footer.h"
 
 #include <stdio.h>
@@ -54,10 +55,28 @@ static void draw_hints(WINDOW *w, const struct ui_scene *sc, int width)
         hints(w, sc, sc->ops->keys, sc->ops->nkeys, x, width);
 }
 
+/* The save prompt, with the last error; or the message of the last action. */
+static int draw_save(WINDOW *w, const struct ui_scene *sc, int width)
+{
+    const struct ui_state *st = sc->state;
+    attr_t note = ui_theme_attr(sc->theme, st->status_error ? UI_EL_WARN : UI_EL_VALUE);
+    if (st->prompt.active) {
+        ui_prompt_draw(w, &st->prompt, width, st->status[0] ? st->status : "Enter saves  Esc cancels",
+                       st->status[0] ? note : ui_theme_attr(sc->theme, UI_EL_DIM), sc->theme);
+        return 1;
+    }
+    if (!st->status[0])
+        return 0;
+    ui_paint_text(w, 0, 0, st->status, width, 0, UI_TRUNC_LEFT, note, sc->theme);
+    return 1;
+}
+
 void ui_footer_draw(WINDOW *w, const struct ui_scene *sc)
 {
     int width = getmaxx(w);
     werase(w);
+    if (draw_save(w, sc, width))
+        return;
     if (sc->state->editing)
         draw_prompt(w, sc, width);
     else

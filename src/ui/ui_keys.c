@@ -32,6 +32,11 @@ static unsigned act_reset(struct ui_state *v, void *view, int code)
     return UI_REACT_RESET;
 }
 
+static unsigned act_save(struct ui_state *v, void *view, int code)
+{
+    return UI_REACT_SAVE_ASK | UI_REACT_REDRAW;
+}
+
 static unsigned act_refresh(struct ui_state *v, void *view, int code)
 {
     v->refresh_s = ui_state_refresh_step(v->refresh_s, code == ']' ? 1 : -1);
@@ -119,6 +124,9 @@ static const struct ui_key keys[] = {
      "p", "p", "Pause", act_pause},
     {{'R'}, "R", "R", "reset: zero every count and the clock",
      "R", "R", "Reset", act_reset},
+    {{'s'}, "s", "s", "save the profile to a file: edit the name (its ending chooses the format: "
+     ".json speedscope, .txt collapsed ...), Enter writes, Esc cancels",
+     "s", "s", "Save", act_save},
     {{'/'}, "/", "/", "filter rows by function or file name as you type (Enter keeps, Esc clears)",
      "/", "/", "Filter", act_filter},
     {{UI_KEY_ESC}, "Esc", "Esc", "clear the filter", NULL, NULL, NULL, act_escape},
@@ -219,7 +227,8 @@ static unsigned dispatch(struct ui_state *st, const struct ui_view_ops *ops, voi
     return k ? k->action(st, view, code) : UI_REACT_NONE;
 }
 
-unsigned ui_keys_handle(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
+/* Keys outside the save prompt. */
+static unsigned handle(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
 {
     unsigned react;
     if (st->editing && edit_filter(st, code, &react))
@@ -232,4 +241,15 @@ unsigned ui_keys_handle(struct ui_state *st, const struct ui_view_ops *ops, void
         return UI_REACT_REDRAW;
     }
     return dispatch(st, ops, view, code);
+}
+
+unsigned ui_keys_handle(struct ui_state *st, const struct ui_view_ops *ops, void *view, int code)
+{
+    /* The footer's message lasts until the next key. */
+    unsigned shown = st->status[0] ? UI_REACT_REDRAW : UI_REACT_NONE;
+    st->status[0] = '\0';
+    if (st->prompt.active)
+        return ui_prompt_key(&st->prompt, code) == UI_PROMPT_ACCEPT ? UI_REACT_SAVE | UI_REACT_REDRAW
+                                                                     : UI_REACT_REDRAW;
+    return handle(st, ops, view, code) | shown;
 }

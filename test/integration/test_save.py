@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: MIT
+"""Saving from the live view (key s, issue 11): a prompt on the footer
+with the default name proftui-<program>-<pid>-<yyyymmdd-hhmmss>.json in
+proftui's current directory (the test's tmp directory), editable, Enter
+writes what the view shows (the format from the name's ending) and the
+footer confirms the full path; Esc writes nothing; a path that cannot be
+written shows the error and the view goes on; keys typed into the prompt
+never act as view keys.
+
+Run under the live view's interpreters (test_ui.UI_INTERPS: the system
+python3 and the newest pyenv one): the save reads the view's table, not
+the target."""
+
+import json
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from harness import Profile, format_problems
+from test_ui import HOT, live, ui_interp  # noqa: F401 (fixtures)
+from uidriver import LiveView, terminfo_string
+
+SAVED = re.compile(r"saved (\d+) samples? to (\S+)")
+
+
+def start(live, interp, cwd: Path) -> LiveView:
+    """hot.py in the live view, run from cwd; waits for 300 samples."""
+    view = live("--", interp.path, HOT, cwd=cwd)
+    view.launched = True
+    view.wait_for(lambda: view.samples() >= 300 and view.rows(), "300 samples and rows")
+    view.target_pid = int(view.header()["pid"])
+    return view
+
+
+def pause(view: LiveView) -> None:
+    view.send("p")
+    view.wait_for(lambda: "PAUSED" in view.header()["state"], "the PAUSED state")
+
+
+def open_prompt(view: LiveView) -> str:
+    """Press s; returns the name the prompt offers."""
+    view.send("s")
+    m = view.wait_for(lambda: re.search(r"Save as: (\S+)", view.footer()), "the save prompt")
+    return m[1].rstrip("▏_")
+
+
+def type_name(view: LiveView, name: str) -> None:
+    """Clear the prompt (Ctrl-U with the cursor at the end) and type name."""
+    view.send("\x15")
+    view.send(name)
+    view.wait_for(lambda: f"Save as: {name}" in view.footer(), f"{name!r} in the prompt")
+
+
+def saved(view: LiveView) -> re.Match:
+    return view.wait_for(lambda: SAVED.search(view.footer()), "the saved message on the footer")
+
+
+def speedscope_samples(path: Path) -> int:
+    doc = json.loads(path.read_text())
+    return sum(sum(p["weights"]) if p.get("type") == "sampled" else 0 for p in doc["profiles"])
+
+
+def test_default_name_in_cwd(live, ui_interp, tmp_path):
+    """s then Enter: proftui-hot-<pid>-<now>.json in the cwd, the footer
+    naming its full path and the samples the paused view shows."""
+    view = start(live, ui_interp, tmp_path)
+    pause(view)
+    name = open_prompt(view)
+    m = re.fullmatch(r"proftui-hot-(\d+)-(\d{8}-\d{6})\.json", name)
+    assert m, f"default name {name!r}\n{view.describe()}"
+    assert int(m[1]) == view.target_pid
+    stamp = datetime.strptime(m[2], "%Y%m%d-%H%M%S")
+    assert abs((datetime.now() - stamp).total_seconds()) < 120, f"{name}: not now ({datetime.now()})"
+    view.send("\r")
+    got = saved(view)
+    path = tmp_path / name
+    assert got[2] == str(path.resolve()), view.describe()
+    assert path.is_file() and not [p for p in tmp_path.iterdir() if p.name != name]
+    n = int(got[1])
+    shown = view.samples()      # rounds; one thread: one sample a round
+    assert 0.97 * shown <= n <= shown, f"saved {n} samples, the header shows {shown}"
+    assert speedscope_samples(path) == n
+    assert "Save as" not in view.footer(), "the prompt stays open after a save"
+
+
+def test_edited_name_writes_collapsed(live, ui_interp, tmp_path):
+    """Editing the name (Backspace, Left, Delete) to x.txt writes collapsed
+    stacks of what the paused view shows: hottest() on top with the share
+    its row shows."""
+    view = start(live, ui_interp, tmp_path)
+    pause(view)
+    hottest = view.row("hottest")
+    assert hottest, view.describe()
+    open_prompt(view)
+    type_name(view, "xq.txtt")
+    view.send("\x7f")                                   # Backspace: xq.txt
+    for _ in range(5):
+        view.key("left")                                # x|q.txt
+    delete = terminfo_string(view.term, "kdch1")
+    assert delete, "the terminal has no Delete key"
+    view.send(delete)                                   # x.txt
+    view.wait_for(lambda: "Save as: x.txt" in view.footer(), "x.txt after editing")
+    view.send("\r")
+    got = saved(view)
+    out = tmp_path / "x.txt"
+    assert got[2] == str(out.resolve())
+    p = Profile.load(out)
+    assert not format_problems(p.text), format_problems(p.text)[:5]
+    total = sum(s.count for s in p.stacks)
+    assert total == int(got[1])
+    leaf = {}
+    for s in p.stacks:
+        if s.leaf is not None:
+            leaf[s.leaf.name] = leaf.get(s.leaf.name, 0) + s.count
+    assert max(leaf, key=leaf.get) == "hottest", p.summary()
+    share = 100.0 * leaf["hottest"] / total
+    assert abs(share - hottest.own_pct) <= 0.15, f"file {share:.2f} %, row {hottest.own_pct} %"
+    assert p.meta_value("pid").split()[0] == str(view.target_pid)
+
+
+def test_escape_writes_nothing(live, ui_interp, tmp_path):
+    view = start(live, ui_interp, tmp_path)
+    open_prompt(view)
+    view.send("\x1b")
+    view.wait_for(lambda: "Save as" not in view.footer() and "Quit" in view.footer(),
+                  "the key hints back on the footer")
+    time.sleep(0.5)                  # give a wrong write the time to show up
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_path_shows_error(live, ui_interp, tmp_path):
+    """A directory that does not exist: the error on the footer, the
+    prompt kept, the view sampling on; a good name then saves."""
+    view = start(live, ui_interp, tmp_path)
+    bad = tmp_path / "no-such-dir" / "y.txt"
+    open_prompt(view)
+    type_name(view, str(bad))
+    view.send("\r")
+    view.wait_for(lambda: re.search(r"Save as: .*cannot write /.*y\.txt: No such file or directory$",
+                                    view.footer()), "the error beside the prompt")
+    before = view.samples()
+    view.wait_for(lambda: view.samples() > before + 100, "sampling going on")
+    type_name(view, "z.txt")
+    view.send("\r")
+    assert saved(view)[2] == str((tmp_path / "z.txt").resolve())
+    assert not bad.parent.exists()
+    view.send("q")
+    view.wait_exit()
+
+
+def test_prompt_keys_are_not_view_keys(live, ui_interp, tmp_path):
+    """q, p, R, ?, L, u, / and Enter's neighbours typed into the prompt
+    edit the name; the view neither quits, pauses, resets, shows help,
+    changes level nor filters."""
+    view = start(live, ui_interp, tmp_path)
+    open_prompt(view)
+    before = view.samples()
+    type_name(view, "qpR?Lu/jG.txt")
+    view.key("down")                      # moves nothing in a one-line prompt
+    view.pump(0.3)
+    h = view.header()
+    assert "SAMPLING" in h["state"] and h["level"] == "function" and "filter" not in h
+    assert view.samples() >= before, "the profile was reset"
+    assert view.proc.poll() is None
+    view.send("\x1b")
+    view.wait_for(lambda: "Save as" not in view.footer(), "the prompt closed")
+    assert list(tmp_path.iterdir()) == []
+    view.send("q")
+    assert view.wait_exit() is not None
