@@ -5,6 +5,7 @@
 #define PROFTUI_TASKSTAT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct taskstat;
@@ -48,6 +49,11 @@ int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
 /* A new round of taskstat_on_cpu() calls: the caller has woken up again
  * (its own exec_start is read again when needed). */
 void taskstat_round(struct taskstat *ts);
+
+/* The CPU time thread tid of pid has had, in ns (schedstat's run time;
+ * clock ticks from stat without it) into *ns; 0 or ERR_READ (gone). It
+ * grows while the thread runs: two readings tell whether it ran between. */
+int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns);
 
 /* The OS name of thread tid (comm) into buf; 0 or ERR_READ. */
 int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "dump.h"
 #include "error.h"
 #include "exitcode.h"
 #include "export.h"
@@ -532,12 +533,25 @@ static int choose_formats(struct run *r)
                 bad, export_format_name(f), export_format_list());
 }
 
+/* --dump: attach, print every thread's stack once, detach. */
+static int run_dump(struct run *r)
+{
+    int code = attach(r);
+    if (code || quit_flag)
+        return code ? code : 128 + quit_flag;
+    int rc = dump_print(r->target, r->cli.json, stdout);
+    if (rc == ERR_IO)
+        return fail(EXIT_OUTPUT, "cannot write the dump: %s", strerror(errno ? errno : EIO));
+    return rc < 0 ? fail(exitcode_for_err(rc), "cannot read PID %d's stacks: %s", (int)r->pid,
+                         err_str(rc)) : EXIT_OK;
+}
+
 static int run(struct run *r)
 {
     if (r->cli.open)
         return fail(EXIT_USAGE, "--open is not in this build yet");
     if (r->cli.dump)
-        return fail(EXIT_USAGE, "--dump is not in this build yet");
+        return run_dump(r);
     int code = resolve_only(r);
     if (!code)
         code = choose_formats(r);

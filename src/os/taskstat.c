@@ -320,3 +320,24 @@ int taskstat_cpu(pid_t pid)
     struct procstat_stat st;
     return procstat_read_stat(pid, 0, &st) == 0 ? st.cpu : -1;
 }
+
+int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t run = 0, arrivals;
+    int rc = fd >= 0 ? read_schedstat(fd, &run, &arrivals) : ERR_READ;
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0) {
+        *ns = run;
+        return 0;
+    }
+    struct procstat_stat st;             /* no schedstat: clock ticks */
+    long hz = sysconf(_SC_CLK_TCK);
+    if (procstat_read_stat(pid, tid, &st) < 0 || hz <= 0)
+        return ERR_READ;
+    *ns = st.ticks * (1000000000ULL / (uint64_t)hz);
+    return 0;
+}

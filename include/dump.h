@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* One-shot dump (--dump -p PID): every thread's current Python stack read
+ * once, while the target runs (process_vm_readv only: it is never
+ * stopped), printed innermost frame first, like py-spy dump:
+ *
+ *     Process 1234: python3 app.py
+ *     Python v3.12.1 (/usr/bin/python3.12)
+ *
+ *     Thread 1234 (idle): "MainThread"
+ *         wait (/usr/lib/python3.12/threading.py:355)
+ *         main (app.py:40)
+ *
+ * or, with --json, one JSON object for scripts (see dump_print). A thread
+ * is active when it ran in the DUMP_CPU_LOOKS * DUMP_CPU_EVERY_NS (0.2 s)
+ * after the stacks were read: it was on a CPU at one of the looks
+ * (taskstat.h, as --cpu measures it) or its CPU time grew meanwhile; idle
+ * otherwise. A stack that cannot be read
+ * consistently is read again in fresh rounds, DUMP_TRIES in all, and
+ * then reported as unreadable with the reason. Everything read from the
+ * target is escaped: control characters and invalid UTF-8 cannot reach
+ * the terminal or break the JSON. */
+#ifndef PROFTUI_DUMP_H
+#define PROFTUI_DUMP_H
+
+#include <stdio.h>
+
+struct pytarget;
+
+#define DUMP_TRIES 5             /* rounds for a stack that cannot be read */
+#define DUMP_CPU_LOOKS 40        /* on-CPU checks per thread ... */
+#define DUMP_CPU_EVERY_NS 5000000ULL   /* ... this far apart */
+
+/* Dump the threads of t (attached, ready: pytarget_ready() was 0) to out:
+ * text, or when json one object
+ *   {"pid", "command", "python_version", "executable", "proftui_version",
+ *    "threads": [{"tid", "name", "active", "truncated", "error",
+ *                 "frames": [{"name", "file", "line"}]}]}
+ * where "error" is null or why the stack could not be read ("torn",
+ * "cycle", "corrupt", "read"), "line" is null when unknown, and frames
+ * are innermost first. Returns 0, ERR_NOMEM, ERR_IO (writing out), or
+ * the walker's error when no thread list could be read in DUMP_TRIES
+ * rounds (ERR_EXITED, ERR_READ ...). */
+int dump_print(struct pytarget *t, int json, FILE *out);
+
+/* Write s as a JSON string (quotes included): '"', '\\' and control
+ * characters escaped, each invalid UTF-8 byte as U+FFFD. */
+void dump_json_string(FILE *out, const char *s);
+
+/* Write s for a terminal: '"' and '\\' escaped when quoted, control
+ * characters and each invalid UTF-8 byte as \xNN, C1 controls, line
+ * separators and bidirectional controls as \uXXXX; other UTF-8 kept. */
+void dump_text_string(FILE *out, const char *s, int quoted);
+
+#endif

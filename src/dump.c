@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* --dump: read every thread's stack once, name the threads, tell the
+ * active from the idle ones, print them as text or JSON. */
+#include "dump.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "codecache.h"
+#include "error.h"
+#include "procstat.h"
+#include "pytarget.h"
+#include "table.h"
+#include "taskstat.h"
+#include "threadnames.h"
+#include "walker.h"
+
+#define NAMES_MAX 1024
+#define RETRY_PAUSE_NS 2000000ULL      /* between rounds for stacks not read yet */
+
+struct dump_frame {
+    char *name;                  /* owned */
+    char *file;                  /* owned */
+    int32_t line;                /* -1: unknown */
+};
+
+struct dump_thread {
+    uint64_t ident, interp, tid;
+    char name[64];
+    int active;
+    int have;                    /* frames were read */
+    int truncated;
+    enum walk_fail why;          /* the last failure, while !have */
+    int depth;
+    struct dump_frame *frames;   /* owned, innermost first */
+};
+
+struct dump {
+    struct pytarget *t;
+    struct dump_thread *threads; /* owned */
+    int n;
+    int round_rc;                /* the last walker_round's error */
+};
+
+/* ---------------------------------------------------------------- strings */
+
+/* Bytes of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xbf;
+    int n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (int i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+void dump_json_string(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    fputc('"', out);
+    while (*p) {
+        int n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", out);
+            n = 1;
+        } else if (*p == '"' || *p == '\\') {
+            fputc('\\', out);
+            fputc(*p, out);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fprintf(out, "\\u%04x", *p);
+        } else {
+            fwrite(p, 1, (size_t)n, out);
+        }
+        p += n;
+    }
+    fputc('"', out);
+}
+
+/* The code point of the valid n-byte sequence at s. */
+static unsigned code_point(const unsigned char *s, int n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned cp = s[0] & lead_mask[n];
+    for (int i = 1; i < n; i++)
+        cp = cp << 6 | (s[i] & 0x3f);
+    return cp;
+}
+
+/* Characters a terminal acts on or that reorder or break the line: C1
+ * controls, the line and paragraph separators, bidirectional overrides
+ * and isolates. */
+static int invisible(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void dump_text_string(FILE *out, const char *s, int quoted)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        int n = utf8_len(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7f) {
+            fprintf(out, "\\x%02x", *p);
+            n = 1;
+        } else if (n > 1 && invisible(code_point(p, n))) {
+            fprintf(out, "\\u%04x", code_point(p, n));
+        } else if (quoted && (*p == '"' || *p == '\\')) {
+            fputc('\\', out);
+            fputc(*p, out);
+        } else {
+            fwrite(p, 1, (size_t)n, out);
+        }
+        p += n;
+    }
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static void free_frames(struct dump_thread *th)
+{
+    for (int i = 0; i < th->depth; i++) {
+        free(th->frames[i].name);
+        free(th->frames[i].file);
+    }
+    free(th->frames);
+    th->frames = NULL;
+    th->depth = 0;
+}
+
+/* Copy a stack read in this round (its code entries last until the next). */
+static int copy_stack(struct dump_thread *th, const struct walk_stack *ws)
+{
+    th->frames = calloc(ws->depth > 0 ? (size_t)ws->depth : 1, sizeof *th->frames);
+    if (!th->frames)
+        return ERR_NOMEM;
+    for (int i = 0; i < ws->depth; i++) {
+        const struct code_entry *c = ws->frames[i].code;
+        struct dump_frame *f = &th->frames[th->depth++];
+        f->name = strdup(c && c->name ? c->name : "");
+        f->file = strdup(c && c->file ? c->file : "");
+        f->line = ws->frames[i].line;
+        if (!f->name || !f->file)
+            return ERR_NOMEM;
+    }
+    th->have = 1;
+    th->truncated = ws->truncated;
+    return 0;
+}
+
+static struct dump_thread *find(struct dump *d, const struct walk_stack *ws)
+{
+    for (int i = 0; i < d->n; i++)
+        if (d->threads[i].ident == ws->ident && d->threads[i].interp == ws->interp)
+            return &d->threads[i];
+    return NULL;
+}
+
+/* The first round that reads a thread list fixes the threads. */
+static int take_threads(struct dump *d, struct walker *w, int n)
+{
+    d->threads = calloc(n > 0 ? (size_t)n : 1, sizeof *d->threads);
+    if (!d->threads)
+        return ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        const struct walk_stack *ws = walker_stack(w, i);
+        d->threads[i] = (struct dump_thread){.ident = ws->ident, .interp = ws->interp, .tid = ws->tid};
+    }
+    d->n = n;
+    return 0;
+}
+
+/* One round; returns how many threads still have no stack, or an error. */
+static int one_round(struct dump *d, struct walker *w)
+{
+    int n = walker_round(w), missing = 0;
+    if (n < 0) {
+        d->round_rc = n;
+        n = 0;
+        if (!d->threads)
+            return 1;
+    }
+    if (!d->threads && take_threads(d, w, n) < 0)
+        return ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        const struct walk_stack *ws = walker_stack(w, i);
+        struct dump_thread *th = find(d, ws);
+        if (!th || th->have)
+            continue;
+        if (ws->failed)
+            th->why = ws->why;
+        else if (copy_stack(th, ws) < 0)
+            return ERR_NOMEM;
+    }
+    for (int i = 0; i < d->n; i++)
+        missing += !d->threads[i].have;
+    return missing;
+}
+
+static int read_stacks(struct dump *d)
+{
+    struct codecache *cache = codecache_new();
+    struct walker *w = NULL;
+    int rc = cache ? walker_new(d->t, cache, &w) : ERR_NOMEM;
+    for (int i = 0; rc == 0 && i < DUMP_TRIES; i++) {
+        if (i)
+            clock_sleep_ns(RETRY_PAUSE_NS);
+        int missing = one_round(d, w);
+        if (missing <= 0) {
+            rc = missing;
+            break;
+        }
+    }
+    walker_free(w);
+    codecache_free(cache);
+    if (rc == 0 && !d->threads)
+        rc = d->round_rc ? d->round_rc : ERR_READ;
+    return rc;
+}
+
+/* Python's names (threading), else MainThread for the process's own
+ * thread, else the OS's name. */
+static void name_threads(struct dump *d)
+{
+    static struct thread_name names[NAMES_MAX];
+    int n = 0;
+    if (d->n == 0 ||
+        threadnames_read(d->t->r, &d->t->layout, d->threads[0].interp, names, NAMES_MAX, &n) < 0)
+        n = 0;
+    for (int i = 0; i < d->n; i++) {
+        struct dump_thread *th = &d->threads[i];
+        for (int k = 0; k < n && !th->name[0]; k++)
+            if (names[k].ident == th->ident)
+                snprintf(th->name, sizeof th->name, "%s", names[k].name);
+        if (th->name[0])
+            continue;
+        if (th->tid == (uint64_t)d->t->pid)
+            snprintf(th->name, sizeof th->name, "MainThread");
+        else if (th->tid)
+            taskstat_name(d->t->pid, (pid_t)th->tid, th->name, sizeof th->name);
+    }
+}
+
+/* Active: on a CPU at any of DUMP_CPU_LOOKS looks, or its CPU time grew
+ * between the first and the last (on a loaded machine a running thread
+ * may wait for a CPU at every look, but it gets some in 0.2 s). */
+static void find_active(struct dump *d)
+{
+    struct taskstat *ts = taskstat_new(d->t->pid);
+    uint64_t *run0 = calloc(d->n > 0 ? (size_t)d->n : 1, sizeof *run0);
+    if (!ts || !run0)
+        goto out;
+    for (int i = 0; i < d->n; i++)
+        if (!d->threads[i].tid || taskstat_run_ns(d->t->pid, (pid_t)d->threads[i].tid, &run0[i]) < 0)
+            run0[i] = UINT64_MAX;
+    for (int look = 0; look < DUMP_CPU_LOOKS; look++) {
+        if (look)
+            clock_sleep_ns(DUMP_CPU_EVERY_NS);
+        taskstat_round(ts);
+        for (int i = 0; i < d->n; i++) {
+            struct dump_thread *th = &d->threads[i];
+            if (!th->active && th->tid)
+                th->active = taskstat_on_cpu(ts, (pid_t)th->tid) == 1;
+        }
+    }
+    for (int i = 0; i < d->n; i++) {
+        uint64_t run;
+        if (run0[i] != UINT64_MAX && taskstat_run_ns(d->t->pid, (pid_t)d->threads[i].tid, &run) == 0)
+            d->threads[i].active |= run > run0[i];
+    }
+out:
+    free(run0);
+    taskstat_free(ts);
+}
+
+/* ---------------------------------------------------------------- printing */
+
+struct process_info {
+    char command[4096];          /* the command line, arguments joined by spaces */
+    char exe[4096];              /* the interpreter's executable */
+};
+
+static void process_info(const struct pytarget *t, struct process_info *pi)
+{
+    char buf[4096], *argv[256];
+    int argc = procstat_cmdline(t->pid, buf, sizeof buf, argv, 256);
+    size_t len = 0;
+    pi->command[0] = '\0';
+    for (int i = 0; i < argc && len + 1 < sizeof pi->command; i++)
+        len += (size_t)snprintf(pi->command + len, sizeof pi->command - len, "%s%s", i ? " " : "", argv[i]);
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/exe", (int)t->pid);
+    ssize_t n = readlink(link, pi->exe, sizeof pi->exe - 1);
+    if (n <= 0)
+        snprintf(pi->exe, sizeof pi->exe, "%s", t->binary);
+    else
+        pi->exe[n] = '\0';
+}
+
+static void text_thread(FILE *out, const struct dump_thread *th)
+{
+    fprintf(out, "\nThread %llu (%s): \"", (unsigned long long)th->tid, th->active ? "active" : "idle");
+    dump_text_string(out, th->name, 1);
+    fputs("\"\n", out);
+    if (!th->have) {
+        fprintf(out, "    [unreadable: %s, in %d tries]\n", table_fail_name(th->why), DUMP_TRIES);
+        return;
+    }
+    for (int i = 0; i < th->depth; i++) {
+        const struct dump_frame *f = &th->frames[i];
+        fputs("    ", out);
+        dump_text_string(out, f->name[0] ? f->name : "?", 0);
+        fputs(" (", out);
+        dump_text_string(out, f->file, 0);
+        if (f->line >= 0)
+            fprintf(out, ":%d", (int)f->line);
+        fputs(")\n", out);
+    }
+    if (th->truncated)
+        fprintf(out, "    [truncated: the outermost frames beyond %d are not shown]\n", WALK_MAX_DEPTH);
+}
+
+static void print_text(FILE *out, const struct dump *d, const struct process_info *pi)
+{
+    fprintf(out, "Process %d: ", (int)d->t->pid);
+    dump_text_string(out, pi->command, 0);
+    fputs("\nPython v", out);
+    dump_text_string(out, d->t->version, 0);
+    fputs(" (", out);
+    dump_text_string(out, pi->exe, 0);
+    fputs(")\n", out);
+    for (int i = 0; i < d->n; i++)
+        text_thread(out, &d->threads[i]);
+}
+
+static void json_thread(FILE *out, const struct dump_thread *th)
+{
+    fprintf(out, "{\"tid\":%llu,\"name\":", (unsigned long long)th->tid);
+    dump_json_string(out, th->name);
+    fprintf(out, ",\"active\":%s,\"truncated\":%s,\"error\":", th->active ? "true" : "false",
+            th->truncated ? "true" : "false");
+    if (th->have)
+        fputs("null", out);
+    else
+        dump_json_string(out, table_fail_name(th->why));
+    fputs(",\"frames\":[", out);
+    for (int i = 0; i < th->depth; i++) {
+        const struct dump_frame *f = &th->frames[i];
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        dump_json_string(out, f->name);
+        fputs(",\"file\":", out);
+        dump_json_string(out, f->file);
+        if (f->line >= 0)
+            fprintf(out, ",\"line\":%d}", (int)f->line);
+        else
+            fputs(",\"line\":null}", out);
+    }
+    fputs("]}", out);
+}
+
+static void print_json(FILE *out, const struct dump *d, const struct process_info *pi)
+{
+    fprintf(out, "{\"pid\":%d,\"command\":", (int)d->t->pid);
+    dump_json_string(out, pi->command);
+    fputs(",\"python_version\":", out);
+    dump_json_string(out, d->t->version);
+    fputs(",\"executable\":", out);
+    dump_json_string(out, pi->exe);
+    fputs(",\"proftui_version\":", out);
+    dump_json_string(out, PROFTUI_VERSION);
+    fputs(",\"threads\":[", out);
+    for (int i = 0; i < d->n; i++) {
+        if (i)
+            fputc(',', out);
+        json_thread(out, &d->threads[i]);
+    }
+    fputs("]}\n", out);
+}
+
+int dump_print(struct pytarget *t, int json, FILE *out)
+{
+    struct dump d = {.t = t};
+    int rc = read_stacks(&d);
+    if (rc == 0) {
+        name_threads(&d);
+        find_active(&d);
+        struct process_info *pi = malloc(sizeof *pi);
+        if (pi) {
+            process_info(t, pi);
+            (json ? print_json : print_text)(out, &d, pi);
+            free(pi);
+            rc = fflush(out) == 0 && !ferror(out) ? 0 : ERR_IO;
+        } else {
+            rc = ERR_NOMEM;
+        }
+    }
+    for (int i = 0; i < d.n; i++)
+        free_frames(&d.threads[i]);
+    free(d.threads);
+    return rc;
+}
