@@ -194,13 +194,41 @@ static int launch(struct run *r, char **argv)
     return 0;
 }
 
+/* The bundled demo: next to an installed binary (<exe dir>/../share/...),
+ * else in the source tree of a binary run from its build directory, else
+ * at the installed path. 0 with path filled, or -1. */
+static int find_demo(char *path, size_t cap)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash && PROFTUI_DEMO_FROM_EXE[0]) {
+        *slash = '\0';
+        int len = snprintf(path, cap, "%s/%s", exe, PROFTUI_DEMO_FROM_EXE);
+        char *real = len > 0 && (size_t)len < cap ? realpath(path, NULL) : NULL;
+        int found = real && strlen(real) < cap && access(real, R_OK) == 0;
+        if (found)
+            memcpy(path, real, strlen(real) + 1);
+        free(real);
+        if (found)
+            return 0;
+    }
+    const char *fixed[] = {PROFTUI_DEMO_SOURCE, PROFTUI_DEMO_INSTALLED};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, cap, "%s", fixed[i]);
+        if (access(path, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
 static int start_demo(struct run *r)
 {
     static char *demo_argv[] = {"python3", NULL, NULL};
-    static char path[] = PROFTUI_DEMO;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return fail(EXIT_INTERNAL, "the bundled demo %s is missing; give a command or -p PID", path);
+    static char path[4096];
+    if (find_demo(path, sizeof path) < 0)
+        return fail(EXIT_INTERNAL, "the bundled demo (%s) is missing; give a command or -p PID",
+                    PROFTUI_DEMO_INSTALLED);
     demo_argv[1] = path;
     return launch(r, demo_argv);
 }
