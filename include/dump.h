@@ -42,8 +42,9 @@ struct pytarget;
  * rounds (ERR_EXITED, ERR_READ ...). */
 int dump_print(struct pytarget *t, int json, FILE *out);
 
-/* Write s as a JSON string (quotes included): '"', '\\' and control
- * characters escaped, each invalid UTF-8 byte as U+FFFD. */
+/* Write s as a JSON string (quotes included): '"', '\\', control
+ * characters (C0, DEL, C1, U+2028, U+2029) escaped, each invalid UTF-8
+ * byte as U+FFFD, as the speedscope writer does. */
 void dump_json_string(FILE *out, const char *s);
 
 /* Write s for a terminal: '"' and '\\' escaped when quoted, control

@@ -70,6 +70,16 @@ static int utf8_len(const unsigned char *s)
     return n;
 }
 
+/* The code point of the valid n-byte sequence at s. */
+static unsigned code_point(const unsigned char *s, int n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned cp = s[0] & lead_mask[n];
+    for (int i = 1; i < n; i++)
+        cp = cp << 6 | (s[i] & 0x3f);
+    return cp;
+}
+
 void dump_json_string(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -84,22 +94,16 @@ void dump_json_string(FILE *out, const char *s)
             fputc(*p, out);
         } else if (*p < 0x20 || *p == 0x7f) {
             fprintf(out, "\\u%04x", *p);
+        } else if (n == 2 && code_point(p, n) <= 0x9f) {
+            fprintf(out, "\\u%04x", code_point(p, n));      /* C1, as the speedscope writer */
+        } else if (n == 3 && (code_point(p, n) == 0x2028 || code_point(p, n) == 0x2029)) {
+            fprintf(out, "\\u%04x", code_point(p, n));
         } else {
             fwrite(p, 1, (size_t)n, out);
         }
         p += n;
     }
     fputc('"', out);
-}
-
-/* The code point of the valid n-byte sequence at s. */
-static unsigned code_point(const unsigned char *s, int n)
-{
-    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-    unsigned cp = s[0] & lead_mask[n];
-    for (int i = 1; i < n; i++)
-        cp = cp << 6 | (s[i] & 0x3f);
-    return cp;
 }
 
 /* Characters a terminal acts on or that reorder or break the line: C1

@@ -45,6 +45,7 @@ static void cases(void)
     expect("big\xf4\x90\x80\x80", 1, 0, "\"big\\ufffd\\ufffd\\ufffd\\ufffd\"");
     expect("ok é 漢 🔥", 1, 0, "\"ok é 漢 🔥\"");
     expect("", 1, 0, "\"\"");
+    expect("c1\xc2\x9b" "x\xe2\x80\xa8", 1, 0, "\"c1\\u009bx\\u2028\"");
     expect("a\"b\\c", 0, 1, "a\\\"b\\\\c");
     expect("a\"b\\c", 0, 0, "a\"b\\c");
     expect("nl\nesc\x1b[31m", 0, 0, "nl\\x0aesc\\x1b[31m");
