@@ -11,10 +11,13 @@
  * memory (bench/maxrss) is the live view's with all of them. Reports
  * milliseconds per phase, one "label: N ms" figure per line.
  *
- * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES]]]]]
+ * usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES [VIEWS]]]]]]
  * STACKS: the random stacks of the first profile (default 4 per function;
  * 40,000 make about 256,000 nodes, 160,000 about 1,000,000); SAMPLES: the
- * samples they hold between them (default one each). */
+ * samples they hold between them (default one each); VIEWS: the views to
+ * run, by name, comma separated (default all). Each view's first redraw
+ * (it is shown: it builds what it keeps) is reported apart; the means and
+ * maxima are of the redraws after it, new samples each time. */
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
@@ -127,6 +130,7 @@ struct bench {
     double first_sync_ms;        /* the whole copy of the first sync */
     struct usercode code;        /* the user's code: /srv/app, not its site-packages */
     void *views[32];             /* each view's state, kept until the end */
+    const char *only;            /* the views to run ("tree,flame"), NULL: all */
 };
 
 /* New samples, written as the sampler does: under the profile's lock. */
@@ -138,7 +142,7 @@ static void feed(struct bench *b, size_t count)
 }
 
 /* One redraw of one view: sync, update, draw. */
-static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, struct phase *ph)
+static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, struct phase *ph, unsigned why)
 {
     feed(b, STACKS_PER_REDRAW);                 /* new counts, not timed */
     if (ui_data_sync(&b->data, b->p, NULL) < 0)
@@ -151,7 +155,7 @@ static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, st
     if (ui_screen_layout(&b->screen, &sc) < 0)
         return -1;
     double t0 = now_ms();
-    if (ops->update(view, &sc, (size_t)ui_layout_table_rows(&b->screen.layout), UI_WHY_DATA) < 0)
+    if (ops->update(view, &sc, (size_t)ui_layout_table_rows(&b->screen.layout), why) < 0)
         return -1;
     double t1 = now_ms();
     b->screen.dirty |= UI_DIRTY_ALL;
@@ -162,9 +166,10 @@ static int redraw(struct bench *b, const struct ui_view_ops *ops, void *view, st
 }
 
 /* One figure per line, "label: N ms" (bench/run.py reads them so). */
-static void report(const char *view, const char *lens, const struct phase *ph, int redraws)
+static void report(const char *view, const char *lens, const struct phase *ph, int redraws, double first_ms)
 {
     double total = 0;
+    printf("%s view%s, first update and draw (shown, once): %.3f ms\n", view, lens, first_ms);
     for (int i = 0; i < PH_COUNT; i++) {
         if (i == PH_LENS && !*lens)
             continue;
@@ -172,7 +177,21 @@ static void report(const char *view, const char *lens, const struct phase *ph, i
         printf("%s view%s, %s per redraw (max): %.3f ms\n", view, lens, ph[i].name, ph[i].max);
         total += ph[i].sum / redraws;
     }
+    printf("%s view%s, update and draw (mean): %.3f ms\n", view, lens,
+           (ph[PH_UPDATE].sum + ph[PH_DRAW].sum) / redraws);
     printf("%s view%s, redraw, all phases (mean): %.3f ms\n", view, lens, total);
+}
+
+/* Is view `name` among those asked for (all when no list was given)? */
+static int wanted(const struct bench *b, const char *name)
+{
+    if (!b->only)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *s = b->only; (s = strstr(s, name)) != NULL; s += n)
+        if ((s == b->only || s[-1] == ',') && (s[n] == ',' || s[n] == '\0'))
+            return 1;
+    return 0;
 }
 
 /* Every registered view in turn, each over `redraws` redraws. */
@@ -185,12 +204,16 @@ static int run_views(struct bench *b, int redraws)
                                      {"lens update", 0, 0}, {"view update", 0, 0}, {"draw", 0, 0}};
         if (!b->views[v] && !(b->views[v] = ops->create()))
             return -1;
-        int rc = 0;
+        if (!wanted(b, ops->name))
+            continue;
+        /* The first redraw shows the view (it builds what it keeps): apart. */
+        struct phase first[PH_COUNT] = {{"", 0, 0}};
+        int rc = redraw(b, ops, b->views[v], first, UI_WHY_SHOWN | UI_WHY_DATA);
         for (int i = 0; i < redraws && rc == 0; i++)
-            rc = redraw(b, ops, b->views[v], ph);
+            rc = redraw(b, ops, b->views[v], ph, UI_WHY_DATA);
         if (rc < 0)
             return rc;
-        report(ops->name, lens, ph, redraws);
+        report(ops->name, lens, ph, redraws, first[PH_UPDATE].sum + first[PH_DRAW].sum);
     }
     return 0;
 }
@@ -240,9 +263,10 @@ int main(int argc, char **argv)
     int cols = 200, lines = 50;
     b.stacks = argc > 4 ? strtoul(argv[4], NULL, 10) : (size_t)b.nfuncs * STACKS_PER_FUNC;
     b.samples = argc > 5 ? strtoull(argv[5], NULL, 10) : b.stacks;
+    b.only = argc > 6 ? argv[6] : NULL;
     if ((argc > 3 && sscanf(argv[3], "%dx%d", &cols, &lines) != 2) || b.nfuncs == 0 || redraws <= 0 ||
         b.stacks == 0)
-        return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES]]]]]\n"), 2;
+        return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES [VIEWS]]]]]]\n"), 2;
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
     setlocale(LC_CTYPE, "C.UTF-8");
     SCREEN *scr = setup(&b) == 0 && out && in ? newterm("xterm-256color", out, in) : NULL;

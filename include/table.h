@@ -165,4 +165,18 @@ int table_sync_copy(struct table *dst, struct table *src);
  * it was at the copy. */
 void table_sync_apply(struct table *dst);
 
+/* For a reader that follows a replica's changes instead of walking it:
+ * the replica's count of table_sync_apply() calls (0 for a table that is
+ * no replica), its count of whole copies in *whole, and in *n the adds
+ * the last apply replayed (see table_sync_replayed_add). A follower that
+ * saw the counts (a, w) and now finds (a + 1, w) learns from those adds
+ * alone everything that changed since (new nodes are on their paths);
+ * any other pair means that it missed a sync or a whole copy. */
+uint64_t table_sync_replayed(const struct table *t, size_t *n, uint64_t *whole);
+
+/* Add i (< the n above) of the last apply: its leaf node (the samples
+ * count on the path from it to its thread's root) and, in *weight, how
+ * many samples it added. TABLE_NONE when i is out of range. */
+uint32_t table_sync_replayed_add(const struct table *t, size_t i, uint64_t *weight);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "profile.h"
 #include "sampler.h"
+#include "table.h"
 
 struct table;
 struct lens;
@@ -66,6 +67,24 @@ void ui_data_lens(struct ui_data *d, int on);
  * and lens_failed is set). Returns 0 or ERR_NOMEM (the replica is then
  * empty until the next sync). */
 int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s);
+
+/* What a reader saw of a replica, to tell whether it was reset since
+ * (node ids reused for other paths): its node count, its samples, and
+ * its last node's parent and site. */
+struct ui_replica_mark {
+    size_t nodes;
+    uint64_t samples;
+    uint32_t last_parent;
+    struct frame_key last_site;
+};
+
+/* Nothing seen yet. */
+void ui_replica_mark_init(struct ui_replica_mark *m);
+/* Remember t as it is now. */
+void ui_replica_mark_set(struct ui_replica_mark *m, const struct table *t);
+/* Was t reset since ui_replica_mark_set (fewer nodes or samples, or its
+ * node there then is another one now)? */
+int ui_replica_mark_reset(const struct ui_replica_mark *m, const struct table *t);
 
 /* The thread with table index `index`, or NULL. */
 const struct ui_thread *ui_data_thread(const struct ui_data *d, uint32_t index);

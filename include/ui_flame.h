@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The flame graph's model: the merged call tree of the thread(s) shown
- * (tree_merged, or ui_merged kept up to date) laid out as boxes, one row
+ * (ui_mtree.h: by function, or by function and line) laid out as boxes, one row
  * per depth, each frame as wide as its total samples in whole columns
  * (children split their parent's columns by cumulative rounding,
  * heaviest first; frames narrower than one column, or under the
  * threshold, merged into one box per parent that says how many). A zoom
  * makes a frame the full width; the selection and the zoom are kept as
- * paths of function ids, so that they survive refreshes; moves go to the
+ * paths of (function, line) keys, so that they survive refreshes; moves go to the
  * parent, a child (the one last visited, else the heaviest) or the
  * neighbour in the row. The rows are shown from the root down or,
  * inverted, from the bottom up, scrolled to keep the selection in sight.
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tree.h"
+#include "ui_mtree.h"
 
 #define UI_FLAME_DEPTH_MAX 1024    /* rows laid out; deeper frames count as cut */
 #define UI_FLAME_ZOOMS_MAX 64      /* zoom levels remembered for zooming out */
@@ -37,7 +37,7 @@ enum ui_family {
 /* One box: a frame (a node of the merged tree) or the narrow children of
  * a frame merged. */
 struct ui_flame_box {
-    uint32_t node;          /* calltree node; TABLE_NONE for a merged box */
+    uint32_t node;          /* ui_mtree node; TABLE_NONE for a merged box */
     uint32_t parent;        /* box index; TABLE_NONE for the top box */
     uint32_t first_child;   /* box index of its first child, TABLE_NONE when none */
     uint32_t nchildren;     /* its child boxes (a merged one last) */
@@ -47,14 +47,15 @@ struct ui_flame_box {
     uint64_t samples;       /* total samples */
 };
 
-/* Function ids from the root down: ids[i] is the function at depth i + 1. */
+/* Keys from the root down: ids[i] is the (function, line) at depth i + 1
+ * (line -1 at function level). */
 struct ui_flame_path {
-    uint32_t *ids;          /* owned */
+    struct frame_key *ids;  /* owned */
     size_t n, cap;
 };
 
 struct ui_flame {
-    const struct calltree *ct;      /* borrowed: the merged tree shown */
+    const struct ui_mtree *mt;      /* borrowed: the merged tree shown */
     int width;                      /* columns laid out for */
     double threshold_pct;           /* frames under this share are merged */
     int inverted;                   /* the root at the bottom */
@@ -80,10 +81,10 @@ struct ui_flame {
 void ui_flame_init(struct ui_flame *f);
 void ui_flame_free(struct ui_flame *f);
 
-/* Show the merged tree ct (borrowed until the next call or
+/* Show the merged tree mt (borrowed until the next call or
  * ui_flame_free; NULL: none), or the same tree with new counts; the
  * selection and the zoom follow their paths into it. */
-void ui_flame_set_tree(struct ui_flame *f, const struct calltree *ct);
+void ui_flame_set_tree(struct ui_flame *f, const struct ui_mtree *mt);
 
 /* Change the threshold (frames under pct % of the samples are merged). */
 void ui_flame_set_threshold(struct ui_flame *f, double pct);
@@ -101,8 +102,8 @@ size_t ui_flame_row(const struct ui_flame *f, size_t d, size_t *first);
 /* The selected box, or NULL when nothing is laid out. */
 const struct ui_flame_box *ui_flame_selected(const struct ui_flame *f);
 
-/* The calltree node of a box (NULL for a merged box). */
-const struct calltree_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b);
+/* The tree node of a box (NULL for a merged box). */
+const struct ui_mt_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b);
 
 /* The function of the selected frame, or TABLE_NONE (the root, nothing). */
 uint32_t ui_flame_selected_func(const struct ui_flame *f);
@@ -125,9 +126,9 @@ int ui_flame_select_at(struct ui_flame *f, size_t d, int x);
 int ui_flame_zoom_in(struct ui_flame *f);
 int ui_flame_zoom_out(struct ui_flame *f);
 
-/* The zoomed frames' functions from the root's child down (borrowed, n
- * of them; 0 when not zoomed). */
-const uint32_t *ui_flame_zoom_path(const struct ui_flame *f, size_t *n);
+/* The zoomed frames' keys from the root's child down (borrowed, n of
+ * them; 0 when not zoomed). */
+const struct frame_key *ui_flame_zoom_path(const struct ui_flame *f, size_t *n);
 
 /* Scroll so that the selected row is in sight in a body of `height`
  * rows (and no further than the rows go). Returns 1 when it scrolled. */

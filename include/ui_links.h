@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "tree.h"
-#include "ui_calltree.h"
+#include "ui_data.h"
 
 struct ui_links {
     struct ui_replica_mark mark;  /* the table at the last sync */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The call tree view's rows: the call paths of ui_calltree.h shown as an
+/* The call tree view's rows: the call paths of ui_mtree.h shown as an
  * indented tree, children by total samples (most first), folded and
  * (then by name) unfolded by the person (fold state kept by path, so it survives
  * refreshes, thread and level changes), the hottest path unfolded at
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ui_calltree.h"
+#include "ui_mtree.h"
 #include "ui_state.h"
 
 #define UI_TREE_GUIDES 64            /* depths whose guide lines are known */
@@ -25,7 +25,7 @@ enum ui_tree_fold {
 
 /* One row: a call path at some depth (0: the outermost frames). */
 struct ui_tree_row {
-    uint32_t node;                   /* in tree.ct */
+    uint32_t node;                   /* in tree.mt */
     uint32_t depth;
     uint64_t more;                   /* bit d (d < UI_TREE_GUIDES): the row's ancestor at
                                       * depth d (or the row itself) has siblings shown after it */
@@ -40,12 +40,14 @@ struct ui_tree_params {
     int skip_boot;
     double threshold_pct;            /* children whose total share is under it are hidden */
     const char *filter;              /* case-insensitive substring of name or file; "" none */
+    int check;                       /* count every node again (ui_mtree_sync): a scope
+                                      * change, or the view shown again */
 };
 
 struct ui_fold_slot;
 
 struct ui_tree {
-    struct ui_calltree ct;
+    struct ui_mtree mt;              /* the call paths */
     struct ui_fold_slot *folds;      /* owned: the person's folds, by path */
     size_t nfolds, fold_used;
     int open_all;                    /* paths without a fold of their own are unfolded */
@@ -82,7 +84,7 @@ struct ui_tree {
 void ui_tree_init(struct ui_tree *tr);
 void ui_tree_free(struct ui_tree *tr);
 
-/* Bring the tree up to date with t (ui_calltree_sync), derive the rows
+/* Bring the tree up to date with t (ui_mtree_sync), derive the rows
  * under p and place a window of `height` rows around the selection, which
  * stays on the same call path (or the nearest shown ancestor of it).
  * Returns 0 or ERR_NOMEM (no rows then). */

@@ -203,3 +203,20 @@ void table_sync_apply(struct table *dst)
     dst->npending = 0;
     dst->applies++;
 }
+
+uint64_t table_sync_replayed(const struct table *t, size_t *n, uint64_t *whole)
+{
+    *n = t->origin ? t->napplied : 0;
+    *whole = t->whole_copies;
+    return t->origin ? t->applies : 0;
+}
+
+uint32_t table_sync_replayed_add(const struct table *t, size_t i, uint64_t *weight)
+{
+    if (!t->origin || i >= t->napplied) {
+        *weight = 0;
+        return TABLE_NONE;
+    }
+    *weight = t->pending[i].weight;
+    return t->pending[i].node;
+}

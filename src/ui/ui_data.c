@@ -11,6 +11,7 @@
 #include "error.h"
 #include "lens.h"
 #include "table.h"
+#include "tree.h"
 
 int ui_data_init(struct ui_data *d)
 {
@@ -127,4 +128,31 @@ const struct ui_thread *ui_data_thread(const struct ui_data *d, uint32_t index)
 uint64_t ui_data_samples(const struct ui_data *d, uint32_t thread)
 {
     return thread == TABLE_NONE ? table_samples(d->table) : table_thread_samples(d->table, thread);
+}
+
+void ui_replica_mark_init(struct ui_replica_mark *m)
+{
+    *m = (struct ui_replica_mark){.last_parent = TABLE_NONE, .last_site = {TABLE_NONE, -1}};
+}
+
+void ui_replica_mark_set(struct ui_replica_mark *m, const struct table *t)
+{
+    ui_replica_mark_init(m);
+    m->nodes = tree_node_count(t);
+    m->samples = table_samples(t);
+    if (m->nodes) {
+        m->last_parent = tree_parent(t, (uint32_t)m->nodes - 1);
+        m->last_site = tree_site(t, (uint32_t)m->nodes - 1);
+    }
+}
+
+int ui_replica_mark_reset(const struct ui_replica_mark *m, const struct table *t)
+{
+    if (tree_node_count(t) < m->nodes || table_samples(t) < m->samples)
+        return 1;
+    if (m->nodes == 0)
+        return 0;
+    uint32_t last = (uint32_t)m->nodes - 1;
+    struct frame_key s = tree_site(t, last);
+    return tree_parent(t, last) != m->last_parent || s.func != m->last_site.func || s.line != m->last_site.line;
 }

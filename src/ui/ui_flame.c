@@ -13,17 +13,18 @@
 #include "error.h"
 #include "table.h"
 
-/* A child being placed: sorted heaviest first, then by function id. */
+/* A child being placed: sorted heaviest first, then by function id and line. */
 struct kid {
     uint64_t total;
     uint32_t func, node;
+    int32_t line;
 };
 
-static const struct calltree empty;
+static const struct ui_mtree empty;
 
 void ui_flame_init(struct ui_flame *f)
 {
-    *f = (struct ui_flame){.ct = &empty, .sel = TABLE_NONE, .dirty = 1};
+    *f = (struct ui_flame){.mt = &empty, .sel = TABLE_NONE, .dirty = 1};
 }
 
 void ui_flame_free(struct ui_flame *f)
@@ -35,9 +36,9 @@ void ui_flame_free(struct ui_flame *f)
     ui_flame_init(f);
 }
 
-void ui_flame_set_tree(struct ui_flame *f, const struct calltree *ct)
+void ui_flame_set_tree(struct ui_flame *f, const struct ui_mtree *mt)
 {
-    f->ct = ct ? ct : &empty;
+    f->mt = mt ? mt : &empty;
     f->dirty = 1;
 }
 
@@ -50,27 +51,27 @@ void ui_flame_set_threshold(struct ui_flame *f, double pct)
 
 uint64_t ui_flame_samples(const struct ui_flame *f)
 {
-    return f->ct->n ? f->ct->nodes[0].total : 0;
+    return f->mt->n ? f->mt->total[0] : 0;
 }
 
 /* ---- paths ---- */
 
-static uint32_t child_by_func(const struct calltree *ct, uint32_t node, uint32_t func)
+static uint32_t child_by_key(const struct ui_mtree *mt, uint32_t node, struct frame_key key)
 {
-    for (uint32_t c = ct->nodes[node].first_child; c < ct->n; c = ct->nodes[c].next_sibling)
-        if (ct->nodes[c].func == func)
+    for (uint32_t c = mt->nodes[node].first_child; c < mt->n; c = mt->nodes[c].next_sibling)
+        if (mt->nodes[c].func == key.func && mt->nodes[c].line == key.line)
             return c;
     return TABLE_NONE;
 }
 
 /* The node at the end of ids[0..n) from the root, as far as it goes
  * (*got: how far). */
-static uint32_t resolve(const struct calltree *ct, const uint32_t *ids, size_t n, size_t *got)
+static uint32_t resolve(const struct ui_mtree *mt, const struct frame_key *ids, size_t n, size_t *got)
 {
     uint32_t node = 0;
     size_t i = 0;
     for (; i < n; i++) {
-        uint32_t c = child_by_func(ct, node, ids[i]);
+        uint32_t c = child_by_key(mt, node, ids[i]);
         if (c == TABLE_NONE)
             break;
         node = c;
@@ -79,20 +80,22 @@ static uint32_t resolve(const struct calltree *ct, const uint32_t *ids, size_t n
     return node;
 }
 
-static int trail_set(struct ui_flame_path *p, size_t i, uint32_t func)
+static int trail_set(struct ui_flame_path *p, size_t i, struct frame_key key)
 {
     if (array_reserve((void **)&p->ids, &p->cap, i + 1, sizeof *p->ids) < 0)
         return ERR_NOMEM;
-    p->ids[i] = func;
+    p->ids[i] = key;
     if (p->n <= i)
         p->n = i + 1;
     return 0;
 }
 
-static uint32_t box_func(const struct ui_flame *f, uint32_t b)
+static struct frame_key box_key(const struct ui_flame *f, uint32_t b)
 {
     uint32_t node = f->boxes[b].node;
-    return node == TABLE_NONE ? TABLE_NONE : f->ct->nodes[node].func;
+    if (node == TABLE_NONE)
+        return (struct frame_key){TABLE_NONE, -1};
+    return (struct frame_key){f->mt->nodes[node].func, f->mt->nodes[node].line};
 }
 
 /* The trail becomes the path of box b (and ends there). */
@@ -102,7 +105,7 @@ static void trail_to_box(struct ui_flame *f, uint32_t b)
     if (array_reserve((void **)&f->trail.ids, &f->trail.cap, end, sizeof *f->trail.ids) < 0)
         return;
     for (uint32_t i = b; f->boxes[i].parent != TABLE_NONE; i = f->boxes[i].parent)
-        f->trail.ids[f->zoom + f->boxes[i].depth - 1] = box_func(f, i);
+        f->trail.ids[f->zoom + f->boxes[i].depth - 1] = box_key(f, i);
     f->trail.n = end;
     f->want = end;
     f->sel = b;
@@ -112,7 +115,7 @@ static void trail_to_box(struct ui_flame *f, uint32_t b)
 static uint32_t zoom_node(struct ui_flame *f)
 {
     size_t got;
-    uint32_t node = resolve(f->ct, f->trail.ids, f->zoom, &got);
+    uint32_t node = resolve(f->mt, f->trail.ids, f->zoom, &got);
     if (got == f->zoom)
         return node;
     while (f->nzooms && f->zooms[f->nzooms - 1] > got)
@@ -120,7 +123,7 @@ static uint32_t zoom_node(struct ui_flame *f)
     f->zoom = f->nzooms ? f->zooms[f->nzooms - 1] : 0;
     if (f->want < f->zoom)
         f->want = f->zoom;
-    return resolve(f->ct, f->trail.ids, f->zoom, &got);
+    return resolve(f->mt, f->trail.ids, f->zoom, &got);
 }
 
 /* ---- layout ---- */
@@ -148,6 +151,8 @@ static int by_weight(const void *pa, const void *pb)
         return (a->total < b->total) - (a->total > b->total);
     if (a->func != b->func)
         return (a->func > b->func) - (a->func < b->func);
+    if (a->line != b->line)
+        return (a->line > b->line) - (a->line < b->line);
     return (a->node > b->node) - (a->node < b->node);
 }
 
@@ -156,14 +161,14 @@ static int by_weight(const void *pa, const void *pb)
  * samples and count into *rest, *nrest. Returns how many or ERR_NOMEM. */
 static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *rest, uint32_t *nrest)
 {
-    const struct calltree *ct = f->ct;
-    uint64_t t = ct->nodes[node].total;
+    const struct ui_mtree *mt = f->mt;
+    uint64_t t = mt->total[node];
     double floor_share = f->threshold_pct / 100.0 * (double)ui_flame_samples(f);
     size_t n = 0;
     *rest = 0;
     *nrest = 0;
-    for (uint32_t c = ct->nodes[node].first_child; c < ct->n; c = ct->nodes[c].next_sibling) {
-        uint64_t ctot = ct->nodes[c].total;
+    for (uint32_t c = mt->nodes[node].first_child; c < mt->n; c = mt->nodes[c].next_sibling) {
+        uint64_t ctot = mt->total[c];
         if (!ctot)
             continue;
         if (cols(ctot, w, t) < 1 || (double)ctot < floor_share) {
@@ -173,7 +178,7 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
         }
         if (array_reserve(&f->scratch, &f->scratch_cap, n + 1, sizeof(struct kid)) < 0)
             return ERR_NOMEM;
-        ((struct kid *)f->scratch)[n++] = (struct kid){ctot, ct->nodes[c].func, c};
+        ((struct kid *)f->scratch)[n++] = (struct kid){ctot, mt->nodes[c].func, c, mt->nodes[c].line};
     }
     if (n > 1)
         qsort(f->scratch, n, sizeof(struct kid), by_weight);
@@ -184,9 +189,9 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
 static int lay_children(struct ui_flame *f, uint32_t bi)
 {
     const struct ui_flame_box b = f->boxes[bi];     /* a copy: the array may move */
-    if (b.node == TABLE_NONE || f->ct->nodes[b.node].total == 0)
+    if (b.node == TABLE_NONE || f->mt->total[b.node] == 0)
         return 0;
-    uint64_t t = f->ct->nodes[b.node].total, rest, s = 0;
+    uint64_t t = f->mt->total[b.node], rest, s = 0;
     uint32_t nrest, first = (uint32_t)f->nboxes;
     long n = wide_children(f, b.node, b.w, &rest, &nrest);
     if (n < 0)
@@ -221,8 +226,8 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
     uint32_t node = f->boxes[bi].node;
     if (node == TABLE_NONE)
         return 0;
-    for (uint32_t c = f->ct->nodes[node].first_child; c < f->ct->n; c = f->ct->nodes[c].next_sibling)
-        n += f->ct->nodes[c].total > 0;
+    for (uint32_t c = f->mt->nodes[node].first_child; c < f->mt->n; c = f->mt->nodes[c].next_sibling)
+        n += f->mt->total[c] > 0;
     return n;
 }
 
@@ -230,7 +235,7 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
 static int lay_rows(struct ui_flame *f, uint32_t top)
 {
     struct ui_flame_box tb = {.node = top, .parent = TABLE_NONE, .first_child = TABLE_NONE,
-                              .w = f->width, .samples = f->ct->nodes[top].total};
+                              .w = f->width, .samples = f->mt->total[top]};
     if (add_box(f, &tb) < 0)
         return ERR_NOMEM;
     size_t start = 0;
@@ -252,12 +257,14 @@ static int lay_rows(struct ui_flame *f, uint32_t top)
     return 0;
 }
 
-static uint32_t child_box(const struct ui_flame *f, uint32_t b, uint32_t func)
+static uint32_t child_box(const struct ui_flame *f, uint32_t b, struct frame_key key)
 {
     const struct ui_flame_box *p = &f->boxes[b];
-    for (uint32_t i = 0; i < p->nchildren; i++)
-        if (f->boxes[p->first_child + i].node != TABLE_NONE && box_func(f, p->first_child + i) == func)
+    for (uint32_t i = 0; i < p->nchildren; i++) {
+        struct frame_key k = box_key(f, p->first_child + i);
+        if (f->boxes[p->first_child + i].node != TABLE_NONE && k.func == key.func && k.line == key.line)
             return p->first_child + i;
+    }
     return TABLE_NONE;
 }
 
@@ -283,7 +290,7 @@ int ui_flame_layout(struct ui_flame *f, int width)
     f->dirty = 0;
     f->nboxes = f->nrows = f->merged = f->cut = 0;
     f->sel = TABLE_NONE;
-    if (!f->ct->n)
+    if (!f->mt->n)
         return 0;
     if (lay_rows(f, zoom_node(f)) < 0) {
         f->nboxes = f->nrows = 0;
@@ -309,14 +316,14 @@ const struct ui_flame_box *ui_flame_selected(const struct ui_flame *f)
     return f->sel < f->nboxes ? &f->boxes[f->sel] : NULL;
 }
 
-const struct calltree_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b)
+const struct ui_mt_node *ui_flame_node(const struct ui_flame *f, const struct ui_flame_box *b)
 {
-    return b && b->node < f->ct->n ? &f->ct->nodes[b->node] : NULL;
+    return b && b->node < f->mt->n ? &f->mt->nodes[b->node] : NULL;
 }
 
 uint32_t ui_flame_selected_func(const struct ui_flame *f)
 {
-    const struct calltree_node *n = ui_flame_node(f, ui_flame_selected(f));
+    const struct ui_mt_node *n = ui_flame_node(f, ui_flame_selected(f));
     return n ? n->func : TABLE_NONE;
 }
 
@@ -354,7 +361,7 @@ int ui_flame_down(struct ui_flame *f, size_t n)
                 break;
             c = b->first_child;                    /* the heaviest */
             f->trail.n = f->want;
-            if (trail_set(&f->trail, f->want, box_func(f, c)) < 0)
+            if (trail_set(&f->trail, f->want, box_key(f, c)) < 0)
                 break;
         }
         f->sel = c;
@@ -437,7 +444,7 @@ int ui_flame_zoom_out(struct ui_flame *f)
     return 1;
 }
 
-const uint32_t *ui_flame_zoom_path(const struct ui_flame *f, size_t *n)
+const struct frame_key *ui_flame_zoom_path(const struct ui_flame *f, size_t *n)
 {
     *n = f->zoom <= f->trail.n ? f->zoom : f->trail.n;
     return f->trail.ids;

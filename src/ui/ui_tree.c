@@ -40,12 +40,12 @@ struct ui_tree_todo {
 void ui_tree_init(struct ui_tree *tr)
 {
     *tr = (struct ui_tree){.auto_hot = 1, .height = 1};
-    ui_calltree_init(&tr->ct);
+    ui_mtree_init(&tr->mt);
 }
 
 void ui_tree_free(struct ui_tree *tr)
 {
-    ui_calltree_free(&tr->ct);
+    ui_mtree_free(&tr->mt);
     free(tr->folds);
     free(tr->rows);
     free(tr->hot);
@@ -132,9 +132,9 @@ static int match_funcs(struct ui_tree *tr, const struct table *t, const char *fi
  * after their parents, so one backward pass). */
 static void mark_filter(struct ui_tree *tr)
 {
-    const struct ui_calltree *ct = &tr->ct;
+    const struct ui_mtree *ct = &tr->mt;
     for (size_t i = ct->n; i-- > 1;) {
-        const struct ui_ct_node *nd = &ct->nodes[i];
+        const struct ui_mt_node *nd = &ct->nodes[i];
         if (nd->func < tr->nfmatch && tr->fmatch[nd->func])
             tr->flags[i] |= F_MATCH;
         if (tr->flags[i] & (F_MATCH | F_LEADS))
@@ -156,8 +156,8 @@ static int kid_cmp(const void *pa, const void *pb)
 
 static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
 {
-    const struct ui_ct_node *nd = &tr->ct.nodes[node];
-    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_calltree_total(&tr->ct, node),
+    const struct ui_mt_node *nd = &tr->mt.nodes[node];
+    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_mtree_total(&tr->mt, node),
                                 .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
 }
 
@@ -165,9 +165,9 @@ static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
 static int find_hot(struct ui_tree *tr)
 {
     tr->nhot = 0;
-    for (uint32_t node = 0; tr->nhot < tr->ct.n;) {
+    for (uint32_t node = 0; tr->nhot < tr->mt.n;) {
         struct ui_tree_kid best = {.node = TABLE_NONE};
-        for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE; c = tr->ct.nodes[c].next_sibling) {
+        for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
             struct ui_tree_kid k = kid_of(tr, c);
             if (k.total && (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0))
                 best = k;
@@ -219,7 +219,7 @@ static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tr
 {
     if (rank_funcs(tr, t) < 0)
         return ERR_NOMEM;
-    size_t n = tr->ct.n;
+    size_t n = tr->mt.n;
     size_t cap = tr->node_cap;
     if (array_reserve((void **)&tr->flags, &cap, n, 1) < 0)
         return ERR_NOMEM;
@@ -243,7 +243,7 @@ static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
 {
     if (filtering && (tr->flags[node] & F_LEADS))
         return 1;
-    int st = fold_get(tr, tr->ct.nodes[node].path);
+    int st = fold_get(tr, tr->mt.nodes[node].path);
     if (st >= 0)
         return st;
     return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
@@ -299,7 +299,7 @@ static void sort_kids(struct ui_tree_kid *a, size_t n)
  * so that the next update finds them nearly sorted. */
 static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
 {
-    struct ui_ct_node *nodes = tr->ct.nodes;
+    struct ui_mt_node *nodes = tr->mt.nodes;
     size_t n = 0, shown = 0;
     for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
         if (array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
@@ -346,7 +346,7 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
                               .fold = UI_FOLD_LEAF, .match = (uint8_t)match};
     tr->row_of[td->node] = (uint32_t)tr->nrows++;
     tr->matched += match;
-    if (tr->ct.nodes[td->node].first_child == TABLE_NONE)
+    if (tr->mt.nodes[td->node].first_child == TABLE_NONE)
         return 0;
     r->fold = UI_FOLD_CLOSED;
     if (!is_open(tr, td->node, filtering))
@@ -361,7 +361,7 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
 static int build_rows(struct ui_tree *tr, const struct ui_tree_params *p)
 {
     tr->nrows = tr->below = tr->matched = 0;
-    tr->samples = ui_calltree_total(&tr->ct, 0);
+    tr->samples = ui_mtree_total(&tr->mt, 0);
     int filtering = p->filter && p->filter[0];
     size_t ntodo = 0;
     long n = gather(tr, 0, p, filtering);
@@ -393,13 +393,13 @@ static int clamp_window(struct ui_tree *tr)
 static void remember(struct ui_tree *tr, uint32_t node)
 {
     size_t d = 0;
-    for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->ct.nodes[k].parent)
+    for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->mt.nodes[k].parent)
         d++;
     if (array_reserve((void **)&tr->sel_path, &tr->sel_cap, d, sizeof *tr->sel_path) < 0)
         d = 0;
     tr->sel_depth = d;
-    for (uint32_t k = node; d > 0; k = tr->ct.nodes[k].parent)
-        tr->sel_path[--d] = (struct frame_key){.func = tr->ct.nodes[k].func, .line = tr->ct.nodes[k].line};
+    for (uint32_t k = node; d > 0; k = tr->mt.nodes[k].parent)
+        tr->sel_path[--d] = (struct frame_key){.func = tr->mt.nodes[k].func, .line = tr->mt.nodes[k].line};
     tr->sel_node = node;
     tr->has_sel = 1;
 }
@@ -419,17 +419,17 @@ int ui_tree_select(struct ui_tree *tr, size_t i)
 static uint32_t child_by_key(struct ui_tree *tr, uint32_t node, struct frame_key key, int hops)
 {
     struct ui_tree_kid best = {.node = TABLE_NONE};
-    for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE; c = tr->ct.nodes[c].next_sibling) {
-        const struct ui_ct_node *nd = &tr->ct.nodes[c];
+    for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
+        const struct ui_mt_node *nd = &tr->mt.nodes[c];
         if (nd->func != key.func || (nd->line >= 0 && key.line >= 0 && nd->line != key.line))
             continue;
         struct ui_tree_kid k = kid_of(tr, c);
         if (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0)
             best = k;
     }
-    for (uint32_t c = tr->ct.nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
-         c = tr->ct.nodes[c].next_sibling)
-        if (ui_calltree_boot(&tr->ct, tr->ct.nodes[c].func))
+    for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
+         c = tr->mt.nodes[c].next_sibling)
+        if (ui_mtree_boot(&tr->mt, tr->mt.nodes[c].func))
             best.node = child_by_key(tr, c, key, hops - 1);
     return best.node;
 }
@@ -458,10 +458,10 @@ static void place(struct ui_tree *tr, int rebuilt)
         target = tr->hot[tr->nhot - 1];
         tr->want_hot = 0;
     } else if (tr->has_sel && tr->pinned) {
-        target = rebuilt || tr->sel_node >= tr->ct.n ? find_path(tr) : tr->sel_node;
+        target = rebuilt || tr->sel_node >= tr->mt.n ? find_path(tr) : tr->sel_node;
     }
     size_t row = SIZE_MAX;
-    for (uint32_t k = target; k != TABLE_NONE && k != 0 && row == SIZE_MAX; k = tr->ct.nodes[k].parent)
+    for (uint32_t k = target; k != TABLE_NONE && k != 0 && row == SIZE_MAX; k = tr->mt.nodes[k].parent)
         if (tr->row_of[k] != TABLE_NONE)
             row = tr->row_of[k];
     if (row == SIZE_MAX)
@@ -474,7 +474,8 @@ static void place(struct ui_tree *tr, int rebuilt)
 int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p, size_t height)
 {
     tr->height = height ? height : 1;
-    int rebuilt = ui_calltree_sync(&tr->ct, t, p->thread, p->by_line, p->skip_boot);
+    struct ui_mtree_scope scope = {.thread = p->thread, .by_line = p->by_line, .skip_boot = p->skip_boot};
+    int rebuilt = ui_mtree_sync(&tr->mt, t, &scope, p->check);
     int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
     if (rc == 0)
         rc = build_rows(tr, p);
@@ -515,13 +516,13 @@ void ui_tree_toggle(struct ui_tree *tr)
         return;
     uint32_t node = r->node;
     if (r->fold == UI_FOLD_LEAF) {
-        node = tr->ct.nodes[node].parent;
+        node = tr->mt.nodes[node].parent;
         if (node == 0 || node == TABLE_NONE)
             return;
         remember(tr, node);
         tr->pinned = 1;
     }
-    fold_set(tr, tr->ct.nodes[node].path, r->fold == UI_FOLD_CLOSED);
+    fold_set(tr, tr->mt.nodes[node].path, r->fold == UI_FOLD_CLOSED);
 }
 
 void ui_tree_open_all(struct ui_tree *tr)
@@ -540,8 +541,8 @@ void ui_tree_close_all(struct ui_tree *tr)
 void ui_tree_hottest(struct ui_tree *tr)
 {
     for (size_t i = 0; i < tr->nhot; i++)
-        if (tr->hot[i] < tr->ct.n)
-            fold_set(tr, tr->ct.nodes[tr->hot[i]].path, 1);
+        if (tr->hot[i] < tr->mt.n)
+            fold_set(tr, tr->mt.nodes[tr->hot[i]].path, 1);
     tr->auto_hot = 1;
     tr->want_hot = 1;
     tr->pinned = 1;

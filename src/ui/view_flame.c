@@ -16,22 +16,23 @@
 #include "ui.h"
 #include "ui_data.h"
 #include "ui_flame.h"
+#include "ui_cells.h"
 #include "ui_fmt.h"
 #include "ui_header.h"
 #include "ui_help.h"
 #include "ui_keys.h"
-#include "ui_merged.h"
+#include "ui_mtree.h"
 #include "ui_paint.h"
 #include "ui_source.h"
 #include "ui_state.h"
 #include "ui_views_list.h"
 
-#define TEXT_MAX 1024
+#define TEXT_MAX 8192
 #define LINE_EVERY_NS 1000000000ULL    /* the busiest line of the selection: refreshed at most this often */
 #define LINE_COST_SHARE 100            /* ...and no more than 1/100 of the time */
 
 struct flame_view {
-    struct ui_merged tree;             /* the merged tree, kept up to date */
+    struct ui_mtree tree;              /* the merged tree, kept up to date */
     struct ui_flame f;
     size_t height;                     /* body rows for boxes */
     /* The selected function's busiest line, for the details. */
@@ -85,7 +86,7 @@ static void *flame_create(void)
 {
     struct flame_view *fv = calloc(1, sizeof *fv);
     if (fv) {
-        ui_merged_init(&fv->tree);
+        ui_mtree_init(&fv->tree);
         ui_flame_init(&fv->f);
         fv->line_func = TABLE_NONE;
     }
@@ -97,7 +98,7 @@ static void flame_destroy(void *v)
     struct flame_view *fv = v;
     if (fv) {
         ui_flame_free(&fv->f);
-        ui_merged_free(&fv->tree);
+        ui_mtree_free(&fv->tree);
         ui_line_stats_free(&fv->ls);
     }
     free(fv);
@@ -110,9 +111,10 @@ static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsig
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
         /* Hidden, it missed the updates that follow resets; the lens (u)
          * hands another table: check every node then. */
-        rc = ui_merged_update(&fv->tree, sc->data->table, sc->state->thread,
-                              (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
-        ui_flame_set_tree(&fv->f, &fv->tree.ct);   /* empty after an error: nothing shown */
+        struct ui_mtree_scope scope = {.thread = sc->state->thread, .by_line = sc->state->by_line};
+        rc = ui_mtree_sync(&fv->tree, sc->data->table, &scope, (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
+        rc = rc < 0 ? rc : 0;
+        ui_flame_set_tree(&fv->f, &fv->tree);      /* empty after an error: nothing shown */
     }
     ui_flame_set_threshold(&fv->f, sc->state->threshold_pct);
     fv->height = height ? height : 1;
@@ -162,13 +164,31 @@ static int matches(const struct ui_scene *sc, uint32_t func)
            strcasestr(table_func_file(t, func), flt);
 }
 
+/* A frame's label: its name, and at line level its line as the call
+ * tree shows it ("alpha (calls.py:12)"), or "alpha:12" when that is too
+ * wide for room columns. */
+static void frame_label(char *buf, size_t cap, const struct ui_mt_node *n, const struct ui_scene *sc, int room)
+{
+    const struct table *tb = sc->data->table;
+    const char *name = table_func_name(tb, n->func);
+    if (n->line < 0) {
+        snprintf(buf, cap, "%s", name);
+        return;
+    }
+    char loc[UI_CELLS_TEXT];
+    ui_cells_location(loc, sizeof loc, table_func_file(tb, n->func), n->line, sc);
+    snprintf(buf, cap, "%s (%s)", name, loc);
+    if (ui_text_width(buf) > room)
+        snprintf(buf, cap, "%s:%d", name, (int)n->line);
+}
+
 /* What a box looks like: its label and attributes. */
 static attr_t box_look(const struct flame_view *fv, const struct ui_scene *sc, size_t i, char *label,
                        size_t cap)
 {
     const struct ui_flame_box *b = &fv->f.boxes[i];
     const struct ui_theme *t = sc->theme;
-    const struct calltree_node *n = ui_flame_node(&fv->f, b);
+    const struct ui_mt_node *n = ui_flame_node(&fv->f, b);
     if (!n) {
         snprintf(label, cap, "+%u", (unsigned)b->merged);
         return ui_theme_attr(t, UI_EL_FLAME_DIM);
@@ -177,7 +197,7 @@ static attr_t box_look(const struct flame_view *fv, const struct ui_scene *sc, s
     if (n->func == TABLE_NONE)
         root_label(label, cap, sc);
     else
-        snprintf(label, cap, "%s", table_func_name(tb, n->func));
+        frame_label(label, cap, n, sc, b->w > 1 ? b->w - 1 : b->w);
     if (i == fv->f.sel)
         return ui_theme_attr(t, UI_EL_FLAME_SEL);
     if (!matches(sc, n->func))
@@ -258,21 +278,21 @@ static int32_t busiest_line(struct flame_view *fv, const struct ui_scene *sc, ui
     return fv->line;
 }
 
-static void numbers(char *buf, size_t cap, const struct calltree_node *n, const struct flame_view *fv,
-                    const struct ui_scene *sc)
+static void numbers(char *buf, size_t cap, uint32_t node, const struct flame_view *fv, const struct ui_scene *sc)
 {
     char tt[16], tp[16], ot[16], op[16];
     uint64_t whole = ui_flame_samples(&fv->f);
-    uint64_t self = ui_merged_self(&fv->tree.ct, (uint32_t)(n - fv->tree.ct.nodes));
-    snprintf(buf, cap, "total %s %s%sown %s %s", ui_fmt_pct(tp, sizeof tp, n->total, whole),
-             ui_fmt_duration(tt, sizeof tt, n->total * sc->sample_ns), sc->theme->sep,
+    uint64_t total = ui_mtree_total(&fv->tree, node), self = ui_mtree_self(&fv->tree, node);
+    snprintf(buf, cap, "total %s %s%sown %s %s", ui_fmt_pct(tp, sizeof tp, total, whole),
+             ui_fmt_duration(tt, sizeof tt, total * sc->sample_ns), sc->theme->sep,
              ui_fmt_pct(op, sizeof op, self, whole), ui_fmt_duration(ot, sizeof ot, self * sc->sample_ns));
 }
 
 static void draw_details(WINDOW *w, struct flame_view *fv, const struct ui_scene *sc)
 {
     const struct ui_theme *t = sc->theme;
-    const struct calltree_node *n = ui_flame_node(&fv->f, ui_flame_selected(&fv->f));
+    const struct ui_flame_box *b = ui_flame_selected(&fv->f);
+    const struct ui_mt_node *n = ui_flame_node(&fv->f, b);
     int width = getmaxx(w);
     char name[TEXT_MAX], nums[128], where[TEXT_MAX];
     werase(w);
@@ -282,8 +302,8 @@ static void draw_details(WINDOW *w, struct flame_view *fv, const struct ui_scene
     if (n->func == TABLE_NONE)
         root_label(name, sizeof name, sc);
     else
-        snprintf(name, sizeof name, "%s", table_func_name(sc->data->table, n->func));
-    numbers(nums, sizeof nums, n, fv, sc);
+        frame_label(name, sizeof name, n, sc, INT32_MAX);
+    numbers(nums, sizeof nums, b->node, fv, sc);
     int nw = ui_text_width(nums);
     int room = x + ui_text_width(name) + 2 + nw <= width ? width - x - nw - 2 : width - x;
     ui_paint_text(w, 0, x, name, room, 0, UI_TRUNC_MIDDLE, ui_theme_attr(t, UI_EL_VALUE), t);
@@ -291,6 +311,9 @@ static void draw_details(WINDOW *w, struct flame_view *fv, const struct ui_scene
         ui_paint_right(w, 0, width - nw, nums, nw, ui_theme_attr(t, UI_EL_LABEL), t);
     if (n->func == TABLE_NONE) {
         snprintf(where, sizeof where, "every sample of the view%s%s", t->sep, nums);
+    } else if (n->line >= 0) {
+        snprintf(where, sizeof where, "%s:%d (this frame's line)", table_func_file(sc->data->table, n->func),
+                 (int)n->line);
     } else {
         int32_t line = busiest_line(fv, sc, n->func);
         const char *file = table_func_file(sc->data->table, n->func);
@@ -333,7 +356,7 @@ static void flame_header(const void *v, const struct ui_scene *sc, struct ui_fie
 {
     const struct flame_view *fv = v;
     size_t n;
-    const uint32_t *path = ui_flame_zoom_path(&fv->f, &n);
+    const struct frame_key *path = ui_flame_zoom_path(&fv->f, &n);
     if (!n)
         return;
     char *value = ui_fields_add(fs, "Zoom", UI_EL_VALUE, 0);
@@ -345,7 +368,7 @@ static void flame_header(const void *v, const struct ui_scene *sc, struct ui_fie
         len += (size_t)snprintf(value, UI_FIELD_VALUE_MAX, "%s ", sc->theme->ellipsis);
     for (size_t i = from; i < n && len < UI_FIELD_VALUE_MAX; i++)
         len += (size_t)snprintf(value + len, UI_FIELD_VALUE_MAX - len, "%s%s", i > from ? (sc->theme->utf8 ? " › " : " > ") : "",
-                                table_func_name(sc->data->table, path[i]));
+                                table_func_name(sc->data->table, path[i].func));
 }
 
 static const char *const notes[] = {
@@ -356,8 +379,9 @@ static const char *const notes[] = {
     "that says how many: +N. The title line counts them.",
     "Colours say where the code comes from: yellow your own code (under the target's working directory), "
     "green the standard library, cyan site-packages, magenta <frozen> and code without a file, white the rest.",
-    "The filter (/) dims the boxes whose function and file do not match. The flame graph is per "
-    "function: L (line level) does not change it; the details show the selected function's busiest line.",
+    "The filter (/) dims the boxes whose function and file do not match. L (line level): one box per "
+    "line of a function in a call path, labelled with its file and line, as the call tree shows them; "
+    "at function level the details show the selected function's busiest line.",
     "Enter opens the callers and callees of the selected function, v its source. With a mouse: a click "
     "selects a box, a double click zooms into it, the wheel moves up and down.",
 };

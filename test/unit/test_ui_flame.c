@@ -58,13 +58,15 @@ static void add_ab(struct table *t, uint64_t ka, uint64_t kb, uint64_t km)
         add(t, km, (const int[]){F_MAIN, -1});
 }
 
-/* The tree shown (tree_merged's; the model borrows it). */
-static struct calltree shown;
+/* The tree shown (the model borrows it), made from scratch at each load. */
+static struct ui_mtree shown;
+static int shown_by_line;
 
 static void load(struct ui_flame *f, const struct table *t, int width)
 {
-    calltree_free(&shown);
-    CHECK_EQ(tree_merged(t, TABLE_NONE, &shown), 0);
+    struct ui_mtree_scope scope = {.thread = TABLE_NONE, .by_line = shown_by_line};
+    ui_mtree_free(&shown);
+    CHECK_EQ(ui_mtree_sync(&shown, t, &scope, 1), 1);
     ui_flame_set_tree(f, &shown);
     CHECK_EQ(ui_flame_layout(f, width), 0);
 }
@@ -74,7 +76,7 @@ static const struct ui_flame_box *box_of(const struct ui_flame *f, size_t d, int
 {
     size_t first, n = ui_flame_row(f, d, &first);
     for (size_t i = first; i < first + n; i++) {
-        const struct calltree_node *cn = ui_flame_node(f, &f->boxes[i]);
+        const struct ui_mt_node *cn = ui_flame_node(f, &f->boxes[i]);
         if (cn && cn->func == fid[fi])
             return &f->boxes[i];
     }
@@ -147,12 +149,13 @@ static void check_boxes(const struct ui_flame *f, double thr_samples)
 {
     for (size_t i = 1; i < f->nboxes; i++) {
         const struct ui_flame_box *b = &f->boxes[i], *p = &f->boxes[b->parent];
-        const struct calltree_node *pn = ui_flame_node(f, p);
+        const struct ui_mt_node *pn = ui_flame_node(f, p);
         CHECK(b->w >= 1 && b->x >= p->x && b->x + b->w <= p->x + p->w);
         CHECK(b->depth == p->depth + 1 && pn);
-        if (!pn || !pn->total)
+        uint64_t ptotal = ui_mtree_total(f->mt, p->node);
+        if (!pn || !ptotal)
             continue;
-        double ideal = (double)b->samples * p->w / (double)pn->total;
+        double ideal = (double)b->samples * p->w / (double)ptotal;
         CHECK(b->w > ideal - 1.0 && b->w < ideal + 1.0);
         if (i + 1 < f->nboxes && f->boxes[i + 1].depth == b->depth)
             CHECK(f->boxes[i + 1].x >= b->x + b->w);       /* in order, no overlap */
@@ -161,13 +164,13 @@ static void check_boxes(const struct ui_flame *f, double thr_samples)
     }
     /* Every child of a laid-out frame at least one column wide has a box. */
     for (size_t i = 0; i < f->nboxes; i++) {
-        const struct calltree_node *n = ui_flame_node(f, &f->boxes[i]);
+        const struct ui_mt_node *n = ui_flame_node(f, &f->boxes[i]);
         if (!n || f->boxes[i].depth + 1 >= UI_FLAME_DEPTH_MAX)
             continue;
         size_t kids = 0;
-        for (uint32_t c = n->first_child; c != TABLE_NONE; c = f->ct->nodes[c].next_sibling)
-            kids += (double)f->ct->nodes[c].total * f->boxes[i].w >= (double)n->total &&
-                    (double)f->ct->nodes[c].total >= thr_samples;
+        uint64_t total = ui_mtree_total(f->mt, f->boxes[i].node);
+        for (uint32_t c = n->first_child; c != TABLE_NONE; c = f->mt->nodes[c].next_sibling)
+            kids += (double)f->mt->total[c] * f->boxes[i].w >= (double)total && (double)f->mt->total[c] >= thr_samples;
         size_t boxed = 0;
         for (uint32_t k = 0; k < f->boxes[i].nchildren; k++)
             boxed += f->boxes[f->boxes[i].first_child + k].node != TABLE_NONE;
@@ -256,8 +259,8 @@ static void test_zoom(void)
     CHECK_EQ(ui_flame_selected_func(&f), fid[F_BETA]);
     CHECK(ui_flame_zoom_in(&f));
     size_t first, n;
-    const uint32_t *zp = ui_flame_zoom_path(&f, &n);
-    CHECK(n == 2 && zp[0] == fid[F_MAIN] && zp[1] == fid[F_BETA]);
+    const struct frame_key *zp = ui_flame_zoom_path(&f, &n);
+    CHECK(n == 2 && zp[0].func == fid[F_MAIN] && zp[1].func == fid[F_BETA]);
     CHECK_EQ(f.nrows, 2);
     CHECK_EQ(ui_flame_row(&f, 0, &first), 1);
     CHECK(f.boxes[first].x == 0 && f.boxes[first].w == 90 && f.sel == first);
@@ -373,6 +376,6 @@ int main(void)
     test_scroll_and_invert();
     test_depth_limit();
     test_family();
-    calltree_free(&shown);
+    ui_mtree_free(&shown);
     return check_report("ui_flame");
 }

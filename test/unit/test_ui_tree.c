@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the call tree view's model (ui_calltree.c, ui_tree.c) and
+/* Unit tests of the call tree view's model (ui_mtree.c, ui_tree.c) and
  * of the callers / callees lines (ui_callers.c): on a small synthetic
  * table with known shares (folding, threshold, filter, bootstrap frames,
  * the hottest path, a selection that follows its call path), and on
@@ -16,8 +16,8 @@
 #include "table.h"
 #include "tree.h"
 #include "ui_callers.h"
-#include "ui_calltree.h"
 #include "ui_links.h"
+#include "ui_mtree.h"
 #include "ui_data.h"
 #include "ui_keys.h"
 #include "ui_scene.h"
@@ -80,12 +80,21 @@ static struct table *known_table(void)
 
 static const char *row_name(const struct ui_tree *tr, size_t i)
 {
-    return table_func_name(tr->ct.t, tr->ct.nodes[tr->rows[i].node].func);
+    return table_func_name(tr->mt.t, tr->mt.nodes[tr->rows[i].node].func);
 }
 
-static const struct ui_ct_counts *row_counts(struct ui_tree *tr, size_t i)
+/* The counts of row i. */
+struct row_counts {
+    uint64_t total, self;
+    int32_t line;
+};
+
+static const struct row_counts *row_counts(struct ui_tree *tr, size_t i)
 {
-    return ui_calltree_counts(&tr->ct, tr->rows[i].node);
+    static struct row_counts c;
+    uint32_t node = tr->rows[i].node;
+    c = (struct row_counts){ui_mtree_total(&tr->mt, node), ui_mtree_self(&tr->mt, node), ui_mtree_line(&tr->mt, node)};
+    return &c;
 }
 
 /* The rows as "name/depth/fold" joined by spaces (fold: - leaf, + closed, o open). */
@@ -123,7 +132,7 @@ static struct ui_tree_params params(uint32_t thread, int skip, double pct, const
 static const char *selected_name(const struct ui_tree *tr)
 {
     const struct ui_tree_row *r = ui_tree_selected(tr);
-    return r ? table_func_name(tr->ct.t, tr->ct.nodes[r->node].func) : "(none)";
+    return r ? table_func_name(tr->mt.t, tr->mt.nodes[r->node].func) : "(none)";
 }
 
 static void test_hottest_path_and_counts(void)
@@ -279,18 +288,18 @@ static void test_bootstrap_folding(void)
     CHECK_EQ(strcmp(selected_name(&tr), "alpha"), 0);
     CHECK_EQ(tr.rows[find_row(&tr, "alpha", 4)].fold, UI_FOLD_CLOSED);
 
-    CHECK(ui_calltree_is_bootstrap("<module>", "x.py"));
-    CHECK(ui_calltree_is_bootstrap("_run_code", "/usr/lib/python3.10/runpy.py"));
-    CHECK(ui_calltree_is_bootstrap("_run_module_as_main", "<frozen runpy>"));
-    CHECK(ui_calltree_is_bootstrap("_call_with_frames_removed", "<frozen importlib._bootstrap>"));
-    CHECK(ui_calltree_is_bootstrap("exec_module", "<frozen importlib._bootstrap_external>"));
-    CHECK(ui_calltree_is_bootstrap("_find_and_load", "/usr/lib/python3.8/importlib/_bootstrap.py"));
-    CHECK(ui_calltree_is_bootstrap("Thread._bootstrap_inner", "/usr/lib/python3.12/threading.py"));
-    CHECK(ui_calltree_is_bootstrap("run", "/usr/lib/python3.8/threading.py"));      /* before 3.11: bare names */
-    CHECK(!ui_calltree_is_bootstrap("Worker.run", "/usr/lib/python3.12/threading.py"));
-    CHECK(!ui_calltree_is_bootstrap("Thread.run", "/app/mythreading.py"));
-    CHECK(!ui_calltree_is_bootstrap("main", "/app/calls.py"));
-    CHECK(!ui_calltree_is_bootstrap("Condition.wait", "/usr/lib/python3.12/threading.py"));
+    CHECK(ui_mtree_is_bootstrap("<module>", "x.py"));
+    CHECK(ui_mtree_is_bootstrap("_run_code", "/usr/lib/python3.10/runpy.py"));
+    CHECK(ui_mtree_is_bootstrap("_run_module_as_main", "<frozen runpy>"));
+    CHECK(ui_mtree_is_bootstrap("_call_with_frames_removed", "<frozen importlib._bootstrap>"));
+    CHECK(ui_mtree_is_bootstrap("exec_module", "<frozen importlib._bootstrap_external>"));
+    CHECK(ui_mtree_is_bootstrap("_find_and_load", "/usr/lib/python3.8/importlib/_bootstrap.py"));
+    CHECK(ui_mtree_is_bootstrap("Thread._bootstrap_inner", "/usr/lib/python3.12/threading.py"));
+    CHECK(ui_mtree_is_bootstrap("run", "/usr/lib/python3.8/threading.py"));      /* before 3.11: bare names */
+    CHECK(!ui_mtree_is_bootstrap("Worker.run", "/usr/lib/python3.12/threading.py"));
+    CHECK(!ui_mtree_is_bootstrap("Thread.run", "/app/mythreading.py"));
+    CHECK(!ui_mtree_is_bootstrap("main", "/app/calls.py"));
+    CHECK(!ui_mtree_is_bootstrap("Condition.wait", "/usr/lib/python3.12/threading.py"));
     ui_tree_free(&tr);
     table_free(t);
 }
@@ -345,8 +354,14 @@ static void feed_random(struct table *t, size_t n)
     }
 }
 
+static int mt_sync(struct ui_mtree *mt, const struct table *t, uint32_t thread, int by_line, int skip_boot)
+{
+    struct ui_mtree_scope scope = {.thread = thread, .by_line = by_line, .skip_boot = skip_boot};
+    return ui_mtree_sync(mt, t, &scope, 0);
+}
+
 /* The node of ct reached by the path of calltree node k of m (funcs only). */
-static uint32_t follow(const struct ui_calltree *ct, const struct calltree *m, uint32_t k)
+static uint32_t follow(const struct ui_mtree *ct, const struct calltree *m, uint32_t k)
 {
     uint32_t path[256];
     size_t d = 0;
@@ -366,7 +381,7 @@ static uint32_t follow(const struct ui_calltree *ct, const struct calltree *m, u
 
 /* Every node of a merged tree has a node with the same counts in ct, and
  * as many nodes. */
-static void check_against_merged(struct ui_calltree *ct, const struct table *t, uint32_t thread)
+static void check_against_merged(struct ui_mtree *ct, const struct table *t, uint32_t thread)
 {
     struct calltree m;
     CHECK_EQ(tree_merged(t, thread, &m), 0);
@@ -376,16 +391,16 @@ static void check_against_merged(struct ui_calltree *ct, const struct table *t, 
         check(node != TABLE_NONE, "merged node %u has no call path", k);
         if (node == TABLE_NONE)
             continue;
-        const struct ui_ct_counts *c = ui_calltree_counts(ct, node);
-        check(c->total == m.nodes[k].total && c->self == m.nodes[k].self,
-              "node %u: total %llu self %llu, merged %llu %llu", k, (unsigned long long)c->total,
-              (unsigned long long)c->self, (unsigned long long)m.nodes[k].total,
+        uint64_t total = ui_mtree_total(ct, node), self = ui_mtree_self(ct, node);
+        check(total == m.nodes[k].total && self == m.nodes[k].self,
+              "node %u: total %llu self %llu, merged %llu %llu", k, (unsigned long long)total,
+              (unsigned long long)self, (unsigned long long)m.nodes[k].total,
               (unsigned long long)m.nodes[k].self);
     }
     calltree_free(&m);
 }
 
-static void check_line_level(struct ui_calltree *ct, const struct table *t, uint32_t thread)
+static void check_line_level(struct ui_mtree *ct, const struct table *t, uint32_t thread)
 {
     /* One thread at line level is the table's own tree of that thread. */
     size_t nodes = 0;
@@ -396,7 +411,7 @@ static void check_line_level(struct ui_calltree *ct, const struct table *t, uint
         nodes += r == tree_root(t, thread);
     }
     CHECK_EQ(ct->n, nodes);
-    CHECK_EQ(ui_calltree_counts(ct, 0)->total, table_thread_samples(t, thread));
+    CHECK_EQ(ui_mtree_total(ct, 0), table_thread_samples(t, thread));
 }
 
 /* Each stack of a table again, without its bootstrap frames. */
@@ -410,14 +425,14 @@ static int add_unbooted(void *arg, uint32_t thread, const struct frame_key *fram
         for (int f = 0; f < NF; f++)
             if (fid[f] == frames[i].func)
                 name = names[f][0], file = names[f][1];
-        if (!ui_calltree_is_bootstrap(name, file))
+        if (!ui_mtree_is_bootstrap(name, file))
             leaf_first[n++] = frames[i];
     }
     return table_add_stack(dst, thread, leaf_first, n, count);
 }
 
 /* Skipping bootstrap frames gives the merged tree of the stacks without them. */
-static void check_skipped(struct ui_calltree *ct, const struct table *replica)
+static void check_skipped(struct ui_mtree *ct, const struct table *replica)
 {
     struct table *plain = table_new();
     for (int i = 0; i < NF; i++)
@@ -466,11 +481,11 @@ static void test_incremental_vs_at_once(void)
         fid[i] = table_intern_func(w, names[i][0], names[i][1]);
     table_thread(w, 1, "a");
     table_thread(w, 2, "b");
-    struct ui_calltree inc, skip, fresh;
+    struct ui_mtree inc, skip, fresh;
     struct ui_links lk;
     ui_links_init(&lk);
-    ui_calltree_init(&inc);
-    ui_calltree_init(&skip);
+    ui_mtree_init(&inc);
+    ui_mtree_init(&skip);
     for (int step = 0; step < 12; step++) {
         if (step == 8) {
             table_reset(w);                /* new node ids for other paths */
@@ -479,23 +494,23 @@ static void test_incremental_vs_at_once(void)
         feed_random(w, 40 + 30 * (size_t)step);
         CHECK_EQ(table_sync_copy(replica, w), 0);
         table_sync_apply(replica);
-        int rc = ui_calltree_sync(&inc, replica, TABLE_NONE, 0, 0);
+        int rc = mt_sync(&inc, replica, TABLE_NONE, 0, 0);
         CHECK_EQ(rc, step == 0 || step == 8);
         check_against_merged(&inc, replica, TABLE_NONE);
-        CHECK_EQ(ui_calltree_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
+        CHECK_EQ(mt_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
         check_skipped(&skip, replica);
         check_links(&lk, replica);
-        ui_calltree_init(&fresh);
-        CHECK_EQ(ui_calltree_sync(&fresh, replica, 1, 1, 0), 1);
+        ui_mtree_init(&fresh);
+        CHECK_EQ(mt_sync(&fresh, replica, 1, 1, 0), 1);
         check_line_level(&fresh, replica, 1);
-        ui_calltree_free(&fresh);
-        ui_calltree_init(&fresh);
-        CHECK_EQ(ui_calltree_sync(&fresh, replica, 0, 0, 0), 1);
+        ui_mtree_free(&fresh);
+        ui_mtree_init(&fresh);
+        CHECK_EQ(mt_sync(&fresh, replica, 0, 0, 0), 1);
         check_against_merged(&fresh, replica, 0);
-        ui_calltree_free(&fresh);
+        ui_mtree_free(&fresh);
     }
-    ui_calltree_free(&inc);
-    ui_calltree_free(&skip);
+    ui_mtree_free(&inc);
+    ui_mtree_free(&skip);
     ui_links_free(&lk);
     table_free(replica);
     table_free(w);

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* The merged call tree the views share (the call tree and the flame
+ * graph): one node per call path of a scope {thread or all threads,
+ * function or line level, bootstrap frames kept or skipped}, the same
+ * tree tree_merged() builds from scratch, kept up to date from one
+ * refresh to the next instead. Each table node is mapped once to the
+ * node of its path (a table only appends nodes, parents first); the
+ * counts of a refresh come from the adds the replica's last sync replayed
+ * (table_sync_replayed: O(new stacks x depth)), or, for a table that
+ * does not say (the lensed table), from a walk down from the roots
+ * through the table nodes whose totals grew. After a reset, a missed
+ * sync or when asked (a scope change, the view shown again), every node
+ * is checked against the mapping and counted again. Each node keeps its
+ * total, its own samples and, at function level, its busiest line, all
+ * current after every sync. No curses. */
+#ifndef PROFTUI_UI_MTREE_H
+#define PROFTUI_UI_MTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "table.h"
+#include "ui_data.h"
+
+/* What the tree is of. */
+struct ui_mtree_scope {
+    uint32_t thread;             /* a thread index, or TABLE_NONE: all threads under one root */
+    int by_line;                 /* nodes keyed by (function, line), not by function */
+    int skip_boot;               /* bootstrap frames left out: their callees take their place */
+};
+
+/* One call path. Node 0 is the root (func TABLE_NONE): the thread(s).
+ * Children are linked in no particular order; a reader may relink them
+ * (ui_tree.c keeps them in row order). */
+struct ui_mt_node {
+    uint32_t parent, first_child, next_sibling;   /* TABLE_NONE when none */
+    uint32_t func;
+    int32_t line;                /* -1 at function level */
+    uint64_t path;               /* hash of the path's functions (and lines),
+                                  * bootstrap frames left out: the fold key */
+};
+
+struct ui_mt_slot;
+struct ui_mt_lslot;
+
+struct ui_mtree {
+    const struct table *t;       /* borrowed until the next sync */
+    struct ui_mtree_scope scope;
+    struct ui_mt_node *nodes;    /* owned */
+    uint64_t *total, *self;      /* owned, one per node: its samples, and those ending in it */
+    int32_t *line;               /* owned, one per node: its busiest line, -1 unknown */
+    uint64_t *line_samples;      /* owned, one per node: the busiest line's samples */
+    size_t n, cap;
+    uint32_t gen;                /* bumped by every sync that changed a count or a node */
+    /* per table node */
+    uint32_t *map;               /* node (| a skip bit), TABLE_NONE: out of the scope */
+    uint32_t *lslot;             /* its (node, line) sum, TABLE_NONE when none */
+    uint64_t *seen, *seen_self;  /* its counts at the last count (the walk) */
+    size_t mapped, map_cap;
+    int seen_ok;                 /* seen is current (else the walk counts everything) */
+    /* (node, line) sums, function level only */
+    struct ui_mt_lslot *lslots;  /* owned: (node, line) -> sum index */
+    size_t nlslots, lused;
+    uint64_t *lsum;              /* owned: per sum index, its samples ... */
+    uint32_t *lnode;             /* ... its node ... */
+    int32_t *lline;              /* ... and its line */
+    size_t nsums, sums_cap;
+    uint32_t *stack;             /* owned scratch of the walk */
+    size_t stack_cap;
+    struct ui_mt_slot *slots;    /* owned: (parent, func, line) -> child */
+    size_t nslots, used;
+    uint8_t *boot;               /* owned: per function, is it a bootstrap frame */
+    size_t nboot, boot_cap;
+    struct ui_replica_mark mark; /* the table at the last sync */
+    uint64_t applies, whole;     /* its replay counts then (table_sync_replayed) */
+    size_t rebuilds, checks;     /* full mappings and full counts so far (for tests) */
+};
+
+/* An empty tree (owns nothing yet). */
+void ui_mtree_init(struct ui_mtree *mt);
+void ui_mtree_free(struct ui_mtree *mt);
+
+/* Bring the tree up to date with t (a replica, or the lensed table) for
+ * scope. When only new table nodes and samples appeared, node ids stay
+ * and the counts grow by what the new samples added (the cost follows
+ * them, not the size of the tree); a different scope or a reset of t
+ * maps every node again (new ids). check: count every node again and
+ * check the mapping on the way (after a scope change or when the view is
+ * shown again: t may be another table, or have been reset and grown again
+ * unseen). Returns 1 when the ids are new, 0 when they stayed, or
+ * ERR_NOMEM (the tree is then empty and rebuilds next time). */
+int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check);
+
+/* The total and own samples of node (0 for an unknown node). */
+uint64_t ui_mtree_total(const struct ui_mtree *mt, uint32_t node);
+uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node);
+
+/* The busiest line of node (its own at line level; at function level the
+ * line of its table nodes with the most total samples, the lowest of
+ * equals), or -1. */
+int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node);
+
+/* Does function func count as a bootstrap frame (ui_mtree_is_bootstrap)? */
+int ui_mtree_boot(const struct ui_mtree *mt, uint32_t func);
+
+/* Is a frame with this qualified name and file interpreter or library
+ * start-up code rather than the program: <module>, anything in runpy or
+ * importlib's bootstrap, threading's Thread._bootstrap, _bootstrap_inner
+ * and Thread.run? */
+int ui_mtree_is_bootstrap(const char *name, const char *file);
+
+#endif

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* The merged call tree of a scope, mapped and counted incrementally from a replica. */
+#include "ui_mtree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "error.h"
+#include "tree.h"
+
+#define SKIP_BIT 0x80000000u          /* map: a skipped (bootstrap) table node */
+#define NODES_MAX 0x7fffffffu         /* ids below the skip bit */
+#define SLOTS_MIN 1024
+#define ROOT_PATH 0x6a09e667f3bcc908ULL
+
+struct ui_mt_slot {
+    uint32_t parent, func;
+    int32_t line;
+    uint32_t id;                      /* TABLE_NONE: empty */
+};
+
+struct ui_mt_lslot {
+    uint32_t node;
+    int32_t line;
+    uint32_t sum;                     /* index of its sum, TABLE_NONE: empty */
+};
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static size_t hash3(uint32_t a, uint32_t b, int32_t line, size_t nslots)
+{
+    return (size_t)mix(((uint64_t)a << 32 | b) ^ mix((uint64_t)(uint32_t)line + 1)) & (nslots - 1);
+}
+
+void ui_mtree_init(struct ui_mtree *mt)
+{
+    *mt = (struct ui_mtree){.scope = {.thread = TABLE_NONE}};
+    ui_replica_mark_init(&mt->mark);
+}
+
+void ui_mtree_free(struct ui_mtree *mt)
+{
+    void *owned[] = {mt->nodes, mt->total, mt->self, mt->line, mt->line_samples, mt->map, mt->lslot,
+                     mt->seen, mt->seen_self, mt->lslots, mt->lsum, mt->lnode, mt->lline, mt->stack,
+                     mt->slots, mt->boot};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        free(owned[i]);
+    ui_mtree_init(mt);
+}
+
+int ui_mtree_is_bootstrap(const char *name, const char *file)
+{
+    if (!name || !file)
+        return 0;
+    if (strcmp(name, "<module>") == 0)
+        return 1;
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    if (strcmp(base, "runpy.py") == 0 || strcmp(file, "<frozen runpy>") == 0 ||
+        strstr(file, "importlib._bootstrap") || strstr(file, "importlib/_bootstrap"))
+        return 1;
+    if (strcmp(base, "threading.py") != 0)
+        return 0;
+    const char *dot = strrchr(name, '.');
+    const char *bare = dot ? dot + 1 : name;
+    int thread_method = !dot || strcmp(name, "Thread._bootstrap") == 0 ||
+                        strcmp(name, "Thread._bootstrap_inner") == 0 || strcmp(name, "Thread.run") == 0;
+    return thread_method && (strcmp(bare, "_bootstrap") == 0 || strcmp(bare, "_bootstrap_inner") == 0 ||
+                             strcmp(bare, "run") == 0);
+}
+
+int ui_mtree_boot(const struct ui_mtree *mt, uint32_t func)
+{
+    return func < mt->nboot && mt->boot[func];
+}
+
+/* Classify the functions interned since the last sync. */
+static int classify(struct ui_mtree *mt, const struct table *t)
+{
+    size_t n = table_func_count(t);
+    if (n <= mt->nboot)
+        return 0;
+    if (array_reserve((void **)&mt->boot, &mt->boot_cap, n, 1) < 0)
+        return ERR_NOMEM;
+    for (size_t f = mt->nboot; f < n; f++)
+        mt->boot[f] = (uint8_t)ui_mtree_is_bootstrap(table_func_name(t, (uint32_t)f),
+                                                     table_func_file(t, (uint32_t)f));
+    mt->nboot = n;
+    return 0;
+}
+
+/* ---- the two hash tables: children by key, line sums by (node, line) ---- */
+
+static int grow_slots(struct ui_mtree *mt)
+{
+    size_t cap = mt->nslots ? mt->nslots * 2 : SLOTS_MIN, oldn = mt->nslots;
+    struct ui_mt_slot *old = mt->slots, *s = malloc(cap * sizeof *s);
+    if (!s)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        s[i].id = TABLE_NONE;
+    for (size_t i = 0; i < oldn; i++) {
+        if (old[i].id == TABLE_NONE)
+            continue;
+        size_t k = hash3(old[i].parent, old[i].func, old[i].line, cap);
+        while (s[k].id != TABLE_NONE)
+            k = (k + 1) & (cap - 1);
+        s[k] = old[i];
+    }
+    free(old);
+    mt->slots = s;
+    mt->nslots = cap;
+    return 0;
+}
+
+static int grow_lslots(struct ui_mtree *mt)
+{
+    size_t cap = mt->nlslots ? mt->nlslots * 2 : SLOTS_MIN, oldn = mt->nlslots;
+    struct ui_mt_lslot *old = mt->lslots, *s = malloc(cap * sizeof *s);
+    if (!s)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        s[i].sum = TABLE_NONE;
+    for (size_t i = 0; i < oldn; i++) {
+        if (old[i].sum == TABLE_NONE)
+            continue;
+        size_t k = hash3(old[i].node, 0, old[i].line, cap);
+        while (s[k].sum != TABLE_NONE)
+            k = (k + 1) & (cap - 1);
+        s[k] = old[i];
+    }
+    free(old);
+    mt->lslots = s;
+    mt->nlslots = cap;
+    return 0;
+}
+
+static int grow_nodes(struct ui_mtree *mt)
+{
+    if (mt->n < mt->cap)
+        return 0;
+    if (mt->cap >= NODES_MAX)
+        return ERR_NOMEM;
+    size_t cap = mt->cap ? mt->cap * 2 : 256;
+    struct ui_mt_node *n = realloc(mt->nodes, cap * sizeof *n);
+    if (n)
+        mt->nodes = n;
+    uint64_t *a = realloc(mt->total, cap * sizeof *a);
+    if (a)
+        mt->total = a;
+    uint64_t *b = realloc(mt->self, cap * sizeof *b);
+    if (b)
+        mt->self = b;
+    int32_t *l = realloc(mt->line, cap * sizeof *l);
+    if (l)
+        mt->line = l;
+    uint64_t *ls = realloc(mt->line_samples, cap * sizeof *ls);
+    if (ls)
+        mt->line_samples = ls;
+    if (!n || !a || !b || !l || !ls)
+        return ERR_NOMEM;
+    mt->cap = cap;
+    return 0;
+}
+
+/* A new node under parent (TABLE_NONE for the root). */
+static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, int32_t line)
+{
+    if (grow_nodes(mt) < 0)
+        return TABLE_NONE;
+    uint32_t id = (uint32_t)mt->n++;
+    struct ui_mt_node *nd = &mt->nodes[id];
+    *nd = (struct ui_mt_node){.parent = parent, .first_child = TABLE_NONE, .next_sibling = TABLE_NONE,
+                              .func = func, .line = line, .path = ROOT_PATH};
+    mt->total[id] = mt->self[id] = mt->line_samples[id] = 0;
+    mt->line[id] = line;
+    if (parent != TABLE_NONE) {
+        struct ui_mt_node *p = &mt->nodes[parent];
+        nd->next_sibling = p->first_child;
+        p->first_child = id;
+        nd->path = ui_mtree_boot(mt, func) ? p->path
+                 : mix(p->path ^ mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
+    }
+    return id;
+}
+
+/* The child of parent for (func, line), made when missing; TABLE_NONE on ENOMEM. */
+static uint32_t child(struct ui_mtree *mt, uint32_t parent, uint32_t func, int32_t line)
+{
+    if ((mt->used + 1) * 2 > mt->nslots && grow_slots(mt) < 0)
+        return TABLE_NONE;
+    size_t k = hash3(parent, func, line, mt->nslots);
+    for (; mt->slots[k].id != TABLE_NONE; k = (k + 1) & (mt->nslots - 1)) {
+        const struct ui_mt_slot *s = &mt->slots[k];
+        if (s->parent == parent && s->func == func && s->line == line)
+            return s->id;
+    }
+    uint32_t id = add_node(mt, parent, func, line);
+    if (id != TABLE_NONE) {
+        mt->slots[k] = (struct ui_mt_slot){.parent = parent, .func = func, .line = line, .id = id};
+        mt->used++;
+    }
+    return id;
+}
+
+/* The index of node's sum for line, made when missing; TABLE_NONE on ENOMEM. */
+static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
+{
+    if ((mt->lused + 1) * 2 > mt->nlslots && grow_lslots(mt) < 0)
+        return TABLE_NONE;
+    size_t k = hash3(node, 0, line, mt->nlslots);
+    for (; mt->lslots[k].sum != TABLE_NONE; k = (k + 1) & (mt->nlslots - 1))
+        if (mt->lslots[k].node == node && mt->lslots[k].line == line)
+            return mt->lslots[k].sum;
+    size_t cap = mt->sums_cap, cap2 = mt->sums_cap;
+    if (mt->nsums >= NODES_MAX ||
+        array_reserve((void **)&mt->lsum, &cap, mt->nsums + 1, sizeof *mt->lsum) < 0 ||
+        array_reserve((void **)&mt->lnode, &cap2, mt->nsums + 1, sizeof *mt->lnode) < 0 ||
+        array_reserve((void **)&mt->lline, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lline) < 0)
+        return TABLE_NONE;
+    uint32_t i = (uint32_t)mt->nsums++;
+    mt->lsum[i] = 0;
+    mt->lnode[i] = node;
+    mt->lline[i] = line;
+    mt->lslots[k] = (struct ui_mt_lslot){.node = node, .line = line, .sum = i};
+    mt->lused++;
+    return i;
+}
+
+/* Add w samples to line sum i, and make its line the busiest of its node
+ * when it now is (sums only grow: the busiest stays found). */
+static void line_add(struct ui_mtree *mt, uint32_t i, uint64_t w)
+{
+    uint64_t s = mt->lsum[i] += w;
+    uint32_t node = mt->lnode[i];
+    int32_t line = mt->lline[i];
+    if (s > mt->line_samples[node] || (s == mt->line_samples[node] && (mt->line[node] < 0 || line < mt->line[node]))) {
+        mt->line_samples[node] = s;
+        mt->line[node] = line;
+    }
+}
+
+/* ---- mapping ---- */
+
+/* Start again from an empty tree of this scope (the root alone). */
+static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
+{
+    mt->n = mt->mapped = mt->used = mt->lused = mt->nsums = 0;
+    for (size_t i = 0; i < mt->nslots; i++)
+        mt->slots[i].id = TABLE_NONE;
+    for (size_t i = 0; i < mt->nlslots; i++)
+        mt->lslots[i].sum = TABLE_NONE;
+    mt->scope = *scope;
+    mt->seen_ok = 0;
+    mt->nboot = 0;                    /* classified again: t may be another table */
+    ui_replica_mark_init(&mt->mark);
+    mt->gen++;
+    mt->rebuilds++;
+    add_node(mt, TABLE_NONE, TABLE_NONE, -1);
+}
+
+static int grow_map(struct ui_mtree *mt, size_t count)
+{
+    size_t c1 = mt->map_cap, c2 = mt->map_cap, c3 = mt->map_cap;   /* all four have this capacity */
+    if (array_reserve((void **)&mt->map, &c1, count, sizeof *mt->map) < 0 ||
+        array_reserve((void **)&mt->lslot, &c2, count, sizeof *mt->lslot) < 0 ||
+        array_reserve((void **)&mt->seen, &c3, count, sizeof *mt->seen) < 0 ||
+        array_reserve((void **)&mt->seen_self, &mt->map_cap, count, sizeof *mt->seen_self) < 0)
+        return ERR_NOMEM;
+    return 0;
+}
+
+/* What table node x (parent p, or a root when p is TABLE_NONE) maps to,
+ * given its parent's mapping (a node is made for it when new). */
+static int map_of(struct ui_mtree *mt, const struct table *t, uint32_t x, uint32_t p, uint32_t *out)
+{
+    *out = TABLE_NONE;
+    if (p == TABLE_NONE) {
+        if (mt->scope.thread == TABLE_NONE || tree_root(t, mt->scope.thread) == x)
+            *out = 0;
+        return 0;
+    }
+    if (p >= x || mt->map[p] == TABLE_NONE)
+        return 0;                     /* parents come first; out of the scope */
+    uint32_t mp = mt->map[p] & ~SKIP_BIT;
+    struct frame_key s = tree_site(t, x);
+    if (mt->scope.skip_boot && ui_mtree_boot(mt, s.func))
+        *out = mp | SKIP_BIT;
+    else if ((*out = child(mt, mp, s.func, mt->scope.by_line ? s.line : -1)) == TABLE_NONE)
+        return ERR_NOMEM;
+    return 0;
+}
+
+/* Map table nodes [mapped, count) (parents come first). */
+static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
+{
+    if (grow_map(mt, count) < 0)
+        return ERR_NOMEM;
+    for (size_t i = mt->mapped; i < count; i++) {
+        uint32_t x = (uint32_t)i, m;
+        if (map_of(mt, t, x, tree_parent(t, x), &m) < 0)
+            return ERR_NOMEM;
+        mt->map[x] = m;
+        mt->lslot[x] = TABLE_NONE;
+        mt->seen[x] = mt->seen_self[x] = 0;
+        if (!mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT) &&
+            (mt->lslot[x] = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
+            return ERR_NOMEM;
+        mt->mapped = i + 1;
+    }
+    return 0;
+}
+
+/* ---- counting ---- */
+
+/* Add dt to the total and ds to the own samples of table node x's path. */
+static void count(struct ui_mtree *mt, uint32_t x, uint64_t dt, uint64_t ds)
+{
+    uint32_t m = mt->map[x];
+    if (m == TABLE_NONE)
+        return;
+    mt->self[m & ~SKIP_BIT] += ds;    /* a skipped frame's own time is its caller's */
+    if (m & SKIP_BIT)
+        return;
+    mt->total[m] += dt;
+    if (mt->lslot[x] != TABLE_NONE)
+        line_add(mt, mt->lslot[x], dt);
+}
+
+/* Does table node x (parent p) map to v as a fresh mapping would? */
+static int fits(const struct ui_mtree *mt, const struct table *t, uint32_t x, uint32_t p, uint32_t v)
+{
+    if (p == TABLE_NONE)
+        return v == (mt->scope.thread == TABLE_NONE || tree_root(t, mt->scope.thread) == x ? 0 : TABLE_NONE);
+    uint32_t pm = p < x ? mt->map[p] : TABLE_NONE;
+    if (pm == TABLE_NONE || v == TABLE_NONE)
+        return pm == v;
+    struct frame_key s = tree_site(t, x);
+    pm &= ~SKIP_BIT;
+    if (mt->scope.skip_boot && ui_mtree_boot(mt, s.func))
+        return v == (pm | SKIP_BIT);
+    return v < mt->n && mt->nodes[v].parent == pm && mt->nodes[v].func == s.func &&
+           mt->nodes[v].line == (mt->scope.by_line ? s.line : -1);
+}
+
+/* Count every table node again, checking the mapping on the way; 1 when
+ * a node does not fit it (the table was reset, or is another one). */
+static int count_all(struct ui_mtree *mt, const struct table *t)
+{
+    for (size_t i = 0; i < mt->n; i++) {
+        mt->total[i] = mt->self[i] = mt->line_samples[i] = 0;
+        mt->line[i] = mt->nodes[i].line;
+    }
+    for (size_t i = 0; i < mt->nsums; i++)
+        mt->lsum[i] = 0;
+    for (uint32_t x = 0; x < mt->mapped; x++) {
+        if (!fits(mt, t, x, tree_parent(t, x), mt->map[x]))
+            return 1;
+        mt->seen[x] = tree_total(t, x);
+        mt->seen_self[x] = tree_self(t, x);
+        count(mt, x, mt->seen[x], mt->seen_self[x]);
+    }
+    mt->seen_ok = 1;
+    mt->checks++;
+    return 0;
+}
+
+static int push(struct ui_mtree *mt, size_t *n, uint32_t node)
+{
+    if (array_reserve((void **)&mt->stack, &mt->stack_cap, *n + 1, sizeof *mt->stack) < 0)
+        return ERR_NOMEM;
+    mt->stack[(*n)++] = node;
+    return 0;
+}
+
+/* Count what the table nodes whose totals grew since the last count
+ * added. A node grew only when its parent did: walk down from the roots
+ * in the scope through the grown nodes only. 1 when a count shrank. */
+static int count_walk(struct ui_mtree *mt, const struct table *t)
+{
+    size_t n = 0;
+    int rc = 0;
+    for (uint32_t i = 0; i < table_thread_count(t) && rc == 0; i++)
+        if ((mt->scope.thread == TABLE_NONE || mt->scope.thread == i) && tree_root(t, i) < mt->mapped)
+            rc = push(mt, &n, tree_root(t, i));
+    while (n > 0 && rc == 0) {
+        uint32_t x = mt->stack[--n];
+        uint64_t total = tree_total(t, x), self = tree_self(t, x);
+        if (total == mt->seen[x])
+            continue;
+        if (total < mt->seen[x] || self < mt->seen_self[x])
+            return 1;
+        count(mt, x, total - mt->seen[x], self - mt->seen_self[x]);
+        mt->seen[x] = total;
+        mt->seen_self[x] = self;
+        for (uint32_t c = tree_first_child(t, x); c != TABLE_NONE && rc == 0; c = tree_next_sibling(t, c))
+            if (c < mt->mapped && tree_total(t, c) != mt->seen[c])
+                rc = push(mt, &n, c);
+    }
+    return rc;
+}
+
+/* Count the adds the replica's last sync replayed: each on the path from
+ * its leaf up. */
+static void count_replayed(struct ui_mtree *mt, const struct table *t, size_t nadds)
+{
+    for (size_t i = 0; i < nadds; i++) {
+        uint64_t w;
+        uint32_t x = table_sync_replayed_add(t, i, &w);
+        if (x >= mt->mapped || mt->map[x] == TABLE_NONE)
+            continue;                 /* out of the scope: its whole path is */
+        uint64_t ds = w;
+        for (size_t hops = 0; x != TABLE_NONE && x < mt->mapped && hops < mt->mapped; hops++) {
+            count(mt, x, w, ds);
+            ds = 0;
+            uint32_t p = tree_parent(t, x);
+            x = p < x ? p : TABLE_NONE;
+        }
+    }
+    mt->seen_ok = 0;                  /* seen is behind now: the walk may not use it */
+}
+
+/* Count what changed: replayed adds when they are all that changed since
+ * the last count, else the walk, else (or when asked) everything. */
+static int count_new(struct ui_mtree *mt, const struct table *t, int check)
+{
+    size_t nadds;
+    uint64_t whole, applies = table_sync_replayed(t, &nadds, &whole);
+    int rc = 1;
+    if (!check && applies && applies == mt->applies + 1 && whole == mt->whole) {
+        count_replayed(mt, t, nadds);
+        rc = 0;
+    } else if (!check && (applies != mt->applies || whole != mt->whole || mt->mark.samples != table_samples(t))) {
+        rc = mt->seen_ok ? count_walk(mt, t) : 1;
+    } else if (!check) {
+        rc = 0;                       /* nothing new */
+    }
+    if (rc == 1)
+        rc = count_all(mt, t);
+    mt->applies = applies;
+    mt->whole = whole;
+    return rc;
+}
+
+int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check)
+{
+    int rebuilt = mt->n == 0 || scope->thread != mt->scope.thread || !scope->by_line != !mt->scope.by_line ||
+                  !scope->skip_boot != !mt->scope.skip_boot || ui_replica_mark_reset(&mt->mark, t);
+    mt->t = t;
+    for (int pass = 0; pass < 2; pass++) {
+        if (rebuilt)
+            clear(mt, scope);
+        size_t before = mt->mapped;
+        int rc = mt->n ? classify(mt, t) : ERR_NOMEM;
+        if (rc == 0)
+            rc = map_new(mt, t, tree_node_count(t));
+        if (rc == 0)
+            rc = count_new(mt, t, check || rebuilt);
+        if (rc < 0) {
+            mt->n = 0;                /* rebuilt next time */
+            return rc;
+        }
+        if (rc == 0) {
+            if (rebuilt || before != mt->mapped || mt->mark.samples != table_samples(t) || check)
+                mt->gen++;
+            ui_replica_mark_set(&mt->mark, t);
+            return rebuilt;
+        }
+        rebuilt = 1;                  /* stale: map every node again, once */
+    }
+    mt->n = 0;
+    return ERR_NOMEM;                 /* cannot happen: a fresh mapping fits */
+}
+
+uint64_t ui_mtree_total(const struct ui_mtree *mt, uint32_t node)
+{
+    return node < mt->n ? mt->total[node] : 0;
+}
+
+uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node)
+{
+    return node < mt->n ? mt->self[node] : 0;
+}
+
+int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node)
+{
+    return node < mt->n ? mt->line[node] : -1;
+}
