@@ -265,3 +265,26 @@ def test_enter_and_double_click_open_callers(live, newest):
     mouse_click(view, view.row("beta").y, 10, double=True)
     view.wait_for(lambda: any(line.section == "focus" and line.func == "beta" for line in view.callers_lines()),
                   "the callers / callees of beta")
+
+
+def test_line_level_frames_come_and_go(live, newest):  # noqa: F811
+    """L: one frame per (function, line), labelled as the call tree's line
+    level shows them (alpha (flame_ab.py:N)); L again: one alpha."""
+    view = open_flame(live, newest)
+    hot = marker_line(FLAME_AB, "ALPHA-HOT")
+    label = re.compile(r"^alpha \((?:.*/)?flame_ab\.py:%d\)$" % hot)
+
+    def level(name):
+        return any(re.search(r"\bLevel %s\b" % name, line) for line in view.display())
+
+    def alphas():
+        return [b.text for boxes in flame(view).values() for b in boxes if b.text.startswith("alpha")]
+
+    view.send("L")
+    view.wait_for(lambda: level("line") and any(label.match(t) for t in alphas())
+                  and "alpha" not in alphas(), f"alpha's line {hot} as a frame of its own")
+    select(view, next(t for t in alphas() if label.match(t)))
+    assert re.search(r"flame_ab\.py:%d \(this frame's line\)" % hot, view_details(view)[1]), view.describe()
+    view.send("L")
+    view.wait_for(lambda: level("function") and alphas() == ["alpha"],
+                  "one alpha frame again")
