@@ -15,7 +15,8 @@
  * STACKS: the random stacks of the first profile (default 4 per function;
  * 40,000 make about 256,000 nodes, 160,000 about 1,000,000); SAMPLES: the
  * samples they hold between them (default one each); VIEWS: the views to
- * run, by name, comma separated (default all). Each view's first redraw
+ * run, by name, comma separated (default all; the lens pass only when
+ * the list holds "lens"). Each view's first redraw
  * (it is shown: it builds what it keeps) is reported apart; the means and
  * maxima are of the redraws after it, new samples each time. */
 #include <curses.h>
@@ -281,7 +282,7 @@ int main(int argc, char **argv)
            tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
-    if (rc == 0)
+    if (rc == 0 && (!b.only || wanted(&b, "lens")))
         rc = run_lens(&b, redraws);
     for (size_t v = 0; v < ui_views_count() && v < sizeof b.views / sizeof b.views[0]; v++)
         if (b.views[v])

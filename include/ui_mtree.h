@@ -30,10 +30,11 @@ struct ui_mtree_scope {
 };
 
 /* One call path. Node 0 is the root (func TABLE_NONE): the thread(s).
- * Children are linked in no particular order; a reader may relink them
- * (ui_tree.c keeps them in row order). */
+ * Children are linked oldest first, a new one last; a reader may relink
+ * them (ui_tree.c keeps them in row order: new ones come after). */
 struct ui_mt_node {
     uint32_t parent, first_child, next_sibling;   /* TABLE_NONE when none */
+    uint32_t last_child;                          /* the end of the list */
     uint32_t func;
     int32_t line;                /* -1 at function level */
     uint64_t path;               /* hash of the path's functions (and lines),

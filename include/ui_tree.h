@@ -60,16 +60,20 @@ struct ui_tree {
     size_t matched;                  /* rows that match the filter */
     uint32_t *hot;                   /* owned: the hottest path, outermost first */
     size_t nhot, hot_cap;
+    uint32_t hot_gathered;           /* the hot path's node whose children the rows ordered last */
     uint8_t *flags;                  /* owned: per node, scratch of one update */
     uint32_t *row_of;                /* owned: per node, its row or TABLE_NONE */
     size_t node_cap;
+    size_t marked;                   /* flags and row_of hold [0, marked) */
+    int marks_all;                   /* clear them all (not only the rows' and hot path's) */
     uint32_t *rank;                  /* owned: per function, its place by name and file */
     size_t nrank, rank_cap;
     uint8_t *fmatch;                 /* owned: per function, does it match the filter */
     size_t nfmatch, fmatch_cap;
     char filter[UI_FILTER_MAX];      /* what fmatch is for */
     struct ui_tree_kid *kids;        /* owned scratch: children being ordered */
-    size_t kids_cap;
+    struct ui_tree_kid *kids_tmp;    /* owned scratch of the sort (as many) */
+    size_t kids_cap;                 /* of both */
     struct ui_tree_todo *todo;       /* owned scratch: the walk's stack */
     size_t todo_cap;
     size_t sel, top, height;         /* selected row, first row shown, rows shown */

@@ -179,13 +179,16 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
     uint32_t id = (uint32_t)mt->n++;
     struct ui_mt_node *nd = &mt->nodes[id];
     *nd = (struct ui_mt_node){.parent = parent, .first_child = TABLE_NONE, .next_sibling = TABLE_NONE,
-                              .func = func, .line = line, .path = ROOT_PATH};
+                              .last_child = TABLE_NONE, .func = func, .line = line, .path = ROOT_PATH};
     mt->total[id] = mt->self[id] = mt->line_samples[id] = 0;
     mt->line[id] = line;
     if (parent != TABLE_NONE) {
         struct ui_mt_node *p = &mt->nodes[parent];
-        nd->next_sibling = p->first_child;
-        p->first_child = id;
+        if (p->last_child == TABLE_NONE)
+            p->first_child = id;
+        else
+            mt->nodes[p->last_child].next_sibling = id;
+        p->last_child = id;
         nd->path = ui_mtree_boot(mt, func) ? p->path
                  : mix(p->path ^ mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
     }

@@ -54,6 +54,7 @@ void ui_tree_free(struct ui_tree *tr)
     free(tr->fmatch);
     free(tr->rank);
     free(tr->kids);
+    free(tr->kids_tmp);
     free(tr->todo);
     free(tr->sel_path);
     ui_tree_init(tr);
@@ -161,23 +162,35 @@ static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
                                 .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
 }
 
-/* The hottest path: from the root, the first child in row order each time. */
+/* The hot path's end: the root while it is empty. */
+static uint32_t hot_tail(const struct ui_tree *tr)
+{
+    return tr->nhot ? tr->hot[tr->nhot - 1] : 0;
+}
+
+static int hot_add(struct ui_tree *tr, uint32_t node)
+{
+    if (array_reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
+        return ERR_NOMEM;
+    tr->hot[tr->nhot++] = node;
+    tr->flags[node] |= F_HOT;
+    return 0;
+}
+
+/* The hottest path: from the root, the first child in row order each
+ * time. The rows found it as far as they went (gather); from there on
+ * (a folded or hidden part of it), the children are looked at here. */
 static int find_hot(struct ui_tree *tr)
 {
-    tr->nhot = 0;
-    for (uint32_t node = 0; tr->nhot < tr->mt.n;) {
+    for (uint32_t node = hot_tail(tr); tr->nhot < tr->mt.n && node != tr->hot_gathered;) {
         struct ui_tree_kid best = {.node = TABLE_NONE};
         for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
             struct ui_tree_kid k = kid_of(tr, c);
             if (k.total && (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0))
                 best = k;
         }
-        if (best.node == TABLE_NONE)
-            break;
-        if (array_reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
-            return ERR_NOMEM;
-        tr->hot[tr->nhot++] = best.node;
-        tr->flags[best.node] |= F_HOT;
+        if (best.node == TABLE_NONE || hot_add(tr, best.node) < 0)
+            return best.node == TABLE_NONE ? 0 : ERR_NOMEM;
         node = best.node;
     }
     return 0;
@@ -215,6 +228,30 @@ static int rank_funcs(struct ui_tree *tr, const struct table *t)
     return 0;
 }
 
+/* Forget the marks of the last update, the rows' and the hot path's
+ * only (all of them after a filter or a failed update: the cost follows
+ * the rows, not the nodes); the nodes new since start clear. */
+static void unmark(struct ui_tree *tr, size_t n)
+{
+    if (tr->marks_all) {
+        memset(tr->flags, 0, tr->marked);
+        memset(tr->row_of, 0xff, tr->marked * sizeof *tr->row_of);
+    } else {
+        for (size_t i = 0; i < tr->nrows; i++)
+            if (tr->rows[i].node < tr->marked)
+                tr->row_of[tr->rows[i].node] = TABLE_NONE;
+        for (size_t i = 0; i < tr->nhot; i++)
+            if (tr->hot[i] < tr->marked)
+                tr->flags[tr->hot[i]] = 0;
+    }
+    if (n > tr->marked) {
+        memset(tr->flags + tr->marked, 0, n - tr->marked);
+        memset(tr->row_of + tr->marked, 0xff, (n - tr->marked) * sizeof *tr->row_of);
+        tr->marked = n;
+    }
+    tr->marks_all = 0;
+}
+
 static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p)
 {
     if (rank_funcs(tr, t) < 0)
@@ -227,14 +264,16 @@ static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tr
     if (array_reserve((void **)&tr->row_of, &cap, n, sizeof *tr->row_of) < 0)
         return ERR_NOMEM;
     tr->node_cap = cap;
-    memset(tr->flags, 0, n);
-    memset(tr->row_of, 0xff, n * sizeof *tr->row_of);
+    unmark(tr, n);
+    tr->marks_all = 1;                  /* until the rows are built */
     if (p->filter && p->filter[0]) {
         if (match_funcs(tr, t, p->filter) < 0)
             return ERR_NOMEM;
         mark_filter(tr);
     }
-    return find_hot(tr);
+    tr->nhot = 0;                       /* found again by the rows, then find_hot() */
+    tr->hot_gathered = TABLE_NONE;
+    return 0;
 }
 
 /* ---- the rows ---- */
@@ -249,60 +288,48 @@ static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
     return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
 }
 
-static void sift_down(struct ui_tree_kid *a, size_t root, size_t n)
+static int kid_qcmp(const void *a, const void *b)
 {
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && kid_cmp(&a[child], &a[child + 1]) < 0)
-            child++;
-        if (kid_cmp(&a[root], &a[child]) >= 0)
-            return;
-        struct ui_tree_kid x = a[root];
-        a[root] = a[child];
-        a[child] = x;
-    }
+    return kid_cmp(a, b);
 }
 
-static void heap_sort(struct ui_tree_kid *a, size_t n)
+/* Children come in last update's order, new ones last (see gather): the
+ * few out of order (grown past others, new) are taken out, sorted, and
+ * merged back, O(n + k log k) for k of them. tmp holds n kids. */
+static void sort_kids(struct ui_tree_kid *a, struct ui_tree_kid *tmp, size_t n)
 {
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(a, i, n);
-    for (size_t end = n; end-- > 1;) {
-        struct ui_tree_kid x = a[0];
-        a[0] = a[end];
-        a[end] = x;
-        sift_down(a, 0, end);
+    size_t kept = 0, out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept && kid_cmp(&a[i], &a[kept - 1]) < 0)
+            tmp[out++] = a[i];
+        else
+            a[kept++] = a[i];
     }
-}
-
-/* Children come in last update's order (see gather): an insertion sort
- * costs little then; when it moves too much, a heap sort (no allocation). */
-static void sort_kids(struct ui_tree_kid *a, size_t n)
-{
-    size_t moves = 0, budget = 8 * n + 64;
-    for (size_t i = 1; i < n; i++) {
-        struct ui_tree_kid x = a[i];
-        size_t j = i;
-        for (; j > 0 && kid_cmp(&x, &a[j - 1]) < 0; j--) {
-            a[j] = a[j - 1];
-            if (++moves > budget) {
-                a[j - 1] = x;
-                heap_sort(a, n);
-                return;
-            }
-        }
-        a[j] = x;
+    if (!out)
+        return;
+    qsort(tmp, out, sizeof *tmp, kid_qcmp);
+    /* merge from the end, in place: a[0, kept) and tmp[0, out) into a[0, n) */
+    size_t i = kept, j = out, k = n;
+    while (j > 0) {
+        if (i > 0 && kid_cmp(&a[i - 1], &tmp[j - 1]) > 0)
+            a[--k] = a[--i];
+        else
+            a[--k] = tmp[--j];
     }
 }
 
 /* The shown children of node into tr->kids, in row order; returns how
- * many or ERR_NOMEM. All children are ordered and relinked in that order,
- * so that the next update finds them nearly sorted. */
+ * many or ERR_NOMEM. All children are ordered and relinked in that order
+ * (first and last child too), so that the next update finds them nearly
+ * sorted (ui_mtree.c appends new ones). */
 static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
 {
     struct ui_mt_node *nodes = tr->mt.nodes;
     size_t n = 0, shown = 0;
     for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
-        if (array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0)
+        size_t cap = tr->kids_cap;
+        if (n == cap && (array_reserve((void **)&tr->kids_tmp, &cap, n + 1, sizeof *tr->kids_tmp) < 0 ||
+                         array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0))
             return ERR_NOMEM;
         struct ui_tree_kid k = kid_of(tr, c);
         k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
@@ -312,8 +339,14 @@ static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_param
         }
         tr->kids[n++] = k;
     }
-    sort_kids(tr->kids, n);
+    sort_kids(tr->kids, tr->kids_tmp, n);
+    if (node == hot_tail(tr)) {         /* the hot path goes on through the first child */
+        tr->hot_gathered = node;
+        if (n && tr->kids[0].total && hot_add(tr, tr->kids[0].node) < 0)
+            return ERR_NOMEM;
+    }
     nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
+    nodes[node].last_child = n ? tr->kids[n - 1].node : TABLE_NONE;
     for (size_t i = 0; i < n; i++) {
         nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
         if (tr->kids[i].shown)
@@ -370,7 +403,7 @@ static int build_rows(struct ui_tree *tr, const struct ui_tree_params *p)
         struct ui_tree_todo td = tr->todo[--ntodo];
         rc = emit(tr, &td, &ntodo, p);
     }
-    return rc;
+    return rc == 0 ? find_hot(tr) : rc;
 }
 
 /* ---- the selection ---- */
@@ -479,6 +512,7 @@ int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tr
     int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
     if (rc == 0)
         rc = build_rows(tr, p);
+    tr->marks_all = rc < 0 || (p->filter && p->filter[0]);
     if (rc < 0) {
         tr->nrows = 0;
         tr->samples = 0;

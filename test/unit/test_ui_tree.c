@@ -484,6 +484,9 @@ static void test_incremental_vs_at_once(void)
     struct ui_mtree inc, skip, fresh;
     struct ui_links lk;
     ui_links_init(&lk);
+    struct ui_tree rows;
+    ui_tree_init(&rows);
+    ui_tree_open_all(&rows);
     ui_mtree_init(&inc);
     ui_mtree_init(&skip);
     for (int step = 0; step < 12; step++) {
@@ -497,6 +500,10 @@ static void test_incremental_vs_at_once(void)
         int rc = mt_sync(&inc, replica, TABLE_NONE, 0, 0);
         CHECK_EQ(rc, step == 0 || step == 8);
         check_against_merged(&inc, replica, TABLE_NONE);
+        /* The rows relink the children in row order; new ones still join. */
+        struct ui_tree_params all = params(TABLE_NONE, 0, 0, "");
+        CHECK_EQ(ui_tree_update(&rows, replica, &all, 20), 0);
+        check_against_merged(&rows.mt, replica, TABLE_NONE);
         CHECK_EQ(mt_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
         check_skipped(&skip, replica);
         check_links(&lk, replica);
@@ -510,6 +517,7 @@ static void test_incremental_vs_at_once(void)
         ui_mtree_free(&fresh);
     }
     ui_mtree_free(&inc);
+    ui_tree_free(&rows);
     ui_mtree_free(&skip);
     ui_links_free(&lk);
     table_free(replica);
