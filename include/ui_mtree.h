@@ -11,8 +11,8 @@
  * through the table nodes whose totals grew. After a reset, a missed
  * sync or when asked (a scope change, the view shown again), every node
  * is checked against the mapping and counted again. Each node keeps its
- * total, its own samples and, at function level, its busiest line, all
- * current after every sync. No curses. */
+ * total, its own samples and, at function level when asked, its busiest
+ * line, all current after every sync. No curses. */
 #ifndef PROFTUI_UI_MTREE_H
 #define PROFTUI_UI_MTREE_H
 
@@ -27,6 +27,7 @@ struct ui_mtree_scope {
     uint32_t thread;             /* a thread index, or TABLE_NONE: all threads under one root */
     int by_line;                 /* nodes keyed by (function, line), not by function */
     int skip_boot;               /* bootstrap frames left out: their callees take their place */
+    int lines;                   /* keep each node's busiest line (function level) */
 };
 
 /* One call path. Node 0 is the root (func TABLE_NONE): the thread(s).
@@ -37,8 +38,7 @@ struct ui_mt_node {
     uint32_t last_child;                          /* the end of the list */
     uint32_t func;
     int32_t line;                /* -1 at function level */
-    uint64_t path;               /* hash of the path's functions (and lines),
-                                  * bootstrap frames left out: the fold key */
+    uint64_t total;              /* samples through it */
 };
 
 struct ui_mt_slot;
@@ -48,7 +48,9 @@ struct ui_mtree {
     const struct table *t;       /* borrowed until the next sync */
     struct ui_mtree_scope scope;
     struct ui_mt_node *nodes;    /* owned */
-    uint64_t *total, *self;      /* owned, one per node: its samples, and those ending in it */
+    uint64_t *self;              /* owned, one per node: the samples ending in it */
+    uint64_t *path;              /* owned, one per node: hash of the path's functions (and
+                                  * lines), bootstrap frames left out: the fold key */
     int32_t *line;               /* owned, one per node: its busiest line, -1 unknown */
     uint64_t *line_samples;      /* owned, one per node: the busiest line's samples */
     size_t n, cap;
@@ -96,9 +98,9 @@ int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mt
 uint64_t ui_mtree_total(const struct ui_mtree *mt, uint32_t node);
 uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node);
 
-/* The busiest line of node (its own at line level; at function level the
- * line of its table nodes with the most total samples, the lowest of
- * equals), or -1. */
+/* The busiest line of node (its own at line level; at function level,
+ * when the scope keeps lines, the line of its table nodes with the most
+ * total samples, the lowest of equals), or -1. */
 int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node);
 
 /* Does function func count as a bootstrap frame (ui_mtree_is_bootstrap)? */

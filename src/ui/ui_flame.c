@@ -51,7 +51,7 @@ void ui_flame_set_threshold(struct ui_flame *f, double pct)
 
 uint64_t ui_flame_samples(const struct ui_flame *f)
 {
-    return f->mt->n ? f->mt->total[0] : 0;
+    return f->mt->n ? f->mt->nodes[0].total : 0;
 }
 
 /* ---- paths ---- */
@@ -162,13 +162,13 @@ static int by_weight(const void *pa, const void *pb)
 static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *rest, uint32_t *nrest)
 {
     const struct ui_mtree *mt = f->mt;
-    uint64_t t = mt->total[node];
+    uint64_t t = mt->nodes[node].total;
     double floor_share = f->threshold_pct / 100.0 * (double)ui_flame_samples(f);
     size_t n = 0;
     *rest = 0;
     *nrest = 0;
     for (uint32_t c = mt->nodes[node].first_child; c < mt->n; c = mt->nodes[c].next_sibling) {
-        uint64_t ctot = mt->total[c];
+        uint64_t ctot = mt->nodes[c].total;
         if (!ctot)
             continue;
         if (cols(ctot, w, t) < 1 || (double)ctot < floor_share) {
@@ -189,9 +189,9 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
 static int lay_children(struct ui_flame *f, uint32_t bi)
 {
     const struct ui_flame_box b = f->boxes[bi];     /* a copy: the array may move */
-    if (b.node == TABLE_NONE || f->mt->total[b.node] == 0)
+    if (b.node == TABLE_NONE || f->mt->nodes[b.node].total == 0)
         return 0;
-    uint64_t t = f->mt->total[b.node], rest, s = 0;
+    uint64_t t = f->mt->nodes[b.node].total, rest, s = 0;
     uint32_t nrest, first = (uint32_t)f->nboxes;
     long n = wide_children(f, b.node, b.w, &rest, &nrest);
     if (n < 0)
@@ -227,7 +227,7 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
     if (node == TABLE_NONE)
         return 0;
     for (uint32_t c = f->mt->nodes[node].first_child; c < f->mt->n; c = f->mt->nodes[c].next_sibling)
-        n += f->mt->total[c] > 0;
+        n += f->mt->nodes[c].total > 0;
     return n;
 }
 
@@ -235,7 +235,7 @@ static size_t count_children(const struct ui_flame *f, uint32_t bi)
 static int lay_rows(struct ui_flame *f, uint32_t top)
 {
     struct ui_flame_box tb = {.node = top, .parent = TABLE_NONE, .first_child = TABLE_NONE,
-                              .w = f->width, .samples = f->mt->total[top]};
+                              .w = f->width, .samples = f->mt->nodes[top].total};
     if (add_box(f, &tb) < 0)
         return ERR_NOMEM;
     size_t start = 0;

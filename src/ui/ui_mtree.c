@@ -48,7 +48,7 @@ void ui_mtree_init(struct ui_mtree *mt)
 
 void ui_mtree_free(struct ui_mtree *mt)
 {
-    void *owned[] = {mt->nodes, mt->total, mt->self, mt->line, mt->line_samples, mt->map, mt->lslot,
+    void *owned[] = {mt->nodes, mt->path, mt->self, mt->line, mt->line_samples, mt->map, mt->lslot,
                      mt->seen, mt->seen_self, mt->lslots, mt->lsum, mt->lnode, mt->lline, mt->stack,
                      mt->slots, mt->boot};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
@@ -153,9 +153,9 @@ static int grow_nodes(struct ui_mtree *mt)
     struct ui_mt_node *n = realloc(mt->nodes, cap * sizeof *n);
     if (n)
         mt->nodes = n;
-    uint64_t *a = realloc(mt->total, cap * sizeof *a);
+    uint64_t *a = realloc(mt->path, cap * sizeof *a);
     if (a)
-        mt->total = a;
+        mt->path = a;
     uint64_t *b = realloc(mt->self, cap * sizeof *b);
     if (b)
         mt->self = b;
@@ -179,8 +179,9 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
     uint32_t id = (uint32_t)mt->n++;
     struct ui_mt_node *nd = &mt->nodes[id];
     *nd = (struct ui_mt_node){.parent = parent, .first_child = TABLE_NONE, .next_sibling = TABLE_NONE,
-                              .last_child = TABLE_NONE, .func = func, .line = line, .path = ROOT_PATH};
-    mt->total[id] = mt->self[id] = mt->line_samples[id] = 0;
+                              .last_child = TABLE_NONE, .func = func, .line = line};
+    mt->path[id] = ROOT_PATH;
+    mt->self[id] = mt->line_samples[id] = 0;
     mt->line[id] = line;
     if (parent != TABLE_NONE) {
         struct ui_mt_node *p = &mt->nodes[parent];
@@ -189,8 +190,8 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
         else
             mt->nodes[p->last_child].next_sibling = id;
         p->last_child = id;
-        nd->path = ui_mtree_boot(mt, func) ? p->path
-                 : mix(p->path ^ mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
+        mt->path[id] = ui_mtree_boot(mt, func) ? mt->path[parent]
+                     : mix(mt->path[parent] ^ mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
     }
     return id;
 }
@@ -314,7 +315,7 @@ static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
         mt->map[x] = m;
         mt->lslot[x] = TABLE_NONE;
         mt->seen[x] = mt->seen_self[x] = 0;
-        if (!mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT) &&
+        if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT) &&
             (mt->lslot[x] = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
             return ERR_NOMEM;
         mt->mapped = i + 1;
@@ -333,7 +334,7 @@ static void count(struct ui_mtree *mt, uint32_t x, uint64_t dt, uint64_t ds)
     mt->self[m & ~SKIP_BIT] += ds;    /* a skipped frame's own time is its caller's */
     if (m & SKIP_BIT)
         return;
-    mt->total[m] += dt;
+    mt->nodes[m].total += dt;
     if (mt->lslot[x] != TABLE_NONE)
         line_add(mt, mt->lslot[x], dt);
 }
@@ -359,7 +360,7 @@ static int fits(const struct ui_mtree *mt, const struct table *t, uint32_t x, ui
 static int count_all(struct ui_mtree *mt, const struct table *t)
 {
     for (size_t i = 0; i < mt->n; i++) {
-        mt->total[i] = mt->self[i] = mt->line_samples[i] = 0;
+        mt->nodes[i].total = mt->self[i] = mt->line_samples[i] = 0;
         mt->line[i] = mt->nodes[i].line;
     }
     for (size_t i = 0; i < mt->nsums; i++)
@@ -456,7 +457,8 @@ static int count_new(struct ui_mtree *mt, const struct table *t, int check)
 int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check)
 {
     int rebuilt = mt->n == 0 || scope->thread != mt->scope.thread || !scope->by_line != !mt->scope.by_line ||
-                  !scope->skip_boot != !mt->scope.skip_boot || ui_replica_mark_reset(&mt->mark, t);
+                  !scope->skip_boot != !mt->scope.skip_boot || !scope->lines != !mt->scope.lines ||
+                  ui_replica_mark_reset(&mt->mark, t);
     mt->t = t;
     for (int pass = 0; pass < 2; pass++) {
         if (rebuilt)
@@ -485,7 +487,7 @@ int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mt
 
 uint64_t ui_mtree_total(const struct ui_mtree *mt, uint32_t node)
 {
-    return node < mt->n ? mt->total[node] : 0;
+    return node < mt->n ? mt->nodes[node].total : 0;
 }
 
 uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node)

@@ -282,7 +282,7 @@ static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
 {
     if (filtering && (tr->flags[node] & F_LEADS))
         return 1;
-    int st = fold_get(tr, tr->mt.nodes[node].path);
+    int st = fold_get(tr, tr->mt.path[node]);
     if (st >= 0)
         return st;
     return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
@@ -507,7 +507,8 @@ static void place(struct ui_tree *tr, int rebuilt)
 int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p, size_t height)
 {
     tr->height = height ? height : 1;
-    struct ui_mtree_scope scope = {.thread = p->thread, .by_line = p->by_line, .skip_boot = p->skip_boot};
+    struct ui_mtree_scope scope = {.thread = p->thread, .by_line = p->by_line, .skip_boot = p->skip_boot,
+                                   .lines = 1};
     int rebuilt = ui_mtree_sync(&tr->mt, t, &scope, p->check);
     int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
     if (rc == 0)
@@ -556,7 +557,7 @@ void ui_tree_toggle(struct ui_tree *tr)
         remember(tr, node);
         tr->pinned = 1;
     }
-    fold_set(tr, tr->mt.nodes[node].path, r->fold == UI_FOLD_CLOSED);
+    fold_set(tr, tr->mt.path[node], r->fold == UI_FOLD_CLOSED);
 }
 
 void ui_tree_open_all(struct ui_tree *tr)
@@ -576,7 +577,7 @@ void ui_tree_hottest(struct ui_tree *tr)
 {
     for (size_t i = 0; i < tr->nhot; i++)
         if (tr->hot[i] < tr->mt.n)
-            fold_set(tr, tr->mt.nodes[tr->hot[i]].path, 1);
+            fold_set(tr, tr->mt.path[tr->hot[i]], 1);
     tr->auto_hot = 1;
     tr->want_hot = 1;
     tr->pinned = 1;

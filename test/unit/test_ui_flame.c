@@ -170,7 +170,7 @@ static void check_boxes(const struct ui_flame *f, double thr_samples)
         size_t kids = 0;
         uint64_t total = ui_mtree_total(f->mt, f->boxes[i].node);
         for (uint32_t c = n->first_child; c != TABLE_NONE; c = f->mt->nodes[c].next_sibling)
-            kids += (double)f->mt->total[c] * f->boxes[i].w >= (double)total && (double)f->mt->total[c] >= thr_samples;
+            kids += (double)f->mt->nodes[c].total * f->boxes[i].w >= (double)total && (double)f->mt->nodes[c].total >= thr_samples;
         size_t boxed = 0;
         for (uint32_t k = 0; k < f->boxes[i].nchildren; k++)
             boxed += f->boxes[f->boxes[i].first_child + k].node != TABLE_NONE;

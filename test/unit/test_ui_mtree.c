@@ -149,7 +149,7 @@ static void check_lines(const struct ui_mtree *mt, const struct table *r)
     }
     free(lt);
     for (uint32_t m = 1; m < mt->n; m++)
-        bad += mt->total[m] && ui_mtree_line(mt, m) != line[m];
+        bad += mt->nodes[m].total && ui_mtree_line(mt, m) != line[m];
     check(bad == 0, "%zu nodes with another busiest line", bad);
     free(best);
     free(line);
@@ -162,7 +162,7 @@ static void check_equal(const struct ui_mtree *mt, const struct table *r)
     struct table *s = scratch_tree(r, &mt->scope);
     size_t nonzero = 0, bad = 0;
     for (uint32_t m = 0; m < mt->n; m++)
-        nonzero += m == 0 || mt->total[m] > 0;
+        nonzero += m == 0 || mt->nodes[m].total > 0;
     CHECK_EQ(nonzero, tree_node_count(s) ? tree_node_count(s) : 1);
     for (uint32_t y = 0; y < tree_node_count(s); y++) {
         uint32_t m = tree_parent(s, y) == TABLE_NONE ? 0 : follow(mt, s, y, 1);
@@ -173,8 +173,10 @@ static void check_equal(const struct ui_mtree *mt, const struct table *r)
           (int)mt->scope.thread, mt->scope.by_line, mt->scope.skip_boot);
     CHECK_EQ(ui_mtree_total(mt, 0), mt->scope.thread == TABLE_NONE ? table_samples(r)
                                                                      : table_thread_samples(r, mt->scope.thread));
-    if (!mt->scope.by_line)
+    if (!mt->scope.by_line && mt->scope.lines)
         check_lines(mt, r);
+    for (uint32_t m = 1; m < mt->n && !mt->scope.by_line && !mt->scope.lines; m++)
+        CHECK_EQ(ui_mtree_line(mt, m), -1);
     table_free(s);
 }
 
@@ -194,7 +196,7 @@ static void check_merged(const struct ui_mtree *mt, const struct table *r)
                 c = mt->nodes[c].next_sibling;
             node = c;
         }
-        bad += node == TABLE_NONE || mt->total[node] != want.nodes[k].total || mt->self[node] != want.nodes[k].self;
+        bad += node == TABLE_NONE || mt->nodes[node].total != want.nodes[k].total || mt->self[node] != want.nodes[k].self;
     }
     CHECK_EQ(bad, 0);
     calltree_free(&want);
@@ -212,7 +214,7 @@ static struct ui_mtree_scope random_scope(void)
 {
     uint32_t th = rnd(NTHREADS + 1);
     return (struct ui_mtree_scope){.thread = th == NTHREADS ? TABLE_NONE : th, .by_line = (int)rnd(2),
-                                   .skip_boot = (int)rnd(2)};
+                                   .skip_boot = (int)rnd(2), .lines = (int)rnd(4) > 0};
 }
 
 /* Random growth and random scope changes; the replica followed by its
@@ -222,7 +224,7 @@ static void test_random_scopes(struct table *t, struct table *r)
     struct ui_mtree a, b;
     ui_mtree_init(&a);
     ui_mtree_init(&b);
-    struct ui_mtree_scope scope = {.thread = TABLE_NONE};
+    struct ui_mtree_scope scope = {.thread = TABLE_NONE, .lines = 1};
     for (int round = 0; round < 60; round++) {
         feed(t, 20 + rnd(60), NFUNCS);
         if (rnd(4) == 0) {
@@ -240,7 +242,7 @@ static void test_random_scopes(struct table *t, struct table *r)
     }
     CHECK(a.rebuilds > 2 && a.checks > 2);
     /* Growth alone at one scope: no new ids, no counting of everything. */
-    scope = (struct ui_mtree_scope){.thread = TABLE_NONE};
+    scope = (struct ui_mtree_scope){.thread = TABLE_NONE, .lines = 1};
     check_sync(&a, r, scope, 1);
     size_t rebuilds = a.rebuilds, checks = a.checks;
     for (int round = 0; round < 5; round++) {
@@ -259,7 +261,8 @@ static void test_resets(struct table *t, struct table *r)
 {
     struct ui_mtree m;
     ui_mtree_init(&m);
-    struct ui_mtree_scope all = {.thread = TABLE_NONE}, one = {.thread = 1}, zero = {.thread = 0};
+    struct ui_mtree_scope all = {.thread = TABLE_NONE, .lines = 1}, one = {.thread = 1, .lines = 1},
+                          zero = {.thread = 0, .lines = 1};
     check_sync(&m, r, all, 0);
     size_t rebuilds = m.rebuilds;
     /* Resets, then as many nodes as before or more (ids reused by other
@@ -305,9 +308,9 @@ static void test_resets(struct table *t, struct table *r)
     /* A thread with no samples: a root alone. */
     table_reset(t);
     sync(r, t);
-    struct ui_mtree_scope two_th = {.thread = 2};
+    struct ui_mtree_scope two_th = {.thread = 2, .lines = 1};
     check_sync(&m, r, two_th, 0);
-    CHECK(m.n == 1 && m.total[0] == 0);
+    CHECK(m.n == 1 && m.nodes[0].total == 0);
     ui_mtree_free(&m);
 }
 

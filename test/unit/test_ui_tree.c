@@ -356,7 +356,7 @@ static void feed_random(struct table *t, size_t n)
 
 static int mt_sync(struct ui_mtree *mt, const struct table *t, uint32_t thread, int by_line, int skip_boot)
 {
-    struct ui_mtree_scope scope = {.thread = thread, .by_line = by_line, .skip_boot = skip_boot};
+    struct ui_mtree_scope scope = {.thread = thread, .by_line = by_line, .skip_boot = skip_boot, .lines = 1};
     return ui_mtree_sync(mt, t, &scope, 0);
 }
 
