@@ -251,7 +251,14 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
     return out
 
 
-MEASUREMENTS = (max_rate, delivery, threads, torn, slowdown, cpu_cost, memory)
+def live_10k(py: str, proftui: str, s: Settings) -> Runs:
+    """10 kHz on a 10,000-function target, headless and in the live view
+    (top, call tree, flame graph): the share of rounds missed (bench/live.py)."""
+    import live   # noqa: E402 (needs pyte, as the UI tests)
+    return live.live_10k(py, proftui, min(s.runs, 3), max(5.0, 2.5 * s.seconds))
+
+
+MEASUREMENTS = (max_rate, delivery, threads, torn, slowdown, cpu_cost, memory, live_10k)
 
 
 def all_for(py: str, proftui: str, s: Settings, log, only=None) -> Dict[str, object]:

@@ -61,11 +61,10 @@ struct ui_tree {
     uint32_t *hot;                   /* owned: the hottest path, outermost first */
     size_t nhot, hot_cap;
     uint32_t hot_gathered;           /* the hot path's node whose children the rows ordered last */
-    uint8_t *flags;                  /* owned: per node, scratch of one update */
-    uint32_t *row_of;                /* owned: per node, its row or TABLE_NONE */
-    size_t node_cap;
-    size_t marked;                   /* flags and row_of hold [0, marked) */
-    int marks_all;                   /* clear them all (not only the rows' and hot path's) */
+    uint8_t *flags;                  /* owned: per node, the filter's marks of one update */
+    size_t flags_cap;
+    uint32_t *anc;                   /* owned scratch: a node's ancestors by depth */
+    size_t anc_cap;
     uint32_t *rank;                  /* owned: per function, its place by name and file */
     size_t nrank, rank_cap;
     uint8_t *fmatch;                 /* owned: per function, does it match the filter */

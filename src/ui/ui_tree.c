@@ -13,7 +13,7 @@
 #define FOLDS_MIN 64
 #define BOOT_HOPS 8          /* bootstrap layers looked through to find a path again */
 
-enum { F_HOT = 1, F_MATCH = 2, F_LEADS = 4 };
+enum { F_MATCH = 2, F_LEADS = 4 };
 
 /* A fold the person chose, by path hash. */
 struct ui_fold_slot {
@@ -50,7 +50,7 @@ void ui_tree_free(struct ui_tree *tr)
     free(tr->rows);
     free(tr->hot);
     free(tr->flags);
-    free(tr->row_of);
+    free(tr->anc);
     free(tr->fmatch);
     free(tr->rank);
     free(tr->kids);
@@ -173,7 +173,6 @@ static int hot_add(struct ui_tree *tr, uint32_t node)
     if (array_reserve((void **)&tr->hot, &tr->hot_cap, tr->nhot + 1, sizeof *tr->hot) < 0)
         return ERR_NOMEM;
     tr->hot[tr->nhot++] = node;
-    tr->flags[node] |= F_HOT;
     return 0;
 }
 
@@ -228,47 +227,15 @@ static int rank_funcs(struct ui_tree *tr, const struct table *t)
     return 0;
 }
 
-/* Forget the marks of the last update, the rows' and the hot path's
- * only (all of them after a filter or a failed update: the cost follows
- * the rows, not the nodes); the nodes new since start clear. */
-static void unmark(struct ui_tree *tr, size_t n)
-{
-    if (tr->marks_all) {
-        memset(tr->flags, 0, tr->marked);
-        memset(tr->row_of, 0xff, tr->marked * sizeof *tr->row_of);
-    } else {
-        for (size_t i = 0; i < tr->nrows; i++)
-            if (tr->rows[i].node < tr->marked)
-                tr->row_of[tr->rows[i].node] = TABLE_NONE;
-        for (size_t i = 0; i < tr->nhot; i++)
-            if (tr->hot[i] < tr->marked)
-                tr->flags[tr->hot[i]] = 0;
-    }
-    if (n > tr->marked) {
-        memset(tr->flags + tr->marked, 0, n - tr->marked);
-        memset(tr->row_of + tr->marked, 0xff, (n - tr->marked) * sizeof *tr->row_of);
-        tr->marked = n;
-    }
-    tr->marks_all = 0;
-}
-
 static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p)
 {
     if (rank_funcs(tr, t) < 0)
         return ERR_NOMEM;
-    size_t n = tr->mt.n;
-    size_t cap = tr->node_cap;
-    if (array_reserve((void **)&tr->flags, &cap, n, 1) < 0)
-        return ERR_NOMEM;
-    cap = tr->node_cap;
-    if (array_reserve((void **)&tr->row_of, &cap, n, sizeof *tr->row_of) < 0)
-        return ERR_NOMEM;
-    tr->node_cap = cap;
-    unmark(tr, n);
-    tr->marks_all = 1;                  /* until the rows are built */
-    if (p->filter && p->filter[0]) {
-        if (match_funcs(tr, t, p->filter) < 0)
+    if (p->filter && p->filter[0]) {          /* the flags are read only then */
+        size_t n = tr->mt.n;
+        if (array_reserve((void **)&tr->flags, &tr->flags_cap, n, 1) < 0 || match_funcs(tr, t, p->filter) < 0)
             return ERR_NOMEM;
+        memset(tr->flags, 0, n);
         mark_filter(tr);
     }
     tr->nhot = 0;                       /* found again by the rows, then find_hot() */
@@ -278,14 +245,17 @@ static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tr
 
 /* ---- the rows ---- */
 
-static int is_open(const struct ui_tree *tr, uint32_t node, int filtering)
+/* Is node, a row at depth, unfolded? (Nothing here is read per node but
+ * what the row needs: the cost of the rows follows their number.) */
+static int is_open(const struct ui_tree *tr, uint32_t node, uint32_t depth, int filtering)
 {
     if (filtering && (tr->flags[node] & F_LEADS))
         return 1;
-    int st = fold_get(tr, tr->mt.path[node]);
+    int st = tr->fold_used ? fold_get(tr, tr->mt.path[node]) : -1;
     if (st >= 0)
         return st;
-    return tr->open_all || (tr->auto_hot && (tr->flags[node] & F_HOT));
+    int hot = depth < tr->nhot && tr->hot[depth] == node;
+    return tr->open_all || (tr->auto_hot && hot);
 }
 
 static int kid_qcmp(const void *a, const void *b)
@@ -377,12 +347,12 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
     struct ui_tree_row *r = &tr->rows[tr->nrows];
     *r = (struct ui_tree_row){.node = td->node, .depth = td->depth, .more = td->more,
                               .fold = UI_FOLD_LEAF, .match = (uint8_t)match};
-    tr->row_of[td->node] = (uint32_t)tr->nrows++;
+    tr->nrows++;
     tr->matched += match;
     if (tr->mt.nodes[td->node].first_child == TABLE_NONE)
         return 0;
     r->fold = UI_FOLD_CLOSED;
-    if (!is_open(tr, td->node, filtering))
+    if (!is_open(tr, td->node, td->depth, filtering))
         return 0;
     r->fold = UI_FOLD_OPEN;
     long n = gather(tr, td->node, p, filtering && !match);
@@ -479,6 +449,28 @@ static uint32_t find_path(struct ui_tree *tr)
     return found;
 }
 
+/* The row of node, or of its nearest shown ancestor; SIZE_MAX when none:
+ * one pass over the rows, which hold node's ancestors at their depths. */
+static size_t row_of(struct ui_tree *tr, uint32_t node)
+{
+    size_t d = 0, best = SIZE_MAX;
+    for (uint32_t k = node; k != TABLE_NONE && k != 0 && k < tr->mt.n; k = tr->mt.nodes[k].parent)
+        d++;
+    if (d == 0 || array_reserve((void **)&tr->anc, &tr->anc_cap, d, sizeof *tr->anc) < 0)
+        return SIZE_MAX;
+    for (uint32_t k = node, i = (uint32_t)d; i > 0; k = tr->mt.nodes[k].parent)
+        tr->anc[--i] = k;
+    uint32_t best_depth = 0;
+    for (size_t i = 0; i < tr->nrows; i++) {
+        const struct ui_tree_row *r = &tr->rows[i];
+        if (r->depth < d && tr->anc[r->depth] == r->node && (best == SIZE_MAX || r->depth > best_depth)) {
+            best = i;
+            best_depth = r->depth;
+        }
+    }
+    return best;
+}
+
 /* Select the remembered path again, or its nearest shown ancestor. */
 static void place(struct ui_tree *tr, int rebuilt)
 {
@@ -493,10 +485,7 @@ static void place(struct ui_tree *tr, int rebuilt)
     } else if (tr->has_sel && tr->pinned) {
         target = rebuilt || tr->sel_node >= tr->mt.n ? find_path(tr) : tr->sel_node;
     }
-    size_t row = SIZE_MAX;
-    for (uint32_t k = target; k != TABLE_NONE && k != 0 && row == SIZE_MAX; k = tr->mt.nodes[k].parent)
-        if (tr->row_of[k] != TABLE_NONE)
-            row = tr->row_of[k];
+    size_t row = row_of(tr, target);
     if (row == SIZE_MAX)
         row = !tr->pinned ? 0 : tr->sel < tr->nrows ? tr->sel : tr->nrows - 1;
     tr->sel = row;
@@ -513,7 +502,6 @@ int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tr
     int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
     if (rc == 0)
         rc = build_rows(tr, p);
-    tr->marks_all = rc < 0 || (p->filter && p->filter[0]);
     if (rc < 0) {
         tr->nrows = 0;
         tr->samples = 0;

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+"""Benchmark target for the live view at 10 kHz: THREADS threads keep
+calling random chains of DEPTH functions out of FUNCS generated ones
+(each frame calls the next from one of two lines), so that the profile
+soon holds about FUNCS functions and hundreds of thousands of distinct
+stacks, as bench/ui_bench's synthetic profile does. Prints "ready" once
+every thread runs; stops after LIFETIME seconds or when killed.
+
+    python wide.py THREADS [LIFETIME]
+"""
+
+import random
+import sys
+import threading
+import time
+
+FUNCS, DEPTH = 10000, 8
+LEAF_LOOPS = 300
+
+SOURCE = []
+for i in range(FUNCS):
+    SOURCE.append(
+        "def w%05d(path, k):\n"
+        "    if k == 0:\n"
+        "        return sum(range(LEAF_LOOPS))\n"
+        "    if path[k] & 1:\n"
+        "        return CHAIN[path[k] %% FUNCS](path, k - 1)\n"
+        "    return CHAIN[path[k] %% FUNCS](path, k - 1)\n" % i)
+exec(compile("\n".join(SOURCE), "wide_generated.py", "exec"))
+CHAIN = [globals()["w%05d" % i] for i in range(FUNCS)]
+
+lock = threading.Lock()
+state = {"started": 0, "threads": 1, "end": 0.0}
+
+
+def walk(seed):
+    with lock:
+        state["started"] += 1
+        if state["started"] == state["threads"]:
+            print("ready", flush=True)
+    rnd = random.Random(seed)
+    end = state["end"]
+    while time.monotonic() < end:
+        for _ in range(100):
+            path = [rnd.randrange(1 << 30) for _ in range(DEPTH + 1)]
+            CHAIN[path[DEPTH] % FUNCS](path, DEPTH)
+
+
+def main():
+    threads = int(sys.argv[1])
+    lifetime = float(sys.argv[2]) if len(sys.argv) > 2 else 600.0
+    state["threads"], state["end"] = threads, time.monotonic() + lifetime
+    for seed in range(1, threads):
+        threading.Thread(target=walk, args=(seed,), daemon=True).start()
+    walk(0)
+
+
+if __name__ == "__main__":
+    main()
