@@ -69,7 +69,7 @@ def live_10k(py: str, proftui: str, runs: int, seconds: float):
     """{figure: [one value per run]}: missed rounds [%] headless and in
     each live view, and the distinct stacks of the headless profile."""
     out = {}
-    with Target(py, "wide.py", [2]) as t:
+    with Target(py, "wide.py", [1]) as t:      # one thread: no stack waits for the GIL
         for _ in range(runs):
             prof = proftui_run(proftui, ["-p", t.pid, "-r", "10000", "-d", f"{seconds}s"])
             headless = _pct(prof.rounds, prof.num("missed"))

@@ -44,6 +44,26 @@ struct ui_mt_node {
 struct ui_mt_slot;
 struct ui_mt_lslot;
 
+/* A table node's place (one line of memory for both: the counting of a
+ * path reads them together). */
+struct ui_mt_map {
+    uint32_t node;               /* node (| a skip bit), TABLE_NONE: out of the scope */
+    uint32_t lsum;               /* its (node, line) sum, TABLE_NONE when none */
+};
+
+/* The samples of one line of a node (function level). */
+struct ui_mt_lsum {
+    uint64_t samples;
+    uint32_t node;
+    int32_t line;
+};
+
+/* A node's busiest line and its samples. */
+struct ui_mt_best {
+    uint64_t samples;
+    int32_t line;                /* -1 unknown */
+};
+
 struct ui_mtree {
     const struct table *t;       /* borrowed until the next sync */
     struct ui_mtree_scope scope;
@@ -51,22 +71,18 @@ struct ui_mtree {
     uint64_t *self;              /* owned, one per node: the samples ending in it */
     uint64_t *path;              /* owned, one per node: hash of the path's functions (and
                                   * lines), bootstrap frames left out: the fold key */
-    int32_t *line;               /* owned, one per node: its busiest line, -1 unknown */
-    uint64_t *line_samples;      /* owned, one per node: the busiest line's samples */
+    struct ui_mt_best *best;     /* owned, one per node: its busiest line */
     size_t n, cap;
     uint32_t gen;                /* bumped by every sync that changed a count or a node */
     /* per table node */
-    uint32_t *map;               /* node (| a skip bit), TABLE_NONE: out of the scope */
-    uint32_t *lslot;             /* its (node, line) sum, TABLE_NONE when none */
+    struct ui_mt_map *map;       /* owned: where each table node counts */
     uint64_t *seen, *seen_self;  /* its counts at the last count (the walk) */
     size_t mapped, map_cap;
     int seen_ok;                 /* seen is current (else the walk counts everything) */
     /* (node, line) sums, function level only */
     struct ui_mt_lslot *lslots;  /* owned: (node, line) -> sum index */
     size_t nlslots, lused;
-    uint64_t *lsum;              /* owned: per sum index, its samples ... */
-    uint32_t *lnode;             /* ... its node ... */
-    int32_t *lline;              /* ... and its line */
+    struct ui_mt_lsum *lsums;    /* owned: the sums */
     size_t nsums, sums_cap;
     uint32_t *stack;             /* owned scratch of the walk */
     size_t stack_cap;

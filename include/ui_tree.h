@@ -46,6 +46,19 @@ struct ui_tree_params {
 
 struct ui_fold_slot;
 
+#define UI_TREE_KID_CACHES 8         /* wide nodes whose children's order is kept */
+
+/* The children of a wide node in their last row order, so that the next
+ * update reads them from an array (prefetched) instead of chasing the
+ * list node by node; children made since follow `last` in the list. */
+struct ui_tree_kid_cache {
+    uint32_t node, last;
+    uint32_t *ids;                   /* owned */
+    size_t n, cap;
+    size_t rebuilds;                 /* the tree's rebuilds when kept (ids stay valid until then) */
+    uint64_t used;                   /* for replacing the least recently used */
+};
+
 struct ui_tree {
     struct ui_mtree mt;              /* the call paths */
     struct ui_fold_slot *folds;      /* owned: the person's folds, by path */
@@ -73,6 +86,8 @@ struct ui_tree {
     struct ui_tree_kid *kids;        /* owned scratch: children being ordered */
     struct ui_tree_kid *kids_tmp;    /* owned scratch of the sort (as many) */
     size_t kids_cap;                 /* of both */
+    struct ui_tree_kid_cache kc[UI_TREE_KID_CACHES];
+    uint64_t kc_clock;
     struct ui_tree_todo *todo;       /* owned scratch: the walk's stack */
     size_t todo_cap;
     size_t sel, top, height;         /* selected row, first row shown, rows shown */

@@ -48,9 +48,8 @@ void ui_mtree_init(struct ui_mtree *mt)
 
 void ui_mtree_free(struct ui_mtree *mt)
 {
-    void *owned[] = {mt->nodes, mt->path, mt->self, mt->line, mt->line_samples, mt->map, mt->lslot,
-                     mt->seen, mt->seen_self, mt->lslots, mt->lsum, mt->lnode, mt->lline, mt->stack,
-                     mt->slots, mt->boot};
+    void *owned[] = {mt->nodes, mt->path, mt->self, mt->best, mt->map, mt->seen, mt->seen_self,
+                     mt->lslots, mt->lsums, mt->stack, mt->slots, mt->boot};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     ui_mtree_init(mt);
@@ -159,13 +158,10 @@ static int grow_nodes(struct ui_mtree *mt)
     uint64_t *b = realloc(mt->self, cap * sizeof *b);
     if (b)
         mt->self = b;
-    int32_t *l = realloc(mt->line, cap * sizeof *l);
+    struct ui_mt_best *l = realloc(mt->best, cap * sizeof *l);
     if (l)
-        mt->line = l;
-    uint64_t *ls = realloc(mt->line_samples, cap * sizeof *ls);
-    if (ls)
-        mt->line_samples = ls;
-    if (!n || !a || !b || !l || !ls)
+        mt->best = l;
+    if (!n || !a || !b || !l)
         return ERR_NOMEM;
     mt->cap = cap;
     return 0;
@@ -181,8 +177,8 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
     *nd = (struct ui_mt_node){.parent = parent, .first_child = TABLE_NONE, .next_sibling = TABLE_NONE,
                               .last_child = TABLE_NONE, .func = func, .line = line};
     mt->path[id] = ROOT_PATH;
-    mt->self[id] = mt->line_samples[id] = 0;
-    mt->line[id] = line;
+    mt->self[id] = 0;
+    mt->best[id] = (struct ui_mt_best){.line = line};
     if (parent != TABLE_NONE) {
         struct ui_mt_node *p = &mt->nodes[parent];
         if (p->last_child == TABLE_NONE)
@@ -224,16 +220,11 @@ static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
     for (; mt->lslots[k].sum != TABLE_NONE; k = (k + 1) & (mt->nlslots - 1))
         if (mt->lslots[k].node == node && mt->lslots[k].line == line)
             return mt->lslots[k].sum;
-    size_t cap = mt->sums_cap, cap2 = mt->sums_cap;
     if (mt->nsums >= NODES_MAX ||
-        array_reserve((void **)&mt->lsum, &cap, mt->nsums + 1, sizeof *mt->lsum) < 0 ||
-        array_reserve((void **)&mt->lnode, &cap2, mt->nsums + 1, sizeof *mt->lnode) < 0 ||
-        array_reserve((void **)&mt->lline, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lline) < 0)
+        array_reserve((void **)&mt->lsums, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lsums) < 0)
         return TABLE_NONE;
     uint32_t i = (uint32_t)mt->nsums++;
-    mt->lsum[i] = 0;
-    mt->lnode[i] = node;
-    mt->lline[i] = line;
+    mt->lsums[i] = (struct ui_mt_lsum){.node = node, .line = line};
     mt->lslots[k] = (struct ui_mt_lslot){.node = node, .line = line, .sum = i};
     mt->lused++;
     return i;
@@ -243,13 +234,11 @@ static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
  * when it now is (sums only grow: the busiest stays found). */
 static void line_add(struct ui_mtree *mt, uint32_t i, uint64_t w)
 {
-    uint64_t s = mt->lsum[i] += w;
-    uint32_t node = mt->lnode[i];
-    int32_t line = mt->lline[i];
-    if (s > mt->line_samples[node] || (s == mt->line_samples[node] && (mt->line[node] < 0 || line < mt->line[node]))) {
-        mt->line_samples[node] = s;
-        mt->line[node] = line;
-    }
+    struct ui_mt_lsum *ls = &mt->lsums[i];
+    struct ui_mt_best *b = &mt->best[ls->node];
+    ls->samples += w;
+    if (ls->samples > b->samples || (ls->samples == b->samples && (b->line < 0 || ls->line < b->line)))
+        *b = (struct ui_mt_best){.samples = ls->samples, .line = ls->line};
 }
 
 /* ---- mapping ---- */
@@ -273,9 +262,8 @@ static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 
 static int grow_map(struct ui_mtree *mt, size_t count)
 {
-    size_t c1 = mt->map_cap, c2 = mt->map_cap, c3 = mt->map_cap;   /* all four have this capacity */
+    size_t c1 = mt->map_cap, c3 = mt->map_cap;   /* all three have this capacity */
     if (array_reserve((void **)&mt->map, &c1, count, sizeof *mt->map) < 0 ||
-        array_reserve((void **)&mt->lslot, &c2, count, sizeof *mt->lslot) < 0 ||
         array_reserve((void **)&mt->seen, &c3, count, sizeof *mt->seen) < 0 ||
         array_reserve((void **)&mt->seen_self, &mt->map_cap, count, sizeof *mt->seen_self) < 0)
         return ERR_NOMEM;
@@ -292,9 +280,9 @@ static int map_of(struct ui_mtree *mt, const struct table *t, uint32_t x, uint32
             *out = 0;
         return 0;
     }
-    if (p >= x || mt->map[p] == TABLE_NONE)
+    if (p >= x || mt->map[p].node == TABLE_NONE)
         return 0;                     /* parents come first; out of the scope */
-    uint32_t mp = mt->map[p] & ~SKIP_BIT;
+    uint32_t mp = mt->map[p].node & ~SKIP_BIT;
     struct frame_key s = tree_site(t, x);
     if (mt->scope.skip_boot && ui_mtree_boot(mt, s.func))
         *out = mp | SKIP_BIT;
@@ -312,11 +300,11 @@ static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
         uint32_t x = (uint32_t)i, m;
         if (map_of(mt, t, x, tree_parent(t, x), &m) < 0)
             return ERR_NOMEM;
-        mt->map[x] = m;
-        mt->lslot[x] = TABLE_NONE;
+        mt->map[x].node = m;
+        mt->map[x].lsum = TABLE_NONE;
         mt->seen[x] = mt->seen_self[x] = 0;
         if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT) &&
-            (mt->lslot[x] = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
+            (mt->map[x].lsum = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
             return ERR_NOMEM;
         mt->mapped = i + 1;
     }
@@ -328,15 +316,15 @@ static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
 /* Add dt to the total and ds to the own samples of table node x's path. */
 static void count(struct ui_mtree *mt, uint32_t x, uint64_t dt, uint64_t ds)
 {
-    uint32_t m = mt->map[x];
+    uint32_t m = mt->map[x].node;
     if (m == TABLE_NONE)
         return;
     mt->self[m & ~SKIP_BIT] += ds;    /* a skipped frame's own time is its caller's */
     if (m & SKIP_BIT)
         return;
     mt->nodes[m].total += dt;
-    if (mt->lslot[x] != TABLE_NONE)
-        line_add(mt, mt->lslot[x], dt);
+    if (mt->map[x].lsum != TABLE_NONE)
+        line_add(mt, mt->map[x].lsum, dt);
 }
 
 /* Does table node x (parent p) map to v as a fresh mapping would? */
@@ -344,7 +332,7 @@ static int fits(const struct ui_mtree *mt, const struct table *t, uint32_t x, ui
 {
     if (p == TABLE_NONE)
         return v == (mt->scope.thread == TABLE_NONE || tree_root(t, mt->scope.thread) == x ? 0 : TABLE_NONE);
-    uint32_t pm = p < x ? mt->map[p] : TABLE_NONE;
+    uint32_t pm = p < x ? mt->map[p].node : TABLE_NONE;
     if (pm == TABLE_NONE || v == TABLE_NONE)
         return pm == v;
     struct frame_key s = tree_site(t, x);
@@ -360,13 +348,13 @@ static int fits(const struct ui_mtree *mt, const struct table *t, uint32_t x, ui
 static int count_all(struct ui_mtree *mt, const struct table *t)
 {
     for (size_t i = 0; i < mt->n; i++) {
-        mt->nodes[i].total = mt->self[i] = mt->line_samples[i] = 0;
-        mt->line[i] = mt->nodes[i].line;
+        mt->nodes[i].total = mt->self[i] = 0;
+        mt->best[i] = (struct ui_mt_best){.line = mt->nodes[i].line};
     }
     for (size_t i = 0; i < mt->nsums; i++)
-        mt->lsum[i] = 0;
+        mt->lsums[i].samples = 0;
     for (uint32_t x = 0; x < mt->mapped; x++) {
-        if (!fits(mt, t, x, tree_parent(t, x), mt->map[x]))
+        if (!fits(mt, t, x, tree_parent(t, x), mt->map[x].node))
             return 1;
         mt->seen[x] = tree_total(t, x);
         mt->seen_self[x] = tree_self(t, x);
@@ -419,7 +407,7 @@ static void count_replayed(struct ui_mtree *mt, const struct table *t, size_t na
     for (size_t i = 0; i < nadds; i++) {
         uint64_t w;
         uint32_t x = table_sync_replayed_add(t, i, &w);
-        if (x >= mt->mapped || mt->map[x] == TABLE_NONE)
+        if (x >= mt->mapped || mt->map[x].node == TABLE_NONE)
             continue;                 /* out of the scope: its whole path is */
         uint64_t ds = w;
         for (size_t hops = 0; x != TABLE_NONE && x < mt->mapped && hops < mt->mapped; hops++) {
@@ -497,5 +485,5 @@ uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node)
 
 int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node)
 {
-    return node < mt->n ? mt->line[node] : -1;
+    return node < mt->n ? mt->best[node].line : -1;
 }

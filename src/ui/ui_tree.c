@@ -54,6 +54,8 @@ void ui_tree_free(struct ui_tree *tr)
     free(tr->fmatch);
     free(tr->rank);
     free(tr->kids);
+    for (int i = 0; i < UI_TREE_KID_CACHES; i++)
+        free(tr->kc[i].ids);
     free(tr->kids_tmp);
     free(tr->todo);
     free(tr->sel_path);
@@ -288,6 +290,83 @@ static void sort_kids(struct ui_tree_kid *a, struct ui_tree_kid *tmp, size_t n)
     }
 }
 
+/* ---- the children of a node ---- */
+
+#define KID_CACHE_MIN 256            /* children that make a node wide */
+#define PREFETCH_AHEAD 16
+
+/* The kept order of node's children, or NULL. */
+static struct ui_tree_kid_cache *kid_cache(struct ui_tree *tr, uint32_t node)
+{
+    for (int i = 0; i < UI_TREE_KID_CACHES; i++) {
+        struct ui_tree_kid_cache *c = &tr->kc[i];
+        if (c->ids && c->node == node && c->rebuilds == tr->mt.rebuilds && c->last < tr->mt.n) {
+            c->used = ++tr->kc_clock;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* Keep the order of node's n children (tr->kids) in the least recently
+ * used place; 0, or -1 when it cannot be kept (the list is relinked then). */
+static int kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t node, size_t n)
+{
+    if (!c) {
+        c = &tr->kc[0];
+        for (int i = 1; i < UI_TREE_KID_CACHES; i++)
+            if (tr->kc[i].used < c->used)
+                c = &tr->kc[i];
+    }
+    if (array_reserve((void **)&c->ids, &c->cap, n, sizeof *c->ids) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        c->ids[i] = tr->kids[i].node;
+    *c = (struct ui_tree_kid_cache){.node = node, .last = tr->mt.nodes[node].last_child, .ids = c->ids, .n = n,
+                                    .cap = c->cap, .rebuilds = tr->mt.rebuilds, .used = ++tr->kc_clock};
+    return 0;
+}
+
+/* Add child c to tr->kids (n so far); 0 or ERR_NOMEM. */
+static int kid_add(struct ui_tree *tr, uint32_t c, size_t n, const struct ui_tree_params *p, int filtering)
+{
+    size_t cap = tr->kids_cap;
+    if (n == cap && (array_reserve((void **)&tr->kids_tmp, &cap, n + 1, sizeof *tr->kids_tmp) < 0 ||
+                     array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0))
+        return ERR_NOMEM;
+    struct ui_tree_kid k = kid_of(tr, c);
+    k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
+    if (k.shown && p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
+        tr->below++;
+        k.shown = 0;
+    }
+    tr->kids[n] = k;
+    return 0;
+}
+
+/* All children of node into tr->kids, in last update's order (new ones
+ * last); returns how many or ERR_NOMEM. */
+static long collect_kids(struct ui_tree *tr, uint32_t node, struct ui_tree_kid_cache *kc,
+                         const struct ui_tree_params *p, int filtering)
+{
+    const struct ui_mt_node *nodes = tr->mt.nodes;
+    size_t n = 0;
+    uint32_t c = nodes[node].first_child;
+    if (kc) {
+        for (; n < kc->n; n++) {
+            if (n + PREFETCH_AHEAD < kc->n)
+                __builtin_prefetch(&nodes[kc->ids[n + PREFETCH_AHEAD]]);
+            if (kid_add(tr, kc->ids[n], n, p, filtering) < 0)
+                return ERR_NOMEM;
+        }
+        c = nodes[kc->last].next_sibling;
+    }
+    for (; c != TABLE_NONE; c = nodes[c].next_sibling, n++)
+        if (kid_add(tr, c, n, p, filtering) < 0)
+            return ERR_NOMEM;
+    return (long)n;
+}
+
 /* The shown children of node into tr->kids, in row order; returns how
  * many or ERR_NOMEM. All children are ordered and relinked in that order
  * (first and last child too), so that the next update finds them nearly
@@ -295,30 +374,26 @@ static void sort_kids(struct ui_tree_kid *a, struct ui_tree_kid *tmp, size_t n)
 static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
 {
     struct ui_mt_node *nodes = tr->mt.nodes;
-    size_t n = 0, shown = 0;
-    for (uint32_t c = nodes[node].first_child; c != TABLE_NONE; c = nodes[c].next_sibling) {
-        size_t cap = tr->kids_cap;
-        if (n == cap && (array_reserve((void **)&tr->kids_tmp, &cap, n + 1, sizeof *tr->kids_tmp) < 0 ||
-                         array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0))
-            return ERR_NOMEM;
-        struct ui_tree_kid k = kid_of(tr, c);
-        k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
-        if (k.shown && p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
-            tr->below++;
-            k.shown = 0;
-        }
-        tr->kids[n++] = k;
-    }
+    struct ui_tree_kid_cache *kc = kid_cache(tr, node);
+    long got = collect_kids(tr, node, kc, p, filtering);
+    if (got < 0)
+        return got;
+    size_t n = (size_t)got, shown = 0;
     sort_kids(tr->kids, tr->kids_tmp, n);
     if (node == hot_tail(tr)) {         /* the hot path goes on through the first child */
         tr->hot_gathered = node;
         if (n && tr->kids[0].total && hot_add(tr, tr->kids[0].node) < 0)
             return ERR_NOMEM;
     }
-    nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
-    nodes[node].last_child = n ? tr->kids[n - 1].node : TABLE_NONE;
+    /* A wide node keeps the order apart; a narrow one in its list. */
+    int kept = n >= KID_CACHE_MIN && kid_keep(tr, kc, node, n) == 0;
+    if (!kept) {
+        nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
+        nodes[node].last_child = n ? tr->kids[n - 1].node : TABLE_NONE;
+    }
     for (size_t i = 0; i < n; i++) {
-        nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
+        if (!kept)
+            nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
         if (tr->kids[i].shown)
             tr->kids[shown++] = tr->kids[i];
     }

@@ -474,6 +474,51 @@ static void check_links(struct ui_links *lk, const struct table *t)
         }
 }
 
+/* A wide tree (more children than the rows keep apart, KID_CACHE_MIN):
+ * rows kept from refresh to refresh equal rows made at once. */
+static void test_wide_rows_kept_equal_fresh(void)
+{
+    enum { WIDE = 700 };
+    struct table *w = table_new(), *replica = table_new();
+    uint32_t f[WIDE];
+    char name[32];
+    for (int i = 0; i < WIDE; i++) {
+        snprintf(name, sizeof name, "w%03d", i);
+        f[i] = table_intern_func(w, name, "/app/w.py");
+    }
+    table_thread(w, 1, "a");
+    struct ui_tree kept, fresh;
+    ui_tree_init(&kept);
+    ui_tree_open_all(&kept);
+    struct ui_tree_params all = params(TABLE_NONE, 0, 0, "");
+    for (int step = 0; step < 25; step++) {
+        for (int i = 0; i < 40 + 20 * step; i++) {
+            /* root -> top (wide) -> mid (wide under w000) -> leaf */
+            uint32_t top = step < 3 ? f[rnd(WIDE)] : f[rnd(4) ? 0 : rnd(WIDE)];
+            struct frame_key st[3] = {{f[rnd(WIDE)], 1}, {f[rnd(WIDE)], (int32_t)rnd(3)}, {top, 1}};
+            CHECK_EQ(table_add_stack(w, 0, st, 1 + (int)rnd(3), 1 + rnd(5)), 0);
+        }
+        CHECK_EQ(table_sync_copy(replica, w), 0);
+        table_sync_apply(replica);
+        CHECK_EQ(ui_tree_update(&kept, replica, &all, 30), 0);
+        ui_tree_init(&fresh);
+        ui_tree_open_all(&fresh);
+        CHECK_EQ(ui_tree_update(&fresh, replica, &all, 30), 0);
+        CHECK_EQ(kept.nrows, fresh.nrows);
+        size_t bad = 0;
+        for (size_t i = 0; i < kept.nrows && i < fresh.nrows; i++) {
+            const struct ui_mt_node *a = &kept.mt.nodes[kept.rows[i].node], *b = &fresh.mt.nodes[fresh.rows[i].node];
+            bad += a->func != b->func || a->total != b->total || kept.rows[i].depth != fresh.rows[i].depth;
+        }
+        check(bad == 0, "step %d: %zu of %zu rows differ", step, bad, kept.nrows);
+        ui_tree_free(&fresh);
+    }
+    CHECK(kept.nrows > 2 * 256);
+    ui_tree_free(&kept);
+    table_free(replica);
+    table_free(w);
+}
+
 static void test_incremental_vs_at_once(void)
 {
     struct table *w = table_new(), *replica = table_new();
@@ -632,6 +677,7 @@ int main(void)
     test_bootstrap_folding();
     test_selection_and_window();
     test_incremental_vs_at_once();
+    test_wide_rows_kept_equal_fresh();
     test_callers();
     test_clicks();
     return check_report("ui_tree");
