@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The callers and callees of one function, for the callers / callees
  * view, from an index of a replica's nodes by function kept up to date at
- * each refresh (new nodes only): the cost follows how often the function
- * occurs in the tree, not the tree's size. Same results as tree_callers()
- * and tree_callees() (tree.h), which walk the whole tree. No curses. */
+ * each refresh (new nodes only): counting them costs as much as the
+ * function occurs in the tree, not the tree's size; and asked again for
+ * the same function after one more sync of the replica, only the stacks
+ * that sync replayed are counted (table_sync_replayed): the cost follows
+ * the new samples. Same results as tree_callers() and tree_callees()
+ * (tree.h), which walk the whole tree. No curses. */
 #ifndef PROFTUI_UI_LINKS_H
 #define PROFTUI_UI_LINKS_H
 
@@ -26,6 +29,14 @@ struct ui_links {
     size_t ntouched, acc_cap;
     uint32_t *path;               /* owned scratch: the functions above a node */
     size_t path_cap;
+    /* The last answer, kept in acc / touched to follow the replica. */
+    int kept;                     /* acc holds the counts of (table, thread, func) below */
+    const struct table *kept_t;
+    uint32_t kept_thread, kept_func;
+    uint64_t kept_applies, kept_whole, kept_self, kept_total;
+    uint32_t *stamp;              /* owned: per acc slot, the stack that last counted it */
+    uint32_t stamp_gen;
+    uint64_t follows, recounts;   /* answers by following, by counting (for tests) */
 };
 
 void ui_links_init(struct ui_links *lk);

@@ -25,6 +25,7 @@ void ui_links_free(struct ui_links *lk)
     free(lk->acc);
     free(lk->touched);
     free(lk->path);
+    free(lk->stamp);
     ui_links_init(lk);
 }
 
@@ -52,17 +53,20 @@ static int sync_index(struct ui_links *lk, const struct table *t)
         for (size_t f = 0; f < lk->nheads; f++)
             lk->head[f] = TABLE_NONE;
     }
-    size_t acc_cap = lk->acc_cap;
+    size_t acc_cap = lk->acc_cap, stamp_cap = lk->acc_cap;
     if (array_reserve((void **)&lk->head, &lk->heads_cap, nf, sizeof *lk->head) < 0 ||
         array_reserve((void **)&lk->next, &lk->next_cap, count, sizeof *lk->next) < 0 ||
         array_reserve((void **)&lk->info, &lk->info_cap, count, sizeof *lk->info) < 0 ||
         array_reserve((void **)&lk->acc, &acc_cap, 2 * nf, sizeof *lk->acc) < 0 ||
+        array_reserve((void **)&lk->stamp, &stamp_cap, 2 * nf, sizeof *lk->stamp) < 0 ||
         array_reserve((void **)&lk->touched, &lk->acc_cap, 2 * nf, sizeof *lk->touched) < 0)
         return ERR_NOMEM;
     for (size_t f = lk->nheads; f < nf; f++)
         lk->head[f] = TABLE_NONE;
-    for (size_t f = 2 * lk->nheads; f < 2 * nf; f++)
+    for (size_t f = 2 * lk->nheads; f < 2 * nf; f++) {
         lk->acc[f] = 0;
+        lk->stamp[f] = 0;
+    }
     lk->nheads = nf;
     for (size_t n = lk->mapped; n < count; n++) {
         uint32_t f = tree_site(t, (uint32_t)n).func;
@@ -185,30 +189,31 @@ static int collect(struct ui_links *lk, struct tree_links *up, struct tree_links
     for (int k = 0; k < 2; k++)
         if (n[k] && !(out[k]->items = malloc(n[k] * sizeof *out[k]->items)))
             rc = ERR_NOMEM;
-    for (size_t i = 0; i < lk->ntouched; i++) {
+    for (size_t i = 0; i < lk->ntouched && rc == 0; i++) {
         uint32_t x = lk->touched[i];
         struct tree_links *o = out[x & 1];
-        if (rc == 0)
-            o->items[o->n++] = (struct tree_link){.func = x / 2, .samples = lk->acc[x]};
-        lk->acc[x] = 0;
+        o->items[o->n++] = (struct tree_link){.func = x / 2, .samples = lk->acc[x]};
     }
-    lk->ntouched = 0;
     for (int k = 0; k < 2 && rc == 0; k++)
         if (out[k]->n)
             qsort(out[k]->items, out[k]->n, sizeof *out[k]->items, by_samples);
     return rc;
 }
 
-int ui_links_get(struct ui_links *lk, const struct table *t, uint32_t thread, uint32_t func,
-                 struct tree_links *up, struct tree_links *down)
+/* Forget the kept answer: acc back to zero. */
+static void forget(struct ui_links *lk)
 {
-    *up = (struct tree_links){.items = NULL};
-    *down = (struct tree_links){.items = NULL};
-    if ((thread != TABLE_NONE && thread >= table_thread_count(t)) || func >= table_func_count(t))
-        return ERR_USAGE;
-    int rc = sync_index(lk, t);
+    for (size_t i = 0; i < lk->ntouched; i++)
+        lk->acc[lk->touched[i]] = 0;
+    lk->ntouched = 0;
+    lk->kept = 0;
+}
+
+/* Count func's nodes from the index (the whole answer). */
+static int recount(struct ui_links *lk, const struct table *t, uint32_t thread, uint32_t func, struct tree_links *up)
+{
     uint32_t scope = thread == TABLE_NONE ? TABLE_NONE : tree_root(t, thread);
-    for (uint32_t n = rc == 0 ? lk->head[func] : TABLE_NONE; n != TABLE_NONE && rc == 0; n = lk->next[n]) {
+    for (uint32_t n = lk->head[func]; n != TABLE_NONE; n = lk->next[n]) {
         uint32_t info = lk->info[n], root = info & ~RECURSIVE;
         if (info == TABLE_NONE || (thread != TABLE_NONE && root != scope))
             continue;
@@ -218,9 +223,86 @@ int ui_links_get(struct ui_links *lk, const struct table *t, uint32_t thread, ui
         }
         long d = path_up(lk, t, n, &root);
         if (d < 0)
-            rc = ERR_NOMEM;
-        else
-            count_node(lk, t, n, func, (size_t)d, up);
+            return ERR_NOMEM;
+        count_node(lk, t, n, func, (size_t)d, up);
+    }
+    lk->recounts++;
+    return 0;
+}
+
+/* Count w samples for neighbour slot i once per stack (the stamp). */
+static void once(struct ui_links *lk, uint32_t func, int down, uint64_t w)
+{
+    size_t i = 2 * (size_t)func + (size_t)down;
+    if (func >= lk->nheads || lk->stamp[i] == lk->stamp_gen)
+        return;
+    lk->stamp[i] = lk->stamp_gen;
+    acc_add(lk, func, down, w);
+}
+
+/* Count one replayed stack (leaf x, w samples) as tree_callers() and
+ * tree_callees() count a sample: each caller and callee of func once. */
+static void follow_stack(struct ui_links *lk, const struct table *t, uint32_t x, uint64_t w, uint32_t func,
+                         uint32_t scope, struct tree_links *up)
+{
+    uint32_t p0 = tree_parent(t, x);
+    uint32_t root = p0 == TABLE_NONE ? x : lk->info[x] & ~RECURSIVE;
+    if (x >= lk->mapped || (scope != TABLE_NONE && root != scope))
+        return;                                /* another thread's stack */
+    if (++lk->stamp_gen == 0) {                /* wrapped: no stamp may look current */
+        memset(lk->stamp, 0, 2 * lk->nheads * sizeof *lk->stamp);
+        lk->stamp_gen = 1;
+    }
+    uint32_t below = TABLE_NONE;               /* the frame under the current one */
+    int found = 0;
+    for (uint32_t k = x, hops = 0; k != TABLE_NONE && hops <= lk->mapped; hops++) {
+        uint32_t p = tree_parent(t, k);
+        if (p == TABLE_NONE || p >= k)
+            break;                             /* k is the thread's root (or a broken chain) */
+        uint32_t f = tree_site(t, k).func;
+        if (f == func) {
+            found = 1;
+            if (k == x)
+                up->self += w;
+            if (below != TABLE_NONE)
+                once(lk, below, 1, w);
+            if (tree_parent(t, p) != TABLE_NONE)
+                once(lk, tree_site(t, p).func, 0, w);
+        }
+        below = f;
+        k = p;
+    }
+    up->total += found ? w : 0;
+}
+
+int ui_links_get(struct ui_links *lk, const struct table *t, uint32_t thread, uint32_t func,
+                 struct tree_links *up, struct tree_links *down)
+{
+    *up = (struct tree_links){.items = NULL};
+    *down = (struct tree_links){.items = NULL};
+    if ((thread != TABLE_NONE && thread >= table_thread_count(t)) || func >= table_func_count(t))
+        return ERR_USAGE;
+    size_t nadds;
+    uint64_t whole, applies = table_sync_replayed(t, &nadds, &whole);
+    int same = lk->kept && lk->kept_t == t && lk->kept_thread == thread && lk->kept_func == func &&
+               lk->kept_whole == whole && applies != 0;
+    int follow = same && applies == lk->kept_applies + 1;
+    if (!(same && applies == lk->kept_applies) && !follow)
+        forget(lk);
+    int rc = sync_index(lk, t);
+    up->self = follow || same ? lk->kept_self : 0;
+    up->total = follow || same ? lk->kept_total : 0;
+    if (rc == 0 && follow) {
+        uint32_t scope = thread == TABLE_NONE ? TABLE_NONE : tree_root(t, thread);
+        for (size_t i = 0; i < nadds; i++) {
+            uint64_t w;
+            uint32_t x = table_sync_replayed_add(t, i, &w);
+            if (x < tree_node_count(t))
+                follow_stack(lk, t, x, w, func, scope, up);
+        }
+        lk->follows++;
+    } else if (rc == 0 && !same) {
+        rc = recount(lk, t, thread, func, up);
     }
     if (rc == 0)
         rc = collect(lk, up, down);
@@ -229,11 +311,18 @@ int ui_links_get(struct ui_links *lk, const struct table *t, uint32_t thread, ui
     if (rc < 0) {
         tree_links_free(up);
         tree_links_free(down);
-        lk->mapped = 0;                   /* index again next time */
+        lk->mapped = 0;                        /* index again next time */
         ui_replica_mark_init(&lk->mark);
-        for (size_t i = 0; i < lk->ntouched; i++)
-            lk->acc[lk->touched[i]] = 0;
-        lk->ntouched = 0;
+        forget(lk);
+        return rc;
     }
-    return rc;
+    lk->kept = 1;
+    lk->kept_t = t;
+    lk->kept_thread = thread;
+    lk->kept_func = func;
+    lk->kept_applies = applies;
+    lk->kept_whole = whole;
+    lk->kept_self = up->self;
+    lk->kept_total = up->total;
+    return 0;
 }

@@ -519,8 +519,31 @@ static void test_wide_rows_kept_equal_fresh(void)
     table_free(w);
 }
 
+/* One index per (thread, function), asked at every sync: it follows the
+ * replayed stacks, and still equals tree_callers and tree_callees. */
+static void check_links_followed(struct ui_links *kept, const struct table *t)
+{
+    for (uint32_t th = 0; th <= 2; th++)
+        for (int f = 0; f < NF; f++) {
+            uint32_t thread = th == 2 ? TABLE_NONE : th;
+            struct tree_links up, down, tup, tdown;
+            CHECK_EQ(ui_links_get(&kept[th * NF + f], t, thread, fid[f], &up, &down), 0);
+            CHECK_EQ(tree_callers(t, thread, fid[f], &tup), 0);
+            CHECK_EQ(tree_callees(t, thread, fid[f], &tdown), 0);
+            check_links_equal(&up, &tup, "followed callers", thread, fid[f]);
+            check_links_equal(&down, &tdown, "followed callees", thread, fid[f]);
+            tree_links_free(&up);
+            tree_links_free(&down);
+            tree_links_free(&tup);
+            tree_links_free(&tdown);
+        }
+}
+
 static void test_incremental_vs_at_once(void)
 {
+    static struct ui_links kept[3 * NF];
+    for (int i = 0; i < 3 * NF; i++)
+        ui_links_init(&kept[i]);
     struct table *w = table_new(), *replica = table_new();
     for (int i = 0; i < NF; i++)
         fid[i] = table_intern_func(w, names[i][0], names[i][1]);
@@ -552,6 +575,7 @@ static void test_incremental_vs_at_once(void)
         CHECK_EQ(mt_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
         check_skipped(&skip, replica);
         check_links(&lk, replica);
+        check_links_followed(kept, replica);
         ui_mtree_init(&fresh);
         CHECK_EQ(mt_sync(&fresh, replica, 1, 1, 0), 1);
         check_line_level(&fresh, replica, 1);
@@ -565,6 +589,12 @@ static void test_incremental_vs_at_once(void)
     ui_tree_free(&rows);
     ui_mtree_free(&skip);
     ui_links_free(&lk);
+    uint64_t follows = 0;
+    for (int i = 0; i < 3 * NF; i++) {
+        follows += kept[i].follows;
+        ui_links_free(&kept[i]);
+    }
+    CHECK(follows > 3 * NF * 5);
     table_free(replica);
     table_free(w);
 }
