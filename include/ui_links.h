@@ -35,6 +35,8 @@ struct ui_links {
     uint32_t kept_thread, kept_func;
     uint64_t kept_applies, kept_whole, kept_self, kept_total;
     uint32_t *stamp;              /* owned: per acc slot, the stack that last counted it */
+    struct tree_link *sort_tmp;   /* owned scratch of the sort */
+    size_t sort_cap;
     uint32_t stamp_gen;
     uint64_t follows, recounts;   /* answers by following, by counting (for tests) */
 };
