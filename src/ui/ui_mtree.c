@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "array.h"
 #include "error.h"
@@ -98,10 +99,25 @@ static int classify(struct ui_mtree *mt, const struct table *t)
 
 /* ---- the two hash tables: children by key, line sums by (node, line) ---- */
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* Memory for a hash table: probed at random, so on huge pages when it is
+ * large (a miss in the TLB per probe costs as much as the miss itself). */
+static void *table_alloc(size_t bytes)
+{
+    if (bytes < HUGE_PAGE)
+        return malloc(bytes);
+    size_t size = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, size);
+    if (p)
+        madvise(p, size, MADV_HUGEPAGE);       /* a hint: nothing to do if refused */
+    return p;
+}
+
 static int grow_slots(struct ui_mtree *mt)
 {
     size_t cap = mt->nslots ? mt->nslots * 2 : SLOTS_MIN, oldn = mt->nslots;
-    struct ui_mt_slot *old = mt->slots, *s = malloc(cap * sizeof *s);
+    struct ui_mt_slot *old = mt->slots, *s = table_alloc(cap * sizeof *s);
     if (!s)
         return ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
@@ -123,7 +139,7 @@ static int grow_slots(struct ui_mtree *mt)
 static int grow_lslots(struct ui_mtree *mt)
 {
     size_t cap = mt->nlslots ? mt->nlslots * 2 : SLOTS_MIN, oldn = mt->nlslots;
-    struct ui_mt_lslot *old = mt->lslots, *s = malloc(cap * sizeof *s);
+    struct ui_mt_lslot *old = mt->lslots, *s = table_alloc(cap * sizeof *s);
     if (!s)
         return ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
@@ -291,22 +307,77 @@ static int map_of(struct ui_mtree *mt, const struct table *t, uint32_t x, uint32
     return 0;
 }
 
+#define CHUNK 64                      /* new table nodes mapped together */
+
+/* Prefetch the child slot table node x (parent p, mapped) will probe. */
+static void prefetch_child(const struct ui_mtree *mt, const struct table *t, uint32_t x, uint32_t p)
+{
+    uint32_t pm = mt->map[p].node;
+    if (pm == TABLE_NONE || !mt->nslots)
+        return;
+    struct frame_key s = tree_site(t, x);
+    __builtin_prefetch(&mt->slots[hash3(pm & ~SKIP_BIT, s.func, mt->scope.by_line ? s.line : -1, mt->nslots)]);
+}
+
+/* Map table nodes [lo, hi) (hi - lo <= CHUNK), in rounds: each maps the
+ * nodes whose parent is mapped, their hash slots prefetched first, so
+ * that the probes of different stacks overlap instead of waiting one
+ * after the other; the line sums last, prefetched too. */
+static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, uint32_t hi)
+{
+    uint32_t todo[CHUNK], ready[CHUNK], par[CHUNK], lines[CHUNK];
+    uint8_t done[CHUNK] = {0};
+    size_t ntodo = 0;
+    for (uint32_t x = lo; x < hi; x++) {
+        todo[ntodo++] = x;
+        par[x - lo] = tree_parent(t, x);
+    }
+    /* The lowest node left always has its parent mapped: every round maps one at least. */
+    while (ntodo) {
+        size_t nready = 0, left = 0, nlines = 0;
+        for (size_t i = 0; i < ntodo; i++) {
+            uint32_t x = todo[i], p = par[x - lo];
+            if (p != TABLE_NONE && p < x && p >= lo && !done[p - lo]) {
+                todo[left++] = x;
+                continue;
+            }
+            if (p != TABLE_NONE && p < x)
+                prefetch_child(mt, t, x, p);
+            ready[nready++] = x;
+        }
+        for (size_t i = 0; i < nready; i++) {
+            uint32_t x = ready[i], m;
+            if (map_of(mt, t, x, par[x - lo], &m) < 0)
+                return ERR_NOMEM;
+            mt->map[x] = (struct ui_mt_map){.node = m, .lsum = TABLE_NONE};
+            mt->seen[x] = mt->seen_self[x] = 0;
+            done[x - lo] = 1;
+            if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT)) {
+                if (mt->nlslots)
+                    __builtin_prefetch(&mt->lslots[hash3(m, 0, tree_site(t, x).line, mt->nlslots)]);
+                lines[nlines++] = x;
+            }
+        }
+        for (size_t i = 0; i < nlines; i++) {
+            uint32_t x = lines[i];
+            if ((mt->map[x].lsum = line_sum(mt, mt->map[x].node, tree_site(t, x).line)) == TABLE_NONE)
+                return ERR_NOMEM;
+        }
+        ntodo = left;
+    }
+    return 0;
+}
+
 /* Map table nodes [mapped, count) (parents come first). */
 static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
 {
     if (grow_map(mt, count) < 0)
         return ERR_NOMEM;
-    for (size_t i = mt->mapped; i < count; i++) {
-        uint32_t x = (uint32_t)i, m;
-        if (map_of(mt, t, x, tree_parent(t, x), &m) < 0)
+    while (mt->mapped < count) {
+        uint32_t lo = (uint32_t)mt->mapped, hi = count - lo > CHUNK ? lo + CHUNK : (uint32_t)count;
+        if (map_chunk(mt, t, lo, hi) < 0)
             return ERR_NOMEM;
-        mt->map[x].node = m;
-        mt->map[x].lsum = TABLE_NONE;
-        mt->seen[x] = mt->seen_self[x] = 0;
-        if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT) &&
-            (mt->map[x].lsum = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
-            return ERR_NOMEM;
-        mt->mapped = i + 1;
+        mt->mapped = hi;
     }
     return 0;
 }
