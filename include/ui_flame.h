@@ -54,6 +54,19 @@ struct ui_flame_path {
     size_t n, cap;
 };
 
+#define UI_FLAME_KID_CACHES 8
+
+/* The children of a wide node as an array, in the tree's list order
+ * (children made since follow `last` in the list): read ahead, where a
+ * walk of a list of thousands waits for memory at each one. */
+struct ui_flame_kids {
+    uint32_t node, last;
+    uint32_t *ids;                  /* owned */
+    size_t n, cap;
+    size_t rebuilds;                /* the tree's rebuilds when made (ids valid until they change) */
+    uint64_t used;
+};
+
 struct ui_flame {
     const struct ui_mtree *mt;      /* borrowed: the merged tree shown */
     int width;                      /* columns laid out for */
@@ -75,6 +88,8 @@ struct ui_flame {
     size_t nzooms;
     size_t zoom;                    /* the zoomed frame's path length (0: the root) */
     size_t top;                     /* first row in sight (the scroll) */
+    struct ui_flame_kids kids[UI_FLAME_KID_CACHES];
+    uint64_t kids_clock;
 };
 
 /* An empty model (owns nothing yet). */

@@ -33,6 +33,8 @@ void ui_flame_free(struct ui_flame *f)
     free(f->rows);
     free(f->scratch);
     free(f->trail.ids);
+    for (int i = 0; i < UI_FLAME_KID_CACHES; i++)
+        free(f->kids[i].ids);
     ui_flame_init(f);
 }
 
@@ -156,6 +158,65 @@ static int by_weight(const void *pa, const void *pb)
     return (a->node > b->node) - (a->node < b->node);
 }
 
+#define WIDE 256                   /* children that make a node wide */
+#define PREFETCH_AHEAD 16
+
+/* The kept children of node, brought up to date, or NULL (not wide, or
+ * out of memory: walk the list). */
+static const struct ui_flame_kids *wide_kids(struct ui_flame *f, uint32_t node)
+{
+    const struct ui_mtree *mt = f->mt;
+    struct ui_flame_kids *k = NULL, *lru = &f->kids[0];
+    for (int i = 0; i < UI_FLAME_KID_CACHES && !k; i++) {
+        struct ui_flame_kids *e = &f->kids[i];
+        if (e->ids && e->node == node && e->rebuilds == mt->rebuilds && e->last < mt->n)
+            k = e;
+        else if (e->used < lru->used)
+            lru = e;
+    }
+    uint32_t c = mt->nodes[node].first_child;
+    if (!k) {
+        size_t n = 0;
+        for (uint32_t x = c; x < mt->n && n < WIDE; x = mt->nodes[x].next_sibling)
+            n++;
+        if (n < WIDE)
+            return NULL;
+        k = lru;
+        *k = (struct ui_flame_kids){.node = node, .ids = k->ids, .cap = k->cap, .rebuilds = mt->rebuilds};
+    } else {
+        c = mt->nodes[k->last].next_sibling;    /* made since */
+    }
+    for (; c < mt->n; c = mt->nodes[c].next_sibling) {
+        if (array_reserve((void **)&k->ids, &k->cap, k->n + 1, sizeof *k->ids) < 0) {
+            k->n = 0;
+            k->node = TABLE_NONE;
+            return NULL;
+        }
+        k->ids[k->n++] = c;
+        k->last = c;
+    }
+    k->used = ++f->kids_clock;
+    return k;
+}
+
+/* Consider child c of a box of w columns and t samples. */
+static int consider(struct ui_flame *f, uint32_t c, int w, uint64_t t, double floor_share, size_t *n,
+                    uint64_t *rest, uint32_t *nrest)
+{
+    const struct ui_mt_node *nd = &f->mt->nodes[c];
+    if (!nd->total)
+        return 0;
+    if (cols(nd->total, w, t) < 1 || (double)nd->total < floor_share) {
+        *rest += nd->total;
+        (*nrest)++;
+        return 0;
+    }
+    if (array_reserve(&f->scratch, &f->scratch_cap, *n + 1, sizeof(struct kid)) < 0)
+        return ERR_NOMEM;
+    ((struct kid *)f->scratch)[(*n)++] = (struct kid){nd->total, nd->func, c, nd->line};
+    return 0;
+}
+
 /* The children of node that get a box of their own (at least one column
  * of w and not under the threshold) into the scratch, sorted; the others'
  * samples and count into *rest, *nrest. Returns how many or ERR_NOMEM. */
@@ -167,19 +228,16 @@ static long wide_children(struct ui_flame *f, uint32_t node, int w, uint64_t *re
     size_t n = 0;
     *rest = 0;
     *nrest = 0;
-    for (uint32_t c = mt->nodes[node].first_child; c < mt->n; c = mt->nodes[c].next_sibling) {
-        uint64_t ctot = mt->nodes[c].total;
-        if (!ctot)
-            continue;
-        if (cols(ctot, w, t) < 1 || (double)ctot < floor_share) {
-            *rest += ctot;
-            (*nrest)++;
-            continue;
-        }
-        if (array_reserve(&f->scratch, &f->scratch_cap, n + 1, sizeof(struct kid)) < 0)
+    const struct ui_flame_kids *k = wide_kids(f, node);
+    for (size_t i = 0; k && i < k->n; i++) {
+        if (i + PREFETCH_AHEAD < k->n)
+            __builtin_prefetch(&mt->nodes[k->ids[i + PREFETCH_AHEAD]]);
+        if (consider(f, k->ids[i], w, t, floor_share, &n, rest, nrest) < 0)
             return ERR_NOMEM;
-        ((struct kid *)f->scratch)[n++] = (struct kid){ctot, mt->nodes[c].func, c, mt->nodes[c].line};
     }
+    for (uint32_t c = k ? TABLE_NONE : mt->nodes[node].first_child; c < mt->n; c = mt->nodes[c].next_sibling)
+        if (consider(f, c, w, t, floor_share, &n, rest, nrest) < 0)
+            return ERR_NOMEM;
     if (n > 1)
         qsort(f->scratch, n, sizeof(struct kid), by_weight);
     return (long)n;

@@ -366,6 +366,64 @@ static void test_family(void)
     CHECK_EQ(ui_flame_family(NULL, cwd), UI_FAM_OTHER);
 }
 
+/* A wide tree (more children than the model keeps as arrays), kept from
+ * sync to sync through a replica, at function and line level: the boxes
+ * equal those laid out from a tree made at once. */
+static void test_wide_kept_equals_fresh(void)
+{
+    enum { WIDE_F = 600 };
+    struct table *w = table_new(), *r = table_new();
+    uint32_t fw[WIDE_F];
+    char name[32];
+    for (int i = 0; i < WIDE_F; i++) {
+        snprintf(name, sizeof name, "w%03d", i);
+        fw[i] = table_intern_func(w, name, "/w/app.py");
+    }
+    CHECK_EQ(table_thread(w, 1, "main"), 0);
+    uint64_t rng = 0x2545F4914F6CDD1DULL;
+    for (int by_line = 0; by_line < 2; by_line++) {
+        struct ui_mtree kept;
+        struct ui_flame fk;
+        ui_mtree_init(&kept);
+        ui_flame_init(&fk);
+        struct ui_mtree_scope scope = {.thread = TABLE_NONE, .by_line = by_line};
+        for (int step = 0; step < 12; step++) {
+            for (int i = 0; i < 300; i++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                /* leaf first: a wide first level, a wide second one under w000 */
+                struct frame_key st[2] = {{fw[rng % WIDE_F], (int32_t)(rng >> 20) % 3},
+                                          {fw[(rng >> 40) % 3 ? 0 : (rng >> 30) % WIDE_F], 1}};
+                CHECK_EQ(table_add_stack(w, 0, st, 2, 1 + (rng >> 50) % 7), 0);
+            }
+            CHECK_EQ(table_sync_copy(r, w), 0);
+            table_sync_apply(r);
+            CHECK(ui_mtree_sync(&kept, r, &scope, 0) >= 0);
+            ui_flame_set_tree(&fk, &kept);
+            CHECK_EQ(ui_flame_layout(&fk, 400), 0);
+            shown_by_line = by_line;
+            struct ui_flame fresh;
+            ui_flame_init(&fresh);
+            load(&fresh, r, 400);
+            CHECK_EQ(fk.nboxes, fresh.nboxes);
+            size_t bad = 0;
+            for (size_t i = 0; i < fk.nboxes && i < fresh.nboxes; i++) {
+                const struct ui_flame_box *a = &fk.boxes[i], *b = &fresh.boxes[i];
+                const struct ui_mt_node *na = ui_flame_node(&fk, a), *nb = ui_flame_node(&fresh, b);
+                bad += a->x != b->x || a->w != b->w || a->samples != b->samples || a->merged != b->merged ||
+                       !na != !nb || (na && (na->func != nb->func || na->line != nb->line));
+            }
+            check(bad == 0, "line level %d, step %d: %zu of %zu boxes differ", by_line, step, bad, fk.nboxes);
+            CHECK(fk.merged > 0);
+            ui_flame_free(&fresh);
+        }
+        ui_flame_free(&fk);
+        ui_mtree_free(&kept);
+    }
+    shown_by_line = 0;
+    table_free(r);
+    table_free(w);
+}
+
 int main(void)
 {
     test_widths();
@@ -376,6 +434,7 @@ int main(void)
     test_scroll_and_invert();
     test_depth_limit();
     test_family();
+    test_wide_kept_equals_fresh();
     ui_mtree_free(&shown);
     return check_report("ui_flame");
 }
