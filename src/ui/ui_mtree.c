@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "array.h"
 #include "error.h"
@@ -99,25 +98,10 @@ static int classify(struct ui_mtree *mt, const struct table *t)
 
 /* ---- the two hash tables: children by key, line sums by (node, line) ---- */
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/* Memory for a hash table: probed at random, so on huge pages when it is
- * large (a miss in the TLB per probe costs as much as the miss itself). */
-static void *table_alloc(size_t bytes)
-{
-    if (bytes < HUGE_PAGE)
-        return malloc(bytes);
-    size_t size = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    void *p = aligned_alloc(HUGE_PAGE, size);
-    if (p)
-        madvise(p, size, MADV_HUGEPAGE);       /* a hint: nothing to do if refused */
-    return p;
-}
-
 static int grow_slots(struct ui_mtree *mt)
 {
     size_t cap = mt->nslots ? mt->nslots * 2 : SLOTS_MIN, oldn = mt->nslots;
-    struct ui_mt_slot *old = mt->slots, *s = table_alloc(cap * sizeof *s);
+    struct ui_mt_slot *old = mt->slots, *s = malloc(cap * sizeof *s);
     if (!s)
         return ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
@@ -139,7 +123,7 @@ static int grow_slots(struct ui_mtree *mt)
 static int grow_lslots(struct ui_mtree *mt)
 {
     size_t cap = mt->nlslots ? mt->nlslots * 2 : SLOTS_MIN, oldn = mt->nlslots;
-    struct ui_mt_lslot *old = mt->lslots, *s = table_alloc(cap * sizeof *s);
+    struct ui_mt_lslot *old = mt->lslots, *s = malloc(cap * sizeof *s);
     if (!s)
         return ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
