@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Benchmark target for the live view at 10 kHz: THREADS threads keep
 calling random chains of DEPTH functions out of FUNCS generated ones
-(each frame calls the next from one of two lines), so that the profile
-soon holds about FUNCS functions and hundreds of thousands of distinct
-stacks, as bench/ui_bench's synthetic profile does. Prints "ready" once
+(each frame calls the next from one of two lines; PATHS random chains made
+in advance, so that the samples fall in the chains), so that the profile
+soon holds about FUNCS functions and tens of thousands of distinct stacks
+(hundreds of thousands of nodes), as bench/ui_bench's synthetic profile. Prints "ready" once
 every thread runs; stops after LIFETIME seconds or when killed.
 
     python wide.py THREADS [LIFETIME]
@@ -15,7 +16,8 @@ import threading
 import time
 
 FUNCS, DEPTH = 10000, 8
-LEAF_LOOPS = 300
+LEAF_LOOPS = 100
+PATHS = 50000          # made in advance: the samples fall in the chains, not in random()
 
 SOURCE = []
 for i in range(FUNCS):
@@ -34,15 +36,15 @@ state = {"started": 0, "threads": 1, "end": 0.0}
 
 
 def walk(seed):
+    rnd = random.Random(seed)
+    paths = [[rnd.randrange(1 << 30) for _ in range(DEPTH + 1)] for _ in range(PATHS)]
     with lock:
         state["started"] += 1
         if state["started"] == state["threads"]:
             print("ready", flush=True)
-    rnd = random.Random(seed)
     end = state["end"]
     while time.monotonic() < end:
-        for _ in range(100):
-            path = [rnd.randrange(1 << 30) for _ in range(DEPTH + 1)]
+        for path in paths:
             CHAIN[path[DEPTH] % FUNCS](path, DEPTH)
 
 

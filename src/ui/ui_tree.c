@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "error.h"
+#include "ui_tree_kids.h"
 
 #define FOLDS_MIN 64
 #define BOOT_HOPS 8          /* bootstrap layers looked through to find a path again */
@@ -19,15 +20,6 @@ enum { F_MATCH = 2, F_LEADS = 4 };
 struct ui_fold_slot {
     uint64_t path;
     int8_t state;            /* -1 empty, 0 folded, 1 unfolded */
-};
-
-/* A child being ordered. */
-struct ui_tree_kid {
-    uint32_t node;
-    int32_t line;
-    uint64_t total;
-    uint32_t rank;           /* of its function by name */
-    int shown;
 };
 
 /* A row still to emit. */
@@ -145,25 +137,6 @@ static void mark_filter(struct ui_tree *tr)
     }
 }
 
-static int kid_cmp(const void *pa, const void *pb)
-{
-    const struct ui_tree_kid *a = pa, *b = pb;
-    if (a->total != b->total)
-        return (a->total < b->total) - (a->total > b->total);
-    if (a->rank != b->rank)
-        return (a->rank > b->rank) - (a->rank < b->rank);
-    if (a->line != b->line)
-        return (a->line > b->line) - (a->line < b->line);
-    return (a->node > b->node) - (a->node < b->node);
-}
-
-static struct ui_tree_kid kid_of(struct ui_tree *tr, uint32_t node)
-{
-    const struct ui_mt_node *nd = &tr->mt.nodes[node];
-    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_mtree_total(&tr->mt, node),
-                                .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
-}
-
 /* The hot path's end: the root while it is empty. */
 static uint32_t hot_tail(const struct ui_tree *tr)
 {
@@ -186,8 +159,8 @@ static int find_hot(struct ui_tree *tr)
     for (uint32_t node = hot_tail(tr); tr->nhot < tr->mt.n && node != tr->hot_gathered;) {
         struct ui_tree_kid best = {.node = TABLE_NONE};
         for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
-            struct ui_tree_kid k = kid_of(tr, c);
-            if (k.total && (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0))
+            struct ui_tree_kid k = ui_tree_kid_of(tr, c);
+            if (k.total && (best.node == TABLE_NONE || ui_tree_kid_cmp(&k, &best) < 0))
                 best = k;
         }
         if (best.node == TABLE_NONE || hot_add(tr, best.node) < 0)
@@ -197,41 +170,9 @@ static int find_hot(struct ui_tree *tr)
     return 0;
 }
 
-static int by_name(const void *pa, const void *pb, void *arg)
-{
-    const struct table *t = arg;
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    int c = strcmp(table_func_name(t, a), table_func_name(t, b));
-    if (c == 0)
-        c = strcmp(table_func_file(t, a), table_func_file(t, b));
-    return c ? c : (a > b) - (a < b);
-}
-
-/* Each function's place by name, for ties between equal totals: the
- * functions sorted again only when new ones appeared. */
-static int rank_funcs(struct ui_tree *tr, const struct table *t)
-{
-    size_t n = table_func_count(t);
-    if (n == tr->nrank)
-        return 0;
-    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order || array_reserve((void **)&tr->rank, &tr->rank_cap, n, sizeof *tr->rank) < 0) {
-        free(order);
-        return ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    qsort_r(order, n, sizeof *order, by_name, (void *)t);
-    for (size_t i = 0; i < n; i++)
-        tr->rank[order[i]] = (uint32_t)i;
-    tr->nrank = n;
-    free(order);
-    return 0;
-}
-
 static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tree_params *p)
 {
-    if (rank_funcs(tr, t) < 0)
+    if (ui_tree_kids_rank(tr, t) < 0)
         return ERR_NOMEM;
     if (p->filter && p->filter[0]) {          /* the flags are read only then */
         size_t n = tr->mt.n;
@@ -260,142 +201,29 @@ static int is_open(const struct ui_tree *tr, uint32_t node, uint32_t depth, int 
     return tr->open_all || (tr->auto_hot && hot);
 }
 
-static int kid_qcmp(const void *a, const void *b)
-{
-    return kid_cmp(a, b);
-}
-
-/* Children come in last update's order, new ones last (see gather): the
- * few out of order (grown past others, new) are taken out, sorted, and
- * merged back, O(n + k log k) for k of them. tmp holds n kids. */
-static void sort_kids(struct ui_tree_kid *a, struct ui_tree_kid *tmp, size_t n)
-{
-    size_t kept = 0, out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kept && kid_cmp(&a[i], &a[kept - 1]) < 0)
-            tmp[out++] = a[i];
-        else
-            a[kept++] = a[i];
-    }
-    if (!out)
-        return;
-    qsort(tmp, out, sizeof *tmp, kid_qcmp);
-    /* merge from the end, in place: a[0, kept) and tmp[0, out) into a[0, n) */
-    size_t i = kept, j = out, k = n;
-    while (j > 0) {
-        if (i > 0 && kid_cmp(&a[i - 1], &tmp[j - 1]) > 0)
-            a[--k] = a[--i];
-        else
-            a[--k] = tmp[--j];
-    }
-}
-
-/* ---- the children of a node ---- */
-
-#define KID_CACHE_MIN 256            /* children that make a node wide */
-#define PREFETCH_AHEAD 16
-
-/* The kept order of node's children, or NULL. */
-static struct ui_tree_kid_cache *kid_cache(struct ui_tree *tr, uint32_t node)
-{
-    for (int i = 0; i < UI_TREE_KID_CACHES; i++) {
-        struct ui_tree_kid_cache *c = &tr->kc[i];
-        if (c->ids && c->node == node && c->rebuilds == tr->mt.rebuilds && c->last < tr->mt.n) {
-            c->used = ++tr->kc_clock;
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* Keep the order of node's n children (tr->kids) in the least recently
- * used place; 0, or -1 when it cannot be kept (the list is relinked then). */
-static int kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t node, size_t n)
-{
-    if (!c) {
-        c = &tr->kc[0];
-        for (int i = 1; i < UI_TREE_KID_CACHES; i++)
-            if (tr->kc[i].used < c->used)
-                c = &tr->kc[i];
-    }
-    if (array_reserve((void **)&c->ids, &c->cap, n, sizeof *c->ids) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        c->ids[i] = tr->kids[i].node;
-    *c = (struct ui_tree_kid_cache){.node = node, .last = tr->mt.nodes[node].last_child, .ids = c->ids, .n = n,
-                                    .cap = c->cap, .rebuilds = tr->mt.rebuilds, .used = ++tr->kc_clock};
-    return 0;
-}
-
-/* Add child c to tr->kids (n so far); 0 or ERR_NOMEM. */
-static int kid_add(struct ui_tree *tr, uint32_t c, size_t n, const struct ui_tree_params *p, int filtering)
-{
-    size_t cap = tr->kids_cap;
-    if (n == cap && (array_reserve((void **)&tr->kids_tmp, &cap, n + 1, sizeof *tr->kids_tmp) < 0 ||
-                     array_reserve((void **)&tr->kids, &tr->kids_cap, n + 1, sizeof *tr->kids) < 0))
-        return ERR_NOMEM;
-    struct ui_tree_kid k = kid_of(tr, c);
-    k.shown = k.total > 0 && !(filtering && !(tr->flags[c] & (F_MATCH | F_LEADS)));
-    if (k.shown && p->threshold_pct > 0 && (double)k.total * 100.0 < p->threshold_pct * (double)tr->samples) {
-        tr->below++;
-        k.shown = 0;
-    }
-    tr->kids[n] = k;
-    return 0;
-}
-
-/* All children of node into tr->kids, in last update's order (new ones
- * last); returns how many or ERR_NOMEM. */
-static long collect_kids(struct ui_tree *tr, uint32_t node, struct ui_tree_kid_cache *kc,
-                         const struct ui_tree_params *p, int filtering)
-{
-    const struct ui_mt_node *nodes = tr->mt.nodes;
-    size_t n = 0;
-    uint32_t c = nodes[node].first_child;
-    if (kc) {
-        for (; n < kc->n; n++) {
-            if (n + PREFETCH_AHEAD < kc->n)
-                __builtin_prefetch(&nodes[kc->ids[n + PREFETCH_AHEAD]]);
-            if (kid_add(tr, kc->ids[n], n, p, filtering) < 0)
-                return ERR_NOMEM;
-        }
-        c = nodes[kc->last].next_sibling;
-    }
-    for (; c != TABLE_NONE; c = nodes[c].next_sibling, n++)
-        if (kid_add(tr, c, n, p, filtering) < 0)
-            return ERR_NOMEM;
-    return (long)n;
-}
-
-/* The shown children of node into tr->kids, in row order; returns how
- * many or ERR_NOMEM. All children are ordered and relinked in that order
- * (first and last child too), so that the next update finds them nearly
- * sorted (ui_mtree.c appends new ones). */
+/* The shown children of node into tr->kids, in row order (all of them
+ * ordered: ui_tree_kids.h); returns how many or ERR_NOMEM. The hot path
+ * goes on through the first when node is its end. */
 static long gather(struct ui_tree *tr, uint32_t node, const struct ui_tree_params *p, int filtering)
 {
-    struct ui_mt_node *nodes = tr->mt.nodes;
-    struct ui_tree_kid_cache *kc = kid_cache(tr, node);
-    long got = collect_kids(tr, node, kc, p, filtering);
+    long got = ui_tree_kids_order(tr, node);
     if (got < 0)
         return got;
     size_t n = (size_t)got, shown = 0;
-    sort_kids(tr->kids, tr->kids_tmp, n);
-    if (node == hot_tail(tr)) {         /* the hot path goes on through the first child */
+    if (node == hot_tail(tr)) {
         tr->hot_gathered = node;
         if (n && tr->kids[0].total && hot_add(tr, tr->kids[0].node) < 0)
             return ERR_NOMEM;
     }
-    /* A wide node keeps the order apart; a narrow one in its list. */
-    int kept = n >= KID_CACHE_MIN && kid_keep(tr, kc, node, n) == 0;
-    if (!kept) {
-        nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
-        nodes[node].last_child = n ? tr->kids[n - 1].node : TABLE_NONE;
-    }
     for (size_t i = 0; i < n; i++) {
-        if (!kept)
-            nodes[tr->kids[i].node].next_sibling = i + 1 < n ? tr->kids[i + 1].node : TABLE_NONE;
-        if (tr->kids[i].shown)
-            tr->kids[shown++] = tr->kids[i];
+        const struct ui_tree_kid *k = &tr->kids[i];
+        if (!k->total || (filtering && !(tr->flags[k->node] & (F_MATCH | F_LEADS))))
+            continue;
+        if (p->threshold_pct > 0 && (double)k->total * 100.0 < p->threshold_pct * (double)tr->samples) {
+            tr->below++;
+            continue;
+        }
+        tr->kids[shown++] = *k;
     }
     return (long)shown;
 }
@@ -501,8 +329,8 @@ static uint32_t child_by_key(struct ui_tree *tr, uint32_t node, struct frame_key
         const struct ui_mt_node *nd = &tr->mt.nodes[c];
         if (nd->func != key.func || (nd->line >= 0 && key.line >= 0 && nd->line != key.line))
             continue;
-        struct ui_tree_kid k = kid_of(tr, c);
-        if (best.node == TABLE_NONE || kid_cmp(&k, &best) < 0)
+        struct ui_tree_kid k = ui_tree_kid_of(tr, c);
+        if (best.node == TABLE_NONE || ui_tree_kid_cmp(&k, &best) < 0)
             best = k;
     }
     for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
