@@ -20,6 +20,7 @@ struct ui_tree_kid {
     int32_t line;
     uint64_t total;
     uint32_t rank;           /* of its function by name */
+    int has_kids;            /* it has children (read with the rest: a row needs no other look) */
 };
 
 /* Row order: < 0 when a comes first. */

@@ -27,6 +27,7 @@ struct ui_tree_todo {
     uint32_t node, depth;
     uint64_t more;
     int free;                /* under a filter match: the filter no longer applies */
+    int has_kids;
 };
 
 void ui_tree_init(struct ui_tree *tr)
@@ -236,7 +237,8 @@ static int push_kids(struct ui_tree *tr, size_t *ntodo, size_t nkids, uint32_t d
     uint64_t bit = depth < UI_TREE_GUIDES ? (uint64_t)1 << depth : 0;
     for (size_t i = nkids; i-- > 0;)
         tr->todo[(*ntodo)++] = (struct ui_tree_todo){.node = tr->kids[i].node, .depth = depth,
-                                                     .more = more | (i + 1 < nkids ? bit : 0), .free = free_};
+                                                     .more = more | (i + 1 < nkids ? bit : 0), .free = free_,
+                                                     .has_kids = tr->kids[i].has_kids};
     return 0;
 }
 
@@ -252,7 +254,7 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
                               .fold = UI_FOLD_LEAF, .match = (uint8_t)match};
     tr->nrows++;
     tr->matched += match;
-    if (tr->mt.nodes[td->node].first_child == TABLE_NONE)
+    if (!td->has_kids)
         return 0;
     r->fold = UI_FOLD_CLOSED;
     if (!is_open(tr, td->node, td->depth, filtering))

@@ -25,8 +25,9 @@ int ui_tree_kid_cmp(const struct ui_tree_kid *a, const struct ui_tree_kid *b)
 struct ui_tree_kid ui_tree_kid_of(const struct ui_tree *tr, uint32_t node)
 {
     const struct ui_mt_node *nd = &tr->mt.nodes[node];
-    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = ui_mtree_total(&tr->mt, node),
-                                .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func};
+    return (struct ui_tree_kid){.node = node, .line = nd->line, .total = nd->total,
+                                .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func,
+                                .has_kids = nd->first_child != TABLE_NONE};
 }
 
 static int by_name(const void *pa, const void *pb, void *arg)
