@@ -22,7 +22,7 @@
  * three lines; the file with ":FIRSTLINE" when the function's first line
  * is known), a <rect> and a <text> label shortened to fit. Colours by
  * the family of the frame's file, as the live flame graph has them
- * (ui_flame_family): the user's code warm, the standard library green,
+ * (code_family_of): the user's code warm, the standard library green,
  * site-packages blue, <frozen ...> and other pseudo-files purple, frames
  * without a file (markers) grey, [unreadable] red; shades vary with the
  * name. An inline script (no network, no external file): click a frame to

@@ -18,21 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "family.h"
 #include "ui_mtree.h"
 
 #define UI_FLAME_DEPTH_MAX 1024    /* rows laid out; deeper frames count as cut */
 #define UI_FLAME_ZOOMS_MAX 64      /* zoom levels remembered for zooming out */
 #define UI_FLAME_WIDTH_MAX 4096
-
-/* Where a frame's code comes from (one colour each). */
-enum ui_family {
-    UI_FAM_USER,       /* under the target's working directory, or a relative path */
-    UI_FAM_STDLIB,     /* .../lib/pythonX.Y/ outside site-packages */
-    UI_FAM_SITE,       /* site-packages / dist-packages */
-    UI_FAM_BUILTIN,    /* <frozen ...>, <string>, <built-in>...: no file */
-    UI_FAM_OTHER,      /* anything else (and the root) */
-    UI_FAM_COUNT
-};
 
 /* One box: a frame (a node of the merged tree) or the narrow children of
  * a frame merged. */
@@ -154,9 +145,5 @@ int ui_flame_scroll(struct ui_flame *f, size_t height);
  * when row d is out of sight). */
 long ui_flame_row_at(const struct ui_flame *f, int y, size_t height);
 int ui_flame_line_of(const struct ui_flame *f, size_t d, size_t height);
-
-/* The family of a source file name; cwd (may be NULL) is the target's
- * working directory, under which code is the user's own. */
-enum ui_family ui_flame_family(const char *file, const char *cwd);
 
 #endif

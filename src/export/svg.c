@@ -11,7 +11,7 @@
 #include "error.h"
 #include "table.h"
 #include "tree.h"
-#include "ui_flame.h"   /* ui_flame_family: the live flame graph's colour families */
+#include "family.h"     /* code_family_of: the live flame graph's colour families */
 #include "utf8.h"
 
 #define NO_FRAME "[no Python frame]"
@@ -132,10 +132,10 @@ static void box_colour(const struct svg *sv, const struct box *b, char *out, siz
     if (b->kind == BOX_FUNC && !*file && strcmp(name, TABLE_UNREADABLE) == 0)
         r = 225, g = 70, bl = 70;
     else if (b->kind == BOX_FUNC && *file) {
-        switch (ui_flame_family(file, NULL)) {
-        case UI_FAM_STDLIB: r = 90 + (int)(50 * v), g = 175 + (int)(50 * v), bl = 90; break;
-        case UI_FAM_SITE: r = 90 + (int)(40 * v), g = 160 + (int)(40 * v), bl = 225; break;
-        case UI_FAM_BUILTIN: r = 175 + (int)(40 * v), g = 130 + (int)(30 * v), bl = 215; break;
+        switch (code_family_of(file, NULL)) {
+        case CODE_FAM_STDLIB: r = 90 + (int)(50 * v), g = 175 + (int)(50 * v), bl = 90; break;
+        case CODE_FAM_SITE: r = 90 + (int)(40 * v), g = 160 + (int)(40 * v), bl = 225; break;
+        case CODE_FAM_BUILTIN: r = 175 + (int)(40 * v), g = 130 + (int)(30 * v), bl = 215; break;
         default: r = 225 + (int)(30 * v), g = 110 + (int)(110 * v), bl = 50; break;
         }
     }

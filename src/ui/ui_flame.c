@@ -3,7 +3,6 @@
  * selection and the zoom as paths of function ids, the scroll. */
 #include "ui_flame.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -546,34 +545,3 @@ int ui_flame_line_of(const struct ui_flame *f, size_t d, size_t height)
 /* ---- families ---- */
 
 /* .../lib/pythonX.Y/ or .../lib64/pythonX.Y/ */
-static int in_stdlib(const char *file)
-{
-    for (const char *p = strstr(file, "/lib"); p; p = strstr(p + 1, "/lib")) {
-        const char *q = p + 4;
-        if (strncmp(q, "64", 2) == 0)
-            q += 2;
-        if (strncmp(q, "/python", 7) == 0 && isdigit((unsigned char)q[7]))
-            return 1;
-    }
-    return 0;
-}
-
-enum ui_family ui_flame_family(const char *file, const char *cwd)
-{
-    if (!file || !*file)
-        return UI_FAM_OTHER;
-    if (file[0] == '<')
-        return UI_FAM_BUILTIN;
-    if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
-        return UI_FAM_SITE;
-    if (in_stdlib(file))
-        return UI_FAM_STDLIB;
-    if (file[0] != '/')
-        return UI_FAM_USER;
-    size_t n = cwd ? strlen(cwd) : 0;
-    while (n > 1 && cwd[n - 1] == '/')
-        n--;
-    if (n > 1 && strncmp(file, cwd, n) == 0 && file[n] == '/')
-        return UI_FAM_USER;
-    return UI_FAM_OTHER;
-}

@@ -141,10 +141,10 @@ static uint32_t flame_selected_func(const void *v)
 
 /* ---- drawing ---- */
 
-static const enum ui_elem family_elem[UI_FAM_COUNT] = {
-    [UI_FAM_USER] = UI_EL_FLAME_USER, [UI_FAM_STDLIB] = UI_EL_FLAME_STDLIB,
-    [UI_FAM_SITE] = UI_EL_FLAME_SITE, [UI_FAM_BUILTIN] = UI_EL_FLAME_BUILTIN,
-    [UI_FAM_OTHER] = UI_EL_FLAME_OTHER,
+static const enum ui_elem family_elem[CODE_FAM_COUNT] = {
+    [CODE_FAM_USER] = UI_EL_FLAME_USER, [CODE_FAM_STDLIB] = UI_EL_FLAME_STDLIB,
+    [CODE_FAM_SITE] = UI_EL_FLAME_SITE, [CODE_FAM_BUILTIN] = UI_EL_FLAME_BUILTIN,
+    [CODE_FAM_OTHER] = UI_EL_FLAME_OTHER,
 };
 
 static void root_label(char *buf, size_t cap, const struct ui_scene *sc)
@@ -203,7 +203,7 @@ static attr_t box_look(const struct flame_view *fv, const struct ui_scene *sc, s
     if (!matches(sc, n->func))
         return ui_theme_attr(t, UI_EL_FLAME_DIM);
     const char *file = n->func == TABLE_NONE ? NULL : table_func_file(tb, n->func);
-    attr_t a = ui_theme_attr(t, family_elem[ui_flame_family(file, sc->opt->cwd)]);
+    attr_t a = ui_theme_attr(t, family_elem[code_family_of(file, sc->opt->cwd)]);
     /* Without colours, neighbours alternate bold so that they stay apart. */
     return !t->color && ((i - fv->f.rows[b->depth]) & 1) ? a ^ A_BOLD : a;
 }

@@ -350,20 +350,20 @@ static void test_depth_limit(void)
 static void test_family(void)
 {
     const char *cwd = "/home/u/proj/";
-    CHECK_EQ(ui_flame_family("/home/u/proj/app.py", cwd), UI_FAM_USER);
-    CHECK_EQ(ui_flame_family("pkg/mod.py", cwd), UI_FAM_USER);
-    CHECK_EQ(ui_flame_family("/home/u/projector/x.py", cwd), UI_FAM_OTHER);
-    CHECK_EQ(ui_flame_family("/usr/lib/python3.11/json/decoder.py", cwd), UI_FAM_STDLIB);
-    CHECK_EQ(ui_flame_family("/root/.pyenv/versions/3.13.0/lib/python3.13/threading.py", cwd), UI_FAM_STDLIB);
-    CHECK_EQ(ui_flame_family("/usr/lib64/python3.9/os.py", NULL), UI_FAM_STDLIB);
-    CHECK_EQ(ui_flame_family("/usr/lib/python3/dist-packages/pyte/screens.py", cwd), UI_FAM_SITE);
-    CHECK_EQ(ui_flame_family("/home/u/proj/.venv/lib/python3.12/site-packages/np/x.py", cwd), UI_FAM_SITE);
-    CHECK_EQ(ui_flame_family("<frozen importlib._bootstrap>", cwd), UI_FAM_BUILTIN);
-    CHECK_EQ(ui_flame_family("<string>", cwd), UI_FAM_BUILTIN);
-    CHECK_EQ(ui_flame_family("/opt/tool/run.py", cwd), UI_FAM_OTHER);
-    CHECK_EQ(ui_flame_family("/opt/tool/run.py", "/"), UI_FAM_OTHER);
-    CHECK_EQ(ui_flame_family("", cwd), UI_FAM_OTHER);
-    CHECK_EQ(ui_flame_family(NULL, cwd), UI_FAM_OTHER);
+    CHECK_EQ(code_family_of("/home/u/proj/app.py", cwd), CODE_FAM_USER);
+    CHECK_EQ(code_family_of("pkg/mod.py", cwd), CODE_FAM_USER);
+    CHECK_EQ(code_family_of("/home/u/projector/x.py", cwd), CODE_FAM_OTHER);
+    CHECK_EQ(code_family_of("/usr/lib/python3.11/json/decoder.py", cwd), CODE_FAM_STDLIB);
+    CHECK_EQ(code_family_of("/root/.pyenv/versions/3.13.0/lib/python3.13/threading.py", cwd), CODE_FAM_STDLIB);
+    CHECK_EQ(code_family_of("/usr/lib64/python3.9/os.py", NULL), CODE_FAM_STDLIB);
+    CHECK_EQ(code_family_of("/usr/lib/python3/dist-packages/pyte/screens.py", cwd), CODE_FAM_SITE);
+    CHECK_EQ(code_family_of("/home/u/proj/.venv/lib/python3.12/site-packages/np/x.py", cwd), CODE_FAM_SITE);
+    CHECK_EQ(code_family_of("<frozen importlib._bootstrap>", cwd), CODE_FAM_BUILTIN);
+    CHECK_EQ(code_family_of("<string>", cwd), CODE_FAM_BUILTIN);
+    CHECK_EQ(code_family_of("/opt/tool/run.py", cwd), CODE_FAM_OTHER);
+    CHECK_EQ(code_family_of("/opt/tool/run.py", "/"), CODE_FAM_OTHER);
+    CHECK_EQ(code_family_of("", cwd), CODE_FAM_OTHER);
+    CHECK_EQ(code_family_of(NULL, cwd), CODE_FAM_OTHER);
 }
 
 /* A wide tree (more children than the model keeps as arrays), kept from
