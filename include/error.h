@@ -22,7 +22,8 @@ enum err {
     ERR_TOO_DEEP = -13,    /* stack deeper than the bound; truncated */
     ERR_EXEC = -14,        /* the command could not be started */
     ERR_TERMINAL = -15,    /* no usable terminal */
-    ERR_COUNT_ = 16
+    ERR_INPUT = -16,       /* a profile file is malformed (import.h) */
+    ERR_COUNT_ = 17
 };
 
 /* Message for a code returned by any proftui function. Never NULL. */

@@ -31,6 +31,17 @@ struct profile_meta {
     uint64_t interval_ns;                 /* requested sampling interval */
     char python_version[32];              /* "3.12.1", "" when unknown */
     char command[PROFILE_TEXT_MAX];       /* the command line or "PID 1234" */
+    /* A profile loaded from a file (import.h); all zero / "" for a live one. */
+    int saved;                            /* it was read from `source` */
+    char source[PROFILE_TEXT_MAX];        /* the file's path */
+    char format[64];                      /* what it was: "collapsed (py-spy)", "pprof" ... */
+    char writer[64];                      /* the proftui version that wrote it, "" */
+    uint64_t start_unix_ns;               /* when sampling started, 0 unknown */
+    uint64_t duration_ns;                 /* time spent sampling, 0 unknown */
+    int rounds_known;                     /* the three counts below were in the file */
+    uint64_t taken, missed, lost;         /* sampling rounds (export.h) */
+    char only[PROFILE_TEXT_MAX];          /* the --only roots it was taken with, "" */
+    char warning[PROFILE_TEXT_MAX];       /* its caveat, "" */
 };
 
 /* What one sync cost, for the log and the benchmark. */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct profile;
+struct profile_meta;
 struct sampler;
 struct usercode;
 
@@ -33,6 +34,7 @@ struct ui_options {
     FILE *log;                    /* -v log file, or NULL */
     volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
     const char *child_output;     /* where a launched program's output goes, or NULL / "" */
+    const struct profile_meta *saved; /* a saved profile (--open): its metadata; NULL live */
 };
 
 /* Run the live view of profile p (borrowed) until the user quits or

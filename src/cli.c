@@ -67,6 +67,7 @@ static const char usage_text[] =
     "  5 not a Python process        kernel.yama.ptrace_scope=0 or same user)\n"
     "  6 unsupported Python        7 the target exited before sampling started\n"
     "  8 cannot write the output   9 no usable terminal for the live view\n"
+    "  10 --open: malformed or unreadable profile file\n"
     "  126 command not executable  127 command not found\n";
 
 static int parse_double(const char *s, double *out)
@@ -211,6 +212,8 @@ static int check_combination(const struct cli *c)
         return conflict("--push sends a running profile: not with --open or --dump");
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
+    if (c->open && (c->nonly || c->cpu || c->duration_ns))
+        return conflict("--only, --cpu and -d apply to sampling, not to --open");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))

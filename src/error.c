@@ -19,6 +19,7 @@ static const char *const messages[ERR_COUNT_] = {
     [-ERR_TOO_DEEP] = "stack too deep",
     [-ERR_EXEC] = "cannot start command",
     [-ERR_TERMINAL] = "no usable terminal",
+    [-ERR_INPUT] = "malformed profile file",
 };
 
 const char *err_str(int code)

@@ -15,6 +15,7 @@ int exitcode_for_err(int err)
     case ERR_EXITED: return EXIT_TARGET_GONE;
     case ERR_IO: return EXIT_OUTPUT;
     case ERR_TERMINAL: return EXIT_TERMINAL;
+    case ERR_INPUT: return EXIT_INPUT;
     default: return EXIT_INTERNAL;
     }
 }

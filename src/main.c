@@ -19,6 +19,7 @@
 #include "exitcode.h"
 #include "export.h"
 #include "launch.h"
+#include "open.h"
 #include "lens.h"
 #include "outputs.h"
 #include "procstat.h"
@@ -577,7 +578,7 @@ static int run_dump(struct run *r)
 static int run(struct run *r)
 {
     if (r->cli.open)
-        return fail(EXIT_USAGE, "--open is not in this build yet");
+        return open_run(&r->cli, &quit_flag);
     if (r->cli.dump)
         return run_dump(r);
     int code = resolve_only(r);

@@ -68,6 +68,11 @@ void profile_set_meta(struct profile *p, const struct profile_meta *m)
     p->meta = *m;
     p->meta.python_version[sizeof p->meta.python_version - 1] = '\0';
     p->meta.command[sizeof p->meta.command - 1] = '\0';
+    p->meta.source[sizeof p->meta.source - 1] = '\0';
+    p->meta.format[sizeof p->meta.format - 1] = '\0';
+    p->meta.writer[sizeof p->meta.writer - 1] = '\0';
+    p->meta.only[sizeof p->meta.only - 1] = '\0';
+    p->meta.warning[sizeof p->meta.warning - 1] = '\0';
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -65,7 +65,7 @@ static void ui_log(const struct ui *u, const char *fmt, ...)
 static uint64_t sample_ns(const struct ui *u)
 {
     const struct sampler_stats *st = &u->data.stats;
-    if (st->taken < MIN_ROUNDS_FOR_RATE)
+    if (st->taken < MIN_ROUNDS_FOR_RATE || !st->elapsed_ns)
         return u->o->interval_ns;
     return st->elapsed_ns / st->taken;
 }
@@ -96,12 +96,29 @@ static void update_view(struct ui *u, unsigned why)
     u->screen.dirty |= UI_DIRTY_HEADER | UI_DIRTY_TABLE | UI_DIRTY_DETAILS;
 }
 
+/* A saved profile's counters: from its metadata and its table (no sampler). */
+static void saved_stats(struct ui *u)
+{
+    const struct profile_meta *m = u->o->saved;
+    const struct table *t = u->data.replica;
+    uint64_t samples = table_samples(t), failed = 0;
+    for (size_t i = 0; i < table_thread_count(t); i++)
+        failed += table_thread_failed(t, (uint32_t)i, WALK_OK);
+    u->data.stats = (struct sampler_stats){
+        .taken = m->rounds_known ? m->taken : samples, .missed = m->missed, .lost = m->lost,
+        .failed = failed, .stacks = samples, .elapsed_ns = m->duration_ns,
+        .interval_ns = m->interval_ns, .threads = (unsigned)u->data.nthreads, .exit_status = -1,
+    };
+}
+
 static void snapshot(struct ui *u, unsigned why)
 {
     ui_data_lens(&u->data, u->st.lens);
     int rc = ui_data_sync(&u->data, u->profile, u->s);
     if (rc < 0)
         ui_log(u, "snapshot failed: %s", err_str(rc));
+    if (u->o->saved)
+        saved_stats(u);
     /* The rows are copied a moment before the counters: take one more
      * snapshot after sampling stopped so the last round is in. */
     if (!u->data.stats.running && u->ended < 2)
@@ -191,6 +208,10 @@ static int react(struct ui *u, unsigned r)
 {
     if (r & UI_REACT_QUIT)
         return 1;
+    if (u->o->saved) {                    /* nothing to pause or reset: the state line says so */
+        r &= ~(unsigned)UI_REACT_RESET;
+        u->st.paused = 0;
+    }
     if (r & UI_REACT_RESET) {
         ui_log(u, "reset");
         if (u->s)

@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "profile.h"
 #include "table.h"
 #include "ui.h"
 #include "ui_data.h"
@@ -113,6 +115,35 @@ static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
         ui_fmt_count_full(add(fs, "Lost", UI_EL_WARN)->value, VALUE_MAX, st->lost);
 }
 
+/* A saved profile (--open): what it recorded, when, how long, and the
+ * threads in it, in place of the live counters and the target's CPU. */
+static void saved_fields(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct profile_meta *m = sc->opt->saved;
+    const struct sampler_stats *st = &sc->data->stats;
+    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", m->cpu_mode ? "cpu" : "wall");
+    if (m->interval_ns)
+        ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, m->interval_ns);
+    if (m->duration_ns)
+        ui_fmt_duration(add(fs, "Duration", UI_EL_VALUE)->value, VALUE_MAX, m->duration_ns);
+    ui_fmt_count_full(add(fs, "Samples", UI_EL_VALUE)->value, VALUE_MAX, st->stacks);
+    if (m->rounds_known)
+        ui_fmt_count_full(add(fs, "Missed", UI_EL_VALUE)->value, VALUE_MAX, st->missed);
+    failed_field(fs, sc);
+    if (st->lost)
+        ui_fmt_count_full(add(fs, "Lost", UI_EL_WARN)->value, VALUE_MAX, st->lost);
+    struct field *f = add(fs, "Taken", UI_EL_VALUE);
+    f->newline = 1;
+    time_t when = (time_t)(m->start_unix_ns / 1000000000ULL);
+    struct tm tm;
+    if (m->start_unix_ns && gmtime_r(&when, &tm))
+        strftime(f->value, VALUE_MAX, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    else
+        snprintf(f->value, VALUE_MAX, "unknown");
+    snprintf(add(fs, "Format", UI_EL_VALUE)->value, VALUE_MAX, "%s", m->format);
+    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%zu", sc->data->nthreads);
+}
+
 static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *p = &sc->data->stats;
@@ -180,8 +211,12 @@ static void view_fields(struct ui_fields *fs, const struct ui_scene *sc)
 static void build(struct ui_fields *fs, const struct ui_scene *sc)
 {
     fs->n = 0;
-    sampling_fields(fs, sc);
-    target_fields(fs, sc);
+    if (sc->opt->saved) {
+        saved_fields(fs, sc);
+    } else {
+        sampling_fields(fs, sc);
+        target_fields(fs, sc);
+    }
     view_fields(fs, sc);
 }
 
@@ -234,7 +269,13 @@ static void state_of(const struct ui_scene *sc, char *badge, size_t cap, enum ui
     const struct sampler_stats *st = &sc->data->stats;
     const struct ui_theme *t = sc->theme;
     char a[48];
-    if (sc->state->paused) {
+    if (sc->opt->saved) {
+        snprintf(badge, cap, " SAVED ");
+        *el = UI_EL_FINISHED;
+        int room = tcap > 64 ? (int)(tcap - 64) : 0;      /* the path shortened to leave the rest */
+        snprintf(text, tcap, "saved profile %.*s%snothing to pause or reset%sq quits", room,
+                 sc->opt->saved->source, t->sep, t->sep);
+    } else if (sc->state->paused) {
         snprintf(badge, cap, " PAUSED ");
         *el = UI_EL_PAUSED;
         snprintf(text, tcap, "display frozen, sampling goes on%sp resumes", t->sep);

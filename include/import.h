@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading a saved profile into a profile object (profile.h): the format is
+ * detected from the content, never from the file's name:
+ *   - gzip (1f 8b): inflated (bounded, see IMPORT_INFLATE_*), then detected again;
+ *   - '{' then '"' or '}': JSON, read as speedscope's file format (sampled
+ *     and evented profiles);
+ *   - marshal dict bytes (0xfb or '{' + a tuple): pstats, refused: pstats
+ *     keeps caller->callee pairs, not stacks;
+ *   - "<svg" / "<?xml": an SVG flame graph, refused: a drawing, not stacks;
+ *   - text (UTF-8 without C0 controls but tab, CR, LF): collapsed stacks, of
+ *     proftui, py-spy --format raw, Austin 3, CPython's profiling.sampling
+ *     --collapsed or any flamegraph.pl input (import_folded);
+ *   - anything else: a protobuf profile.proto message (pprof, plain).
+ * Every file is hostile: every length, count, depth and loop is bounded;
+ * a malformed file gives ERR_INPUT and a one-line message naming the file
+ * and the line or byte offset. */
+#ifndef PROFTUI_IMPORT_H
+#define PROFTUI_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "table.h"      /* struct frame_key */
+
+struct profile;
+struct profile_meta;
+
+#define IMPORT_FILE_MAX (1ULL << 30)          /* bytes read from a file (1 GiB) */
+/* A gzip member inflates to at most max(64 MiB, 100 x its size), and never
+ * more than 1 GiB: past that it is refused as a gzip bomb. */
+#define IMPORT_INFLATE_MIN (64ULL << 20)
+#define IMPORT_INFLATE_RATIO 100
+#define IMPORT_INFLATE_MAX (1ULL << 30)
+#define IMPORT_DEPTH_MAX 16384                /* frames in one stack */
+#define IMPORT_COUNT_MAX (1ULL << 62)         /* samples in one profile, all stacks */
+#define IMPORT_NAME_MAX 4096                  /* bytes of one name, file or thread name */
+#define IMPORT_ERR_MAX 512                    /* a message's size */
+
+/* Read the file at path into p (from profile_new(), nothing recorded yet)
+ * and set p's metadata (saved, source, format and whatever the file
+ * holds). Returns 0, ERR_INPUT (malformed or not a profile), ERR_USAGE (a
+ * format that holds no stacks: pstats, svg), ERR_IO (cannot read it) or
+ * ERR_NOMEM; err (cap bytes) then holds one line: "FILE: what, where". */
+int import_file(const char *path, struct profile *p, char *err, size_t cap);
+
+/* The same for n bytes in memory; name is used in messages and as the
+ * source. */
+int import_buffer(const uint8_t *data, size_t n, const char *name, struct profile *p, char *err,
+                  size_t cap);
+
+/* --- For the loaders (src/import/) and their fuzz targets. --- */
+
+/* One load: the table being filled, the metadata found so far and the
+ * message of the first error. */
+struct import_ctx {
+    struct table *t;                 /* the profile's table (locked by the caller) */
+    struct profile_meta *meta;
+    const char *name;                /* for messages */
+    char *err;
+    size_t cap;
+    uint64_t total;                  /* samples added so far */
+    struct frame_key *frames;        /* IMPORT_DEPTH_MAX of them, for one stack */
+};
+
+/* Record ERR_INPUT's message "name: " + fmt and return ERR_INPUT. */
+int import_fail(struct import_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Add c->frames[0..depth) (LEAF FIRST) as `weight` samples of thread.
+ * Keeps the total under IMPORT_COUNT_MAX (ERR_INPUT beyond). */
+int import_add(struct import_ctx *c, uint32_t thread, int depth, uint64_t weight);
+
+/* Intern a function; name/file need not be NUL-terminated (n bytes each)
+ * and are cut at IMPORT_NAME_MAX. TABLE_NONE on ENOMEM. */
+uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const char *file,
+                     size_t flen);
+
+/* The loaders: 0, ERR_INPUT (message set) or ERR_NOMEM. */
+int import_folded(struct import_ctx *c, const char *text, size_t n);
+int import_speedscope(struct import_ctx *c, const char *text, size_t n);
+int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n);
+
+#endif

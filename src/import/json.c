@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* stub */
+typedef int json_placeholder;

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* --open FILE: load a saved profile, then show it or convert it. */
+#include "open.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "exitcode.h"
+#include "export.h"
+#include "import.h"
+#include "outputs.h"
+#include "profile.h"
+#include "table.h"
+#include "ui.h"
+
+static int fail(int code, const char *what, const char *detail)
+{
+    fprintf(stderr, "proftui: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    return code;
+}
+
+static void export_meta_of(const struct profile_meta *m, struct export_meta *e)
+{
+    *e = (struct export_meta){
+        .pid = m->pid,
+        .version = m->writer[0] ? m->writer : PROFTUI_VERSION,
+        .python_version = m->python_version[0] ? m->python_version : NULL,
+        .cpu_mode = m->cpu_mode,
+        .interval_ns = m->interval_ns,
+        .start_unix_ns = m->start_unix_ns,
+        .duration_ns = m->duration_ns,
+        .taken = m->taken,
+        .missed = m->missed,
+        .lost = m->lost,
+        .command = m->launched && m->command[0] ? m->command : NULL,
+        .warning = m->warning[0] ? m->warning : NULL,
+        .only = m->only[0] ? m->only : NULL,
+    };
+}
+
+/* -o with --open: every -o file from the loaded table. */
+static int convert(const struct cli *c, struct profile *p)
+{
+    struct outputs out;
+    const char *bad = NULL;
+    if (outputs_init(&out, c->outputs, c->noutputs, c->format, &bad) < 0) {
+        fprintf(stderr, "proftui: -o %s: that format is not in this build yet (available: %s)\n", bad,
+                export_format_list());
+        return EXIT_USAGE;
+    }
+    if (outputs_open(&out, &bad) < 0)
+        return fail(EXIT_OUTPUT, bad, strerror(errno));
+    struct profile_meta m;
+    profile_get_meta(p, &m);
+    if (!m.rounds_known)
+        m.taken = 0;
+    struct export_meta em;
+    export_meta_of(&m, &em);
+    struct table *replica = table_new();
+    int rc = replica ? profile_sync(p, replica, NULL) : ERR_NOMEM;
+    if (rc == 0 && !m.rounds_known)
+        em.taken = table_samples(replica);     /* one sample per round, as far as is known */
+    if (rc == 0)
+        rc = outputs_write(&out, replica, &em, &bad);
+    else
+        outputs_abort(&out);
+    table_free(replica);
+    if (rc == ERR_NOMEM)
+        return fail(EXIT_INTERNAL, "cannot convert", err_str(rc));
+    if (rc < 0)
+        return fail(EXIT_OUTPUT, bad, strerror(errno ? errno : EIO));
+    return EXIT_OK;
+}
+
+static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *quit)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE to convert the profile", NULL);
+    static struct profile_meta m;
+    profile_get_meta(p, &m);
+    FILE *log = c->log_path ? fopen(c->log_path, "a") : NULL;
+    struct ui_options o = {
+        .title = m.command[0] ? m.command : m.source,
+        .python_version = m.python_version[0] ? m.python_version : NULL,
+        .pid = (pid_t)m.pid,
+        .cpu_mode = m.cpu_mode,
+        .interval_ns = m.interval_ns,
+        .refresh_s = c->refresh_s,
+        .threshold_pct = c->threshold_pct,
+        .log = log,
+        .quit = quit,
+        .saved = &m,
+    };
+    int rc = ui_run(&o, p, NULL);
+    if (log)
+        fclose(log);
+    return rc < 0 ? fail(exitcode_for_err(rc), err_str(rc), NULL) : EXIT_OK;
+}
+
+int open_run(const struct cli *c, volatile sig_atomic_t *quit)
+{
+    struct profile *p = profile_new();
+    if (!p)
+        return fail(EXIT_INTERNAL, "cannot open", err_str(ERR_NOMEM));
+    char err[IMPORT_ERR_MAX];
+    int rc = import_file(c->open, p, err, sizeof err);
+    int code;
+    if (rc < 0)
+        code = fail(rc == ERR_USAGE ? EXIT_USAGE : rc == ERR_NOMEM ? EXIT_INTERNAL : EXIT_INPUT, err, NULL);
+    else
+        code = c->output ? convert(c, p) : view(c, p, quit);
+    profile_free(p);
+    return code;
+}
