@@ -66,14 +66,19 @@ struct import_ctx {
 int import_fail(struct import_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Add c->frames[0..depth) (LEAF FIRST) as `weight` samples of thread.
+/* Add frames[0..depth) (LEAF FIRST) as `weight` samples of thread.
  * Keeps the total under IMPORT_COUNT_MAX (ERR_INPUT beyond). */
-int import_add(struct import_ctx *c, uint32_t thread, int depth, uint64_t weight);
+int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
+               uint64_t weight);
 
 /* Intern a function; name/file need not be NUL-terminated (n bytes each)
  * and are cut at IMPORT_NAME_MAX. TABLE_NONE on ENOMEM. */
 uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const char *file,
                      size_t flen);
+
+/* The offset of the first byte of s[0..n) that is not valid UTF-8
+ * (overlong, surrogate, past U+10FFFF, truncated), or n. */
+size_t import_utf8_check(const unsigned char *s, size_t n);
 
 /* The loaders: 0, ERR_INPUT (message set) or ERR_NOMEM. */
 int import_folded(struct import_ctx *c, const char *text, size_t n);

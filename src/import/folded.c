@@ -78,28 +78,6 @@ static int parse_u64(const char *p, size_t n, int base, uint64_t *out)
     return 0;
 }
 
-/* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)?
- * Returns the offset of the first bad byte, or n. */
-static size_t utf8_check(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = s[i];
-        size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
-        if (len == 0 || i + len > n || (len == 2 && b < 0xc2))
-            return i;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-        if (len == 3 && ((b == 0xe0 && s[i + 1] < 0xa0) || (b == 0xed && s[i + 1] >= 0xa0)))
-            return i;
-        if (len == 4 && ((b == 0xf0 && s[i + 1] < 0x90) || b > 0xf4 || (b == 0xf4 && s[i + 1] >= 0x90)))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 /* --- Metadata ("# key: value"). --- */
 
 static struct span unquote(struct span v)
@@ -349,7 +327,11 @@ static int add_unreadable(struct folded *f, uint32_t th, uint64_t count)
             f->c->total++;
         }
     }
-    return count ? import_add(f->c, th, 1, count) : 0;
+    if (!count)
+        return 0;
+    f->c->frames[0] = (struct frame_key){.func = import_func(f->c, TABLE_UNREADABLE, strlen(TABLE_UNREADABLE), "", 0),
+                                         .line = -1};
+    return f->c->frames[0].func == TABLE_NONE ? ERR_NOMEM : import_add(f->c, th, f->c->frames, 1, count);
 }
 
 /* "frames COUNT": the count after the last space (Austin's full mode
@@ -411,7 +393,7 @@ static int stack_line(struct folded *f, const char *p, size_t n, struct span *fr
     if (count == 0)
         return 0;
     if (depth == 1 && span_eq(fr[used], NO_FRAME))
-        return import_add(f->c, th, 0, count);
+        return import_add(f->c, th, f->c->frames, 0, count);
     if (depth == 1 && span_eq(fr[used], TABLE_UNREADABLE) && f->nfails)
         return add_unreadable(f, th, count);
     for (size_t i = 0; i < depth; i++) {          /* root first in the file, leaf first in the table */
@@ -420,7 +402,7 @@ static int stack_line(struct folded *f, const char *p, size_t n, struct span *fr
         if (k->func == TABLE_NONE)
             return ERR_NOMEM;
     }
-    return import_add(f->c, th, (int)depth, count);
+    return import_add(f->c, th, f->c->frames, (int)depth, count);
 }
 
 static const char *tool_format(enum tool t)
@@ -438,7 +420,7 @@ static int one_line(struct folded *f, const char *p, size_t n, struct span *fr)
 {
     if (n && p[n - 1] == '\r')
         n--;
-    size_t bad = utf8_check((const unsigned char *)p, n);
+    size_t bad = import_utf8_check((const unsigned char *)p, n);
     if (bad < n)
         return import_fail(f->c, "line %zu, byte %zu: invalid UTF-8", f->lineno, bad + 1);
     for (size_t i = 0; i < n; i++)

@@ -29,11 +29,12 @@ int import_fail(struct import_ctx *c, const char *fmt, ...)
     return ERR_INPUT;
 }
 
-int import_add(struct import_ctx *c, uint32_t thread, int depth, uint64_t weight)
+int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
+               uint64_t weight)
 {
     if (weight > IMPORT_COUNT_MAX - c->total)
         return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
-    int rc = table_add_stack(c->t, thread, c->frames, depth, weight);
+    int rc = table_add_stack(c->t, thread, frames, depth, weight);
     if (rc == 0)
         c->total += weight;
     return rc == ERR_USAGE ? import_fail(c, "internal: a frame or thread was not interned") : rc;
@@ -49,6 +50,28 @@ uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const 
     memcpy(fb, file, flen);
     fb[flen] = '\0';
     return table_intern_func(c->t, nb, fb);
+}
+
+/* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)?
+ * Returns the offset of the first bad byte, or n. */
+size_t import_utf8_check(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char b = s[i];
+        size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+        if (len == 0 || i + len > n || (len == 2 && b < 0xc2))
+            return i;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+        if (len == 3 && ((b == 0xe0 && s[i + 1] < 0xa0) || (b == 0xed && s[i + 1] >= 0xa0)))
+            return i;
+        if (len == 4 && ((b == 0xf0 && s[i + 1] < 0x90) || b > 0xf4 || (b == 0xf4 && s[i + 1] >= 0x90)))
+            return i;
+        i += len;
+    }
+    return n;
 }
 
 /* Text: valid UTF-8 (checked by the loader) without C0 controls but tab,
