@@ -1,3 +1,339 @@
 /* SPDX-License-Identifier: MIT */
+/* Reading pprof's profile.proto (github.com/google/pprof/proto/profile.proto):
+ * strings, functions (name, file), locations (lines: the first is the
+ * innermost, later ones the callers it was inlined into), then samples
+ * (location ids leaf first) counted by the sample type named "samples"
+ * (or "sample"), else the first; labels "thread_id"/"thread"/"tid" and
+ * "thread_name" give the thread, "pid" the process. */
 #include "import.h"
-int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n) { return import_fail(c, "todo"); }
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "error.h"
+#include "pbdec.h"
+#include "profile.h"
+
+/* profile.proto field numbers. */
+enum { P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_LOCATION = 4, P_FUNCTION = 5, P_STRING = 6,
+       P_TIME = 9, P_DURATION = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12 };
+
+struct str { const uint8_t *p; size_t n; };
+struct func { uint64_t id; uint32_t table_id; };
+struct line { uint32_t table_id; int32_t line; };
+struct loc { uint64_t id; size_t first, n; uint64_t address; };
+
+struct pp {
+    struct import_ctx *c;
+    struct str *strs;
+    size_t nstrs, capstrs;
+    struct func *funcs;
+    size_t nfuncs, capfuncs;
+    struct loc *locs;
+    size_t nlocs, caplocs;
+    struct line *lines;
+    size_t nlines, caplines;
+    uint64_t types[64];              /* sample_type's type string of each value */
+    size_t ntypes;
+    size_t value;                    /* the value counted */
+    uint64_t period_type_unit;
+    uint64_t period;
+};
+
+static int malformed(struct pp *p, const uint8_t *at, const uint8_t *base, const char *what)
+{
+    return import_fail(p->c, "byte %zu: %s (not a pprof profile)", (size_t)(at - base) + 1, what);
+}
+
+static int str_is(const struct pp *p, uint64_t idx, const char *s)
+{
+    return idx < p->nstrs && p->strs[idx].n == strlen(s) && memcmp(p->strs[idx].p, s, p->strs[idx].n) == 0;
+}
+
+static int by_func_id(const void *a, const void *b)
+{
+    uint64_t x = ((const struct func *)a)->id, y = ((const struct func *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int by_loc_id(const void *a, const void *b)
+{
+    uint64_t x = ((const struct loc *)a)->id, y = ((const struct loc *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Function{id 1, name 2, system_name 3, filename 4, start_line 5}. */
+static int read_function(struct pp *p, const uint8_t *d, size_t n)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    uint64_t id = 0, name = 0, file = 0;
+    int rc;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.wire == PB_VARINT && f.number == 1)
+            id = f.value;
+        else if (f.wire == PB_VARINT && f.number == 2)
+            name = f.value;
+        else if (f.wire == PB_VARINT && f.number == 4)
+            file = f.value;
+    }
+    if (rc < 0 || name >= p->nstrs || file >= p->nstrs)
+        return ERR_CORRUPT;
+    if (array_reserve((void **)&p->funcs, &p->capfuncs, p->nfuncs + 1, sizeof *p->funcs) < 0)
+        return ERR_NOMEM;
+    uint32_t tid = import_func(p->c, (const char *)p->strs[name].p, p->strs[name].n,
+                               (const char *)p->strs[file].p, p->strs[file].n);
+    if (tid == TABLE_NONE)
+        return ERR_NOMEM;
+    p->funcs[p->nfuncs++] = (struct func){.id = id, .table_id = tid};
+    return 0;
+}
+
+static const struct func *find_func(const struct pp *p, uint64_t id)
+{
+    struct func key = {.id = id};
+    return p->nfuncs ? bsearch(&key, p->funcs, p->nfuncs, sizeof key, by_func_id) : NULL;
+}
+
+/* Location{id 1, mapping_id 2, address 3, line 4 (Line{function_id 1, line 2})}. */
+static int read_location(struct pp *p, const uint8_t *d, size_t n)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    struct loc l = {.first = p->nlines};
+    int rc;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.wire == PB_VARINT && f.number == 1)
+            l.id = f.value;
+        else if (f.wire == PB_VARINT && f.number == 3)
+            l.address = f.value;
+        if (f.wire != PB_LEN || f.number != 4)
+            continue;
+        struct pbdec lr = pbdec_init(f.data, f.len);
+        struct pb_field lf;
+        uint64_t fid = 0, line = 0;
+        int lrc;
+        while ((lrc = pbdec_next(&lr, &lf)) > 0) {
+            if (lf.wire == PB_VARINT && lf.number == 1)
+                fid = lf.value;
+            else if (lf.wire == PB_VARINT && lf.number == 2)
+                line = lf.value;
+        }
+        const struct func *fn = find_func(p, fid);
+        if (lrc < 0 || !fn)
+            return ERR_CORRUPT;
+        if (array_reserve((void **)&p->lines, &p->caplines, p->nlines + 1, sizeof *p->lines) < 0)
+            return ERR_NOMEM;
+        p->lines[p->nlines++] = (struct line){.table_id = fn->table_id,
+                                              .line = line > 0 && line <= INT32_MAX ? (int32_t)line : -1};
+    }
+    if (rc < 0)
+        return ERR_CORRUPT;
+    l.n = p->nlines - l.first;
+    if (array_reserve((void **)&p->locs, &p->caplocs, p->nlocs + 1, sizeof *p->locs) < 0)
+        return ERR_NOMEM;
+    p->locs[p->nlocs++] = l;
+    return 0;
+}
+
+static const struct loc *find_loc(const struct pp *p, uint64_t id)
+{
+    struct loc key = {.id = id};
+    return p->nlocs ? bsearch(&key, p->locs, p->nlocs, sizeof key, by_loc_id) : NULL;
+}
+
+/* Append location id's frames (its lines in order: innermost first). */
+static int add_location(struct pp *p, uint64_t id, int *depth)
+{
+    const struct loc *l = find_loc(p, id);
+    if (!l)
+        return import_fail(p->c, "a sample names location %llu, which is not in the profile",
+                           (unsigned long long)id);
+    if (*depth + (l->n ? (int)l->n : 1) > IMPORT_DEPTH_MAX)
+        return import_fail(p->c, "a stack deeper than %d frames", IMPORT_DEPTH_MAX);
+    if (l->n == 0) {                        /* an address without symbols */
+        char name[32];
+        int len = snprintf(name, sizeof name, "0x%llx", (unsigned long long)l->address);
+        uint32_t f = import_func(p->c, name, (size_t)len, "", 0);
+        if (f == TABLE_NONE)
+            return ERR_NOMEM;
+        p->c->frames[(*depth)++] = (struct frame_key){.func = f, .line = -1};
+        return 0;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        p->c->frames[(*depth)++] = (struct frame_key){.func = p->lines[l->first + i].table_id,
+                                                      .line = p->lines[l->first + i].line};
+    return 0;
+}
+
+struct labels {
+    uint64_t tid;
+    struct str name;
+};
+
+/* Label{key 1, str 2, num 3}: the thread and the process. */
+static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *out)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    uint64_t key = 0, s = 0, num = 0;
+    int rc, has_num = 0;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.wire == PB_VARINT && f.number == 1)
+            key = f.value;
+        else if (f.wire == PB_VARINT && f.number == 2)
+            s = f.value;
+        else if (f.wire == PB_VARINT && f.number == 3)
+            num = f.value, has_num = 1;
+    }
+    if (rc < 0 || key >= p->nstrs || s >= p->nstrs)
+        return ERR_CORRUPT;
+    uint64_t v = num;
+    if (!has_num && p->strs[s].n && p->strs[s].n < 20) {
+        char buf[24];
+        memcpy(buf, p->strs[s].p, p->strs[s].n);
+        buf[p->strs[s].n] = '\0';
+        char *end;
+        v = strtoull(buf, &end, 0);
+        has_num = *end == '\0';
+    }
+    if ((str_is(p, key, "thread_id") || str_is(p, key, "thread") || str_is(p, key, "tid")) && has_num)
+        out->tid = v;
+    else if (str_is(p, key, "thread") || str_is(p, key, "thread_name"))
+        out->name = p->strs[s];
+    else if (str_is(p, key, "pid") && has_num && !p->c->meta->pid)
+        p->c->meta->pid = (int64_t)(v & INT64_MAX);
+    return 0;
+}
+
+/* Sample{location_id 1, value 2, label 3}; ids and values packed or not. */
+static int read_sample(struct pp *p, const uint8_t *d, size_t n)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    struct labels lab = {0};
+    uint64_t value = 0, v;
+    size_t vi = 0;
+    int rc, depth = 0;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        struct pbdec packed = pbdec_init(f.data, f.len);
+        int one = f.wire == PB_VARINT, k = 1, prc = 0;
+        if (f.number == 1 && (one || f.wire == PB_LEN)) {
+            while (prc == 0 && (one ? (v = f.value, k--) : (k = pbdec_packed(&packed, &v))) > 0)
+                prc = add_location(p, v, &depth);
+            if (prc < 0 || k < 0)
+                return prc < 0 ? prc : ERR_CORRUPT;
+        } else if (f.number == 2 && (one || f.wire == PB_LEN)) {
+            while ((one ? (v = f.value, k--) : (k = pbdec_packed(&packed, &v))) > 0)
+                value = vi++ == p->value ? v : value;
+            if (k < 0)
+                return ERR_CORRUPT;
+        } else if (f.number == 3 && f.wire == PB_LEN && read_label(p, f.data, f.len, &lab) < 0) {
+            return ERR_CORRUPT;
+        }
+    }
+    if (rc < 0)
+        return ERR_CORRUPT;
+    if (value == 0 || value > IMPORT_COUNT_MAX)     /* none, or a negative int64 */
+        return 0;
+    char name[IMPORT_NAME_MAX + 1];
+    size_t nl = lab.name.n < IMPORT_NAME_MAX ? lab.name.n : IMPORT_NAME_MAX;
+    if (nl)
+        memcpy(name, lab.name.p, nl);
+    name[nl] = '\0';
+    uint32_t th = table_thread(p->c->t, lab.tid, nl ? name : NULL);
+    return th == TABLE_NONE ? ERR_NOMEM : import_add(p->c, th, p->c->frames, depth, value);
+}
+
+/* The first pass: strings, sample types, times and period. */
+static int pass_header(struct pp *p, const uint8_t *d, size_t n)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    int rc;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.number == P_STRING && f.wire == PB_LEN) {
+            if (array_reserve((void **)&p->strs, &p->capstrs, p->nstrs + 1, sizeof *p->strs) < 0)
+                return ERR_NOMEM;
+            p->strs[p->nstrs++] = (struct str){f.data, f.len};
+        } else if ((f.number == P_SAMPLE_TYPE || f.number == P_PERIOD_TYPE) && f.wire == PB_LEN) {
+            struct pbdec vr = pbdec_init(f.data, f.len);
+            struct pb_field vf;
+            uint64_t type = 0, unit = 0;
+            int vrc;
+            while ((vrc = pbdec_next(&vr, &vf)) > 0)
+                *(vf.number == 1 ? &type : vf.number == 2 ? &unit : &(uint64_t){0}) = vf.value;
+            if (vrc < 0)
+                return malformed(p, f.data, d, "a bad value type");
+            if (f.number == P_PERIOD_TYPE)
+                p->period_type_unit = unit;
+            else if (p->ntypes < sizeof p->types / sizeof p->types[0])
+                p->types[p->ntypes++] = type;
+        } else if (f.wire == PB_VARINT && (f.number == P_TIME || f.number == P_DURATION || f.number == P_PERIOD)) {
+            uint64_t v = f.value > INT64_MAX ? 0 : f.value;
+            *(f.number == P_TIME ? &p->c->meta->start_unix_ns : f.number == P_DURATION
+              ? &p->c->meta->duration_ns : &p->period) = v;
+        }
+    }
+    return rc < 0 ? malformed(p, r.p, d, "a truncated or invalid field") : 0;
+}
+
+/* One more pass over the top-level fields number `which`, each read by fn. */
+static int pass(struct pp *p, const uint8_t *d, size_t n, uint32_t which,
+                int (*fn)(struct pp *, const uint8_t *, size_t), const char *what)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    int rc;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.number != which || f.wire != PB_LEN)
+            continue;
+        int frc = fn(p, f.data, f.len);
+        if (frc == ERR_CORRUPT)
+            return malformed(p, f.data, d, what);
+        if (frc < 0)
+            return frc;
+    }
+    return rc < 0 ? malformed(p, r.p, d, "a truncated or invalid field") : 0;
+}
+
+static void choose_value(struct pp *p)
+{
+    p->value = 0;
+    for (size_t i = 0; i < p->ntypes; i++)
+        if (str_is(p, p->types[i], "samples") || str_is(p, p->types[i], "sample")) {
+            p->value = i;
+            break;
+        }
+    if (p->period && str_is(p, p->period_type_unit, "nanoseconds") && !p->c->meta->interval_ns)
+        p->c->meta->interval_ns = p->period;
+}
+
+int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n)
+{
+    struct pp p = {.c = c};
+    int rc = pass_header(&p, data, n);
+    if (rc == 0 && p.ntypes == 0)
+        rc = import_fail(c, "no sample type (not a pprof profile)");
+    if (rc == 0 && (p.nstrs == 0 || p.strs[0].n != 0))
+        rc = import_fail(c, "the string table does not start with \"\" (not a pprof profile)");
+    if (rc == 0)
+        rc = pass(&p, data, n, P_FUNCTION, read_function, "a bad function");
+    if (rc == 0 && p.nfuncs > 1)
+        qsort(p.funcs, p.nfuncs, sizeof *p.funcs, by_func_id);
+    if (rc == 0)
+        rc = pass(&p, data, n, P_LOCATION, read_location, "a bad location");
+    if (rc == 0 && p.nlocs > 1)
+        qsort(p.locs, p.nlocs, sizeof *p.locs, by_loc_id);
+    if (rc == 0) {
+        choose_value(&p);
+        rc = pass(&p, data, n, P_SAMPLE, read_sample, "a bad sample");
+    }
+    free(p.strs);
+    free(p.funcs);
+    free(p.locs);
+    free(p.lines);
+    return rc;
+}
