@@ -75,6 +75,9 @@ int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *fr
  * and are cut at IMPORT_NAME_MAX. TABLE_NONE on ENOMEM. */
 uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const char *file,
                      size_t flen);
+/* The same with the function's first line (-1: unknown). */
+uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, const char *file,
+                        size_t flen, int32_t first_line);
 
 /* The offset of the first byte of s[0..n) that is not valid UTF-8
  * (overlong, surrogate, past U+10FFFF, truncated), or n. */

@@ -4,8 +4,8 @@
  * value" metadata, "P<pid>;T<tid> <name>;func (file:line)"), py-spy
  * --format raw ("process PID:\"cmd\"", "thread (TID): name",
  * "func (file:line)" or "func (file)"), Austin 3 ("P<pid>;T<iid>:<tid hex>;
- * file:func:line", metric after the last space, "a,b,c" in full mode:
- * each line counts its first number... see below), CPython's profiling.sampling
+ * file:func:line", its metric after the last space, "a,b,c" in full mode:
+ * each line is one sample whatever its metric, time or memory), CPython's profiling.sampling
  * --collapsed ("tid:TID;file:func:line") and any flamegraph.pl input
  * ("a;b;c N": bare names without a file). */
 #include "import.h"
@@ -52,7 +52,7 @@ static int span_eq(struct span s, const char *lit)
 
 static int all_digits(const char *p, size_t n)
 {
-    if (n == 0 || n > 20)
+    if (n == 0)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (p[i] < '0' || p[i] > '9')
@@ -344,6 +344,11 @@ static int split_count(struct folded *f, const char *p, size_t n, size_t *frames
     const char *num = sp + 1, *end = p + n;
     const char *comma = memchr(num, ',', (size_t)(end - num));
     size_t len = (size_t)((comma ? comma : end) - num);
+    if (f->tool == TOOL_AUSTIN && len > 1 && num[0] == '-' && all_digits(num + 1, len - 1)) {
+        *count = 0;                               /* memory mode: a deallocation */
+        *frames_len = (size_t)(sp - p);
+        return 0;
+    }
     if (!all_digits(num, len))
         return import_fail(f->c, "line %zu: the sample count '%.*s' is not a whole number", f->lineno,
                            (int)(len > 40 ? 40 : len), num);
@@ -392,6 +397,8 @@ static int stack_line(struct folded *f, const char *p, size_t n, struct span *fr
         return import_fail(f->c, "line %zu: a stack deeper than %d frames", f->lineno, IMPORT_DEPTH_MAX);
     if (count == 0)
         return 0;
+    if (f->tool == TOOL_AUSTIN)
+        count = 1;                                /* one line, one sample; its metric is time or memory */
     if (depth == 1 && span_eq(fr[used], NO_FRAME))
         return import_add(f->c, th, f->c->frames, 0, count);
     if (depth == 1 && span_eq(fr[used], TABLE_UNREADABLE) && f->nfails)
@@ -428,8 +435,8 @@ static int one_line(struct folded *f, const char *p, size_t n, struct span *fr)
             return import_fail(f->c, "line %zu, byte %zu: a control character", f->lineno, i + 1);
     if (n == 0)
         return 0;
-    if (p[0] == '#')
-        return f->seen_stack ? 0 : meta_line(f, p, n);
+    if (p[0] == '#')                            /* Austin writes its duration last */
+        return meta_line(f, p, n);
     return stack_line(f, p, n, fr);
 }
 

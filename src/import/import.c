@@ -42,6 +42,12 @@ int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *fr
 
 uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const char *file, size_t flen)
 {
+    return import_func_at(c, name, nlen, file, flen, -1);
+}
+
+uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, const char *file, size_t flen,
+                        int32_t first_line)
+{
     char nb[IMPORT_NAME_MAX + 1], fb[IMPORT_NAME_MAX + 1];
     nlen = nlen > IMPORT_NAME_MAX ? IMPORT_NAME_MAX : nlen;
     flen = flen > IMPORT_NAME_MAX ? IMPORT_NAME_MAX : flen;
@@ -49,7 +55,7 @@ uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const 
     nb[nlen] = '\0';
     memcpy(fb, file, flen);
     fb[flen] = '\0';
-    return table_intern_func(c->t, nb, fb);
+    return table_intern_func_at(c->t, nb, fb, first_line);
 }
 
 /* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)?
@@ -80,7 +86,7 @@ static int looks_text(const uint8_t *d, size_t n)
 {
     size_t lim = n < 4096 ? n : 4096;
     for (size_t i = 0; i < lim; i++)
-        if ((d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r') || d[i] == 0x7f)
+        if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r')
             return 0;
     return 1;
 }

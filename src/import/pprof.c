@@ -69,7 +69,7 @@ static int read_function(struct pp *p, const uint8_t *d, size_t n)
 {
     struct pbdec r = pbdec_init(d, n);
     struct pb_field f;
-    uint64_t id = 0, name = 0, file = 0;
+    uint64_t id = 0, name = 0, file = 0, first = 0;
     int rc;
     while ((rc = pbdec_next(&r, &f)) > 0) {
         if (f.wire == PB_VARINT && f.number == 1)
@@ -78,13 +78,16 @@ static int read_function(struct pp *p, const uint8_t *d, size_t n)
             name = f.value;
         else if (f.wire == PB_VARINT && f.number == 4)
             file = f.value;
+        else if (f.wire == PB_VARINT && f.number == 5)
+            first = f.value;
     }
     if (rc < 0 || name >= p->nstrs || file >= p->nstrs)
         return ERR_CORRUPT;
     if (array_reserve((void **)&p->funcs, &p->capfuncs, p->nfuncs + 1, sizeof *p->funcs) < 0)
         return ERR_NOMEM;
-    uint32_t tid = import_func(p->c, (const char *)p->strs[name].p, p->strs[name].n,
-                               (const char *)p->strs[file].p, p->strs[file].n);
+    uint32_t tid = import_func_at(p->c, (const char *)p->strs[name].p, p->strs[name].n,
+                                  (const char *)p->strs[file].p, p->strs[file].n,
+                                  first > 0 && first < INT32_MAX ? (int32_t)first : -1);
     if (tid == TABLE_NONE)
         return ERR_NOMEM;
     p->funcs[p->nfuncs++] = (struct func){.id = id, .table_id = tid};
@@ -208,6 +211,19 @@ static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *o
     return 0;
 }
 
+/* The next number of a repeated field: the value itself (once) when not
+ * packed, else the next varint of its bytes. 1, 0 at the end, -1. */
+static int next_number(const struct pb_field *f, struct pbdec *packed, int *used, uint64_t *v)
+{
+    if (f->wire != PB_VARINT)
+        return pbdec_packed(packed, v);
+    if (*used)
+        return 0;
+    *used = 1;
+    *v = f->value;
+    return 1;
+}
+
 /* Sample{location_id 1, value 2, label 3}; ids and values packed or not. */
 static int read_sample(struct pp *p, const uint8_t *d, size_t n)
 {
@@ -219,14 +235,14 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
     int rc, depth = 0;
     while ((rc = pbdec_next(&r, &f)) > 0) {
         struct pbdec packed = pbdec_init(f.data, f.len);
-        int one = f.wire == PB_VARINT, k = 1, prc = 0;
-        if (f.number == 1 && (one || f.wire == PB_LEN)) {
-            while (prc == 0 && (one ? (v = f.value, k--) : (k = pbdec_packed(&packed, &v))) > 0)
+        int num = f.wire == PB_VARINT || f.wire == PB_LEN, used = 0, k = 0, prc = 0;
+        if (f.number == 1 && num) {
+            while (prc == 0 && (k = next_number(&f, &packed, &used, &v)) > 0)
                 prc = add_location(p, v, &depth);
             if (prc < 0 || k < 0)
                 return prc < 0 ? prc : ERR_CORRUPT;
-        } else if (f.number == 2 && (one || f.wire == PB_LEN)) {
-            while ((one ? (v = f.value, k--) : (k = pbdec_packed(&packed, &v))) > 0)
+        } else if (f.number == 2 && num) {
+            while ((k = next_number(&f, &packed, &used, &v)) > 0)
                 value = vi++ == p->value ? v : value;
             if (k < 0)
                 return ERR_CORRUPT;

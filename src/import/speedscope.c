@@ -165,6 +165,8 @@ static int load_evented(struct ss *s, uint32_t prof, size_t pi, uint32_t th, dou
     if (events == JSON_NONE || j->n[events].type != JSON_ARRAY)
         return import_fail(s->c, "profile %zu: no events array", pi);
     double factor = ns > 0 ? ns / 1000.0 : 1.0, prev = 0, at;
+    if (ns > 0 && !s->c->meta->interval_ns)
+        s->c->meta->interval_ns = 1000;           /* one sample per microsecond */
     struct frame_key *top = s->c->frames + IMPORT_DEPTH_MAX;
     int depth = 0, first = 1;
     size_t ei = 0;

@@ -1,0 +1,313 @@
+# SPDX-License-Identifier: MIT
+"""--open FILE (issue 11): a saved profile in the live view and converted
+with -o; the format detected from the content (proftui's collapsed stacks,
+other tools' folded stacks, speedscope JSON, pprof); round trips; hostile
+and malformed files (one line naming the file and where, exit status
+EXIT_INPUT, never a crash).
+
+The profiles come from real runs of the system interpreter (the loaders
+read files, not targets: one interpreter is enough) and from small files
+written by hand from each tool's documented syntax (test/data/profiles)."""
+
+import gzip
+import re
+import struct
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harness import SYSTEM_PYTHON, Profile, assert_error_line, run
+from test_cli import EXIT
+from test_ui import HOT, UI_WORKLOADS, live  # noqa: F401 (fixture)
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "profiles"
+EXIT_INPUT = EXIT["EXIT_INPUT"]
+
+
+def stack_lines(text):
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def meta_lines(text):
+    return [line for line in text.splitlines() if line.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def saved(proftui, tmp_path_factory):
+    """One 2 s run of hot.py written as collapsed stacks and, when this
+    build has their writers, speedscope and pprof: {format: path}."""
+    out = tmp_path_factory.mktemp("saved")
+    files = {"collapsed": out / "a.txt"}
+    res = run([proftui, "-d", "2", "-o", files["collapsed"], "--", SYSTEM_PYTHON, HOT])
+    assert files["collapsed"].exists(), res.describe()
+    for fmt, name in (("speedscope", "a.json"), ("pprof", "a.pb.gz")):
+        path = out / name
+        both = out / f"with-{fmt}.txt"
+        r = run([proftui, "-d", "1", "-o", both, "-o", path, "--", SYSTEM_PYTHON, HOT])
+        if r.returncode == EXIT["EXIT_USAGE"] and "not in this build yet" in r.stderr:
+            continue
+        assert path.exists() and both.exists(), r.describe()
+        files[fmt] = path
+        files[f"{fmt}-collapsed"] = both
+    return files
+
+
+def convert(proftui, src, dst, *opts):
+    res = run([proftui, "--open", src, *opts, "-o", dst])
+    assert res.returncode == 0, res.describe()
+    return Path(dst).read_text()
+
+
+def test_collapsed_round_trip_is_byte_identical(proftui, saved, tmp_path):
+    """collapsed -> --open -> collapsed gives the same file: stacks,
+    threads and metadata (failures by reason included)."""
+    first = saved["collapsed"].read_text()
+    second = convert(proftui, saved["collapsed"], tmp_path / "b.txt")
+    assert stack_lines(first), first[:2000]
+    assert second == first
+    third = convert(proftui, tmp_path / "b.txt", tmp_path / "c.txt")
+    assert third == first
+
+
+@pytest.mark.parametrize("fmt", ["speedscope", "pprof"])
+def test_format_round_trip_same_stacks(proftui, saved, tmp_path, fmt):
+    """A speedscope or pprof file of a run, opened and written as collapsed
+    stacks, has the stacks of the collapsed output of the same run."""
+    if fmt not in saved:
+        pytest.skip(f"the {fmt} writer is not in this build yet")
+    expect = Profile.load(saved[f"{fmt}-collapsed"])
+    got = Profile.load(convert(proftui, saved[fmt], tmp_path / "b.txt") and tmp_path / "b.txt")
+    def key(p):
+        return Counter({(s.tid, tuple(f.raw for f in s.frames)): s.count for s in p.stacks})
+    assert key(got) == key(expect), (got.summary(), expect.summary())
+
+
+def test_pty_open_shows_the_saved_profile(proftui, saved, live):
+    """The live view over a saved profile: the state line says so, the
+    header has its samples, the top view the functions with their shares."""
+    prof = Profile.load(saved["collapsed"])
+    total = sum(s.count for s in prof.stacks)
+    own = Counter()
+    for s in prof.stacks:
+        if s.leaf:
+            own[s.leaf.name] += s.count
+    view = live("--open", saved["collapsed"], cwd=UI_WORKLOADS)
+    view.wait_for(lambda: view.rows(), "the first rows of the table")
+    header = view.header()
+    assert "SAVED" in header["state"] and str(saved["collapsed"].name) in header["state"], view.describe()
+    assert int(header["samples"].replace(",", "")) == total, view.describe()
+    for name in ("hottest", "two_lines"):
+        row = view.row(name)
+        assert row is not None, view.describe()
+        assert abs(row.own_pct - 100.0 * own[name] / total) <= 0.1, (name, view.describe())
+    view.send(b"R")               # nothing to reset: the counts stay
+    view.send(b"p")
+    view.pump(0.3)
+    assert int(view.header()["samples"].replace(",", "")) == total, view.describe()
+    assert "PAUSED" not in view.header()["state"], view.describe()
+    view.send(b"q")
+    assert view.wait_exit() == 0
+
+
+OTHER_TOOLS = {
+    # file: (format word in the header, {(tid, frames root first): count})
+    "pyspy-raw.txt": ("py-spy", {
+        (4242, ("<module> (app.py:30)", "main (app.py:22)", "work (app.py:10)")): 60,
+        (4242, ("<module> (app.py:30)", "main (app.py:23)", "idle (app.py:15)", "sleep (<built-in>:?)")): 20,
+        (4243, ("_bootstrap (threading.py:995)", "run (threading.py:975)", "spin (app.py:5)")): 20}),
+    "austin3.txt": ("Austin", {
+        (0x7f1e2d3c4b5a, ("<module> (/srv/app.py:30)", "main (/srv/app.py:22)", "work (/srv/app.py:10)")): 2,
+        (0x7f1e2d3c4b5a, ("<module> (/srv/app.py:30)", "main (/srv/app.py:22)", "work (/srv/app.py:11)")): 1,
+        (0x7f1e2d3c4b5b, ("_bootstrap (/usr/lib/python3.11/threading.py:995)", "spin (/srv/app.py:5)")): 1}),
+    "cpython-collapsed.txt": ("CPython", {
+        (777, ("<module> (app.py:30)", "main (app.py:22)", "work (app.py:10)")): 30,
+        (777, ("<module> (app.py:30)", "main (app.py:22)", "<GC> (:?)")): 5,
+        (778, ("_bootstrap (threading.py:1012)", "spin (app.py:5)")): 15}),
+    "flamegraph.txt": ("collapsed", {
+        (0, ("main (:?)", "parse (:?)", "tokenize (:?)")): 7,
+        (0, ("main (:?)", "parse (:?)")): 3,
+        (0, ("main (:?)", "render (:?)", "draw (:?)", "line (:?)")): 10}),
+    "speedscope-evented.json": ("speedscope", {
+        (1, ("main (app.py:22)",)): 2000,
+        (1, ("main (app.py:22)", "work (app.py:10)")): 6000,
+        (1, ("main (app.py:22)", "sleep é (<built-in>:?)")): 2000,
+        (2, ("main (app.py:22)",)): 1,
+        (2, ("main (app.py:22)", "work (app.py:10)")): 2,
+        (2, ("main (app.py:22)", "sleep é (<built-in>:?)")): 1}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_TOOLS))
+def test_other_tools_files(proftui, tmp_path, name):
+    """Each tool's syntax: threads, names, files and lines parsed out of
+    the frames; the counts as the tool meant them."""
+    _, expect = OTHER_TOOLS[name]
+    got = Profile.load(convert(proftui, DATA / name, tmp_path / "out.txt") and tmp_path / "out.txt")
+    stacks = {(s.tid, tuple(f.raw for f in s.frames)): s.count for s in got.stacks}
+    assert stacks == expect, got.summary()
+
+
+def test_other_tools_metadata(proftui, tmp_path):
+    """What the files say about the run is kept: py-spy's pid and command,
+    Austin's interval and Python version, thread names."""
+    py = Profile.load(convert(proftui, DATA / "pyspy-raw.txt", tmp_path / "a.txt") and tmp_path / "a.txt")
+    assert py.threads() == {4242: "MainThread", 4243: "worker-1"}
+    assert all(s.pid == 4242 for s in py.stacks)
+    au = convert(proftui, DATA / "austin3.txt", tmp_path / "b.txt")
+    assert "# interval: 100us" in au and "# python: 3.11.7" in au
+
+
+def test_open_reads_gzipped_collapsed_and_detects_by_content(proftui, saved, tmp_path):
+    """The name says nothing: a gzipped collapsed file called .json opens."""
+    odd = tmp_path / "profile.json"
+    odd.write_bytes(gzip.compress(saved["collapsed"].read_bytes()))
+    assert convert(proftui, odd, tmp_path / "b.txt") == saved["collapsed"].read_text()
+
+
+# -------------------------------------------------------------- pprof by hand
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(num, value):
+    if isinstance(value, int):
+        return varint(num << 3) + varint(value)
+    return varint(num << 3 | 2) + varint(len(value)) + value
+
+
+def pprof_bytes():
+    """A profile.proto message built from its documented field numbers:
+    two sample types (cpu first, samples second: 'samples' is counted), an
+    inlined location (two lines: innermost first), thread labels."""
+    strings = ["", "cpu", "nanoseconds", "samples", "count", "main", "app.py", "work", "inlined_helper",
+               "thread_id", "thread_name", "MainThread", "pid"]
+    s = {x: i for i, x in enumerate(strings)}
+    msg = field(1, field(1, s["cpu"]) + field(2, s["nanoseconds"]))
+    msg += field(1, field(1, s["samples"]) + field(2, s["count"]))
+    for fid, name, start in ((1, "main", 20), (2, "work", 8), (3, "inlined_helper", 2)):
+        msg += field(5, field(1, fid) + field(2, s[name]) + field(4, s["app.py"]) + field(5, start))
+    msg += field(4, field(1, 1) + field(4, field(1, 1) + field(2, 22)))
+    msg += field(4, field(1, 2) + field(4, field(1, 3) + field(2, 3)) + field(4, field(1, 2) + field(2, 10)))
+    labels = field(3, field(1, s["thread_id"]) + field(3, 99)) + \
+        field(3, field(1, s["thread_name"]) + field(2, s["MainThread"])) + \
+        field(3, field(1, s["pid"]) + field(3, 1234))
+    packed_locs = field(1, varint(2) + varint(1))              # leaf first
+    msg += field(2, packed_locs + field(2, varint(5000000) + varint(5)) + labels)
+    msg += field(2, field(1, 1) + field(2, 1000000) + field(2, 2) + labels)   # unpacked
+    for x in strings:
+        msg += field(6, x.encode())
+    msg += field(9, 1_700_000_000_000_000_000) + field(10, 2_000_000_000)
+    msg += field(11, field(1, s["cpu"]) + field(2, s["nanoseconds"])) + field(12, 1_000_000)
+    return msg
+
+
+@pytest.mark.parametrize("packing", ["plain", "gzip"])
+def test_pprof_by_hand(proftui, tmp_path, packing):
+    data = pprof_bytes()
+    path = tmp_path / "p.pprof"
+    path.write_bytes(gzip.compress(data) if packing == "gzip" else data)
+    text = convert(proftui, path, tmp_path / "out.txt")
+    got = Profile.load(tmp_path / "out.txt")
+    stacks = {(s.tid, tuple(f.raw for f in s.frames)): s.count for s in got.stacks}
+    assert stacks == {
+        (99, ("main (app.py:22)", "work (app.py:10)", "inlined_helper (app.py:3)")): 5,
+        (99, ("main (app.py:22)",)): 2,
+    }, text
+    assert got.threads() == {99: "MainThread"}
+    assert all(s.pid == 1234 for s in got.stacks)
+    assert "# interval: 1000us" in text and "# duration: 2.000s" in text
+
+
+# ------------------------------------------------------- hostile and malformed
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+HOSTILE = {
+    "invalid-utf8.txt": (b"main;f\xc3\x28oo 3\n", r"line 1, byte 7: invalid UTF-8"),
+    "overlong.txt": (b"a;\xc0\xafb 1\n", r"line 1, byte 3: invalid UTF-8"),
+    "no-count.txt": (b"main;work 12\nmain;work\n", r"line 2: .*count"),
+    "huge-count.txt": (b"main;work 123456789012345678901234567890\n", r"line 1: sample count too large"),
+    "sum-overflow.txt": (b"a 4611686018427387904\nb 4611686018427387904\n", r"more than \d+ samples"),
+    "control.txt": (b"main;wo\x01rk 3\n" + b"x" * 5000, None),
+    "deep.json": (b"[" * 100000, r"byte 257: nested deeper than 256 levels"),
+    "bad.json": (b'{"shared": {"frames": [}', r"byte \d+: .*not valid JSON"),
+    "utf8.json": (b'{"shared": {"frames": [{"name": "\xed\xa0\x80"}]}, "profiles": []}', r"invalid UTF-8"),
+    "no-frames.json": (b'{"profiles": []}', r"not a speedscope file"),
+    "bad-index.json": (b'{"shared":{"frames":[{"name":"a"}]},"profiles":[{"type":"sampled","samples":[[5]],'
+                       b'"weights":[1]}]}', r"profile 0: a frame index out of range"),
+    "unbalanced.json": (b'{"shared":{"frames":[{"name":"a"},{"name":"b"}]},"profiles":[{"type":"evented",'
+                        b'"events":[{"type":"O","frame":0,"at":0},{"type":"C","frame":1,"at":1}]}]}',
+                        r"event 1: closes a frame"),
+    "truncated.pb": (pprof_bytes()[:-7], r"byte \d+: .*not a pprof profile"),
+    "garbage.bin": (bytes(range(256)) * 4, r"not a pprof profile"),
+    "truncated.gz": (gzip.compress("".join(f"main;work{i} {i}\n" for i in range(5000)).encode())[:3000],
+                     r"truncated gzip data"),
+    "gzip-in-gzip.gz": (gzip.compress(gzip.compress(b"main 1\n")), r"gzip inside gzip"),
+    "empty.txt": (b"", r"no stack in the file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_malformed_files(proftui, tmp_path, name):
+    data, pattern = HOSTILE[name]
+    path = write(tmp_path, name, data)
+    res = run([proftui, "--open", path, "-o", tmp_path / "out.txt"])
+    line = assert_error_line(res, EXIT_INPUT, None)
+    assert str(path) in line, res.describe()
+    if pattern:
+        assert re.search(pattern, line), res.describe()
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_gzip_bomb_refused(proftui, tmp_path):
+    """128 MiB of zeros in ~130 KB of gzip: more than max(64 MiB, 100 x the
+    file) would come out, so it is refused before it is inflated whole."""
+    bomb = write(tmp_path, "bomb.txt.gz", gzip.compress(b"\0" * (128 << 20), compresslevel=9))
+    assert len(bomb.read_bytes()) * 100 < (64 << 20)
+    res = run([proftui, "--open", bomb, "-o", tmp_path / "out.txt"])
+    line = assert_error_line(res, EXIT_INPUT, None)
+    assert "gzip bomb" in line or "refused" in line, res.describe()
+
+
+@pytest.mark.parametrize("name,data", [
+    ("stats.prof", b"\xfb)\x03\xda\x08<string>"),
+    ("flame.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>\n'),
+])
+def test_formats_without_stacks(proftui, tmp_path, name, data):
+    """pstats and SVG hold no stacks: one line that says so, usage status."""
+    res = run([proftui, "--open", write(tmp_path, name, data)])
+    line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
+    assert "not stacks" in line, res.describe()
+
+
+def test_missing_file(proftui, tmp_path):
+    res = run([proftui, "--open", tmp_path / "nope.txt"])
+    line = assert_error_line(res, EXIT_INPUT, None)
+    assert "nope.txt" in line and "No such file" in line, res.describe()
+
+
+def test_open_needs_a_terminal_without_o(proftui, saved):
+    res = run([proftui, "--open", saved["collapsed"]])
+    assert_error_line(res, EXIT["EXIT_TERMINAL"], None)
+
+
+def test_hostile_names_survive_the_round_trip(proftui, tmp_path):
+    """Names with every character the writer escapes come back as the
+    writer wrote them: a second round trip changes nothing."""
+    raw = ("P1;T7 we;ird\u2028name;f\tn (a b (c).py:3);g (x.py:?);[truncated] 4\n"
+           "P1;T7 we;ird;h\x7f (y.py:1) 2\n").encode()
+    first = convert(proftui, write(tmp_path, "h.txt", raw), tmp_path / "a.txt")
+    assert convert(proftui, tmp_path / "a.txt", tmp_path / "b.txt") == first
+    assert "\t" not in first and "\x7f" not in first and "\u2028" not in first
