@@ -18,7 +18,7 @@ enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSO
 struct json_node {
     uint8_t type;          /* enum json_type */
     uint32_t start, len;   /* the text: a string's between its quotes, a number's digits */
-    uint32_t count;        /* an array's elements; an object's members (key, value pairs) */
+    uint32_t count;        /* children: an array's elements, an object's keys and values */
     uint32_t next;         /* the node after this one's subtree */
 };
 
