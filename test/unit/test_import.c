@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the saved-profile readers: the JSON reader (grammar,
+ * escapes, surrogates, depth bound), the protobuf reader (varints, bounds)
+ * and a table written as collapsed stacks read back to the same file,
+ * failures by reason included. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "collapsed.h"
+#include "error.h"
+#include "import.h"
+#include "json.h"
+#include "pbdec.h"
+#include "profile.h"
+#include "table.h"
+
+static int parses(const char *text)
+{
+    struct json j;
+    size_t where;
+    const char *why;
+    int rc = json_parse(&j, text, strlen(text), &where, &why);
+    json_free(&j);
+    return rc == 0;
+}
+
+static void test_json_grammar(void)
+{
+    static const char *const good[] = {
+        "{}", "[]", " [1, -0, 0.5, 1e3, -2E-2, true, false, null, \"\"] ", "{\"a\":{\"b\":[[],{}]}}", "0",
+    };
+    static const char *const bad[] = {
+        "", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "[01]", "[1.]", "[.5]", "[+1]", "[\"\\x\"]",
+        "[\"\\u12\"]", "[\"a\nb\"]", "[] []", "{'a':1}", "[tru]", "[1e]", "{\"a\" 1}", "[\"unterminated]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        check(parses(good[i]), "json should parse: %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        check(!parses(bad[i]), "json should not parse: %s", bad[i]);
+    char deep[600];
+    memset(deep, '[', 256);
+    memset(deep + 256, ']', 256);
+    deep[512] = '\0';
+    CHECK(parses(deep));                      /* 256 levels: the bound */
+    memset(deep, '[', 257);
+    memset(deep + 257, ']', 257);
+    deep[514] = '\0';
+    CHECK(!parses(deep));
+    CHECK(!parses("[\"\xc3\x28\"]"));        /* invalid UTF-8 */
+    CHECK(!parses("[\"\xed\xa0\x80\"]"));    /* a surrogate in UTF-8 */
+}
+
+static void test_json_strings(void)
+{
+    const char *text = "{\"k\":\"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"lone\":\"\\ud800x\",\"n\":12.5,"
+                       "\"arr\":[1,2,3]}";
+    struct json j;
+    size_t where;
+    const char *why;
+    CHECK_EQ(json_parse(&j, text, strlen(text), &where, &why), 0);
+    char buf[64];
+    long n = json_string(&j, json_get(&j, 0, "k"), buf, sizeof buf);
+    CHECK(n == 10 && memcmp(buf, "a\xc3\xa9\xf0\x9f\x98\x80\n\"/", 10) == 0);
+    n = json_string(&j, json_get(&j, 0, "lone"), buf, sizeof buf);
+    CHECK(n == 4 && memcmp(buf, "\xef\xbf\xbdx", 4) == 0);
+    n = json_string(&j, json_get(&j, 0, "k"), buf, 4);   /* cut on a character boundary */
+    CHECK(n == 3 && strcmp(buf, "a\xc3\xa9") == 0);
+    double v = 0;
+    CHECK(json_number(&j, json_get(&j, 0, "n"), &v) == 0 && v == 12.5);
+    CHECK(json_get(&j, 0, "missing") == JSON_NONE);
+    uint32_t arr = json_get(&j, 0, "arr"), k = json_first(&j, arr);
+    int count = 0;
+    for (; k != JSON_NONE; k = json_next(&j, arr, k))
+        count++;
+    CHECK_EQ(count, 3);
+    json_free(&j);
+}
+
+static void test_pbdec(void)
+{
+    /* field 1 varint 300, field 2 bytes "hi", field 3 fixed32, field 4 fixed64 */
+    const uint8_t msg[] = {0x08, 0xac, 0x02, 0x12, 0x02, 'h', 'i', 0x1d, 1, 0, 0, 0,
+                           0x21, 2, 0, 0, 0, 0, 0, 0, 0};
+    struct pbdec d = pbdec_init(msg, sizeof msg);
+    struct pb_field f;
+    CHECK(pbdec_next(&d, &f) == 1 && f.number == 1 && f.value == 300);
+    CHECK(pbdec_next(&d, &f) == 1 && f.number == 2 && f.len == 2 && memcmp(f.data, "hi", 2) == 0);
+    CHECK(pbdec_next(&d, &f) == 1 && f.number == 3 && f.value == 1);
+    CHECK(pbdec_next(&d, &f) == 1 && f.number == 4 && f.value == 2);
+    CHECK(pbdec_next(&d, &f) == 0);
+    const uint8_t past[] = {0x12, 0x05, 'a'};                     /* a length past the end */
+    d = pbdec_init(past, sizeof past);
+    CHECK(pbdec_next(&d, &f) == -1);
+    const uint8_t longv[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+    d = pbdec_init(longv, sizeof longv);                          /* more than 64 bits */
+    CHECK(pbdec_next(&d, &f) == -1);
+    const uint8_t group[] = {0x0b};
+    d = pbdec_init(group, sizeof group);
+    CHECK(pbdec_next(&d, &f) == -1);
+    const uint8_t zero[] = {0x00, 0x01};                          /* field number 0 */
+    d = pbdec_init(zero, sizeof zero);
+    CHECK(pbdec_next(&d, &f) == -1);
+}
+
+static char *collapsed_of(const struct table *t, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    struct export_meta meta = {.pid = 7, .version = "9.9", .python_version = "3.12.1", .interval_ns = 250000,
+                               .duration_ns = 1500000000, .taken = 50, .missed = 2, .lost = 1,
+                               .command = "python3 a b"};
+    CHECK(f && collapsed_write(f, t, &meta) == 0);
+    fclose(f);
+    return buf;
+}
+
+static void test_collapsed_round_trip(void)
+{
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 11, "Main Thread"), w = table_thread(t, 12, "");
+    struct frame_key fr[2] = {{table_intern_func(t, "leaf", "a.py"), 3}, {table_intern_func(t, "root", "a.py"), -1}};
+    CHECK(table_add_stack(t, th, fr, 2, 40) == 0);
+    CHECK(table_add_stack(t, w, fr, 1, 5) == 0);
+    CHECK(table_add_stack(t, w, fr, 0, 1) == 0);
+    CHECK(table_add_failed(t, th, WALK_FAIL_TORN) == 0 && table_add_failed(t, th, WALK_FAIL_READ) == 0);
+    CHECK(table_add_failed(t, th, WALK_FAIL_READ) == 0);
+    size_t len1 = 0, len2 = 0;
+    char *first = collapsed_of(t, &len1);
+    struct profile *p = profile_new();
+    char err[IMPORT_ERR_MAX];
+    CHECK(import_buffer((const uint8_t *)first, len1, "mem", p, err, sizeof err) == 0);
+    struct table *replica = table_new();
+    CHECK(profile_sync(p, replica, NULL) == 0);
+    struct profile_meta m;
+    profile_get_meta(p, &m);
+    CHECK(m.saved && strcmp(m.source, "mem") == 0 && strcmp(m.python_version, "3.12.1") == 0);
+    CHECK(m.pid == 7 && m.launched && strcmp(m.command, "python3 a b") == 0 && m.interval_ns == 250000);
+    CHECK(m.rounds_known && m.taken == 50 && m.missed == 2 && m.lost == 1 && m.duration_ns == 1500000000);
+    uint32_t rth = table_thread_find(replica, 11);
+    CHECK(rth != TABLE_NONE && table_thread_failed(replica, rth, WALK_FAIL_READ) == 2 &&
+          table_thread_failed(replica, rth, WALK_FAIL_TORN) == 1);
+    char *second = collapsed_of(replica, &len2);
+    CHECK(len1 == len2 && memcmp(first, second, len1) == 0);
+    free(first);
+    free(second);
+    table_free(replica);
+    profile_free(p);
+    table_free(t);
+}
+
+int main(void)
+{
+    test_json_grammar();
+    test_json_strings();
+    test_pbdec();
+    test_collapsed_round_trip();
+    return check_report("import");
+}
