@@ -35,6 +35,9 @@ struct profile_meta;
 #define IMPORT_COUNT_MAX (1ULL << 62)         /* samples in one profile, all stacks */
 #define IMPORT_NAME_MAX 4096                  /* bytes of one name, file or thread name */
 #define IMPORT_ERR_MAX 512                    /* a message's size */
+/* The frame the writers give a sample without a Python frame: read back as
+ * a sample of depth 0. */
+#define IMPORT_NO_FRAME "[no Python frame]"
 
 /* Read the file at path into p (from profile_new(), nothing recorded yet)
  * and set p's metadata (saved, source, format and whatever the file
@@ -66,7 +69,8 @@ struct import_ctx {
 int import_fail(struct import_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Add frames[0..depth) (LEAF FIRST) as `weight` samples of thread.
+/* Add frames[0..depth) (LEAF FIRST) as `weight` samples of thread (a
+ * lone IMPORT_NO_FRAME frame without a file: a sample with no frame).
  * Keeps the total under IMPORT_COUNT_MAX (ERR_INPUT beyond). */
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight);
@@ -82,6 +86,10 @@ uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, con
 /* The offset of the first byte of s[0..n) that is not valid UTF-8
  * (overlong, surrogate, past U+10FFFF, truncated), or n. */
 size_t import_utf8_check(const unsigned char *s, size_t n);
+
+/* One "key: value" metadata text as proftui writes it (collapsed.h's '#'
+ * lines, pprof's comments) into c->meta; unknown keys are ignored. */
+void import_meta_text(struct import_ctx *c, const char *text, size_t n);
 
 /* The loaders: 0, ERR_INPUT (message set) or ERR_NOMEM. */
 int import_folded(struct import_ctx *c, const char *text, size_t n);

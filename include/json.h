@@ -49,5 +49,8 @@ long json_string(const struct json *j, uint32_t node, char *buf, size_t cap);
 int json_is(const struct json *j, uint32_t node, const char *s);
 /* A number as a double: 0, or -1 when node is not a number. */
 int json_number(const struct json *j, uint32_t node, double *out);
+/* A non-negative integer written without fraction or exponent, exactly
+ * (beyond a double's 2^53): 0, or -1 (not such a number, or > UINT64_MAX). */
+int json_uint(const struct json *j, uint32_t node, uint64_t *out);
 
 #endif

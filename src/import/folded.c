@@ -21,7 +21,7 @@
 #define LINE_MAX_BYTES (64u << 20)
 #define FAIL_THREADS_MAX 65536
 #define FAILS_RESTORE_MAX (1u << 22)   /* failures given back their reasons, per file */
-#define NO_FRAME "[no Python frame]"
+#define NO_FRAME IMPORT_NO_FRAME
 
 enum tool { TOOL_NONE, TOOL_PROFTUI, TOOL_AUSTIN, TOOL_PYSPY, TOOL_CPYTHON };
 
@@ -212,6 +212,19 @@ static int meta_line(struct folded *f, const char *p, size_t n)
         return thread_line(f, v);
     }
     return 0;
+}
+
+void import_meta_text(struct import_ctx *c, const char *text, size_t n)
+{
+    struct folded f = {.c = c, .tool = TOOL_PROFTUI};
+    char line[PROFILE_TEXT_MAX + 64], format[sizeof c->meta->format];
+    memcpy(format, c->meta->format, sizeof format);       /* "proftui: V" sets the writer only */
+    n = n < sizeof line - 3 ? n : sizeof line - 3;
+    line[0] = '#', line[1] = ' ';
+    memcpy(line + 2, text, n);
+    if (n < 8 || memcmp(text, "thread: ", 8) != 0)     /* per-thread failures: not from here */
+        meta_line(&f, line, n + 2);
+    memcpy(c->meta->format, format, sizeof format);
 }
 
 /* --- Stack lines. --- */

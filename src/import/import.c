@@ -32,6 +32,9 @@ int import_fail(struct import_ctx *c, const char *fmt, ...)
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight)
 {
+    if (depth == 1 && !*table_func_file(c->t, frames[0].func) &&
+        strcmp(table_func_name(c->t, frames[0].func), IMPORT_NO_FRAME) == 0)
+        depth = 0;                    /* a sample without a Python frame, as the writers mark it */
     if (weight > IMPORT_COUNT_MAX - c->total)
         return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
     int rc = table_add_stack(c->t, thread, frames, depth, weight);

@@ -369,3 +369,18 @@ int json_number(const struct json *j, uint32_t node, double *out)
     *out = strtod(buf, NULL);
     return 0;
 }
+
+int json_uint(const struct json *j, uint32_t node, uint64_t *out)
+{
+    if (node >= j->count || j->n[node].type != JSON_NUMBER)
+        return -1;
+    const char *p = j->text + j->n[node].start;
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < j->n[node].len; i++) {
+        if (p[i] < '0' || p[i] > '9' || v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    *out = v;
+    return 0;
+}

@@ -18,7 +18,7 @@
 
 /* profile.proto field numbers. */
 enum { P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_LOCATION = 4, P_FUNCTION = 5, P_STRING = 6,
-       P_TIME = 9, P_DURATION = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12 };
+       P_TIME = 9, P_DURATION = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12, P_COMMENT = 13 };
 
 struct str { const uint8_t *p; size_t n; };
 struct func { uint64_t id; uint32_t table_id; };
@@ -315,6 +315,28 @@ static int pass(struct pp *p, const uint8_t *d, size_t n, uint32_t which,
     return rc < 0 ? malformed(p, r.p, d, "a truncated or invalid field") : 0;
 }
 
+/* Comments (string indices, packed or not): proftui writes its metadata
+ * there as "key: value" (pprof.h), read as the collapsed output's lines. */
+static int pass_comments(struct pp *p, const uint8_t *d, size_t n)
+{
+    struct pbdec r = pbdec_init(d, n);
+    struct pb_field f;
+    int rc, k, count = 0;
+    while ((rc = pbdec_next(&r, &f)) > 0) {
+        if (f.number != P_COMMENT || (f.wire != PB_VARINT && f.wire != PB_LEN))
+            continue;
+        struct pbdec packed = pbdec_init(f.data, f.len);
+        int used = 0;
+        uint64_t idx;
+        while ((k = next_number(&f, &packed, &used, &idx)) > 0 && count++ < 1000)
+            if (idx < p->nstrs)
+                import_meta_text(p->c, (const char *)p->strs[idx].p, p->strs[idx].n);
+        if (k < 0)
+            return malformed(p, f.data, d, "a bad comment list");
+    }
+    return rc < 0 ? malformed(p, r.p, d, "a truncated or invalid field") : 0;
+}
+
 static void choose_value(struct pp *p)
 {
     p->value = 0;
@@ -335,6 +357,8 @@ int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n)
         rc = import_fail(c, "no sample type (not a pprof profile)");
     if (rc == 0 && (p.nstrs == 0 || p.strs[0].n != 0))
         rc = import_fail(c, "the string table does not start with \"\" (not a pprof profile)");
+    if (rc == 0)
+        rc = pass_comments(&p, data, n);
     if (rc == 0)
         rc = pass(&p, data, n, P_FUNCTION, read_function, "a bad function");
     if (rc == 0 && p.nfuncs > 1)

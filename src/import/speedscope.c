@@ -22,6 +22,8 @@ struct ss {
     uint32_t *funcs;          /* table function of each shared frame */
     int32_t *lines;
     size_t nframes;
+    int proftui;              /* written by proftui: frame lines are first lines */
+    uint64_t interval_ns;     /* its "proftui" metadata's interval: one sample's weight in ns */
 };
 
 static int too_deep(struct ss *s, size_t prof)
@@ -62,8 +64,8 @@ static int load_frames(struct ss *s)
         double line = -1;
         if (json_number(j, json_get(j, f, "line"), &line) < 0 || !(line >= 0 && line <= INT32_MAX))
             line = -1;
-        s->lines[i] = (int32_t)line;
-        s->funcs[i] = table_intern_func(s->c->t, name, fl < 0 ? "" : file);
+        s->lines[i] = s->proftui ? -1 : (int32_t)line;
+        s->funcs[i] = table_intern_func_at(s->c->t, name, fl < 0 ? "" : file, s->proftui ? (int32_t)line : -1);
         if (s->funcs[i] == TABLE_NONE)
             return ERR_NOMEM;
     }
@@ -112,6 +114,12 @@ static uint32_t profile_thread(struct ss *s, uint32_t prof, size_t index)
         s->c->meta->pid = (int64_t)(pid & INT64_MAX);
     if (!tid)
         tid = index + 1;
+    char *paren = strstr(name, " (tid ");               /* proftui: "<name> (tid N)" */
+    paren = paren ? paren : strstr(name, " (pid ");
+    if (s->proftui && paren)
+        *paren = '\0';
+    else if (s->proftui && strncmp(name, "tid ", 4) == 0)
+        name[0] = '\0';
     return table_thread(s->c->t, tid, name[0] ? name : NULL);
 }
 
@@ -129,6 +137,8 @@ static int load_sampled(struct ss *s, uint32_t prof, size_t pi, uint32_t th, dou
         if (w > 0 && (quantum == 0 || w < quantum))
             quantum = w;
     }
+    if (ns > 0 && s->interval_ns)
+        quantum = (double)s->interval_ns / ns;      /* proftui's weights: samples x interval */
     if (ns > 0 && quantum > 0 && !s->c->meta->interval_ns && quantum * ns < 1e12)
         s->c->meta->interval_ns = (uint64_t)(quantum * ns);
     uint32_t x = json_first(j, weights);
@@ -199,13 +209,55 @@ static int load_evented(struct ss *s, uint32_t prof, size_t pi, uint32_t th, dou
     return 0;
 }
 
+static uint64_t get_uint(const struct json *j, uint32_t obj, const char *key)
+{
+    uint64_t v = 0;
+    return json_uint(j, json_get(j, obj, key), &v) == 0 ? v : 0;
+}
+
+static void get_text(const struct json *j, uint32_t obj, const char *key, char *dst, size_t cap)
+{
+    if (json_string(j, json_get(j, obj, key), dst, cap) < 0)
+        dst[0] = '\0';
+}
+
+/* The "proftui" key of proftui's own files (speedscope.h): what the schema
+ * has no field for. */
+static void proftui_meta(struct ss *s)
+{
+    const struct json *j = &s->j;
+    struct profile_meta *m = s->c->meta;
+    uint32_t pm = json_get(j, 0, "proftui");
+    if (pm == JSON_NONE || j->n[pm].type != JSON_OBJECT)
+        return;
+    get_text(j, pm, "version", m->writer, sizeof m->writer);
+    get_text(j, pm, "python", m->python_version, sizeof m->python_version);
+    m->cpu_mode = json_is(j, json_get(j, pm, "mode"), "cpu");
+    s->interval_ns = m->interval_ns = get_uint(j, pm, "interval_ns");
+    m->start_unix_ns = get_uint(j, pm, "start_unix_ns");
+    m->duration_ns = get_uint(j, pm, "duration_ns");
+    uint32_t rounds = json_get(j, pm, "rounds");
+    m->rounds_known = rounds != JSON_NONE;
+    m->taken = get_uint(j, rounds, "taken");
+    m->missed = get_uint(j, rounds, "missed");
+    m->lost = get_uint(j, rounds, "lost");
+    m->pid = (int64_t)(get_uint(j, pm, "pid") & INT64_MAX);
+    get_text(j, pm, "command", m->command, sizeof m->command);
+    m->launched = m->command[0] != '\0';
+    get_text(j, pm, "only", m->only, sizeof m->only);
+    get_text(j, pm, "warning", m->warning, sizeof m->warning);
+}
+
 static void file_meta(struct ss *s)
 {
     char exporter[40] = "", name[PROFILE_TEXT_MAX] = "";
     struct profile_meta *m = s->c->meta;
     if (json_string(&s->j, json_get(&s->j, 0, "exporter"), exporter, sizeof exporter) > 0)
         snprintf(m->format, sizeof m->format, "speedscope (%s)", exporter);
-    if (json_string(&s->j, json_get(&s->j, 0, "name"), name, sizeof name) > 0 && !m->command[0])
+    s->proftui = strncmp(exporter, "proftui", 7) == 0;
+    if (s->proftui)
+        proftui_meta(s);
+    if (!s->proftui && json_string(&s->j, json_get(&s->j, 0, "name"), name, sizeof name) > 0 && !m->command[0])
         snprintf(m->command, sizeof m->command, "%s", name);
 }
 
@@ -247,12 +299,12 @@ int import_speedscope(struct import_ctx *c, const char *text, size_t n)
         rc = import_fail(c, "byte %zu: %s (not valid JSON)", where + 1, why);
     else if (rc == 0 && s.j.n[0].type != JSON_OBJECT)
         rc = import_fail(c, "JSON that is not an object (not a speedscope file)");
-    if (rc == 0)
-        rc = load_frames(&s);
     if (rc == 0) {
         file_meta(&s);
-        rc = load_profiles(&s);
+        rc = load_frames(&s);
     }
+    if (rc == 0)
+        rc = load_profiles(&s);
     free(s.funcs);
     free(s.lines);
     json_free(&s.j);
