@@ -4,7 +4,11 @@
  * (samples: frame indices root first, with weights) or evented (open and
  * close events at times). Counts: weights in unit "none" or "bytes" as they
  * are; time weights divided by the smallest positive weight of the profile
- * (one sampling interval); evented time in microseconds (one sample per us). */
+ * (one sampling interval); evented time in microseconds (one sample per us).
+ * proftui's own files (exporter "proftui ...", speedscope.h) carry their
+ * metadata under "proftui": the interval (a weight is samples x interval),
+ * rounds, times, pid and command; their frames are functions, "line" the
+ * function's first line, and their profiles are named "<thread> (tid N)". */
 #include "import.h"
 
 #include <math.h>
