@@ -63,14 +63,39 @@ struct import_ctx {
     size_t cap;
     uint64_t total;                  /* samples added so far */
     struct frame_key *frames;        /* IMPORT_DEPTH_MAX of them, for one stack */
+    struct import_reasons *reasons;  /* failures by reason the file states, per thread */
+    size_t nreasons, capreasons;
+    uint64_t restored;               /* failures given back their reason so far */
+};
+
+#define IMPORT_ANY_THREAD UINT64_MAX         /* reasons known only for all threads together */
+#define IMPORT_REASONS_MAX 65536             /* threads with reasons */
+#define IMPORT_RESTORE_MAX (1u << 22)        /* failures given back their reasons, per file */
+
+/* Failures of one thread by reason (table.h's enum walk_fail), as a file
+ * states them, still to be given to its [unreadable] samples. */
+struct import_reasons {
+    uint64_t tid;                    /* or IMPORT_ANY_THREAD */
+    uint64_t why[WALK_FAIL_COUNT];
 };
 
 /* Record ERR_INPUT's message "name: " + fmt and return ERR_INPUT. */
 int import_fail(struct import_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Note that thread tid (or IMPORT_ANY_THREAD) had why[r] failures of each
+ * reason r: its lone [unreadable] samples added later get them back
+ * (table_add_failed), up to IMPORT_RESTORE_MAX per file. 0 or ERR_NOMEM;
+ * past IMPORT_REASONS_MAX threads the reasons are dropped. */
+int import_reasons(struct import_ctx *c, uint64_t tid, const uint64_t why[WALK_FAIL_COUNT]);
+
+/* Free what a load kept in c (not c itself, not c->frames). */
+void import_ctx_release(struct import_ctx *c);
+
 /* Add frames[0..depth) (LEAF FIRST) as `weight` samples of thread (a
- * lone IMPORT_NO_FRAME frame without a file: a sample with no frame).
+ * lone IMPORT_NO_FRAME frame without a file: a sample with no frame; a
+ * lone [unreadable] frame without a file: failures with their reasons when
+ * import_reasons() gave them).
  * Keeps the total under IMPORT_COUNT_MAX (ERR_INPUT beyond). */
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight);
@@ -88,8 +113,9 @@ uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, con
 size_t import_utf8_check(const unsigned char *s, size_t n);
 
 /* One "key: value" metadata text as proftui writes it (collapsed.h's '#'
- * lines, pprof's comments) into c->meta; unknown keys are ignored. */
-void import_meta_text(struct import_ctx *c, const char *text, size_t n);
+ * lines, pprof's comments) into c->meta; unknown keys are ignored.
+ * 0 or ERR_NOMEM. */
+int import_meta_text(struct import_ctx *c, const char *text, size_t n);
 
 /* The loaders: 0, ERR_INPUT (message set) or ERR_NOMEM. */
 int import_folded(struct import_ctx *c, const char *text, size_t n);

@@ -19,25 +19,15 @@
 #include "profile.h"
 
 #define LINE_MAX_BYTES (64u << 20)
-#define FAIL_THREADS_MAX 65536
-#define FAILS_RESTORE_MAX (1u << 22)   /* failures given back their reasons, per file */
 #define NO_FRAME IMPORT_NO_FRAME
 
 enum tool { TOOL_NONE, TOOL_PROFTUI, TOOL_AUSTIN, TOOL_PYSPY, TOOL_CPYTHON };
-
-struct tfail {
-    uint64_t tid;
-    uint64_t why[WALK_FAIL_COUNT];   /* failures left to restore, by reason */
-};
 
 struct folded {
     struct import_ctx *c;
     size_t lineno;
     enum tool tool;                  /* from the metadata, else the first stack */
     int seen_stack;
-    struct tfail *fails;             /* from "# thread:" lines (proftui) */
-    size_t nfails, capfails;
-    uint64_t restored;               /* failures given back so far */
 };
 
 struct span {
@@ -122,6 +112,23 @@ static uint64_t first_number(struct span v)
     return parse_u64(v.p, n, 10, &x) == 0 ? x : 0;
 }
 
+/* "torn A, cycle B, corrupt C, read D)": counts by reason into why. */
+static void reasons_list(const char *p, size_t n, uint64_t why[WALK_FAIL_COUNT])
+{
+    for (const char *end0 = p + n; p < end0;) {
+        const char *end = memchr(p, ',', (size_t)(end0 - p));
+        end = end ? end : end0;
+        const char *s = memchr(p, ' ', (size_t)(end - p));
+        for (int w = WALK_OK + 1; s && w < WALK_FAIL_COUNT; w++)
+            if ((size_t)(s - p) == strlen(table_fail_name((enum walk_fail)w)) &&
+                memcmp(p, table_fail_name((enum walk_fail)w), (size_t)(s - p)) == 0)
+                why[w] = first_number((struct span){s + 1, (size_t)(end - s - 1)});
+        p = end + (end < end0);
+        while (p < end0 && *p == ' ')
+            p++;
+    }
+}
+
 /* "# thread: <tid> "<name>" S samples, F failed (torn A, cycle B, ...)":
  * the failures by reason, to give the [unreadable] samples their reasons
  * back. The name (quoted, anything inside) is read from the stack lines. */
@@ -130,32 +137,19 @@ static int thread_line(struct folded *f, struct span v)
     size_t sp = 0;
     while (sp < v.n && v.p[sp] != ' ')
         sp++;
-    uint64_t tid;
-    if (parse_u64(v.p, sp, 10, &tid) < 0 || f->nfails >= FAIL_THREADS_MAX)
+    uint64_t tid, why[WALK_FAIL_COUNT] = {0};
+    if (parse_u64(v.p, sp, 10, &tid) < 0)
         return 0;                               /* not ours: ignored */
-    const char *open = memchr(v.p, '(', v.n), *q = v.p + v.n;
-    while (q > v.p && q[-1] != '"')            /* the closing quote of the name */
+    const char *q = v.p + v.n;
+    while (q > v.p && q[-1] != '"')            /* past the closing quote of the name */
         q--;
-    if (!open || open < q)
+    const char *open = memchr(q, '(', (size_t)(v.p + v.n - q));
+    if (!open)
         return 0;
-    if (array_reserve((void **)&f->fails, &f->capfails, f->nfails + 1, sizeof *f->fails) < 0)
-        return ERR_NOMEM;
-    struct tfail *t = &f->fails[f->nfails++];
-    *t = (struct tfail){.tid = tid};
-    for (const char *p = open + 1; p < v.p + v.n;) {
-        const char *end = memchr(p, ',', (size_t)(v.p + v.n - p));
-        end = end ? end : v.p + v.n;
-        const char *s = memchr(p, ' ', (size_t)(end - p));
-        for (int why = WALK_OK + 1; s && why < WALK_FAIL_COUNT; why++)
-            if ((size_t)(s - p) == strlen(table_fail_name((enum walk_fail)why)) &&
-                memcmp(p, table_fail_name((enum walk_fail)why), (size_t)(s - p)) == 0)
-                t->why[why] = first_number((struct span){s + 1, (size_t)(end - s - 1)});
-        p = end + (end < v.p + v.n);
-        while (p < v.p + v.n && *p == ' ')
-            p++;
-    }
-    return 0;
+    reasons_list(open + 1, (size_t)(v.p + v.n - open - 1), why);
+    return import_reasons(f->c, tid, why);
 }
+
 
 static void tool_from_meta(struct folded *f, struct span key, struct span v)
 {
@@ -210,11 +204,17 @@ static int meta_line(struct folded *f, const char *p, size_t n)
         copy_text(m->warning, sizeof m->warning, unquote(v));
     } else if (span_eq(key, "thread") && f->tool == TOOL_PROFTUI) {
         return thread_line(f, v);
+    } else if (span_eq(key, "failed") && f->tool == TOOL_PROFTUI) {
+        uint64_t why[WALK_FAIL_COUNT] = {0};       /* all threads' (pprof has no per-thread line) */
+        const char *open = memchr(v.p, '(', v.n);
+        if (open)
+            reasons_list(open + 1, (size_t)(v.p + v.n - open - 1), why);
+        return import_reasons(f->c, IMPORT_ANY_THREAD, why);
     }
     return 0;
 }
 
-void import_meta_text(struct import_ctx *c, const char *text, size_t n)
+int import_meta_text(struct import_ctx *c, const char *text, size_t n)
 {
     struct folded f = {.c = c, .tool = TOOL_PROFTUI};
     char line[PROFILE_TEXT_MAX + 64], format[sizeof c->meta->format];
@@ -222,9 +222,11 @@ void import_meta_text(struct import_ctx *c, const char *text, size_t n)
     n = n < sizeof line - 3 ? n : sizeof line - 3;
     line[0] = '#', line[1] = ' ';
     memcpy(line + 2, text, n);
-    if (n < 8 || memcmp(text, "thread: ", 8) != 0)     /* per-thread failures: not from here */
-        meta_line(&f, line, n + 2);
+    int rc = 0;
+    if (n < 8 || memcmp(text, "thread: ", 8) != 0)     /* per-thread lines come from collapsed files */
+        rc = meta_line(&f, line, n + 2);
     memcpy(c->meta->format, format, sizeof format);
+    return rc;
 }
 
 /* --- Stack lines. --- */
@@ -314,39 +316,6 @@ static uint32_t frame_func(struct folded *f, struct span s, int32_t *line)
     return import_func(f->c, s.p, s.n, "", 0);
 }
 
-/* The failures of tid still to restore, or NULL. */
-static struct tfail *fails_of(struct folded *f, uint64_t tid)
-{
-    for (size_t i = 0; i < f->nfails; i++)
-        if (f->fails[i].tid == tid)
-            return &f->fails[i];
-    return NULL;
-}
-
-/* A lone [unreadable] frame of a thread whose failures by reason the
- * metadata gave: as many table_add_failed() as the reasons cover (bounded
- * by the count), the rest as plain [unreadable] samples. */
-static int add_unreadable(struct folded *f, uint32_t th, uint64_t count)
-{
-    struct tfail *tf = fails_of(f, table_thread_tid(f->c->t, th));
-    for (int why = WALK_OK + 1; tf && why < WALK_FAIL_COUNT && count; why++) {
-        for (; tf->why[why] && count && f->restored < FAILS_RESTORE_MAX; tf->why[why]--, count--) {
-            if (f->c->total >= IMPORT_COUNT_MAX)
-                return import_fail(f->c, "line %zu: too many samples", f->lineno);
-            f->restored++;
-            int rc = table_add_failed(f->c->t, th, (enum walk_fail)why);
-            if (rc < 0)
-                return rc;
-            f->c->total++;
-        }
-    }
-    if (!count)
-        return 0;
-    f->c->frames[0] = (struct frame_key){.func = import_func(f->c, TABLE_UNREADABLE, strlen(TABLE_UNREADABLE), "", 0),
-                                         .line = -1};
-    return f->c->frames[0].func == TABLE_NONE ? ERR_NOMEM : import_add(f->c, th, f->c->frames, 1, count);
-}
-
 /* "frames COUNT": the count after the last space (Austin's full mode
  * "time,idle,memory": the first of them). */
 static int split_count(struct folded *f, const char *p, size_t n, size_t *frames_len, uint64_t *count)
@@ -414,8 +383,6 @@ static int stack_line(struct folded *f, const char *p, size_t n, struct span *fr
         count = 1;                                /* one line, one sample; its metric is time or memory */
     if (depth == 1 && span_eq(fr[used], NO_FRAME))
         return import_add(f->c, th, f->c->frames, 0, count);
-    if (depth == 1 && span_eq(fr[used], TABLE_UNREADABLE) && f->nfails)
-        return add_unreadable(f, th, count);
     for (size_t i = 0; i < depth; i++) {          /* root first in the file, leaf first in the table */
         struct frame_key *k = &f->c->frames[depth - 1 - i];
         k->func = frame_func(f, fr[used + i], &k->line);
@@ -477,6 +444,5 @@ int import_folded(struct import_ctx *c, const char *text, size_t n)
     if (rc == 0 && !c->meta->format[0])
         snprintf(c->meta->format, sizeof c->meta->format, "%s", tool_format(f.tool));
     free(fr);
-    free(f.fails);
     return rc;
 }

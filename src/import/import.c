@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "error.h"
 #include "profile.h"
 
@@ -29,9 +30,61 @@ int import_fail(struct import_ctx *c, const char *fmt, ...)
     return ERR_INPUT;
 }
 
+int import_reasons(struct import_ctx *c, uint64_t tid, const uint64_t why[WALK_FAIL_COUNT])
+{
+    if (c->nreasons >= IMPORT_REASONS_MAX)
+        return 0;
+    if (array_reserve((void **)&c->reasons, &c->capreasons, c->nreasons + 1, sizeof *c->reasons) < 0)
+        return ERR_NOMEM;
+    struct import_reasons *r = &c->reasons[c->nreasons++];
+    r->tid = tid;
+    memcpy(r->why, why, sizeof r->why);
+    return 0;
+}
+
+void import_ctx_release(struct import_ctx *c)
+{
+    free(c->reasons);
+    c->reasons = NULL;
+    c->nreasons = c->capreasons = 0;
+}
+
+static struct import_reasons *reasons_of(struct import_ctx *c, uint64_t tid)
+{
+    for (size_t i = 0; i < c->nreasons; i++)
+        if (c->reasons[i].tid == tid)
+            return &c->reasons[i];
+    return tid == IMPORT_ANY_THREAD ? NULL : reasons_of(c, IMPORT_ANY_THREAD);
+}
+
+/* [unreadable] samples of a thread whose failures by reason the file gave:
+ * as many table_add_failed() as those cover; returns the samples left. */
+static int add_failed(struct import_ctx *c, uint32_t thread, uint64_t *weight)
+{
+    struct import_reasons *r = reasons_of(c, table_thread_tid(c->t, thread));
+    for (int why = WALK_OK + 1; r && why < WALK_FAIL_COUNT && *weight; why++) {
+        for (; r->why[why] && *weight && c->restored < IMPORT_RESTORE_MAX; r->why[why]--, (*weight)--) {
+            if (c->total >= IMPORT_COUNT_MAX)
+                return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
+            int rc = table_add_failed(c->t, thread, (enum walk_fail)why);
+            if (rc < 0)
+                return rc;
+            c->restored++;
+            c->total++;
+        }
+    }
+    return 0;
+}
+
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight)
 {
+    if (depth == 1 && c->nreasons && !*table_func_file(c->t, frames[0].func) &&
+        strcmp(table_func_name(c->t, frames[0].func), TABLE_UNREADABLE) == 0) {
+        int rc = add_failed(c, thread, &weight);
+        if (rc < 0 || weight == 0)
+            return rc;
+    }
     if (depth == 1 && !*table_func_file(c->t, frames[0].func) &&
         strcmp(table_func_name(c->t, frames[0].func), IMPORT_NO_FRAME) == 0)
         depth = 0;                    /* a sample without a Python frame, as the writers mark it */
@@ -229,6 +282,7 @@ int import_buffer(const uint8_t *data, size_t n, const char *name, struct profil
     } else if (rc == ERR_NOMEM && cap) {
         snprintf(err, cap, "%s: %s", name, err_str(ERR_NOMEM));
     }
+    import_ctx_release(&c);
     free(frames);
     free(m);
     return rc;

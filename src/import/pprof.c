@@ -328,9 +328,12 @@ static int pass_comments(struct pp *p, const uint8_t *d, size_t n)
         struct pbdec packed = pbdec_init(f.data, f.len);
         int used = 0;
         uint64_t idx;
-        while ((k = next_number(&f, &packed, &used, &idx)) > 0 && count++ < 1000)
+        int mrc = 0;
+        while (mrc == 0 && (k = next_number(&f, &packed, &used, &idx)) > 0 && count++ < 1000)
             if (idx < p->nstrs)
-                import_meta_text(p->c, (const char *)p->strs[idx].p, p->strs[idx].n);
+                mrc = import_meta_text(p->c, (const char *)p->strs[idx].p, p->strs[idx].n);
+        if (mrc < 0)
+            return mrc;
         if (k < 0)
             return malformed(p, f.data, d, "a bad comment list");
     }

@@ -225,15 +225,34 @@ static void get_text(const struct json *j, uint32_t obj, const char *key, char *
         dst[0] = '\0';
 }
 
+/* "threads": [{"tid", "failed": {"torn": A, ...}}]: each thread's failures
+ * by reason, for its [unreadable] samples. */
+static int thread_reasons(struct ss *s, uint32_t threads)
+{
+    const struct json *j = &s->j;
+    for (uint32_t t = json_first(j, threads); t != JSON_NONE; t = json_next(j, threads, t)) {
+        uint64_t why[WALK_FAIL_COUNT] = {0}, tid;
+        uint32_t failed = json_get(j, t, "failed");
+        if (json_uint(j, json_get(j, t, "tid"), &tid) < 0 || failed == JSON_NONE)
+            continue;
+        for (int w = WALK_OK + 1; w < WALK_FAIL_COUNT; w++)
+            why[w] = get_uint(j, failed, table_fail_name((enum walk_fail)w));
+        int rc = import_reasons(s->c, tid, why);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The "proftui" key of proftui's own files (speedscope.h): what the schema
  * has no field for. */
-static void proftui_meta(struct ss *s)
+static int proftui_meta(struct ss *s)
 {
     const struct json *j = &s->j;
     struct profile_meta *m = s->c->meta;
     uint32_t pm = json_get(j, 0, "proftui");
     if (pm == JSON_NONE || j->n[pm].type != JSON_OBJECT)
-        return;
+        return 0;
     get_text(j, pm, "version", m->writer, sizeof m->writer);
     get_text(j, pm, "python", m->python_version, sizeof m->python_version);
     m->cpu_mode = json_is(j, json_get(j, pm, "mode"), "cpu");
@@ -250,19 +269,21 @@ static void proftui_meta(struct ss *s)
     m->launched = m->command[0] != '\0';
     get_text(j, pm, "only", m->only, sizeof m->only);
     get_text(j, pm, "warning", m->warning, sizeof m->warning);
+    uint32_t threads = json_get(j, pm, "threads");
+    return threads != JSON_NONE && j->n[threads].type == JSON_ARRAY ? thread_reasons(s, threads) : 0;
 }
 
-static void file_meta(struct ss *s)
+static int file_meta(struct ss *s)
 {
     char exporter[40] = "", name[PROFILE_TEXT_MAX] = "";
     struct profile_meta *m = s->c->meta;
     if (json_string(&s->j, json_get(&s->j, 0, "exporter"), exporter, sizeof exporter) > 0)
         snprintf(m->format, sizeof m->format, "speedscope (%s)", exporter);
     s->proftui = strncmp(exporter, "proftui", 7) == 0;
-    if (s->proftui)
-        proftui_meta(s);
+    int rc = s->proftui ? proftui_meta(s) : 0;
     if (!s->proftui && json_string(&s->j, json_get(&s->j, 0, "name"), name, sizeof name) > 0 && !m->command[0])
         snprintf(m->command, sizeof m->command, "%s", name);
+    return rc;
 }
 
 static int load_profiles(struct ss *s)
@@ -303,10 +324,10 @@ int import_speedscope(struct import_ctx *c, const char *text, size_t n)
         rc = import_fail(c, "byte %zu: %s (not valid JSON)", where + 1, why);
     else if (rc == 0 && s.j.n[0].type != JSON_OBJECT)
         rc = import_fail(c, "JSON that is not an object (not a speedscope file)");
-    if (rc == 0) {
-        file_meta(&s);
+    if (rc == 0)
+        rc = file_meta(&s);
+    if (rc == 0)
         rc = load_frames(&s);
-    }
     if (rc == 0)
         rc = load_profiles(&s);
     free(s.funcs);

@@ -78,6 +78,7 @@ static void check_load(uint8_t which, const uint8_t *d, size_t n)
            : import_speedscope(&c, (const char *)d, n);
         if (rc == 0 && c.total != table_samples(c.t))
             violation("samples counted and samples in the table differ");
+        import_ctx_release(&c);
         free(frames);
     }
     if (rc < 0 && rc != ERR_NOMEM && (strncmp(err, "fuzz: ", 6) != 0 || strchr(err, '\n')))

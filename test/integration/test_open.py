@@ -322,3 +322,43 @@ def test_hostile_names_survive_the_round_trip(proftui, tmp_path):
     first = convert(proftui, write(tmp_path, "h.txt", raw), tmp_path / "a.txt")
     assert convert(proftui, tmp_path / "a.txt", tmp_path / "b.txt") == first
     assert "\t" not in first and "\x7f" not in first and "\u2028" not in first
+
+
+FAILED_PROFILE = """# proftui: 0.1.0
+# python: 3.12.1
+# mode: cpu
+# interval: 500us
+# duration: 2.500s
+# samples: 5000 rounds
+# missed: 3 rounds
+# lost: 1 rounds
+# failed: 3 stacks (torn 2, cycle 0, corrupt 0, read 1)
+# recorded: 61 stacks
+# pid: 321 (launched)
+# command: "python3 app.py 10"
+# thread: 321 "MainThread" 43 samples, 3 failed (torn 2, cycle 0, corrupt 0, read 1)
+# thread: 322 "worker (1)" 18 samples, 0 failed (torn 0, cycle 0, corrupt 0, read 0)
+P321;T321 MainThread;<module> (app.py:30);main (app.py:22);work (app.py:10) 40
+P321;T321 MainThread;[unreadable] 3
+P321;T322 worker (1);[no Python frame] 1
+P321;T322 worker (1);[truncated];deep (app.py:5) 17
+"""
+
+
+@pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof"])
+def test_failures_and_markers_survive_every_format(proftui, tmp_path, fmt):
+    """A profile with failed stacks (by reason), a stack without a Python
+    frame and a truncated one, converted to FMT and opened again, gives the
+    same collapsed file (speedscope: its frames have no executing line)."""
+    src = tmp_path / "src.txt"
+    src.write_text(FAILED_PROFILE)
+    mid = tmp_path / {"collapsed": "mid.txt", "speedscope": "mid.json", "pprof": "mid.pb.gz"}[fmt]
+    res = run([proftui, "--open", src, "-o", mid])
+    if res.returncode == EXIT["EXIT_USAGE"] and "not in this build yet" in res.stderr:
+        pytest.skip(f"the {fmt} writer is not in this build yet")
+    assert res.returncode == 0, res.describe()
+    back = convert(proftui, mid, tmp_path / "back.txt")
+    expect = FAILED_PROFILE
+    if fmt == "speedscope":
+        expect = re.sub(r"\((app\.py):\d+\)", r"(\1:?)", expect)
+    assert back == expect
