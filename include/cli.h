@@ -24,6 +24,7 @@ struct cli {
     const char *push;           /* --push URL: send a pprof window every push_interval_ns */
     uint64_t push_interval_ns;  /* --push-interval (default 10 s) */
     const char *open;           /* --open FILE: show a saved profile */
+    const char *diff;           /* --diff BASELINE: compare with a saved profile */
     int dump;                   /* --dump: print each thread's stack once (-p) */
     int json;                   /* --json: --dump as JSON */
     int cpu;                    /* --cpu */

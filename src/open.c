@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "diff.h"
 #include "error.h"
 #include "exitcode.h"
 #include "export.h"
+#include "outfile.h"
 #include "import.h"
 #include "outputs.h"
 #include "profile.h"
@@ -76,6 +78,48 @@ static int convert(const struct cli *c, struct profile *p)
     return EXIT_OK;
 }
 
+/* A replica of p, for reading (caller frees). NULL on ENOMEM. */
+static struct table *snapshot_of(struct profile *p)
+{
+    struct table *t = table_new();
+    if (t && profile_sync(p, t, NULL) < 0) {
+        table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* --diff BASELINE: the comparison of p with the baseline, to the one -o. */
+static int compare(const struct cli *c, struct profile *p)
+{
+    struct profile *base = profile_new();
+    char err[IMPORT_ERR_MAX];
+    int rc = base ? import_file(c->diff, base, err, sizeof err) : ERR_NOMEM;
+    if (rc < 0) {
+        profile_free(base);
+        return rc == ERR_NOMEM ? fail(EXIT_INTERNAL, "cannot compare", err_str(rc))
+                               : fail(rc == ERR_USAGE ? EXIT_USAGE : EXIT_INPUT, err, NULL);
+    }
+    struct table *now = snapshot_of(p), *then = snapshot_of(base);
+    struct diff d = {0};
+    struct outfile out = {0};
+    int code = EXIT_OK;
+    if (!now || !then || diff_build(&d, now, then) < 0)
+        code = fail(EXIT_INTERNAL, "cannot compare", err_str(ERR_NOMEM));
+    else if (outfile_open(&out, c->output) < 0)
+        code = fail(EXIT_OUTPUT, c->output, strerror(errno));
+    else if (diff_write(out.f, &d, c->open, c->diff) < 0) {
+        outfile_abort(&out);
+        code = fail(EXIT_OUTPUT, c->output, strerror(errno ? errno : EIO));
+    } else if (outfile_commit(&out) < 0)
+        code = fail(EXIT_OUTPUT, c->output, strerror(errno ? errno : EIO));
+    diff_free(&d);
+    table_free(now);
+    table_free(then);
+    profile_free(base);
+    return code;
+}
+
 static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *quit)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -112,7 +156,7 @@ int open_run(const struct cli *c, volatile sig_atomic_t *quit)
     if (rc < 0)
         code = fail(rc == ERR_USAGE ? EXIT_USAGE : rc == ERR_NOMEM ? EXIT_INTERNAL : EXIT_INPUT, err, NULL);
     else
-        code = c->output ? convert(c, p) : view(c, p, quit);
+        code = c->diff ? compare(c, p) : c->output ? convert(c, p) : view(c, p, quit);
     profile_free(p);
     return code;
 }

@@ -362,3 +362,39 @@ def test_failures_and_markers_survive_every_format(proftui, tmp_path, fmt):
     if fmt == "speedscope":
         expect = re.sub(r"\((app\.py):\d+\)", r"(\1:?)", expect)
     assert back == expect
+
+
+def test_diff_table(proftui, tmp_path):
+    """--open NOW --diff BASE -o OUT: each function's share of all samples
+    in both, the change, new and gone marked, sorted by the change;
+    functions matched by name and file (not by line)."""
+    res = run([proftui, "--open", DATA / "pyspy-raw.txt", "--diff", DATA / "cpython-collapsed.txt",
+               "-o", tmp_path / "d.txt"])
+    assert res.returncode == 0, res.describe()
+    text = (tmp_path / "d.txt").read_text()
+    head = text.splitlines()[0]
+    assert "pyspy-raw.txt (100 samples)" in head and "cpython-collapsed.txt (50 samples)" in head, text
+    rows = {}
+    order = []
+    for line in text.splitlines()[3:]:
+        cols = line.split(None, 7)
+        rows[cols[7]] = (float(cols[0]), float(cols[1]), float(cols[2]), cols[6])
+        order.append(abs(float(cols[2])))
+    assert rows["work (app.py)"] == (60.0, 60.0, 0.0, "-")          # line 10 in both
+    assert rows["spin (app.py)"] == (20.0, 30.0, -10.0, "-")
+    assert rows["main (app.py)"] == (80.0, 70.0, 10.0, "-")         # lines 22 and 23 now: one function
+    assert rows["sleep (<built-in>)"] == (20.0, 0.0, 20.0, "new")
+    assert rows["<GC> ()"] == (0.0, 10.0, -10.0, "gone")
+    assert order == sorted(order, reverse=True)
+
+
+@pytest.mark.parametrize("args", [
+    ["--diff", "{base}"],                                  # no --open: a live run
+    ["--open", "{base}", "--diff", "{base}"],              # no -o: the live view's comparison
+    ["--open", "{base}", "--diff", "{base}", "-o", "a", "-o", "b"],
+])
+def test_diff_not_yet(proftui, tmp_path, args):
+    base = DATA / "flamegraph.txt"
+    res = run([proftui, *[a.format(base=base) for a in args]])
+    line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
+    assert "--diff" in line and "not in this build yet" in line, res.describe()

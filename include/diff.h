@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Comparing two profiles by function: each function's share of all
+ * samples now and in a baseline, and the change. Functions are matched by
+ * name and file (not by line: lines move between versions of a program;
+ * two functions of one name and file, told apart by their first line,
+ * count as one). */
+#ifndef PROFTUI_DIFF_H
+#define PROFTUI_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct table;
+
+struct diff_row {
+    const char *name, *file;         /* borrowed from the tables */
+    uint64_t own[2], total[2];       /* samples: [0] now, [1] baseline */
+    double own_pct[2], total_pct[2]; /* shares of all samples of each profile */
+    double change;                   /* total_pct[0] - total_pct[1], percentage points */
+    int status;                      /* 0 in both, DIFF_NEW, DIFF_GONE */
+};
+
+enum { DIFF_NEW = 1, DIFF_GONE = 2 };
+
+struct diff {
+    struct diff_row *rows;           /* owned; sorted by |change|, largest first, then name, file */
+    size_t n;
+    uint64_t samples[2];             /* all samples now and in the baseline */
+};
+
+/* Compare `now` with `base` (both borrowed; they must outlive d). 0 or
+ * ERR_NOMEM (d is then empty). */
+int diff_build(struct diff *d, const struct table *now, const struct table *base);
+void diff_free(struct diff *d);
+
+/* Write the comparison as a text table: two '#' lines saying what is
+ * compared with what (now_label, base_label: free text, escaped), then
+ * one line per function: TOTAL% now, baseline, change, OWN% now, baseline,
+ * change, new/gone, function, file. Names are escaped as in the collapsed
+ * output (controls and invalid UTF-8 become '?'). 0 or ERR_IO. */
+int diff_write(FILE *f, const struct diff *d, const char *now_label, const char *base_label);
+
+#endif
