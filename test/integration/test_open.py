@@ -117,6 +117,10 @@ def test_pty_open_shows_the_saved_profile(proftui, saved, live):
     view.pump(0.3)
     assert int(view.header()["samples"].replace(",", "")) == total, view.describe()
     assert "PAUSED" not in view.header()["state"], view.describe()
+    for key, text in ((b"c", "hottest"), (b"f", "hottest"), (b"t", "two_lines"), (b"v", "HOTTEST-LINE")):
+        view.send(key)                # the tree, flame, top and source views over the saved profile
+        view.wait_for(lambda: text in view.text(), f"{text} after the key {key!r}")
+        assert "SAVED" in view.text(), view.describe()
     view.send(b"q")
     assert view.wait_exit() == 0
 
