@@ -39,7 +39,7 @@ struct profile_meta;
  * a sample of depth 0. */
 #define IMPORT_NO_FRAME "[no Python frame]"
 
-/* Read the file at path into p (from profile_new(), nothing recorded yet)
+/* Read the file at path ("-": standard input) into p (from profile_new(), nothing recorded yet)
  * and set p's metadata (saved, source, format and whatever the file
  * holds). Returns 0, ERR_INPUT (malformed or not a profile), ERR_USAGE (a
  * format that holds no stacks: pstats, svg), ERR_IO (cannot read it) or

@@ -291,7 +291,8 @@ int import_buffer(const uint8_t *data, size_t n, const char *name, struct profil
 /* The whole file, at most IMPORT_FILE_MAX bytes. */
 static int read_all(const char *path, uint8_t **out, size_t *outn, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
+    int std = strcmp(path, "-") == 0;          /* '-': standard input (a pipe) */
+    FILE *f = std ? stdin : fopen(path, "rb");
     if (!f) {
         snprintf(err, cap, "%s: %s", path, strerror(errno));
         return ERR_IO;
@@ -323,7 +324,8 @@ static int read_all(const char *path, uint8_t **out, size_t *outn, char *err, si
             break;
         }
     }
-    fclose(f);
+    if (!std)
+        fclose(f);
     if (rc == ERR_NOMEM)
         snprintf(err, cap, "%s: %s", path, err_str(ERR_NOMEM));
     if (rc < 0) {

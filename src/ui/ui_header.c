@@ -250,8 +250,11 @@ static void draw_title(WINDOW *w, const struct ui_scene *sc, int width)
 {
     const struct ui_theme *t = sc->theme;
     char right[96];
-    snprintf(right, sizeof right, "Python %s  PID %d", sc->opt->python_version ? sc->opt->python_version : "?",
-             (int)sc->opt->pid);
+    if (sc->opt->saved && !sc->opt->pid)          /* a saved profile that does not say */
+        snprintf(right, sizeof right, "Python %s  PID ?", sc->opt->python_version ? sc->opt->python_version : "?");
+    else
+        snprintf(right, sizeof right, "Python %s  PID %d", sc->opt->python_version ? sc->opt->python_version : "?",
+                 (int)sc->opt->pid);
     int rw = ui_text_width(right);
     int x = ui_paint_text(w, 0, 0, "proftui", width, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_TITLE), t);
     int room = width - x - 2 - rw - 2;

@@ -11,7 +11,7 @@ written by hand from each tool's documented syntax (test/data/profiles)."""
 
 import gzip
 import re
-import struct
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -402,3 +402,13 @@ def test_diff_not_yet(proftui, tmp_path, args):
     res = run([proftui, *[a.format(base=base) for a in args]])
     line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
     assert "--diff" in line and "not in this build yet" in line, res.describe()
+
+
+def test_open_standard_input(proftui, tmp_path):
+    """--open - reads a pipe (for a conversion: the live view needs the
+    terminal on standard input)."""
+    data = (DATA / "flamegraph.txt").read_bytes()
+    res = subprocess.run([proftui, "--open", "-", "-o", tmp_path / "out.txt"], input=data,
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert stack_lines((tmp_path / "out.txt").read_text())[0].endswith(";main (:?);parse (:?) 3")
