@@ -106,6 +106,15 @@ static uint64_t number_after(const char *name, const char *const *words, size_t 
     return 0;
 }
 
+/* The last occurrence of needle in s, or NULL. */
+static char *last_of(char *s, const char *needle)
+{
+    char *last = NULL;
+    for (char *q = strstr(s, needle); q; q = strstr(q + 1, needle))
+        last = q;
+    return last;
+}
+
 static uint32_t profile_thread(struct ss *s, uint32_t prof, size_t index)
 {
     static const char *const tid_words[] = {"tid", "Thread", "thread"};
@@ -118,8 +127,8 @@ static uint32_t profile_thread(struct ss *s, uint32_t prof, size_t index)
         s->c->meta->pid = (int64_t)(pid & INT64_MAX);
     if (!tid)
         tid = index + 1;
-    char *paren = strstr(name, " (tid ");               /* proftui: "<name> (tid N)" */
-    paren = paren ? paren : strstr(name, " (pid ");
+    char *paren = last_of(name, " (tid ");             /* proftui: "<name> (tid N)" */
+    paren = paren ? paren : last_of(name, " (pid ");
     if (s->proftui && paren)
         *paren = '\0';
     else if (s->proftui && strncmp(name, "tid ", 4) == 0)
