@@ -7,11 +7,24 @@
 #include <signal.h>
 
 struct cli;
+struct profile;
+struct table;
 
 /* Load cli->open (import.h) and show it, or write it to every -o file.
  * Prints one line on stderr on failure. Returns the exit status
  * (exitcode.h): EXIT_INPUT for a file that cannot be read or is
  * malformed, EXIT_USAGE for a format without stacks (pstats, svg). */
 int open_run(const struct cli *cli, volatile sig_atomic_t *quit);
+
+/* --diff BASELINE: load cli->diff into a new profile (*out, caller frees
+ * with profile_free) before anything runs. Returns 0 or the exit status
+ * after a one-line message. */
+int open_baseline(const struct cli *cli, struct profile **out);
+
+/* Write the comparison of `now` (labelled now_label) with base to cli's one
+ * -o file (diff.h), atomically. Returns 0 or the exit status after a
+ * one-line message. */
+int open_compare(const struct cli *cli, struct profile *base, const struct table *now,
+                 const char *now_label);
 
 #endif

@@ -42,8 +42,9 @@ static const char usage_text[] =
     "      --open FILE          a saved profile in the live view (collapsed stacks of\n"
     "                           proftui, py-spy, Austin, CPython, flamegraph.pl;\n"
     "                           speedscope; pprof; format read from the content);\n"
-    "                           with -o, converted to the -o files (no view)\n"    "      --diff BASELINE      with --open FILE -o OUT: OUT gets each function's share\n"
-    "                           of the samples in FILE and in BASELINE and the change\n"
+    "                           with -o, converted to the -o files (no view)\n"    "      --diff BASELINE      with one -o OUT: OUT gets each function's share of the\n"
+    "                           samples now (--open FILE, or this run) and in BASELINE,\n"
+    "                           and the change\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
@@ -222,9 +223,9 @@ static int check_combination(const struct cli *c)
         return conflict("--open shows a saved profile: give no command and no -p PID");
     if (c->open && (c->nonly || c->cpu || c->duration_ns))
         return conflict("--only, --cpu and -d apply to sampling, not to --open");
-    if (c->diff && (!c->open || c->noutputs != 1 || c->format >= 0 || c->tui))
-        return conflict("--diff BASELINE goes with --open FILE and one -o OUT (the comparison as a table); "
-                        "in the live view and with a live run it is not in this build yet");
+    if (c->diff && (c->noutputs != 1 || c->format >= 0 || c->tui))
+        return conflict("--diff BASELINE writes the comparison as a table to one -o OUT (no -f); "
+                        "the comparison in the live view is not in this build yet");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))

@@ -61,6 +61,7 @@ struct run {
     char child_log[4096];          /* live view: the file the program's output goes to */
     int stopped;                   /* we ended the launched program (it did not exit) */
     struct push *push;             /* --push */
+    struct profile *baseline;      /* --diff BASELINE, loaded before the run */
 };
 
 static int fail(int code, const char *fmt, ...)
@@ -338,12 +339,19 @@ static int write_profile(struct run *r)
         rc = lens_update(lens, replica);
     }
     const char *bad = r->cli.output;
-    if (rc == 0)
-        rc = outputs_write(&r->out, lens ? lens_table(lens) : replica, &meta, &bad);
-    else
+    int code = 0;
+    if (rc == 0 && r->baseline) {              /* --diff: the comparison instead of the profile */
         outputs_abort(&r->out);
+        code = open_compare(&r->cli, r->baseline, lens ? lens_table(lens) : replica, r->title);
+    } else if (rc == 0) {
+        rc = outputs_write(&r->out, lens ? lens_table(lens) : replica, &meta, &bad);
+    } else {
+        outputs_abort(&r->out);
+    }
     lens_free(lens);
     table_free(replica);
+    if (code)
+        return code;
     if (rc < 0)
         return fail(EXIT_OUTPUT, "cannot write %s: %s", bad, strerror(errno ? errno : EIO));
     return 0;
@@ -554,7 +562,8 @@ static int start_target(struct run *r)
 static int choose_formats(struct run *r)
 {
     const char *bad = NULL;
-    if (outputs_init(&r->out, r->cli.outputs, r->cli.noutputs, r->cli.format, &bad) == 0)
+    int fmt = r->cli.diff ? EXPORT_COLLAPSED : r->cli.format;    /* --diff: its own table */
+    if (outputs_init(&r->out, r->cli.outputs, r->cli.noutputs, fmt, &bad) == 0)
         return 0;
     enum export_format f = r->cli.format >= 0 ? (enum export_format)r->cli.format
                                               : export_format_for_path(bad);
@@ -582,6 +591,8 @@ static int run(struct run *r)
     if (r->cli.dump)
         return run_dump(r);
     int code = resolve_only(r);
+    if (!code && r->cli.diff)
+        code = open_baseline(&r->cli, &r->baseline);
     if (!code)
         code = choose_formats(r);
     if (code)
@@ -647,6 +658,7 @@ int main(int argc, char **argv)
     int code = run(&r);
     sampler_free(r.sampler);
     profile_free(r.profile);
+    profile_free(r.baseline);
     pytarget_free(r.target);
     usercode_free(&r.code);
     return code;

@@ -89,8 +89,7 @@ static struct table *snapshot_of(struct profile *p)
     return t;
 }
 
-/* --diff BASELINE: the comparison of p with the baseline, to the one -o. */
-static int compare(const struct cli *c, struct profile *p)
+int open_baseline(const struct cli *c, struct profile **out)
 {
     struct profile *base = profile_new();
     char err[IMPORT_ERR_MAX];
@@ -100,22 +99,40 @@ static int compare(const struct cli *c, struct profile *p)
         return rc == ERR_NOMEM ? fail(EXIT_INTERNAL, "cannot compare", err_str(rc))
                                : fail(rc == ERR_USAGE ? EXIT_USAGE : EXIT_INPUT, err, NULL);
     }
-    struct table *now = snapshot_of(p), *then = snapshot_of(base);
+    *out = base;
+    return EXIT_OK;
+}
+
+int open_compare(const struct cli *c, struct profile *base, const struct table *now, const char *now_label)
+{
+    struct table *then = snapshot_of(base);
     struct diff d = {0};
     struct outfile out = {0};
     int code = EXIT_OK;
-    if (!now || !then || diff_build(&d, now, then) < 0)
+    if (!then || diff_build(&d, now, then) < 0)
         code = fail(EXIT_INTERNAL, "cannot compare", err_str(ERR_NOMEM));
     else if (outfile_open(&out, c->output) < 0)
         code = fail(EXIT_OUTPUT, c->output, strerror(errno));
-    else if (diff_write(out.f, &d, c->open, c->diff) < 0) {
+    else if (diff_write(out.f, &d, now_label, c->diff) < 0) {
         outfile_abort(&out);
         code = fail(EXIT_OUTPUT, c->output, strerror(errno ? errno : EIO));
     } else if (outfile_commit(&out) < 0)
         code = fail(EXIT_OUTPUT, c->output, strerror(errno ? errno : EIO));
     diff_free(&d);
-    table_free(now);
     table_free(then);
+    return code;
+}
+
+/* --open FILE --diff BASELINE -o OUT. */
+static int compare(const struct cli *c, struct profile *p)
+{
+    struct profile *base = NULL;
+    int code = open_baseline(c, &base);
+    if (code)
+        return code;
+    struct table *now = snapshot_of(p);
+    code = now ? open_compare(c, base, now, c->open) : fail(EXIT_INTERNAL, "cannot compare", err_str(ERR_NOMEM));
+    table_free(now);
     profile_free(base);
     return code;
 }

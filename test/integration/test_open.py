@@ -392,10 +392,40 @@ def test_diff_table(proftui, tmp_path):
     assert order == sorted(order, reverse=True)
 
 
+def test_diff_of_a_live_run(proftui, saved, tmp_path):
+    """-o OUT --diff BASELINE with a run: the run's shares against a saved
+    run of the same program (hot.py's shares hold: small changes), and
+    against an unrelated profile (everything new or gone)."""
+    out = tmp_path / "d.txt"
+    res = run([proftui, "-d", "1", "--diff", saved["collapsed"], "-o", out, "--", SYSTEM_PYTHON, HOT])
+    assert out.exists(), res.describe()
+    text = out.read_text()
+    assert "hot.py" in text.splitlines()[0] and str(saved["collapsed"]) in text.splitlines()[0], text
+    rows = {line.split(None, 7)[7]: line.split(None, 7) for line in text.splitlines()[3:]}
+    hottest = next(v for k, v in rows.items() if k.startswith("hottest ("))
+    assert hottest[6] == "-" and abs(float(hottest[2])) < 15, text
+    res = run([proftui, "-d", "0.5", "--diff", DATA / "flamegraph.txt", "-o", out, "--", SYSTEM_PYTHON, HOT])
+    assert out.exists(), res.describe()
+    status = {line.split(None, 7)[7]: line.split(None, 7)[6] for line in out.read_text().splitlines()[3:]}
+    assert status["main ()"] == "gone" and status["tokenize ()"] == "gone"
+    assert all(v == "new" for k, v in status.items() if "hot.py" in k), status
+
+
+def test_diff_with_a_bad_baseline_fails_before_running(proftui, tmp_path):
+    bad = write(tmp_path, "bad.txt", b"main;x\xff 3\n")
+    marker = tmp_path / "ran"
+    res = run([proftui, "--diff", bad, "-o", tmp_path / "d.txt", "--", SYSTEM_PYTHON, "-c",
+               f"open({str(marker)!r}, 'w').close()"])
+    line = assert_error_line(res, EXIT_INPUT, None)
+    assert "bad.txt" in line and "invalid UTF-8" in line, res.describe()
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize("args", [
-    ["--diff", "{base}"],                                  # no --open: a live run
     ["--open", "{base}", "--diff", "{base}"],              # no -o: the live view's comparison
+    ["--diff", "{base}", "--", "true"],
     ["--open", "{base}", "--diff", "{base}", "-o", "a", "-o", "b"],
+    ["--open", "{base}", "--diff", "{base}", "-o", "a", "-f", "collapsed"],
 ])
 def test_diff_not_yet(proftui, tmp_path, args):
     base = DATA / "flamegraph.txt"
