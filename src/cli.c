@@ -65,7 +65,10 @@ static const char usage_text[] =
     "  -v, --log FILE           write diagnostics to FILE\n"
     "  -V, --version            version of proftui\n"
     "  -h, --help               this help\n"
-    "\n"
+    "\n";
+
+/* In two parts: C11 compilers need only take 4095-byte literals. */
+static const char usage_exit[] =
     "exit status: the profiled command's own status when proftui started it\n"
     "(128+N if signal N ended it); otherwise 0 on success, or\n"
     "  1 internal error            2 usage error (unknown option, bad value)\n"
@@ -221,8 +224,8 @@ static int check_combination(const struct cli *c)
         return conflict("--push sends a running profile: not with --open or --dump");
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
-    if (c->open && (c->nonly || c->cpu || c->duration_ns))
-        return conflict("--only, --cpu and -d apply to sampling, not to --open");
+    if (c->open && (c->nonly || c->cpu || c->duration_ns || c->push))
+        return conflict("--only, --cpu, -d and --push apply to sampling, not to --open");
     if (c->diff && (c->noutputs != 1 || c->format >= 0 || c->tui))
         return conflict("--diff BASELINE writes the comparison as a table to one -o OUT (no -f); "
                         "the comparison in the live view is not in this build yet");
@@ -270,6 +273,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
     while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:f:v:Vh", long_opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage_text, stdout);
+            fputs(usage_exit, stdout);
             return CLI_EXIT_OK;
         }
         if (opt == 'V') {

@@ -13,7 +13,7 @@
 
 #include "array.h"
 #include "error.h"
-#include "pbdec.h"
+#include "pbread.h"
 #include "profile.h"
 
 /* profile.proto field numbers. */
@@ -67,11 +67,11 @@ static int by_loc_id(const void *a, const void *b)
 /* Function{id 1, name 2, system_name 3, filename 4, start_line 5}. */
 static int read_function(struct pp *p, const uint8_t *d, size_t n)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     uint64_t id = 0, name = 0, file = 0, first = 0;
     int rc;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.wire == PB_VARINT && f.number == 1)
             id = f.value;
         else if (f.wire == PB_VARINT && f.number == 2)
@@ -103,22 +103,22 @@ static const struct func *find_func(const struct pp *p, uint64_t id)
 /* Location{id 1, mapping_id 2, address 3, line 4 (Line{function_id 1, line 2})}. */
 static int read_location(struct pp *p, const uint8_t *d, size_t n)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     struct loc l = {.first = p->nlines};
     int rc;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.wire == PB_VARINT && f.number == 1)
             l.id = f.value;
         else if (f.wire == PB_VARINT && f.number == 3)
             l.address = f.value;
         if (f.wire != PB_LEN || f.number != 4)
             continue;
-        struct pbdec lr = pbdec_init(f.data, f.len);
+        struct pbread lr = pbread_init(f.data, f.len);
         struct pb_field lf;
         uint64_t fid = 0, line = 0;
         int lrc;
-        while ((lrc = pbdec_next(&lr, &lf)) > 0) {
+        while ((lrc = pbread_next(&lr, &lf)) > 0) {
             if (lf.wire == PB_VARINT && lf.number == 1)
                 fid = lf.value;
             else if (lf.wire == PB_VARINT && lf.number == 2)
@@ -179,11 +179,11 @@ struct labels {
 /* Label{key 1, str 2, num 3}: the thread and the process. */
 static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *out)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     uint64_t key = 0, s = 0, num = 0;
     int rc, has_num = 0;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.wire == PB_VARINT && f.number == 1)
             key = f.value;
         else if (f.wire == PB_VARINT && f.number == 2)
@@ -213,10 +213,10 @@ static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *o
 
 /* The next number of a repeated field: the value itself (once) when not
  * packed, else the next varint of its bytes. 1, 0 at the end, -1. */
-static int next_number(const struct pb_field *f, struct pbdec *packed, int *used, uint64_t *v)
+static int next_number(const struct pb_field *f, struct pbread *packed, int *used, uint64_t *v)
 {
     if (f->wire != PB_VARINT)
-        return pbdec_packed(packed, v);
+        return pbread_packed(packed, v);
     if (*used)
         return 0;
     *used = 1;
@@ -227,14 +227,14 @@ static int next_number(const struct pb_field *f, struct pbdec *packed, int *used
 /* Sample{location_id 1, value 2, label 3}; ids and values packed or not. */
 static int read_sample(struct pp *p, const uint8_t *d, size_t n)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     struct labels lab = {0};
     uint64_t value = 0, v;
     size_t vi = 0;
     int rc, depth = 0;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
-        struct pbdec packed = pbdec_init(f.data, f.len);
+    while ((rc = pbread_next(&r, &f)) > 0) {
+        struct pbread packed = pbread_init(f.data, f.len);
         int num = f.wire == PB_VARINT || f.wire == PB_LEN, used = 0, k = 0, prc = 0;
         if (f.number == 1 && num) {
             while (prc == 0 && (k = next_number(&f, &packed, &used, &v)) > 0)
@@ -266,20 +266,20 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
 /* The first pass: strings, sample types, times and period. */
 static int pass_header(struct pp *p, const uint8_t *d, size_t n)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     int rc;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.number == P_STRING && f.wire == PB_LEN) {
             if (array_reserve((void **)&p->strs, &p->capstrs, p->nstrs + 1, sizeof *p->strs) < 0)
                 return ERR_NOMEM;
             p->strs[p->nstrs++] = (struct str){f.data, f.len};
         } else if ((f.number == P_SAMPLE_TYPE || f.number == P_PERIOD_TYPE) && f.wire == PB_LEN) {
-            struct pbdec vr = pbdec_init(f.data, f.len);
+            struct pbread vr = pbread_init(f.data, f.len);
             struct pb_field vf;
             uint64_t type = 0, unit = 0;
             int vrc;
-            while ((vrc = pbdec_next(&vr, &vf)) > 0)
+            while ((vrc = pbread_next(&vr, &vf)) > 0)
                 *(vf.number == 1 ? &type : vf.number == 2 ? &unit : &(uint64_t){0}) = vf.value;
             if (vrc < 0)
                 return malformed(p, f.data, d, "a bad value type");
@@ -300,10 +300,10 @@ static int pass_header(struct pp *p, const uint8_t *d, size_t n)
 static int pass(struct pp *p, const uint8_t *d, size_t n, uint32_t which,
                 int (*fn)(struct pp *, const uint8_t *, size_t), const char *what)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     int rc;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.number != which || f.wire != PB_LEN)
             continue;
         int frc = fn(p, f.data, f.len);
@@ -319,13 +319,13 @@ static int pass(struct pp *p, const uint8_t *d, size_t n, uint32_t which,
  * there as "key: value" (pprof.h), read as the collapsed output's lines. */
 static int pass_comments(struct pp *p, const uint8_t *d, size_t n)
 {
-    struct pbdec r = pbdec_init(d, n);
+    struct pbread r = pbread_init(d, n);
     struct pb_field f;
     int rc, k, count = 0;
-    while ((rc = pbdec_next(&r, &f)) > 0) {
+    while ((rc = pbread_next(&r, &f)) > 0) {
         if (f.number != P_COMMENT || (f.wire != PB_VARINT && f.wire != PB_LEN))
             continue;
-        struct pbdec packed = pbdec_init(f.data, f.len);
+        struct pbread packed = pbread_init(f.data, f.len);
         int used = 0;
         uint64_t idx;
         int mrc = 0;

@@ -3,7 +3,7 @@
  * chooses what runs on the rest:
  *   0 import_buffer: detection, gzip, every loader;
  *   1 json_parse, then every node visited and every string decoded;
- *   2 the pprof loader (pbdec) directly;
+ *   2 the pprof loader (pbread) directly;
  *   3 the collapsed-stack loader directly;
  *   4 the speedscope loader directly.
  * Invariants: a load either succeeds with the samples it counted in the

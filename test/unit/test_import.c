@@ -12,7 +12,7 @@
 #include "error.h"
 #include "import.h"
 #include "json.h"
-#include "pbdec.h"
+#include "pbread.h"
 #include "profile.h"
 #include "table.h"
 
@@ -78,30 +78,30 @@ static void test_json_strings(void)
     json_free(&j);
 }
 
-static void test_pbdec(void)
+static void test_pbread(void)
 {
     /* field 1 varint 300, field 2 bytes "hi", field 3 fixed32, field 4 fixed64 */
     const uint8_t msg[] = {0x08, 0xac, 0x02, 0x12, 0x02, 'h', 'i', 0x1d, 1, 0, 0, 0,
                            0x21, 2, 0, 0, 0, 0, 0, 0, 0};
-    struct pbdec d = pbdec_init(msg, sizeof msg);
+    struct pbread d = pbread_init(msg, sizeof msg);
     struct pb_field f;
-    CHECK(pbdec_next(&d, &f) == 1 && f.number == 1 && f.value == 300);
-    CHECK(pbdec_next(&d, &f) == 1 && f.number == 2 && f.len == 2 && memcmp(f.data, "hi", 2) == 0);
-    CHECK(pbdec_next(&d, &f) == 1 && f.number == 3 && f.value == 1);
-    CHECK(pbdec_next(&d, &f) == 1 && f.number == 4 && f.value == 2);
-    CHECK(pbdec_next(&d, &f) == 0);
+    CHECK(pbread_next(&d, &f) == 1 && f.number == 1 && f.value == 300);
+    CHECK(pbread_next(&d, &f) == 1 && f.number == 2 && f.len == 2 && memcmp(f.data, "hi", 2) == 0);
+    CHECK(pbread_next(&d, &f) == 1 && f.number == 3 && f.value == 1);
+    CHECK(pbread_next(&d, &f) == 1 && f.number == 4 && f.value == 2);
+    CHECK(pbread_next(&d, &f) == 0);
     const uint8_t past[] = {0x12, 0x05, 'a'};                     /* a length past the end */
-    d = pbdec_init(past, sizeof past);
-    CHECK(pbdec_next(&d, &f) == -1);
+    d = pbread_init(past, sizeof past);
+    CHECK(pbread_next(&d, &f) == -1);
     const uint8_t longv[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
-    d = pbdec_init(longv, sizeof longv);                          /* more than 64 bits */
-    CHECK(pbdec_next(&d, &f) == -1);
+    d = pbread_init(longv, sizeof longv);                          /* more than 64 bits */
+    CHECK(pbread_next(&d, &f) == -1);
     const uint8_t group[] = {0x0b};
-    d = pbdec_init(group, sizeof group);
-    CHECK(pbdec_next(&d, &f) == -1);
+    d = pbread_init(group, sizeof group);
+    CHECK(pbread_next(&d, &f) == -1);
     const uint8_t zero[] = {0x00, 0x01};                          /* field number 0 */
-    d = pbdec_init(zero, sizeof zero);
-    CHECK(pbdec_next(&d, &f) == -1);
+    d = pbread_init(zero, sizeof zero);
+    CHECK(pbread_next(&d, &f) == -1);
 }
 
 static char *collapsed_of(const struct table *t, size_t *len)
@@ -154,7 +154,7 @@ int main(void)
 {
     test_json_grammar();
     test_json_strings();
-    test_pbdec();
+    test_pbread();
     test_collapsed_round_trip();
     return check_report("import");
 }

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The bounded protobuf wire-format reader (pbdec.h). */
-#include "pbdec.h"
+/* The bounded protobuf wire-format reader (pbread.h). */
+#include "pbread.h"
 
 #include <string.h>
 
-struct pbdec pbdec_init(const uint8_t *data, size_t n)
+struct pbread pbread_init(const uint8_t *data, size_t n)
 {
-    return (struct pbdec){.p = data, .end = data + n};
+    return (struct pbread){.p = data, .end = data + n};
 }
 
-static int varint(struct pbdec *d, uint64_t *out)
+static int varint(struct pbread *d, uint64_t *out)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -27,7 +27,7 @@ static int varint(struct pbdec *d, uint64_t *out)
     return -1;
 }
 
-int pbdec_next(struct pbdec *d, struct pb_field *f)
+int pbread_next(struct pbread *d, struct pb_field *f)
 {
     if (d->p >= d->end)
         return 0;
@@ -63,7 +63,7 @@ int pbdec_next(struct pbdec *d, struct pb_field *f)
     }
 }
 
-int pbdec_packed(struct pbdec *d, uint64_t *out)
+int pbread_packed(struct pbread *d, uint64_t *out)
 {
     if (d->p >= d->end)
         return 0;

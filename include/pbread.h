@@ -2,13 +2,13 @@
 /* A bounded protobuf wire-format reader: one field at a time from a byte
  * range, every length checked against what is left. No allocation, no
  * recursion: a nested message is read with a reader over its bytes. */
-#ifndef PROFTUI_PBDEC_H
-#define PROFTUI_PBDEC_H
+#ifndef PROFTUI_PBREAD_H
+#define PROFTUI_PBREAD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct pbdec {
+struct pbread {
     const uint8_t *p, *end;
 };
 
@@ -25,15 +25,15 @@ struct pb_field {
 };
 
 /* A reader over data[0..n). */
-struct pbdec pbdec_init(const uint8_t *data, size_t n);
+struct pbread pbread_init(const uint8_t *data, size_t n);
 
 /* Read the next field: 1, 0 at the end, or -1 for malformed input (a
  * truncated varint or field, a group, field number 0, an unknown wire
  * type). */
-int pbdec_next(struct pbdec *d, struct pb_field *f);
+int pbread_next(struct pbread *d, struct pb_field *f);
 
 /* The next varint of a packed repeated field's bytes: 1, 0 at the end, -1
  * when malformed. */
-int pbdec_packed(struct pbdec *d, uint64_t *out);
+int pbread_packed(struct pbread *d, uint64_t *out);
 
 #endif
