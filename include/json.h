@@ -42,8 +42,8 @@ uint32_t json_next(const struct json *j, uint32_t parent, uint32_t node);
 /* The value of key in an object, or JSON_NONE. */
 uint32_t json_get(const struct json *j, uint32_t object, const char *key);
 /* A string decoded into buf (NUL-terminated, cut at cap - 1 bytes on a
- * character boundary; lone surrogates become U+FFFD). Its length, or -1
- * when node is not a string. */
+ * character boundary; lone surrogates and \u0000 become U+FFFD, so the
+ * length is the C string's). Its length, or -1 when node is not a string. */
 long json_string(const struct json *j, uint32_t node, char *buf, size_t cap);
 /* Whether node is the string s. */
 int json_is(const struct json *j, uint32_t node, const char *s);

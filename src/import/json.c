@@ -325,7 +325,7 @@ static uint32_t unescape(const char *s, size_t len, size_t *i)
             return 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
         }
     }
-    return cp >= 0xd800 && cp < 0xe000 ? 0xfffd : cp;
+    return (cp >= 0xd800 && cp < 0xe000) || cp == 0 ? 0xfffd : cp;   /* no NUL inside a C string */
 }
 
 long json_string(const struct json *j, uint32_t node, char *buf, size_t cap)

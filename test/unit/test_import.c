@@ -54,7 +54,7 @@ static void test_json_grammar(void)
 
 static void test_json_strings(void)
 {
-    const char *text = "{\"k\":\"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"lone\":\"\\ud800x\",\"n\":12.5,"
+    const char *text = "{\"k\":\"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"lone\":\"\\ud800x\",\"nul\":\"a\\u0000b\",\"n\":12.5,"
                        "\"arr\":[1,2,3]}";
     struct json j;
     size_t where;
@@ -65,6 +65,8 @@ static void test_json_strings(void)
     CHECK(n == 10 && memcmp(buf, "a\xc3\xa9\xf0\x9f\x98\x80\n\"/", 10) == 0);
     n = json_string(&j, json_get(&j, 0, "lone"), buf, sizeof buf);
     CHECK(n == 4 && memcmp(buf, "\xef\xbf\xbdx", 4) == 0);
+    n = json_string(&j, json_get(&j, 0, "nul"), buf, sizeof buf);     /* no NUL inside */
+    CHECK(n == 5 && memcmp(buf, "a\xef\xbf\xbd" "b", 5) == 0);
     n = json_string(&j, json_get(&j, 0, "k"), buf, 4);   /* cut on a character boundary */
     CHECK(n == 3 && strcmp(buf, "a\xc3\xa9") == 0);
     double v = 0;
