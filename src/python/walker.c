@@ -31,11 +31,20 @@
 #define WALK_TRIES 4
 #define WALK_TRIES_HEAP 8
 #define RETRY_BUDGET 64
+/* <= 3.10: heap frame objects seen lately, read up front every round (see
+ * pool_plan). Direct-mapped by address; a frame not seen for POOL_AGE
+ * rounds is no longer read. */
+#define POOL_SLOTS 1024
+#define POOL_AGE 256
+#define POOL_PROBE 16
+#define POOL_PLAN 256
 
 /* Read groups, in the order a dependent walk needs them; a batch reads
  * them in this order, so pointers are read before what they point to,
- * except for the 3.14+ stack snapshot (FRAMEWALK_STACK), read first. */
-enum group { G_STACK, G_LIST, G_FRAMEPTR, G_FRAMES, G_RECHECK, G_CODES };
+ * except for the 3.14+ stack snapshot (FRAMEWALK_STACK) and the <= 3.10
+ * heap snapshot, read first (the latter just after each thread's current
+ * frame pointer: see framewalk_heap.c). */
+enum group { G_PRE, G_STACK, G_POST, G_LIST, G_FRAMEPTR, G_FRAMES, G_CODES };
 
 /* A frame as collected: its code object and instruction offset. */
 struct rframe {
@@ -48,6 +57,7 @@ struct rframe {
 struct tspan {
     uint64_t ts;
     int lo, hi;
+    uint64_t root;              /* <= 3.10: the outermost frame of its last stack read */
 };
 
 /* A code object seen in this round. */
@@ -94,6 +104,10 @@ struct walker {
     int nucodes;
     uint8_t hdrs[HDR_BATCH][HDR_MAX];
     uint8_t hdrbuf[HDR_MAX];
+    /* <= 3.10: frame objects seen lately, and those each batch holds */
+    struct { uint64_t addr; uint32_t seen; } pool[POOL_SLOTS];
+    uint64_t pooled[POOL_PLAN], pooled_retry[POOL_PLAN];
+    int npooled, npooled_retry;
 };
 
 static uint64_t get_ptr(const uint8_t *buf, int32_t off)
@@ -138,12 +152,68 @@ static void plan_add(struct walker *w, enum group g, uint64_t addr, size_t len)
         w->plan[w->nplan++] = (struct readbatch_range){.addr = addr, .len = (uint32_t)len, .group = g};
 }
 
+/* Serve reads from batch b from now on (its heap snapshot is another). */
+static void use_batch(struct walker *w, const struct readbatch *b)
+{
+    w->cur = b;
+    w->mem.heap_gen++;
+}
+
+static size_t pool_slot(uint64_t addr)
+{
+    return (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (POOL_SLOTS - 1);
+}
+
+/* <= 3.10: note a frame object read this round: its slot, else a free or
+ * expired one, else the oldest among the POOL_PROBE slots it may use. */
+static void pool_note(struct walker *w, uint64_t addr)
+{
+    size_t h = pool_slot(addr), pick = h;
+    for (size_t k = 0; k < POOL_PROBE; k++) {
+        size_t i = (h + k) & (POOL_SLOTS - 1);
+        if (w->pool[i].addr == addr) {
+            w->pool[i].seen = w->round;
+            return;
+        }
+        if (!w->pool[pick].addr)
+            continue;           /* a free slot is taken first */
+        if (!w->pool[i].addr || w->round - w->pool[i].seen > w->round - w->pool[pick].seen)
+            pick = i;
+    }
+    w->pool[pick].addr = addr;
+    w->pool[pick].seen = w->round;
+}
+
+/* Plan every frame object seen lately as the heap snapshot, so that one
+ * batched read holds a whole chain of them, whichever stack the thread is
+ * in; their addresses go to pooled[0..*npooled). */
+static void pool_plan(struct walker *w, struct readbatch_range *r, int *n, int max,
+                      uint64_t *pooled, int *npooled)
+{
+    size_t len = (size_t)w->t->layout.frame_size;
+    *npooled = 0;
+    for (size_t i = 0; i < POOL_SLOTS && *npooled < POOL_PLAN && *n < max; i++)
+        if (w->pool[i].addr && w->round - w->pool[i].seen <= POOL_AGE) {
+            r[(*n)++] = (struct readbatch_range){.addr = w->pool[i].addr, .len = (uint32_t)len,
+                                                 .group = G_STACK};
+            pooled[(*npooled)++] = w->pool[i].addr;
+        }
+}
+
+static void pool_clear(struct walker *w)
+{
+    memset(w->pool, 0, sizeof w->pool);
+}
+
 /* Read this round's planned ranges in one batch. On failure (something
  * planned was freed) the round runs without it. A steady target plans the
  * same ranges as last time (compared in planning order): then the layout
  * is still right. */
 static int batch_fill(struct walker *w)
 {
+    w->npooled = 0;
+    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT)
+        pool_plan(w, w->plan, &w->nplan, PLAN_MAX, w->pooled, &w->npooled);
     int same = w->nplan == w->nused &&
                memcmp(w->plan, w->used, (size_t)w->nplan * sizeof w->plan[0]) == 0;
     if (!same) {
@@ -153,12 +223,14 @@ static int batch_fill(struct walker *w)
             w->nused = 0;
     }
     w->nplan = 0;
-    w->cur = &w->batch;
+    use_batch(w, &w->batch);
     unsigned long bytes;
     int rc = readbatch_read(&w->batch, w->t->r, &bytes);
     w->bytes += bytes;
-    if (rc < 0)
+    if (rc < 0) {
         w->nused = 0;           /* lay it out again next time */
+        pool_clear(w);          /* a frame's memory may have been freed */
+    }
     return rc == ERR_EXITED ? rc : 0;
 }
 
@@ -188,15 +260,17 @@ static int batch_again(struct walker *w, int p0, int i, uint64_t ts)
         memcpy(w->tmp + n, w->used + last->lo, (size_t)(last->hi - last->lo) * sizeof w->tmp[0]);
         n += last->hi - last->lo;
     }
-    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT && n < PLAN_MAX)
-        w->tmp[n++] = (struct readbatch_range){
-            .addr = ts + (uint64_t)w->t->layout.tstate_frame, .len = 8, .group = G_RECHECK};
-    w->cur = &w->retry;
+    w->npooled_retry = 0;
+    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT)
+        pool_plan(w, w->tmp, &n, PLAN_MAX, w->pooled_retry, &w->npooled_retry);
+    use_batch(w, &w->retry);
     if (readbatch_layout(&w->retry, w->tmp, n) < 0)
         return 0;               /* an empty batch: every read is a read of its own */
     unsigned long bytes;
     int rc = readbatch_read(&w->retry, w->t->r, &bytes);
     w->bytes += bytes;
+    if (rc < 0)
+        pool_clear(w);
     return rc == ERR_EXITED ? rc : 0;
 }
 
@@ -321,10 +395,42 @@ static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t a
     return fetch(w, g, addr, *len, buf, rc);
 }
 
+/* A frame object (<= 3.10): from the heap snapshot, or read now; either
+ * way it goes to the next rounds' snapshots. */
+static const uint8_t *heap_bytes(struct walker *w, enum framewalk_what what, uint64_t addr,
+                                 size_t len, uint8_t *buf, int *rc)
+{
+    const uint8_t *p = readbatch_find(w->cur, G_STACK, addr, len);
+    if (!p && what == FRAMEWALK_FRAME) {
+        if ((*rc = reader_read(w->t->r, addr, len, buf)) < 0)
+            return NULL;
+        w->bytes += len;
+        p = buf;
+    }
+    if (p)
+        pool_note(w, addr);
+    return p;
+}
+
 static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
                                 uint8_t *buf, int *rc)
 {
-    return fetch(ctx, what == FRAMEWALK_STACK ? G_STACK : G_FRAMES, addr, len, buf, rc);
+    struct walker *w = ctx;
+    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT && what != FRAMEWALK_STACK)
+        return heap_bytes(w, what, addr, len, buf, rc);
+    return fetch(w, what == FRAMEWALK_STACK ? G_STACK : G_FRAMES, addr, len, buf, rc);
+}
+
+static int mem_heap_frame(void *ctx, int i, uint64_t *addr, const uint8_t **bytes)
+{
+    struct walker *w = ctx;
+    const uint64_t *pooled = w->cur == &w->retry ? w->pooled_retry : w->pooled;
+    int n = w->cur == &w->retry ? w->npooled_retry : w->npooled;
+    if (i < 0 || i >= n)
+        return 0;
+    *addr = pooled[i];
+    *bytes = readbatch_find(w->cur, G_STACK, pooled[i], (size_t)w->t->layout.frame_size);
+    return 1;
 }
 
 /* Code objects of interpreter shims, not user code. 3.13+ push a frame of
@@ -474,7 +580,8 @@ static int keep_frames(struct walker *w, struct walk_stack *st, const struct fra
 
 /* One attempt at the stack of the thread whose state is tb. 0 with st
  * filled or failed; ERR_EXITED / ERR_NOMEM end the round. */
-static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, const uint8_t *tb)
+static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, const uint8_t *tb,
+                      uint64_t *root)
 {
     const struct py_layout *l = &w->t->layout;
     uint64_t frame = get_ptr(tb, l->tstate_frame), chunk = get_ptr(tb, l->tstate_datastack_chunk);
@@ -488,17 +595,27 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
                                       : ERR_CORRUPT;
         out.why = rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ;
     }
-    /* A stack read again (<= 3.10): the frame pointer read after the frames. */
-    uint64_t later = 0;
-    const uint8_t *p = l->frame_model == FRAME_MODEL_OBJECT && w->cur == &w->retry
-        ? readbatch_find(w->cur, G_RECHECK, ts + (uint64_t)l->tstate_frame, 8) : NULL;
+    /* <= 3.10: the frame pointer read just before the heap snapshot. */
+    struct framewalk_heapctx h = {.root = *root};
+    const uint8_t *p = l->frame_model == FRAME_MODEL_OBJECT
+        ? readbatch_find(w->cur, G_PRE, ts + (uint64_t)l->tstate_frame, 8) : NULL;
     if (p)
-        memcpy(&later, p, sizeof later);
+        memcpy(&h.before, p, sizeof h.before);
+    /* ... and just after it: the current frame as of the snapshot's end */
+    p = l->frame_model == FRAME_MODEL_OBJECT
+        ? readbatch_find(w->cur, G_POST, ts + (uint64_t)l->tstate_frame, 8) : NULL;
+    if (p)
+        memcpy(&frame, p, sizeof frame);
+    if (l->frame_model == FRAME_MODEL_OBJECT) {
+        plan_add(w, G_PRE, ts + (uint64_t)l->tstate_frame, 8);
+        plan_add(w, G_POST, ts + (uint64_t)l->tstate_frame, 8);
+    }
     if (rc == 0)
-        rc = framewalk_thread(w->fw, &w->mem, chunk, frame, later, &out);
+        rc = framewalk_thread(w->fw, &w->mem, chunk, frame, &h, &out);
     if (rc == ERR_EXITED || rc == ERR_NOMEM)
         return rc;
     if (rc == 0 && out.why == WALK_OK && keep_frames(w, st, &out) == 0) {
+        *root = out.root && !out.truncated ? out.root : *root;
         st->failed = 0;
         st->why = WALK_OK;
         return 0;
@@ -531,8 +648,10 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
     int tries = l->frame_model == FRAME_MODEL_OBJECT ? WALK_TRIES_HEAP : WALK_TRIES;
+    const struct tspan *last = last_span(w, w->nstacks - 1, ts);
+    uint64_t root = last ? last->root : 0;
     for (int n = 1;; n++) {
-        rc = read_stack(w, st, ts, tb);
+        rc = read_stack(w, st, ts, tb, &root);
         if (rc < 0 || !st->failed || n == tries || w->retries == RETRY_BUDGET)
             break;
         w->retries++;
@@ -545,10 +664,10 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
             break;
         }
     }
-    w->cur = &w->batch;
+    use_batch(w, &w->batch);
     if (w->nspans == w->nstacks - 1 &&
         grow(&w->spans, &w->cap_spans, sizeof *w->spans, w->nstacks, WALK_MAX_THREADS) == 0)
-        w->spans[w->nspans++] = (struct tspan){.ts = ts, .lo = p0, .hi = w->nplan};
+        w->spans[w->nspans++] = (struct tspan){.ts = ts, .lo = p0, .hi = w->nplan, .root = root};
     return rc;
 }
 
@@ -596,7 +715,8 @@ int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
     w->t = t;
     w->codes = c;
     w->cur = &w->batch;
-    w->mem = (struct framewalk_mem){.ctx = w, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
+    w->mem = (struct framewalk_mem){.ctx = w, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code,
+                                    .heap_frame = mem_heap_frame};
     *out = w;
     return 0;
 }
@@ -645,7 +765,7 @@ int walker_round(struct walker *w)
     int rc = batch_fill(w);
     if (rc == 0)
         rc = walk_threads(w);
-    w->cur = &w->batch;
+    use_batch(w, &w->batch);
     for (int f = 0; rc == 0 && f < w->nframes; f++)   /* recursion: same code again */
         w->raw[f].ucode = f && w->raw[f].code == w->raw[f - 1].code ? w->raw[f - 1].ucode
                                                                      : ucode_index(w, w->raw[f].code);
