@@ -47,7 +47,6 @@
  * recursion that goes 40 deep and back every few microseconds still has
  * its deepest quarter a few points under its share (see README). */
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "framewalk_impl.h"
 #include "pylayout.h"
@@ -73,12 +72,9 @@ static int running(const struct framewalk *fw, const uint8_t *fb)
     return state == 1;
 }
 
-static int by_back(const void *a, const void *b)
+static size_t back_slot(uint64_t back)
 {
-    const struct heapsnap *x = a, *y = b;
-    if (x->back != y->back)
-        return (x->back > y->back) - (x->back < y->back);
-    return (x->addr > y->addr) - (x->addr < y->addr);
+    return (size_t)((back >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (HEAPSNAP_SLOTS - 1);
 }
 
 /* Index the running frame objects of the heap snapshot by caller (once
@@ -87,18 +83,29 @@ static void index_snapshot(struct framewalk *fw, const struct framewalk_mem *m)
 {
     if (fw->heap_built && fw->heap_gen == m->heap_gen)
         return;
-    fw->nheap = 0;
+    for (int i = 0; i < fw->nheap_used; i++)
+        fw->heap[fw->heap_used[i]] = (struct heapsnap){0};
+    fw->nheap = fw->nheap_used = 0;
     fw->heap_built = 1;
     fw->heap_gen = m->heap_gen;
     if (!m->heap_frame)
         return;
     uint64_t addr;
     const uint8_t *fb;
-    for (int i = 0; fw->nheap < HEAPSNAP_MAX && m->heap_frame(m->ctx, i, &addr, &fb) > 0; i++)
-        if (fb && running(fw, fb))
-            fw->heap[fw->nheap++] = (struct heapsnap){.back = get_ptr(fb, fw->l->frame_back),
-                                                      .addr = addr};
-    qsort(fw->heap, (size_t)fw->nheap, sizeof fw->heap[0], by_back);
+    for (int i = 0; fw->nheap < HEAPSNAP_MAX && m->heap_frame(m->ctx, i, &addr, &fb) > 0; i++) {
+        uint64_t back = fb && running(fw, fb) ? get_ptr(fb, fw->l->frame_back) : 0;
+        if (!back)
+            continue;
+        size_t h = back_slot(back);
+        while (fw->heap[h].back && fw->heap[h].back != back)
+            h = (h + 1) & (HEAPSNAP_SLOTS - 1);
+        if (!fw->heap[h].back)
+            fw->heap_used[fw->nheap_used++] = (uint32_t)h;
+        fw->heap[h].back = back;
+        fw->heap[h].addr = addr;
+        fw->heap[h].n++;
+        fw->nheap++;
+    }
 }
 
 /* Running in the snapshot: 1, 0 not running, -1 not in the snapshot. */
@@ -116,19 +123,14 @@ static int snap_running(struct framewalk *fw, const struct framewalk_mem *m, uin
 static uint64_t climb(const struct framewalk *fw, uint64_t frame)
 {
     for (int steps = 0; steps <= fw->nheap; steps++) {
-        int lo = 0, hi = fw->nheap;
-        while (lo < hi) {       /* the first entry whose back is frame or more */
-            int mid = lo + (hi - lo) / 2;
-            if (fw->heap[mid].back < frame)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == fw->nheap || fw->heap[lo].back != frame)
+        size_t h = back_slot(frame);
+        while (fw->heap[h].back && fw->heap[h].back != frame)
+            h = (h + 1) & (HEAPSNAP_SLOTS - 1);
+        if (!fw->heap[h].back)
             return frame;
-        if (lo + 1 < fw->nheap && fw->heap[lo + 1].back == frame)
+        if (fw->heap[h].n > 1)
             return 0;
-        frame = fw->heap[lo].addr;
+        frame = fw->heap[h].addr;
     }
     return 0;
 }

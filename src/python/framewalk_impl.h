@@ -16,7 +16,8 @@
 #define FRAME_MAX 4096          /* largest frame prefix the layout may ask for */
 #define STEPS_MAX (2 * WALK_MAX_DEPTH)  /* frames visited, shims included */
 #define SIZES 16                /* chunk sizes remembered; power of two */
-#define HEAPSNAP_MAX 512        /* running frame objects indexed from one snapshot */
+#define HEAPSNAP_MAX 4096       /* running frame objects indexed from one snapshot */
+#define HEAPSNAP_SLOTS (2 * HEAPSNAP_MAX)   /* their hash table by caller; power of two */
 
 struct framewalk {
     const struct py_layout *l;
@@ -36,8 +37,13 @@ struct framewalk {
     struct { uint64_t chunk, size; } sizes[SIZES];
     /* <= 3.10: the running frame objects of the heap snapshot and their
      * callers (f_back) */
-    struct heapsnap { uint64_t back, addr; } heap[HEAPSNAP_MAX];   /* sorted by back */
-    int nheap;
+    struct heapsnap {
+        uint64_t back;          /* 0: a free slot */
+        uint64_t addr;          /* the running frame whose f_back it is */
+        int32_t n;              /* how many running frames have it as f_back */
+    } heap[HEAPSNAP_SLOTS];
+    uint32_t heap_used[HEAPSNAP_MAX];    /* the slots in use */
+    int nheap, nheap_used;
     unsigned heap_gen;          /* the snapshot heap[] was built from */
     int heap_built;
     struct framewalk_frame frames[WALK_MAX_DEPTH];

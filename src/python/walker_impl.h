@@ -31,10 +31,10 @@
  * walkread.c): a hash set of POOL_SLOTS addresses, each with POOL_PROBE
  * slots to go to; a frame not seen for POOL_AGE rounds is no longer read,
  * and a round reads at most POOL_PLAN of them. */
-#define POOL_SLOTS 1024
-#define POOL_AGE 256
+#define POOL_SLOTS 8192
+#define POOL_AGE 64
 #define POOL_PROBE 16
-#define POOL_PLAN 256
+#define POOL_PLAN 4096
 
 /* Read groups, in the order a dependent walk needs them; a batch reads
  * them in this order, so pointers are read before what they point to,
@@ -103,8 +103,11 @@ struct walker {
     uint8_t hdrbuf[HDR_MAX];
     /* <= 3.10: frame objects seen lately, and those each batch holds */
     struct { uint64_t addr; uint32_t seen; } pool[POOL_SLOTS];
+    uint32_t pool_used[POOL_SLOTS];        /* the slots in use, in no order */
+    int npool_used;
     uint64_t pooled[POOL_PLAN], pooled_retry[POOL_PLAN];
     int npooled, npooled_retry;
+    unsigned gens, batch_gen, retry_gen;   /* heap snapshots read, and which each batch holds */
 };
 
 /* walker.c: make room for n elements of size elem in *arr (capacity *cap,

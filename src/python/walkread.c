@@ -21,7 +21,7 @@ void walkread_plan(struct walker *w, enum group g, uint64_t addr, size_t len)
 void walkread_use(struct walker *w, const struct readbatch *b)
 {
     w->cur = b;
-    w->mem.heap_gen++;
+    w->mem.heap_gen = b == &w->retry ? w->retry_gen : w->batch_gen;
 }
 
 static size_t pool_slot(uint64_t addr)
@@ -29,8 +29,8 @@ static size_t pool_slot(uint64_t addr)
     return (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 40) & (POOL_SLOTS - 1);
 }
 
-/* <= 3.10: note a frame object read this round: its slot, else a free or
- * expired one, else the oldest among the POOL_PROBE slots it may use. */
+/* <= 3.10: note a frame object read this round: its slot, else a free one,
+ * else the one seen longest ago among the POOL_PROBE slots it may use. */
 static void pool_note(struct walker *w, uint64_t addr)
 {
     size_t h = pool_slot(addr), pick = h;
@@ -45,29 +45,41 @@ static void pool_note(struct walker *w, uint64_t addr)
         if (!w->pool[i].addr || w->round - w->pool[i].seen > w->round - w->pool[pick].seen)
             pick = i;
     }
+    if (!w->pool[pick].addr)
+        w->pool_used[w->npool_used++] = (uint32_t)pick;
     w->pool[pick].addr = addr;
     w->pool[pick].seen = w->round;
 }
 
 /* Plan every frame object seen lately as the heap snapshot, so that one
  * batched read holds a whole chain of them, whichever stack the thread is
- * in; their addresses go to pooled[0..*npooled). */
+ * in; their addresses go to pooled[0..*npooled). Frames not seen for
+ * POOL_AGE rounds leave the set. */
 static void pool_plan(struct walker *w, struct readbatch_range *r, int *n, int max,
                       uint64_t *pooled, int *npooled)
 {
     size_t len = (size_t)w->t->layout.frame_size;
     *npooled = 0;
-    for (size_t i = 0; i < POOL_SLOTS && *npooled < POOL_PLAN && *n < max; i++)
-        if (w->pool[i].addr && w->round - w->pool[i].seen <= POOL_AGE) {
+    for (int k = 0; k < w->npool_used;) {
+        uint32_t i = w->pool_used[k];
+        if (w->round - w->pool[i].seen > POOL_AGE) {
+            w->pool[i].addr = 0;
+            w->pool_used[k] = w->pool_used[--w->npool_used];
+            continue;
+        }
+        if (*npooled < POOL_PLAN && *n < max) {
             r[(*n)++] = (struct readbatch_range){.addr = w->pool[i].addr, .len = (uint32_t)len,
                                                  .group = G_STACK};
             pooled[(*npooled)++] = w->pool[i].addr;
         }
+        k++;
+    }
 }
 
 static void pool_clear(struct walker *w)
 {
     memset(w->pool, 0, sizeof w->pool);
+    w->npool_used = 0;
 }
 
 /* Read this round's planned ranges in one batch. On failure (something
@@ -88,6 +100,7 @@ int walkread_fill(struct walker *w)
             w->nused = 0;
     }
     w->nplan = 0;
+    w->batch_gen = ++w->gens;
     walkread_use(w, &w->batch);
     unsigned long bytes;
     int rc = readbatch_read(&w->batch, w->t->r, &bytes);
@@ -128,6 +141,7 @@ int walkread_again(struct walker *w, int p0, int i, uint64_t ts)
     w->npooled_retry = 0;
     if (w->t->layout.frame_model == FRAME_MODEL_OBJECT)
         pool_plan(w, w->tmp, &n, PLAN_MAX, w->pooled_retry, &w->npooled_retry);
+    w->retry_gen = ++w->gens;
     walkread_use(w, &w->retry);
     if (readbatch_layout(&w->retry, w->tmp, n) < 0)
         return 0;               /* an empty batch: every read is a read of its own */
