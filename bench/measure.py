@@ -3,8 +3,11 @@
 takes the interpreter, the proftui binary and the run settings and returns
 {name: [one value per run]}; run.py turns those into medians and spreads."""
 
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Dict, List
@@ -214,13 +217,28 @@ def _garbage(prof, loop: str, frame: str, depth: int) -> int:
     return bad
 
 
+def _deep_ratio(prof, loop: str, frame: str) -> float:
+    """Samples with the recursion at levels 31-39 per sample at levels 2-10:
+    every one of those levels runs the same code, so 1 is the truth; a
+    walker that fails or cuts deep stacks more often gives less."""
+    levels = {}
+    for stack, count in prof.stacks.items():
+        names = [f.split(" (")[0] for f in stack.split(";")[2:]]
+        if loop in names:
+            n = names.count(frame)
+            levels[n] = levels.get(n, 0) + count
+    shallow = sum(levels.get(n, 0) for n in range(2, 11))
+    return sum(levels.get(n, 0) for n in range(31, 40)) / max(1, shallow)
+
+
 def torn(py: str, proftui: str, s: Settings) -> Runs:
     """Call-heavy code at 1 kHz (bench/targets/calls.py), whose stack changes
     many times while one sample is read: failed stacks in a call loop and in
     a recursion TORN_DEPTH deep called in a loop, as a share of the stacks
     in that loop (and of the failed ones), samples of the recursion that are
-    not a real stack of it; and the sampled share of a short leaf function
-    against the process's own count of it."""
+    not a real stack of it, how its deep levels are sampled against its
+    shallow ones; and the sampled share of a short leaf function against
+    the process's own count of it."""
     out: Runs = {}
     with Target(py, "calls.py", [], ready_line=False, stdin_pipe=True) as t:
         for _ in range(s.runs):
@@ -241,6 +259,7 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
                 if label == "rec40":
                     out.setdefault("garbage_pct_rec40", []).append(
                         100.0 * _garbage(prof, loop, leaf, TORN_DEPTH) / max(1.0, in_loop))
+                    out.setdefault("deep_ratio_rec40", []).append(_deep_ratio(prof, loop, leaf))
                 if label == "leaf":
                     on_leaf, total = _share_of(prof, loop, leaf)
                     truth = float(answer.split()[0])
@@ -258,7 +277,46 @@ def live_10k(py: str, proftui: str, s: Settings) -> Runs:
     return live.live_10k(py, proftui, min(s.runs, 3), max(5.0, 2.5 * s.seconds))
 
 
-MEASUREMENTS = (max_rate, delivery, threads, torn, slowdown, cpu_cost, memory, live_10k)
+BUSY_THREADS = 4
+
+
+def _busy_loops(n: int) -> List[subprocess.Popen]:
+    """n processes that each keep one core busy until killed."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            for _ in range(n)]
+
+
+def busy(py: str, proftui: str, s: Settings) -> Runs:
+    """A busy machine: one busy loop per core, and BUSY_THREADS busy threads
+    at depth 10 (bench/targets/deep.py) sampled at 1 kHz: the share of the
+    sampling deadlines (1 ms each, missed rounds included) in which each
+    thread got a sample (failed stacks count: they are samples of
+    [unreadable]), the thread with the fewest and on average."""
+    out: Runs = {}
+    with Target(py, "deep.py", [10, BUSY_THREADS]) as t:
+        loops = _busy_loops(os.cpu_count() or 1)
+        try:
+            for _ in range(s.runs):
+                prof = proftui_run(proftui, ["-p", t.pid, "-i", "1ms", "-d", f"{s.seconds}s"])
+                per_thread: Dict[str, int] = {}
+                for stack, count in prof.stacks.items():
+                    tid = stack.split(";")[1].split(" ")[0]
+                    per_thread[tid] = per_thread.get(tid, 0) + count
+                deadlines = prof.duration / 1e-3
+                if len(per_thread) != BUSY_THREADS or deadlines <= 0:
+                    raise BenchError(f"{len(per_thread)} threads sampled, {BUSY_THREADS} expected")
+                shares = [100.0 * n / deadlines for n in per_thread.values()]
+                out.setdefault("busy_rounds_pct_min", []).append(min(shares))
+                out.setdefault("busy_rounds_pct_mean", []).append(statistics.mean(shares))
+        finally:
+            for p in loops:
+                p.kill()
+                p.wait()
+    return out
+
+
+MEASUREMENTS = (max_rate, delivery, threads, torn, busy, slowdown, cpu_cost, memory, live_10k)
 
 
 def all_for(py: str, proftui: str, s: Settings, log, only=None) -> Dict[str, object]:

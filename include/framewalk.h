@@ -35,6 +35,11 @@ enum framewalk_what {
      * often than they are (measured: the leaf of a call loop 5-7 points
      * above its share). */
     FRAMEWALK_STACK,
+    /* <= 3.10: one frame object as the heap snapshot holds it (the frame
+     * objects seen lately, read before the thread states, in the same
+     * batched read); NULL with *rc 0, and nothing read, when it holds
+     * none. */
+    FRAMEWALK_HEAPSNAP,
 };
 
 /* What the walk reads through (the walker: its batch, else a read). */
@@ -52,6 +57,18 @@ struct framewalk_mem {
     /* Facts about the code object at code: 0, ERR_CORRUPT (not a live code
      * object) or ERR_READ. */
     int (*code)(void *ctx, uint64_t code, struct code_facts *out);
+    /* <= 3.10 (may be NULL): frame object i (from 0) of the heap snapshot:
+     * 1 with *addr set and *bytes its frame_size bytes (NULL when the
+     * snapshot could not be read), 0 past the last. */
+    int (*heap_frame)(void *ctx, int i, uint64_t *addr, const uint8_t **bytes);
+    unsigned heap_gen;          /* changes whenever the heap snapshot does */
+};
+
+/* <= 3.10: what the walker knows of a thread besides its current frame
+ * (each 0 when unknown). */
+struct framewalk_heapctx {
+    uint64_t before;            /* tstate->frame read just before the heap snapshot */
+    uint64_t root;              /* the outermost frame of the thread's last stack */
 };
 
 /* One frame to report. */
@@ -66,6 +83,7 @@ struct framewalk_out {
     int depth;
     int truncated;                    /* more than WALK_MAX_DEPTH frames */
     enum walk_fail why;               /* WALK_OK, or why the stack is not usable */
+    uint64_t root;                    /* <= 3.10, when usable: the outermost frame */
 };
 
 /* A walker of frame chains for the layout l (borrowed; it must outlive
@@ -74,12 +92,11 @@ int framewalk_new(const struct py_layout *l, uint64_t frame_type, struct framewa
 void framewalk_free(struct framewalk *fw);
 
 /* Walk the chain starting at top (the thread state's current frame; 3.11+
- * with chunk, the thread's current data-stack chunk). later, when not 0,
- * is the current frame read again after the frames (<= 3.10: tried when
- * the chain from top is torn). Returns 0 with *out filled (out->why says
- * whether the stack is usable), or ERR_EXITED / ERR_NOMEM when the round
- * cannot go on. */
+ * with chunk, the thread's current data-stack chunk). <= 3.10: top was
+ * read after the heap snapshot, and h (may be NULL) tells more. Returns 0
+ * with *out filled (out->why says whether the stack is usable), or
+ * ERR_EXITED / ERR_NOMEM when the round cannot go on. */
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,
-                     uint64_t top, uint64_t later, struct framewalk_out *out);
+                     uint64_t top, const struct framewalk_heapctx *h, struct framewalk_out *out);
 
 #endif

@@ -13,7 +13,9 @@
  *
  * Consistency: each stack is checked to be one real stack of one moment
  * (framewalk.h; on 3.14+ its top is taken from the data-stack copy, which
- * the batch reads first). A stack that fails a check is read again at once
+ * the batch reads first; on <= 3.10 the stack is taken from a copy of every
+ * frame object seen lately, read first between two reads of each thread's
+ * current frame: framewalk_heap.c). A stack that fails a check is read again at once
  * from fresh copies of what it needs (one more batched read each time), a
  * few times, before it is returned as failed with the reason. */
 #ifndef PROFTUI_WALKER_H

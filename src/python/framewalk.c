@@ -3,21 +3,7 @@
  *
  * How CPython pushes and pops frames, and what a reader racing it sees:
  *
- * <= 3.10 (Objects/frameobject.c, Python/ceval.c): frames are heap
- * objects. A call makes one (from its code's "zombie" frame or a free
- * list), sets f_back and f_code, then tstate->frame; a return sets
- * tstate->frame = f_back and frees the frame: ob_refcnt 0, and on the free
- * list f_back is overwritten with the next free frame. A chain read while
- * that happens can run into dead frames, into the free list, or around a
- * loop of frames freed and reused. So every frame must be a frame object
- * (ob_type, when PyFrame_Type is known) and live (referenced), and no
- * address may come twice. The top is the exception: the thread state
- * named it, so it was the top then, and if it died since, it is the
- * sample's leaf all the same (its code is still in f_code) and its f_back
- * is still its caller when that is a live frame: a frame freed to its
- * code's zombie slot keeps f_back, and one on the free list links to a
- * frame freed before it, which is dead too. Failing those samples instead
- * would keep the leaf only when it lived through both reads.
+ * <= 3.10: frames are heap objects; see framewalk_heap.c.
  *
  * 3.11+ (Include/internal/pycore_frame.h, 3.14+ pycore_interpframe.h):
  * frames live in the thread's data-stack chunk. A call bumps
@@ -51,6 +37,7 @@
  * generator function's data-stack frame, which is never live past its
  * first instruction: such frames count as popped. */
 #include "framewalk.h"
+#include "framewalk_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,12 +46,8 @@
 #include "pylayout.h"
 #include "reader.h"
 
-#define CHUNK_MAX (1u << 16)    /* largest part of a data-stack chunk read at once */
-#define FRAME_MAX 4096          /* largest frame prefix the layout may ask for */
 #define LOOKAHEAD 512           /* 3.14+: bytes read past the top frame, for the slot above it */
-#define STEPS_MAX (2 * WALK_MAX_DEPTH)  /* frames visited, shims included */
 #define RELOADS_MAX 2           /* snapshots re-read to see the slot above the top */
-#define SIZES 16                /* chunk sizes remembered; power of two */
 #define CHUNK_SIZE_OFF 8        /* _PyStackChunk.size (Include/cpython/pystate.h, 3.11+) */
 #define CHUNK_DATA_OFF 24       /* _PyStackChunk.data */
 
@@ -73,27 +56,6 @@
 #define OWNER_GENERATOR 1
 /* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR (Include/cpython/code.h). */
 #define CO_GENLIKE (0x20 | 0x80 | 0x200)
-
-struct framewalk {
-    const struct py_layout *l;
-    uint64_t frame_type;        /* PyFrame_Type, 0 when unknown */
-    /* Brent's cycle detection: the frame saved, steps since, and when to
-     * save the next one */
-    uint64_t saved;
-    int lam, power;
-    uint64_t last_code;         /* facts of the code object looked up last */
-    struct code_facts last_facts;
-    int pop_clears;             /* 3.14+: a pop clears f_executable */
-    uint64_t chunk;             /* this walk's data-stack chunk and its snapshot */
-    const uint8_t *snap;
-    size_t len;
-    uint64_t lo, hi;            /* frames in [lo, hi) are in the snapshot */
-    int loaded;                 /* a snapshot was tried in this walk */
-    struct { uint64_t chunk, size; } sizes[SIZES];
-    struct framewalk_frame frames[WALK_MAX_DEPTH];
-    uint8_t chunkbuf[CHUNK_MAX];
-    uint8_t framebuf[FRAME_MAX];
-};
 
 int framewalk_new(const struct py_layout *l, uint64_t frame_type, struct framewalk **out)
 {
@@ -110,120 +72,6 @@ int framewalk_new(const struct py_layout *l, uint64_t frame_type, struct framewa
 void framewalk_free(struct framewalk *fw)
 {
     free(fw);
-}
-
-static uint64_t get_ptr(const uint8_t *buf, int32_t off)
-{
-    uint64_t v = 0;
-    if (off >= 0)
-        memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
-static int failed(struct framewalk_out *out, enum walk_fail why)
-{
-    out->why = why;
-    return 0;
-}
-
-/* A read or a code lookup failed with rc: the round ends on ERR_EXITED
- * and ERR_NOMEM, the stack fails otherwise. */
-static int failed_rc(struct framewalk_out *out, int rc)
-{
-    if (rc == ERR_EXITED || rc == ERR_NOMEM)
-        return rc;
-    return failed(out, rc == ERR_CORRUPT ? WALK_FAIL_CORRUPT : WALK_FAIL_READ);
-}
-
-/* Brent's algorithm, one frame at a time: 1 when the chain has come back
- * to the frame saved last. A loop is found once a saved frame is on it and
- * the steps since reach its length: within about three times the larger of
- * its length and the frames before it, so every loop the walk bound leaves
- * room for (STEPS_MAX / 3 frames) ends the walk as a cycle, not as a deep
- * stack. Costs nothing per frame but a compare. */
-static int looped(struct framewalk *fw, uint64_t frame)
-{
-    if (frame == fw->saved)
-        return 1;
-    if (++fw->lam == fw->power) {
-        fw->saved = frame;
-        fw->power *= 2;
-        fw->lam = 0;
-    }
-    return 0;
-}
-
-static int facts_lookup(struct framewalk *fw, const struct framewalk_mem *m, uint64_t code,
-                        struct code_facts *f)
-{
-    if (!reader_addr_ok(code, 8))
-        return ERR_CORRUPT;
-    int rc = m->code(m->ctx, code, f);
-    if (rc == 0) {
-        fw->last_code = code;
-        fw->last_facts = *f;
-    }
-    return rc;
-}
-
-/* Facts about a code object; consecutive frames (a recursion) often share one. */
-static inline int facts_of(struct framewalk *fw, const struct framewalk_mem *m, uint64_t code,
-                           struct code_facts *f)
-{
-    if (code == fw->last_code) {
-        *f = fw->last_facts;
-        return 0;
-    }
-    return facts_lookup(fw, m, code, f);
-}
-
-static int push(struct framewalk_out *out, uint64_t code, int pos)
-{
-    out->frames[out->depth++] = (struct framewalk_frame){.code = code, .pos = pos};
-    return 0;
-}
-
-/* ------------------------------------------------------------ <= 3.10 */
-
-static int walk_objects(struct framewalk *fw, const struct framewalk_mem *m, uint64_t frame,
-                        int dead_top, struct framewalk_out *out)
-{
-    const struct py_layout *l = fw->l;
-    while (frame) {
-        if (out->depth == WALK_MAX_DEPTH) {
-            out->truncated = 1;
-            return 0;
-        }
-        if (!reader_addr_ok(frame, 8))
-            return failed(out, WALK_FAIL_CORRUPT);
-        if (looped(fw, frame))
-            return failed(out, WALK_FAIL_CYCLE);
-        int rc = 0;
-        const uint8_t *fb = m->bytes(m->ctx, FRAMEWALK_FRAME, frame, (size_t)l->frame_size,
-                                     fw->framebuf, &rc);
-        if (!fb)
-            return failed_rc(out, rc);
-        /* A live frame object; only the top may have died since the
-         * thread state named it. */
-        int64_t refcnt = (int64_t)get_ptr(fb, 0);
-        if (refcnt < (out->depth || !dead_top ? 1 : 0) || refcnt > (1LL << 40) ||
-            (fw->frame_type && get_ptr(fb, l->ob_type) != fw->frame_type))
-            return failed(out, WALK_FAIL_TORN);
-        uint64_t code = get_ptr(fb, l->frame_code);
-        int32_t lasti;
-        memcpy(&lasti, fb + l->frame_lasti, sizeof lasti);
-        if (!reader_addr_ok(code, 8) || lasti < -1 || lasti > (1 << 28))
-            return failed(out, WALK_FAIL_CORRUPT);
-        struct code_facts facts;
-        if ((rc = facts_of(fw, m, code, &facts)) < 0)
-            return failed_rc(out, rc);
-        /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
-        push(out, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti);
-        frame = get_ptr(fb, l->frame_back);
-        if (!refcnt && !frame)
-            return failed(out, WALK_FAIL_TORN);     /* a dead top that kept no caller */
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------ 3.11+ */
@@ -453,7 +301,8 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
         position(l, fb, code, &f, &pos) < 0)
         return failed(out, WALK_FAIL_TORN);
     *c = (struct callee){.addr = frame, .data = data};
-    return push(out, code, pos);
+    push(out, code, pos);
+    return 0;
 }
 
 static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint64_t frame,
@@ -533,7 +382,7 @@ static void start_walk(struct framewalk *fw, uint64_t chunk, struct framewalk_ou
 }
 
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,
-                     uint64_t top, uint64_t later, struct framewalk_out *out)
+                     uint64_t top, const struct framewalk_heapctx *h, struct framewalk_out *out)
 {
     const struct py_layout *l = fw->l;
     start_walk(fw, chunk, out);
@@ -541,16 +390,8 @@ int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64
         return 0;
     if (l->frame_size <= 0 || l->frame_size > FRAME_MAX)
         return failed(out, WALK_FAIL_CORRUPT);
-    if (l->frame_model == FRAME_MODEL_OBJECT) {
-        int rc = walk_objects(fw, m, top, 1, out);
-        if (rc < 0 || out->why == WALK_OK || !later || later == top)
-            return rc;
-        /* The frames named by the thread state changed under the read
-         * (a recursion unwinding): the frame named after the frames were
-         * read was live while they were, with its callers. */
-        start_walk(fw, chunk, out);
-        return walk_objects(fw, m, later, 0, out);
-    }
+    if (l->frame_model == FRAME_MODEL_OBJECT)
+        return framewalk_heap(fw, m, top, h, out);
     int rc = 0;
     if (reader_addr_ok(chunk, 8) && top > chunk && top - chunk < CHUNK_MAX)
         rc = interp_top(fw, m, &top, out);

@@ -28,13 +28,22 @@ struct mem {
     struct memimage *m;
     struct reader r;
     struct code_facts facts[NCODES];
+    /* <= 3.10: the heap snapshot: nsnap frame objects in snapheap (the
+     * memory as it was), not the current memory */
+    const uint8_t *snapheap;
+    int nsnap;
 };
+
+static const uint8_t *snap_bytes(struct mem *mm, uint64_t addr, size_t len);
 
 static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t addr, size_t len,
                                 uint8_t *buf, int *rc)
 {
     struct mem *mm = ctx;
-    (void)what;
+    if (what == FRAMEWALK_HEAPSNAP) {
+        *rc = 0;
+        return snap_bytes(mm, addr, len);
+    }
     if ((*rc = reader_read(&mm->r, addr, len, buf)) < 0)
         return NULL;
     return buf;
@@ -57,6 +66,8 @@ static int mem_code(void *ctx, uint64_t code, struct code_facts *out)
     return 0;
 }
 
+static int mem_heap_frame(void *ctx, int i, uint64_t *addr, const uint8_t **bytes);
+
 static uint64_t code(int i)
 {
     return CODES + 0x100 * (uint64_t)i;
@@ -67,20 +78,27 @@ static void put64(uint8_t *b, int32_t off, uint64_t v)
     memcpy(b + off, &v, sizeof v);
 }
 
-static struct framewalk_out walk(const struct py_layout *l, struct mem *mm, uint64_t chunk,
-                                 uint64_t top, uint64_t later)
+static struct framewalk_out walk_h(const struct py_layout *l, struct mem *mm, uint64_t chunk,
+                                   uint64_t top, struct framewalk_heapctx h)
 {
     struct framewalk *fw = NULL;
-    struct framewalk_mem m = {.ctx = mm, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code};
+    struct framewalk_mem m = {.ctx = mm, .bytes = mem_bytes, .prefix = mem_prefix, .code = mem_code,
+                              .heap_frame = mem_heap_frame};
     struct framewalk_out out = {.why = WALK_FAIL_READ};
     mm->r = memimage_reader(mm->m);
-    if (framewalk_new(l, FRAME_TYPE, &fw) < 0 || framewalk_thread(fw, &m, chunk, top, later, &out) < 0)
+    if (framewalk_new(l, FRAME_TYPE, &fw) < 0 || framewalk_thread(fw, &m, chunk, top, &h, &out) < 0)
         check(0, "framewalk failed to run");
     static struct framewalk_frame keep[WALK_MAX_DEPTH];
     memcpy(keep, out.frames, (size_t)out.depth * sizeof keep[0]);
     out.frames = keep;
     framewalk_free(fw);
     return out;
+}
+
+static struct framewalk_out walk(const struct py_layout *l, struct mem *mm, uint64_t chunk,
+                                 uint64_t top)
+{
+    return walk_h(l, mm, chunk, top, (struct framewalk_heapctx){0});
 }
 
 static void mem_init(struct mem *mm, int32_t framesize)
@@ -96,15 +114,36 @@ static void mem_init(struct mem *mm, int32_t framesize)
 #define NHEAP 3100
 #define FSTRIDE 0x200           /* a PyFrameObject is 368 bytes */
 
-static uint8_t heap[NHEAP * FSTRIDE];
+static uint8_t heap[NHEAP * FSTRIDE], snapheap[NHEAP * FSTRIDE];
 
 static uint64_t fobj(int i)
 {
     return HEAP + (uint64_t)i * FSTRIDE;
 }
 
-/* Frame object i: refcnt, f_back, code j. */
-static void put_fobj(const struct py_layout *l, int i, int64_t refcnt, uint64_t back, int j)
+/* Frame objects 0 .. nsnap-1 as snapheap holds them. */
+static const uint8_t *snap_bytes(struct mem *mm, uint64_t addr, size_t len)
+{
+    if (!mm->snapheap || addr < HEAP || (addr - HEAP) % FSTRIDE || len > FSTRIDE ||
+        (addr - HEAP) / FSTRIDE >= (uint64_t)mm->nsnap)
+        return NULL;
+    return mm->snapheap + (addr - HEAP);
+}
+
+static int mem_heap_frame(void *ctx, int i, uint64_t *addr, const uint8_t **bytes)
+{
+    struct mem *mm = ctx;
+    if (!mm->snapheap || i >= mm->nsnap)
+        return 0;
+    *addr = fobj(i);
+    *bytes = mm->snapheap + (size_t)i * FSTRIDE;
+    return 1;
+}
+
+/* Frame object i: refcnt, f_back, code j, executing (3.9: f_executing,
+ * 3.10: f_state, the char 12 bytes after f_lasti). */
+static void put_fobj_state(const struct py_layout *l, int i, int64_t refcnt, uint64_t back, int j,
+                           int8_t state)
 {
     uint8_t *b = heap + (size_t)i * FSTRIDE;
     memset(b, 0, FSTRIDE);
@@ -114,6 +153,12 @@ static void put_fobj(const struct py_layout *l, int i, int64_t refcnt, uint64_t 
     put64(b, l->frame_code, code(j));
     int32_t lasti = 4;
     memcpy(b + l->frame_lasti, &lasti, sizeof lasti);
+    b[l->frame_lasti + 12] = (uint8_t)state;
+}
+
+static void put_fobj(const struct py_layout *l, int i, int64_t refcnt, uint64_t back, int j)
+{
+    put_fobj_state(l, i, refcnt, back, j, l->minor >= 10 ? 0 : 1);
 }
 
 /* A chain 0 -> 1 -> ... -> n-1 -> back_of_last. */
@@ -123,54 +168,136 @@ static void chain(const struct py_layout *l, int n, uint64_t back_of_last)
         put_fobj(l, i, 2, i + 1 < n ? fobj(i + 1) : back_of_last, i % NCODES);
 }
 
-static struct framewalk_out walk_heap(const struct py_layout *l, int n, uint64_t top, uint64_t later)
+/* Walk n frame objects of heap from top; with nsnap > 0 the first nsnap
+ * are also the heap snapshot, as heap holds them now. */
+static struct framewalk_out walk_heap_h(const struct py_layout *l, int n, int nsnap, uint64_t top,
+                                        struct framewalk_heapctx h)
 {
     struct mem mm;
     mem_init(&mm, 0);
+    memcpy(snapheap, heap, (size_t)n * FSTRIDE);
+    mm.snapheap = nsnap ? snapheap : NULL;
+    mm.nsnap = nsnap;
     memimage_add(mm.m, HEAP, heap, (size_t)n * FSTRIDE);
-    struct framewalk_out out = walk(l, &mm, 0, top, later);
+    struct framewalk_out out = walk_h(l, &mm, 0, top, h);
     memimage_free(mm.m);
     return out;
 }
 
+static struct framewalk_out walk_heap(const struct py_layout *l, int n, uint64_t top)
+{
+    return walk_heap_h(l, n, 0, top, (struct framewalk_heapctx){0});
+}
+
+/* Without a snapshot: frame by frame, every frame running. */
 static void test_objects(void)
 {
     const struct py_layout *l = pylayout_for_version(3, 9);
     struct framewalk_out o;
 
     chain(l, 3, 0);
-    o = walk_heap(l, 3, fobj(0), 0);
-    CHECK(o.why == WALK_OK && o.depth == 3 && !o.truncated);
+    o = walk_heap(l, 3, fobj(0));
+    CHECK(o.why == WALK_OK && o.depth == 3 && !o.truncated && o.root == fobj(2));
     CHECK(o.depth == 3 && o.frames[0].code == code(0) && o.frames[2].code == code(2));
 
     chain(l, 3, fobj(0));           /* 0 -> 1 -> 2 -> 0 */
-    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_CYCLE);
+    CHECK(walk_heap(l, 3, fobj(0)).why == WALK_FAIL_CYCLE);
     chain(l, 1, fobj(0));           /* a frame that is its own caller */
-    CHECK(walk_heap(l, 1, fobj(0), 0).why == WALK_FAIL_CYCLE);
+    CHECK(walk_heap(l, 1, fobj(0)).why == WALK_FAIL_CYCLE);
     chain(l, 600, fobj(37));        /* a loop of 563 frames after 37 */
-    CHECK(walk_heap(l, 600, fobj(0), 0).why == WALK_FAIL_CYCLE);
+    CHECK(walk_heap(l, 600, fobj(0)).why == WALK_FAIL_CYCLE);
 
     chain(l, 3000, 0);              /* deeper than the bound, no loop */
-    o = walk_heap(l, 3000, fobj(0), 0);
+    o = walk_heap(l, 3000, fobj(0));
     CHECK(o.why == WALK_OK && o.truncated && o.depth == WALK_MAX_DEPTH);
 
     chain(l, 3, 0);                 /* the top died after the thread state named it */
     put_fobj(l, 0, 0, fobj(1), 5);
-    o = walk_heap(l, 3, fobj(0), 0);
-    CHECK(o.why == WALK_OK && o.depth == 3 && o.frames[0].code == code(5));
-    put_fobj(l, 0, 0, 0, 5);        /* ... and kept no caller: a free-list end */
-    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
-
+    CHECK(walk_heap(l, 3, fobj(0)).why == WALK_FAIL_TORN);
     chain(l, 3, 0);                 /* a dead frame below the top */
     put_fobj(l, 1, 0, fobj(2), 1);
-    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
-    /* ... but the frame named when the frames had been read is fine */
-    o = walk_heap(l, 3, fobj(0), fobj(2));
-    CHECK(o.why == WALK_OK && o.depth == 1 && o.frames[0].code == code(2));
-
+    CHECK(walk_heap(l, 3, fobj(0)).why == WALK_FAIL_TORN);
+    chain(l, 3, 0);                 /* alive, but it returned (a traceback keeps it) */
+    put_fobj_state(l, 1, 1, fobj(2), 1, 0);
+    CHECK(walk_heap(l, 3, fobj(0)).why == WALK_FAIL_TORN);
     chain(l, 3, 0);                 /* not a frame object any more */
     put64(heap + FSTRIDE, l->ob_type, FRAME_TYPE + 8);
-    CHECK(walk_heap(l, 3, fobj(0), 0).why == WALK_FAIL_TORN);
+    CHECK(walk_heap(l, 3, fobj(0)).why == WALK_FAIL_TORN);
+
+    const struct py_layout *l10 = pylayout_for_version(3, 10);
+    chain(l10, 3, 0);               /* 3.10: f_state EXECUTING is 0, RETURNED 1 */
+    CHECK(walk_heap(l10, 3, fobj(0)).why == WALK_OK);
+    put_fobj_state(l10, 1, 1, fobj(2), 1, 1);
+    CHECK(walk_heap(l10, 3, fobj(0)).why == WALK_FAIL_TORN);
+}
+
+/* With a snapshot: the stack of the snapshot, whatever memory holds now. */
+static void test_heap_snapshot(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 9);
+    struct framewalk_out o;
+
+    /* Snapshot: 0 -> 1 -> 2 -> 3 -> 4; the thread state named 2 after it
+     * (the stack shrank): the snapshot's top is 0. */
+    chain(l, 5, 0);
+    o = walk_heap_h(l, 5, 5, fobj(2), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 5 && o.frames[0].code == code(0) && o.root == fobj(4));
+
+    /* The current frame was pushed after the snapshot (dead in it); the
+     * frame named before it is running: climb from there. */
+    chain(l, 5, 0);
+    put_fobj(l, 5, 0, 0, 1);
+    o = walk_heap_h(l, 6, 6, fobj(5), (struct framewalk_heapctx){.before = fobj(3)});
+    CHECK(o.why == WALK_OK && o.depth == 5 && o.frames[0].code == code(0));
+    /* ... neither: from the thread's outermost frame */
+    chain(l, 5, 0);
+    put_fobj(l, 5, 0, 0, 1);
+    o = walk_heap_h(l, 6, 6, fobj(5), (struct framewalk_heapctx){.before = fobj(5), .root = fobj(4)});
+    CHECK(o.why == WALK_OK && o.depth == 5 && o.frames[0].code == code(0));
+    /* ... nothing to start from */
+    o = walk_heap_h(l, 6, 6, fobj(5), (struct framewalk_heapctx){.before = fobj(5)});
+    CHECK(o.why == WALK_FAIL_TORN);
+
+    /* Two running frames claim the same caller: torn. */
+    chain(l, 5, 0);
+    put_fobj(l, 5, 1, fobj(1), 3);
+    CHECK(walk_heap_h(l, 6, 6, fobj(2), (struct framewalk_heapctx){0}).why == WALK_FAIL_TORN);
+    /* The frame named before is running but not on the stack found. */
+    chain(l, 5, 0);
+    put_fobj(l, 5, 1, 0, 3);
+    CHECK(walk_heap_h(l, 6, 6, fobj(2), (struct framewalk_heapctx){.before = fobj(5)}).why ==
+          WALK_FAIL_TORN);
+    CHECK(walk_heap_h(l, 6, 6, fobj(2), (struct framewalk_heapctx){.root = fobj(5)}).why ==
+          WALK_FAIL_TORN);
+
+    /* The snapshot is what counts: memory changed since (2 reused and
+     * 0 freed) does not matter for frames it holds ... */
+    chain(l, 5, 0);
+    struct mem mm;
+    mem_init(&mm, 0);
+    memcpy(snapheap, heap, 5 * FSTRIDE);
+    mm.snapheap = snapheap;
+    mm.nsnap = 5;
+    put_fobj(l, 2, 1, fobj(4), 6);
+    put_fobj(l, 0, 0, 0, 6);
+    memimage_add(mm.m, HEAP, heap, 5 * FSTRIDE);
+    o = walk_h(l, &mm, 0, fobj(2), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 5 && o.frames[2].code == code(2));
+    /* ... and a caller it lacks is read now, and must be running */
+    mm.nsnap = 3;
+    o = walk_h(l, &mm, 0, fobj(2), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    put_fobj(l, 3, 0, fobj(4), 3);
+    memimage_free(mm.m);
+    mm.m = memimage_new();
+    memimage_add(mm.m, HEAP, heap, 5 * FSTRIDE);
+    o = walk_h(l, &mm, 0, fobj(2), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_FAIL_TORN);
+    memimage_free(mm.m);
+
+    /* A loop among running frames of the snapshot: no top to climb to. */
+    chain(l, 3, fobj(0));
+    CHECK(walk_heap_h(l, 3, 3, fobj(0), (struct framewalk_heapctx){0}).why == WALK_FAIL_TORN);
 }
 
 /* ------------------------------------------------------------ 3.11+ data stack */
@@ -210,7 +337,7 @@ static void stack3(const struct py_layout *l)
 static struct framewalk_out walk_chunk(const struct py_layout *l, struct mem *mm, uint64_t top)
 {
     memimage_add(mm->m, CHUNK, chunkbuf, sizeof chunkbuf);
-    struct framewalk_out out = walk(l, mm, CHUNK, top, 0);
+    struct framewalk_out out = walk(l, mm, CHUNK, top);
     memimage_free(mm->m);
     return out;
 }
@@ -337,6 +464,7 @@ static void test_outside_313(void)
 int main(void)
 {
     test_objects();
+    test_heap_snapshot();
     test_top_314();
     test_checks_313();
     test_outside_313();

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the walker: the state of struct walker, shared by the round
+ * and thread walk (walker.c), the planned batched reads the walk is
+ * served from (walkread.c) and the code objects its frames name
+ * (walkcode.c). */
+#ifndef PROFTUI_WALKER_IMPL_H
+#define PROFTUI_WALKER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codecache.h"
+#include "framewalk.h"
+#include "readbatch.h"
+#include "walker.h"
+
+#define STRUCT_MAX 4096         /* largest struct prefix we read in one go */
+#define PLAN_MAX 16384          /* ranges planned per round */
+#define UMAP_SIZE 16384         /* distinct code objects per round: hash slots (power of two) */
+#define UCODES_MAX (UMAP_SIZE / 2)
+#define HDR_BATCH 256           /* code headers read per batch when the cache lacks them */
+#define HDR_MAX 512
+/* A failed stack is read again at once, up to 3 times, or 7 before 3.11
+ * (a snapshot of heap frame objects takes microseconds to read, so it
+ * tears more often: see framewalk_heap.c). A round reads at most
+ * RETRY_BUDGET stacks again. */
+#define WALK_TRIES 4
+#define WALK_TRIES_HEAP 8
+#define RETRY_BUDGET 64
+/* <= 3.10: heap frame objects seen lately, read up front every round (see
+ * walkread.c): a hash set of POOL_SLOTS addresses, each with POOL_PROBE
+ * slots to go to; a frame not seen for POOL_AGE rounds is no longer read,
+ * and a round reads at most POOL_PLAN of them. */
+#define POOL_SLOTS 8192
+#define POOL_AGE 64
+#define POOL_PROBE 16
+#define POOL_PLAN 4096
+
+/* Read groups, in the order a dependent walk needs them; a batch reads
+ * them in this order, so pointers are read before what they point to,
+ * except for the 3.14+ stack snapshot (FRAMEWALK_STACK) and the <= 3.10
+ * heap snapshot, read first (the latter just after each thread's current
+ * frame pointer: see framewalk_heap.c). */
+enum group { G_PRE, G_STACK, G_POST, G_LIST, G_FRAMEPTR, G_FRAMES, G_CODES };
+
+/* A frame as collected: its code object and instruction offset. */
+struct rframe {
+    uint64_t code;
+    int32_t pos;
+    int32_t ucode;              /* index into the round's code map, -1 when full */
+};
+
+/* The ranges of the plan (indices [lo, hi)) one thread's walk used. */
+struct tspan {
+    uint64_t ts;
+    int lo, hi;
+    uint64_t root;              /* <= 3.10: the outermost frame of its last stack read */
+};
+
+/* A code object seen in this round. */
+struct ucode {
+    uint64_t addr;
+    uint32_t stamp;             /* round it belongs to; older slots are free */
+    int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
+    int32_t facts_rc;           /* 1: facts known from the code cache, not yet resolved */
+    int32_t shim;               /* resolved to an interpreter shim's code (shim_code) */
+    struct code_facts facts;
+    struct code_entry *e;
+};
+
+struct walker {
+    struct pytarget *t;
+    struct codecache *codes;
+    struct framewalk *fw;
+    struct framewalk_mem mem;
+    uint32_t round;
+    /* the plan being built for the next round, a copy of the last one in
+     * planning order (to see whether its layout can stay), scratch */
+    struct readbatch_range plan[PLAN_MAX], used[PLAN_MAX], tmp[PLAN_MAX];
+    int nplan, nused;
+    struct readbatch batch;     /* this round's planned reads */
+    struct readbatch retry;     /* fresh copies for a stack read again */
+    const struct readbatch *cur;    /* the one reads are served from */
+    /* per thread, the ranges its walk planned: this round's (in plan) and
+     * the last round's (in used) */
+    struct tspan *spans, *prev_spans;
+    int nspans, nprev_spans, cap_spans, cap_prev_spans;
+    unsigned syscalls;
+    unsigned long bytes;
+    int retries;                /* stacks read again this round */
+    size_t hsize;               /* codecache_header_size() */
+    /* this round's stacks; the frames of all threads share two arrays */
+    struct walk_stack *stacks;
+    uint32_t *first;            /* index of each stack's first frame */
+    int nstacks, cap_stacks, cap_first;
+    struct rframe *raw;         /* as collected */
+    struct walk_frame *frames;  /* as resolved */
+    int nframes, cap_raw, cap_frames;
+    struct ucode umap[UMAP_SIZE];
+    int32_t ulist[UCODES_MAX];
+    int nucodes;
+    uint8_t hdrs[HDR_BATCH][HDR_MAX];
+    uint8_t hdrbuf[HDR_MAX];
+    /* <= 3.10: frame objects seen lately, and those each batch holds */
+    struct { uint64_t addr; uint32_t seen; } pool[POOL_SLOTS];
+    uint32_t pool_used[POOL_SLOTS];        /* the slots in use, in no order */
+    int npool_used;
+    uint64_t pooled[POOL_PLAN], pooled_retry[POOL_PLAN];
+    int npooled, npooled_retry;
+    unsigned gens, batch_gen, retry_gen;   /* heap snapshots read, and which each batch holds */
+};
+
+/* walker.c: make room for n elements of size elem in *arr (capacity *cap,
+ * doubled as needed, at most max). 0, or ERR_NOMEM / ERR_TOO_DEEP. */
+int walker_grow(void *arr, int *cap, size_t elem, int n, int max);
+
+/* walkread.c */
+
+/* Note that this round used [addr, addr + len) in group g: the next round
+ * reads it up front. Ranges beyond the bound are simply not planned. */
+void walkread_plan(struct walker *w, enum group g, uint64_t addr, size_t len);
+
+/* Serve reads from batch b from now on. */
+void walkread_use(struct walker *w, const struct readbatch *b);
+
+/* Read this round's planned ranges (the last round's plan) in one batch.
+ * 0 or ERR_EXITED; any other failure leaves the round without it. */
+int walkread_fill(struct walker *w);
+
+/* Fresh copies of what the walk of thread state ts (stack i, whose
+ * attempt planned from plan index p0) needs, served from now on. 0 or
+ * ERR_EXITED. */
+int walkread_again(struct walker *w, int p0, int i, uint64_t ts);
+
+/* The ranges the last round's walk of thread state ts used, or NULL. */
+const struct tspan *walkread_last_span(const struct walker *w, int i, uint64_t ts);
+
+/* The bytes of [addr, addr + len) for this round: from the batch reads
+ * are served from, or read into buf (NULL with *rc set when that fails).
+ * Plans the range for the next round. */
+const uint8_t *walkread_fetch(struct walker *w, enum group g, uint64_t addr, size_t len,
+                              uint8_t *buf, int *rc);
+
+/* The same for one pointer. 0 or the read's error. */
+int walkread_fetch_ptr(struct walker *w, enum group g, uint64_t addr, uint64_t *v);
+
+/* The framewalk_mem the walk reads through (ctx w). */
+void walkread_init_mem(struct walker *w);
+
+/* walkcode.c */
+
+/* Index of code in this round's map of code objects, added when new; -1
+ * when the round has too many. */
+int walkcode_index(struct walker *w, uint64_t code);
+
+/* framewalk_mem.code: facts about a code object for the frame walk. */
+int walkcode_facts(void *ctx, uint64_t code, struct code_facts *out);
+
+/* Validate this round's code objects against their headers. 0 or
+ * ERR_EXITED. */
+int walkcode_resolve_codes(struct walker *w);
+
+/* Map every frame of the round to its code entry and line. 0 or
+ * ERR_NOMEM / ERR_TOO_DEEP. */
+int walkcode_resolve_frames(struct walker *w);
+
+#endif
