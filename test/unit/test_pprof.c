@@ -246,7 +246,7 @@ static void check_samples(const struct decoded *d)
         "100 Main?Thr?ead|alpha(/srv/app.py):10<beta;x(/srv/app.py):20 x3",
         "100 Main?Thr?ead|beta;x(/srv/app.py):0 x2",
         "200 -|[no Python frame]():0 x1",
-        "200 -|bad?" "?((/srv/?.py):5<alpha(/srv/app.py):11 x4",
+        ("200 -|bad?" "?((/srv/?.py):5<alpha(/srv/app.py):11 x4"),   /* "??(" is a trigraph */
     };
     enum { N = sizeof want / sizeof want[0] };
     CHECK_EQ(d->nsamples, N);
