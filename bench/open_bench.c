@@ -97,8 +97,8 @@ static void bench_format(const struct table *t, enum export_format fmt)
         best = dt < best ? dt : best;
     }
     if (best < 1e9)
-        printf("open %-10s  %9zu bytes  %8llu samples  %7.3f s (best of %d, CPU)\n", export_format_name(fmt),
-               len, (unsigned long long)samples, best, RUNS);
+        printf("open %-10s (best of %d, CPU): %9zu bytes  %8llu samples  %8.1f ms\n",
+               export_format_name(fmt), RUNS, len, (unsigned long long)samples, best * 1e3);
     free(buf);
 }
 

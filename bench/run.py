@@ -170,16 +170,19 @@ def _bench_binary(build: Path, name: str, tmp: Path) -> Tuple[Optional[str], str
 
 # Micro-benchmark figures with a goal in the issue: label -> ceiling in ms.
 MICRO_GOALS = {"top view, redraw, all phases (mean)": 2.0}
+for _fmt in ("collapsed", "speedscope", "pprof", "pstats", "svg"):     # issue 11's goals
+    MICRO_GOALS[f"write {_fmt:<10} (1,000,000 samples, 10,000 stacks)"] = 500.0
+    MICRO_GOALS[f"open {_fmt:<10} (best of 3, CPU)"] = 1000.0
 
 NUMBER_RE = re.compile(r"([\d.]+)\s*(ms|µs|us|ns/frame|samples/s)")
 
 
 def micro(build: Path, runs: int) -> Dict[str, object]:
-    """table_bench and ui_bench: each output line 'label: ... N unit' becomes
+    """table_bench, ui_bench, export_bench and open_bench: each output line 'label: ... N unit' becomes
     a figure (the last number with a unit on the line), median over runs."""
     out: Dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("table_bench", "ui_bench"):
+        for name in ("table_bench", "ui_bench", "export_bench", "open_bench"):
             try:
                 exe, note = _bench_binary(build, name, Path(tmp))
             except (subprocess.SubprocessError, OSError) as e:
