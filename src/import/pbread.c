@@ -6,7 +6,8 @@
 
 struct pbread pbread_init(const uint8_t *data, size_t n)
 {
-    return (struct pbread){.p = data, .end = data + n};
+    /* A varint field has no bytes (data NULL): NULL + 0 is undefined. */
+    return (struct pbread){.p = data, .end = data ? data + n : data};
 }
 
 static int varint(struct pbread *d, uint64_t *out)
