@@ -32,6 +32,21 @@ struct diff {
 /* Compare `now` with `base` (both borrowed; they must outlive d). 0 or
  * ERR_NOMEM (d is then empty). */
 int diff_build(struct diff *d, const struct table *now, const struct table *base);
+
+/* The same with `now` narrowed to one thread (a table thread index;
+ * TABLE_NONE: all): its shares are of that thread's samples. The baseline
+ * is always the whole profile (its threads are other threads). */
+int diff_build_thread(struct diff *d, const struct table *now, uint32_t thread, const struct table *base);
+
+/* How each function of `now` changed, for colouring (the flame graph). */
+enum { DIFF_MARK_SAME = 0, DIFF_MARK_GROWN = 1, DIFF_MARK_SHRUNK = -1 };
+
+/* marks[f] for every function id f < n of now (the table d was built
+ * from): DIFF_MARK_GROWN / SHRUNK when its total share changed by at least
+ * min_pp percentage points, else DIFF_MARK_SAME (also for new functions,
+ * which the diff view marks "new", and ids without a row). O(n log d->n).
+ * 0 or ERR_NOMEM. */
+int diff_marks(const struct diff *d, const struct table *now, double min_pp, signed char *marks, size_t n);
 void diff_free(struct diff *d);
 
 /* Write the comparison as a text table: two '#' lines saying what is

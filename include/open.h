@@ -5,6 +5,7 @@
 #define PROFTUI_OPEN_H
 
 #include <signal.h>
+#include <stddef.h>
 
 struct cli;
 struct profile;
@@ -20,6 +21,12 @@ int open_run(const struct cli *cli, volatile sig_atomic_t *quit);
  * with profile_free) before anything runs. Returns 0 or the exit status
  * after a one-line message. */
 int open_baseline(const struct cli *cli, struct profile **out);
+
+/* The live view's baseline (--diff with the live view): a read-only
+ * table of base (caller frees with table_free; NULL on ENOMEM after a
+ * one-line message) and what it is in label: "PATH: COMMAND, started
+ * YYYY-MM-DD HH:MM:SS" (local time; parts unknown are left out). */
+struct table *open_baseline_table(struct profile *base, const char *path, char *label, size_t cap);
 
 /* Write the comparison of `now` (labelled now_label) with base to cli's one
  * -o file (diff.h), atomically. Returns 0 or the exit status after a

@@ -13,6 +13,7 @@
 struct profile;
 struct profile_meta;
 struct sampler;
+struct table;
 struct usercode;
 
 struct ui_options {
@@ -35,6 +36,10 @@ struct ui_options {
     volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
     const char *child_output;     /* where a launched program's output goes, or NULL / "" */
     const struct profile_meta *saved; /* a saved profile (--open): its metadata; NULL live */
+    const struct table *baseline; /* --diff BASELINE: its table (read only), or NULL: then the
+                                   * diff view (key d) says there is none and the flame graph
+                                   * colours by code */
+    const char *baseline_label;   /* what it is: path, command and time, or NULL */
 };
 
 /* Run the live view of profile p (borrowed) until the user quits or

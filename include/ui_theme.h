@@ -35,6 +35,9 @@ enum ui_elem {
     UI_EL_FLAME_OTHER,   /* anything else (and the root) */
     UI_EL_FLAME_SEL,     /* the selected flame graph box */
     UI_EL_FLAME_DIM,     /* a box the filter does not match */
+    UI_EL_DIFF_GROWN,    /* --diff: a function whose share grew (red; bold without colours), */
+    UI_EL_DIFF_SHRUNK,   /* shrank (blue; dim), */
+    UI_EL_DIFF_SAME,     /* or neither, or is new (grey; plain) */
     UI_EL_COUNT
 };
 

@@ -16,6 +16,8 @@ extern const struct ui_view_ops ui_view_callers;
 extern const struct ui_view_ops ui_view_flame;
 /* The source of the selected function (key v) with samples per line. */
 extern const struct ui_view_ops ui_view_source;
+/* The comparison with --diff's baseline (key d): shares now, then, change. */
+extern const struct ui_view_ops ui_view_diff;
 
 #endif
 

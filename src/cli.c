@@ -226,9 +226,9 @@ static int check_combination(const struct cli *c)
         return conflict("--open shows a saved profile: give no command and no -p PID");
     if (c->open && (c->nonly || c->cpu || c->duration_ns || c->push))
         return conflict("--only, --cpu, -d and --push apply to sampling, not to --open");
-    if (c->diff && (c->noutputs != 1 || c->format >= 0 || c->tui))
-        return conflict("--diff BASELINE writes the comparison as a table to one -o OUT (no -f); "
-                        "the comparison in the live view is not in this build yet");
+    if (c->diff && (c->noutputs > 1 || c->format >= 0 || c->tui || (c->push && !c->output)))
+        return conflict("--diff BASELINE shows the comparison in the live view, or writes it as a table "
+                        "to one -o OUT (no -f or --tui)");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))

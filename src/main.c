@@ -24,6 +24,7 @@
 #include "pytarget.h"
 #include "run.h"
 #include "sampler.h"
+#include "table.h"
 #include "ui.h"
 
 volatile sig_atomic_t run_quit;
@@ -137,7 +138,12 @@ static int run_ui(struct run *r)
         .quit = &run_quit,
         .child_output = r->launched ? (r->cli.child_output ? r->cli.child_output : r->child_log) : NULL,
     };
+    static char base_label[2048];              /* --diff: the comparison in the live view */
+    struct table *then = r->baseline ? open_baseline_table(r->baseline, r->cli.diff, base_label, sizeof base_label) : NULL;
+    o.baseline = then;
+    o.baseline_label = then ? base_label : NULL;
     int rc = ui_run(&o, r->profile, r->sampler);
+    table_free(then);
     sampler_stop(r->sampler);
     stop_push(r);
     if (log)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -103,6 +104,23 @@ int open_baseline(const struct cli *c, struct profile **out)
     return EXIT_OK;
 }
 
+struct table *open_baseline_table(struct profile *base, const char *path, char *label, size_t cap)
+{
+    struct profile_meta m;
+    profile_get_meta(base, &m);
+    char when[64] = "";
+    time_t t = (time_t)(m.start_unix_ns / 1000000000ULL);
+    struct tm tm;
+    if (m.start_unix_ns && localtime_r(&t, &tm))
+        strftime(when, sizeof when, "started %Y-%m-%d %H:%M:%S", &tm);
+    snprintf(label, cap, "%s%s%s%s%s", path, m.command[0] || when[0] ? ": " : "", m.command,
+             m.command[0] && when[0] ? ", " : "", when);
+    struct table *tb = snapshot_of(base);
+    if (!tb)
+        fail(EXIT_INTERNAL, "cannot compare", err_str(ERR_NOMEM));
+    return tb;
+}
+
 int open_compare(const struct cli *c, struct profile *base, const struct table *now, const char *now_label)
 {
     struct table *then = snapshot_of(base);
@@ -143,6 +161,16 @@ static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *q
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE to convert the profile", NULL);
     static struct profile_meta m;
     profile_get_meta(p, &m);
+    struct profile *base = NULL;
+    struct table *then = NULL;
+    static char label[2 * PROFILE_TEXT_MAX];
+    int code = c->diff ? open_baseline(c, &base) : EXIT_OK;
+    if (!code && base && !(then = open_baseline_table(base, c->diff, label, sizeof label)))
+        code = EXIT_INTERNAL;
+    if (code) {
+        profile_free(base);
+        return code;
+    }
     FILE *log = c->log_path ? fopen(c->log_path, "a") : NULL;
     struct ui_options o = {
         .title = m.command[0] ? m.command : m.source,
@@ -155,10 +183,14 @@ static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *q
         .log = log,
         .quit = quit,
         .saved = &m,
+        .baseline = then,
+        .baseline_label = then ? label : NULL,
     };
     int rc = ui_run(&o, p, NULL);
     if (log)
         fclose(log);
+    table_free(then);
+    profile_free(base);
     return rc < 0 ? fail(exitcode_for_err(rc), err_str(rc), NULL) : EXIT_OK;
 }
 
@@ -173,7 +205,7 @@ int open_run(const struct cli *c, volatile sig_atomic_t *quit)
     if (rc < 0)
         code = fail(rc == ERR_USAGE ? EXIT_USAGE : rc == ERR_NOMEM ? EXIT_INTERNAL : EXIT_INPUT, err, NULL);
     else
-        code = c->diff ? compare(c, p) : c->output ? convert(c, p) : view(c, p, quit);
+        code = c->diff && c->output ? compare(c, p) : c->output ? convert(c, p) : view(c, p, quit);
     profile_free(p);
     return code;
 }

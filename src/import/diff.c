@@ -22,15 +22,16 @@ static int by_key(const void *pa, const void *pb)
     return c ? c : strcmp(a->file, b->file);
 }
 
-/* Each function's own and total samples over all threads, merged by
- * (name, file), sorted by them. */
-static int items_of(const struct table *t, struct item **out, size_t *n)
+/* Each function's own and total samples over `thread` (TABLE_NONE: all),
+ * merged by (name, file), sorted by them; *samples: the thread's. */
+static int items_of(const struct table *t, uint32_t thread, struct item **out, size_t *n, uint64_t *samples)
 {
     struct flat_view v;
     *out = NULL;
     *n = 0;
-    if (table_flat(t, TABLE_NONE, 0, &v) < 0)
+    if (table_flat(t, thread, 0, &v) < 0)
         return ERR_NOMEM;
+    *samples = v.samples;
     struct item *it = malloc((v.n ? v.n : 1) * sizeof *it);
     if (!it) {
         flat_view_free(&v);
@@ -84,12 +85,17 @@ static void fill(struct diff_row *r, const struct item *it, int side, const uint
 
 int diff_build(struct diff *d, const struct table *now, const struct table *base)
 {
+    return diff_build_thread(d, now, TABLE_NONE, base);
+}
+
+int diff_build_thread(struct diff *d, const struct table *now, uint32_t thread, const struct table *base)
+{
     struct item *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
-    *d = (struct diff){.samples = {table_samples(now), table_samples(base)}};
-    int rc = items_of(now, &a, &na);
+    *d = (struct diff){0};
+    int rc = items_of(now, thread, &a, &na, &d->samples[0]);
     if (rc == 0)
-        rc = items_of(base, &b, &nb);
+        rc = items_of(base, TABLE_NONE, &b, &nb, &d->samples[1]);
     if (rc == 0 && !(d->rows = calloc(na + nb + 1, sizeof *d->rows)))
         rc = ERR_NOMEM;
     for (size_t i = 0, j = 0; rc == 0 && (i < na || j < nb);) {
@@ -109,6 +115,51 @@ int diff_build(struct diff *d, const struct table *now, const struct table *base
         return rc;
     }
     qsort(d->rows, d->n, sizeof *d->rows, by_change);
+    return 0;
+}
+
+static int by_row_key(const void *pa, const void *pb)
+{
+    const struct diff_row *a = *(const struct diff_row *const *)pa, *b = *(const struct diff_row *const *)pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->file, b->file);
+}
+
+/* The row of (name, file) among the n rows ordered by key, or NULL. */
+static const struct diff_row *find_row(const struct diff_row *const *idx, size_t n, const char *name,
+                                       const char *file)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, idx[mid]->name);
+        c = c ? c : strcmp(file, idx[mid]->file);
+        if (c == 0)
+            return idx[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+int diff_marks(const struct diff *d, const struct table *now, double min_pp, signed char *marks, size_t n)
+{
+    const struct diff_row **idx = malloc((d->n ? d->n : 1) * sizeof *idx);
+    if (!idx)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < d->n; i++)
+        idx[i] = &d->rows[i];
+    qsort(idx, d->n, sizeof *idx, by_row_key);
+    size_t nf = table_func_count(now);
+    for (size_t f = 0; f < n; f++) {
+        const struct diff_row *r = f < nf ? find_row(idx, d->n, table_func_name(now, (uint32_t)f),
+                                                     table_func_file(now, (uint32_t)f)) : NULL;
+        marks[f] = !r || r->status ? DIFF_MARK_SAME
+                 : r->change >= min_pp ? DIFF_MARK_GROWN : r->change <= -min_pp ? DIFF_MARK_SHRUNK : DIFF_MARK_SAME;
+    }
+    free(idx);
     return 0;
 }
 

@@ -339,6 +339,9 @@ static int init(struct ui *u, const struct ui_options *o, struct profile *p, str
         return ERR_NOMEM;
     ui_data_set_code(&u->data, o->code);
     u->st.lens = o->lens;
+    long d = o->baseline ? ui_views_find_key('d') : -1;   /* --diff: the comparison first */
+    if (d > 0 && d < VIEWS_MAX && (u->views[d] = ui_views_get((size_t)d)->create()) != NULL)
+        u->st.view = (size_t)d;
     return 0;
 }
 

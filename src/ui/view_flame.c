@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The flame graph view (key f): the merged call tree of the thread(s)
  * shown, one row per depth, frames as wide as their total samples,
- * coloured by where their code comes from. Its keys, its update from the
+ * coloured by where their code comes from, or with --diff by how their
+ * share changed since the baseline (key D). Its keys, its update from the
  * shared data, its drawing, clicks, header fields and help page; the
  * layout, moves and zoom are in ui_flame.c. */
 #include <curses.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "diff.h"
 #include "error.h"
 #include "table.h"
 #include "tree.h"
@@ -40,7 +42,13 @@ struct flame_view {
     uint32_t line_func, line_thread;
     uint64_t line_version, line_at, line_cost;
     int32_t line;
+    /* --diff: each function's change (diff_marks), and whether to show it. */
+    signed char *marks;
+    size_t nmarks;
+    int by_code;                       /* key D: colour by code family after all */
 };
+
+#define DIFF_COLOUR_MIN_PP 0.5         /* a smaller change of total share is grey */
 
 static unsigned act_sibling(struct ui_state *st, void *view, int code)
 {
@@ -70,6 +78,13 @@ static unsigned act_invert(struct ui_state *st, void *view, int code)
 
 /* The flame view's bindings in help order; ↑ ↓ (parent / child), Enter
  * (callers) and v (source) come from the global and view keys. */
+static unsigned act_diff_colours(struct ui_state *st, void *view, int code)
+{
+    struct flame_view *fv = view;
+    fv->by_code = !fv->by_code;
+    return UI_REACT_REDRAW;
+}
+
 static const struct ui_key flame_keys[] = {
     {{'h', 'l', KEY_SLEFT, KEY_SRIGHT}, "h l  Shift-← →", "h l  Shift-Left Right",
      "select the frame on the left / right in the row (↑ ↓ select the parent / a child)",
@@ -80,6 +95,8 @@ static const struct ui_key flame_keys[] = {
      "zoom out to what was shown before the last zoom", "Z", "Z", "Unzoom", act_unzoom},
     {{'i'}, "i", "i", "invert: the root at the bottom (a classic flame graph) / at the top",
      "i", "i", "Invert", act_invert},
+    {{'D'}, "D", "D", "with --diff: colour frames by their change since the baseline (red grew, blue shrank, "
+     "grey neither or new; the default) / by where their code comes from", NULL, NULL, NULL, act_diff_colours},
 };
 
 static void *flame_create(void)
@@ -100,8 +117,32 @@ static void flame_destroy(void *v)
         ui_flame_free(&fv->f);
         ui_mtree_free(&fv->tree);
         ui_line_stats_free(&fv->ls);
+        free(fv->marks);
     }
     free(fv);
+}
+
+/* --diff: how each function of the thread(s) shown changed since the
+ * baseline (all of it: a baseline is one whole profile). */
+static int update_marks(struct flame_view *fv, const struct ui_scene *sc)
+{
+    const struct table *now = sc->data->table;
+    size_t n = table_func_count(now);
+    if (n > fv->nmarks) {
+        signed char *m = realloc(fv->marks, n);
+        if (!m)
+            return ERR_NOMEM;
+        fv->marks = m;
+        fv->nmarks = n;
+    }
+    struct diff d;
+    int rc = diff_build_thread(&d, now, sc->state->thread, sc->opt->baseline);
+    if (rc == 0)
+        rc = diff_marks(&d, now, DIFF_COLOUR_MIN_PP, fv->marks, fv->nmarks);
+    if (rc < 0)
+        memset(fv->marks, DIFF_MARK_SAME, fv->nmarks);
+    diff_free(&d);
+    return rc;
 }
 
 static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsigned why)
@@ -115,6 +156,8 @@ static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsig
         rc = ui_mtree_sync(&fv->tree, sc->data->table, &scope, (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
         rc = rc < 0 ? rc : 0;
         ui_flame_set_tree(&fv->f, &fv->tree);      /* empty after an error: nothing shown */
+        if (sc->opt->baseline && update_marks(fv, sc) < 0 && rc == 0)
+            rc = ERR_NOMEM;
     }
     ui_flame_set_threshold(&fv->f, sc->state->threshold_pct);
     fv->height = height ? height : 1;
@@ -202,6 +245,11 @@ static attr_t box_look(const struct flame_view *fv, const struct ui_scene *sc, s
         return ui_theme_attr(t, UI_EL_FLAME_SEL);
     if (!matches(sc, n->func))
         return ui_theme_attr(t, UI_EL_FLAME_DIM);
+    if (sc->opt->baseline && !fv->by_code) {
+        int mark = n->func < fv->nmarks ? fv->marks[n->func] : DIFF_MARK_SAME;
+        return ui_theme_attr(t, mark == DIFF_MARK_GROWN ? UI_EL_DIFF_GROWN
+                              : mark == DIFF_MARK_SHRUNK ? UI_EL_DIFF_SHRUNK : UI_EL_DIFF_SAME);
+    }
     const char *file = n->func == TABLE_NONE ? NULL : table_func_file(tb, n->func);
     attr_t a = ui_theme_attr(t, family_elem[code_family_of(file, sc->opt->cwd)]);
     /* Without colours, neighbours alternate bold so that they stay apart. */
@@ -228,6 +276,9 @@ static void draw_title(WINDOW *w, const struct flame_view *fv, const struct ui_s
     int len = snprintf(text, sizeof text, " FLAME GRAPH%s%s%s%s thread samples%sroot at the %s", t->sep, scope, t->sep,
                        ui_fmt_count_full(n, sizeof n, ui_flame_samples(&fv->f)), t->sep,
                        fv->f.inverted ? "bottom" : "top");
+    if (sc->opt->baseline && !fv->by_code && len > 0 && (size_t)len < sizeof text)
+        len += snprintf(text + len, sizeof text - (size_t)len, "%scolours: change since the baseline "
+                        "(red grew, blue shrank; D)", t->sep);
     if (fv->f.zoom && len > 0 && (size_t)len < sizeof text)
         len += snprintf(text + len, sizeof text - (size_t)len, "%szoomed (Z zooms out)", t->sep);
     if (fv->f.merged && len > 0 && (size_t)len < sizeof text)
@@ -382,6 +433,10 @@ static const char *const notes[] = {
     "The filter (/) dims the boxes whose function and file do not match. L (line level): one box per "
     "line of a function in a call path, labelled with its file and line, as the call tree shows them; "
     "at function level the details show the selected function's busiest line.",
+    "With --diff BASELINE, frames are coloured by the change of their function's total share since the "
+    "baseline (of the thread(s) shown now, against the whole baseline): red grew, blue shrank by at least "
+    "0.5 percentage points, grey neither or new since the baseline; without colours bold grew, dim shrank. "
+    "D switches to the colours by code and back; the diff view (d) has the numbers.",
     "Enter opens the callers and callees of the selected function, v its source. With a mouse: a click "
     "selects a box, a double click zooms into it, the wheel moves up and down.",
 };
