@@ -427,16 +427,16 @@ def test_diff_with_a_bad_baseline_fails_before_running(proftui, tmp_path):
 
 
 @pytest.mark.parametrize("args", [
-    ["--open", "{base}", "--diff", "{base}"],              # no -o: the live view's comparison
-    ["--diff", "{base}", "--", "true"],
     ["--open", "{base}", "--diff", "{base}", "-o", "a", "-o", "b"],
     ["--open", "{base}", "--diff", "{base}", "-o", "a", "-f", "collapsed"],
+    ["--diff", "{base}", "--tui", "-o", "a", "--", "true"],
 ])
-def test_diff_not_yet(proftui, tmp_path, args):
+def test_diff_bad_combinations(proftui, tmp_path, args):
+    """(The live view's comparison: test_diff_view.py.)"""
     base = DATA / "flamegraph.txt"
     res = run([proftui, *[a.format(base=base) for a in args]])
     line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
-    assert "--diff" in line and "not in this build yet" in line, res.describe()
+    assert "--diff" in line and "one -o OUT" in line, res.describe()
 
 
 def test_open_standard_input(proftui, tmp_path):
