@@ -31,14 +31,20 @@
 
 enum diff_order { ORDER_CHANGE, ORDER_NOW, ORDER_BASE, ORDER_COUNT };
 
+struct shown_row {
+    double key;                         /* what the order sorts on */
+    size_t i;                           /* index in d.rows (diff.c's order: ties keep it) */
+};
+
 struct diff_view {
     struct diff d;                      /* the comparison of the thread(s) shown */
     const struct table *now;            /* the table it was built from (borrowed) */
-    size_t *vis;                        /* rows shown (filter, threshold), in order */
+    struct shown_row *vis;              /* rows shown (filter, threshold), in order */
     size_t nvis, cap;
     size_t sel, top, height;
     enum diff_order order;
     int reversed;
+    char keep_name[TEXT_MAX], keep_file[TEXT_MAX];   /* the selection, across rebuilds */
 };
 
 static const char *const order_names[ORDER_COUNT] = {"change", "share now", "baseline share"};
@@ -87,16 +93,12 @@ static double order_key(const struct diff_view *dv, const struct diff_row *r)
                                                                                : r->total_pct[1];
 }
 
-static const struct diff_view *sorting;        /* qsort has no context; the loop is one thread */
-
-static int by_order(const void *pa, const void *pb)
+static int by_key(const void *pa, const void *pb)
 {
-    const struct diff_row *a = &sorting->d.rows[*(const size_t *)pa], *b = &sorting->d.rows[*(const size_t *)pb];
-    double x = order_key(sorting, a), y = order_key(sorting, b);
-    int c = (x < y) - (x > y);                 /* largest first */
-    if (c == 0)                                /* then diff.c's order: the change, name, file */
-        c = (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
-    return sorting->reversed ? -c : c;
+    const struct shown_row *a = pa, *b = pb;
+    if (a->key != b->key)
+        return (a->key < b->key) - (a->key > b->key);     /* largest first */
+    return (a->i > b->i) - (a->i < b->i);                 /* then diff.c's order */
 }
 
 static int shown(const struct diff_row *r, const struct ui_state *st)
@@ -110,7 +112,7 @@ static int shown(const struct diff_row *r, const struct ui_state *st)
 static int arrange(struct diff_view *dv, const struct ui_state *st)
 {
     if (dv->d.n > dv->cap) {
-        size_t *v = realloc(dv->vis, dv->d.n * sizeof *v);
+        struct shown_row *v = realloc(dv->vis, dv->d.n * sizeof *v);
         if (!v)
             return ERR_NOMEM;
         dv->vis = v;
@@ -119,10 +121,14 @@ static int arrange(struct diff_view *dv, const struct ui_state *st)
     dv->nvis = 0;
     for (size_t i = 0; i < dv->d.n; i++)
         if (shown(&dv->d.rows[i], st))
-            dv->vis[dv->nvis++] = i;
-    sorting = dv;
-    qsort(dv->vis, dv->nvis, sizeof *dv->vis, by_order);
-    sorting = NULL;
+            dv->vis[dv->nvis++] = (struct shown_row){order_key(dv, &dv->d.rows[i]), i};
+    qsort(dv->vis, dv->nvis, sizeof *dv->vis, by_key);
+    if (dv->reversed)
+        for (size_t a = 0, b = dv->nvis; a + 1 < b; a++, b--) {
+            struct shown_row tmp = dv->vis[a];
+            dv->vis[a] = dv->vis[b - 1];
+            dv->vis[b - 1] = tmp;
+        }
     return 0;
 }
 
@@ -138,6 +144,32 @@ static void clamp(struct diff_view *dv)
         dv->top = dv->nvis > dv->height ? dv->nvis - dv->height : 0;
 }
 
+/* Remember the selected function (copied: the rows are about to go). */
+static void keep_selection(struct diff_view *dv)
+{
+    dv->keep_name[0] = dv->keep_file[0] = '\0';
+    if (!dv->nvis || dv->sel == 0)             /* on the first row: it rides on the top */
+        return;
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
+    if (strlen(r->name) < TEXT_MAX && strlen(r->file) < TEXT_MAX) {
+        memcpy(dv->keep_name, r->name, strlen(r->name) + 1);
+        memcpy(dv->keep_file, r->file, strlen(r->file) + 1);
+    }
+}
+
+static void restore_selection(struct diff_view *dv)
+{
+    if (!dv->keep_name[0])
+        return;
+    for (size_t k = 0; k < dv->nvis; k++) {
+        const struct diff_row *r = &dv->d.rows[dv->vis[k].i];
+        if (strcmp(r->name, dv->keep_name) == 0 && strcmp(r->file, dv->keep_file) == 0) {
+            dv->sel = k;
+            return;
+        }
+    }
+}
+
 static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsigned why)
 {
     struct diff_view *dv = v;
@@ -147,6 +179,7 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
         dv->nvis = 0;
         return 0;
     }
+    keep_selection(dv);
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
         diff_free(&dv->d);
         dv->now = sc->data->table;
@@ -156,6 +189,7 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
         rc = arrange(dv, sc->state);
     if (rc < 0)
         dv->nvis = 0;
+    restore_selection(dv);
     clamp(dv);
     return rc;
 }
@@ -226,7 +260,7 @@ static void draw_details(WINDOW *w, const struct diff_view *dv, const struct ui_
     char text[TEXT_MAX];
     if (!dv->nvis)
         return;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel]];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
     snprintf(text, sizeof text, "%s %s (%s)", t->pointer, r->name, r->file);
     ui_paint_text(w, 0, 0, text, width, 0, UI_TRUNC_MIDDLE, ui_theme_attr(t, UI_EL_VALUE), t);
     snprintf(text, sizeof text, "  total %llu of %llu samples now, %llu of %llu in the baseline; own %llu, %llu%s",
@@ -249,7 +283,7 @@ static void diff_draw(void *v, const struct ui_view_windows *w, const struct ui_
                           "to compare with it.", width - 1, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_DIM),
                           sc->theme);
         for (size_t i = 0; i < dv->height && dv->top + i < dv->nvis; i++)
-            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->top + i]],
+            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->top + i].i],
                      dv->top + i == dv->sel, sc, width);
     }
     if (w->parts & UI_PART_DETAILS)
@@ -263,7 +297,7 @@ static uint32_t diff_selected_func(const void *v)
     const struct diff_view *dv = v;
     if (!dv->nvis || !dv->now)
         return TABLE_NONE;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel]];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
     if (r->status == DIFF_GONE)
         return TABLE_NONE;
     size_t n = table_func_count(dv->now);

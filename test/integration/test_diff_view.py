@@ -97,8 +97,11 @@ def test_diff_view_shares_changes_and_marks(live, pair):
 
 def test_diff_view_sorts_and_filters(live, pair):
     view = open_diff(live, pair)
+    view.send("j")                                  # select beta (second)
+    view.wait_for(lambda: "beta (app.py)" in view_details(view)[0], "beta selected")
     view.send("2")                                  # the share now
     view.wait_for(lambda: funcs(view)[:3] == ["main", "burn", "beta"], "sorted by the share now")
+    assert "beta (app.py)" in view_details(view)[0], view.describe()   # the selection stays on beta
     assert funcs(view)[-1] == "gone_fn", view.describe()
     view.send("3")                                  # the baseline's share
     view.wait_for(lambda: funcs(view)[:4] == ["main", "burn", "alpha", "beta"], "sorted by the baseline share")
