@@ -214,3 +214,22 @@ def test_live_run_against_a_recorded_baseline(proftui, live, newest, tmp_path):
         assert abs(r[3] - (r[1] - r[2])) <= 0.02, (func, r)                          # change = now - base
         assert r[7] == "", (func, r, view.describe())                                # in both: not marked
     assert "base.txt" in view.text(), view.describe()
+
+
+def test_flame_graph_change_without_colours(live, pair):
+    """NO_COLOR: grew is bold, shrank and unchanged are not (shrank is dim,
+    which pyte does not keep); every box stays reversed."""
+    new, old = pair
+    view = live("--open", new, "--diff", old, cols=150, lines=32, env={"NO_COLOR": "1"})
+    view.wait_for(lambda: len(diff_rows(view)) == 6, "the diff view")
+    view.send("f")
+    view.wait_for(lambda: "change since the baseline" in view.text() and "new_fn" in flame_boxes(view),
+                  "the flame graph coloured by change")
+    boxes = flame_boxes(view)
+
+    def bold(name):
+        b = boxes[name]
+        return view.screen.buffer[b.y][b.x].bold
+
+    assert all(b.reverse for n, b in boxes.items() if n in ("alpha", "beta", "burn")), boxes
+    assert bold("beta") and not bold("alpha") and not bold("burn"), boxes
