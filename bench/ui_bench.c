@@ -203,7 +203,7 @@ static int wanted(const struct bench *b, const char *name)
 /* Every registered view in turn, each over `redraws` redraws. */
 static int run_views(struct bench *b, int redraws)
 {
-    const char *lens = b->data.lens_on ? ", lens on" : "";
+    const char *lens = b->data.lens_on ? ", lens on" : b->o.baseline ? ", with --diff" : "";
     for (size_t v = 0; v < ui_views_count() && v < sizeof b->views / sizeof b->views[0]; v++) {
         const struct ui_view_ops *ops = ui_views_get(v);
         struct phase ph[PH_COUNT] = {{"sync, writer's lock held", 0, 0}, {"sync, replay unlocked", 0, 0},
@@ -238,6 +238,28 @@ static int run_lens(struct bench *b, int redraws)
     printf("lens on: first build from the whole replica (once): %.3f ms (%zu nodes)\n",
            (double)b->data.lens_ns / 1e6, tree_node_count(b->data.table));
     return run_views(b, redraws);
+}
+
+/* --diff: the diff view and the flame graph coloured by change, against
+ * a baseline that is a copy of the profile as it is now (the cost does
+ * not depend on what changed: both sides' flat views, a sort, a lookup
+ * per function). */
+static int run_diff(struct bench *b, int redraws)
+{
+    struct table *base = table_new();
+    if (!base || profile_sync(b->p, base, NULL) < 0) {
+        table_free(base);
+        return -1;
+    }
+    const char *only = b->only;
+    b->o.baseline = base;
+    b->o.baseline_label = "base.txt";
+    b->only = "diff,flame";
+    int rc = run_views(b, redraws);
+    b->only = only;
+    b->o.baseline = NULL;
+    table_free(base);
+    return rc;
 }
 
 static int setup(struct bench *b)
@@ -287,6 +309,8 @@ int main(int argc, char **argv)
            tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
+    if (rc == 0 && (!b.only || wanted(&b, "diff")))
+        rc = run_diff(&b, redraws);
     if (rc == 0 && (!b.only || wanted(&b, "lens")))
         rc = run_lens(&b, redraws);
     for (size_t v = 0; v < ui_views_count() && v < sizeof b.views / sizeof b.views[0]; v++)
