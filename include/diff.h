@@ -27,7 +27,12 @@ struct diff {
     struct diff_row *rows;           /* owned; sorted by |change|, largest first, then name, file */
     size_t n;
     uint64_t samples[2];             /* all samples now and in the baseline */
+    int by_key;                      /* rows are by (name, file) instead (diff_build_from) */
 };
+
+/* A baseline's side of the comparison, made once (a saved profile does
+ * not change): its functions merged by (name, file) and sorted. */
+struct diff_base;
 
 /* Compare `now` with `base` (both borrowed; they must outlive d). 0 or
  * ERR_NOMEM (d is then empty). */
@@ -37,6 +42,17 @@ int diff_build(struct diff *d, const struct table *now, const struct table *base
  * TABLE_NONE: all): its shares are of that thread's samples. The baseline
  * is always the whole profile (its threads are other threads). */
 int diff_build_thread(struct diff *d, const struct table *now, uint32_t thread, const struct table *base);
+
+/* Make / free a baseline's side; base (borrowed) must outlive it and
+ * every diff built from it. 0 or ERR_NOMEM (*out is then NULL). */
+int diff_base_new(const struct table *base, struct diff_base **out);
+void diff_base_free(struct diff_base *b);
+
+/* diff_build_thread against a baseline side made once; rows sorted by the
+ * change when by_change_order, else left by (name, file) (by_key set:
+ * what diff_marks reads fastest). 0 or ERR_NOMEM. */
+int diff_build_from(struct diff *d, const struct table *now, uint32_t thread, const struct diff_base *base,
+                    int by_change_order);
 
 /* How each function of `now` changed, for colouring (the flame graph). */
 enum { DIFF_MARK_SAME = 0, DIFF_MARK_GROWN = 1, DIFF_MARK_SHRUNK = -1 };

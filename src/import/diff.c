@@ -83,6 +83,31 @@ static void fill(struct diff_row *r, const struct item *it, int side, const uint
     r->total_pct[side] = pct(it->total, samples[side]);
 }
 
+struct diff_base {
+    struct item *items;              /* merged by (name, file), sorted by them */
+    size_t n;
+    uint64_t samples;
+};
+
+int diff_base_new(const struct table *base, struct diff_base **out)
+{
+    struct diff_base *b = calloc(1, sizeof *b);
+    int rc = b ? items_of(base, TABLE_NONE, &b->items, &b->n, &b->samples) : ERR_NOMEM;
+    if (rc < 0) {
+        diff_base_free(b);
+        b = NULL;
+    }
+    *out = b;
+    return rc;
+}
+
+void diff_base_free(struct diff_base *b)
+{
+    if (b)
+        free(b->items);
+    free(b);
+}
+
 int diff_build(struct diff *d, const struct table *now, const struct table *base)
 {
     return diff_build_thread(d, now, TABLE_NONE, base);
@@ -90,12 +115,23 @@ int diff_build(struct diff *d, const struct table *now, const struct table *base
 
 int diff_build_thread(struct diff *d, const struct table *now, uint32_t thread, const struct table *base)
 {
-    struct item *a = NULL, *b = NULL;
-    size_t na = 0, nb = 0;
+    struct diff_base *b;
     *d = (struct diff){0};
-    int rc = items_of(now, thread, &a, &na, &d->samples[0]);
+    int rc = diff_base_new(base, &b);
     if (rc == 0)
-        rc = items_of(base, TABLE_NONE, &b, &nb, &d->samples[1]);
+        rc = diff_build_from(d, now, thread, b, 1);
+    diff_base_free(b);
+    return rc;
+}
+
+int diff_build_from(struct diff *d, const struct table *now, uint32_t thread, const struct diff_base *base,
+                    int by_change_order)
+{
+    struct item *a = NULL;
+    const struct item *b = base->items;
+    size_t na = 0, nb = base->n;
+    *d = (struct diff){.samples = {0, base->samples}};
+    int rc = items_of(now, thread, &a, &na, &d->samples[0]);
     if (rc == 0 && !(d->rows = calloc(na + nb + 1, sizeof *d->rows)))
         rc = ERR_NOMEM;
     for (size_t i = 0, j = 0; rc == 0 && (i < na || j < nb);) {
@@ -109,12 +145,13 @@ int diff_build_thread(struct diff *d, const struct table *now, uint32_t thread, 
         r->change = r->total_pct[0] - r->total_pct[1];
     }
     free(a);
-    free(b);
     if (rc < 0) {
         diff_free(d);
         return rc;
     }
-    qsort(d->rows, d->n, sizeof *d->rows, by_change);
+    d->by_key = !by_change_order;
+    if (by_change_order)
+        qsort(d->rows, d->n, sizeof *d->rows, by_change);
     return 0;
 }
 
@@ -151,7 +188,8 @@ int diff_marks(const struct diff *d, const struct table *now, double min_pp, sig
         return ERR_NOMEM;
     for (size_t i = 0; i < d->n; i++)
         idx[i] = &d->rows[i];
-    qsort(idx, d->n, sizeof *idx, by_row_key);
+    if (!d->by_key)
+        qsort(idx, d->n, sizeof *idx, by_row_key);
     size_t nf = table_func_count(now);
     for (size_t f = 0; f < n; f++) {
         const struct diff_row *r = f < nf ? find_row(idx, d->n, table_func_name(now, (uint32_t)f),

@@ -38,6 +38,7 @@ struct shown_row {
 
 struct diff_view {
     struct diff d;                      /* the comparison of the thread(s) shown */
+    struct diff_base *base;             /* the baseline's side, made once */
     const struct table *now;            /* the table it was built from (borrowed) */
     struct shown_row *vis;              /* rows shown (filter, threshold), in order */
     size_t nvis, cap;
@@ -82,6 +83,7 @@ static void diff_destroy(void *v)
     struct diff_view *dv = v;
     if (dv) {
         diff_free(&dv->d);
+        diff_base_free(dv->base);
         free(dv->vis);
     }
     free(dv);
@@ -183,7 +185,10 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
         diff_free(&dv->d);
         dv->now = sc->data->table;
-        rc = diff_build_thread(&dv->d, dv->now, sc->state->thread, sc->opt->baseline);
+        if (!dv->base)
+            rc = diff_base_new(sc->opt->baseline, &dv->base);
+        if (rc == 0)
+            rc = diff_build_from(&dv->d, dv->now, sc->state->thread, dv->base, 1);
     }
     if (rc == 0)
         rc = arrange(dv, sc->state);

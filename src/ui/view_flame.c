@@ -45,6 +45,7 @@ struct flame_view {
     /* --diff: each function's change (diff_marks), and whether to show it. */
     signed char *marks;
     size_t nmarks;
+    struct diff_base *base;            /* the baseline's side, made once */
     int by_code;                       /* key D: colour by code family after all */
 };
 
@@ -118,6 +119,7 @@ static void flame_destroy(void *v)
         ui_mtree_free(&fv->tree);
         ui_line_stats_free(&fv->ls);
         free(fv->marks);
+        diff_base_free(fv->base);
     }
     free(fv);
 }
@@ -135,8 +137,10 @@ static int update_marks(struct flame_view *fv, const struct ui_scene *sc)
         fv->marks = m;
         fv->nmarks = n;
     }
-    struct diff d;
-    int rc = diff_build_thread(&d, now, sc->state->thread, sc->opt->baseline);
+    struct diff d = {0};
+    int rc = fv->base ? 0 : diff_base_new(sc->opt->baseline, &fv->base);
+    if (rc == 0)
+        rc = diff_build_from(&d, now, sc->state->thread, fv->base, 0);
     if (rc == 0)
         rc = diff_marks(&d, now, DIFF_COLOUR_MIN_PP, fv->marks, fv->nmarks);
     if (rc < 0)
