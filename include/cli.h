@@ -15,6 +15,7 @@ struct cli {
     pid_t pid;                  /* -p, 0 when launching */
     char **argv;                /* command to launch (borrowed from main's argv), NULL with -p */
     uint64_t interval_ns;       /* -i / -r */
+    int interval_given;         /* -i or -r was on the command line */
     uint64_t duration_ns;       /* -d, 0 = unlimited */
     const char *output;         /* the first -o, NULL = live view */
     const char *outputs[CLI_OUTPUT_MAX]; /* every -o (borrowed from argv) */

@@ -46,7 +46,8 @@ typedef int (*export_writer)(FILE *f, const struct table *t, const struct export
  * "svg"). 0, or ERR_USAGE for an unknown name. */
 int export_format_parse(const char *name, enum export_format *out);
 /* The format a file name asks for by its ending (".json" -> speedscope,
- * ".pb.gz" -> pprof ...), collapsed when nothing matches (and for "-"). */
+ * ".pb.gz" -> pprof ..., in any case: ".JSON" too), collapsed when nothing
+ * matches (and for "-"). */
 enum export_format export_format_for_path(const char *path);
 /* The format's name, and the ending a new file of it gets (".txt" ...). */
 const char *export_format_name(enum export_format fmt);

@@ -42,10 +42,14 @@ static const char usage_text[] =
     "      --open FILE          a saved profile in the live view (collapsed stacks of\n"
     "                           proftui, py-spy, Austin, CPython, flamegraph.pl;\n"
     "                           speedscope; pprof; format read from the content);\n"
-    "                           with -o, converted to the -o files (no view)\n"    "      --diff BASELINE      compare with a saved profile: the live view opens on the\n"
+    "                           with -o, converted to the -o files (no view)\n"
+    "      --diff BASELINE      compare with a saved profile: the live view opens on the\n"
     "                           comparison (key d); with one -o OUT, OUT gets each\n"
     "                           function's share of the samples now (--open FILE, or\n"
     "                           this run) and in BASELINE, and the change\n"
+    "      --dump               with -p PID: print every thread's current stack once,\n"
+    "                           innermost frame first, and exit (no sampling)\n"
+    "      --json               with --dump: one JSON object instead of text\n"
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
@@ -225,8 +229,13 @@ static int check_combination(const struct cli *c)
         return conflict("--push sends a running profile: not with --open or --dump");
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
-    if (c->open && (c->nonly || c->cpu || c->duration_ns || c->push))
-        return conflict("--only, --cpu, -d and --push apply to sampling, not to --open");
+    if (c->open && (c->nonly || c->cpu || c->duration_ns || c->interval_given ||
+                    c->child_output || c->run_as_root || c->push))
+        return conflict("--only, --cpu, -d, -i, -r, --push, --child-output and --run-as-root "
+                        "apply to sampling, not to --open");
+    if (c->open && c->tui)
+        return conflict("--open shows the saved profile without -o and converts it with -o: "
+                        "no --tui");
     if (c->diff && (c->noutputs > 1 || c->format >= 0 || c->tui || (c->push && !c->output)))
         return conflict("--diff BASELINE shows the comparison in the live view, or writes it as a table "
                         "to one -o OUT (no -f or --tui)");
@@ -234,6 +243,10 @@ static int check_combination(const struct cli *c)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))
         return conflict("--dump prints to stdout: no -o or --open with it");
+    if (c->dump && (c->nonly || c->cpu || c->duration_ns || c->interval_given ||
+                    c->child_output || c->run_as_root || c->tui))
+        return conflict("--dump reads each stack once: no -d, -i, -r, --cpu, --only, --tui, "
+                        "--child-output or --run-as-root");
     if (c->json && !c->dump)
         return conflict("--json goes with --dump");
     return 0;
@@ -298,6 +311,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
         }
         if (apply(c, opt, optarg) < 0)
             return CLI_EXIT_USAGE;
+        c->interval_given |= opt == 'i' || opt == 'r';
     }
     if (optind < argc)
         c->argv = argv + optind;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collapsed.h"
 #include "error.h"
@@ -37,10 +38,11 @@ int export_format_parse(const char *name, enum export_format *out)
     return ERR_USAGE;
 }
 
+/* Case-insensitively: "PROFILE.JSON" asks for speedscope as "profile.json" does. */
 static int ends_with(const char *s, size_t n, const char *tail)
 {
     size_t m = strlen(tail);
-    return n > m && strcmp(s + n - m, tail) == 0;
+    return n > m && strcasecmp(s + n - m, tail) == 0;
 }
 
 enum export_format export_format_for_path(const char *path)

@@ -6,6 +6,7 @@ usage exit status before anything runs. The format writers have their own
 tests, which read each file with its real client."""
 
 import os
+import re
 import signal
 
 import pytest
@@ -106,3 +107,64 @@ def test_unwritable_second_output_fails_before_running(proftui, tmp_path, sentin
     assert_error_line(res, EXIT["EXIT_OUTPUT"])
     assert "no/b.txt" in res.stderr
     assert not marker.exists() and not a.exists()
+
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "profiles")
+
+
+@pytest.mark.parametrize("args,pattern", [
+    (["--tui", "-o", "{out}"], "no --tui"),          # converting: there is no view
+    (["-i", "5ms", "-o", "{out}"], "not to --open"),  # a saved profile's interval is its own
+    (["-r", "100", "-o", "{out}"], "not to --open"),
+    (["--child-output", "{out}.log", "-o", "{out}"], "not to --open"),
+    (["--run-as-root", "-o", "{out}"], "not to --open"),
+])
+def test_open_refuses_sampling_and_view_options(proftui, tmp_path, args, pattern):
+    """Options that cannot apply to a saved profile are refused, not ignored
+    (found by QA: --open FILE --tui -o OUT converted silently, no view)."""
+    out = tmp_path / "out.txt"
+    res = run([proftui, "--open", os.path.join(DATA, "flamegraph.txt"),
+               *[a.format(out=out) for a in args]])
+    assert_error_line(res, EXIT["EXIT_USAGE"], pattern)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["-d", "1"], ["-i", "5ms"], ["-r", "100"], ["--cpu"],
+                                  ["--only", "."], ["--run-as-root"],
+                                  ["--child-output", "{out}"]])
+def test_dump_refuses_sampling_options(proftui, tmp_path, args):
+    """--dump reads each stack once: sampling options are refused, not
+    silently ignored; the refusal comes before the PID is even looked at."""
+    out = tmp_path / "child.log"
+    res = run([proftui, "--dump", "-p", str(os.getpid()), *[a.format(out=out) for a in args]])
+    assert_error_line(res, EXIT["EXIT_USAGE"], "--dump reads each stack once")
+    assert not out.exists()
+
+
+def test_every_option_has_its_line_in_help(proftui):
+    """Each option --help names anywhere (the usage lines included) is
+    described on a line of its own (found by QA: --dump and --json were
+    only in the usage lines)."""
+    text = run([proftui, "--help"]).stdout
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", text))
+    assert {"--dump", "--json", "--open", "--diff", "--push"} <= named, sorted(named)
+    for opt in sorted(named):
+        assert re.search(rf"^ +(-\w, )?{re.escape(opt)}(?![\w-])", text, re.M), \
+            f"--help names {opt} but has no line describing it:\n{text}"
+
+
+@pytest.mark.parametrize("name,head", [("P.SVG", b"<"), ("P.JSON", b"{"), ("P.PB.GZ", b"\x1f\x8b"),
+                                       ("P.Prof", b"{"), ("P.TXT", b"# proftui")])
+def test_endings_in_any_case(proftui, tmp_path, name, head):
+    """An ending chooses its format in any case: PROFILE.SVG is an SVG
+    (it was collapsed text), PROFILE.JSON speedscope ... ('{' is also how a
+    marshalled dict starts)."""
+    out = tmp_path / name
+    res = run([proftui, "--open", os.path.join(DATA, "pyspy-raw.txt"), "-o", out])
+    assert res.returncode == 0, res.describe()
+    data = out.read_bytes()
+    assert data.startswith(head), (name, data[:40])
+    if name == "P.SVG":
+        assert b"<svg" in data[:400]
+    if name == "P.JSON":
+        assert b"speedscope" in data[:400]

@@ -35,7 +35,10 @@ static void test_endings(void)
         {"p.pb.gz", EXPORT_PPROF}, {"p.pprof", EXPORT_PPROF}, {"p.gz", EXPORT_COLLAPSED},
         {"p.prof", EXPORT_PSTATS}, {"p.pstats", EXPORT_PSTATS}, {"p.svg", EXPORT_SVG},
         {".svg", EXPORT_COLLAPSED},                /* a bare ending is a name, not an ending */
-        {"p.SVG", EXPORT_COLLAPSED}, {"p.json.txt", EXPORT_COLLAPSED},
+        {"p.json.txt", EXPORT_COLLAPSED},
+        /* endings in any case: a PROFILE.SVG of collapsed text opens nowhere */
+        {"p.SVG", EXPORT_SVG}, {"P.JSON", EXPORT_SPEEDSCOPE}, {"p.Pb.Gz", EXPORT_PPROF},
+        {"p.PROF", EXPORT_PSTATS}, {"p.TXT", EXPORT_COLLAPSED}, {"p.Speedscope.Json", EXPORT_SPEEDSCOPE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check(export_format_for_path(cases[i].path) == cases[i].f, "ending of %s", cases[i].path);
