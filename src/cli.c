@@ -223,6 +223,10 @@ static int check_combination(const struct cli *c)
     if (c->tui && !c->output && !c->push)
         return conflict("--tui needs -o FILE or --push URL (the live view is the default "
                         "without them)");
+    for (size_t i = 0; c->tui && i < c->noutputs; i++)
+        if (strcmp(c->outputs[i], "-") == 0)
+            return conflict("--tui draws the live view on standard output: -o - cannot go "
+                            "there too; give -o a file name");
     if (c->push_interval_ns && !c->push)
         return conflict("--push-interval goes with --push URL");
     if (c->push && (c->open || c->dump))

@@ -32,6 +32,8 @@ def sentinel(tmp_path):
     ["--json", "-o", "{out}"],                       # --json belongs to --dump
     ["--dump", "-o", "{out}"],                       # --dump needs -p and prints to stdout
     ["--open", "{out}", "-o", "{out}.2"],            # --open and a command
+    ["--tui", "-o", "-"],                            # the view and the profile on stdout
+    ["--tui", "-o", "{out}", "-o", "-"],
 ])
 def test_bad_output_combinations(proftui, tmp_path, sentinel, args):
     marker, cmd = sentinel
