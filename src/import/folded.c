@@ -320,10 +320,14 @@ static uint32_t frame_func(struct folded *f, struct span s, int32_t *line)
  * "time,idle,memory": the first of them). */
 static int split_count(struct folded *f, const char *p, size_t n, size_t *frames_len, uint64_t *count)
 {
-    const char *sp = memrchr(p, ' ', n);
+    const char *sp = memrchr(p, ' ', n), *tab = memrchr(p, '\t', n);
+    if (tab && (!sp || tab > sp))
+        sp = tab;                                 /* flamegraph.pl splits at any blank */
     if (!sp)
         return import_fail(f->c, "line %zu: no sample count after the stack", f->lineno);
     const char *num = sp + 1, *end = p + n;
+    while (sp > p && (sp[-1] == ' ' || sp[-1] == '\t'))
+        sp--;                                     /* "a;b  3": the leaf is "b" */
     const char *comma = memchr(num, ',', (size_t)(end - num));
     size_t len = (size_t)((comma ? comma : end) - num);
     if (f->tool == TOOL_AUSTIN && len > 1 && num[0] == '-' && all_digits(num + 1, len - 1)) {
@@ -363,6 +367,8 @@ static int stack_line(struct folded *f, const char *p, size_t n, struct span *fr
 {
     size_t flen = 0, nfr = 0, used = 0;
     uint64_t count = 0;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;                                      /* "a;b 3 ": blanks after the count */
     int rc = split_count(f, p, n, &flen, &count);
     if (rc == 0)
         rc = split_frames(f, p, flen, fr, &nfr);

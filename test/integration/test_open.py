@@ -447,3 +447,19 @@ def test_open_standard_input(proftui, tmp_path):
                          capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert stack_lines((tmp_path / "out.txt").read_text())[0].endswith(";main (:?);parse (:?) 3")
+
+
+@pytest.mark.parametrize("text", [
+    "main;foo 10\nmain;bar 5\n",
+    "main;foo 10 \nmain;bar 5\t\n",         # blanks after the count (hand-edited, joined files)
+    "main;foo\t10\nmain;bar\t5\n",          # a tab before the count, as flamegraph.pl allows
+    "main;foo  10\r\nmain;bar \t 5\r\n",    # several blanks, CRLF
+])
+def test_collapsed_blanks_around_the_count(proftui, tmp_path, text):
+    """flamegraph.pl splits a line at the last run of blanks: the same
+    stacks whatever blanks a tool or an editor left (found by QA: a
+    trailing space or a tab gave exit status 10)."""
+    got = convert(proftui, write(tmp_path, "fg.txt", text.encode()), tmp_path / "out.txt")
+    stacks = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1]
+              for line in got.splitlines() if line and not line.startswith("#")}
+    assert stacks == {"P0;T0;main (:?);foo (:?)": "10", "P0;T0;main (:?);bar (:?)": "5"}, got
