@@ -21,7 +21,7 @@
 enum {
     PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_LOCATION = 4, PROFILE_FUNCTION = 5,
     PROFILE_STRING = 6, PROFILE_TIME = 9, PROFILE_DURATION = 10, PROFILE_PERIOD_TYPE = 11,
-    PROFILE_PERIOD = 12, PROFILE_COMMENT = 13,
+    PROFILE_PERIOD = 12, PROFILE_COMMENT = 13, PROFILE_DEFAULT_SAMPLE_TYPE = 14,
     VALUETYPE_TYPE = 1, VALUETYPE_UNIT = 2,
     SAMPLE_LOCATION = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
     LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
@@ -398,6 +398,9 @@ int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned
         put_functions(&pp);
         put_value_type(&pp, PROFILE_PERIOD_TYPE, mode, "nanoseconds");
         pbenc_int(&pp.b, PROFILE_PERIOD, (int64_t)(pp.period & INT64_MAX));
+        if (!pp.period)     /* interval unknown (a converted flamegraph.pl file): every
+                             * time is 0, so pprof shows the counts by default */
+            pbenc_int(&pp.b, PROFILE_DEFAULT_SAMPLE_TYPE, (int64_t)str_intern(&pp.st, "samples"));
         if (meta)
             put_meta(&pp);
         for (size_t i = 0; i < pp.st.n; i++)

@@ -270,3 +270,21 @@ def test_pprof_hostile_names(proftui, tmp_path):
     assert tname.replace(";", ":") == p.threads()[facts["thread"][0]], (tname, p.threads())
     out = go_pprof(tmp_path, "-top", "-sample_index=samples", str(tmp_path / "x.pb.gz"))
     assert "Total samples = %d" % sum(s.count for s in p.stacks) in out, out[:2000]
+
+
+def test_pprof_of_a_profile_without_interval_shows_counts(proftui, tmp_path):
+    """A flamegraph.pl file has no interval: every time is 0, so `go tool
+    pprof -top` (no -sample_index) showed '0 of 0 total'. The file names
+    samples/count as its default sample type then (found by QA)."""
+    src = tmp_path / "fg.txt"
+    src.write_text("main;foo 10\nmain;bar 5\n")
+    out = tmp_path / "fg.pb.gz"
+    res = run([proftui, "--open", src, "-o", out])
+    assert res.returncode == 0, res.describe()
+    text = go_pprof(tmp_path, "-top", str(out))
+    assert "Type: samples" in text and re.search(r"of 15 total", text), text
+    rows = {m[5]: float(m[2]) for m in map(TOP_RE.match, text.splitlines()) if m and m[1] != "flat"}
+    assert rows.get("foo") == 66.67 and rows.get("bar") == 33.33, text
+    back = run([proftui, "--open", out, "-o", tmp_path / "back.txt"])     # still read as before
+    assert back.returncode == 0, back.describe()
+    assert Profile.load(tmp_path / "back.txt").stacks, back.describe()

@@ -34,7 +34,7 @@ struct decoded {
     int nlocs;
     struct dfunc funcs[MAXN];
     int nfuncs;
-    uint64_t ptype[2], period, comments[32], time, duration;
+    uint64_t ptype[2], period, comments[32], time, duration, default_type;
     int ncomments;
     int bad;
 };
@@ -160,6 +160,7 @@ static void decode_profile(struct decoded *d, const uint8_t *buf, size_t len)
         case 11: decode_value_type(&f, d->ptype, &d->bad); break;
         case 12: d->period = f.v; break;
         case 13: d->ncomments = pb_packed(&f, d->comments, 32); break;
+        case 14: d->default_type = f.v; break;
         default: d->bad = 1;
         }
     }
@@ -300,6 +301,7 @@ static void check_meta(const struct decoded *d)
     CHECK(strcmp(str(d, d->stype[1][1]), "nanoseconds") == 0);
     CHECK(strcmp(str(d, d->ptype[0]), "cpu") == 0);
     CHECK_EQ(d->period, META.interval_ns);
+    CHECK_EQ(d->default_type, 0);       /* the interval is known: time is the default */
     CHECK_EQ(d->time, META.start_unix_ns);
     CHECK_EQ(d->duration, META.duration_ns);
     static const char *want[] = {
@@ -376,6 +378,8 @@ static void test_no_meta(void)
     CHECK_EQ(d.ncomments, 0);
     CHECK_EQ(d.time, 0);
     CHECK(strcmp(str(&d, d.stype[1][0]), "wall") == 0);
+    /* no interval, so every time is 0: pprof shows the counts by default */
+    CHECK(d.period == 0 && strcmp(str(&d, d.default_type), "samples") == 0);
     for (int i = 0; i < d.nsamples; i++)
         CHECK_EQ(d.samples[i].pid, 0);
     CHECK_EQ(d.nsamples, 5);
