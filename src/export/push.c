@@ -79,6 +79,8 @@ static int parse_url(const char *url, struct url *u, char *why, size_t cap)
             return snprintf(why, cap, "bad host in the URL"), ERR_USAGE;
         memcpy(u->host, h + 1, (size_t)(close - h - 1));
         colon = close[1] == ':' ? close + 1 : NULL;
+        if (!colon && close + 1 != end)                /* "[::1]junk" */
+            return snprintf(why, cap, "bad host in the URL"), ERR_USAGE;
     } else {
         colon = memchr(h, ':', (size_t)(end - h));
         size_t n = (size_t)((colon ? colon : end) - h);
@@ -92,6 +94,9 @@ static int parse_url(const char *url, struct url *u, char *why, size_t cap)
             return snprintf(why, cap, "bad port in the URL"), ERR_USAGE;
         memcpy(u->port, colon + 1, n);
         u->port[n] = '\0';
+        long port = strtol(u->port, NULL, 10);
+        if (port < 1 || port > 65535)                  /* getaddrinfo takes 99999 as 34463 */
+            return snprintf(why, cap, "bad port in the URL (1 to 65535)"), ERR_USAGE;
     }
     size_t plen = strcspn(end, "?#");
     while (plen > 0 && end[plen - 1] == '/')

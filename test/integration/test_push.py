@@ -170,6 +170,10 @@ def test_push_slow_server_drops_windows(proftui, py, tmp_path):
     ("ftp://example.com", "must start with http://"),
     ("http://:80/", "bad host"),
     ("http://host:99999999/", "bad port"),
+    ("http://host:99999/", "bad port"),          # was accepted: getaddrinfo wraps it (QA)
+    ("http://host:65536/", "bad port"),
+    ("http://host:0/", "bad port"),
+    ("http://[::1]junk:80/", "bad host"),
     ("http://host/?a=1", "must not have a query"),
 ])
 def test_push_bad_url(proftui, tmp_path, url, why):
