@@ -243,6 +243,8 @@ static int check_combination(const struct cli *c)
     if (c->diff && (c->noutputs > 1 || c->format >= 0 || c->tui || (c->push && !c->output)))
         return conflict("--diff BASELINE shows the comparison in the live view, or writes it as a table "
                         "to one -o OUT (no -f or --tui)");
+    if (c->open && c->diff && strcmp(c->open, "-") == 0 && strcmp(c->diff, "-") == 0)
+        return conflict("--open - and --diff - cannot both read standard input");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))

@@ -120,13 +120,14 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "data", "profiles")
     (["-r", "100", "-o", "{out}"], "not to --open"),
     (["--child-output", "{out}.log", "-o", "{out}"], "not to --open"),
     (["--run-as-root", "-o", "{out}"], "not to --open"),
+    (["--diff", "-", "-o", "{out}"], "both read standard input"),   # with --open -, below
 ])
 def test_open_refuses_sampling_and_view_options(proftui, tmp_path, args, pattern):
     """Options that cannot apply to a saved profile are refused, not ignored
     (found by QA: --open FILE --tui -o OUT converted silently, no view)."""
     out = tmp_path / "out.txt"
-    res = run([proftui, "--open", os.path.join(DATA, "flamegraph.txt"),
-               *[a.format(out=out) for a in args]])
+    src = "-" if "--diff" in args else os.path.join(DATA, "flamegraph.txt")
+    res = run([proftui, "--open", src, *[a.format(out=out) for a in args]])
     assert_error_line(res, EXIT["EXIT_USAGE"], pattern)
     assert not out.exists()
 
