@@ -361,15 +361,24 @@ static uint64_t failed_stacks(const struct table *t)
  * command to that many characters. */
 static void put_meta(FILE *f, const struct table *t, const struct export_meta *m, size_t cmd_max)
 {
-    fprintf(f, "%s, %" PRIu64 "us interval, %" PRIu64 ".%03" PRIu64 "s, %" PRIu64
-            " samples in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64 " lost), %" PRIu64
-            " failed stacks, Python ", m->cpu_mode ? "cpu" : "wall", m->interval_ns / 1000,
-            m->duration_ns / 1000000000, m->duration_ns % 1000000000 / 1000000, table_samples(t),
-            m->taken, m->missed, m->lost, failed_stacks(t));
+    fprintf(f, "%s, ", m->cpu_mode ? "cpu" : "wall");
+    if (m->interval_ns)         /* 0: unknown, as in a profile read from flamegraph.pl input */
+        fprintf(f, "%" PRIu64 "us interval, ", m->interval_ns / 1000);
+    else
+        fputs("interval unknown, ", f);
+    if (m->duration_ns)
+        fprintf(f, "%" PRIu64 ".%03" PRIu64 "s, ", m->duration_ns / 1000000000,
+                m->duration_ns % 1000000000 / 1000000);
+    fprintf(f, "%" PRIu64 " samples in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64
+            " lost), %" PRIu64 " failed stacks, Python ", table_samples(t), m->taken, m->missed,
+            m->lost, failed_stacks(t));
     put_xml(f, m->python_version ? m->python_version : "unknown", SIZE_MAX);
     fputs(", proftui ", f);
     put_xml(f, m->version ? m->version : "unknown", SIZE_MAX);
-    fprintf(f, ", pid %" PRId64 "%s", m->pid, m->command ? ": " : " (attached)");
+    if (m->pid)
+        fprintf(f, ", pid %" PRId64 "%s", m->pid, m->command ? ": " : " (attached)");
+    else if (m->command)
+        fputs(", ", f);
     if (m->command && put_xml(f, m->command, cmd_max))
         fputs("..", f);
     if (m->only) {

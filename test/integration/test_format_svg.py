@@ -204,3 +204,17 @@ def test_svg_hostile_names(proftui, tmp_path):
     assert [f["name"] for f in out["initial"]] == [f["name"] for f in frames]
     hits = [f["name"] for f in out["searched"] if f["fill"] == "rgb(230,0,230)"]
     assert hits and all("name with spaces" in h for h in hits), hits[:5]
+
+
+def test_svg_header_of_a_profile_without_metadata(proftui, tmp_path):
+    """A flamegraph.pl file knows no interval, duration or pid: the header
+    says the interval is unknown instead of '0us interval, 0.000s ... pid 0
+    (attached)' (found by QA)."""
+    src = tmp_path / "fg.txt"
+    src.write_text("main;foo 10\nmain;bar 5\n")
+    out = tmp_path / "fg.svg"
+    res = run([proftui, "--open", src, "-o", out])
+    assert res.returncode == 0, res.describe()
+    text = " ".join(ET.parse(out).getroot().itertext())
+    assert "interval unknown" in text and "15 samples" in text, text[:500]
+    assert "0us interval" not in text and "pid 0" not in text and "0.000s" not in text, text[:500]
