@@ -123,9 +123,34 @@ static int bad(const char *opt, const char *val)
     return -1;
 }
 
+/* The options whose value names a file: never empty, and given once (the
+ * repeatable -o aside). */
+static int file_arg(const struct cli *c, int opt, const char *arg)
+{
+    static const struct { int opt; const char *name; } files[] = {
+        {'o', "-o"}, {'P', "--open"}, {'B', "--diff"}, {'C', "--child-output"}, {'v', "--log"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].opt != opt)
+            continue;
+        if (!arg[0]) {
+            fprintf(stderr, "proftui: %s needs a file name, not an empty one (see --help)\n",
+                    files[i].name);
+            return -1;
+        }
+        if ((opt == 'P' && c->open) || (opt == 'B' && c->diff)) {
+            fprintf(stderr, "proftui: %s given twice (see --help)\n", files[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int apply(struct cli *c, int opt, const char *arg)
 {
     double v = 0;
+    if (arg && file_arg(c, opt, arg) < 0)
+        return -1;
     switch (opt) {
     case 'p': {
         char *end;

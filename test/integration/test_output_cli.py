@@ -33,6 +33,11 @@ def sentinel(tmp_path):
     ["--dump", "-o", "{out}"],                       # --dump needs -p and prints to stdout
     ["--open", "{out}", "-o", "{out}.2"],            # --open and a command
     ["--tui", "-o", "-"],                            # the view and the profile on stdout
+    ["-o", ""],                                      # empty names: said so, not ': No such file'
+    ["-o", "{out}", "--diff", ""],
+    ["--child-output", "", "-o", "{out}"],
+    ["-v", "", "-o", "{out}"],
+    ["-o", "{out}", "--diff", "{out}.a", "--diff", "{out}.b"],   # a second --diff: not the last wins
     ["--tui", "-o", "{out}", "-o", "-"],
 ])
 def test_bad_output_combinations(proftui, tmp_path, sentinel, args):
@@ -121,6 +126,8 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "data", "profiles")
     (["--child-output", "{out}.log", "-o", "{out}"], "not to --open"),
     (["--run-as-root", "-o", "{out}"], "not to --open"),
     (["--diff", "-", "-o", "{out}"], "both read standard input"),   # with --open -, below
+    (["--open", "{out}.b", "-o", "{out}"], "--open given twice"),
+    (["--diff", "", "-o", "{out}"], "needs a file name"),
 ])
 def test_open_refuses_sampling_and_view_options(proftui, tmp_path, args, pattern):
     """Options that cannot apply to a saved profile are refused, not ignored
