@@ -15,6 +15,9 @@
 /* A duration in at most 6 columns: "0", "420us", "850ms", "12.4s",
  * "2'31\"" (minutes and seconds), "1h02'" (hours and minutes). */
 char *ui_fmt_duration(char *buf, size_t cap, uint64_t ns);
+/* samples as time, each sample_ns long; "-" when that is unknown (0: a
+ * saved profile without an interval, such as flamegraph.pl input). */
+char *ui_fmt_time(char *buf, size_t cap, uint64_t samples, uint64_t sample_ns);
 
 /* A short period with 3 significant digits: "1.44ms", "998us", "12.5ms", "1.20s". */
 char *ui_fmt_period(char *buf, size_t cap, uint64_t ns);

@@ -78,7 +78,7 @@ void ui_cells_numbers(WINDOW *w, int y, const struct ui_scene *sc, const struct 
             ui_fmt_pct(buf, sizeof buf, n, wholes[c]);
             e = share_elem(n, wholes[c]);
         } else if (cols[c].kind == UI_CELL_TIME) {
-            ui_fmt_duration(buf, sizeof buf, n * sc->sample_ns);
+            ui_fmt_time(buf, sizeof buf, n, sc->sample_ns);
         } else {
             ui_fmt_count(buf, sizeof buf, n);
         }

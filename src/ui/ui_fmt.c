@@ -37,6 +37,15 @@ char *ui_fmt_duration(char *buf, size_t cap, uint64_t ns)
     return buf;
 }
 
+char *ui_fmt_time(char *buf, size_t cap, uint64_t samples, uint64_t sample_ns)
+{
+    if (!sample_ns) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    return ui_fmt_duration(buf, cap, samples * sample_ns);
+}
+
 char *ui_fmt_period(char *buf, size_t cap, uint64_t ns)
 {
     static const struct { uint64_t scale; const char *unit; } units[] = {

@@ -166,7 +166,7 @@ static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const stru
         return n ? UI_EL_NORMAL : UI_EL_DIM;
     case UI_COL_OWN_TIME:
     case UI_COL_TOTAL_TIME:
-        ui_fmt_duration(buf, cap, n * sc->sample_ns);
+        ui_fmt_time(buf, cap, n, sc->sample_ns);
         return n ? UI_EL_NORMAL : UI_EL_DIM;
     default:
         ui_fmt_pct(buf, cap, n, whole);

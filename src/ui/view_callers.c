@@ -189,7 +189,7 @@ static void relation(char *buf, size_t cap, const struct ui_scene *sc, const str
     const char *focus = table_func_name(tb, cl->focus), *arrow = sc->theme->utf8 ? "→" : "->";
     char p[16], tm[16], q[16];
     ui_fmt_pct(p, sizeof p, l->samples, cl->total);
-    ui_fmt_duration(tm, sizeof tm, l->samples * sc->sample_ns);
+    ui_fmt_time(tm, sizeof tm, l->samples, sc->sample_ns);
     ui_fmt_pct(q, sizeof q, l->samples, cl->samples);
     if (l->kind == UI_CL_CALLER)
         snprintf(buf, cap, "%s %s %s: %s of %s's samples, %s", table_func_name(tb, l->func), arrow, focus, p,
@@ -201,7 +201,7 @@ static void relation(char *buf, size_t cap, const struct ui_scene *sc, const str
         snprintf(buf, cap, "%s [self]: %s of its samples, %s, running its own code", focus, p, tm);
     else
         snprintf(buf, cap, "%s: total %s %s, own %s", focus, tm, q,
-                 ui_fmt_duration(p, sizeof p, cl->self * sc->sample_ns));
+                 ui_fmt_time(p, sizeof p, cl->self, sc->sample_ns));
 }
 
 static void draw_details(WINDOW *w, const struct ui_scene *sc, const struct view_callers *vc)

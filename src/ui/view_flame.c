@@ -339,8 +339,8 @@ static void numbers(char *buf, size_t cap, uint32_t node, const struct flame_vie
     uint64_t whole = ui_flame_samples(&fv->f);
     uint64_t total = ui_mtree_total(&fv->tree, node), self = ui_mtree_self(&fv->tree, node);
     snprintf(buf, cap, "total %s %s%sown %s %s", ui_fmt_pct(tp, sizeof tp, total, whole),
-             ui_fmt_duration(tt, sizeof tt, total * sc->sample_ns), sc->theme->sep,
-             ui_fmt_pct(op, sizeof op, self, whole), ui_fmt_duration(ot, sizeof ot, self * sc->sample_ns));
+             ui_fmt_time(tt, sizeof tt, total, sc->sample_ns), sc->theme->sep,
+             ui_fmt_pct(op, sizeof op, self, whole), ui_fmt_time(ot, sizeof ot, self, sc->sample_ns));
 }
 
 static void draw_details(WINDOW *w, struct flame_view *fv, const struct ui_scene *sc)

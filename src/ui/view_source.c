@@ -333,8 +333,9 @@ static void draw_body(WINDOW *w, struct source_view *sv, const struct ui_scene *
     }
     draw_title(w, sv, &c, sc);
     if (sv->file.status != UI_SRC_OK) {
-        snprintf(text, sizeof text, "Source not shown: %s: %s. The lines with samples:", sv->file.path,
-                 ui_srcfile_why(&sv->file, why, sizeof why));
+        const char *path = sv->file.path;       /* "": a profile that names no file */
+        snprintf(text, sizeof text, "Source not shown: %s%s%s. The lines with samples:", path,
+                 path[0] ? ": " : "", ui_srcfile_why(&sv->file, why, sizeof why));
         ui_paint_text(w, y++, 1, text, width - 1, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_WARN), t);
     }
     for (size_t r = sv->top; r < sv->nrows && y <= (int)sv->height; r++)
@@ -354,8 +355,8 @@ static void draw_details(WINDOW *w, const struct source_view *sv, const struct u
     uint64_t own = ls ? ls->own : 0, total = ls ? ls->total : 0, whole = sv->ls.samples;
     int x = ui_paint_text(w, 0, 0, t->pointer, width, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_TITLE), t) + 1;
     snprintf(text, sizeof text, "line %d: own %s %s%stotal %s %s", (int)line,
-             ui_fmt_pct(a, sizeof a, own, whole), ui_fmt_duration(b, sizeof b, own * sc->sample_ns), t->sep,
-             ui_fmt_pct(cbuf, sizeof cbuf, total, whole), ui_fmt_duration(d, sizeof d, total * sc->sample_ns));
+             ui_fmt_pct(a, sizeof a, own, whole), ui_fmt_time(b, sizeof b, own, sc->sample_ns), t->sep,
+             ui_fmt_pct(cbuf, sizeof cbuf, total, whole), ui_fmt_time(d, sizeof d, total, sc->sample_ns));
     ui_paint_text(w, 0, x, text, width - x, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_VALUE), t);
     snprintf(text, sizeof text, "%s: own %s%stotal %s%s%s:%d", table_func_name(sc->data->table, sv->func),
              ui_fmt_pct(a, sizeof a, sv->ls.own, whole), t->sep, ui_fmt_pct(b, sizeof b, sv->ls.total, whole),

@@ -264,9 +264,9 @@ static void draw_details(WINDOW *w, const struct ui_scene *sc, struct view_tree 
     const struct ui_mt_node *nd = &vt->tr.mt.nodes[r->node];
     const char *name = table_func_name(vt->tr.mt.t, nd->func), *file = table_func_file(vt->tr.mt.t, nd->func);
     char num[160], a[16], b[16], d[16], e[16], text[UI_CELLS_TEXT];
-    snprintf(num, sizeof num, "own %s %s%stotal %s %s", ui_fmt_duration(a, sizeof a, self * sc->sample_ns),
+    snprintf(num, sizeof num, "own %s %s%stotal %s %s", ui_fmt_time(a, sizeof a, self, sc->sample_ns),
              ui_fmt_pct(b, sizeof b, self, vt->tr.samples), t->sep,
-             ui_fmt_duration(d, sizeof d, total * sc->sample_ns), ui_fmt_pct(e, sizeof e, total, vt->tr.samples));
+             ui_fmt_time(d, sizeof d, total, sc->sample_ns), ui_fmt_pct(e, sizeof e, total, vt->tr.samples));
     int x = ui_paint_text(w, 0, 0, t->pointer, width, 0, UI_TRUNC_END, ui_theme_attr(t, UI_EL_TITLE), t) + 1;
     int nw = ui_text_width(num);
     int used = ui_paint_text(w, 0, x, name, width - x - (nw + 2 < width - x ? nw + 2 : 0), 0, UI_TRUNC_MIDDLE,

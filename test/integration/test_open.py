@@ -463,3 +463,19 @@ def test_collapsed_blanks_around_the_count(proftui, tmp_path, text):
     stacks = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1]
               for line in got.splitlines() if line and not line.startswith("#")}
     assert stacks == {"P0;T0;main (:?);foo (:?)": "10", "P0;T0;main (:?);bar (:?)": "5"}, got
+
+
+def test_pty_open_without_interval_shows_no_times(live):
+    """A flamegraph.pl file knows no interval: the time columns say '-',
+    not a time of 0 (found by QA), and the source view of a frame without
+    a file says so without an empty path ('Source not shown: : ...')."""
+    view = live("--open", DATA / "flamegraph.txt", cwd=UI_WORKLOADS)
+    view.wait_for(lambda: " render" in view.text(), "the rows of the table")   # rows() parses times
+    line = next(l for l in view.display() if re.search(r" render\s*$", l))
+    cells = line.split()
+    assert cells[:4] == ["0", "10", "-", "-"], view.describe()      # OWN TOTAL OWN-TIME TOT-TIME
+    view.send(b"v")
+    view.wait_for(lambda: "Source not shown" in view.text(), "the source view")
+    assert "Source not shown: :" not in view.text(), view.describe()
+    view.send(b"q")
+    assert view.wait_exit() == 0

@@ -33,6 +33,9 @@ static void test_durations(void)
         expect(buf, cases[i].want, "duration");
         check(strlen(buf) <= 6, "duration \"%s\" wider than 6 columns", buf);
     }
+    expect(ui_fmt_time(buf, sizeof buf, 850, MS), "850ms", "time");
+    expect(ui_fmt_time(buf, sizeof buf, 0, MS), "0", "time");
+    expect(ui_fmt_time(buf, sizeof buf, 15, 0), "-", "time, interval unknown");
     expect(ui_fmt_period(buf, sizeof buf, 1440000), "1.44ms", "period");
     expect(ui_fmt_period(buf, sizeof buf, 998000), "998us", "period");
     expect(ui_fmt_period(buf, sizeof buf, 12500000), "12.5ms", "period");
