@@ -23,7 +23,8 @@ struct sampler;
 
 /* The default file name for a profile of `program` (a path or a command
  * name: its base name, without a ".py" ending, with every character but
- * [A-Za-z0-9._-] replaced by '_'; "python" when empty) of process pid,
+ * [A-Za-z0-9._-] replaced by '_'; "python" when empty) of process pid (left out
+ * when not above 0: a saved profile that names no process),
  * taken at `when` (local time), with the given ending (".json"), into
  * out (cap bytes; cut to fit). */
 void ui_save_default_name(char *out, size_t cap, const char *program, int64_t pid, time_t when,

@@ -49,7 +49,10 @@ void ui_save_default_name(char *out, size_t cap, const char *program, int64_t pi
     char stamp[32] = "00000000-000000";
     if (localtime_r(&when, &tm))
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(out, cap, "proftui-%s-%lld-%s%s", name, (long long)pid, stamp, ending ? ending : "");
+    if (pid > 0)
+        snprintf(out, cap, "proftui-%s-%lld-%s%s", name, (long long)pid, stamp, ending ? ending : "");
+    else            /* a saved profile that names no process: no "-0" */
+        snprintf(out, cap, "proftui-%s-%s%s", name, stamp, ending ? ending : "");
 }
 
 static void set_status(struct ui_state *st, int error, const char *fmt, ...)

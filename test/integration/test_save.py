@@ -215,3 +215,18 @@ def test_unavailable_format_keeps_prompt(live, proftui, ui_interp, tmp_path):
     view.wait_for(lambda: re.search(r"Save as: y\S+ .*format is not in this build \(available: ",
                                     view.footer()), "the missing format beside the prompt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_name_of_a_saved_profile_without_pid(live, tmp_path):
+    """--open of a flamegraph.pl file (no process): the default name has no
+    '-0' for a pid it does not know (found by QA: proftui-python-0-...)."""
+    src = Path(__file__).parent.parent / "data" / "profiles" / "flamegraph.txt"
+    view = live("--open", src, cwd=tmp_path)
+    view.wait_for(lambda: " render" in view.text(), "the rows of the table")
+    name = open_prompt(view)
+    assert re.fullmatch(r"proftui-[A-Za-z0-9._-]+-\d{8}-\d{6}\.json", name), name
+    assert "-0-" not in name, name
+    view.send("\r")
+    view.wait_for(lambda: (tmp_path / name).is_file(), "the saved file")
+    view.send("q")
+    assert view.wait_exit() == 0
