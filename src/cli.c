@@ -49,7 +49,10 @@ static const char usage_text[] =
     "                           this run) and in BASELINE, and the change\n"
     "      --dump               with -p PID: print every thread's current stack once,\n"
     "                           innermost frame first, and exit (no sampling)\n"
-    "      --json               with --dump: one JSON object instead of text\n"
+    "      --json               with --dump: one JSON object instead of text\n";
+
+/* In parts: C11 compilers need only take 4095-byte literals. */
+static const char usage_more[] =
     "      --cpu                count only samples in which the thread is on CPU\n"
     "                           (default: wall time, idle included)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
@@ -72,7 +75,7 @@ static const char usage_text[] =
     "  -h, --help               this help\n"
     "\n";
 
-/* In two parts: C11 compilers need only take 4095-byte literals. */
+/* The exit statuses, the last part of --help. */
 static const char usage_exit[] =
     "exit status: the profiled command's own status when proftui started it\n"
     "(128+N if signal N ended it); otherwise 0 on success, or\n"
@@ -318,6 +321,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
     while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:f:v:Vh", long_opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage_text, stdout);
+            fputs(usage_more, stdout);
             fputs(usage_exit, stdout);
             return CLI_EXIT_OK;
         }
