@@ -69,6 +69,12 @@ int usercode_normalize(const char *path, const char *base, char *out, size_t cap
  * interactive interpreter, or any other program. */
 const char *usercode_script(char *const argv[]);
 
+/* A short name for what a command line runs, for file and application
+ * names: the script's base name without ".py", the module after -m, else
+ * the program's base name ("python" for NULL). Returns a pointer into
+ * argv (or a constant) and its length in *len (not NUL-terminated). */
+const char *usercode_program(char *const argv[], size_t *len);
+
 /* The prefix of an interpreter executable: the directory above the "bin"
  * directory holding it (/usr for /usr/bin/python3.12), into out. 0, or
  * ERR_USAGE when exe is not in a bin directory or does not fit. */

@@ -81,9 +81,12 @@ static void stop_push(struct run *r)
         return;
     push_stop(r->push, &st);
     r->push = NULL;
+    char last[64] = "no HTTP response: the server could not be reached";
+    if (st.last_status)
+        snprintf(last, sizeof last, "last HTTP status %d", st.last_status);
     fprintf(stderr, "proftui: pushed %" PRIu64 " profiles to %s (%" PRIu64 " failed, %" PRIu64
-            " dropped, %" PRIu64 " retries; last HTTP status %d)\n", st.sent, r->cli.push,
-            st.failed, st.dropped, st.retries, st.last_status);
+            " dropped, %" PRIu64 " retries; %s)\n", st.sent, r->cli.push,
+            st.failed, st.dropped, st.retries, last);
 }
 
 static int run_headless(struct run *r)
@@ -108,8 +111,9 @@ static void program_of(const struct run *r, char *out, size_t cap)
     char *const *argv = r->argv;
     if (!r->launched && procstat_cmdline(r->pid, buf, sizeof buf, args, 64) > 0)
         argv = args;
-    const char *script = argv ? usercode_script(argv) : NULL;
-    snprintf(out, cap, "%s", script ? script : argv && argv[0] ? argv[0] : "");
+    size_t len;
+    const char *prog = usercode_program(argv, &len);
+    snprintf(out, cap, "%.*s", (int)len, prog);
 }
 
 static int run_ui(struct run *r)

@@ -23,6 +23,7 @@
 #include "profile.h"
 #include "table.h"
 #include "tree.h"
+#include "usercode.h"
 
 #define IO_TIMEOUT_MS 5000          /* connect, each send, each receive */
 #define BACKOFF_NS 500000000ULL     /* the first retry's wait; doubled each time */
@@ -114,32 +115,10 @@ int push_check_url(const char *url, char *why, size_t cap)
     return parse_url(url, &u, why, cap);
 }
 
-static const char *program_of(char *const *argv, size_t *len)
-{
-    const char *prog = argv && argv[0] ? argv[0] : "python";
-    for (size_t i = 0; argv && argv[i]; i++) {
-        size_t n = strlen(argv[i]);
-        if (n > 3 && strcmp(argv[i] + n - 3, ".py") == 0) {
-            prog = argv[i];
-            break;
-        }
-        if (i > 0 && strcmp(argv[i], "-m") == 0 && argv[i + 1]) {
-            prog = argv[i + 1];
-            break;
-        }
-    }
-    const char *slash = strrchr(prog, '/');
-    prog = slash && slash[1] ? slash + 1 : prog;
-    *len = strlen(prog);
-    if (*len > 3 && strcmp(prog + *len - 3, ".py") == 0)
-        *len -= 3;
-    return prog;
-}
-
 void push_app_name(char *const *argv, int64_t pid, int cpu, char *out, size_t cap)
 {
     size_t len, n = 0;
-    const char *prog = program_of(argv, &len);
+    const char *prog = usercode_program(argv, &len);
     for (size_t i = 0; i < len && i < 128 && n + 1 < cap; i++) {
         char c = prog[i];
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

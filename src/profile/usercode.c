@@ -263,3 +263,25 @@ int usercode_prefix_of(const char *exe, char *out, size_t cap)
     memcpy(out, buf, strlen(buf) + 1);
     return 0;
 }
+
+const char *usercode_program(char *const argv[], size_t *len)
+{
+    const char *prog = argv && argv[0] ? argv[0] : "python";
+    const char *script = argv ? usercode_script(argv) : NULL;
+    if (script) {
+        prog = script;
+    } else {
+        for (size_t i = 1; argv && argv[i]; i++) {
+            if (strcmp(argv[i], "-m") == 0 && argv[i + 1]) {
+                prog = argv[i + 1];
+                break;
+            }
+        }
+    }
+    const char *slash = strrchr(prog, '/');
+    prog = slash && slash[1] ? slash + 1 : prog;
+    *len = strlen(prog);
+    if (*len > 3 && strcmp(prog + *len - 3, ".py") == 0)
+        *len -= 3;
+    return prog;
+}
