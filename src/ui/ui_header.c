@@ -126,7 +126,12 @@ static void saved_fields(struct ui_fields *fs, const struct ui_scene *sc)
         ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, m->interval_ns);
     if (m->duration_ns)
         ui_fmt_duration(add(fs, "Duration", UI_EL_VALUE)->value, VALUE_MAX, m->duration_ns);
-    ui_fmt_count_full(add(fs, "Samples", UI_EL_VALUE)->value, VALUE_MAX, st->stacks);
+    /* Samples are sampling rounds, as in the live view, when the file says
+     * how many; otherwise (another tool's file) the stacks it holds. */
+    if (m->rounds_known)
+        ui_fmt_count_full(add(fs, "Samples", UI_EL_VALUE)->value, VALUE_MAX, m->taken);
+    else
+        ui_fmt_count_full(add(fs, "Stacks", UI_EL_VALUE)->value, VALUE_MAX, st->stacks);
     if (m->rounds_known)
         ui_fmt_count_full(add(fs, "Missed", UI_EL_VALUE)->value, VALUE_MAX, st->missed);
     failed_field(fs, sc);

@@ -103,6 +103,8 @@ def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
         pytest.skip(f"the {fmt} writer is not in this build yet")
     prof = Profile.load(saved["collapsed" if fmt == "collapsed" else f"{fmt}-collapsed"])
     total = sum(s.count for s in prof.stacks)
+    rounds = prof.meta_count("taken") or prof.meta_count("sample")   # "# samples: N rounds"
+    assert rounds, prof.summary()
     own = Counter()
     for s in prof.stacks:
         if s.leaf:
@@ -112,7 +114,8 @@ def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
     header = view.header()
     assert "SAVED" in header["state"] and str(saved[fmt].name) in header["state"], view.describe()
     assert fmt in view.header_text(), view.describe()          # Format collapsed (proftui 0.1.0) ...
-    assert int(header["samples"].replace(",", "")) == total, view.describe()
+    # Samples are the run's rounds, as in the live view (not its stacks)
+    assert int(header["samples"].replace(",", "")) == rounds, view.describe()
     for name in ("hottest", "two_lines"):
         row = view.row(name)
         assert row is not None, view.describe()
@@ -120,7 +123,7 @@ def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
     view.send(b"R")               # nothing to reset: the counts stay
     view.send(b"p")
     view.pump(0.3)
-    assert int(view.header()["samples"].replace(",", "")) == total, view.describe()
+    assert int(view.header()["samples"].replace(",", "")) == rounds, view.describe()
     assert "PAUSED" not in view.header()["state"], view.describe()
     for key, text in ((b"c", "hottest"), (b"f", "hottest"), (b"t", "two_lines"), (b"v", "HOTTEST-LINE")):
         view.send(key)                # the tree, flame, top and source views over the saved profile
