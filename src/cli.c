@@ -271,6 +271,9 @@ static int check_combination(const struct cli *c)
     if (c->diff && (c->noutputs > 1 || c->format >= 0 || c->tui || (c->push && !c->output)))
         return conflict("--diff BASELINE shows the comparison in the live view, or writes it as a table "
                         "to one -o OUT (no -f or --tui)");
+    if (c->diff && c->output && export_format_for_path(c->output) != EXPORT_COLLAPSED)
+        return conflict("--diff writes its comparison as a text table: name the -o file .txt "
+                        "(or any name without a format's ending, or -)");
     if (c->open && c->diff && strcmp(c->open, "-") == 0 && strcmp(c->diff, "-") == 0)
         return conflict("--open - and --diff - cannot both read standard input");
     if (c->dump && !c->pid)

@@ -442,6 +442,17 @@ def test_diff_bad_combinations(proftui, tmp_path, args):
     assert "--diff" in line and "one -o OUT" in line, res.describe()
 
 
+@pytest.mark.parametrize("name", ["d.json", "d.pb.gz", "d.svg", "d.prof"])
+def test_diff_table_is_not_written_under_a_format_name(proftui, tmp_path, name):
+    """--diff writes a text table: a name whose ending asks for another
+    format is refused before anything is read or written."""
+    base = DATA / "flamegraph.txt"
+    res = run([proftui, "--open", base, "--diff", base, "-o", tmp_path / name])
+    line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
+    assert "--diff" in line and ".txt" in line, res.describe()
+    assert not (tmp_path / name).exists()
+
+
 def test_open_standard_input(proftui, tmp_path):
     """--open - reads a pipe (for a conversion: the live view needs the
     terminal on standard input)."""
