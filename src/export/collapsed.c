@@ -11,6 +11,7 @@
 #include "array.h"
 #include "error.h"
 #include "table.h"
+#include "utf8.h"
 
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
@@ -28,23 +29,11 @@ static int buf_reserve(struct buf *b, size_t extra)
 {
     if (b->oom)
         return 0;
-    if (extra <= b->cap - b->len)
-        return 1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap - b->len < extra) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
+    if (extra > SIZE_MAX - b->len ||
+        array_reserve((void **)&b->p, &b->cap, b->len + extra, 1) < 0) {
         b->oom = 1;
         return 0;
     }
-    b->p = p;
-    b->cap = cap;
     return 1;
 }
 
@@ -76,45 +65,6 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
         buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s with its code point
- * in *cp, or 0 when the bytes at s are not well-formed UTF-8 (RFC 3629: no
- * overlongs, no surrogates, nothing above U+10FFFF). s is NUL-terminated, and
- * a NUL ends a sequence as invalid before anything past it is read. */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, min = 0x80, *cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, min = 0x800, *cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, min = 0x10000, *cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        *cp = *cp << 6 | (s[i] & 0x3F);
-    }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-/* Characters that would end a line for some reader, or that a terminal
- * would act on when the file is printed. */
-static int is_control(uint32_t cp)
-{
-    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-           cp == 0x2028 || cp == 0x2029;
-}
-
 /* Append untrusted text s with the escaping described in collapsed.h;
  * in_frame also turns the frame separator ';' into ':'. */
 static void put_escaped(struct buf *b, const char *s, int in_frame)
@@ -123,7 +73,7 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
     while (*u) {
         uint32_t cp;
         size_t n = utf8_seq(u, &cp);
-        if (n == 0 || is_control(cp))
+        if (n == 0 || utf8_is_control(cp))
             buf_put(b, "?", 1);
         else if (cp == ';' && in_frame)
             buf_put(b, ":", 1);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
 
 void pbenc_free(struct pbenc *b)
@@ -17,23 +19,10 @@ static int reserve(struct pbenc *b, size_t extra)
 {
     if (b->oom)
         return 0;
-    if (extra <= b->cap - b->len)
-        return 1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap - b->len < extra) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    uint8_t *p = realloc(b->p, cap);
-    if (!p) {
+    if (extra > SIZE_MAX - b->len || array_reserve((void **)&b->p, &b->cap, b->len + extra, 1) < 0) {
         b->oom = 1;
         return 0;
     }
-    b->p = p;
-    b->cap = cap;
     return 1;
 }
 
