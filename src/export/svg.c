@@ -11,7 +11,8 @@
 #include "error.h"
 #include "table.h"
 #include "tree.h"
-#include "family.h"     /* code_family_of: the live flame graph's colour families */
+#include "family.h"
+#include "svgdata.h"     /* code_family_of: the live flame graph's colour families */
 #include "utf8.h"
 
 #define NO_FRAME "[no Python frame]"
@@ -502,9 +503,10 @@ int svg_write(FILE *f, const struct table *t, const struct export_meta *meta)
         if (sv.total)
             for (size_t i = 0; i < sv.n; i++)
                 write_box(&sv, &sv.boxes[i], height);
+        rc = svgdata_write(f, t, meta);       /* the profile itself, for --open */
         fprintf(f, SCRIPT, SVG_WIDTH, CHAR_W);
         fputs("</svg>\n", f);
-        if (fflush(f) != 0 || ferror(f))
+        if (rc == 0 && (fflush(f) != 0 || ferror(f)))
             rc = ERR_IO;
     }
     free(sv.boxes);

@@ -13,6 +13,7 @@
 #include "array.h"
 #include "error.h"
 #include "profile.h"
+#include "svgdata.h"
 
 enum kind { KIND_TEXT, KIND_JSON, KIND_PSTATS, KIND_SVG, KIND_PROTO, KIND_GZIP };
 
@@ -242,9 +243,24 @@ static int dispatch(struct import_ctx *c, const uint8_t *d, size_t n, int depth)
     case KIND_PSTATS:
         import_fail(c, "a pstats file holds caller->callee pairs, not stacks: proftui cannot show it");
         return ERR_USAGE;
-    case KIND_SVG:
-        import_fail(c, "an SVG flame graph is a drawing, not stacks: open the profile it was made from");
-        return ERR_USAGE;
+    case KIND_SVG: {
+        char *text = NULL;
+        size_t len = 0;
+        int rc = svgdata_find(d, n, &text, &len);
+        if (rc == ERR_NOMEM) {
+            import_fail(c, "%s", err_str(rc));
+            return rc;
+        }
+        if (rc < 0) {
+            import_fail(c, "an SVG without proftui's embedded profile (another tool's flame graph) "
+                        "is a drawing, not stacks: open the profile it was made from");
+            return ERR_USAGE;
+        }
+        set_format(c, "svg");
+        rc = import_folded(c, text, len);
+        free(text);
+        return rc;
+    }
     case KIND_JSON:
         set_format(c, "speedscope");
         return import_speedscope(c, (const char *)d, n);

@@ -41,7 +41,7 @@ def saved(proftui, tmp_path_factory):
     files = {"collapsed": out / "a.txt"}
     res = run([proftui, "-d", "2", "-o", files["collapsed"], "--", SYSTEM_PYTHON, HOT])
     assert files["collapsed"].exists(), res.describe()
-    for fmt, name in (("speedscope", "a.json"), ("pprof", "a.pb.gz")):
+    for fmt, name in (("speedscope", "a.json"), ("pprof", "a.pb.gz"), ("svg", "a.svg")):
         path = out / name
         both = out / f"with-{fmt}.txt"
         r = run([proftui, "-d", "1", "-o", both, "-o", path, "--", SYSTEM_PYTHON, HOT])
@@ -70,18 +70,19 @@ def test_collapsed_round_trip_is_byte_identical(proftui, saved, tmp_path):
     assert third == first
 
 
-@pytest.mark.parametrize("fmt", ["speedscope", "pprof"])
+@pytest.mark.parametrize("fmt", ["speedscope", "pprof", "svg"])
 def test_format_round_trip_same_stacks(proftui, saved, tmp_path, fmt):
-    """A speedscope or pprof file of a run, opened and written as collapsed
-    stacks, gives the collapsed output of the same run: pprof the same file
-    (its locations keep the lines); speedscope the same metadata, threads
-    and stacks by function (its frames are functions: no line executing)."""
+    """A speedscope, pprof or SVG file of a run, opened and written as
+    collapsed stacks, gives the collapsed output of the same run: pprof and
+    SVG the same file (pprof's locations keep the lines; the SVG carries the
+    collapsed stacks themselves); speedscope the same metadata, threads and
+    stacks by function (its frames are functions: no line executing)."""
     if fmt not in saved:
         pytest.skip(f"the {fmt} writer is not in this build yet")
     expect_text = saved[f"{fmt}-collapsed"].read_text()
     got_text = convert(proftui, saved[fmt], tmp_path / "b.txt")
     assert meta_lines(got_text) == meta_lines(expect_text)
-    if fmt == "pprof":
+    if fmt in ("pprof", "svg"):
         assert got_text == expect_text
         return
     expect, got = Profile.load(saved[f"{fmt}-collapsed"]), Profile.load(tmp_path / "b.txt")
@@ -94,7 +95,7 @@ def test_format_round_trip_same_stacks(proftui, saved, tmp_path, fmt):
     assert by_function(got) == by_function(expect), (got.summary(), expect.summary())
 
 
-@pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof"])
+@pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof", "svg"])
 def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
     """The live view over a saved profile: the state line says so, the
     header has its samples, the top view the functions with their shares
@@ -309,7 +310,9 @@ def test_gzip_bomb_refused(proftui, tmp_path):
     ("flame.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>\n'),
 ])
 def test_formats_without_stacks(proftui, tmp_path, name, data):
-    """pstats and SVG hold no stacks: one line that says so, usage status."""
+    """pstats holds no stacks, nor does an SVG without proftui's embedded
+    profile (another tool's flame graph): one line that says so, usage
+    status."""
     res = run([proftui, "--open", write(tmp_path, name, data)])
     line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
     assert "not stacks" in line, res.describe()
@@ -324,6 +327,32 @@ def test_missing_file(proftui, tmp_path):
 def test_open_needs_a_terminal_without_o(proftui, saved):
     res = run([proftui, "--open", saved["collapsed"]])
     assert_error_line(res, EXIT["EXIT_TERMINAL"], None)
+
+
+def test_svg_cut_before_its_profile_ends(proftui, saved, tmp_path):
+    """An SVG whose embedded profile is cut off (a partial download) is a
+    malformed file, not a shorter profile."""
+    if "svg" not in saved:
+        pytest.skip("the svg writer is not in this build yet")
+    text = saved["svg"].read_bytes()
+    cut = text[:text.index(b"]]></metadata>") - 10]
+    res = run([proftui, "--open", write(tmp_path, "cut.svg", cut), "-o", tmp_path / "x.txt"])
+    assert_error_line(res, EXIT["EXIT_USAGE"], None)
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_hostile_names_survive_the_svg(proftui, tmp_path):
+    """Names holding CDATA's end marker ']]>' and U+FFFE (not allowed in
+    XML) survive collapsed -> svg -> collapsed as the collapsed writer
+    wrote them (U+FFFE as '?'), and the SVG stays well-formed XML."""
+    import xml.etree.ElementTree as ET
+    raw = "T7 a]]>b;f]]]]>x (a]]>.py:3);\ufffeg (y.py:1) 4\n".encode()
+    first = convert(proftui, write(tmp_path, "h.txt", raw), tmp_path / "a.txt")
+    convert(proftui, tmp_path / "a.txt", tmp_path / "a.svg")
+    ET.parse(tmp_path / "a.svg")
+    back = convert(proftui, tmp_path / "a.svg", tmp_path / "b.txt")
+    assert back == first.replace("\ufffe", "?"), (first, back)
+    assert "]]>" in back
 
 
 def test_hostile_names_survive_the_round_trip(proftui, tmp_path):
