@@ -91,6 +91,10 @@ uint64_t table_thread_samples(const struct table *t, uint32_t thread);
  * table has not seen it (nothing is registered; a hash lookup on the
  * writer's table, a scan on a replica). */
 uint32_t table_thread_find(const struct table *t, uint64_t tid);
+/* The indices of the threads with samples, by OS thread id (then index),
+ * the order every output writes them in: *out (caller frees; NULL when
+ * there is none) and *n of them. 0 or ERR_NOMEM (*out NULL, *n 0). */
+int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n);
 /* Stacks of `thread` that could not be read since the last reset, for one
  * reason, or for every reason when why is WALK_OK; 0 for an unknown thread
  * or reason. Each of them is also one of the thread's samples. */

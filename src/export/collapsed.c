@@ -212,19 +212,6 @@ static void write_failed(struct buf *b, const struct table *t)
     free(why.p);
 }
 
-struct thread_ref {
-    uint64_t tid;
-    uint32_t index;
-};
-
-static int by_tid(const void *pa, const void *pb)
-{
-    const struct thread_ref *a = pa, *b = pb;
-    if (a->tid != b->tid)
-        return (a->tid > b->tid) - (a->tid < b->tid);
-    return (a->index > b->index) - (a->index < b->index);
-}
-
 /* "# thread: <tid> "<name>" S samples, F failed (torn A, ...)". The name
  * is always quoted; the fixed-shape tail makes the line parse from its end
  * whatever the name holds. */
@@ -246,20 +233,15 @@ static void write_thread(struct buf *b, const struct table *t, uint32_t th)
  * profile always gives the same file). */
 static void write_threads(struct buf *b, const struct table *t)
 {
-    size_t n = table_thread_count(t), k = 0;
-    struct thread_ref *refs = n ? malloc(n * sizeof *refs) : NULL;
-    if (n && !refs) {
+    uint32_t *threads;
+    size_t k;
+    if (table_threads_by_tid(t, &threads, &k) < 0) {
         b->oom = 1;
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        if (table_thread_samples(t, (uint32_t)i))
-            refs[k++] = (struct thread_ref){.tid = table_thread_tid(t, (uint32_t)i), .index = (uint32_t)i};
-    if (k > 1)
-        qsort(refs, k, sizeof *refs, by_tid);
     for (size_t i = 0; i < k; i++)
-        write_thread(b, t, refs[i].index);
-    free(refs);
+        write_thread(b, t, threads[i]);
+    free(threads);
 }
 
 static void write_meta(struct buf *b, const struct table *t, const struct export_meta *m)

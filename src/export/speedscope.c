@@ -251,37 +251,6 @@ static int write_profile(struct ss *s, uint32_t thread)
 
 /* ---- threads, metadata, the file ---- */
 
-struct thread_ref {
-    uint64_t tid;
-    uint32_t index;
-};
-
-static int by_tid(const void *pa, const void *pb)
-{
-    const struct thread_ref *a = pa, *b = pb;
-    if (a->tid != b->tid)
-        return (a->tid > b->tid) - (a->tid < b->tid);
-    return (a->index > b->index) - (a->index < b->index);
-}
-
-/* The threads with samples, by OS thread id (*n of them; NULL and *n 0
- * when there is none or on ENOMEM, told apart by *rc). */
-static struct thread_ref *sorted_threads(const struct table *t, size_t *n, int *rc)
-{
-    size_t all = table_thread_count(t), k = 0;
-    struct thread_ref *refs = all ? malloc(all * sizeof *refs) : NULL;
-    *n = 0;
-    *rc = all && !refs ? ERR_NOMEM : 0;
-    if (!refs)
-        return NULL;
-    for (size_t i = 0; i < all; i++)
-        if (table_thread_samples(t, (uint32_t)i))
-            refs[k++] = (struct thread_ref){.tid = table_thread_tid(t, (uint32_t)i), .index = (uint32_t)i};
-    qsort(refs, k, sizeof *refs, by_tid);
-    *n = k;
-    return refs;
-}
-
 /* {"torn":A,"cycle":B,"corrupt":C,"read":D} of one thread, or of every
  * thread for TABLE_NONE. */
 static void put_failed(FILE *f, const struct table *t, uint32_t thread)
@@ -313,7 +282,7 @@ static void put_start(FILE *f, uint64_t unix_ns)
 }
 
 static void write_meta(FILE *f, const struct table *t, const struct export_meta *m,
-                       const struct thread_ref *th, size_t nth)
+                       const uint32_t *th, size_t nth)
 {
     fputs("\"proftui\":{", f);
     put_key_string(f, "version", m->version ? m->version : "unknown");
@@ -336,22 +305,22 @@ static void write_meta(FILE *f, const struct table *t, const struct export_meta 
     put_key_string(f, "warning", m->warning);
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < nth; i++) {
-        fprintf(f, "%s{\"tid\":%" PRIu64 ",", i ? ",\n" : "\n", th[i].tid);
-        put_key_string(f, "name", table_thread_name(t, th[i].index));
-        fprintf(f, ",\"samples\":%" PRIu64 ",\"failed\":", table_thread_samples(t, th[i].index));
-        put_failed(f, t, th[i].index);
+        fprintf(f, "%s{\"tid\":%" PRIu64 ",", i ? ",\n" : "\n", table_thread_tid(t, th[i]));
+        put_key_string(f, "name", table_thread_name(t, th[i]));
+        fprintf(f, ",\"samples\":%" PRIu64 ",\"failed\":", table_thread_samples(t, th[i]));
+        put_failed(f, t, th[i]);
         putc('}', f);
     }
     fputs("]},\n", f);
 }
 
 /* The file's name: the command, or "pid N" when attached. */
-static void write_head(struct ss *s, const struct export_meta *m, const struct thread_ref *th,
+static void write_head(struct ss *s, const struct export_meta *m, const uint32_t *th,
                        size_t nth)
 {
     size_t active = 0;
     for (size_t i = 1; i < nth; i++)
-        if (table_thread_samples(s->t, th[i].index) > table_thread_samples(s->t, th[active].index))
+        if (table_thread_samples(s->t, th[i]) > table_thread_samples(s->t, th[active]))
             active = i;
     fputs("{\"$schema\":\"" SCHEMA_URL "\",\n", s->f);
     fputs("\"exporter\":\"proftui ", s->f);
@@ -366,8 +335,8 @@ static void write_head(struct ss *s, const struct export_meta *m, const struct t
 static int write_file(struct ss *s, const struct export_meta *m)
 {
     size_t nth;
-    int rc;
-    struct thread_ref *th = sorted_threads(s->t, &nth, &rc);
+    uint32_t *th;
+    int rc = table_threads_by_tid(s->t, &th, &nth);
     if (rc < 0)
         return rc;
     write_head(s, m, th, nth);
@@ -376,7 +345,7 @@ static int write_file(struct ss *s, const struct export_meta *m)
     fputs("\"profiles\":[", s->f);
     for (size_t i = 0; i < nth && rc == 0; i++) {
         fputs(i ? ",\n" : "\n", s->f);
-        rc = write_profile(s, th[i].index);
+        rc = write_profile(s, th[i]);
     }
     free(th);
     fputs("],\n", s->f);

@@ -257,43 +257,26 @@ static int add_thread(struct fold *fo, uint32_t thread, uint64_t s, uint64_t tot
     return rc;
 }
 
-struct thread_ref {
-    uint64_t tid;
-    uint32_t index;
-};
-
-static int by_tid(const void *pa, const void *pb)
-{
-    const struct thread_ref *a = pa, *b = pb;
-    if (a->tid != b->tid)
-        return (a->tid > b->tid) - (a->tid < b->tid);
-    return (a->index > b->index) - (a->index < b->index);
-}
-
 /* The root, then each thread with samples (by thread id) and its tree. */
 static int add_boxes(struct svg *sv)
 {
-    size_t nt = table_thread_count(sv->t), k = 0;
-    struct thread_ref *refs = malloc((nt ? nt : 1) * sizeof *refs);
-    if (!refs)
+    uint32_t *threads;
+    size_t k;
+    if (table_threads_by_tid(sv->t, &threads, &k) < 0)
         return ERR_NOMEM;
-    for (size_t i = 0; i < nt; i++)
-        if (table_thread_samples(sv->t, (uint32_t)i))
-            refs[k++] = (struct thread_ref){table_thread_tid(sv->t, (uint32_t)i), (uint32_t)i};
-    qsort(refs, k, sizeof *refs, by_tid);
     struct fold fo = {.sv = sv};
     int rc = add_box(sv, (struct box){0, sv->total, 0, 0, BOX_ROOT});
     uint64_t at = 0;
     for (size_t i = 0; rc == 0 && i < k; i++) {
-        uint64_t n = table_thread_samples(sv->t, refs[i].index);
+        uint64_t n = table_thread_samples(sv->t, threads[i]);
         if (wide_enough(sv, n))
-            rc = add_thread(&fo, refs[i].index, at, n);
+            rc = add_thread(&fo, threads[i], at, n);
         at += n;
     }
     free(fo.arena);
     free(fo.kids);
     free(fo.todo);
-    free(refs);
+    free(threads);
     return rc;
 }
 

@@ -207,6 +207,50 @@ uint32_t table_thread_find(const struct table *t, uint64_t tid)
     return i;
 }
 
+struct tid_index {
+    uint64_t tid;
+    uint32_t index;
+};
+
+static int by_tid(const void *pa, const void *pb)
+{
+    const struct tid_index *a = pa, *b = pb;
+    if (a->tid != b->tid)
+        return (a->tid > b->tid) - (a->tid < b->tid);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n)
+{
+    size_t k = 0;
+    *out = NULL;
+    *n = 0;
+    if (t->nthreads == 0)
+        return 0;
+    struct tid_index *refs = malloc(t->nthreads * sizeof *refs);
+    uint32_t *idx = malloc(t->nthreads * sizeof *idx);
+    if (!refs || !idx) {
+        free(refs);
+        free(idx);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (t->threads[i].samples)
+            refs[k++] = (struct tid_index){t->threads[i].tid, (uint32_t)i};
+    if (k > 1)
+        qsort(refs, k, sizeof *refs, by_tid);
+    for (size_t i = 0; i < k; i++)
+        idx[i] = refs[i].index;
+    free(refs);
+    if (k == 0) {
+        free(idx);
+        idx = NULL;
+    }
+    *out = idx;
+    *n = k;
+    return 0;
+}
+
 uint64_t table_thread_failed(const struct table *t, uint32_t thread, enum walk_fail why)
 {
     if (thread >= t->nthreads || why < WALK_OK || why >= WALK_FAIL_COUNT)

@@ -785,9 +785,37 @@ static void test_deep(void)
     table_free(t);
 }
 
+/* The threads with samples in the order every writer uses: by OS thread
+ * id, threads without samples left out. */
+static void test_threads_by_tid(void)
+{
+    struct table *t = table_new();
+    uint32_t *idx = (uint32_t *)1;
+    size_t n = 9;
+    CHECK(table_threads_by_tid(t, &idx, &n) == 0 && idx == NULL && n == 0);
+    static const uint64_t tids[] = {300, 100, 200, 50};
+    uint32_t th[4];
+    for (int i = 0; i < 4; i++)
+        th[i] = table_thread(t, tids[i], NULL);
+    struct frame_key k = {table_intern_func(t, "f", "a.py"), 1};
+    CHECK(table_add_stack(t, th[0], &k, 1, 1) == 0);
+    CHECK(table_add_stack(t, th[1], &k, 1, 2) == 0);
+    CHECK(table_add_stack(t, th[2], &k, 1, 3) == 0);    /* tid 50: no samples */
+    CHECK(table_threads_by_tid(t, &idx, &n) == 0);
+    CHECK_EQ(n, 3);
+    if (idx && n == 3) {
+        CHECK_EQ(table_thread_tid(t, idx[0]), 100);
+        CHECK_EQ(table_thread_tid(t, idx[1]), 200);
+        CHECK_EQ(table_thread_tid(t, idx[2]), 300);
+    }
+    free(idx);
+    table_free(t);
+}
+
 int main(void)
 {
     test_intern();
+    test_threads_by_tid();
     test_first_lines();
     test_threads();
     test_own_total();
