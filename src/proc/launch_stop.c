@@ -51,22 +51,19 @@ static void add(struct tree *t, const pid_t *now, size_t k)
     }
 }
 
-/* Add the descendants the child has now (an orphan leaves the tree when
- * its parent dies, so the list is kept from one signal to the next), and,
- * as we are the program's subreaper, the orphans that came to us with
- * theirs: proftui starts no other process. */
+/* Add every process under us now: the child's descendants and, as we
+ * are the program's subreaper, the orphans that came to us with theirs
+ * (proftui starts no other process). An orphan leaves the child's tree
+ * when its parent dies, so the list is kept from one signal to the next. */
 static void gather(struct tree *t)
 {
-    pid_t now[TREE_MAX];
-    if (!t->reaped)
-        add(t, now, proctree_descendants(t->child, now, TREE_MAX));
-    long k = proctree_children(getpid(), now, TREE_MAX);
+    static pid_t kids[TREE_MAX], under[TREE_MAX];
+    long k = proctree_children(getpid(), kids, TREE_MAX);
     for (long i = 0, n = k < TREE_MAX ? k : TREE_MAX; i < n; i++) {
-        add(t, &now[i], 1);
-        add(t, now + TREE_MAX / 2, proctree_descendants(now[i], now + TREE_MAX / 2, TREE_MAX / 2));
+        add(t, &kids[i], 1);                 /* the child itself is skipped by add() */
+        add(t, under, proctree_descendants(kids[i], under, TREE_MAX));
     }
 }
-
 /* Processes of the tree still running (the child counts until reaped). */
 static unsigned alive(struct tree *t)
 {
