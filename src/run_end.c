@@ -44,17 +44,16 @@ static const char *one_line(const char *s, char *buf, size_t cap)
 static void say_stop(void *arg, int sig, unsigned procs, double grace_s)
 {
     struct stop_words *w = arg;
-    char title[256];
     w->sent = 1;
     if (w->quiet && sig == SIGINT)
         return;
-    char more[64] = "";
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGKILL";
+    char title[256], more[64] = "";
     if (grace_s > 0)
         snprintf(more, sizeof more, "; %s in %g s if still running", sig == SIGINT ? "SIGTERM" : "SIGKILL",
                  grace_s);
     fprintf(stderr, "proftui: %s %s (%u process%s): %s%s\n", sig == SIGINT ? "stopping" : "still running:",
-            one_line(w->r->title, title, sizeof title), procs, procs == 1 ? "" : "es", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
-            : "SIGKILL", more);
+            one_line(w->r->title, title, sizeof title), procs, procs == 1 ? "" : "es", name, more);
 }
 
 void run_end_child(struct run *r, int *status, int quiet)
