@@ -9,6 +9,8 @@ which of leaf() and its caller it interrupted (see leaf_share there)."""
 
 import math
 
+import pytest
+
 from harness import TRUNCATED, profile_workload
 
 SECONDS = 4.0
@@ -55,6 +57,7 @@ def assert_few_failed(r, interp):
         f"{100 * FAILED_MAX:.1f} %)\n{r.describe()}"
 
 
+@pytest.mark.timing
 def test_leaf_share_is_true(proftui, interp, tmp_path):
     """A loop calling a short function (a few microseconds per call): the
     sampled share of the function matches the process's own count. A walker
