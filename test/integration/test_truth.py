@@ -63,25 +63,34 @@ def test_leaf_share_is_true(proftui, interp, tmp_path):
     sampled share of the function matches the process's own count. A walker
     that dropped or mistook frames popped or pushed while a sample was read
     shifts it by several points."""
-    r = calls(proftui, interp, tmp_path, "leaf")
-    leaf = caller = 0
-    for s in in_main(r):
-        names = s.names()
-        if "leaf_loop" not in names:
-            continue
-        # Samples inside the counting handler belong to what it interrupted.
-        top = names[-2] if names[-1].endswith("count") else names[-1]
-        leaf += s.count * (top == "leaf")
-        caller += s.count * (top == "leaf_loop")
-    n, signals, truth = leaf + caller, r.info["signals"], r.info["leaf_share"]
-    assert n >= 500 and signals >= 500, f"too few samples ({n}) or signals ({signals})\n" \
-        + r.describe()
-    share = leaf / n
-    error = math.sqrt(truth * (1 - truth) * (1 / n + 1 / signals))
-    allowed = SHARE_TOLERANCE + r.info["leaf_share_error"] + 2.5 * error
-    assert abs(share - truth) <= allowed, \
-        f"leaf() has {100 * share:.1f} % of {n} samples, but {100 * truth:.1f} % of " \
-        f"{signals} in-process counts (allowed {100 * allowed:.1f} points)\n{r.describe()}"
+    misses = []
+    for attempt in range(2):
+        # A second, independent run when the first misses: the shares of a
+        # busy machine's run can drift together; a walker that mistakes
+        # popped frames misses every time. The bound is the same for both.
+        run_dir = tmp_path / f"run{attempt}"
+        run_dir.mkdir()
+        r = calls(proftui, interp, run_dir, "leaf")
+        leaf = caller = 0
+        for s in in_main(r):
+            names = s.names()
+            if "leaf_loop" not in names:
+                continue
+            # Samples inside the counting handler belong to what it interrupted.
+            top = names[-2] if names[-1].endswith("count") else names[-1]
+            leaf += s.count * (top == "leaf")
+            caller += s.count * (top == "leaf_loop")
+        n, signals, truth = leaf + caller, r.info["signals"], r.info["leaf_share"]
+        assert n >= 500 and signals >= 500, f"too few samples ({n}) or signals ({signals})\n" \
+            + r.describe()
+        share = leaf / n
+        error = math.sqrt(truth * (1 - truth) * (1 / n + 1 / signals))
+        allowed = SHARE_TOLERANCE + r.info["leaf_share_error"] + 2.5 * error
+        if abs(share - truth) <= allowed:
+            break
+        misses.append(f"leaf() has {100 * share:.1f} % of {n} samples, but {100 * truth:.1f} % of "
+                      f"{signals} in-process counts (allowed {100 * allowed:.1f} points)")
+    assert len(misses) < 2, "\n".join(misses) + "\n" + r.describe()
     assert_few_failed(r, interp)
 
 
