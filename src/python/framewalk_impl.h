@@ -18,6 +18,7 @@
 #define SIZES 16                /* chunk sizes remembered; power of two */
 #define HEAPSNAP_MAX 4096       /* running frame objects indexed from one snapshot */
 #define HEAPSNAP_SLOTS (2 * HEAPSNAP_MAX)   /* their hash table by caller; power of two */
+#define RETURNING_MAX 64        /* returning frame objects remembered from a snapshot */
 
 struct framewalk {
     const struct py_layout *l;
@@ -41,7 +42,14 @@ struct framewalk {
         uint64_t back;          /* 0: a free slot */
         uint64_t addr;          /* the running frame whose f_back it is */
         int32_t n;              /* how many running frames have it as f_back */
+        uint64_t raddr;         /* a returning frame (3.10) whose f_back it is */
+        int32_t rn;             /* how many of those */
     } heap[HEAPSNAP_SLOTS];
+    /* 3.10: the returning frames (address, f_lasti) of the last snapshot
+     * and of this one: one still there, unchanged, is held by someone
+     * rather than in its last steps of returning */
+    struct returning { uint64_t addr; int32_t lasti; } ret[2][RETURNING_MAX];
+    int nret[2], ret_cur;
     uint32_t heap_used[HEAPSNAP_MAX];    /* the slots in use */
     int nheap, nheap_used;
     unsigned heap_gen;          /* the snapshot heap[] was built from */

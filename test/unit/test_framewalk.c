@@ -300,6 +300,75 @@ static void test_heap_snapshot(void)
     CHECK(walk_heap_h(l, 3, 3, fobj(0), (struct framewalk_heapctx){0}).why == WALK_FAIL_TORN);
 }
 
+/* 3.10: a frame in the last steps of its return (f_state RETURNED, still
+ * referenced) is the top of its stack, unless it was so in the last
+ * snapshot too (someone holds it). */
+static void test_returning_310(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 10), *l9 = pylayout_for_version(3, 9);
+    struct framewalk_out o;
+
+    chain(l, 3, 0);                 /* frame by frame: the thread state names it */
+    put_fobj_state(l, 0, 1, fobj(1), 0, 1);
+    o = walk_heap(l, 3, fobj(0));
+    CHECK(o.why == WALK_OK && o.depth == 3 && o.frames[0].code == code(0));
+    chain(l9, 3, 0);                /* 3.9 has no such state: not running */
+    put_fobj_state(l9, 0, 1, fobj(1), 0, 0);
+    CHECK(walk_heap(l9, 3, fobj(0)).why == WALK_FAIL_TORN);
+
+    /* Snapshot: 0 (returning) -> 1 -> 2; the thread state named 1 */
+    chain(l, 3, 0);
+    put_fobj_state(l, 0, 1, fobj(1), 0, 1);
+    o = walk_heap_h(l, 3, 3, fobj(1), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 3 && o.frames[0].code == code(0));
+    /* ... a returned frame nobody holds (refcount 0) is not */
+    put_fobj_state(l, 0, 0, fobj(1), 0, 1);
+    o = walk_heap_h(l, 3, 3, fobj(1), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 2 && o.frames[0].code == code(1));
+    /* ... a running callee of 1 wins over a returning one */
+    chain(l, 3, 0);
+    put_fobj_state(l, 3, 1, fobj(1), 3, 1);
+    o = walk_heap_h(l, 4, 4, fobj(1), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 3 && o.frames[0].code == code(0));
+    /* ... two returning callees: neither */
+    chain(l, 3, 0);
+    put_fobj_state(l, 0, 1, fobj(1), 0, 1);
+    put_fobj_state(l, 3, 1, fobj(1), 3, 1);
+    o = walk_heap_h(l, 4, 4, fobj(1), (struct framewalk_heapctx){0});
+    CHECK(o.why == WALK_OK && o.depth == 2 && o.frames[0].code == code(1));
+
+    /* Two snapshots of one walker: returning at the same instruction in
+     * both is a held frame object; at another instruction, a new return. */
+    struct framewalk *fw = NULL;
+    struct mem mm;
+    CHECK(framewalk_new(l, FRAME_TYPE, &fw) == 0);
+    chain(l, 3, 0);
+    put_fobj_state(l, 0, 1, fobj(1), 0, 1);
+    int depths[3];
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) {
+            int32_t lasti = 8;
+            memcpy(heap + l->frame_lasti, &lasti, sizeof lasti);
+        }
+        mem_init(&mm, 0);
+        memcpy(snapheap, heap, 3 * FSTRIDE);
+        mm.snapheap = snapheap;
+        mm.nsnap = 3;
+        memimage_add(mm.m, HEAP, heap, 3 * FSTRIDE);
+        mm.r = memimage_reader(mm.m);
+        struct framewalk_mem m = {.ctx = &mm, .bytes = mem_bytes, .prefix = mem_prefix,
+                                  .code = mem_code, .heap_frame = mem_heap_frame,
+                                  .heap_gen = (unsigned)round + 1};
+        struct framewalk_heapctx h = {0};
+        o = (struct framewalk_out){.why = WALK_FAIL_READ};
+        CHECK(framewalk_thread(fw, &m, 0, fobj(1), &h, &o) == 0 && o.why == WALK_OK);
+        depths[round] = o.depth;
+        memimage_free(mm.m);
+    }
+    CHECK(depths[0] == 3 && depths[1] == 2 && depths[2] == 3);
+    framewalk_free(fw);
+}
+
 /* ------------------------------------------------------------ 3.11+ data stack */
 
 #define FS 16                   /* words per frame of most code objects here */
@@ -465,6 +534,7 @@ int main(void)
 {
     test_objects();
     test_heap_snapshot();
+    test_returning_310();
     test_top_314();
     test_checks_313();
     test_outside_313();
