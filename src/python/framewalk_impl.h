@@ -35,7 +35,9 @@ struct framewalk {
     size_t len;
     uint64_t lo, hi;            /* frames in [lo, hi) are in the snapshot */
     int loaded;                 /* a snapshot was tried in this walk */
-    struct { uint64_t chunk, size; } sizes[SIZES];
+    /* chunks seen lately: their size as last read, and how far a snapshot
+     * of one reads (3.14+: past the highest top seen lately) */
+    struct { uint64_t chunk, size, reach; } sizes[SIZES];
     /* <= 3.10: the running frame objects of the heap snapshot and their
      * callers (f_back) */
     struct heapsnap {

@@ -32,6 +32,7 @@ struct mem {
      * memory as it was), not the current memory */
     const uint8_t *snapheap;
     int nsnap;
+    size_t asked;               /* the longest chunk prefix asked for */
 };
 
 static const uint8_t *snap_bytes(struct mem *mm, uint64_t addr, size_t len);
@@ -52,7 +53,9 @@ static const uint8_t *mem_bytes(void *ctx, enum framewalk_what what, uint64_t ad
 static const uint8_t *mem_prefix(void *ctx, enum framewalk_what what, uint64_t addr, size_t *len,
                                  size_t min, uint8_t *buf, int *rc)
 {
+    struct mem *mm = ctx;
     (void)min;
+    mm->asked = *len > mm->asked ? *len : mm->asked;
     return mem_bytes(ctx, what, addr, *len, buf, rc);
 }
 
@@ -465,6 +468,38 @@ static void test_top_314(void)
     CHECK(stack_is(walk_chunk(l, &mm, slot(FS)), 3, lcb));
 }
 
+/* 3.14+: a snapshot of the chunk reaches as far as recent walks needed,
+ * so a stack that grew and shrank since is copied whole; the reach falls
+ * back slowly once no walk needs it. */
+static void test_reach_314(void)
+{
+    const struct py_layout *l = pylayout_for_version(3, 14);
+    static const int lcb[] = {2, 1, 0}, cb[] = {1, 0};
+    struct framewalk *fw = NULL;
+    CHECK(framewalk_new(l, FRAME_TYPE, &fw) == 0);
+    size_t asked[40];
+    for (int n = 0; n < 40; n++) {
+        stack3(l);
+        put_frame(l, chunkbuf, CHUNK, slot(2 * FS), n ? -1 : 2, slot(FS), 7, 0);
+        struct mem mm;
+        mem_init(&mm, FS);
+        memimage_add(mm.m, CHUNK, chunkbuf, sizeof chunkbuf);
+        mm.r = memimage_reader(mm.m);
+        struct framewalk_mem m = {.ctx = &mm, .bytes = mem_bytes, .prefix = mem_prefix,
+                                  .code = mem_code, .heap_frame = mem_heap_frame};
+        struct framewalk_out o = {.why = WALK_FAIL_READ};
+        CHECK(framewalk_thread(fw, &m, CHUNK, n ? slot(FS) : slot(2 * FS), NULL, &o) == 0);
+        CHECK(n ? stack_is(o, 2, cb) : stack_is(o, 3, lcb));
+        asked[n] = mm.asked;
+        memimage_free(mm.m);
+    }
+    /* The first walk's top was one frame higher: the next ones read past
+     * what they need (8 * FS bytes less), a little less each time. */
+    CHECK(asked[1] < asked[0] && asked[1] > asked[0] - 8 * FS / 16);
+    CHECK(asked[2] < asked[1] && asked[39] < asked[2] && asked[39] > asked[0] - 8 * FS);
+    framewalk_free(fw);
+}
+
 static void test_checks_313(void)
 {
     const struct py_layout *l = pylayout_for_version(3, 13);
@@ -536,6 +571,7 @@ int main(void)
     test_heap_snapshot();
     test_returning_310();
     test_top_314();
+    test_reach_314();
     test_checks_313();
     test_outside_313();
     return check_report("framewalk");
