@@ -40,8 +40,12 @@
  * them in this order, so pointers are read before what they point to,
  * except for the 3.14+ stack snapshot (FRAMEWALK_STACK) and the <= 3.10
  * heap snapshot, read first (the latter just after each thread's current
- * frame pointer: see framewalk_heap.c). */
-enum group { G_PRE, G_STACK, G_POST, G_LIST, G_FRAMEPTR, G_FRAMES, G_CODES };
+ * frame pointer: see framewalk_heap.c). Before all of them, 3.11/3.12's
+ * current frame pointer (tstate->cframe->current_frame), which decides
+ * the top: reading the frames' memory just before it shifted what it
+ * showed (a short leaf on 3.12 had 31-38 % of the samples against 43-45 %
+ * counted in the process; read first, 45.0 % against 45.2 %). */
+enum group { G_FRAMEPTR, G_PRE, G_STACK, G_POST, G_LIST, G_FRAMES, G_CODES };
 
 /* A frame as collected: its code object and instruction offset. */
 struct rframe {
