@@ -68,6 +68,9 @@ def test_leaf_share_is_true(proftui, interp, tmp_path):
         # A second, independent run when the first misses: the shares of a
         # busy machine's run can drift together; a walker that mistakes
         # popped frames misses every time. The bound is the same for both.
+        # (Both runs missed by 10-13 points on 3.10 and 3.12: 3.10's frames
+        # in the last steps of a return, and 3.12's frame pointer read after
+        # the frames; see README, "3.10, the last steps of a return".)
         run_dir = tmp_path / f"run{attempt}"
         run_dir.mkdir()
         r = calls(proftui, interp, run_dir, "leaf")
