@@ -8,7 +8,8 @@ MODE is one of:
          measured in the process (see leaf_share), to compare the sampled
          share of leaf() under leaf_loop() with
   gen    a loop over a generator: each step resumes it for one yield
-  rec    a loop calling a recursion DEPTH frames deep (rec(DEPTH))
+  rec    a loop calling a recursion DEPTH frames deep (rec(DEPTH)), whose
+         bottom runs a short loop
 
 usage: calls.py INFO SECONDS MODE [DEPTH]
 """
@@ -95,7 +96,10 @@ def gen_loop(deadline):
 def rec(n):
     if n > 1:
         return rec(n - 1) + 1  # REC-LINE
-    return 1  # REC-BOTTOM-LINE
+    x = 1
+    for i in range(WORK):  # the bottom stays a little: see test_truth's rec test
+        x += i  # REC-BOTTOM-LINE
+    return x
 
 
 def rec_loop(deadline, depth):
