@@ -93,7 +93,9 @@ void framewalk_free(struct framewalk *fw);
 
 /* Walk the chain starting at top (the thread state's current frame; 3.11+
  * with chunk, the thread's current data-stack chunk). <= 3.10: top was
- * read after the heap snapshot, and h (may be NULL) tells more. Returns 0
+ * read after the heap snapshot, and h (may be NULL) tells more. 3.14+: top
+ * was read before the chunk, and the walker remembers what each slot held
+ * (one framewalk per target, across rounds). Returns 0
  * with *out filled (out->why says whether the stack is usable), or
  * ERR_EXITED / ERR_NOMEM when the round cannot go on. */
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,

@@ -17,22 +17,25 @@
  * code object's bytecode; a chain that breaks any of these was read while
  * frames moved (or is not a chain) and is reported as torn.
  *
- * One moment per sample. The walker reads the thread state (the current
- * frame) and, a microsecond later in the same batched read, the chunk; a
- * loop calling a small function pushes and pops a frame many times in
- * between. Before 3.14 a popped frame keeps its contents, so the frame the
- * thread state named still reads as it was: the sample is the stack of the
- * moment the thread state was read, with the callers' current lines a
- * little later. 3.14 clears f_executable when it pops, so that frame may
- * read as popped. Dropping such samples would keep the leaf only when it
- * was live at both reads (for a leaf on top a share p of the time, about p
- * squared), so instead the top is taken from the chunk snapshot alone:
- * from the frame the thread state named, down through popped frames along
- * previous, then up while the slot where the next call would be pushed
- * (co_framesize words above) holds a live frame whose previous is the
- * current top; reading past the top (LOOKAHEAD bytes) makes that slot
- * part of the snapshot. Each sample is then the stack of the moment the
- * snapshot was copied. A frame left above the top by RETURN_GENERATOR
+ * One moment per sample. Before 3.14 the walker reads the thread state
+ * (the current frame) and, a microsecond later in the same batched read,
+ * the chunk; a loop calling a small function pushes and pops a frame many
+ * times in between, but a popped frame keeps its contents, so the frame
+ * the thread state named still reads as it was: the sample is the stack of
+ * the moment the thread state was read, with the callers' current lines a
+ * little later. 3.14 clears f_executable when it pops (not previous, not
+ * instr_ptr). Dropping such samples would keep the leaf only when it was
+ * live at both reads (for a leaf on top a share p of the time, about p
+ * squared); taking the top from the copy alone (down through popped
+ * frames, up through live callees) made the moment where the copy, which
+ * is not one instant, met the moving top: a short leaf came out 2-6
+ * points high, and the frame below a page boundary of the copy got the
+ * samples of deeper moments. So on 3.14+ the current frame is read first
+ * in the batch, just before the copy (see settle_top): live in the copy,
+ * it and its callers are the stack of that moment; popped since, it is
+ * known by the code its slot held when last walked, when its instruction
+ * pointer lies inside that code; else the sample is the copy's moment
+ * below it. A frame left above the top by RETURN_GENERATOR
  * (popped without clearing after it was copied into the generator) is a
  * generator function's data-stack frame, which is never live past its
  * first instruction: such frames count as popped. */
@@ -46,8 +49,7 @@
 #include "pylayout.h"
 #include "reader.h"
 
-#define LOOKAHEAD 512           /* 3.14+: bytes read past the top frame, for the slot above it */
-#define RELOADS_MAX 2           /* snapshots re-read to see the slot above the top */
+#define LOOKAHEAD 512           /* 3.14+: bytes read past the highest top of recent walks */
 #define CHUNK_SIZE_OFF 8        /* _PyStackChunk.size (Include/cpython/pystate.h, 3.11+) */
 #define CHUNK_DATA_OFF 24       /* _PyStackChunk.data */
 
@@ -115,6 +117,34 @@ static int position(const struct py_layout *l, const uint8_t *fb, uint64_t code,
 static int in_snap(const struct framewalk *fw, uint64_t frame)
 {
     return frame >= fw->lo && frame < fw->hi && !(frame & 7);
+}
+
+/* 3.14+: the code object data-stack slot frame held when last walked. */
+static size_t slot_index(uint64_t frame)
+{
+    return (size_t)((frame >> 3) * 0x9E3779B97F4A7C15ULL >> 40) & (SLOTS - 1);
+}
+
+static void slot_note(struct framewalk *fw, uint64_t frame, uint64_t code)
+{
+    size_t i = slot_index(frame);
+    fw->slots[i].slot = frame;
+    fw->slots[i].code = code;
+}
+
+static uint64_t slot_code(const struct framewalk *fw, uint64_t frame)
+{
+    size_t i = slot_index(frame);
+    return fw->slots[i].slot == frame ? fw->slots[i].code : 0;
+}
+
+/* The code a popped frame this walk starts with was found to run, or 0. */
+static uint64_t popped_code(const struct framewalk *fw, uint64_t frame)
+{
+    for (int i = 0; i < fw->npopped; i++)
+        if (fw->popped[i].frame == frame)
+            return fw->popped[i].code;
+    return 0;
 }
 
 static size_t size_index(struct framewalk *fw, uint64_t chunk)
@@ -227,45 +257,16 @@ static uint64_t below(struct framewalk *fw, const struct framewalk_mem *m, uint6
     return back >= fw->chunk + CHUNK_DATA_OFF && back < frame ? back : 0;
 }
 
-/* The frame pushed on top of frame (whose code has facts *f) in the
- * snapshot, or 0 when the slot above holds none; *f becomes its code's
- * facts. *need gets the snapshot end that would show the slot when this
- * one does not. */
-static uint64_t above(struct framewalk *fw, const struct framewalk_mem *m, uint64_t frame,
-                      struct code_facts *f, uint64_t *need)
-{
-    const struct py_layout *l = fw->l;
-    uint64_t x = frame + 8 * (uint64_t)f->framesize, *size = size_slot(fw, fw->chunk);
-    if (!f->framesize || x - fw->chunk > CHUNK_MAX)
-        return 0;
-    if (!in_snap(fw, x)) {
-        /* No room left in the chunk: the next call would start a new one. */
-        if (!*size || x + (uint64_t)l->frame_size <= fw->chunk + *size)
-            *need = x + (uint64_t)l->frame_size;
-        return 0;
-    }
-    const uint8_t *xb = fw->snap + (x - fw->chunk);
-    struct code_facts xf;
-    int pos;
-    if (get_ptr(xb, l->frame_back) != frame || owner_of(l, xb) != OWNER_THREAD ||
-        live(fw, m, xb, &xf) != 1 || position(l, xb, code_of(l, xb), &xf, &pos) < 0)
-        return 0;
-    *f = xf;
-    return x;
-}
-
-/* 3.14+: the top of the stack at the moment of the snapshot, from *top
- * (the thread state's current frame, a little earlier): down while popped,
- * up while the slot above holds a live callee. 0 with *top set, *need set
- * when the snapshot must reach further, or why set. */
+/* 3.14+: when the copy cannot tell the stack of the thread state's moment
+ * (its frame popped since, and its code not known): the stack of the
+ * copy's moment below it, down through popped frames to a live one. 0 with
+ * *top set, or why set. */
 static int find_top(struct framewalk *fw, const struct framewalk_mem *m, uint64_t *top,
-                    uint64_t *need, struct framewalk_out *out)
+                    struct framewalk_out *out)
 {
     uint64_t cur = *top;
-    struct code_facts f = {0};
-    for (int n = 0;; n++) {
-        if (n == STEPS_MAX)
-            return failed(out, WALK_FAIL_TORN);
+    struct code_facts f;
+    for (int n = 0; n < STEPS_MAX; n++) {
         if (!in_snap(fw, cur)) {
             *top = cur;
             return 0;           /* a generator's or a shim frame: taken as it is */
@@ -274,20 +275,14 @@ static int find_top(struct framewalk *fw, const struct framewalk_mem *m, uint64_
         int rc = live(fw, m, fb, &f);
         if (rc < 0)
             return failed_rc(out, rc);
-        if (rc)
-            break;
+        if (rc) {
+            *top = cur;
+            return 0;
+        }
         if (!(cur = below(fw, m, cur, fb)))
             return failed(out, WALK_FAIL_TORN);
     }
-    for (int n = 0; n < STEPS_MAX; n++) {
-        uint64_t x = owner_of(fw->l, fw->snap + (cur - fw->chunk)) == OWNER_THREAD
-                   ? above(fw, m, cur, &f, need) : 0;
-        if (!x)
-            break;
-        cur = x;
-    }
-    *top = cur;
-    return 0;
+    return failed(out, WALK_FAIL_TORN);
 }
 
 /* The frame visited before the current one: its callee. */
@@ -304,6 +299,8 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
     const struct py_layout *l = fw->l;
     int owner = owner_of(l, fb), pos;
     uint64_t code = code_of(l, fb);
+    if (!code && data)
+        code = popped_code(fw, frame);  /* popped since the thread state named it */
     /* Popped; a generator not running; a data-stack frame that is not in
      * the thread's chunk although it is the top (the C-stack entry frame
      * of an evaluation loop that returned, its owner overwritten since);
@@ -322,6 +319,8 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
         position(l, fb, code, &f, &pos) < 0)
         return failed(out, WALK_FAIL_TORN);
     *c = (struct callee){.addr = frame, .data = data};
+    if (data && fw->pop_clears)
+        slot_note(fw, frame, code);
     push(out, code, pos);
     return 0;
 }
@@ -362,31 +361,61 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
     return 0;
 }
 
-/* 3.11+: the snapshot of the chunk up to the top frame (on 3.14+ a little
- * past it), and on 3.14+ the top as of the snapshot. */
+/* 3.14+: the stack of the moment the thread state's current frame (top)
+ * was read, just before the copy, when the copy tells it: the frame is
+ * live in it (pushed before that moment: its callers are live as long as
+ * it is), or it and maybe some of its callers were popped since, each
+ * known by the code its slot held when last walked and an instruction
+ * pointer inside that code (a pop clears the code reference, not the
+ * instruction pointer or previous). Frames pushed after that moment are
+ * not part of it. 0 when told (the popped frames in fw->popped), 1 when
+ * the copy cannot tell, < 0 on an error that ends the round. */
+static int settle_top(struct framewalk *fw, const struct framewalk_mem *m, uint64_t top)
+{
+    const struct py_layout *l = fw->l;
+    fw->npopped = 0;
+    for (uint64_t cur = top; in_snap(fw, cur);) {
+        const uint8_t *fb = fw->snap + (cur - fw->chunk);
+        if (owner_of(l, fb) != OWNER_THREAD)
+            return 1;
+        struct code_facts f;
+        uint64_t code = code_of(l, fb);
+        int rc = 0, pos;
+        if (code) {
+            if ((rc = live(fw, m, fb, &f)) < 0)
+                return rc == ERR_EXITED || rc == ERR_NOMEM ? rc : 1;
+            return rc == 1 ? 0 : 1;
+        }
+        code = slot_code(fw, cur);
+        if (!code || fw->npopped == POPPED_MAX)
+            return 1;
+        if ((rc = facts_of(fw, m, code, &f)) < 0)
+            return rc == ERR_EXITED || rc == ERR_NOMEM ? rc : 1;
+        if ((f.flags & CO_GENLIKE) || position(l, fb, code, &f, &pos) < 0)
+            return 1;
+        fw->popped[fw->npopped].frame = cur;
+        fw->popped[fw->npopped++].code = code;
+        if (!(cur = below(fw, m, cur, fb)))
+            return 1;
+    }
+    return 1;
+}
+
+/* 3.11+: the snapshot of the chunk up to the top frame (on 3.14+ as far
+ * as recent walks needed), and on 3.14+ the top of the sample's moment. */
 static int interp_top(struct framewalk *fw, const struct framewalk_mem *m, uint64_t *top,
                       struct framewalk_out *out)
 {
     const struct py_layout *l = fw->l;
-    uint64_t need = *top + (uint64_t)l->frame_size, hint = *top;
+    uint64_t need = *top + (uint64_t)l->frame_size;
     uint64_t end = fw->pop_clears ? reach_of(fw, fw->chunk, need + LOOKAHEAD) : need;
     int rc = load_snap(fw, m, end, need);
     if (rc < 0 || !fw->pop_clears || !in_snap(fw, *top))
         return rc;
-    for (int reloads = 0;; reloads++) {
-        uint64_t more = 0;
-        *top = hint;
-        if ((rc = find_top(fw, m, top, &more, out)) < 0 || out->why || !more)
-            return rc;
-        if (reloads == RELOADS_MAX)
-            return failed(out, WALK_FAIL_TORN);
-        /* The slot above the top is past the snapshot: read a longer one
-         * (a new moment) and start again from the thread state's frame. */
-        if ((rc = load_snap(fw, m, reach_of(fw, fw->chunk, more + LOOKAHEAD), more)) < 0)
-            return rc;
-        if (!in_snap(fw, hint))
-            return 0;
-    }
+    if ((rc = settle_top(fw, m, *top)) <= 0)
+        return rc;
+    fw->npopped = 0;            /* the moment of the copy, from what it shows */
+    return find_top(fw, m, top, out);
 }
 
 static void start_walk(struct framewalk *fw, uint64_t chunk, struct framewalk_out *out)
@@ -401,6 +430,7 @@ static void start_walk(struct framewalk *fw, uint64_t chunk, struct framewalk_ou
     fw->len = 0;
     fw->lo = fw->hi = 0;
     fw->loaded = 0;
+    fw->npopped = 0;
 }
 
 int framewalk_thread(struct framewalk *fw, const struct framewalk_mem *m, uint64_t chunk,

@@ -16,6 +16,8 @@
 #define FRAME_MAX 4096          /* largest frame prefix the layout may ask for */
 #define STEPS_MAX (2 * WALK_MAX_DEPTH)  /* frames visited, shims included */
 #define SIZES 16                /* chunk sizes remembered; power of two */
+#define SLOTS 1024              /* 3.14+: data-stack slots whose code is remembered; power of two */
+#define POPPED_MAX 64           /* 3.14+: popped frames a walk may start with */
 #define HEAPSNAP_MAX 4096       /* running frame objects indexed from one snapshot */
 #define HEAPSNAP_SLOTS (2 * HEAPSNAP_MAX)   /* their hash table by caller; power of two */
 #define RETURNING_MAX 64        /* returning frame objects remembered from a snapshot */
@@ -38,6 +40,12 @@ struct framewalk {
     /* chunks seen lately: their size as last read, and how far a snapshot
      * of one reads (3.14+: past the highest top seen lately) */
     struct { uint64_t chunk, size, reach; } sizes[SIZES];
+    /* 3.14+: the code object each data-stack slot held when last walked
+     * (a popped frame keeps its instruction pointer, not its code), and
+     * the popped frames this walk starts with, as identified from it */
+    struct { uint64_t slot, code; } slots[SLOTS];
+    struct { uint64_t frame, code; } popped[POPPED_MAX];
+    int npopped;
     /* <= 3.10: the running frame objects of the heap snapshot and their
      * callers (f_back) */
     struct heapsnap {

@@ -40,11 +40,13 @@
  * them in this order, so pointers are read before what they point to,
  * except for the 3.14+ stack snapshot (FRAMEWALK_STACK) and the <= 3.10
  * heap snapshot, read first (the latter just after each thread's current
- * frame pointer: see framewalk_heap.c). Before all of them, 3.11/3.12's
- * current frame pointer (tstate->cframe->current_frame), which decides
- * the top: reading the frames' memory just before it shifted what it
- * showed (a short leaf on 3.12 had 31-38 % of the samples against 43-45 %
- * counted in the process; read first, 45.0 % against 45.2 %). */
+ * frame pointer: see framewalk_heap.c). Before all of them, the current
+ * frame pointer that decides the top (3.11/3.12: tstate->cframe->
+ * current_frame; 3.14+: tstate->current_frame, the sample's moment, see
+ * settle_top in framewalk.c): reading the frames' memory just before it
+ * shifted what it showed (a short leaf on 3.12 had 31-38 % of the
+ * samples against 43-45 % counted in the process; read first, 45.0 %
+ * against 45.2 %). */
 enum group { G_FRAMEPTR, G_PRE, G_STACK, G_POST, G_LIST, G_FRAMES, G_CODES };
 
 /* A frame as collected: its code object and instruction offset. */
