@@ -73,12 +73,13 @@ static int start_push(struct run *r)
     return rc < 0 ? run_fail(exitcode_for_err(rc), "cannot push to %s: %s", r->cli.push, err_str(rc)) : 0;
 }
 
-/* --push: the last window, then what was sent. */
-static void stop_push(struct run *r)
+/* --push: the last window, then what was sent. EXIT_OUTPUT when there
+ * were profiles to push and none was delivered, else 0. */
+static int stop_push(struct run *r)
 {
     struct push_stats st;
     if (!r->push)
-        return;
+        return 0;
     push_stop(r->push, &st);
     r->push = NULL;
     char last[64] = "no HTTP response: the server could not be reached";
@@ -87,19 +88,20 @@ static void stop_push(struct run *r)
     fprintf(stderr, "proftui: pushed %" PRIu64 " profiles to %s (%" PRIu64 " failed, %" PRIu64
             " dropped, %" PRIu64 " retries; %s)\n", st.sent, r->cli.push,
             st.failed, st.dropped, st.retries, last);
+    return !st.sent && st.failed + st.dropped ? EXIT_OUTPUT : 0;
 }
 
 static int run_headless(struct run *r)
 {
     sampler_wait(r->sampler, (volatile int *)&run_quit);
     sampler_stop(r->sampler);
-    stop_push(r);
+    int unpushed = stop_push(r);
     int status = -1;
     if (r->launched)
         run_end_child(r, &status, 1);
     int code = run_write_profile(r);
-    if (code)
-        return code;
+    if (code || unpushed)
+        return code ? code : unpushed;
     return r->launched ? launch_exit_code(status) : EXIT_OK;
 }
 
@@ -149,7 +151,7 @@ static int run_ui(struct run *r)
     int rc = ui_run(&o, r->profile, r->sampler);
     table_free(then);
     sampler_stop(r->sampler);
-    stop_push(r);
+    int unpushed = stop_push(r);
     if (log)
         fclose(log);
     int status = -1;
@@ -162,8 +164,8 @@ static int run_ui(struct run *r)
         return run_fail(exitcode_for_err(rc), "%s", err_str(rc));
     }
     int code = r->cli.output ? run_write_profile(r) : 0;
-    if (code)
-        return code;
+    if (code || unpushed)
+        return code ? code : unpushed;
     return r->launched ? launch_exit_code(status) : EXIT_OK;
 }
 

@@ -79,12 +79,13 @@ def py():
     return interp
 
 
-def push_run(proftui, py, tmp_path: Path, url: str, interval: str, seconds: float):
+def push_run(proftui, py, tmp_path: Path, url: str, interval: str, seconds: float,
+             exits=OK_EXITS):
     script = tmp_path / "workload.py"
     script.write_text(WORKLOAD)
     res = run([proftui, "--push", url, "--push-interval", interval, "-d", str(seconds), "-o",
                tmp_path / "x.txt", "--", py.path, script, "60"], timeout=90)
-    assert res.returncode in OK_EXITS, res.describe()
+    assert res.returncode in exits, res.describe()
     m = STATS_RE.search(res.stderr)
     assert m, res.stderr
     # no HTTP response at all reads as status 0
@@ -147,9 +148,10 @@ def free_port() -> int:
 
 def test_push_server_down(proftui, py, tmp_path):
     """Nobody listening: every window fails after its tries, the profile
-    is still written whole."""
+    is still written whole, and the exit status says the push delivered
+    nothing (8, as for an output that cannot be written)."""
     p, (sent, failed, dropped, retries, last) = push_run(
-        proftui, py, tmp_path, f"http://127.0.0.1:{free_port()}/", "0.5s", 2.0)
+        proftui, py, tmp_path, f"http://127.0.0.1:{free_port()}/", "0.5s", 2.0, exits=(8,))
     assert sent == 0 and failed + dropped >= 1 and last == 0, (sent, failed, dropped, retries)
     assert sum(s.count for s in p.stacks) > 0 and p.meta["recorded"], p.summary()
 
