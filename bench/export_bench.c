@@ -12,29 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchlib.h"
 #include "export.h"
 #include "table.h"
 
 enum { DEPTH = 30, NSTACKS = 10000, NFUNCS = 2000, NFILES = 100, NTHREADS = 4,
        NSAMPLES = 1000000, MAXROUNDS = 50 };
-
-static uint64_t rng = UINT64_C(0x9E3779B97F4A7C15);
-
-static uint32_t rnd(uint32_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
-
-/* CPU time of this thread: comparable on a busy machine. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* NSTACKS leaf-first stacks sharing prefixes as real programs do (each
  * copies a random earlier one up to a random depth), then NSAMPLES
@@ -42,9 +25,8 @@ static double now(void)
 static struct table *make_profile(void)
 {
     struct table *t = table_new();
-    struct frame_key *s = malloc(sizeof *s * NSTACKS * DEPTH);
     uint32_t threads[NTHREADS], funcs[NFUNCS];
-    if (!t || !s)
+    if (!t)
         exit(1);
     char name[64], file[96];
     for (int i = 0; i < NFUNCS; i++) {
@@ -56,18 +38,9 @@ static struct table *make_profile(void)
         snprintf(name, sizeof name, "worker-%d", i);
         threads[i] = table_thread(t, 1000 + (uint64_t)i, name);
     }
-    for (int i = 0; i < NSTACKS; i++) {
-        struct frame_key *cur = &s[i * DEPTH];
-        int shared = i ? (int)rnd(DEPTH) : 0;
-        const struct frame_key *prev = &s[rnd(i ? (uint32_t)i : 1) * DEPTH];
-        for (int d = 0; d < DEPTH; d++) {
-            struct frame_key *f = &cur[DEPTH - 1 - d];
-            *f = d < shared ? prev[DEPTH - 1 - d]
-                            : (struct frame_key){funcs[rnd(NFUNCS)], (int32_t)(1 + rnd(900))};
-        }
-    }
+    struct frame_key *s = bench_stacks(NSTACKS, DEPTH, funcs, NFUNCS, 1, 900);
     for (int n = 0; n < NSAMPLES; n++) {
-        uint32_t a = rnd(NSTACKS), b = rnd(NSTACKS), k = a < b ? a : b;
+        uint32_t a = bench_rnd(NSTACKS), b = bench_rnd(NSTACKS), k = a < b ? a : b;
         if (table_add_stack(t, threads[k % NTHREADS], &s[k * DEPTH], DEPTH, 1) < 0)
             exit(1);
     }
@@ -100,10 +73,10 @@ static void bench_format(enum export_format fmt, const struct table *t,
         if (!f)
             exit(1);
         setvbuf(f, NULL, _IOFBF, 1 << 16);
-        double start = now();
+        double start = bench_cpu(CLOCK_THREAD_CPUTIME_ID);
         int rc = export_write(f, fmt, t, meta);
         fclose(f);
-        secs[r] = now() - start;
+        secs[r] = bench_cpu(CLOCK_THREAD_CPUTIME_ID) - start;
         if (rc != 0) {
             printf("%s: failed (%d)\n", export_format_name(fmt), rc);
             return;

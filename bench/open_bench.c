@@ -12,35 +12,18 @@
 
 #include "export.h"
 #include "import.h"
+#include "benchlib.h"
 #include "profile.h"
 #include "table.h"
 
 enum { DEPTH = 30, NSTACKS = 10000, NFUNCS = 2000, PER_STACK = 100, THREADS = 4, RUNS = 3 };
-
-static uint64_t rng = UINT64_C(0x9E3779B97F4A7C15);
-
-static uint32_t rnd(uint32_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The profile: stacks share prefixes (each copies a random earlier one up
  * to a random depth), as real programs' do. */
 static struct table *make_table(void)
 {
     struct table *t = table_new();
-    struct frame_key *s = malloc(sizeof *s * NSTACKS * DEPTH);
-    if (!t || !s)
+    if (!t)
         exit(1);
     char name[96], file[96];
     for (int i = 0; i < NFUNCS; i++) {
@@ -52,16 +35,10 @@ static struct table *make_table(void)
         snprintf(name, sizeof name, "worker-%d", th);
         table_thread(t, 1000 + (uint64_t)th, name);
     }
-    for (int i = 0; i < NSTACKS; i++) {
-        struct frame_key *cur = &s[i * DEPTH];
-        int shared = i ? (int)rnd(DEPTH) : 0;
-        const struct frame_key *prev = &s[rnd(i ? (uint32_t)i : 1) * DEPTH];
-        for (int d = 0; d < DEPTH; d++)
-            cur[DEPTH - 1 - d] = d < shared ? prev[DEPTH - 1 - d]
-                               : (struct frame_key){rnd(NFUNCS), (int32_t)(1 + rnd(900))};
-        if (table_add_stack(t, (uint32_t)(i % THREADS), cur, DEPTH, PER_STACK) < 0)
+    struct frame_key *s = bench_stacks(NSTACKS, DEPTH, NULL, NFUNCS, 1, 900);
+    for (int i = 0; i < NSTACKS; i++)
+        if (table_add_stack(t, (uint32_t)(i % THREADS), &s[i * DEPTH], DEPTH, PER_STACK) < 0)
             exit(1);
-    }
     free(s);
     return t;
 }
@@ -82,9 +59,9 @@ static void bench_format(const struct table *t, enum export_format fmt)
     for (int r = 0; r < RUNS; r++) {
         struct profile *p = profile_new();
         char err[IMPORT_ERR_MAX];
-        double t0 = cpu_now();
+        double t0 = bench_cpu(CLOCK_PROCESS_CPUTIME_ID);
         int rc = p ? import_buffer((const uint8_t *)buf, len, "bench", p, err, sizeof err) : -1;
-        double dt = cpu_now() - t0;
+        double dt = bench_cpu(CLOCK_PROCESS_CPUTIME_ID) - t0;
         if (rc < 0) {
             printf("open %-10s  failed: %s\n", export_format_name(fmt), p ? err : "no memory");
             profile_free(p);

@@ -160,10 +160,11 @@ def _bench_binary(build: Path, name: str, tmp: Path) -> Tuple[Optional[str], str
     core = build / "libproftui_core.a"
     if not core.exists():
         return None, f"not built, and {core} is missing"
-    libs = _run_capture(["pkg-config", "--libs", "ncursesw", "libelf"]).split()
+    libs = _run_capture(["pkg-config", "--libs", "ncursesw", "libelf", "zlib"]).split()
     exe = tmp / name
     _run_capture([os.environ.get("CC", "cc"), "-O2", "-std=c11", "-D_GNU_SOURCE",
-                  "-I", str(REPO / "include"), str(src), str(core), "-o", str(exe)]
+                  "-I", str(REPO / "include"), str(src), str(REPO / "bench" / "benchlib.c"),
+                  str(core), "-o", str(exe)]
                  + libs + ["-pthread", "-lm"])
     return str(exe), "compiled by bench/run.py (bench/meson.build is not in the build)"
 
