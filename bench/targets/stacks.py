@@ -10,9 +10,9 @@ killed.
 """
 
 import random
-import sys
-import threading
 import time
+
+from threads import run, started
 
 LEVELS, FANOUT = 4, 10
 LEAF_LOOPS = 3000
@@ -33,21 +33,13 @@ for level in range(LEVELS):
 exec("\n".join(SOURCE))
 TREE = [[globals()["f%d_%d" % (lv, ch)] for ch in range(FANOUT)] for lv in range(LEVELS)]
 
-lock = threading.Lock()
-state = {"started": 0, "threads": 1, "end": 0.0}
-
-
-def walk(seed):
+def walk(seed, threads, end):
     # Thread `seed` takes the first-level children seed, seed + THREADS, ...,
     # so the threads share no stack and the whole profile holds about
     # FANOUT ** LEVELS of them (each thread's stacks are its own in the table).
-    firsts = list(range(seed, FANOUT, state["threads"]))
-    with lock:
-        state["started"] += 1
-        if state["started"] == state["threads"]:
-            print("ready", flush=True)
+    firsts = list(range(seed, FANOUT, threads))
+    started(threads)
     rnd = random.Random(seed)
-    end = state["end"]
     path = [0] * LEVELS
     while time.monotonic() < end:
         for _ in range(100):
@@ -57,14 +49,5 @@ def walk(seed):
             TREE[0][path[0]](path)
 
 
-def main():
-    threads = int(sys.argv[1])
-    lifetime = float(sys.argv[2]) if len(sys.argv) > 2 else 600.0
-    state["threads"], state["end"] = threads, time.monotonic() + lifetime
-    for seed in range(1, threads):
-        threading.Thread(target=walk, args=(seed,), daemon=True).start()
-    walk(0)
-
-
 if __name__ == "__main__":
-    main()
+    run(walk)

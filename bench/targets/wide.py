@@ -11,9 +11,9 @@ every thread runs; stops after LIFETIME seconds or when killed.
 """
 
 import random
-import sys
-import threading
 import time
+
+from threads import run, started
 
 FUNCS, DEPTH = 10000, 8
 LEAF_LOOPS = 100
@@ -31,31 +31,14 @@ for i in range(FUNCS):
 exec(compile("\n".join(SOURCE), "wide_generated.py", "exec"))
 CHAIN = [globals()["w%05d" % i] for i in range(FUNCS)]
 
-lock = threading.Lock()
-state = {"started": 0, "threads": 1, "end": 0.0}
-
-
-def walk(seed):
+def walk(seed, threads, end):
     rnd = random.Random(seed)
     paths = [[rnd.randrange(1 << 30) for _ in range(DEPTH + 1)] for _ in range(PATHS)]
-    with lock:
-        state["started"] += 1
-        if state["started"] == state["threads"]:
-            print("ready", flush=True)
-    end = state["end"]
+    started(threads)
     while time.monotonic() < end:
         for path in paths:
             CHAIN[path[DEPTH] % FUNCS](path, DEPTH)
 
 
-def main():
-    threads = int(sys.argv[1])
-    lifetime = float(sys.argv[2]) if len(sys.argv) > 2 else 600.0
-    state["threads"], state["end"] = threads, time.monotonic() + lifetime
-    for seed in range(1, threads):
-        threading.Thread(target=walk, args=(seed,), daemon=True).start()
-    walk(0)
-
-
 if __name__ == "__main__":
-    main()
+    run(walk)
