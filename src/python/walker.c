@@ -125,11 +125,12 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
     }
     /* 3.14+: the current frame as read first in the batch, before the
      * chunk copy: the moment the sample shows (see settle_top). */
-    const uint8_t *p = l->major > 3 || l->minor >= 14
-        ? readbatch_find(w->cur, G_FRAMEPTR, ts + (uint64_t)l->tstate_frame, 8) : NULL;
+    int first = l->major > 3 || l->minor >= 14;
+    const uint8_t *p = first ? readbatch_find(w->cur, G_FRAMEPTR, ts + (uint64_t)l->tstate_frame, 8)
+                             : NULL;
     if (p)
         memcpy(&frame, p, sizeof frame);
-    if (l->major > 3 || l->minor >= 14)
+    if (first)
         walkread_plan(w, G_FRAMEPTR, ts + (uint64_t)l->tstate_frame, 8);
     /* <= 3.10: the frame pointer read just before the heap snapshot. */
     struct framewalk_heapctx h = {.root = *root};
