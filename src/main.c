@@ -244,6 +244,7 @@ static int run(struct run *r)
         .cpu_only = r->cli.cpu,
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
+        .follow = !r->cli.no_subprocesses,
     };
     r->profile = profile_new();
     if (!r->profile)
