@@ -243,7 +243,7 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
     enum tool tool = TOOL_NONE;
     if (n > 1 && fr[0].n > 1 && fr[0].p[0] == 'P' && parse_u64(fr[0].p + 1, fr[0].n - 1, 10, &v) == 0) {
         f->c->meta->pid = f->c->meta->pid ? f->c->meta->pid : (int64_t)(v & INT64_MAX);
-        pid = v <= UINT32_MAX ? (uint32_t)v : 0;
+        pid = import_thread_pid(f->c, v);
         i = 1;
     } else if (n > 1 && fr[0].n > 9 && memcmp(fr[0].p, "process ", 8) == 0) {
         tool = TOOL_PYSPY;

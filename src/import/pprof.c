@@ -208,9 +208,9 @@ static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *o
     else if (str_is(p, key, "thread") || str_is(p, key, "thread_name"))
         out->name = p->strs[s];
     else if (str_is(p, key, "pid") && has_num) {
-        out->pid = v <= UINT32_MAX ? (uint32_t)v : 0;
         if (!p->c->meta->pid)
             p->c->meta->pid = (int64_t)(v & INT64_MAX);
+        out->pid = import_thread_pid(p->c, v);
     }
     return 0;
 }

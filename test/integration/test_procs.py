@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: MIT
+"""Following child processes (issue 10): the descendants of a launched
+command or of -p PID that run CPython are sampled too, each thread under
+its own process (P<pid> in the collapsed output). On every interpreter: a
+multiprocessing Pool under the fork, spawn and forkserver start methods, a
+subprocess child, a child behind a shell, attaching to a parent whose
+workers already run, and --no-subprocesses.
+
+Each worker reports its pid and the CPU time it spent in its work function
+(time.process_time()); the profile is taken with --cpu, so each worker's
+samples in that function must be there, under its pid, in proportion to
+the CPU it reports (ratios within one run, never wall-clock asserts)."""
+
+import subprocess
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from harness import WORKLOADS, Profile, read_line, run
+
+INTERVAL = 1e-3
+SHARE_TOLERANCE = 0.15   # a worker's share of the samples vs of the CPU time, in points
+MIN_RATE = 0.25          # samples of the work at least this fraction of its CPU time / interval
+MAX_RATE = 1.5           # and at most this (--cpu: a sample is a round the thread was on CPU)
+SCRIPT = WORKLOADS / "procs.py"
+
+
+def reported(path: Path) -> Dict[int, float]:
+    """pid -> CPU seconds its work took, from the workers' report file."""
+    cpu: Dict[int, float] = {}
+    for line in path.read_text().splitlines():
+        pid, seconds = line.split()
+        cpu[int(pid)] = cpu.get(int(pid), 0.0) + float(seconds)
+    return cpu
+
+
+def samples_by_pid(prof: Profile, func: str) -> Dict[int, int]:
+    out: Dict[int, int] = {}
+    for s in prof.stacks:
+        if func in s.names():
+            out[s.pid] = out.get(s.pid, 0) + s.count
+    return out
+
+
+def profile_procs(proftui: str, interp, tmp_path: Path, *args, opts=("--cpu",)):
+    report = tmp_path / "report.txt"
+    out = tmp_path / "profile.txt"
+    res = run([proftui, "-o", out, *opts, "--", interp.path, SCRIPT, report, *args], timeout=120)
+    assert res.returncode == 0, res.describe()
+    prof = Profile.load(out)
+    root = int(prof.meta["pid"].split()[0])
+    return prof, root, reported(report), res
+
+
+def check_workers(prof: Profile, root: int, cpu: Dict[int, float], func: str, res) -> None:
+    """Every worker that reported CPU time appears under its own pid with
+    samples of func, in proportion to its CPU time."""
+    got = samples_by_pid(prof, func)
+    context = (f"reported CPU by pid: {cpu}\nsamples of {func} by pid: {got}\n"
+               f"{prof.summary()}\n{res.describe()}")
+    assert cpu, "no worker reported\n" + context
+    assert root not in cpu, context
+    for pid in cpu:
+        assert got.get(pid, 0) > 0, f"worker {pid} has no samples of {func}\n" + context
+    assert set(got) <= set(cpu), f"{func} under a pid that did not run it\n" + context
+    total_cpu, total = sum(cpu.values()), sum(got.values())
+    assert MIN_RATE * total_cpu / INTERVAL <= total <= MAX_RATE * total_cpu / INTERVAL, \
+        f"{total} samples of {func} for {total_cpu:.3f} s of CPU\n" + context
+    for pid, seconds in cpu.items():
+        share, expected = got[pid] / total, seconds / total_cpu
+        assert abs(share - expected) <= SHARE_TOLERANCE, \
+            f"worker {pid}: {share:.2f} of the samples for {expected:.2f} of the CPU\n" + context
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_pool_workers(proftui, interp, tmp_path, method):
+    """Pool(2).map(work, ...) with unequal tasks: each worker's work() under
+    its own pid, in proportion to the CPU time it reports."""
+    prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, "pool", method, "0.4", "0.8")
+    check_workers(prof, root, cpu, "work", res)
+    assert samples_by_pid(prof, "main").get(root, 0) > 0, prof.summary()
+
+
+@pytest.mark.parametrize("how", ["subprocess", "shell"])
+def test_child_process(proftui, interp, tmp_path, how):
+    """subprocess.run([sys.executable, child]) and the same through
+    `sh -c "...; true"` (a shell in between that does not exec)."""
+    prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, how, "0.6")
+    check_workers(prof, root, cpu, "child_work", res)
+
+
+def test_no_subprocesses(proftui, interp, tmp_path):
+    """--no-subprocesses: only the root's pid, no work() at all."""
+    prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, "pool", "fork", "0.3", "0.3",
+                                         opts=("--no-subprocesses",))
+    assert len(cpu) >= 1, res.describe()
+    assert {s.pid for s in prof.stacks} == {root}, prof.summary()
+    assert not samples_by_pid(prof, "work"), prof.summary()
+
+
+def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
+    """-p PID of a parent whose Pool workers already compute: the workers
+    are found and sampled under their pids; the parent stays running."""
+    proc = spawn([interp.path, SCRIPT, tmp_path / "report.txt", "serve", "60"],
+                 stdout=subprocess.PIPE)
+    words = read_line(proc, 30, "the parent to print 'ready'").split()
+    assert words[:2] == ["ready", str(proc.pid)] and len(words) == 4, words
+    workers = {int(w) for w in words[2:]}
+    out = tmp_path / "profile.txt"
+    res = run([proftui, "-p", proc.pid, "-d", "2", "--cpu", "-o", out], timeout=60)
+    assert res.returncode == 0, res.describe()
+    prof = Profile.load(out)
+    got = samples_by_pid(prof, "spin")
+    assert set(got) == workers, f"spin() by pid: {got}, workers {workers}\n{prof.summary()}"
+    # Two busy workers: neither gets most of the samples.
+    assert all(n >= 0.25 * sum(got.values()) for n in got.values()), got
+    assert proc.poll() is None, "the attached parent must keep running"
