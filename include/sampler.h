@@ -33,7 +33,10 @@ struct sampler_stats {
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round, every process */
-    unsigned procs;           /* processes sampled (the target and descendants followed) */
+    unsigned procs;           /* processes sampled now (the target and descendants followed) */
+    unsigned procs_followed;  /* processes sampled so far, the target included */
+    uint64_t discover_polls;  /* polls for descendants so far, and their total time */
+    uint64_t discover_ns;
     int running;              /* the sampling thread is still going */
     int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */

@@ -118,16 +118,21 @@ static void discover_children(struct sampler *s, uint64_t now)
 {
     struct pytarget *found[16];
     int room = PROCS_MAX - s->nprocs;
-    int n = discover_poll(s->disc, now, found, room < 16 ? room : 16);
-    if (n <= 0)
-        return;
-    profile_lock(s->profile);
-    for (int i = 0; i < n; i++) {
-        struct proc *p = proc_new(found[i], 0, s->table, now);
-        if (p)
-            s->procs[s->nprocs++] = p;
+    int n = discover_poll(s->disc, now, found, room < 16 ? room : 16), added = 0;
+    if (n > 0) {
+        profile_lock(s->profile);
+        for (int i = 0; i < n; i++) {
+            struct proc *p = proc_new(found[i], 0, s->table, now);
+            if (p)
+                s->procs[s->nprocs++] = p;
+            added += p != NULL;
+        }
+        profile_unlock(s->profile);
     }
-    profile_unlock(s->profile);
+    pthread_mutex_lock(&s->lock);
+    s->st.procs_followed += (unsigned)added;
+    discover_cost(s->disc, &s->st.discover_polls, &s->st.discover_ns);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* One round: walk every thread of every process without a lock, then add
@@ -396,7 +401,7 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;
-    s->st.procs = 1;
+    s->st.procs = s->st.procs_followed = 1;
     return s;
 }
 
