@@ -29,6 +29,10 @@ void discover_free(struct discover *d);
  * opened this time) and returns how many. */
 int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, int max);
 
+/* The caller follows pid already (opened elsewhere): not opened again
+ * while it is followed (until discover_forget). */
+void discover_follow(struct discover *d, pid_t pid);
+
 /* The caller stopped following pid (gone, or its reads failed: it may
  * have exec'd): pid is tried again if it is still there at the next poll,
  * a few times at most. */

@@ -21,7 +21,10 @@ struct sampler_config {
     int cpu_only;             /* record only threads that are on CPU */
     uint64_t duration_ns;     /* stop after this long (0: until stopped) */
     pid_t child;              /* our launched child (reaped by the sampler), or 0 when attached */
-    int follow;               /* also sample the target's descendants that run CPython */
+    int follow;               /* also sample the root's descendants that run CPython */
+    pid_t root;               /* the process whose end ends sampling and whose descendants
+                               * are followed: 0 for the target itself; else (with follow)
+                               * the target must be one of its descendants */
 };
 
 struct sampler_stats {

@@ -262,6 +262,7 @@ static int run(struct run *r)
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
         .follow = !r->cli.no_subprocesses,
+        .root = r->pid,
     };
     r->profile = profile_new();
     if (!r->profile)

@@ -156,6 +156,16 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     return k;
 }
 
+void discover_follow(struct discover *d, pid_t pid)
+{
+    struct procstat_stat st;
+    if (procstat_read_stat(pid, 0, &st) < 0)
+        return;
+    struct seen *e = record_of(d, pid, st.starttime);
+    if (e)
+        e->state = SEEN_PYTHON;
+}
+
 void discover_forget(struct discover *d, pid_t pid)
 {
     struct seen *e = find(d, pid);

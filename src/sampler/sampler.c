@@ -49,8 +49,9 @@
 #define PROC_EVERY_NS 1000000000ULL     /* target CPU % and RSS: over at least a second */
 
 struct sampler {
-    struct proc *procs[PROCS_MAX];      /* [0] is the root; sampling thread only */
+    struct proc *procs[PROCS_MAX];      /* sampling thread only */
     int nprocs;
+    pid_t root;                         /* cfg.root, else the target's pid */
     struct discover *disc;              /* owned, NULL when not following children */
     struct sampler_config cfg;
     struct profile *profile;            /* borrowed: the sampler only writes into it */
@@ -90,7 +91,7 @@ static void count_lost(struct sampler *s, int round_rc)
     }
 }
 
-/* Retire child i (not the root): it exited, or its reads failed (it may
+/* Retire process i (not the root): it exited, or its reads failed (it may
  * have exec'd: discovery opens it again). Its samples stay. */
 static void retire(struct sampler *s, int i)
 {
@@ -100,12 +101,14 @@ static void retire(struct sampler *s, int i)
     s->procs[i] = s->procs[--s->nprocs];
 }
 
-/* Children whose thread list could not be read CHILD_FAILS_MAX rounds in
- * a row, or that are gone, are retired. */
+/* Processes other than the root whose thread list could not be read
+ * CHILD_FAILS_MAX rounds in a row, or that are gone, are retired. */
 static void retire_failed(struct sampler *s)
 {
-    for (int i = s->nprocs - 1; i >= 1; i--) {
+    for (int i = s->nprocs - 1; i >= 0; i--) {
         struct proc *p = s->procs[i];
+        if (p->t->pid == s->root)
+            continue;
         int failed = p->n < 0 && p->n != ERR_NOT_READY;
         p->fails_in_a_row = failed ? p->fails_in_a_row + 1 : 0;
         if (p->n == ERR_EXITED || p->n == ERR_NO_PROCESS || p->fails_in_a_row >= CHILD_FAILS_MAX)
@@ -152,7 +155,10 @@ static int sample_round(struct sampler *s, uint64_t now)
         threads += s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
     }
     profile_unlock(s->profile);
-    int n = s->procs[0]->n;
+    int n = 0;                          /* a root that is not Python loses nothing */
+    for (int i = 0; i < s->nprocs; i++)
+        if (s->procs[i]->t->pid == s->root)
+            n = s->procs[i]->n;
     count_lost(s, n);
     s->st.stacks += stacks;
     s->st.failed += failed;
@@ -186,7 +192,7 @@ static int target_gone(struct sampler *s)
         }
         return r < 0 && errno == ECHILD;
     }
-    char state = taskstat_process_state(s->procs[0]->t->pid);
+    char state = taskstat_process_state(s->root);
     return state == 0 || state == 'Z' || state == 'X';
 }
 
@@ -273,7 +279,7 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
     if (now - s->affinity_at < AFFINITY_EVERY_NS || CPU_COUNT(&s->cpus) < 2)
         return;
     s->affinity_at = now;
-    int cpu = taskstat_cpu(s->procs[0]->t->pid);
+    int cpu = taskstat_cpu(s->nprocs ? s->procs[0]->t->pid : s->root);
     if (cpu == s->avoided_cpu)
         return;
     cpu_set_t set = s->cpus;
@@ -390,12 +396,15 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     s->procs[0] = proc_new(target, 1, s->table, clock_now_ns());
     profile_unlock(profile);
     s->nprocs = s->procs[0] != NULL;
+    s->root = cfg->root > 0 ? cfg->root : target->pid;
     if (cfg->follow)
-        s->disc = discover_new(target->pid);
+        s->disc = discover_new(s->root);
     if (!s->nprocs || (cfg->follow && !s->disc)) {
         sampler_free(s);
         return NULL;
     }
+    if (s->disc && target->pid != s->root)
+        discover_follow(s->disc, target->pid);
     if (cfg->cpu_only)
         raise_fd_limit();
     s->st.interval_ns = cfg->interval_ns;

@@ -163,7 +163,7 @@ static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
         ui_fmt_bytes(rss->value, VALUE_MAX, p->rss_bytes);
     else
         snprintf(rss->value, VALUE_MAX, "-");
-    snprintf(add(fs, "Procs", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->procs ? p->procs : 1);
+    snprintf(add(fs, "Procs", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->procs);
     snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->threads);
 }
 

@@ -4,7 +4,9 @@ command or of -p PID that run CPython are sampled too, each thread under
 its own process (P<pid> in the collapsed output). On every interpreter: a
 multiprocessing Pool under the fork, spawn and forkserver start methods, a
 subprocess child, a child behind a shell, attaching to a parent whose
-workers already run, and --no-subprocesses.
+workers already run, a process that execs into Python again, a launched
+command that is a shell (the Pythons it starts are sampled, its exit
+status is proftui's), and --no-subprocesses.
 
 Each worker reports its pid and the CPU time it spent in its work function
 (time.process_time()); the profile is taken with --cpu, so each worker's
@@ -87,6 +89,37 @@ def test_child_process(proftui, interp, tmp_path, how):
     """subprocess.run([sys.executable, child]) and the same through
     `sh -c "...; true"` (a shell in between that does not exec)."""
     prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, how, "0.6")
+    check_workers(prof, root, cpu, "child_work", res)
+
+
+def test_exec_reopens(proftui, interp, tmp_path):
+    """A forked child computes, then execs into Python again (same pid, new
+    image): both halves are sampled under its pid, the second one in its
+    new interpreter (the old one is retired when its reads fail, and the
+    pid is opened again)."""
+    prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, "exec", "0.5")
+    check_workers(prof, root, cpu, "child_work", res)
+    (pid,) = cpu
+    before = samples_by_pid(prof, "before_exec")
+    assert set(before) == {pid}, f"before_exec by pid: {before}\n{prof.summary()}"
+    # The same CPU time on both sides of the exec.
+    after = samples_by_pid(prof, "child_work")[pid]
+    assert 0.5 <= before[pid] / after <= 2, f"before {before[pid]}, after {after}\n{prof.summary()}"
+
+
+def test_shell_is_the_command(proftui, interp, tmp_path):
+    """proftui -- sh -c "python child; python child; exit 3": the shell is
+    not Python; the two Pythons it starts one after the other are sampled,
+    each under its pid, and proftui exits with the shell's status."""
+    report, out = tmp_path / "report.txt", tmp_path / "profile.txt"
+    child = f"'{interp.path}' '{SCRIPT}' '{report}' child"
+    res = run([proftui, "-o", out, "--cpu", "--", "sh", "-c", f"{child} 0.3; {child} 0.6; exit 3"],
+              timeout=120)
+    assert res.returncode == 3, res.describe()
+    prof = Profile.load(out)
+    root = int(prof.meta["pid"].split()[0])
+    cpu = reported(report)
+    assert len(cpu) == 2, cpu
     check_workers(prof, root, cpu, "child_work", res)
 
 

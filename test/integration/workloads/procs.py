@@ -7,6 +7,8 @@ usage: procs.py REPORT pool METHOD SECONDS...   multiprocessing.Pool(2).map(work
                                                 with start method METHOD
        procs.py REPORT subprocess SECONDS       a `sys.executable procs.py child` child
        procs.py REPORT shell SECONDS            the same child through `sh -c "...; true"`
+       procs.py REPORT exec SECONDS             a forked child computes in before_exec(),
+                                                then execs into `procs.py child` (same pid)
        procs.py REPORT child SECONDS            child_work() for SECONDS of CPU time
        procs.py REPORT serve SECONDS            attach target: Pool(2) workers run work()
                                                 in a loop; prints "ready PID W1 W2"
@@ -44,6 +46,11 @@ def child_work(path, seconds):
     report(path, spin(seconds))
 
 
+def before_exec(path, seconds):
+    spin(seconds)
+    os.execv(sys.executable, [sys.executable, __file__, path, "child", str(seconds)])
+
+
 def serve_forever(path):
     while True:
         spin(0.2)
@@ -61,6 +68,15 @@ def main():
     elif mode == "shell":
         cmd = f"'{sys.executable}' '{__file__}' '{path}' child {rest[0]}; true"
         subprocess.run(["sh", "-c", cmd], check=True)
+    elif mode == "exec":
+        pid = os.fork()
+        if pid == 0:
+            try:
+                before_exec(path, float(rest[0]))
+            finally:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(0 if status == 0 else 1)
     elif mode == "child":
         child_work(path, float(rest[0]))
     elif mode == "serve":
