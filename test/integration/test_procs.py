@@ -2,7 +2,8 @@
 """Following child processes (issue 10): the descendants of a launched
 command or of -p PID that run CPython are sampled too, each thread under
 its own process (P<pid> in the collapsed output). On every interpreter: a
-multiprocessing Pool under the fork, spawn and forkserver start methods, a
+multiprocessing Pool under the fork, spawn and forkserver start methods
+(and the live view's header counting its processes, on a pty), a
 subprocess child, a child behind a shell, attaching to a parent whose
 workers already run, a process that execs into Python again, a launched
 command that is a shell (the Pythons it starts are sampled, its exit
@@ -19,7 +20,8 @@ from typing import Dict
 
 import pytest
 
-from harness import WORKLOADS, Profile, read_line, run
+from harness import WORKLOADS, Profile, proc_state, read_line, run, wait_for
+from uidriver import LiveView
 
 INTERVAL = 1e-3
 SHARE_TOLERANCE = 0.15   # a worker's share of the samples vs of the CPU time, in points
@@ -149,3 +151,28 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     # Two busy workers: neither gets most of the samples.
     assert all(n >= 0.25 * sum(got.values()) for n in got.values()), got
     assert proc.poll() is None, "the attached parent must keep running"
+
+
+def test_live_header_counts_processes(proftui, interp, tmp_path):
+    """The live view's header: Procs 3 (the parent and its two workers),
+    their threads, and CPU summed over them (the parent only sleeps, so
+    CPU beyond a quarter of a core is the workers'). q ends the workers
+    with the command."""
+    log = tmp_path / "output.log"
+    view = LiveView([proftui, "--child-output", log, "--", interp.path, SCRIPT,
+                     tmp_path / "report.txt", "serve", "60"])
+    try:
+        view.wait_for(lambda: view.header().get("procs") == "3", "Procs 3 in the header")
+        view.wait_for(lambda: int(view.header()["threads"]) >= 3, "the threads of all three")
+        view.wait_for(lambda: float(view.header()["cpu"].rstrip("%")) > 25,
+                      "CPU summed over the workers")
+        words = wait_for(lambda: [line.split() for line in log.read_text().splitlines()
+                                  if line.startswith("ready ")], 15, "the ready line")[0]
+        workers = [int(w) for w in words[2:]]
+        assert len(workers) == 2, words
+        view.send("q")
+        view.wait_exit(30)
+        wait_for(lambda: all(proc_state(w) in (None, "Z", "X") for w in workers), 15,
+                 "the workers to end with the command")
+    finally:
+        view.close()
