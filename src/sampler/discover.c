@@ -137,6 +137,11 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     for (size_t i = 0; i < d->nseen; i++)
         d->seen[i].mark = 0;
     for (size_t i = 0; i < n; i++) {
+        struct seen *known = find(d, d->pids[i]);
+        if (known && known->state == SEEN_PYTHON) {      /* followed: nothing to read */
+            known->mark = 1;
+            continue;
+        }
         struct procstat_stat st;
         if (procstat_read_stat(d->pids[i], 0, &st) < 0 || st.state == 'Z' || st.state == 'X')
             continue;
