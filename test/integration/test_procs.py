@@ -5,7 +5,8 @@ its own process (P<pid> in the collapsed output). On every interpreter: a
 multiprocessing Pool under the fork, spawn and forkserver start methods
 (and the live view's header counting its processes, on a pty), a
 subprocess child, a child behind a shell, attaching to a parent whose
-workers already run, a process that execs into Python again, a launched
+workers already run, a process that execs into Python again, `uvicorn --workers 2` under load from a loopback client (the system
+Python, with Debian's python3-uvicorn), a launched
 command that is a shell (the Pythons it starts are sampled, its exit
 status is proftui's), and --no-subprocesses.
 
@@ -14,13 +15,19 @@ Each worker reports its pid and the CPU time it spent in its work function
 samples in that function must be there, under its pid, in proportion to
 the CPU it reports (ratios within one run, never wall-clock asserts)."""
 
+import os
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
-from harness import WORKLOADS, Profile, proc_state, read_line, run, wait_for
+from harness import (WORKLOADS, Profile, Result, proc_state, read_line, run,
+                     supported_interpreters, wait_for)
 from uidriver import LiveView
 
 INTERVAL = 1e-3
@@ -176,3 +183,58 @@ def test_live_header_counts_processes(proftui, interp, tmp_path):
                  "the workers to end with the command")
     finally:
         view.close()
+
+
+def _system_with_uvicorn():
+    for i in supported_interpreters():
+        if i.kind == "system" and subprocess.run([i.path, "-c", "import uvicorn"],
+                                                 capture_output=True).returncode == 0:
+            return i
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int) -> bool:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read() == b"ok"
+    except OSError:
+        return False
+
+
+def test_uvicorn_workers(proftui, tmp_path, spawn):
+    """uvicorn --workers 2 with load from a loopback client: each worker
+    that served requests has busy_handler() under its own pid, in
+    proportion to the CPU time it reports; the supervisor has none."""
+    interp = _system_with_uvicorn()
+    if interp is None:
+        pytest.skip("the system Python has no uvicorn (Debian: apt install python3-uvicorn)")
+    report, out, port = tmp_path / "report.txt", tmp_path / "profile.txt", _free_port()
+    prof = spawn([proftui, "--cpu", "-o", out, "--", interp.path, "-m", "uvicorn",
+                  "uvicorn_app:app", "--workers", "2", "--port", str(port), "--log-level", "warning"],
+                 cwd=WORKLOADS, env=dict(os.environ, PROCS_REPORT=str(report)),
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: _get(port) or prof.poll() is not None, 30, "uvicorn to answer")
+    assert prof.poll() is None, prof.communicate()
+    # Load until both workers served a good number of requests (bounded).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for _ in range(50):
+            _get(port)
+        cpu = reported(report)
+        if len(cpu) == 2 and min(cpu.values()) > 0.2:
+            break
+    prof.send_signal(signal.SIGINT)
+    stdout, stderr = prof.communicate(timeout=60)
+    assert out.exists(), stderr
+    profile = Profile.load(out)
+    root = int(profile.meta["pid"].split()[0])
+    cpu = reported(report)
+    assert len(cpu) == 2, f"requests served by {cpu}"
+    res = Result([str(a) for a in prof.args], prof.returncode, stdout.decode(errors="replace"),
+                 stderr.decode(errors="replace"), 0.0)
+    check_workers(profile, root, cpu, "busy_handler", res)
