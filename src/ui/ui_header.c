@@ -173,6 +173,9 @@ static void thread_value(char *buf, const struct ui_scene *sc)
     const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_data_thread(sc->data, th);
     if (th == TABLE_NONE)
         snprintf(buf, VALUE_MAX, "all threads");
+    else if (t && t->several && t->pid)
+        snprintf(buf, VALUE_MAX, "thread %s (pid %u, tid %llu)", t->name[0] ? t->name : "?",
+                 (unsigned)t->pid, (unsigned long long)t->tid);
     else if (t)
         snprintf(buf, VALUE_MAX, "thread %s (tid %llu)", t->name[0] ? t->name : "?",
                  (unsigned long long)t->tid);

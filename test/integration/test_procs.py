@@ -16,6 +16,7 @@ samples in that function must be there, under its pid, in proportion to
 the CPU it reports (ratios within one run, never wall-clock asserts)."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -163,8 +164,9 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
 def test_live_header_counts_processes(proftui, interp, tmp_path):
     """The live view's header: Procs 3 (the parent and its two workers),
     their threads, and CPU summed over them (the parent only sleeps, so
-    CPU beyond a quarter of a core is the workers'). q ends the workers
-    with the command."""
+    CPU beyond a quarter of a core is the workers'); stepping through the
+    threads (→) names each one's process. q ends the workers with the
+    command."""
     log = tmp_path / "output.log"
     view = LiveView([proftui, "--child-output", log, "--", interp.path, SCRIPT,
                      tmp_path / "report.txt", "serve", "60"])
@@ -177,6 +179,18 @@ def test_live_header_counts_processes(proftui, interp, tmp_path):
                                   if line.startswith("ready ")], 15, "the ready line")[0]
         workers = [int(w) for w in words[2:]]
         assert len(workers) == 2, words
+        # Stepping through the threads names each one's process too.
+        # (→ goes from all threads through each thread back to all threads.)
+        seen, shown = set(), view.header()["view"]
+        for _ in range(12):
+            view.key("right")
+            shown = view.wait_for(lambda: view.header()["view"] != shown and view.header()["view"],
+                                  "the next thread")
+            m = re.match(r"thread .* \(pid (\d+), tid \d+\)$", shown)
+            assert m or shown == "all threads", shown
+            if m:
+                seen.add(int(m.group(1)))
+        assert set(workers) <= seen, f"processes named {seen}, workers {workers}"
         view.send("q")
         view.wait_exit(30)
         wait_for(lambda: all(proc_state(w) in (None, "Z", "X") for w in workers), 15,
