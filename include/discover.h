@@ -29,6 +29,10 @@ void discover_free(struct discover *d);
  * opened this time) and returns how many. */
 int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, int max);
 
+/* The root itself is not Python (a shell, a wrapper): look at it as at
+ * a descendant, so that it is opened if it execs into Python. */
+void discover_with_root(struct discover *d);
+
 /* The caller follows pid already (opened elsewhere): not opened again
  * while it is followed (until discover_forget). */
 void discover_follow(struct discover *d, pid_t pid);

@@ -31,6 +31,7 @@ struct seen {
 
 struct discover {
     pid_t root;
+    int with_root;           /* the root is not followed: it is a candidate too (it may exec) */
     uint64_t at;             /* last poll, 0 before the first */
     struct seen *seen;       /* SEEN_MAX */
     size_t nseen;
@@ -132,7 +133,9 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
         return 0;
     d->at = now_ns;
     uint64_t t0 = clock_now_ns();
-    size_t n = proctree_descendants(d->root, d->pids, DESC_MAX);
+    size_t n = proctree_descendants(d->root, d->pids + d->with_root, DESC_MAX - 1) + (size_t)d->with_root;
+    if (d->with_root)
+        d->pids[0] = d->root;
     int k = 0;
     for (size_t i = 0; i < d->nseen; i++)
         d->seen[i].mark = 0;
@@ -159,6 +162,11 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     d->polls++;
     d->poll_ns += clock_now_ns() - t0;
     return k;
+}
+
+void discover_with_root(struct discover *d)
+{
+    d->with_root = 1;
 }
 
 void discover_follow(struct discover *d, pid_t pid)

@@ -403,8 +403,10 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
         sampler_free(s);
         return NULL;
     }
-    if (s->disc && target->pid != s->root)
+    if (s->disc && target->pid != s->root) {
+        discover_with_root(s->disc);
         discover_follow(s->disc, target->pid);
+    }
     if (cfg->cpu_only)
         raise_fd_limit();
     s->st.interval_ns = cfg->interval_ns;

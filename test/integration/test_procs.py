@@ -65,14 +65,16 @@ def profile_procs(proftui: str, interp, tmp_path: Path, *args, opts=("--cpu",)):
     return prof, root, reported(report), res
 
 
-def check_workers(prof: Profile, root: int, cpu: Dict[int, float], func: str, res) -> None:
+def check_workers(prof: Profile, root: int, cpu: Dict[int, float], func: str, res,
+                  root_works: bool = False) -> None:
     """Every worker that reported CPU time appears under its own pid with
-    samples of func, in proportion to its CPU time."""
+    samples of func, in proportion to its CPU time; the root is not one of
+    them unless root_works."""
     got = samples_by_pid(prof, func)
     context = (f"reported CPU by pid: {cpu}\nsamples of {func} by pid: {got}\n"
                f"{prof.summary()}\n{res.describe()}")
     assert cpu, "no worker reported\n" + context
-    assert root not in cpu, context
+    assert root_works or root not in cpu, context
     for pid in cpu:
         assert got.get(pid, 0) > 0, f"worker {pid} has no samples of {func}\n" + context
     assert set(got) <= set(cpu), f"{func} under a pid that did not run it\n" + context
@@ -131,6 +133,22 @@ def test_shell_is_the_command(proftui, interp, tmp_path):
     cpu = reported(report)
     assert len(cpu) == 2, cpu
     check_workers(prof, root, cpu, "child_work", res)
+
+
+def test_shell_execs_into_python(proftui, interp, tmp_path):
+    """proftui -- sh -c "python child; exec python child": the first Python
+    is a child of the shell (the target), then the shell itself execs into
+    Python: it is opened then, and both are sampled, each under its pid."""
+    report, out = tmp_path / "report.txt", tmp_path / "profile.txt"
+    child = f"'{interp.path}' '{SCRIPT}' '{report}' child"
+    res = run([proftui, "-o", out, "--cpu", "--", "sh", "-c", f"{child} 0.3; exec {child} 0.6"],
+              timeout=120)
+    assert res.returncode == 0, res.describe()
+    prof = Profile.load(out)
+    root = int(prof.meta["pid"].split()[0])
+    cpu = reported(report)
+    assert len(cpu) == 2 and root in cpu, f"{cpu}, root {root}"
+    check_workers(prof, root, cpu, "child_work", res, root_works=True)
 
 
 def test_no_subprocesses(proftui, interp, tmp_path):
