@@ -26,7 +26,8 @@ struct seen {
     uint8_t reopens;         /* times the follower gave it back (discover_forget) */
     uint8_t mark;            /* among the descendants at this poll */
     uint64_t starttime;      /* with pid, names the process */
-    uint64_t exe;            /* hash of /proc/PID/exe when it was found not to be Python */
+    uint64_t exe;            /* hash of /proc/PID/exe when it became pending: an OTHER
+                              * whose exe differs has exec'd */
 };
 
 struct discover {
@@ -83,7 +84,10 @@ static struct seen *find(struct discover *d, pid_t pid)
     return NULL;
 }
 
-/* Try to open e's process: 1 with *out set when it runs CPython. */
+/* Try to open e's process: 1 with *out set when it runs CPython. One
+ * that is given up on keeps the exe it had when it became pending: if it
+ * exec'd since (into Python, maybe not mapped yet when it was tried), the
+ * next poll sees the change and tries it again. */
 static int try_open(struct seen *e, struct pytarget **out)
 {
     int rc = pytarget_open(e->pid, out, NULL, 0);
@@ -95,10 +99,8 @@ static int try_open(struct seen *e, struct pytarget **out)
      * at the next polls, a few times. Refused versions and permissions do
      * not change without an exec. */
     int again = rc == ERR_NOT_PYTHON || rc == ERR_NOT_READY || rc == ERR_CORRUPT || rc == ERR_READ;
-    if (!again || ++e->tries >= DISCOVER_TRIES) {
+    if (!again || ++e->tries >= DISCOVER_TRIES)
         e->state = SEEN_OTHER;
-        e->exe = exe_hash(e->pid);
-    }
     return 0;
 }
 
@@ -108,10 +110,12 @@ static struct seen *record_of(struct discover *d, pid_t pid, uint64_t starttime)
 {
     struct seen *e = find(d, pid);
     if (e && e->starttime != starttime && e->state != SEEN_PYTHON)
-        *e = (struct seen){.pid = pid, .starttime = starttime, .state = SEEN_PENDING};
+        *e = (struct seen){.pid = pid, .starttime = starttime, .state = SEEN_PENDING,
+                           .exe = exe_hash(pid)};
     if (!e && d->nseen < SEEN_MAX) {
         e = &d->seen[d->nseen++];
-        *e = (struct seen){.pid = pid, .starttime = starttime, .state = SEEN_PENDING};
+        *e = (struct seen){.pid = pid, .starttime = starttime, .state = SEEN_PENDING,
+                           .exe = exe_hash(pid)};
     }
     return e;
 }
@@ -152,9 +156,10 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
         if (!e)
             continue;
         e->mark = 1;
-        if (e->state == SEEN_OTHER && exe_hash(e->pid) != e->exe)
+        uint64_t exe = e->state == SEEN_OTHER ? exe_hash(e->pid) : 0;
+        if (e->state == SEEN_OTHER && exe != e->exe)
             *e = (struct seen){.pid = e->pid, .starttime = e->starttime, .mark = 1,
-                               .reopens = e->reopens, .state = SEEN_PENDING};
+                               .reopens = e->reopens, .state = SEEN_PENDING, .exe = exe};
         if (e->state == SEEN_PENDING && k < max && try_open(e, &out[k]))
             k++;
     }
@@ -186,7 +191,7 @@ void discover_forget(struct discover *d, pid_t pid)
         return;
     e->tries = 0;
     e->state = ++e->reopens > REOPENS_MAX ? SEEN_OTHER : SEEN_PENDING;
-    e->exe = e->state == SEEN_OTHER ? exe_hash(pid) : 0;
+    e->exe = exe_hash(pid);
     e->mark = 0;
 }
 
