@@ -33,6 +33,7 @@ struct cli {
     double threshold_pct;       /* --threshold */
     const char *log_path;       /* -v FILE */
     int run_as_root;            /* --run-as-root */
+    int no_subprocesses;        /* --no-subprocesses: do not follow descendants */
     const char *child_output;   /* --child-output FILE (live view) */
     int demo;                   /* no command given: profile the bundled demo */
     const char *only[CLI_ONLY_MAX]; /* --only values, each a comma-separated list of

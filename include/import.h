@@ -89,6 +89,11 @@ int import_fail(struct import_ctx *c, const char *fmt, ...)
  * past IMPORT_REASONS_MAX threads the reasons are dropped. */
 int import_reasons(struct import_ctx *c, uint64_t tid, const uint64_t why[WALK_FAIL_COUNT]);
 
+/* The thread's process as table_thread_of() keys it: pid as the file
+ * names it, else 0 when it is the profile's own (meta->pid, which the
+ * caller sets first), 0, or no pid (over 32 bits). */
+uint32_t import_thread_pid(const struct import_ctx *c, uint64_t pid);
+
 /* Free what a load kept in c (not c itself, not c->frames). */
 void import_ctx_release(struct import_ctx *c);
 

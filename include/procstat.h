@@ -43,6 +43,8 @@ struct procstat_stat {
     uint64_t ticks;           /* utime + stime in clock ticks (fields 14, 15) */
     unsigned threads;         /* num_threads (field 20) */
     int cpu;                  /* CPU it last ran on (field 39), -1 when the line is shorter */
+    uint64_t starttime;       /* clock ticks after boot it started (field 22), 0 when absent:
+                               * with the pid, names one process (pids are reused) */
 };
 
 /* Parse the contents of a stat file (buf[0..len), need not be terminated).

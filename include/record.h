@@ -30,6 +30,10 @@ typedef int (*record_label_fn)(void *arg, const struct walk_stack *ws, int first
 struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg);
 void recorder_free(struct recorder *r);
 
+/* The process the stacks come from: threads are registered as (pid, tid)
+ * (table_thread_of); 0, the default, is the profile's own process. */
+void recorder_set_pid(struct recorder *r, uint32_t pid);
+
 /* Count ws as one sample of its thread (keyed by OS thread id, else by
  * ident): its frames, or "[unreadable]" and one failure of ws->why when
  * ws->failed. A stack with no frame that did not fail is not a sample.

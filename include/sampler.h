@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The sampling engine's driver: a thread that wakes on absolute deadlines,
- * walks every Python thread of the target and adds the stacks to a
+ * walks every Python thread of the target (and, when following, of its
+ * descendants that run CPython: one target, walker and code cache per
+ * process, threads keyed by (pid, tid)) and adds the stacks to a
  * profile it does not own (profile.h: readers sync replicas of it and
  * never see the sampler). Its own counters, and the target's CPU and
  * memory, are published through sampler_get_stats(). */
@@ -19,6 +21,10 @@ struct sampler_config {
     int cpu_only;             /* record only threads that are on CPU */
     uint64_t duration_ns;     /* stop after this long (0: until stopped) */
     pid_t child;              /* our launched child (reaped by the sampler), or 0 when attached */
+    int follow;               /* also sample the root's descendants that run CPython */
+    pid_t root;               /* the process whose end ends sampling and whose descendants
+                               * are followed: 0 for the target itself; else (with follow)
+                               * the target must be one of its descendants */
 };
 
 struct sampler_stats {
@@ -29,14 +35,19 @@ struct sampler_stats {
     uint64_t lost;            /* rounds (of taken) whose thread list could not be read at all */
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
-    unsigned threads;         /* Python threads seen in the last round */
+    unsigned threads;         /* Python threads seen in the last round, every process */
+    unsigned procs;           /* processes sampled now (the target and descendants followed) */
+    unsigned procs_followed;  /* processes sampled so far, the target included */
+    uint64_t discover_polls;  /* polls for descendants so far, and their total time */
+    uint64_t discover_ns;
     int running;              /* the sampling thread is still going */
     int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */
     int exit_status;          /* wait status of our child when it exited, else -1 */
     int proc_ok;              /* the next two hold a reading of the target's /proc */
-    double cpu_pct;           /* target CPU over the last second (100 = one core); -1 unknown */
-    uint64_t rss_bytes;       /* target resident memory */
+    double cpu_pct;           /* CPU of the processes sampled over the last second, summed
+                               * (100 = one core); -1 unknown */
+    uint64_t rss_bytes;       /* their resident memory, summed */
 };
 
 /* Start sampling `target` into `profile` (both borrowed; they must outlive

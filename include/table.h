@@ -77,24 +77,35 @@ int32_t table_func_first_line(const struct table *t, uint32_t func);
 /* Functions interned so far; ids are 0..count-1 and survive table_reset(). */
 size_t table_func_count(const struct table *t);
 
-/* Register (or find) a thread by OS thread id; updates its name when name is
- * non-NULL and differs. Returns its index or TABLE_NONE on ENOMEM. */
+/* Register (or find) a thread by process id and OS thread id (pid 0: the
+ * profile's own process, profile_meta.pid, for a profile of one process);
+ * updates its name when name is non-NULL and differs. Returns its index or
+ * TABLE_NONE on ENOMEM. */
+uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name);
+/* table_thread_of(t, 0, tid, name). */
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name);
 /* Threads registered so far; indices are 0..count-1 and survive table_reset().
  * For an unknown index the getters return 0 / "" / 0. A thread not named
  * yet has the name "". */
 size_t table_thread_count(const struct table *t);
 uint64_t table_thread_tid(const struct table *t, uint32_t thread);
+/* The thread's process id as registered (0: the profile's own). */
+uint32_t table_thread_pid(const struct table *t, uint32_t thread);
 const char *table_thread_name(const struct table *t, uint32_t thread);
 uint64_t table_thread_samples(const struct table *t, uint32_t thread);
 /* The index of the thread with OS thread id tid, or TABLE_NONE when the
  * table has not seen it (nothing is registered; a hash lookup on the
  * writer's table, a scan on a replica). */
 uint32_t table_thread_find(const struct table *t, uint64_t tid);
-/* The indices of the threads with samples, by OS thread id (then index),
- * the order every output writes them in: *out (caller frees; NULL when
+/* The same for the thread (pid, tid) (table_thread_of). */
+uint32_t table_thread_find_of(const struct table *t, uint32_t pid, uint64_t tid);
+/* The indices of the threads with samples, by process id, then OS thread
+ * id (then index), the order every output writes them in: *out (caller frees; NULL when
  * there is none) and *n of them. 0 or ERR_NOMEM (*out NULL, *n 0). */
 int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n);
+/* How many distinct process ids the threads with samples have (0 counts
+ * as one): more than 1 for a profile of several processes. */
+size_t table_pid_count(const struct table *t);
 /* Stacks of `thread` that could not be read since the last reset, for one
  * reason, or for every reason when why is WALK_OK; 0 for an unknown thread
  * or reason. Each of them is also one of the thread's samples. */

@@ -31,6 +31,8 @@ struct usercode;
 struct ui_thread {
     uint32_t index;                   /* table thread index (stable) */
     uint64_t tid;                     /* OS thread id */
+    uint32_t pid;                     /* its process as the table has it (0: the profile's own) */
+    int several;                      /* the profile has threads of several processes */
     char name[UI_THREAD_NAME_MAX];    /* copied; may be "" */
     uint64_t samples;
 };

@@ -70,6 +70,8 @@ static const char usage_more[] =
     "                           (default: a new ${TMPDIR:-/tmp}/proftui-PID-output.log,\n"
     "                           named on the state line; its stdin is /dev/null)\n"
     "      --run-as-root        under sudo, run COMMAND as root instead of SUDO_USER\n"
+    "      --no-subprocesses    sample only the given process, not its descendants\n"
+    "                           that run Python (followed by default)\n"
     "  -v, --log FILE           write diagnostics to FILE\n"
     "  -V, --version            version of proftui\n"
     "  -h, --help               this help\n"
@@ -262,9 +264,9 @@ static int check_combination(const struct cli *c)
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
     if (c->open && (c->nonly || c->cpu || c->duration_ns || c->interval_given ||
-                    c->child_output || c->run_as_root || c->push))
-        return conflict("--only, --cpu, -d, -i, -r, --push, --child-output and --run-as-root "
-                        "apply to sampling, not to --open");
+                    c->child_output || c->run_as_root || c->push || c->no_subprocesses))
+        return conflict("--only, --cpu, -d, -i, -r, --push, --child-output, --run-as-root and "
+                        "--no-subprocesses apply to sampling, not to --open");
     if (c->open && c->tui)
         return conflict("--open shows the saved profile without -o and converts it with -o: "
                         "no --tui");
@@ -309,6 +311,7 @@ static const struct option long_opts[] = {
     {"child-output", required_argument, NULL, 'C'},
     {"only", required_argument, NULL, 'O'},
     {"run-as-root", no_argument, NULL, 'X'},
+    {"no-subprocesses", no_argument, NULL, 'N'},
     {"log", required_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -332,9 +335,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
             printf("proftui %s\n", PROFTUI_VERSION);
             return CLI_EXIT_OK;
         }
-        if (opt == 'c' || opt == 'X' || opt == 'U' || opt == 'D' || opt == 'J') {
+        if (opt == 'c' || opt == 'X' || opt == 'U' || opt == 'D' || opt == 'J' || opt == 'N') {
             *(opt == 'c' ? &c->cpu : opt == 'X' ? &c->run_as_root : opt == 'U' ? &c->tui
-              : opt == 'D' ? &c->dump : &c->json) = 1;
+              : opt == 'D' ? &c->dump : opt == 'N' ? &c->no_subprocesses : &c->json) = 1;
             continue;
         }
         if (opt == '?' || opt == ':') {

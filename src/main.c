@@ -91,10 +91,25 @@ static int stop_push(struct run *r)
     return !st.sent && st.failed + st.dropped ? EXIT_OUTPUT : 0;
 }
 
+/* -v: the processes followed and what finding them cost. */
+static void log_procs(FILE *log, struct sampler *s)
+{
+    struct sampler_stats st;
+    sampler_get_stats(s, &st);
+    fprintf(log, "proftui: processes: %u followed (%u at the end); %" PRIu64 " polls for "
+            "descendants, %.1f us each on average\n", st.procs_followed, st.procs,
+            st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0);
+}
+
 static int run_headless(struct run *r)
 {
     sampler_wait(r->sampler, (volatile int *)&run_quit);
     sampler_stop(r->sampler);
+    FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
+    if (log) {
+        log_procs(log, r->sampler);
+        fclose(log);
+    }
     int unpushed = stop_push(r);
     int status = -1;
     if (r->launched)
@@ -152,8 +167,10 @@ static int run_ui(struct run *r)
     table_free(then);
     sampler_stop(r->sampler);
     int unpushed = stop_push(r);
-    if (log)
+    if (log) {
+        log_procs(log, r->sampler);
         fclose(log);
+    }
     int status = -1;
     if (r->launched) {
         run_end_child(r, &status, 0);
@@ -244,6 +261,8 @@ static int run(struct run *r)
         .cpu_only = r->cli.cpu,
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
+        .follow = !r->cli.no_subprocesses,
+        .root = r->pid,
     };
     r->profile = profile_new();
     if (!r->profile)

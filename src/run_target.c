@@ -15,12 +15,30 @@
 #include "error.h"
 #include "exitcode.h"
 #include "launch.h"
+#include "proctree.h"
 #include "pytarget.h"
 #include "taskstat.h"
 
 #define PYTHON_WAIT_NS 5000000000ULL    /* a command must become Python within this */
 #define READY_WAIT_NS 10000000000ULL    /* and run its first frame within this */
 #define POLL_NS 200000ULL
+#define DESCENDANTS_EVERY_NS 10000000ULL /* a command that is not Python: its children looked at */
+#define DESCENDANTS_MAX 256
+
+/* Following children, a root that is not CPython (a shell, a wrapper)
+ * may start one: the first descendant that runs CPython becomes the
+ * target (r->pid stays the root). 0 when found, else ERR_NOT_PYTHON. */
+static int open_descendant(struct run *r)
+{
+    pid_t pids[DESCENDANTS_MAX];
+    if (r->cli.no_subprocesses)
+        return ERR_NOT_PYTHON;
+    size_t n = proctree_descendants(r->pid, pids, DESCENDANTS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (pytarget_open(pids[i], &r->target, NULL, 0) == 0)
+            return 0;
+    return ERR_NOT_PYTHON;
+}
 
 static int attach_error(const struct run *r, int rc)
 {
@@ -53,7 +71,7 @@ static int wait_ready(struct run *r, uint64_t limit_ns)
         int rc = pytarget_ready(r->target);
         if (rc == 0 || run_quit)
             return rc;
-        char st = taskstat_process_state(r->pid);
+        char st = taskstat_process_state(r->target->pid);
         if (st == 0 || st == 'Z' || clock_now_ns() > end)
             return ERR_EXITED;
         clock_sleep_ns(POLL_NS);
@@ -64,6 +82,8 @@ int run_attach(struct run *r)
 {
     r->pid = r->cli.pid;
     int rc = pytarget_open(r->pid, &r->target, r->why, sizeof r->why);
+    if (rc == ERR_NOT_PYTHON && open_descendant(r) == 0)
+        rc = 0;
     if (rc < 0)
         return attach_error(r, rc);
     snprintf(r->title, sizeof r->title, "PID %d", (int)r->pid);
@@ -84,9 +104,14 @@ static void join_args(char *dst, size_t cap, char *const argv[])
 /* Wait until the launched command has exec'd into CPython. */
 static int wait_python(struct run *r)
 {
-    uint64_t end = clock_now_ns() + PYTHON_WAIT_NS;
+    uint64_t end = clock_now_ns() + PYTHON_WAIT_NS, children_at = 0;
     int rc;
     while ((rc = pytarget_open(r->pid, &r->target, r->why, sizeof r->why)) < 0 && !run_quit) {
+        if (clock_now_ns() - children_at >= DESCENDANTS_EVERY_NS) {
+            children_at = clock_now_ns();
+            if (open_descendant(r) == 0)
+                return 0;
+        }
         char st = taskstat_process_state(r->pid);
         if (st != 0 && st != 'Z' && (rc == ERR_VERSION || rc == ERR_PERM))
             return attach_error(r, rc);

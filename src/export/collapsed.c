@@ -111,7 +111,10 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
     if (array_reserve((void **)&e->offs, &e->cap, e->n + 1, sizeof *e->offs) < 0)
         return ERR_NOMEM;
     e->offs[e->n++] = b->len;
-    if (e->meta)
+    uint32_t pid = table_thread_pid(e->t, thread);
+    if (pid)
+        buf_printf(b, "P%" PRIu32 ";", pid);
+    else if (e->meta)
         buf_printf(b, "P%" PRId64 ";", e->meta->pid);
     buf_printf(b, "T%" PRIu64, table_thread_tid(e->t, thread));
     const char *tname = table_thread_name(e->t, thread);

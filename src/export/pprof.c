@@ -212,7 +212,10 @@ static void put_labels(struct pprof *pp, uint32_t thread)
             put_label(&pp->b, pp->k_thread_name, 0, pp->tname[thread]);
     }
     put_label(&pp->b, pp->k_thread_id, 1, table_thread_tid(pp->t, thread));
-    if (pp->m)
+    uint32_t pid = table_thread_pid(pp->t, thread);
+    if (pid)
+        put_label(&pp->b, pp->k_pid, 1, pid);
+    else if (pp->m)
         put_label(&pp->b, pp->k_pid, 1, (uint64_t)pp->m->pid);
 }
 

@@ -320,7 +320,8 @@ static int delta_build(struct push *ps, struct table *dt)
         uint32_t root = tree_root(t, (uint32_t)th);
         if (root == TABLE_NONE)
             continue;
-        d.thread = table_thread(dt, table_thread_tid(t, (uint32_t)th),
+        d.thread = table_thread_of(dt, table_thread_pid(t, (uint32_t)th),
+                                   table_thread_tid(t, (uint32_t)th),
                                 table_thread_name(t, (uint32_t)th));
         rc = d.thread == TABLE_NONE ? ERR_NOMEM : delta_node(&d, root, 0);
         if (rc == 0)

@@ -234,7 +234,8 @@ static int write_profile(struct ss *s, uint32_t thread)
         return rc;
     }
     fputs("{\"type\":\"sampled\",\"name\":", s->f);
-    put_profile_name(s->f, table_thread_name(s->t, thread), -1, table_thread_tid(s->t, thread));
+    int64_t pid = table_pid_count(s->t) > 1 ? (int64_t)table_thread_pid(s->t, thread) : -1;
+    put_profile_name(s->f, table_thread_name(s->t, thread), pid, table_thread_tid(s->t, thread));
     fprintf(s->f, ",\"unit\":\"%s\",\"startValue\":0,\"samples\":[", s->unit);
     s->nweights = 0;
     rc = write_samples(s, &ct);
@@ -306,6 +307,8 @@ static void write_meta(FILE *f, const struct table *t, const struct export_meta 
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < nth; i++) {
         fprintf(f, "%s{\"tid\":%" PRIu64 ",", i ? ",\n" : "\n", table_thread_tid(t, th[i]));
+        if (table_thread_pid(t, th[i]))
+            fprintf(f, "\"pid\":%" PRIu32 ",", table_thread_pid(t, th[i]));
         put_key_string(f, "name", table_thread_name(t, th[i]));
         fprintf(f, ",\"samples\":%" PRIu64 ",\"failed\":", table_thread_samples(t, th[i]));
         put_failed(f, t, th[i]);

@@ -298,8 +298,13 @@ static const char *box_name(const struct svg *sv, const struct box *b, char **ow
     *owned = malloc(len);
     if (!*owned)
         return "?";
-    snprintf(*owned, len, "%s%s(tid %" PRIu64 ")", tname, *tname ? " " : "",
-             table_thread_tid(sv->t, b->id));
+    uint32_t pid = table_thread_pid(sv->t, b->id);
+    if (pid && table_pid_count(sv->t) > 1)
+        snprintf(*owned, len, "%s%s(pid %" PRIu32 ", tid %" PRIu64 ")", tname, *tname ? " " : "",
+                 pid, table_thread_tid(sv->t, b->id));
+    else
+        snprintf(*owned, len, "%s%s(tid %" PRIu64 ")", tname, *tname ? " " : "",
+                 table_thread_tid(sv->t, b->id));
     return *owned;
 }
 

@@ -238,10 +238,12 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
     struct table *t = f->c->t;
     size_t i = 0;
     uint64_t v = 0, tid = 0;
+    uint32_t pid = 0;
     struct span name = {"", 0};
     enum tool tool = TOOL_NONE;
     if (n > 1 && fr[0].n > 1 && fr[0].p[0] == 'P' && parse_u64(fr[0].p + 1, fr[0].n - 1, 10, &v) == 0) {
         f->c->meta->pid = f->c->meta->pid ? f->c->meta->pid : (int64_t)(v & INT64_MAX);
+        pid = import_thread_pid(f->c, v);
         i = 1;
     } else if (n > 1 && fr[0].n > 9 && memcmp(fr[0].p, "process ", 8) == 0) {
         tool = TOOL_PYSPY;
@@ -281,7 +283,7 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
     *used = i;
     char nb[IMPORT_NAME_MAX + 1];
     copy_text(nb, sizeof nb, name);
-    return table_thread(t, tid, name.n ? nb : NULL);
+    return table_thread_of(t, pid, tid, name.n ? nb : NULL);
 }
 
 /* One frame: "func (file:line)", "func (file:?)", "func (file)",

@@ -363,3 +363,10 @@ int import_file(const char *path, struct profile *p, char *err, size_t cap)
     free(d);
     return rc;
 }
+
+uint32_t import_thread_pid(const struct import_ctx *c, uint64_t pid)
+{
+    if (pid > UINT32_MAX || (int64_t)pid == c->meta->pid)
+        return 0;
+    return (uint32_t)pid;
+}

@@ -173,6 +173,7 @@ static int add_location(struct pp *p, uint64_t id, int *depth)
 
 struct labels {
     uint64_t tid;
+    uint32_t pid;                       /* 0: none, or not a pid */
     struct str name;
 };
 
@@ -206,8 +207,11 @@ static int read_label(struct pp *p, const uint8_t *d, size_t n, struct labels *o
         out->tid = v;
     else if (str_is(p, key, "thread") || str_is(p, key, "thread_name"))
         out->name = p->strs[s];
-    else if (str_is(p, key, "pid") && has_num && !p->c->meta->pid)
-        p->c->meta->pid = (int64_t)(v & INT64_MAX);
+    else if (str_is(p, key, "pid") && has_num) {
+        if (!p->c->meta->pid)
+            p->c->meta->pid = (int64_t)(v & INT64_MAX);
+        out->pid = import_thread_pid(p->c, v);
+    }
     return 0;
 }
 
@@ -259,7 +263,7 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
     if (nl)
         memcpy(name, lab.name.p, nl);
     name[nl] = '\0';
-    uint32_t th = table_thread(p->c->t, lab.tid, nl ? name : NULL);
+    uint32_t th = table_thread_of(p->c->t, lab.pid, lab.tid, nl ? name : NULL);
     return th == TABLE_NONE ? ERR_NOMEM : import_add(p->c, th, p->c->frames, depth, value);
 }
 

@@ -131,9 +131,10 @@ static uint32_t profile_thread(struct ss *s, uint32_t prof, size_t index)
     paren = paren ? paren : last_of(name, " (pid ");
     if (s->proftui && paren)
         *paren = '\0';
-    else if (s->proftui && strncmp(name, "tid ", 4) == 0)
+    else if (s->proftui && (strncmp(name, "tid ", 4) == 0 || strncmp(name, "pid ", 4) == 0))
         name[0] = '\0';
-    return table_thread(s->c->t, tid, name[0] ? name : NULL);
+    /* A name with a process ("(pid P, tid N)", several processes): the thread's. */
+    return table_thread_of(s->c->t, import_thread_pid(s->c, pid), tid, name[0] ? name : NULL);
 }
 
 static int load_sampled(struct ss *s, uint32_t prof, size_t pi, uint32_t th, double ns)

@@ -15,6 +15,7 @@
 #define FIELD_UTIME 14
 #define FIELD_STIME 15
 #define FIELD_THREADS 20
+#define FIELD_STARTTIME 22
 #define FIELD_CPU 39
 
 /* Parse an unsigned decimal at *p, advancing it; 0 or ERR_CORRUPT. */
@@ -78,7 +79,7 @@ int procstat_parse_stat(const char *buf, size_t len, struct procstat_stat *out)
     if (!p || p >= end || *p == ' ')
         return ERR_CORRUPT;
     char state = *p;
-    uint64_t v[4] = {0, 0, 0, 0}, cpu = 0;
+    uint64_t v[4] = {0, 0, 0, 0}, cpu = 0, start = 0;
     skip_token(&p, end);
     for (int field = 4; field <= FIELD_THREADS; field++) {
         uint64_t *dst = field_slot(field, v);
@@ -88,14 +89,17 @@ int procstat_parse_stat(const char *buf, size_t len, struct procstat_stat *out)
             return ERR_CORRUPT;
         skip_token(&p, end);
     }
-    for (int field = FIELD_THREADS + 1; field < FIELD_CPU && p < end; field++)
+    for (int field = FIELD_THREADS + 1; field < FIELD_CPU && p < end; field++) {
+        if (field == FIELD_STARTTIME && parse_u64(&p, end, &start) < 0)
+            start = 0;
         skip_token(&p, end);
+    }
     int has_cpu = p < end && parse_u64(&p, end, &cpu) == 0 && cpu < 1u << 20;
     if (v[1] > UINT64_MAX - v[2] || v[3] > 1u << 22)
         return ERR_CORRUPT;
     *out = (struct procstat_stat){
         .state = state, .flags = v[0], .ticks = v[1] + v[2], .threads = (unsigned)v[3],
-        .cpu = has_cpu ? (int)cpu : -1,
+        .cpu = has_cpu ? (int)cpu : -1, .starttime = start,
     };
     return 0;
 }

@@ -96,7 +96,8 @@ static int mirror(struct lens *l, const struct table *r)
     out->nfuncs = r->nfuncs;
     for (uint32_t i = 0; i < r->nthreads; i++) {
         if (i >= out->nthreads)
-            out->threads[i] = (struct thread){.tid = r->threads[i].tid, .root = TABLE_NONE};
+            out->threads[i] = (struct thread){.tid = r->threads[i].tid, .pid = r->threads[i].pid,
+                                             .root = TABLE_NONE};
         out->threads[i].name = r->threads[i].name;
     }
     out->nthreads = r->nthreads;

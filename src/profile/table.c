@@ -158,17 +158,23 @@ static void thread_rename(struct table *t, uint32_t i, const char *name)
 
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
 {
+    return table_thread_of(t, 0, tid, name);
+}
+
+uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
+{
     if (t->origin || t->names)
         return TABLE_NONE;
-    uint32_t i = idmap_get(&t->thread_map, tid, 0);
+    uint32_t i = idmap_get(&t->thread_map, tid, pid);
     if (i == TABLE_NONE) {
         if (table_grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
                  sizeof *t->threads) < 0 ||
             idmap_reserve(&t->thread_map, 1) < 0)
             return TABLE_NONE;
         i = t->nthreads++;
-        t->threads[i] = (struct thread){ .tid = tid, .name = TABLE_NONE, .root = TABLE_NONE };
-        idmap_put(&t->thread_map, tid, 0, i);
+        t->threads[i] = (struct thread){ .tid = tid, .pid = pid, .name = TABLE_NONE,
+                                         .root = TABLE_NONE };
+        idmap_put(&t->thread_map, tid, pid, i);
     }
     if (name)
         thread_rename(t, i, name);
@@ -185,6 +191,11 @@ uint64_t table_thread_tid(const struct table *t, uint32_t thread)
     return thread < t->nthreads ? t->threads[thread].tid : 0;
 }
 
+uint32_t table_thread_pid(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads ? t->threads[thread].pid : 0;
+}
+
 const char *table_thread_name(const struct table *t, uint32_t thread)
 {
     if (thread >= t->nthreads || t->threads[thread].name == TABLE_NONE)
@@ -199,22 +210,30 @@ uint64_t table_thread_samples(const struct table *t, uint32_t thread)
 
 uint32_t table_thread_find(const struct table *t, uint64_t tid)
 {
-    uint32_t i = idmap_get(&t->thread_map, tid, 0);
+    return table_thread_find_of(t, 0, tid);
+}
+
+uint32_t table_thread_find_of(const struct table *t, uint32_t pid, uint64_t tid)
+{
+    uint32_t i = idmap_get(&t->thread_map, tid, pid);
     /* A replica does not index its threads (sync.c copies the records). */
     for (uint32_t j = 0; i == TABLE_NONE && t->origin && j < t->nthreads; j++)
-        if (t->threads[j].tid == tid)
+        if (t->threads[j].tid == tid && t->threads[j].pid == pid)
             i = j;
     return i;
 }
 
 struct tid_index {
     uint64_t tid;
+    uint32_t pid;
     uint32_t index;
 };
 
 static int by_tid(const void *pa, const void *pb)
 {
     const struct tid_index *a = pa, *b = pb;
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
     if (a->tid != b->tid)
         return (a->tid > b->tid) - (a->tid < b->tid);
     return (a->index > b->index) - (a->index < b->index);
@@ -236,7 +255,7 @@ int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n)
     }
     for (size_t i = 0; i < t->nthreads; i++)
         if (t->threads[i].samples)
-            refs[k++] = (struct tid_index){t->threads[i].tid, (uint32_t)i};
+            refs[k++] = (struct tid_index){t->threads[i].tid, t->threads[i].pid, (uint32_t)i};
     if (k > 1)
         qsort(refs, k, sizeof *refs, by_tid);
     for (size_t i = 0; i < k; i++)
@@ -249,6 +268,20 @@ int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n)
     *out = idx;
     *n = k;
     return 0;
+}
+
+size_t table_pid_count(const struct table *t)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < t->nthreads; i++) {
+        if (!t->threads[i].samples)
+            continue;
+        uint32_t j = 0;
+        while (j < i && !(t->threads[j].samples && t->threads[j].pid == t->threads[i].pid))
+            j++;
+        n += j == i;
+    }
+    return n;
 }
 
 uint64_t table_thread_failed(const struct table *t, uint32_t thread, enum walk_fail why)

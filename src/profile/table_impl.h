@@ -37,6 +37,7 @@ struct site {
 
 struct thread {
     uint64_t tid;
+    uint32_t pid;              /* its process, 0 when unknown (the profile's own) */
     uint32_t name;             /* string id, TABLE_NONE while unnamed */
     uint32_t root;             /* root node, TABLE_NONE until the first sample */
     uint64_t samples;
@@ -119,7 +120,7 @@ struct table {
 
     struct thread *threads;
     uint32_t nthreads, threads_cap;
-    struct idmap thread_map;   /* (tid, 0) -> thread index */
+    struct idmap thread_map;   /* (tid, pid) -> thread index */
 
     struct node *nodes;        /* every thread's tree; dropped by table_reset */
     uint32_t nnodes, nodes_cap;

@@ -14,6 +14,7 @@
 
 struct recorder {
     struct table *table;                /* borrowed */
+    uint32_t pid;                       /* the process of the stacks (table_thread_of) */
     record_label_fn label;
     void *label_arg;
     uint32_t gen;                       /* names generation, from 1 */
@@ -43,6 +44,11 @@ void recorder_free(struct recorder *r)
         return;
     free(r->labelled);
     free(r);
+}
+
+void recorder_set_pid(struct recorder *r, uint32_t pid)
+{
+    r->pid = pid;
 }
 
 void recorder_names_changed(struct recorder *r)
@@ -85,7 +91,7 @@ static void label_thread(struct recorder *r, uint32_t th, const struct walk_stac
     label[0] = '\0';
     int first = !tracked || r->labelled[th] == 0;
     if (r->label(r->label_arg, ws, first, label, sizeof label) &&
-        table_thread(r->table, thread_key(ws), label) == TABLE_NONE)
+        table_thread_of(r->table, r->pid, thread_key(ws), label) == TABLE_NONE)
         return;
     if (tracked)
         r->labelled[th] = r->gen;
@@ -93,7 +99,7 @@ static void label_thread(struct recorder *r, uint32_t th, const struct walk_stac
 
 void recorder_touch(struct recorder *r, const struct walk_stack *ws)
 {
-    uint32_t th = table_thread_find(r->table, thread_key(ws));
+    uint32_t th = table_thread_find_of(r->table, r->pid, thread_key(ws));
     if (th != TABLE_NONE)
         label_thread(r, th, ws);
 }
@@ -123,7 +129,7 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws)
 {
     if (!ws->failed && ws->depth <= 0)
         return 0;
-    uint32_t th = table_thread(r->table, thread_key(ws), NULL);
+    uint32_t th = table_thread_of(r->table, r->pid, thread_key(ws), NULL);
     if (th == TABLE_NONE)
         return ERR_NOMEM;
     label_thread(r, th, ws);

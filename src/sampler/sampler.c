@@ -20,23 +20,17 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "codecache.h"
+#include "discover.h"
 #include "error.h"
+#include "proc.h"
 #include "procstat.h"
 #include "profile.h"
 #include "pytarget.h"
-#include "record.h"
 #include "table.h"
 #include "taskstat.h"
-#include "threadnames.h"
-#include "walker.h"
 
-#define NAMES_MAX 1024
-/* Thread names are read again every NAMES_EVERY_NS (threads rename
- * themselves), and NAMES_SOON_NS after a new thread without a name appears
- * (threading registers a thread a moment after its first frame runs). */
-#define NAMES_EVERY_NS 500000000ULL
-#define NAMES_SOON_NS 50000000ULL
+#define PROCS_MAX 128                   /* processes followed at once */
+#define CHILD_FAILS_MAX 3               /* a child's failed rounds in a row before it is retired */
 /* How often we look for the target's exit without a reason to: a child is
  * one waitpid; an attached process costs a /proc read. A target that is
  * gone also makes the reads fail, which triggers a check at once. */
@@ -55,14 +49,13 @@
 #define PROC_EVERY_NS 1000000000ULL     /* target CPU % and RSS: over at least a second */
 
 struct sampler {
-    struct pytarget *t;                 /* borrowed */
+    struct proc *procs[PROCS_MAX];      /* sampling thread only */
+    int nprocs;
+    pid_t root;                         /* cfg.root, else the target's pid */
+    struct discover *disc;              /* owned, NULL when not following children */
     struct sampler_config cfg;
-    struct codecache *codes;            /* owned; used by the sampling thread only */
-    struct walker *walker;              /* owned; sampling thread only */
     struct profile *profile;            /* borrowed: the sampler only writes into it */
     struct table *table;                /* the profile's; only under profile_lock() */
-    struct recorder *rec;               /* owned; writes into table, under profile_lock() */
-    struct taskstat *tasks;             /* owned; sampling thread only */
     pthread_t thread;
     int started;
     pthread_mutex_t lock;
@@ -70,8 +63,7 @@ struct sampler {
     atomic_int stop;
     struct sampler_stats st;            /* guarded by lock */
     uint64_t start_ns;
-    uint64_t names_at, alive_at;
-    int names_soon;                     /* a new thread had no name: read names again soon */
+    uint64_t alive_at;
     uint64_t missed_pending;            /* missed deadlines not yet in st (sampling thread) */
     uint64_t lost_pending;              /* rounds without a thread list not yet in st */
     uint64_t rng;                       /* xorshift64 state for slot offsets (sampling thread) */
@@ -80,84 +72,9 @@ struct sampler {
     cpu_set_t cpus;                     /* CPUs the sampling thread may use */
     int avoided_cpu;                    /* the one we keep off, -1 for none */
     uint64_t affinity_at;
-    struct procstat proc;               /* target CPU and memory (sampling thread) */
     uint64_t proc_at;
     int fails_in_a_row;
-    struct thread_name names[NAMES_MAX];
-    struct thread_name fresh[NAMES_MAX]; /* the names being read (refresh_names) */
-    int nnames;
-    uint8_t off_cpu[WALK_MAX_THREADS];  /* --cpu: this round's stack i is left out */
 };
-
-/* Name of a thread (record_label_fn): threading's name by pthread ident,
- * else, for a new thread, the OS name; a new thread that threading does
- * not name yet asks for the names to be read again soon. A known thread
- * missing from the names keeps its label: threading drops a thread a
- * moment before its last frames end, and an entry that did not read back
- * consistently is left out. */
-static int thread_label(void *arg, const struct walk_stack *ws, int first, char *buf, size_t cap)
-{
-    struct sampler *s = arg;
-    for (int i = 0; i < s->nnames; i++)
-        if (s->names[i].ident == ws->ident) {
-            snprintf(buf, cap, "%s", s->names[i].name);
-            return 1;
-        }
-    if (!first)
-        return 0;
-    s->names_soon = 1;
-    /* Before `threading` is imported the main thread has no Python name
-     * yet; it is the one it will get. */
-    if (ws->tid == (uint64_t)s->t->pid)
-        snprintf(buf, cap, "MainThread");
-    else if (!ws->tid || taskstat_name(s->t->pid, (pid_t)ws->tid, buf, cap) < 0)
-        snprintf(buf, cap, "thread-%llx", (unsigned long long)ws->ident);
-    return 1;
-}
-
-static int names_equal(const struct thread_name *a, const struct thread_name *b, int na, int nb)
-{
-    if (na != nb)
-        return 0;
-    for (int i = 0; i < na; i++)
-        if (a[i].ident != b[i].ident || strcmp(a[i].name, b[i].name) != 0)
-            return 0;
-    return 1;
-}
-
-/* Read threading's names when due. Returns 1 when they changed: threads
- * must be labelled again. */
-static int refresh_names(struct sampler *s, uint64_t now, uint64_t interp)
-{
-    uint64_t since = now - s->names_at;
-    if (s->names_at && since < NAMES_EVERY_NS && !(s->names_soon && since >= NAMES_SOON_NS))
-        return 0;
-    s->names_at = now;
-    s->names_soon = 0;
-    int n = 0;
-    if (threadnames_read(s->t->r, &s->t->layout, interp, s->fresh, NAMES_MAX, &n) < 0)
-        n = 0;
-    int changed = !names_equal(s->fresh, s->names, n, s->nnames);
-    if (changed) {
-        memcpy(s->names, s->fresh, (size_t)n * sizeof *s->names);
-        s->nnames = n;
-    }
-    return changed;
-}
-
-/* --cpu: mark the stacks of threads that are not on a CPU (taskstat.h
- * says how that is known), done before any lock is taken. Failed stacks
- * are checked too: a thread off CPU is no sample, readable or not. */
-static void mark_off_cpu(struct sampler *s, int n)
-{
-    if (s->cfg.cpu_only)
-        taskstat_round(s->tasks);
-    for (int i = 0; i < n; i++) {
-        const struct walk_stack *ws = walker_stack(s->walker, i);
-        s->off_cpu[i] = s->cfg.cpu_only && ws->tid &&
-                        taskstat_on_cpu(s->tasks, (pid_t)ws->tid) != 1;
-    }
-}
 
 /* Rounds whose thread list could not be read are lost, except those just
  * before the target turned out to be gone (its exit, not a loss) and
@@ -174,46 +91,89 @@ static void count_lost(struct sampler *s, int round_rc)
     }
 }
 
-/* Add this round's stacks: every thread on CPU (all of them in wall mode)
- * is one sample; the others only get their names refreshed. Caller holds
- * s->lock and the profile's lock. */
-static void record_round(struct sampler *s, int n, int relabel)
+/* Retire process i (not the root): it exited, or its reads failed (it may
+ * have exec'd: discovery opens it again). Its samples stay. */
+static void retire(struct sampler *s, int i)
 {
-    if (relabel)
-        recorder_names_changed(s->rec);
-    for (int i = 0; i < n; i++) {
-        const struct walk_stack *ws = walker_stack(s->walker, i);
-        if (s->off_cpu[i]) {
-            recorder_touch(s->rec, ws);
-        } else if (recorder_add(s->rec, ws) > 0) {
-            s->st.stacks++;
-            s->st.failed += ws->failed != 0;
-        }
+    if (s->disc)
+        discover_forget(s->disc, s->procs[i]->t->pid);
+    proc_free(s->procs[i]);
+    s->procs[i] = s->procs[--s->nprocs];
+}
+
+/* Processes other than the root whose thread list could not be read
+ * CHILD_FAILS_MAX rounds in a row, or that are gone, are retired. */
+static void retire_failed(struct sampler *s)
+{
+    for (int i = s->nprocs - 1; i >= 0; i--) {
+        struct proc *p = s->procs[i];
+        if (p->t->pid == s->root)
+            continue;
+        int failed = p->n < 0 && p->n != ERR_NOT_READY;
+        p->fails_in_a_row = failed ? p->fails_in_a_row + 1 : 0;
+        if (p->n == ERR_EXITED || p->n == ERR_NO_PROCESS || p->fails_in_a_row >= CHILD_FAILS_MAX)
+            retire(s, i);
     }
 }
 
-/* One round: walk every thread without a lock, then add the stacks under
- * the profile's lock and the counters under ours. Returns the number of
- * threads seen or a negative error when the thread list itself could not
- * be read. */
-static int sample_round(struct sampler *s, uint64_t now)
+/* Follow the descendants found since the last poll (when due). */
+static void discover_children(struct sampler *s, uint64_t now)
 {
-    int n = walker_round(s->walker), relabel = 0;
+    struct pytarget *found[16];
+    int room = PROCS_MAX - s->nprocs;
+    int n = discover_poll(s->disc, now, found, room < 16 ? room : 16), added = 0;
     if (n > 0) {
-        relabel = refresh_names(s, now, walker_stack(s->walker, 0)->interp);
-        mark_off_cpu(s, n);
+        profile_lock(s->profile);
+        for (int i = 0; i < n; i++) {
+            struct proc *p = proc_new(found[i], 0, s->table, now);
+            if (p)
+                s->procs[s->nprocs++] = p;
+            added += p != NULL;
+        }
+        profile_unlock(s->profile);
     }
     pthread_mutex_lock(&s->lock);
+    s->st.procs_followed += (unsigned)added;
+    discover_cost(s->disc, &s->st.discover_polls, &s->st.discover_ns);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* One round: walk every thread of every process without a lock, then add
+ * the stacks under the profile's lock and the counters under ours.
+ * Returns the root's count of threads or a negative error when its thread
+ * list itself could not be read. */
+static int sample_round(struct sampler *s, uint64_t now)
+{
+    for (int i = 0; i < s->nprocs; i++)
+        proc_walk(s->procs[i], now, s->cfg.cpu_only);
+    unsigned stacks = 0, failed = 0, threads = 0, f;
+    pthread_mutex_lock(&s->lock);
     profile_lock(s->profile);
-    record_round(s, n, relabel);
+    for (int i = 0; i < s->nprocs; i++) {
+        stacks += proc_record(s->procs[i], &f);
+        failed += f;
+        threads += s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
+    }
     profile_unlock(s->profile);
+    int n = 0;                          /* a root that is not Python loses nothing */
+    for (int i = 0; i < s->nprocs; i++)
+        if (s->procs[i]->t->pid == s->root)
+            n = s->procs[i]->n;
     count_lost(s, n);
-    if (n >= 0)
-        s->st.threads = (unsigned)n;
+    s->st.stacks += stacks;
+    s->st.failed += failed;
+    if (n >= 0 || s->nprocs > 1)
+        s->st.threads = threads;
     s->st.taken++;
     s->st.missed += s->missed_pending;
     s->missed_pending = 0;
     s->st.elapsed_ns = now - s->start_ns;
+    pthread_mutex_unlock(&s->lock);
+    retire_failed(s);
+    if (s->disc)
+        discover_children(s, now);
+    pthread_mutex_lock(&s->lock);
+    s->st.procs = (unsigned)s->nprocs;
     pthread_mutex_unlock(&s->lock);
     return n;
 }
@@ -232,7 +192,7 @@ static int target_gone(struct sampler *s)
         }
         return r < 0 && errno == ECHILD;
     }
-    char state = taskstat_process_state(s->t->pid);
+    char state = taskstat_process_state(s->root);
     return state == 0 || state == 'Z' || state == 'X';
 }
 
@@ -319,7 +279,7 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
     if (now - s->affinity_at < AFFINITY_EVERY_NS || CPU_COUNT(&s->cpus) < 2)
         return;
     s->affinity_at = now;
-    int cpu = taskstat_cpu(s->t->pid);
+    int cpu = taskstat_cpu(s->nprocs ? s->procs[0]->t->pid : s->root);
     if (cpu == s->avoided_cpu)
         return;
     cpu_set_t set = s->cpus;
@@ -329,20 +289,31 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
         s->avoided_cpu = cpu;
 }
 
-/* The target's CPU % and RSS for the readers (the UI's header): read
- * here, once a second, so that nothing above the sampler reads /proc. */
+/* The CPU % and RSS of the processes followed, summed, for the readers
+ * (the UI's header): read here, once a second, so that nothing above the
+ * sampler reads /proc. A process that cannot be read counts nothing. */
 static void sample_proc(struct sampler *s, uint64_t now)
 {
     if (s->proc_at && now - s->proc_at < PROC_EVERY_NS)
         return;
-    struct procstat_sample ps;
-    int ok = procstat_read(&s->proc, now, &ps) == 0;
     s->proc_at = now;
+    double cpu = 0;
+    uint64_t rss = 0;
+    int ok = 0;
+    for (int i = 0; i < s->nprocs; i++) {
+        struct proc *p = s->procs[i];
+        proc_read_stat(p, now);
+        if (!p->stat_ok)
+            continue;
+        ok = 1;
+        cpu += p->cpu_pct > 0 ? p->cpu_pct : 0;
+        rss += p->rss_bytes;
+    }
     pthread_mutex_lock(&s->lock);
     s->st.proc_ok = ok;
     if (ok) {
-        s->st.cpu_pct = ps.cpu_pct;
-        s->st.rss_bytes = ps.rss_bytes;
+        s->st.cpu_pct = cpu;
+        s->st.rss_bytes = rss;
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -412,7 +383,6 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     struct sampler *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->t = target;
     s->profile = profile;
     s->table = profile_table(profile);
     s->cfg = *cfg;
@@ -422,26 +392,27 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->finished, &ca);
     pthread_condattr_destroy(&ca);
-    s->codes = codecache_new();
-    s->tasks = taskstat_new(target->pid);
-    if (s->codes && walker_new(target, s->codes, &s->walker) < 0)
-        s->walker = NULL;
-    if (!s->codes || !s->walker || !s->tasks) {
+    profile_lock(profile);
+    s->procs[0] = proc_new(target, 1, s->table, clock_now_ns());
+    profile_unlock(profile);
+    s->nprocs = s->procs[0] != NULL;
+    s->root = cfg->root > 0 ? cfg->root : target->pid;
+    if (cfg->follow)
+        s->disc = discover_new(s->root);
+    if (!s->nprocs || (cfg->follow && !s->disc)) {
         sampler_free(s);
         return NULL;
     }
-    profile_lock(profile);
-    s->rec = recorder_new(s->table, thread_label, s);   /* interns its marker frames */
-    profile_unlock(profile);
-    if (!s->rec) {
-        sampler_free(s);
-        return NULL;
+    if (s->disc && target->pid != s->root) {
+        discover_with_root(s->disc);
+        discover_follow(s->disc, target->pid);
     }
     if (cfg->cpu_only)
         raise_fd_limit();
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;
+    s->st.procs = s->st.procs_followed = 1;
     return s;
 }
 
@@ -451,12 +422,9 @@ int sampler_start(struct pytarget *target, struct profile *profile, const struct
     if (cfg->interval_ns == 0)
         return ERR_USAGE;
     struct sampler *s = sampler_alloc(target, profile, cfg);
-    if (!s) {
-        sampler_free(s);
+    if (!s)
         return ERR_NOMEM;
-    }
     s->start_ns = clock_now_ns();
-    procstat_init(&s->proc, target->pid, s->start_ns);
     s->proc_at = s->start_ns;
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         sampler_free(s);
@@ -481,10 +449,9 @@ void sampler_free(struct sampler *s)
     if (!s)
         return;
     sampler_stop(s);
-    walker_free(s->walker);
-    codecache_free(s->codes);
-    recorder_free(s->rec);
-    taskstat_free(s->tasks);
+    for (int i = 0; i < s->nprocs; i++)
+        proc_free(s->procs[i]);
+    discover_free(s->disc);
     pthread_cond_destroy(&s->finished);
     pthread_mutex_destroy(&s->lock);
     free(s);

@@ -84,10 +84,13 @@ static int copy_threads(struct ui_data *d)
             return ERR_NOMEM;
         d->threads = th;
     }
+    int several = table_pid_count(t) > 1;
     for (size_t i = 0; i < n; i++) {
         struct ui_thread *th = &d->threads[i];
         th->index = (uint32_t)i;
         th->tid = table_thread_tid(t, (uint32_t)i);
+        th->pid = table_thread_pid(t, (uint32_t)i);
+        th->several = several;
         th->samples = table_thread_samples(t, (uint32_t)i);
         snprintf(th->name, sizeof th->name, "%s", table_thread_name(t, (uint32_t)i));
     }

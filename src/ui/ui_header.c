@@ -163,7 +163,8 @@ static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
         ui_fmt_bytes(rss->value, VALUE_MAX, p->rss_bytes);
     else
         snprintf(rss->value, VALUE_MAX, "-");
-    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", sc->data->stats.threads);
+    snprintf(add(fs, "Procs", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->procs);
+    snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->threads);
 }
 
 static void thread_value(char *buf, const struct ui_scene *sc)
@@ -172,6 +173,9 @@ static void thread_value(char *buf, const struct ui_scene *sc)
     const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_data_thread(sc->data, th);
     if (th == TABLE_NONE)
         snprintf(buf, VALUE_MAX, "all threads");
+    else if (t && t->several && t->pid)
+        snprintf(buf, VALUE_MAX, "thread %s (pid %u, tid %llu)", t->name[0] ? t->name : "?",
+                 (unsigned)t->pid, (unsigned long long)t->tid);
     else if (t)
         snprintf(buf, VALUE_MAX, "thread %s (tid %llu)", t->name[0] ? t->name : "?",
                  (unsigned long long)t->tid);

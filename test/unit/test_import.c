@@ -2,7 +2,8 @@
 /* Unit tests of the saved-profile readers: the JSON reader (grammar,
  * escapes, surrogates, depth bound), the protobuf reader (varints, bounds)
  * and a table written as collapsed stacks read back to the same file,
- * failures by reason included. */
+ * failures by reason included; a profile of several processes through
+ * every format that names them (collapsed, speedscope, pprof). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "import.h"
 #include "json.h"
 #include "pbread.h"
+#include "pprof.h"
 #include "profile.h"
+#include "speedscope.h"
 #include "table.h"
 
 static int parses(const char *text)
@@ -152,11 +155,83 @@ static void test_collapsed_round_trip(void)
     table_free(t);
 }
 
+typedef int (*writer_fn)(FILE *f, const struct table *t, const struct export_meta *meta);
+
+/* Write t with w and read it back into a new replica (caller frees both). */
+static struct table *through(writer_fn w, const struct table *t, struct profile **p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct export_meta meta = {.pid = 7, .version = "9.9", .python_version = "3.12.1",
+                               .interval_ns = 1000000, .command = "python3 pool.py"};
+    CHECK(f && w(f, t, &meta) == 0);
+    fclose(f);
+    *p = profile_new();
+    char err[IMPORT_ERR_MAX] = "";
+    int rc = import_buffer((const uint8_t *)buf, len, "mem", *p, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "import: %s\n", err);
+    CHECK(rc == 0);
+    struct table *replica = table_new();
+    CHECK(profile_sync(*p, replica, NULL) == 0);
+    free(buf);
+    return replica;
+}
+
+/* Threads of three processes, two of them with the same tid: each comes
+ * back as the same (pid, tid) with its samples, the profile's own process
+ * (7, written for pid 0) as pid 0, in (pid, tid) order. */
+static void test_processes_round_trip(void)
+{
+    struct table *t = table_new();
+    uint32_t own = table_thread_of(t, 0, 11, "MainThread");
+    uint32_t w1 = table_thread_of(t, 901, 901, "MainThread");
+    uint32_t w0 = table_thread_of(t, 900, 900, "MainThread");
+    uint32_t clash = table_thread_of(t, 902, 11, "worker");
+    CHECK(own != clash && table_thread_find_of(t, 902, 11) == clash && table_thread_find(t, 11) == own);
+    CHECK(table_thread_pid(t, w1) == 901 && table_thread_pid(t, own) == 0);
+    struct frame_key fr[2] = {{table_intern_func(t, "work", "pool.py"), 5},
+                              {table_intern_func(t, "main", "pool.py"), 9}};
+    CHECK(table_add_stack(t, own, fr + 1, 1, 3) == 0);
+    CHECK(table_add_stack(t, w0, fr, 2, 20) == 0);
+    CHECK(table_add_stack(t, w1, fr, 2, 40) == 0);
+    CHECK(table_add_stack(t, clash, fr, 1, 5) == 0);
+    CHECK(table_pid_count(t) == 4);
+    uint32_t *order;
+    size_t n;
+    CHECK(table_threads_by_tid(t, &order, &n) == 0 && n == 4);
+    CHECK(order[0] == own && order[1] == w0 && order[2] == w1 && order[3] == clash);
+    free(order);
+    const writer_fn writers[] = {collapsed_write, speedscope_write, pprof_write};
+    for (size_t i = 0; i < sizeof writers / sizeof *writers; i++) {
+        struct profile *p;
+        struct table *r = through(writers[i], t, &p);
+        struct profile_meta m;
+        profile_get_meta(p, &m);
+        CHECK(m.pid == 7);
+        CHECK(table_thread_count(r) == 4 && table_pid_count(r) == 4);
+        const uint32_t pids[4] = {0, 900, 901, 902};
+        const uint64_t tids[4] = {11, 900, 901, 11}, counts[4] = {3, 20, 40, 5};
+        for (int k = 0; k < 4; k++) {
+            uint32_t th = table_thread_find_of(r, pids[k], tids[k]);
+            if (th == TABLE_NONE || table_thread_samples(r, th) != counts[k])
+                fprintf(stderr, "writer %zu: thread (%u, %llu) lost\n", i, (unsigned)pids[k],
+                        (unsigned long long)tids[k]);
+            CHECK(th != TABLE_NONE && table_thread_samples(r, th) == counts[k]);
+        }
+        table_free(r);
+        profile_free(p);
+    }
+    table_free(t);
+}
+
 int main(void)
 {
     test_json_grammar();
     test_json_strings();
     test_pbread();
     test_collapsed_round_trip();
+    test_processes_round_trip();
     return check_report("import");
 }

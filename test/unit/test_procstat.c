@@ -52,12 +52,13 @@ static void test_parse_stat(void)
     struct procstat_stat st;
     check(procstat_parse_stat(ok, 10, &st) == ERR_CORRUPT, "length respected");
     check(procstat_parse_stat(ok, strlen(ok), &st) == 0 && st.state == 'R' && st.flags == 4194304 &&
-          st.cpu == -1, "state, flags; no CPU field in a short line");
+          st.cpu == -1 && st.starttime == 12345, "state, flags, start time; no CPU field in a short line");
     /* A full line: processor (field 39) is 3. */
     const char *full = "9 ((a) b) S 1 9 9 0 -1 2097152 0 0 0 0 4 6 0 0 20 0 2 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                        "0 0 17 3 0 0\n";
     check(procstat_parse_stat(full, strlen(full), &st) == 0 && st.state == 'S' && st.ticks == 10 &&
-          st.threads == 2 && st.cpu == 3 && (st.flags & 0x00200000) != 0, "every field of a full line");
+          st.threads == 2 && st.cpu == 3 && (st.flags & 0x00200000) != 0 && st.starttime == 100,
+          "every field of a full line");
 }
 
 static void test_parse_statm(void)

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* One process of the sampler's set: opening its walker and recorder,
+ * walking and recording a round, naming its threads (proc.h). */
+#include "proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecache.h"
+#include "pytarget.h"
+#include "record.h"
+#include "table.h"
+#include "taskstat.h"
+
+/* Thread names are read again every NAMES_EVERY_NS (threads rename
+ * themselves), and NAMES_SOON_NS after a new thread without a name appears
+ * (threading registers a thread a moment after its first frame runs). */
+#define NAMES_EVERY_NS 500000000ULL
+#define NAMES_SOON_NS 50000000ULL
+
+/* Name of a thread (record_label_fn): threading's name by pthread ident,
+ * else, for a new thread, the OS name; a new thread that threading does
+ * not name yet asks for the names to be read again soon. A known thread
+ * missing from the names keeps its label: threading drops a thread a
+ * moment before its last frames end, and an entry that did not read back
+ * consistently is left out. */
+static int thread_label(void *arg, const struct walk_stack *ws, int first, char *buf, size_t cap)
+{
+    struct proc *p = arg;
+    for (int i = 0; i < p->nnames; i++)
+        if (p->names[i].ident == ws->ident) {
+            snprintf(buf, cap, "%s", p->names[i].name);
+            return 1;
+        }
+    if (!first)
+        return 0;
+    p->names_soon = 1;
+    /* Before `threading` is imported the main thread has no Python name
+     * yet; it is the one it will get. */
+    if (ws->tid == (uint64_t)p->t->pid)
+        snprintf(buf, cap, "MainThread");
+    else if (!ws->tid || taskstat_name(p->t->pid, (pid_t)ws->tid, buf, cap) < 0)
+        snprintf(buf, cap, "thread-%llx", (unsigned long long)ws->ident);
+    return 1;
+}
+
+static int names_equal(const struct thread_name *a, const struct thread_name *b, int na, int nb)
+{
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (a[i].ident != b[i].ident || strcmp(a[i].name, b[i].name) != 0)
+            return 0;
+    return 1;
+}
+
+/* Read threading's names when due. Returns 1 when they changed: threads
+ * must be labelled again. */
+static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
+{
+    uint64_t since = now - p->names_at;
+    if (p->names_at && since < NAMES_EVERY_NS && !(p->names_soon && since >= NAMES_SOON_NS))
+        return 0;
+    p->names_at = now;
+    p->names_soon = 0;
+    int n = 0;
+    if (threadnames_read(p->t->r, &p->t->layout, interp, p->fresh, NAMES_MAX, &n) < 0)
+        n = 0;
+    int changed = !names_equal(p->fresh, p->names, n, p->nnames);
+    if (changed) {
+        memcpy(p->names, p->fresh, (size_t)n * sizeof *p->names);
+        p->nnames = n;
+    }
+    return changed;
+}
+
+/* --cpu: mark the stacks of threads that are not on a CPU (taskstat.h
+ * says how that is known), done before any lock is taken. Failed stacks
+ * are checked too: a thread off CPU is no sample, readable or not. */
+static void mark_off_cpu(struct proc *p, int cpu_only)
+{
+    if (cpu_only)
+        taskstat_round(p->tasks);
+    for (int i = 0; i < p->n; i++) {
+        const struct walk_stack *ws = walker_stack(p->walker, i);
+        p->off_cpu[i] = cpu_only && ws->tid &&
+                        taskstat_on_cpu(p->tasks, (pid_t)ws->tid) != 1;
+    }
+}
+
+struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uint64_t now_ns)
+{
+    struct proc *p = calloc(1, sizeof *p);
+    if (!p) {
+        if (!borrowed)
+            pytarget_free(t);
+        return NULL;
+    }
+    p->t = t;
+    p->borrowed = borrowed;
+    p->codes = codecache_new();
+    p->tasks = taskstat_new(t->pid);
+    if (p->codes && walker_new(t, p->codes, &p->walker) < 0)
+        p->walker = NULL;
+    p->rec = recorder_new(table, thread_label, p);     /* interns its marker frames */
+    if (!p->codes || !p->walker || !p->tasks || !p->rec) {
+        proc_free(p);
+        return NULL;
+    }
+    recorder_set_pid(p->rec, (uint32_t)t->pid);
+    procstat_init(&p->stat, t->pid, now_ns);
+    p->cpu_pct = -1;
+    return p;
+}
+
+void proc_free(struct proc *p)
+{
+    if (!p)
+        return;
+    walker_free(p->walker);
+    codecache_free(p->codes);
+    recorder_free(p->rec);
+    taskstat_free(p->tasks);
+    if (!p->borrowed)
+        pytarget_free(p->t);
+    free(p);
+}
+
+void proc_walk(struct proc *p, uint64_t now_ns, int cpu_only)
+{
+    p->n = walker_round(p->walker);
+    p->relabel = 0;
+    if (p->n > 0) {
+        p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);
+        mark_off_cpu(p, cpu_only);
+    }
+}
+
+/* Every thread on CPU (all of them in wall mode) is one sample; the
+ * others only get their names refreshed. */
+unsigned proc_record(struct proc *p, unsigned *failed)
+{
+    unsigned stacks = 0;
+    *failed = 0;
+    if (p->relabel)
+        recorder_names_changed(p->rec);
+    for (int i = 0; i < p->n; i++) {
+        const struct walk_stack *ws = walker_stack(p->walker, i);
+        if (p->off_cpu[i]) {
+            recorder_touch(p->rec, ws);
+        } else if (recorder_add(p->rec, ws) > 0) {
+            stacks++;
+            *failed += ws->failed != 0;
+        }
+    }
+    return stacks;
+}
+
+void proc_read_stat(struct proc *p, uint64_t now_ns)
+{
+    struct procstat_sample ps;
+    p->stat_ok = procstat_read(&p->stat, now_ns, &ps) == 0;
+    if (p->stat_ok) {
+        p->cpu_pct = ps.cpu_pct;
+        p->rss_bytes = ps.rss_bytes;
+    }
+}
