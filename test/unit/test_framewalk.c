@@ -469,8 +469,9 @@ static void test_top_314(void)
 }
 
 /* One walk of the chunk as it is now, by walker fw (what it remembers of
- * the slots carries over). */
-static struct framewalk_out walk_fw(struct framewalk *fw, uint64_t top)
+ * the slots carries over); *asked (may be NULL) gets the longest chunk
+ * prefix it asked for. */
+static struct framewalk_out walk_fw_asked(struct framewalk *fw, uint64_t top, size_t *asked)
 {
     struct mem mm;
     mem_init(&mm, FS);
@@ -483,8 +484,15 @@ static struct framewalk_out walk_fw(struct framewalk *fw, uint64_t top)
     static struct framewalk_frame keep[WALK_MAX_DEPTH];
     memcpy(keep, o.frames, (size_t)o.depth * sizeof keep[0]);
     o.frames = keep;
+    if (asked)
+        *asked = mm.asked;
     memimage_free(mm.m);
     return o;
+}
+
+static struct framewalk_out walk_fw(struct framewalk *fw, uint64_t top)
+{
+    return walk_fw_asked(fw, top, NULL);
 }
 
 /* 3.14+: the thread state named L, popped before the copy: known by the
@@ -550,17 +558,8 @@ static void test_reach_314(void)
     for (int n = 0; n < 40; n++) {
         stack3(l);
         put_frame(l, chunkbuf, CHUNK, slot(2 * FS), n ? -1 : 2, slot(FS), 7, 0);
-        struct mem mm;
-        mem_init(&mm, FS);
-        memimage_add(mm.m, CHUNK, chunkbuf, sizeof chunkbuf);
-        mm.r = memimage_reader(mm.m);
-        struct framewalk_mem m = {.ctx = &mm, .bytes = mem_bytes, .prefix = mem_prefix,
-                                  .code = mem_code, .heap_frame = mem_heap_frame};
-        struct framewalk_out o = {.why = WALK_FAIL_READ};
-        CHECK(framewalk_thread(fw, &m, CHUNK, n ? slot(FS) : slot(2 * FS), NULL, &o) == 0);
+        struct framewalk_out o = walk_fw_asked(fw, n ? slot(FS) : slot(2 * FS), &asked[n]);
         CHECK(n ? stack_is(o, 2, cb) : stack_is(o, 3, lcb));
-        asked[n] = mm.asked;
-        memimage_free(mm.m);
     }
     /* The first walk (the chunk's size not yet known) reads what it needs;
      * its top was one frame higher than the next ones', which read as far
