@@ -28,7 +28,9 @@ struct cli {
     const char *diff;           /* --diff BASELINE: compare with a saved profile */
     int dump;                   /* --dump: print each thread's stack once (-p) */
     int json;                   /* --json: --dump as JSON */
-    int cpu;                    /* --cpu */
+    int cpu;                    /* --cpu (the same as --mode cpu) */
+    int mode;                   /* --mode (enum table_mode; wall when not given) */
+    int mode_given;
     double refresh_s;           /* --refresh */
     double threshold_pct;       /* --threshold */
     const char *log_path;       /* -v FILE */

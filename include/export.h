@@ -26,7 +26,7 @@ struct export_meta {
     int64_t pid;                  /* the target */
     const char *version;          /* proftui version, e.g. "0.1.0" */
     const char *python_version;   /* e.g. "3.11.7", or NULL when unknown */
-    int cpu_mode;                 /* 1: --cpu ("cpu"), 0: wall clock ("wall") */
+    int mode;                     /* enum table_mode: what the counts are (--mode) */
     uint64_t interval_ns;         /* requested sampling interval */
     uint64_t start_unix_ns;       /* wall-clock time sampling started (0: unknown) */
     uint64_t duration_ns;         /* time spent sampling */

@@ -27,7 +27,7 @@ struct profile;
 struct profile_meta {
     int64_t pid;                          /* the target, 0 when unknown */
     int launched;                         /* we started it */
-    int cpu_mode;                         /* samples count on-CPU time only (--cpu) */
+    int mode;                             /* enum table_mode: what the counts count (--mode) */
     uint64_t interval_ns;                 /* requested sampling interval */
     char python_version[32];              /* "3.12.1", "" when unknown */
     char command[PROFILE_TEXT_MAX];       /* the command line or "PID 1234" */

@@ -50,12 +50,12 @@ struct push_stats {
  * in why ("https is not built", ...). */
 int push_check_url(const char *url, char *why, size_t cap);
 
-/* The application name for a run, "PROGRAM{pid=PID,mode=wall|cpu}":
+/* The application name for a run, "PROGRAM{pid=PID,mode=MODE}":
  * PROGRAM is the launched script's name without ".py" (the first
  * argument ending in .py), the module of "-m MODULE", else the
  * command's base name, or "python" when attached (argv NULL); characters
  * other than letters, digits, '_', '-' and '.' become '_'. */
-void push_app_name(char *const *argv, int64_t pid, int cpu, char *out, size_t cap);
+void push_app_name(char *const *argv, int64_t pid, int mode, char *out, size_t cap);
 
 /* Start pushing windows of p (borrowed; must outlive push_stop) from now.
  * Returns 0, ERR_USAGE (a bad URL), or ERR_NOMEM. */

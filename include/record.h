@@ -34,19 +34,30 @@ void recorder_free(struct recorder *r);
  * (table_thread_of); 0, the default, is the profile's own process. */
 void recorder_set_pid(struct recorder *r, uint32_t pid);
 
+/* The frame put innermost on a stack whose thread runs the garbage
+ * collector (walk_stack.gc). */
+#define RECORD_GC "[gc]"
+
+/* What the sampler knows of a thread at a round besides its stack. */
+struct record_state {
+    int on_cpu;                /* 1 on a CPU, 0 not, -1 unknown */
+    int64_t rss_delta;         /* bytes the process's resident memory changed by since
+                                * the last round, charged to this stack (the GIL
+                                * holder's); 0 for none */
+};
+
 /* Count ws as one sample of its thread (keyed by OS thread id, else by
- * ident): its frames, or "[unreadable]" and one failure of ws->why when
- * ws->failed. A stack with no frame that did not fail is not a sample.
- * Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
-int recorder_add(struct recorder *r, const struct walk_stack *ws);
+ * ident) in the metric of its state (table_metric_of(st->on_cpu,
+ * ws->gil); st NULL: unknown): its frames (under "[gc]" when ws->gc), or
+ * "[unreadable]" and one failure of ws->why when ws->failed; a GIL wait
+ * when ws->gil_wait; st->rss_delta bytes as memory grown or released on
+ * the same stack. A stack with no frame that did not fail is not a
+ * sample. Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
+int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct record_state *st);
 
 /* Thread names may have changed: every thread is labelled again the next
  * time it is recorded or touched. */
 void recorder_names_changed(struct recorder *r);
 
-/* Label the thread of ws again if the table knows it and the names changed
- * since it was labelled, without counting a sample (threads that are not
- * sampled in --cpu mode still get their new names). */
-void recorder_touch(struct recorder *r, const struct walk_stack *ws);
 
 #endif

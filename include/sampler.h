@@ -18,7 +18,6 @@ struct pytarget;
 
 struct sampler_config {
     uint64_t interval_ns;     /* time between rounds */
-    int cpu_only;             /* record only threads that are on CPU */
     uint64_t duration_ns;     /* stop after this long (0: until stopped) */
     pid_t child;              /* our launched child (reaped by the sampler), or 0 when attached */
     int follow;               /* also sample the root's descendants that run CPython */
@@ -36,6 +35,9 @@ struct sampler_stats {
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round, every process */
+    unsigned gil_waiting;     /* of them, those waiting for their GIL */
+    int gil_known;            /* the last round knew which thread held the GIL (a version
+                               * whose GIL state proftui reads) */
     unsigned procs;           /* processes sampled now (the target and descendants followed) */
     unsigned procs_followed;  /* processes sampled so far, the target included */
     uint64_t discover_polls;  /* polls for descendants so far, and their total time */

@@ -20,6 +20,48 @@
 
 struct table;
 
+/* What a count counts. A live profile records each sample with the state
+ * its thread was in (on a CPU or not, holding its interpreter's GIL or
+ * not); a sample whose state is not known (a profile read from a file, a
+ * thread whose state could not be read) is TABLE_M_ANY. The memory
+ * metrics count bytes, not samples: the growth and the shrinking of the
+ * process's resident memory between two rounds, charged to the stack of
+ * the thread that held the GIL (see the README, "Modes"). */
+enum table_metric {
+    TABLE_M_ANY,        /* a sample, state unknown */
+    TABLE_M_IDLE,       /* a sample off CPU, without the GIL */
+    TABLE_M_GIL,        /* a sample off CPU, holding the GIL */
+    TABLE_M_CPU,        /* a sample on CPU, without the GIL */
+    TABLE_M_CPU_GIL,    /* a sample on CPU, holding the GIL */
+    TABLE_M_ALLOC,      /* bytes the resident memory grew by */
+    TABLE_M_FREED,      /* bytes it shrank by */
+    TABLE_METRICS
+};
+
+/* A mode: which metrics the counts of a replica sum (table_set_mode).
+ * wall: every sample; cpu: on CPU; gil: holding the GIL; idle: neither on
+ * CPU nor holding the GIL; memory: bytes the resident memory grew by. */
+enum table_mode {
+    TABLE_MODE_WALL,
+    TABLE_MODE_CPU,
+    TABLE_MODE_GIL,
+    TABLE_MODE_IDLE,
+    TABLE_MODE_MEMORY,
+    TABLE_MODES
+};
+
+/* The metrics a mode sums, as a bit mask (1u << metric); 0 for an
+ * unknown mode. */
+unsigned table_mode_mask(enum table_mode m);
+/* "wall", "cpu", "gil", "idle", "memory"; "?" for an unknown mode. */
+const char *table_mode_name(enum table_mode m);
+/* The mode named s (table_mode_name), or -1. */
+int table_mode_parse(const char *s);
+/* The metric of a sample from its thread's state: on_cpu and gil are 1
+ * (yes), 0 (no) or -1 (unknown); a state that is wholly unknown is
+ * TABLE_M_ANY, an unknown half counts as "no". */
+enum table_metric table_metric_of(int on_cpu, int gil);
+
 /* One frame of a stack: an interned function and the line executing in it. */
 struct frame_key {
     uint32_t func;     /* from table_intern_func() */
@@ -122,6 +164,36 @@ const char *table_fail_name(enum walk_fail why);
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
                     int depth, uint64_t weight);
 
+/* table_add_stack() for a sample of a known state, or for bytes: counts
+ * weight in `metric`. A sample metric also counts in the plain counts
+ * (every query of a table that is not a replica in another mode: wall); the
+ * memory metrics count only where a replica's mode asks for them and in
+ * table_thread_metric(). Returns what table_add_stack() returns, or
+ * ERR_USAGE for an unknown metric. */
+int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key *frames,
+                       int depth, uint64_t weight, enum table_metric metric);
+
+/* What `thread` has in `metric` (samples, or bytes for the memory
+ * metrics), whatever the table's mode; 0 for an unknown thread or metric. */
+uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric);
+
+/* Samples of `thread` in which it waited to take the GIL
+ * (table_note_gil_wait); every mode's. */
+uint64_t table_thread_gil_waits(const struct table *t, uint32_t thread);
+/* Count one sample of `thread` in which it waited for the GIL (on top of
+ * the sample itself). ERR_USAGE for an unknown thread or a replica. */
+int table_note_gil_wait(struct table *t, uint32_t thread);
+
+/* A replica's mode (a table that is no replica counts in wall mode): the
+ * counts the next profile_sync() / table_sync_copy() copies into it are
+ * those of the mode's metrics, and every query (flat views, trees, stacks,
+ * samples per thread and in all, failures) answers in them; nodes without
+ * a count in the mode are not linked into the tree. Changing it makes the
+ * next sync copy the whole table (its followers see a whole copy).
+ * Returns 0, or ERR_USAGE for an unknown mode. */
+int table_set_mode(struct table *t, enum table_mode m);
+enum table_mode table_get_mode(const struct table *t);
+
 /* Count one sample of `thread` whose stack could not be read, for reason
  * why (not WALK_OK): a sample with the single frame TABLE_UNREADABLE
  * (interned here; line -1), so that the thread keeps its share of the
@@ -129,6 +201,9 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
  * that reason for table_thread_failed(). Both or nothing. Returns 0,
  * ERR_NOMEM, or ERR_USAGE (unknown thread or reason, or a replica). */
 int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why);
+/* The same for a sample of a known state (a sample metric). */
+int table_add_failed_as(struct table *t, uint32_t thread, enum walk_fail why,
+                        enum table_metric metric);
 
 /* All samples counted so far (every thread). */
 uint64_t table_samples(const struct table *t);

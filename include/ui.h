@@ -28,7 +28,7 @@ struct ui_options {
     const struct usercode *code;  /* the user's code for the lens (key u), or NULL */
     int lens;                     /* the lens is on at start (--only) */
     int launched;                 /* we started the target (quitting ends it) */
-    int cpu_mode;                 /* --cpu */
+    int mode;                     /* enum table_mode at start (--mode) */
     uint64_t interval_ns;         /* requested sampling interval */
     double refresh_s;             /* --refresh */
     double threshold_pct;         /* --threshold */

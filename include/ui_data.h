@@ -34,8 +34,13 @@ struct ui_thread {
     uint32_t pid;                     /* its process as the table has it (0: the profile's own) */
     int several;                      /* the profile has threads of several processes */
     char name[UI_THREAD_NAME_MAX];    /* copied; may be "" */
-    uint64_t samples;
+    uint64_t samples;                 /* in the view's mode */
+    /* Every mode's (table_thread_metric): samples in all, with a known
+     * state, on a CPU, holding the GIL, neither, waiting for the GIL. */
+    uint64_t all, known, on_cpu, gil, idle, waits;
 };
+
+#define UI_RSS_HISTORY 16             /* readings of resident memory kept for the header */
 
 struct ui_data {
     struct table *table;              /* what views read: replica, or the lensed table; read only */
@@ -51,6 +56,12 @@ struct ui_data {
     struct sampler_stats stats;       /* zero but for running when there is no sampler */
     uint64_t version;                 /* bumped by every successful sync */
     struct profile_sync_cost cost;    /* of the last sync */
+    int mode;                         /* enum table_mode of the replica (ui_data_mode) */
+    double gil_pct;                   /* share of the sampling rounds in which a thread held
+                                       * its process's GIL (the rounds of every process
+                                       * together); -1 unknown */
+    uint64_t rss[UI_RSS_HISTORY];     /* the last readings of resident memory, oldest first */
+    size_t nrss;
 };
 
 /* An empty data set with an empty replica, and the user's code for the
@@ -62,6 +73,10 @@ void ui_data_free(struct ui_data *d);
 /* Turn the lens on or off from the next ui_data_sync() (off frees the
  * lensed table). */
 void ui_data_lens(struct ui_data *d, int on);
+
+/* Count in mode (enum table_mode) from the next ui_data_sync() on (which
+ * then copies the profile whole: views get UI_WHY_SCOPE). */
+void ui_data_mode(struct ui_data *d, int mode);
 
 /* Bring the replica up to date with p and copy the counters of s (NULL:
  * none; then taken is the table's sample count), then the lensed table

@@ -33,6 +33,7 @@ struct ui_state {
     int by_line;                  /* line-level aggregation */
     int full_paths;
     int lens;                     /* "your code first": views read the lensed table */
+    int mode;                     /* enum table_mode the views count in (key m) */
     uint32_t thread;              /* table thread index, or TABLE_NONE for all */
     int thread_step;              /* pending: -1 previous view, +1 next */
     int paused;

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "export.h"
 #include "push.h"
+#include "table.h"
 
 static const char usage_text[] =
     "usage: proftui [OPTIONS] [--] COMMAND [ARG...]   start COMMAND and profile it\n"
@@ -53,8 +54,12 @@ static const char usage_text[] =
 
 /* In parts: C11 compilers need only take 4095-byte literals. */
 static const char usage_more[] =
-    "      --cpu                count only samples in which the thread is on CPU\n"
-    "                           (default: wall time, idle included)\n"
+    "      --mode MODE          what the counts count: wall (every sample, the\n"
+    "                           default), cpu (the thread on a CPU), gil (holding\n"
+    "                           the GIL), idle (neither), memory (bytes the resident\n"
+    "                           memory grew by, on the GIL holder's stack); every\n"
+    "                           state is recorded: the live view switches with m\n"
+    "      --cpu                the same as --mode cpu\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
     "                           interpreter frames (standard library, site-packages,\n"
     "                           <frozen ...>, under the interpreter's prefix) to the\n"
@@ -213,6 +218,14 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'v':
         c->log_path = arg;
         return 0;
+    case 'm': {
+        int m = table_mode_parse(arg);
+        if (m < 0)
+            return bad("--mode (wall, cpu, gil, idle or memory)", arg);
+        c->mode = m;
+        c->mode_given = 1;
+        return 0;
+    }
     case 'T':
         if (parse_double(arg, &v) != (int)strlen(arg) || v < 0 || v > 100)
             return bad("--threshold", arg);
@@ -263,9 +276,9 @@ static int check_combination(const struct cli *c)
         return conflict("--push sends a running profile: not with --open or --dump");
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
-    if (c->open && (c->nonly || c->cpu || c->duration_ns || c->interval_given ||
+    if (c->open && (c->nonly || c->mode_given || c->duration_ns || c->interval_given ||
                     c->child_output || c->run_as_root || c->push || c->no_subprocesses))
-        return conflict("--only, --cpu, -d, -i, -r, --push, --child-output, --run-as-root and "
+        return conflict("--only, --cpu, --mode, -d, -i, -r, --push, --child-output, --run-as-root and "
                         "--no-subprocesses apply to sampling, not to --open");
     if (c->open && c->tui)
         return conflict("--open shows the saved profile without -o and converts it with -o: "
@@ -278,13 +291,17 @@ static int check_combination(const struct cli *c)
                         "(or any name without a format's ending, or -)");
     if (c->open && c->diff && strcmp(c->open, "-") == 0 && strcmp(c->diff, "-") == 0)
         return conflict("--open - and --diff - cannot both read standard input");
+    for (size_t i = 0; c->mode == TABLE_MODE_MEMORY && i < c->noutputs; i++)
+        if ((c->format >= 0 ? c->format : (int)export_format_for_path(c->outputs[i])) == EXPORT_PSTATS)
+            return conflict("pstats files hold times: --mode memory (bytes) cannot be written "
+                            "as pstats; use collapsed, speedscope, pprof or svg");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");
     if (c->dump && (c->output || c->open))
         return conflict("--dump prints to stdout: no -o or --open with it");
-    if (c->dump && (c->nonly || c->cpu || c->duration_ns || c->interval_given ||
+    if (c->dump && (c->nonly || c->mode_given || c->duration_ns || c->interval_given ||
                     c->child_output || c->run_as_root || c->tui))
-        return conflict("--dump reads each stack once: no -d, -i, -r, --cpu, --only, --tui, "
+        return conflict("--dump reads each stack once: no -d, -i, -r, --cpu, --mode, --only, --tui, "
                         "--child-output or --run-as-root");
     if (c->json && !c->dump)
         return conflict("--json goes with --dump");
@@ -306,6 +323,7 @@ static const struct option long_opts[] = {
     {"dump", no_argument, NULL, 'D'},
     {"json", no_argument, NULL, 'J'},
     {"cpu", no_argument, NULL, 'c'},
+    {"mode", required_argument, NULL, 'm'},
     {"threshold", required_argument, NULL, 'T'},
     {"refresh", required_argument, NULL, 'R'},
     {"child-output", required_argument, NULL, 'C'},
@@ -360,6 +378,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
         fprintf(stderr, "proftui: give either -p PID or a command, not both\n");
         return CLI_EXIT_USAGE;
     }
+    if (c->cpu && c->mode_given && c->mode != TABLE_MODE_CPU) {
+        fprintf(stderr, "proftui: --cpu is --mode cpu: not with --mode %s\n",
+                table_mode_name((enum table_mode)c->mode));
+        return CLI_EXIT_USAGE;
+    }
+    if (c->cpu)
+        c->mode = TABLE_MODE_CPU;
+    c->mode_given |= c->cpu;
     if (check_combination(c) < 0)
         return CLI_EXIT_USAGE;
     c->demo = !c->pid && !c->argv && !c->open;

@@ -59,13 +59,13 @@ static void install_signals(void)
 static int start_push(struct run *r)
 {
     char name[256];
-    push_app_name(r->launched ? r->argv : NULL, r->pid, r->cli.cpu, name, sizeof name);
+    push_app_name(r->launched ? r->argv : NULL, r->pid, r->cli.mode, name, sizeof name);
     struct push_config pc = {
         .url = r->cli.push,
         .interval_ns = r->cli.push_interval_ns ? r->cli.push_interval_ns : 10000000000ULL,
         .name = name,
         .meta = {.pid = r->pid, .version = PROFTUI_VERSION, .python_version = r->target->version,
-                 .cpu_mode = r->cli.cpu, .interval_ns = r->cli.interval_ns,
+                 .mode = r->cli.mode, .interval_ns = r->cli.interval_ns,
                  .command = r->launched ? r->title : NULL,
                  .warning = r->target->warning[0] ? r->target->warning : NULL},
     };
@@ -151,7 +151,7 @@ static int run_ui(struct run *r)
         .code = &r->code,
         .lens = r->cli.nonly > 0,
         .launched = r->launched,
-        .cpu_mode = r->cli.cpu,
+        .mode = r->cli.mode,
         .interval_ns = r->cli.interval_ns,
         .refresh_s = r->cli.refresh_s,
         .threshold_pct = r->cli.threshold_pct,
@@ -188,7 +188,7 @@ static int run_ui(struct run *r)
 
 static void set_meta(struct run *r)
 {
-    struct profile_meta m = {.pid = r->pid, .launched = r->launched, .cpu_mode = r->cli.cpu,
+    struct profile_meta m = {.pid = r->pid, .launched = r->launched, .mode = r->cli.mode,
                              .interval_ns = r->cli.interval_ns};
     snprintf(m.python_version, sizeof m.python_version, "%s", r->target->version);
     snprintf(m.command, sizeof m.command, "%s", r->title);
@@ -258,7 +258,6 @@ static int run(struct run *r)
     run_target_usercode(r, r->cwd);
     struct sampler_config sc = {
         .interval_ns = r->cli.interval_ns,
-        .cpu_only = r->cli.cpu,
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
         .follow = !r->cli.no_subprocesses,

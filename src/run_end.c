@@ -105,7 +105,7 @@ int run_write_profile(struct run *r)
         .pid = r->pid,
         .version = PROFTUI_VERSION,
         .python_version = r->target->version,
-        .cpu_mode = r->cli.cpu,
+        .mode = r->cli.mode,
         .interval_ns = r->cli.interval_ns,
         .start_unix_ns = r->start_unix_ns,
         .duration_ns = st.elapsed_ns,
@@ -116,8 +116,10 @@ int run_write_profile(struct run *r)
         .warning = r->target->warning[0] ? r->target->warning : NULL,
     };
     struct table *replica = table_new();
-    if (replica)
+    if (replica) {
         table_untrack_flat(replica);           /* the export reads stacks, not flat views */
+        table_set_mode(replica, (enum table_mode)r->cli.mode);
+    }
     struct lens *lens = r->cli.nonly ? lens_new(&r->code) : NULL;
     int rc = replica && (lens || !r->cli.nonly) ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;
     if (rc == 0 && lens) {

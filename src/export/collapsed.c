@@ -251,7 +251,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
 {
     meta_text(b, "proftui", m->version ? m->version : "unknown", 0);
     meta_text(b, "python", m->python_version ? m->python_version : "unknown", 0);
-    buf_printf(b, "# mode: %s\n", m->cpu_mode ? "cpu" : "wall");
+    buf_printf(b, "# mode: %s\n", table_mode_name((enum table_mode)m->mode));
     if (m->interval_ns % 1000 == 0)
         buf_printf(b, "# interval: %" PRIu64 "us\n", m->interval_ns / 1000);
     else
@@ -262,7 +262,8 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
     buf_printf(b, "# missed: %" PRIu64 " rounds\n", m->missed);
     buf_printf(b, "# lost: %" PRIu64 " rounds\n", m->lost);
     write_failed(b, t);
-    buf_printf(b, "# recorded: %" PRIu64 " stacks\n", table_samples(t));
+    buf_printf(b, "# recorded: %" PRIu64 " %s\n", table_samples(t),
+               m->mode == TABLE_MODE_MEMORY ? "bytes" : "stacks");
     buf_printf(b, "# pid: %" PRId64 " (%s)\n", m->pid, m->command ? "launched" : "attached");
     if (m->command)
         meta_text(b, "command", m->command, 1);

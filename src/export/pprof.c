@@ -54,6 +54,7 @@ struct pprof {
     const struct table *t;
     const struct export_meta *m;
     uint64_t period;
+    int bytes;                /* memory mode: the counts are bytes, one value per sample */
     struct pbenc b;
     struct strtab st;
     struct loctab lt;
@@ -235,7 +236,7 @@ static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames
     uint64_t values[2] = {count, time};
     size_t mark = pbenc_begin(&pp->b, PROFILE_SAMPLE);
     pbenc_packed(&pp->b, SAMPLE_LOCATION, pp->ids, n);
-    pbenc_packed(&pp->b, SAMPLE_VALUE, values, 2);
+    pbenc_packed(&pp->b, SAMPLE_VALUE, values, pp->bytes ? 1 : 2);
     put_labels(pp, thread);
     pbenc_end(&pp->b, mark);
     return pp->lt.oom || pp->st.oom || pp->b.oom ? ERR_NOMEM : 0;
@@ -337,7 +338,7 @@ static void put_meta(struct pprof *pp)
     struct comments c = {.n = 0};
     comment(pp, &c, "proftui: %s", m->version ? m->version : "unknown");
     comment(pp, &c, "python: %s", m->python_version ? m->python_version : "unknown");
-    comment(pp, &c, "mode: %s", m->cpu_mode ? "cpu" : "wall");
+    comment(pp, &c, "mode: %s", table_mode_name((enum table_mode)m->mode));
     comment(pp, &c, "interval: %" PRIu64 "ns", m->interval_ns);
     comment(pp, &c, "samples: %" PRIu64 " rounds", m->taken);
     comment(pp, &c, "missed: %" PRIu64 " rounds", m->missed);
@@ -360,7 +361,7 @@ static int setup(struct pprof *pp, const struct table *t, const struct export_me
 {
     size_t nf = table_func_count(t), nt = table_thread_count(t);
     *pp = (struct pprof){.t = t, .m = meta, .period = meta ? meta->interval_ns : 0,
-                         .nofunc = (uint32_t)nf};
+                         .bytes = meta && meta->mode == TABLE_MODE_MEMORY, .nofunc = (uint32_t)nf};
     if (nf >= UINT32_MAX - 1)
         return ERR_NOMEM;
     pp->used = calloc(nf + 1, 1);
@@ -390,8 +391,12 @@ int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned
 {
     struct pprof pp;
     int rc = setup(&pp, t, meta);
-    const char *mode = meta && meta->cpu_mode ? "cpu" : "wall";
-    if (rc == 0) {
+    const char *mode = table_mode_name(meta ? (enum table_mode)meta->mode : TABLE_MODE_WALL);
+    if (rc == 0 && pp.bytes) {
+        /* Memory mode: one value, the bytes the resident memory grew by. */
+        put_value_type(&pp, PROFILE_SAMPLE_TYPE, "alloc_space", "bytes");
+        rc = table_foreach_stack(t, add_sample, &pp);
+    } else if (rc == 0) {
         put_value_type(&pp, PROFILE_SAMPLE_TYPE, "samples", "count");
         put_value_type(&pp, PROFILE_SAMPLE_TYPE, mode, "nanoseconds");
         rc = table_foreach_stack(t, add_sample, &pp);
@@ -399,10 +404,11 @@ int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned
     if (rc == 0) {
         put_locations(&pp);
         put_functions(&pp);
-        put_value_type(&pp, PROFILE_PERIOD_TYPE, mode, "nanoseconds");
-        pbenc_int(&pp.b, PROFILE_PERIOD, (int64_t)(pp.period & INT64_MAX));
-        if (!pp.period)     /* interval unknown (a converted flamegraph.pl file): every
-                             * time is 0, so pprof shows the counts by default */
+        put_value_type(&pp, PROFILE_PERIOD_TYPE, pp.bytes ? "space" : mode,
+                       pp.bytes ? "bytes" : "nanoseconds");
+        pbenc_int(&pp.b, PROFILE_PERIOD, pp.bytes ? 1 : (int64_t)(pp.period & INT64_MAX));
+        if (!pp.period && !pp.bytes)     /* interval unknown (a converted flamegraph.pl file):
+                                          * every time is 0, so pprof shows the counts */
             pbenc_int(&pp.b, PROFILE_DEFAULT_SAMPLE_TYPE, (int64_t)str_intern(&pp.st, "samples"));
         if (meta)
             put_meta(&pp);

@@ -115,7 +115,7 @@ int push_check_url(const char *url, char *why, size_t cap)
     return parse_url(url, &u, why, cap);
 }
 
-void push_app_name(char *const *argv, int64_t pid, int cpu, char *out, size_t cap)
+void push_app_name(char *const *argv, int64_t pid, int mode, char *out, size_t cap)
 {
     size_t len, n = 0;
     const char *prog = usercode_program(argv, &len);
@@ -125,7 +125,7 @@ void push_app_name(char *const *argv, int64_t pid, int cpu, char *out, size_t ca
                  c == '_' || c == '-' || c == '.';
         out[n++] = ok ? c : '_';
     }
-    snprintf(out + n, cap - n, "{pid=%" PRId64 ",mode=%s}", pid, cpu ? "cpu" : "wall");
+    snprintf(out + n, cap - n, "{pid=%" PRId64 ",mode=%s}", pid, table_mode_name((enum table_mode)mode));
 }
 
 /* ---- HTTP ---- */
@@ -546,8 +546,10 @@ int push_start(struct profile *p, const struct push_config *cfg, struct push **o
     ps->meta.only = NULL;
     ps->from_ns = clock_realtime_ns();
     ps->replica = table_new();
-    if (ps->replica)
+    if (ps->replica) {
         table_untrack_flat(ps->replica);
+        table_set_mode(ps->replica, (enum table_mode)ps->meta.mode);
+    }
     if (!ps->replica || pthread_create(&ps->collector, NULL, collect_main, ps) != 0) {
         push_free(ps);
         return ERR_NOMEM;

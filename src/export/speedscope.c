@@ -289,7 +289,7 @@ static void write_meta(FILE *f, const struct table *t, const struct export_meta 
     put_key_string(f, "version", m->version ? m->version : "unknown");
     putc(',', f);
     put_key_string(f, "python", m->python_version);
-    fprintf(f, ",\"mode\":\"%s\",\"interval_ns\":%" PRIu64 ",", m->cpu_mode ? "cpu" : "wall",
+    fprintf(f, ",\"mode\":\"%s\",\"interval_ns\":%" PRIu64 ",", table_mode_name((enum table_mode)m->mode),
             m->interval_ns);
     put_start(f, m->start_unix_ns);
     fprintf(f, ",\"start_unix_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64, m->start_unix_ns,
@@ -360,7 +360,9 @@ static int write_file(struct ss *s, const struct export_meta *m)
 int speedscope_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
     struct ss s = {.f = f, .t = t, .nf = table_func_count(t), .scale = 1, .unit = "none"};
-    if (meta && meta->interval_ns > 0) {
+    if (meta && meta->mode == TABLE_MODE_MEMORY) {
+        s.unit = "bytes";                     /* the counts are bytes already */
+    } else if (meta && meta->interval_ns > 0) {
         s.scale = meta->interval_ns;
         s.unit = "nanoseconds";
     }

@@ -35,6 +35,7 @@ struct svg {
     FILE *f;
     const struct table *t;
     uint64_t total;
+    const char *unit;       /* what the counts are: "samples", or "bytes" (memory mode) */
     struct box *boxes;
     size_t n, cap;
     uint32_t depth;         /* deepest row */
@@ -328,8 +329,8 @@ static void write_box(struct svg *sv, const struct box *b, int height)
     }
     else if (b->kind == BOX_THREAD)
         fputs("thread", f);
-    fprintf(f, "\n%" PRIu64 " samples, %.2f%%</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-            "height=\"%d\" fill=\"%s\"/><text x=\"%.2f\" y=\"%d\">", b->n,
+    fprintf(f, "\n%" PRIu64 " %s, %.2f%%</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+            "height=\"%d\" fill=\"%s\"/><text x=\"%.2f\" y=\"%d\">", b->n, sv->unit,
             100.0 * (double)b->n / (double)sv->total, x, y, w, FRAME_H - 1, colour, x + 3,
             y + FRAME_H - 4);
     put_label(f, name, w);
@@ -350,7 +351,7 @@ static uint64_t failed_stacks(const struct table *t)
  * command to that many characters. */
 static void put_meta(FILE *f, const struct table *t, const struct export_meta *m, size_t cmd_max)
 {
-    fprintf(f, "%s, ", m->cpu_mode ? "cpu" : "wall");
+    fprintf(f, "%s, ", table_mode_name((enum table_mode)m->mode));
     if (m->interval_ns)         /* 0: unknown, as in a profile read from flamegraph.pl input */
         fprintf(f, "%" PRIu64 "us interval, ", m->interval_ns / 1000);
     else
@@ -358,8 +359,9 @@ static void put_meta(FILE *f, const struct table *t, const struct export_meta *m
     if (m->duration_ns)
         fprintf(f, "%" PRIu64 ".%03" PRIu64 "s, ", m->duration_ns / 1000000000,
                 m->duration_ns % 1000000000 / 1000000);
-    fprintf(f, "%" PRIu64 " samples in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64
-            " lost), %" PRIu64 " failed stacks, Python ", table_samples(t), m->taken, m->missed,
+    fprintf(f, "%" PRIu64 " %s in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64
+            " lost), %" PRIu64 " failed stacks, Python ", table_samples(t),
+            m->mode == TABLE_MODE_MEMORY ? "bytes" : "samples", m->taken, m->missed,
             m->lost, failed_stacks(t));
     put_xml(f, m->python_version ? m->python_version : "unknown", SIZE_MAX);
     fputs(", proftui ", f);
@@ -483,7 +485,8 @@ static const char SCRIPT[] =
 
 int svg_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
-    struct svg sv = {.f = f, .t = t, .total = table_samples(t)};
+    struct svg sv = {.f = f, .t = t, .total = table_samples(t),
+                     .unit = meta && meta->mode == TABLE_MODE_MEMORY ? "bytes" : "samples"};
     int rc = add_boxes(&sv);
     if (rc == 0) {
         int height = TOP + (int)(sv.depth + 1) * FRAME_H + BOTTOM;

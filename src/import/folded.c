@@ -183,8 +183,11 @@ static int meta_line(struct folded *f, const char *p, size_t n)
     tool_from_meta(f, key, v);
     if (span_eq(key, "python") && !span_eq(v, "unknown"))
         copy_text(m->python_version, sizeof m->python_version, unquote(v));
-    else if (span_eq(key, "mode"))
-        m->cpu_mode = span_eq(v, "cpu");
+    else if (span_eq(key, "mode")) {
+        for (int mode = 0; mode < TABLE_MODES; mode++)
+            if (span_eq(v, table_mode_name((enum table_mode)mode)))
+                m->mode = mode;
+    }
     else if (span_eq(key, "interval"))
         m->interval_ns = parse_time(v, us);
     else if (span_eq(key, "duration"))

@@ -265,7 +265,9 @@ static int proftui_meta(struct ss *s)
         return 0;
     get_text(j, pm, "version", m->writer, sizeof m->writer);
     get_text(j, pm, "python", m->python_version, sizeof m->python_version);
-    m->cpu_mode = json_is(j, json_get(j, pm, "mode"), "cpu");
+    for (int mode = 0; mode < TABLE_MODES; mode++)
+        if (json_is(j, json_get(j, pm, "mode"), table_mode_name((enum table_mode)mode)))
+            m->mode = mode;
     s->interval_ns = m->interval_ns = get_uint(j, pm, "interval_ns");
     m->start_unix_ns = get_uint(j, pm, "start_unix_ns");
     m->duration_ns = get_uint(j, pm, "duration_ns");

@@ -27,7 +27,7 @@
 
 #define LOG_MAX (1u << 20)     /* adds between two syncs before a full copy (16 MB) */
 
-void table_log_add(struct table *t, uint32_t node, uint64_t weight)
+void table_log_add(struct table *t, uint32_t node, uint64_t weight, enum table_metric metric)
 {
     if (t->log_lost)
         return;
@@ -38,7 +38,7 @@ void table_log_add(struct table *t, uint32_t node, uint64_t weight)
         t->nlog = 0;
         return;
     }
-    t->log[t->nlog++] = (struct delta){.node = node, .weight = weight};
+    t->log[t->nlog++] = (struct delta){.node = node, .metric = (uint32_t)metric, .weight = weight};
 }
 
 /* Make dst an empty replica (it may have followed another table). */
@@ -46,7 +46,8 @@ static void forget(struct table *dst)
 {
     /* The sync counters go on: a follower of the replica (lens.c) must
      * see that everything changed. */
-    struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1};
+    struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1,
+                          .mode = dst->mode};
     int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
@@ -68,6 +69,27 @@ static void forget(struct table *dst)
     idmap_init(&dst->child_map);
     flat_init(&dst->flat);
     dst->flat.off = flat_off;
+}
+
+/* A replica in a mode other than wall: each thread's samples and failures
+ * are those of the mode's metrics. */
+static void count_threads_in_mode(struct table *dst)
+{
+    unsigned mask = table_mode_mask(dst->mode);
+    dst->samples = 0;
+    for (uint32_t i = 0; i < dst->nthreads; i++) {
+        struct thread *th = &dst->threads[i];
+        th->samples = 0;
+        memset(th->failed, 0, sizeof th->failed);
+        for (int m = 0; m < TABLE_METRICS; m++) {
+            if (!(mask >> m & 1u))
+                continue;
+            th->samples += th->metric[m];
+            for (int w = 0; w < WALK_FAIL_COUNT; w++)
+                th->failed[w] += th->failed_m[m][w];
+        }
+        dst->samples += th->samples;
+    }
 }
 
 /* Strings, functions and sites only grow and keep their ids: append the
@@ -94,7 +116,49 @@ static int copy_names(struct table *dst, const struct table *src)
         memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
     dst->samples = src->samples;
+    if (dst->mode != TABLE_MODE_WALL)
+        count_threads_in_mode(dst);
     return 0;
+}
+
+/* Link node n first among its parent's children (a root has no parent). */
+static void link_node(struct table *dst, uint32_t n)
+{
+    uint32_t parent = dst->nodes[n].parent;
+    if (parent == TABLE_NONE)
+        return;
+    dst->nodes[n].next_sibling = dst->nodes[parent].first_child;
+    dst->nodes[parent].first_child = n;
+}
+
+/* Link only the nodes with a count (in id order, as the writer linked
+ * them), so that every walk sees the tree of the mode alone: a node made
+ * by bytes of memory has no sample, one made by samples of other states
+ * none in this mode. */
+static void relink_counted(struct table *dst)
+{
+    for (uint32_t i = 0; i < dst->nnodes; i++)
+        dst->nodes[i].first_child = dst->nodes[i].next_sibling = TABLE_NONE;
+    for (uint32_t i = 0; i < dst->nnodes; i++)
+        if (dst->nodes[i].total)
+            link_node(dst, i);
+}
+
+/* A whole copy in a mode other than wall: each node's counts are the sum
+ * of the mode's metrics. */
+static void recount_nodes_in_mode(struct table *dst, const struct table *src)
+{
+    unsigned mask = table_mode_mask(dst->mode);
+    for (uint32_t i = 0; i < dst->nnodes; i++) {
+        struct node *n = &dst->nodes[i];
+        n->self = n->total = 0;
+        for (int m = 0; m < TABLE_METRICS; m++) {
+            if (!(mask >> m & 1u) || !src->mc[m] || i >= src->mc_cap[m])
+                continue;
+            n->self += src->mc[m][i].self;
+            n->total += src->mc[m][i].total;
+        }
+    }
 }
 
 /* Every node with its links and counts, as they are now. */
@@ -105,6 +169,10 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
     dst->nnodes = dst->linked = src->nnodes;
+    if (dst->mode != TABLE_MODE_WALL)
+        recount_nodes_in_mode(dst, src);
+    if (dst->mode != TABLE_MODE_WALL || src->mc[TABLE_M_ALLOC] || src->mc[TABLE_M_FREED])
+        relink_counted(dst);
     dst->npending = 0;
     dst->whole_copies++;
     dst->flat.stale = 1;       /* table_sync_apply() counts every node again */
@@ -112,7 +180,8 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
 }
 
 /* The new nodes (unlinked, no counts) and the log of adds since the last
- * sync; table_sync_apply() links and counts them. */
+ * sync, those of the replica's mode; table_sync_apply() links and counts
+ * them. */
 static int copy_nodes_delta(struct table *dst, const struct table *src)
 {
     if (table_grow((void **)&dst->nodes, &dst->nodes_cap, src->nnodes, sizeof *dst->nodes) < 0 ||
@@ -123,9 +192,10 @@ static int copy_nodes_delta(struct table *dst, const struct table *src)
         dst->nodes[i] = (struct node){.parent = src->nodes[i].parent, .site = src->nodes[i].site,
                                       .first_child = TABLE_NONE, .next_sibling = TABLE_NONE};
     dst->nnodes = src->nnodes;
-    if (src->nlog)
-        memcpy(dst->pending + dst->npending, src->log, src->nlog * sizeof *src->log);
-    dst->npending += src->nlog;
+    unsigned mask = table_mode_mask(dst->mode);
+    for (uint32_t k = 0; k < src->nlog; k++)
+        if (src->log[k].metric < TABLE_METRICS && (mask >> src->log[k].metric & 1u))
+            dst->pending[dst->npending++] = src->log[k];
     return 0;
 }
 
@@ -136,7 +206,8 @@ int table_sync_copy(struct table *dst, struct table *src)
     if (dst->origin != src)
         forget(dst);
     int incremental = dst->origin == src && dst->origin_epoch == src->epoch &&
-                      dst->origin_gen == src->gen && !src->log_lost;
+                      dst->origin_gen == src->gen && !src->log_lost &&
+                      dst->copied_mode == dst->mode;
     int rc = copy_names(dst, src);
     if (rc == 0)
         rc = incremental ? copy_nodes_delta(dst, src) : copy_nodes_whole(dst, src);
@@ -149,6 +220,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     src->log_lost = 0;
     src->log_on = 1;
     dst->origin = src;
+    dst->copied_mode = dst->mode;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
     dst->flat.on = !dst->flat.off;
@@ -176,17 +248,12 @@ static void apply_flat(struct table *dst)
             flat_count(dst, fc, dst->pending[k].node, dst->pending[k].weight);
 }
 
-void table_sync_apply(struct table *dst)
+/* Replay the copied adds into the counts up their paths; a node is
+ * linked when it gets its first count (new nodes come unlinked: in the
+ * order of their first samples, which is the writer's order of creation
+ * unless bytes of memory made them). */
+static void replay(struct table *dst)
 {
-    /* Link in id order, as new_node() did: the same child lists result. */
-    for (uint32_t i = dst->linked; i < dst->nnodes; i++) {
-        uint32_t parent = dst->nodes[i].parent;
-        if (parent == TABLE_NONE)
-            continue;
-        dst->nodes[i].next_sibling = dst->nodes[parent].first_child;
-        dst->nodes[parent].first_child = i;
-    }
-    dst->linked = dst->nnodes;
     for (uint32_t k = 0; k < dst->npending; k++) {
         uint32_t n = dst->pending[k].node;
         uint64_t w = dst->pending[k].weight;
@@ -194,10 +261,18 @@ void table_sync_apply(struct table *dst)
             continue;
         dst->nodes[n].self += w;
         for (uint32_t hops = 0; n != TABLE_NONE && hops <= dst->nnodes; hops++) {
+            if (w && !dst->nodes[n].total)
+                link_node(dst, n);
             dst->nodes[n].total += w;
             n = dst->nodes[n].parent;
         }
     }
+}
+
+void table_sync_apply(struct table *dst)
+{
+    dst->linked = dst->nnodes;
+    replay(dst);
     apply_flat(dst);
     dst->napplied = dst->npending;
     dst->npending = 0;

@@ -40,6 +40,7 @@ void table_free(struct table *t)
     free(t->log);
     free(t->pending);
     flat_free(&t->flat);
+    table_mc_free(t);
     free(t);
 }
 
@@ -55,8 +56,12 @@ void table_reset(struct table *t)
         t->threads[i].root = TABLE_NONE;
         t->threads[i].samples = 0;
         memset(t->threads[i].failed, 0, sizeof t->threads[i].failed);
+        memset(t->threads[i].metric, 0, sizeof t->threads[i].metric);
+        memset(t->threads[i].failed_m, 0, sizeof t->threads[i].failed_m);
+        t->threads[i].gil_waits = 0;
     }
     t->samples = 0;
+    table_mc_clear(t);
     t->epoch++;
     flat_clear(&t->flat);
 }
@@ -371,31 +376,51 @@ static uint32_t child_get(struct table *t, uint32_t parent, struct frame_key f)
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
                     int depth, uint64_t weight)
 {
-    if (thread >= t->nthreads || depth < 0 || (depth > 0 && !frames) || t->origin)
+    return table_add_stack_as(t, thread, frames, depth, weight, TABLE_M_ANY);
+}
+
+int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key *frames,
+                       int depth, uint64_t weight, enum table_metric metric)
+{
+    if (thread >= t->nthreads || depth < 0 || (depth > 0 && !frames) || t->origin ||
+        metric < 0 || metric >= TABLE_METRICS)
         return ERR_USAGE;
     for (int i = 0; i < depth; i++)
         if (frames[i].func >= t->nfuncs)
             return ERR_USAGE;
     int rc = reserve_path(t, (size_t)depth);
+    if (rc == 0 && metric != TABLE_M_ANY)
+        rc = table_mc_reserve(t, metric);
     if (rc < 0)
         return rc;
 
+    /* A sample counts in the plain counts (wall) and in its metric's;
+     * bytes only in their metric's. */
+    uint64_t plain = metric < TABLE_M_ALLOC ? weight : 0;
+    struct mcount *mc = t->mc[metric];
     struct thread *th = &t->threads[thread];
     if (th->root == TABLE_NONE)
         th->root = new_node(t, TABLE_NONE, TABLE_NONE);
     uint32_t node = th->root;
-    t->nodes[node].total += weight;
+    t->nodes[node].total += plain;
+    if (mc)
+        mc[node].total += weight;
     /* frames[] is leaf first; the tree grows from the root. */
     for (int i = depth - 1; i >= 0; i--) {
         node = child_get(t, node, frames[i]);
-        t->nodes[node].total += weight;
+        t->nodes[node].total += plain;
+        if (mc)
+            mc[node].total += weight;
     }
-    t->nodes[node].self += weight;
-    th->samples += weight;
-    t->samples += weight;
+    t->nodes[node].self += plain;
+    if (mc)
+        mc[node].self += weight;
+    th->metric[metric] += weight;
+    th->samples += plain;
+    t->samples += plain;
     if (t->log_on)
-        table_log_add(t, node, weight);
-    if (t->flat.on)
+        table_log_add(t, node, weight, metric);
+    if (t->flat.on && plain)
         flat_added(t, node, weight);
     return 0;
 }
@@ -427,22 +452,32 @@ void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t we
         n = t->nodes[n].parent;
     }
     t->threads[thread].samples += weight;
+    t->threads[thread].metric[TABLE_M_ANY] += weight;
     t->samples += weight;
     if (t->log_on)
-        table_log_add(t, node, weight);
+        table_log_add(t, node, weight, TABLE_M_ANY);
     flat_added(t, node, weight);
 }
 
 int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why)
 {
-    if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT || t->origin)
+    return table_add_failed_as(t, thread, why, TABLE_M_ANY);
+}
+
+int table_add_failed_as(struct table *t, uint32_t thread, enum walk_fail why,
+                        enum table_metric metric)
+{
+    if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT || t->origin ||
+        metric < 0 || metric >= TABLE_M_ALLOC)
         return ERR_USAGE;
     uint32_t marker = table_intern_func(t, TABLE_UNREADABLE, "");
     if (marker == TABLE_NONE)
         return ERR_NOMEM;
     struct frame_key f = {.func = marker, .line = -1};
-    int rc = table_add_stack(t, thread, &f, 1, 1);
-    if (rc == 0)
+    int rc = table_add_stack_as(t, thread, &f, 1, 1, metric);
+    if (rc == 0) {
         t->threads[thread].failed[why]++;
+        t->threads[thread].failed_m[metric][why]++;
+    }
     return rc;
 }

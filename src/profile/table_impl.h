@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "idmap.h"
+#include "table.h"
 #include "strpool.h"
 #include "walker.h"
 
@@ -40,15 +41,25 @@ struct thread {
     uint32_t pid;              /* its process, 0 when unknown (the profile's own) */
     uint32_t name;             /* string id, TABLE_NONE while unnamed */
     uint32_t root;             /* root node, TABLE_NONE until the first sample */
-    uint64_t samples;
-    uint64_t failed[WALK_FAIL_COUNT]; /* samples that are failures, by enum walk_fail */
+    uint64_t samples;          /* in the table's mode (a writer's: every sample) */
+    uint64_t failed[WALK_FAIL_COUNT]; /* samples that are failures, by enum walk_fail, the same */
+    uint64_t metric[TABLE_METRICS];   /* samples (bytes) by metric, every mode's */
+    uint64_t failed_m[TABLE_METRICS][WALK_FAIL_COUNT]; /* failures by metric */
+    uint64_t gil_waits;        /* samples in which it waited for the GIL */
+};
+
+/* A node's counts in one metric (the writer keeps an array of them per
+ * metric that was ever counted, by node id, so that a replica in any mode
+ * can be copied whole). */
+struct mcount {
+    uint64_t self, total;
 };
 
 /* One table_add_stack() while a follower is synced (sync.c): the leaf
  * node of the path and the weight. The path is implied by the parents. */
 struct delta {
     uint32_t node;
-    uint32_t unused;
+    uint32_t metric;           /* enum table_metric */
     uint64_t weight;
 };
 
@@ -129,6 +140,16 @@ struct table {
     uint64_t samples;
     uint64_t epoch;            /* bumped by table_reset() */
 
+    /* The writer's counts by metric (NULL until a metric is first counted;
+     * TABLE_M_ANY has none: it is in the plain counts only). */
+    struct mcount *mc[TABLE_METRICS];
+    uint32_t mc_cap[TABLE_METRICS];
+
+    /* A replica's mode (the metrics its counts sum), and the mode of its
+     * last copy (a change makes the next one whole). */
+    enum table_mode mode;
+    enum table_mode copied_mode;
+
     /* Writer side of the replication (sync.c): the adds since the last
      * sync, kept only once a follower synced, and bounded. */
     struct delta *log;
@@ -153,8 +174,11 @@ struct table {
  * elements, doubling; ids stay below TABLE_NONE. 0 or ERR_NOMEM. */
 int table_grow(void **arr, uint32_t *cap, size_t need, size_t elsize);
 
+/* The metrics of wall mode: every sample metric. */
+#define TABLE_SAMPLE_MASK ((1u << TABLE_M_ALLOC) - 1u)
+
 /* Append one add to the writer's log (when a follower listens). */
-void table_log_add(struct table *t, uint32_t node, uint64_t weight);
+void table_log_add(struct table *t, uint32_t node, uint64_t weight, enum table_metric metric);
 
 /* The root of a thread's tree, made when it has none yet (table.c).
  * TABLE_NONE on ENOMEM or for an unknown thread. */
@@ -167,6 +191,12 @@ uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t li
 /* Count weight samples ending at node of thread: self, the totals up its
  * path, the thread's and the table's samples, the flat counts. */
 void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight);
+
+/* The writer's counts by metric (mode.c): make room for every node the
+ * table can hold (0 or ERR_NOMEM), zero them all, free them. */
+int table_mc_reserve(struct table *t, enum table_metric metric);
+void table_mc_clear(struct table *t);
+void table_mc_free(struct table *t);
 
 /* The flat counts (flat.c). init: empty, owning nothing; free: release;
  * clear: no counts, no entries, allocations kept. */

@@ -75,17 +75,22 @@ static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
     return changed;
 }
 
-/* --cpu: mark the stacks of threads that are not on a CPU (taskstat.h
- * says how that is known), done before any lock is taken. Failed stacks
- * are checked too: a thread off CPU is no sample, readable or not. */
-static void mark_off_cpu(struct proc *p, int cpu_only)
+/* Whether each walked thread is on a CPU now (taskstat.h says how that is
+ * known), done before any lock is taken; and the resident memory. */
+static void read_states(struct proc *p)
 {
-    if (cpu_only)
-        taskstat_round(p->tasks);
+    taskstat_round(p->tasks);
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
-        p->off_cpu[i] = cpu_only && ws->tid &&
-                        taskstat_on_cpu(p->tasks, (pid_t)ws->tid) != 1;
+        int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : -1;
+        p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
+    }
+    uint64_t rss;
+    if (rssmeter_read(&p->rss, &rss) == 0) {
+        if (p->rss_known)
+            p->rss_delta += (int64_t)(rss - p->rss_last);
+        p->rss_last = rss;
+        p->rss_known = 1;
     }
 }
 
@@ -109,6 +114,7 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uin
         return NULL;
     }
     recorder_set_pid(p->rec, (uint32_t)t->pid);
+    rssmeter_open(&p->rss, t->pid);
     procstat_init(&p->stat, t->pid, now_ns);
     p->cpu_pct = -1;
     return p;
@@ -122,37 +128,61 @@ void proc_free(struct proc *p)
     codecache_free(p->codes);
     recorder_free(p->rec);
     taskstat_free(p->tasks);
+    rssmeter_close(&p->rss);
     if (!p->borrowed)
         pytarget_free(p->t);
     free(p);
 }
 
-void proc_walk(struct proc *p, uint64_t now_ns, int cpu_only)
+void proc_walk(struct proc *p, uint64_t now_ns)
 {
     p->n = walker_round(p->walker);
     p->relabel = 0;
     if (p->n > 0) {
         p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);
-        mark_off_cpu(p, cpu_only);
+        read_states(p);
     }
 }
 
-/* Every thread on CPU (all of them in wall mode) is one sample; the
- * others only get their names refreshed. */
+/* The stack the round's change of memory is charged to: the GIL holder's,
+ * else the only thread on a CPU; -1 when there is neither. */
+static int memory_owner(const struct proc *p)
+{
+    int on = -1, ncpu = 0;
+    for (int i = 0; i < p->n; i++) {
+        if (walker_stack(p->walker, i)->gil == 1)
+            return i;
+        if (p->on_cpu[i] == 1) {
+            on = i;
+            ncpu++;
+        }
+    }
+    return ncpu == 1 ? on : -1;
+}
+
+/* Every thread is one sample, in the metric of its state. */
 unsigned proc_record(struct proc *p, unsigned *failed)
 {
     unsigned stacks = 0;
     *failed = 0;
     if (p->relabel)
         recorder_names_changed(p->rec);
+    int owner = p->rss_delta ? memory_owner(p) : -1;
+    p->gil_waiting = 0;
+    p->gil_known = 0;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
-        if (p->off_cpu[i]) {
-            recorder_touch(p->rec, ws);
-        } else if (recorder_add(p->rec, ws) > 0) {
+        p->gil_waiting += ws->gil_wait == 1;
+        p->gil_known |= ws->gil >= 0;
+        struct record_state st = {.on_cpu = p->on_cpu[i],
+                                  .rss_delta = i == owner ? p->rss_delta : 0};
+        int rc = recorder_add(p->rec, ws, &st);
+        if (rc > 0) {
             stacks++;
             *failed += ws->failed != 0;
         }
+        if (rc > 0 && i == owner)
+            p->rss_delta = 0;
     }
     return stacks;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "procstat.h"
+#include "rssmeter.h"
 #include "threadnames.h"
 #include "walker.h"
 
@@ -33,11 +34,17 @@ struct proc {
     int names_soon;                     /* a new thread had no name: read names again soon */
     int relabel;                        /* this round's names changed */
     int n;                              /* this round's walker_round() result */
+    unsigned gil_waiting;               /* this round's threads waiting for the GIL */
+    int gil_known;                      /* this round knew the GIL's holder (or that none held it) */
     int fails_in_a_row;
     int nnames;
     struct thread_name names[NAMES_MAX];
     struct thread_name fresh[NAMES_MAX]; /* the names being read (refresh_names) */
-    uint8_t off_cpu[WALK_MAX_THREADS];  /* --cpu: this round's stack i is left out */
+    int8_t on_cpu[WALK_MAX_THREADS];    /* this round's thread i is on a CPU: 1, 0, -1 unknown */
+    struct rssmeter rss;                /* resident memory, read every round */
+    uint64_t rss_last;                  /* at the last reading (rss_known) */
+    int rss_known;
+    int64_t rss_delta;                  /* grown (shrunk) since, not charged to a stack yet */
 };
 
 /* A process of the set for target t (owned unless borrowed), recording
@@ -49,11 +56,15 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uin
 void proc_free(struct proc *p);
 
 /* Walk p's threads (p->n: the count or a negative enum err), read names
- * when due and, with cpu_only, mark the threads off CPU. No lock held. */
-void proc_walk(struct proc *p, uint64_t now_ns, int cpu_only);
+ * when due, whether each thread is on a CPU, and the resident memory. No
+ * lock held. */
+void proc_walk(struct proc *p, uint64_t now_ns);
 
-/* Add p's walked stacks to the table (the profile's lock held). Returns
- * the stacks recorded; *failed gets those that are [unreadable]. */
+/* Add p's walked stacks to the table (the profile's lock held), each in
+ * the metric of its thread's state, with the change of resident memory
+ * since the last round on the stack of the thread that holds the GIL
+ * (else the one thread on a CPU; else it waits for a round with one).
+ * Returns the stacks recorded; *failed gets those that are [unreadable]. */
 unsigned proc_record(struct proc *p, unsigned *failed);
 
 /* Read p's CPU % and RSS (p->stat_ok, cpu_pct, rss_bytes). */

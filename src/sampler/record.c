@@ -21,7 +21,8 @@ struct recorder {
     uint32_t *labelled;                 /* per table thread: generation of its label, 0 = none */
     size_t nlabelled;
     uint32_t truncated_func;
-    struct frame_key keys[WALK_MAX_DEPTH + 1];
+    uint32_t gc_func;
+    struct frame_key keys[WALK_MAX_DEPTH + 2];
 };
 
 struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg)
@@ -31,7 +32,8 @@ struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg)
         return NULL;
     *r = (struct recorder){.table = t, .label = label, .label_arg = arg, .gen = 1};
     r->truncated_func = table_intern_func(t, RECORD_TRUNCATED, "");
-    if (r->truncated_func == TABLE_NONE) {
+    r->gc_func = table_intern_func(t, RECORD_GC, "");
+    if (r->truncated_func == TABLE_NONE || r->gc_func == TABLE_NONE) {
         free(r);
         return NULL;
     }
@@ -97,18 +99,13 @@ static void label_thread(struct recorder *r, uint32_t th, const struct walk_stac
         r->labelled[th] = r->gen;
 }
 
-void recorder_touch(struct recorder *r, const struct walk_stack *ws)
-{
-    uint32_t th = table_thread_find_of(r->table, r->pid, thread_key(ws));
-    if (th != TABLE_NONE)
-        label_thread(r, th, ws);
-}
-
 /* Table keys of a walked stack (leaf first), interning each function the
  * first time its code-cache entry is seen. Returns the depth or ERR_NOMEM. */
 static int stack_keys(struct recorder *r, const struct walk_stack *ws)
 {
-    int d = 0;
+    int d = 0, gc = ws->gc == 1;
+    if (gc)
+        r->keys[0] = (struct frame_key){.func = r->gc_func, .line = -1};
     for (; d < ws->depth && d < WALK_MAX_DEPTH; d++) {
         struct code_entry *e = ws->frames[d].code;
         if (e->user == UINT32_MAX) {
@@ -118,14 +115,34 @@ static int stack_keys(struct recorder *r, const struct walk_stack *ws)
             if (e->user == TABLE_NONE)
                 return ERR_NOMEM;
         }
-        r->keys[d] = (struct frame_key){.func = e->user, .line = ws->frames[d].line};
+        r->keys[gc + d] = (struct frame_key){.func = e->user, .line = ws->frames[d].line};
     }
+    d += gc;
     if (ws->truncated)
         r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
     return d;
 }
 
-int recorder_add(struct recorder *r, const struct walk_stack *ws)
+/* Bytes of memory on the stack just counted (keys[0..depth), or the
+ * unreadable frame when depth is 0). */
+static int add_memory(struct recorder *r, uint32_t th, int depth, int64_t delta)
+{
+    struct frame_key unreadable;
+    const struct frame_key *keys = r->keys;
+    if (depth == 0) {
+        unreadable = (struct frame_key){.func = table_intern_func(r->table, TABLE_UNREADABLE, ""),
+                                        .line = -1};
+        if (unreadable.func == TABLE_NONE)
+            return ERR_NOMEM;
+        keys = &unreadable;
+        depth = 1;
+    }
+    enum table_metric m = delta > 0 ? TABLE_M_ALLOC : TABLE_M_FREED;
+    uint64_t bytes = delta > 0 ? (uint64_t)delta : -(uint64_t)delta;
+    return table_add_stack_as(r->table, th, keys, depth, bytes, m);
+}
+
+int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct record_state *st)
 {
     if (!ws->failed && ws->depth <= 0)
         return 0;
@@ -133,16 +150,21 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws)
     if (th == TABLE_NONE)
         return ERR_NOMEM;
     label_thread(r, th, ws);
-    int rc;
+    enum table_metric metric = table_metric_of(st ? st->on_cpu : -1, ws->gil);
+    int rc, depth = 0;
     if (ws->failed) {
         /* A walker that failed without saying why still lost a sample. */
         enum walk_fail why = ws->why > WALK_OK && ws->why < WALK_FAIL_COUNT ? ws->why
                                                                              : WALK_FAIL_CORRUPT;
-        rc = table_add_failed(r->table, th, why);
+        rc = table_add_failed_as(r->table, th, why, metric);
     } else {
-        rc = stack_keys(r, ws);
+        rc = depth = stack_keys(r, ws);
         if (rc > 0)
-            rc = table_add_stack(r->table, th, r->keys, rc, 1);
+            rc = table_add_stack_as(r->table, th, r->keys, depth, 1, metric);
     }
+    if (rc >= 0 && ws->gil_wait == 1)
+        rc = table_note_gil_wait(r->table, th);
+    if (rc >= 0 && st && st->rss_delta)
+        rc = add_memory(r, th, depth, st->rss_delta);
     return rc < 0 ? rc : 1;
 }

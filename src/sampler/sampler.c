@@ -145,14 +145,17 @@ static void discover_children(struct sampler *s, uint64_t now)
 static int sample_round(struct sampler *s, uint64_t now)
 {
     for (int i = 0; i < s->nprocs; i++)
-        proc_walk(s->procs[i], now, s->cfg.cpu_only);
-    unsigned stacks = 0, failed = 0, threads = 0, f;
+        proc_walk(s->procs[i], now);
+    unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, f;
+    int gil_known = 0;
     pthread_mutex_lock(&s->lock);
     profile_lock(s->profile);
     for (int i = 0; i < s->nprocs; i++) {
         stacks += proc_record(s->procs[i], &f);
         failed += f;
         threads += s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
+        waiting += s->procs[i]->gil_waiting;
+        gil_known |= s->procs[i]->gil_known;
     }
     profile_unlock(s->profile);
     int n = 0;                          /* a root that is not Python loses nothing */
@@ -162,8 +165,11 @@ static int sample_round(struct sampler *s, uint64_t now)
     count_lost(s, n);
     s->st.stacks += stacks;
     s->st.failed += failed;
-    if (n >= 0 || s->nprocs > 1)
+    if (n >= 0 || s->nprocs > 1) {
         s->st.threads = threads;
+        s->st.gil_waiting = waiting;
+        s->st.gil_known = gil_known;
+    }
     s->st.taken++;
     s->st.missed += s->missed_pending;
     s->missed_pending = 0;
@@ -366,8 +372,9 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* --cpu keeps up to three files open per thread of the target
- * (taskstat.c): allow as many descriptors as the hard limit does. */
+/* Each thread's state is read from up to three files kept open per thread
+ * of the target (taskstat.c): allow as many descriptors as the hard limit
+ * does. */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
@@ -407,8 +414,7 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
         discover_with_root(s->disc);
         discover_follow(s->disc, target->pid);
     }
-    if (cfg->cpu_only)
-        raise_fd_limit();
+    raise_fd_limit();
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;

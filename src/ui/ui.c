@@ -111,9 +111,25 @@ static void saved_stats(struct ui *u)
     };
 }
 
+/* The mode the views count in. A saved profile holds one, whatever its
+ * counts are of: its replica stays in wall mode (every sample it has). */
+static void apply_mode(struct ui *u)
+{
+    if (u->o->saved && u->st.mode != u->o->saved->mode) {
+        u->st.mode = u->o->saved->mode;
+        snprintf(u->st.status, sizeof u->st.status,
+                 "a saved profile holds one mode (%s): record with proftui to switch modes",
+                 table_mode_name((enum table_mode)u->st.mode));
+        u->st.status_error = 1;
+    }
+    if (!u->o->saved && u->st.mode != u->data.mode)
+        ui_data_mode(&u->data, u->st.mode);
+}
+
 static void snapshot(struct ui *u, unsigned why)
 {
     ui_data_lens(&u->data, u->st.lens);
+    apply_mode(u);
     int rc = ui_data_sync(&u->data, u->profile, u->s);
     if (rc < 0)
         ui_log(u, "snapshot failed: %s", err_str(rc));
@@ -339,6 +355,7 @@ static int init(struct ui *u, const struct ui_options *o, struct profile *p, str
         return ERR_NOMEM;
     ui_data_set_code(&u->data, o->code);
     u->st.lens = o->lens;
+    u->st.mode = o->saved ? o->saved->mode : o->mode;
     long d = o->baseline ? ui_views_find_key('d') : -1;   /* --diff: the comparison first */
     if (d > 0 && d < VIEWS_MAX && (u->views[d] = ui_views_get((size_t)d)->create()) != NULL)
         u->st.view = (size_t)d;

@@ -65,6 +65,61 @@ static void apply_lens(struct ui_data *d)
     d->lens_on = 1;
 }
 
+void ui_data_mode(struct ui_data *d, int mode)
+{
+    if (table_set_mode(d->replica, (enum table_mode)mode) == 0)
+        d->mode = mode;
+}
+
+/* A thread's state counts, every mode's. */
+static void thread_states(struct ui_thread *th, const struct table *t, uint32_t i)
+{
+    uint64_t m[TABLE_METRICS];
+    for (int k = 0; k < TABLE_METRICS; k++)
+        m[k] = table_thread_metric(t, i, (enum table_metric)k);
+    th->on_cpu = m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL];
+    th->gil = m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL];
+    th->idle = m[TABLE_M_IDLE];
+    th->known = th->on_cpu + m[TABLE_M_GIL] + th->idle;
+    th->all = th->known + m[TABLE_M_ANY];
+    th->waits = table_thread_gil_waits(t, i);
+}
+
+/* The GIL's share of the rounds: the samples in which a thread held its
+ * process's GIL (one at most per process and round) over the rounds of
+ * every process (a process's: its longest-sampled thread's samples). */
+static void gil_share(struct ui_data *d)
+{
+    uint64_t held = 0, rounds = 0;
+    for (size_t i = 0; i < d->nthreads; i++) {
+        const struct ui_thread *th = &d->threads[i];
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = d->threads[j].pid == th->pid;
+        if (seen)
+            continue;                 /* its process was counted with an earlier thread */
+        uint64_t most = 0;
+        for (size_t j = i; j < d->nthreads; j++)
+            if (d->threads[j].pid == th->pid) {
+                held += d->threads[j].gil;
+                most = d->threads[j].known > most ? d->threads[j].known : most;
+            }
+        rounds += most;
+    }
+    d->gil_pct = rounds && d->stats.gil_known ? 100.0 * (double)held / (double)rounds : -1;
+}
+
+static void rss_history(struct ui_data *d)
+{
+    if (!d->stats.proc_ok || !d->stats.rss_bytes)
+        return;
+    if (d->nrss == UI_RSS_HISTORY) {
+        memmove(d->rss, d->rss + 1, (UI_RSS_HISTORY - 1) * sizeof *d->rss);
+        d->nrss--;
+    }
+    d->rss[d->nrss++] = d->stats.rss_bytes;
+}
+
 static int by_name_then_tid(const void *pa, const void *pb)
 {
     const struct ui_thread *a = pa, *b = pb;
@@ -92,6 +147,7 @@ static int copy_threads(struct ui_data *d)
         th->pid = table_thread_pid(t, (uint32_t)i);
         th->several = several;
         th->samples = table_thread_samples(t, (uint32_t)i);
+        thread_states(th, t, (uint32_t)i);
         snprintf(th->name, sizeof th->name, "%s", table_thread_name(t, (uint32_t)i));
     }
     d->nthreads = n;
@@ -111,8 +167,11 @@ int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s)
         d->stats = (struct sampler_stats){.taken = table_samples(d->replica), .running = 1, .exit_status = -1};
     if (rc == 0)
         rc = copy_threads(d);
-    if (rc == 0)
+    if (rc == 0) {
+        gil_share(d);
+        rss_history(d);
         apply_lens(d);
+    }
     else
         d->table = d->replica;
     if (rc == 0)

@@ -94,11 +94,24 @@ static void failed_field(struct ui_fields *fs, const struct ui_scene *sc)
                           : UI_EL_VALUE)->value, VALUE_MAX, st->failed);
 }
 
+/* GIL: the share of the rounds in which a thread held it, and how many
+ * threads waited for it at the last round. */
+static void gil_field(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct ui_data *d = sc->data;
+    if (d->gil_pct < 0)
+        return;
+    snprintf(add(fs, "GIL", UI_EL_VALUE)->value, VALUE_MAX, "%.0f%% held, %u waiting",
+             d->gil_pct, d->stats.gil_waiting);
+}
+
 static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
     char a[32], b[32];
-    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", sc->opt->cpu_mode ? "cpu" : "wall");
+    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s",
+             table_mode_name((enum table_mode)sc->state->mode));
+    gil_field(fs, sc);
     ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, sc->opt->interval_ns);
     ui_fmt_duration(add(fs, "Elapsed", UI_EL_VALUE)->value, VALUE_MAX, st->elapsed_ns);
     ui_fmt_count_full(add(fs, "Samples", UI_EL_VALUE)->value, VALUE_MAX, st->taken);
@@ -121,7 +134,7 @@ static void saved_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct profile_meta *m = sc->opt->saved;
     const struct sampler_stats *st = &sc->data->stats;
-    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", m->cpu_mode ? "cpu" : "wall");
+    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", table_mode_name((enum table_mode)m->mode));
     if (m->interval_ns)
         ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, m->interval_ns);
     if (m->duration_ns)
@@ -149,6 +162,32 @@ static void saved_fields(struct ui_fields *fs, const struct ui_scene *sc)
     snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%zu", sc->data->nthreads);
 }
 
+/* The resident memory of the last refreshes as a sparkline after its
+ * value (" ▁▂▄█", or " _.-^" without UTF-8), scaled from the lowest
+ * reading to the highest; nothing while it has not changed. */
+static void rss_spark(char *buf, const struct ui_scene *sc)
+{
+    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    static const char ascii[] = "_.-^";
+    const struct ui_data *d = sc->data;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < d->nrss; i++) {
+        lo = d->rss[i] < lo ? d->rss[i] : lo;
+        hi = d->rss[i] > hi ? d->rss[i] : hi;
+    }
+    if (d->nrss < 2 || hi == lo)
+        return;
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, VALUE_MAX - len, " ");
+    for (size_t i = 0; i < d->nrss && len + 4 < VALUE_MAX; i++) {
+        double f = (double)(d->rss[i] - lo) / (double)(hi - lo);
+        if (sc->theme->utf8)
+            len += (size_t)snprintf(buf + len, VALUE_MAX - len, "%s", bars[(int)(f * 7.0 + 0.5)]);
+        else
+            len += (size_t)snprintf(buf + len, VALUE_MAX - len, "%c", ascii[(int)(f * 3.0 + 0.5)]);
+    }
+}
+
 static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *p = &sc->data->stats;
@@ -159,10 +198,12 @@ static void target_fields(struct ui_fields *fs, const struct ui_scene *sc)
     else
         snprintf(cpu->value, VALUE_MAX, "-");
     struct field *rss = add(fs, "RSS", UI_EL_VALUE);
-    if (p->proc_ok)
+    if (p->proc_ok) {
         ui_fmt_bytes(rss->value, VALUE_MAX, p->rss_bytes);
-    else
+        rss_spark(rss->value, sc);
+    } else {
         snprintf(rss->value, VALUE_MAX, "-");
+    }
     snprintf(add(fs, "Procs", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->procs);
     snprintf(add(fs, "Threads", UI_EL_VALUE)->value, VALUE_MAX, "%u", p->threads);
 }

@@ -75,6 +75,12 @@ static unsigned act_lens(struct ui_state *v, void *view, int code)
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 
+static unsigned act_mode(struct ui_state *v, void *view, int code)
+{
+    v->mode = (v->mode + 1) % TABLE_MODES;
+    return UI_REACT_RESNAP | UI_REACT_REDRAW;
+}
+
 static unsigned act_paths(struct ui_state *v, void *view, int code)
 {
     v->full_paths = !v->full_paths;
@@ -137,6 +143,10 @@ static const struct ui_key keys[] = {
     {{'u'}, "u", "u",
      "your code first: charge library and interpreter time to the innermost frame of your own code "
      "(the header says which files; --only sets them)", "u", "u", "Your code", act_lens},
+    {{'m'}, "m", "m",
+     "next mode: wall (all samples), cpu (on a CPU), gil (holding the GIL), idle (neither), "
+     "memory (bytes RSS grew by)",
+     "m", "m", "Mode", act_mode},
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
      "+-", "+-", "Threshold", act_threshold},

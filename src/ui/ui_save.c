@@ -99,7 +99,7 @@ static int write_file(const char *path, enum export_format fmt, const struct ui_
         .pid = o->pid,
         .version = PROFTUI_VERSION,
         .python_version = o->python_version && o->python_version[0] ? o->python_version : NULL,
-        .cpu_mode = o->cpu_mode,
+        .mode = o->mode,
         .interval_ns = o->interval_ns,
         .start_unix_ns = start_time(o, s),
         .duration_ns = d->stats.elapsed_ns,

@@ -220,7 +220,7 @@ static const struct export_meta meta = {
     .pid = 1234,
     .version = "0.1.0",
     .python_version = "3",
-    .cpu_mode = 1,
+    .mode = 1,
     .interval_ns = 1000000,
     .duration_ns = 2013456789,
     .taken = 2013,
@@ -345,7 +345,7 @@ static void test_metadata(void)
     struct export_meta m2 = meta;
     m2.command = NULL;
     m2.python_version = NULL;
-    m2.cpu_mode = 0;
+    m2.mode = 0;
     m2.interval_ns = 1500;
     text = write_to_string(t, &m2, &len);
     CHECK(has_line(text, "# python: unknown"));

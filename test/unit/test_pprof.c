@@ -235,7 +235,7 @@ static struct table *sample_table(void)
 }
 
 static const struct export_meta META = {
-    .pid = 4242, .version = "9.9.9", .python_version = "3.13.0", .cpu_mode = 1,
+    .pid = 4242, .version = "9.9.9", .python_version = "3.13.0", .mode = 1,
     .interval_ns = 2000000, .start_unix_ns = 1700000000123456789ULL, .duration_ns = 3500000000ULL,
     .taken = 11, .missed = 1, .lost = 0, .command = "python3 \"app;\npy\"", .warning = NULL,
 };

@@ -91,7 +91,7 @@ static void test_shares_with_failures(void)
         for (int i = 0; i < NTHREADS; i++) {
             struct walk_stack ws;
             make_stack(&ws, fr, i, round);
-            added += recorder_add(r, &ws) == 1;
+            added += recorder_add(r, &ws, NULL) == 1;
         }
     CHECK_EQ(added, (uint64_t)ROUNDS * NTHREADS);
     CHECK_EQ(table_samples(t), (uint64_t)ROUNDS * NTHREADS);
@@ -143,10 +143,10 @@ static void test_labels_and_markers(void)
     struct walk_frame fr[WALK_MAX_DEPTH];
     struct walk_stack ws = { .tid = 101, .ident = 1, .frames = fr };
 
-    CHECK_EQ(recorder_add(r, &ws), 0);             /* no frame, not failed: no sample */
+    CHECK_EQ(recorder_add(r, &ws, NULL), 0);             /* no frame, not failed: no sample */
     CHECK_EQ(table_samples(t), 0);
     ws.failed = 1;                                 /* failed without a reason: corrupt */
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     uint32_t th = table_thread_find(t, 101);
     CHECK_EQ(table_thread_failed(t, th, WALK_FAIL_CORRUPT), 1);
     CHECK(strcmp(table_thread_name(t, th), "python3.12") == 0);
@@ -155,31 +155,25 @@ static void test_labels_and_markers(void)
     l.name[1] = "napper";
     ws = (struct walk_stack){ .tid = 101, .ident = 1, .frames = fr, .depth = 1 };
     fr[0] = (struct walk_frame){ .code = &code[2], .line = 5 };
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK(strcmp(table_thread_name(t, th), "python3.12") == 0);
     recorder_names_changed(r);
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK(strcmp(table_thread_name(t, th), "napper") == 0);
 
-    /* A thread that is not sampled (off CPU) is renamed by a touch,
-     * without a sample; an unknown thread is not registered by one. */
+    /* Renamed again: once per names generation, however often recorded. */
     l.name[1] = "renamed";
     recorder_names_changed(r);
-    uint64_t before = table_samples(t);
-    recorder_touch(r, &ws);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK(strcmp(table_thread_name(t, th), "renamed") == 0);
-    CHECK_EQ(table_samples(t), before);
-    struct walk_stack other = { .tid = 102, .ident = 2, .frames = fr, .depth = 1 };
-    recorder_touch(r, &other);
-    CHECK_EQ(table_thread_find(t, 102), TABLE_NONE);
     int calls = l.calls;
-    recorder_touch(r, &ws);                        /* labelled in this generation already */
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);       /* labelled in this generation already */
     CHECK_EQ(l.calls, calls);
 
     /* A name that cannot be found now leaves the label as it is. */
     l.name[1] = NULL;
     recorder_names_changed(r);
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK(strcmp(table_thread_name(t, th), "renamed") == 0);
 
     /* A cut stack gets [truncated] at its root end. */
@@ -187,7 +181,7 @@ static void test_labels_and_markers(void)
         fr[d] = (struct walk_frame){ .code = &code[1], .line = d };
     ws.depth = WALK_MAX_DEPTH;
     ws.truncated = 1;
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     struct flat_view v;
     CHECK_EQ(table_flat(t, th, 0, &v), 0);
     uint32_t cut = table_intern_func(t, RECORD_TRUNCATED, "");
@@ -219,10 +213,10 @@ static void test_first_lines(void)
     fr[0] = (struct walk_frame){ .code = &runs[0], .line = 21 };
     fr[1] = (struct walk_frame){ .code = &runs[1], .line = 31 };
     fr[2] = (struct walk_frame){ .code = &code[0], .line = 3 };
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     fr[0] = (struct walk_frame){ .code = &runs[2], .line = 5 };
     fr[1] = (struct walk_frame){ .code = &code[2], .line = 6 };
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK(runs[0].user != runs[1].user && runs[0].user != runs[2].user && runs[1].user != runs[2].user);
     CHECK_EQ(table_func_first_line(t, runs[0].user), 20);
     CHECK_EQ(table_func_first_line(t, runs[1].user), 30);
@@ -231,15 +225,67 @@ static void test_first_lines(void)
     CHECK_EQ(table_func_first_line(t, code[2].user), -1);
     CHECK(strcmp(table_func_name(t, runs[1].user), "run") == 0);
     ws.failed = 1;
-    CHECK_EQ(recorder_add(r, &ws), 1);
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
     CHECK_EQ(table_func_first_line(t, table_intern_func(t, TABLE_UNREADABLE, "")), -1);
     CHECK_EQ(table_func_first_line(t, table_intern_func(t, RECORD_TRUNCATED, "")), -1);
     recorder_free(r);
     table_free(t);
 }
 
+/* The thread's state picks the metric; [gc] goes innermost; a GIL wait is
+ * counted; memory bytes land on the same stack in their own metric. */
+static void test_states(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "w1", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    struct walk_frame fr[2] = { { .code = &code[0], .line = 3 }, { .code = &code[1], .line = 4 } };
+    struct walk_stack ws = { .tid = 100, .ident = 1, .frames = fr, .depth = 2, .gil = 1 };
+    struct record_state st = { .on_cpu = 1, .rss_delta = 4096 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    uint32_t th = table_thread_find(t, 100);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_CPU_GIL), 1);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_ALLOC), 4096);
+    CHECK_EQ(table_samples(t), 1);                 /* bytes are no sample */
+    st = (struct record_state){ .on_cpu = 0, .rss_delta = -100 };
+    ws.gil = 0;
+    ws.gil_wait = 1;
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_IDLE), 1);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_FREED), 100);
+    CHECK_EQ(table_thread_gil_waits(t, th), 1);
+    ws.gil_wait = 0;
+    ws.gil = -1;
+    CHECK_EQ(recorder_add(r, &ws, NULL), 1);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_ANY), 1);
+    ws.gil = 1;
+    ws.gc = 1;
+    st = (struct record_state){ .on_cpu = 1 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, th, 0, &v), 0);
+    uint32_t gc = table_intern_func(t, RECORD_GC, "");
+    int found = 0;
+    for (size_t i = 0; i < v.n; i++)
+        found += v.rows[i].func == gc && v.rows[i].own == 1 && v.rows[i].total == 1;
+    CHECK_EQ(found, 1);
+    flat_view_free(&v);
+    /* A failed stack keeps its state and its bytes. */
+    ws = (struct walk_stack){ .tid = 100, .ident = 1, .frames = fr, .failed = 1,
+                              .why = WALK_FAIL_TORN, .gil = 1 };
+    st = (struct record_state){ .on_cpu = 1, .rss_delta = 10 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_CPU_GIL), 3);
+    CHECK_EQ(table_thread_metric(t, th, TABLE_M_ALLOC), 4106);
+    CHECK_EQ(table_thread_failed(t, th, WALK_FAIL_TORN), 1);
+    recorder_free(r);
+    table_free(t);
+}
+
 int main(void)
 {
+    test_states();
     test_shares_with_failures();
     test_dropping_would_bias();
     test_labels_and_markers();

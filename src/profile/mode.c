@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* Modes and metrics: what each count of a table counts (the thread state
+ * of a sample, or bytes of memory) and which of them a mode sums. */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "table_impl.h"
+
+static const char *const mode_names[TABLE_MODES] = {
+    [TABLE_MODE_WALL] = "wall", [TABLE_MODE_CPU] = "cpu", [TABLE_MODE_GIL] = "gil",
+    [TABLE_MODE_IDLE] = "idle", [TABLE_MODE_MEMORY] = "memory",
+};
+
+unsigned table_mode_mask(enum table_mode m)
+{
+    switch (m) {
+    case TABLE_MODE_WALL:
+        return TABLE_SAMPLE_MASK;
+    case TABLE_MODE_CPU:
+        return 1u << TABLE_M_CPU | 1u << TABLE_M_CPU_GIL;
+    case TABLE_MODE_GIL:
+        return 1u << TABLE_M_GIL | 1u << TABLE_M_CPU_GIL;
+    case TABLE_MODE_IDLE:
+        return 1u << TABLE_M_IDLE;
+    case TABLE_MODE_MEMORY:
+        return 1u << TABLE_M_ALLOC;
+    default:
+        return 0;
+    }
+}
+
+const char *table_mode_name(enum table_mode m)
+{
+    return m >= 0 && m < TABLE_MODES ? mode_names[m] : "?";
+}
+
+int table_mode_parse(const char *s)
+{
+    for (int m = 0; s && m < TABLE_MODES; m++)
+        if (strcmp(s, mode_names[m]) == 0)
+            return m;
+    return -1;
+}
+
+enum table_metric table_metric_of(int on_cpu, int gil)
+{
+    if (on_cpu < 0 && gil < 0)
+        return TABLE_M_ANY;
+    if (on_cpu == 1)
+        return gil == 1 ? TABLE_M_CPU_GIL : TABLE_M_CPU;
+    return gil == 1 ? TABLE_M_GIL : TABLE_M_IDLE;
+}
+
+int table_set_mode(struct table *t, enum table_mode m)
+{
+    if (m < 0 || m >= TABLE_MODES)
+        return ERR_USAGE;
+    t->mode = m;
+    return 0;
+}
+
+enum table_mode table_get_mode(const struct table *t)
+{
+    return t->mode;
+}
+
+uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric)
+{
+    if (thread >= t->nthreads || metric < 0 || metric >= TABLE_METRICS)
+        return 0;
+    return t->threads[thread].metric[metric];
+}
+
+uint64_t table_thread_gil_waits(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads ? t->threads[thread].gil_waits : 0;
+}
+
+int table_note_gil_wait(struct table *t, uint32_t thread)
+{
+    if (thread >= t->nthreads || t->origin)
+        return ERR_USAGE;
+    t->threads[thread].gil_waits++;
+    return 0;
+}
+
+/* Room in the counts of metric for every node the table can hold. */
+int table_mc_reserve(struct table *t, enum table_metric metric)
+{
+    uint32_t cap = t->mc_cap[metric];
+    if (cap >= t->nodes_cap)
+        return 0;
+    struct mcount *p = realloc(t->mc[metric], (size_t)t->nodes_cap * sizeof *p);
+    if (!p)
+        return ERR_NOMEM;
+    memset(p + cap, 0, (size_t)(t->nodes_cap - cap) * sizeof *p);
+    t->mc[metric] = p;
+    t->mc_cap[metric] = t->nodes_cap;
+    return 0;
+}
+
+void table_mc_clear(struct table *t)
+{
+    for (int m = 0; m < TABLE_METRICS; m++)
+        if (t->mc[m])
+            memset(t->mc[m], 0, (size_t)t->mc_cap[m] * sizeof *t->mc[m]);
+}
+
+void table_mc_free(struct table *t)
+{
+    for (int m = 0; m < TABLE_METRICS; m++) {
+        free(t->mc[m]);
+        t->mc[m] = NULL;
+        t->mc_cap[m] = 0;
+    }
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of modes: a profile fed samples of every thread state (and
+ * bytes of memory) is read through replicas in each mode, synced in steps
+ * with the mode changed between them, and each replica's stacks, flat
+ * rows, tree and per-thread counts are compared with a brute-force recount
+ * of what was fed, restricted to the mode's metrics. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "profile.h"
+#include "table.h"
+#include "tree.h"
+
+#define NFUNCS 6
+#define NTHREADS 3
+#define MAXD 4
+#define MAXFED 4000
+
+static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * UINT64_C(0x2545F4914F6CDD1D)) >> 32) % n;
+}
+
+struct fed {
+    uint32_t thread;
+    int depth;
+    uint32_t funcs[MAXD];      /* root first */
+    enum table_metric metric;
+    uint64_t weight;
+};
+
+static struct fed fed[MAXFED];
+static int nfed;
+static uint32_t func_ids[NFUNCS], thread_ids[NTHREADS];
+
+static void feed(struct profile *p, int n)
+{
+    struct table *t = profile_table(p);
+    profile_lock(p);
+    for (int i = 0; i < n && nfed < MAXFED; i++) {
+        struct fed *f = &fed[nfed++];
+        f->thread = thread_ids[rnd(NTHREADS)];
+        f->depth = 1 + (int)rnd(MAXD);
+        for (int d = 0; d < f->depth; d++)
+            f->funcs[d] = func_ids[rnd(NFUNCS)];
+        f->metric = (enum table_metric)rnd(TABLE_METRICS);
+        f->weight = f->metric >= TABLE_M_ALLOC ? 1 + rnd(1000) : 1;
+        struct frame_key fr[MAXD];
+        for (int d = 0; d < f->depth; d++)
+            fr[f->depth - 1 - d] = (struct frame_key){.func = f->funcs[d], .line = (int32_t)d + 1};
+        CHECK(table_add_stack_as(t, f->thread, fr, f->depth, f->weight, f->metric) == 0);
+    }
+    profile_unlock(p);
+}
+
+/* The brute-force count of one stack (root first) in a mode. */
+static uint64_t brute_stack(uint32_t thread, const struct frame_key *frames, int depth, unsigned mask)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < nfed; i++) {
+        const struct fed *f = &fed[i];
+        if (f->thread != thread || f->depth != depth || !(mask >> f->metric & 1u))
+            continue;
+        int same = 1;
+        for (int d = 0; d < depth && same; d++)
+            same = f->funcs[d] == frames[d].func && frames[d].line == (int32_t)d + 1;
+        sum += same ? f->weight : 0;
+    }
+    return sum;
+}
+
+struct visit {
+    unsigned mask;
+    uint64_t seen;             /* sum of the counts visited */
+    int bad;
+};
+
+static int visit_stack(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                       uint64_t count)
+{
+    struct visit *v = arg;
+    v->seen += count;
+    uint64_t want = brute_stack(thread, frames, depth, v->mask);
+    if (want != count && v->bad++ < 3)
+        check(0, "stack of depth %d in thread %u: %llu, brute force %llu", depth, thread,
+              (unsigned long long)count, (unsigned long long)want);
+    return 0;
+}
+
+/* Every linked node of the replica has a count, and its total is the sum
+ * of its own and its children's. */
+static void check_linked(const struct table *t, uint32_t node, int *bad)
+{
+    uint64_t kids = 0;
+    for (uint32_t c = tree_first_child(t, node); c != TABLE_NONE; c = tree_next_sibling(t, c)) {
+        if (!tree_total(t, c) && (*bad)++ < 3)
+            check(0, "node %u is linked with no count", c);
+        kids += tree_total(t, c);
+        check_linked(t, c, bad);
+    }
+    if (tree_self(t, node) + kids != tree_total(t, node) && (*bad)++ < 3)
+        check(0, "node %u: self %llu + children %llu != total %llu", node,
+              (unsigned long long)tree_self(t, node), (unsigned long long)kids,
+              (unsigned long long)tree_total(t, node));
+}
+
+static void check_replica(const struct table *r, enum table_mode m)
+{
+    unsigned mask = table_mode_mask(m);
+    check_context("mode %s, %d fed", table_mode_name(m), nfed);
+    CHECK(table_get_mode(r) == m);
+    uint64_t want_all = 0, want_thread[NTHREADS] = {0};
+    for (int i = 0; i < nfed; i++)
+        if (mask >> fed[i].metric & 1u) {
+            want_all += fed[i].weight;
+            for (int k = 0; k < NTHREADS; k++)
+                want_thread[k] += fed[i].thread == thread_ids[k] ? fed[i].weight : 0;
+        }
+    CHECK_EQ(table_samples(r), want_all);
+    struct visit v = {.mask = mask};
+    CHECK(table_foreach_stack(r, visit_stack, &v) == 0);
+    CHECK_EQ(v.seen, want_all);
+    int bad = 0;
+    for (int k = 0; k < NTHREADS; k++) {
+        uint32_t th = table_thread_find(r, thread_ids[k] + 100);
+        CHECK_EQ(table_thread_samples(r, th), want_thread[k]);
+        if (tree_root(r, th) != TABLE_NONE)
+            check_linked(r, tree_root(r, th), &bad);
+    }
+    /* The flat view: a function's own is the samples whose leaf it is. */
+    struct flat_view fv;
+    CHECK(table_flat(r, TABLE_NONE, 0, &fv) == 0);
+    CHECK_EQ(fv.samples, want_all);
+    for (size_t i = 0; i < fv.n; i++) {
+        uint64_t own = 0;
+        for (int j = 0; j < nfed; j++)
+            if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func)
+                own += fed[j].weight;
+        CHECK_EQ(fv.rows[i].own, own);
+        CHECK(fv.rows[i].total > 0);
+    }
+    flat_view_free(&fv);
+    check_context("%s", "");
+}
+
+static void test_modes_random(void)
+{
+    struct profile *p = profile_new();
+    struct table *t = profile_table(p);
+    profile_lock(p);
+    for (int i = 0; i < NFUNCS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", i);
+        func_ids[i] = table_intern_func(t, name, "m.py");
+    }
+    for (int i = 0; i < NTHREADS; i++)
+        thread_ids[i] = table_thread(t, 100 + (uint64_t)i, "T");
+    profile_unlock(p);
+    /* Thread ids 100.. map to indices: remember the index, find by tid. */
+    for (int i = 0; i < NTHREADS; i++)
+        CHECK(thread_ids[i] == (uint32_t)i);
+
+    struct table *r[TABLE_MODES];
+    for (int m = 0; m < TABLE_MODES; m++) {
+        r[m] = table_new();
+        CHECK(table_set_mode(r[m], (enum table_mode)m) == 0);
+    }
+    /* A replica that changes its mode at every step, and one per mode. */
+    struct table *moving = table_new();
+    for (int step = 0; step < 12; step++) {
+        feed(p, 1 + (int)rnd(300));
+        for (int m = 0; m < TABLE_MODES; m++) {
+            if (step % 3 == 0 || m == step % TABLE_MODES) {
+                CHECK(profile_sync(p, r[m], NULL) == 0);
+                check_replica(r[m], (enum table_mode)m);
+            }
+        }
+        enum table_mode mm = (enum table_mode)(step * 2 % TABLE_MODES);
+        CHECK(table_set_mode(moving, mm) == 0);
+        CHECK(profile_sync(p, moving, NULL) == 0);
+        check_replica(moving, mm);
+    }
+    /* The writer's own counts are wall's, and per thread every metric. */
+    uint64_t wall = 0, by_metric[TABLE_METRICS] = {0};
+    for (int i = 0; i < nfed; i++) {
+        wall += fed[i].metric < TABLE_M_ALLOC ? fed[i].weight : 0;
+        by_metric[fed[i].metric] += fed[i].weight;
+    }
+    CHECK_EQ(table_samples(t), wall);
+    for (int m = 0; m < TABLE_METRICS; m++) {
+        uint64_t sum = 0;
+        for (int k = 0; k < NTHREADS; k++)
+            sum += table_thread_metric(r[TABLE_MODE_CPU], (uint32_t)k, (enum table_metric)m);
+        CHECK_EQ(sum, by_metric[m]);
+    }
+    for (int m = 0; m < TABLE_MODES; m++)
+        table_free(r[m]);
+    table_free(moving);
+    profile_free(p);
+}
+
+static void test_names_and_metrics(void)
+{
+    for (int m = 0; m < TABLE_MODES; m++)
+        CHECK(table_mode_parse(table_mode_name((enum table_mode)m)) == m);
+    CHECK(table_mode_parse("walls") == -1);
+    CHECK(table_mode_parse(NULL) == -1);
+    CHECK(table_mode_mask(TABLE_MODES) == 0);
+    CHECK(table_metric_of(-1, -1) == TABLE_M_ANY);
+    CHECK(table_metric_of(1, -1) == TABLE_M_CPU);
+    CHECK(table_metric_of(0, 1) == TABLE_M_GIL);
+    CHECK(table_metric_of(1, 1) == TABLE_M_CPU_GIL);
+    CHECK(table_metric_of(0, 0) == TABLE_M_IDLE);
+    CHECK(table_metric_of(-1, 0) == TABLE_M_IDLE);
+    /* Every sample is in wall and in exactly one of cpu-or-gil, idle. */
+    for (int m = TABLE_M_IDLE; m < TABLE_M_ALLOC; m++) {
+        int in_cpu = table_mode_mask(TABLE_MODE_CPU) >> m & 1u;
+        int in_gil = table_mode_mask(TABLE_MODE_GIL) >> m & 1u;
+        int in_idle = table_mode_mask(TABLE_MODE_IDLE) >> m & 1u;
+        CHECK(table_mode_mask(TABLE_MODE_WALL) >> m & 1u);
+        CHECK((in_cpu || in_gil) != in_idle);
+    }
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 7, "x");
+    uint32_t f = table_intern_func(t, "f", "x.py");
+    struct frame_key k = {.func = f, .line = 1};
+    CHECK(table_add_stack_as(t, th, &k, 1, 1, TABLE_METRICS) == ERR_USAGE);
+    CHECK(table_add_failed_as(t, th, WALK_FAIL_TORN, TABLE_M_ALLOC) == ERR_USAGE);
+    CHECK(table_add_failed_as(t, th, WALK_FAIL_TORN, TABLE_M_CPU) == 0);
+    CHECK(table_note_gil_wait(t, th) == 0);
+    CHECK_EQ(table_thread_gil_waits(t, th), 1);
+    CHECK_EQ(table_thread_failed(t, th, WALK_FAIL_TORN), 1);
+    CHECK(table_set_mode(t, TABLE_MODES) == ERR_USAGE);
+    table_free(t);
+}
+
+int main(void)
+{
+    test_names_and_metrics();
+    test_modes_random();
+    return check_report("modes");
+}
