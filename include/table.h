@@ -194,6 +194,16 @@ int table_note_gil_wait(struct table *t, uint32_t thread);
 int table_set_mode(struct table *t, enum table_mode m);
 enum table_mode table_get_mode(const struct table *t);
 
+/* A replica's process scope: with only set, the next syncs copy the
+ * samples of the threads of process pid alone (the others keep their
+ * records and their table_thread_metric counts, but no samples and no
+ * nodes in the tree), so that every view of all threads shows that
+ * process; only 0 is every process. Changing it makes the next sync copy
+ * the whole table. */
+void table_set_process(struct table *t, int only, uint32_t pid);
+/* The scope: 1 and *pid when one process, else 0. */
+int table_get_process(const struct table *t, uint32_t *pid);
+
 /* Count one sample of `thread` whose stack could not be read, for reason
  * why (not WALK_OK): a sample with the single frame TABLE_UNREADABLE
  * (interned here; line -1), so that the thread keeps its share of the

@@ -78,6 +78,10 @@ void ui_data_lens(struct ui_data *d, int on);
  * then copies the profile whole: views get UI_WHY_SCOPE). */
 void ui_data_mode(struct ui_data *d, int mode);
 
+/* Show the threads of process pid alone (only), or of every process,
+ * from the next ui_data_sync() on (table_set_process). */
+void ui_data_process(struct ui_data *d, int only, uint32_t pid);
+
 /* Bring the replica up to date with p and copy the counters of s (NULL:
  * none; then taken is the table's sample count), then the lensed table
  * when the lens is on (when it cannot be built, table stays the replica

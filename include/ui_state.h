@@ -35,6 +35,8 @@ struct ui_state {
     int lens;                     /* "your code first": views read the lensed table */
     int mode;                     /* enum table_mode the views count in (key m) */
     uint32_t thread;              /* table thread index, or TABLE_NONE for all */
+    int proc_only;                /* the views show one process's threads ... */
+    uint32_t proc_pid;            /* ... this one (the threads view, key T) */
     int thread_step;              /* pending: -1 previous view, +1 next */
     int paused;
     int help;                     /* the help screen is up */
@@ -43,6 +45,7 @@ struct ui_state {
     enum ui_move move;            /* pending selection move */
     int move_dir;                 /* -1 up, +1 down */
     size_t view;                  /* the active view (index in the registry) */
+    size_t view_prev;             /* the view shown before it */
     size_t view_next;             /* pending: the view to switch to */
     uint32_t selected;            /* the active view's selected function (set before each key) */
     uint32_t focus;               /* the function an opened view shows, or TABLE_NONE */

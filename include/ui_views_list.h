@@ -18,6 +18,7 @@ extern const struct ui_view_ops ui_view_flame;
 extern const struct ui_view_ops ui_view_source;
 /* The comparison with --diff's baseline (key d): shares now, then, change. */
 extern const struct ui_view_ops ui_view_diff;
+extern const struct ui_view_ops ui_view_threads;
 
 #endif
 

@@ -67,6 +67,19 @@ enum table_mode table_get_mode(const struct table *t)
     return t->mode;
 }
 
+void table_set_process(struct table *t, int only, uint32_t pid)
+{
+    t->only_pid = only != 0;
+    t->pid = only ? pid : 0;
+}
+
+int table_get_process(const struct table *t, uint32_t *pid)
+{
+    if (t->only_pid)
+        *pid = t->pid;
+    return t->only_pid;
+}
+
 uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric)
 {
     if (thread >= t->nthreads || metric < 0 || metric >= TABLE_METRICS)

@@ -47,7 +47,7 @@ static void forget(struct table *dst)
     /* The sync counters go on: a follower of the replica (lens.c) must
      * see that everything changed. */
     struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1,
-                          .mode = dst->mode};
+                          .mode = dst->mode, .only_pid = dst->only_pid, .pid = dst->pid};
     int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
@@ -71,8 +71,15 @@ static void forget(struct table *dst)
     dst->flat.off = flat_off;
 }
 
-/* A replica in a mode other than wall: each thread's samples and failures
- * are those of the mode's metrics. */
+/* Whether thread i is in a replica's process scope. */
+static int in_scope(const struct table *dst, uint32_t i)
+{
+    return !dst->only_pid || dst->threads[i].pid == dst->pid;
+}
+
+/* A replica in a mode other than wall, or of one process: each thread's
+ * samples and failures are those of the mode's metrics, none out of the
+ * scope. */
 static void count_threads_in_mode(struct table *dst)
 {
     unsigned mask = table_mode_mask(dst->mode);
@@ -81,7 +88,7 @@ static void count_threads_in_mode(struct table *dst)
         struct thread *th = &dst->threads[i];
         th->samples = 0;
         memset(th->failed, 0, sizeof th->failed);
-        for (int m = 0; m < TABLE_METRICS; m++) {
+        for (int m = 0; m < TABLE_METRICS && in_scope(dst, i); m++) {
             if (!(mask >> m & 1u))
                 continue;
             th->samples += th->metric[m];
@@ -116,7 +123,7 @@ static int copy_names(struct table *dst, const struct table *src)
         memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
     dst->samples = src->samples;
-    if (dst->mode != TABLE_MODE_WALL)
+    if (dst->mode != TABLE_MODE_WALL || dst->only_pid)
         count_threads_in_mode(dst);
     return 0;
 }
@@ -161,6 +168,42 @@ static void recount_nodes_in_mode(struct table *dst, const struct table *src)
     }
 }
 
+/* The thread whose tree node n is in (its root's), or TABLE_NONE. */
+static uint32_t thread_of_node(const struct table *dst, uint32_t n)
+{
+    for (uint32_t hops = 0; hops <= dst->nnodes && dst->nodes[n].parent != TABLE_NONE; hops++)
+        n = dst->nodes[n].parent;
+    for (uint32_t i = 0; i < dst->nthreads; i++)
+        if (dst->threads[i].root == n)
+            return i;
+    return TABLE_NONE;
+}
+
+/* A whole copy of one process: the counts of the other threads' trees are
+ * zero (their nodes are then not linked). The links are still the
+ * writer's here. */
+static void clear_out_of_scope(struct table *dst)
+{
+    for (uint32_t i = 0; i < dst->nthreads; i++) {
+        uint32_t root = dst->threads[i].root;
+        if (in_scope(dst, i) || root >= dst->nnodes)
+            continue;
+        dst->nodes[root].self = dst->nodes[root].total = 0;
+        /* Depth-first through the writer's links, without recursion. */
+        uint32_t n = dst->nodes[root].first_child;
+        while (n != TABLE_NONE && n != root) {
+            dst->nodes[n].self = dst->nodes[n].total = 0;
+            if (dst->nodes[n].first_child != TABLE_NONE) {
+                n = dst->nodes[n].first_child;
+                continue;
+            }
+            while (n != root && dst->nodes[n].next_sibling == TABLE_NONE)
+                n = dst->nodes[n].parent;
+            n = n == root ? TABLE_NONE : dst->nodes[n].next_sibling;
+        }
+    }
+}
+
 /* Every node with its links and counts, as they are now. */
 static int copy_nodes_whole(struct table *dst, const struct table *src)
 {
@@ -171,7 +214,10 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
     dst->nnodes = dst->linked = src->nnodes;
     if (dst->mode != TABLE_MODE_WALL)
         recount_nodes_in_mode(dst, src);
-    if (dst->mode != TABLE_MODE_WALL || src->mc[TABLE_M_ALLOC] || src->mc[TABLE_M_FREED])
+    if (dst->only_pid)
+        clear_out_of_scope(dst);
+    if (dst->mode != TABLE_MODE_WALL || dst->only_pid || src->mc[TABLE_M_ALLOC] ||
+        src->mc[TABLE_M_FREED])
         relink_counted(dst);
     dst->npending = 0;
     dst->whole_copies++;
@@ -207,7 +253,8 @@ int table_sync_copy(struct table *dst, struct table *src)
         forget(dst);
     int incremental = dst->origin == src && dst->origin_epoch == src->epoch &&
                       dst->origin_gen == src->gen && !src->log_lost &&
-                      dst->copied_mode == dst->mode;
+                      dst->copied_mode == dst->mode && dst->copied_only == dst->only_pid &&
+                      dst->copied_pid == dst->pid;
     int rc = copy_names(dst, src);
     if (rc == 0)
         rc = incremental ? copy_nodes_delta(dst, src) : copy_nodes_whole(dst, src);
@@ -221,6 +268,8 @@ int table_sync_copy(struct table *dst, struct table *src)
     src->log_on = 1;
     dst->origin = src;
     dst->copied_mode = dst->mode;
+    dst->copied_only = dst->only_pid;
+    dst->copied_pid = dst->pid;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
     dst->flat.on = !dst->flat.off;
@@ -254,6 +303,16 @@ static void apply_flat(struct table *dst)
  * unless bytes of memory made them). */
 static void replay(struct table *dst)
 {
+    if (dst->only_pid) {        /* keep the adds of the process's threads only */
+        uint32_t kept = 0;
+        for (uint32_t k = 0; k < dst->npending; k++) {
+            uint32_t th = dst->pending[k].node < dst->nnodes
+                              ? thread_of_node(dst, dst->pending[k].node) : TABLE_NONE;
+            if (th != TABLE_NONE && in_scope(dst, th))
+                dst->pending[kept++] = dst->pending[k];
+        }
+        dst->npending = kept;
+    }
     for (uint32_t k = 0; k < dst->npending; k++) {
         uint32_t n = dst->pending[k].node;
         uint64_t w = dst->pending[k].weight;

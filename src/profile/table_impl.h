@@ -149,6 +149,8 @@ struct table {
      * last copy (a change makes the next one whole). */
     enum table_mode mode;
     enum table_mode copied_mode;
+    int only_pid, copied_only;  /* a replica of one process's threads ... */
+    uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
 
     /* Writer side of the replication (sync.c): the adds since the last
      * sync, kept only once a follower synced, and bounded. */

@@ -124,6 +124,7 @@ static void apply_mode(struct ui *u)
     }
     if (!u->o->saved && u->st.mode != u->data.mode)
         ui_data_mode(&u->data, u->st.mode);
+    ui_data_process(&u->data, u->st.proc_only, u->st.proc_pid);
 }
 
 static void snapshot(struct ui *u, unsigned why)
@@ -195,6 +196,8 @@ static void show_view(struct ui *u, size_t i)
         ui_log(u, "out of memory making the %s view", ui_views_get(i)->name);
         return;
     }
+    if (i != u->st.view)
+        u->st.view_prev = u->st.view;
     u->st.view = i;
     update_view(u, UI_WHY_SHOWN);
 }
@@ -241,6 +244,7 @@ static int react(struct ui *u, unsigned r)
         u->st.thread = ui_state_next_thread(u->st.thread, u->data.threads, u->data.nthreads,
                                             u->st.thread_step);
         u->st.thread_step = 0;
+        u->st.proc_only = 0;                   /* a thread of any process */
         snapshot(u, UI_WHY_SCOPE);
     }
     if (r & UI_REACT_RESNAP)

@@ -71,6 +71,11 @@ void ui_data_mode(struct ui_data *d, int mode)
         d->mode = mode;
 }
 
+void ui_data_process(struct ui_data *d, int only, uint32_t pid)
+{
+    table_set_process(d->replica, only, pid);
+}
+
 /* A thread's state counts, every mode's. */
 static void thread_states(struct ui_thread *th, const struct table *t, uint32_t i)
 {

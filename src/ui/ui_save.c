@@ -99,7 +99,7 @@ static int write_file(const char *path, enum export_format fmt, const struct ui_
         .pid = o->pid,
         .version = PROFTUI_VERSION,
         .python_version = o->python_version && o->python_version[0] ? o->python_version : NULL,
-        .mode = o->mode,
+        .mode = o->saved ? o->mode : d->mode,   /* a saved profile's replica is in wall mode */
         .interval_ns = o->interval_ns,
         .start_unix_ns = start_time(o, s),
         .duration_ns = d->stats.elapsed_ns,
@@ -162,14 +162,23 @@ static void save(struct ui_state *st, const struct ui_data *d, const struct ui_o
         set_status(st, 1, "the path is too long");
         return;
     }
+    if (fmt == EXPORT_PSTATS && !o->saved && d->mode == TABLE_MODE_MEMORY) {
+        set_status(st, 1, "pstats files hold times, not the bytes of memory mode: "
+                   "choose another ending (.json, .txt, .pb.gz, .svg)");
+        return;
+    }
     if (write_file(path, fmt, d, o, s) < 0) {
         set_status(st, 1, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
         return;
     }
     char *real = realpath(path, NULL);
     uint64_t n = table_samples(d->table);
-    set_status(st, 0, "saved %llu sample%s to %s", (unsigned long long)n, n == 1 ? "" : "s",
-               real ? real : path);
+    if (!o->saved && d->mode == TABLE_MODE_MEMORY)
+        set_status(st, 0, "saved %llu bytes of memory growth to %s", (unsigned long long)n,
+                   real ? real : path);
+    else
+        set_status(st, 0, "saved %llu sample%s to %s", (unsigned long long)n, n == 1 ? "" : "s",
+                   real ? real : path);
     free(real);
     ui_prompt_close(&st->prompt);
 }

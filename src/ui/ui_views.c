@@ -11,6 +11,7 @@ static const struct ui_view_ops *const views[] = {
     &ui_view_callers,
     &ui_view_source,
     &ui_view_diff,
+    &ui_view_threads,
 };
 
 size_t ui_views_count(void)

@@ -41,6 +41,7 @@ struct fed {
 static struct fed fed[MAXFED];
 static int nfed;
 static uint32_t func_ids[NFUNCS], thread_ids[NTHREADS];
+static const uint32_t thread_pid[NTHREADS] = {10, 10, 20};   /* two processes */
 
 static void feed(struct profile *p, int n)
 {
@@ -80,6 +81,7 @@ static uint64_t brute_stack(uint32_t thread, const struct frame_key *frames, int
 
 struct visit {
     unsigned mask;
+    uint32_t pid;
     uint64_t seen;             /* sum of the counts visited */
     int bad;
 };
@@ -89,7 +91,8 @@ static int visit_stack(void *arg, uint32_t thread, const struct frame_key *frame
 {
     struct visit *v = arg;
     v->seen += count;
-    uint64_t want = brute_stack(thread, frames, depth, v->mask);
+    uint64_t want = v->pid && thread_pid[thread] != v->pid ? 0
+                    : brute_stack(thread, frames, depth, v->mask);
     if (want != count && v->bad++ < 3)
         check(0, "stack of depth %d in thread %u: %llu, brute force %llu", depth, thread,
               (unsigned long long)count, (unsigned long long)want);
@@ -113,25 +116,26 @@ static void check_linked(const struct table *t, uint32_t node, int *bad)
               (unsigned long long)tree_total(t, node));
 }
 
-static void check_replica(const struct table *r, enum table_mode m)
+/* pid: the replica's process scope, 0 for all. */
+static void check_replica(const struct table *r, enum table_mode m, uint32_t pid)
 {
     unsigned mask = table_mode_mask(m);
-    check_context("mode %s, %d fed", table_mode_name(m), nfed);
+    check_context("mode %s, process %u, %d fed", table_mode_name(m), pid, nfed);
     CHECK(table_get_mode(r) == m);
     uint64_t want_all = 0, want_thread[NTHREADS] = {0};
     for (int i = 0; i < nfed; i++)
-        if (mask >> fed[i].metric & 1u) {
+        if ((mask >> fed[i].metric & 1u) && (!pid || thread_pid[fed[i].thread] == pid)) {
             want_all += fed[i].weight;
             for (int k = 0; k < NTHREADS; k++)
                 want_thread[k] += fed[i].thread == thread_ids[k] ? fed[i].weight : 0;
         }
     CHECK_EQ(table_samples(r), want_all);
-    struct visit v = {.mask = mask};
+    struct visit v = {.mask = mask, .pid = pid};
     CHECK(table_foreach_stack(r, visit_stack, &v) == 0);
     CHECK_EQ(v.seen, want_all);
     int bad = 0;
     for (int k = 0; k < NTHREADS; k++) {
-        uint32_t th = table_thread_find(r, thread_ids[k] + 100);
+        uint32_t th = table_thread_find_of(r, thread_pid[k], thread_ids[k] + 100);
         CHECK_EQ(table_thread_samples(r, th), want_thread[k]);
         if (tree_root(r, th) != TABLE_NONE)
             check_linked(r, tree_root(r, th), &bad);
@@ -143,7 +147,8 @@ static void check_replica(const struct table *r, enum table_mode m)
     for (size_t i = 0; i < fv.n; i++) {
         uint64_t own = 0;
         for (int j = 0; j < nfed; j++)
-            if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func)
+            if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func &&
+                (!pid || thread_pid[fed[j].thread] == pid))
                 own += fed[j].weight;
         CHECK_EQ(fv.rows[i].own, own);
         CHECK(fv.rows[i].total > 0);
@@ -163,7 +168,7 @@ static void test_modes_random(void)
         func_ids[i] = table_intern_func(t, name, "m.py");
     }
     for (int i = 0; i < NTHREADS; i++)
-        thread_ids[i] = table_thread(t, 100 + (uint64_t)i, "T");
+        thread_ids[i] = table_thread_of(t, thread_pid[i], 100 + (uint64_t)i, "T");
     profile_unlock(p);
     /* Thread ids 100.. map to indices: remember the index, find by tid. */
     for (int i = 0; i < NTHREADS; i++)
@@ -174,20 +179,27 @@ static void test_modes_random(void)
         r[m] = table_new();
         CHECK(table_set_mode(r[m], (enum table_mode)m) == 0);
     }
-    /* A replica that changes its mode at every step, and one per mode. */
+    /* A replica that changes its mode and its process at every step, and
+     * one per mode. */
     struct table *moving = table_new();
     for (int step = 0; step < 12; step++) {
         feed(p, 1 + (int)rnd(300));
         for (int m = 0; m < TABLE_MODES; m++) {
             if (step % 3 == 0 || m == step % TABLE_MODES) {
                 CHECK(profile_sync(p, r[m], NULL) == 0);
-                check_replica(r[m], (enum table_mode)m);
+                check_replica(r[m], (enum table_mode)m, 0);
             }
         }
         enum table_mode mm = (enum table_mode)(step * 2 % TABLE_MODES);
+        uint32_t pid = step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20;
         CHECK(table_set_mode(moving, mm) == 0);
+        table_set_process(moving, pid != 0, pid);
         CHECK(profile_sync(p, moving, NULL) == 0);
-        check_replica(moving, mm);
+        check_replica(moving, mm, pid);
+        /* The same scope again: an incremental sync. */
+        feed(p, 1 + (int)rnd(100));
+        CHECK(profile_sync(p, moving, NULL) == 0);
+        check_replica(moving, mm, pid);
     }
     /* The writer's own counts are wall's, and per thread every metric. */
     uint64_t wall = 0, by_metric[TABLE_METRICS] = {0};
@@ -196,6 +208,7 @@ static void test_modes_random(void)
         by_metric[fed[i].metric] += fed[i].weight;
     }
     CHECK_EQ(table_samples(t), wall);
+    CHECK(profile_sync(p, r[TABLE_MODE_CPU], NULL) == 0);
     for (int m = 0; m < TABLE_METRICS; m++) {
         uint64_t sum = 0;
         for (int k = 0; k < NTHREADS; k++)
