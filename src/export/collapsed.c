@@ -247,6 +247,58 @@ static void write_threads(struct buf *b, const struct table *t)
     free(threads);
 }
 
+struct state_line {
+    uint32_t pid;
+    uint64_t tid;
+    uint64_t m[TABLE_METRICS];
+    uint64_t waits;
+};
+
+static int by_pid_tid(const void *pa, const void *pb)
+{
+    const struct state_line *a = pa, *b = pb;
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    return (a->tid > b->tid) - (a->tid < b->tid);
+}
+
+/* "# state: P<pid> T<tid> samples S, cpu C, gil G, wait W, idle I": what
+ * each thread's samples found it doing, every mode's (whatever mode the
+ * stacks are in), for the threads whose state was recorded: cpu on a CPU,
+ * gil holding the GIL, wait waiting for it, idle neither on a CPU nor
+ * holding it; samples counts them all. By process, then thread id. */
+static void write_states(struct buf *b, const struct table *t)
+{
+    size_t n = table_thread_count(t), k = 0;
+    struct state_line *l = n ? malloc(n * sizeof *l) : NULL;
+    if (n && !l) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct state_line s = {.pid = table_thread_pid(t, (uint32_t)i),
+                               .tid = table_thread_tid(t, (uint32_t)i),
+                               .waits = table_thread_gil_waits(t, (uint32_t)i)};
+        uint64_t known = 0;
+        for (int m = 0; m < TABLE_METRICS; m++) {
+            s.m[m] = table_thread_metric(t, (uint32_t)i, (enum table_metric)m);
+            known += m > TABLE_M_ANY && m < TABLE_M_ALLOC ? s.m[m] : 0;
+        }
+        if (known)
+            l[k++] = s;
+    }
+    qsort(l, k, sizeof *l, by_pid_tid);
+    for (size_t i = 0; i < k; i++) {
+        const uint64_t *m = l[i].m;
+        buf_printf(b, "# state: P%" PRIu32 " T%" PRIu64 " samples %" PRIu64 ", cpu %" PRIu64
+                   ", gil %" PRIu64 ", wait %" PRIu64 ", idle %" PRIu64 "\n", l[i].pid, l[i].tid,
+                   m[TABLE_M_ANY] + m[TABLE_M_IDLE] + m[TABLE_M_GIL] + m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL],
+                   m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL], m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL], l[i].waits,
+                   m[TABLE_M_IDLE]);
+    }
+    free(l);
+}
+
 static void write_meta(struct buf *b, const struct table *t, const struct export_meta *m)
 {
     meta_text(b, "proftui", m->version ? m->version : "unknown", 0);
@@ -272,6 +324,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
     if (m->warning)
         meta_text(b, "warning", m->warning, 0);
     write_threads(b, t);
+    write_states(b, t);
 }
 
 /* Sort the rendered lines and write them after the metadata. */

@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: MIT
+"""Thread states and modes (issue 12): every sample records whether its
+thread was on a CPU and held the GIL; --mode wall|cpu|gil|idle|memory picks
+what the counts count, in headless outputs and, switched with m, in the
+live view, whose threads view (T) lists each thread's state shares.
+
+The workload (workloads/modes.py): two pure-Python spinners, a thread
+hashing a large buffer (hashlib releases the GIL), MainThread asleep.
+Shares are compared within one run, never against the clock.
+"""
+
+import re
+from typing import Dict
+
+import pytest
+
+from harness import Interpreter, marker_line, profile_workload, samples, supported_interpreters
+from uidriver import LiveView
+
+from test_ui import launch, live, newest  # noqa: F401  (fixtures)
+
+SECONDS = 3.0
+STATE_RE = re.compile(r"P(?P<pid>\d+) T(?P<tid>\d+) samples (?P<samples>\d+), cpu (?P<cpu>\d+), "
+                      r"gil (?P<gil>\d+), wait (?P<wait>\d+), idle (?P<idle>\d+)$")
+
+
+def states(profile) -> Dict[int, Dict[str, int]]:
+    """The '# state:' lines by thread id."""
+    out = {}
+    for line in profile.text.splitlines():
+        if line.startswith("# state: "):
+            m = STATE_RE.match(line[len("# state: "):])
+            assert m, f"malformed state line {line!r}"
+            out[int(m["tid"])] = {k: int(v) for k, v in m.groupdict().items()}
+    return out
+
+
+@pytest.fixture(scope="module")
+def gil_runs(proftui, tmp_path_factory):
+    """One --mode gil run of modes.py per interpreter, shared by the tests
+    that look at it from different sides."""
+    cache = {}
+
+    def get(interp: Interpreter):
+        if interp.id not in cache:
+            cache[interp.id] = profile_workload(proftui, interp, "modes.py", [SECONDS],
+                                                ["--mode", "gil"],
+                                                tmp_path_factory.mktemp(f"gil-{interp.id}"))
+        return cache[interp.id]
+    return get
+
+
+def test_gil_mode_counts_the_holders(interp, gil_runs):
+    """In gil mode the two spinners share the GIL samples (each about half),
+    the hasher (in hashlib, without the GIL) and the sleeping MainThread get
+    almost none, and in the rounds of the run a thread held the GIL almost
+    always (the spinners never stop wanting it)."""
+    r = gil_runs(interp)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    p, tids = r.profile, r.info["tids"]
+    assert p.meta.get("mode") == "gil", r.describe()
+    gil = {name: samples(p.select(tid=tid)) for name, tid in tids.items()}
+    total = sum(gil.values())
+    assert total >= 500, f"{gil}\n{r.describe()}"
+    for spinner in ("spin-1", "spin-2"):
+        assert 0.25 <= gil[spinner] / total <= 0.75, f"{gil}\n{r.describe()}"
+    assert (gil["hasher"] + gil["MainThread"]) / total <= 0.1, f"{gil}\n{r.describe()}"
+    st = states(p)
+    # The spinners' rounds: a round in which some thread held the GIL
+    # counts once (one holder at a time), over MainThread's rounds (it
+    # lives through the whole run).
+    held = sum(st[tid]["gil"] for tid in tids.values())
+    rounds = st[tids["MainThread"]]["samples"]
+    assert held <= rounds, st
+    assert held >= 0.9 * rounds, f"GIL held in {held} of {rounds} rounds\n{st}"
+
+
+def test_states_of_every_thread(interp, gil_runs):
+    """Every thread's states, recorded whatever the mode: the sleeper is
+    idle (neither on a CPU nor holding the GIL) nearly always, so cpu mode
+    leaves it out; a spinner holds the GIL in a good part of its samples;
+    the hasher is on a CPU without the GIL more than it holds it."""
+    r = gil_runs(interp)
+    assert r.profile is not None, r.describe()
+    st, tids = states(r.profile), r.info["tids"]
+    assert set(tids.values()) <= set(st), f"{tids}\n{st}"
+    main = st[tids["MainThread"]]
+    assert main["cpu"] <= 0.05 * main["samples"] and main["gil"] <= 0.05 * main["samples"], st
+    assert main["idle"] >= 0.9 * main["samples"], st
+    for spinner in ("spin-1", "spin-2"):
+        s = st[tids[spinner]]
+        assert s["gil"] >= 0.25 * s["samples"], st
+        assert s["wait"] <= s["samples"] - s["gil"], st     # waiting excludes holding
+    h = st[tids["hasher"]]
+    assert h["gil"] <= 0.1 * h["samples"], st
+    for s in st.values():
+        assert s["cpu"] + s["idle"] <= s["samples"] and s["gil"] + s["idle"] <= s["samples"], st
+
+
+def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
+    """--mode cpu (and --cpu) on the newest interpreter: the sleeping
+    MainThread is gone from the stacks, the hasher and the spinners stay."""
+    interp = max(supported_interpreters(), key=lambda i: i.version_info)
+    r = profile_workload(proftui, interp, "modes.py", [2.0], ["--mode", "cpu"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    p, tids = r.profile, r.info["tids"]
+    assert p.meta.get("mode") == "cpu"
+    on = {name: samples(p.select(tid=tid)) for name, tid in tids.items()}
+    total = sum(on.values())
+    assert total >= 200 and on["hasher"] >= 0.1 * total, f"{on}\n{r.describe()}"
+    assert on["MainThread"] <= 0.03 * total, f"{on}\n{r.describe()}"
+
+
+def test_memory_mode_charges_the_allocation(interp, proftui, tmp_path):
+    """--mode memory: the growth of resident memory is charged to the stack
+    of the thread holding the GIL; build_list(), which builds a list of
+    about 200 MB twice, gets most of the bytes, pause() almost none."""
+    r = profile_workload(proftui, interp, "memory.py", [2], ["--mode", "memory"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    p = r.profile
+    assert p.meta.get("mode") == "memory" and p.meta.get("recorded", "").endswith("bytes"), p.meta
+    total = samples(p.stacks)
+    build = samples(p.select(containing="build_list"))
+    idle = samples(p.select(containing="pause"))
+    assert build >= 300 << 20, f"build_list: {build} bytes of {total}\n{r.describe()}"
+    assert build >= 0.8 * total and idle <= 0.1 * total, f"{build}, {idle} of {total}\n{r.describe()}"
+    line = marker_line(r.script, "BUILD-LINE")
+    at_line = sum(s.count for s in p.select(containing="build_list")
+                  if any(f.name.startswith("build_list") and f.line == line for f in s.frames))
+    assert at_line >= 0.8 * build, f"{at_line} of {build} at line {line}\n{r.describe()}"
+
+
+def threads_view_rows(view: LiveView) -> Dict[str, Dict[str, float]]:
+    """The threads view's thread rows by name: SAMPLES %CPU %GIL %WAIT %IDLE."""
+    rows = {}
+    for line in view.display():
+        m = re.match(r"\s*(\d+)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+\d+\s+\d+\s+(\S.*?)\s*$",
+                     line)
+        if m:
+            vals = [float(v) if v != "-" else -1 for v in m.groups()[1:5]]
+            rows[m[6]] = dict(samples=int(m[1]), cpu=vals[0], gil=vals[1], wait=vals[2], idle=vals[3])
+    return rows
+
+
+def test_live_mode_switch_and_threads_view(live, newest):  # noqa: F811
+    """In the live view, m switches the mode without a restart (the header
+    says which; in cpu mode the sleeper's time.sleep is gone from the rows),
+    T lists the threads with their state shares, and Enter on a spinner
+    shows that thread in the views."""
+    view = launch(live, newest, "../workloads/modes.py", "/dev/null", "60")
+    view.wait_for(lambda: view.samples() >= 1500, "1500 samples")
+    assert view.header()["mode"] == "wall", view.describe()
+    view.wait_for(lambda: view.row("main"), "main() in wall mode")
+    view.send("m")
+    view.wait_for(lambda: view.header()["mode"] == "cpu", "the header to say cpu")
+    view.wait_for(lambda: view.row("spin") and not view.row("main"),
+                  "spin on top and the sleeping main() gone in cpu mode")
+    view.send("mmmm")                                   # gil, idle, memory, wall
+    view.wait_for(lambda: view.header()["mode"] == "wall", "back to wall")
+    view.send("T")
+    view.wait_for(lambda: {"spin-1", "spin-2", "hasher", "MainThread"} <= set(threads_view_rows(view)),
+                  "the four threads in the threads view")
+    def spinners_hold_it():
+        r = threads_view_rows(view)
+        ok = all(r.get(s, {}).get("gil", 0) >= 20 for s in ("spin-1", "spin-2"))
+        return r if ok else None
+    rows = view.wait_for(spinners_hold_it, "each spinner holding the GIL in a good share of its samples")
+    assert rows["MainThread"]["idle"] >= 90 and rows["MainThread"]["gil"] <= 5, view.describe()
+    assert rows["hasher"]["gil"] <= 10, view.describe()
+    # Select spin-2 (the rows may reorder as shares move: step down until
+    # the details line names it) and show it: the views show it alone.
+    view.key("home")
+    for _ in range(8):
+        view.pump(0.2)
+        if any(re.match(r"\s*(▶|>) spin-2\b", line) for line in view.display()):
+            break
+        view.key("down")
+    view.send("\r")
+    view.wait_for(lambda: "spin-2" in view.header().get("view", ""), "thread spin-2 in the header")
+    view.wait_for(lambda: view.row("spin") and view.rows()[0].total_pct == 100.0,
+                  "spin-2's own rows")
