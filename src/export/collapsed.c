@@ -262,11 +262,13 @@ static int by_pid_tid(const void *pa, const void *pb)
     return (a->tid > b->tid) - (a->tid < b->tid);
 }
 
-/* "# state: P<pid> T<tid> samples S, cpu C, gil G, wait W, idle I": what
+/* "# state: P<pid> T<tid> cpu C, gil G, wait W, idle I of S samples": what
  * each thread's samples found it doing, every mode's (whatever mode the
  * stacks are in), for the threads whose state was recorded: cpu on a CPU,
  * gil holding the GIL, wait waiting for it, idle neither on a CPU nor
- * holding it; samples counts them all. By process, then thread id. */
+ * holding it; S counts them all (the line ends in a unit, as every
+ * metadata line: flamegraph.pl reads a line ending in a number as a
+ * stack). By process, then thread id. */
 static void write_states(struct buf *b, const struct table *t)
 {
     size_t n = table_thread_count(t), k = 0;
@@ -290,11 +292,12 @@ static void write_states(struct buf *b, const struct table *t)
     qsort(l, k, sizeof *l, by_pid_tid);
     for (size_t i = 0; i < k; i++) {
         const uint64_t *m = l[i].m;
-        buf_printf(b, "# state: P%" PRIu32 " T%" PRIu64 " samples %" PRIu64 ", cpu %" PRIu64
-                   ", gil %" PRIu64 ", wait %" PRIu64 ", idle %" PRIu64 "\n", l[i].pid, l[i].tid,
-                   m[TABLE_M_ANY] + m[TABLE_M_IDLE] + m[TABLE_M_GIL] + m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL],
-                   m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL], m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL], l[i].waits,
-                   m[TABLE_M_IDLE]);
+        uint64_t all = m[TABLE_M_ANY] + m[TABLE_M_IDLE] + m[TABLE_M_GIL] + m[TABLE_M_CPU] +
+                       m[TABLE_M_CPU_GIL];
+        buf_printf(b, "# state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
+                   ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples\n", l[i].pid,
+                   l[i].tid, m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL], m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL],
+                   l[i].waits, m[TABLE_M_IDLE], all);
     }
     free(l);
 }

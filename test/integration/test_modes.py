@@ -20,8 +20,8 @@ from uidriver import LiveView
 from test_ui import launch, live, newest  # noqa: F401  (fixtures)
 
 SECONDS = 3.0
-STATE_RE = re.compile(r"P(?P<pid>\d+) T(?P<tid>\d+) samples (?P<samples>\d+), cpu (?P<cpu>\d+), "
-                      r"gil (?P<gil>\d+), wait (?P<wait>\d+), idle (?P<idle>\d+)$")
+STATE_RE = re.compile(r"P(?P<pid>\d+) T(?P<tid>\d+) cpu (?P<cpu>\d+), gil (?P<gil>\d+), "
+                      r"wait (?P<wait>\d+), idle (?P<idle>\d+) of (?P<samples>\d+) samples$")
 
 
 def states(profile) -> Dict[int, Dict[str, int]]:
