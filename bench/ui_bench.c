@@ -81,7 +81,9 @@ static void add_stacks(struct table *t, uint32_t nfuncs, uint32_t first_func, si
         for (int d = 0; d < depth; d++)
             frames[d] = (struct frame_key){.func = first_func + pick(nfuncs), .line = 1 + (int32_t)(next_random() % 300)};
         uint64_t weight = samples / count + (i < samples % count);
-        table_add_stack(t, thread, frames, depth, weight ? weight : 1);
+        /* Each sample in one of the four thread states, as a live profile. */
+        enum table_metric m = (enum table_metric)(TABLE_M_IDLE + next_random() % 4);
+        table_add_stack_as(t, thread, frames, depth, weight ? weight : 1, m);
     }
 }
 
@@ -224,6 +226,30 @@ static int run_views(struct bench *b, int redraws)
     return 0;
 }
 
+/* The m key: each mode in turn, wall last. The replica is copied whole in
+ * the new mode (the writer's lock is held for that copy, counted apart),
+ * then the top view updates and draws: what one refresh after the key
+ * costs. */
+static int run_modes(struct bench *b)
+{
+    const struct ui_view_ops *top = ui_views_get(0);
+    if (!b->views[0] && !(b->views[0] = top->create()))
+        return -1;
+    for (int i = 1; i <= TABLE_MODES; i++) {
+        int m = i % TABLE_MODES;
+        struct phase ph[PH_COUNT] = {{"", 0, 0}};
+        ui_data_mode(&b->data, m);
+        b->st.mode = m;
+        double t0 = now_ms();
+        if (redraw(b, top, b->views[0], ph, UI_WHY_SCOPE | UI_WHY_DATA) < 0)
+            return -1;
+        printf("mode switch to %s, sync and top view update and draw: %.3f ms "
+               "(lock held %.3f ms)\n", table_mode_name((enum table_mode)m), now_ms() - t0,
+               ph[PH_LOCK].sum);
+    }
+    return 0;
+}
+
 /* The lens on: its first build (from the whole replica), then every view
  * again. */
 static int run_lens(struct bench *b, int redraws)
@@ -309,6 +335,8 @@ int main(int argc, char **argv)
            tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
+    if (rc == 0 && (!b.only || wanted(&b, "modes")))
+        rc = run_modes(&b);
     if (rc == 0 && (!b.only || wanted(&b, "diff")))
         rc = run_diff(&b, redraws);
     if (rc == 0 && (!b.only || wanted(&b, "lens")))
