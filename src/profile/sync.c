@@ -61,6 +61,8 @@ static void forget(struct table *dst)
     idmap_free(&dst->thread_map);
     idmap_free(&dst->child_map);
     flat_free(&dst->flat);
+    for (int m = 0; m < TABLE_METRICS; m++)
+        free(dst->mcopy[m]);
     *dst = fresh;
     strpool_init(&dst->strings);
     idmap_init(&dst->func_map);
@@ -152,20 +154,42 @@ static void relink_counted(struct table *dst)
 }
 
 /* A whole copy in a mode other than wall: each node's counts are the sum
- * of the mode's metrics. */
-static void recount_nodes_in_mode(struct table *dst, const struct table *src)
+ * of the mode's metrics (from the copies made under the lock). */
+static void recount_nodes_in_mode(struct table *dst)
 {
     unsigned mask = table_mode_mask(dst->mode);
     for (uint32_t i = 0; i < dst->nnodes; i++) {
         struct node *n = &dst->nodes[i];
         n->self = n->total = 0;
         for (int m = 0; m < TABLE_METRICS; m++) {
-            if (!(mask >> m & 1u) || !src->mc[m] || i >= src->mc_cap[m])
+            if (!(mask >> m & 1u) || !dst->mcopy[m])
                 continue;
-            n->self += src->mc[m][i].self;
-            n->total += src->mc[m][i].total;
+            n->self += dst->mcopy[m][i].self;
+            n->total += dst->mcopy[m][i].total;
         }
     }
+}
+
+/* Under the lock: the writer's counts of the mode's metrics, for every
+ * node (zero where the writer has none yet). */
+static int copy_metrics(struct table *dst, const struct table *src)
+{
+    unsigned mask = table_mode_mask(dst->mode);
+    for (int m = 0; m < TABLE_METRICS; m++) {
+        if (!(mask >> m & 1u) || !src->mc[m]) {
+            free(dst->mcopy[m]);
+            dst->mcopy[m] = NULL;
+            dst->mcopy_cap[m] = 0;
+            continue;
+        }
+        if (table_grow((void **)&dst->mcopy[m], &dst->mcopy_cap[m], src->nnodes ? src->nnodes : 1,
+                       sizeof *dst->mcopy[m]) < 0)
+            return ERR_NOMEM;
+        uint32_t have = src->mc_cap[m] < src->nnodes ? src->mc_cap[m] : src->nnodes;
+        memcpy(dst->mcopy[m], src->mc[m], (size_t)have * sizeof *dst->mcopy[m]);
+        memset(dst->mcopy[m] + have, 0, (size_t)(src->nnodes - have) * sizeof *dst->mcopy[m]);
+    }
+    return 0;
 }
 
 /* The thread whose tree node n is in (its root's), or TABLE_NONE. */
@@ -204,21 +228,37 @@ static void clear_out_of_scope(struct table *dst)
     }
 }
 
-/* Every node with its links and counts, as they are now. */
+/* After a whole copy, without the lock: the counts of the mode, none out
+ * of the process scope, and only the counted nodes linked. */
+static void redo_whole(struct table *dst)
+{
+    if (dst->mode != TABLE_MODE_WALL)
+        recount_nodes_in_mode(dst);
+    if (dst->only_pid)
+        clear_out_of_scope(dst);
+    relink_counted(dst);
+    for (int m = 0; m < TABLE_METRICS; m++) {    /* the copies are needed no more */
+        free(dst->mcopy[m]);
+        dst->mcopy[m] = NULL;
+        dst->mcopy_cap[m] = 0;
+    }
+    dst->rework = 0;
+}
+
+/* Every node with its links and counts, as they are now; in another mode
+ * or of one process, the counts of the mode's metrics too, for
+ * table_sync_apply() to redo the nodes from. */
 static int copy_nodes_whole(struct table *dst, const struct table *src)
 {
     if (table_grow((void **)&dst->nodes, &dst->nodes_cap, src->nnodes, sizeof *dst->nodes) < 0)
         return ERR_NOMEM;
+    if (dst->mode != TABLE_MODE_WALL && copy_metrics(dst, src) < 0)
+        return ERR_NOMEM;
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
     dst->nnodes = dst->linked = src->nnodes;
-    if (dst->mode != TABLE_MODE_WALL)
-        recount_nodes_in_mode(dst, src);
-    if (dst->only_pid)
-        clear_out_of_scope(dst);
-    if (dst->mode != TABLE_MODE_WALL || dst->only_pid || src->mc[TABLE_M_ALLOC] ||
-        src->mc[TABLE_M_FREED])
-        relink_counted(dst);
+    dst->rework = dst->mode != TABLE_MODE_WALL || dst->only_pid || src->mc[TABLE_M_ALLOC] ||
+                  src->mc[TABLE_M_FREED];
     dst->npending = 0;
     dst->whole_copies++;
     dst->flat.stale = 1;       /* table_sync_apply() counts every node again */
@@ -330,6 +370,8 @@ static void replay(struct table *dst)
 
 void table_sync_apply(struct table *dst)
 {
+    if (dst->rework)
+        redo_whole(dst);
     dst->linked = dst->nnodes;
     replay(dst);
     apply_flat(dst);

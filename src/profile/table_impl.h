@@ -151,6 +151,12 @@ struct table {
     enum table_mode copied_mode;
     int only_pid, copied_only;  /* a replica of one process's threads ... */
     uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
+    /* A whole copy of a replica in another mode or of one process: the
+     * writer's counts of the mode's metrics, copied under the lock, and
+     * the nodes' counts and links still to redo from them without it. */
+    struct mcount *mcopy[TABLE_METRICS];
+    uint32_t mcopy_cap[TABLE_METRICS];
+    int rework;
 
     /* Writer side of the replication (sync.c): the adds since the last
      * sync, kept only once a follower synced, and bounded. */
