@@ -179,3 +179,60 @@ def test_live_mode_switch_and_threads_view(live, newest):  # noqa: F811
     view.wait_for(lambda: "spin-2" in view.header().get("view", ""), "thread spin-2 in the header")
     view.wait_for(lambda: view.row("spin") and view.rows()[0].total_pct == 100.0,
                   "spin-2's own rows")
+
+
+def process_rows(view: LiveView) -> Dict[int, float]:
+    """The threads view's process rows: pid -> %CPU."""
+    rows = {}
+    for line in view.display():
+        m = re.match(r"\s*(\d+)\s+([\d.]+|-)\s+\S+\s+\S+\s+\S+\s+(\d+)\s+process (\d+) \(", line)
+        if m:
+            rows[int(m[4])] = float(m[2]) if m[2] != "-" else -1.0
+    return rows
+
+
+def select_line(view: LiveView, pattern: str, tries: int = 12) -> None:
+    """Move the selection from the top until the details line (the
+    pointer) matches pattern; rows may reorder as shares move."""
+    view.key("home")
+    for _ in range(tries):
+        view.pump(0.2)
+        if any(re.match(r"\s*(▶|>) " + pattern, line) for line in view.display()):
+            return
+        view.key("down")
+    raise AssertionError(f"could not select /{pattern}/\n{view.describe()}")
+
+
+def test_live_process_selection(live, newest, tmp_path):  # noqa: F811
+    """Worker processes (issue 10): a parent waiting on a Python child that
+    computes. The threads view (T) lists both processes with their threads;
+    Enter on the child's row shows that process alone in every view (its
+    spin(), none of the parent's waiting), on the parent's the reverse, on
+    the first row everything again."""
+    view = launch(live, newest, "../workloads/procs.py", tmp_path / "report", "subprocess", "60")
+    view.wait_for(lambda: view.header().get("procs") == "2" and view.row("spin"),
+                  "two processes and the child's spin()")
+    view.send("T")
+    procs = view.wait_for(lambda: (lambda r: r if len(r) == 2 else None)(process_rows(view)),
+                          "two process rows in the threads view")
+    child = max(procs, key=lambda pid: procs[pid])
+    parent = min(procs, key=lambda pid: procs[pid])
+    assert child != parent, view.describe()
+    select_line(view, rf"process {child} \(")
+    view.send("\r")
+    view.wait_for(lambda: f"process {child}" in view.header().get("view", ""), "the child's scope")
+    view.wait_for(lambda: view.row("spin") and view.row("spin").total_pct >= 90
+                  and not view.row("Popen._try_wait"), "the child's spin() alone")
+    view.send("T")
+    view.wait_for(lambda: process_rows(view), "the threads view again")
+    select_line(view, rf"process {parent} \(")
+    view.send("\r")
+    view.wait_for(lambda: f"process {parent}" in view.header().get("view", ""), "the parent's scope")
+    view.wait_for(lambda: view.row("Popen._try_wait") and not view.row("spin"),
+                  "the parent's waiting alone")
+    view.send("T")
+    view.wait_for(lambda: process_rows(view), "the threads view again")
+    select_line(view, r"all \(")
+    view.send("\r")
+    view.wait_for(lambda: view.header().get("view", "").startswith("all threads")
+                  and view.row("spin") and view.row("Popen._try_wait"), "everything again")
