@@ -61,3 +61,11 @@ int check_report(const char *name)
     fflush(stdout);
     return check_failed ? 1 : 0;
 }
+
+uint32_t check_rand(uint64_t *state, uint32_t n)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return (uint32_t)((*state * UINT64_C(0x2545F4914F6CDD1D)) >> 32) % n;
+}

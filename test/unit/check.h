@@ -4,6 +4,8 @@
 #ifndef PROFTUI_TEST_CHECK_H
 #define PROFTUI_TEST_CHECK_H
 
+#include <stdint.h>
+
 /* Checks made and failed so far. */
 extern int check_count, check_failed;
 
@@ -25,6 +27,11 @@ void check_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print "<name>: N checks, M failed" and return the exit status. */
 int check_report(const char *name);
+
+/* The next value below n (n > 0) of a deterministic xorshift64*
+ * generator whose state is *state (any non-zero start), so that every run
+ * of a randomized test feeds the same data. */
+uint32_t check_rand(uint64_t *state, uint32_t n);
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __FILE__, __LINE__, #cond)
 #define CHECKF(cond, ...) check_at((cond), __FILE__, __LINE__, __VA_ARGS__)

@@ -23,10 +23,7 @@ static uint64_t rng_state = UINT64_C(0x51A5F00D2545F491);
 
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * UINT64_C(0x2545F4914F6CDD1D)) >> 32) % n;
+    return check_rand(&rng_state, n);
 }
 
 static void check_norm(const char *path, const char *base, const char *want)

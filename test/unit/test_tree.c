@@ -21,10 +21,7 @@ static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
 
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * UINT64_C(0x2545F4914F6CDD1D)) >> 32) % n;
+    return check_rand(&rng_state, n);
 }
 
 /* A stack as fed: thread, frames ROOT FIRST, weight. */
