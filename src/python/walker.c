@@ -168,7 +168,7 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
 /* One thread state: its stack into a new walk_stack; *next gets the next
  * thread state. Fails the round only when the thread state itself cannot
  * be read (or the target is gone); a bad stack just fails the stack. */
-static int walk_thread(struct walker *w, const struct walk_interp_state *is, uint64_t interp,
+static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t interp,
                        uint64_t ts, uint64_t *next)
 {
     const struct py_layout *l = &w->t->layout;

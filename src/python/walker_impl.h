@@ -160,6 +160,7 @@ void walkread_init_mem(struct walker *w);
 struct walk_interp_state {
     int8_t locked;              /* the GIL: 1 locked, 0 free, -1 unknown */
     int8_t collecting;          /* gc.collecting: 1, 0, -1 unknown */
+    int8_t claimed;             /* a thread of this round was given the GIL */
     uint64_t holder;            /* last_holder: the PyThreadState that took it last */
 };
 
@@ -168,8 +169,9 @@ struct walk_interp_state {
 void walkstate_read(struct walker *w, uint64_t interp, struct walk_interp_state *s);
 
 /* Fill st's gil, gil_wait and gc for the thread whose state is at ts,
- * read as tb (its tstate prefix), from its interpreter's state s. */
-void walkstate_thread(const struct walker *w, const struct walk_interp_state *s, uint64_t ts,
+ * read as tb (its tstate prefix), from its interpreter's state s (which
+ * notes a holder found: one per interpreter and round). */
+void walkstate_thread(const struct walker *w, struct walk_interp_state *s, uint64_t ts,
                       const uint8_t *tb, struct walk_stack *st);
 
 /* walkcode.c */

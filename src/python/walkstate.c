@@ -73,12 +73,14 @@ void walkstate_read(struct walker *w, uint64_t interp, struct walk_interp_state 
         s->collecting = read_flag(w, interp + (uint64_t)l->interp_gc_collecting);
 }
 
-void walkstate_thread(const struct walker *w, const struct walk_interp_state *s, uint64_t ts,
+void walkstate_thread(const struct walker *w, struct walk_interp_state *s, uint64_t ts,
                       const uint8_t *tb, struct walk_stack *st)
 {
     const struct py_layout *l = &w->t->layout;
-    /* A holder that is none of the threads listed: nobody we see holds it. */
-    st->gil = s->locked < 0 ? -1 : (int8_t)(s->locked == 1 && s->holder == ts);
+    /* A holder that is none of the threads listed: nobody we see holds it.
+     * A thread state listed twice (a damaged list) holds it once. */
+    st->gil = s->locked < 0 ? -1 : (int8_t)(s->locked == 1 && s->holder == ts && !s->claimed);
+    s->claimed |= st->gil == 1;
     /* The collector runs in the thread that holds the GIL (a finalizer
      * that lets the GIL go during a collection is the rare exception). */
     st->gc = s->collecting < 0 ? -1 : s->collecting == 0 ? 0 : st->gil;
