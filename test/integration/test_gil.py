@@ -58,7 +58,6 @@ def test_gil_holder_and_waiters(proftui, spawn, interp):
             waited[name] += bool(t["gil_wait"])
     spinners = held["spinner-1"] + held["spinner-2"]
     summary = f"held {held}, waited {waited} in {DUMPS} dumps"
-    print(interp.id, summary)
     assert spinners * 2 > DUMPS, summary
     assert held["MainThread"] == 0 and waited["MainThread"] == 0, summary
     assert held["hasher"] * 4 <= spinners, summary
