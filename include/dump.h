@@ -14,7 +14,10 @@
  * is active when it ran in the DUMP_CPU_LOOKS * DUMP_CPU_EVERY_NS (0.2 s)
  * after the stacks were read: it was on a CPU at one of the looks
  * (taskstat.h, as --cpu measures it) or its CPU time grew meanwhile; idle
- * otherwise. A stack that cannot be read
+ * otherwise. After it, what the interpreter says of the thread in the
+ * round its stack was read: "holds GIL", "waits for GIL", "in GC" (e.g.
+ * "Thread 1235 (active, holds GIL, in GC)"), each only when known and
+ * true (walker.h: walk_stack gil, gil_wait, gc). A stack that cannot be read
  * consistently is read again in fresh rounds, DUMP_TRIES in all, and
  * then reported as unreadable with the reason. Everything read from the
  * target is escaped: control characters and invalid UTF-8 cannot reach
@@ -33,9 +36,11 @@ struct pytarget;
 /* Dump the threads of t (attached, ready: pytarget_ready() was 0) to out:
  * text, or when json one object
  *   {"pid", "command", "python_version", "executable", "proftui_version",
- *    "threads": [{"tid", "name", "active", "truncated", "error",
- *                 "frames": [{"name", "file", "line"}]}]}
- * where "error" is null or why the stack could not be read ("torn",
+ *    "threads": [{"tid", "name", "active", "gil", "gil_wait", "gc",
+ *                 "truncated", "error", "frames": [{"name", "file", "line"}]}]}
+ * where "gil", "gil_wait" and "gc" are true, false or null (unknown for
+ * this interpreter or not readable),
+ * "error" is null or why the stack could not be read ("torn",
  * "cycle", "corrupt", "read"), "line" is null when unknown, and frames
  * are innermost first. Returns 0, ERR_NOMEM, ERR_IO (writing out), or
  * the walker's error when no thread list could be read in DUMP_TRIES

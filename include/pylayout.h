@@ -60,6 +60,16 @@ struct py_layout {
     int32_t tstate_datastack_chunk;      /* 3.11+ else OFF_NONE */
     int32_t tstate_size;
 
+    /* The GIL and the collector (see README "Thread state") */
+    int32_t runtime_gil;                 /* _PyRuntime.ceval.gil, the one GIL (<=3.11) else OFF_NONE */
+    int32_t interp_gil_ptr;              /* PyInterpreterState.ceval.gil, a pointer (3.12+) else OFF_NONE */
+    int32_t gil_locked;                  /* _gil_runtime_state.locked (int) */
+    int32_t gil_last_holder;             /* _gil_runtime_state.last_holder (PyThreadState *) */
+    int32_t gil_size;                    /* sizeof(struct _gil_runtime_state) */
+    int32_t runtime_gc_collecting;       /* _PyRuntime.gc.collecting (int, 3.8) else OFF_NONE */
+    int32_t interp_gc_collecting;        /* PyInterpreterState.gc.collecting (int, 3.9+) else OFF_NONE */
+    int32_t tstate_gil_requested;        /* PyThreadState.gil_requested (int, 3.15+) else OFF_NONE */
+
     /* PyFrameObject (<=3.10) or _PyInterpreterFrame (3.11+) */
     int32_t frame_back;                  /* f_back / previous */
     int32_t frame_code;                  /* f_code / f_executable (3.14: a tagged _PyStackRef) */

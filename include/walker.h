@@ -62,6 +62,14 @@ struct walk_stack {
     int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
                         * it (it holds the GIL), 0: not, -1: unknown */
     struct walk_frame *frames;  /* owned by the walker, valid until the next round */
+    /* Thread state, read from the interpreter in the same round (a failed
+     * stack still has them). See README "Thread state: the GIL and the
+     * collector" for how exact each is per version. */
+    int8_t gil;        /* 1: this thread holds its interpreter's GIL at this round, 0: it does not,
+                        * -1: unknown (no GIL state for this version/build, or it could not be read) */
+    int8_t gil_wait;   /* 1: it is waiting to take the GIL, 0: not, -1: unknown (no sound method) */
+    int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
+                        * it (it holds the GIL), 0: not, -1: unknown */
 };
 
 /* A walker for target t using code cache c (both borrowed; they must

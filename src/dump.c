@@ -31,6 +31,7 @@ struct dump_thread {
     uint64_t ident, interp, tid;
     char name[64];
     int active;
+    int8_t gil, gil_wait, gc;    /* as walk_stack: 1, 0, -1 unknown */
     int have;                    /* frames were read */
     int truncated;
     enum walk_fail why;          /* the last failure, while !have */
@@ -184,7 +185,8 @@ static int take_threads(struct dump *d, struct walker *w, int n)
         return ERR_NOMEM;
     for (int i = 0; i < n; i++) {
         const struct walk_stack *ws = walker_stack(w, i);
-        d->threads[i] = (struct dump_thread){.ident = ws->ident, .interp = ws->interp, .tid = ws->tid};
+        d->threads[i] = (struct dump_thread){.ident = ws->ident, .interp = ws->interp, .tid = ws->tid,
+                                             .gil = ws->gil, .gil_wait = ws->gil_wait, .gc = ws->gc};
     }
     d->n = n;
     return 0;
@@ -207,6 +209,10 @@ static int one_round(struct dump *d, struct walker *w)
         struct dump_thread *th = find(d, ws);
         if (!th || th->have)
             continue;
+        /* the thread's state as of the round its stack comes from */
+        th->gil = ws->gil;
+        th->gil_wait = ws->gil_wait;
+        th->gc = ws->gc;
         if (ws->failed)
             th->why = ws->why;
         else if (copy_stack(th, ws) < 0)
@@ -319,7 +325,9 @@ static void process_info(const struct pytarget *t, struct process_info *pi)
 
 static void text_thread(FILE *out, const struct dump_thread *th)
 {
-    fprintf(out, "\nThread %llu (%s): \"", (unsigned long long)th->tid, th->active ? "active" : "idle");
+    fprintf(out, "\nThread %llu (%s%s%s%s): \"", (unsigned long long)th->tid, th->active ? "active" : "idle",
+            th->gil == 1 ? ", holds GIL" : "", th->gil_wait == 1 ? ", waits for GIL" : "",
+            th->gc == 1 ? ", in GC" : "");
     dump_text_string(out, th->name, 1);
     fputs("\"\n", out);
     if (!th->have) {
@@ -353,11 +361,17 @@ static void print_text(FILE *out, const struct dump *d, const struct process_inf
         text_thread(out, &d->threads[i]);
 }
 
+static const char *json_flag(int8_t v)
+{
+    return v == 1 ? "true" : v == 0 ? "false" : "null";
+}
+
 static void json_thread(FILE *out, const struct dump_thread *th)
 {
     fprintf(out, "{\"tid\":%llu,\"name\":", (unsigned long long)th->tid);
     dump_json_string(out, th->name);
-    fprintf(out, ",\"active\":%s,\"truncated\":%s,\"error\":", th->active ? "true" : "false",
+    fprintf(out, ",\"active\":%s,\"gil\":%s,\"gil_wait\":%s,\"gc\":%s,\"truncated\":%s,\"error\":",
+            th->active ? "true" : "false", json_flag(th->gil), json_flag(th->gil_wait), json_flag(th->gc),
             th->truncated ? "true" : "false");
     if (th->have)
         fputs("null", out);

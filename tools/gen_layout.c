@@ -188,6 +188,37 @@ static void print_tstate(void)
     FIELD("tstate_size", sizeof(PyThreadState));
 }
 
+/* The GIL (locked, last_holder) and the collector's flag. <= 3.11: one
+ * GIL in _PyRuntime.ceval; 3.12+: interp->ceval.gil points to the GIL the
+ * interpreter uses (its own _gil, or the main interpreter's when shared).
+ * 3.8: the collector's state is _PyRuntime.gc; 3.9+: interp->gc. 3.15 adds
+ * PyThreadState.gil_requested, set while the thread waits in take_gil(). */
+static void print_gil_and_gc(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    FIELD("runtime_gil", -1);
+    FIELD("interp_gil_ptr", offsetof(PyInterpreterState, ceval.gil));
+#else
+    FIELD("runtime_gil", offsetof(_PyRuntimeState, ceval.gil));
+    FIELD("interp_gil_ptr", -1);
+#endif
+    FIELD("gil_locked", offsetof(struct _gil_runtime_state, locked));
+    FIELD("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
+    FIELD("gil_size", sizeof(struct _gil_runtime_state));
+#if PY_VERSION_HEX >= 0x03090000
+    FIELD("runtime_gc_collecting", -1);
+    FIELD("interp_gc_collecting", offsetof(PyInterpreterState, gc.collecting));
+#else
+    FIELD("runtime_gc_collecting", offsetof(_PyRuntimeState, gc.collecting));
+    FIELD("interp_gc_collecting", -1);
+#endif
+#if PY_VERSION_HEX >= 0x030F0000
+    FIELD("tstate_gil_requested", offsetof(PyThreadState, gil_requested));
+#else
+    FIELD("tstate_gil_requested", -1);
+#endif
+}
+
 static void print_frame(void)
 {
 #if PY_VERSION_HEX >= 0x030B0000
@@ -348,6 +379,7 @@ int main(void)
                     : PY_VERSION_HEX >= 0x030A0000 ? "LINETABLE_PEP626" : "LINETABLE_LNOTAB");
     print_runtime_and_interp();
     print_tstate();
+    print_gil_and_gc();
     print_frame();
     print_code();
     print_objects();

@@ -23,7 +23,8 @@
 enum dbg_field {
     DF_RUNTIME_SIZE, DF_RUNTIME_INTERP_HEAD,
     DF_INTERP_SIZE, DF_INTERP_NEXT, DF_INTERP_THREADS_HEAD, DF_INTERP_MODULES,
-    DF_TSTATE_SIZE, DF_TSTATE_NEXT, DF_TSTATE_INTERP, DF_TSTATE_FRAME,
+    DF_INTERP_GC, DF_INTERP_CEVAL_GIL, DF_INTERP_GIL, DF_INTERP_GIL_LOCKED, DF_INTERP_GIL_HOLDER,
+    DF_TSTATE_SIZE, DF_TSTATE_GIL_REQUESTED, DF_TSTATE_NEXT, DF_TSTATE_INTERP, DF_TSTATE_FRAME,
     DF_TSTATE_THREAD_ID, DF_TSTATE_NATIVE_ID, DF_TSTATE_DATASTACK,
     DF_FRAME_SIZE, DF_FRAME_PREVIOUS, DF_FRAME_EXECUTABLE, DF_FRAME_INSTR_PTR, DF_FRAME_OWNER,
     DF_CODE_SIZE, DF_CODE_FILENAME, DF_CODE_NAME, DF_CODE_QUALNAME, DF_CODE_LINETABLE,
@@ -36,6 +37,7 @@ enum dbg_field {
     DF_LONG_SIZE, DF_LONG_TAG, DF_LONG_DIGIT,
     DF_BYTES_SIZE, DF_BYTES_OB_SIZE, DF_BYTES_SVAL,
     DF_STR_SIZE, DF_STR_STATE, DF_STR_LENGTH, DF_STR_ASCII_SIZE, DF_STR_COMPACT_SIZE,
+    DF_GC_SIZE, DF_GC_COLLECTING, DF_GC_FRAME,
     DF_COUNT
 };
 
@@ -53,6 +55,8 @@ static const struct dbg_shape shapes[] = {
         [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
         [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
         [DF_INTERP_MODULES] = 11,
+        [DF_INTERP_GC] = 10, [DF_INTERP_CEVAL_GIL] = 14, [DF_INTERP_GIL] = 15,
+        [DF_INTERP_GIL_LOCKED] = 17, [DF_INTERP_GIL_HOLDER] = 18,
         [DF_TSTATE_SIZE] = 19, [DF_TSTATE_NEXT] = 21, [DF_TSTATE_INTERP] = 22,
         [DF_TSTATE_FRAME] = 23, [DF_TSTATE_THREAD_ID] = 24, [DF_TSTATE_NATIVE_ID] = 25,
         [DF_TSTATE_DATASTACK] = 26,
@@ -68,6 +72,7 @@ static const struct dbg_shape shapes[] = {
         [DF_LONG_SIZE] = 61, [DF_LONG_TAG] = 62, [DF_LONG_DIGIT] = 63,
         [DF_BYTES_SIZE] = 64, [DF_BYTES_OB_SIZE] = 65, [DF_BYTES_SVAL] = 66,
         [DF_STR_SIZE] = 67, [DF_STR_STATE] = 68, [DF_STR_LENGTH] = 69, [DF_STR_ASCII_SIZE] = 70,
+        [DF_GC_SIZE] = 71, [DF_GC_COLLECTING] = 72,
     }},
     /* 3.14: Include/internal/pycore_debug_offsets.h. New: threads_main and
      * two generation counters (interpreter), stackpointer and tlbc_index
@@ -76,6 +81,8 @@ static const struct dbg_shape shapes[] = {
         [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
         [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
         [DF_INTERP_MODULES] = 12,
+        [DF_INTERP_GC] = 11, [DF_INTERP_CEVAL_GIL] = 15, [DF_INTERP_GIL] = 16,
+        [DF_INTERP_GIL_LOCKED] = 18, [DF_INTERP_GIL_HOLDER] = 19,
         [DF_TSTATE_SIZE] = 22, [DF_TSTATE_NEXT] = 24, [DF_TSTATE_INTERP] = 25,
         [DF_TSTATE_FRAME] = 26, [DF_TSTATE_THREAD_ID] = 27, [DF_TSTATE_NATIVE_ID] = 28,
         [DF_TSTATE_DATASTACK] = 29,
@@ -91,6 +98,7 @@ static const struct dbg_shape shapes[] = {
         [DF_LONG_SIZE] = 71, [DF_LONG_TAG] = 72, [DF_LONG_DIGIT] = 73,
         [DF_BYTES_SIZE] = 74, [DF_BYTES_OB_SIZE] = 75, [DF_BYTES_SVAL] = 76,
         [DF_STR_SIZE] = 77, [DF_STR_STATE] = 78, [DF_STR_LENGTH] = 79, [DF_STR_ASCII_SIZE] = 80,
+        [DF_GC_SIZE] = 81, [DF_GC_COLLECTING] = 82,
     }},
     /* 3.15: the same file. New: base_frame, last_profiled_frame(_seq) before
      * thread_id and four fields after status (thread), err_stackitem,
@@ -100,6 +108,8 @@ static const struct dbg_shape shapes[] = {
         [DF_RUNTIME_SIZE] = 3, [DF_RUNTIME_INTERP_HEAD] = 5,
         [DF_INTERP_SIZE] = 6, [DF_INTERP_NEXT] = 8, [DF_INTERP_THREADS_HEAD] = 9,
         [DF_INTERP_MODULES] = 12,
+        [DF_INTERP_GC] = 11, [DF_INTERP_CEVAL_GIL] = 15, [DF_INTERP_GIL] = 16,
+        [DF_INTERP_GIL_LOCKED] = 18, [DF_INTERP_GIL_HOLDER] = 19,
         [DF_TSTATE_SIZE] = 22, [DF_TSTATE_NEXT] = 24, [DF_TSTATE_INTERP] = 25,
         [DF_TSTATE_FRAME] = 26, [DF_TSTATE_THREAD_ID] = 30, [DF_TSTATE_NATIVE_ID] = 31,
         [DF_TSTATE_DATASTACK] = 32,
@@ -118,6 +128,8 @@ static const struct dbg_shape shapes[] = {
         [DF_BYTES_SIZE] = 86, [DF_BYTES_OB_SIZE] = 87, [DF_BYTES_SVAL] = 88,
         [DF_STR_SIZE] = 89, [DF_STR_STATE] = 90, [DF_STR_LENGTH] = 91, [DF_STR_ASCII_SIZE] = 92,
         [DF_STR_COMPACT_SIZE] = 93,
+        [DF_TSTATE_GIL_REQUESTED] = 35, [DF_GC_SIZE] = 94, [DF_GC_COLLECTING] = 95,
+        [DF_GC_FRAME] = 96,
     }},
 };
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
@@ -147,6 +159,15 @@ static const struct dbg_use uses[] = {
     {DF_TSTATE_THREAD_ID, DF_TSTATE_SIZE, 8, M(tstate_thread_id)},
     {DF_TSTATE_NATIVE_ID, DF_TSTATE_SIZE, 8, M(tstate_native_thread_id)},
     {DF_TSTATE_DATASTACK, DF_TSTATE_SIZE, 8, M(tstate_datastack_chunk)},
+    {DF_TSTATE_GIL_REQUESTED, DF_TSTATE_SIZE, 4, M(tstate_gil_requested)},
+    {DF_INTERP_CEVAL_GIL, DF_INTERP_SIZE, 8, M(interp_gil_ptr)},
+    {DF_INTERP_GIL, DF_INTERP_SIZE, 0, -1},       /* the GIL fields: see apply_gil_gc() */
+    {DF_INTERP_GIL_LOCKED, DF_INTERP_SIZE, 4, -1},
+    {DF_INTERP_GIL_HOLDER, DF_INTERP_SIZE, 8, -1},
+    {DF_GC_SIZE, DF_GC_SIZE, 0, -1},
+    {DF_GC_COLLECTING, DF_GC_SIZE, 4, -1},
+    {DF_GC_FRAME, DF_GC_SIZE, 8, -1},
+    {DF_INTERP_GC, DF_INTERP_SIZE, 0, -1},
     {DF_FRAME_SIZE, DF_FRAME_SIZE, 0, M(frame_size)},
     {DF_FRAME_PREVIOUS, DF_FRAME_SIZE, 8, M(frame_back)},
     {DF_FRAME_EXECUTABLE, DF_FRAME_SIZE, 8, M(frame_code)},
@@ -198,6 +219,8 @@ static const int16_t abi_members[] = {
 
 /* Any offset or size above this is garbage (and would not fit an int32_t). */
 #define DBG_VALUE_MAX (64u << 20)
+/* A GIL field further than this from the GIL's start is not in it. */
+#define GIL_VALUE_MAX 512
 
 static int32_t *member(struct py_layout *l, int16_t at)
 {
@@ -265,6 +288,39 @@ static bool apply(const struct dbg_shape *s, const uint8_t *block, struct py_lay
     return true;
 }
 
+/* The block gives the GIL's fields as offsets from the interpreter of its
+ * embedded _gil (pycore_debug_offsets.h), but a subinterpreter may share
+ * the main one's: the walker follows interp->ceval.gil, so it needs them
+ * relative to the struct. Likewise gc.collecting inside interp->gc. The
+ * generic checks in apply() have bounded every value by its struct. */
+static bool apply_gil_gc(const struct dbg_shape *s, const uint8_t *block, struct py_layout *l)
+{
+    if (s->at[DF_INTERP_GIL] && s->at[DF_INTERP_GIL_LOCKED] && s->at[DF_INTERP_GIL_HOLDER]) {
+        uint64_t gil = word(block, s->at[DF_INTERP_GIL]);
+        uint64_t locked = word(block, s->at[DF_INTERP_GIL_LOCKED]);
+        uint64_t holder = word(block, s->at[DF_INTERP_GIL_HOLDER]);
+        if (locked < gil || holder < gil || locked - gil > GIL_VALUE_MAX || holder - gil > GIL_VALUE_MAX)
+            return false;
+        l->runtime_gil = OFF_NONE;
+        l->gil_locked = (int32_t)(locked - gil);
+        l->gil_last_holder = (int32_t)(holder - gil);
+        int32_t end = l->gil_locked + 4 > l->gil_last_holder + 8 ? l->gil_locked + 4 : l->gil_last_holder + 8;
+        l->gil_size = l->gil_size > end ? l->gil_size : end;
+    }
+    if (s->at[DF_INTERP_GC] && s->at[DF_GC_SIZE] && s->at[DF_GC_COLLECTING]) {
+        uint64_t gc = word(block, s->at[DF_INTERP_GC]), size = word(block, s->at[DF_GC_SIZE]);
+        uint64_t interp_size = word(block, s->at[DF_INTERP_SIZE]);
+        uint64_t collecting = word(block, s->at[DF_GC_COLLECTING]);
+        /* 3.15+: frame follows collecting in struct _gc_runtime_state */
+        if (!fits(gc, size, interp_size) ||
+            (s->at[DF_GC_FRAME] && word(block, s->at[DF_GC_FRAME]) <= collecting))
+            return false;
+        l->runtime_gc_collecting = OFF_NONE;
+        l->interp_gc_collecting = (int32_t)(gc + collecting);
+    }
+    return true;
+}
+
 /* ERR_VERSION for a block of another version or kind of build than *out. */
 static int header_matches(const struct pylayout_debug_header *h, const struct py_layout *out,
                           int newer)
@@ -311,7 +367,7 @@ int pylayout_from_debug_offsets(struct reader *r, uint64_t runtime_addr, struct 
         return fail(info, rc, "_Py_DebugOffsets cannot be read");
 
     struct py_layout fresh = *out;
-    if (!apply(s, block, &fresh))
+    if (!apply(s, block, &fresh) || !apply_gil_gc(s, block, &fresh))
         return fail(info, ERR_CORRUPT, "_Py_DebugOffsets has offsets outside their structs");
     for (size_t i = 0; i < sizeof abi_members / sizeof abi_members[0]; i++)
         if (*member(&fresh, abi_members[i]) != *member(out, abi_members[i]))

@@ -21,6 +21,7 @@
 #define TSTATE_MAX (64 << 10)
 #define FRAME_MAX 1024
 #define CODE_MAX 4096
+#define GIL_MAX 1024           /* struct _gil_runtime_state (208 bytes) */
 
 static const struct py_layout *find(int minor, int free_threaded)
 {
@@ -102,6 +103,13 @@ static bool spans_ok(const struct py_layout *l)
         { l->tstate_thread_id, 8, l->tstate_size },
         { l->tstate_native_thread_id, 8, l->tstate_size },
         { l->tstate_datastack_chunk, POINTER, l->tstate_size },
+        { l->tstate_gil_requested, 4, l->tstate_size },
+        { l->runtime_gil, l->gil_size, l->runtime_size },
+        { l->interp_gil_ptr, POINTER, l->interp_size },
+        { l->gil_locked, 4, l->gil_size },
+        { l->gil_last_holder, POINTER, l->gil_size },
+        { l->runtime_gc_collecting, 4, l->runtime_size },
+        { l->interp_gc_collecting, 4, l->interp_size },
         { l->frame_back, POINTER, l->frame_size },
         { l->frame_code, POINTER, l->frame_size },
         { l->frame_lasti, lasti_width, l->frame_size },
@@ -154,6 +162,7 @@ static bool sizes_ok(const struct py_layout *l)
            size_ok(l->tstate_size, 64, TSTATE_MAX) &&
            size_ok(l->frame_size, 32, FRAME_MAX) &&
            size_ok(l->code_size, 64, CODE_MAX) &&
+           (l->gil_size == 0 || size_ok(l->gil_size, 16, GIL_MAX)) &&
            size_ok(l->unicode_ascii_size, 24, SMALL_OBJECT_MAX) &&
            size_ok(l->unicode_compact_size, l->unicode_ascii_size, SMALL_OBJECT_MAX);
 }
@@ -260,7 +269,11 @@ int pylayout_check(const struct py_layout *l)
     bool model_ok = l->frame_model == FRAME_MODEL_OBJECT ? object_model_ok(l)
                   : l->frame_model == FRAME_MODEL_INTERP ? interp_model_ok(l)
                   : false;
-    if (!model_ok || !sizes_ok(l) || !required_ok(l) || !spans_ok(l) ||
+    /* One place for the GIL: in _PyRuntime (<= 3.11) or behind the
+     * interpreter's pointer (3.12+); the collector's flag likewise. */
+    bool gil_ok = l->runtime_gil == OFF_NONE || l->interp_gil_ptr == OFF_NONE;
+    bool gc_ok = l->runtime_gc_collecting == OFF_NONE || l->interp_gc_collecting == OFF_NONE;
+    if (!model_ok || !gil_ok || !gc_ok || !sizes_ok(l) || !required_ok(l) || !spans_ok(l) ||
         !dict_model_ok(l) || !unicode_bits_ok(l) ||
         (l->long_tagged != 0 && l->long_tagged != 1))
         return ERR_CORRUPT;

@@ -87,6 +87,7 @@ static size_t tstate_prefix(const struct py_layout *l)
     n = prefix_end(l->tstate_frame, n);
     n = prefix_end(l->tstate_thread_id, n);
     n = prefix_end(l->tstate_native_thread_id, n);
+    n = prefix_end(l->tstate_gil_requested, n);
     return prefix_end(l->tstate_datastack_chunk, n);
 }
 
@@ -167,7 +168,8 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
 /* One thread state: its stack into a new walk_stack; *next gets the next
  * thread state. Fails the round only when the thread state itself cannot
  * be read (or the target is gone); a bad stack just fails the stack. */
-static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t *next)
+static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t interp,
+                       uint64_t ts, uint64_t *next)
 {
     const struct py_layout *l = &w->t->layout;
     uint8_t buf[STRUCT_MAX];
@@ -184,6 +186,7 @@ static int walk_thread(struct walker *w, uint64_t interp, uint64_t ts, uint64_t 
     st->interp = interp;
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
+    walkstate_thread(w, is, ts, tb, st);
     int tries = l->frame_model == FRAME_MODEL_OBJECT ? WALK_TRIES_HEAP : WALK_TRIES;
     const struct tspan *last = walkread_last_span(w, w->nstacks - 1, ts);
     uint64_t root = last ? last->root : 0;
@@ -223,15 +226,17 @@ static int walk_threads(struct walker *w)
      * The two fields can be kilobytes apart (3.13): two small reads. */
     for (int guard = 0; interp && guard < 256; guard++) {
         uint64_t ts = 0, cur = interp;
+        struct walk_interp_state is;
         if (!reader_addr_ok(interp, 8))
             return ERR_CORRUPT;
+        walkstate_read(w, interp, &is);
         if ((rc = walkread_fetch_ptr(w, G_LIST, interp + (uint64_t)l->interp_threads_head, &ts)) < 0 ||
             (rc = walkread_fetch_ptr(w, G_LIST, interp + (uint64_t)l->interp_next, &interp)) < 0)
             return rc;
         for (int i = 0; ts && i < WALK_MAX_THREADS; i++) {
             if (!reader_addr_ok(ts, 8))
                 return ERR_CORRUPT;
-            if ((rc = walk_thread(w, cur, ts, &ts)) < 0)
+            if ((rc = walk_thread(w, &is, cur, ts, &ts)) < 0)
                 return rc;
         }
     }

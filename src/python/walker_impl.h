@@ -43,11 +43,12 @@
  * frame pointer: see framewalk_heap.c). Before all of them, the current
  * frame pointer that decides the top (3.11/3.12: tstate->cframe->
  * current_frame; 3.14+: tstate->current_frame, the sample's moment, see
- * settle_top in framewalk.c): reading the frames' memory just before it
+ * settle_top in framewalk.c), then the GIL and collector state
+ * (G_STATE: walkstate.c), as close to that moment as we can: reading the frames' memory just before it
  * shifted what it showed (a short leaf on 3.12 had 31-38 % of the
  * samples against 43-45 % counted in the process; read first, 45.0 %
  * against 45.2 %). */
-enum group { G_FRAMEPTR, G_PRE, G_STACK, G_POST, G_LIST, G_FRAMES, G_CODES };
+enum group { G_FRAMEPTR, G_STATE, G_PRE, G_STACK, G_POST, G_LIST, G_FRAMES, G_CODES };
 
 /* A frame as collected: its code object and instruction offset. */
 struct rframe {
@@ -152,6 +153,26 @@ int walkread_fetch_ptr(struct walker *w, enum group g, uint64_t addr, uint64_t *
 
 /* The framewalk_mem the walk reads through (ctx w). */
 void walkread_init_mem(struct walker *w);
+
+/* walkstate.c */
+
+/* What a round read of one interpreter's GIL and collector. */
+struct walk_interp_state {
+    int8_t locked;              /* the GIL: 1 locked, 0 free, -1 unknown */
+    int8_t collecting;          /* gc.collecting: 1, 0, -1 unknown */
+    int8_t claimed;             /* a thread of this round was given the GIL */
+    uint64_t holder;            /* last_holder: the PyThreadState that took it last */
+};
+
+/* Read the GIL and collector state of interpreter interp for this round
+ * (unknown parts are -1; never fails the round). */
+void walkstate_read(struct walker *w, uint64_t interp, struct walk_interp_state *s);
+
+/* Fill st's gil, gil_wait and gc for the thread whose state is at ts,
+ * read as tb (its tstate prefix), from its interpreter's state s (which
+ * notes a holder found: one per interpreter and round). */
+void walkstate_thread(const struct walker *w, struct walk_interp_state *s, uint64_t ts,
+                      const uint8_t *tb, struct walk_stack *st);
 
 /* walkcode.c */
 

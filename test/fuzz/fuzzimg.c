@@ -164,6 +164,10 @@ static void check_stack(const struct walk_stack *s)
         violation("stack shape", NULL);
     if (s->depth > 0 && !s->frames)
         violation("frames missing", NULL);
+    if (s->gil < -1 || s->gil > 1 || s->gil_wait < -1 || s->gil_wait > 1 || s->gc < -1 || s->gc > 1)
+        violation("thread state out of range", NULL);
+    if ((s->gil == 1 && s->gil_wait == 1) || (s->gc == 1 && s->gil != 1))
+        violation("thread state contradicts itself", NULL);
     for (int d = 0; d < s->depth; d++) {
         const struct walk_frame *f = &s->frames[d];
         if (!f->code)
@@ -196,6 +200,9 @@ static uint64_t stack_hash(const struct walk_stack *s)
     h = mix(h, &s->tid, sizeof s->tid);
     h = mix(h, &s->depth, sizeof s->depth);
     h = mix(h, &s->truncated, sizeof s->truncated);
+    h = mix(h, &s->gil, sizeof s->gil);
+    h = mix(h, &s->gil_wait, sizeof s->gil_wait);
+    h = mix(h, &s->gc, sizeof s->gc);
     for (int d = 0; d < s->depth; d++) {
         const struct walk_frame *f = &s->frames[d];
         h = mix(h, f->code->name, strlen(f->code->name) + 1);
@@ -284,6 +291,11 @@ static int one_round(struct walker *w, int round, uint64_t *interps, int *ninter
             violation("a round from warm caches differs from the cold one", NULL);
         if (out && round == 0)
             describe_stack(out, i, s);
+        for (int k = 0; k < i && s->gil == 1; k++) {
+            const struct walk_stack *o = walker_stack(w, k);
+            if (o->gil == 1 && o->interp == s->interp)
+                violation("two threads of an interpreter hold the GIL", NULL);
+        }
         int seen = !interps;
         for (int k = 0; !seen && k < *ninterps; k++)
             seen = interps[k] == s->interp;

@@ -59,7 +59,7 @@ def parse_text(out: str):
     threads = {}
     for block in rest.strip("\n").split("\n\n"):
         first, *frames = block.split("\n")
-        m = re.fullmatch(r'Thread (\d+) \((active|idle)\): "(.*)"', first)
+        m = re.fullmatch(r'Thread (\d+) \((active|idle)(?:, holds GIL)?(?:, waits for GIL)?(?:, in GC)?\): "(.*)"', first)
         assert m, f"bad thread line {first!r}\n{out}"
         assert all(f.startswith("    ") for f in frames), block
         threads[int(m[1])] = (m[2], m[3], [f[4:] for f in frames])

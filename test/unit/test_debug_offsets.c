@@ -27,7 +27,10 @@
     X(interp_next) X(interp_threads_head) X(interp_modules) X(interp_size)     \
     X(tstate_next) X(tstate_interp) X(tstate_frame) X(cframe_current_frame)    \
     X(tstate_thread_id) X(tstate_native_thread_id) X(tstate_datastack_chunk)   \
-    X(tstate_size) X(frame_back) X(frame_code) X(frame_lasti) X(frame_owner)   \
+    X(tstate_size) X(runtime_gil) X(interp_gil_ptr) X(gil_locked)              \
+    X(gil_last_holder) X(gil_size) X(runtime_gc_collecting)                    \
+    X(interp_gc_collecting) X(tstate_gil_requested)                            \
+    X(frame_back) X(frame_code) X(frame_lasti) X(frame_owner)                  \
     X(frame_is_entry) X(frame_size) X(owner_cstack) X(owner_interpreter)       \
     X(frame_code_tag_mask) X(lasti_is_prev) X(code_filename) X(code_name)      \
     X(code_qualname) X(code_firstlineno) X(code_linetable)                     \
@@ -56,12 +59,13 @@
     X(code_linetable) X(code_code_adaptive) X(code_size) X(type_name)          \
     X(type_flags) X(dict_keys) X(dict_values) X(long_size_or_tag)              \
     X(long_digits) X(bytes_sval) X(unicode_length) X(unicode_state)            \
-    X(unicode_ascii_size)
+    X(unicode_ascii_size) X(interp_gil_ptr) X(gil_locked) X(gil_last_holder)   \
+    X(interp_gc_collecting)
 
 /* ... and those only 3.15+ blocks describe. */
 #define DEBUG_COVERED_315(X)                                                   \
     X(type_basicsize) X(type_dictoffset) X(heaptype_cached_keys)               \
-    X(unicode_compact_size)
+    X(unicode_compact_size) X(tstate_gil_requested)
 
 struct image {
     const char *version;

@@ -71,12 +71,34 @@ static void test_version_facts(int minor, const struct py_layout *l)
           "3.%d: unicode state bits", minor);
 }
 
+/* Where the GIL and the collector's flag live (pycore_gil.h,
+ * pycore_ceval_state.h, pycore_gc.h): one GIL in _PyRuntime.ceval up to
+ * 3.11, behind interp->ceval.gil from 3.12 (per-interpreter GIL, PEP 684);
+ * gc state in _PyRuntime in 3.8, per interpreter from 3.9;
+ * PyThreadState.gil_requested new in 3.15. _gil_runtime_state starts with
+ * interval, last_holder, locked in every version. */
+static void test_gil_facts(int minor, const struct py_layout *l)
+{
+    check((l->runtime_gil != OFF_NONE) == (minor <= 11), "3.%d: GIL in _PyRuntime", minor);
+    check((l->interp_gil_ptr != OFF_NONE) == (minor >= 12), "3.%d: GIL behind the interpreter", minor);
+    check(l->gil_last_holder == 8 && l->gil_locked == 16, "3.%d: last_holder %d, locked %d", minor,
+          (int)l->gil_last_holder, (int)l->gil_locked);
+    check((l->runtime_gc_collecting != OFF_NONE) == (minor == 8), "3.%d: gc state in _PyRuntime", minor);
+    check((l->interp_gc_collecting != OFF_NONE) == (minor >= 9), "3.%d: gc state per interpreter", minor);
+    check((l->tstate_gil_requested != OFF_NONE) == (minor >= 15), "3.%d: gil_requested", minor);
+    /* 3.13 moved ceval near the start of PyInterpreterState */
+    if (minor >= 13)
+        check(l->interp_gil_ptr < 64, "3.%d: ceval.gil at %d", minor, (int)l->interp_gil_ptr);
+}
+
 static void test_facts(void)
 {
     for (int minor = 8; minor <= 15; minor++) {
         const struct py_layout *l = pylayout_for_version(3, minor);
-        if (l)
+        if (l) {
             test_version_facts(minor, l);
+            test_gil_facts(minor, l);
+        }
     }
     const struct py_layout *l11 = pylayout_for_version(3, 11), *l12 = pylayout_for_version(3, 12);
     /* PEP 623 removed PyASCIIObject.wstr in 3.12: one pointer less. */
@@ -132,6 +154,11 @@ static void test_check_rejects(void)
     REJECT(l12, b.long_tagged = 2, "non-boolean long_tagged");
     REJECT(l12, b.owner_cstack = 300, "owner out of char range");
     REJECT(l12, b.tstate_size = 0, "zero tstate size");
+    REJECT(l12, b.runtime_gil = 0, "two GILs");
+    REJECT(l12, b.gil_last_holder = b.gil_size - 4, "last_holder crossing the GIL's end");
+    REJECT(l12, b.interp_gil_ptr = b.interp_size, "GIL pointer past the interpreter");
+    REJECT(l9, b.runtime_gc_collecting = 0, "two gc states");
+    REJECT(l9, b.runtime_gil = b.runtime_size - 8, "GIL crossing _PyRuntime's end");
     REJECT(l12, b.interp_size = 1 << 30, "absurd interpreter size");
     REJECT(l12, b.minor = 99 + 1, "absurd minor");
     REJECT(l9, b.code_qualname = 128, "co_qualname on 3.9");
