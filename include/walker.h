@@ -56,11 +56,6 @@ struct walk_stack {
     int truncated;              /* frames beyond WALK_MAX_DEPTH were dropped (root side) */
     int failed;                 /* no consistent stack on any read (why says why): no frames */
     enum walk_fail why;         /* when failed: the reason, else WALK_OK */
-    int8_t gil;        /* 1: this thread holds its interpreter's GIL at this round, 0: it does not,
-                        * -1: unknown (no GIL state for this version/build, or it could not be read) */
-    int8_t gil_wait;   /* 1: it is waiting to take the GIL, 0: not, -1: unknown (no sound method) */
-    int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
-                        * it (it holds the GIL), 0: not, -1: unknown */
     struct walk_frame *frames;  /* owned by the walker, valid until the next round */
     /* Thread state, read from the interpreter in the same round (a failed
      * stack still has them). See README "Thread state: the GIL and the
