@@ -9,6 +9,10 @@
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t clock_now_ns(void);
 
+/* The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), in
+ * nanoseconds: what a piece of work cost, whatever else ran meanwhile. */
+uint64_t clock_thread_cpu_ns(void);
+
 /* CLOCK_REALTIME now (nanoseconds since the Unix epoch), for timestamps in
  * outputs; never for intervals. */
 uint64_t clock_realtime_ns(void);

@@ -42,7 +42,7 @@ void discover_follow(struct discover *d, pid_t pid);
  * a few times at most. */
 void discover_forget(struct discover *d, pid_t pid);
 
-/* What polling cost so far: polls made and their total time. */
+/* What polling cost so far: polls made and the CPU time they took. */
 void discover_cost(const struct discover *d, uint64_t *polls, uint64_t *ns);
 
 #endif

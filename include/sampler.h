@@ -42,6 +42,8 @@ struct sampler_stats {
     unsigned procs_followed;  /* processes sampled so far, the target included */
     uint64_t discover_polls;  /* polls for descendants so far, and their total time */
     uint64_t discover_ns;
+    uint64_t proc_rounds;     /* rounds of each process (summed), and those of them that */
+    uint64_t quiet_rounds;    /* reused its last walk: none of its threads had run since */
     int running;              /* the sampling thread is still going */
     int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */

@@ -17,7 +17,8 @@ void taskstat_free(struct taskstat *ts);
 /* 1 when thread tid is on a CPU now, 0 when it is not (asleep, or
  * runnable but waiting for a CPU), ERR_READ when its files cannot be read
  * (the thread is gone). Call it from one thread only (the sampling
- * thread), after taskstat_round().
+ * thread), after taskstat_round(); a thread is looked at once a round:
+ * calls for it later in the same round return the same answer.
  *
  * Method: every time the scheduler puts a task on a CPU it counts one
  * arrival (/proc/PID/task/TID/schedstat, third field) and every time it
@@ -38,13 +39,25 @@ void taskstat_free(struct taskstat *ts);
  * file such a thread counts as off CPU (the sampler keeps off the CPU of
  * the target's main thread, which makes it rare there).
  *
- * Cost: schedstat is read every time (~1 us); status (~6 us) only when
+ * Cost: schedstat is read every round (~1 us); status (~6 us) only when
  * schedstat's run time or arrivals changed since the last call, that is,
  * when the thread ran or was switched since; sched (~6 us, and the
  * caller's own once per round) only for a thread that was preempted since
  * and now waits. Without schedstat (a kernel without CONFIG_SCHED_INFO), state R
  * from status is the answer. */
 int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
+
+/* taskstat_on_cpu(), and into *quiet_since (when not NULL) a time
+ * (clock_now_ns) since which the thread has certainly not run, or
+ * UINT64_MAX: the time status last found it off a CPU, when schedstat has
+ * not moved since (it neither ran nor arrived: its stack is as it was
+ * then). Without schedstat, always UINT64_MAX. */
+int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since);
+
+/* The number of threads the process has now (Python's or not), from the
+ * link count of its /proc/PID/task (kept open: one fstat), 0 once it is
+ * gone; ERR_READ when that cannot be read. */
+int taskstat_threads(struct taskstat *ts);
 
 /* A new round of taskstat_on_cpu() calls: the caller has woken up again
  * (its own exec_start is read again when needed). */

@@ -97,8 +97,10 @@ static void log_procs(FILE *log, struct sampler *s)
     struct sampler_stats st;
     sampler_get_stats(s, &st);
     fprintf(log, "proftui: processes: %u followed (%u at the end); %" PRIu64 " polls for "
-            "descendants, %.1f us each on average\n", st.procs_followed, st.procs,
-            st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0);
+            "descendants, %.1f us of CPU each on average; %" PRIu64 " of %" PRIu64 " rounds of a "
+            "process reused its last walk (no thread of it had run)\n", st.procs_followed, st.procs,
+            st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0,
+            st.quiet_rounds, st.proc_rounds);
 }
 
 static int run_headless(struct run *r)

@@ -6,11 +6,13 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "error.h"
 #include "procstat.h"
 
@@ -29,6 +31,10 @@ struct task_files {
     uint64_t run, arrivals;      /* schedstat when status was last read */
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
     int on;                      /* arrivals > switches then */
+    uint64_t snap_ns;            /* when status was last read (clock_now_ns) */
+    uint64_t round;              /* the round of the answer below (taskstat_round) */
+    int answer;                  /* this round's taskstat_look() result */
+    uint64_t quiet_since;        /* and its *quiet_since */
 };
 
 struct taskstat {
@@ -37,6 +43,8 @@ struct taskstat {
     int self_fd;                 /* the caller's /proc/thread-self/sched; -1 before first use */
     int self_state;              /* 1 self_start read this round, 0 not yet, -1 unavailable */
     uint64_t self_start;         /* the caller's se.exec_start this round */
+    uint64_t round;              /* taskstat_round() calls, from 1 */
+    int dir_fd;                  /* /proc/PID/task, for taskstat_threads(); -1 before first use */
     struct task_files slots[CACHE];
 };
 
@@ -51,16 +59,35 @@ static int pread_text(int fd, char *buf, size_t cap)
     return 0;
 }
 
+/* The unsigned decimal at *p (advanced past it and the blank after it);
+ * -1 when there is none or it overflows. */
+static int parse_u64(const char **p, uint64_t *out)
+{
+    const char *c = *p;
+    uint64_t v = 0;
+    if (*c < '0' || *c > '9')
+        return -1;
+    for (; *c >= '0' && *c <= '9'; c++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*c - '0');
+    }
+    *p = c + (*c == ' ');
+    *out = v;
+    return 0;
+}
+
+/* "RUN WAIT ARRIVALS\n" (parsed by hand: this is read for every thread
+ * every round). */
 static int read_schedstat(int fd, uint64_t *run, uint64_t *arrivals)
 {
     char buf[128];
     if (pread_text(fd, buf, sizeof buf) < 0)
         return ERR_READ;
-    unsigned long long r, wait, a;
-    if (sscanf(buf, "%llu %llu %llu", &r, &wait, &a) != 3)
+    const char *p = buf;
+    uint64_t wait;
+    if (parse_u64(&p, run) < 0 || parse_u64(&p, &wait) < 0 || parse_u64(&p, arrivals) < 0)
         return ERR_READ;
-    *run = r;
-    *arrivals = a;
     return 0;
 }
 
@@ -84,6 +111,8 @@ struct taskstat *taskstat_new(pid_t pid)
     ts->pid = pid;
     ts->have_schedstat = schedstat_works();
     ts->self_fd = -1;
+    ts->dir_fd = -1;
+    ts->round = 1;
     return ts;
 }
 
@@ -109,6 +138,8 @@ void taskstat_free(struct taskstat *ts)
             files_close(&ts->slots[i]);
     if (ts->self_fd >= 0)
         close(ts->self_fd);
+    if (ts->dir_fd >= 0)
+        close(ts->dir_fd);
     free(ts);
 }
 
@@ -207,6 +238,7 @@ void taskstat_round(struct taskstat *ts)
 {
     if (ts->self_state > 0)
         ts->self_state = 0;
+    ts->round++;
 }
 
 /* The caller's se.exec_start this round (read once per round). */
@@ -254,6 +286,7 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
     if (read_status(f->status_fd, &state, &switches, &preempted) < 0)
         return ERR_READ;
     int was_preempted = !f->known || preempted > f->preempted;
+    f->snap_ns = clock_now_ns();
     f->known = 1;
     f->run = run;
     f->arrivals = arrivals;
@@ -268,11 +301,17 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
     return f->on;
 }
 
-int taskstat_on_cpu(struct taskstat *ts, pid_t tid)
+int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
 {
     struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    uint64_t never = UINT64_MAX, *since = quiet_since ? quiet_since : &never;
+    *since = UINT64_MAX;
     if (!f)
         return ERR_READ;
+    if (f->round == ts->round) {
+        *since = f->quiet_since;
+        return f->answer;
+    }
     int rc;
     if (ts->have_schedstat) {
         rc = on_cpu(ts, f);
@@ -283,9 +322,39 @@ int taskstat_on_cpu(struct taskstat *ts, pid_t tid)
         if (rc == 0)
             rc = state == 'R';
     }
-    if (rc < 0)
+    if (rc < 0) {
         files_close(f);
+        return rc;
+    }
+    /* Off CPU at the last status read and neither ran nor arrived since
+     * (on_cpu() read status again otherwise): not run since then. */
+    f->quiet_since = ts->have_schedstat && !f->on ? f->snap_ns : UINT64_MAX;
+    f->round = ts->round;
+    f->answer = rc;
+    *since = f->quiet_since;
     return rc;
+}
+
+int taskstat_on_cpu(struct taskstat *ts, pid_t tid)
+{
+    return taskstat_look(ts, tid, NULL);
+}
+
+int taskstat_threads(struct taskstat *ts)
+{
+    if (ts->dir_fd < 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task", (int)ts->pid);
+        ts->dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (ts->dir_fd < 0)
+            return ERR_READ;
+    }
+    struct stat st;
+    /* procfs counts a task directory's links as its threads + 2; once the
+     * process is gone, 2. */
+    if (fstat(ts->dir_fd, &st) < 0 || st.st_nlink < 2)
+        return ERR_READ;
+    return st.st_nlink - 2 > INT32_MAX ? INT32_MAX : (int)(st.st_nlink - 2);
 }
 
 int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap)

@@ -34,6 +34,7 @@ struct discover {
     pid_t root;
     int with_root;           /* the root is not followed: it is a candidate too (it may exec) */
     uint64_t at;             /* last poll, 0 before the first */
+    struct proctree *tree;   /* the children files, kept open */
     struct seen *seen;       /* SEEN_MAX */
     size_t nseen;
     pid_t pids[DESC_MAX];
@@ -46,8 +47,9 @@ struct discover *discover_new(pid_t root)
     if (!d)
         return NULL;
     d->seen = calloc(SEEN_MAX, sizeof *d->seen);
-    if (!d->seen) {
-        free(d);
+    d->tree = proctree_new();
+    if (!d->seen || !d->tree) {
+        discover_free(d);
         return NULL;
     }
     d->root = root;
@@ -58,6 +60,7 @@ void discover_free(struct discover *d)
 {
     if (!d)
         return;
+    proctree_free(d->tree);
     free(d->seen);
     free(d);
 }
@@ -136,8 +139,8 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     if (d->at && now_ns - d->at < DISCOVER_EVERY_NS)
         return 0;
     d->at = now_ns;
-    uint64_t t0 = clock_now_ns();
-    size_t n = proctree_descendants(d->root, d->pids + d->with_root, DESC_MAX - 1) + (size_t)d->with_root;
+    uint64_t t0 = clock_thread_cpu_ns();
+    size_t n = proctree_descendants_cached(d->tree, d->root, d->pids + d->with_root, DESC_MAX - 1) + (size_t)d->with_root;
     if (d->with_root)
         d->pids[0] = d->root;
     int k = 0;
@@ -165,7 +168,7 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     }
     sweep(d);
     d->polls++;
-    d->poll_ns += clock_now_ns() - t0;
+    d->poll_ns += clock_thread_cpu_ns() - t0;
     return k;
 }
 

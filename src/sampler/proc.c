@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "codecache.h"
+#include "error.h"
 #include "pytarget.h"
 #include "record.h"
 #include "table.h"
@@ -18,6 +20,9 @@
  * (threading registers a thread a moment after its first frame runs). */
 #define NAMES_EVERY_NS 500000000ULL
 #define NAMES_SOON_NS 50000000ULL
+/* A process whose threads did not run is walked again after this long
+ * all the same. */
+#define QUIET_MAX_NS 250000000ULL
 
 /* Name of a thread (record_label_fn): threading's name by pthread ident,
  * else, for a new thread, the OS name; a new thread that threading does
@@ -75,14 +80,38 @@ static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
     return changed;
 }
 
-/* Whether each walked thread is on a CPU now (taskstat.h says how that is
+/* Look at every thread of the last walk before this round's walk: its
+ * on-CPU state this round (taskstat caches it for mark_on_cpu), and
+ * whether the last walk's stacks still hold. They do when, since that walk
+ * started, no thread of the process has run (each one's quiet_since is
+ * older than the walk), no stack failed, and no thread started or ended
+ * (the process's thread count: a thread that is not Python's yet may
+ * become so without any of ours running). A thread's stack changes only
+ * while it runs. Returns 1 when the walk can be skipped. */
+static int look_before(struct proc *p, uint64_t now)
+{
+    taskstat_round(p->tasks);
+    p->threads_now = p->n > 0 ? taskstat_threads(p->tasks) : -1;
+    int quiet = p->n > 0 && p->walked_ns && !p->failed_any &&
+                now - p->walked_ns < QUIET_MAX_NS && p->threads_now >= 0 &&
+                p->threads_now == p->threads_at_walk;
+    for (int i = 0; i < p->n; i++) {
+        const struct walk_stack *ws = walker_stack(p->walker, i);
+        uint64_t since = UINT64_MAX;
+        int on = ws->tid ? taskstat_look(p->tasks, (pid_t)ws->tid, &since) : ERR_READ;
+        quiet &= on == 0 && since < p->walked_ns;
+    }
+    return quiet;
+}
+
+/* Whether each walked thread is on a CPU now (looked at in look_before,
+ * or now for a thread new in this walk: taskstat.h says how that is
  * known), done before any lock is taken; and the resident memory. */
 static void read_states(struct proc *p)
 {
-    taskstat_round(p->tasks);
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
-        int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : -1;
+        int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : ERR_READ;
         p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
     }
     uint64_t rss;
@@ -136,8 +165,20 @@ void proc_free(struct proc *p)
 
 void proc_walk(struct proc *p, uint64_t now_ns)
 {
-    p->n = walker_round(p->walker);
     p->relabel = 0;
+    p->quiet = look_before(p, now_ns);
+    if (p->quiet) {
+        p->quiet_rounds++;
+        read_states(p);
+        return;
+    }
+    p->walked_ns = clock_now_ns();
+    p->threads_at_walk = p->threads_now;
+    p->n = walker_round(p->walker);
+    p->walks++;
+    p->failed_any = 0;
+    for (int i = 0; i < p->n; i++)
+        p->failed_any |= walker_stack(p->walker, i)->failed;
     if (p->n > 0) {
         p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);
         read_states(p);

@@ -36,6 +36,12 @@ struct proc {
     int n;                              /* this round's walker_round() result */
     unsigned gil_waiting;               /* this round's threads waiting for the GIL */
     int gil_known;                      /* this round knew the GIL's holder (or that none held it) */
+    int quiet;                          /* this round reuses the last walk's stacks (proc_walk) */
+    int failed_any;                     /* a stack of the last walk failed */
+    int threads_at_walk;                /* the process's threads just before the last walk */
+    int threads_now;                    /* and at this round (taskstat_threads) */
+    uint64_t walked_ns;                 /* when the last walk started */
+    uint64_t walks, quiet_rounds;       /* rounds walked and rounds that reused a walk */
     int fails_in_a_row;
     int nnames;
     struct thread_name names[NAMES_MAX];
@@ -56,8 +62,9 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uin
 void proc_free(struct proc *p);
 
 /* Walk p's threads (p->n: the count or a negative enum err), read names
- * when due, whether each thread is on a CPU, and the resident memory. No
- * lock held. */
+ * when due, whether each thread is on a CPU (p->on_cpu), and the resident
+ * memory. A process none of whose threads ran since the last walk is not
+ * read: that walk's stacks are this round's too (p->quiet). No lock held. */
 void proc_walk(struct proc *p, uint64_t now_ns);
 
 /* Add p's walked stacks to the table (the profile's lock held), each in

@@ -146,7 +146,7 @@ static int sample_round(struct sampler *s, uint64_t now)
 {
     for (int i = 0; i < s->nprocs; i++)
         proc_walk(s->procs[i], now);
-    unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, f;
+    unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f;
     int gil_known = 0;
     pthread_mutex_lock(&s->lock);
     profile_lock(s->profile);
@@ -156,6 +156,7 @@ static int sample_round(struct sampler *s, uint64_t now)
         threads += s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
         waiting += s->procs[i]->gil_waiting;
         gil_known |= s->procs[i]->gil_known;
+        quiet += (unsigned)s->procs[i]->quiet;
     }
     profile_unlock(s->profile);
     int n = 0;                          /* a root that is not Python loses nothing */
@@ -165,6 +166,8 @@ static int sample_round(struct sampler *s, uint64_t now)
     count_lost(s, n);
     s->st.stacks += stacks;
     s->st.failed += failed;
+    s->st.proc_rounds += (unsigned)s->nprocs;
+    s->st.quiet_rounds += quiet;
     if (n >= 0 || s->nprocs > 1) {
         s->st.threads = threads;
         s->st.gil_waiting = waiting;
@@ -372,9 +375,10 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* Each thread's state is read from up to three files kept open per thread
- * of the target (taskstat.c): allow as many descriptors as the hard limit
- * does. */
+/* Every thread's on-CPU state is looked at every round, through up to
+ * three files kept open per thread (taskstat.c), and discovery keeps the
+ * children files open (proctree.c): allow as many descriptors as the
+ * hard limit does. */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;

@@ -215,6 +215,7 @@ static void test_self_blocked_gone(struct taskstat *ts)
      * moment before the kernel releases it; wait up to 2 s. */
     int gone = 0;
     for (int i = 0; i < 2000 && !gone; i++) {
+        taskstat_round(ts);
         gone = taskstat_on_cpu(ts, atomic_load(&sp.tid)) < 0;
         if (!gone)
             usleep(1000);
