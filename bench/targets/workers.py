@@ -6,7 +6,7 @@ microseconds, then sleeps for SLEEP_MS milliseconds, over and over. The
 parent only waits. Prints "ready" once every thread of every worker runs,
 then runs until killed or until LIFETIME seconds have passed.
 
-    python workers.py PROCS THREADS [WORK_US SLEEP_MS] [LIFETIME]
+    python workers.py PROCS THREADS WORK_US SLEEP_MS [LIFETIME]
 """
 
 import multiprocessing
@@ -43,8 +43,8 @@ def worker(threads, end, work_s, sleep_s, started):
 
 def main():
     procs, threads = int(sys.argv[1]), int(sys.argv[2])
-    work_us, sleep_ms = (float(sys.argv[3]), float(sys.argv[4])) if len(sys.argv) >= 5 else (50, 10)
-    lifetime = float(sys.argv[-1]) if len(sys.argv) in (4, 6) else 600.0
+    work_us, sleep_ms = float(sys.argv[3]), float(sys.argv[4])
+    lifetime = float(sys.argv[5]) if len(sys.argv) > 5 else 600.0
     end = time.monotonic() + lifetime
     ctx = multiprocessing.get_context("fork")
     started = ctx.Semaphore(0)

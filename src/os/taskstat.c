@@ -27,6 +27,7 @@ struct task_files {
     pid_t tid;                   /* 0 = free */
     int sched_fd, status_fd;     /* schedstat and status; -1 when not open */
     int debug_fd;                /* sched (exec_start), opened on first need; -1 when not */
+    int stat_fd;                 /* stat (the state letter), opened on first need; -1 when not */
     int known;                   /* run, arrivals and on hold a reading */
     uint64_t run, arrivals;      /* schedstat when status was last read */
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
@@ -126,6 +127,8 @@ static void files_close(struct task_files *f)
         close(f->status_fd);
     if (f->debug_fd >= 0)
         close(f->debug_fd);
+    if (f->stat_fd >= 0)
+        close(f->stat_fd);
     *f = (struct task_files){.tid = 0};
 }
 
@@ -207,7 +210,8 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
             close(sched);
         return NULL;
     }
-    *f = (struct task_files){.tid = tid, .sched_fd = sched, .status_fd = status, .debug_fd = -1};
+    *f = (struct task_files){.tid = tid, .sched_fd = sched, .status_fd = status, .debug_fd = -1,
+                             .stat_fd = -1};
     return f;
 }
 
@@ -283,6 +287,20 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
      * displaced has run since our last look, so it is never this case. */
     if (f->known && run == f->run && arrivals == f->arrivals)
         return f->on;
+    /* It ran or arrived: most such threads are asleep again by now, which
+     * stat (~1 us) says; only a runnable one needs status (~4 us) for the
+     * counters. A thread that leaves a CPU after schedstat was read adds
+     * to `run`, so the next look sees it moved again. */
+    if (f->stat_fd < 0)
+        f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
+    struct procstat_stat st;
+    if (f->known && f->stat_fd >= 0 && procstat_pread_stat(f->stat_fd, &st) == 0 && st.state != 'R') {
+        f->snap_ns = clock_now_ns();
+        f->run = run;
+        f->arrivals = arrivals;
+        f->on = 0;
+        return 0;
+    }
     if (read_status(f->status_fd, &state, &switches, &preempted) < 0)
         return ERR_READ;
     int was_preempted = !f->known || preempted > f->preempted;
