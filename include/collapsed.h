@@ -53,10 +53,12 @@
  *                                     quoted; library time charged to it)
  *   # warning: Python 3.16.0 is newer than proftui knows (3.8-3.15); layout
  *     from its debug offsets and the 3.15 table       (only when there is one)
- *   # thread: 1234 "MainThread" 2013 samples, 3 failed (torn 2, cycle 0, corrupt 0, read 1)
- *                                     (one per thread with samples, by thread id:
- *                                      OS thread id, name always quoted, its samples
- *                                      (failed included) and failures by reason)
+ *   # thread: 1234 (pid 1234) "MainThread" 2013 samples, 3 failed (torn 2, cycle 0,
+ *     corrupt 0, read 1)              (one per thread with samples, by process, then
+ *                                      thread id: OS thread id, its process (left out
+ *                                      when unknown; older files have none), name
+ *                                      always quoted, its samples (failed included)
+ *                                      and failures by reason)
  * flamegraph.pl skips the '#' lines with one warning "Ignored N lines with
  * invalid format"; speedscope's importer skips them silently. */
 #ifndef PROFTUI_COLLAPSED_H

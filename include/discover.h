@@ -42,6 +42,10 @@ void discover_follow(struct discover *d, pid_t pid);
  * a few times at most. */
 void discover_forget(struct discover *d, pid_t pid);
 
+/* How many processes a poll left unopened because out had no room (max
+ * reached), each counted once; they are opened at a later poll with room. */
+unsigned discover_waited(const struct discover *d);
+
 /* What polling cost so far: polls made and the CPU time they took. */
 void discover_cost(const struct discover *d, uint64_t *polls, uint64_t *ns);
 

@@ -26,6 +26,11 @@ struct sampler_config {
                                * the target must be one of its descendants */
 };
 
+/* Processes followed at once (the target and its descendants). A
+ * descendant found while the set is full is not opened (procs_waited
+ * counts it) until one of the set ends. */
+#define SAMPLER_PROCS_MAX 128
+
 struct sampler_stats {
     uint64_t taken;           /* rounds performed */
     uint64_t missed;          /* deadlines skipped because a round came too late */
@@ -40,6 +45,7 @@ struct sampler_stats {
                                * whose GIL state proftui reads) */
     unsigned procs;           /* processes sampled now (the target and descendants followed) */
     unsigned procs_followed;  /* processes sampled so far, the target included */
+    unsigned procs_waited;    /* descendants left unopened while SAMPLER_PROCS_MAX were followed */
     uint64_t discover_polls;  /* polls for descendants so far, and their total time */
     uint64_t discover_ns;
     uint64_t proc_rounds;     /* rounds of each process (summed), and those of them that */

@@ -91,11 +91,25 @@ static int stop_push(struct run *r)
     return !st.sent && st.failed + st.dropped ? EXIT_OUTPUT : 0;
 }
 
+/* Descendants left out because SAMPLER_PROCS_MAX were followed: said on
+ * stderr at the end (after the live view) and in the -v log. */
+static void say_waited(FILE *f, struct sampler *s)
+{
+    struct sampler_stats st;
+    sampler_get_stats(s, &st);
+    if (st.procs_waited)
+        fprintf(f, "proftui: warning: %u descendant process%s not sampled while %d others were "
+                "(at most %d are followed at once; one is taken up when another ends)\n",
+                st.procs_waited, st.procs_waited == 1 ? " was" : "es were", SAMPLER_PROCS_MAX,
+                SAMPLER_PROCS_MAX);
+}
+
 /* -v: the processes followed and what finding them cost. */
 static void log_procs(FILE *log, struct sampler *s)
 {
     struct sampler_stats st;
     sampler_get_stats(s, &st);
+    say_waited(log, s);
     fprintf(log, "proftui: processes: %u followed (%u at the end); %" PRIu64 " polls for "
             "descendants, %.1f us of CPU each on average; %" PRIu64 " of %" PRIu64 " rounds of a "
             "process reused its last walk (no thread of it had run)\n", st.procs_followed, st.procs,
@@ -112,6 +126,7 @@ static int run_headless(struct run *r)
         log_procs(log, r->sampler);
         fclose(log);
     }
+    say_waited(stderr, r->sampler);
     int unpushed = stop_push(r);
     int status = -1;
     if (r->launched)
@@ -173,6 +188,7 @@ static int run_ui(struct run *r)
         log_procs(log, r->sampler);
         fclose(log);
     }
+    say_waited(stderr, r->sampler);
     int status = -1;
     if (r->launched) {
         run_end_child(r, &status, 0);

@@ -215,15 +215,21 @@ static void write_failed(struct buf *b, const struct table *t)
     free(why.p);
 }
 
-/* "# thread: <tid> "<name>" S samples, F failed (torn A, ...)". The name
- * is always quoted; the fixed-shape tail makes the line parse from its end
- * whatever the name holds. */
-static void write_thread(struct buf *b, const struct table *t, uint32_t th)
+/* "# thread: <tid> (pid <pid>) "<name>" S samples, F failed (torn A,
+ * ...)": the pid is the thread's process (the profile's own for a thread
+ * registered without one), left out when unknown. The name is always
+ * quoted; the fixed-shape tail makes the line parse from its end whatever
+ * the name holds. */
+static void write_thread(struct buf *b, const struct table *t, uint32_t th, int64_t own_pid)
 {
     struct buf why = { .p = NULL };
     uint64_t failed;
     put_reasons(&why, t, th, &failed);
-    buf_printf(b, "# thread: %" PRIu64 " \"", table_thread_tid(t, th));
+    int64_t pid = table_thread_pid(t, th) ? (int64_t)table_thread_pid(t, th) : own_pid;
+    buf_printf(b, "# thread: %" PRIu64, table_thread_tid(t, th));
+    if (pid > 0)
+        buf_printf(b, " (pid %" PRId64 ")", pid);
+    buf_str(b, " \"");
     put_escaped(b, table_thread_name(t, th), 0);
     buf_printf(b, "\" %" PRIu64 " samples, %" PRIu64 " failed", table_thread_samples(t, th), failed);
     buf_put(b, why.p, why.len);
@@ -234,7 +240,7 @@ static void write_thread(struct buf *b, const struct table *t, uint32_t th)
 
 /* One line per thread with samples, by OS thread id (so that the same
  * profile always gives the same file). */
-static void write_threads(struct buf *b, const struct table *t)
+static void write_threads(struct buf *b, const struct table *t, int64_t own_pid)
 {
     uint32_t *threads;
     size_t k;
@@ -243,7 +249,7 @@ static void write_threads(struct buf *b, const struct table *t)
         return;
     }
     for (size_t i = 0; i < k; i++)
-        write_thread(b, t, threads[i]);
+        write_thread(b, t, threads[i], own_pid);
     free(threads);
 }
 
@@ -326,7 +332,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
         meta_text(b, "only", m->only, 1);
     if (m->warning)
         meta_text(b, "warning", m->warning, 0);
-    write_threads(b, t);
+    write_threads(b, t, m->pid);
     write_states(b, t);
 }
 

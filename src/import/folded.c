@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading collapsed ("folded") stacks: one "frame;frame;... COUNT" line per
  * stack, root first, in the dialects of proftui (collapsed.h: "# key:
- * value" metadata, "P<pid>;T<tid> <name>;func (file:line)"), py-spy
- * --format raw ("process PID:\"cmd\"", "thread (TID): name",
+ * value" metadata, "P<pid>[ <process name>];T<tid> <name>;func
+ * (file:line)"), py-spy --format raw ("process PID:\"cmd\"", "thread (TID): name",
  * "func (file:line)" or "func (file)"), Austin 3 ("P<pid>;T<iid>:<tid hex>;
  * file:func:line", its metric after the last space, "a,b,c" in full mode:
  * each line is one sample whatever its metric, time or memory), CPython's profiling.sampling
@@ -244,7 +244,10 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
     uint32_t pid = 0;
     struct span name = {"", 0};
     enum tool tool = TOOL_NONE;
-    if (n > 1 && fr[0].n > 1 && fr[0].p[0] == 'P' && parse_u64(fr[0].p + 1, fr[0].n - 1, 10, &v) == 0) {
+    /* "P<pid>", or in proftui's files "P<pid> <name>" (the process named). */
+    const char *psp = f->tool == TOOL_PROFTUI && fr[0].n ? memchr(fr[0].p, ' ', fr[0].n) : NULL;
+    size_t plen = psp ? (size_t)(psp - fr[0].p) : fr[0].n;
+    if (n > 1 && plen > 1 && fr[0].p[0] == 'P' && parse_u64(fr[0].p + 1, plen - 1, 10, &v) == 0) {
         f->c->meta->pid = f->c->meta->pid ? f->c->meta->pid : (int64_t)(v & INT64_MAX);
         pid = import_thread_pid(f->c, v);
         i = 1;

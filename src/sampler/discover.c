@@ -25,6 +25,7 @@ struct seen {
     uint8_t tries;           /* opens that found no interpreter */
     uint8_t reopens;         /* times the follower gave it back (discover_forget) */
     uint8_t mark;            /* among the descendants at this poll */
+    uint8_t waited;          /* left unopened once: the caller had no room */
     uint64_t starttime;      /* with pid, names the process */
     uint64_t exe;            /* hash of /proc/PID/exe when it became pending: an OTHER
                               * whose exe differs has exec'd */
@@ -39,6 +40,7 @@ struct discover {
     size_t nseen;
     pid_t pids[DESC_MAX];
     uint64_t polls, poll_ns;
+    unsigned waited;         /* processes left unopened for want of room, each counted once */
 };
 
 struct discover *discover_new(pid_t root)
@@ -163,6 +165,10 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
         if (e->state == SEEN_OTHER && exe != e->exe)
             *e = (struct seen){.pid = e->pid, .starttime = e->starttime, .mark = 1,
                                .reopens = e->reopens, .state = SEEN_PENDING, .exe = exe};
+        if (e->state == SEEN_PENDING && k >= max && !e->waited) {
+            e->waited = 1;
+            d->waited++;
+        }
         if (e->state == SEEN_PENDING && k < max && try_open(e, &out[k]))
             k++;
     }
@@ -196,6 +202,11 @@ void discover_forget(struct discover *d, pid_t pid)
     e->state = ++e->reopens > REOPENS_MAX ? SEEN_OTHER : SEEN_PENDING;
     e->exe = exe_hash(pid);
     e->mark = 0;
+}
+
+unsigned discover_waited(const struct discover *d)
+{
+    return d->waited;
 }
 
 void discover_cost(const struct discover *d, uint64_t *polls, uint64_t *ns)

@@ -29,7 +29,6 @@
 #include "table.h"
 #include "taskstat.h"
 
-#define PROCS_MAX 128                   /* processes followed at once */
 #define CHILD_FAILS_MAX 3               /* a child's failed rounds in a row before it is retired */
 /* How often we look for the target's exit without a reason to: a child is
  * one waitpid; an attached process costs a /proc read. A target that is
@@ -49,7 +48,7 @@
 #define PROC_EVERY_NS 1000000000ULL     /* target CPU % and RSS: over at least a second */
 
 struct sampler {
-    struct proc *procs[PROCS_MAX];      /* sampling thread only */
+    struct proc *procs[SAMPLER_PROCS_MAX];      /* sampling thread only */
     int nprocs;
     pid_t root;                         /* cfg.root, else the target's pid */
     struct discover *disc;              /* owned, NULL when not following children */
@@ -119,9 +118,8 @@ static void retire_failed(struct sampler *s)
 /* Follow the descendants found since the last poll (when due). */
 static void discover_children(struct sampler *s, uint64_t now)
 {
-    struct pytarget *found[16];
-    int room = PROCS_MAX - s->nprocs;
-    int n = discover_poll(s->disc, now, found, room < 16 ? room : 16), added = 0;
+    struct pytarget *found[SAMPLER_PROCS_MAX];
+    int n = discover_poll(s->disc, now, found, SAMPLER_PROCS_MAX - s->nprocs), added = 0;
     if (n > 0) {
         profile_lock(s->profile);
         for (int i = 0; i < n; i++) {
@@ -134,6 +132,7 @@ static void discover_children(struct sampler *s, uint64_t now)
     }
     pthread_mutex_lock(&s->lock);
     s->st.procs_followed += (unsigned)added;
+    s->st.procs_waited = discover_waited(s->disc);
     discover_cost(s->disc, &s->st.discover_polls, &s->st.discover_ns);
     pthread_mutex_unlock(&s->lock);
 }

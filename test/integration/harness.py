@@ -391,9 +391,11 @@ MARKERS = (TRUNCATED, UNREADABLE)
 REASONS = ("torn", "cycle", "corrupt", "read")
 FAILED_RE = re.compile(r"^(?P<n>\d+) stacks \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
                        r"corrupt (?P<corrupt>\d+), read (?P<read>\d+)\)$")
-# '# thread: <tid> "<name>" S samples, F failed (torn A, ...)': the name is
-# whatever lies between the first '"' and the fixed-shape tail.
-THREAD_META_RE = re.compile(r'^(?P<tid>\d+) "(?P<name>.*)" (?P<samples>\d+) samples, '
+# '# thread: <tid> (pid <pid>) "<name>" S samples, F failed (torn A, ...)'
+# ("(pid <pid>)" since processes are followed): the name is whatever lies
+# between the first '"' and the fixed-shape tail.
+THREAD_META_RE = re.compile(r'^(?P<tid>\d+)(?: \(pid (?P<pid>\d+)\))? "(?P<name>.*)" '
+                            r"(?P<samples>\d+) samples, "
                             r"(?P<failed>\d+) failed \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
                             r"corrupt (?P<corrupt>\d+), read (?P<read>\d+)\)$")
 

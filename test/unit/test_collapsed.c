@@ -305,6 +305,27 @@ static int has_line(const char *text, const char *line)
     return 0;
 }
 
+/* The "# thread:" line of a thread of another process says that pid; one
+ * of the profile's own process, the profile's. */
+static void test_thread_pids(void)
+{
+    struct table *t = table_new();
+    uint32_t own = table_thread(t, 5, "MainThread");
+    uint32_t other = table_thread_of(t, 4321, 8, "worker");
+    uint32_t f = table_intern_func(t, "f", "f.py");
+    CHECK(table_add_stack(t, own, &(struct frame_key){ f, 3 }, 1, 2) == 0);
+    CHECK(table_add_stack(t, other, &(struct frame_key){ f, 3 }, 1, 1) == 0);
+    size_t len;
+    char *text = write_to_string(t, &meta, &len);
+    CHECK(has_line(text, "# thread: 5 (pid 1234) \"MainThread\" 2 samples, 0 failed "
+                         "(torn 0, cycle 0, corrupt 0, read 0)"));
+    CHECK(has_line(text, "# thread: 8 (pid 4321) \"worker\" 1 samples, 0 failed "
+                         "(torn 0, cycle 0, corrupt 0, read 0)"));
+    CHECK(has_line(text, "P4321;T8 worker;f (f.py:3) 1"));
+    free(text);
+    table_free(t);
+}
+
 static void test_metadata(void)
 {
     struct table *t = table_new();
@@ -330,9 +351,9 @@ static void test_metadata(void)
     CHECK(has_line(text, "# recorded: 12 stacks"));
     CHECK(has_line(text, "# pid: 1234 (launched)"));
     CHECK(has_line(text, "# command: \"python3 -c 'import x; x.run()'? 10\""));
-    CHECK(has_line(text, "# thread: 5 \"MainThread\" 11 samples, 2 failed "
+    CHECK(has_line(text, "# thread: 5 (pid 1234) \"MainThread\" 11 samples, 2 failed "
                          "(torn 1, cycle 0, corrupt 0, read 1)"));
-    CHECK(has_line(text, "# thread: 6 \"say \"hi\" 3\" 1 samples, 1 failed "
+    CHECK(has_line(text, "# thread: 6 (pid 1234) \"say \"hi\" 3\" 1 samples, 1 failed "
                          "(torn 0, cycle 1, corrupt 0, read 0)"));
     CHECK(strstr(text, "# thread: 7") == NULL);
     CHECK(strstr(text, "# thread: 5") < strstr(text, "# thread: 6")); /* by thread id */
@@ -421,6 +442,7 @@ int main(void)
         return 1;
     test_roundtrip();
     test_metadata();
+    test_thread_pids();
     test_deterministic();
     test_empty_and_errors();
     regfree(&speedscope_re);

@@ -226,6 +226,42 @@ static void test_processes_round_trip(void)
     table_free(t);
 }
 
+/* proftui's collapsed forms, old and new: "P<pid>" or "P<pid> <name>"
+ * (a named process), "# thread: TID" or "# thread: TID (pid PID)": the
+ * same thread (pid, tid), its samples and its failures by reason. */
+static void test_process_frame_forms(void)
+{
+    static const char *const texts[] = {
+        "# proftui: 0.1.0\n# pid: 7 (launched)\n"
+        "# thread: 11 \"MainThread\" 3 samples, 1 failed (torn 1, cycle 0, corrupt 0, read 0)\n"
+        "P900;T11 MainThread;work (pool.py:5) 2\nP900;T11 MainThread;[unreadable] 1\n",
+        "# proftui: 0.1.0\n# pid: 7 (launched)\n"
+        "# thread: 11 (pid 900) \"MainThread\" 3 samples, 1 failed (torn 1, cycle 0, corrupt 0, "
+        "read 0)\n"
+        "P900 python3 pool.py --x;T11 MainThread;work (pool.py:5) 2\n"
+        "P900 python3 pool.py --x;T11 MainThread;[unreadable] 1\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        struct profile *p = profile_new();
+        char err[IMPORT_ERR_MAX] = "";
+        CHECK(import_buffer((const uint8_t *)texts[i], strlen(texts[i]), "mem", p, err, sizeof err) == 0);
+        struct table *r = table_new();
+        CHECK(profile_sync(p, r, NULL) == 0);
+        uint32_t th = table_thread_find_of(r, 900, 11);
+        CHECK(th != TABLE_NONE && table_thread_count(r) == 1);
+        CHECK(th != TABLE_NONE && table_thread_samples(r, th) == 3 &&
+              table_thread_failed(r, th, WALK_FAIL_TORN) == 1);
+        int work = 0, leaked = 0;              /* the process frame is no function */
+        for (uint32_t k = 0; k < table_func_count(r); k++) {
+            work += strcmp(table_func_name(r, k), "work") == 0;
+            leaked += table_func_name(r, k)[0] == 'P';
+        }
+        CHECK(work == 1 && leaked == 0);
+        table_free(r);
+        profile_free(p);
+    }
+}
+
 int main(void)
 {
     test_json_grammar();
@@ -233,5 +269,6 @@ int main(void)
     test_pbread();
     test_collapsed_round_trip();
     test_processes_round_trip();
+    test_process_frame_forms();
     return check_report("import");
 }
