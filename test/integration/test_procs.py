@@ -185,6 +185,52 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     assert proc.poll() is None, "the attached parent must keep running"
 
 
+def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
+    """-p PID of a parent whose two workers only sleep, 3 threads each:
+    their walks are reused in most rounds (no thread of them ran, -v log),
+    yet every thread of them has a sample in about every round, as the
+    parent's main thread has, and every one of them is in idle_wait()."""
+    proc = spawn([interp.path, SCRIPT, tmp_path / "report.txt", "idle", "60"],
+                 stdout=subprocess.PIPE)
+    words = read_line(proc, 30, "the parent to print 'ready'").split()
+    assert words[:2] == ["ready", str(proc.pid)] and len(words) == 4, words
+    workers = {int(w) for w in words[2:]}
+    out, log = tmp_path / "profile.txt", tmp_path / "log.txt"
+    res = run([proftui, "-p", proc.pid, "-d", "0.5", "-v", log, "-o", out], timeout=60)
+    assert res.returncode == 0, res.describe()
+    prof = Profile.load(out)
+    per_thread: Dict[tuple, int] = {}
+    for s in prof.stacks:
+        per_thread[(s.pid, s.tid)] = per_thread.get((s.pid, s.tid), 0) + s.count
+        if s.pid in workers:
+            assert "idle_wait" in s.names(), f"{s}\n{prof.summary()}"
+    main = per_thread.get((proc.pid, proc.pid), 0)
+    assert main > 0, prof.summary()
+    threads = {k: n for k, n in per_thread.items() if k[0] in workers}
+    assert len(threads) == 6, f"{threads}\n{prof.summary()}"
+    # Found at the first poll (the first round): sampled from the second.
+    assert all(n >= 0.95 * main for n in threads.values()), f"main {main}, workers {threads}"
+    m = re.search(r"(\d+) of (\d+) rounds of a process reused its last walk", log.read_text())
+    assert m and int(m[1]) > 0.5 * int(m[2]), log.read_text()
+    assert proc.poll() is None, "the attached parent must keep running"
+
+
+def test_process_limit(proftui, tmp_path):
+    """More descendants than proftui follows at once (128, the command
+    included): the others are counted and said on stderr and in the -v
+    log, and the profile has 128 processes. One interpreter: this is the
+    sampler's bound, not a Python matter."""
+    interp = supported_interpreters()[0]
+    out, log = tmp_path / "profile.txt", tmp_path / "log.txt"
+    res = run([proftui, "-i", "10ms", "-d", "3", "-v", log, "-o", out, "--", interp.path, SCRIPT,
+               tmp_path / "report.txt", "many", "140", "20"], timeout=120)
+    warning = "warning: 13 descendant processes were not sampled while 128 others were"
+    assert warning in res.stderr, res.describe()
+    assert warning in log.read_text(), log.read_text()
+    prof = Profile.load(out)
+    assert len({s.pid for s in prof.stacks}) == 128, prof.summary()
+
+
 def test_live_header_counts_processes(proftui, interp, tmp_path):
     """The live view's header: Procs 3 (the parent and its two workers),
     their threads, and CPU summed over them (the parent only sleeps, so

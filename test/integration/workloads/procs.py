@@ -12,6 +12,11 @@ usage: procs.py REPORT pool METHOD SECONDS...   multiprocessing.Pool(2).map(work
        procs.py REPORT child SECONDS            child_work() for SECONDS of CPU time
        procs.py REPORT serve SECONDS            attach target: Pool(2) workers run work()
                                                 in a loop; prints "ready PID W1 W2"
+       procs.py REPORT idle SECONDS             attach target: Pool(2) workers, each with
+                                                3 threads that only sleep (idle_wait());
+                                                prints "ready PID W1 W2" once all do
+       procs.py REPORT many N SECONDS           N forked children sleep in many_child()
+                                                for SECONDS; prints "ready"
 """
 import multiprocessing
 import os
@@ -49,6 +54,23 @@ def child_work(path, seconds):
 def before_exec(path, seconds):
     spin(seconds)
     os.execv(sys.executable, [sys.executable, __file__, path, "child", str(seconds)])
+
+
+def idle_wait(started):
+    started.release()
+    while True:
+        time.sleep(1)
+
+
+def idle_forever(started):
+    import threading
+    for _ in range(2):
+        threading.Thread(target=idle_wait, args=(started,), daemon=True).start()
+    idle_wait(started)
+
+
+def many_child(seconds):
+    time.sleep(seconds)
 
 
 def serve_forever(path):
@@ -91,6 +113,29 @@ def main():
         print("ready", os.getpid(), *kids, flush=True)
         time.sleep(float(rest[0]))
         pool.terminate()
+    elif mode == "idle":
+        ctx = multiprocessing.get_context("fork")
+        started = ctx.Semaphore(0)
+        workers = [ctx.Process(target=idle_forever, args=(started,), daemon=True) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for _ in range(6):
+            started.acquire()
+        print("ready", os.getpid(), *[w.pid for w in workers], flush=True)
+        time.sleep(float(rest[0]))
+    elif mode == "many":
+        kids = []
+        for _ in range(int(rest[0])):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    many_child(float(rest[1]))
+                finally:
+                    os._exit(0)
+            kids.append(pid)
+        print("ready", flush=True)
+        for pid in kids:
+            os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":
