@@ -17,6 +17,10 @@ struct pytarget;
  * DISCOVER_TRIES times, one poll apart, before it counts as not Python. */
 #define DISCOVER_EVERY_NS 20000000ULL
 #define DISCOVER_TRIES 10
+/* Opens tried per poll at most (each reads the process's maps and ELF
+ * symbols, a millisecond or more, while sampling waits): the rest are
+ * tried at the next polls. */
+#define DISCOVER_OPENS_MAX 16
 
 /* A watcher of root's descendants (caller owns; discover_free). NULL on
  * ENOMEM. */
@@ -26,7 +30,8 @@ void discover_free(struct discover *d);
 /* One poll at monotonic time now_ns: read the descendants and try to open
  * those not known yet (or exec'd since). Writes the targets opened to
  * out[0..max) (the caller owns them; a target that does not fit is not
- * opened this time) and returns how many. */
+ * opened this time, and counts as waited: discover_waited) and returns how
+ * many. At most DISCOVER_OPENS_MAX processes are tried per poll. */
 int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, int max);
 
 /* The root itself is not Python (a shell, a wrapper): look at it as at

@@ -145,7 +145,7 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
     size_t n = proctree_descendants_cached(d->tree, d->root, d->pids + d->with_root, DESC_MAX - 1) + (size_t)d->with_root;
     if (d->with_root)
         d->pids[0] = d->root;
-    int k = 0;
+    int k = 0, opens = 0;
     for (size_t i = 0; i < d->nseen; i++)
         d->seen[i].mark = 0;
     for (size_t i = 0; i < n; i++) {
@@ -169,8 +169,10 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
             e->waited = 1;
             d->waited++;
         }
-        if (e->state == SEEN_PENDING && k < max && try_open(e, &out[k]))
-            k++;
+        if (e->state == SEEN_PENDING && k < max && opens < DISCOVER_OPENS_MAX) {
+            opens++;
+            k += try_open(e, &out[k]);
+        }
     }
     sweep(d);
     d->polls++;

@@ -215,17 +215,44 @@ def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
     assert proc.poll() is None, "the attached parent must keep running"
 
 
-def test_process_limit(proftui, tmp_path):
+def _followed(pid: int) -> int:
+    """How many processes proftui (pid) follows now: those whose threads'
+    schedstat it keeps open (it looks at every thread of every process it
+    follows, every round)."""
+    pids = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            m = re.match(r"/proc/(\d+)/task/\d+/schedstat$", os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue
+        if m:
+            pids.add(int(m[1]))
+    return len(pids)
+
+
+def test_process_limit(proftui, tmp_path, spawn):
     """More descendants than proftui follows at once (128, the command
-    included): the others are counted and said on stderr and in the -v
-    log, and the profile has 128 processes. One interpreter: this is the
-    sampler's bound, not a Python matter."""
+    included): once all are there and 128 are followed, the 13 others are
+    counted and said on stderr and in the -v log at the end, and the profile
+    has 128 processes. One interpreter: this is the sampler's bound, not a
+    Python matter."""
     interp = supported_interpreters()[0]
     out, log = tmp_path / "profile.txt", tmp_path / "log.txt"
-    res = run([proftui, "-i", "10ms", "-d", "3", "-v", log, "-o", out, "--", interp.path, SCRIPT,
-               tmp_path / "report.txt", "many", "140", "20"], timeout=120)
+    proc = spawn([proftui, "-i", "10ms", "-v", log, "-o", out, "--", interp.path, SCRIPT,
+                  tmp_path / "report.txt", "many", "140", "120"],
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert read_line(proc, 60, "the 140 children to be forked") == "ready"
+    wait_for(lambda: _followed(proc.pid) >= 128, 60, "128 processes followed")
+    time.sleep(0.5)          # polls every 20 ms: the others are found full
+    assert _followed(proc.pid) == 128
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
     warning = "warning: 13 descendant processes were not sampled while 128 others were"
-    assert warning in res.stderr, res.describe()
+    assert warning in stderr.decode(errors="replace"), stderr
     assert warning in log.read_text(), log.read_text()
     prof = Profile.load(out)
     assert len({s.pid for s in prof.stacks}) == 128, prof.summary()
