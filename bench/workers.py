@@ -4,19 +4,19 @@
 parent and P worker processes of T threads each, every thread computing
 50 us then sleeping S ms, over and over: S = 10 "ticking", every thread
 wakes up 100 times a second; S = 1000 "idle"), proftui attached to the
-parent at 1 kHz (the workers are found as its descendants), in wall-clock
-mode and with --cpu.
+parent at 1 kHz (the workers are found as its descendants). Every mode
+records every thread's stack with its state, so the mode (--mode, default
+wall) changes nothing here.
 
 For each P: proftui's CPU over a long and a short run (wait4) gives its CPU
 per second of sampling, as a share of one core, and per thread-sample
-(recorded stacks; with --cpu only the threads on a CPU are recorded, so
-the cost is also given per thread looked at: rounds x threads, the
-parent's one included); the long
-run's rounds delivered = rounds / (rounds + missed). Figures, not tests.
+(per recorded stack, and per rounds x threads, the parent's one
+included); the long run's rounds delivered = rounds / (rounds + missed).
+Figures, not tests.
 
     bench/workers.py [--proftui PATH] [--python PATH] [--procs 1,2,4,8]
                      [--threads 10] [--sleep-ms 10,1000] [--seconds 4] [--runs 1]
-                     [--mode wall,cpu]
+                     [--mode wall]
 """
 
 import argparse
@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHORT = 0.5          # seconds: the run whose cost is subtracted (attach, discovery, output)
 
 
-def one(proftui: str, pid: int, seconds: float, cpu_mode: bool, threads: int):
-    opts = ["-p", pid, "-i", "1ms"] + (["--cpu"] if cpu_mode else [])
+def one(proftui: str, pid: int, seconds: float, mode: str, threads: int):
+    opts = ["-p", pid, "-i", "1ms", "--mode", mode]
     a = proftui_run(proftui, opts + ["-d", f"{SHORT}s"])
     b = proftui_run(proftui, opts + ["-d", f"{seconds}s"])
     cpu, span = b.cpu_s - a.cpu_s, b.duration - a.duration
@@ -60,19 +60,19 @@ def main() -> int:
     ap.add_argument("--sleep-ms", default="10,1000")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--mode", default="wall,cpu")
+    ap.add_argument("--mode", default="wall")
     args = ap.parse_args()
-    print(f"{'sleep':>6} {'procs':>5} {'mode':>4} {'CPU % of a core':>16} {'delivered %':>12} "
+    print(f"{'sleep':>6} {'procs':>5} {'mode':>6} {'CPU % of a core':>16} {'delivered %':>12} "
           f"{'µs/stack':>9} {'µs/thread-round':>16} {'P seen':>6}")
     for sleep_ms in [float(x) for x in args.sleep_ms.split(",")]:
         for nprocs in [int(x) for x in args.procs.split(",")]:
             with Target(args.python, "workers.py", [nprocs, args.threads, 50, sleep_ms]) as t:
                 for mode in args.mode.split(","):
                     threads = nprocs * args.threads + 1       # the parent's main thread too
-                    runs = [one(args.proftui, t.pid, args.seconds, mode == "cpu", threads)
+                    runs = [one(args.proftui, t.pid, args.seconds, mode, threads)
                             for _ in range(args.runs)]
                     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-                    print(f"{sleep_ms:>6g} {nprocs:>5} {mode:>4} {med['cpu_pct']:>16.1f} "
+                    print(f"{sleep_ms:>6g} {nprocs:>5} {mode:>6} {med['cpu_pct']:>16.1f} "
                           f"{med['delivered_pct']:>12.2f} {med['us_per_stack']:>9.2f} "
                           f"{med['us_per_thread_round']:>16.2f} {med['procs']:>6.0f}", flush=True)
     return 0
