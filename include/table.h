@@ -148,6 +148,13 @@ int table_threads_by_tid(const struct table *t, uint32_t **out, size_t *n);
 /* How many distinct process ids the threads with samples have (0 counts
  * as one): more than 1 for a profile of several processes. */
 size_t table_pid_count(const struct table *t);
+/* Name process pid (its command line: outputs write it after the pid,
+ * views show it); a later call renames it. 0, or ERR_NOMEM, or ERR_USAGE
+ * on a replica. */
+int table_set_process_name(struct table *t, uint32_t pid, const char *name);
+/* The name of process pid, "" when it has none. */
+const char *table_process_name(const struct table *t, uint32_t pid);
+
 /* Stacks of `thread` that could not be read since the last reset, for one
  * reason, or for every reason when why is WALK_OK; 0 for an unknown thread
  * or reason. Each of them is also one of the thread's samples. */

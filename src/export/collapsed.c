@@ -113,9 +113,16 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
     e->offs[e->n++] = b->len;
     uint32_t pid = table_thread_pid(e->t, thread);
     if (pid)
-        buf_printf(b, "P%" PRIu32 ";", pid);
+        buf_printf(b, "P%" PRIu32, pid);
     else if (e->meta)
-        buf_printf(b, "P%" PRId64 ";", e->meta->pid);
+        buf_printf(b, "P%" PRId64, e->meta->pid);
+    const char *pname = table_process_name(e->t, pid);
+    if ((pid || e->meta) && *pname) {                 /* "P<pid> <command>" */
+        buf_put(b, " ", 1);
+        put_escaped(b, pname, 1);
+    }
+    if (pid || e->meta)
+        buf_put(b, ";", 1);
     buf_printf(b, "T%" PRIu64, table_thread_tid(e->t, thread));
     const char *tname = table_thread_name(e->t, thread);
     if (*tname) {

@@ -251,6 +251,13 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
         f->c->meta->pid = f->c->meta->pid ? f->c->meta->pid : (int64_t)(v & INT64_MAX);
         pid = import_thread_pid(f->c, v);
         i = 1;
+        if (psp && fr[0].n - plen > 1 && fr[0].n - plen <= 4096) {   /* the process's name */
+            char pname[4097];
+            memcpy(pname, psp + 1, fr[0].n - plen - 1);
+            pname[fr[0].n - plen - 1] = '\0';
+            if (strcmp(table_process_name(t, pid), pname) != 0)
+                table_set_process_name(t, pid, pname);     /* a name lost to ENOMEM is no error */
+        }
     } else if (n > 1 && fr[0].n > 9 && memcmp(fr[0].p, "process ", 8) == 0) {
         tool = TOOL_PYSPY;
         const char *colon = memchr(fr[0].p, ':', fr[0].n);

@@ -4,10 +4,10 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "procstat.h"
 
 void rssmeter_open(struct rssmeter *m, pid_t pid)
 {
@@ -31,19 +31,12 @@ int rssmeter_read(struct rssmeter *m, uint64_t *bytes)
     char buf[128];
     if (m->fd < 0)
         return ERR_READ;
-    ssize_t n = pread(m->fd, buf, sizeof buf - 1, 0);
+    ssize_t n = pread(m->fd, buf, sizeof buf, 0);
     if (n <= 0)
         return ERR_READ;
-    buf[n] = '\0';
-    /* "size resident shared text lib data dt": the second field. */
-    char *p = buf, *end;
-    unsigned long long size = strtoull(p, &end, 10);
-    if (end == p)
+    uint64_t pages;
+    if (procstat_parse_statm(buf, (size_t)n, &pages) < 0 || pages > UINT64_MAX / (uint64_t)m->page_size)
         return ERR_READ;
-    p = end;
-    unsigned long long resident = strtoull(p, &end, 10);
-    if (end == p || resident > size)
-        return ERR_READ;
-    *bytes = (uint64_t)resident * (uint64_t)m->page_size;
+    *bytes = pages * (uint64_t)m->page_size;
     return 0;
 }

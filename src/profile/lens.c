@@ -73,11 +73,17 @@ static int kept(const struct lens *l, const struct table *r, uint32_t func)
     return usercode_is_user(l->code, file);
 }
 
-/* The threads' failure counts (table_thread_failed) are the replica's. */
+/* The threads' failure counts (table_thread_failed) and state counts
+ * (table_thread_metric, table_thread_gil_waits) are the replica's. */
 static void copy_failed(struct lens *l, const struct table *r)
 {
-    for (uint32_t i = 0; i < r->nthreads && i < l->out->nthreads; i++)
-        memcpy(l->out->threads[i].failed, r->threads[i].failed, sizeof r->threads[i].failed);
+    for (uint32_t i = 0; i < r->nthreads && i < l->out->nthreads; i++) {
+        struct thread *o = &l->out->threads[i];
+        memcpy(o->failed, r->threads[i].failed, sizeof o->failed);
+        memcpy(o->metric, r->threads[i].metric, sizeof o->metric);
+        memcpy(o->failed_m, r->threads[i].failed_m, sizeof o->failed_m);
+        o->gil_waits = r->threads[i].gil_waits;
+    }
 }
 
 /* The replica's functions and threads under the same ids, their names
@@ -101,6 +107,12 @@ static int mirror(struct lens *l, const struct table *r)
         out->threads[i].name = r->threads[i].name;
     }
     out->nthreads = r->nthreads;
+    /* Process names: string ids of the replica's, as the rest. */
+    if (table_grow((void **)&out->pnames, &out->pnames_cap, r->npnames, sizeof *out->pnames) < 0)
+        return ERR_NOMEM;
+    if (r->npnames)
+        memcpy(out->pnames, r->pnames, r->npnames * sizeof *out->pnames);
+    out->npnames = r->npnames;
     for (; l->nuser < r->nfuncs; l->nuser++)
         l->user[l->nuser] = (uint8_t)kept(l, r, l->nuser);
     copy_failed(l, r);

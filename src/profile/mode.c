@@ -80,6 +80,33 @@ int table_get_process(const struct table *t, uint32_t *pid)
     return t->only_pid;
 }
 
+int table_set_process_name(struct table *t, uint32_t pid, const char *name)
+{
+    if (t->origin || t->names)
+        return ERR_USAGE;
+    uint32_t id = strpool_intern(&t->strings, name, strlen(name));
+    if (id == TABLE_NONE)
+        return ERR_NOMEM;
+    for (uint32_t i = 0; i < t->npnames; i++)
+        if (t->pnames[i].pid == pid) {
+            t->pnames[i].name = id;
+            return 0;
+        }
+    if (table_grow((void **)&t->pnames, &t->pnames_cap, (size_t)t->npnames + 1, sizeof *t->pnames) < 0)
+        return ERR_NOMEM;
+    t->pnames[t->npnames++] = (struct pname){.pid = pid, .name = id};
+    return 0;
+}
+
+const char *table_process_name(const struct table *t, uint32_t pid)
+{
+    const struct strpool *p = t->names ? &t->names->strings : &t->strings;
+    for (uint32_t i = 0; i < t->npnames; i++)
+        if (t->pnames[i].pid == pid)
+            return t->pnames[i].name < p->n ? strpool_str(p, t->pnames[i].name) : "";
+    return "";
+}
+
 uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric)
 {
     if (thread >= t->nthreads || metric < 0 || metric >= TABLE_METRICS)

@@ -53,6 +53,7 @@ static void forget(struct table *dst)
     free(dst->funcs);
     free(dst->sites);
     free(dst->threads);
+    free(dst->pnames);
     free(dst->nodes);
     free(dst->pending);
     free(dst->log);
@@ -125,6 +126,11 @@ static int copy_names(struct table *dst, const struct table *src)
         memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
     dst->samples = src->samples;
+    if (table_grow((void **)&dst->pnames, &dst->pnames_cap, src->npnames, sizeof *dst->pnames) < 0)
+        return ERR_NOMEM;
+    if (src->npnames)
+        memcpy(dst->pnames, src->pnames, src->npnames * sizeof *dst->pnames);
+    dst->npnames = src->npnames;
     if (dst->mode != TABLE_MODE_WALL || dst->only_pid)
         count_threads_in_mode(dst);
     return 0;

@@ -36,6 +36,7 @@ void table_free(struct table *t)
     free(t->funcs);
     free(t->sites);
     free(t->threads);
+    free(t->pnames);
     free(t->nodes);
     free(t->log);
     free(t->pending);

@@ -55,6 +55,12 @@ struct mcount {
     uint64_t self, total;
 };
 
+/* A process's name (table_set_process_name). */
+struct pname {
+    uint32_t pid;
+    uint32_t name;             /* string id */
+};
+
 /* One table_add_stack() while a follower is synced (sync.c): the leaf
  * node of the path and the weight. The path is implied by the parents. */
 struct delta {
@@ -131,6 +137,8 @@ struct table {
 
     struct thread *threads;
     uint32_t nthreads, threads_cap;
+    struct pname *pnames;      /* few: looked up by a scan */
+    uint32_t npnames, pnames_cap;
     struct idmap thread_map;   /* (tid, pid) -> thread index */
 
     struct node *nodes;        /* every thread's tree; dropped by table_reset */

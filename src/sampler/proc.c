@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "codecache.h"
 #include "error.h"
+#include "procstat.h"
 #include "pytarget.h"
 #include "record.h"
 #include "table.h"
@@ -123,6 +124,25 @@ static void read_states(struct proc *p)
     }
 }
 
+/* Name the process in the table after its command line (what outputs
+ * write after its pid, and views show), at most PNAME_MAX bytes. */
+#define PNAME_MAX 200
+static void name_process(struct table *table, pid_t pid)
+{
+    char buf[4096], name[PNAME_MAX + 1];
+    char *argv[64];
+    int argc = procstat_cmdline(pid, buf, sizeof buf, argv, 64);
+    size_t len = 0;
+    name[0] = '\0';
+    for (int i = 0; i < argc && len < PNAME_MAX; i++) {
+        const char *a = argv[i], *slash = i == 0 ? strrchr(a, '/') : NULL;   /* python3, not its path */
+        len += (size_t)snprintf(name + len, sizeof name - len, "%s%s", i ? " " : "",
+                                slash && slash[1] ? slash + 1 : a);
+    }
+    if (name[0])
+        table_set_process_name(table, (uint32_t)pid, name);
+}
+
 struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uint64_t now_ns)
 {
     struct proc *p = calloc(1, sizeof *p);
@@ -143,6 +163,7 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uin
         return NULL;
     }
     recorder_set_pid(p->rec, (uint32_t)t->pid);
+    name_process(table, t->pid);
     rssmeter_open(&p->rss, t->pid);
     procstat_init(&p->stat, t->pid, now_ns);
     p->cpu_pct = -1;

@@ -379,7 +379,8 @@ class AttachTarget:
 
 # ---------------------------------------------------------------- collapsed format
 
-STACK_LINE_RE = re.compile(r"^P\d+;T\d+ .+ \d+$")
+STACK_LINE_RE = re.compile(r"^P\d+(?: [^;]+)?;T\d+ .+ \d+$")   # "P<pid> <command>;T<tid> ..."
+PROCESS_RE = re.compile(r"^P(?P<pid>\d+)(?: (?P<name>[^;]+))?$")
 META_RE = re.compile(r"^# (?P<key>[^:]+): (?P<value>.*)$")
 FRAME_RE = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+|\?)\)$")
 THREAD_RE = re.compile(r"^T(?P<tid>\d+)(?: (?P<name>.+))?$")
@@ -484,7 +485,7 @@ def format_problems(text: str) -> List[str]:
             continue
         seen_stack = True
         if not STACK_LINE_RE.match(line):
-            problems.append(f"line {n}: not 'P<pid>;T<tid> <name>;... <count>': {line!r}")
+            problems.append(f"line {n}: not 'P<pid> <command>;T<tid> <name>;... <count>': {line!r}")
             continue
         stack, _, count = line.rpartition(" ")
         if int(count) <= 0:
@@ -517,7 +518,8 @@ class Profile:
                              if line.startswith("# thread: ")]
         self.stacks: List[Stack] = []
         for frames, count in raw:
-            pid = int(frames[0][1:]) if re.match(r"^P\d+$", frames[0]) else -1
+            pm = PROCESS_RE.match(frames[0])
+            pid = int(pm["pid"]) if pm else -1
             m = THREAD_RE.match(frames[1]) if len(frames) > 1 else None
             tid, thread = (int(m["tid"]), m["name"] or "") if m else (-1, "?")
             self.stacks.append(Stack(pid, tid, thread,
