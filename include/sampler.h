@@ -80,6 +80,22 @@ void sampler_wait(struct sampler *s, volatile int *stop_flag);
 /* A consistent copy of the counters (takes the lock itself). */
 void sampler_get_stats(struct sampler *s, struct sampler_stats *out);
 
+/* One process of the set as the readers see it (refreshed once a second):
+ * sampled now or not any more (it ended, or was retired), its CPU use
+ * (100 = one core; -1 unknown) and resident memory. */
+#define SAMPLER_PROCS_KNOWN 256
+struct sampler_proc_info {
+    pid_t pid;
+    int alive;
+    double cpu_pct;
+    uint64_t rss_bytes;
+};
+
+/* The processes sampled so far, up to cap (those sampled now first, then
+ * the ended ones, most recently ended first, SAMPLER_PROCS_KNOWN at most)
+ * into out; returns how many. */
+int sampler_get_procs(struct sampler *s, struct sampler_proc_info *out, int cap);
+
 /* Zero the profile's counts and the counters (takes the locks itself). */
 void sampler_reset(struct sampler *s);
 

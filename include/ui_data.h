@@ -62,7 +62,12 @@ struct ui_data {
                                        * together); -1 unknown */
     uint64_t rss[UI_RSS_HISTORY];     /* the last readings of resident memory, oldest first */
     size_t nrss;
+    struct sampler_proc_info procs[SAMPLER_PROCS_KNOWN];   /* sampler_get_procs(), none when */
+    int nprocs;                                            /* there is no sampler */
 };
+
+/* What the sampler said of process pid at the last sync, or NULL. */
+const struct sampler_proc_info *ui_data_proc(const struct ui_data *d, uint32_t pid);
 
 /* An empty data set with an empty replica, and the user's code for the
  * lens (borrowed; NULL: the lens never applies). 0 or ERR_NOMEM. */

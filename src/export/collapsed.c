@@ -16,6 +16,7 @@
 /* The frame written for a sample that had no Python frame at all. */
 #define NO_FRAME "[no Python frame]"
 #define TRUNCATED_FRAME "[truncated]"         /* RECORD_TRUNCATED, see record.h */
+#define GC_FRAME "[gc]"                       /* RECORD_GC, see record.h */
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
@@ -85,13 +86,14 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
 
 /* The frames that stand for no Python function, written bare like
  * NO_FRAME: the ones the sampler writes for a stack cut at the walker's
- * depth bound and for one that could not be read (TABLE_UNREADABLE), and
- * the one the lens puts for a stack with none of the user's code
- * (functions of those names without a file). */
+ * depth bound, for one that could not be read (TABLE_UNREADABLE) and
+ * innermost on a thread running the garbage collector, and the one the
+ * lens puts for a stack with none of the user's code (functions of those
+ * names without a file). */
 static int is_marker(const char *name, const char *file)
 {
     return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, TABLE_UNREADABLE) == 0 ||
-                      strcmp(name, OUTSIDE_FRAME) == 0);
+                      strcmp(name, OUTSIDE_FRAME) == 0 || strcmp(name, GC_FRAME) == 0);
 }
 
 /* State of one export: the rendered stack lines, NUL-separated in text. */

@@ -72,6 +72,8 @@ struct sampler {
     int avoided_cpu;                    /* the one we keep off, -1 for none */
     uint64_t affinity_at;
     uint64_t proc_at;
+    struct sampler_proc_info known[SAMPLER_PROCS_KNOWN];  /* guarded by lock */
+    int nknown;
     int fails_in_a_row;
 };
 
@@ -300,6 +302,31 @@ static void avoid_target_cpu(struct sampler *s, uint64_t now)
 /* The CPU % and RSS of the processes followed, summed, for the readers
  * (the UI's header): read here, once a second, so that nothing above the
  * sampler reads /proc. A process that cannot be read counts nothing. */
+/* The processes for sampler_get_procs(), under s->lock: those sampled now,
+ * then those known before and not sampled any more (ended), as many as
+ * fit. */
+static void publish_procs(struct sampler *s)
+{
+    struct sampler_proc_info next[SAMPLER_PROCS_KNOWN];
+    int n = 0;
+    for (int i = 0; i < s->nprocs && n < SAMPLER_PROCS_KNOWN; i++) {
+        const struct proc *p = s->procs[i];
+        next[n++] = (struct sampler_proc_info){.pid = p->t->pid, .alive = 1,
+                                               .cpu_pct = p->stat_ok ? p->cpu_pct : -1,
+                                               .rss_bytes = p->stat_ok ? p->rss_bytes : 0};
+    }
+    for (int k = 0; k < s->nknown && n < SAMPLER_PROCS_KNOWN; k++) {
+        int still = 0;
+        for (int i = 0; i < s->nprocs && !still; i++)
+            still = s->procs[i]->t->pid == s->known[k].pid;
+        if (!still)
+            next[n++] = (struct sampler_proc_info){.pid = s->known[k].pid, .alive = 0,
+                                                   .cpu_pct = -1};
+    }
+    memcpy(s->known, next, (size_t)n * sizeof *next);
+    s->nknown = n;
+}
+
 static void sample_proc(struct sampler *s, uint64_t now)
 {
     if (s->proc_at && now - s->proc_at < PROC_EVERY_NS)
@@ -323,6 +350,7 @@ static void sample_proc(struct sampler *s, uint64_t now)
         s->st.cpu_pct = cpu;
         s->st.rss_bytes = rss;
     }
+    publish_procs(s);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -477,6 +505,16 @@ void sampler_wait(struct sampler *s, volatile int *stop_flag)
         pthread_cond_timedwait(&s->finished, &s->lock, &ts);
     }
     pthread_mutex_unlock(&s->lock);
+}
+
+int sampler_get_procs(struct sampler *s, struct sampler_proc_info *out, int cap)
+{
+    pthread_mutex_lock(&s->lock);
+    int n = s->nknown < cap ? s->nknown : cap;
+    if (n > 0)
+        memcpy(out, s->known, (size_t)n * sizeof *out);
+    pthread_mutex_unlock(&s->lock);
+    return n > 0 ? n : 0;
 }
 
 void sampler_get_stats(struct sampler *s, struct sampler_stats *out)

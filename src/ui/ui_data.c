@@ -166,8 +166,10 @@ int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s)
     int rc = profile_sync(p, d->replica, &d->cost);
     /* The counters come a moment after the rows; a round may fall in
      * between, which no one can see. */
-    if (s)
+    if (s) {
         sampler_get_stats(s, &d->stats);
+        d->nprocs = sampler_get_procs(s, d->procs, SAMPLER_PROCS_KNOWN);
+    }
     else
         d->stats = (struct sampler_stats){.taken = table_samples(d->replica), .running = 1, .exit_status = -1};
     if (rc == 0)
@@ -182,6 +184,14 @@ int ui_data_sync(struct ui_data *d, struct profile *p, struct sampler *s)
     if (rc == 0)
         d->version++;
     return rc;
+}
+
+const struct sampler_proc_info *ui_data_proc(const struct ui_data *d, uint32_t pid)
+{
+    for (int i = 0; i < d->nprocs; i++)
+        if ((uint32_t)d->procs[i].pid == pid)
+            return &d->procs[i];
+    return NULL;
 }
 
 const struct ui_thread *ui_data_thread(const struct ui_data *d, uint32_t index)

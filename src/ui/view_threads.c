@@ -13,6 +13,7 @@
 #include "error.h"
 #include "table.h"
 #include "ui_data.h"
+#include "ui_fmt.h"
 #include "ui_header.h"
 #include "ui_help.h"
 #include "ui_keys.h"
@@ -279,14 +280,33 @@ static void draw_colhead(WINDOW *w, const struct threads_view *tv, const struct 
                       ui_theme_attr(t, UI_EL_COLHEAD), t);
 }
 
-static void row_text(const struct threads_view *tv, const struct trow *r, char *text, size_t cap)
+/* A process row: "process 1234 (3 threads) CPU 45.0% RSS 30.1 MiB  python3 app.py",
+ * or "ended" for one that is not sampled any more. */
+static void process_text(const struct trow *r, const struct ui_scene *sc, char *text, size_t cap)
+{
+    const struct sampler_proc_info *pi = ui_data_proc(sc->data, r->pid);
+    char rss[32] = "";
+    size_t len = (size_t)snprintf(text, cap, "process %u (%u thread%s)", (unsigned)r->pid,
+                                  r->nthreads, r->nthreads == 1 ? "" : "s");
+    if (pi && !pi->alive)
+        len += (size_t)snprintf(text + len, cap - len, " ended");
+    else if (pi && pi->cpu_pct >= 0) {
+        ui_fmt_bytes(rss, sizeof rss, pi->rss_bytes);
+        len += (size_t)snprintf(text + len, cap - len, " CPU %.1f%% RSS %s", pi->cpu_pct, rss);
+    }
+    const char *cmd = table_process_name(sc->data->replica, r->pid);
+    if (*cmd && len < cap)
+        snprintf(text + len, cap - len, "  %s", cmd);
+}
+
+static void row_text(const struct threads_view *tv, const struct trow *r, const struct ui_scene *sc,
+                     char *text, size_t cap)
 {
     if (r->kind == 0)
         snprintf(text, cap, "all (%u thread%s%s)", r->nthreads, r->nthreads == 1 ? "" : "s",
                  tv->several ? ", every process" : "");
     else if (r->kind == 1)
-        snprintf(text, cap, "process %u (%u thread%s)", (unsigned)r->pid, r->nthreads,
-                 r->nthreads == 1 ? "" : "s");
+        process_text(r, sc, text, cap);
     else
         snprintf(text, cap, "%s%s", tv->several ? "  " : "", r->name[0] ? r->name : "?");
 }
@@ -317,7 +337,7 @@ static void draw_row(WINDOW *w, int y, const struct threads_view *tv, const stru
         snprintf(cell, sizeof cell, "%llu", (unsigned long long)r->tid);
         ui_paint_right(w, y, x + ID_W, cell, ID_W - 1, base, t);
     }
-    row_text(tv, r, text, sizeof text);
+    row_text(tv, r, sc, text, sizeof text);
     if (width > x + 2 * ID_W + 1)
         ui_paint_text(w, y, x + 2 * ID_W + 1, text, width - x - 2 * ID_W - 1, 0, UI_TRUNC_END,
                       selected ? base : ui_theme_attr(t, r->kind == 2 ? UI_EL_FUNC : UI_EL_VALUE), t);
@@ -330,7 +350,7 @@ static void draw_details(WINDOW *w, const struct threads_view *tv, const struct 
         return;
     const struct trow *r = &tv->rows[tv->sel];
     char text[TEXT_MAX + 16], what[TEXT_MAX];
-    row_text(tv, r, what, sizeof what);
+    row_text(tv, r, sc, what, sizeof what);
     snprintf(text, sizeof text, "%s %s", sc->theme->pointer, what);
     ui_paint_text(w, 0, 0, text, width, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_VALUE), sc->theme);
     if (!r->known)

@@ -388,6 +388,7 @@ TRUNCATED = "[truncated]"
 OUTSIDE = "[outside your code]"  # the lens (--only): a stack with none of the user's code
 NO_FRAME = "[no Python frame]"   # a sample of a thread without Python frames
 UNREADABLE = "[unreadable]"      # a sample whose stack could not be read (its only frame)
+GC = "[gc]"                      # innermost on a thread running the garbage collector
 MARKERS = (TRUNCATED, UNREADABLE)
 REASONS = ("torn", "cycle", "corrupt", "read")
 FAILED_RE = re.compile(r"^(?P<n>\d+) stacks \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
@@ -499,6 +500,8 @@ def format_problems(text: str) -> List[str]:
         if frames[2:] in ([NO_FRAME], [UNREADABLE]):
             continue
         for frame in frames[2:]:
+            if frame == GC and frame == frames[-1]:
+                continue
             if frame not in (TRUNCATED, OUTSIDE) and not FRAME_RE.match(frame):
                 problems.append(f"line {n}: frame {frame!r} is not 'name (file:line)'"
                                 + (" ([unreadable] must be the only frame)"
