@@ -187,6 +187,21 @@ uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_
 /* Samples of `thread` in which it waited to take the GIL
  * (table_note_gil_wait); every mode's. */
 uint64_t table_thread_gil_waits(const struct table *t, uint32_t thread);
+/* What a thread's samples found it doing, every mode's: on a CPU, holding
+ * the GIL, waiting for it, neither on a CPU nor holding it (idle), out of
+ * `samples` (those of an unknown state included). */
+struct table_states {
+    uint64_t cpu, gil, wait, idle, samples;
+};
+
+/* The states of `thread`: counted from its samples (their metrics), or as
+ * a file said (table_set_thread_states). Returns 1 when known, else 0
+ * (*out all zero). */
+int table_thread_states(const struct table *t, uint32_t thread, struct table_states *out);
+/* Set them as a saved profile says (an importer). 0, or ERR_USAGE for an
+ * unknown thread or a replica. */
+int table_set_thread_states(struct table *t, uint32_t thread, const struct table_states *s);
+
 /* Count one sample of `thread` in which it waited for the GIL (on top of
  * the sample itself). ERR_USAGE for an unknown thread or a replica. */
 int table_note_gil_wait(struct table *t, uint32_t thread);

@@ -265,8 +265,7 @@ static void write_threads(struct buf *b, const struct table *t, int64_t own_pid)
 struct state_line {
     uint32_t pid;
     uint64_t tid;
-    uint64_t m[TABLE_METRICS];
-    uint64_t waits;
+    struct table_states st;
 };
 
 static int by_pid_tid(const void *pa, const void *pb)
@@ -279,9 +278,9 @@ static int by_pid_tid(const void *pa, const void *pb)
 
 /* "# state: P<pid> T<tid> cpu C, gil G, wait W, idle I of S samples": what
  * each thread's samples found it doing, every mode's (whatever mode the
- * stacks are in), for the threads whose state was recorded: cpu on a CPU,
- * gil holding the GIL, wait waiting for it, idle neither on a CPU nor
- * holding it; S counts them all (the line ends in a unit, as every
+ * stacks are in), for the threads whose state is known (table_thread_states):
+ * cpu on a CPU, gil holding the GIL, wait waiting for it, idle neither on a
+ * CPU nor holding it; S counts them all (the line ends in a unit, as every
  * metadata line: flamegraph.pl reads a line ending in a number as a
  * stack). By process, then thread id. */
 static void write_states(struct buf *b, const struct table *t)
@@ -294,26 +293,15 @@ static void write_states(struct buf *b, const struct table *t)
     }
     for (size_t i = 0; i < n; i++) {
         struct state_line s = {.pid = table_thread_pid(t, (uint32_t)i),
-                               .tid = table_thread_tid(t, (uint32_t)i),
-                               .waits = table_thread_gil_waits(t, (uint32_t)i)};
-        uint64_t known = 0;
-        for (int m = 0; m < TABLE_METRICS; m++) {
-            s.m[m] = table_thread_metric(t, (uint32_t)i, (enum table_metric)m);
-            known += m > TABLE_M_ANY && m < TABLE_M_ALLOC ? s.m[m] : 0;
-        }
-        if (known)
+                               .tid = table_thread_tid(t, (uint32_t)i)};
+        if (table_thread_states(t, (uint32_t)i, &s.st))
             l[k++] = s;
     }
     qsort(l, k, sizeof *l, by_pid_tid);
-    for (size_t i = 0; i < k; i++) {
-        const uint64_t *m = l[i].m;
-        uint64_t all = m[TABLE_M_ANY] + m[TABLE_M_IDLE] + m[TABLE_M_GIL] + m[TABLE_M_CPU] +
-                       m[TABLE_M_CPU_GIL];
+    for (size_t i = 0; i < k; i++)
         buf_printf(b, "# state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
                    ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples\n", l[i].pid,
-                   l[i].tid, m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL], m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL],
-                   l[i].waits, m[TABLE_M_IDLE], all);
-    }
+                   l[i].tid, l[i].st.cpu, l[i].st.gil, l[i].st.wait, l[i].st.idle, l[i].st.samples);
     free(l);
 }
 

@@ -285,7 +285,7 @@ static void put_functions(struct pprof *pp)
     }
 }
 
-#define COMMENTS_MAX 16
+#define COMMENTS_MAX 1000       /* the importer reads as many (src/import/pprof.c) */
 
 struct comments {
     uint64_t idx[COMMENTS_MAX];
@@ -351,6 +351,15 @@ static void put_meta(struct pprof *pp)
         comment(pp, &c, "only: %s", m->only);
     if (m->warning)
         comment(pp, &c, "warning: %s", m->warning);
+    /* Each thread's states, as the collapsed output's "# state:" lines
+     * (as many as the comments hold). */
+    struct table_states ts;
+    for (size_t i = 0; i < table_thread_count(pp->t); i++)
+        if (table_thread_states(pp->t, (uint32_t)i, &ts))
+            comment(pp, &c, "state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
+                    ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples",
+                    table_thread_pid(pp->t, (uint32_t)i), table_thread_tid(pp->t, (uint32_t)i),
+                    ts.cpu, ts.gil, ts.wait, ts.idle, ts.samples);
     pbenc_packed(&pp->b, PROFILE_COMMENT, c.idx, c.n);
     if (m->start_unix_ns)
         pbenc_int(&pp->b, PROFILE_TIME, (int64_t)(m->start_unix_ns & INT64_MAX));

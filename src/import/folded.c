@@ -151,6 +151,27 @@ static int thread_line(struct folded *f, struct span v)
 }
 
 
+/* "# state: P<pid> T<tid> cpu C, gil G, wait W, idle I of S samples"
+ * (collapsed.c): a thread's states, kept as the file says them. */
+static int state_line(struct folded *f, struct span v)
+{
+    char line[160];
+    unsigned long long pid, tid, st[5];
+    if (v.n >= sizeof line)
+        return 0;                               /* not ours: ignored */
+    memcpy(line, v.p, v.n);
+    line[v.n] = '\0';
+    if (sscanf(line, "P%llu T%llu cpu %llu, gil %llu, wait %llu, idle %llu of %llu samples", &pid, &tid,
+               &st[0], &st[1], &st[2], &st[3], &st[4]) != 7)
+        return 0;
+    uint32_t th = table_thread_of(f->c->t, import_thread_pid(f->c, pid), tid, NULL);
+    if (th == TABLE_NONE)
+        return ERR_NOMEM;
+    struct table_states ts = {.cpu = st[0], .gil = st[1], .wait = st[2], .idle = st[3], .samples = st[4]};
+    table_set_thread_states(f->c->t, th, &ts);
+    return 0;
+}
+
 static void tool_from_meta(struct folded *f, struct span key, struct span v)
 {
     struct profile_meta *m = f->c->meta;
@@ -207,6 +228,8 @@ static int meta_line(struct folded *f, const char *p, size_t n)
         copy_text(m->warning, sizeof m->warning, unquote(v));
     } else if (span_eq(key, "thread") && f->tool == TOOL_PROFTUI) {
         return thread_line(f, v);
+    } else if (span_eq(key, "state") && f->tool == TOOL_PROFTUI) {
+        return state_line(f, v);
     } else if (span_eq(key, "failed") && f->tool == TOOL_PROFTUI) {
         uint64_t why[WALK_FAIL_COUNT] = {0};       /* all threads' (pprof has no per-thread line) */
         const char *open = memchr(v.p, '(', v.n);

@@ -83,6 +83,8 @@ static void copy_failed(struct lens *l, const struct table *r)
         memcpy(o->metric, r->threads[i].metric, sizeof o->metric);
         memcpy(o->failed_m, r->threads[i].failed_m, sizeof o->failed_m);
         o->gil_waits = r->threads[i].gil_waits;
+        o->saved = r->threads[i].saved;
+        o->saved_states = r->threads[i].saved_states;
     }
 }
 

@@ -114,6 +114,36 @@ uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_
     return t->threads[thread].metric[metric];
 }
 
+int table_thread_states(const struct table *t, uint32_t thread, struct table_states *out)
+{
+    *out = (struct table_states){0};
+    if (thread >= t->nthreads)
+        return 0;
+    const struct thread *th = &t->threads[thread];
+    if (th->saved_states) {
+        *out = th->saved;
+        return 1;
+    }
+    const uint64_t *m = th->metric;
+    uint64_t known = m[TABLE_M_IDLE] + m[TABLE_M_GIL] + m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL];
+    if (!known)
+        return 0;
+    *out = (struct table_states){.cpu = m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL],
+                                 .gil = m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL],
+                                 .wait = th->gil_waits, .idle = m[TABLE_M_IDLE],
+                                 .samples = known + m[TABLE_M_ANY]};
+    return 1;
+}
+
+int table_set_thread_states(struct table *t, uint32_t thread, const struct table_states *s)
+{
+    if (thread >= t->nthreads || t->origin)
+        return ERR_USAGE;
+    t->threads[thread].saved = *s;
+    t->threads[thread].saved_states = 1;
+    return 0;
+}
+
 uint64_t table_thread_gil_waits(const struct table *t, uint32_t thread)
 {
     return thread < t->nthreads ? t->threads[thread].gil_waits : 0;

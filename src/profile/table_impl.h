@@ -46,6 +46,8 @@ struct thread {
     uint64_t metric[TABLE_METRICS];   /* samples (bytes) by metric, every mode's */
     uint64_t failed_m[TABLE_METRICS][WALK_FAIL_COUNT]; /* failures by metric */
     uint64_t gil_waits;        /* samples in which it waited for the GIL */
+    struct table_states saved; /* its states as a file said (saved_states set) */
+    int saved_states;
 };
 
 /* A node's counts in one metric (the writer keeps an array of them per
