@@ -8,7 +8,8 @@ parametrization and fixtures. The helpers themselves live in harness.py.
   debian-3.14-static, debian-3.14-shared, ...: one of those that could not be
   fetched is a skipped test with the reason. PROFTUI_PYTHONS=system (or a
   comma-separated list of ids, kinds, minors or versions) narrows it, as the
-  sanitizer pass of ./dev test does.
+  sanitizer pass of ./dev test does. A test that parametrizes `interp`
+  itself (harness.interpreter_variant_params()) is left alone.
 - `minor`: one test per supported minor 3.8..3.15, so a minor absent from the
   machine shows as a skipped test with its reason.
 - `old_interp`: every CPython older than 3.8 (for the unsupported-version test).
@@ -26,12 +27,12 @@ import pytest
 
 from harness import (SUPPORTED_MINORS, WORKLOADS, AttachTarget, Interpreter, WorkloadRun,
                      all_interpreters, interpreter_params, kill_group, missing_interpreters,
-                     profile_workload, proftui_path, read_line, unsupported_interpreters,
-                     wait_for)
+                     parametrized_here, profile_workload, proftui_path, read_line,
+                     unsupported_interpreters, wait_for)
 
 
 def pytest_generate_tests(metafunc):
-    if "interp" in metafunc.fixturenames:
+    if "interp" in metafunc.fixturenames and not parametrized_here(metafunc, "interp"):
         metafunc.parametrize("interp", interpreter_params())
     if "minor" in metafunc.fixturenames:
         metafunc.parametrize("minor", SUPPORTED_MINORS,

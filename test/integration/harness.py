@@ -203,6 +203,52 @@ def interpreter_params() -> list:
     return params
 
 
+def representative_interpreters() -> List[Interpreter]:
+    """Two of the selected interpreters, for what proftui does the same way
+    whatever the interpreter (e.g. a signal to proftui, the kernel's
+    on-CPU state): the system python3 and the newest one (fewer when fewer
+    are selected)."""
+    selected = selected_interpreters()
+    picked = [i for i in selected if i.kind == "system"][:1]
+    newest = max(selected, key=lambda i: i.version_info, default=None)
+    if newest is not None and newest not in picked:
+        picked.append(newest)
+    return picked
+
+
+def interpreter_variant_params(everywhere: Sequence, representative: Sequence) -> list:
+    """pytest params (interp, *variant values) for a test whose variants
+    (pytest.param(..., id=...)) differ in how much they depend on the
+    interpreter: those in `everywhere` run under every selected interpreter
+    (missing ones skipped as in interpreter_params()), those in
+    `representative` under representative_interpreters() only. Ids are
+    INTERP-VARIANT, as when both are parametrized separately."""
+    reps = {i.id for i in representative_interpreters()}
+    params = []
+    for ip in interpreter_params():
+        for v in everywhere:
+            params.append(pytest.param(*ip.values, *v.values, id=f"{ip.id}-{v.id}",
+                                       marks=ip.marks))
+        if ip.id in reps:
+            for v in representative:
+                params.append(pytest.param(*ip.values, *v.values, id=f"{ip.id}-{v.id}"))
+    return params or [pytest.param(None, *(everywhere or representative)[0].values, id="none",
+                                   marks=pytest.mark.skip(reason="PROFTUI_PYTHONS selects no "
+                                                               "interpreter on this machine"))]
+
+
+def parametrized_here(metafunc, name: str) -> bool:
+    """The test parametrizes `name` itself (e.g. with
+    interpreter_variant_params())."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if isinstance(names, str):
+            names = names.split(",")
+        if name in [n.strip() for n in names]:
+            return True
+    return False
+
+
 def unsupported_interpreters() -> List[Interpreter]:
     return [i for i in all_interpreters() if i.minor < (3, 8)]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from harness import (TRUNCATED, UNREADABLE, WORKLOADS, Profile, enclosing_function_lines,
-                     format_problems, line_histogram, marker_line, meson_version, missing_reason,
-                     parse_duration,
+                     format_problems, interpreter_variant_params, line_histogram, marker_line,
+                     meson_version, missing_reason, parse_duration,
                      proc_status_field, profile_workload, pyenv_python, run, samples, shares,
                      supported_interpreters, wait_for)
 
@@ -44,6 +44,14 @@ def names_version(text, interp) -> bool:
     major, minor, micro = interp.version_info
     return bool(text) and re.search(rf"(?<![\d.]){major}\.{minor}(\.{micro})?(?!\.?\d)",
                                     text) is not None
+
+
+# --cpu keeps a sample when the kernel says the thread is on a CPU
+# (src/os/taskstat.c), by the thread id read from the target, which the wall
+# variants and test_named_thread check under every interpreter: the --cpu
+# variants are the same under each, and run under two (representative_interpreters()).
+WALL_EVERYWHERE_CPU_ON_TWO = interpreter_variant_params(
+    [pytest.param("wall", id="wall")], [pytest.param("cpu", id="cpu")])
 
 
 def assert_ran(run_, status: int = 0):
@@ -269,7 +277,7 @@ def test_named_thread(interp, cached_workload):
     assert line == marker_line(r.script, "JOIN-LINE") and frac >= 0.8, f"main() lines {hist}"
 
 
-@pytest.mark.parametrize("mode", ["wall", "cpu"])
+@pytest.mark.parametrize("interp,mode", WALL_EVERYWHERE_CPU_ON_TWO)
 def test_thread_names_follow_changes(interp, mode, cached_workload):
     """A thread that sleeps before it first runs has its threading name, in
     --cpu mode too (it used to keep the executable's name), and a thread
@@ -325,7 +333,7 @@ def test_failed_stacks_under_only(interp, cached_workload):
 
 # ---------------------------------------------------------------- time budgets
 
-@pytest.mark.parametrize("mode", ["wall", "cpu"])
+@pytest.mark.parametrize("interp,mode", WALL_EVERYWHERE_CPU_ON_TWO)
 def test_time_budgets(interp, mode, cached_workload):
     """busy_a gets 70% of each slice, busy_b 30%, both on CPU: the same
     shares in wall and --cpu mode; of the wall time the workload measured in
@@ -355,7 +363,7 @@ def keep_cores_busy(spawn, interp):
         spawn([interp.path, "-c", "while True: pass"])
 
 
-@pytest.mark.parametrize("mode", ["wall", "cpu"])
+@pytest.mark.parametrize("interp,mode", WALL_EVERYWHERE_CPU_ON_TWO)
 def test_cpu_mode_drops_sleep(interp, mode, cached_workload, spawn, proftui, tmp_path):
     """sleeper() sleeps half of the time, worker() computes the other half:
     50/50 in wall mode; in --cpu mode the sleeping samples are dropped. The
@@ -417,11 +425,14 @@ def test_short_script_is_sampled(interp, proftui, tmp_path):
         f"only {burned} samples in a {r.info['burned'] * 1000:.0f} ms burn()\n{r.describe()}"
 
 
-@pytest.mark.parametrize("how,number,status", [
-    ("exit", 0, 0), ("exit", 7, 7),
-    ("signal", signal.SIGTERM, 128 + signal.SIGTERM),
-    ("signal", signal.SIGKILL, 128 + signal.SIGKILL),
-], ids=["exit-0", "exit-7", "SIGTERM", "SIGKILL"])
+# The status is the one waitpid() gives proftui, the same whatever the
+# interpreter; a normal exit (the interpreter finalising while sampled) runs
+# under every interpreter, the other statuses under two.
+@pytest.mark.parametrize("interp,how,number,status", interpreter_variant_params(
+    [pytest.param("exit", 0, 0, id="exit-0")],
+    [pytest.param("exit", 7, 7, id="exit-7"),
+     pytest.param("signal", signal.SIGTERM, 128 + signal.SIGTERM, id="SIGTERM"),
+     pytest.param("signal", signal.SIGKILL, 128 + signal.SIGKILL, id="SIGKILL")]))
 def test_exit_status_passthrough(interp, proftui, tmp_path, how, number, status):
     r = profile_workload(proftui, interp, "exit_with.py", [how, int(number)], tmpdir=tmp_path)
     assert_ran(r, status)
@@ -493,7 +504,10 @@ def test_attach_for_duration(interp, proftui, attach_target, tmp_path):
     target.assert_running_and_progressing()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+# How proftui stops on a signal is its own (the attach and the profile are
+# test_attach_for_duration's under every interpreter): two interpreters.
+@pytest.mark.parametrize("interp,sig", interpreter_variant_params(
+    [], [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]))
 def test_attach_until_signal(interp, proftui, attach_target, spawn, tmp_path, sig):
     target = attach_target(interp)
     out = tmp_path / "attach.txt"

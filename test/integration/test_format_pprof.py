@@ -126,12 +126,25 @@ def pprof_top(tmp_path: Path, path: Path, *extra: str) -> Tuple[Dict[str, Tuple[
     return rows, out
 
 
+_gz_runs: Dict[str, Path] = {}
+
+
+def recorded_gz(proftui, interp, tmp_path_factory) -> Path:
+    """The directory of one 2 s run's x.txt and x.pb.gz, made once per
+    interpreter for the tests that read them."""
+    if interp.id not in _gz_runs:
+        tmp = tmp_path_factory.mktemp(f"pprof-{interp.id}")
+        record(proftui, interp, tmp, "x.txt", "x.pb.gz")
+        _gz_runs[interp.id] = tmp
+    return _gz_runs[interp.id]
+
+
 @pytest.mark.parametrize("finterp", format_interpreters())
-def test_pprof_read_by_go_tool_pprof(proftui, finterp, tmp_path):
-    record(proftui, finterp, tmp_path, "x.txt", "x.pb.gz")
-    p = Profile.load(tmp_path / "x.txt")
+def test_pprof_read_by_go_tool_pprof(proftui, finterp, tmp_path, tmp_path_factory):
+    rec = recorded_gz(proftui, finterp, tmp_path_factory)
+    p = Profile.load(rec / "x.txt")
     own, cum, total = collapsed_shares(p)
-    rows, out = pprof_top(tmp_path, tmp_path / "x.pb.gz")
+    rows, out = pprof_top(tmp_path, rec / "x.pb.gz")
     m = re.search(r"Total samples = (\d+)", out)
     assert m and int(m[1]) == total, f"collapsed has {total} samples; pprof says:\n{out}"
     assert own.get("spin", 0) > 50 and cum.get("alpha", 0) > 20, p.summary()
@@ -160,18 +173,18 @@ def tag_counts(out: str, key: str) -> Dict[str, int]:
 
 
 @pytest.mark.parametrize("finterp", format_interpreters())
-def test_pprof_threads_as_labels(proftui, finterp, tmp_path):
-    record(proftui, finterp, tmp_path, "x.txt", "x.pb.gz")
-    p = Profile.load(tmp_path / "x.txt")
+def test_pprof_threads_as_labels(proftui, finterp, tmp_path, tmp_path_factory):
+    rec = recorded_gz(proftui, finterp, tmp_path_factory)
+    p = Profile.load(rec / "x.txt")
     threads = p.thread_meta()
     by_name = {t.name: t.samples for t in threads.values()}
     assert set(by_name) >= {"MainThread", "worker-x"}, p.summary()
-    out = go_pprof(tmp_path, "-tags", "-sample_index=samples", str(tmp_path / "x.pb.gz"))
+    out = go_pprof(tmp_path, "-tags", "-sample_index=samples", str(rec / "x.pb.gz"))
     assert tag_counts(out, "thread_name") == by_name, out
     assert tag_counts(out, "thread_id") == {str(t.tid): t.samples for t in threads.values()}, out
     pid = p.meta["pid"].split()[0]
     assert tag_counts(out, "pid") == {pid: sum(by_name.values())}, out
-    rows, top = pprof_top(tmp_path, tmp_path / "x.pb.gz", "-tagfocus=thread_name=worker-x")
+    rows, top = pprof_top(tmp_path, rec / "x.pb.gz", "-tagfocus=thread_name=worker-x")
     m = re.search(r"Showing nodes accounting for (\d+),", top)
     assert m and int(m[1]) == by_name["worker-x"], top
     assert "gamma" in rows and "alpha" not in rows, top

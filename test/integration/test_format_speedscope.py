@@ -215,12 +215,19 @@ def finterp(request):
     return request.param
 
 
+_calls_runs: Dict[str, Tuple[Profile, Path]] = {}
+
+
 @pytest.fixture
-def calls_run(proftui, finterp, tmp_path):
-    """calls.py for 3 s: the collapsed file and the speedscope file of one run."""
-    txt, js = tmp_path / "calls.txt", tmp_path / "calls.json"
-    record(proftui, finterp, CALLS, [txt, js])
-    return Profile.load(txt), js
+def calls_run(proftui, finterp, tmp_path_factory):
+    """calls.py for 3 s: the collapsed file and the speedscope file of one
+    run, made once per interpreter for the tests that read it."""
+    if finterp.id not in _calls_runs:
+        tmp = tmp_path_factory.mktemp(f"speedscope-{finterp.id}-calls")
+        txt, js = tmp / "calls.txt", tmp / "calls.json"
+        record(proftui, finterp, CALLS, [txt, js])
+        _calls_runs[finterp.id] = (Profile.load(txt), js)
+    return _calls_runs[finterp.id]
 
 
 def test_valid_against_schema_and_same_profile(calls_run):

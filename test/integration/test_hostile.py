@@ -23,9 +23,9 @@ import time
 
 import pytest
 
-from harness import (TRUNCATED, WORKLOADS, Profile, assert_error_line, proc_state,
-                     proc_status_field, read_line, run, samples, interpreter_params,
-                     wait_for)
+from harness import (TRUNCATED, WORKLOADS, Profile, assert_error_line, interpreter_params,
+                     interpreter_variant_params, parametrized_here, proc_state,
+                     proc_status_field, read_line, run, samples, wait_for)
 from hostile import (EXIT, HOSTILE, NOBODY, TraceWatch, assert_reaped_or_alive,
                      assert_well_formed, describe, fill, foreign_frames, header_constant,
                      is_kernel_thread, leftovers, other_interpreter, public_copy, sanitizer_build,
@@ -38,7 +38,7 @@ TERMINATED = {128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGKILL}
 
 
 def pytest_generate_tests(metafunc):
-    if "hinterp" in metafunc.fixturenames:
+    if "hinterp" in metafunc.fixturenames and not parametrized_here(metafunc, "hinterp"):
         params = interpreter_params()
         if params:
             metafunc.parametrize("hinterp", params)
@@ -84,11 +84,14 @@ def test_target_exits_while_attaching(proftui, hinterp, spawn, tmp_path):
     assert res.returncode in allowed, res.describe()
 
 
-@pytest.mark.parametrize("how", ["exit", "kill"])
+@pytest.mark.parametrize("hinterp,how", interpreter_variant_params(
+    [pytest.param("exit", id="exit")], [pytest.param("kill", id="kill")]))
 def test_target_exits_while_sampling(proftui, hinterp, spawn, tmp_path, how):
     """Attached, no --duration: the target ends (normally, with interpreter
     finalisation, or by SIGKILL in mid-computation); proftui notices, writes
-    the profile and exits 0 promptly."""
+    the profile and exits 0 promptly. The finalisation runs under every
+    interpreter; the SIGKILL, after which every read fails whatever the
+    interpreter, under two."""
     target = spin_target(spawn, hinterp, 1.0, how)
     out = tmp_path / "out.txt"
     start = time.monotonic()

@@ -9,7 +9,15 @@ bash completion completes options, format names, files and process ids.
 
 The install builds the installed target (proftui) and runs `meson install
 --no-rebuild`: the same install step, without building the unit tests,
-fuzzers and benchmarks of a second tree on a busy machine."""
+fuzzers and benchmarks of a second tree on a busy machine. It builds with
+--buildtype=plain (no optimisation, no debug information: a third of the
+compile time): what is checked here is where the files go and what the
+installed binary finds, the same for every build type; the project's own
+build (debugoptimized) is what every other test runs.
+
+The tests that use the installed tree are marked slow, so the sanitizer
+pass of ./dev test leaves them out: they build and run a binary of their
+own, never the sanitizer build, and the normal pass runs them."""
 
 import os
 import re
@@ -33,7 +41,7 @@ def prefix(tmp_path_factory) -> Path:
         assert shutil.which(tool), f"{tool} is not installed (Debian package {tool})"
     tmp = tmp_path_factory.mktemp("install")
     build, prefix = tmp / "build", tmp / "prefix"
-    steps = [["meson", "setup", f"--prefix={prefix}", str(build), str(REPO)],
+    steps = [["meson", "setup", "--buildtype=plain", f"--prefix={prefix}", str(build), str(REPO)],
              ["ninja", "-C", str(build), "proftui"],
              ["meson", "install", "--no-rebuild", "-C", str(build)]]
     for cmd in steps:
@@ -43,6 +51,7 @@ def prefix(tmp_path_factory) -> Path:
     return prefix
 
 
+@pytest.mark.slow
 def test_installed_files(prefix):
     exe = prefix / "bin" / "proftui"
     assert exe.is_file() and os.access(exe, os.X_OK)
@@ -52,6 +61,7 @@ def test_installed_files(prefix):
     assert (prefix / "share" / "proftui" / "demo.py").read_text() == (REPO / "demo" / "demo.py").read_text()
 
 
+@pytest.mark.slow
 def test_installed_binary_runs_installed_demo(prefix, tmp_path):
     """No command: the demo found next to the installed binary, although
     the source tree's demo (the compiled-in path) is there too."""
@@ -73,6 +83,7 @@ def rendered_man(width: int = 80) -> subprocess.CompletedProcess:
                           universal_newlines=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_man_page_renders_without_warnings(prefix):
     res = rendered_man()
     assert res.returncode == 0 and res.stderr == "", res.stderr
@@ -147,6 +158,7 @@ def complete(prefix: Path, *words: str) -> list:
     return [w for w in res.stdout.split("\n") if w]
 
 
+@pytest.mark.slow
 def test_bash_completion(prefix, proftui, tmp_path):
     assert complete(prefix, "--for") == ["--format"]
     assert sorted(complete(prefix, "-f", "")) == sorted(FORMATS)

@@ -72,10 +72,14 @@ def profile(proftui, args, cwd, timeout=60) -> subprocess.CompletedProcess:
                           universal_newlines=True, errors="replace", start_new_session=True)
 
 
+@pytest.mark.parametrize("interp", EDGES, ids=[i.id for i in EDGES])
 def test_only_headless_launched(proftui, interp, tmp_path):
     """--only . with the script given relative to the directory proftui and
     the target run in; and, in the same run's terms, what the lens moved:
-    the same workload without it has json's and re's frames on top."""
+    the same workload without it has json's and re's frames on top. Under
+    the oldest and the newest interpreter, as attached: what the lens reads
+    from the target is co_filename, relative up to 3.8 and absolute from
+    3.9 (the frames themselves are test_engine.py's under every one)."""
     out = tmp_path / "lensed.txt"
     res = profile(proftui, ["-d", "2", "-o", out, "--only", ".", "--", interp.path, "yourcode.py"],
                   cwd=UI_WORKLOADS)

@@ -7,9 +7,8 @@ footer confirms the full path; Esc writes nothing; a path that cannot be
 written shows the error and the view goes on; keys typed into the prompt
 never act as view keys.
 
-Run under the live view's interpreters (test_ui.UI_INTERPS: the system
-python3 and the newest pyenv one): the save reads the view's table, not
-the target."""
+Run under one interpreter (test_ui's newest): the save reads the view's
+table, not the target, so the interpreter changes nothing here."""
 
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness import Profile, format_problems, run
-from test_ui import HOT, live, ui_interp  # noqa: F401 (fixtures)
+from test_ui import HOT, live, newest  # noqa: F401 (fixtures)
 from uidriver import LiveView, terminfo_string
 
 SAVED = re.compile(r"saved (\d+) samples? to (\S+)")
@@ -85,11 +84,11 @@ def collapsed_leaves(path: Path) -> dict:
     return leaves
 
 
-def test_default_name_in_cwd(live, ui_interp, tmp_path):
+def test_default_name_in_cwd(live, newest, tmp_path):
     """s then Enter: proftui-hot-<pid>-<now>.json in the cwd, the footer
     naming its full path; the file holds the samples the paused view shows
     (hottest()'s own count equals its row's)."""
-    view = start(live, ui_interp, tmp_path)
+    view = start(live, newest, tmp_path)
     pause(view)
     hottest = view.row("hottest")
     assert hottest and hottest.own < 10000, view.describe()     # shown exactly
@@ -114,11 +113,11 @@ def test_default_name_in_cwd(live, ui_interp, tmp_path):
     assert leaves.get("hottest") == hottest.own, f"file {leaves.get('hottest')}, row {hottest.own}"
 
 
-def test_edited_name_writes_collapsed(live, ui_interp, tmp_path):
+def test_edited_name_writes_collapsed(live, newest, tmp_path):
     """Editing the name (Backspace, Left, Delete) to x.txt writes collapsed
     stacks of what the paused view shows: hottest() on top with the count
     its row shows."""
-    view = start(live, ui_interp, tmp_path)
+    view = start(live, newest, tmp_path)
     pause(view)
     hottest = view.row("hottest")
     assert hottest and hottest.own < 10000, view.describe()     # shown exactly
@@ -145,8 +144,8 @@ def test_edited_name_writes_collapsed(live, ui_interp, tmp_path):
     assert p.meta_value("pid").split()[0] == str(view.target_pid)
 
 
-def test_escape_writes_nothing(live, ui_interp, tmp_path):
-    view = start(live, ui_interp, tmp_path)
+def test_escape_writes_nothing(live, newest, tmp_path):
+    view = start(live, newest, tmp_path)
     open_prompt(view)
     view.send("\x1b")
     view.wait_for(lambda: "Save as" not in view.footer() and "Quit" in view.footer(),
@@ -155,10 +154,10 @@ def test_escape_writes_nothing(live, ui_interp, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unwritable_path_shows_error(live, ui_interp, tmp_path):
+def test_unwritable_path_shows_error(live, newest, tmp_path):
     """A directory that does not exist: the error on the footer, the
     prompt kept, the view sampling on; a good name then saves."""
-    view = start(live, ui_interp, tmp_path)
+    view = start(live, newest, tmp_path)
     bad = tmp_path / "no-such-dir" / "y.txt"
     open_prompt(view)
     type_name(view, str(bad))
@@ -175,11 +174,11 @@ def test_unwritable_path_shows_error(live, ui_interp, tmp_path):
     view.wait_exit()
 
 
-def test_prompt_keys_are_not_view_keys(live, ui_interp, tmp_path):
+def test_prompt_keys_are_not_view_keys(live, newest, tmp_path):
     """q, p, R, ?, L, u, / and Enter's neighbours typed into the prompt
     edit the name; the view neither quits, pauses, resets, shows help,
     changes level nor filters."""
-    view = start(live, ui_interp, tmp_path)
+    view = start(live, newest, tmp_path)
     open_prompt(view)
     before = view.samples()
     type_name(view, "qpR?Lu/jG.txt")
@@ -196,7 +195,7 @@ def test_prompt_keys_are_not_view_keys(live, ui_interp, tmp_path):
     assert view.wait_exit() is not None
 
 
-def test_unavailable_format_keeps_prompt(live, proftui, ui_interp, tmp_path):
+def test_unavailable_format_keeps_prompt(live, proftui, newest, tmp_path):
     """A name whose ending asks for a format this build cannot write: said
     beside the prompt, which stays open; nothing is written. (Skipped once
     every format is in the build.)"""
@@ -208,7 +207,7 @@ def test_unavailable_format_keeps_prompt(live, proftui, ui_interp, tmp_path):
             break
     if missing is None:
         pytest.skip("every output format is in this build")
-    view = start(live, ui_interp, tmp_path)
+    view = start(live, newest, tmp_path)
     open_prompt(view)
     type_name(view, "y" + missing)
     view.send("\r")

@@ -368,9 +368,12 @@ def test_thread_views(live, newest):
 
 def test_help_lists_every_key(live, newest):
     view = launch(live, newest)
-    seen_text = assert_help_lists(view, ("ui_keys.c", "view_top.c"), pages=10)  # other views: own tests
-    for title in ("OWN", "TOTAL", "OWN TIME", "TOT TIME", "%OWN", "%TOTAL", "FUNCTION", "LOCATION"):
-        assert re.search(rf"^\d {re.escape(title)}\s", seen_text, re.M), f"column {title} not explained"
+    columns = [rf"^\d {re.escape(title)}\s" for title in
+               ("OWN", "TOTAL", "OWN TIME", "TOT TIME", "%OWN", "%TOTAL", "FUNCTION", "LOCATION")]
+    seen_text = assert_help_lists(view, ("ui_keys.c", "view_top.c"), pages=10,  # other views: own tests
+                                  until=columns)
+    for column in columns:
+        assert re.search(column, seen_text, re.M), f"column /{column}/ not explained"
     view.send("x")                      # any other key closes the help
     view.wait_for(lambda: view.rows(), "the table back")
 

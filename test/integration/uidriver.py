@@ -464,22 +464,35 @@ class Box:
 
 
 def assert_help_lists(view: LiveView, files: Sequence[str], pages: int = 12,
-                      help_chars: Optional[int] = None) -> str:
+                      help_chars: Optional[int] = None, until: Sequence[str] = ()) -> str:
     """Open the help screen (`?`), read it page by page (pgdn) and assert
     that every key of the key tables in `files` stands on one line with
-    its help (its first `help_chars` characters when given). Returns the
-    lines seen, sorted, one a line."""
+    its help (its first `help_chars` characters when given). Paging stops
+    after `pages` pages, or once every key and every regex of `until`
+    (matched against the lines seen) has been seen. Returns the lines
+    seen, sorted, one a line."""
     view.send("?")
     view.wait_for(lambda: "help" in view.display()[0] and "Keys" in view.text(), "the help screen")
+    entries = key_table(files)
     seen = set()
+
+    def listed(entry) -> bool:
+        want = entry["help"][:help_chars] if help_chars else entry["help"]
+        return any(entry["label"] in line and want in line for line in seen)
+
+    def complete() -> bool:
+        text = "\n".join(seen)
+        return all(map(listed, entries)) and all(re.search(p, text, re.M) for p in until)
+
     for _ in range(pages):
         seen.update(line.strip() for line in view.display())
+        if complete():
+            break
         view.key("pgdn")
         view.pump(0.3)
     seen_text = "\n".join(sorted(seen))
-    for entry in key_table(files):
-        want = entry["help"][:help_chars] if help_chars else entry["help"]
-        assert any(entry["label"] in line and want in line for line in seen), \
+    for entry in entries:
+        assert listed(entry), \
             f"the help does not list {entry['label']!r}: {entry['help']!r}\n{seen_text}"
     return seen_text
 
