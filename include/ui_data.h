@@ -35,8 +35,9 @@ struct ui_thread {
     int several;                      /* the profile has threads of several processes */
     char name[UI_THREAD_NAME_MAX];    /* copied; may be "" */
     uint64_t samples;                 /* in the view's mode */
-    /* Every mode's (table_thread_metric): samples in all, with a known
-     * state, on a CPU, holding the GIL, neither, waiting for the GIL. */
+    /* Every mode's (table_thread_states): samples in all, those the state
+     * shares are of (0: no state known), on a CPU, holding the GIL,
+     * neither, waiting for the GIL. */
     uint64_t all, known, on_cpu, gil, idle, waits;
 };
 

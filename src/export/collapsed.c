@@ -283,7 +283,7 @@ static int by_pid_tid(const void *pa, const void *pb)
  * CPU nor holding it; S counts them all (the line ends in a unit, as every
  * metadata line: flamegraph.pl reads a line ending in a number as a
  * stack). By process, then thread id. */
-static void write_states(struct buf *b, const struct table *t)
+static void write_states(struct buf *b, const struct table *t, int64_t own_pid)
 {
     size_t n = table_thread_count(t), k = 0;
     struct state_line *l = n ? malloc(n * sizeof *l) : NULL;
@@ -292,7 +292,8 @@ static void write_states(struct buf *b, const struct table *t)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        struct state_line s = {.pid = table_thread_pid(t, (uint32_t)i),
+        uint32_t pid = table_thread_pid(t, (uint32_t)i);        /* 0: the profile's own */
+        struct state_line s = {.pid = pid ? pid : (uint32_t)own_pid,
                                .tid = table_thread_tid(t, (uint32_t)i)};
         if (table_thread_states(t, (uint32_t)i, &s.st))
             l[k++] = s;
@@ -330,7 +331,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
     if (m->warning)
         meta_text(b, "warning", m->warning, 0);
     write_threads(b, t, m->pid);
-    write_states(b, t);
+    write_states(b, t, m->pid);
 }
 
 /* Sort the rendered lines and write them after the metadata. */

@@ -351,14 +351,25 @@ static void put_meta(struct pprof *pp)
         comment(pp, &c, "only: %s", m->only);
     if (m->warning)
         comment(pp, &c, "warning: %s", m->warning);
-    /* Each thread's states, as the collapsed output's "# state:" lines
-     * (as many as the comments hold). */
+    /* Each process's name ("process: PID NAME"), then each thread's
+     * states, as the collapsed output's "# state:" lines (as many as the
+     * comments hold). */
+    for (size_t i = 0; i < table_thread_count(pp->t); i++) {
+        uint32_t pid = table_thread_pid(pp->t, (uint32_t)i), own = pid ? pid : (uint32_t)m->pid;
+        int first = 1;
+        for (size_t k = 0; k < i && first; k++)
+            first = table_thread_pid(pp->t, (uint32_t)k) != pid;
+        if (first && *table_process_name(pp->t, pid))
+            comment(pp, &c, "process: %" PRIu32 " %s", own, table_process_name(pp->t, pid));
+    }
     struct table_states ts;
     for (size_t i = 0; i < table_thread_count(pp->t); i++)
         if (table_thread_states(pp->t, (uint32_t)i, &ts))
             comment(pp, &c, "state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
                     ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples",
-                    table_thread_pid(pp->t, (uint32_t)i), table_thread_tid(pp->t, (uint32_t)i),
+                    table_thread_pid(pp->t, (uint32_t)i) ? table_thread_pid(pp->t, (uint32_t)i)
+                                                         : (uint32_t)m->pid,
+                    table_thread_tid(pp->t, (uint32_t)i),
                     ts.cpu, ts.gil, ts.wait, ts.idle, ts.samples);
     pbenc_packed(&pp->b, PROFILE_COMMENT, c.idx, c.n);
     if (m->start_unix_ns)

@@ -252,6 +252,47 @@ static int write_profile(struct ss *s, uint32_t thread)
 
 /* ---- threads, metadata, the file ---- */
 
+/* ,"states":[{"pid","tid","cpu","gil","wait","idle","samples"}]: each
+ * thread's states (table_thread_states), as the collapsed output's
+ * "# state:" lines. */
+static void put_states(FILE *f, const struct table *t)
+{
+    struct table_states ts;
+    const char *sep = "";
+    fputs(",\"states\":[", f);
+    for (size_t i = 0; i < table_thread_count(t); i++) {
+        if (!table_thread_states(t, (uint32_t)i, &ts))
+            continue;
+        fprintf(f, "%s{\"pid\":%" PRIu32 ",\"tid\":%" PRIu64 ",\"cpu\":%" PRIu64 ",\"gil\":%" PRIu64
+                ",\"wait\":%" PRIu64 ",\"idle\":%" PRIu64 ",\"samples\":%" PRIu64 "}", sep,
+                table_thread_pid(t, (uint32_t)i), table_thread_tid(t, (uint32_t)i), ts.cpu, ts.gil,
+                ts.wait, ts.idle, ts.samples);
+        sep = ",\n";
+    }
+    fputc(']', f);
+}
+
+/* ,"processes":[{"pid","name"}]: each named process (the command line
+ * the collapsed output writes after P<pid>). */
+static void put_processes(FILE *f, const struct table *t, int64_t own_pid)
+{
+    const char *sep = "";
+    fputs(",\"processes\":[", f);
+    for (size_t i = 0; i < table_thread_count(t); i++) {
+        uint32_t pid = table_thread_pid(t, (uint32_t)i);
+        int first = 1;
+        for (size_t k = 0; k < i && first; k++)
+            first = table_thread_pid(t, (uint32_t)k) != pid;
+        if (!first || !*table_process_name(t, pid))
+            continue;
+        fprintf(f, "%s{\"pid\":%" PRId64 ",", sep, pid ? (int64_t)pid : own_pid);
+        put_key_string(f, "name", table_process_name(t, pid));
+        putc('}', f);
+        sep = ",";
+    }
+    fputc(']', f);
+}
+
 /* {"torn":A,"cycle":B,"corrupt":C,"read":D} of one thread, or of every
  * thread for TABLE_NONE. */
 static void put_failed(FILE *f, const struct table *t, uint32_t thread)
@@ -314,7 +355,10 @@ static void write_meta(FILE *f, const struct table *t, const struct export_meta 
         put_failed(f, t, th[i]);
         putc('}', f);
     }
-    fputs("]},\n", f);
+    fputs("]", f);
+    put_states(f, t);
+    put_processes(f, t, m->pid);
+    fputs("},\n", f);
 }
 
 /* The file's name: the command, or "pid N" when attached. */

@@ -172,6 +172,22 @@ static int state_line(struct folded *f, struct span v)
     return 0;
 }
 
+/* "process: PID NAME" (pprof's comments, pprof.c): a process's name. */
+static int process_line(struct folded *f, struct span v)
+{
+    size_t sp = 0;
+    uint64_t pid;
+    while (sp < v.n && v.p[sp] != ' ')
+        sp++;
+    if (sp + 1 >= v.n || v.n - sp - 1 > 4096 || parse_u64(v.p, sp, 10, &pid) < 0)
+        return 0;                               /* not ours: ignored */
+    char name[4097];
+    memcpy(name, v.p + sp + 1, v.n - sp - 1);
+    name[v.n - sp - 1] = '\0';
+    table_set_process_name(f->c->t, import_thread_pid(f->c, pid), name);   /* lost to ENOMEM: no error */
+    return 0;
+}
+
 static void tool_from_meta(struct folded *f, struct span key, struct span v)
 {
     struct profile_meta *m = f->c->meta;
@@ -230,6 +246,8 @@ static int meta_line(struct folded *f, const char *p, size_t n)
         return thread_line(f, v);
     } else if (span_eq(key, "state") && f->tool == TOOL_PROFTUI) {
         return state_line(f, v);
+    } else if (span_eq(key, "process") && f->tool == TOOL_PROFTUI) {
+        return process_line(f, v);
     } else if (span_eq(key, "failed") && f->tool == TOOL_PROFTUI) {
         uint64_t why[WALK_FAIL_COUNT] = {0};       /* all threads' (pprof has no per-thread line) */
         const char *open = memchr(v.p, '(', v.n);

@@ -254,6 +254,42 @@ static int thread_reasons(struct ss *s, uint32_t threads)
     return 0;
 }
 
+/* "states": [{"pid", "tid", "cpu", "gil", "wait", "idle", "samples"}]:
+ * each thread's states, kept as the file says them. */
+static int thread_states(struct ss *s, uint32_t states)
+{
+    const struct json *j = &s->j;
+    for (uint32_t e = json_first(j, states); e != JSON_NONE; e = json_next(j, states, e)) {
+        uint64_t tid, pid = 0;
+        if (json_uint(j, json_get(j, e, "tid"), &tid) < 0)
+            continue;
+        json_uint(j, json_get(j, e, "pid"), &pid);
+        uint32_t th = table_thread_of(s->c->t, import_thread_pid(s->c, pid), tid, NULL);
+        if (th == TABLE_NONE)
+            return ERR_NOMEM;
+        struct table_states ts = {.cpu = get_uint(j, e, "cpu"), .gil = get_uint(j, e, "gil"),
+                                  .wait = get_uint(j, e, "wait"), .idle = get_uint(j, e, "idle"),
+                                  .samples = get_uint(j, e, "samples")};
+        table_set_thread_states(s->c->t, th, &ts);
+    }
+    return 0;
+}
+
+/* "processes": [{"pid", "name"}]: the processes' names. */
+static void process_names(struct ss *s, uint32_t procs)
+{
+    const struct json *j = &s->j;
+    for (uint32_t e = json_first(j, procs); e != JSON_NONE; e = json_next(j, procs, e)) {
+        uint64_t pid;
+        char name[1024];
+        if (json_uint(j, json_get(j, e, "pid"), &pid) < 0)
+            continue;
+        get_text(j, e, "name", name, sizeof name);
+        if (name[0])
+            table_set_process_name(s->c->t, import_thread_pid(s->c, pid), name);
+    }
+}
+
 /* The "proftui" key of proftui's own files (speedscope.h): what the schema
  * has no field for. */
 static int proftui_meta(struct ss *s)
@@ -281,8 +317,14 @@ static int proftui_meta(struct ss *s)
     m->launched = m->command[0] != '\0';
     get_text(j, pm, "only", m->only, sizeof m->only);
     get_text(j, pm, "warning", m->warning, sizeof m->warning);
-    uint32_t threads = json_get(j, pm, "threads");
-    return threads != JSON_NONE && j->n[threads].type == JSON_ARRAY ? thread_reasons(s, threads) : 0;
+    uint32_t threads = json_get(j, pm, "threads"), states = json_get(j, pm, "states");
+    int rc = threads != JSON_NONE && j->n[threads].type == JSON_ARRAY ? thread_reasons(s, threads) : 0;
+    if (rc == 0 && states != JSON_NONE && j->n[states].type == JSON_ARRAY)
+        rc = thread_states(s, states);
+    uint32_t procs = json_get(j, pm, "processes");
+    if (rc == 0 && procs != JSON_NONE && j->n[procs].type == JSON_ARRAY)
+        process_names(s, procs);
+    return rc;
 }
 
 static int file_meta(struct ss *s)

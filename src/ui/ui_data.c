@@ -76,18 +76,19 @@ void ui_data_process(struct ui_data *d, int only, uint32_t pid)
     table_set_process(d->replica, only, pid);
 }
 
-/* A thread's state counts, every mode's. */
+/* A thread's state counts, every mode's (a saved profile's as its file
+ * says them). */
 static void thread_states(struct ui_thread *th, const struct table *t, uint32_t i)
 {
-    uint64_t m[TABLE_METRICS];
-    for (int k = 0; k < TABLE_METRICS; k++)
-        m[k] = table_thread_metric(t, i, (enum table_metric)k);
-    th->on_cpu = m[TABLE_M_CPU] + m[TABLE_M_CPU_GIL];
-    th->gil = m[TABLE_M_GIL] + m[TABLE_M_CPU_GIL];
-    th->idle = m[TABLE_M_IDLE];
-    th->known = th->on_cpu + m[TABLE_M_GIL] + th->idle;
-    th->all = th->known + m[TABLE_M_ANY];
-    th->waits = table_thread_gil_waits(t, i);
+    struct table_states ts;
+    table_thread_states(t, i, &ts);
+    th->on_cpu = ts.cpu;
+    th->gil = ts.gil;
+    th->idle = ts.idle;
+    th->waits = ts.wait;
+    /* The shares are of all its samples, as the "# state:" lines say them. */
+    th->known = ts.samples;
+    th->all = ts.samples ? ts.samples : table_thread_metric(t, i, TABLE_M_ANY);
 }
 
 /* The GIL's share of the rounds: the samples in which a thread held its

@@ -357,7 +357,7 @@ static void draw_details(WINDOW *w, const struct threads_view *tv, const struct 
         snprintf(text, sizeof text, "  %llu samples; no thread state recorded (a saved profile)",
                  (unsigned long long)r->all);
     else
-        snprintf(text, sizeof text, "  of %llu samples with a known state: %llu on a CPU, %llu holding "
+        snprintf(text, sizeof text, "  of its %llu samples: %llu on a CPU, %llu holding "
                  "the GIL, %llu waiting for it, %llu neither; Enter shows it in the other views",
                  (unsigned long long)r->known, (unsigned long long)r->on_cpu, (unsigned long long)r->gil,
                  (unsigned long long)r->waits, (unsigned long long)r->idle);

@@ -435,7 +435,7 @@ OUTSIDE = "[outside your code]"  # the lens (--only): a stack with none of the u
 NO_FRAME = "[no Python frame]"   # a sample of a thread without Python frames
 UNREADABLE = "[unreadable]"      # a sample whose stack could not be read (its only frame)
 GC = "[gc]"                      # innermost on a thread running the garbage collector
-MARKERS = (TRUNCATED, UNREADABLE)
+MARKERS = (TRUNCATED, UNREADABLE, GC)
 REASONS = ("torn", "cycle", "corrupt", "read")
 FAILED_RE = re.compile(r"^(?P<n>\d+) stacks \(torn (?P<torn>\d+), cycle (?P<cycle>\d+), "
                        r"corrupt (?P<corrupt>\d+), read (?P<read>\d+)\)$")

@@ -257,7 +257,7 @@ def foreign_frames(profile: Profile, allowed: Iterable[str],
     bad = []
     for s in profile.stacks:
         for f in s.frames:
-            if f.raw in MARKERS:    # [truncated], [unreadable]: honest, not garbage
+            if f.raw in MARKERS:    # [truncated], [unreadable], [gc]: honest, not garbage
                 continue
             # '<string>': code that site.py runs from .pth files at start-up.
             # '<shim>': 3.12's <interpreter trampoline>, the C-stack entry

@@ -377,20 +377,23 @@ FAILED_PROFILE = """# proftui: 0.1.0
 # recorded: 61 stacks
 # pid: 321 (launched)
 # command: "python3 app.py 10"
-# thread: 321 "MainThread" 43 samples, 3 failed (torn 2, cycle 0, corrupt 0, read 1)
-# thread: 322 "worker (1)" 18 samples, 0 failed (torn 0, cycle 0, corrupt 0, read 0)
-P321;T321 MainThread;<module> (app.py:30);main (app.py:22);work (app.py:10) 40
-P321;T321 MainThread;[unreadable] 3
-P321;T322 worker (1);[no Python frame] 1
-P321;T322 worker (1);[truncated];deep (app.py:5) 17
+# thread: 321 (pid 321) "MainThread" 43 samples, 3 failed (torn 2, cycle 0, corrupt 0, read 1)
+# thread: 322 (pid 321) "worker (1)" 18 samples, 0 failed (torn 0, cycle 0, corrupt 0, read 0)
+# state: P321 T321 cpu 40, gil 38, wait 0, idle 3 of 43 samples
+# state: P321 T322 cpu 17, gil 1, wait 2, idle 1 of 18 samples
+P321 python3 app.py 10;T321 MainThread;<module> (app.py:30);main (app.py:22);work (app.py:10) 40
+P321 python3 app.py 10;T321 MainThread;[unreadable] 3
+P321 python3 app.py 10;T322 worker (1);[no Python frame] 1
+P321 python3 app.py 10;T322 worker (1);[truncated];deep (app.py:5) 17
 """
 
 
 @pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof"])
 def test_failures_and_markers_survive_every_format(proftui, tmp_path, fmt):
     """A profile with failed stacks (by reason), a stack without a Python
-    frame and a truncated one, converted to FMT and opened again, gives the
-    same collapsed file (speedscope: its frames have no executing line)."""
+    frame and a truncated one, its threads' states and its process's name,
+    converted to FMT and opened again, gives the same collapsed file
+    (speedscope: its frames have no executing line)."""
     src = tmp_path / "src.txt"
     src.write_text(FAILED_PROFILE)
     mid = tmp_path / {"collapsed": "mid.txt", "speedscope": "mid.json", "pprof": "mid.pb.gz"}[fmt]
