@@ -101,9 +101,11 @@ def test_tui_records_while_viewing(live, tmp_path):
 def test_several_outputs_from_one_run(proftui, tmp_path):
     """-o twice: one run, two files, the same profile in each."""
     a, b = tmp_path / "a.txt", tmp_path / "b.collapsed"
-    res = run([proftui, "-d", "0.3", "-o", a, "-o", b, "--", SYSTEM_PYTHON, "-c",
-               "import time\nt=time.time()\nwhile time.time()-t<5: pass"], timeout=30)
-    assert res.returncode in (0, 128 + signal.SIGINT, 128 + signal.SIGTERM), res.describe()
+    # The program ends by itself: a -d that stops it can land in Python's
+    # start-up on a busy machine (a KeyboardInterrupt there exits 1).
+    res = run([proftui, "-o", a, "-o", b, "--", SYSTEM_PYTHON, "-c",
+               "import time\nt=time.time()\nwhile time.time()-t<0.5: pass"], timeout=30)
+    assert res.returncode == 0, res.describe()
     assert a.read_text() == b.read_text() and Profile.load(a).stacks
 
 
