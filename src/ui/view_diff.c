@@ -5,7 +5,6 @@
  * change or by the shares. The comparison itself is diff.c's (matched by
  * name and file, as the headless -o OUT --diff BASELINE). */
 #include <curses.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "ui_help.h"
 #include "ui_keys.h"
 #include "ui_layout.h"
+#include "ui_list.h"
 #include "ui_paint.h"
 #include "ui_state.h"
 #include "ui_views_list.h"
@@ -42,7 +42,7 @@ struct diff_view {
     const struct table *now;            /* the table it was built from (borrowed) */
     struct shown_row *vis;              /* rows shown (filter, threshold), in order */
     size_t nvis, cap;
-    size_t sel, top, height;
+    struct ui_list list;                /* selection and window */
     enum diff_order order;
     int reversed;
     char keep_name[TEXT_MAX], keep_file[TEXT_MAX];   /* the selection, across rebuilds */
@@ -134,25 +134,13 @@ static int arrange(struct diff_view *dv, const struct ui_state *st)
     return 0;
 }
 
-static void clamp(struct diff_view *dv)
-{
-    if (dv->sel >= dv->nvis)
-        dv->sel = dv->nvis ? dv->nvis - 1 : 0;
-    if (dv->sel < dv->top)
-        dv->top = dv->sel;
-    if (dv->sel >= dv->top + dv->height)
-        dv->top = dv->sel - dv->height + 1;
-    if (dv->top + dv->height > dv->nvis)
-        dv->top = dv->nvis > dv->height ? dv->nvis - dv->height : 0;
-}
-
 /* Remember the selected function (copied: the rows are about to go). */
 static void keep_selection(struct diff_view *dv)
 {
     dv->keep_name[0] = dv->keep_file[0] = '\0';
-    if (!dv->nvis || dv->sel == 0)             /* on the first row: it rides on the top */
+    if (!dv->nvis || dv->list.sel == 0)             /* on the first row: it rides on the top */
         return;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
     if (strlen(r->name) < TEXT_MAX && strlen(r->file) < TEXT_MAX) {
         memcpy(dv->keep_name, r->name, strlen(r->name) + 1);
         memcpy(dv->keep_file, r->file, strlen(r->file) + 1);
@@ -166,7 +154,7 @@ static void restore_selection(struct diff_view *dv)
     for (size_t k = 0; k < dv->nvis; k++) {
         const struct diff_row *r = &dv->d.rows[dv->vis[k].i];
         if (strcmp(r->name, dv->keep_name) == 0 && strcmp(r->file, dv->keep_file) == 0) {
-            dv->sel = k;
+            dv->list.sel = k;
             return;
         }
     }
@@ -176,7 +164,7 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
 {
     struct diff_view *dv = v;
     int rc = 0;
-    dv->height = height ? height : 1;
+    dv->list.height = height ? height : 1;
     if (!sc->opt->baseline) {
         dv->nvis = 0;
         return 0;
@@ -195,22 +183,14 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
     if (rc < 0)
         dv->nvis = 0;
     restore_selection(dv);
-    clamp(dv);
+    ui_list_clamp(&dv->list, dv->nvis);
     return rc;
 }
 
 static int diff_move(void *v, long delta)
 {
     struct diff_view *dv = v;
-    if (delta == LONG_MIN || (delta < 0 && (size_t)-(delta + 1) >= dv->sel))
-        dv->sel = 0;
-    else if (delta < 0)
-        dv->sel -= (size_t)-delta;
-    else if (delta == LONG_MAX || (size_t)delta >= dv->nvis - dv->sel)
-        dv->sel = dv->nvis ? dv->nvis - 1 : 0;
-    else
-        dv->sel += (size_t)delta;
-    clamp(dv);
+    ui_list_move(&dv->list, delta, dv->nvis);
     return 1;                                  /* the body is cheap: redraw it whole */
 }
 
@@ -265,7 +245,7 @@ static void draw_details(WINDOW *w, const struct diff_view *dv, const struct ui_
     char text[TEXT_MAX];
     if (!dv->nvis)
         return;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
     snprintf(text, sizeof text, "%s %s (%s)", t->pointer, r->name, r->file);
     ui_paint_text(w, 0, 0, text, width, 0, UI_TRUNC_MIDDLE, ui_theme_attr(t, UI_EL_VALUE), t);
     snprintf(text, sizeof text, "  total %llu of %llu samples now, %llu of %llu in the baseline; own %llu, %llu%s",
@@ -287,9 +267,9 @@ static void diff_draw(void *v, const struct ui_view_windows *w, const struct ui_
             ui_paint_text(w->body, 1, 1, "No baseline: start proftui with --diff BASELINE (a saved profile) "
                           "to compare with it.", width - 1, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_DIM),
                           sc->theme);
-        for (size_t i = 0; i < dv->height && dv->top + i < dv->nvis; i++)
-            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->top + i].i],
-                     dv->top + i == dv->sel, sc, width);
+        for (size_t i = 0; i < dv->list.height && dv->list.top + i < dv->nvis; i++)
+            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->list.top + i].i],
+                     dv->list.top + i == dv->list.sel, sc, width);
     }
     if (w->parts & UI_PART_DETAILS)
         draw_details(w->details, dv, sc, getmaxx(w->details));
@@ -302,7 +282,7 @@ static uint32_t diff_selected_func(const void *v)
     const struct diff_view *dv = v;
     if (!dv->nvis || !dv->now)
         return TABLE_NONE;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
     if (r->status == DIFF_GONE)
         return TABLE_NONE;
     size_t n = table_func_count(dv->now);
@@ -316,9 +296,9 @@ static uint32_t diff_selected_func(const void *v)
 static unsigned diff_click(void *v, struct ui_state *st, int y, int x, int twice)
 {
     struct diff_view *dv = v;
-    if (y < UI_COLHEAD_LINES || dv->top + (size_t)(y - UI_COLHEAD_LINES) >= dv->nvis)
+    if (y < UI_COLHEAD_LINES || dv->list.top + (size_t)(y - UI_COLHEAD_LINES) >= dv->nvis)
         return UI_REACT_NONE;
-    dv->sel = dv->top + (size_t)(y - UI_COLHEAD_LINES);
+    dv->list.sel = dv->list.top + (size_t)(y - UI_COLHEAD_LINES);
     uint32_t f = diff_selected_func(dv);
     long callers = ui_views_find_key('\n');
     if (!twice || f == TABLE_NONE || callers < 0)

@@ -5,7 +5,6 @@
  * everything in the other views. The shares are of every mode's samples
  * (ui_data.h keeps them per thread), whatever mode the views are in. */
 #include <curses.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "ui_help.h"
 #include "ui_keys.h"
 #include "ui_layout.h"
+#include "ui_list.h"
 #include "ui_paint.h"
 #include "ui_state.h"
 #include "ui_views_list.h"
@@ -44,7 +44,7 @@ struct trow {
 struct threads_view {
     struct trow *rows;
     size_t n, cap;
-    size_t sel, top, height;
+    struct ui_list list;                /* selection and window */
     enum col sort;
     int reversed;
     int several;                        /* processes get rows of their own */
@@ -76,7 +76,7 @@ static unsigned act_choose(struct ui_state *st, void *view, int code)
     struct threads_view *tv = view;
     if (!tv->n)
         return UI_REACT_NONE;
-    const struct trow *r = &tv->rows[tv->sel];
+    const struct trow *r = &tv->rows[tv->list.sel];
     st->thread = r->kind == 2 ? r->thread : TABLE_NONE;
     st->proc_only = r->kind == 1;
     st->proc_pid = r->pid;
@@ -218,16 +218,6 @@ static int build_rows(struct threads_view *tv, const struct ui_data *d)
     return 0;
 }
 
-static void clamp(struct threads_view *tv)
-{
-    if (tv->sel >= tv->n)
-        tv->sel = tv->n ? tv->n - 1 : 0;
-    if (tv->sel < tv->top)
-        tv->top = tv->sel;
-    if (tv->sel >= tv->top + tv->height)
-        tv->top = tv->sel - tv->height + 1;
-}
-
 static int same_row(const struct trow *a, const struct trow *b)
 {
     return a->kind == b->kind && a->pid == b->pid && (a->kind != 2 || a->tid == b->tid);
@@ -236,9 +226,9 @@ static int same_row(const struct trow *a, const struct trow *b)
 static int threads_update(void *v, const struct ui_scene *sc, size_t height, unsigned why)
 {
     struct threads_view *tv = v;
-    tv->height = height ? height : 1;
+    tv->list.height = height ? height : 1;
     if (tv->n)
-        tv->keep = tv->rows[tv->sel];
+        tv->keep = tv->rows[tv->list.sel];
     int rc = build_rows(tv, sc->data);
     if (rc < 0) {
         tv->n = 0;
@@ -246,23 +236,15 @@ static int threads_update(void *v, const struct ui_scene *sc, size_t height, uns
     }
     for (size_t i = 0; i < tv->n; i++)
         if (same_row(&tv->rows[i], &tv->keep))
-            tv->sel = i;
-    clamp(tv);
+            tv->list.sel = i;
+    ui_list_clamp(&tv->list, tv->n);
     return 0;
 }
 
 static int threads_move(void *v, long delta)
 {
     struct threads_view *tv = v;
-    if (delta == LONG_MIN || (delta < 0 && (size_t)-(delta + 1) >= tv->sel))
-        tv->sel = 0;
-    else if (delta < 0)
-        tv->sel -= (size_t)-delta;
-    else if (delta == LONG_MAX || (size_t)delta >= tv->n - tv->sel)
-        tv->sel = tv->n ? tv->n - 1 : 0;
-    else
-        tv->sel += (size_t)delta;
-    clamp(tv);
+    ui_list_move(&tv->list, delta, tv->n);
     return 1;
 }
 
@@ -348,7 +330,7 @@ static void draw_details(WINDOW *w, const struct threads_view *tv, const struct 
     werase(w);
     if (!tv->n)
         return;
-    const struct trow *r = &tv->rows[tv->sel];
+    const struct trow *r = &tv->rows[tv->list.sel];
     char text[TEXT_MAX + 16], what[TEXT_MAX];
     row_text(tv, r, sc, what, sizeof what);
     snprintf(text, sizeof text, "%s %s", sc->theme->pointer, what);
@@ -371,9 +353,9 @@ static void threads_draw(void *v, const struct ui_view_windows *w, const struct 
     if (w->parts & (UI_PART_BODY | UI_PART_ROWS)) {
         werase(w->body);
         draw_colhead(w->body, tv, sc->theme, width);
-        for (size_t i = 0; i < tv->height && tv->top + i < tv->n; i++)
-            draw_row(w->body, (int)i + UI_COLHEAD_LINES, tv, &tv->rows[tv->top + i],
-                     tv->top + i == tv->sel, sc, width);
+        for (size_t i = 0; i < tv->list.height && tv->list.top + i < tv->n; i++)
+            draw_row(w->body, (int)i + UI_COLHEAD_LINES, tv, &tv->rows[tv->list.top + i],
+                     tv->list.top + i == tv->list.sel, sc, width);
     }
     if (w->parts & UI_PART_DETAILS)
         draw_details(w->details, tv, sc, getmaxx(w->details));
@@ -387,9 +369,9 @@ static uint32_t threads_selected_func(const void *v)
 static unsigned threads_click(void *v, struct ui_state *st, int y, int x, int twice)
 {
     struct threads_view *tv = v;
-    if (y < UI_COLHEAD_LINES || tv->top + (size_t)(y - UI_COLHEAD_LINES) >= tv->n)
+    if (y < UI_COLHEAD_LINES || tv->list.top + (size_t)(y - UI_COLHEAD_LINES) >= tv->n)
         return UI_REACT_NONE;
-    tv->sel = tv->top + (size_t)(y - UI_COLHEAD_LINES);
+    tv->list.sel = tv->list.top + (size_t)(y - UI_COLHEAD_LINES);
     return twice ? act_choose(st, tv, '\n') : UI_REACT_REDRAW;
 }
 
