@@ -107,8 +107,10 @@ static int look_before(struct proc *p, uint64_t now)
 
 /* Whether each walked thread is on a CPU now (looked at in look_before,
  * or now for a thread new in this walk: taskstat.h says how that is
- * known), done before any lock is taken; and the resident memory. */
-static void read_states(struct proc *p)
+ * known), done before any lock is taken; and the resident memory, but
+ * not in a quiet round (no thread ran: what changed meanwhile is in the
+ * next reading's difference). */
+static void read_states(struct proc *p, int quiet)
 {
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
@@ -116,6 +118,8 @@ static void read_states(struct proc *p)
         p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
     }
     uint64_t rss;
+    if (quiet && p->rss_known)
+        return;
     if (rssmeter_read(&p->rss, &rss) == 0) {
         if (p->rss_known)
             p->rss_delta += (int64_t)(rss - p->rss_last);
@@ -190,7 +194,7 @@ void proc_walk(struct proc *p, uint64_t now_ns)
     p->quiet = look_before(p, now_ns);
     if (p->quiet) {
         p->quiet_rounds++;
-        read_states(p);
+        read_states(p, 1);
         return;
     }
     p->walked_ns = clock_now_ns();
@@ -202,7 +206,7 @@ void proc_walk(struct proc *p, uint64_t now_ns)
         p->failed_any |= walker_stack(p->walker, i)->failed;
     if (p->n > 0) {
         p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);
-        read_states(p);
+        read_states(p, 0);
     }
 }
 
