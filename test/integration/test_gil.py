@@ -12,7 +12,7 @@ import json
 import re
 import subprocess
 
-from harness import WORKLOADS, read_line, run, wait_for
+from harness import WORKLOADS, marker_line, read_line, run, wait_for
 
 WORKLOAD = WORKLOADS / "gil.py"
 DUMPS = 24            # dumps of the threads workload
@@ -43,8 +43,22 @@ def dump(proftui, pid, names):
     return {names[t["tid"]]: t for t in threads}
 
 
+def settle(proftui, pid, names):
+    """Dump until MainThread is inside its time.sleep(): at that line
+    without the GIL (before the call it holds it; after printing "ready" it
+    may still be taking it back, which is a real wait on 3.15)."""
+    line = marker_line(WORKLOAD, "SLEEP-LINE")
+    for _ in range(50):
+        main = dump(proftui, pid, names)["MainThread"]
+        frames = main.get("frames") or []
+        if frames and frames[0]["line"] == line and main["gil"] is False and not main["gil_wait"]:
+            return
+    raise AssertionError(f"MainThread never seen asleep at line {line}: {main}")
+
+
 def test_gil_holder_and_waiters(proftui, spawn, interp):
     proc, names = start(spawn, interp, "threads")
+    settle(proftui, proc.pid, names)
     held = dict.fromkeys(names.values(), 0)
     waited = dict.fromkeys(names.values(), 0)
     for _ in range(DUMPS):

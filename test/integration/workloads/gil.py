@@ -64,7 +64,7 @@ def main():
     if mode == "gc":
         collect_forever()
     else:
-        time.sleep(120)
+        time.sleep(120)  # SLEEP-LINE
 
 
 main()
