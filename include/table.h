@@ -154,6 +154,10 @@ size_t table_pid_count(const struct table *t);
 int table_set_process_name(struct table *t, uint32_t pid, const char *name);
 /* The name of process pid, "" when it has none. */
 const char *table_process_name(const struct table *t, uint32_t pid);
+/* The named processes, 0 .. table_named_processes() - 1, in the order
+ * they were named: process i's pid into *pid and its name. */
+size_t table_named_processes(const struct table *t);
+const char *table_named_process(const struct table *t, size_t i, uint32_t *pid);
 
 /* Stacks of `thread` that could not be read since the last reset, for one
  * reason, or for every reason when why is WALK_OK; 0 for an unknown thread
@@ -223,8 +227,6 @@ enum table_mode table_get_mode(const struct table *t);
  * process; only 0 is every process. Changing it makes the next sync copy
  * the whole table. */
 void table_set_process(struct table *t, int only, uint32_t pid);
-/* The scope: 1 and *pid when one process, else 0. */
-int table_get_process(const struct table *t, uint32_t *pid);
 
 /* Count one sample of `thread` whose stack could not be read, for reason
  * why (not WALK_OK): a sample with the single frame TABLE_UNREADABLE

@@ -354,13 +354,10 @@ static void put_meta(struct pprof *pp)
     /* Each process's name ("process: PID NAME"), then each thread's
      * states, as the collapsed output's "# state:" lines (as many as the
      * comments hold). */
-    for (size_t i = 0; i < table_thread_count(pp->t); i++) {
-        uint32_t pid = table_thread_pid(pp->t, (uint32_t)i), own = pid ? pid : (uint32_t)m->pid;
-        int first = 1;
-        for (size_t k = 0; k < i && first; k++)
-            first = table_thread_pid(pp->t, (uint32_t)k) != pid;
-        if (first && *table_process_name(pp->t, pid))
-            comment(pp, &c, "process: %" PRIu32 " %s", own, table_process_name(pp->t, pid));
+    for (size_t i = 0; i < table_named_processes(pp->t); i++) {
+        uint32_t pid;
+        const char *name = table_named_process(pp->t, i, &pid);
+        comment(pp, &c, "process: %" PRIu32 " %s", pid ? pid : (uint32_t)m->pid, name);
     }
     struct table_states ts;
     for (size_t i = 0; i < table_thread_count(pp->t); i++)

@@ -278,15 +278,11 @@ static void put_processes(FILE *f, const struct table *t, int64_t own_pid)
 {
     const char *sep = "";
     fputs(",\"processes\":[", f);
-    for (size_t i = 0; i < table_thread_count(t); i++) {
-        uint32_t pid = table_thread_pid(t, (uint32_t)i);
-        int first = 1;
-        for (size_t k = 0; k < i && first; k++)
-            first = table_thread_pid(t, (uint32_t)k) != pid;
-        if (!first || !*table_process_name(t, pid))
-            continue;
+    for (size_t i = 0; i < table_named_processes(t); i++) {
+        uint32_t pid;
+        const char *name = table_named_process(t, i, &pid);
         fprintf(f, "%s{\"pid\":%" PRId64 ",", sep, pid ? (int64_t)pid : own_pid);
-        put_key_string(f, "name", table_process_name(t, pid));
+        put_key_string(f, "name", name);
         putc('}', f);
         sep = ",";
     }

@@ -172,6 +172,19 @@ static int state_line(struct folded *f, struct span v)
     return 0;
 }
 
+/* Name process pid (as the table keys it) name[0..n), unless it has that
+ * name already; a name over 4,096 bytes, or lost to ENOMEM, is no error. */
+static void name_process(struct folded *f, uint32_t pid, const char *p, size_t n)
+{
+    char name[4097];
+    if (n == 0 || n >= sizeof name)
+        return;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    if (strcmp(table_process_name(f->c->t, pid), name) != 0)
+        table_set_process_name(f->c->t, pid, name);
+}
+
 /* "process: PID NAME" (pprof's comments, pprof.c): a process's name. */
 static int process_line(struct folded *f, struct span v)
 {
@@ -179,12 +192,9 @@ static int process_line(struct folded *f, struct span v)
     uint64_t pid;
     while (sp < v.n && v.p[sp] != ' ')
         sp++;
-    if (sp + 1 >= v.n || v.n - sp - 1 > 4096 || parse_u64(v.p, sp, 10, &pid) < 0)
+    if (sp + 1 >= v.n || parse_u64(v.p, sp, 10, &pid) < 0)
         return 0;                               /* not ours: ignored */
-    char name[4097];
-    memcpy(name, v.p + sp + 1, v.n - sp - 1);
-    name[v.n - sp - 1] = '\0';
-    table_set_process_name(f->c->t, import_thread_pid(f->c, pid), name);   /* lost to ENOMEM: no error */
+    name_process(f, import_thread_pid(f->c, pid), v.p + sp + 1, v.n - sp - 1);
     return 0;
 }
 
@@ -292,13 +302,8 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
         f->c->meta->pid = f->c->meta->pid ? f->c->meta->pid : (int64_t)(v & INT64_MAX);
         pid = import_thread_pid(f->c, v);
         i = 1;
-        if (psp && fr[0].n - plen > 1 && fr[0].n - plen <= 4096) {   /* the process's name */
-            char pname[4097];
-            memcpy(pname, psp + 1, fr[0].n - plen - 1);
-            pname[fr[0].n - plen - 1] = '\0';
-            if (strcmp(table_process_name(t, pid), pname) != 0)
-                table_set_process_name(t, pid, pname);     /* a name lost to ENOMEM is no error */
-        }
+        if (psp)                                /* the process's name */
+            name_process(f, pid, psp + 1, fr[0].n - plen - 1);
     } else if (n > 1 && fr[0].n > 9 && memcmp(fr[0].p, "process ", 8) == 0) {
         tool = TOOL_PYSPY;
         const char *colon = memchr(fr[0].p, ':', fr[0].n);

@@ -75,7 +75,7 @@ static int kept(const struct lens *l, const struct table *r, uint32_t func)
 
 /* The threads' failure counts (table_thread_failed) and state counts
  * (table_thread_metric, table_thread_gil_waits) are the replica's. */
-static void copy_failed(struct lens *l, const struct table *r)
+static void copy_thread_counts(struct lens *l, const struct table *r)
 {
     for (uint32_t i = 0; i < r->nthreads && i < l->out->nthreads; i++) {
         struct thread *o = &l->out->threads[i];
@@ -117,16 +117,8 @@ static int mirror(struct lens *l, const struct table *r)
     out->npnames = r->npnames;
     for (; l->nuser < r->nfuncs; l->nuser++)
         l->user[l->nuser] = (uint8_t)kept(l, r, l->nuser);
-    copy_failed(l, r);
+    copy_thread_counts(l, r);
     return 0;
-}
-
-static uint32_t thread_of_root(const struct table *r, uint32_t n)
-{
-    for (uint32_t i = 0; i < r->nthreads; i++)
-        if (r->threads[i].root == n)
-            return i;
-    return TABLE_NONE;
 }
 
 /* Map the replica's nodes [nmap, nnodes): a user frame is a child of its
@@ -139,7 +131,7 @@ static int map_nodes(struct lens *l, const struct table *r)
         const struct node *nd = &r->nodes[l->nmap];
         struct lnode m;
         if (nd->parent == TABLE_NONE) {
-            m.thread = thread_of_root(r, l->nmap);
+            m.thread = table_root_thread(r, l->nmap);
             m.node = table_thread_root(l->out, m.thread);
         } else if (nd->parent < l->nmap) {
             m = l->map[nd->parent];
@@ -214,7 +206,7 @@ int lens_update(struct lens *l, const struct table *replica)
     if (rc == 0)
         rc = l->built && same && r->applies == l->applies + 1 ? follow(l, r) : rebuild(l, r);
     if (rc == 0)
-        copy_failed(l, r);                   /* rebuild's reset zeroed them */
+        copy_thread_counts(l, r);                   /* rebuild's reset zeroed them */
     l->built = rc == 0;
     l->applies = r->applies;
     l->whole_copies = r->whole_copies;

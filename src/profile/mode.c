@@ -73,13 +73,6 @@ void table_set_process(struct table *t, int only, uint32_t pid)
     t->pid = only ? pid : 0;
 }
 
-int table_get_process(const struct table *t, uint32_t *pid)
-{
-    if (t->only_pid)
-        *pid = t->pid;
-    return t->only_pid;
-}
-
 int table_set_process_name(struct table *t, uint32_t pid, const char *name)
 {
     if (t->origin || t->names)
@@ -105,6 +98,21 @@ const char *table_process_name(const struct table *t, uint32_t pid)
         if (t->pnames[i].pid == pid)
             return t->pnames[i].name < p->n ? strpool_str(p, t->pnames[i].name) : "";
     return "";
+}
+
+size_t table_named_processes(const struct table *t)
+{
+    return t->npnames;
+}
+
+const char *table_named_process(const struct table *t, size_t i, uint32_t *pid)
+{
+    if (i >= t->npnames) {
+        *pid = 0;
+        return "";
+    }
+    *pid = t->pnames[i].pid;
+    return table_process_name(t, *pid);
 }
 
 uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric)

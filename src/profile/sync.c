@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "table_impl.h"
+#include "tree.h"
 
 #define LOG_MAX (1u << 20)     /* adds between two syncs before a full copy (16 MB) */
 
@@ -203,34 +204,28 @@ static uint32_t thread_of_node(const struct table *dst, uint32_t n)
 {
     for (uint32_t hops = 0; hops <= dst->nnodes && dst->nodes[n].parent != TABLE_NONE; hops++)
         n = dst->nodes[n].parent;
-    for (uint32_t i = 0; i < dst->nthreads; i++)
-        if (dst->threads[i].root == n)
-            return i;
-    return TABLE_NONE;
+    return table_root_thread(dst, n);
+}
+
+static int zero_node(void *arg, const struct table *t, uint32_t node, size_t depth)
+{
+    struct table *dst = arg;           /* t, writable */
+    dst->nodes[node].self = dst->nodes[node].total = 0;
+    return 0;
 }
 
 /* A whole copy of one process: the counts of the other threads' trees are
  * zero (their nodes are then not linked). The links are still the
- * writer's here. */
+ * writer's here, so the one traversal (tree.h) walks them. */
 static void clear_out_of_scope(struct table *dst)
 {
+    struct tree_walk w = {.enter = zero_node, .leave = NULL, .arg = dst};
     for (uint32_t i = 0; i < dst->nthreads; i++) {
         uint32_t root = dst->threads[i].root;
         if (in_scope(dst, i) || root >= dst->nnodes)
             continue;
         dst->nodes[root].self = dst->nodes[root].total = 0;
-        /* Depth-first through the writer's links, without recursion. */
-        uint32_t n = dst->nodes[root].first_child;
-        while (n != TABLE_NONE && n != root) {
-            dst->nodes[n].self = dst->nodes[n].total = 0;
-            if (dst->nodes[n].first_child != TABLE_NONE) {
-                n = dst->nodes[n].first_child;
-                continue;
-            }
-            while (n != root && dst->nodes[n].next_sibling == TABLE_NONE)
-                n = dst->nodes[n].parent;
-            n = n == root ? TABLE_NONE : dst->nodes[n].next_sibling;
-        }
+        tree_walk(dst, root, &w);
     }
 }
 
@@ -262,7 +257,7 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
         return ERR_NOMEM;
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
-    dst->nnodes = dst->linked = src->nnodes;
+    dst->nnodes = src->nnodes;
     dst->rework = dst->mode != TABLE_MODE_WALL || dst->only_pid || src->mc[TABLE_M_ALLOC] ||
                   src->mc[TABLE_M_FREED];
     dst->npending = 0;
@@ -378,7 +373,6 @@ void table_sync_apply(struct table *dst)
 {
     if (dst->rework)
         redo_whole(dst);
-    dst->linked = dst->nnodes;
     replay(dst);
     apply_flat(dst);
     dst->napplied = dst->npending;

@@ -436,6 +436,14 @@ uint32_t table_thread_root(struct table *t, uint32_t thread)
     return th->root;
 }
 
+uint32_t table_root_thread(const struct table *t, uint32_t root)
+{
+    for (uint32_t i = 0; i < t->nthreads; i++)
+        if (t->threads[i].root == root)
+            return i;
+    return TABLE_NONE;
+}
+
 uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t line)
 {
     if (parent >= t->nnodes || func >= t->nfuncs || reserve_path(t, 1) < 0)

@@ -180,7 +180,6 @@ struct table {
     uint64_t origin_epoch, origin_gen;
     struct delta *pending;     /* copied log, applied outside the lock */
     uint32_t npending, pending_cap;
-    uint32_t linked;           /* nodes [0, linked) are in their parents' child lists */
     uint32_t napplied;         /* adds replayed by the last table_sync_apply() (in pending) */
     uint64_t applies;          /* table_sync_apply() calls */
     uint64_t whole_copies;     /* syncs that copied every node */
@@ -201,6 +200,9 @@ void table_log_add(struct table *t, uint32_t node, uint64_t weight, enum table_m
 /* The root of a thread's tree, made when it has none yet (table.c).
  * TABLE_NONE on ENOMEM or for an unknown thread. */
 uint32_t table_thread_root(struct table *t, uint32_t thread);
+
+/* The thread whose tree has root node `root`, or TABLE_NONE (table.c). */
+uint32_t table_root_thread(const struct table *t, uint32_t root);
 
 /* The child of parent for (func, line), created when new (table.c).
  * TABLE_NONE on ENOMEM. */
