@@ -31,6 +31,7 @@ struct cli {
     int cpu;                    /* --cpu (the same as --mode cpu) */
     int mode;                   /* --mode (enum table_mode; wall when not given) */
     int mode_given;
+    int async_tasks;            /* --async: sample asyncio tasks too (3.11+) */
     double refresh_s;           /* --refresh */
     double threshold_pct;       /* --threshold */
     const char *log_path;       /* -v FILE */

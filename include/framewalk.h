@@ -73,6 +73,7 @@ struct framewalk_heapctx {
 
 /* One frame to report. */
 struct framewalk_frame {
+    uint64_t frame;             /* the frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
     uint64_t code;              /* code object */
     int32_t pos;                /* byte offset of the current instruction in its bytecode */
 };

@@ -35,6 +35,9 @@ struct walker;
 struct walk_frame {
     struct code_entry *code;    /* borrowed from the code cache, valid for this round */
     int32_t line;               /* current line, -1 when unknown */
+    uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
+                                 * (3.11+; a coroutine's is inside the coroutine object) or
+                                 * PyFrameObject; 0 when not known */
 };
 
 /* Why a thread's stack could not be read (walk_stack.why). */

@@ -60,6 +60,11 @@ static const char usage_more[] =
     "                           memory grew by, on the GIL holder's stack); every\n"
     "                           state is recorded: the live view switches with m\n"
     "      --cpu                the same as --mode cpu\n"
+    "      --async              asyncio: also sample every task of every event loop\n"
+    "                           (CPython 3.11+): each task by name with the await it\n"
+    "                           is parked on or, running, its stack; the live view\n"
+    "                           switches between thread and task stacks with a\n"
+    "                           (with --dump: list the tasks)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
     "                           interpreter frames (standard library, site-packages,\n"
     "                           <frozen ...>, under the interpreter's prefix) to the\n"
@@ -277,9 +282,10 @@ static int check_combination(const struct cli *c)
     if (c->open && (c->pid || c->argv))
         return conflict("--open shows a saved profile: give no command and no -p PID");
     if (c->open && (c->nonly || c->mode_given || c->duration_ns || c->interval_given ||
-                    c->child_output || c->run_as_root || c->push || c->no_subprocesses))
-        return conflict("--only, --cpu, --mode, -d, -i, -r, --push, --child-output, --run-as-root and "
-                        "--no-subprocesses apply to sampling, not to --open");
+                    c->child_output || c->run_as_root || c->push || c->no_subprocesses ||
+                    c->async_tasks))
+        return conflict("--only, --cpu, --mode, --async, -d, -i, -r, --push, --child-output, "
+                        "--run-as-root and --no-subprocesses apply to sampling, not to --open");
     if (c->open && c->tui)
         return conflict("--open shows the saved profile without -o and converts it with -o: "
                         "no --tui");
@@ -323,6 +329,7 @@ static const struct option long_opts[] = {
     {"dump", no_argument, NULL, 'D'},
     {"json", no_argument, NULL, 'J'},
     {"cpu", no_argument, NULL, 'c'},
+    {"async", no_argument, NULL, 'A'},
     {"mode", required_argument, NULL, 'm'},
     {"threshold", required_argument, NULL, 'T'},
     {"refresh", required_argument, NULL, 'R'},
@@ -353,9 +360,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
             printf("proftui %s\n", PROFTUI_VERSION);
             return CLI_EXIT_OK;
         }
-        if (opt == 'c' || opt == 'X' || opt == 'U' || opt == 'D' || opt == 'J' || opt == 'N') {
+        if (opt == 'c' || opt == 'X' || opt == 'U' || opt == 'D' || opt == 'J' || opt == 'N' ||
+            opt == 'A') {
             *(opt == 'c' ? &c->cpu : opt == 'X' ? &c->run_as_root : opt == 'U' ? &c->tui
-              : opt == 'D' ? &c->dump : opt == 'N' ? &c->no_subprocesses : &c->json) = 1;
+              : opt == 'D' ? &c->dump : opt == 'N' ? &c->no_subprocesses
+              : opt == 'A' ? &c->async_tasks : &c->json) = 1;
             continue;
         }
         if (opt == '?' || opt == ':') {

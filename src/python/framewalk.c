@@ -321,7 +321,7 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
     *c = (struct callee){.addr = frame, .data = data};
     if (data && fw->pop_clears)
         slot_note(fw, frame, code);
-    push(out, code, pos);
+    push(out, frame, code, pos);
     return 0;
 }
 

@@ -222,7 +222,7 @@ static int walk_down(struct framewalk *fw, const struct framewalk_mem *m, uint64
         if ((rc = facts_of(fw, m, code, &facts)) < 0)
             return failed_rc(out, rc);
         /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
-        push(out, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti);
+        push(out, frame, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti);
         must->before = must->before == frame ? 0 : must->before;
         must->root = must->root == frame ? 0 : must->root;
         out->root = frame;

@@ -133,9 +133,9 @@ static inline int facts_of(struct framewalk *fw, const struct framewalk_mem *m, 
     return rc;
 }
 
-static inline void push(struct framewalk_out *out, uint64_t code, int pos)
+static inline void push(struct framewalk_out *out, uint64_t frame, uint64_t code, int pos)
 {
-    out->frames[out->depth++] = (struct framewalk_frame){.code = code, .pos = pos};
+    out->frames[out->depth++] = (struct framewalk_frame){.frame = frame, .code = code, .pos = pos};
 }
 
 #endif

@@ -159,7 +159,7 @@ int walkcode_resolve_frames(struct walker *w)
             if (u->shim)
                 continue;
             st->frames[kept++] = (struct walk_frame){
-                .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
+                .frame = rf[d].frame, .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
         }
         st->depth = kept;
         if (st->failed)

@@ -52,6 +52,7 @@ enum group { G_FRAMEPTR, G_STATE, G_PRE, G_STACK, G_POST, G_LIST, G_FRAMES, G_CO
 
 /* A frame as collected: its code object and instruction offset. */
 struct rframe {
+    uint64_t frame;
     uint64_t code;
     int32_t pos;
     int32_t ucode;              /* index into the round's code map, -1 when full */
