@@ -55,6 +55,37 @@ struct record_state {
  * sample. Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
 int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct record_state *st);
 
+/* The frame at the root of an asyncio task's stack: "[task NAME]" (a
+ * table function of that name with an empty file). */
+#define RECORD_TASK_PREFIX "[task "
+/* The thread under which the tasks of a loop no thread runs go. */
+#define RECORD_NO_LOOP_THREAD "[no running loop]"
+
+struct task_sample;
+
+/* This round's tasks of the recorder's process (taskwalk.h), each with the
+ * stack of the thread whose loop runs it (NULL when none was walked). */
+struct record_tasks {
+    const struct task_sample *const *tasks;
+    const struct walk_stack *const *threads;
+    const struct record_state *states;   /* of those threads (NULL entries: unknown) */
+    int n;
+};
+
+/* Count task i of set as one sample of its thread's task stacks
+ * (table_task_thread_of), leaf first: a running task's part of its
+ * thread's stack (from the leaf down to the frame of the task's own
+ * coroutine), or a suspended task's coroutine chain; then "[task NAME]";
+ * then, root-ward, the same for the task that awaits it, and so on (up
+ * to RECORD_AWAIT_MAX tasks, a cycle or a task not read this round ends
+ * it). A running task counts in the metric of its thread's state, a
+ * suspended one as idle (off CPU, no GIL). A task that could not be read,
+ * or a running one whose coroutine's frame is not on its thread's stack
+ * (the thread moved on between the two reads), is one failure
+ * ("[unreadable]"). Returns 1 when a sample was added, or ERR_NOMEM. */
+#define RECORD_AWAIT_MAX 16
+int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i);
+
 /* Thread names may have changed: every thread is labelled again the next
  * time it is recorded or touched. */
 void recorder_names_changed(struct recorder *r);

@@ -124,6 +124,16 @@ size_t table_func_count(const struct table *t);
  * updates its name when name is non-NULL and differs. Returns its index or
  * TABLE_NONE on ENOMEM. */
 uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name);
+/* The asyncio task stacks of thread (pid, tid) are kept as a thread of
+ * their own, apart from the thread's stacks (each task's stack starts at a
+ * "[task NAME]" frame: record.h): registered (or found) like
+ * table_thread_of(), with the same pid, tid and name. A replica shows
+ * either the threads' stacks or the task stacks (table_set_tasks). */
+uint32_t table_task_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name);
+/* Whether thread holds task stacks (table_task_thread_of). */
+int table_thread_is_tasks(const struct table *t, uint32_t thread);
+/* Whether any thread holds task stacks (a replica: its origin's, as of its last sync). */
+int table_has_tasks(const struct table *t);
 /* table_thread_of(t, 0, tid, name). */
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name);
 /* Threads registered so far; indices are 0..count-1 and survive table_reset().
@@ -219,6 +229,14 @@ int table_note_gil_wait(struct table *t, uint32_t thread);
  * Returns 0, or ERR_USAGE for an unknown mode. */
 int table_set_mode(struct table *t, enum table_mode m);
 enum table_mode table_get_mode(const struct table *t);
+
+/* A replica's stacks: with tasks 0 (the default) the threads' own, with
+ * tasks set the asyncio task stacks (table_task_thread_of); the other
+ * kind keeps its thread records and table_thread_metric counts, but no
+ * samples and no nodes in the tree, so every view shows the one kind.
+ * Changing it makes the next sync copy the whole table. */
+void table_set_tasks(struct table *t, int tasks);
+int table_get_tasks(const struct table *t);
 
 /* A replica's process scope: with only set, the next syncs copy the
  * samples of the threads of process pid alone (the others keep their

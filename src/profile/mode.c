@@ -67,6 +67,16 @@ enum table_mode table_get_mode(const struct table *t)
     return t->mode;
 }
 
+void table_set_tasks(struct table *t, int tasks)
+{
+    t->show_tasks = tasks != 0;
+}
+
+int table_get_tasks(const struct table *t)
+{
+    return t->show_tasks;
+}
+
 void table_set_process(struct table *t, int only, uint32_t pid)
 {
     t->only_pid = only != 0;

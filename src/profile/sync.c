@@ -48,7 +48,8 @@ static void forget(struct table *dst)
     /* The sync counters go on: a follower of the replica (lens.c) must
      * see that everything changed. */
     struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1,
-                          .mode = dst->mode, .only_pid = dst->only_pid, .pid = dst->pid};
+                          .mode = dst->mode, .only_pid = dst->only_pid, .pid = dst->pid,
+                          .show_tasks = dst->show_tasks};
     int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
@@ -75,10 +76,18 @@ static void forget(struct table *dst)
     dst->flat.off = flat_off;
 }
 
-/* Whether thread i is in a replica's process scope. */
+/* Whether thread i is in a replica's scope: its process, and the kind of
+ * stacks it shows (a thread's own or its tasks'). */
 static int in_scope(const struct table *dst, uint32_t i)
 {
-    return !dst->only_pid || dst->threads[i].pid == dst->pid;
+    return (!dst->only_pid || dst->threads[i].pid == dst->pid) &&
+           dst->threads[i].tasks == dst->show_tasks;
+}
+
+/* Whether some thread can be out of a replica's scope. */
+static int scoped(const struct table *dst)
+{
+    return dst->only_pid || dst->ntask_threads || dst->show_tasks;
 }
 
 /* A replica in a mode other than wall, or of one process: each thread's
@@ -126,13 +135,14 @@ static int copy_names(struct table *dst, const struct table *src)
     if (src->nthreads)
         memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
+    dst->ntask_threads = src->ntask_threads;
     dst->samples = src->samples;
     if (table_grow((void **)&dst->pnames, &dst->pnames_cap, src->npnames, sizeof *dst->pnames) < 0)
         return ERR_NOMEM;
     if (src->npnames)
         memcpy(dst->pnames, src->pnames, src->npnames * sizeof *dst->pnames);
     dst->npnames = src->npnames;
-    if (dst->mode != TABLE_MODE_WALL || dst->only_pid)
+    if (dst->mode != TABLE_MODE_WALL || scoped(dst))
         count_threads_in_mode(dst);
     return 0;
 }
@@ -235,7 +245,7 @@ static void redo_whole(struct table *dst)
 {
     if (dst->mode != TABLE_MODE_WALL)
         recount_nodes_in_mode(dst);
-    if (dst->only_pid)
+    if (scoped(dst))
         clear_out_of_scope(dst);
     relink_counted(dst);
     for (int m = 0; m < TABLE_METRICS; m++) {    /* the copies are needed no more */
@@ -258,7 +268,7 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
     dst->nnodes = src->nnodes;
-    dst->rework = dst->mode != TABLE_MODE_WALL || dst->only_pid || src->mc[TABLE_M_ALLOC] ||
+    dst->rework = dst->mode != TABLE_MODE_WALL || scoped(dst) || src->mc[TABLE_M_ALLOC] ||
                   src->mc[TABLE_M_FREED];
     dst->npending = 0;
     dst->whole_copies++;
@@ -295,7 +305,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     int incremental = dst->origin == src && dst->origin_epoch == src->epoch &&
                       dst->origin_gen == src->gen && !src->log_lost &&
                       dst->copied_mode == dst->mode && dst->copied_only == dst->only_pid &&
-                      dst->copied_pid == dst->pid;
+                      dst->copied_pid == dst->pid && dst->copied_tasks == dst->show_tasks;
     int rc = copy_names(dst, src);
     if (rc == 0)
         rc = incremental ? copy_nodes_delta(dst, src) : copy_nodes_whole(dst, src);
@@ -311,6 +321,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     dst->copied_mode = dst->mode;
     dst->copied_only = dst->only_pid;
     dst->copied_pid = dst->pid;
+    dst->copied_tasks = dst->show_tasks;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
     dst->flat.on = !dst->flat.off;
@@ -344,7 +355,7 @@ static void apply_flat(struct table *dst)
  * unless bytes of memory made them). */
 static void replay(struct table *dst)
 {
-    if (dst->only_pid) {        /* keep the adds of the process's threads only */
+    if (scoped(dst)) {        /* keep the adds of the process's threads only */
         uint32_t kept = 0;
         for (uint32_t k = 0; k < dst->npending; k++) {
             uint32_t th = dst->pending[k].node < dst->nnodes

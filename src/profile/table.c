@@ -167,11 +167,16 @@ uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
     return table_thread_of(t, 0, tid, name);
 }
 
-uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
+/* The thread map's key of a thread's task stacks: its tid with the top
+ * bit set (no OS thread id or pthread ident has it). */
+#define TASKS_KEY (1ULL << 63)
+
+static uint32_t thread_of(struct table *t, uint32_t pid, uint64_t tid, int tasks, const char *name)
 {
-    if (t->origin || t->names)
+    if (t->origin || t->names || (tid & TASKS_KEY))
         return TABLE_NONE;
-    uint32_t i = idmap_get(&t->thread_map, tid, pid);
+    uint64_t key = tasks ? tid | TASKS_KEY : tid;
+    uint32_t i = idmap_get(&t->thread_map, key, pid);
     if (i == TABLE_NONE) {
         if (table_grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
                  sizeof *t->threads) < 0 ||
@@ -179,12 +184,33 @@ uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char
             return TABLE_NONE;
         i = t->nthreads++;
         t->threads[i] = (struct thread){ .tid = tid, .pid = pid, .name = TABLE_NONE,
-                                         .root = TABLE_NONE };
-        idmap_put(&t->thread_map, tid, pid, i);
+                                         .root = TABLE_NONE, .tasks = tasks };
+        t->ntask_threads += tasks != 0;
+        idmap_put(&t->thread_map, key, pid, i);
     }
     if (name)
         thread_rename(t, i, name);
     return i;
+}
+
+uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
+{
+    return thread_of(t, pid, tid, 0, name);
+}
+
+uint32_t table_task_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
+{
+    return thread_of(t, pid, tid, 1, name);
+}
+
+int table_thread_is_tasks(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads && t->threads[thread].tasks;
+}
+
+int table_has_tasks(const struct table *t)
+{
+    return t->ntask_threads > 0;
 }
 
 size_t table_thread_count(const struct table *t)
@@ -221,10 +247,11 @@ uint32_t table_thread_find(const struct table *t, uint64_t tid)
 
 uint32_t table_thread_find_of(const struct table *t, uint32_t pid, uint64_t tid)
 {
-    uint32_t i = idmap_get(&t->thread_map, tid, pid);
+    uint32_t i = idmap_get(&t->thread_map, t->show_tasks ? tid | TASKS_KEY : tid, pid);
     /* A replica does not index its threads (sync.c copies the records). */
     for (uint32_t j = 0; i == TABLE_NONE && t->origin && j < t->nthreads; j++)
-        if (t->threads[j].tid == tid && t->threads[j].pid == pid)
+        if (t->threads[j].tid == tid && t->threads[j].pid == pid &&
+            t->threads[j].tasks == t->show_tasks)
             i = j;
     return i;
 }

@@ -48,6 +48,8 @@ struct thread {
     uint64_t gil_waits;        /* samples in which it waited for the GIL */
     struct table_states saved; /* its states as a file said (saved_states set) */
     int saved_states;
+    int tasks;                 /* the asyncio task stacks of thread (pid, tid), not its own
+                                * stacks (table_task_thread_of) */
 };
 
 /* A node's counts in one metric (the writer keeps an array of them per
@@ -159,6 +161,8 @@ struct table {
      * last copy (a change makes the next one whole). */
     enum table_mode mode;
     enum table_mode copied_mode;
+    uint32_t ntask_threads;     /* of the threads, those of task stacks (a replica: its origin's) */
+    int show_tasks, copied_tasks; /* a replica of the task stacks, not the threads' (table_set_tasks) */
     int only_pid, copied_only;  /* a replica of one process's threads ... */
     uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
     /* A whole copy of a replica in another mode or of one process: the

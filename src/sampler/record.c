@@ -3,11 +3,13 @@
  * [unreadable] markers, and thread labels kept up to date. */
 #include "record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "codecache.h"
 #include "error.h"
 #include "table.h"
+#include "taskwalk.h"
 #include "walker.h"
 
 #define LABEL_MAX 80
@@ -166,5 +168,115 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct r
         rc = table_note_gil_wait(r->table, th);
     if (rc >= 0 && st && st->rss_delta)
         rc = add_memory(r, th, depth, st->rss_delta);
+    return rc < 0 ? rc : 1;
+}
+
+/* ------------------------------------------------------------ tasks */
+
+/* The thread of task stacks for the thread of ws (NULL: the tasks of no
+ * running loop), named like that thread. */
+static uint32_t task_thread(struct recorder *r, const struct walk_stack *ws)
+{
+    if (!ws)
+        return table_task_thread_of(r->table, r->pid, 0, RECORD_NO_LOOP_THREAD);
+    uint32_t own = table_thread_find_of(r->table, r->pid, thread_key(ws));
+    const char *name = own != TABLE_NONE ? table_thread_name(r->table, own) : "";
+    return table_task_thread_of(r->table, r->pid, thread_key(ws), *name ? name : NULL);
+}
+
+/* Append the frame "[task NAME]" at keys[d]. The new depth, or ERR_NOMEM. */
+static int task_frame(struct recorder *r, const struct task_sample *ts, int d)
+{
+    char name[TASKWALK_NAME_MAX + sizeof RECORD_TASK_PREFIX + 1];
+    snprintf(name, sizeof name, "%s%s]", RECORD_TASK_PREFIX, ts->name);
+    uint32_t f = table_intern_func(r->table, name, "");
+    if (f == TABLE_NONE)
+        return ERR_NOMEM;
+    r->keys[d++] = (struct frame_key){.func = f, .line = -1};
+    return d;
+}
+
+/* Append frames[0..n) (leaf first) at keys[d], at most up to the bound.
+ * The new depth or ERR_NOMEM. */
+static int append_frames(struct recorder *r, const struct walk_frame *frames, int n, int d)
+{
+    for (int k = 0; k < n && d < WALK_MAX_DEPTH; k++) {
+        struct code_entry *e = frames[k].code;
+        if (e->user == UINT32_MAX) {
+            e->user = table_intern_func_at(r->table, e->name, e->file, e->firstlineno);
+            if (e->user == TABLE_NONE)
+                return ERR_NOMEM;
+        }
+        r->keys[d++] = (struct frame_key){.func = e->user, .line = frames[k].line};
+    }
+    return d;
+}
+
+/* The frames of task i itself at keys[d]: a running task's part of its
+ * thread's stack, a suspended one's chain. The new depth, ERR_NOMEM, or
+ * ERR_CORRUPT when there is no sure stack (then *why says why). */
+static int own_frames(struct recorder *r, const struct record_tasks *set, int i, int d,
+                      enum walk_fail *why)
+{
+    const struct task_sample *ts = set->tasks[i];
+    const struct walk_stack *ws = set->threads[i];
+    *why = ts->failed && ts->why > WALK_OK && ts->why < WALK_FAIL_COUNT ? ts->why : WALK_FAIL_TORN;
+    if (ts->failed)
+        return ERR_CORRUPT;
+    if (!ts->running)
+        return append_frames(r, ts->frames, ts->depth, d);
+    if (!ws || ws->failed) {
+        *why = ws && ws->why > WALK_OK ? ws->why : WALK_FAIL_TORN;
+        return ERR_CORRUPT;
+    }
+    for (int k = 0; ts->coro_frame && k < ws->depth; k++)
+        if (ws->frames[k].frame == ts->coro_frame)
+            return append_frames(r, ws->frames, k + 1, d);
+    return ERR_CORRUPT;         /* the thread is no longer inside the task */
+}
+
+/* The index of the task at addr in set, or -1. */
+static int task_index(const struct record_tasks *set, uint64_t addr)
+{
+    for (int k = 0; addr && k < set->n; k++)
+        if (set->tasks[k]->task == addr)
+            return k;
+    return -1;
+}
+
+int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
+{
+    const struct task_sample *ts = set->tasks[i];
+    const struct walk_stack *ws = set->threads[i];
+    uint32_t th = task_thread(r, ws);
+    if (th == TABLE_NONE)
+        return ERR_NOMEM;
+    const struct record_state *st = set->states ? &set->states[i] : NULL;
+    enum table_metric metric = ts->running ? table_metric_of(st ? st->on_cpu : -1, ws ? ws->gil : -1)
+                                           : table_metric_of(0, 0);
+    enum walk_fail why = WALK_OK;
+    int d = own_frames(r, set, i, 0, &why);
+    if (d == ERR_CORRUPT)
+        return table_add_failed_as(r->table, th, why, metric) < 0 ? ERR_NOMEM : 1;
+    int cut = ts->truncated, seen[RECORD_AWAIT_MAX], nseen = 0;
+    for (int cur = i; d >= 0; ) {
+        seen[nseen++] = cur;
+        if (d >= WALK_MAX_DEPTH || (d = task_frame(r, set->tasks[cur], d)) < 0)
+            break;
+        int up = task_index(set, set->tasks[cur]->awaited_by);
+        for (int k = 0; k < nseen && up >= 0; k++)
+            up = seen[k] == up ? -1 : up;   /* an await cycle: stop at the repeat */
+        if (up < 0 || nseen == RECORD_AWAIT_MAX)
+            break;
+        int above = own_frames(r, set, up, d, &why);
+        if (above == ERR_CORRUPT)
+            break;                      /* the awaiter unread: the task is sure all the same */
+        cut |= set->tasks[up]->truncated;
+        d = above;
+        cur = up;
+    }
+    if (d >= WALK_MAX_DEPTH || (d > 0 && cut))     /* keys has room for it */
+        r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
+    int rc = d < 0 ? d : table_add_stack_as(r->table, th, r->keys, d, 1, metric);
     return rc < 0 ? rc : 1;
 }

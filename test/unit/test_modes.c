@@ -16,7 +16,7 @@
 #include "tree.h"
 
 #define NFUNCS 6
-#define NTHREADS 3
+#define NTHREADS 4
 #define MAXD 4
 #define MAXFED 4000
 
@@ -38,7 +38,21 @@ struct fed {
 static struct fed fed[MAXFED];
 static int nfed;
 static uint32_t func_ids[NFUNCS], thread_ids[NTHREADS];
-static const uint32_t thread_pid[NTHREADS] = {10, 10, 20};   /* two processes */
+static const uint32_t thread_pid[NTHREADS] = {10, 10, 20, 10};   /* two processes */
+/* The last is the asyncio task stacks of the first (table_task_thread_of). */
+static const int thread_tasks[NTHREADS] = {0, 0, 0, 1};
+static const uint64_t thread_tid[NTHREADS] = {100, 101, 102, 100};
+
+/* A replica's scope: its process (0: all) and kind of stacks. */
+struct scope {
+    uint32_t pid;
+    int tasks;
+};
+
+static int in_scope(uint32_t thread, struct scope sc)
+{
+    return (!sc.pid || thread_pid[thread] == sc.pid) && thread_tasks[thread] == sc.tasks;
+}
 
 static void feed(struct profile *p, int n)
 {
@@ -78,7 +92,7 @@ static uint64_t brute_stack(uint32_t thread, const struct frame_key *frames, int
 
 struct visit {
     unsigned mask;
-    uint32_t pid;
+    struct scope sc;
     uint64_t seen;             /* sum of the counts visited */
     int bad;
 };
@@ -88,8 +102,7 @@ static int visit_stack(void *arg, uint32_t thread, const struct frame_key *frame
 {
     struct visit *v = arg;
     v->seen += count;
-    uint64_t want = v->pid && thread_pid[thread] != v->pid ? 0
-                    : brute_stack(thread, frames, depth, v->mask);
+    uint64_t want = !in_scope(thread, v->sc) ? 0 : brute_stack(thread, frames, depth, v->mask);
     if (want != count && v->bad++ < 3)
         check(0, "stack of depth %d in thread %u: %llu, brute force %llu", depth, thread,
               (unsigned long long)count, (unsigned long long)want);
@@ -113,26 +126,29 @@ static void check_linked(const struct table *t, uint32_t node, int *bad)
               (unsigned long long)tree_total(t, node));
 }
 
-/* pid: the replica's process scope, 0 for all. */
-static void check_replica(const struct table *r, enum table_mode m, uint32_t pid)
+/* sc: the replica's process scope and kind of stacks. */
+static void check_replica(const struct table *r, enum table_mode m, struct scope sc)
 {
     unsigned mask = table_mode_mask(m);
-    check_context("mode %s, process %u, %d fed", table_mode_name(m), pid, nfed);
+    check_context("mode %s, process %u, tasks %d, %d fed", table_mode_name(m), sc.pid, sc.tasks, nfed);
     CHECK(table_get_mode(r) == m);
     uint64_t want_all = 0, want_thread[NTHREADS] = {0};
     for (int i = 0; i < nfed; i++)
-        if ((mask >> fed[i].metric & 1u) && (!pid || thread_pid[fed[i].thread] == pid)) {
+        if ((mask >> fed[i].metric & 1u) && in_scope(fed[i].thread, sc)) {
             want_all += fed[i].weight;
             for (int k = 0; k < NTHREADS; k++)
                 want_thread[k] += fed[i].thread == thread_ids[k] ? fed[i].weight : 0;
         }
     CHECK_EQ(table_samples(r), want_all);
-    struct visit v = {.mask = mask, .pid = pid};
+    struct visit v = {.mask = mask, .sc = sc};
     CHECK(table_foreach_stack(r, visit_stack, &v) == 0);
     CHECK_EQ(v.seen, want_all);
     int bad = 0;
     for (int k = 0; k < NTHREADS; k++) {
-        uint32_t th = table_thread_find_of(r, thread_pid[k], thread_ids[k] + 100);
+        /* found by (pid, tid) among the threads of the kind shown */
+        uint32_t th = thread_tasks[k] == sc.tasks ? table_thread_find_of(r, thread_pid[k], thread_tid[k])
+                                                  : thread_ids[k];
+        CHECK_EQ(th, thread_ids[k]);
         CHECK_EQ(table_thread_samples(r, th), want_thread[k]);
         if (tree_root(r, th) != TABLE_NONE)
             check_linked(r, tree_root(r, th), &bad);
@@ -145,7 +161,7 @@ static void check_replica(const struct table *r, enum table_mode m, uint32_t pid
         uint64_t own = 0;
         for (int j = 0; j < nfed; j++)
             if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func &&
-                (!pid || thread_pid[fed[j].thread] == pid))
+                in_scope(fed[j].thread, sc))
                 own += fed[j].weight;
         CHECK_EQ(fv.rows[i].own, own);
         CHECK(fv.rows[i].total > 0);
@@ -165,7 +181,8 @@ static void test_modes_random(void)
         func_ids[i] = table_intern_func(t, name, "m.py");
     }
     for (int i = 0; i < NTHREADS; i++)
-        thread_ids[i] = table_thread_of(t, thread_pid[i], 100 + (uint64_t)i, "T");
+        thread_ids[i] = thread_tasks[i] ? table_task_thread_of(t, thread_pid[i], thread_tid[i], "T")
+                                        : table_thread_of(t, thread_pid[i], thread_tid[i], "T");
     profile_unlock(p);
     /* Thread ids 100.. map to indices: remember the index, find by tid. */
     for (int i = 0; i < NTHREADS; i++)
@@ -184,19 +201,20 @@ static void test_modes_random(void)
         for (int m = 0; m < TABLE_MODES; m++) {
             if (step % 3 == 0 || m == step % TABLE_MODES) {
                 CHECK(profile_sync(p, r[m], NULL) == 0);
-                check_replica(r[m], (enum table_mode)m, 0);
+                check_replica(r[m], (enum table_mode)m, (struct scope){0, 0});
             }
         }
         enum table_mode mm = (enum table_mode)(step * 2 % TABLE_MODES);
-        uint32_t pid = step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20;
+        struct scope sc = {step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20, step % 4 >= 2};
         CHECK(table_set_mode(moving, mm) == 0);
-        table_set_process(moving, pid != 0, pid);
+        table_set_process(moving, sc.pid != 0, sc.pid);
+        table_set_tasks(moving, sc.tasks);
         CHECK(profile_sync(p, moving, NULL) == 0);
-        check_replica(moving, mm, pid);
+        check_replica(moving, mm, sc);
         /* The same scope again: an incremental sync. */
         feed(p, 1 + (int)rnd(100));
         CHECK(profile_sync(p, moving, NULL) == 0);
-        check_replica(moving, mm, pid);
+        check_replica(moving, mm, sc);
     }
     /* The writer's own counts are wall's, and per thread every metric. */
     uint64_t wall = 0, by_metric[TABLE_METRICS] = {0};

@@ -5,6 +5,7 @@
  * thread labels follow renames whether or not a thread is sampled. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -12,6 +13,7 @@
 #include "error.h"
 #include "record.h"
 #include "table.h"
+#include "taskwalk.h"
 #include "walker.h"
 
 #define NTHREADS 4
@@ -283,8 +285,145 @@ static void test_states(void)
     table_free(t);
 }
 
+/* Stacks of a table as "count:root;...;leaf" lines, in
+ * table_foreach_stack order. */
+struct stacks_text {
+    const struct table *t;
+    char buf[4096];
+    size_t len;
+};
+
+static int stack_line(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                      uint64_t count)
+{
+    (void)thread;
+    struct stacks_text *s = arg;
+    s->len += (size_t)snprintf(s->buf + s->len, sizeof s->buf - s->len, "%llu:",
+                               (unsigned long long)count);
+    for (int d = 0; d < depth && s->len < sizeof s->buf; d++)
+        s->len += (size_t)snprintf(s->buf + s->len, sizeof s->buf - s->len, "%s%s", d ? ";" : "",
+                                   table_func_name(s->t, frames[d].func));
+    if (s->len < sizeof s->buf)
+        s->len += (size_t)snprintf(s->buf + s->len, sizeof s->buf - s->len, "\n");
+    return s->len >= sizeof s->buf;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The lines sorted (the order of table_foreach_stack is not the point). */
+static void stacks_of(const struct table *t, struct stacks_text *s)
+{
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    CHECK_EQ(table_foreach_stack(t, stack_line, s), 0);
+    char copy[sizeof s->buf], *line[64];
+    size_t n = 0;
+    memcpy(copy, s->buf, sizeof copy);
+    for (char *p = strtok(copy, "\n"); p && n < 64; p = strtok(NULL, "\n"))
+        line[n++] = p;
+    qsort(line, n, sizeof line[0], by_text);
+    s->len = 0;
+    for (size_t i = 0; i < n; i++)
+        s->len += (size_t)snprintf(s->buf + s->len, sizeof s->buf - s->len, "%s\n", line[i]);
+}
+
+#define CHECK_STR(a, b) CHECKF(strcmp((a), (b)) == 0, "got:\n%s\nwanted:\n%s", (a), (b))
+
+/* A replica of t showing the task stacks (tasks set) or the threads'. */
+static struct table *replica_of(struct table *t, int tasks)
+{
+    struct table *r = table_new();
+    table_set_tasks(r, tasks);
+    CHECK_EQ(table_sync_copy(r, t), 0);
+    table_sync_apply(r);
+    return r;
+}
+
+/* Task stacks: a running task is the part of its thread's stack down to
+ * its coroutine's frame, a suspended one its chain; each under
+ * "[task NAME]" and under the task that awaits it; a task whose frame is
+ * not on the thread's stack, or that failed, is one [unreadable]; an
+ * await cycle ends at the repeat; the thread's own stacks and the task
+ * stacks are apart (table_set_tasks). */
+static void test_tasks(void)
+{
+    forget_ids();
+    static struct code_entry c[6] = {
+        { .name = "inner", .file = "app.py", .user = UINT32_MAX },
+        { .name = "child", .file = "app.py", .user = UINT32_MAX },
+        { .name = "_run_once", .file = "base_events.py", .user = UINT32_MAX },
+        { .name = "main", .file = "app.py", .user = UINT32_MAX },
+        { .name = "handler", .file = "app.py", .user = UINT32_MAX },
+        { .name = "fetch", .file = "app.py", .user = UINT32_MAX },
+    };
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "w1", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    struct walk_frame fr[4] = { { .code = &c[0], .line = 1, .frame = 0xA0 },
+                                { .code = &c[1], .line = 2, .frame = 0xB0 },
+                                { .code = &c[2], .line = 3, .frame = 0xC0 },
+                                { .code = &c[3], .line = 4, .frame = 0xD0 } };
+    struct walk_stack ws = { .tid = 100, .ident = 1, .frames = fr, .depth = 4, .gil = 1 };
+    struct record_state st = { .on_cpu = 1 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    struct walk_frame hf[1] = { { .code = &c[4], .line = 20 } };
+    struct walk_frame ff[1] = { { .code = &c[5], .line = 30 } };
+    struct task_sample ts[6] = {
+        { .task = 0x10, .thread_ident = 1, .depth = 1, .frames = hf, .name = "handler" },
+        { .task = 0x20, .thread_ident = 1, .running = 1, .coro_frame = 0xB0, .awaited_by = 0x10,
+          .name = "child-1" },
+        { .task = 0x30, .thread_ident = 1, .depth = 1, .frames = ff, .awaited_by = 0x10,
+          .name = "child-2" },
+        { .task = 0x40, .thread_ident = 1, .running = 1, .coro_frame = 0xEE, .name = "gone" },
+        { .task = 0x50, .thread_ident = 1, .depth = 1, .frames = ff, .awaited_by = 0x60,
+          .name = "cyc-a" },
+        { .task = 0x60, .thread_ident = 1, .depth = 1, .frames = hf, .awaited_by = 0x50,
+          .name = "cyc-b" },
+    };
+    const struct task_sample *tp[6];
+    const struct walk_stack *wp[6];
+    struct record_state sp[6];
+    for (int i = 0; i < 6; i++) {
+        tp[i] = &ts[i];
+        wp[i] = &ws;
+        sp[i] = st;
+    }
+    struct record_tasks set = { .tasks = tp, .threads = wp, .states = sp, .n = 6 };
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(recorder_add_task(r, &set, i), 1);
+    CHECK(table_has_tasks(t));
+    struct table *threads = replica_of(t, 0), *tasks = replica_of(t, 1);
+    CHECK_EQ(table_samples(threads), 1);
+    CHECK_EQ(table_samples(tasks), 6);
+    struct stacks_text s;
+    stacks_of(threads, &s);
+    CHECK_STR(s.buf, "1:main;_run_once;child;inner\n");
+    stacks_of(tasks, &s);
+    CHECK_STR(s.buf, "1:[task cyc-a];fetch;[task cyc-b];handler\n"
+                     "1:[task cyc-b];handler;[task cyc-a];fetch\n"
+                     "1:[task handler];handler\n"
+                     "1:[task handler];handler;[task child-1];child;inner\n"
+                     "1:[task handler];handler;[task child-2];fetch\n"
+                     "1:[unreadable]\n");
+    /* the running task in its thread's state, the suspended ones idle */
+    uint32_t th = table_thread_find(tasks, 100);
+    CHECK(th != TABLE_NONE && table_thread_is_tasks(tasks, th));
+    CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_CPU_GIL), 2);
+    CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_IDLE), 4);
+    CHECK_EQ(table_thread_failed(tasks, th, WALK_FAIL_TORN), 1);
+    CHECK_STR(table_thread_name(tasks, th), "MainThread");
+    table_free(threads);
+    table_free(tasks);
+    recorder_free(r);
+    table_free(t);
+}
+
 int main(void)
 {
+    test_tasks();
     test_states();
     test_shares_with_failures();
     test_dropping_would_bias();
