@@ -21,6 +21,7 @@ struct sampler_config {
     uint64_t duration_ns;     /* stop after this long (0: until stopped) */
     pid_t child;              /* our launched child (reaped by the sampler), or 0 when attached */
     int follow;               /* also sample the root's descendants that run CPython */
+    int tasks;                /* --async: also sample their asyncio tasks (3.11+) */
     pid_t root;               /* the process whose end ends sampling and whose descendants
                                * are followed: 0 for the target itself; else (with follow)
                                * the target must be one of its descendants */
@@ -40,6 +41,9 @@ struct sampler_stats {
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round, every process */
+    unsigned tasks;           /* asyncio tasks known at the last round (--async), every process */
+    unsigned tasks_skipped;   /* of them, those the last round left for later (taskwalk.h) */
+    uint64_t task_samples;    /* task stacks recorded (since the last reset) */
     unsigned gil_waiting;     /* of them, those waiting for their GIL */
     int gil_known;            /* the last round knew which thread held the GIL (a version
                                * whose GIL state proftui reads) */

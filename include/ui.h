@@ -29,6 +29,7 @@ struct ui_options {
     int lens;                     /* the lens is on at start (--only) */
     int launched;                 /* we started the target (quitting ends it) */
     int mode;                     /* enum table_mode at start (--mode) */
+    int tasks;                    /* --async: tasks are sampled; the views start on their stacks */
     uint64_t interval_ns;         /* requested sampling interval */
     double refresh_s;             /* --refresh */
     double threshold_pct;         /* --threshold */

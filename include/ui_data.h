@@ -84,6 +84,9 @@ void ui_data_lens(struct ui_data *d, int on);
  * then copies the profile whole: views get UI_WHY_SCOPE). */
 void ui_data_mode(struct ui_data *d, int mode);
 
+/* Show the asyncio task stacks (tasks set) or the threads' own, from the
+ * next ui_data_sync() on (table_set_tasks). */
+void ui_data_tasks(struct ui_data *d, int tasks);
 /* Show the threads of process pid alone (only), or of every process,
  * from the next ui_data_sync() on (table_set_process). */
 void ui_data_process(struct ui_data *d, int only, uint32_t pid);

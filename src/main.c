@@ -169,6 +169,7 @@ static int run_ui(struct run *r)
         .lens = r->cli.nonly > 0,
         .launched = r->launched,
         .mode = r->cli.mode,
+        .tasks = r->cli.async_tasks,
         .interval_ns = r->cli.interval_ns,
         .refresh_s = r->cli.refresh_s,
         .threshold_pct = r->cli.threshold_pct,
@@ -259,6 +260,10 @@ static int run(struct run *r)
     if (outputs_open(&r->out, &bad) < 0)
         return run_fail(EXIT_OUTPUT, "cannot write %s: %s", bad, strerror(errno));
     code = run_start_target(r);
+    if (!code && !run_quit && r->cli.async_tasks && r->target->layout.major == 3 &&
+        r->target->layout.minor < 11)
+        code = run_fail(EXIT_VERSION, "--async needs CPython 3.11 or newer: PID %d runs Python %s",
+                        (int)r->pid, r->target->version);
     if (code || run_quit) {
         outputs_abort(&r->out);
         if (r->launched)
@@ -279,6 +284,7 @@ static int run(struct run *r)
         .duration_ns = r->cli.duration_ns,
         .child = r->launched ? r->pid : 0,
         .follow = !r->cli.no_subprocesses,
+        .tasks = r->cli.async_tasks,
         .root = r->pid,
     };
     r->profile = profile_new();

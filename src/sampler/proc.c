@@ -147,7 +147,8 @@ static void name_process(struct table *table, pid_t pid)
         table_set_process_name(table, (uint32_t)pid, name);
 }
 
-struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uint64_t now_ns)
+struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, int tasks,
+                      uint64_t now_ns)
 {
     struct proc *p = calloc(1, sizeof *p);
     if (!p) {
@@ -162,7 +163,11 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uin
     if (p->codes && walker_new(t, p->codes, &p->walker) < 0)
         p->walker = NULL;
     p->rec = recorder_new(table, thread_label, p);     /* interns its marker frames */
-    if (!p->codes || !p->walker || !p->tasks || !p->rec) {
+    /* A CPython before 3.11 has no readable tasks (ERR_VERSION): the
+     * process is sampled without them (the target itself was refused
+     * before sampling started: run_target.c). */
+    int trc = tasks && p->codes ? taskwalk_new(t, p->codes, &p->tw) : 0;
+    if (!p->codes || !p->walker || !p->tasks || !p->rec || trc == ERR_NOMEM) {
         proc_free(p);
         return NULL;
     }
@@ -178,6 +183,7 @@ void proc_free(struct proc *p)
 {
     if (!p)
         return;
+    taskwalk_free(p->tw);
     walker_free(p->walker);
     codecache_free(p->codes);
     recorder_free(p->rec);
@@ -201,6 +207,10 @@ void proc_walk(struct proc *p, uint64_t now_ns)
     p->threads_at_walk = p->threads_now;
     p->n = walker_round(p->walker);
     p->walks++;
+    if (p->tw) {                        /* after the walker: its code-cache round */
+        p->ntasks = p->n >= 0 ? taskwalk_round(p->tw) : 0;
+        taskwalk_stats(p->tw, &p->task_stats);
+    }
     p->failed_any = 0;
     for (int i = 0; i < p->n; i++)
         p->failed_any |= walker_stack(p->walker, i)->failed;
@@ -251,6 +261,40 @@ unsigned proc_record(struct proc *p, unsigned *failed)
             p->rss_delta = 0;
     }
     return stacks;
+}
+
+/* This round's tasks, each with its loop's thread (by PyThreadState
+ * ident) and that thread's state. */
+static struct record_tasks round_tasks(struct proc *p)
+{
+    int n = p->ntasks > 0 ? p->ntasks : 0;
+    for (int k = 0; k < n; k++) {
+        const struct task_sample *ts = taskwalk_task(p->tw, k);
+        p->task[k] = ts;
+        p->task_thread[k] = NULL;
+        p->task_state[k] = (struct record_state){.on_cpu = -1};
+        for (int i = 0; ts->thread_ident && i < p->n; i++) {
+            const struct walk_stack *ws = walker_stack(p->walker, i);
+            if (ws->ident == ts->thread_ident) {
+                p->task_thread[k] = ws;
+                p->task_state[k].on_cpu = p->on_cpu[i];
+                break;
+            }
+        }
+    }
+    return (struct record_tasks){.tasks = p->task, .threads = p->task_thread,
+                                 .states = p->task_state, .n = n};
+}
+
+unsigned proc_record_tasks(struct proc *p)
+{
+    if (!p->tw || p->ntasks <= 0)
+        return 0;
+    struct record_tasks set = round_tasks(p);
+    unsigned added = 0;
+    for (int k = 0; k < set.n; k++)
+        added += recorder_add_task(p->rec, &set, k) > 0;
+    return added;
 }
 
 void proc_read_stat(struct proc *p, uint64_t now_ns)

@@ -9,6 +9,8 @@
 
 #include "procstat.h"
 #include "rssmeter.h"
+#include "record.h"
+#include "taskwalk.h"
 #include "threadnames.h"
 #include "walker.h"
 
@@ -51,12 +53,21 @@ struct proc {
     uint64_t rss_last;                  /* at the last reading (rss_known) */
     int rss_known;
     int64_t rss_delta;                  /* grown (shrunk) since, not charged to a stack yet */
+    /* asyncio tasks (--async, 3.11+): NULL when not asked or not readable */
+    struct taskwalk *tw;
+    int ntasks;                         /* this round's taskwalk_round() result */
+    struct taskwalk_stats task_stats;
+    const struct task_sample *task[TASKWALK_PER_ROUND];
+    const struct walk_stack *task_thread[TASKWALK_PER_ROUND];
+    struct record_state task_state[TASKWALK_PER_ROUND];
 };
 
 /* A process of the set for target t (owned unless borrowed), recording
- * into table (the caller holds the profile's lock). NULL on ENOMEM (t is
- * then freed unless borrowed). */
-struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, uint64_t now_ns);
+ * into table (the caller holds the profile's lock), its asyncio tasks too
+ * when tasks is set and its CPython has them readable (3.11+). NULL on
+ * ENOMEM (t is then freed unless borrowed). */
+struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, int tasks,
+                      uint64_t now_ns);
 
 /* Free p and its target unless borrowed; the table keeps its threads. */
 void proc_free(struct proc *p);
@@ -70,9 +81,14 @@ void proc_walk(struct proc *p, uint64_t now_ns);
 /* Add p's walked stacks to the table (the profile's lock held), each in
  * the metric of its thread's state, with the change of resident memory
  * since the last round on the stack of the thread that holds the GIL
- * (else the one thread on a CPU; else it waits for a round with one).
- * Returns the stacks recorded; *failed gets those that are [unreadable]. */
+ * (else the one thread on a CPU; else it waits for a round with one);
+ * then its tasks' stacks (recorder_add_task).
+ * Returns the thread stacks recorded; *failed gets those that are [unreadable]. */
 unsigned proc_record(struct proc *p, unsigned *failed);
+
+/* Add p's tasks' stacks of this round (none without --async); the
+ * profile's lock held, after proc_record. Returns the tasks recorded. */
+unsigned proc_record_tasks(struct proc *p);
 
 /* Read p's CPU % and RSS (p->stat_ok, cpu_pct, rss_bytes). */
 void proc_read_stat(struct proc *p, uint64_t now_ns);

@@ -125,7 +125,7 @@ static void discover_children(struct sampler *s, uint64_t now)
     if (n > 0) {
         profile_lock(s->profile);
         for (int i = 0; i < n; i++) {
-            struct proc *p = proc_new(found[i], 0, s->table, now);
+            struct proc *p = proc_new(found[i], 0, s->table, s->cfg.tasks, now);
             if (p)
                 s->procs[s->nprocs++] = p;
             added += p != NULL;
@@ -147,7 +147,8 @@ static int sample_round(struct sampler *s, uint64_t now)
 {
     for (int i = 0; i < s->nprocs; i++)
         proc_walk(s->procs[i], now);
-    unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f;
+    unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f, tasks = 0;
+    unsigned listed = 0, skipped = 0;
     int gil_known = 0;
     pthread_mutex_lock(&s->lock);
     profile_lock(s->profile);
@@ -158,8 +159,14 @@ static int sample_round(struct sampler *s, uint64_t now)
         waiting += s->procs[i]->gil_waiting;
         gil_known |= s->procs[i]->gil_known;
         quiet += (unsigned)s->procs[i]->quiet;
+        tasks += proc_record_tasks(s->procs[i]);
+        listed += s->procs[i]->task_stats.listed;
+        skipped += s->procs[i]->task_stats.skipped + s->procs[i]->task_stats.cut;
     }
     profile_unlock(s->profile);
+    s->st.tasks = listed;
+    s->st.tasks_skipped = skipped;
+    s->st.task_samples += tasks;
     int n = 0;                          /* a root that is not Python loses nothing */
     for (int i = 0; i < s->nprocs; i++)
         if (s->procs[i]->t->pid == s->root)
@@ -431,7 +438,7 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     pthread_cond_init(&s->finished, &ca);
     pthread_condattr_destroy(&ca);
     profile_lock(profile);
-    s->procs[0] = proc_new(target, 1, s->table, clock_now_ns());
+    s->procs[0] = proc_new(target, 1, s->table, cfg->tasks, clock_now_ns());
     profile_unlock(profile);
     s->nprocs = s->procs[0] != NULL;
     s->root = cfg->root > 0 ? cfg->root : target->pid;
@@ -531,6 +538,7 @@ void sampler_reset(struct sampler *s)
     pthread_mutex_lock(&s->lock);
     profile_reset(s->profile);
     s->st.taken = s->st.missed = s->st.failed = s->st.stacks = s->st.lost = 0;
+    s->st.task_samples = 0;
     s->start_ns = clock_now_ns();
     s->st.elapsed_ns = 0;
     pthread_mutex_unlock(&s->lock);

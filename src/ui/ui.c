@@ -124,6 +124,14 @@ static void apply_mode(struct ui *u)
     }
     if (!u->o->saved && u->st.mode != u->data.mode)
         ui_data_mode(&u->data, u->st.mode);
+    if (u->st.tasks && !u->o->tasks && !table_has_tasks(u->data.replica)) {
+        u->st.tasks = 0;
+        snprintf(u->st.status, sizeof u->st.status, "no asyncio task stacks: %s",
+                 u->o->saved ? "this profile has none"
+                             : "start proftui with --async (CPython 3.11+) to sample tasks");
+        u->st.status_error = 1;
+    }
+    ui_data_tasks(&u->data, u->st.tasks);
     ui_data_process(&u->data, u->st.proc_only, u->st.proc_pid);
 }
 
@@ -360,6 +368,7 @@ static int init(struct ui *u, const struct ui_options *o, struct profile *p, str
     ui_data_set_code(&u->data, o->code);
     u->st.lens = o->lens;
     u->st.mode = o->saved ? o->saved->mode : o->mode;
+    u->st.tasks = o->tasks;
     long d = o->baseline ? ui_views_find_key('d') : -1;   /* --diff: the comparison first */
     if (d > 0 && d < VIEWS_MAX && (u->views[d] = ui_views_get((size_t)d)->create()) != NULL)
         u->st.view = (size_t)d;

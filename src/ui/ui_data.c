@@ -71,6 +71,11 @@ void ui_data_mode(struct ui_data *d, int mode)
         d->mode = mode;
 }
 
+void ui_data_tasks(struct ui_data *d, int tasks)
+{
+    table_set_tasks(d->replica, tasks);
+}
+
 void ui_data_process(struct ui_data *d, int only, uint32_t pid)
 {
     table_set_process(d->replica, only, pid);

@@ -105,12 +105,26 @@ static void gil_field(struct ui_fields *fs, const struct ui_scene *sc)
              d->gil_pct, d->stats.gil_waiting);
 }
 
+/* The task stacks are shown: how many tasks there are, and how many the
+ * last round left for later (taskwalk.h). */
+static void tasks_field(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct sampler_stats *st = &sc->data->stats;
+    struct field *f = add(fs, "Tasks", st->tasks_skipped ? UI_EL_WARN : UI_EL_VALUE);
+    if (st->tasks_skipped)
+        snprintf(f->value, VALUE_MAX, "%u, %u read in turn", st->tasks, st->tasks_skipped);
+    else
+        snprintf(f->value, VALUE_MAX, "%u", st->tasks);
+}
+
 static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
     char a[32], b[32];
     snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s",
              table_mode_name((enum table_mode)sc->state->mode));
+    if (sc->state->tasks)
+        tasks_field(fs, sc);
     gil_field(fs, sc);
     ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, sc->opt->interval_ns);
     ui_fmt_duration(add(fs, "Elapsed", UI_EL_VALUE)->value, VALUE_MAX, st->elapsed_ns);

@@ -81,6 +81,13 @@ static unsigned act_mode(struct ui_state *v, void *view, int code)
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 
+static unsigned act_tasks(struct ui_state *v, void *view, int code)
+{
+    v->tasks = !v->tasks;
+    v->thread = TABLE_NONE;     /* thread indices differ between the two */
+    return UI_REACT_RESNAP | UI_REACT_REDRAW;
+}
+
 static unsigned act_paths(struct ui_state *v, void *view, int code)
 {
     v->full_paths = !v->full_paths;
@@ -147,6 +154,10 @@ static const struct ui_key keys[] = {
      "next mode: wall (all samples), cpu (on a CPU), gil (holding the GIL), idle (neither), "
      "memory (bytes RSS grew by)",
      "m", "m", "Mode", act_mode},
+    {{'a'}, "a", "a",
+     "thread stacks / asyncio task stacks (with --async): each task under its thread as "
+     "[task NAME], running or parked on an await, under the task awaiting it",
+     "a", "a", "Tasks", act_tasks},
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
      "+-", "+-", "Threshold", act_threshold},

@@ -320,7 +320,7 @@ class LiveView:
             "interval": r"Interval (\S+)", "elapsed": r"Elapsed (\S+)", "samples": r"Samples ([\d,]+)",
             "rate": r"Rate (\S+ of \S+)", "missed": r"Missed ([\d,]+)", "failed": r"Failed ([\d,]+)",
             "failed_detail": r"Failed ([\d,]+(?: \([^)]*\))?)",
-            "cpu": r"CPU (\S+)", "rss": r"RSS (\S+ \S+|-)", "threads": r"Threads (\d+)", "procs": r"Procs (\d+)",
+            "tasks": r"Tasks (\d+)", "cpu": r"CPU (\S+)", "rss": r"RSS (\S+ \S+|-)", "threads": r"Threads (\d+)", "procs": r"Procs (\d+)",
             "view": r"View (.+?)  Level", "level": r"Level (\w+)", "sort": r"Sort (\S+(?: TIME)?) ([▼▲v^])",
             "threshold": r"Threshold ([\d.]+)% \((\d+) hidden\)", "filter": r'Filter "(.*)" \((\d+) of (\d+)\)',
             "refresh": r"refresh ([\d.]+)s",

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+"""asyncio tasks (issue 13): with --async every task of the event loop is
+sampled each round, by name, under its thread: a running task with its
+part of the thread's stack, a suspended one with its coroutine chain down
+to the await it is parked on, and a task awaited by another under that
+one. In wall mode each task's samples are its wall time; in cpu mode only
+the running task gets the sample, so the tasks' shares are their shares
+of the CPU, compared with what the workload measured of itself.
+
+The workload (workloads/asyncapp.py): fetcher-1..3 parked in fetch_page,
+cruncher burning CPU in crunch(), handler awaiting a gather of child-1 and
+child-2, which burn CPU in work(). Shares are compared within one run.
+"""
+
+import re
+from typing import Dict, List
+
+import pytest
+
+from harness import (assert_error_line, interpreter_params, marker_line, profile_workload, run,
+                     samples, selected_interpreters)
+from uidriver import LiveView  # noqa: F401
+
+from test_ui import launch, live, newest  # noqa: F401  (fixtures)
+
+SECONDS = 2.5
+TASK_RE = re.compile(r"\[task (?P<name>.*)\]$")
+
+
+def async_params() -> list:
+    """interpreter_params() of CPython 3.11+ (--async needs it)."""
+    out = []
+    for p in interpreter_params():
+        interp = p.values[0]
+        minor = interp.minor if interp is not None else tuple(
+            int(x) for x in re.search(r"(\d+)\.(\d+)", p.id).groups())
+        if minor >= (3, 11):
+            out.append(p)
+    return out or [pytest.param(None, id="none", marks=pytest.mark.skip(
+        reason="no CPython 3.11+ selected on this machine"))]
+
+
+def tasks_of(stack) -> List[str]:
+    """The task names on a stack, root first."""
+    return [m["name"] for m in (TASK_RE.match(f.raw) for f in stack.frames) if m]
+
+
+def by_task(profile) -> Dict[str, List]:
+    """Stacks by their innermost task."""
+    out: Dict[str, List] = {}
+    for s in profile.stacks:
+        names = tasks_of(s)
+        if names:
+            out.setdefault(names[-1], []).append(s)
+    return out
+
+
+def after_task(stack, name: str) -> List[str]:
+    """The frame names after [task NAME] on the stack, up to the next task."""
+    names = stack.names()
+    i = names.index(f"[task {name}]")
+    rest = names[i + 1:]
+    for j, n in enumerate(rest):
+        if n.startswith("[task "):
+            return rest[:j]
+    return rest
+
+
+@pytest.mark.parametrize("interp", async_params())
+def test_tasks_by_name_in_wall_time(interp, proftui, tmp_path):
+    """Wall mode: every task by name, each with about the same samples (a
+    task's samples are its wall time, and all live through the run); the
+    fetchers parked in fetch_page at its await, in asyncio's sleep; the
+    cruncher in crunch(); the children under the handler that gathers
+    them; the thread's own stacks left out of the file."""
+    r = profile_workload(proftui, interp, "asyncapp.py", [SECONDS], ["--async"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    tasks = by_task(r.profile)
+    want = {"fetcher-1", "fetcher-2", "fetcher-3", "cruncher", "handler", "child-1", "child-2"}
+    assert want <= set(tasks), f"{sorted(tasks)}\n{r.describe()}"
+    counts = {name: samples(tasks[name]) for name in want}
+    assert min(counts.values()) >= 200, f"{counts}\n{r.describe()}"
+    assert min(counts.values()) >= 0.8 * max(counts.values()), f"{counts}\n{r.describe()}"
+    fetch_line = marker_line(r.script, "FETCH-AWAIT")
+    for i in (1, 2, 3):
+        parked = [s for s in tasks[f"fetcher-{i}"]
+                  if after_task(s, f"fetcher-{i}")[:2] == ["fetch_page", "sleep"]
+                  and s.frames[s.names().index("fetch_page")].line == fetch_line]
+        assert samples(parked) >= 0.9 * counts[f"fetcher-{i}"], r.describe()
+    crunch = [s for s in tasks["cruncher"] if after_task(s, "cruncher")[:1] == ["crunch"]]
+    assert samples(crunch) >= 0.9 * counts["cruncher"], r.describe()
+    for child in ("child-1", "child-2"):
+        under = [s for s in tasks[child] if tasks_of(s) == ["handler", child]
+                 and after_task(s, "handler") == ["handle"] and after_task(s, child)[:1] == ["work"]]
+        assert samples(under) >= 0.8 * counts[child], f"{child}\n{r.describe()}"
+    assert not [s for s in r.profile.stacks if not tasks_of(s)
+                and "[unreadable]" not in s.names()], r.describe()
+
+
+@pytest.mark.parametrize("interp", async_params())
+def test_task_cpu_shares(interp, proftui, tmp_path):
+    """cpu mode: only the running task gets a sample; the cruncher's share
+    of the burning tasks' samples is its share of their CPU time as the
+    workload measured it, within 3 points; the parked fetchers get none."""
+    r = profile_workload(proftui, interp, "asyncapp.py", [SECONDS], ["--async", "--mode", "cpu"],
+                         tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None and r.info, r.describe()
+    tasks = by_task(r.profile)
+    cpu = r.info["cpu"]
+    counted = {name: samples(tasks.get(name, [])) for name in cpu}
+    total = sum(counted.values())
+    assert total >= 300, f"{counted}\n{r.describe()}"
+    truth = cpu["cruncher"] / sum(cpu.values())
+    share = counted["cruncher"] / total
+    assert abs(share - truth) <= 0.03, \
+        f"cruncher {share:.3f} of the samples, {truth:.3f} of the CPU\n{counted} {cpu}\n{r.describe()}"
+    parked = sum(samples(tasks.get(f"fetcher-{i}", [])) for i in (1, 2, 3))
+    assert parked <= 0.01 * total, f"fetchers {parked} of {total}\n{r.describe()}"
+
+
+def test_async_needs_311(proftui, tmp_path):
+    """Before 3.11 asyncio's tasks cannot be read: --async says so in one
+    line, exit status 6 (unsupported Python)."""
+    old = [i for i in selected_interpreters() if i.minor < (3, 11)]
+    if not old:
+        pytest.skip("no CPython 3.8-3.10 selected on this machine")
+    interp = min(old, key=lambda i: i.version_info)
+    res = run([proftui, "--async", "-o", tmp_path / "p.txt", "--", interp.path, "-c",
+               "import time; time.sleep(30)"])
+    assert_error_line(res, 6, r"--async needs CPython 3\.11 or newer")
+    assert not (tmp_path / "p.txt").exists() or not (tmp_path / "p.txt").read_text().strip()
+
+
+def test_live_task_view(live, newest):  # noqa: F811
+    """The live view with --async starts on the task stacks (the header
+    counts the tasks); a switches to the thread stacks (the event loop's
+    frames, no task) and back."""
+    if newest.minor < (3, 11):
+        pytest.skip(f"the newest CPython here is {newest.version}: --async needs 3.11+")
+    view = launch(live, newest, "../workloads/asyncapp.py", "/dev/null", "60", opts=("--async",))
+    view.wait_for(lambda: view.header().get("tasks") == "7", "seven tasks in the header")
+    view.wait_for(lambda: view.row("[task fetcher-1]") and view.row("[task cruncher]")
+                  and view.row("fetch_page"), "task rows")
+    view.send("a")
+    view.wait_for(lambda: not view.row("[task cruncher]") and view.row("crunch")
+                  and any(r.func.endswith("run_forever") for r in view.rows()),
+                  "the thread's own stacks")
+    view.send("a")
+    view.wait_for(lambda: view.row("[task cruncher]"), "the task stacks again")
