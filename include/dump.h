@@ -47,6 +47,22 @@ struct pytarget;
  * rounds (ERR_EXITED, ERR_READ ...). */
 int dump_print(struct pytarget *t, int json, FILE *out);
 
+/* dump_print, and when tasks (--async) the asyncio tasks after the
+ * threads: each task's name (Task.get_name()), its thread, running or
+ * waiting, its frames innermost first (a running task: its thread's stack
+ * down to its coroutine's frame; a waiting one: its coroutine chain down
+ * to the await it is parked on) and the task that awaits it. In text a
+ * "Tasks: N" section; in JSON the object gains
+ *   "tasks": [{"id", "name", "tid", "running", "truncated", "error",
+ *              "awaited_by", "awaited_by_name", "frames": [...]}],
+ *   "tasks_cut": N
+ * where "id" and "awaited_by" are task addresses ("0x..."), "tid" and
+ * "awaited_by*" null when unknown, "error" as a thread's, and tasks_cut
+ * the tasks beyond TASKWALK_MAX_TASKS that were not read. Returns what
+ * dump_print returns, or ERR_VERSION (nothing printed) when tasks is set
+ * and the target's CPython is older than 3.11. */
+int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out);
+
 /* Write s as a JSON string (quotes included): '"', '\\', control
  * characters (C0, DEL, C1, U+2028, U+2029) escaped, each invalid UTF-8
  * byte as U+FFFD, as the speedscope writer does. */

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "codecache.h"
+#include "dump_impl.h"
 #include "error.h"
 #include "procstat.h"
 #include "pytarget.h"
@@ -20,12 +21,6 @@
 
 #define NAMES_MAX 1024
 #define RETRY_PAUSE_NS 2000000ULL      /* between rounds for stacks not read yet */
-
-struct dump_frame {
-    char *name;                  /* owned */
-    char *file;                  /* owned */
-    int32_t line;                /* -1: unknown */
-};
 
 struct dump_thread {
     uint64_t ident, interp, tid;
@@ -44,107 +39,15 @@ struct dump {
     struct dump_thread *threads; /* owned */
     int n;
     int round_rc;                /* the last walker_round's error */
+    int with_tasks;              /* --async: the asyncio tasks too */
+    struct dump_tasks tasks;
 };
-
-/* ---------------------------------------------------------------- strings */
-
-/* Bytes of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xbf;
-    int n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    else
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (int i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
-/* The code point of the valid n-byte sequence at s. */
-static unsigned code_point(const unsigned char *s, int n)
-{
-    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-    unsigned cp = s[0] & lead_mask[n];
-    for (int i = 1; i < n; i++)
-        cp = cp << 6 | (s[i] & 0x3f);
-    return cp;
-}
-
-void dump_json_string(FILE *out, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc('"', out);
-    while (*p) {
-        int n = utf8_len(p);
-        if (n == 0) {
-            fputs("\\ufffd", out);
-            n = 1;
-        } else if (*p == '"' || *p == '\\') {
-            fputc('\\', out);
-            fputc(*p, out);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(out, "\\u%04x", *p);
-        } else if (n == 2 && code_point(p, n) <= 0x9f) {
-            fprintf(out, "\\u%04x", code_point(p, n));      /* C1, as the speedscope writer */
-        } else if (n == 3 && (code_point(p, n) == 0x2028 || code_point(p, n) == 0x2029)) {
-            fprintf(out, "\\u%04x", code_point(p, n));
-        } else {
-            fwrite(p, 1, (size_t)n, out);
-        }
-        p += n;
-    }
-    fputc('"', out);
-}
-
-/* Characters a terminal acts on or that reorder or break the line: C1
- * controls, the line and paragraph separators, bidirectional overrides
- * and isolates. */
-static int invisible(unsigned cp)
-{
-    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-void dump_text_string(FILE *out, const char *s, int quoted)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        int n = utf8_len(p);
-        if (n == 0 || *p < 0x20 || *p == 0x7f) {
-            fprintf(out, "\\x%02x", *p);
-            n = 1;
-        } else if (n > 1 && invisible(code_point(p, n))) {
-            fprintf(out, "\\u%04x", code_point(p, n));
-        } else if (quoted && (*p == '"' || *p == '\\')) {
-            fputc('\\', out);
-            fputc(*p, out);
-        } else {
-            fwrite(p, 1, (size_t)n, out);
-        }
-        p += n;
-    }
-}
 
 /* ---------------------------------------------------------------- reading */
 
 static void free_frames(struct dump_thread *th)
 {
-    for (int i = 0; i < th->depth; i++) {
-        free(th->frames[i].name);
-        free(th->frames[i].file);
-    }
-    free(th->frames);
+    dump_frames_free(th->frames, th->depth);
     th->frames = NULL;
     th->depth = 0;
 }
@@ -348,6 +251,16 @@ static void text_thread(FILE *out, const struct dump_thread *th)
         fprintf(out, "    [truncated: the outermost frames beyond %d are not shown]\n", WALK_MAX_DEPTH);
 }
 
+/* dump_tid_fn over the threads read */
+static uint64_t tid_of(const void *arg, uint64_t ident)
+{
+    const struct dump *d = arg;
+    for (int i = 0; i < d->n; i++)
+        if (d->threads[i].ident == ident)
+            return d->threads[i].tid;
+    return 0;
+}
+
 static void print_text(FILE *out, const struct dump *d, const struct process_info *pi)
 {
     fprintf(out, "Process %d: ", (int)d->t->pid);
@@ -359,6 +272,8 @@ static void print_text(FILE *out, const struct dump *d, const struct process_inf
     fputs(")\n", out);
     for (int i = 0; i < d->n; i++)
         text_thread(out, &d->threads[i]);
+    if (d->with_tasks)
+        dumptasks_text(out, &d->tasks, tid_of, d);
 }
 
 static const char *json_flag(int8_t v)
@@ -408,13 +323,33 @@ static void print_json(FILE *out, const struct dump *d, const struct process_inf
             fputc(',', out);
         json_thread(out, &d->threads[i]);
     }
-    fputs("]}\n", out);
+    fputc(']', out);
+    if (d->with_tasks) {
+        fputs(",\"tasks\":", out);
+        dumptasks_json(out, &d->tasks, tid_of, d);
+    }
+    fputs("}\n", out);
 }
 
 int dump_print(struct pytarget *t, int json, FILE *out)
 {
-    struct dump d = {.t = t};
-    int rc = read_stacks(&d);
+    return dump_print_async(t, json, 0, out);
+}
+
+int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out)
+{
+    struct dump d = {.t = t, .with_tasks = tasks};
+    int rc = 0;
+    if (tasks) {
+        /* before anything is printed: ERR_VERSION before 3.11 */
+        struct taskwalk *tw;
+        if ((rc = taskwalk_new(t, NULL, &tw)) < 0)
+            return rc;
+        taskwalk_free(tw);
+    }
+    rc = read_stacks(&d);
+    if (rc == 0 && tasks)
+        rc = dumptasks_read(t, &d.tasks);
     if (rc == 0) {
         name_threads(&d);
         find_active(&d);
@@ -431,5 +366,6 @@ int dump_print(struct pytarget *t, int json, FILE *out)
     for (int i = 0; i < d.n; i++)
         free_frames(&d.threads[i]);
     free(d.threads);
+    dumptasks_free(&d.tasks);
     return rc;
 }

@@ -233,7 +233,10 @@ static int run_dump(struct run *r)
     int code = run_attach(r);
     if (code || run_quit)
         return code ? code : 128 + run_quit;
-    int rc = dump_print(r->target, r->cli.json, stdout);
+    int rc = dump_print_async(r->target, r->cli.json, r->cli.async_tasks, stdout);
+    if (rc == ERR_VERSION)
+        return run_fail(EXIT_VERSION, "--async needs CPython 3.11 or newer (PID %d runs Python %s)",
+                        (int)r->pid, r->target->version);
     if (rc == ERR_IO)
         return run_fail(EXIT_OUTPUT, "cannot write the dump: %s", strerror(errno ? errno : EIO));
     return rc < 0 ? run_fail(exitcode_for_err(rc), "cannot read PID %d's stacks: %s", (int)r->pid,

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to the task walker: where the tasks come from. The round
- * (taskwalk.c) lists the tasks with one of two finders, then reads each
- * task it picked (its name, its coroutine chain, what it awaits) with the
- * object layout of the target's version:
+/* Private to the task walker: where the tasks come from and how a task is
+ * read. The round (taskwalk.c) lists the tasks with one of two finders,
+ * then reads each task it picked (its name, its coroutine chain, what it
+ * awaits) with the object layout of the target's version (tasklayout.c):
  *   - 3.11-3.13: the _asyncio module's task registries (tasklist_registry.c);
- *   - 3.14+: the per-thread task lists of the thread states, refreshed from
- *     the _asyncio module's debug offsets when it has them (tasklist_threads.c). */
+ *   - 3.14+: the per-thread task lists of the thread states, with offsets
+ *     from the _asyncio module's debug offsets when it has them
+ *     (tasklist_threads.c).
+ * Objects are recognised by their type (taskobj.c). */
 #ifndef PROFTUI_TASKWALK_IMPL_H
 #define PROFTUI_TASKWALK_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "taskwalk.h"
 
 struct pytarget;
+struct codecache;
+struct reader;
+struct py_layout;
 
 /* A task found by a finder. */
 struct task_ref {
@@ -22,19 +28,22 @@ struct task_ref {
     int running;                /* the running task of that thread */
 };
 
+#define TASK_STATE_NONE (-128)  /* a frame state value no version uses */
+
 /* Offsets (bytes, OFF_NONE when the version has no such field) of the
  * objects a task is read through, one table per minor version 3.11+
- * (taskobj.c); on 3.14+ the task fields are refreshed from the target's
- * _AsyncioDebug (tasklist_threads.c). */
+ * (tasklayout.c); on 3.14+ the task and thread fields are refreshed from
+ * the target's _AsyncioDebug (tasklist_threads.c). */
 struct task_layout {
     int minor;
-    /* TaskObj (Modules/_asynciomodule.c) */
+    /* TaskObj (Modules/_asynciomodule.c; FutureObj fields first) */
     int32_t task_loop;
     int32_t task_fut_waiter;
     int32_t task_coro;
     int32_t task_name;
-    int32_t task_awaited_by;         /* 3.14+ */
-    int32_t task_awaited_by_is_set;  /* 3.14+ */
+    int32_t task_awaited_by;         /* 3.14+: fut_awaited_by (a Future or a set of them) */
+    int32_t task_awaited_by_is_set;  /* 3.14+: char */
+    int32_t task_is_task;            /* 3.14+: char, 1 in a Task, 0 in a Future */
     int32_t task_node;               /* 3.14+: struct llist_node in the per-thread list */
     int32_t task_size;
     /* the thread and interpreter state's task lists and running task (3.14+) */
@@ -42,26 +51,131 @@ struct task_layout {
     int32_t tstate_running_task;
     int32_t tstate_tasks_head;
     int32_t interp_tasks_head;
-    /* further fields (coroutine, frame stack top, set, weakref, ...) as the
-     * readers need them */
+    /* PyGenObject / PyCoroObject (Include/internal/pycore_genobject.h or
+     * pycore_interpframe_structs.h): the frame state and embedded frame */
+    int32_t gen_frame_state;         /* int8_t gi_frame_state */
+    int32_t gen_iframe;              /* _PyInterpreterFrame gi_iframe */
+    int state_created, state_suspended; /* PyFrameState values (pycore_frame.h) */
+    int state_yf, state_yf2;         /* suspended in a yield from/await (3.13+), else TASK_STATE_NONE */
+    int resume_opcode;               /* 3.11, 3.12: RESUME, to tell an await from a yield */
+    /* _PyInterpreterFrame: the value stack's top */
+    int32_t frame_stacktop;          /* int stacktop (3.11-3.13) else OFF_NONE */
+    int32_t frame_localsplus;        /* localsplus (3.11-3.13) */
+    int32_t frame_stackpointer;      /* _PyStackRef *stackpointer (3.14+) else OFF_NONE */
+    int32_t frame_read;              /* bytes of the frame worth reading */
 };
+
+/* The built-in table for 3.minor, or NULL (before 3.11). A minor newer
+ * than every table gets the newest one. */
+const struct task_layout *tasklayout_for(int minor);
+
+/* What an object in the target is, by its type. */
+enum task_kind {
+    TK_OTHER = 0,
+    TK_TASK,        /* _asyncio.Task or a subclass */
+    TK_FUTURE,      /* _asyncio.Future or a subclass that is not a gather */
+    TK_GATHER,      /* asyncio.tasks._GatheringFuture */
+    TK_CORO,        /* coroutine */
+    TK_GEN,         /* generator (a @types.coroutine) */
+    TK_FUTITER,     /* _asyncio.FutureIter: what `await future` suspends on */
+    TK_STR,         /* str (a task's name) */
+    TK_INT,         /* int (a task's name before get_name(), 3.12+) */
+};
+
+#define TASKTYPES_MAX 64
+
+/* Types seen, by address (a small cache: a type's kind is read once). */
+struct task_types {
+    uint64_t addr[TASKTYPES_MAX];
+    uint8_t kind[TASKTYPES_MAX];
+    int n;
+};
+
+/* The kind of the object whose type is at type (ob_type). */
+enum task_kind tasktypes_kind(struct task_types *tt, struct reader *r, const struct py_layout *l,
+                              uint64_t type);
+
+/* The kind of the object at obj (reads its ob_type). TK_OTHER when it
+ * cannot be read. */
+enum task_kind tasktypes_obj(struct task_types *tt, struct reader *r, const struct py_layout *l,
+                             uint64_t obj);
+
+#define TASKLOOPS_MAX 64
+
+/* Event loops and the thread each runs (3.11-3.13), remembered from one
+ * listing to the next. */
+struct task_loops {
+    uint64_t loop[TASKLOOPS_MAX], ident[TASKLOOPS_MAX];
+    int n;
+};
+
+/* Everything the task reader and the finders need. */
+struct taskread_ctx {
+    struct pytarget *t;
+    struct codecache *c;
+    const struct task_layout *tl;
+    struct task_types *types;
+    uint64_t current_tasks;     /* 3.11-3.13: the _current_tasks dict, 0 until listed */
+    struct task_loops loops;    /* 3.11-3.13: reset by each listing */
+};
+
+/* What a task read says besides its sample. */
+struct taskread_more {
+    uint64_t name_obj;          /* the name object (a str or, before it is asked, an int) */
+    uint64_t fut_waiter;        /* the future it waits on (3.11-3.13), 0 none */
+    uint64_t awaited;           /* what its chain is parked on: a Future/Task, 0 unknown */
+};
+
+/* Read task s->task (s->running set by the caller): its coroutine, and
+ * when suspended its chain into frames (cap entries at most). The name is
+ * not read (see taskread_name). 0, or ERR_CORRUPT when the object is not a
+ * Task (any more); a chain that cannot be read sets s->failed. */
+int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_frame *frames,
+                  int cap, struct taskread_more *more);
+
+/* Task.get_name() of the name object: the str, or "Task-N" for an int. */
+int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t cap);
+
+/* 3.14+: the task that awaits task (fut_awaited_by, through futures such
+ * as a gather's), or 0. */
+uint64_t taskread_awaited_by(struct taskread_ctx *x, uint64_t task);
+
+/* 3.11-3.13: the tasks whose awaiter is a task that waits on future fut:
+ * fut itself when it is a Task, or a gather's children. At most cap into
+ * out; returns how many. */
+int taskread_children(struct taskread_ctx *x, uint64_t fut, uint64_t *out, int cap);
 
 /* 3.11-3.13: the tasks of the interpreter at interp from the _asyncio
  * module's registries, at most cap into out; *n gets how many, *cut how
  * many more there were. 0, ERR_NOT_READY (asyncio not imported), ERR_READ,
  * ERR_EXITED or ERR_CORRUPT. */
-int tasklist_registry(struct pytarget *t, const struct task_layout *tl, uint64_t interp,
-                      struct task_ref *out, int cap, int *n, unsigned *cut);
+int tasklist_registry(struct taskread_ctx *x, uint64_t interp, struct task_ref *out, int cap,
+                      int *n, unsigned *cut);
 
-/* 3.14+: the same from the thread states' task lists (and the
- * interpreter's list of tasks whose thread ended). */
-int tasklist_threads(struct pytarget *t, const struct task_layout *tl, uint64_t interp,
-                     struct task_ref *out, int cap, int *n, unsigned *cut);
+/* 3.11-3.13: the running task of each running loop (_current_tasks, as
+ * found by the last tasklist_registry) into out (cap at most); returns how
+ * many, or an error (ERR_NOT_READY before a listing found it). */
+int tasklist_registry_running(struct taskread_ctx *x, uint64_t interp, struct task_ref *out,
+                              int cap);
+
+/* 3.14+: the tasks from the thread states' task lists (and the
+ * interpreter's list of tasks whose thread ended), as tasklist_registry. */
+int tasklist_threads(struct taskread_ctx *x, uint64_t interp, struct task_ref *out, int cap,
+                     int *n, unsigned *cut);
+
+/* 3.14+: the running task of each thread state (cap at most); returns how
+ * many, or an error. */
+int tasklist_threads_running(struct taskread_ctx *x, uint64_t interp, struct task_ref *out,
+                             int cap);
 
 /* 3.14+: refresh *tl from the target's _AsyncioDebug when it can be found
  * (static executable, libpython or the _asyncio extension module). 0, or
  * ERR_NOT_READY (not loaded yet: try again later), ERR_CORRUPT (found but
  * implausible: *tl unchanged). */
 int tasklist_debug_offsets(struct pytarget *t, struct task_layout *tl);
+
+/* Parse the 13 words of an _AsyncioDebug block into *tl (its other fields
+ * kept). 0, or ERR_CORRUPT when the values are implausible. */
+int tasklayout_from_debug(const uint64_t words[13], struct task_layout *tl);
 
 #endif

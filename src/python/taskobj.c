@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading one asyncio task: its type, name, coroutine chain and awaiter. */
+#include "taskwalk_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "codecache.h"
+#include "error.h"
+#include "pylayout.h"
+#include "pylong.h"
+#include "pyobj.h"
+#include "pyset.h"
+#include "pystr.h"
+#include "pytarget.h"
+#include "reader.h"
+
+#define TP_BASE 256             /* PyTypeObject.tp_base, the same 3.8-3.15 */
+#define MAX_BASES 16            /* base classes followed at most */
+#define FUTITER_FUTURE 16       /* FutureIter.future (_asynciomodule.c) */
+#define MAX_HOPS 16             /* futures followed from a task to its awaiter */
+#define GEN_READ 256            /* room for any version's generator head and frame */
+
+static uint64_t get_ptr(const uint8_t *p, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, p + off, sizeof v);
+    return v;
+}
+
+static enum task_kind kind_of_name(const char *n)
+{
+    static const struct { const char *name; enum task_kind kind; } names[] = {
+        {"_asyncio.Task", TK_TASK}, {"_asyncio.Future", TK_FUTURE},
+        {"_GatheringFuture", TK_GATHER}, {"coroutine", TK_CORO}, {"generator", TK_GEN},
+        {"_asyncio.FutureIter", TK_FUTITER}, {"str", TK_STR}, {"int", TK_INT},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(n, names[i].name) == 0)
+            return names[i].kind;
+    return TK_OTHER;
+}
+
+/* The kind of a type by its name, or its bases' (a subclass of Task is a
+ * Task); only _asyncio's own C types and the builtins count by name. */
+static enum task_kind classify(struct reader *r, const struct py_layout *l, uint64_t type)
+{
+    for (int depth = 0; depth < MAX_BASES && reader_addr_ok(type, 8); depth++) {
+        uint64_t name;
+        char buf[32];
+        if (reader_read_ptr(r, type + (uint64_t)l->type_name, &name) < 0 || !reader_addr_ok(name, 1))
+            return TK_OTHER;
+        size_t len = 4096 - (size_t)(name % 4096);
+        len = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        if (reader_read(r, name, len, buf) < 0)
+            return TK_OTHER;
+        buf[len] = '\0';
+        enum task_kind k = kind_of_name(buf);
+        if (k == TK_GATHER || (depth == 0 ? k != TK_OTHER : (k == TK_TASK || k == TK_FUTURE)))
+            return k;
+        if (reader_read_ptr(r, type + TP_BASE, &type) < 0)
+            return TK_OTHER;
+    }
+    return TK_OTHER;
+}
+
+enum task_kind tasktypes_kind(struct task_types *tt, struct reader *r, const struct py_layout *l,
+                              uint64_t type)
+{
+    if (!reader_addr_ok(type, 8))
+        return TK_OTHER;
+    for (int i = 0; i < tt->n; i++)
+        if (tt->addr[i] == type)
+            return (enum task_kind)tt->kind[i];
+    enum task_kind k = classify(r, l, type);
+    if (tt->n < TASKTYPES_MAX) {
+        tt->addr[tt->n] = type;
+        tt->kind[tt->n++] = (uint8_t)k;
+    }
+    return k;
+}
+
+enum task_kind tasktypes_obj(struct task_types *tt, struct reader *r, const struct py_layout *l,
+                             uint64_t obj)
+{
+    uint64_t type;
+    if (!reader_addr_ok(obj, 8) || reader_read_ptr(r, obj + (uint64_t)l->ob_type, &type) < 0)
+        return TK_OTHER;
+    return tasktypes_kind(tt, r, l, type);
+}
+
+int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t cap)
+{
+    struct reader *r = x->t->r;
+    const struct py_layout *l = &x->t->layout;
+    enum task_kind k = tasktypes_obj(x->types, r, l, name_obj);
+    if (k == TK_STR) {
+        char tmp[TASKWALK_NAME_MAX + 8];
+        int rc = pystr_read(r, l, name_obj, tmp, sizeof tmp);
+        if (rc < 0)
+            return rc;
+        snprintf(buf, cap, "%s", tmp);
+        return 0;
+    }
+    /* 3.12+ keeps the counter until get_name() is called: "Task-%d" */
+    uint64_t v;
+    if (k != TK_INT || pylong_read_u64(r, l, name_obj, &v) < 0)
+        return ERR_CORRUPT;
+    snprintf(buf, cap, "Task-%llu", (unsigned long long)v);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- chains */
+
+struct chain {
+    struct taskread_ctx *x;
+    struct walk_frame *frames;
+    int cap, n, truncated;
+    uint64_t seen[TASKWALK_MAX_CHAIN];
+    int nseen;
+};
+
+/* The frame of the generator whose head is in g (at addr) as a walk_frame. */
+static int gen_frame(struct chain *ch, uint64_t addr, const uint8_t *g)
+{
+    const struct py_layout *l = &ch->x->t->layout;
+    const uint8_t *f = g + ch->x->tl->gen_iframe;
+    uint64_t code = get_ptr(f, l->frame_code) & ~l->frame_code_tag_mask;
+    struct code_entry *e;
+    int rc = codecache_get(ch->x->c, ch->x->t, code, NULL, 0, &e);
+    if (rc < 0)
+        return rc;
+    int64_t pos = (int64_t)(get_ptr(f, l->frame_lasti) - (code + (uint64_t)l->code_code_adaptive));
+    int64_t lo = l->lasti_is_prev ? -2 : 0;
+    int64_t hi = e->facts.ncodeunits ? 2 * (int64_t)e->facts.ncodeunits : (1 << 28);
+    if (pos < lo || pos >= hi)
+        return ERR_CORRUPT;
+    if (ch->n >= ch->cap) {
+        ch->truncated = 1;
+        return 0;
+    }
+    ch->frames[ch->n++] = (struct walk_frame){.code = e, .line = codecache_line(ch->x->t, e, (int)pos),
+                                              .frame = addr + (uint64_t)ch->x->tl->gen_iframe};
+    return 0;
+}
+
+/* 3.11, 3.12: suspended in an await/yield from when the next instruction
+ * is RESUME with oparg >= 2 (_PyGen_yf in Objects/genobject.c). */
+static int in_yield_from(struct chain *ch, const uint8_t *g, int state)
+{
+    const struct task_layout *tl = ch->x->tl;
+    if (tl->state_yf != TASK_STATE_NONE)
+        return state == tl->state_yf || state == tl->state_yf2;
+    if (state != tl->state_suspended)
+        return 0;
+    const struct py_layout *l = &ch->x->t->layout;
+    uint64_t prev = get_ptr(g + tl->gen_iframe, l->frame_lasti);
+    uint8_t next[2];
+    if (reader_read(ch->x->t->r, prev + 2, 2, next) < 0)
+        return 0;
+    return next[0] == tl->resume_opcode && next[1] >= 2;
+}
+
+/* What the suspended frame awaits: its value stack's top. 0 when unknown. */
+static uint64_t stack_top(struct chain *ch, uint64_t addr, const uint8_t *g)
+{
+    const struct task_layout *tl = ch->x->tl;
+    const struct py_layout *l = &ch->x->t->layout;
+    uint64_t frame = addr + (uint64_t)tl->gen_iframe, slot, v;
+    const uint8_t *f = g + tl->gen_iframe;
+    if (tl->frame_stackpointer >= 0) {
+        slot = get_ptr(f, tl->frame_stackpointer) - 8;
+        if (slot < frame + (uint64_t)tl->frame_localsplus || slot - frame > (1u << 20))
+            return 0;
+    } else {
+        int32_t top;
+        memcpy(&top, f + tl->frame_stacktop, sizeof top);
+        if (top < 1 || top > (1 << 16))
+            return 0;
+        slot = frame + (uint64_t)tl->frame_localsplus + (uint64_t)(top - 1) * 8;
+    }
+    if (reader_read_ptr(ch->x->t->r, slot, &v) < 0)
+        return 0;
+    v &= ~l->frame_code_tag_mask;     /* 3.14+: a tagged _PyStackRef */
+    return reader_addr_ok(v, 8) ? v : 0;
+}
+
+static int seen_before(struct chain *ch, uint64_t obj)
+{
+    for (int i = 0; i < ch->nseen; i++)
+        if (ch->seen[i] == obj)
+            return 1;
+    if (ch->nseen < TASKWALK_MAX_CHAIN)
+        ch->seen[ch->nseen++] = obj;
+    return 0;
+}
+
+/* Follow the coroutine chain from coro, outermost first into ch->frames.
+ * *awaited gets the future or task it ends on. 0 or why it failed. */
+static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, uint64_t *awaited)
+{
+    const struct task_layout *tl = ch->x->tl;
+    struct reader *r = ch->x->t->r;
+    const struct py_layout *l = &ch->x->t->layout;
+    uint8_t g[GEN_READ];
+    size_t len = (size_t)(tl->gen_iframe + tl->frame_read);
+    for (int hop = 0; hop < TASKWALK_MAX_CHAIN; hop++) {
+        if (seen_before(ch, coro))
+            return WALK_FAIL_CYCLE;
+        if (len > sizeof g || reader_read(r, coro, len, g) < 0)
+            return WALK_FAIL_READ;
+        int state = (int8_t)g[tl->gen_frame_state];
+        if (state != tl->state_created && state != tl->state_suspended &&
+            state != tl->state_yf && state != tl->state_yf2)
+            return WALK_OK;              /* running or finished: no frame to show */
+        int rc = gen_frame(ch, coro, g);
+        if (rc < 0)
+            return rc == ERR_READ || rc == ERR_EXITED ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
+        if (!in_yield_from(ch, g, state))
+            return WALK_OK;
+        uint64_t yf = stack_top(ch, coro, g);
+        enum task_kind k = tasktypes_obj(ch->x->types, r, l, yf);
+        if (k == TK_CORO || k == TK_GEN) {
+            coro = yf;
+            continue;
+        }
+        if (k == TK_FUTITER && reader_read_ptr(r, yf + FUTITER_FUTURE, &yf) < 0)
+            yf = 0;
+        *awaited = (k == TK_FUTITER || k == TK_TASK || k == TK_FUTURE || k == TK_GATHER) ? yf : 0;
+        return WALK_OK;
+    }
+    ch->truncated = 1;
+    return WALK_OK;
+}
+
+static void reverse(struct walk_frame *f, int n)
+{
+    for (int i = 0, j = n - 1; i < j; i++, j--) {
+        struct walk_frame tmp = f[i];
+        f[i] = f[j];
+        f[j] = tmp;
+    }
+}
+
+int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_frame *frames,
+                  int cap, struct taskread_more *more)
+{
+    const struct task_layout *tl = x->tl;
+    struct reader *r = x->t->r;
+    const struct py_layout *l = &x->t->layout;
+    uint8_t buf[512];
+    *more = (struct taskread_more){0};
+    if (tl->task_size > (int32_t)sizeof buf || !reader_addr_ok(s->task, 8))
+        return ERR_CORRUPT;
+    int rc = reader_read(r, s->task, (size_t)tl->task_size, buf);
+    if (rc < 0)
+        return rc;
+    if (tasktypes_kind(x->types, r, l, get_ptr(buf, l->ob_type)) != TK_TASK)
+        return ERR_CORRUPT;
+    more->name_obj = get_ptr(buf, tl->task_name);
+    more->fut_waiter = tl->task_fut_waiter >= 0 ? get_ptr(buf, tl->task_fut_waiter) : 0;
+    uint64_t coro = get_ptr(buf, tl->task_coro);
+    enum task_kind k = tasktypes_obj(x->types, r, l, coro);
+    s->depth = 0;
+    s->frames = frames;
+    s->coro_frame = k == TK_CORO || k == TK_GEN ? coro + (uint64_t)tl->gen_iframe : 0;
+    if (s->running || !s->coro_frame)
+        return 0;
+    static _Thread_local struct chain ch;
+    ch = (struct chain){.x = x, .frames = frames, .cap = cap};
+    enum walk_fail why = walk_chain(&ch, coro, &more->awaited);
+    if (why != WALK_OK) {
+        s->failed = 1;
+        s->why = why;
+        return 0;
+    }
+    reverse(frames, ch.n);
+    s->depth = ch.n;
+    s->truncated = ch.truncated;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- awaiters */
+
+static int first_key(void *arg, uint64_t key)
+{
+    *(uint64_t *)arg = key;
+    return 1;
+}
+
+uint64_t taskread_awaited_by(struct taskread_ctx *x, uint64_t task)
+{
+    const struct task_layout *tl = x->tl;
+    struct reader *r = x->t->r;
+    const struct py_layout *l = &x->t->layout;
+    if (tl->task_awaited_by < 0 || tl->task_awaited_by_is_set < 0)
+        return 0;
+    uint64_t fut = task;
+    for (int hop = 0; hop < MAX_HOPS; hop++) {
+        uint64_t by = 0;
+        uint8_t is_set = 0;
+        if (reader_read_ptr(r, fut + (uint64_t)tl->task_awaited_by, &by) < 0 || !by ||
+            reader_read(r, fut + (uint64_t)tl->task_awaited_by_is_set, 1, &is_set) < 0)
+            return 0;
+        if (is_set) {
+            uint64_t key = 0;
+            if (pyset_foreach(r, l, by, first_key, &key) != 1)
+                return 0;
+            by = key;
+        }
+        enum task_kind k = tasktypes_obj(x->types, r, l, by);
+        if (k == TK_TASK)
+            return by == task ? 0 : by;
+        if (k != TK_FUTURE && k != TK_GATHER)
+            return 0;
+        fut = by;
+    }
+    return 0;
+}
+
+int taskread_children(struct taskread_ctx *x, uint64_t fut, uint64_t *out, int cap)
+{
+    struct reader *r = x->t->r;
+    const struct py_layout *l = &x->t->layout;
+    enum task_kind k = tasktypes_obj(x->types, r, l, fut);
+    if (k == TK_TASK && cap > 0) {
+        out[0] = fut;
+        return 1;
+    }
+    uint64_t list;
+    if (k != TK_GATHER || pyobj_lookup_attr(r, l, fut, "_children", &list) < 0 || !list)
+        return 0;
+    int n = pylist_items(r, l, list, out, cap);
+    return n < 0 ? 0 : n < cap ? n : cap;
+}
