@@ -210,7 +210,8 @@ struct table_states {
 
 /* The states of `thread`: counted from its samples (their metrics), or as
  * a file said (table_set_thread_states). Returns 1 when known, else 0
- * (*out all zero). */
+ * (*out all zero; also for a thread of the kind of stacks the table does
+ * not show: table_set_tasks). */
 int table_thread_states(const struct table *t, uint32_t thread, struct table_states *out);
 /* Set them as a saved profile says (an importer). 0, or ERR_USAGE for an
  * unknown thread or a replica. */

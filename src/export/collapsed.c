@@ -17,6 +17,7 @@
 #define NO_FRAME "[no Python frame]"
 #define TRUNCATED_FRAME "[truncated]"         /* RECORD_TRUNCATED, see record.h */
 #define GC_FRAME "[gc]"                       /* RECORD_GC, see record.h */
+#define TASK_FRAME "[task "                   /* RECORD_TASK_PREFIX: "[task NAME]" */
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
@@ -87,13 +88,16 @@ static void put_escaped(struct buf *b, const char *s, int in_frame)
 /* The frames that stand for no Python function, written bare like
  * NO_FRAME: the ones the sampler writes for a stack cut at the walker's
  * depth bound, for one that could not be read (TABLE_UNREADABLE) and
- * innermost on a thread running the garbage collector, and the one the
+ * innermost on a thread running the garbage collector, "[task NAME]" at
+ * the root of an asyncio task's stack, and the one the
  * lens puts for a stack with none of the user's code (functions of those
  * names without a file). */
 static int is_marker(const char *name, const char *file)
 {
+    size_t n = strlen(name);
     return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, TABLE_UNREADABLE) == 0 ||
-                      strcmp(name, OUTSIDE_FRAME) == 0 || strcmp(name, GC_FRAME) == 0);
+                      strcmp(name, OUTSIDE_FRAME) == 0 || strcmp(name, GC_FRAME) == 0 ||
+                      (strncmp(name, TASK_FRAME, sizeof TASK_FRAME - 1) == 0 && name[n - 1] == ']'));
 }
 
 /* State of one export: the rendered stack lines, NUL-separated in text. */

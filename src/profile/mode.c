@@ -135,7 +135,7 @@ uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_
 int table_thread_states(const struct table *t, uint32_t thread, struct table_states *out)
 {
     *out = (struct table_states){0};
-    if (thread >= t->nthreads)
+    if (thread >= t->nthreads || t->threads[thread].tasks != t->show_tasks)
         return 0;
     const struct thread *th = &t->threads[thread];
     if (th->saved_states) {

@@ -90,7 +90,7 @@ def test_tasks_by_name_in_wall_time(interp, proftui, tmp_path):
     crunch = [s for s in tasks["cruncher"] if after_task(s, "cruncher")[:1] == ["crunch"]]
     assert samples(crunch) >= 0.9 * counts["cruncher"], r.describe()
     for child in ("child-1", "child-2"):
-        under = [s for s in tasks[child] if tasks_of(s) == ["handler", child]
+        under = [s for s in tasks[child] if tasks_of(s)[-2:] == ["handler", child]
                  and after_task(s, "handler") == ["handle"] and after_task(s, child)[:1] == ["work"]]
         assert samples(under) >= 0.8 * counts[child], f"{child}\n{r.describe()}"
     assert not [s for s in r.profile.stacks if not tasks_of(s)
@@ -138,7 +138,8 @@ def test_live_task_view(live, newest):  # noqa: F811
     if newest.minor < (3, 11):
         pytest.skip(f"the newest CPython here is {newest.version}: --async needs 3.11+")
     view = launch(live, newest, "../workloads/asyncapp.py", "/dev/null", "60", opts=("--async",))
-    view.wait_for(lambda: view.header().get("tasks") == "7", "seven tasks in the header")
+    # the seven and asyncio.run's own main task, Task-1
+    view.wait_for(lambda: view.header().get("tasks") == "8", "eight tasks in the header")
     view.wait_for(lambda: view.row("[task fetcher-1]") and view.row("[task cruncher]")
                   and view.row("fetch_page"), "task rows")
     view.send("a")
