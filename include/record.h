@@ -82,7 +82,8 @@ struct record_tasks {
  * suspended one as idle (off CPU, no GIL). A task that could not be read,
  * or a running one whose coroutine's frame is not on its thread's stack
  * (the thread moved on between the two reads), is one failure
- * ("[unreadable]"). Returns 1 when a sample was added, or ERR_NOMEM. */
+ * ("[unreadable]"). A task read in turn (task_sample.weight > 1) counts
+ * as that many samples. Returns 1 when a sample was added, or ERR_NOMEM. */
 #define RECORD_AWAIT_MAX 16
 int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i);
 

@@ -235,6 +235,22 @@ static int own_frames(struct recorder *r, const struct record_tasks *set, int i,
     return ERR_CORRUPT;         /* the thread is no longer inside the task */
 }
 
+/* The rounds a task's sample stands for (taskwalk.h), at least 1. */
+static uint64_t weight_of(const struct task_sample *ts)
+{
+    return ts->weight ? ts->weight : 1;
+}
+
+/* A task whose stack is not sure: one failure per round it stands for. */
+static int add_failed_task(struct recorder *r, uint32_t th, enum walk_fail why,
+                           enum table_metric metric, uint64_t weight)
+{
+    for (uint64_t k = 0; k < weight; k++)
+        if (table_add_failed_as(r->table, th, why, metric) < 0)
+            return ERR_NOMEM;
+    return 1;
+}
+
 /* The index of the task at addr in set, or -1. */
 static int task_index(const struct record_tasks *set, uint64_t addr)
 {
@@ -257,7 +273,7 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
     enum walk_fail why = WALK_OK;
     int d = own_frames(r, set, i, 0, &why);
     if (d == ERR_CORRUPT)
-        return table_add_failed_as(r->table, th, why, metric) < 0 ? ERR_NOMEM : 1;
+        return add_failed_task(r, th, why, metric, weight_of(ts));
     int cut = ts->truncated, seen[RECORD_AWAIT_MAX], nseen = 0;
     for (int cur = i; d >= 0; ) {
         seen[nseen++] = cur;
@@ -277,6 +293,6 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
     }
     if (d >= WALK_MAX_DEPTH || (d > 0 && cut))     /* keys has room for it */
         r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
-    int rc = d < 0 ? d : table_add_stack_as(r->table, th, r->keys, d, 1, metric);
+    int rc = d < 0 ? d : table_add_stack_as(r->table, th, r->keys, d, weight_of(ts), metric);
     return rc < 0 ? rc : 1;
 }

@@ -13,15 +13,20 @@ child-2, which burn CPU in work(). Shares are compared within one run.
 """
 
 import re
+import signal
+import socket
+import subprocess
+import threading
+import urllib.request
 from typing import Dict, List
 
 import pytest
 
-from harness import (assert_error_line, interpreter_params, marker_line, profile_workload, run,
-                     samples, selected_interpreters)
+from harness import (WORKLOADS, Profile, assert_error_line, interpreter_params, marker_line,
+                     profile_workload, run, samples, selected_interpreters, wait_for)
 from uidriver import LiveView  # noqa: F401
 
-from test_ui import launch, live, newest  # noqa: F401  (fixtures)
+from test_ui import launch, live  # noqa: F401  (fixtures)
 
 SECONDS = 2.5
 TASK_RE = re.compile(r"\[task (?P<name>.*)\]$")
@@ -131,13 +136,12 @@ def test_async_needs_311(proftui, tmp_path):
     assert not (tmp_path / "p.txt").exists() or not (tmp_path / "p.txt").read_text().strip()
 
 
-def test_live_task_view(live, newest):  # noqa: F811
+@pytest.mark.parametrize("interp", async_params())
+def test_live_task_view(live, interp):  # noqa: F811
     """The live view with --async starts on the task stacks (the header
     counts the tasks); a switches to the thread stacks (the event loop's
     frames, no task) and back."""
-    if newest.minor < (3, 11):
-        pytest.skip(f"the newest CPython here is {newest.version}: --async needs 3.11+")
-    view = launch(live, newest, "../workloads/asyncapp.py", "/dev/null", "60", opts=("--async",))
+    view = launch(live, interp, "../workloads/asyncapp.py", "/dev/null", "60", opts=("--async",))
     # the seven and asyncio.run's own main task, Task-1
     view.wait_for(lambda: view.header().get("tasks") == "8", "eight tasks in the header")
     view.wait_for(lambda: view.row("[task fetcher-1]") and view.row("[task cruncher]")
@@ -148,3 +152,73 @@ def test_live_task_view(live, newest):  # noqa: F811
                   "the thread's own stacks")
     view.send("a")
     view.wait_for(lambda: view.row("[task cruncher]"), "the task stacks again")
+
+
+def _system_with_fastapi():
+    for i in selected_interpreters():
+        if i.kind == "system" and i.minor >= (3, 11) and subprocess.run(
+                [i.path, "-c", "import uvicorn, fastapi"], capture_output=True).returncode == 0:
+            return i
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str) -> bool:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read()
+        return True
+    except OSError:
+        return False
+
+
+def test_fastapi_routes(proftui, tmp_path, spawn):
+    """A FastAPI app under uvicorn (Debian's packages, the system Python)
+    with loopback load on a route that computes and one that awaits a slow
+    dependency: the task stacks put compute() under the computing route's
+    task, and the awaiting route's time at its dependency's await, parked
+    in asyncio's sleep."""
+    interp = _system_with_fastapi()
+    if interp is None:
+        pytest.skip("the system Python (3.11+) has no uvicorn and fastapi "
+                    "(Debian: apt install python3-uvicorn python3-fastapi)")
+    out, port = tmp_path / "profile.txt", _free_port()
+    prof = spawn([proftui, "--async", "-o", out, "--", interp.path, "-m", "uvicorn",
+                  "fastapi_app:app", "--port", str(port), "--log-level", "warning"],
+                 cwd=WORKLOADS, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: _get(port, "/cpu") or prof.poll() is not None, 30, "uvicorn to answer")
+    assert prof.poll() is None, prof.communicate()
+    served = {"/cpu": 0, "/slow": 0}
+    stop = threading.Event()
+
+    def client(path):
+        while not stop.is_set():
+            served[path] += _get(port, path)
+    clients = [threading.Thread(target=client, args=(p,)) for p in ("/cpu", "/slow", "/slow", "/slow")]
+    for c in clients:
+        c.start()
+    # Load until both routes served enough requests (bounded).
+    wait_for(lambda: served["/cpu"] >= 150 and served["/slow"] >= 150, 60, "requests served")
+    stop.set()
+    for c in clients:
+        c.join()
+    prof.send_signal(signal.SIGINT)
+    stdout, stderr = prof.communicate(timeout=60)
+    assert out.exists(), stderr
+    p = Profile.load(out)
+    desc = f"served {served}\n{stderr.decode(errors='replace')}\n{p.summary(25)}"
+    compute = p.select(containing="compute")
+    assert samples(compute) >= 100, desc
+    in_route = [s for s in compute if tasks_of(s) and "cpu_route" in s.names()
+                and s.names().index("cpu_route") < s.names().index("compute")]
+    assert samples(in_route) >= 0.9 * samples(compute), desc
+    slow = p.select(containing="slow_route")
+    assert samples(slow) >= 200, desc
+    await_line = marker_line(WORKLOADS / "fastapi_app.py", "SLOW-AWAIT")
+    parked = [s for s in slow if tasks_of(s) and s.names()[-2:] == ["slow_dependency", "sleep"]
+              and s.frames[-2].line == await_line]
+    assert samples(parked) >= 0.8 * samples(slow), desc

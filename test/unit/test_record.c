@@ -415,6 +415,13 @@ static void test_tasks(void)
     CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_IDLE), 4);
     CHECK_EQ(table_thread_failed(tasks, th, WALK_FAIL_TORN), 1);
     CHECK_STR(table_thread_name(tasks, th), "MainThread");
+    /* A task read in turn stands for the rounds since its last read. */
+    ts[2].weight = 5;
+    CHECK_EQ(recorder_add_task(r, &set, 2), 1);
+    table_free(tasks);
+    tasks = replica_of(t, 1);
+    CHECK_EQ(table_samples(tasks), 11);
+    CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_IDLE), 9);
     table_free(threads);
     table_free(tasks);
     recorder_free(r);
