@@ -102,6 +102,7 @@ def test_tasks_by_name_in_wall_time(interp, proftui, tmp_path):
                 and "[unreadable]" not in s.names()], r.describe()
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("interp", async_params())
 def test_task_cpu_shares(interp, proftui, tmp_path):
     """cpu mode: only the running task gets a sample; the cruncher's share
