@@ -79,6 +79,12 @@ void taskwalk_free(struct taskwalk *tw);
  * round. */
 int taskwalk_round(struct taskwalk *tw);
 
+/* A round in which nothing of the process ran since the last walk (the
+ * sampler reuses that walk: proc.h "quiet"): nothing is read and no task
+ * returned, but the round counts in the weight of each task's next read
+ * (its stack then stood for this round too). */
+void taskwalk_quiet_round(struct taskwalk *tw);
+
 /* Task i (0 <= i < the last taskwalk_round's count), valid until the next
  * round. */
 const struct task_sample *taskwalk_task(const struct taskwalk *tw, int i);

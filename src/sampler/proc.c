@@ -201,6 +201,10 @@ void proc_walk(struct proc *p, uint64_t now_ns)
     if (p->quiet) {
         p->quiet_rounds++;
         read_states(p, 1);
+        if (p->tw) {            /* the tasks' next reads stand for this round too */
+            taskwalk_quiet_round(p->tw);
+            p->ntasks = 0;
+        }
         return;
     }
     p->walked_ns = clock_now_ns();
