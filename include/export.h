@@ -6,6 +6,7 @@
 #ifndef PROFTUI_EXPORT_H
 #define PROFTUI_EXPORT_H
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -40,6 +41,12 @@ struct export_meta {
 
 /* A writer: the table (borrowed, read only) to f. meta may be NULL for the
  * formats that say so. Returns 0, ERR_NOMEM, or ERR_IO. */
+/* The text of a thread's states line, after "# " in collapsed stacks and
+ * as a pprof comment: its pid and tid, then struct table_states' cpu, gil,
+ * wait, idle and samples (the importers read it back). */
+#define EXPORT_STATE_LINE "state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64 \
+                          ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples"
+
 typedef int (*export_writer)(FILE *f, const struct table *t, const struct export_meta *meta);
 
 /* The format named `name` ("collapsed", "speedscope", "pprof", "pstats",

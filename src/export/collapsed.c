@@ -305,9 +305,8 @@ static void write_states(struct buf *b, const struct table *t, int64_t own_pid)
     if (k > 1)
         qsort(l, k, sizeof *l, by_pid_tid);
     for (size_t i = 0; i < k; i++)
-        buf_printf(b, "# state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
-                   ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples\n", l[i].pid,
-                   l[i].tid, l[i].st.cpu, l[i].st.gil, l[i].st.wait, l[i].st.idle, l[i].st.samples);
+        buf_printf(b, "# " EXPORT_STATE_LINE "\n", l[i].pid, l[i].tid, l[i].st.cpu, l[i].st.gil,
+                   l[i].st.wait, l[i].st.idle, l[i].st.samples);
     free(l);
 }
 

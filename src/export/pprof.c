@@ -362,8 +362,7 @@ static void put_meta(struct pprof *pp)
     struct table_states ts;
     for (size_t i = 0; i < table_thread_count(pp->t); i++)
         if (table_thread_states(pp->t, (uint32_t)i, &ts))
-            comment(pp, &c, "state: P%" PRIu32 " T%" PRIu64 " cpu %" PRIu64 ", gil %" PRIu64
-                    ", wait %" PRIu64 ", idle %" PRIu64 " of %" PRIu64 " samples",
+            comment(pp, &c, EXPORT_STATE_LINE,
                     table_thread_pid(pp->t, (uint32_t)i) ? table_thread_pid(pp->t, (uint32_t)i)
                                                          : (uint32_t)m->pid,
                     table_thread_tid(pp->t, (uint32_t)i),
