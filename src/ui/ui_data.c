@@ -99,25 +99,39 @@ static void thread_states(struct ui_thread *th, const struct table *t, uint32_t 
 /* The GIL's share of the rounds: the samples in which a thread held its
  * process's GIL (one at most per process and round) over the rounds of
  * every process (a process's: its longest-sampled thread's samples). */
+static int by_pid(const void *pa, const void *pb)
+{
+    const struct ui_thread *a = *(const struct ui_thread *const *)pa;
+    const struct ui_thread *b = *(const struct ui_thread *const *)pb;
+    return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+/* The GIL's share of the rounds: the samples in which a thread held it,
+ * over each process's rounds (its thread with the most samples of known
+ * state). Not for the task stacks (a task's samples are not rounds). */
 static void gil_share(struct ui_data *d)
 {
-    uint64_t held = 0, rounds = 0;
+    d->gil_pct = -1;
+    if (!d->nthreads || !d->stats.gil_known || table_get_tasks(d->replica))
+        return;
+    const struct ui_thread **by = malloc(d->nthreads * sizeof *by);
+    if (!by)
+        return;
+    for (size_t i = 0; i < d->nthreads; i++)
+        by[i] = &d->threads[i];
+    qsort(by, d->nthreads, sizeof *by, by_pid);
+    uint64_t held = 0, rounds = 0, most = 0;
     for (size_t i = 0; i < d->nthreads; i++) {
-        const struct ui_thread *th = &d->threads[i];
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = d->threads[j].pid == th->pid;
-        if (seen)
-            continue;                 /* its process was counted with an earlier thread */
-        uint64_t most = 0;
-        for (size_t j = i; j < d->nthreads; j++)
-            if (d->threads[j].pid == th->pid) {
-                held += d->threads[j].gil;
-                most = d->threads[j].known > most ? d->threads[j].known : most;
-            }
-        rounds += most;
+        if (i && by[i]->pid != by[i - 1]->pid) {
+            rounds += most;
+            most = 0;
+        }
+        held += by[i]->gil;
+        most = by[i]->known > most ? by[i]->known : most;
     }
-    d->gil_pct = rounds && d->stats.gil_known ? 100.0 * (double)held / (double)rounds : -1;
+    rounds += most;
+    free(by);
+    d->gil_pct = rounds ? 100.0 * (double)held / (double)rounds : -1;
 }
 
 static void rss_history(struct ui_data *d)
