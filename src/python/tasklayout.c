@@ -16,7 +16,7 @@
     .task_is_task = OFF_NONE, .task_node = OFF_NONE, .tstate_running_loop = OFF_NONE, \
     .tstate_running_task = OFF_NONE, .tstate_tasks_head = OFF_NONE, \
     .interp_tasks_head = OFF_NONE, .frame_stacktop = 64, .frame_localsplus = 72, \
-    .frame_stackpointer = OFF_NONE, .frame_read = 72
+    .frame_stackpointer = OFF_NONE, .frame_read = 72, .yf_depth = 1
 
 #define COMMON_314 \
     .task_loop = 16, .task_awaited_by = 96, .task_is_task = 108, \
@@ -39,11 +39,13 @@ static const struct task_layout tables[] = {
      .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE, .resume_opcode = -1},
     {.minor = 14, COMMON_314, .tstate_running_loop = 864, .tstate_running_task = 872,
      .tstate_tasks_head = 880, .interp_tasks_head = 0x2a80, .state_created = -3,
-     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE},
-    /* 3.15 renumbered the frame states and added a locked yield-from */
+     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE, .yf_depth = 1},
+    /* 3.15 renumbered the frame states and added a locked yield-from; a
+     * suspended SEND keeps a NULL above the awaited object (seen in
+     * 3.15.2's memory: _PyFrame_StackPeek takes a depth there) */
     {.minor = 15, COMMON_314, .tstate_running_loop = 1024, .tstate_running_task = 1032,
      .tstate_tasks_head = 1048, .interp_tasks_head = 0x2a68, .state_created = 0,
-     .state_suspended = 1, .state_yf = 2, .state_yf2 = 3},
+     .state_suspended = 1, .state_yf = 2, .state_yf2 = 3, .yf_depth = 2},
 };
 
 const struct task_layout *tasklayout_for(int minor)

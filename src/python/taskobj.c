@@ -169,15 +169,15 @@ static uint64_t stack_top(struct chain *ch, uint64_t addr, const uint8_t *g)
     uint64_t frame = addr + (uint64_t)tl->gen_iframe, slot, v;
     const uint8_t *f = g + tl->gen_iframe;
     if (tl->frame_stackpointer >= 0) {
-        slot = get_ptr(f, tl->frame_stackpointer) - 8;
+        slot = get_ptr(f, tl->frame_stackpointer) - 8 * (uint64_t)tl->yf_depth;
         if (slot < frame + (uint64_t)tl->frame_localsplus || slot - frame > (1u << 20))
             return 0;
     } else {
         int32_t top;
         memcpy(&top, f + tl->frame_stacktop, sizeof top);
-        if (top < 1 || top > (1 << 16))
+        if (top < tl->yf_depth || top > (1 << 16))
             return 0;
-        slot = frame + (uint64_t)tl->frame_localsplus + (uint64_t)(top - 1) * 8;
+        slot = frame + (uint64_t)tl->frame_localsplus + (uint64_t)(top - tl->yf_depth) * 8;
     }
     if (reader_read_ptr(ch->x->t->r, slot, &v) < 0)
         return 0;

@@ -62,6 +62,7 @@ struct task_layout {
     int32_t frame_stacktop;          /* int stacktop (3.11-3.13) else OFF_NONE */
     int32_t frame_localsplus;        /* localsplus (3.11-3.13) */
     int32_t frame_stackpointer;      /* _PyStackRef *stackpointer (3.14+) else OFF_NONE */
+    int yf_depth;                    /* the awaited object is stack[top - yf_depth] (3.15: 2) */
     int32_t frame_read;              /* bytes of the frame worth reading */
 };
 
