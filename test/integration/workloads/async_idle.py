@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # N idle asyncio tasks (parked in asyncio.sleep) beside one task burning
 # CPU between sleep(0)s: the task walker's cost with and without them.
 import asyncio
