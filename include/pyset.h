@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading set, list and weakref objects out of the target (asyncio's task
+/* Reading set and list objects out of the target (asyncio's task
  * registries: a WeakSet's set of weak references, a gather's list of
  * children). Every size read from the target is bounded before use. */
 #ifndef PROFTUI_PYSET_H
@@ -13,9 +13,9 @@ struct py_layout;
 /* Sets with more slots than this are refused (ERR_CORRUPT). */
 #define PYSET_MAX_SLOTS (1u << 22)
 
-/* Called once per live key. Return 0 to go on, anything else to stop:
- * pyset_foreach() then returns that value. */
-typedef int (*pyset_cb)(void *arg, uint64_t key);
+/* Called once per live key, with the hash stored beside it. Return 0 to
+ * go on, anything else to stop: pyset_foreach() then returns that value. */
+typedef int (*pyset_cb)(void *arg, uint64_t key, int64_t hash);
 
 /* Visit the keys of the set (or frozenset) object at set_addr, in table
  * order. Returns 0, the callback's non-zero value, ERR_READ, or
@@ -23,16 +23,6 @@ typedef int (*pyset_cb)(void *arg, uint64_t key);
  * are skipped. */
 int pyset_foreach(struct reader *r, const struct py_layout *l, uint64_t set_addr, pyset_cb cb,
                   void *arg);
-
-/* The referents of the n weak references at refs, in place: refs[i]
- * becomes the object it refers to, or 0 when it is dead or cannot be read.
- * Read in batches. Returns 0, or ERR_EXITED. */
-int pyweakref_targets(struct reader *r, uint64_t *refs, int n);
-
-/* Each objs[i] (of n) becomes the pointer stored at objs[i] + off, or 0
- * when it cannot be read or is not a plausible pointer. Read in batches.
- * Returns 0, or ERR_EXITED. */
-int pyset_read_ptrs(struct reader *r, uint64_t *objs, int n, uint32_t off);
 
 /* The items of the list object at list_addr: at most cap into out. Returns
  * how many there are (which may be more than cap), ERR_READ or ERR_CORRUPT

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "codecache.h"
 #include "dump.h"
 #include "error.h"
 #include "table.h"
 
 #define MAX_CYCLES 2             /* passes over all tasks (the first links awaiters) */
+#define MAX_DUMP_NS 5000000000ULL
 
 void dump_frames_free(struct dump_frame *f, int depth)
 {
@@ -116,20 +118,26 @@ int dumptasks_read(struct pytarget *t, struct dump_tasks *dt)
     int rc = cache ? walker_new(t, cache, &w) : ERR_NOMEM;
     if (rc == 0)
         rc = taskwalk_new(t, cache, &tw);
-    int rounds = 1;
-    for (int i = 0; rc == 0 && i < rounds; i++) {
+    /* a round reads the running tasks and a few others in turn: go on
+     * until each task was read twice (the first pass links the awaiters
+     * on 3.11-3.13), at most MAX_DUMP_NS */
+    uint64_t deadline = clock_now_ns() + MAX_DUMP_NS, waiting = 0;
+    for (int i = 0; rc == 0; i++) {
         int nstacks = walker_round(w), n = nstacks < 0 ? nstacks : taskwalk_round(tw);
         if (n == ERR_EXITED)
             rc = n;
-        for (int k = 0; rc == 0 && k < n; k++)
-            rc = take_sample(dt, w, nstacks, taskwalk_task(tw, k));
+        for (int k = 0; rc == 0 && k < n; k++) {
+            const struct task_sample *s = taskwalk_task(tw, k);
+            waiting += !s->running;
+            rc = take_sample(dt, w, nstacks, s);
+        }
         struct taskwalk_stats st;
         taskwalk_stats(tw, &st);
-        if (i == 0) {
-            dt->listed = st.listed;
-            dt->cut = st.cut;
-            rounds = MAX_CYCLES * (int)((st.listed + TASKWALK_PER_ROUND - 1) / TASKWALK_PER_ROUND) + 2;
-        }
+        dt->listed = st.listed;
+        dt->cut = st.cut;
+        if (waiting >= MAX_CYCLES * (uint64_t)st.listed || i >= 2 * (int)st.listed + 4 ||
+            clock_now_ns() > deadline)
+            break;
     }
     taskwalk_free(tw);
     walker_free(w);

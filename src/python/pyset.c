@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* set, list and weakref objects of the target, bounded and validated. */
+/* set and list objects of the target, bounded and validated. */
 #include "pyset.h"
 
 #include <string.h>
@@ -18,13 +18,9 @@
 #define SET_HEAD 48
 #define SLOT 16
 #define CHUNK 512               /* slots read at once */
-/* PyWeakReference (Include/cpython/weakrefobject.h): wr_object after the
- * object header; a dead reference points to None. PyListObject: ob_size,
- * then ob_item. */
-#define WR_OBJECT 16
+/* PyListObject: ob_size, then ob_item. */
 #define LIST_SIZE 16
 #define LIST_ITEMS 24
-#define BATCH 256
 
 static uint64_t get64(const uint8_t *p)
 {
@@ -45,7 +41,7 @@ static int visit_chunk(struct reader *r, uint64_t table, uint64_t first, uint64_
         int64_t hash = (int64_t)get64(buf + i * SLOT + 8);
         if (!key || hash == -1)
             continue;
-        if ((rc = cb(arg, key)) != 0)
+        if ((rc = cb(arg, key, hash)) != 0)
             return rc;
     }
     return 0;
@@ -74,38 +70,6 @@ int pyset_foreach(struct reader *r, const struct py_layout *l, uint64_t set_addr
             return rc;
     }
     return 0;
-}
-
-int pyset_read_ptrs(struct reader *r, uint64_t *refs, int n, uint32_t off)
-{
-    struct read_req req[BATCH];
-    uint64_t val[BATCH];
-    for (int base = 0; base < n; base += BATCH) {
-        int k = n - base < BATCH ? n - base : BATCH, m = 0;
-        for (int i = 0; i < k; i++) {
-            val[i] = 0;
-            if (reader_addr_ok(refs[base + i], 8))
-                req[m++] = (struct read_req){refs[base + i] + off, 8, &val[i]};
-        }
-        if (m && reader_readv(r, req, m) < 0) {
-            /* one bad piece fails the batch: read them one by one */
-            for (int i = 0; i < m; i++) {
-                int rc = reader_read(r, req[i].addr, 8, req[i].buf);
-                if (rc == ERR_EXITED)
-                    return rc;
-                if (rc < 0)
-                    memset(req[i].buf, 0, 8);
-            }
-        }
-        for (int i = 0; i < k; i++)
-            refs[base + i] = reader_addr_ok(val[i], 8) ? val[i] : 0;
-    }
-    return 0;
-}
-
-int pyweakref_targets(struct reader *r, uint64_t *refs, int n)
-{
-    return pyset_read_ptrs(r, refs, n, WR_OBJECT);
 }
 
 int pylist_items(struct reader *r, const struct py_layout *l, uint64_t list_addr, uint64_t *out,

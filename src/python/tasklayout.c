@@ -16,34 +16,39 @@
     .task_is_task = OFF_NONE, .task_node = OFF_NONE, .tstate_running_loop = OFF_NONE, \
     .tstate_running_task = OFF_NONE, .tstate_tasks_head = OFF_NONE, \
     .interp_tasks_head = OFF_NONE, .frame_stacktop = 64, .frame_localsplus = 72, \
-    .frame_stackpointer = OFF_NONE, .frame_read = 72
+    .frame_stackpointer = OFF_NONE, .frame_read = 72, .yf_depth = 1
 
 #define COMMON_314 \
-    .task_loop = 16, .task_awaited_by = 96, .task_is_task = 108, \
+    .task_loop = 16, .task_awaited_by = 96, .task_is_task = 108, .task_state = 104, \
     .task_awaited_by_is_set = 109, .task_fut_waiter = 120, .task_coro = 128, \
     .task_name = 136, .task_node = 152, .task_size = 168, .gen_frame_state = 67, \
-    .gen_iframe = 72, .resume_opcode = -1, .frame_stacktop = OFF_NONE, \
+    .gen_iframe = 72, .resume_opcode = -1, .resume_opcode2 = -1, .frame_stacktop = OFF_NONE, \
     .frame_localsplus = 80, .frame_stackpointer = 64, .frame_read = 72
 
 static const struct task_layout tables[] = {
-    {.minor = 11, COMMON_311_313, .task_fut_waiter = 128, .task_coro = 136, .task_name = 144,
+    /* RESUME_QUICK (150) is 3.11's quickened RESUME */
+    {.minor = 11, COMMON_311_313, .task_state = 88, .task_fut_waiter = 128, .task_coro = 136, .task_name = 144,
      .task_size = 176, .gen_frame_state = 75, .gen_iframe = 80, .state_created = -2,
      .state_suspended = -1, .state_yf = TASK_STATE_NONE, .state_yf2 = TASK_STATE_NONE,
-     .resume_opcode = 151},
-    {.minor = 12, COMMON_311_313, .task_fut_waiter = 128, .task_coro = 136, .task_name = 144,
+     .resume_opcode = 151, .resume_opcode2 = 150},
+    /* INSTRUMENTED_RESUME (240) is 3.12's RESUME under sys.monitoring */
+    {.minor = 12, COMMON_311_313, .task_state = 88, .task_fut_waiter = 128, .task_coro = 136, .task_name = 144,
      .task_size = 176, .gen_frame_state = 67, .gen_iframe = 72, .state_created = -2,
      .state_suspended = -1, .state_yf = TASK_STATE_NONE, .state_yf2 = TASK_STATE_NONE,
-     .resume_opcode = 151},
-    {.minor = 13, COMMON_311_313, .task_fut_waiter = 112, .task_coro = 120, .task_name = 128,
+     .resume_opcode = 151, .resume_opcode2 = 240},
+    {.minor = 13, COMMON_311_313, .task_state = 96, .task_fut_waiter = 112, .task_coro = 120, .task_name = 128,
      .task_size = 144, .gen_frame_state = 67, .gen_iframe = 72, .state_created = -3,
-     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE, .resume_opcode = -1},
+     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE, .resume_opcode = -1,
+     .resume_opcode2 = -1},
     {.minor = 14, COMMON_314, .tstate_running_loop = 864, .tstate_running_task = 872,
      .tstate_tasks_head = 880, .interp_tasks_head = 0x2a80, .state_created = -3,
-     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE},
-    /* 3.15 renumbered the frame states and added a locked yield-from */
+     .state_suspended = -2, .state_yf = -1, .state_yf2 = TASK_STATE_NONE, .yf_depth = 1},
+    /* 3.15 renumbered the frame states and added a locked yield-from; a
+     * suspended SEND keeps a NULL above the awaited object (seen in
+     * 3.15.2's memory: _PyFrame_StackPeek takes a depth there) */
     {.minor = 15, COMMON_314, .tstate_running_loop = 1024, .tstate_running_task = 1032,
      .tstate_tasks_head = 1048, .interp_tasks_head = 0x2a68, .state_created = 0,
-     .state_suspended = 1, .state_yf = 2, .state_yf2 = 3},
+     .state_suspended = 1, .state_yf = 2, .state_yf2 = 3, .yf_depth = 2},
 };
 
 const struct task_layout *tasklayout_for(int minor)

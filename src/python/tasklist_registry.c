@@ -22,11 +22,20 @@ struct collect {
     uint64_t *out;
     int cap, n;
     unsigned cut;
+    int weak;
 };
 
-static int collect_key(void *arg, uint64_t key)
+/* A weak reference hashes as its referent, and a Task as its address
+ * (object.__hash__: _Py_HashPointer, the address rotated right by 4 bits,
+ * Python/pyhash.c): the set's stored hashes give the tasks without reading
+ * the 10,000 weak references. Each address is checked when the task is
+ * read (its type, its reference count). */
+static int collect_key(void *arg, uint64_t key, int64_t hash)
 {
     struct collect *c = arg;
+    uint64_t h = (uint64_t)hash;
+    if (c->weak)
+        key = h << 4 | h >> 60;
     if (c->n < c->cap)
         c->out[c->n++] = key;
     else
@@ -34,30 +43,42 @@ static int collect_key(void *arg, uint64_t key)
     return 0;
 }
 
-/* The keys of the set `name` of the module dict (through .data for a
- * WeakSet: the weak references' referents). */
-static int registry(struct taskread_ctx *x, uint64_t dict, const char *name, int weak,
-                    struct collect *c)
+/* The set behind the registry `name` of the module dict (a WeakSet's
+ * .data), into *set. */
+static int find_set(struct taskread_ctx *x, uint64_t dict, const char *name, int weak,
+                    uint64_t *set)
 {
     struct reader *r = x->t->r;
     const struct py_layout *l = &x->t->layout;
-    uint64_t set;
-    int rc = pydict_lookup_str(r, l, dict, name, &set);
-    if (rc < 0 || !set)
+    int rc = pydict_lookup_str(r, l, dict, name, set);
+    if (rc < 0 || !*set)
         return rc < 0 ? rc : ERR_NOT_READY;
-    if (weak && ((rc = pyobj_lookup_attr(r, l, set, "data", &set)) < 0 || !set))
+    if (weak && ((rc = pyobj_lookup_attr(r, l, *set, "data", set)) < 0 || !*set))
         return rc < 0 ? rc : ERR_CORRUPT;
-    int first = c->n;
-    rc = pyset_foreach(r, l, set, collect_key, c);
-    if (rc < 0)
-        return rc;
-    return weak ? pyweakref_targets(r, c->out + first, c->n - first) : 0;
+    return 0;
 }
 
-/* The thread running loop: BaseEventLoop._thread_id, set by run_forever
- * (Lib/asyncio/base_events.py); None, hence 0, while it is not running. */
-static uint64_t loop_thread(struct taskread_ctx *x, struct task_loops *ls, uint64_t loop)
+/* The registries' sets and _current_tasks, found once: they live as long
+ * as the _asyncio module (sys.modules is a long dict: looking them up
+ * costs more than listing a few dozen tasks). */
+static int find_registries(struct taskread_ctx *x, uint64_t interp)
 {
+    uint64_t dict;
+    int rc = pymodule_dict(x->t->r, &x->t->layout, interp, "_asyncio", &dict);
+    if (rc < 0)
+        return rc;
+    if ((rc = pydict_lookup_str(x->t->r, &x->t->layout, dict, "_current_tasks", &x->current_tasks)) < 0)
+        return rc;
+    if (x->tl->minor == 11)
+        return find_set(x, dict, "_all_tasks", 1, &x->reg_weak);
+    if ((rc = find_set(x, dict, "_scheduled_tasks", 1, &x->reg_weak)) < 0)
+        return rc;
+    return find_set(x, dict, "_eager_tasks", 0, &x->reg_eager);
+}
+
+uint64_t taskread_loop_thread(struct taskread_ctx *x, uint64_t loop)
+{
+    struct task_loops *ls = &x->loops;
     for (int i = 0; i < ls->n; i++)
         if (ls->loop[i] == loop)
             return ls->ident[i];
@@ -75,33 +96,24 @@ static uint64_t loop_thread(struct taskread_ctx *x, struct task_loops *ls, uint6
 int tasklist_registry(struct taskread_ctx *x, uint64_t interp, struct task_ref *out, int cap,
                       int *n, unsigned *cut)
 {
-    static _Thread_local uint64_t tasks[TASKWALK_MAX_TASKS], loops_of[TASKWALK_MAX_TASKS];
-    uint64_t dict;
+    static _Thread_local uint64_t tasks[TASKWALK_MAX_TASKS];
     *n = 0;
     *cut = 0;
-    int rc = pymodule_dict(x->t->r, &x->t->layout, interp, "_asyncio", &dict);
-    if (rc < 0)
+    int rc = x->reg_weak ? 0 : find_registries(x, interp);
+    struct collect c = {.out = tasks, .cap = cap < TASKWALK_MAX_TASKS ? cap : TASKWALK_MAX_TASKS,
+                        .weak = 1};
+    if (rc == 0)
+        rc = pyset_foreach(x->t->r, &x->t->layout, x->reg_weak, collect_key, &c);
+    c.weak = 0;
+    if (rc == 0 && x->reg_eager)
+        rc = pyset_foreach(x->t->r, &x->t->layout, x->reg_eager, collect_key, &c);
+    if (rc < 0) {
+        x->reg_weak = x->reg_eager = x->current_tasks = 0;     /* look them up again */
         return rc;
-    if ((rc = pydict_lookup_str(x->t->r, &x->t->layout, dict, "_current_tasks", &x->current_tasks)) < 0)
-        return rc;
-    struct collect c = {.out = tasks, .cap = cap < TASKWALK_MAX_TASKS ? cap : TASKWALK_MAX_TASKS};
-    if (x->tl->minor == 11)
-        rc = registry(x, dict, "_all_tasks", 1, &c);
-    else if ((rc = registry(x, dict, "_scheduled_tasks", 1, &c)) == 0)
-        rc = registry(x, dict, "_eager_tasks", 0, &c);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < c.n; i++)
-        loops_of[i] = tasks[i];
-    if ((rc = pyset_read_ptrs(x->t->r, loops_of, c.n, (uint32_t)x->tl->task_loop)) < 0)
-        return rc;
-    x->loops.n = 0;
-    for (int i = 0; i < c.n; i++) {
-        if (!tasks[i])
-            continue;               /* a dead weak reference */
-        uint64_t ident = loops_of[i] ? loop_thread(x, &x->loops, loops_of[i]) : 0;
-        out[(*n)++] = (struct task_ref){.task = tasks[i], .thread_ident = ident};
     }
+    for (int i = 0; i < c.n; i++)
+        if (reader_addr_ok(tasks[i], 8))
+            out[(*n)++] = (struct task_ref){.task = tasks[i]};
     *cut = c.cut;
     return 0;
 }
@@ -117,7 +129,7 @@ static int running_one(void *arg, const struct pydict_item *it)
     struct running *rn = arg;
     if (rn->n >= rn->cap)
         return 1;
-    uint64_t ident = loop_thread(rn->x, &rn->x->loops, it->key);
+    uint64_t ident = taskread_loop_thread(rn->x, it->key);
     rn->out[rn->n++] = (struct task_ref){.task = it->value, .thread_ident = ident, .running = 1};
     return 0;
 }

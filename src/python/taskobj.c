@@ -19,7 +19,7 @@
 #define MAX_BASES 16            /* base classes followed at most */
 #define FUTITER_FUTURE 16       /* FutureIter.future (_asynciomodule.c) */
 #define MAX_HOPS 16             /* futures followed from a task to its awaiter */
-#define GEN_READ 256            /* room for any version's generator head and frame */
+#define GEN_READ 384            /* a generator's head, frame and usually its value stack */
 
 static uint64_t get_ptr(const uint8_t *p, int32_t off)
 {
@@ -112,6 +112,32 @@ int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t c
 
 /* ---------------------------------------------------------------- chains */
 
+void taskread_new_round(struct taskread_ctx *x)
+{
+    memset(x->memo.code, 0, sizeof x->memo.code);
+}
+
+static unsigned memo_slot(uint64_t key)
+{
+    return (unsigned)((key >> 3) * 0x9E3779B97F4A7C15ULL >> 58) & (TASKMEMO - 1);
+}
+
+/* The code cache's entry for code, validated once per round. */
+static int code_entry(struct taskread_ctx *x, uint64_t code, struct code_entry **e)
+{
+    unsigned k = memo_slot(code);
+    if (code && x->memo.code[k] == code) {
+        *e = x->memo.entry[k];
+        return 0;
+    }
+    int rc = codecache_get(x->c, x->t, code, NULL, 0, e);
+    if (rc == 0) {
+        x->memo.code[k] = code;
+        x->memo.entry[k] = *e;
+    }
+    return rc;
+}
+
 struct chain {
     struct taskread_ctx *x;
     struct walk_frame *frames;
@@ -120,33 +146,36 @@ struct chain {
     int nseen;
 };
 
-/* The frame of the generator whose head is in g (at addr) as a walk_frame. */
-static int gen_frame(struct chain *ch, uint64_t addr, const uint8_t *g)
+/* The frame of the generator whose head is in g (at addr) as a walk_frame;
+ * *pos gets the instruction's byte offset. */
+static int gen_frame(struct chain *ch, uint64_t addr, const uint8_t *g, int *pos)
 {
     const struct py_layout *l = &ch->x->t->layout;
     const uint8_t *f = g + ch->x->tl->gen_iframe;
     uint64_t code = get_ptr(f, l->frame_code) & ~l->frame_code_tag_mask;
     struct code_entry *e;
-    int rc = codecache_get(ch->x->c, ch->x->t, code, NULL, 0, &e);
+    int rc = code_entry(ch->x, code, &e);
     if (rc < 0)
         return rc;
-    int64_t pos = (int64_t)(get_ptr(f, l->frame_lasti) - (code + (uint64_t)l->code_code_adaptive));
+    int64_t off = (int64_t)(get_ptr(f, l->frame_lasti) - (code + (uint64_t)l->code_code_adaptive));
     int64_t lo = l->lasti_is_prev ? -2 : 0;
     int64_t hi = e->facts.ncodeunits ? 2 * (int64_t)e->facts.ncodeunits : (1 << 28);
-    if (pos < lo || pos >= hi)
+    if (off < lo || off >= hi)
         return ERR_CORRUPT;
+    *pos = (int)off;
     if (ch->n >= ch->cap) {
         ch->truncated = 1;
         return 0;
     }
-    ch->frames[ch->n++] = (struct walk_frame){.code = e, .line = codecache_line(ch->x->t, e, (int)pos),
+    ch->frames[ch->n++] = (struct walk_frame){.code = e, .line = codecache_line(ch->x->t, e, (int)off),
                                               .frame = addr + (uint64_t)ch->x->tl->gen_iframe};
     return 0;
 }
 
 /* 3.11, 3.12: suspended in an await/yield from when the next instruction
- * is RESUME with oparg >= 2 (_PyGen_yf in Objects/genobject.c). */
-static int in_yield_from(struct chain *ch, const uint8_t *g, int state)
+ * is RESUME with oparg >= 2 (_PyGen_yf in Objects/genobject.c); the answer
+ * is remembered per (code, offset). */
+static int in_yield_from(struct chain *ch, const uint8_t *g, int state, int pos)
 {
     const struct task_layout *tl = ch->x->tl;
     if (tl->state_yf != TASK_STATE_NONE)
@@ -154,32 +183,42 @@ static int in_yield_from(struct chain *ch, const uint8_t *g, int state)
     if (state != tl->state_suspended)
         return 0;
     const struct py_layout *l = &ch->x->t->layout;
-    uint64_t prev = get_ptr(g + tl->gen_iframe, l->frame_lasti);
+    uint64_t code = get_ptr(g + tl->gen_iframe, l->frame_code);
+    uint64_t key = code ^ ((uint64_t)(uint32_t)pos << 44), prev = get_ptr(g + tl->gen_iframe, l->frame_lasti);
+    unsigned k = memo_slot(key);
+    if (ch->x->memo.resume_key[k] == key)
+        return ch->x->memo.resume_yf[k];
     uint8_t next[2];
     if (reader_read(ch->x->t->r, prev + 2, 2, next) < 0)
         return 0;
-    return next[0] == tl->resume_opcode && next[1] >= 2;
+    int yf = (next[0] == tl->resume_opcode || next[0] == tl->resume_opcode2) && next[1] >= 2;
+    ch->x->memo.resume_key[k] = key;
+    ch->x->memo.resume_yf[k] = (int8_t)yf;
+    return yf;
 }
 
-/* What the suspended frame awaits: its value stack's top. 0 when unknown. */
-static uint64_t stack_top(struct chain *ch, uint64_t addr, const uint8_t *g)
+/* What the suspended frame awaits: its value stack's top (in g, got bytes
+ * of the object at addr, when it holds it). 0 when unknown. */
+static uint64_t stack_top(struct chain *ch, uint64_t addr, const uint8_t *g, size_t got)
 {
     const struct task_layout *tl = ch->x->tl;
     const struct py_layout *l = &ch->x->t->layout;
     uint64_t frame = addr + (uint64_t)tl->gen_iframe, slot, v;
     const uint8_t *f = g + tl->gen_iframe;
     if (tl->frame_stackpointer >= 0) {
-        slot = get_ptr(f, tl->frame_stackpointer) - 8;
+        slot = get_ptr(f, tl->frame_stackpointer) - 8 * (uint64_t)tl->yf_depth;
         if (slot < frame + (uint64_t)tl->frame_localsplus || slot - frame > (1u << 20))
             return 0;
     } else {
         int32_t top;
         memcpy(&top, f + tl->frame_stacktop, sizeof top);
-        if (top < 1 || top > (1 << 16))
+        if (top < tl->yf_depth || top > (1 << 16))
             return 0;
-        slot = frame + (uint64_t)tl->frame_localsplus + (uint64_t)(top - 1) * 8;
+        slot = frame + (uint64_t)tl->frame_localsplus + (uint64_t)(top - tl->yf_depth) * 8;
     }
-    if (reader_read_ptr(ch->x->t->r, slot, &v) < 0)
+    if (slot + 8 <= addr + got)
+        memcpy(&v, g + (slot - addr), sizeof v);
+    else if (reader_read_ptr(ch->x->t->r, slot, &v) < 0)
         return 0;
     v &= ~l->frame_code_tag_mask;     /* 3.14+: a tagged _PyStackRef */
     return reader_addr_ok(v, 8) ? v : 0;
@@ -195,39 +234,63 @@ static int seen_before(struct chain *ch, uint64_t obj)
     return 0;
 }
 
+/* Read the object at addr: GEN_READ bytes (the generator head, its frame
+ * and usually its value stack), or when that crosses into unmapped
+ * memory the need bytes it must have. Returns the bytes read, or 0. */
+static size_t read_obj(struct reader *r, uint64_t addr, uint8_t *g, size_t need)
+{
+    if (reader_read(r, addr, GEN_READ, g) == 0)
+        return GEN_READ;
+    return need <= GEN_READ && reader_read(r, addr, need, g) == 0 ? need : 0;
+}
+
+/* The end of a chain: what the last coroutine awaits (a future, a task,
+ * or a FutureIter over a future), whose head is in g (got bytes). */
+static void chain_end(struct chain *ch, uint64_t obj, enum task_kind k, const uint8_t *g,
+                      size_t got, struct taskread_more *more)
+{
+    if (k == TK_FUTITER) {
+        uint64_t fut = got >= FUTITER_FUTURE + 8 ? get_ptr(g, FUTITER_FUTURE) : 0;
+        more->awaited = reader_addr_ok(fut, 8) ? fut : 0;
+        more->awaited_kind = TK_OTHER;
+    } else if (k == TK_TASK || k == TK_FUTURE || k == TK_GATHER) {
+        more->awaited = obj;
+        more->awaited_kind = k;
+    }
+    (void)ch;
+}
+
 /* Follow the coroutine chain from coro, outermost first into ch->frames.
- * *awaited gets the future or task it ends on. 0 or why it failed. */
-static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, uint64_t *awaited)
+ * more->awaited gets the future or task it ends on. 0 or why it failed. */
+static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, struct taskread_more *more)
 {
     const struct task_layout *tl = ch->x->tl;
     struct reader *r = ch->x->t->r;
     const struct py_layout *l = &ch->x->t->layout;
     uint8_t g[GEN_READ];
-    size_t len = (size_t)(tl->gen_iframe + tl->frame_read);
+    size_t need = (size_t)(tl->gen_iframe + tl->frame_read);
     for (int hop = 0; hop < TASKWALK_MAX_CHAIN; hop++) {
         if (seen_before(ch, coro))
             return WALK_FAIL_CYCLE;
-        if (len > sizeof g || reader_read(r, coro, len, g) < 0)
+        size_t got = read_obj(r, coro, g, need);
+        if (!got)
+            return hop ? WALK_OK : WALK_FAIL_READ;  /* a small object at the end of a mapping */
+        enum task_kind k = tasktypes_kind(ch->x->types, r, l, get_ptr(g, l->ob_type));
+        if (k != TK_CORO && k != TK_GEN) {
+            chain_end(ch, coro, k, g, got, more);
+            return WALK_OK;
+        }
+        if (got < need)
             return WALK_FAIL_READ;
-        int state = (int8_t)g[tl->gen_frame_state];
+        int state = (int8_t)g[tl->gen_frame_state], pos;
         if (state != tl->state_created && state != tl->state_suspended &&
             state != tl->state_yf && state != tl->state_yf2)
             return WALK_OK;              /* running or finished: no frame to show */
-        int rc = gen_frame(ch, coro, g);
+        int rc = gen_frame(ch, coro, g, &pos);
         if (rc < 0)
             return rc == ERR_READ || rc == ERR_EXITED ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;
-        if (!in_yield_from(ch, g, state))
+        if (!in_yield_from(ch, g, state, pos) || !(coro = stack_top(ch, coro, g, got)))
             return WALK_OK;
-        uint64_t yf = stack_top(ch, coro, g);
-        enum task_kind k = tasktypes_obj(ch->x->types, r, l, yf);
-        if (k == TK_CORO || k == TK_GEN) {
-            coro = yf;
-            continue;
-        }
-        if (k == TK_FUTITER && reader_read_ptr(r, yf + FUTITER_FUTURE, &yf) < 0)
-            yf = 0;
-        *awaited = (k == TK_FUTITER || k == TK_TASK || k == TK_FUTURE || k == TK_GATHER) ? yf : 0;
-        return WALK_OK;
     }
     ch->truncated = 1;
     return WALK_OK;
@@ -255,20 +318,29 @@ int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_fra
     int rc = reader_read(r, s->task, (size_t)tl->task_size, buf);
     if (rc < 0)
         return rc;
-    if (tasktypes_kind(x->types, r, l, get_ptr(buf, l->ob_type)) != TK_TASK)
+    /* a freed task keeps its type pointer but not its reference count; a
+     * done one (cancelled, finished) is neither running nor waiting */
+    uint32_t refcnt, state;
+    memcpy(&refcnt, buf, sizeof refcnt);
+    memcpy(&state, buf + tl->task_state, sizeof state);
+    if (!refcnt || state != 0 || tasktypes_kind(x->types, r, l, get_ptr(buf, l->ob_type)) != TK_TASK)
         return ERR_CORRUPT;
     more->name_obj = get_ptr(buf, tl->task_name);
+    more->loop = get_ptr(buf, tl->task_loop);
     more->fut_waiter = tl->task_fut_waiter >= 0 ? get_ptr(buf, tl->task_fut_waiter) : 0;
     uint64_t coro = get_ptr(buf, tl->task_coro);
-    enum task_kind k = tasktypes_obj(x->types, r, l, coro);
     s->depth = 0;
     s->frames = frames;
-    s->coro_frame = k == TK_CORO || k == TK_GEN ? coro + (uint64_t)tl->gen_iframe : 0;
-    if (s->running || !s->coro_frame)
+    if (s->running) {
+        enum task_kind k = tasktypes_obj(x->types, r, l, coro);
+        s->coro_frame = k == TK_CORO || k == TK_GEN ? coro + (uint64_t)tl->gen_iframe : 0;
         return 0;
+    }
     static _Thread_local struct chain ch;
     ch = (struct chain){.x = x, .frames = frames, .cap = cap};
-    enum walk_fail why = walk_chain(&ch, coro, &more->awaited);
+    enum walk_fail why = walk_chain(&ch, coro, more);
+    if (ch.n)       /* the chain's first frame is the task's own coroutine's */
+        s->coro_frame = coro + (uint64_t)tl->gen_iframe;
     if (why != WALK_OK) {
         s->failed = 1;
         s->why = why;
@@ -282,8 +354,9 @@ int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_fra
 
 /* ---------------------------------------------------------------- awaiters */
 
-static int first_key(void *arg, uint64_t key)
+static int first_key(void *arg, uint64_t key, int64_t hash)
 {
+    (void)hash;
     *(uint64_t *)arg = key;
     return 1;
 }
@@ -318,11 +391,13 @@ uint64_t taskread_awaited_by(struct taskread_ctx *x, uint64_t task)
     return 0;
 }
 
-int taskread_children(struct taskread_ctx *x, uint64_t fut, uint64_t *out, int cap)
+int taskread_children(struct taskread_ctx *x, uint64_t fut, enum task_kind k, uint64_t *out,
+                      int cap)
 {
     struct reader *r = x->t->r;
     const struct py_layout *l = &x->t->layout;
-    enum task_kind k = tasktypes_obj(x->types, r, l, fut);
+    if (k == TK_OTHER)
+        k = tasktypes_obj(x->types, r, l, fut);
     if (k == TK_TASK && cap > 0) {
         out[0] = fut;
         return 1;

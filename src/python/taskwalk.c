@@ -15,12 +15,19 @@
 #define RUNNING_MAX 64                  /* running tasks (one per thread with a loop) */
 #define FRAME_POOL (TASKWALK_PER_ROUND * 16)    /* chain frames of one round */
 #define CHILDREN_MAX 64                 /* a gather's children linked per read */
-/* Listing every task costs a read per task on 3.14+ (a linked list) and a
- * few batched reads on 3.11-3.13: list again at most every RELIST_MIN_NS,
- * and no more often than keeps listing under 1/RELIST_SHARE of the time. */
-#define RELIST_MIN_NS 200000000ULL
+/* A waiting task costs about five reads of the target (~1 us each): with
+ * thousands of them, reading TASKWALK_PER_ROUND per round would cost many
+ * times the thread walk. After the running tasks (always read), the
+ * others are read in turn until the round has spent READ_BUDGET reads on
+ * them (at least one task per round), so 10,000 idle tasks cost about as
+ * much as the thread walk (README "asyncio tasks"). */
+#define READ_BUDGET 40
+/* Listing every task costs a read per task on 3.14+ (a linked list) and
+ * a read per 512 slots of a set on 3.11-3.13: list again as soon as that
+ * keeps the listing's CPU time under 1/RELIST_SHARE of the time (every
+ * round for a few dozen tasks), and at least every RELIST_MAX_NS. */
 #define RELIST_MAX_NS 5000000000ULL
-#define RELIST_SHARE 20
+#define RELIST_SHARE 200
 
 /* A listed task and what is remembered of it between rounds. */
 struct task_rec {
@@ -152,7 +159,11 @@ static uint64_t first_interp(struct taskwalk *tw)
 static int relist(struct taskwalk *tw, uint64_t interp)
 {
     static _Thread_local struct task_ref refs[TASKWALK_MAX_TASKS];
-    uint64_t t0 = clock_now_ns();
+    uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
+    if (t0 - tw->x.loops_since >= TASKLOOPS_KEEP_NS) {
+        tw->x.loops.n = 0;
+        tw->x.loops_since = t0;
+    }
     if (t0 < tw->next_list_ns)
         return 0;
     if (!tw->tl_final) {
@@ -170,35 +181,36 @@ static int relist(struct taskwalk *tw, uint64_t interp)
     tw->cut = cut;
     if ((rc = take_listing(tw, refs, n)) < 0)
         return rc;
-    uint64_t cost = clock_now_ns() - t0, wait = cost * RELIST_SHARE;
-    wait = wait < RELIST_MIN_NS ? RELIST_MIN_NS : wait > RELIST_MAX_NS ? RELIST_MAX_NS : wait;
+    uint64_t cost = clock_thread_cpu_ns() - cpu0, wait = cost * RELIST_SHARE;
+    wait = wait > RELIST_MAX_NS ? RELIST_MAX_NS : wait;
     tw->next_list_ns = t0 + wait;
     return 0;
 }
 
 /* Task.get_name(), from the listing's cache while the name object is the
  * same one. */
-static void name_task(struct taskwalk *tw, struct task_sample *s, int rec, uint64_t name_obj)
+static int name_task(struct taskwalk *tw, struct task_sample *s, int rec, uint64_t name_obj)
 {
     struct task_rec *r = rec >= 0 ? &tw->recs[rec] : NULL;
     if (r && r->name_obj == name_obj && name_obj) {
         memcpy(s->name, r->name, sizeof s->name);
-        return;
+        return 0;
     }
-    if (taskread_name(&tw->x, name_obj, s->name, sizeof s->name) < 0)
-        s->name[0] = '\0';
+    if (taskread_name(&tw->x, name_obj, s->name, sizeof s->name) < 0 || !s->name[0])
+        return ERR_CORRUPT;
     if (r) {
         memcpy(r->name, s->name, sizeof r->name);
-        r->name_obj = s->name[0] ? name_obj : 0;
+        r->name_obj = name_obj;
     }
+    return 0;
 }
 
 /* 3.11-3.13: the task at rec (just read) awaits fut: its children (the
  * task itself, or a gather's) are awaited by it. */
-static void note_children(struct taskwalk *tw, int rec, uint64_t fut)
+static void note_children(struct taskwalk *tw, int rec, uint64_t fut, enum task_kind kind)
 {
     uint64_t kids[CHILDREN_MAX];
-    int n = fut ? taskread_children(&tw->x, fut, kids, CHILDREN_MAX) : 0;
+    int n = fut ? taskread_children(&tw->x, fut, kind, kids, CHILDREN_MAX) : 0;
     for (int i = 0; i < n; i++) {
         int k = rec_find(tw, kids[i]);
         if (k >= 0 && k != rec) {
@@ -220,22 +232,24 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
                            room < TASKWALK_MAX_CHAIN ? room : TASKWALK_MAX_CHAIN, &more);
     if (rc == ERR_EXITED)
         return rc;
-    if (rc == ERR_CORRUPT)
-        return 0;                       /* not a task (any more): it ended since the listing */
-    if (rc < 0) {
-        s->failed = 1;
-        s->why = WALK_FAIL_READ;
-    }
+    /* not a task (any more), or done: it ended since the listing; a task
+     * without a name cannot be shown: dropped too */
+    if (rc == ERR_CORRUPT || (rc == 0 && name_task(tw, s, rec, more.name_obj) < 0))
+        return 0;
+    if (rc < 0)
+        return 0;                       /* its object could not be read: gone */
     if (s->depth == room && room < TASKWALK_MAX_CHAIN)
         s->truncated = 1;
     *pool_used += s->depth;
     if (rec >= 0)
         tw->recs[rec].reads++;
-    name_task(tw, s, rec, more.name_obj);
+    if (tw->tl.minor < 14 && !s->thread_ident && reader_addr_ok(more.loop, 8))
+        s->thread_ident = taskread_loop_thread(&tw->x, more.loop);
     if (tw->tl.minor >= 14)
         s->awaited_by = taskread_awaited_by(&tw->x, s->task);
     else if (rec >= 0 && !s->running)
-        note_children(tw, rec, more.fut_waiter);
+        note_children(tw, rec, more.fut_waiter,
+                      more.fut_waiter == more.awaited ? more.awaited_kind : TK_OTHER);
     tw->recno[tw->n++] = rec;
     return 0;
 }
@@ -267,6 +281,7 @@ int taskwalk_round(struct taskwalk *tw)
     int pool_used = 0, rc, nrun;
     tw->n = 0;
     tw->stats = (struct taskwalk_stats){0};
+    taskread_new_round(&tw->x);
     if (!interp)
         return reader_read_ptr(tw->t->r, tw->t->runtime, &(uint64_t){0}) == ERR_EXITED ? ERR_EXITED : 0;
     if ((rc = relist(tw, interp)) < 0)
@@ -281,7 +296,10 @@ int taskwalk_round(struct taskwalk *tw)
             (rc = read_one(tw, &tw->running[i], rec_find(tw, tw->running[i].task), &pool_used)) < 0)
             return rc;
     int picked = 0;
+    unsigned long reads0 = tw->t->r->reads;
     for (int k = 0; k < tw->nrecs && tw->n < TASKWALK_PER_ROUND; k++) {
+        if (picked && tw->t->r->reads - reads0 >= READ_BUDGET)
+            break;
         int rec = tw->cursor;
         tw->cursor = (tw->cursor + 1) % tw->nrecs;
         picked++;

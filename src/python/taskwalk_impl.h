@@ -38,6 +38,7 @@ struct task_layout {
     int minor;
     /* TaskObj (Modules/_asynciomodule.c; FutureObj fields first) */
     int32_t task_loop;
+    int32_t task_state;              /* fut_state (int): 0 pending, 1 cancelled, 2 finished */
     int32_t task_fut_waiter;
     int32_t task_coro;
     int32_t task_name;
@@ -57,11 +58,13 @@ struct task_layout {
     int32_t gen_iframe;              /* _PyInterpreterFrame gi_iframe */
     int state_created, state_suspended; /* PyFrameState values (pycore_frame.h) */
     int state_yf, state_yf2;         /* suspended in a yield from/await (3.13+), else TASK_STATE_NONE */
-    int resume_opcode;               /* 3.11, 3.12: RESUME, to tell an await from a yield */
+    int resume_opcode, resume_opcode2; /* 3.11, 3.12: RESUME and its quickened or instrumented
+                                      * form, to tell an await from a yield */
     /* _PyInterpreterFrame: the value stack's top */
     int32_t frame_stacktop;          /* int stacktop (3.11-3.13) else OFF_NONE */
     int32_t frame_localsplus;        /* localsplus (3.11-3.13) */
     int32_t frame_stackpointer;      /* _PyStackRef *stackpointer (3.14+) else OFF_NONE */
+    int yf_depth;                    /* the awaited object is stack[top - yf_depth] (3.15: 2) */
     int32_t frame_read;              /* bytes of the frame worth reading */
 };
 
@@ -102,11 +105,24 @@ enum task_kind tasktypes_obj(struct task_types *tt, struct reader *r, const stru
 
 #define TASKLOOPS_MAX 64
 
-/* Event loops and the thread each runs (3.11-3.13), remembered from one
- * listing to the next. */
+/* Event loops and the thread each runs (3.11-3.13), remembered for
+ * TASKLOOPS_KEEP_NS (a loop stops and starts rarely). */
+#define TASKLOOPS_KEEP_NS 1000000000ULL
 struct task_loops {
     uint64_t loop[TASKLOOPS_MAX], ident[TASKLOOPS_MAX];
     int n;
+};
+
+#define TASKMEMO 64
+
+/* Code objects validated in this round (the code cache's entries stay
+ * valid for the round), and whether an instruction is the RESUME after an
+ * await (3.11, 3.12), remembered by (code, offset). */
+struct task_memo {
+    uint64_t code[TASKMEMO];
+    struct code_entry *entry[TASKMEMO];
+    uint64_t resume_key[TASKMEMO];
+    int8_t resume_yf[TASKMEMO];
 };
 
 /* Everything the task reader and the finders need. */
@@ -116,14 +132,23 @@ struct taskread_ctx {
     const struct task_layout *tl;
     struct task_types *types;
     uint64_t current_tasks;     /* 3.11-3.13: the _current_tasks dict, 0 until listed */
-    struct task_loops loops;    /* 3.11-3.13: reset by each listing */
+    uint64_t reg_weak;          /* 3.11-3.13: the set of the WeakSet _all_tasks/_scheduled_tasks */
+    uint64_t reg_eager;         /* 3.12, 3.13: the set _eager_tasks */
+    struct task_loops loops;    /* 3.11-3.13: forgotten every TASKLOOPS_KEEP_NS */
+    uint64_t loops_since;       /* when loops was last forgotten */
+    struct task_memo memo;      /* code[] cleared by each round (taskread_new_round) */
 };
+
+/* Start a round: forget the code objects validated in the last one. */
+void taskread_new_round(struct taskread_ctx *x);
 
 /* What a task read says besides its sample. */
 struct taskread_more {
     uint64_t name_obj;          /* the name object (a str or, before it is asked, an int) */
     uint64_t fut_waiter;        /* the future it waits on (3.11-3.13), 0 none */
+    uint64_t loop;              /* its event loop */
     uint64_t awaited;           /* what its chain is parked on: a Future/Task, 0 unknown */
+    enum task_kind awaited_kind;
 };
 
 /* Read task s->task (s->running set by the caller): its coroutine, and
@@ -141,9 +166,11 @@ int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t c
 uint64_t taskread_awaited_by(struct taskread_ctx *x, uint64_t task);
 
 /* 3.11-3.13: the tasks whose awaiter is a task that waits on future fut:
- * fut itself when it is a Task, or a gather's children. At most cap into
- * out; returns how many. */
-int taskread_children(struct taskread_ctx *x, uint64_t fut, uint64_t *out, int cap);
+ * fut itself when it is a Task, or a gather's children. kind is fut's
+ * kind when known, else TK_OTHER (then it is read). At most cap into out;
+ * returns how many. */
+int taskread_children(struct taskread_ctx *x, uint64_t fut, enum task_kind kind, uint64_t *out,
+                      int cap);
 
 /* 3.11-3.13: the tasks of the interpreter at interp from the _asyncio
  * module's registries, at most cap into out; *n gets how many, *cut how
@@ -151,6 +178,10 @@ int taskread_children(struct taskread_ctx *x, uint64_t fut, uint64_t *out, int c
  * ERR_EXITED or ERR_CORRUPT. */
 int tasklist_registry(struct taskread_ctx *x, uint64_t interp, struct task_ref *out, int cap,
                       int *n, unsigned *cut);
+
+/* 3.11-3.13: the thread running the event loop at loop (its _thread_id),
+ * 0 when it is not running; remembered for TASKLOOPS_KEEP_NS. */
+uint64_t taskread_loop_thread(struct taskread_ctx *x, uint64_t loop);
 
 /* 3.11-3.13: the running task of each running loop (_current_tasks, as
  * found by the last tasklist_registry) into out (cap at most); returns how
