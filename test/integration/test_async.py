@@ -147,7 +147,7 @@ def test_live_task_view(live, interp):  # noqa: F811
     view.wait_for(lambda: view.header().get("tasks") == "8", "eight tasks in the header")
     view.wait_for(lambda: view.row("[task fetcher-1]") and view.row("[task cruncher]")
                   and view.row("fetch_page"), "task rows")
-    view.send("a")
+    view.send("a2")                     # the threads' own stacks, sorted by TOTAL
     view.wait_for(lambda: not view.row("[task cruncher]") and view.row("crunch")
                   and any(r.func.endswith("run_forever") for r in view.rows()),
                   "the thread's own stacks")
