@@ -101,26 +101,17 @@ static void label_thread(struct recorder *r, uint32_t th, const struct walk_stac
         r->labelled[th] = r->gen;
 }
 
+static int append_frames(struct recorder *r, const struct walk_frame *frames, int n, int d);
+
 /* Table keys of a walked stack (leaf first), interning each function the
  * first time its code-cache entry is seen. Returns the depth or ERR_NOMEM. */
 static int stack_keys(struct recorder *r, const struct walk_stack *ws)
 {
-    int d = 0, gc = ws->gc == 1;
+    int gc = ws->gc == 1;
     if (gc)
         r->keys[0] = (struct frame_key){.func = r->gc_func, .line = -1};
-    for (; d < ws->depth && d < WALK_MAX_DEPTH; d++) {
-        struct code_entry *e = ws->frames[d].code;
-        if (e->user == UINT32_MAX) {
-            /* co_firstlineno is read from the target: the table keeps
-             * only a plausible one (else -1). */
-            e->user = table_intern_func_at(r->table, e->name, e->file, e->firstlineno);
-            if (e->user == TABLE_NONE)
-                return ERR_NOMEM;
-        }
-        r->keys[gc + d] = (struct frame_key){.func = e->user, .line = ws->frames[d].line};
-    }
-    d += gc;
-    if (ws->truncated)
+    int d = append_frames(r, ws->frames, ws->depth, gc);
+    if (d >= 0 && ws->truncated)
         r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
     return d;
 }
@@ -196,13 +187,16 @@ static int task_frame(struct recorder *r, const struct task_sample *ts, int d)
     return d;
 }
 
-/* Append frames[0..n) (leaf first) at keys[d], at most up to the bound.
- * The new depth or ERR_NOMEM. */
+/* Append frames[0..n) (leaf first) at keys[d], at most up to the bound
+ * (keys has room for two markers more), interning each function the first
+ * time its code-cache entry is seen. The new depth or ERR_NOMEM. */
 static int append_frames(struct recorder *r, const struct walk_frame *frames, int n, int d)
 {
-    for (int k = 0; k < n && d < WALK_MAX_DEPTH; k++) {
+    for (int k = 0; k < n && d < WALK_MAX_DEPTH + 1; k++) {
         struct code_entry *e = frames[k].code;
         if (e->user == UINT32_MAX) {
+            /* co_firstlineno is read from the target: the table keeps
+             * only a plausible one (else -1). */
             e->user = table_intern_func_at(r->table, e->name, e->file, e->firstlineno);
             if (e->user == TABLE_NONE)
                 return ERR_NOMEM;
