@@ -12,9 +12,11 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -803,3 +805,18 @@ def profile_workload(proftui: str, interp: Interpreter, workload: str, args: Seq
     profile = Profile.load(out) if out.exists() else None
     facts = json.loads(info.read_text()) if info.exists() and info.stat().st_size else {}
     return WorkloadRun(script, res, profile, facts)
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port: int, path: str = "/", timeout: float = 10) -> Optional[bytes]:
+    """GET http://127.0.0.1:PORT/PATH: the body, or None when it failed."""
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout).read()
+    except OSError:
+        return None

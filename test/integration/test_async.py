@@ -14,16 +14,14 @@ child-2, which burn CPU in work(). Shares are compared within one run.
 
 import re
 import signal
-import socket
 import subprocess
 import threading
-import urllib.request
 from typing import Dict, List
 
 import pytest
 
-from harness import (WORKLOADS, Profile, assert_error_line, interpreter_params, marker_line,
-                     profile_workload, run, samples, selected_interpreters, wait_for)
+from harness import (WORKLOADS, Profile, assert_error_line, free_port, http_get, interpreter_params,
+                     marker_line, profile_workload, run, samples, selected_interpreters, wait_for)
 from uidriver import LiveView  # noqa: F401
 
 from test_ui import launch, live  # noqa: F401  (fixtures)
@@ -163,20 +161,6 @@ def _system_with_fastapi():
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, path: str) -> bool:
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read()
-        return True
-    except OSError:
-        return False
-
-
 def test_fastapi_routes(proftui, tmp_path, spawn):
     """A FastAPI app under uvicorn (Debian's packages, the system Python)
     with loopback load on a route that computes and one that awaits a slow
@@ -187,18 +171,19 @@ def test_fastapi_routes(proftui, tmp_path, spawn):
     if interp is None:
         pytest.skip("the system Python (3.11+) has no uvicorn and fastapi "
                     "(Debian: apt install python3-uvicorn python3-fastapi)")
-    out, port = tmp_path / "profile.txt", _free_port()
+    out, port = tmp_path / "profile.txt", free_port()
     prof = spawn([proftui, "--async", "-o", out, "--", interp.path, "-m", "uvicorn",
                   "fastapi_app:app", "--port", str(port), "--log-level", "warning"],
                  cwd=WORKLOADS, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_for(lambda: _get(port, "/cpu") or prof.poll() is not None, 30, "uvicorn to answer")
+    wait_for(lambda: http_get(port, "/cpu") is not None or prof.poll() is not None, 30,
+             "uvicorn to answer")
     assert prof.poll() is None, prof.communicate()
     served = {"/cpu": 0, "/slow": 0}
     stop = threading.Event()
 
     def client(path):
         while not stop.is_set():
-            served[path] += _get(port, path)
+            served[path] += http_get(port, path) is not None
     clients = [threading.Thread(target=client, args=(p,)) for p in ("/cpu", "/slow", "/slow", "/slow")]
     for c in clients:
         c.start()
