@@ -325,6 +325,99 @@ static void test_sets(struct world *w)
     CHECK(pylist_items(w->t.r, w->g.l, pyimage_put(&w->g, list, sizeof list, 0), out, 2) == ERR_CORRUPT);
 }
 
+/* 3.14+: whole rounds over NTASKS parked tasks in one thread's list, with
+ * quiet rounds between: each task is read in turn, never more than
+ * STARVE rounds apart, and the weights of its reads add up to the rounds
+ * from its listing to its last read (a brute-force count). */
+#define NTASKS 40
+#define ROUNDS 120
+#define STARVE 20
+
+static void test_rounds(struct world *w)
+{
+    const struct py_layout *l = w->g.l;
+    const struct task_layout *tl = &w->tl;
+    uint64_t csleep = code_obj(w, "sleep", "asyncio/tasks.py"), cpage = code_obj(w, "fetch_page", "a.py");
+    /* the tasks first, each linked to the next by address: lay them out in
+     * two passes (addresses are known only once placed) */
+    uint64_t tasks[NTASKS], nodes[NTASKS];
+    uint8_t *bufs[NTASKS];
+    for (int i = 0; i < NTASKS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t-%d", i);
+        uint64_t fut = small_obj(w, w->future_type, 0), it = small_obj(w, w->futiter_type, fut);
+        uint64_t sleep = coro_obj(w, csleep, it, suspended_yf(tl));
+        bufs[i] = calloc(1, (size_t)tl->task_size);
+        put64(bufs[i], 0, 1);
+        put64(bufs[i], l->ob_type, w->task_type);
+        put64(bufs[i], tl->task_name, pyimage_str(&w->g, name));
+        put64(bufs[i], tl->task_coro, coro_obj(w, cpage, sleep, suspended_yf(tl)));
+    }
+    size_t ts_len = (size_t)tl->tstate_tasks_head + 16, in_len = (size_t)tl->interp_tasks_head + 16;
+    /* addresses: the tasks, then the thread state, the interpreter, the runtime */
+    uint64_t at = w->g.next;
+    for (int i = 0; i < NTASKS; i++) {
+        tasks[i] = at;
+        nodes[i] = at + (uint64_t)tl->task_node;
+        at = (at + (uint64_t)tl->task_size + 64 + 15) & ~15ull;
+    }
+    uint64_t ts_at = at, head = ts_at + (uint64_t)tl->tstate_tasks_head;
+    for (int i = 0; i < NTASKS; i++) {
+        put64(bufs[i], tl->task_node, i + 1 < NTASKS ? nodes[i + 1] : head);
+        CHECK(pyimage_put(&w->g, bufs[i], (size_t)tl->task_size, 0) == tasks[i]);
+        free(bufs[i]);
+    }
+    size_t rt_len = (size_t)l->runtime_interpreters_head + 8;
+    uint8_t *ts = calloc(1, ts_len), *in = calloc(1, in_len), *rt = calloc(1, rt_len);
+    put64(ts, l->tstate_thread_id, 0x77);
+    put64(ts, tl->tstate_tasks_head, nodes[0]);
+    CHECK(pyimage_put(&w->g, ts, ts_len, 0) == ts_at);
+    uint64_t in_at = w->g.next;
+    put64(in, l->interp_threads_head, ts_at);
+    put64(in, tl->interp_tasks_head, in_at + (uint64_t)tl->interp_tasks_head);
+    CHECK(pyimage_put(&w->g, in, in_len, 0) == in_at);
+    put64(rt, l->runtime_interpreters_head, in_at);
+    w->t.runtime = pyimage_put(&w->g, rt, rt_len, 0);
+    free(rt);
+    free(ts);
+    free(in);
+
+    struct taskwalk *tw;
+    CHECK(taskwalk_new(&w->t, w->c, &tw) == 0);
+    uint64_t weight[NTASKS] = {0}, last[NTASKS] = {0};
+    int round = 0;
+    for (int r = 1; r <= ROUNDS; r++) {
+        if (r % 7 == 0) {
+            taskwalk_quiet_round(tw);
+            continue;
+        }
+        codecache_new_round(w->c);
+        int n = taskwalk_round(tw);
+        CHECK(n > 0 && n <= TASKWALK_PER_ROUND);
+        for (int k = 0; k < n; k++) {
+            const struct task_sample *s = taskwalk_task(tw, k);
+            int i = 0;
+            while (i < NTASKS && tasks[i] != s->task)
+                i++;
+            CHECKF(i < NTASKS && s->thread_ident == 0x77 && s->depth == 2 && !s->failed && s->weight >= 1,
+                   "round %d: sample %d", r, k);
+            if (i < NTASKS) {
+                weight[i] += s->weight;
+                last[i] = (uint64_t)r;
+            }
+        }
+        round = r;
+        struct taskwalk_stats st;
+        taskwalk_stats(tw, &st);
+        CHECK(st.listed == NTASKS && st.read == (unsigned)n && st.read + st.skipped == NTASKS);
+    }
+    for (int i = 0; i < NTASKS; i++)
+        CHECKF(last[i] + STARVE >= (uint64_t)round && weight[i] == last[i],
+               "task %d: last read in round %llu, weights %llu", i, (unsigned long long)last[i],
+               (unsigned long long)weight[i]);
+    taskwalk_free(tw);
+}
+
 /* The _AsyncioDebug words of Debian's 3.14.10 _asyncio module. */
 static void test_debug_offsets(void)
 {
@@ -355,6 +448,7 @@ int main(void)
         if (minor >= 14) {
             test_lists(&w);
             test_list_loop(&w);
+            test_rounds(&w);
         }
         world_free(&w);
         tested++;
