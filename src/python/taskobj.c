@@ -20,6 +20,7 @@
 #define FUTITER_FUTURE 16       /* FutureIter.future (_asynciomodule.c) */
 #define MAX_HOPS 16             /* futures followed from a task to its awaiter */
 #define GEN_READ 384            /* a generator's head, frame and usually its value stack */
+#define SMALL_READ 24           /* an object's head and one field */
 
 static uint64_t get_ptr(const uint8_t *p, int32_t off)
 {
@@ -236,12 +237,15 @@ static int seen_before(struct chain *ch, uint64_t obj)
 
 /* Read the object at addr: GEN_READ bytes (the generator head, its frame
  * and usually its value stack), or when that crosses into unmapped
- * memory the need bytes it must have. Returns the bytes read, or 0. */
+ * memory the need bytes a generator must have, or the SMALL_READ of a
+ * small object (a FutureIter). Returns the bytes read, or 0. */
 static size_t read_obj(struct reader *r, uint64_t addr, uint8_t *g, size_t need)
 {
     if (reader_read(r, addr, GEN_READ, g) == 0)
         return GEN_READ;
-    return need <= GEN_READ && reader_read(r, addr, need, g) == 0 ? need : 0;
+    if (need <= GEN_READ && reader_read(r, addr, need, g) == 0)
+        return need;
+    return reader_read(r, addr, SMALL_READ, g) == 0 ? SMALL_READ : 0;
 }
 
 /* The end of a chain: what the last coroutine awaits (a future, a task,
@@ -274,7 +278,7 @@ static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, struct taskrea
             return WALK_FAIL_CYCLE;
         size_t got = read_obj(r, coro, g, need);
         if (!got)
-            return hop ? WALK_OK : WALK_FAIL_READ;  /* a small object at the end of a mapping */
+            return WALK_FAIL_READ;
         enum task_kind k = tasktypes_kind(ch->x->types, r, l, get_ptr(g, l->ob_type));
         if (k != TK_CORO && k != TK_GEN) {
             chain_end(ch, coro, k, g, got, more);

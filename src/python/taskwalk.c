@@ -22,6 +22,7 @@
  * them (at least one task per round), so 10,000 idle tasks cost about as
  * much as the thread walk (README "asyncio tasks"). */
 #define READ_BUDGET 40
+#define WEIGHT_MAX 1000000      /* rounds one read stands for at most */
 /* Listing every task costs a read per task on 3.14+ (a linked list) and
  * a read per 512 slots of a set on 3.11-3.13: list again as soon as that
  * keeps the listing's CPU time under 1/RELIST_SHARE of the time (every
@@ -37,6 +38,7 @@ struct task_rec {
     uint64_t parent;            /* 3.11-3.13: a task seen awaiting it */
     uint32_t parent_stamp;      /* the parent's reads when it was seen so */
     uint32_t reads;             /* times this task was read */
+    uint64_t last_round;        /* the round of its last read (or of its listing) */
     char name[TASKWALK_NAME_MAX];
 };
 
@@ -51,6 +53,7 @@ struct taskwalk {
     uint32_t *index;            /* owned: open addressing, rec index + 1, 0 empty */
     uint32_t index_mask;
     int cursor;                 /* the next listed task to read in turn */
+    uint64_t round;             /* rounds so far, quiet ones included */
     unsigned cut;
     uint64_t next_list_ns;
     struct task_ref running[RUNNING_MAX];
@@ -130,7 +133,8 @@ static int take_listing(struct taskwalk *tw, const struct task_ref *refs, int n)
         if (index[s])
             continue;                   /* listed twice (in two registries) */
         int old = rec_find(tw, refs[i].task);
-        recs[m] = old >= 0 ? tw->recs[old] : (struct task_rec){.task = refs[i].task};
+        recs[m] = old >= 0 ? tw->recs[old]
+                           : (struct task_rec){.task = refs[i].task, .last_round = tw->round - 1};
         recs[m].thread_ident = refs[i].thread_ident;
         index[s] = (uint32_t)++m;
     }
@@ -241,8 +245,16 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     if (s->depth == room && room < TASKWALK_MAX_CHAIN)
         s->truncated = 1;
     *pool_used += s->depth;
-    if (rec >= 0)
+    /* weight: the rounds since its last read, in which it was not running
+     * (running tasks are read every round) */
+    s->weight = 1;
+    if (rec >= 0) {
+        uint64_t since = tw->round - tw->recs[rec].last_round;
+        if (!s->running && since > 1)
+            s->weight = since > WEIGHT_MAX ? WEIGHT_MAX : (uint32_t)since;
+        tw->recs[rec].last_round = tw->round;
         tw->recs[rec].reads++;
+    }
     if (tw->tl.minor < 14 && !s->thread_ident && reader_addr_ok(more.loop, 8))
         s->thread_ident = taskread_loop_thread(&tw->x, more.loop);
     if (tw->tl.minor >= 14)
@@ -280,6 +292,7 @@ int taskwalk_round(struct taskwalk *tw)
     uint64_t interp = first_interp(tw);
     int pool_used = 0, rc, nrun;
     tw->n = 0;
+    tw->round++;
     tw->stats = (struct taskwalk_stats){0};
     taskread_new_round(&tw->x);
     if (!interp)
@@ -326,10 +339,8 @@ void taskwalk_stats(const struct taskwalk *tw, struct taskwalk_stats *out)
     *out = tw->stats;
 }
 
-/* Until the reads in turn carry weights, a quiet round only returns no
- * task (the lead's placeholder: the task walker's owner makes the round
- * count in the next reads' weights). */
 void taskwalk_quiet_round(struct taskwalk *tw)
 {
     tw->n = 0;
+    tw->round++;            /* nothing ran: each task's next read stands for this round too */
 }

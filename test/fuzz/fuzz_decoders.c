@@ -11,7 +11,13 @@
  *     and a code object read through the layout must not make the code
  *     cache read out of bounds;
  *   3 dicts, ints, objects and thread names over segments in the fuzz-image
- *     segment format: results bounded and well-formed.
+ *     segment format: results bounded and well-formed;
+ *   4 asyncio tasks (the task walker's decoders, taskwalk_impl.h): a minor
+ *     3.11+ (11 + byte % 5), a flags byte (bit 0: read the task as running),
+ *     the task's address (8 bytes), then segments as in 3: the task read,
+ *     its chain and name, its awaiter, its children, the 3.14+ task lists
+ *     from the same address taken as an interpreter state, sets and lists;
+ *     chains bounded, failed ones empty, names bounded valid UTF-8.
  * Violations abort. */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,8 @@
 #include "pyobj.h"
 #include "pystr.h"
 #include "pytarget.h"
+#include "pyset.h"
+#include "taskwalk_impl.h"
 #include "threadnames.h"
 
 #define BASE 0x10000ull
@@ -181,11 +189,89 @@ static void fuzz_objects(const uint8_t *p, size_t left)
     free(file);
 }
 
+static void check_frames(const struct task_sample *s, int cap)
+{
+    if (s->depth < 0 || s->depth > cap || (s->failed && s->depth))
+        violation("a task's chain out of bounds, or a failed one with frames");
+    for (int i = 0; i < s->depth; i++) {
+        const struct code_entry *e = s->frames[i].code;
+        if (!e || !e->name || !e->file || s->frames[i].line < -1 ||
+            !fuzzimg_utf8_ok(e->name, strlen(e->name)) || !fuzzimg_utf8_ok(e->file, strlen(e->file)))
+            violation("a task's frame without a valid code entry or line");
+    }
+}
+
+static int count_key(void *arg, uint64_t key, int64_t hash)
+{
+    (void)key;
+    (void)hash;
+    return ++*(int *)arg > (int)PYSET_MAX_SLOTS ? 1 : 0;
+}
+
+/* The task decoders on one address of an image (see the top). */
+static void fuzz_task_reads(struct pytarget *t, const struct task_layout *tl, uint64_t task,
+                            int running)
+{
+    struct codecache *c = codecache_new();
+    struct task_types types = {0};
+    if (!c)
+        abort();
+    struct taskread_ctx x = {.t = t, .c = c, .tl = tl, .types = &types};
+    codecache_new_round(c);
+    taskread_new_round(&x);
+    static struct walk_frame frames[TASKWALK_MAX_CHAIN];
+    int cap = 1 + (int)(task % TASKWALK_MAX_CHAIN);
+    struct task_sample s = {.task = task, .running = running};
+    struct taskread_more more;
+    char name[TASKWALK_NAME_MAX];
+    if (taskread_task(&x, &s, frames, cap, &more) == 0) {
+        check_frames(&s, cap);
+        if (taskread_name(&x, more.name_obj, name, sizeof name) == 0 &&
+            (strnlen(name, sizeof name) == sizeof name || !fuzzimg_utf8_ok(name, strlen(name))))
+            violation("a task name unterminated or not UTF-8");
+    }
+    (void)taskread_awaited_by(&x, task);
+    uint64_t kids[8];
+    if (taskread_children(&x, task, TK_OTHER, kids, 8) > 8)
+        violation("more children than room");
+    static struct task_ref refs[64];
+    int n = -1, items = 0;
+    unsigned cut = 0;
+    if (tl->minor >= 14 && tasklist_threads(&x, task, refs, 64, &n, &cut) == 0 && (n < 0 || n > 64))
+        violation("a task list longer than its room");
+    (void)pyset_foreach(t->r, &t->layout, task, count_key, &items);
+    (void)pylist_items(t->r, &t->layout, task, kids, 8);
+    codecache_free(c);
+}
+
+static void fuzz_tasks(const uint8_t *p, size_t left)
+{
+    if (left < 10)
+        return;
+    const struct task_layout *tl = tasklayout_for(11 + p[0] % 5);
+    const struct py_layout *l = pylayout_for_version(3, tl->minor);
+    int running = p[1] & 1;
+    uint64_t task;
+    memcpy(&task, p + 2, sizeof task);
+    uint8_t *file = calloc(1, FUZZIMG_HEADER + left - 10);
+    if (!file || !l)
+        abort();
+    memcpy(file, FUZZIMG_MAGIC, 8);
+    memcpy(file + FUZZIMG_HEADER, p + 10, left - 10);
+    struct fuzzimg img;
+    if (fuzzimg_load(file, FUZZIMG_HEADER + left - 10, &img) == 0) {
+        img.target.layout = *l;
+        fuzz_task_reads(&img.target, tl, task, running);
+    }
+    fuzzimg_free(&img);
+    free(file);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0:
         fuzz_linetable(data + 1, size - 1);
         break;
@@ -195,8 +281,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         fuzz_debug_offsets(data + 1, size - 1);
         break;
-    default:
+    case 3:
         fuzz_objects(data + 1, size - 1);
+        break;
+    default:
+        fuzz_tasks(data + 1, size - 1);
         break;
     }
     return 0;

@@ -9,7 +9,10 @@ file per case, from data already in the repository:
     (test/data/debug_offsets_<version>.bin), and a 3.16 made from the newest;
   - objects and thread names: each interpreter seed image (seeds/image),
     led by its interpreter state, so threadnames_read() starts from real
-    memory (the interpreter address is taken from the seed's .expect file).
+    memory (the interpreter address is taken from the seed's .expect file);
+  - asyncio tasks, 3.11+: a task parked in a coroutine awaiting a second
+    one that awaits a future through a FutureIter, built for each layout
+    with the task walker's offsets (src/python/tasklayout.c).
 The input format is described at the top of fuzz_decoders.c.
 usage: make_decoder_seeds.py"""
 import glob
@@ -129,12 +132,95 @@ def objects():
         write(f"objects-{label}", bytes([3, minor - MIN_MINOR]) + first + rest)
 
 
+# TaskObj, generator and frame offsets of src/python/tasklayout.c:
+# (fut_state, name, coro, task size, frame state, iframe, stack slot,
+#  frame-state value suspended in an await, stack depth of the awaited)
+TASKS = {11: (88, 144, 136, 176, 75, 80, 64, -1, 1), 12: (88, 144, 136, 176, 67, 72, 64, -1, 1),
+         13: (96, 128, 120, 144, 67, 72, 64, -1, 1), 14: (104, 136, 128, 168, 67, 72, 64, -1, 1),
+         15: (104, 136, 128, 168, 67, 72, 64, 2, 2)}
+
+
+def tasks():
+    for minor, l in sorted(layouts().items()):
+        if minor not in TASKS:
+            continue
+        state, name_off, coro_off, size, fs, iframe, slot, yf, depth = TASKS[minor]
+        segs, at = [], [0x20000]
+
+        def put(data):
+            addr = at[0]
+            segs.append((addr, bytes(data)))
+            at[0] += (len(data) + 64 + 15) & ~15
+            return addr
+
+        def obj(type_addr, size):
+            b = bytearray(size)
+            struct.pack_into("<qQ", b, 0, 1, type_addr)
+            return b
+
+        def typ(name):
+            cstr = put(name.encode().ljust(64, b"\0"))
+            b = obj(0, 512)
+            struct.pack_into("<Q", b, l["type_name"], cstr)
+            return put(b)
+
+        def pystr(text):
+            b = bytearray(str_object(l, text))
+            struct.pack_into("<Q", b, l["ob_type"], str_type)
+            return put(b)
+
+        str_type, code_type = typ("str"), typ("code")
+        coro_type, task_type = typ("coroutine"), typ("_asyncio.Task")
+        fut = put(obj(typ("_asyncio.Future"), 112))
+        it = obj(typ("_asyncio.FutureIter"), 24)
+        struct.pack_into("<Q", it, 16, fut)
+        it = put(it)
+
+        def code(fname):
+            b = obj(code_type, l["code_size"] + 40)
+            struct.pack_into("<q", b, l["var_ob_size"], 20)
+            for field in ("code_filename", "code_name", "code_qualname"):
+                if l.get(field, -1) >= 0:
+                    struct.pack_into("<Q", b, l[field], pystr(fname))
+            bts = obj(typ("bytes"), l["bytes_sval"] + 1)
+            struct.pack_into("<Q", b, l["code_linetable"], put(bts))
+            struct.pack_into("<i", b, l["code_firstlineno"], 10)
+            b[l["code_code_adaptive"] + 10:l["code_code_adaptive"] + 12] = bytes([151 if minor < 13 else 0, 3])
+            return put(b)
+
+        def coro(fname, awaits):
+            b = obj(coro_type, iframe + 80 + 32)
+            b[fs] = (yf if yf > -1 or minor >= 13 else -1) & 0xff
+            c = code(fname)
+            addr = at[0]
+            struct.pack_into("<Q", b, iframe + l["frame_code"], c)
+            struct.pack_into("<Q", b, iframe + l["frame_lasti"], c + l["code_code_adaptive"] + 8)
+            local = 72 if minor < 14 else 80
+            struct.pack_into("<Q", b, iframe + local, awaits)
+            if minor < 14:
+                struct.pack_into("<i", b, iframe + slot, depth)
+            else:
+                struct.pack_into("<Q", b, iframe + slot, addr + iframe + local + 8 * depth)
+            return put(b)
+
+        inner = coro("sleep", it)
+        outer = coro("fetch_page", inner)
+        t = obj(task_type, size)
+        struct.pack_into("<I", t, state, 0)
+        struct.pack_into("<Q", t, name_off, pystr("fetcher-1"))
+        struct.pack_into("<Q", t, coro_off, outer)
+        task = put(t)
+        body = b"".join(struct.pack("<QII", a, len(d), 0) + d for a, d in segs)
+        write(f"tasks-3.{minor}", bytes([4, minor - 11, 0]) + struct.pack("<Q", task) + body)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     linetables()
     strings()
     debug_offsets()
     objects()
+    tasks()
 
 
 if __name__ == "__main__":
