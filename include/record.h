@@ -83,7 +83,8 @@ struct record_tasks {
  * or a running one whose coroutine's frame is not on its thread's stack
  * (the thread moved on between the two reads), is one failure
  * ("[unreadable]"). A task read in turn (task_sample.weight > 1) counts
- * as that many samples. Returns 1 when a sample was added, or ERR_NOMEM. */
+ * as that many samples; one read as an awaiter only (weight 0) is none.
+ * Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
 #define RECORD_AWAIT_MAX 16
 int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i);
 

@@ -39,10 +39,12 @@ struct task_sample {
     uint64_t thread_ident;      /* PyThreadState.thread_id (pthread_t) of the thread whose event
                                  * loop runs the task; 0 when unknown (its loop is not running) */
     int running;                /* 1: the task its thread is running at this round */
-    uint32_t weight;            /* rounds this sample stands for, >= 1: a task is not read every
+    uint32_t weight;            /* rounds this sample stands for: a task is not read every
                                  * round when there are more than TASKWALK_PER_ROUND (the running
                                  * ones always are); one read then stands for the rounds since its
-                                 * last (since it was listed, for a new one) */
+                                 * last (since it was listed, for a new one). 0: read only as the
+                                 * awaiter of a task of this round (its frames go above that
+                                 * task's), not a sample of its own */
     uint64_t coro_frame;        /* the _PyInterpreterFrame embedded in the task's own coroutine
                                  * (the outermost of its chain); 0 when unknown */
     int depth;                  /* suspended: frames[0..depth) is the coroutine chain, innermost

@@ -229,10 +229,10 @@ static int own_frames(struct recorder *r, const struct record_tasks *set, int i,
     return ERR_CORRUPT;         /* the thread is no longer inside the task */
 }
 
-/* The rounds a task's sample stands for (taskwalk.h), at least 1. */
+/* The rounds a task's sample stands for (taskwalk.h). */
 static uint64_t weight_of(const struct task_sample *ts)
 {
-    return ts->weight ? ts->weight : 1;
+    return ts->weight;
 }
 
 /* A task whose stack is not sure: one failure per round it stands for. */
@@ -258,6 +258,8 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
 {
     const struct task_sample *ts = set->tasks[i];
     const struct walk_stack *ws = set->threads[i];
+    if (!ts->weight)
+        return 0;               /* read as an awaiter only: the context of others */
     uint32_t th = task_thread(r, ws);
     if (th == TABLE_NONE)
         return ERR_NOMEM;

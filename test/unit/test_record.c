@@ -387,6 +387,7 @@ static void test_tasks(void)
     const struct walk_stack *wp[6];
     struct record_state sp[6];
     for (int i = 0; i < 6; i++) {
+        ts[i].weight = 1;
         tp[i] = &ts[i];
         wp[i] = &ws;
         sp[i] = st;
@@ -422,6 +423,17 @@ static void test_tasks(void)
     tasks = replica_of(t, 1);
     CHECK_EQ(table_samples(tasks), 11);
     CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_IDLE), 9);
+    /* An awaiter read for context only (weight 0) is no sample, but its
+     * frames are above the task it awaits. */
+    ts[0].weight = 0;
+    CHECK_EQ(recorder_add_task(r, &set, 0), 0);
+    ts[2].weight = 1;
+    CHECK_EQ(recorder_add_task(r, &set, 2), 1);
+    table_free(tasks);
+    tasks = replica_of(t, 1);
+    CHECK_EQ(table_samples(tasks), 12);
+    stacks_of(tasks, &s);
+    CHECKF(strstr(s.buf, "\n7:[task handler];handler;[task child-2];fetch\n") != NULL, "%s", s.buf);
     table_free(threads);
     table_free(tasks);
     recorder_free(r);
