@@ -14,7 +14,8 @@ from typing import Dict
 
 import pytest
 
-from harness import Interpreter, marker_line, profile_workload, samples, supported_interpreters
+from harness import (Interpreter, interpreter_variant_params, marker_line, profile_workload,
+                     samples, supported_interpreters)
 from uidriver import LiveView
 
 from test_ui import launch, live, newest  # noqa: F401  (fixtures)
@@ -111,6 +112,14 @@ def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
     assert on["MainThread"] <= 0.03 * total, f"{on}\n{r.describe()}"
 
 
+# Memory mode reads the resident memory from /proc and charges a round's
+# growth to the stack of the thread holding the GIL: the GIL holder and the
+# stacks are what depends on the interpreter, and test_gil.py and
+# test_gil_mode_counts_the_holders (the holders, sampled), test_engine.py
+# (stacks and lines) check them under every interpreter; the charging is
+# proftui's own: two interpreters.
+@pytest.mark.parametrize("interp", interpreter_variant_params(
+    [], [pytest.param(id="memory")]))
 def test_memory_mode_charges_the_allocation(interp, proftui, tmp_path):
     """--mode memory: the growth of resident memory is charged to the stack
     of the thread holding the GIL; build_list(), which builds a list of

@@ -27,8 +27,8 @@ from typing import Dict
 
 import pytest
 
-from harness import (WORKLOADS, Profile, Result, proc_state, read_line, run,
-                     supported_interpreters, wait_for)
+from harness import (WORKLOADS, Profile, Result, interpreter_variant_params, proc_state, read_line,
+                     run, supported_interpreters, wait_for)
 from uidriver import LiveView
 
 INTERVAL = 1e-3
@@ -258,6 +258,12 @@ def test_process_limit(proftui, tmp_path, spawn):
     assert len({s.pid for s in prof.stacks}) == 128, prof.summary()
 
 
+# The live view's header and thread stepping are the UI's, whatever the
+# interpreter; the workers it counts are found and sampled the same way as
+# in test_attach_follows_workers and test_pool_workers, which run under
+# every interpreter: two interpreters.
+@pytest.mark.parametrize("interp", interpreter_variant_params(
+    [], [pytest.param(id="live")]))
 def test_live_header_counts_processes(proftui, interp, tmp_path):
     """The live view's header: Procs 3 (the parent and its two workers),
     their threads, and CPU summed over them (the parent only sleeps, so
