@@ -23,6 +23,11 @@ INTERVAL = 1e-3          # proftui's default sampling interval
 SHARE_TOLERANCE = 0.07   # +-7 percentage points
 MIN_RATE = 0.1           # see enough()
 LINES_SECONDS = 1.5
+# The launch paths (a shell wrapper, a pyenv shim, a virtualenv) and -d:
+# whether the interpreter is found and sampled, at the rate enough() asks;
+# a shorter run asks for as large a share of its rounds.
+LAUNCH_SECONDS = 0.5
+ATTACH_SECONDS = 1.0
 
 
 def expected_samples(seconds: float, interval: float = INTERVAL) -> float:
@@ -444,10 +449,11 @@ def test_launch_through_shell_wrapper(interp, proftui, tmp_path):
     """The command is a shell that only later execs python: proftui must wait
     for the interpreter to appear in the same process."""
     wrapper = ["/bin/sh", "-c", 'sleep 0.3; exec "$@"', "sh", interp.path]
-    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path, python=wrapper)
+    r = profile_workload(proftui, interp, "lines.py", [LAUNCH_SECONDS], tmpdir=tmp_path,
+                         python=wrapper)
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
-    assert samples(r.profile.select(leaf=spin)) >= enough(1.0), r.describe()
+    assert samples(r.profile.select(leaf=spin)) >= enough(LAUNCH_SECONDS), r.describe()
     assert {s.pid for s in r.profile.stacks} == {r.info["pid"]}
 
 
@@ -456,11 +462,11 @@ def test_launch_through_pyenv_shim(interp, proftui, tmp_path):
     if shim is None:
         pytest.skip(f"{interp.id} is not started through a pyenv shim")
     path, env = shim
-    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path, python=[path],
-                         env=env)
+    r = profile_workload(proftui, interp, "lines.py", [LAUNCH_SECONDS], tmpdir=tmp_path,
+                         python=[path], env=env)
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
-    assert samples(r.profile.select(leaf=spin)) >= enough(1.0), r.describe()
+    assert samples(r.profile.select(leaf=spin)) >= enough(LAUNCH_SECONDS), r.describe()
     assert names_version(r.profile.meta_value("python"), interp), r.describe()
 
 
@@ -469,12 +475,12 @@ def test_virtualenv(interp, proftui, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([interp.path, "-m", "venv", "--copies", "--without-pip", venv],
                    check=True, timeout=120, stdin=subprocess.DEVNULL)
-    r = profile_workload(proftui, interp, "lines.py", [1.0], tmpdir=tmp_path / "run",
+    r = profile_workload(proftui, interp, "lines.py", [LAUNCH_SECONDS], tmpdir=tmp_path / "run",
                          python=[venv / "bin" / "python3"])
     assert_ran(r)
     spin = interp.qualname("Worker.spin")
     stacks = r.profile.select(leaf=spin)
-    assert samples(stacks) >= enough(1.0), r.describe()
+    assert samples(stacks) >= enough(LAUNCH_SECONDS), r.describe()
     line, _ = dominant(line_histogram(stacks, spin))
     assert line == marker_line(r.script, "HOT-LINE"), r.describe()
 
@@ -497,10 +503,11 @@ def assert_attach_profile(out: Path, target, seconds: float):
 def test_attach_for_duration(interp, proftui, attach_target, tmp_path):
     target = attach_target(interp)
     out = tmp_path / "attach.txt"
-    res = run([proftui, "-p", target.pid, "-d", "2", "-o", out], timeout=30)
+    res = run([proftui, "-p", target.pid, "-d", str(ATTACH_SECONDS), "-o", out], timeout=30)
     assert res.returncode == 0, res.describe()
-    assert 1.9 <= res.elapsed <= 10, f"-d 2 should take about 2s\n{res.describe()}"
-    assert_attach_profile(out, target, 2.0)
+    assert 0.95 * ATTACH_SECONDS <= res.elapsed <= 10, \
+        f"-d {ATTACH_SECONDS} should take about {ATTACH_SECONDS}s\n{res.describe()}"
+    assert_attach_profile(out, target, ATTACH_SECONDS)
     target.assert_running_and_progressing()
 
 
