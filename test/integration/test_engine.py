@@ -2,7 +2,9 @@
 """The sampling engine against every CPython on the machine (issue 2, "Done
 when"): names and exact current lines of a known workload, a deep recursion,
 a named thread, time budgets in wall and --cpu mode, a 50 ms script, exit
-status pass-through, attach by PID, wrappers and virtualenvs."""
+status pass-through, attach by PID, wrappers and virtualenvs. What does not
+depend on the interpreter runs under two (interpreter_variant_params); the
+deep and failing stacks under one interpreter per version (PER_VERSION)."""
 
 import os
 import re
@@ -15,7 +17,7 @@ import pytest
 
 from harness import (TRUNCATED, UNREADABLE, WORKLOADS, Profile, enclosing_function_lines,
                      format_problems, interpreter_variant_params, line_histogram, marker_line,
-                     meson_version, missing_reason, parse_duration,
+                     meson_version, missing_reason, one_per_version_params, parse_duration,
                      proc_status_field, profile_workload, pyenv_python, run, samples, shares,
                      supported_interpreters, wait_for)
 
@@ -57,6 +59,13 @@ def names_version(text, interp) -> bool:
 # variants are the same under each, and run under two (representative_interpreters()).
 WALL_EVERYWHERE_CPU_ON_TWO = interpreter_variant_params(
     [pytest.param("wall", id="wall")], [pytest.param("cpu", id="cpu")])
+
+
+# The walker against the interpreter's frames (deep and failing stacks):
+# that changes with the version, not with how the interpreter is linked
+# (Debian's static and shared 3.14.10 are one interpreter; where the
+# runtime is found is the launch and attach tests', under both).
+PER_VERSION = pytest.mark.parametrize("interp", one_per_version_params())
 
 
 def assert_ran(run_, status: int = 0):
@@ -189,6 +198,7 @@ def recursion_chain(script: Path, depth: int):
                ("bottom", marker_line(script, "BOTTOM-HOT-LINE"))])
 
 
+@PER_VERSION
 def test_deep_recursion(interp, cached_workload):
     depth = 50
     r = cached_workload(interp, "recursion.py", [1.0, depth])
@@ -204,6 +214,7 @@ def test_deep_recursion(interp, cached_workload):
     assert all(s.names().count("descend") == depth for s in stacks), r.describe()
 
 
+@PER_VERSION
 def test_very_deep_stack_is_bounded(interp, cached_workload):
     """A 3000-deep recursion (deeper than any sane walk bound): each stack is
     either complete or carries one [truncated] frame at one end, with the
@@ -297,6 +308,7 @@ def test_thread_names_follow_changes(interp, mode, cached_workload):
 
 # ---------------------------------------------------------------- losses
 
+@PER_VERSION
 def test_failed_stacks_keep_shares(interp, cached_workload):
     """Four busy threads, MainThread recursing (its stacks are the hardest
     to read): each keeps a quarter of the samples within 3 points, because a
