@@ -191,7 +191,7 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     assert words[:2] == ["ready", str(proc.pid)] and len(words) == 4, words
     workers = {int(w) for w in words[2:]}
     out = tmp_path / "profile.txt"
-    res = run([proftui, "-p", proc.pid, "-d", "1", "--cpu", "-o", out], timeout=60)
+    res = run([proftui, "-p", proc.pid, "-d", "0.5", "--cpu", "-o", out], timeout=60)
     assert res.returncode == 0, res.describe()
     prof = Profile.load(out)
     got = samples_by_pid(prof, "spin")
