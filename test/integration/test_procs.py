@@ -21,17 +21,15 @@ the CPU it reports (ratios within one run, never wall-clock asserts)."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
-from harness import (WORKLOADS, Profile, Result, interpreter_variant_params, proc_state, read_line,
-                     run, supported_interpreters, wait_for)
+from harness import (WORKLOADS, Profile, Result, free_port, http_get, interpreter_variant_params,
+                     proc_state, read_line, run, supported_interpreters, wait_for)
 from uidriver import LiveView
 
 INTERVAL = 1e-3
@@ -327,17 +325,8 @@ def _system_with_uvicorn():
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int) -> bool:
-    try:
-        return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read() == b"ok"
-    except OSError:
-        return False
+    return http_get(port, timeout=5) == b"ok"
 
 
 def test_uvicorn_workers(proftui, tmp_path, spawn):
@@ -347,7 +336,7 @@ def test_uvicorn_workers(proftui, tmp_path, spawn):
     interp = _system_with_uvicorn()
     if interp is None:
         pytest.skip("the system Python has no uvicorn (Debian: apt install python3-uvicorn)")
-    report, out, port = tmp_path / "report.txt", tmp_path / "profile.txt", _free_port()
+    report, out, port = tmp_path / "report.txt", tmp_path / "profile.txt", free_port()
     prof = spawn([proftui, "--cpu", "-o", out, "--", interp.path, "-m", "uvicorn",
                   "uvicorn_app:app", "--workers", "2", "--port", str(port), "--log-level", "warning"],
                  cwd=WORKLOADS, env=dict(os.environ, PROCS_REPORT=str(report)),
