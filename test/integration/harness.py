@@ -239,6 +239,25 @@ def interpreter_variant_params(everywhere: Sequence, representative: Sequence) -
                                                                "interpreter on this machine"))]
 
 
+def one_per_version_params() -> list:
+    """interpreter_params() with one interpreter per CPython version (the
+    first found), for what depends on the interpreter's code and data but
+    not on how it is linked: Debian's 3.14.10 as python3.14 (libpython
+    linked in) and as python3.14-shared (libpython3.14.so) run the same
+    interpreter; where its runtime is found differs, which the attach and
+    launch tests check under both. Missing interpreters stay skipped."""
+    seen = set()
+    params = []
+    for p in interpreter_params():
+        interp = p.values[0]
+        if interp is not None:
+            if interp.version in seen:
+                continue
+            seen.add(interp.version)
+        params.append(p)
+    return params
+
+
 def parametrized_here(metafunc, name: str) -> bool:
     """The test parametrizes `name` itself (e.g. with
     interpreter_variant_params())."""

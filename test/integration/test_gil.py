@@ -6,18 +6,29 @@ most, the sleeping MainThread never, the hasher (hashlib lets the GIL go)
 rarely; a spinner is seen waiting for the GIL where the interpreter says so
 (3.15+), and waiting is unknown (null) where it does not; a thread that
 collects cyclic garbage in a loop is seen in GC, holding the GIL, and the
-other thread never is. Counts over many dumps, no timing."""
+other thread never is. Counts over many dumps, no timing.
 
+A dump reads the threads' stacks and states at once, then only watches
+their CPU time for 0.2 s, asleep (src/dump.c, find_active): the dumps run
+a few at a time, started STAGGER apart, so each still reads the states at
+its own moment, STAGGER after the one before."""
+
+import collections
 import json
 import re
 import subprocess
+import time
 
-from harness import WORKLOADS, marker_line, read_line, run, wait_for
+from harness import WORKLOADS, Result, kill_group, marker_line, read_line, run
 
 WORKLOAD = WORKLOADS / "gil.py"
 DUMPS = 24            # dumps of the threads workload
 GC_DUMPS_MAX = 60     # dumps of the gc workload until it is seen in GC enough
 GC_SEEN = 3
+SETTLE_DUMPS = 50     # dumps until MainThread is seen asleep
+IN_FLIGHT = 4         # dumps running at once
+STAGGER = 0.05        # seconds between the starts of two dumps
+DUMP_TIMEOUT = 60.0
 
 
 def start(spawn, interp, mode):
@@ -28,9 +39,50 @@ def start(spawn, interp, mode):
     return proc, {tid: name for name, tid in json.loads(m[2]).items()}
 
 
-def dump(proftui, pid, names):
-    """{thread name: its JSON object} of one dump."""
-    res = run([proftui, "--dump", "--json", "-p", pid], timeout=60)
+def finish(proc: subprocess.Popen, args) -> Result:
+    """Wait for a dump started by dumps(); kill it (and fail) after
+    DUMP_TIMEOUT."""
+    start = time.monotonic()
+    try:
+        out, err = proc.communicate(timeout=DUMP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        raise AssertionError(f"timed out after {DUMP_TIMEOUT}s: {' '.join(args)}\n{err}")
+    return Result(args, proc.returncode, out, err, time.monotonic() - start)
+
+
+def dumps(proftui, pid, names, most):
+    """Up to `most` dumps of pid ({thread name: its JSON object}, checked
+    as dump_threads() does), in the order they were started; at most
+    IN_FLIGHT run at once, started at least STAGGER apart. The ones still
+    running when the caller stops are killed."""
+    args = [str(a) for a in (proftui, "--dump", "--json", "-p", pid)]
+    running = collections.deque()
+    started, next_start = 0, time.monotonic()
+    try:
+        while started < most or running:
+            now = time.monotonic()
+            if started < most and len(running) < IN_FLIGHT and now >= next_start:
+                running.append(subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                start_new_session=True,
+                                                universal_newlines=True, errors="replace"))
+                started, next_start = started + 1, now + STAGGER
+            elif running and (running[0].poll() is not None or started >= most
+                              or len(running) >= IN_FLIGHT):
+                yield dump_threads(finish(running.popleft(), args), names)
+            else:
+                time.sleep(min(0.005, max(0.0, next_start - now)))
+    finally:
+        for proc in running:
+            kill_group(proc)
+            proc.communicate()
+
+
+def dump_threads(res: Result, names):
+    """{thread name: its JSON object} of a --dump --json, after checking
+    what holds in any dump."""
     assert res.returncode == 0 and not res.stderr, res.describe()
     threads = json.loads(res.stdout)["threads"]
     assert sorted(t["tid"] for t in threads) == sorted(names), threads
@@ -43,26 +95,27 @@ def dump(proftui, pid, names):
     return {names[t["tid"]]: t for t in threads}
 
 
-def settle(proftui, pid, names):
-    """Dump until MainThread is inside its time.sleep(): at that line
-    without the GIL (before the call it holds it; after printing "ready" it
-    may still be taking it back, which is a real wait on 3.15)."""
-    line = marker_line(WORKLOAD, "SLEEP-LINE")
-    for _ in range(50):
-        main = dump(proftui, pid, names)["MainThread"]
-        frames = main.get("frames") or []
-        if frames and frames[0]["line"] == line and main["gil"] is False and not main["gil_wait"]:
-            return
-    raise AssertionError(f"MainThread never seen asleep at line {line}: {main}")
+def asleep(threads) -> bool:
+    """MainThread is inside its time.sleep(): at that line without the GIL
+    (before the call it holds it; after printing "ready" it may still be
+    taking it back, which is a real wait on 3.15). It stays there."""
+    main = threads["MainThread"]
+    frames = main.get("frames") or []
+    return bool(frames and frames[0]["line"] == marker_line(WORKLOAD, "SLEEP-LINE")
+                and main["gil"] is False and not main["gil_wait"])
 
 
 def test_gil_holder_and_waiters(proftui, spawn, interp):
     proc, names = start(spawn, interp, "threads")
-    settle(proftui, proc.pid, names)
     held = dict.fromkeys(names.values(), 0)
     waited = dict.fromkeys(names.values(), 0)
-    for _ in range(DUMPS):
-        threads = dump(proftui, proc.pid, names)
+    settled, counted, main = False, 0, None
+    # The dumps started after the first that sees MainThread asleep count.
+    for threads in dumps(proftui, proc.pid, names, SETTLE_DUMPS + DUMPS):
+        if not settled:
+            settled, main = asleep(threads), threads["MainThread"]
+            continue
+        counted += 1
         for name, t in threads.items():
             # every supported interpreter has a readable GIL and collector
             assert t["gil"] is not None and t["gc"] is not None, t
@@ -70,6 +123,10 @@ def test_gil_holder_and_waiters(proftui, spawn, interp):
             assert (t["gil_wait"] is None) == (interp.minor < (3, 15)), t
             held[name] += t["gil"]
             waited[name] += bool(t["gil_wait"])
+        if counted == DUMPS:
+            break
+    assert settled, f"MainThread never seen asleep in {SETTLE_DUMPS} dumps: {main}"
+    assert counted == DUMPS, f"only {counted} dumps after MainThread was seen asleep"
     spinners = held["spinner-1"] + held["spinner-2"]
     summary = f"held {held}, waited {waited} in {DUMPS} dumps"
     assert spinners * 2 > DUMPS, summary
@@ -89,16 +146,13 @@ def test_gil_holder_and_waiters(proftui, spawn, interp):
 def test_gc_running(proftui, spawn, interp):
     proc, names = start(spawn, interp, "gc")
     seen = {"MainThread": 0, "spinner": 0}
-    dumps = 0
-
-    def enough():
-        nonlocal dumps
-        dumps += 1
-        for name, t in dump(proftui, proc.pid, names).items():
+    count = 0
+    for threads in dumps(proftui, proc.pid, names, GC_DUMPS_MAX):
+        count += 1
+        for name, t in threads.items():
             assert t["gc"] is not None, t
             seen[name] += t["gc"]
-        assert dumps < GC_DUMPS_MAX, f"in GC {seen} in {dumps} dumps"
-        return seen["MainThread"] >= GC_SEEN
-
-    wait_for(enough, 600, "MainThread to be seen in GC", interval=0)
-    assert seen["spinner"] == 0, f"the spinner was seen in GC: {seen} in {dumps} dumps"
+        if seen["MainThread"] >= GC_SEEN:
+            break
+    assert seen["MainThread"] >= GC_SEEN, f"in GC {seen} in {count} dumps"
+    assert seen["spinner"] == 0, f"the spinner was seen in GC: {seen} in {count} dumps"

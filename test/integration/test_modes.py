@@ -14,7 +14,8 @@ from typing import Dict
 
 import pytest
 
-from harness import Interpreter, marker_line, profile_workload, samples, supported_interpreters
+from harness import (Interpreter, interpreter_variant_params, marker_line, one_per_version_params,
+                     profile_workload, samples, supported_interpreters)
 from uidriver import LiveView
 
 from test_ui import launch, live, newest  # noqa: F401  (fixtures)
@@ -35,6 +36,12 @@ def states(profile) -> Dict[int, Dict[str, int]]:
     return out
 
 
+# The GIL holder and the states are read the same way from an interpreter
+# however it is linked (test_gil.py dumps both of Debian's builds): one
+# interpreter per version (harness.one_per_version_params).
+PER_VERSION = pytest.mark.parametrize("interp", one_per_version_params())
+
+
 @pytest.fixture(scope="module")
 def gil_runs(proftui, tmp_path_factory):
     """One --mode gil run of modes.py per interpreter, shared by the tests
@@ -50,6 +57,7 @@ def gil_runs(proftui, tmp_path_factory):
     return get
 
 
+@PER_VERSION
 def test_gil_mode_counts_the_holders(interp, gil_runs):
     """In gil mode the two spinners share the GIL samples (each about half),
     the hasher (in hashlib, without the GIL) and the sleeping MainThread get
@@ -75,6 +83,7 @@ def test_gil_mode_counts_the_holders(interp, gil_runs):
     assert held >= 0.9 * rounds, f"GIL held in {held} of {rounds} rounds\n{st}"
 
 
+@PER_VERSION
 def test_states_of_every_thread(interp, gil_runs):
     """Every thread's states, recorded whatever the mode: the sleeper is
     idle (neither on a CPU nor holding the GIL) nearly always, so cpu mode
@@ -111,6 +120,14 @@ def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
     assert on["MainThread"] <= 0.03 * total, f"{on}\n{r.describe()}"
 
 
+# Memory mode reads the resident memory from /proc and charges a round's
+# growth to the stack of the thread holding the GIL: the GIL holder and the
+# stacks are what depends on the interpreter, and test_gil.py and
+# test_gil_mode_counts_the_holders (the holders, sampled), test_engine.py
+# (stacks and lines) check them under every interpreter; the charging is
+# proftui's own: two interpreters.
+@pytest.mark.parametrize("interp", interpreter_variant_params(
+    [], [pytest.param(id="memory")]))
 def test_memory_mode_charges_the_allocation(interp, proftui, tmp_path):
     """--mode memory: the growth of resident memory is charged to the stack
     of the thread holding the GIL; build_list(), which builds a list of

@@ -2,13 +2,16 @@
 """Following child processes (issue 10): the descendants of a launched
 command or of -p PID that run CPython are sampled too, each thread under
 its own process (P<pid> in the collapsed output). On every interpreter: a
-multiprocessing Pool under the fork, spawn and forkserver start methods
-(and the live view's header counting its processes, on a pty), a
-subprocess child, a child behind a shell, attaching to a parent whose
-workers already run, a process that execs into Python again, `uvicorn --workers 2` under load from a loopback client (the system
-Python, with Debian's python3-uvicorn), a launched
-command that is a shell (the Pythons it starts are sampled, its exit
-status is proftui's), and --no-subprocesses.
+multiprocessing Pool under the fork, spawn and forkserver start methods, a
+subprocess child, attaching to a parent whose workers already run, a
+process that execs into Python again. On two (the system Python and the
+newest: what proftui does the same whatever the interpreter): the live
+view's header counting its processes, on a pty; a child behind a shell; a
+launched command that is a shell (the Pythons it starts are sampled, its
+exit status is proftui's), or that execs into Python; idle workers' walks
+reused; --no-subprocesses. On one: the process limit, and `uvicorn
+--workers 2` under load from a loopback client (the system Python, with
+Debian's python3-uvicorn).
 
 Each worker reports its pid and the CPU time it spent in its work function
 (time.process_time()); the profile is taken with --cpu, so each worker's
@@ -18,17 +21,15 @@ the CPU it reports (ratios within one run, never wall-clock asserts)."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
-from harness import (WORKLOADS, Profile, Result, proc_state, read_line, run,
-                     supported_interpreters, wait_for)
+from harness import (WORKLOADS, Profile, Result, free_port, http_get, interpreter_variant_params,
+                     proc_state, read_line, run, supported_interpreters, wait_for)
 from uidriver import LiveView
 
 INTERVAL = 1e-3
@@ -95,7 +96,17 @@ def test_pool_workers(proftui, interp, tmp_path, method):
     assert samples_by_pid(prof, "main").get(root, 0) > 0, prof.summary()
 
 
-@pytest.mark.parametrize("how", ["subprocess", "shell"])
+# A child is opened the same way whatever its parent (under every
+# interpreter); a shell in between, a shell as the command, a shell that
+# execs into Python (as test_engine's shell wrapper, under every
+# interpreter), --no-subprocesses and the reuse of idle workers' walks are
+# how proftui follows the process tree and schedules its reads: the same
+# whatever the interpreter, under two (representative_interpreters()).
+ON_TWO = interpreter_variant_params([], [pytest.param(id="tree")])
+
+
+@pytest.mark.parametrize("interp,how", interpreter_variant_params(
+    [pytest.param("subprocess", id="subprocess")], [pytest.param("shell", id="shell")]))
 def test_child_process(proftui, interp, tmp_path, how):
     """subprocess.run([sys.executable, child]) and the same through
     `sh -c "...; true"` (a shell in between that does not exec)."""
@@ -118,6 +129,7 @@ def test_exec_reopens(proftui, interp, tmp_path):
     assert 0.5 <= before[pid] / after <= 2, f"before {before[pid]}, after {after}\n{prof.summary()}"
 
 
+@pytest.mark.parametrize("interp", ON_TWO)
 def test_shell_is_the_command(proftui, interp, tmp_path):
     """proftui -- sh -c "python child; python child; exit 3": the shell is
     not Python; the two Pythons it starts one after the other are sampled,
@@ -134,6 +146,7 @@ def test_shell_is_the_command(proftui, interp, tmp_path):
     check_workers(prof, root, cpu, "child_work", res)
 
 
+@pytest.mark.parametrize("interp", ON_TWO)
 def test_shell_execs_into_python(proftui, interp, tmp_path):
     """proftui -- sh -c "python child; exec python child": the first Python
     is a child of the shell (the target), then the shell itself execs into
@@ -157,6 +170,7 @@ def test_shell_execs_into_python(proftui, interp, tmp_path):
             f"(root {root})\n{prof.summary()}"
 
 
+@pytest.mark.parametrize("interp", ON_TWO)
 def test_no_subprocesses(proftui, interp, tmp_path):
     """--no-subprocesses: only the root's pid, no work() at all."""
     prof, root, cpu, res = profile_procs(proftui, interp, tmp_path, "pool", "fork", "0.2", "0.2",
@@ -175,7 +189,7 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     assert words[:2] == ["ready", str(proc.pid)] and len(words) == 4, words
     workers = {int(w) for w in words[2:]}
     out = tmp_path / "profile.txt"
-    res = run([proftui, "-p", proc.pid, "-d", "1", "--cpu", "-o", out], timeout=60)
+    res = run([proftui, "-p", proc.pid, "-d", "0.5", "--cpu", "-o", out], timeout=60)
     assert res.returncode == 0, res.describe()
     prof = Profile.load(out)
     got = samples_by_pid(prof, "spin")
@@ -185,6 +199,7 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     assert proc.poll() is None, "the attached parent must keep running"
 
 
+@pytest.mark.parametrize("interp", ON_TWO)
 def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
     """-p PID of a parent whose two workers only sleep, 3 threads each:
     their walks are reused in most rounds (no thread of them ran, -v log),
@@ -258,6 +273,12 @@ def test_process_limit(proftui, tmp_path, spawn):
     assert len({s.pid for s in prof.stacks}) == 128, prof.summary()
 
 
+# The live view's header and thread stepping are the UI's, whatever the
+# interpreter; the workers it counts are found and sampled the same way as
+# in test_attach_follows_workers and test_pool_workers, which run under
+# every interpreter: two interpreters.
+@pytest.mark.parametrize("interp", interpreter_variant_params(
+    [], [pytest.param(id="live")]))
 def test_live_header_counts_processes(proftui, interp, tmp_path):
     """The live view's header: Procs 3 (the parent and its two workers),
     their threads, and CPU summed over them (the parent only sleeps, so
@@ -304,17 +325,8 @@ def _system_with_uvicorn():
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int) -> bool:
-    try:
-        return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read() == b"ok"
-    except OSError:
-        return False
+    return http_get(port, timeout=5) == b"ok"
 
 
 def test_uvicorn_workers(proftui, tmp_path, spawn):
@@ -324,7 +336,7 @@ def test_uvicorn_workers(proftui, tmp_path, spawn):
     interp = _system_with_uvicorn()
     if interp is None:
         pytest.skip("the system Python has no uvicorn (Debian: apt install python3-uvicorn)")
-    report, out, port = tmp_path / "report.txt", tmp_path / "profile.txt", _free_port()
+    report, out, port = tmp_path / "report.txt", tmp_path / "profile.txt", free_port()
     prof = spawn([proftui, "--cpu", "-o", out, "--", interp.path, "-m", "uvicorn",
                   "uvicorn_app:app", "--workers", "2", "--port", str(port), "--log-level", "warning"],
                  cwd=WORKLOADS, env=dict(os.environ, PROCS_REPORT=str(report)),

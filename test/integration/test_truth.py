@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from harness import TRUNCATED, profile_workload
+from harness import TRUNCATED, one_per_version_params, profile_workload
 
 SECONDS = 4.0
 # Share of leaf(): proftui's against the in-process count. Both are
@@ -28,6 +28,10 @@ SHARE_TOLERANCE = 0.03
 # snapshot of the frame objects: framewalk_heap.c) 0-0.35 %, and none with
 # one busy loop per core.
 FAILED_MAX = 0.02
+# What these tests judge is the walker against the interpreter's frames,
+# which change with the version, not with how it is linked: one interpreter
+# per version (Debian's static and shared 3.14.10 are one interpreter).
+PER_VERSION = pytest.mark.parametrize("interp", one_per_version_params())
 
 
 def calls(proftui, interp, tmp_path, mode, *args, opts=("-i", "500us")):
@@ -58,6 +62,7 @@ def assert_few_failed(r, interp):
 
 
 @pytest.mark.timing
+@PER_VERSION
 def test_leaf_share_is_true(proftui, interp, tmp_path):
     """A loop calling a short function (a few microseconds per call): the
     sampled share of the function matches the process's own count. A walker
@@ -97,6 +102,7 @@ def test_leaf_share_is_true(proftui, interp, tmp_path):
     assert_few_failed(r, interp)
 
 
+@PER_VERSION
 def test_recursion_in_a_loop_is_never_garbage(proftui, interp, tmp_path):
     """rec(40) called in a loop: frames are pushed and popped all the time,
     and on <= 3.10 freed frames are reused at once, which made loops in the
@@ -124,6 +130,7 @@ def test_recursion_in_a_loop_is_never_garbage(proftui, interp, tmp_path):
     assert deepest == depth, f"no sample reached the bottom of the recursion ({deepest})"
 
 
+@PER_VERSION
 def test_call_loop_fails_rarely(proftui, interp, tmp_path):
     """n = tiny(n) in a loop: a frame is pushed and popped every ~100 ns.
     3.14 clears a popped frame's code reference, so a sample that read the
