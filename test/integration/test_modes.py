@@ -185,7 +185,12 @@ def test_live_mode_switch_and_threads_view(live, newest):  # noqa: F811
         ok = all(r.get(s, {}).get("gil", 0) >= 20 for s in ("spin-1", "spin-2"))
         return r if ok else None
     rows = view.wait_for(spinners_hold_it, "each spinner holding the GIL in a good share of its samples")
-    assert rows["MainThread"]["idle"] >= 90 and rows["MainThread"]["gil"] <= 5, view.describe()
+    # The sleeper's wake-ups hold the GIL a moment: far less than a spinner
+    # does, in the same run (a thread descheduled while it holds the GIL,
+    # as on a loaded machine, holds it longer, for everyone alike).
+    assert rows["MainThread"]["idle"] >= 90, view.describe()
+    assert rows["MainThread"]["gil"] <= 0.2 * min(rows[s]["gil"] for s in ("spin-1", "spin-2")), \
+        view.describe()
     assert rows["hasher"]["gil"] <= 10, view.describe()
     # Select spin-2 (the rows may reorder as shares move: step down until
     # the details line names it) and show it: the views show it alone.
