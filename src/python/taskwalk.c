@@ -21,8 +21,9 @@
  * others are read in turn until the round has spent READ_BUDGET reads on
  * them (at least one task per round), so 10,000 idle tasks cost about as
  * much as the thread walk (README "asyncio tasks"). */
-#define READ_BUDGET 40
+#define READ_BUDGET 24
 #define WEIGHT_MAX 1000000      /* rounds one read stands for at most */
+#define AWAITERS_MAX 32         /* awaiters read out of turn in one round */
 /* Listing every task costs a read per task on 3.14+ (a linked list) and
  * a read per 512 slots of a set on 3.11-3.13: list again as soon as that
  * keeps the listing's CPU time under 1/RELIST_SHARE of the time (every
@@ -266,17 +267,47 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     return 0;
 }
 
-/* 3.11-3.13: awaited_by from the links noted by the parents' last reads. */
-static void link_parents(struct taskwalk *tw)
+/* 3.11-3.13: sample i's awaited_by from the link noted by its parent's
+ * last read. */
+static void link_parent(struct taskwalk *tw, int i)
 {
+    int rec = tw->recno[i];
+    if (rec < 0 || !tw->recs[rec].parent)
+        return;
+    int p = rec_find(tw, tw->recs[rec].parent);
+    if (p >= 0 && tw->recs[p].reads == tw->recs[rec].parent_stamp)
+        tw->samples[i].awaited_by = tw->recs[rec].parent;
+}
+
+static int in_round(const struct taskwalk *tw, uint64_t task)
+{
+    for (int i = 0; i < tw->n; i++)
+        if (tw->samples[i].task == task)
+            return 1;
+    return 0;
+}
+
+/* The awaiters of the tasks read are read in the same round (out of turn,
+ * their weight is the rounds since their last read all the same): a task
+ * is shown under the stack of the task awaiting it, which must be of the
+ * same round. At most AWAITERS_MAX more reads. */
+static int add_awaiters(struct taskwalk *tw, int *pool_used)
+{
+    int extra = 0;
     for (int i = 0; i < tw->n; i++) {
-        int rec = tw->recno[i];
-        if (rec < 0 || !tw->recs[rec].parent)
+        if (tw->tl.minor < 14)
+            link_parent(tw, i);
+        uint64_t up = tw->samples[i].awaited_by;
+        if (!up || in_round(tw, up) || tw->n >= TASKWALK_PER_ROUND || extra >= AWAITERS_MAX)
             continue;
-        int p = rec_find(tw, tw->recs[rec].parent);
-        if (p >= 0 && tw->recs[p].reads == tw->recs[rec].parent_stamp)
-            tw->samples[i].awaited_by = tw->recs[rec].parent;
+        int rec = rec_find(tw, up);
+        struct task_ref ref = {.task = up, .thread_ident = rec >= 0 ? tw->recs[rec].thread_ident : 0};
+        int rc = read_one(tw, &ref, rec, pool_used);
+        if (rc < 0)
+            return rc;
+        extra++;
     }
+    return 0;
 }
 
 static int is_running(const struct task_ref *run, int nrun, uint64_t task)
@@ -322,10 +353,13 @@ int taskwalk_round(struct taskwalk *tw)
         if ((rc = read_one(tw, &ref, rec, &pool_used)) < 0)
             return rc;
     }
-    if (tw->tl.minor < 14)
-        link_parents(tw);
+    if ((rc = add_awaiters(tw, &pool_used)) < 0)
+        return rc;
+    int listed_read = 0;
+    for (int i = 0; i < tw->n; i++)
+        listed_read += tw->recno[i] >= 0;
     tw->stats = (struct taskwalk_stats){.listed = (unsigned)tw->nrecs, .read = (unsigned)tw->n,
-                                        .skipped = (unsigned)(tw->nrecs - picked), .cut = tw->cut};
+                                        .skipped = (unsigned)(tw->nrecs - listed_read), .cut = tw->cut};
     return tw->n;
 }
 

@@ -327,11 +327,12 @@ static void test_sets(struct world *w)
 
 /* 3.14+: whole rounds over NTASKS parked tasks in one thread's list, with
  * quiet rounds between: each task is read in turn, never more than
- * STARVE rounds apart, and the weights of its reads add up to the rounds
- * from its listing to its last read (a brute-force count). */
+ * STARVE rounds apart (the walker reads one task a round at least), and
+ * the weights of its reads add up to the rounds from its listing to its
+ * last read (a brute-force count). */
 #define NTASKS 40
 #define ROUNDS 120
-#define STARVE 20
+#define STARVE (NTASKS + NTASKS / 6 + 2)  /* a task a round at least, quiet rounds between */
 
 static void test_rounds(struct world *w)
 {
