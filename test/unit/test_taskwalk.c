@@ -164,11 +164,27 @@ static void world_free(struct world *w)
     pyimage_free(&w->g);
 }
 
+/* Read a task twice: plainly, then through the hint the first read left
+ * (one batched read of the objects it went through): the same result. */
 static int read_task(struct world *w, uint64_t task, int running, struct task_sample *s,
                      struct walk_frame *frames, int cap, struct taskread_more *more)
 {
+    struct task_hint hint = {0};
+    struct walk_frame again[8];
+    struct task_sample s2 = {.task = task, .running = running};
+    struct taskread_more more2;
     *s = (struct task_sample){.task = task, .running = running};
-    return taskread_task(&w->x, s, frames, cap, more);
+    int rc = taskread_task(&w->x, s, frames, cap, more, &hint);
+    CHECK(hint.n >= (rc == 0) && hint.n <= TASKHINT_MAX);
+    int rc2 = taskread_task(&w->x, &s2, again, cap < 8 ? cap : 8, &more2, &hint);
+    CHECK(rc2 == rc);
+    if (rc == 0 && rc2 == 0 && cap <= 8) {
+        CHECK(s2.depth == s->depth && s2.failed == s->failed && s2.coro_frame == s->coro_frame);
+        CHECK(more2.awaited == more->awaited && more2.name_obj == more->name_obj);
+        for (int i = 0; i < s->depth && i < s2.depth; i++)
+            CHECK(again[i].code == frames[i].code && again[i].frame == frames[i].frame);
+    }
+    return rc;
 }
 
 /* fetch_page awaits sleep, which awaits a future through a FutureIter. */
