@@ -19,7 +19,7 @@
 #define MAX_BASES 16            /* base classes followed at most */
 #define FUTITER_FUTURE 16       /* FutureIter.future (_asynciomodule.c) */
 #define MAX_HOPS 16             /* futures followed from a task to its awaiter */
-#define GEN_READ 384            /* a generator's head, frame and usually its value stack */
+#define GEN_READ TASKHINT_BYTES /* a generator's head, frame and usually its value stack */
 #define SMALL_READ 24           /* an object's head and one field */
 
 static uint64_t get_ptr(const uint8_t *p, int32_t off)
@@ -113,6 +113,41 @@ int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t c
 
 /* ---------------------------------------------------------------- chains */
 
+/* Fetch the hinted objects with one batched read (none when a piece
+ * fails: then each is read on its own). */
+static void prefetch(struct taskread_ctx *x, const struct task_hint *h)
+{
+    struct read_req req[TASKHINT_MAX];
+    int n = h && h->n <= TASKHINT_MAX ? h->n : 0;
+    x->pre_n = 0;
+    for (int i = 0; i < n; i++) {
+        if (!reader_addr_ok(h->addr[i], 8))
+            return;
+        req[i] = (struct read_req){h->addr[i], TASKHINT_BYTES, x->pre_buf[i]};
+        x->pre_addr[i] = h->addr[i];
+    }
+    x->pieces += (unsigned long)n;
+    if (n && reader_readv(x->t->r, req, n) == 0)
+        x->pre_n = n;
+}
+
+/* len bytes at addr: from this read's batch when it holds them. */
+static int fetch(struct taskread_ctx *x, uint64_t addr, size_t len, void *buf)
+{
+    for (int i = 0; i < x->pre_n && len <= TASKHINT_BYTES; i++)
+        if (x->pre_addr[i] == addr) {
+            memcpy(buf, x->pre_buf[i], len);
+            return 0;
+        }
+    return reader_read(x->t->r, addr, len, buf);
+}
+
+static void hint_add(struct task_hint *h, uint64_t addr)
+{
+    if (h && h->n < TASKHINT_MAX)
+        h->addr[h->n++] = addr;
+}
+
 void taskread_new_round(struct taskread_ctx *x)
 {
     memset(x->memo.code, 0, sizeof x->memo.code);
@@ -141,6 +176,7 @@ static int code_entry(struct taskread_ctx *x, uint64_t code, struct code_entry *
 
 struct chain {
     struct taskread_ctx *x;
+    struct task_hint *hint;     /* gets the objects walked, may be NULL */
     struct walk_frame *frames;
     int cap, n, truncated;
     uint64_t seen[TASKWALK_MAX_CHAIN];
@@ -239,9 +275,10 @@ static int seen_before(struct chain *ch, uint64_t obj)
  * and usually its value stack), or when that crosses into unmapped
  * memory the need bytes a generator must have, or the SMALL_READ of a
  * small object (a FutureIter). Returns the bytes read, or 0. */
-static size_t read_obj(struct reader *r, uint64_t addr, uint8_t *g, size_t need)
+static size_t read_obj(struct taskread_ctx *x, uint64_t addr, uint8_t *g, size_t need)
 {
-    if (reader_read(r, addr, GEN_READ, g) == 0)
+    struct reader *r = x->t->r;
+    if (fetch(x, addr, GEN_READ, g) == 0)
         return GEN_READ;
     if (need <= GEN_READ && reader_read(r, addr, need, g) == 0)
         return need;
@@ -276,9 +313,10 @@ static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, struct taskrea
     for (int hop = 0; hop < TASKWALK_MAX_CHAIN; hop++) {
         if (seen_before(ch, coro))
             return WALK_FAIL_CYCLE;
-        size_t got = read_obj(r, coro, g, need);
+        size_t got = read_obj(ch->x, coro, g, need);
         if (!got)
             return WALK_FAIL_READ;
+        hint_add(ch->hint, coro);
         enum task_kind k = tasktypes_kind(ch->x->types, r, l, get_ptr(g, l->ob_type));
         if (k != TK_CORO && k != TK_GEN) {
             chain_end(ch, coro, k, g, got, more);
@@ -310,7 +348,7 @@ static void reverse(struct walk_frame *f, int n)
 }
 
 int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_frame *frames,
-                  int cap, struct taskread_more *more)
+                  int cap, struct taskread_more *more, struct task_hint *hint)
 {
     const struct task_layout *tl = x->tl;
     struct reader *r = x->t->r;
@@ -319,9 +357,13 @@ int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_fra
     *more = (struct taskread_more){0};
     if (tl->task_size > (int32_t)sizeof buf || !reader_addr_ok(s->task, 8))
         return ERR_CORRUPT;
-    int rc = reader_read(r, s->task, (size_t)tl->task_size, buf);
+    prefetch(x, hint);
+    if (hint)
+        hint->n = 0;
+    int rc = fetch(x, s->task, (size_t)tl->task_size, buf);
     if (rc < 0)
         return rc;
+    hint_add(hint, s->task);
     /* a freed task keeps its type pointer but not its reference count; a
      * done one (cancelled, finished) is neither running nor waiting */
     uint32_t refcnt, state;
@@ -341,7 +383,7 @@ int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_fra
         return 0;
     }
     static _Thread_local struct chain ch;
-    ch = (struct chain){.x = x, .frames = frames, .cap = cap};
+    ch = (struct chain){.x = x, .hint = hint, .frames = frames, .cap = cap};
     enum walk_fail why = walk_chain(&ch, coro, more);
     if (ch.n)       /* the chain's first frame is the task's own coroutine's */
         s->coro_frame = coro + (uint64_t)tl->gen_iframe;

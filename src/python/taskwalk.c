@@ -15,14 +15,17 @@
 #define RUNNING_MAX 64                  /* running tasks (one per thread with a loop) */
 #define FRAME_POOL (TASKWALK_PER_ROUND * 16)    /* chain frames of one round */
 #define CHILDREN_MAX 64                 /* a gather's children linked per read */
-/* A waiting task costs about five reads of the target (~1 us each): with
- * thousands of them, reading TASKWALK_PER_ROUND per round would cost many
- * times the thread walk. After the running tasks (always read), the
- * others are read in turn until the round has spent READ_BUDGET reads on
- * them (at least one task per round), so 10,000 idle tasks cost about as
- * much as the thread walk (README "asyncio tasks"). */
-#define READ_BUDGET 40
+/* A waiting task costs a read of the target per object of its chain
+ * (~1 us each) the first time, and one batched read of them all (its hint)
+ * then: with thousands of tasks, reading TASKWALK_PER_ROUND a round would
+ * cost many times the thread walk. After the running tasks (always read),
+ * the others are read in turn until the round has spent READ_BUDGET reads
+ * on them (round_cost; at least one task a round), so 10,000 idle tasks
+ * cost about as much as the thread walk (README "How asyncio tasks are
+ * found"). */
+#define READ_BUDGET 24
 #define WEIGHT_MAX 1000000      /* rounds one read stands for at most */
+#define AWAITERS_MAX 32         /* awaiters read out of turn in one round */
 /* Listing every task costs a read per task on 3.14+ (a linked list) and
  * a read per 512 slots of a set on 3.11-3.13: list again as soon as that
  * keeps the listing's CPU time under 1/RELIST_SHARE of the time (every
@@ -39,6 +42,7 @@ struct task_rec {
     uint32_t parent_stamp;      /* the parent's reads when it was seen so */
     uint32_t reads;             /* times this task was read */
     uint64_t last_round;        /* the round of its last read (or of its listing) */
+    struct task_hint hint;      /* the objects its last read went through */
     char name[TASKWALK_NAME_MAX];
 };
 
@@ -233,7 +237,8 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     *s = (struct task_sample){.task = ref->task, .thread_ident = ref->thread_ident,
                               .running = ref->running};
     int rc = taskread_task(&tw->x, s, tw->frames + *pool_used,
-                           room < TASKWALK_MAX_CHAIN ? room : TASKWALK_MAX_CHAIN, &more);
+                           room < TASKWALK_MAX_CHAIN ? room : TASKWALK_MAX_CHAIN, &more,
+                           rec >= 0 ? &tw->recs[rec].hint : NULL);
     if (rc == ERR_EXITED)
         return rc;
     /* not a task (any more), or done: it ended since the listing; a task
@@ -266,17 +271,54 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     return 0;
 }
 
-/* 3.11-3.13: awaited_by from the links noted by the parents' last reads. */
-static void link_parents(struct taskwalk *tw)
+/* 3.11-3.13: sample i's awaited_by from the link noted by its parent's
+ * last read. */
+static void link_parent(struct taskwalk *tw, int i)
 {
+    int rec = tw->recno[i];
+    if (rec < 0 || !tw->recs[rec].parent)
+        return;
+    int p = rec_find(tw, tw->recs[rec].parent);
+    if (p >= 0 && tw->recs[p].reads == tw->recs[rec].parent_stamp)
+        tw->samples[i].awaited_by = tw->recs[rec].parent;
+}
+
+static int in_round(const struct taskwalk *tw, uint64_t task)
+{
+    for (int i = 0; i < tw->n; i++)
+        if (tw->samples[i].task == task)
+            return 1;
+    return 0;
+}
+
+/* The awaiters of the tasks read are read in the same round (out of turn,
+ * their weight is the rounds since their last read all the same): a task
+ * is shown under the stack of the task awaiting it, which must be of the
+ * same round. At most AWAITERS_MAX more reads. */
+static int add_awaiters(struct taskwalk *tw, int *pool_used)
+{
+    int extra = 0;
     for (int i = 0; i < tw->n; i++) {
-        int rec = tw->recno[i];
-        if (rec < 0 || !tw->recs[rec].parent)
+        if (tw->tl.minor < 14)
+            link_parent(tw, i);
+        uint64_t up = tw->samples[i].awaited_by;
+        if (!up || in_round(tw, up) || tw->n >= TASKWALK_PER_ROUND || extra >= AWAITERS_MAX)
             continue;
-        int p = rec_find(tw, tw->recs[rec].parent);
-        if (p >= 0 && tw->recs[p].reads == tw->recs[rec].parent_stamp)
-            tw->samples[i].awaited_by = tw->recs[rec].parent;
+        int rec = rec_find(tw, up);
+        struct task_ref ref = {.task = up, .thread_ident = rec >= 0 ? tw->recs[rec].thread_ident : 0};
+        int rc = read_one(tw, &ref, rec, pool_used);
+        if (rc < 0)
+            return rc;
+        extra++;
     }
+    return 0;
+}
+
+/* What the reads so far cost, in reads: a piece of a batched read costs
+ * about half a read (its page is looked up and pinned all the same). */
+static unsigned long round_cost(const struct taskwalk *tw)
+{
+    return tw->t->r->reads + tw->x.pieces / 2;
 }
 
 static int is_running(const struct task_ref *run, int nrun, uint64_t task)
@@ -309,9 +351,9 @@ int taskwalk_round(struct taskwalk *tw)
             (rc = read_one(tw, &tw->running[i], rec_find(tw, tw->running[i].task), &pool_used)) < 0)
             return rc;
     int picked = 0;
-    unsigned long reads0 = tw->t->r->reads;
+    unsigned long cost0 = round_cost(tw);
     for (int k = 0; k < tw->nrecs && tw->n < TASKWALK_PER_ROUND; k++) {
-        if (picked && tw->t->r->reads - reads0 >= READ_BUDGET)
+        if (picked && round_cost(tw) - cost0 >= READ_BUDGET)
             break;
         int rec = tw->cursor;
         tw->cursor = (tw->cursor + 1) % tw->nrecs;
@@ -322,10 +364,13 @@ int taskwalk_round(struct taskwalk *tw)
         if ((rc = read_one(tw, &ref, rec, &pool_used)) < 0)
             return rc;
     }
-    if (tw->tl.minor < 14)
-        link_parents(tw);
+    if ((rc = add_awaiters(tw, &pool_used)) < 0)
+        return rc;
+    int listed_read = 0;
+    for (int i = 0; i < tw->n; i++)
+        listed_read += tw->recno[i] >= 0;
     tw->stats = (struct taskwalk_stats){.listed = (unsigned)tw->nrecs, .read = (unsigned)tw->n,
-                                        .skipped = (unsigned)(tw->nrecs - picked), .cut = tw->cut};
+                                        .skipped = (unsigned)(tw->nrecs - listed_read), .cut = tw->cut};
     return tw->n;
 }
 

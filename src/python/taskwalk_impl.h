@@ -114,6 +114,16 @@ struct task_loops {
 };
 
 #define TASKMEMO 64
+#define TASKHINT_MAX 8          /* objects of a task's last read fetched at once */
+#define TASKHINT_BYTES 384      /* bytes fetched of each (a generator's head, frame and stack) */
+
+/* The objects the last read of a task went through (the task, its
+ * coroutines, what the last one awaits): the next read fetches them all
+ * with one batched read and takes from it what is still where it was. */
+struct task_hint {
+    uint64_t addr[TASKHINT_MAX];
+    int n;
+};
 
 /* Code objects validated in this round (the code cache's entries stay
  * valid for the round), and whether an instruction is the RESUME after an
@@ -137,6 +147,11 @@ struct taskread_ctx {
     struct task_loops loops;    /* 3.11-3.13: forgotten every TASKLOOPS_KEEP_NS */
     uint64_t loops_since;       /* when loops was last forgotten */
     struct task_memo memo;      /* code[] cleared by each round (taskread_new_round) */
+    /* this read's batch of the hinted objects */
+    uint64_t pre_addr[TASKHINT_MAX];
+    uint8_t pre_buf[TASKHINT_MAX][TASKHINT_BYTES];
+    int pre_n;
+    unsigned long pieces;       /* pieces of batched reads so far (their cost grows with them) */
 };
 
 /* Start a round: forget the code objects validated in the last one. */
@@ -153,10 +168,12 @@ struct taskread_more {
 
 /* Read task s->task (s->running set by the caller): its coroutine, and
  * when suspended its chain into frames (cap entries at most). The name is
- * not read (see taskread_name). 0, or ERR_CORRUPT when the object is not a
- * Task (any more); a chain that cannot be read sets s->failed. */
+ * not read (see taskread_name). hint (may be NULL) holds the objects of
+ * the task's last read, fetched first in one batch, and gets this read's.
+ * 0, or ERR_CORRUPT when the object is not a Task (any more); a chain that
+ * cannot be read sets s->failed. */
 int taskread_task(struct taskread_ctx *x, struct task_sample *s, struct walk_frame *frames,
-                  int cap, struct taskread_more *more);
+                  int cap, struct taskread_more *more, struct task_hint *hint);
 
 /* Task.get_name() of the name object: the str, or "Task-N" for an int. */
 int taskread_name(struct taskread_ctx *x, uint64_t name_obj, char *buf, size_t cap);

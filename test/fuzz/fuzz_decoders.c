@@ -224,8 +224,19 @@ static void fuzz_task_reads(struct pytarget *t, const struct task_layout *tl, ui
     struct task_sample s = {.task = task, .running = running};
     struct taskread_more more;
     char name[TASKWALK_NAME_MAX];
-    if (taskread_task(&x, &s, frames, cap, &more) == 0) {
+    struct task_hint hint = {0};
+    if (taskread_task(&x, &s, frames, cap, &more, &hint) == 0) {
         check_frames(&s, cap);
+        /* again through the hint (one batched read): the same chain */
+        static struct walk_frame again[TASKWALK_MAX_CHAIN];
+        struct task_sample s2 = {.task = task, .running = running};
+        struct taskread_more more2;
+        if (hint.n < 1 || hint.n > TASKHINT_MAX)
+            violation("a hint out of bounds");
+        if (taskread_task(&x, &s2, again, cap, &more2, &hint) != 0 || s2.depth != s.depth ||
+            s2.failed != s.failed || more2.awaited != more.awaited)
+            violation("a task read through its hint differs");
+        check_frames(&s2, cap);
         if (taskread_name(&x, more.name_obj, name, sizeof name) == 0 &&
             (strnlen(name, sizeof name) == sizeof name || !fuzzimg_utf8_ok(name, strlen(name))))
             violation("a task name unterminated or not UTF-8");

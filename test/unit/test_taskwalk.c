@@ -164,11 +164,27 @@ static void world_free(struct world *w)
     pyimage_free(&w->g);
 }
 
+/* Read a task twice: plainly, then through the hint the first read left
+ * (one batched read of the objects it went through): the same result. */
 static int read_task(struct world *w, uint64_t task, int running, struct task_sample *s,
                      struct walk_frame *frames, int cap, struct taskread_more *more)
 {
+    struct task_hint hint = {0};
+    struct walk_frame again[8];
+    struct task_sample s2 = {.task = task, .running = running};
+    struct taskread_more more2;
     *s = (struct task_sample){.task = task, .running = running};
-    return taskread_task(&w->x, s, frames, cap, more);
+    int rc = taskread_task(&w->x, s, frames, cap, more, &hint);
+    CHECK(hint.n >= (rc == 0) && hint.n <= TASKHINT_MAX);
+    int rc2 = taskread_task(&w->x, &s2, again, cap < 8 ? cap : 8, &more2, &hint);
+    CHECK(rc2 == rc);
+    if (rc == 0 && rc2 == 0 && cap <= 8) {
+        CHECK(s2.depth == s->depth && s2.failed == s->failed && s2.coro_frame == s->coro_frame);
+        CHECK(more2.awaited == more->awaited && more2.name_obj == more->name_obj);
+        for (int i = 0; i < s->depth && i < s2.depth; i++)
+            CHECK(again[i].code == frames[i].code && again[i].frame == frames[i].frame);
+    }
+    return rc;
 }
 
 /* fetch_page awaits sleep, which awaits a future through a FutureIter. */
@@ -327,11 +343,12 @@ static void test_sets(struct world *w)
 
 /* 3.14+: whole rounds over NTASKS parked tasks in one thread's list, with
  * quiet rounds between: each task is read in turn, never more than
- * STARVE rounds apart, and the weights of its reads add up to the rounds
- * from its listing to its last read (a brute-force count). */
+ * STARVE rounds apart (the walker reads one task a round at least), and
+ * the weights of its reads add up to the rounds from its listing to its
+ * last read (a brute-force count). */
 #define NTASKS 40
 #define ROUNDS 120
-#define STARVE 20
+#define STARVE (NTASKS + NTASKS / 6 + 2)  /* a task a round at least, quiet rounds between */
 
 static void test_rounds(struct world *w)
 {
