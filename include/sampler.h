@@ -42,7 +42,7 @@ struct sampler_stats {
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round, every process */
     unsigned tasks;           /* asyncio tasks known at the last round (--async), every process */
-    unsigned tasks_skipped;   /* of them, those the last round left for later (taskwalk.h) */
+    unsigned tasks_cut;       /* tasks beyond the listing's bound, never read (taskwalk.h) */
     uint64_t task_samples;    /* task stacks recorded (since the last reset) */
     unsigned gil_waiting;     /* of them, those waiting for their GIL */
     int gil_known;            /* the last round knew which thread held the GIL (a version

@@ -161,11 +161,11 @@ static int sample_round(struct sampler *s, uint64_t now)
         quiet += (unsigned)s->procs[i]->quiet;
         tasks += proc_record_tasks(s->procs[i]);
         listed += s->procs[i]->task_stats.listed;
-        skipped += s->procs[i]->task_stats.skipped + s->procs[i]->task_stats.cut;
+        skipped += s->procs[i]->task_stats.cut;
     }
     profile_unlock(s->profile);
     s->st.tasks = listed;
-    s->st.tasks_skipped = skipped;
+    s->st.tasks_cut = skipped;
     s->st.task_samples += tasks;
     int n = 0;                          /* a root that is not Python loses nothing */
     for (int i = 0; i < s->nprocs; i++)

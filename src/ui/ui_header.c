@@ -105,14 +105,14 @@ static void gil_field(struct ui_fields *fs, const struct ui_scene *sc)
              d->gil_pct, d->stats.gil_waiting);
 }
 
-/* The task stacks are shown: how many tasks there are, and how many the
- * last round left for later (taskwalk.h). */
+/* The task stacks are shown: how many tasks there are, and how many are
+ * beyond the listing's bound, never read (taskwalk.h). */
 static void tasks_field(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
-    struct field *f = add(fs, "Tasks", st->tasks_skipped ? UI_EL_WARN : UI_EL_VALUE);
-    if (st->tasks_skipped)
-        snprintf(f->value, VALUE_MAX, "%u, %u read in turn", st->tasks, st->tasks_skipped);
+    struct field *f = add(fs, "Tasks", st->tasks_cut ? UI_EL_WARN : UI_EL_VALUE);
+    if (st->tasks_cut)
+        snprintf(f->value, VALUE_MAX, "%u (%u more not read)", st->tasks, st->tasks_cut);
     else
         snprintf(f->value, VALUE_MAX, "%u", st->tasks);
 }
