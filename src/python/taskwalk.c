@@ -43,6 +43,7 @@ struct task_rec {
     uint32_t reads;             /* times this task was read */
     uint64_t last_round;        /* the round of its last read (or of its listing) */
     struct task_hint hint;      /* the objects its last read went through */
+    uint64_t owed;              /* waiting rounds seen only by a running read, for the next waiting one */
     char name[TASKWALK_NAME_MAX];
 };
 
@@ -250,15 +251,23 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     if (s->depth == room && room < TASKWALK_MAX_CHAIN)
         s->truncated = 1;
     *pool_used += s->depth;
-    /* weight: the rounds since its last read, in which it was not running
-     * (running tasks are read every round) */
+    /* weight: the rounds since its last read, in which it was waiting
+     * (running tasks are read every round). A running read stands for its
+     * own round: the waiting rounds before it are owed to the next waiting
+     * read, whose await stands for them (CPU time stays exact) */
     s->weight = 1;
     if (rec >= 0) {
-        uint64_t since = tw->round - tw->recs[rec].last_round;
-        if (!s->running && since > 1)
+        struct task_rec *r = &tw->recs[rec];
+        uint64_t since = tw->round - r->last_round;
+        if (s->running) {
+            r->owed += since > 1 ? since - 1 : 0;
+        } else if (since + r->owed > 1) {
+            since += r->owed;
             s->weight = since > WEIGHT_MAX ? WEIGHT_MAX : (uint32_t)since;
-        tw->recs[rec].last_round = tw->round;
-        tw->recs[rec].reads++;
+            r->owed = 0;
+        }
+        r->last_round = tw->round;
+        r->reads++;
     }
     if (tw->tl.minor < 14 && !s->thread_ident && reader_addr_ok(more.loop, 8))
         s->thread_ident = taskread_loop_thread(&tw->x, more.loop);
