@@ -323,11 +323,12 @@ static int add_awaiters(struct taskwalk *tw, int *pool_used)
     return 0;
 }
 
-/* What the reads so far cost, in reads: a piece of a batched read costs
- * about half a read (its page is looked up and pinned all the same). */
+/* What the reads so far cost, in reads: a piece of a batched read counts
+ * as one more (its pages are looked up and pinned all the same, and it is
+ * copied). */
 static unsigned long round_cost(const struct taskwalk *tw)
 {
-    return tw->t->r->reads + tw->x.pieces / 2;
+    return tw->t->r->reads + tw->x.pieces;
 }
 
 static int is_running(const struct task_ref *run, int nrun, uint64_t task)
