@@ -341,11 +341,40 @@ static void test_sets(struct world *w)
     CHECK(pylist_items(w->t.r, w->g.l, pyimage_put(&w->g, list, sizeof list, 0), out, 2) == ERR_CORRUPT);
 }
 
+/* A reader over the image whose 8 bytes at patch_at read as patch (the
+ * thread state's running task, changed between rounds). */
+struct patched {
+    struct reader *inner;
+    uint64_t patch_at, patch;
+};
+
+static int patched_read(void *ctx, uint64_t addr, size_t len, void *buf)
+{
+    struct patched *p = ctx;
+    int rc = reader_read(p->inner, addr, len, buf);
+    for (size_t k = 0; rc == 0 && k < 8; k++)
+        if (p->patch_at + k >= addr && p->patch_at + k < addr + len)
+            ((uint8_t *)buf)[p->patch_at + k - addr] = (uint8_t)(p->patch >> (8 * k));
+    return rc;
+}
+
+static int patched_readv(void *ctx, const struct read_req *reqs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (patched_read(ctx, reqs[i].addr, reqs[i].len, reqs[i].buf) < 0)
+            return ERR_READ;
+    return 0;
+}
+
+static const struct reader_ops patched_ops = {.read = patched_read, .readv = patched_readv};
+
 /* 3.14+: whole rounds over NTASKS parked tasks in one thread's list, with
- * quiet rounds between: each task is read in turn, never more than
- * STARVE rounds apart (the walker reads one task a round at least), and
- * the weights of its reads add up to the rounds from its listing to its
- * last read (a brute-force count). */
+ * quiet rounds between, task 0 running every other round: each task is
+ * read in turn, never more than STARVE rounds apart (the walker reads one
+ * task a round at least), and the weights of a task's reads add up to
+ * the rounds from its listing to its last read in turn, plus one for each
+ * read as running since (a brute-force count: each round of its life
+ * counted once). */
 #define NTASKS 40
 #define ROUNDS 120
 #define STARVE (NTASKS + NTASKS / 6 + 2)  /* a task a round at least, quiet rounds between */
@@ -400,8 +429,11 @@ static void test_rounds(struct world *w)
     free(in);
 
     struct taskwalk *tw;
+    struct patched pr = {.inner = &w->r, .patch_at = ts_at + (uint64_t)tl->tstate_running_task};
+    struct reader r2 = {.ops = &patched_ops, .ctx = &pr};
+    w->t.r = &r2;
     CHECK(taskwalk_new(&w->t, w->c, &tw) == 0);
-    uint64_t weight[NTASKS] = {0}, last[NTASKS] = {0};
+    uint64_t weight[NTASKS] = {0}, last[NTASKS] = {0}, last_wait = 0, ran_since = 0;
     int round = 0;
     for (int r = 1; r <= ROUNDS; r++) {
         if (r % 7 == 0) {
@@ -409,6 +441,7 @@ static void test_rounds(struct world *w)
             continue;
         }
         codecache_new_round(w->c);
+        pr.patch = r % 2 ? 0 : tasks[0];
         int n = taskwalk_round(tw);
         CHECK(n > 0 && n <= TASKWALK_PER_ROUND);
         for (int k = 0; k < n; k++) {
@@ -416,19 +449,28 @@ static void test_rounds(struct world *w)
             int i = 0;
             while (i < NTASKS && tasks[i] != s->task)
                 i++;
-            CHECKF(i < NTASKS && s->thread_ident == 0x77 && s->depth == 2 && !s->failed && s->weight >= 1,
+            CHECKF(i < NTASKS && s->thread_ident == 0x77 && s->depth == (s->running ? 0 : 2) &&
+                   !s->failed && s->weight >= 1 && s->running == (i == 0 && r % 2 == 0),
                    "round %d: sample %d", r, k);
             if (i < NTASKS) {
                 weight[i] += s->weight;
                 last[i] = (uint64_t)r;
             }
+            if (i == 0 && s->running)
+                ran_since++, CHECK(s->weight == 1);
+            else if (i == 0)
+                last_wait = (uint64_t)r, ran_since = 0;
         }
         round = r;
         struct taskwalk_stats st;
         taskwalk_stats(tw, &st);
         CHECK(st.listed == NTASKS && st.read == (unsigned)n && st.read + st.skipped == NTASKS);
     }
-    for (int i = 0; i < NTASKS; i++)
+    w->t.r = &w->r;
+    CHECKF(last_wait > 0 && weight[0] == last_wait + ran_since,
+           "task 0: weights %llu, last read in turn %llu, %llu running reads since",
+           (unsigned long long)weight[0], (unsigned long long)last_wait, (unsigned long long)ran_since);
+    for (int i = 1; i < NTASKS; i++)
         CHECKF(last[i] + STARVE >= (uint64_t)round && weight[i] == last[i],
                "task %d: last read in round %llu, weights %llu", i, (unsigned long long)last[i],
                (unsigned long long)weight[i]);
