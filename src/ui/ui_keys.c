@@ -155,8 +155,7 @@ static const struct ui_key keys[] = {
      "memory (bytes RSS grew by)",
      "m", "m", "Mode", act_mode},
     {{'a'}, "a", "a",
-     "thread stacks / asyncio task stacks (with --async): each task under its thread as "
-     "[task NAME], running or parked on an await, under the task awaiting it",
+     "thread stacks / asyncio task stacks (--async): [task NAME] under its thread and its awaiter",
      "a", "a", "Tasks", act_tasks},
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
