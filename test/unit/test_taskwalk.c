@@ -379,14 +379,16 @@ static const struct reader_ops patched_ops = {.read = patched_read, .readv = pat
 #define ROUNDS 120
 #define STARVE (NTASKS + NTASKS / 6 + 2)  /* a task a round at least, quiet rounds between */
 
-static void test_rounds(struct world *w)
+/* NTASKS parked tasks in the list of one thread state (ident 0x77) of
+ * the interpreter of a runtime (w->t.runtime); returns the thread state. */
+static uint64_t build_list(struct world *w, uint64_t tasks[NTASKS])
 {
     const struct py_layout *l = w->g.l;
     const struct task_layout *tl = &w->tl;
     uint64_t csleep = code_obj(w, "sleep", "asyncio/tasks.py"), cpage = code_obj(w, "fetch_page", "a.py");
     /* the tasks first, each linked to the next by address: lay them out in
      * two passes (addresses are known only once placed) */
-    uint64_t tasks[NTASKS], nodes[NTASKS];
+    uint64_t nodes[NTASKS];
     uint8_t *bufs[NTASKS];
     for (int i = 0; i < NTASKS; i++) {
         char name[16];
@@ -427,7 +429,14 @@ static void test_rounds(struct world *w)
     free(rt);
     free(ts);
     free(in);
+    return ts_at;
+}
 
+static void test_rounds(struct world *w)
+{
+    const struct task_layout *tl = &w->tl;
+    uint64_t tasks[NTASKS];
+    uint64_t ts_at = build_list(w, tasks);
     struct taskwalk *tw;
     struct patched pr = {.inner = &w->r, .patch_at = ts_at + (uint64_t)tl->tstate_running_task};
     struct reader r2 = {.ops = &patched_ops, .ctx = &pr};
