@@ -19,7 +19,7 @@
  * running loop to the task it runs. A WeakSet keeps its weak references
  * in its `data` attribute, a set. */
 struct collect {
-    uint64_t *out;
+    struct task_ref *out;
     int cap, n;
     unsigned cut;
     int weak;
@@ -36,8 +36,10 @@ static int collect_key(void *arg, uint64_t key, int64_t hash)
     uint64_t h = (uint64_t)hash;
     if (c->weak)
         key = h << 4 | h >> 60;
+    if (!reader_addr_ok(key, 8))
+        return 0;
     if (c->n < c->cap)
-        c->out[c->n++] = key;
+        c->out[c->n++] = (struct task_ref){.task = key};
     else
         c->cut++;
     return 0;
@@ -96,11 +98,10 @@ uint64_t taskread_loop_thread(struct taskread_ctx *x, uint64_t loop)
 int tasklist_registry(struct taskread_ctx *x, uint64_t interp, struct task_ref *out, int cap,
                       int *n, unsigned *cut)
 {
-    static _Thread_local uint64_t tasks[TASKWALK_MAX_TASKS];
     *n = 0;
     *cut = 0;
     int rc = x->reg_weak ? 0 : find_registries(x, interp);
-    struct collect c = {.out = tasks, .cap = cap < TASKWALK_MAX_TASKS ? cap : TASKWALK_MAX_TASKS,
+    struct collect c = {.out = out, .cap = cap < TASKWALK_MAX_TASKS ? cap : TASKWALK_MAX_TASKS,
                         .weak = 1};
     if (rc == 0)
         rc = pyset_foreach(x->t->r, &x->t->layout, x->reg_weak, collect_key, &c);
@@ -111,9 +112,7 @@ int tasklist_registry(struct taskread_ctx *x, uint64_t interp, struct task_ref *
         x->reg_weak = x->reg_eager = x->current_tasks = 0;     /* look them up again */
         return rc;
     }
-    for (int i = 0; i < c.n; i++)
-        if (reader_addr_ok(tasks[i], 8))
-            out[(*n)++] = (struct task_ref){.task = tasks[i]};
+    *n = c.n;
     *cut = c.cut;
     return 0;
 }

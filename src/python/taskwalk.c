@@ -53,6 +53,7 @@ struct taskwalk {
     int tl_final;               /* 3.14+: tl is from _AsyncioDebug (or given up on) */
     struct task_types types;
     struct taskread_ctx x;
+    struct task_ref *refs;      /* owned: room for a listing (TASKWALK_MAX_TASKS) */
     struct task_rec *recs;      /* owned: the last listing */
     int nrecs;
     uint32_t *index;            /* owned: open addressing, rec index + 1, 0 empty */
@@ -91,6 +92,7 @@ void taskwalk_free(struct taskwalk *tw)
 {
     if (!tw)
         return;
+    free(tw->refs);
     free(tw->recs);
     free(tw->index);
     free(tw);
@@ -167,7 +169,6 @@ static uint64_t first_interp(struct taskwalk *tw)
 /* List the tasks again when it is time. */
 static int relist(struct taskwalk *tw, uint64_t interp)
 {
-    static _Thread_local struct task_ref refs[TASKWALK_MAX_TASKS];
     uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
     if (t0 - tw->x.loops_since >= TASKLOOPS_KEEP_NS) {
         tw->x.loops.n = 0;
@@ -181,6 +182,9 @@ static int relist(struct taskwalk *tw, uint64_t interp)
     }
     int n = 0;
     unsigned cut = 0;
+    if (!tw->refs && !(tw->refs = malloc(TASKWALK_MAX_TASKS * sizeof *tw->refs)))
+        return ERR_NOMEM;
+    struct task_ref *refs = tw->refs;
     int rc = tw->tl.minor < 14 ? tasklist_registry(&tw->x, interp, refs, TASKWALK_MAX_TASKS, &n, &cut)
                                : tasklist_threads(&tw->x, interp, refs, TASKWALK_MAX_TASKS, &n, &cut);
     if (rc == ERR_EXITED)
