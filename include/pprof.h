@@ -8,7 +8,8 @@
  *                the second value is the count times the interval
  *   sample       one per thread and distinct stack: location ids leaf first,
  *                values [count, count * interval], labels thread_name (str,
- *                absent for an unnamed thread), thread_id (num), pid (num)
+ *                absent for an unnamed thread), thread_id (num), pid (num),
+ *                and on an asyncio task's stack task (str: the innermost task)
  *   location     one per (function, line), id from 1, one Line {function_id,
  *                line} (line 0 when unknown); no mappings (Python code has no
  *                addresses)

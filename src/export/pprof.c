@@ -50,6 +50,9 @@ struct loctab {
     int oom;
 };
 
+#define TASK_PREFIX "[task "          /* RECORD_TASK_PREFIX (record.h) */
+#define TASK_LABEL_MAX 256
+
 struct pprof {
     const struct table *t;
     const struct export_meta *m;
@@ -61,9 +64,11 @@ struct pprof {
     uint8_t *used;            /* per function id (+ the no-frame one): referenced */
     uint32_t nofunc;          /* the id standing for NO_FRAME: table_func_count() */
     uint32_t *tname;          /* per thread: its name's string, UINT32_MAX until needed */
+    uint32_t *task;           /* per function id: the string of NAME for "[task NAME]", 0 for
+                               * any other function, UINT32_MAX until needed */
     uint64_t *ids;            /* one sample's location ids */
     size_t idcap;
-    uint32_t k_thread_name, k_thread_id, k_pid;
+    uint32_t k_thread_name, k_thread_id, k_pid, k_task;
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -220,6 +225,38 @@ static void put_labels(struct pprof *pp, uint32_t thread)
         put_label(&pp->b, pp->k_pid, 1, (uint64_t)pp->m->pid);
 }
 
+/* The string of NAME when func is an asyncio task's frame "[task NAME]"
+ * (record.h), else 0. */
+static uint32_t task_of(struct pprof *pp, uint32_t func)
+{
+    if (func >= pp->nofunc)
+        return 0;
+    if (pp->task[func] == UINT32_MAX) {
+        const char *name = table_func_name(pp->t, func);
+        size_t n = strlen(name), p = sizeof TASK_PREFIX - 1;
+        pp->task[func] = 0;
+        if (!*table_func_file(pp->t, func) && n > p && strncmp(name, TASK_PREFIX, p) == 0 &&
+            name[n - 1] == ']') {
+            char label[TASK_LABEL_MAX];
+            snprintf(label, sizeof label, "%.*s", (int)(n - p - 1), name + p);
+            pp->task[func] = str_intern(&pp->st, label);
+        }
+    }
+    return pp->task[func];
+}
+
+/* The label "task": the innermost task of a task stack (leaf side). */
+static void put_task_label(struct pprof *pp, const struct frame_key *frames, int depth)
+{
+    for (int i = depth - 1; i >= 0; i--) {
+        uint32_t s = task_of(pp, frames[i].func);
+        if (s) {
+            put_label(&pp->b, pp->k_task, 0, s);
+            return;
+        }
+    }
+}
+
 static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
                       uint64_t count)
 {
@@ -238,6 +275,8 @@ static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames
     pbenc_packed(&pp->b, SAMPLE_LOCATION, pp->ids, n);
     pbenc_packed(&pp->b, SAMPLE_VALUE, values, pp->bytes ? 1 : 2);
     put_labels(pp, thread);
+    if (table_thread_is_tasks(pp->t, thread))
+        put_task_label(pp, frames, depth);
     pbenc_end(&pp->b, mark);
     return pp->lt.oom || pp->st.oom || pp->b.oom ? ERR_NOMEM : 0;
 }
@@ -382,13 +421,16 @@ static int setup(struct pprof *pp, const struct table *t, const struct export_me
         return ERR_NOMEM;
     pp->used = calloc(nf + 1, 1);
     pp->tname = malloc((nt ? nt : 1) * sizeof *pp->tname);
-    if (!pp->used || !pp->tname)
+    pp->task = malloc((nf + 1) * sizeof *pp->task);
+    if (!pp->used || !pp->tname || !pp->task)
         return ERR_NOMEM;
     memset(pp->tname, 0xFF, (nt ? nt : 1) * sizeof *pp->tname);
+    memset(pp->task, 0xFF, (nf + 1) * sizeof *pp->task);
     str_intern(&pp->st, "");                        /* string_table[0] */
     pp->k_thread_name = str_intern(&pp->st, "thread_name");
     pp->k_thread_id = str_intern(&pp->st, "thread_id");
     pp->k_pid = str_intern(&pp->st, "pid");
+    pp->k_task = str_intern(&pp->st, "task");
     return pp->st.oom ? ERR_NOMEM : 0;
 }
 
@@ -398,6 +440,7 @@ static void release(struct pprof *pp)
     free(pp->lt.locs);
     free(pp->lt.slots);
     free(pp->used);
+    free(pp->task);
     free(pp->tname);
     free(pp->ids);
 }

@@ -24,6 +24,7 @@ from harness import (WORKLOADS, Profile, assert_error_line, free_port, http_get,
                      marker_line, profile_workload, run, samples, selected_interpreters, wait_for)
 from uidriver import LiveView  # noqa: F401
 
+from test_format_pprof import go_pprof, tag_counts
 from test_ui import launch, live  # noqa: F401  (fixtures)
 
 SECONDS = 2.5
@@ -208,3 +209,21 @@ def test_fastapi_routes(proftui, tmp_path, spawn):
     parked = [s for s in slow if tasks_of(s) and s.names()[-2:] == ["slow_dependency", "sleep"]
               and s.frames[-2].line == await_line]
     assert samples(parked) >= 0.8 * samples(slow), desc
+
+
+def test_pprof_task_labels(proftui, tmp_path):
+    """pprof (read by `go tool pprof`): each sample of a task stack has the
+    label task, its innermost task's name, with the same counts as the
+    collapsed output of the same run."""
+    interps = [p.values[0] for p in async_params() if p.values and p.values[0] is not None]
+    if not interps:
+        pytest.skip("no CPython 3.11+ selected on this machine")
+    interp = next((i for i in interps if i.kind == "system"), interps[-1])
+    tmp_path.mkdir(exist_ok=True)
+    r = run([proftui, "--async", "-o", tmp_path / "p.txt", "-o", tmp_path / "p.pb.gz", "--",
+             interp.path, WORKLOADS / "asyncapp.py", tmp_path / "info.json", "1.5"])
+    assert r.returncode == 0, r.describe()
+    p = Profile.load(tmp_path / "p.txt")
+    want = {name: samples(stacks) for name, stacks in by_task(p).items()}
+    out = go_pprof(tmp_path, "-tags", "-sample_index=samples", str(tmp_path / "p.pb.gz"))
+    assert tag_counts(out, "task") == want, f"{out}\n{p.summary()}"
