@@ -10,7 +10,7 @@ Shares are compared within one run, never against the clock.
 """
 
 import re
-from typing import Dict
+from typing import Dict, Optional
 
 import pytest
 
@@ -192,14 +192,8 @@ def test_live_mode_switch_and_threads_view(live, newest):  # noqa: F811
     assert rows["MainThread"]["gil"] <= 0.2 * min(rows[s]["gil"] for s in ("spin-1", "spin-2")), \
         view.describe()
     assert rows["hasher"]["gil"] <= 10, view.describe()
-    # Select spin-2 (the rows may reorder as shares move: step down until
-    # the details line names it) and show it: the views show it alone.
-    view.key("home")
-    for _ in range(8):
-        view.pump(0.2)
-        if any(re.match(r"\s*(▶|>) spin-2\b", line) for line in view.display()):
-            break
-        view.key("down")
+    # Select spin-2 and show it: the views show it alone.
+    select_line(view, r"spin-2\b")
     view.send("\r")
     view.wait_for(lambda: "spin-2" in view.header().get("view", ""), "thread spin-2 in the header")
     view.wait_for(lambda: view.row("spin") and view.rows()[0].total_pct == 100.0,
@@ -216,15 +210,31 @@ def process_rows(view: LiveView) -> Dict[int, float]:
     return rows
 
 
+def selected_row(view: LiveView) -> Optional[str]:
+    """The threads view's selected row (the details line after the
+    pointer), by what stays while its numbers change: "all", "process PID"
+    or the thread's name; None when none is drawn."""
+    for line in view.display():
+        m = re.match(r"\s*(?:▶|>)\s+(all|process \d+|\S+)", line)
+        if m:
+            return m[1]
+    return None
+
+
 def select_line(view: LiveView, pattern: str, tries: int = 12) -> None:
-    """Move the selection from the top until the details line (the
-    pointer) matches pattern; rows may reorder as shares move."""
+    """Move the selection down from the top, one row at a time, until the
+    details line (the pointer) matches pattern. Each move is seen drawn
+    before the next key (a busy machine may draw late: keys sent on a
+    timer could pass the row); the rows may reorder as shares move, the
+    selection stays on its row."""
     view.key("home")
+    view.pump(0.3)
     for _ in range(tries):
-        view.pump(0.2)
+        cur = view.wait_for(lambda: selected_row(view), "a selected row")
         if any(re.match(r"\s*(▶|>) " + pattern, line) for line in view.display()):
             return
         view.key("down")
+        view.wait_for(lambda: selected_row(view) not in (None, cur), f"the selection to move from {cur}")
     raise AssertionError(f"could not select /{pattern}/\n{view.describe()}")
 
 
