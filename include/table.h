@@ -257,6 +257,10 @@ int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why);
 /* The same for a sample of a known state (a sample metric). */
 int table_add_failed_as(struct table *t, uint32_t thread, enum walk_fail why,
                         enum table_metric metric);
+/* The same for `weight` samples at once (an asyncio task read in turn
+ * stands for several rounds: taskwalk.h); weight 0 adds nothing. */
+int table_add_failed_weighted(struct table *t, uint32_t thread, enum walk_fail why,
+                              enum table_metric metric, uint64_t weight);
 
 /* All samples counted so far (every thread). */
 uint64_t table_samples(const struct table *t);

@@ -503,6 +503,12 @@ int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why)
 int table_add_failed_as(struct table *t, uint32_t thread, enum walk_fail why,
                         enum table_metric metric)
 {
+    return table_add_failed_weighted(t, thread, why, metric, 1);
+}
+
+int table_add_failed_weighted(struct table *t, uint32_t thread, enum walk_fail why,
+                              enum table_metric metric, uint64_t weight)
+{
     if (thread >= t->nthreads || why <= WALK_OK || why >= WALK_FAIL_COUNT || t->origin ||
         metric < 0 || metric >= TABLE_M_ALLOC)
         return ERR_USAGE;
@@ -510,10 +516,10 @@ int table_add_failed_as(struct table *t, uint32_t thread, enum walk_fail why,
     if (marker == TABLE_NONE)
         return ERR_NOMEM;
     struct frame_key f = {.func = marker, .line = -1};
-    int rc = table_add_stack_as(t, thread, &f, 1, 1, metric);
+    int rc = weight ? table_add_stack_as(t, thread, &f, 1, weight, metric) : 0;
     if (rc == 0) {
-        t->threads[thread].failed[why]++;
-        t->threads[thread].failed_m[metric][why]++;
+        t->threads[thread].failed[why] += weight;
+        t->threads[thread].failed_m[metric][why] += weight;
     }
     return rc;
 }

@@ -235,16 +235,6 @@ static uint64_t weight_of(const struct task_sample *ts)
     return ts->weight;
 }
 
-/* A task whose stack is not sure: one failure per round it stands for. */
-static int add_failed_task(struct recorder *r, uint32_t th, enum walk_fail why,
-                           enum table_metric metric, uint64_t weight)
-{
-    for (uint64_t k = 0; k < weight; k++)
-        if (table_add_failed_as(r->table, th, why, metric) < 0)
-            return ERR_NOMEM;
-    return 1;
-}
-
 /* The index of the task at addr in set, or -1. */
 static int task_index(const struct record_tasks *set, uint64_t addr)
 {
@@ -269,7 +259,9 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
     enum walk_fail why = WALK_OK;
     int d = own_frames(r, set, i, 0, &why);
     if (d == ERR_CORRUPT)
-        return add_failed_task(r, th, why, metric, weight_of(ts));
+        /* one failure per round it stands for */
+        return table_add_failed_weighted(r->table, th, why, metric, weight_of(ts)) < 0 ? ERR_NOMEM
+                                                                                        : 1;
     int cut = ts->truncated, seen[RECORD_AWAIT_MAX], nseen = 0;
     for (int cur = i; d >= 0; ) {
         seen[nseen++] = cur;

@@ -432,6 +432,14 @@ static void test_tasks(void)
     table_free(tasks);
     tasks = replica_of(t, 1);
     CHECK_EQ(table_samples(tasks), 12);
+    /* A task that fails, read in turn: one failure per round it stands for. */
+    ts[3].weight = 4;
+    CHECK_EQ(recorder_add_task(r, &set, 3), 1);
+    table_free(tasks);
+    tasks = replica_of(t, 1);
+    CHECK_EQ(table_samples(tasks), 16);
+    CHECK_EQ(table_thread_failed(tasks, th, WALK_FAIL_TORN), 5);
+    ts[3].weight = 1;
     stacks_of(tasks, &s);
     CHECKF(strstr(s.buf, "\n7:[task handler];handler;[task child-2];fetch\n") != NULL, "%s", s.buf);
     table_free(threads);
