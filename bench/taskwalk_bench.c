@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The asyncio task walker's cost: CPU time per sampling round of the
  * thread walk alone and of the thread walk plus the task walk, on a live
- * target (e.g. test/integration/workloads/async_idle.py N). The issue's
+ * target (e.g. bench/targets/tasks.py N LIFETIME, which bench/tasks.py runs). The issue's
  * goal: a program with 10,000 idle tasks costs at most twice the CPU per
  * round of the same program without them. Not a test. Run:
  *   build/bench/taskwalk_bench PID [seconds] [hz]   (default 3 s at 100 Hz) */
