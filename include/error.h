@@ -23,7 +23,8 @@ enum err {
     ERR_EXEC = -14,        /* the command could not be started */
     ERR_TERMINAL = -15,    /* no usable terminal */
     ERR_INPUT = -16,       /* a profile file is malformed (import.h) */
-    ERR_COUNT_ = 17
+    ERR_UNSUPPORTED = -17, /* not available in this build or on this system */
+    ERR_COUNT_ = 18
 };
 
 /* Message for a code returned by any proftui function. Never NULL. */

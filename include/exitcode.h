@@ -17,6 +17,7 @@ enum exit_code {
     EXIT_OUTPUT = 8,        /* cannot write the profile */
     EXIT_TERMINAL = 9,      /* no usable terminal for the live view */
     EXIT_INPUT = 10,        /* --open: the file is not a profile proftui can read */
+    EXIT_UNSUPPORTED = 11,  /* a mode this build or system cannot do (--native without libunwind) */
     EXIT_NOEXEC = 126,      /* command found but not executable */
     EXIT_NOTFOUND = 127,    /* command not found */
 };

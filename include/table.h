@@ -109,6 +109,14 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file);
  * always yields the same id; TABLE_NONE on ENOMEM or on a replica. */
 uint32_t table_intern_func_at(struct table *t, const char *name, const char *file, int32_t first_line);
 
+/* Intern a native (C) function: name is its symbol, or "MODULE+0xOFFSET"
+ * for an address no symbol covers; module is the path of its file ("" for
+ * anonymous memory). Never the same id as a Python function of the same
+ * name and file. TABLE_NONE on ENOMEM or on a replica. */
+uint32_t table_intern_native(struct table *t, const char *name, const char *module);
+/* Whether func is a native function (table_intern_native). */
+int table_func_is_native(const struct table *t, uint32_t func);
+
 /* Name and file of a function id (borrowed, valid for the table's life);
  * "?" for an id the table never gave out. */
 const char *table_func_name(const struct table *t, uint32_t func);
@@ -134,6 +142,17 @@ uint32_t table_task_thread_of(struct table *t, uint32_t pid, uint64_t tid, const
 int table_thread_is_tasks(const struct table *t, uint32_t thread);
 /* Whether any thread holds task stacks (a replica: its origin's, as of its last sync). */
 int table_has_tasks(const struct table *t);
+/* --native: the mixed stacks of thread (pid, tid) (its native frames with
+ * its Python frames in place of the evaluation loop's, nmerge.h) are kept
+ * as a thread of their own, beside its Python-only stacks: registered (or
+ * found) like table_thread_of(), with the same pid, tid and name. Every
+ * sample of a thread goes to both (a stack with no native frames to the
+ * mixed one as it is), so either kind alone is the whole profile. */
+uint32_t table_native_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name);
+/* Whether thread holds mixed native stacks (table_native_thread_of). */
+int table_thread_is_native(const struct table *t, uint32_t thread);
+/* Whether any thread holds mixed native stacks (a replica: its origin's, as of its last sync). */
+int table_has_native(const struct table *t);
 /* table_thread_of(t, 0, tid, name). */
 uint32_t table_thread(struct table *t, uint64_t tid, const char *name);
 /* Threads registered so far; indices are 0..count-1 and survive table_reset().
@@ -238,6 +257,12 @@ enum table_mode table_get_mode(const struct table *t);
  * Changing it makes the next sync copy the whole table. */
 void table_set_tasks(struct table *t, int tasks);
 int table_get_tasks(const struct table *t);
+/* A replica's native frames: with native set, the mixed native stacks
+ * (table_native_thread_of) where there are any, else (0, the default) the
+ * Python-only stacks; the task stacks when table_set_tasks asks for them.
+ * Changing it makes the next sync copy the whole table. */
+void table_set_native(struct table *t, int native);
+int table_get_native(const struct table *t);
 
 /* A replica's process scope: with only set, the next syncs copy the
  * samples of the threads of process pid alone (the others keep their

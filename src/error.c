@@ -20,6 +20,7 @@ static const char *const messages[ERR_COUNT_] = {
     [-ERR_EXEC] = "cannot start command",
     [-ERR_TERMINAL] = "no usable terminal",
     [-ERR_INPUT] = "malformed profile file",
+    [-ERR_UNSUPPORTED] = "not available in this build or on this system",
 };
 
 const char *err_str(int code)

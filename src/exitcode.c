@@ -16,6 +16,7 @@ int exitcode_for_err(int err)
     case ERR_IO: return EXIT_OUTPUT;
     case ERR_TERMINAL: return EXIT_TERMINAL;
     case ERR_INPUT: return EXIT_INPUT;
+    case ERR_UNSUPPORTED: return EXIT_UNSUPPORTED;
     default: return EXIT_INTERNAL;
     }
 }

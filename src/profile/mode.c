@@ -77,6 +77,16 @@ int table_get_tasks(const struct table *t)
     return t->show_tasks;
 }
 
+void table_set_native(struct table *t, int native)
+{
+    t->show_native = native != 0;
+}
+
+int table_get_native(const struct table *t)
+{
+    return t->show_native;
+}
+
 void table_set_process(struct table *t, int only, uint32_t pid)
 {
     t->only_pid = only != 0;
@@ -135,7 +145,7 @@ uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_
 int table_thread_states(const struct table *t, uint32_t thread, struct table_states *out)
 {
     *out = (struct table_states){0};
-    if (thread >= t->nthreads || t->threads[thread].tasks != t->show_tasks)
+    if (thread >= t->nthreads || t->threads[thread].kind != shown_kind(t))
         return 0;
     const struct thread *th = &t->threads[thread];
     if (th->saved_states) {

@@ -49,7 +49,7 @@ static void forget(struct table *dst)
      * see that everything changed. */
     struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1,
                           .mode = dst->mode, .only_pid = dst->only_pid, .pid = dst->pid,
-                          .show_tasks = dst->show_tasks};
+                          .show_tasks = dst->show_tasks, .show_native = dst->show_native};
     int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
@@ -81,13 +81,13 @@ static void forget(struct table *dst)
 static int in_scope(const struct table *dst, uint32_t i)
 {
     return (!dst->only_pid || dst->threads[i].pid == dst->pid) &&
-           dst->threads[i].tasks == dst->show_tasks;
+           dst->threads[i].kind == shown_kind(dst);
 }
 
 /* Whether some thread can be out of a replica's scope. */
 static int scoped(const struct table *dst)
 {
-    return dst->only_pid || dst->ntask_threads || dst->show_tasks;
+    return dst->only_pid || dst->ntask_threads || dst->nnative_threads || dst->show_tasks;
 }
 
 /* A replica in a mode other than wall, or of one process: each thread's
@@ -136,6 +136,7 @@ static int copy_names(struct table *dst, const struct table *src)
         memcpy(dst->threads, src->threads, src->nthreads * sizeof *dst->threads);
     dst->nthreads = src->nthreads;
     dst->ntask_threads = src->ntask_threads;
+    dst->nnative_threads = src->nnative_threads;
     dst->samples = src->samples;
     if (table_grow((void **)&dst->pnames, &dst->pnames_cap, src->npnames, sizeof *dst->pnames) < 0)
         return ERR_NOMEM;
@@ -296,6 +297,14 @@ static int copy_nodes_delta(struct table *dst, const struct table *src)
     return 0;
 }
 
+/* The kind of thread records dst will show once it has copied src's. */
+static int kind_after(const struct table *dst, const struct table *src)
+{
+    if (dst->show_tasks)
+        return KIND_TASKS;
+    return dst->show_native && src->nnative_threads ? KIND_NATIVE : KIND_OWN;
+}
+
 int table_sync_copy(struct table *dst, struct table *src)
 {
     if (dst == src || src->origin)
@@ -305,7 +314,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     int incremental = dst->origin == src && dst->origin_epoch == src->epoch &&
                       dst->origin_gen == src->gen && !src->log_lost &&
                       dst->copied_mode == dst->mode && dst->copied_only == dst->only_pid &&
-                      dst->copied_pid == dst->pid && dst->copied_tasks == dst->show_tasks;
+                      dst->copied_pid == dst->pid && dst->copied_kind == kind_after(dst, src);
     int rc = copy_names(dst, src);
     if (rc == 0)
         rc = incremental ? copy_nodes_delta(dst, src) : copy_nodes_whole(dst, src);
@@ -321,7 +330,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     dst->copied_mode = dst->mode;
     dst->copied_only = dst->only_pid;
     dst->copied_pid = dst->pid;
-    dst->copied_tasks = dst->show_tasks;
+    dst->copied_kind = shown_kind(dst);
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
     dst->flat.on = !dst->flat.off;

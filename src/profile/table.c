@@ -95,7 +95,11 @@ uint32_t table_intern_func(struct table *t, const char *name, const char *file)
     return table_intern_func_at(t, name, file, -1);
 }
 
-uint32_t table_intern_func_at(struct table *t, const char *name, const char *file, int32_t first_line)
+/* The func map's second key of a native function (no first line is). */
+#define NATIVE_AUX 0xfffffffeu
+
+static uint32_t intern(struct table *t, const char *name, const char *file, int32_t first_line,
+                       int native)
 {
     if (t->origin || t->names)
         return TABLE_NONE;       /* a replica is read only; borrowed names too */
@@ -110,16 +114,33 @@ uint32_t table_intern_func_at(struct table *t, const char *name, const char *fil
     if (first_line < 1 || first_line >= TABLE_LINE_MAX)
         first_line = -1;
     uint64_t key = (uint64_t)n << 32 | f;
-    uint32_t id = idmap_get(&t->func_map, key, (uint32_t)first_line);
+    uint32_t aux = native ? NATIVE_AUX : (uint32_t)first_line;
+    uint32_t id = idmap_get(&t->func_map, key, aux);
     if (id != TABLE_NONE)
         return id;
     if (table_grow((void **)&t->funcs, &t->funcs_cap, (size_t)t->nfuncs + 1, sizeof *t->funcs) < 0 ||
         idmap_reserve(&t->func_map, 1) < 0)
         return TABLE_NONE;
     id = t->nfuncs++;
-    t->funcs[id] = (struct func){ .name = n, .file = f, .first_line = first_line };
-    idmap_put(&t->func_map, key, (uint32_t)first_line, id);
+    t->funcs[id] = (struct func){ .name = n, .file = f, .first_line = first_line,
+                                  .native = native != 0 };
+    idmap_put(&t->func_map, key, aux, id);
     return id;
+}
+
+uint32_t table_intern_func_at(struct table *t, const char *name, const char *file, int32_t first_line)
+{
+    return intern(t, name, file, first_line, 0);
+}
+
+uint32_t table_intern_native(struct table *t, const char *name, const char *module)
+{
+    return intern(t, name, module, -1, 1);
+}
+
+int table_func_is_native(const struct table *t, uint32_t func)
+{
+    return func < t->nfuncs && t->funcs[func].native;
 }
 
 /* String id of the table's strings, or of the table it borrows them from
@@ -168,14 +189,21 @@ uint32_t table_thread(struct table *t, uint64_t tid, const char *name)
 }
 
 /* The thread map's key of a thread's task stacks: its tid with the top
- * bit set (no OS thread id or pthread ident has it). */
+ * bit set; of its mixed native stacks: the next bit (no OS thread id or
+ * pthread ident has them). */
 #define TASKS_KEY (1ULL << 63)
+#define NATIVE_KEY (1ULL << 62)
 
-static uint32_t thread_of(struct table *t, uint32_t pid, uint64_t tid, int tasks, const char *name)
+static uint64_t kind_key(uint64_t tid, int kind)
 {
-    if (t->origin || t->names || (tid & TASKS_KEY))
+    return kind == KIND_TASKS ? tid | TASKS_KEY : kind == KIND_NATIVE ? tid | NATIVE_KEY : tid;
+}
+
+static uint32_t thread_of(struct table *t, uint32_t pid, uint64_t tid, int kind, const char *name)
+{
+    if (t->origin || t->names || (tid & (TASKS_KEY | NATIVE_KEY)))
         return TABLE_NONE;
-    uint64_t key = tasks ? tid | TASKS_KEY : tid;
+    uint64_t key = kind_key(tid, kind);
     uint32_t i = idmap_get(&t->thread_map, key, pid);
     if (i == TABLE_NONE) {
         if (table_grow((void **)&t->threads, &t->threads_cap, (size_t)t->nthreads + 1,
@@ -184,8 +212,9 @@ static uint32_t thread_of(struct table *t, uint32_t pid, uint64_t tid, int tasks
             return TABLE_NONE;
         i = t->nthreads++;
         t->threads[i] = (struct thread){ .tid = tid, .pid = pid, .name = TABLE_NONE,
-                                         .root = TABLE_NONE, .tasks = tasks };
-        t->ntask_threads += tasks != 0;
+                                         .root = TABLE_NONE, .kind = kind };
+        t->ntask_threads += kind == KIND_TASKS;
+        t->nnative_threads += kind == KIND_NATIVE;
         idmap_put(&t->thread_map, key, pid, i);
     }
     if (name)
@@ -195,17 +224,32 @@ static uint32_t thread_of(struct table *t, uint32_t pid, uint64_t tid, int tasks
 
 uint32_t table_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
 {
-    return thread_of(t, pid, tid, 0, name);
+    return thread_of(t, pid, tid, KIND_OWN, name);
 }
 
 uint32_t table_task_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
 {
-    return thread_of(t, pid, tid, 1, name);
+    return thread_of(t, pid, tid, KIND_TASKS, name);
 }
 
 int table_thread_is_tasks(const struct table *t, uint32_t thread)
 {
-    return thread < t->nthreads && t->threads[thread].tasks;
+    return thread < t->nthreads && t->threads[thread].kind == KIND_TASKS;
+}
+
+uint32_t table_native_thread_of(struct table *t, uint32_t pid, uint64_t tid, const char *name)
+{
+    return thread_of(t, pid, tid, KIND_NATIVE, name);
+}
+
+int table_thread_is_native(const struct table *t, uint32_t thread)
+{
+    return thread < t->nthreads && t->threads[thread].kind == KIND_NATIVE;
+}
+
+int table_has_native(const struct table *t)
+{
+    return t->nnative_threads > 0;
 }
 
 int table_has_tasks(const struct table *t)
@@ -247,11 +291,12 @@ uint32_t table_thread_find(const struct table *t, uint64_t tid)
 
 uint32_t table_thread_find_of(const struct table *t, uint32_t pid, uint64_t tid)
 {
-    uint32_t i = idmap_get(&t->thread_map, t->show_tasks ? tid | TASKS_KEY : tid, pid);
+    int kind = shown_kind(t);
+    uint32_t i = idmap_get(&t->thread_map, kind_key(tid, kind), pid);
     /* A replica does not index its threads (sync.c copies the records). */
     for (uint32_t j = 0; i == TABLE_NONE && t->origin && j < t->nthreads; j++)
         if (t->threads[j].tid == tid && t->threads[j].pid == pid &&
-            t->threads[j].tasks == t->show_tasks)
+            t->threads[j].kind == kind)
             i = j;
     return i;
 }

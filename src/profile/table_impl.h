@@ -28,6 +28,7 @@ struct node {
 struct func {
     uint32_t name, file;       /* string ids in table.strings */
     int32_t first_line;        /* co_firstlineno, -1 when unknown */
+    int native;                /* a C function (table_intern_native): file is its module */
 };
 
 /* A site: a function at one line. */
@@ -48,9 +49,13 @@ struct thread {
     uint64_t gil_waits;        /* samples in which it waited for the GIL */
     struct table_states saved; /* its states as a file said (saved_states set) */
     int saved_states;
-    int tasks;                 /* the asyncio task stacks of thread (pid, tid), not its own
-                                * stacks (table_task_thread_of) */
+    int kind;                  /* enum thread_kind: its own stacks, its asyncio task stacks
+                                * (table_task_thread_of) or its mixed native stacks
+                                * (table_native_thread_of) */
 };
+
+/* The kinds of stacks a thread record holds (struct thread.kind). */
+enum thread_kind { KIND_OWN, KIND_TASKS, KIND_NATIVE };
 
 /* A node's counts in one metric (the writer keeps an array of them per
  * metric that was ever counted, by node id, so that a replica in any mode
@@ -162,7 +167,11 @@ struct table {
     enum table_mode mode;
     enum table_mode copied_mode;
     uint32_t ntask_threads;     /* of the threads, those of task stacks (a replica: its origin's) */
-    int show_tasks, copied_tasks; /* a replica of the task stacks, not the threads' (table_set_tasks) */
+    uint32_t nnative_threads;   /* of the threads, those of mixed native stacks (the same) */
+    int show_tasks;             /* a replica of the task stacks, not the threads' (table_set_tasks) */
+    int show_native;            /* a replica of the mixed native stacks where there are any
+                                 * (table_set_native) */
+    int copied_kind;            /* the kind its last copy showed (shown_kind) */
     int only_pid, copied_only;  /* a replica of one process's threads ... */
     uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
     /* A whole copy of a replica in another mode or of one process: the
@@ -236,5 +245,15 @@ int flat_rebuild(const struct table *t, struct flatcount *fc);
 /* Keep t's counts up to date after weight samples ended at node, or
  * mark them invalid when they cannot be. */
 void flat_added(struct table *t, uint32_t node, uint64_t weight);
+
+/* The kind of thread records a replica shows: the task stacks when asked
+ * for, else the mixed native stacks when asked for and there are any, else
+ * the threads' own. */
+static inline int shown_kind(const struct table *t)
+{
+    if (t->show_tasks)
+        return KIND_TASKS;
+    return t->show_native && t->nnative_threads ? KIND_NATIVE : KIND_OWN;
+}
 
 #endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* One mixed stack from a thread's native frames and its Python frames:
+ * each run of Python frames one call of the interpreter's evaluation loop
+ * ran takes the place of that call's evaluation-loop frame, and the
+ * interpreter's own call machinery around it is left out. The two stacks
+ * were read at slightly different instants: when their counts disagree
+ * (evaluation-loop frames against the Python frames that were entered
+ * from C, walk_frame.entry) the stack is refused, never guessed. */
+#ifndef PROFTUI_NMERGE_H
+#define PROFTUI_NMERGE_H
+
+#include "nunwind.h"
+#include "walker.h"
+
+enum nmerge_kind {
+    NMERGE_NATIVE,      /* a C frame to show */
+    NMERGE_EVAL,        /* an evaluation-loop frame: one run of Python frames goes here */
+    NMERGE_PLUMBING     /* the interpreter's call machinery around it: left out */
+};
+
+/* What a named native frame is. */
+enum nmerge_kind nmerge_classify(const struct nsym *s);
+
+/* One frame of a mixed stack: a Python frame (py set) or a native one. */
+struct nmerge_item {
+    const struct walk_frame *py;    /* borrowed from the walk_stack */
+    struct nsym native;             /* when py is NULL */
+};
+
+/* The mixed stack of native frames nat[0..nn) (innermost first, named;
+ * complete as nunwind_stack said) and the Python stack ws, innermost
+ * first, into out[0..max). Returns the count, or ERR_CORRUPT when the
+ * two disagree (the caller counts it as a failed sample: WALK_FAIL_TORN in
+ * the mixed stacks, and as a mismatch in the sampler's statistics). */
+int nmerge_stack(const struct nsym *nat, int nn, int complete, const struct walk_stack *ws,
+                 struct nmerge_item *out, int max);
+
+#endif
