@@ -16,7 +16,7 @@
 #include "tree.h"
 
 #define NFUNCS 6
-#define NTHREADS 4
+#define NTHREADS 5
 #define MAXD 4
 #define MAXFED 4000
 
@@ -38,20 +38,28 @@ struct fed {
 static struct fed fed[MAXFED];
 static int nfed;
 static uint32_t func_ids[NFUNCS], thread_ids[NTHREADS];
-static const uint32_t thread_pid[NTHREADS] = {10, 10, 20, 10};   /* two processes */
-/* The last is the asyncio task stacks of the first (table_task_thread_of). */
-static const int thread_tasks[NTHREADS] = {0, 0, 0, 1};
-static const uint64_t thread_tid[NTHREADS] = {100, 101, 102, 100};
+static const uint32_t thread_pid[NTHREADS] = {10, 10, 20, 10, 10};   /* two processes */
+/* The fourth is the asyncio task stacks of the first (table_task_thread_of),
+ * the last its mixed native stacks (table_native_thread_of). */
+enum { OWN, TASKS, NATIVE };
+static const int thread_kind[NTHREADS] = {OWN, OWN, OWN, TASKS, NATIVE};
+static const uint64_t thread_tid[NTHREADS] = {100, 101, 102, 100, 100};
 
 /* A replica's scope: its process (0: all) and kind of stacks. */
 struct scope {
     uint32_t pid;
-    int tasks;
+    int tasks, native;
 };
+
+/* The kind a replica shows (there are native stacks). */
+static int shown(struct scope sc)
+{
+    return sc.tasks ? TASKS : sc.native ? NATIVE : OWN;
+}
 
 static int in_scope(uint32_t thread, struct scope sc)
 {
-    return (!sc.pid || thread_pid[thread] == sc.pid) && thread_tasks[thread] == sc.tasks;
+    return (!sc.pid || thread_pid[thread] == sc.pid) && thread_kind[thread] == shown(sc);
 }
 
 static void feed(struct profile *p, int n)
@@ -130,7 +138,8 @@ static void check_linked(const struct table *t, uint32_t node, int *bad)
 static void check_replica(const struct table *r, enum table_mode m, struct scope sc)
 {
     unsigned mask = table_mode_mask(m);
-    check_context("mode %s, process %u, tasks %d, %d fed", table_mode_name(m), sc.pid, sc.tasks, nfed);
+    check_context("mode %s, process %u, tasks %d, native %d, %d fed", table_mode_name(m), sc.pid,
+                  sc.tasks, sc.native, nfed);
     CHECK(table_get_mode(r) == m);
     uint64_t want_all = 0, want_thread[NTHREADS] = {0};
     for (int i = 0; i < nfed; i++)
@@ -146,7 +155,7 @@ static void check_replica(const struct table *r, enum table_mode m, struct scope
     int bad = 0;
     for (int k = 0; k < NTHREADS; k++) {
         /* found by (pid, tid) among the threads of the kind shown */
-        uint32_t th = thread_tasks[k] == sc.tasks ? table_thread_find_of(r, thread_pid[k], thread_tid[k])
+        uint32_t th = thread_kind[k] == shown(sc) ? table_thread_find_of(r, thread_pid[k], thread_tid[k])
                                                   : thread_ids[k];
         CHECK_EQ(th, thread_ids[k]);
         CHECK_EQ(table_thread_samples(r, th), want_thread[k]);
@@ -181,8 +190,9 @@ static void test_modes_random(void)
         func_ids[i] = table_intern_func(t, name, "m.py");
     }
     for (int i = 0; i < NTHREADS; i++)
-        thread_ids[i] = thread_tasks[i] ? table_task_thread_of(t, thread_pid[i], thread_tid[i], "T")
-                                        : table_thread_of(t, thread_pid[i], thread_tid[i], "T");
+        thread_ids[i] = thread_kind[i] == TASKS    ? table_task_thread_of(t, thread_pid[i], thread_tid[i], "T")
+                        : thread_kind[i] == NATIVE ? table_native_thread_of(t, thread_pid[i], thread_tid[i], "T")
+                                                   : table_thread_of(t, thread_pid[i], thread_tid[i], "T");
     profile_unlock(p);
     /* Thread ids 100.. map to indices: remember the index, find by tid. */
     for (int i = 0; i < NTHREADS; i++)
@@ -201,14 +211,15 @@ static void test_modes_random(void)
         for (int m = 0; m < TABLE_MODES; m++) {
             if (step % 3 == 0 || m == step % TABLE_MODES) {
                 CHECK(profile_sync(p, r[m], NULL) == 0);
-                check_replica(r[m], (enum table_mode)m, (struct scope){0, 0});
+                check_replica(r[m], (enum table_mode)m, (struct scope){0, 0, 0});
             }
         }
         enum table_mode mm = (enum table_mode)(step * 2 % TABLE_MODES);
-        struct scope sc = {step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20, step % 4 >= 2};
+        struct scope sc = {step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20, step % 4 >= 2, step % 5 >= 2};
         CHECK(table_set_mode(moving, mm) == 0);
         table_set_process(moving, sc.pid != 0, sc.pid);
         table_set_tasks(moving, sc.tasks);
+        table_set_native(moving, sc.native);
         CHECK(profile_sync(p, moving, NULL) == 0);
         check_replica(moving, mm, sc);
         /* The same scope again: an incremental sync. */

@@ -104,6 +104,44 @@ static void test_intern(void)
     table_free(t);
 }
 
+/* Native functions (--native): their own ids, flagged, carried by a
+ * replica; interning them again gives the same id. */
+static void test_native_funcs(void)
+{
+    struct table *t = table_new();
+    uint32_t py = table_intern_func(t, "deflate", "/lib/libz.so.1");
+    uint32_t nat = table_intern_native(t, "deflate", "/lib/libz.so.1");
+    uint32_t anon = table_intern_native(t, "libz.so.1+0x1a2b", "/lib/libz.so.1");
+    CHECK(py != TABLE_NONE && nat != TABLE_NONE && anon != TABLE_NONE);
+    CHECK(py != nat && nat != anon);
+    CHECK_EQ(table_intern_native(t, "deflate", "/lib/libz.so.1"), nat);
+    CHECK_EQ(table_intern_func(t, "deflate", "/lib/libz.so.1"), py);
+    CHECK(!table_func_is_native(t, py));
+    CHECK(table_func_is_native(t, nat) && table_func_is_native(t, anon));
+    CHECK(!table_func_is_native(t, 9999));
+    CHECK_EQ(table_func_first_line(t, nat), -1);
+    CHECK(strcmp(table_func_name(t, nat), "deflate") == 0);
+    CHECK(strcmp(table_func_file(t, nat), "/lib/libz.so.1") == 0);
+    uint32_t th = table_native_thread_of(t, 0, 7, "main");
+    CHECK(th != TABLE_NONE && table_thread_is_native(t, th) && table_has_native(t));
+    CHECK(!table_thread_is_native(t, table_thread_of(t, 0, 7, "main")));
+    struct frame_key fr[2] = {{.func = nat, .line = -1}, {.func = py, .line = 3}};
+    CHECK(table_add_stack(t, th, fr, 2, 1) == 0);
+    struct table *r = table_new();
+    table_set_native(r, 1);
+    CHECK(table_sync_copy(r, t) == 0);
+    CHECK(table_func_is_native(r, nat) && !table_func_is_native(r, py));
+    CHECK(table_has_native(r));
+    CHECK_EQ(table_samples(r), 1);
+    table_sync_apply(r);
+    table_set_native(r, 0);            /* the Python-only stacks: none were counted */
+    CHECK(table_sync_copy(r, t) == 0);
+    table_sync_apply(r);
+    CHECK_EQ(table_samples(r), 0);
+    table_free(r);
+    table_free(t);
+}
+
 /* First lines: part of a function's identity (before 3.11 two classes'
  * "run" in one file share their name), kept only when plausible, carried
  * by replicas through incremental and whole copies. */
@@ -812,6 +850,7 @@ static void test_threads_by_tid(void)
 int main(void)
 {
     test_intern();
+    test_native_funcs();
     test_threads_by_tid();
     test_first_lines();
     test_threads();
