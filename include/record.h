@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "table.h"
+
 struct table;
 struct walk_stack;
 struct recorder;
@@ -57,7 +59,7 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct r
 
 /* The frame at the root of an asyncio task's stack: "[task NAME]" (a
  * table function of that name with an empty file). */
-#define RECORD_TASK_PREFIX "[task "
+#define RECORD_TASK_PREFIX TABLE_TASK_PREFIX
 /* The thread under which the tasks of a loop no thread runs go. */
 #define RECORD_NO_LOOP_THREAD "[no running loop]"
 

@@ -17,6 +17,9 @@
 /* The frame of a sample whose stack could not be read (table_add_failed):
  * a function of this name without a file. */
 #define TABLE_UNREADABLE "[unreadable]"
+/* The frame at the root of an asyncio task's stack is "[task NAME]", a
+ * function of that name with an empty file (record.h). */
+#define TABLE_TASK_PREFIX "[task "
 
 struct table;
 
@@ -257,6 +260,18 @@ enum table_mode table_get_mode(const struct table *t);
  * Changing it makes the next sync copy the whole table. */
 void table_set_tasks(struct table *t, int tasks);
 int table_get_tasks(const struct table *t);
+
+/* A replica of the task stacks of one task alone: those whose innermost
+ * "[task NAME]" frame is the function task (TABLE_NONE, the default: every
+ * task). Its samples, trees and flat views are that task's; its threads'
+ * failures are not counted. No effect unless it shows the task stacks.
+ * Changing it makes the next sync copy the whole table. */
+void table_set_task(struct table *t, uint32_t task);
+uint32_t table_get_task(const struct table *t);
+/* A replica showing the task stacks: the samples (in its mode and process
+ * scope, whatever task it is set to) whose innermost "[task NAME]" frame
+ * is function task; 0 for any other function or replica. */
+uint64_t table_task_samples(const struct table *t, uint32_t task);
 /* A replica's native frames: with native set, the mixed native stacks
  * (table_native_thread_of) where there are any, else (0, the default) the
  * Python-only stacks; the task stacks when table_set_tasks asks for them.

@@ -17,7 +17,7 @@
 #define NO_FRAME "[no Python frame]"
 #define TRUNCATED_FRAME "[truncated]"         /* RECORD_TRUNCATED, see record.h */
 #define GC_FRAME "[gc]"                       /* RECORD_GC, see record.h */
-#define TASK_FRAME "[task "                   /* RECORD_TASK_PREFIX: "[task NAME]" */
+#define TASK_FRAME TABLE_TASK_PREFIX          /* "[task NAME]" */
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */

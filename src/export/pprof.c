@@ -50,7 +50,7 @@ struct loctab {
     int oom;
 };
 
-#define TASK_PREFIX "[task "          /* RECORD_TASK_PREFIX (record.h) */
+#define TASK_PREFIX TABLE_TASK_PREFIX
 #define TASK_LABEL_MAX 256
 
 struct pprof {

@@ -77,6 +77,21 @@ int table_get_tasks(const struct table *t)
     return t->show_tasks;
 }
 
+void table_set_task(struct table *t, uint32_t task)
+{
+    t->task_focus = task;
+}
+
+uint32_t table_get_task(const struct table *t)
+{
+    return t->task_focus;
+}
+
+uint64_t table_task_samples(const struct table *t, uint32_t task)
+{
+    return t->show_tasks && t->task_sum && task < t->nfuncs ? t->task_sum[task] : 0;
+}
+
 void table_set_native(struct table *t, int native)
 {
     t->show_native = native != 0;

@@ -49,7 +49,8 @@ static void forget(struct table *dst)
      * see that everything changed. */
     struct table fresh = {.applies = dst->applies + 1, .whole_copies = dst->whole_copies + 1,
                           .mode = dst->mode, .only_pid = dst->only_pid, .pid = dst->pid,
-                          .show_tasks = dst->show_tasks, .show_native = dst->show_native};
+                          .show_tasks = dst->show_tasks, .show_native = dst->show_native,
+                          .task_focus = dst->task_focus, .copied_focus = TABLE_NONE};
     int flat_off = dst->flat.off;
     strpool_free(&dst->strings);
     free(dst->funcs);
@@ -59,6 +60,8 @@ static void forget(struct table *dst)
     free(dst->nodes);
     free(dst->pending);
     free(dst->log);
+    free(dst->inner);
+    free(dst->task_sum);
     idmap_free(&dst->func_map);
     idmap_free(&dst->site_map);
     idmap_free(&dst->thread_map);
@@ -240,6 +243,84 @@ static void clear_out_of_scope(struct table *dst)
     }
 }
 
+/* The function of the "[task NAME]" frame of node n's own frame, or
+ * TABLE_NONE when it is another frame. */
+static uint32_t task_marker(const struct table *dst, uint32_t n)
+{
+    uint32_t site = dst->nodes[n].site;
+    if (site >= dst->nsites)
+        return TABLE_NONE;
+    uint32_t f = dst->sites[site].func;
+    const char *name = table_func_name(dst, f);
+    return strncmp(name, TABLE_TASK_PREFIX, sizeof TABLE_TASK_PREFIX - 1) == 0 &&
+                   !*table_func_file(dst, f) ? f : TABLE_NONE;
+}
+
+/* A replica of task stacks: the innermost task of each node not known
+ * yet (a node's parent is older than it), and room for every function's
+ * task samples. On ENOMEM there are none (task_sum NULL): every task is
+ * shown. */
+static void know_tasks(struct table *dst)
+{
+    if (table_grow((void **)&dst->inner, &dst->inner_cap, dst->nnodes ? dst->nnodes : 1,
+                   sizeof *dst->inner) < 0 ||
+        table_grow((void **)&dst->task_sum, &dst->task_sum_cap, dst->nfuncs ? dst->nfuncs : 1,
+                   sizeof *dst->task_sum) < 0) {
+        free(dst->task_sum);
+        dst->task_sum = NULL;
+        dst->task_sum_cap = 0;
+        return;
+    }
+    for (uint32_t i = dst->ninner; i < dst->nnodes; i++) {
+        uint32_t m = task_marker(dst, i), p = dst->nodes[i].parent;
+        dst->inner[i] = m != TABLE_NONE ? m : p < i ? dst->inner[p] : TABLE_NONE;
+    }
+    dst->ninner = dst->nnodes;
+}
+
+/* Whether the replica shows one task's stacks alone. */
+static int focused(const struct table *dst)
+{
+    return dst->show_tasks && dst->task_focus != TABLE_NONE && dst->task_sum;
+}
+
+/* After a whole copy: each task's samples from the nodes' own counts;
+ * with one task shown, the others' counts dropped and the totals summed
+ * again from the leaves up (children are younger than their parents). */
+static void sum_tasks_whole(struct table *dst)
+{
+    memset(dst->task_sum, 0, (size_t)dst->nfuncs * sizeof *dst->task_sum);
+    for (uint32_t i = 0; i < dst->nnodes; i++)
+        if (dst->inner[i] != TABLE_NONE && dst->inner[i] < dst->nfuncs)
+            dst->task_sum[dst->inner[i]] += dst->nodes[i].self;
+    if (!focused(dst))
+        return;
+    for (uint32_t i = 0; i < dst->nnodes; i++) {
+        dst->nodes[i].total = 0;
+        if (dst->inner[i] != dst->task_focus)
+            dst->nodes[i].self = 0;
+    }
+    for (uint32_t i = dst->nnodes; i-- > 0;) {
+        struct node *n = &dst->nodes[i];
+        n->total += n->self;
+        if (n->parent < i)
+            dst->nodes[n->parent].total += n->total;
+    }
+}
+
+/* One task shown: each thread's samples are its tree's (no failure is a
+ * task's). */
+static void count_threads_focused(struct table *dst)
+{
+    dst->samples = 0;
+    for (uint32_t i = 0; i < dst->nthreads; i++) {
+        struct thread *th = &dst->threads[i];
+        memset(th->failed, 0, sizeof th->failed);
+        th->samples = in_scope(dst, i) && th->root < dst->nnodes ? dst->nodes[th->root].total : 0;
+        dst->samples += th->samples;
+    }
+}
+
 /* After a whole copy, without the lock: the counts of the mode, none out
  * of the process scope, and only the counted nodes linked. */
 static void redo_whole(struct table *dst)
@@ -248,6 +329,8 @@ static void redo_whole(struct table *dst)
         recount_nodes_in_mode(dst);
     if (scoped(dst))
         clear_out_of_scope(dst);
+    if (dst->show_tasks && dst->task_sum)
+        sum_tasks_whole(dst);
     relink_counted(dst);
     for (int m = 0; m < TABLE_METRICS; m++) {    /* the copies are needed no more */
         free(dst->mcopy[m]);
@@ -314,7 +397,8 @@ int table_sync_copy(struct table *dst, struct table *src)
     int incremental = dst->origin == src && dst->origin_epoch == src->epoch &&
                       dst->origin_gen == src->gen && !src->log_lost &&
                       dst->copied_mode == dst->mode && dst->copied_only == dst->only_pid &&
-                      dst->copied_pid == dst->pid && dst->copied_kind == kind_after(dst, src);
+                      dst->copied_pid == dst->pid && dst->copied_kind == kind_after(dst, src) &&
+                      dst->copied_focus == dst->task_focus;
     int rc = copy_names(dst, src);
     if (rc == 0)
         rc = incremental ? copy_nodes_delta(dst, src) : copy_nodes_whole(dst, src);
@@ -331,6 +415,7 @@ int table_sync_copy(struct table *dst, struct table *src)
     dst->copied_only = dst->only_pid;
     dst->copied_pid = dst->pid;
     dst->copied_kind = shown_kind(dst);
+    dst->copied_focus = dst->task_focus;
     dst->origin_epoch = src->epoch;
     dst->origin_gen = src->gen;
     dst->flat.on = !dst->flat.off;
@@ -364,12 +449,17 @@ static void apply_flat(struct table *dst)
  * unless bytes of memory made them). */
 static void replay(struct table *dst)
 {
-    if (scoped(dst)) {        /* keep the adds of the process's threads only */
+    if (scoped(dst)) {        /* keep the adds of the process's threads only (of one task) */
         uint32_t kept = 0;
         for (uint32_t k = 0; k < dst->npending; k++) {
-            uint32_t th = dst->pending[k].node < dst->nnodes
-                              ? thread_of_node(dst, dst->pending[k].node) : TABLE_NONE;
-            if (th != TABLE_NONE && in_scope(dst, th))
+            uint32_t n = dst->pending[k].node;
+            uint32_t th = n < dst->nnodes ? thread_of_node(dst, n) : TABLE_NONE;
+            if (th == TABLE_NONE || !in_scope(dst, th))
+                continue;
+            uint32_t task = dst->show_tasks && dst->task_sum ? dst->inner[n] : TABLE_NONE;
+            if (task < dst->nfuncs)
+                dst->task_sum[task] += dst->pending[k].weight;
+            if (!focused(dst) || task == dst->task_focus)
                 dst->pending[kept++] = dst->pending[k];
         }
         dst->npending = kept;
@@ -391,9 +481,13 @@ static void replay(struct table *dst)
 
 void table_sync_apply(struct table *dst)
 {
+    if (dst->show_tasks)
+        know_tasks(dst);
     if (dst->rework)
         redo_whole(dst);
     replay(dst);
+    if (focused(dst))
+        count_threads_focused(dst);
     apply_flat(dst);
     dst->napplied = dst->npending;
     dst->npending = 0;

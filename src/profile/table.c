@@ -21,6 +21,7 @@ struct table *table_new(void)
     idmap_init(&t->thread_map);
     idmap_init(&t->child_map);
     flat_init(&t->flat);
+    t->task_focus = t->copied_focus = TABLE_NONE;
     return t;
 }
 
@@ -39,6 +40,8 @@ void table_free(struct table *t)
     free(t->pnames);
     free(t->nodes);
     free(t->log);
+    free(t->inner);
+    free(t->task_sum);
     free(t->pending);
     flat_free(&t->flat);
     table_mc_free(t);

@@ -172,6 +172,14 @@ struct table {
     int show_native;            /* a replica of the mixed native stacks where there are any
                                  * (table_set_native) */
     int copied_kind;            /* the kind its last copy showed (shown_kind) */
+    uint32_t task_focus, copied_focus; /* one task's stacks alone (table_set_task) */
+    /* A replica of task stacks: by node, the function of the innermost
+     * "[task NAME]" frame on its path (TABLE_NONE: none), known for the
+     * first ninner nodes; by function, the samples under each task. */
+    uint32_t *inner;
+    uint32_t ninner, inner_cap;
+    uint64_t *task_sum;
+    uint32_t task_sum_cap;
     int only_pid, copied_only;  /* a replica of one process's threads ... */
     uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
     /* A whole copy of a replica in another mode or of one process: the

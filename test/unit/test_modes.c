@@ -16,6 +16,7 @@
 #include "tree.h"
 
 #define NFUNCS 6
+#define NTASKS 2               /* the last functions are "[task NAME]" frames */
 #define NTHREADS 5
 #define MAXD 4
 #define MAXFED 4000
@@ -49,6 +50,7 @@ static const uint64_t thread_tid[NTHREADS] = {100, 101, 102, 100, 100};
 struct scope {
     uint32_t pid;
     int tasks, native;
+    uint32_t focus;            /* one task's stacks (table_set_task), TABLE_NONE: all */
 };
 
 /* The kind a replica shows (there are native stacks). */
@@ -60,6 +62,21 @@ static int shown(struct scope sc)
 static int in_scope(uint32_t thread, struct scope sc)
 {
     return (!sc.pid || thread_pid[thread] == sc.pid) && thread_kind[thread] == shown(sc);
+}
+
+/* The innermost task frame of a fed stack (root first), or TABLE_NONE. */
+static uint32_t inner_task(const struct fed *f)
+{
+    for (int d = f->depth; d-- > 0;)
+        if (f->funcs[d] >= func_ids[NFUNCS - NTASKS])
+            return f->funcs[d];
+    return TABLE_NONE;
+}
+
+/* Whether a fed sample is in a replica's scope, its task included. */
+static int fed_in(const struct fed *f, struct scope sc)
+{
+    return in_scope(f->thread, sc) && (!sc.tasks || sc.focus == TABLE_NONE || inner_task(f) == sc.focus);
 }
 
 static void feed(struct profile *p, int n)
@@ -83,12 +100,13 @@ static void feed(struct profile *p, int n)
 }
 
 /* The brute-force count of one stack (root first) in a mode. */
-static uint64_t brute_stack(uint32_t thread, const struct frame_key *frames, int depth, unsigned mask)
+static uint64_t brute_stack(uint32_t thread, const struct frame_key *frames, int depth, unsigned mask,
+                            struct scope sc)
 {
     uint64_t sum = 0;
     for (int i = 0; i < nfed; i++) {
         const struct fed *f = &fed[i];
-        if (f->thread != thread || f->depth != depth || !(mask >> f->metric & 1u))
+        if (f->thread != thread || f->depth != depth || !(mask >> f->metric & 1u) || !fed_in(f, sc))
             continue;
         int same = 1;
         for (int d = 0; d < depth && same; d++)
@@ -110,7 +128,7 @@ static int visit_stack(void *arg, uint32_t thread, const struct frame_key *frame
 {
     struct visit *v = arg;
     v->seen += count;
-    uint64_t want = !in_scope(thread, v->sc) ? 0 : brute_stack(thread, frames, depth, v->mask);
+    uint64_t want = !in_scope(thread, v->sc) ? 0 : brute_stack(thread, frames, depth, v->mask, v->sc);
     if (want != count && v->bad++ < 3)
         check(0, "stack of depth %d in thread %u: %llu, brute force %llu", depth, thread,
               (unsigned long long)count, (unsigned long long)want);
@@ -138,12 +156,12 @@ static void check_linked(const struct table *t, uint32_t node, int *bad)
 static void check_replica(const struct table *r, enum table_mode m, struct scope sc)
 {
     unsigned mask = table_mode_mask(m);
-    check_context("mode %s, process %u, tasks %d, native %d, %d fed", table_mode_name(m), sc.pid,
-                  sc.tasks, sc.native, nfed);
+    check_context("mode %s, process %u, tasks %d, native %d, task %u, %d fed", table_mode_name(m),
+                  sc.pid, sc.tasks, sc.native, sc.focus, nfed);
     CHECK(table_get_mode(r) == m);
     uint64_t want_all = 0, want_thread[NTHREADS] = {0};
     for (int i = 0; i < nfed; i++)
-        if ((mask >> fed[i].metric & 1u) && in_scope(fed[i].thread, sc)) {
+        if ((mask >> fed[i].metric & 1u) && fed_in(&fed[i], sc)) {
             want_all += fed[i].weight;
             for (int k = 0; k < NTHREADS; k++)
                 want_thread[k] += fed[i].thread == thread_ids[k] ? fed[i].weight : 0;
@@ -170,12 +188,20 @@ static void check_replica(const struct table *r, enum table_mode m, struct scope
         uint64_t own = 0;
         for (int j = 0; j < nfed; j++)
             if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func &&
-                in_scope(fed[j].thread, sc))
+                fed_in(&fed[j], sc))
                 own += fed[j].weight;
         CHECK_EQ(fv.rows[i].own, own);
         CHECK(fv.rows[i].total > 0);
     }
     flat_view_free(&fv);
+    /* Each task's samples, whatever task is shown. */
+    for (int k = NFUNCS - NTASKS; k < NFUNCS; k++) {
+        uint64_t want = 0;
+        for (int i = 0; i < nfed && sc.tasks; i++)
+            if ((mask >> fed[i].metric & 1u) && in_scope(fed[i].thread, sc) && inner_task(&fed[i]) == func_ids[k])
+                want += fed[i].weight;
+        CHECK_EQ(table_task_samples(r, func_ids[k]), want);
+    }
     check_context("%s", "");
 }
 
@@ -186,8 +212,8 @@ static void test_modes_random(void)
     profile_lock(p);
     for (int i = 0; i < NFUNCS; i++) {
         char name[16];
-        snprintf(name, sizeof name, "f%d", i);
-        func_ids[i] = table_intern_func(t, name, "m.py");
+        snprintf(name, sizeof name, i < NFUNCS - NTASKS ? "f%d" : "[task T%d]", i);
+        func_ids[i] = table_intern_func(t, name, i < NFUNCS - NTASKS ? "m.py" : "");
     }
     for (int i = 0; i < NTHREADS; i++)
         thread_ids[i] = thread_kind[i] == TASKS    ? table_task_thread_of(t, thread_pid[i], thread_tid[i], "T")
@@ -211,15 +237,17 @@ static void test_modes_random(void)
         for (int m = 0; m < TABLE_MODES; m++) {
             if (step % 3 == 0 || m == step % TABLE_MODES) {
                 CHECK(profile_sync(p, r[m], NULL) == 0);
-                check_replica(r[m], (enum table_mode)m, (struct scope){0, 0, 0});
+                check_replica(r[m], (enum table_mode)m, (struct scope){0, 0, 0, TABLE_NONE});
             }
         }
         enum table_mode mm = (enum table_mode)(step * 2 % TABLE_MODES);
-        struct scope sc = {step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20, step % 4 >= 2, step % 5 >= 2};
+        struct scope sc = {step % 3 == 0 ? 0 : step % 3 == 1 ? 10 : 20, step % 4 >= 2, step % 5 >= 2,
+                           step % 7 < 2 ? TABLE_NONE : func_ids[NFUNCS - NTASKS + step % 2]};
         CHECK(table_set_mode(moving, mm) == 0);
         table_set_process(moving, sc.pid != 0, sc.pid);
         table_set_tasks(moving, sc.tasks);
         table_set_native(moving, sc.native);
+        table_set_task(moving, sc.focus);
         CHECK(profile_sync(p, moving, NULL) == 0);
         check_replica(moving, mm, sc);
         /* The same scope again: an incremental sync. */
