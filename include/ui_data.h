@@ -87,6 +87,10 @@ void ui_data_mode(struct ui_data *d, int mode);
 /* Show the asyncio task stacks (tasks set) or the threads' own, from the
  * next ui_data_sync() on (table_set_tasks). */
 void ui_data_tasks(struct ui_data *d, int tasks);
+/* Show one task's stacks alone (its "[task NAME]" function id), or
+ * every task's (TABLE_NONE), from the next ui_data_sync() on
+ * (table_set_task). */
+void ui_data_task(struct ui_data *d, uint32_t task);
 /* Show the threads of process pid alone (only), or of every process,
  * from the next ui_data_sync() on (table_set_process). */
 void ui_data_process(struct ui_data *d, int only, uint32_t pid);

@@ -61,4 +61,9 @@ struct ui_path_ctx {
  * "<frozen ...>" and anything else unchanged. */
 char *ui_fmt_path(char *buf, size_t cap, const char *file, const struct ui_path_ctx *ctx);
 
+struct table;
+/* The NAME of function func when it is an asyncio task's "[task NAME]"
+ * frame: written to buf (cap > 0) and 1; else 0. */
+int ui_fmt_task_name(char *buf, size_t cap, const struct table *t, uint32_t func);
+
 #endif

@@ -35,6 +35,8 @@ struct ui_state {
     int lens;                     /* "your code first": views read the lensed table */
     int mode;                     /* enum table_mode the views count in (key m) */
     int tasks;                    /* the views show asyncio task stacks, not threads' (key a) */
+    uint32_t task;                /* ... of this task alone ("[task NAME]" function id, chosen
+                                   * in the threads view), TABLE_NONE: every task */
     uint32_t thread;              /* table thread index, or TABLE_NONE for all */
     int proc_only;                /* the views show one process's threads ... */
     uint32_t proc_pid;            /* ... this one (the threads view, key T) */

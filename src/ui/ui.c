@@ -126,12 +126,14 @@ static void apply_mode(struct ui *u)
         ui_data_mode(&u->data, u->st.mode);
     if (u->st.tasks && !u->o->tasks && !table_has_tasks(u->data.replica)) {
         u->st.tasks = 0;
+        u->st.task = TABLE_NONE;
         snprintf(u->st.status, sizeof u->st.status, "no asyncio task stacks: %s",
                  u->o->saved ? "this profile has none"
                              : "start proftui with --async (CPython 3.11+) to sample tasks");
         u->st.status_error = 1;
     }
     ui_data_tasks(&u->data, u->st.tasks);
+    ui_data_task(&u->data, u->st.tasks ? u->st.task : TABLE_NONE);
     ui_data_process(&u->data, u->st.proc_only, u->st.proc_pid);
 }
 
@@ -253,6 +255,7 @@ static int react(struct ui *u, unsigned r)
                                             u->st.thread_step);
         u->st.thread_step = 0;
         u->st.proc_only = 0;                   /* a thread of any process */
+        u->st.task = TABLE_NONE;               /* every task of it */
         snapshot(u, UI_WHY_SCOPE);
     }
     if (r & UI_REACT_RESNAP)

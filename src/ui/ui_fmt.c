@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "table.h"
+
 #define NS_US 1000ULL
 #define NS_MS 1000000ULL
 #define NS_S 1000000000ULL
@@ -242,4 +244,15 @@ char *ui_fmt_path(char *buf, size_t cap, const char *file, const struct ui_path_
         snprintf(buf, cap, "%s", file);
     }
     return buf;
+}
+
+int ui_fmt_task_name(char *buf, size_t cap, const struct table *t, uint32_t func)
+{
+    const char *name = table_func_name(t, func);
+    size_t pre = sizeof TABLE_TASK_PREFIX - 1, len = strlen(name);
+    if (func == TABLE_NONE || len <= pre || strncmp(name, TABLE_TASK_PREFIX, pre) != 0 ||
+        name[len - 1] != ']' || *table_func_file(t, func))
+        return 0;
+    snprintf(buf, cap, "%.*s", (int)(len - pre - 1), name + pre);
+    return 1;
 }

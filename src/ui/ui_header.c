@@ -226,7 +226,10 @@ static void thread_value(char *buf, const struct ui_scene *sc)
 {
     uint32_t th = sc->state->thread;
     const struct ui_thread *t = th == TABLE_NONE ? NULL : ui_data_thread(sc->data, th);
-    if (th == TABLE_NONE && sc->state->proc_only)
+    char task[VALUE_MAX];
+    if (sc->state->tasks && ui_fmt_task_name(task, sizeof task, sc->data->replica, sc->state->task))
+        snprintf(buf, VALUE_MAX, "task %.120s", task);
+    else if (th == TABLE_NONE && sc->state->proc_only)
         snprintf(buf, VALUE_MAX, "process %u, all its threads (%.60s)", (unsigned)sc->state->proc_pid,
                  table_process_name(sc->data->replica, sc->state->proc_pid));
     else if (th == TABLE_NONE)

@@ -85,6 +85,7 @@ static unsigned act_tasks(struct ui_state *v, void *view, int code)
 {
     v->tasks = !v->tasks;
     v->thread = TABLE_NONE;     /* thread indices differ between the two */
+    v->task = TABLE_NONE;
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 

@@ -29,11 +29,11 @@
 
 enum col { COL_SAMPLES, COL_CPU, COL_GIL, COL_WAIT, COL_IDLE };
 
-/* A row: everything, one process, or one thread. */
+/* A row: everything, one process, one thread, or one asyncio task. */
 struct trow {
-    int kind;                           /* 0 all, 1 process, 2 thread */
+    int kind;                           /* 0 all, 1 process, 2 thread, 3 task */
     uint32_t pid;
-    uint32_t thread;                    /* table index (kind 2) */
+    uint32_t thread;                    /* table index (kind 2), "[task NAME]" function (kind 3) */
     uint64_t tid;
     const char *name;                   /* borrowed from ui_data's threads (kind 2) */
     uint64_t all, known, on_cpu, gil, waits, idle;
@@ -48,6 +48,7 @@ struct threads_view {
     enum col sort;
     int reversed;
     int several;                        /* processes get rows of their own */
+    size_t ntasks;                      /* task rows (after the threads') */
     struct trow keep;                   /* the selection, across rebuilds */
 };
 
@@ -78,6 +79,7 @@ static unsigned act_choose(struct ui_state *st, void *view, int code)
         return UI_REACT_NONE;
     const struct trow *r = &tv->rows[tv->list.sel];
     st->thread = r->kind == 2 ? r->thread : TABLE_NONE;
+    st->task = r->kind == 3 ? r->thread : TABLE_NONE;
     st->proc_only = r->kind == 1;
     st->proc_pid = r->pid;
     st->view_next = st->view_prev != st->view ? st->view_prev : 0;
@@ -86,7 +88,7 @@ static unsigned act_choose(struct ui_state *st, void *view, int code)
 
 static const struct ui_key threads_keys[] = {
     {{'\n', '\r', KEY_ENTER}, "Enter", "Enter",
-     "show the selected thread, process, or everything in the other views", "Enter", "Enter",
+     "show the selected thread, process, task, or everything in the other views", "Enter", "Enter",
      "Show", act_choose},
     {{'1', '2', '3', '4', '5'}, "1 … 5", "1 .. 5",
      "sort by samples, %CPU, %GIL, %WAIT, %IDLE (threads within their process); again reverses",
@@ -172,6 +174,33 @@ static int grow(struct threads_view *tv, size_t need)
     return 0;
 }
 
+/* Most samples first, then by function id. */
+static int task_order(const void *pa, const void *pb)
+{
+    const struct trow *a = pa, *b = pb;
+    if (a->all != b->all)
+        return (a->all < b->all) - (a->all > b->all);
+    return (a->thread > b->thread) - (a->thread < b->thread);
+}
+
+/* The task stacks shown: a row per task with samples (in the views'
+ * mode), most first. */
+static int add_task_rows(struct threads_view *tv, const struct table *t)
+{
+    size_t first = tv->n, nf = table_func_count(t);
+    for (size_t f = 0; f < nf; f++) {
+        uint64_t n = table_task_samples(t, (uint32_t)f);
+        if (!n)
+            continue;
+        if (grow(tv, tv->n + 1) < 0)
+            return ERR_NOMEM;
+        tv->rows[tv->n++] = (struct trow){.kind = 3, .thread = (uint32_t)f, .name = "", .all = n};
+    }
+    tv->ntasks = tv->n - first;
+    qsort(tv->rows + first, tv->ntasks, sizeof *tv->rows, task_order);
+    return 0;
+}
+
 /* The row of everything, then the process rows (when several) in order,
  * each followed by its threads in order. */
 static int build_rows(struct threads_view *tv, const struct ui_data *d)
@@ -220,7 +249,8 @@ static int build_rows(struct threads_view *tv, const struct ui_data *d)
 
 static int same_row(const struct trow *a, const struct trow *b)
 {
-    return a->kind == b->kind && a->pid == b->pid && (a->kind != 2 || a->tid == b->tid);
+    return a->kind == b->kind && a->pid == b->pid && (a->kind != 2 || a->tid == b->tid) &&
+           (a->kind != 3 || a->thread == b->thread);
 }
 
 static int threads_update(void *v, const struct ui_scene *sc, size_t height, unsigned why)
@@ -229,7 +259,10 @@ static int threads_update(void *v, const struct ui_scene *sc, size_t height, uns
     tv->list.height = height ? height : 1;
     if (tv->n)
         tv->keep = tv->rows[tv->list.sel];
+    tv->ntasks = 0;
     int rc = build_rows(tv, sc->data);
+    if (rc == 0 && sc->state->tasks)
+        rc = add_task_rows(tv, sc->data->replica);
     if (rc < 0) {
         tv->n = 0;
         return rc;
@@ -284,9 +317,16 @@ static void process_text(const struct trow *r, const struct ui_scene *sc, char *
 static void row_text(const struct threads_view *tv, const struct trow *r, const struct ui_scene *sc,
                      char *text, size_t cap)
 {
-    if (r->kind == 0)
+    char task[TEXT_MAX];
+    if (r->kind == 0 && tv->ntasks)
+        snprintf(text, cap, "all (%u thread%s%s, %zu task%s)", r->nthreads, r->nthreads == 1 ? "" : "s",
+                 tv->several ? ", every process" : "", tv->ntasks, tv->ntasks == 1 ? "" : "s");
+    else if (r->kind == 0)
         snprintf(text, cap, "all (%u thread%s%s)", r->nthreads, r->nthreads == 1 ? "" : "s",
                  tv->several ? ", every process" : "");
+    else if (r->kind == 3)
+        snprintf(text, cap, "task %.200s",
+                 ui_fmt_task_name(task, sizeof task, sc->data->replica, r->thread) ? task : "?");
     else if (r->kind == 1)
         process_text(r, sc, text, cap);
     else
@@ -335,7 +375,11 @@ static void draw_details(WINDOW *w, const struct threads_view *tv, const struct 
     row_text(tv, r, sc, what, sizeof what);
     snprintf(text, sizeof text, "%s %s", sc->theme->pointer, what);
     ui_paint_text(w, 0, 0, text, width, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_VALUE), sc->theme);
-    if (!r->known)
+    if (r->kind == 3)
+        snprintf(text, sizeof text, "  %llu samples in the views' mode (%s) whose innermost task it is; "
+                 "Enter shows this task alone in the other views", (unsigned long long)r->all,
+                 table_mode_name((enum table_mode)sc->state->mode));
+    else if (!r->known)
         snprintf(text, sizeof text, "  %llu samples; no thread state recorded (a saved profile)",
                  (unsigned long long)r->all);
     else
@@ -391,6 +435,9 @@ static const char *const notes[] = {
     "With several processes, each has a row with its threads' sums; Enter on it shows that process "
     "alone in every view, Enter on a thread that thread, Enter on the first row everything. "
     "Left / Right step through the threads of every process.",
+    "With the asyncio task stacks shown (a), each task follows the threads, most samples first: its "
+    "samples in the views' mode are those whose innermost task it is (its own stack, not those of "
+    "the tasks it awaits); Enter on it shows that task alone in every view.",
 };
 
 static void threads_help_page(struct ui_help *h)

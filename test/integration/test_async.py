@@ -25,6 +25,7 @@ from harness import (WORKLOADS, Profile, assert_error_line, free_port, http_get,
 from uidriver import LiveView  # noqa: F401
 
 from test_format_pprof import go_pprof, tag_counts
+from test_modes import select_line
 from test_ui import launch, live  # noqa: F401  (fixtures)
 
 SECONDS = 2.5
@@ -139,13 +140,29 @@ def test_async_needs_311(proftui, tmp_path):
 @pytest.mark.parametrize("interp", async_params())
 def test_live_task_view(live, interp):  # noqa: F811
     """The live view with --async starts on the task stacks (the header
-    counts the tasks); a switches to the thread stacks (the event loop's
-    frames, no task) and back."""
+    counts the tasks); the threads view (T) lists the tasks, and Enter on
+    one shows that task alone in the other views, on the first row every
+    task again; a switches to the thread stacks (the event loop's frames,
+    no task) and back."""
     view = launch(live, interp, "../workloads/asyncapp.py", "/dev/null", "60", opts=("--async",))
     # the seven and asyncio.run's own main task, Task-1
     view.wait_for(lambda: view.header().get("tasks") == "8", "eight tasks in the header")
     view.wait_for(lambda: view.row("[task fetcher-1]") and view.row("[task cruncher]")
                   and view.row("fetch_page"), "task rows")
+    view.send("T")
+    view.wait_text(r"task cruncher")
+    select_line(view, r"task cruncher\b")
+    view.send("\r")
+    view.wait_for(lambda: view.header().get("view") == "task cruncher" and view.row("crunch")
+                  and not view.row("fetch_page") and not view.row("[task fetcher-1]")
+                  and not view.row("work"), "the cruncher alone")
+    cruncher = view.row("[task cruncher]")
+    assert cruncher is not None and cruncher.total_pct >= 99.0, view.describe()
+    view.send("T")
+    select_line(view, r"all \(")
+    view.send("\r")
+    view.wait_for(lambda: view.header().get("view") == "all threads" and view.row("fetch_page")
+                  and view.row("crunch"), "every task again")
     view.send("a2")                     # the threads' own stacks, sorted by TOTAL
     view.wait_for(lambda: not view.row("[task cruncher]") and view.row("crunch")
                   and any(r.func.endswith("run_forever") for r in view.rows()),

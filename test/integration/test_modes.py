@@ -212,10 +212,10 @@ def process_rows(view: LiveView) -> Dict[int, float]:
 
 def selected_row(view: LiveView) -> Optional[str]:
     """The threads view's selected row (the details line after the
-    pointer), by what stays while its numbers change: "all", "process PID"
-    or the thread's name; None when none is drawn."""
+    pointer), by what stays while its numbers change: "all", "process PID",
+    "task NAME" or the thread's name; None when none is drawn."""
     for line in view.display():
-        m = re.match(r"\s*(?:▶|>)\s+(all|process \d+|\S+)", line)
+        m = re.match(r"\s*(?:▶|>)\s+(all|process \d+|task \S+|\S+)", line)
         if m:
             return m[1]
     return None
