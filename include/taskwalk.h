@@ -51,6 +51,7 @@ struct task_sample {
                                  * (the await it is parked on) first; running: 0 (see above) */
     int truncated;              /* the chain was longer than TASKWALK_MAX_CHAIN */
     struct walk_frame *frames;  /* owned by the taskwalk, valid until the next round */
+    uint64_t loop;              /* its event loop object, 0 when unknown */
     uint64_t awaited_by;        /* the task that awaits this one (directly or through a gather
                                  * or another future it will complete), 0 when none is known */
     int failed;                 /* the task could not be read consistently (why says why) */

@@ -273,8 +273,10 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
         r->last_round = tw->round;
         r->reads++;
     }
-    if (tw->tl.minor < 14 && !s->thread_ident && reader_addr_ok(more.loop, 8))
-        s->thread_ident = taskread_loop_thread(&tw->x, more.loop);
+    if (reader_addr_ok(more.loop, 8))
+        s->loop = more.loop;
+    if (tw->tl.minor < 14 && !s->thread_ident && s->loop)
+        s->thread_ident = taskread_loop_thread(&tw->x, s->loop);
     if (tw->tl.minor >= 14)
         s->awaited_by = taskread_awaited_by(&tw->x, s->task);
     else if (rec >= 0 && !s->running)

@@ -267,25 +267,61 @@ unsigned proc_record(struct proc *p, unsigned *failed)
     return stacks;
 }
 
+/* The walked thread whose stack holds frame (0: none), or -1. */
+static int thread_with_frame(const struct proc *p, uint64_t frame)
+{
+    for (int i = 0; frame && i < p->n; i++) {
+        const struct walk_stack *ws = walker_stack(p->walker, i);
+        for (int d = 0; !ws->failed && d < ws->depth; d++)
+            if (ws->frames[d].frame == frame)
+                return i;
+    }
+    return -1;
+}
+
+/* The thread of a task whose loop does not say (uvloop): the one running
+ * its coroutine when it runs (remembered for its loop), else the one its
+ * loop's running task was last found on; 0 when unknown. */
+static uint64_t loop_thread(struct proc *p, const struct task_sample *ts)
+{
+    int i = ts->running ? thread_with_frame(p, ts->coro_frame) : -1;
+    unsigned k = 0;
+    while (k < p->nloops && p->loop[k] != ts->loop)
+        k++;
+    if (i >= 0 && ts->loop) {
+        if (k == p->nloops)
+            k = p->nloops < PROC_LOOPS ? p->nloops++ : (unsigned)(ts->loop % PROC_LOOPS);
+        p->loop[k] = ts->loop;
+        p->loop_ident[k] = walker_stack(p->walker, i)->ident;
+    }
+    if (i >= 0)
+        return walker_stack(p->walker, i)->ident;
+    return ts->loop && k < p->nloops ? p->loop_ident[k] : 0;
+}
+
 /* This round's tasks, each with its loop's thread (by PyThreadState
  * ident) and that thread's state. */
 static struct record_tasks round_tasks(struct proc *p)
 {
     int n = p->ntasks > 0 ? p->ntasks : 0;
-    for (int k = 0; k < n; k++) {
-        const struct task_sample *ts = taskwalk_task(p->tw, k);
-        p->task[k] = ts;
-        p->task_thread[k] = NULL;
-        p->task_state[k] = (struct record_state){.on_cpu = -1};
-        for (int i = 0; ts->thread_ident && i < p->n; i++) {
-            const struct walk_stack *ws = walker_stack(p->walker, i);
-            if (ws->ident == ts->thread_ident) {
-                p->task_thread[k] = ws;
-                p->task_state[k].on_cpu = p->on_cpu[i];
-                break;
+    for (int pass = 0; pass < 2; pass++)     /* running tasks first: they teach loops' threads */
+        for (int k = 0; k < n; k++) {
+            const struct task_sample *ts = taskwalk_task(p->tw, k);
+            if (ts->running != (pass == 0))
+                continue;
+            p->task[k] = ts;
+            p->task_thread[k] = NULL;
+            p->task_state[k] = (struct record_state){.on_cpu = -1};
+            uint64_t ident = ts->thread_ident ? ts->thread_ident : loop_thread(p, ts);
+            for (int i = 0; ident && i < p->n; i++) {
+                const struct walk_stack *ws = walker_stack(p->walker, i);
+                if (ws->ident == ident) {
+                    p->task_thread[k] = ws;
+                    p->task_state[k].on_cpu = p->on_cpu[i];
+                    break;
+                }
             }
         }
-    }
     return (struct record_tasks){.tasks = p->task, .threads = p->task_thread,
                                  .states = p->task_state, .n = n};
 }

@@ -19,6 +19,8 @@
 struct pytarget;
 struct table;
 
+#define PROC_LOOPS 8
+
 /* One process of the set: its target, walker, code cache and recorder,
  * its thread names and its /proc readings. Sampling thread only. */
 struct proc {
@@ -60,6 +62,11 @@ struct proc {
     const struct task_sample *task[TASKWALK_PER_ROUND];
     const struct walk_stack *task_thread[TASKWALK_PER_ROUND];
     struct record_state task_state[TASKWALK_PER_ROUND];
+    /* Event loops whose thread the loop object does not say (uvloop's),
+     * learnt from where their running task's coroutine was found: the
+     * loop, the thread's PyThreadState ident (PROC_LOOPS, oldest replaced) */
+    uint64_t loop[PROC_LOOPS], loop_ident[PROC_LOOPS];
+    unsigned nloops;
 };
 
 /* A process of the set for target t (owned unless borrowed), recording

@@ -124,6 +124,35 @@ def test_task_cpu_shares(interp, proftui, tmp_path):
     assert parked <= 0.01 * total, f"fetchers {parked} of {total}\n{r.describe()}"
 
 
+def test_uvloop_tasks(proftui, tmp_path):
+    """uvloop's loop keeps no _thread_id a reader can see: its tasks go
+    under the thread where its running task's coroutine is found (and the
+    thread is remembered for the loop while it waits), not under
+    "[no running loop]"; every task by name, the fetchers parked in
+    fetch_page, the cruncher in crunch(), next to nothing unreadable."""
+    interp = next((i for i in selected_interpreters() if i.kind == "system" and i.minor >= (3, 11)
+                   and subprocess.run([i.path, "-c", "import uvloop"],
+                                      capture_output=True).returncode == 0), None)
+    if interp is None:
+        pytest.skip("no system CPython 3.11+ with uvloop (Debian: python3-uvloop) selected")
+    r = profile_workload(proftui, interp, "asyncapp.py", [SECONDS, "uvloop"], ["--async"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    tasks = by_task(r.profile)
+    want = {"fetcher-1", "fetcher-2", "fetcher-3", "cruncher", "handler", "child-1", "child-2"}
+    assert want <= set(tasks), f"{sorted(tasks)}\n{r.describe()}"
+    counts = {name: samples(tasks[name]) for name in want}
+    assert min(counts.values()) >= 0.8 * max(counts.values()), f"{counts}\n{r.describe()}"
+    every = samples(r.profile.stacks)
+    no_loop = samples([s for s in r.profile.stacks if "[no running loop]" in s.names()])
+    unreadable = samples([s for s in r.profile.stacks if "[unreadable]" in s.names()])
+    assert no_loop == 0 and unreadable <= 0.02 * every, f"{no_loop} {unreadable} {every}\n{r.describe()}"
+    for i in (1, 2, 3):
+        parked = [s for s in tasks[f"fetcher-{i}"] if after_task(s, f"fetcher-{i}")[:1] == ["fetch_page"]]
+        assert samples(parked) >= 0.9 * counts[f"fetcher-{i}"], r.describe()
+    crunch = [s for s in tasks["cruncher"] if after_task(s, "cruncher")[:1] == ["crunch"]]
+    assert samples(crunch) >= 0.9 * counts["cruncher"], r.describe()
+
+
 def test_async_needs_311(proftui, tmp_path):
     """Before 3.11 asyncio's tasks cannot be read: --async says so in one
     line, exit status 6 (unsupported Python)."""

@@ -7,7 +7,7 @@ fetch_page; a "cruncher" burning CPU in crunch() between
 that burns measures its own CPU time (time.thread_time around the burn),
 the truth the profile's task shares are compared with.
 
-usage: asyncapp.py INFO SECONDS
+usage: asyncapp.py INFO SECONDS [uvloop]  (uvloop: run on uvloop's event loop)
 """
 import asyncio
 import json
@@ -59,4 +59,7 @@ async def main(info_path, seconds):
 
 
 if __name__ == "__main__":
+    if sys.argv[3:] == ["uvloop"]:
+        import uvloop
+        uvloop.install()
     asyncio.run(main(sys.argv[1], float(sys.argv[2])))
