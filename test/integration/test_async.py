@@ -12,6 +12,7 @@ cruncher burning CPU in crunch(), handler awaiting a gather of child-1 and
 child-2, which burn CPU in work(). Shares are compared within one run.
 """
 
+import json
 import re
 import signal
 import subprocess
@@ -122,6 +123,28 @@ def test_task_cpu_shares(interp, proftui, tmp_path):
         f"cruncher {share:.3f} of the samples, {truth:.3f} of the CPU\n{counted} {cpu}\n{r.describe()}"
     parked = sum(samples(tasks.get(f"fetcher-{i}", [])) for i in (1, 2, 3))
     assert parked <= 0.01 * total, f"fetchers {parked} of {total}\n{r.describe()}"
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("interp", async_params())
+def test_live_task_cpu_shares(live, interp, tmp_path):  # noqa: F811
+    """The live view in cpu mode: once the program has finished, the
+    tasks' rows (%TOTAL of [task NAME]) give the cruncher's share of the
+    burning tasks' CPU as the workload measured it, within 3 points, the
+    same check as the headless one but read off the screen."""
+    info = tmp_path / "info.json"
+    view = launch(live, interp, "../workloads/asyncapp.py", info, str(SECONDS),
+                  opts=("--async", "--mode", "cpu"))
+    view.wait_for(lambda: "FINISHED" in view.header().get("state", "") and info.exists()
+                  and info.stat().st_size, "the program finished")
+    names = ("cruncher", "child-1", "child-2")
+    view.wait_for(lambda: all(view.row(f"[task {n}]") for n in names), "the burning tasks' rows")
+    shown = {n: view.row(f"[task {n}]").total_pct for n in names}
+    cpu = json.loads(info.read_text())["cpu"]
+    truth = cpu["cruncher"] / sum(cpu.values())
+    share = shown["cruncher"] / sum(shown.values())
+    assert abs(share - truth) <= 0.03, \
+        f"cruncher {share:.3f} on screen, {truth:.3f} of the CPU\n{shown} {cpu}\n{view.describe()}"
 
 
 def test_uvloop_tasks(proftui, tmp_path):
