@@ -26,12 +26,14 @@ void nunwind_free(struct nunwind *u);
 
 /* The frames of s, innermost first: ips[0] is the sample's instruction
  * pointer, then each caller's return address (as found: a caller's ip is
- * its return address, not minus one). At most max (<= NUNWIND_MAX_DEPTH).
+ * its return address, not minus one); when sps is not NULL, sps[i] is
+ * frame i's stack pointer (its frame spans [sps[i], sps[i + 1]) of the
+ * stack: where its locals are). At most max (<= NUNWIND_MAX_DEPTH).
  * *complete is 1 when the unwind reached the thread's outermost frame,
  * 0 when it stopped before (the stack copy ended, no unwind information,
  * a bad step, max reached). Returns the count (>= 1), or ERR_CORRUPT when
  * not even the first frame is usable, ERR_NOMEM. */
-int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int max,
+int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, uint64_t *sps, int max,
                   int *complete);
 
 /* The name of a native address. */
