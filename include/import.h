@@ -112,6 +112,9 @@ uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const 
 /* The same with the function's first line (-1: unknown). */
 uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, const char *file,
                         size_t flen, int32_t first_line);
+/* The same for a native (C) function and its module (table_intern_native). */
+uint32_t import_native(struct import_ctx *c, const char *name, size_t nlen, const char *module,
+                       size_t mlen);
 
 /* The offset of the first byte of s[0..n) that is not valid UTF-8
  * (overlong, surrogate, past U+10FFFF, truncated), or n. */

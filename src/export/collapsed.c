@@ -143,7 +143,9 @@ static int add_line(void *arg, uint32_t thread, const struct frame_key *frames, 
             continue;
         buf_put(b, " (", 2);
         put_escaped(b, table_func_file(e->t, frames[i].func), 1);
-        if (frames[i].line >= 0)
+        if (table_func_is_native(e->t, frames[i].func))
+            buf_put(b, ")", 1);           /* "deflate (/usr/lib/.../libz.so.1)": no line */
+        else if (frames[i].line >= 0)
             buf_printf(b, ":%" PRId32 ")", frames[i].line);
         else
             buf_put(b, ":?)", 3);

@@ -345,8 +345,9 @@ static uint32_t line_thread(struct folded *f, struct span *fr, size_t n, size_t 
     return table_thread_of(t, pid, tid, name.n ? nb : NULL);
 }
 
-/* One frame: "func (file:line)", "func (file:?)", "func (file)",
- * "file:func:line" (Austin, CPython) or a bare name. */
+/* One frame: "func (file:line)", "func (file:?)", "func (file)" (in a
+ * proftui file: a native function and its module), "file:func:line"
+ * (Austin, CPython) or a bare name. */
 static uint32_t frame_func(struct folded *f, struct span s, int32_t *line)
 {
     *line = -1;
@@ -362,6 +363,8 @@ static uint32_t frame_func(struct folded *f, struct span s, int32_t *line)
                 inner.n = (size_t)(c - inner.p);
             else if (c && all_digits(c + 1, tail) && parse_u64(c + 1, tail, 10, &ln) == 0 && ln <= INT32_MAX)
                 inner.n = (size_t)(c - inner.p), *line = (int32_t)ln;
+            else if (f->tool == TOOL_PROFTUI)
+                return import_native(f->c, s.p, k - 1, inner.p, inner.n);
             return import_func(f->c, s.p, k - 1, inner.p, inner.n);
         }
     }

@@ -102,8 +102,8 @@ uint32_t import_func(struct import_ctx *c, const char *name, size_t nlen, const 
     return import_func_at(c, name, nlen, file, flen, -1);
 }
 
-uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, const char *file, size_t flen,
-                        int32_t first_line)
+static uint32_t intern(struct import_ctx *c, const char *name, size_t nlen, const char *file, size_t flen,
+                       int32_t first_line, int native)
 {
     char nb[IMPORT_NAME_MAX + 1], fb[IMPORT_NAME_MAX + 1];
     nlen = nlen > IMPORT_NAME_MAX ? IMPORT_NAME_MAX : nlen;
@@ -112,7 +112,18 @@ uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, con
     nb[nlen] = '\0';
     memcpy(fb, file, flen);
     fb[flen] = '\0';
-    return table_intern_func_at(c->t, nb, fb, first_line);
+    return native ? table_intern_native(c->t, nb, fb) : table_intern_func_at(c->t, nb, fb, first_line);
+}
+
+uint32_t import_func_at(struct import_ctx *c, const char *name, size_t nlen, const char *file, size_t flen,
+                        int32_t first_line)
+{
+    return intern(c, name, nlen, file, flen, first_line, 0);
+}
+
+uint32_t import_native(struct import_ctx *c, const char *name, size_t nlen, const char *module, size_t mlen)
+{
+    return intern(c, name, nlen, module, mlen, -1, 1);
 }
 
 /* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)?

@@ -129,10 +129,15 @@ static void test_collapsed_round_trip(void)
     CHECK(table_add_stack(t, th, fr, 2, 40) == 0);
     CHECK(table_add_stack(t, w, fr, 1, 5) == 0);
     CHECK(table_add_stack(t, w, fr, 0, 1) == 0);
+    /* a native frame under leaf (--native): "deflate (/lib/libz.so.1)" */
+    struct frame_key mixed[3] = {{table_intern_native(t, "deflate", "/lib/libz.so.1"), -1}, fr[0], fr[1]};
+    CHECK(table_add_stack(t, th, mixed, 3, 2) == 0);
     CHECK(table_add_failed(t, th, WALK_FAIL_TORN) == 0 && table_add_failed(t, th, WALK_FAIL_READ) == 0);
     CHECK(table_add_failed(t, th, WALK_FAIL_READ) == 0);
     size_t len1 = 0, len2 = 0;
     char *first = collapsed_of(t, &len1);
+    const char *want = ";leaf (a.py:3);deflate (/lib/libz.so.1) 2\n";
+    CHECK(memmem(first, len1, want, strlen(want)) != NULL);
     struct profile *p = profile_new();
     char err[IMPORT_ERR_MAX];
     CHECK(import_buffer((const uint8_t *)first, len1, "mem", p, err, sizeof err) == 0);
@@ -146,6 +151,10 @@ static void test_collapsed_round_trip(void)
     uint32_t rth = table_thread_find(replica, 11);
     CHECK(rth != TABLE_NONE && table_thread_failed(replica, rth, WALK_FAIL_READ) == 2 &&
           table_thread_failed(replica, rth, WALK_FAIL_TORN) == 1);
+    int natives = 0;
+    for (uint32_t f = 0; f < table_func_count(replica); f++)
+        natives += table_func_is_native(replica, f) ? (strcmp(table_func_name(replica, f), "deflate") == 0 ? 1 : 100) : 0;
+    CHECK_EQ(natives, 1);
     char *second = collapsed_of(replica, &len2);
     CHECK(len1 == len2 && memcmp(first, second, len1) == 0);
     free(first);
