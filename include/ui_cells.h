@@ -53,9 +53,13 @@ void ui_cells_numbers(WINDOW *w, int y, const struct ui_scene *sc, const struct 
                       const struct ui_cells_layout *l, const uint64_t *values, const uint64_t *wholes,
                       attr_t sel);
 
-/* "file:line" (line < 0: the file alone), the path short or full as the
- * shared settings say (F). */
-void ui_cells_location(char *buf, size_t cap, const char *file, int32_t line, const struct ui_scene *sc);
+struct table;
+
+/* Where function func of table t is: "file:line" (line < 0: the file
+ * alone; a native function: its module and UI_NATIVE_MARK), the path
+ * short or full as the shared settings say (F). */
+void ui_cells_location(char *buf, size_t cap, const struct table *t, uint32_t func, int32_t line,
+                       const struct ui_scene *sc);
 
 /* Why a view is empty, centred and dim in w. */
 void ui_cells_empty(WINDOW *w, const struct ui_scene *sc, const char *msg);

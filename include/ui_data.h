@@ -91,6 +91,9 @@ void ui_data_tasks(struct ui_data *d, int tasks);
  * every task's (TABLE_NONE), from the next ui_data_sync() on
  * (table_set_task). */
 void ui_data_task(struct ui_data *d, uint32_t task);
+/* Show the mixed native stacks where there are any (native set) or the
+ * Python-only stacks, from the next ui_data_sync() on (table_set_native). */
+void ui_data_native(struct ui_data *d, int native);
 /* Show the threads of process pid alone (only), or of every process,
  * from the next ui_data_sync() on (table_set_process). */
 void ui_data_process(struct ui_data *d, int only, uint32_t pid);

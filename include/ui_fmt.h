@@ -61,6 +61,10 @@ struct ui_path_ctx {
  * "<frozen ...>" and anything else unchanged. */
 char *ui_fmt_path(char *buf, size_t cap, const char *file, const struct ui_path_ctx *ctx);
 
+/* What follows a native (C) function's module where the views show its
+ * location (--native). */
+#define UI_NATIVE_MARK "[native]"
+
 struct table;
 /* The NAME of function func when it is an asyncio task's "[task NAME]"
  * frame: written to buf (cap > 0) and 1; else 0. */

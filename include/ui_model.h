@@ -18,7 +18,8 @@ struct ui_row {
     uint64_t own;        /* samples with this as the leaf */
     uint64_t total;      /* samples with this anywhere on the stack (once per sample) */
     const char *name;    /* qualified name, borrowed from the table */
-    const char *file;    /* source file, borrowed from the table */
+    const char *file;    /* source file, borrowed from the table (a native function's module) */
+    int native;          /* a native (C) function (--native) */
 };
 
 /* What identifies a row across snapshots. */

@@ -35,6 +35,9 @@ struct ui_state {
     int lens;                     /* "your code first": views read the lensed table */
     int mode;                     /* enum table_mode the views count in (key m) */
     int tasks;                    /* the views show asyncio task stacks, not threads' (key a) */
+    int native;                   /* the views show native (C) frames where they were sampled
+                                   * (--native; key C hides them), the default */
+    int native_key;               /* C was pressed: say so when there is nothing to show */
     uint32_t task;                /* ... of this task alone ("[task NAME]" function id, chosen
                                    * in the threads view), TABLE_NONE: every task */
     uint32_t thread;              /* table thread index, or TABLE_NONE for all */

@@ -132,6 +132,17 @@ static void apply_mode(struct ui *u)
                              : "start proftui with --async (CPython 3.11+) to sample tasks");
         u->st.status_error = 1;
     }
+    if (u->st.native_key && !table_has_native(u->data.replica)) {
+        snprintf(u->st.status, sizeof u->st.status, "no native frames: %s",
+                 u->o->saved ? "this profile has none" : "start proftui with --native to sample them");
+        u->st.status_error = 1;
+    } else if (u->st.native_key) {
+        snprintf(u->st.status, sizeof u->st.status, "native frames %s",
+                 u->st.native ? "shown" : "hidden: Python frames only");
+        u->st.status_error = 0;
+    }
+    u->st.native_key = 0;
+    ui_data_native(&u->data, u->st.native);
     ui_data_tasks(&u->data, u->st.tasks);
     ui_data_task(&u->data, u->st.tasks ? u->st.task : TABLE_NONE);
     ui_data_process(&u->data, u->st.proc_only, u->st.proc_pid);

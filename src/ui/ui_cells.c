@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "table.h"
 #include "ui_fmt.h"
 #include "ui_paint.h"
 #include "ui_state.h"
@@ -86,14 +87,18 @@ void ui_cells_numbers(WINDOW *w, int y, const struct ui_scene *sc, const struct 
     }
 }
 
-void ui_cells_location(char *buf, size_t cap, const char *file, int32_t line, const struct ui_scene *sc)
+void ui_cells_location(char *buf, size_t cap, const struct table *t, uint32_t func, int32_t line,
+                       const struct ui_scene *sc)
 {
+    const char *file = table_func_file(t, func);
     char path[UI_CELLS_TEXT - 16];
     if (sc->state->full_paths)
         snprintf(path, sizeof path, "%s", file);
     else
         ui_fmt_path(path, sizeof path, file, sc->paths);
-    if (line >= 0)
+    if (table_func_is_native(t, func))
+        snprintf(buf, cap, "%s " UI_NATIVE_MARK, path);
+    else if (line >= 0)
         snprintf(buf, cap, "%s:%d", path, (int)line);
     else
         snprintf(buf, cap, "%s", path);

@@ -81,6 +81,11 @@ void ui_data_task(struct ui_data *d, uint32_t task)
     table_set_task(d->replica, task);
 }
 
+void ui_data_native(struct ui_data *d, int native)
+{
+    table_set_native(d->replica, native);
+}
+
 void ui_data_process(struct ui_data *d, int only, uint32_t pid)
 {
     table_set_process(d->replica, only, pid);

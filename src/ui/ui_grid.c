@@ -181,7 +181,9 @@ static void location_text(char *buf, size_t cap, const struct ui_row *r, const s
         snprintf(path, sizeof path, "%s", r->file);
     else
         ui_fmt_path(path, sizeof path, r->file, sc->paths);
-    if (r->hot_line >= 0)
+    if (r->native)
+        snprintf(buf, cap, "%s " UI_NATIVE_MARK, path);
+    else if (r->hot_line >= 0)
         snprintf(buf, cap, "%s:%d", path, (int)r->hot_line);
     else
         snprintf(buf, cap, "%s", path);

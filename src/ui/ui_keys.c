@@ -89,6 +89,13 @@ static unsigned act_tasks(struct ui_state *v, void *view, int code)
     return UI_REACT_RESNAP | UI_REACT_REDRAW;
 }
 
+static unsigned act_native(struct ui_state *v, void *view, int code)
+{
+    v->native = !v->native;
+    v->native_key = 1;
+    return UI_REACT_RESNAP | UI_REACT_REDRAW;
+}
+
 static unsigned act_paths(struct ui_state *v, void *view, int code)
 {
     v->full_paths = !v->full_paths;
@@ -158,6 +165,9 @@ static const struct ui_key keys[] = {
     {{'a'}, "a", "a",
      "thread stacks / asyncio task stacks (--async): [task NAME] under its thread and its awaiter",
      "a", "a", "Tasks", act_tasks},
+    {{'C'}, "C", "C",
+     "native (C) frames shown / hidden (--native): their location says [native]",
+     "C", "C", "Native", act_native},
     {{'+', '=', '-', '_'}, "+ -", "+ -",
      "raise / lower the threshold: hide rows under 0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 % total",
      "+-", "+-", "Threshold", act_threshold},

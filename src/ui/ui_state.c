@@ -18,6 +18,7 @@ void ui_state_init(struct ui_state *st, double refresh_s, double threshold_pct)
     *st = (struct ui_state){
         .thread = TABLE_NONE,
         .task = TABLE_NONE,
+        .native = 1,
         .selected = TABLE_NONE,
         .focus = TABLE_NONE,
         .refresh_s = refresh_s >= REFRESH_MIN ? (refresh_s <= REFRESH_MAX ? refresh_s : REFRESH_MAX)

@@ -89,6 +89,7 @@ static int copy_rows(struct ui_top *top, const struct table *t, const struct fla
             .own = f->own, .total = f->total,
             .name = table_func_name(t, f->func),
             .file = table_func_file(t, f->func),
+            .native = table_func_is_native(t, f->func),
         };
     }
     free(top->rows);

@@ -138,7 +138,7 @@ static void draw_line(WINDOW *w, const struct ui_scene *sc, struct view_callers 
                                                                                            : UI_EL_FUNC), t);
     if (l->kind == UI_CL_SELF)
         return;
-    ui_cells_location(buf, sizeof buf, table_func_file(tb, l->func), -1, sc);
+    ui_cells_location(buf, sizeof buf, tb, l->func, -1, sc);
     ui_paint_text(w, y, lay->loc_x, buf, lay->loc_w, 0, UI_TRUNC_LEFT, sel ? sel : ui_theme_attr(t, UI_EL_LOC), t);
 }
 
@@ -148,7 +148,7 @@ static void layout(struct ui_cells_layout *lay, WINDOW *w, const struct ui_scene
     int need = 0;
     const struct ui_callers *cl = &vc->cl;
     for (size_t i = cl->top; i < cl->n && i < cl->top + cl->height; i++) {
-        ui_cells_location(buf, sizeof buf, table_func_file(sc->data->table, cl->lines[i].func), -1, sc);
+        ui_cells_location(buf, sizeof buf, sc->data->table, cl->lines[i].func, -1, sc);
         int lw = ui_text_width(buf);
         need = lw > need ? lw : need;
     }

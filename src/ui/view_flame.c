@@ -223,7 +223,7 @@ static void frame_label(char *buf, size_t cap, const struct ui_mt_node *n, const
         return;
     }
     char loc[UI_CELLS_TEXT];
-    ui_cells_location(loc, sizeof loc, table_func_file(tb, n->func), n->line, sc);
+    ui_cells_location(loc, sizeof loc, tb, n->func, n->line, sc);
     snprintf(buf, cap, "%s (%s)", name, loc);
     if (ui_text_width(buf) > room)
         snprintf(buf, cap, "%s:%d", name, (int)n->line);

@@ -175,7 +175,7 @@ static void row_location(char *buf, size_t cap, struct view_tree *vt, const stru
                          const struct ui_scene *sc)
 {
     const struct ui_mt_node *nd = &vt->tr.mt.nodes[r->node];
-    ui_cells_location(buf, cap, table_func_file(vt->tr.mt.t, nd->func), ui_mtree_line(&vt->tr.mt, r->node), sc);
+    ui_cells_location(buf, cap, vt->tr.mt.t, nd->func, ui_mtree_line(&vt->tr.mt, r->node), sc);
 }
 
 static enum ui_elem name_elem(const struct ui_scene *sc, const struct ui_tree_row *r)
