@@ -90,6 +90,13 @@ struct record_tasks {
 #define RECORD_AWAIT_MAX 16
 int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i);
 
+/* Waiting time owed to a suspended task recorded earlier
+ * (taskwalk_flush): rounds more samples of the stack its last waiting
+ * sample had, given by the mark recorder_add_task left in its
+ * task_sample.mark. Returns 1 when they were added, 0 when the mark is
+ * not one, or ERR_NOMEM. */
+int recorder_add_owed(struct recorder *r, uint64_t mark, uint64_t rounds);
+
 /* Thread names may have changed: every thread is labelled again the next
  * time it is recorded or touched. */
 void recorder_names_changed(struct recorder *r);

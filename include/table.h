@@ -216,6 +216,16 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
 int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key *frames,
                        int depth, uint64_t weight, enum table_metric metric);
 
+/* The leaf node of the last stack table_add_stack_as() added (TABLE_NONE
+ * before any), for table_add_at(). */
+uint32_t table_last_leaf(const struct table *t);
+/* Count weight more samples (bytes) of metric at node, a leaf that
+ * table_last_leaf() gave for a stack of thread: as table_add_stack_as()
+ * of that node's stack would. 0, ERR_USAGE (not a node of that thread's
+ * tree, a replica) or ERR_NOMEM. */
+int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
+                 enum table_metric metric);
+
 /* What `thread` has in `metric` (samples, or bytes for the memory
  * metrics), whatever the table's mode; 0 for an unknown thread or metric. */
 uint64_t table_thread_metric(const struct table *t, uint32_t thread, enum table_metric metric);

@@ -52,6 +52,9 @@ struct task_sample {
     int truncated;              /* the chain was longer than TASKWALK_MAX_CHAIN */
     struct walk_frame *frames;  /* owned by the taskwalk, valid until the next round */
     uint64_t loop;              /* its event loop object, 0 when unknown */
+    uint64_t *mark;             /* a word the caller may keep with this listed task across rounds
+                                 * (0 until it writes one; taskwalk_flush hands it back), NULL
+                                 * for a task read out of turn as an awaiter */
     uint64_t awaited_by;        /* the task that awaits this one (directly or through a gather
                                  * or another future it will complete), 0 when none is known */
     int failed;                 /* the task could not be read consistently (why says why) */
@@ -87,6 +90,19 @@ int taskwalk_round(struct taskwalk *tw);
  * returned, but the round counts in the weight of each task's next read
  * (its stack then stood for this round too). */
 void taskwalk_quiet_round(struct taskwalk *tw);
+
+/* Called by taskwalk_flush with a task's mark and the rounds of its
+ * waiting time not recorded yet; returns 1 when it recorded them. */
+typedef int (*taskwalk_owed_fn)(void *arg, uint64_t mark, uint64_t rounds);
+
+/* The waiting time not recorded yet: a listed task's rounds since its
+ * last read (quiet rounds included) and those it owes (seen only by
+ * running reads), for each listed task with a mark, to owed(arg, ...);
+ * those owed() recorded are then recorded (the task's next read stands
+ * for the rounds after this call). So that a task read in turn among
+ * thousands has its wall time in the profile at the end of a run and,
+ * called now and then, in the live view. */
+void taskwalk_flush(struct taskwalk *tw, taskwalk_owed_fn owed, void *arg);
 
 /* Task i (0 <= i < the last taskwalk_round's count), valid until the next
  * round. */

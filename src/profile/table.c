@@ -21,7 +21,7 @@ struct table *table_new(void)
     idmap_init(&t->thread_map);
     idmap_init(&t->child_map);
     flat_init(&t->flat);
-    t->task_focus = t->copied_focus = TABLE_NONE;
+    t->task_focus = t->copied_focus = t->last_leaf = TABLE_NONE;
     return t;
 }
 
@@ -491,6 +491,47 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
     t->nodes[node].self += plain;
     if (mc)
         mc[node].self += weight;
+    th->metric[metric] += weight;
+    th->samples += plain;
+    t->samples += plain;
+    t->last_leaf = node;
+    if (t->log_on)
+        table_log_add(t, node, weight, metric);
+    if (t->flat.on && plain)
+        flat_added(t, node, weight);
+    return 0;
+}
+
+uint32_t table_last_leaf(const struct table *t)
+{
+    return t->last_leaf;
+}
+
+int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
+                 enum table_metric metric)
+{
+    if (thread >= t->nthreads || node >= t->nnodes || t->origin || metric < 0 ||
+        metric >= TABLE_METRICS)
+        return ERR_USAGE;
+    uint32_t root = node;
+    for (uint32_t hops = 0; t->nodes[root].parent != TABLE_NONE && hops <= t->nnodes; hops++)
+        root = t->nodes[root].parent;
+    if (root != t->threads[thread].root)
+        return ERR_USAGE;
+    if (metric != TABLE_M_ANY && table_mc_reserve(t, metric) < 0)
+        return ERR_NOMEM;
+    uint64_t plain = metric < TABLE_M_ALLOC ? weight : 0;
+    struct mcount *mc = t->mc[metric];
+    for (uint32_t n = node, hops = 0; n != TABLE_NONE && hops <= t->nnodes; hops++) {
+        t->nodes[n].total += plain;
+        if (mc)
+            mc[n].total += weight;
+        n = t->nodes[n].parent;
+    }
+    t->nodes[node].self += plain;
+    if (mc)
+        mc[node].self += weight;
+    struct thread *th = &t->threads[thread];
     th->metric[metric] += weight;
     th->samples += plain;
     t->samples += plain;

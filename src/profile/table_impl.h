@@ -173,6 +173,7 @@ struct table {
                                  * (table_set_native) */
     int copied_kind;            /* the kind its last copy showed (shown_kind) */
     uint32_t task_focus, copied_focus; /* one task's stacks alone (table_set_task) */
+    uint32_t last_leaf;         /* the writer's last added stack's leaf (table_last_leaf) */
     /* A replica of task stacks: by node, the function of the innermost
      * "[task NAME]" frame on its path (TABLE_NONE: none), known for the
      * first ninner nodes; by function, the samples under each task. */

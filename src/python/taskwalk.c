@@ -44,6 +44,7 @@ struct task_rec {
     uint64_t last_round;        /* the round of its last read (or of its listing) */
     struct task_hint hint;      /* the objects its last read went through */
     uint64_t owed;              /* waiting rounds seen only by a running read, for the next waiting one */
+    uint64_t mark;              /* the caller's word (task_sample.mark) */
     char name[TASKWALK_NAME_MAX];
 };
 
@@ -275,6 +276,7 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
     }
     if (reader_addr_ok(more.loop, 8))
         s->loop = more.loop;
+    s->mark = rec >= 0 ? &tw->recs[rec].mark : NULL;
     if (tw->tl.minor < 14 && !s->thread_ident && s->loop)
         s->thread_ident = taskread_loop_thread(&tw->x, s->loop);
     if (tw->tl.minor >= 14)
@@ -398,6 +400,20 @@ const struct task_sample *taskwalk_task(const struct taskwalk *tw, int i)
 void taskwalk_stats(const struct taskwalk *tw, struct taskwalk_stats *out)
 {
     *out = tw->stats;
+}
+
+void taskwalk_flush(struct taskwalk *tw, taskwalk_owed_fn owed, void *arg)
+{
+    for (int i = 0; i < tw->nrecs; i++) {
+        struct task_rec *r = &tw->recs[i];
+        uint64_t rounds = r->owed + (tw->round - r->last_round);
+        if (!r->mark || !rounds)
+            continue;
+        if (owed(arg, r->mark, rounds > WEIGHT_MAX ? WEIGHT_MAX : rounds) > 0) {
+            r->last_round = tw->round;
+            r->owed = 0;
+        }
+    }
 }
 
 void taskwalk_quiet_round(struct taskwalk *tw)

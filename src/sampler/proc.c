@@ -326,6 +326,21 @@ static struct record_tasks round_tasks(struct proc *p)
                                  .states = p->task_state, .n = n};
 }
 
+static int owed_one(void *arg, uint64_t mark, uint64_t rounds)
+{
+    struct proc *p = arg;
+    int rc = recorder_add_owed(p->rec, mark, rounds);
+    if (rc > 0)
+        p->owed_samples += rounds;
+    return rc;
+}
+
+void proc_flush_tasks(struct proc *p)
+{
+    if (p->tw)
+        taskwalk_flush(p->tw, owed_one, p);
+}
+
 unsigned proc_record_tasks(struct proc *p)
 {
     if (!p->tw || p->ntasks <= 0)
@@ -334,6 +349,10 @@ unsigned proc_record_tasks(struct proc *p)
     unsigned added = 0;
     for (int k = 0; k < set.n; k++)
         added += recorder_add_task(p->rec, &set, k) > 0;
+    if (p->walked_ns - p->flushed_ns >= PROC_FLUSH_NS) {
+        p->flushed_ns = p->walked_ns;
+        proc_flush_tasks(p);
+    }
     return added;
 }
 

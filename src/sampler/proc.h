@@ -20,6 +20,8 @@ struct pytarget;
 struct table;
 
 #define PROC_LOOPS 8
+/* How often the waiting time of tasks not read lately is recorded. */
+#define PROC_FLUSH_NS 1000000000ULL
 
 /* One process of the set: its target, walker, code cache and recorder,
  * its thread names and its /proc readings. Sampling thread only. */
@@ -67,6 +69,8 @@ struct proc {
      * loop, the thread's PyThreadState ident (PROC_LOOPS, oldest replaced) */
     uint64_t loop[PROC_LOOPS], loop_ident[PROC_LOOPS];
     unsigned nloops;
+    uint64_t flushed_ns;                /* waiting time last recorded (proc_flush_tasks) */
+    uint64_t owed_samples;              /* task samples so recorded */
 };
 
 /* A process of the set for target t (owned unless borrowed), recording
@@ -96,6 +100,11 @@ unsigned proc_record(struct proc *p, unsigned *failed);
 /* Add p's tasks' stacks of this round (none without --async); the
  * profile's lock held, after proc_record. Returns the tasks recorded. */
 unsigned proc_record_tasks(struct proc *p);
+
+/* Record the waiting time of p's tasks not read since (taskwalk_flush):
+ * every PROC_FLUSH_NS from proc_record_tasks, and when sampling p ends;
+ * the profile's lock held. */
+void proc_flush_tasks(struct proc *p);
 
 /* Read p's CPU % and RSS (p->stat_ok, cpu_pct, rss_bytes). */
 void proc_read_stat(struct proc *p, uint64_t now_ns);

@@ -282,5 +282,18 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
     if (d >= WALK_MAX_DEPTH || (d > 0 && cut))     /* keys has room for it */
         r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
     int rc = d < 0 ? d : table_add_stack_as(r->table, th, r->keys, d, weight_of(ts), metric);
+    /* a waiting task's stack: where its waiting time since goes when it is
+     * not read again soon (recorder_add_owed): thread + 1, then the leaf */
+    if (rc == 0 && !ts->running && ts->mark)
+        *ts->mark = (uint64_t)(th + 1) << 32 | table_last_leaf(r->table);
     return rc < 0 ? rc : 1;
+}
+
+int recorder_add_owed(struct recorder *r, uint64_t mark, uint64_t rounds)
+{
+    uint32_t th = (uint32_t)(mark >> 32), node = (uint32_t)mark;
+    if (!th || !rounds)
+        return 0;
+    int rc = table_add_at(r->table, th - 1, node, rounds, table_metric_of(0, 0));
+    return rc == ERR_NOMEM ? rc : rc == 0;
 }

@@ -98,6 +98,9 @@ static void retire(struct sampler *s, int i)
 {
     if (s->disc)
         discover_forget(s->disc, s->procs[i]->t->pid);
+    profile_lock(s->profile);
+    proc_flush_tasks(s->procs[i]);
+    profile_unlock(s->profile);
     proc_free(s->procs[i]);
     s->procs[i] = s->procs[--s->nprocs];
 }
@@ -398,6 +401,10 @@ static void *run(void *arg)
             watch_duty(s, done, done - now);
         slot = next_slot(s, slot, done);
     }
+    profile_lock(s->profile);           /* the tasks' waiting time not recorded yet */
+    for (int i = 0; i < s->nprocs; i++)
+        proc_flush_tasks(s->procs[i]);
+    profile_unlock(s->profile);
     pthread_mutex_lock(&s->lock);
     s->st.missed += s->missed_pending;
     if (!s->st.target_exited)

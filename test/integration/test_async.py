@@ -22,7 +22,8 @@ from typing import Dict, List
 import pytest
 
 from harness import (WORKLOADS, Profile, assert_error_line, free_port, http_get, interpreter_params,
-                     marker_line, profile_workload, run, samples, selected_interpreters, wait_for)
+                     marker_line, one_per_version_params, profile_workload, run, samples,
+                     selected_interpreters, wait_for)
 from uidriver import LiveView  # noqa: F401
 
 from test_format_pprof import go_pprof, tag_counts
@@ -33,10 +34,10 @@ SECONDS = 2.5
 TASK_RE = re.compile(r"\[task (?P<name>.*)\]$")
 
 
-def async_params() -> list:
-    """interpreter_params() of CPython 3.11+ (--async needs it)."""
+def async_params(params=None) -> list:
+    """interpreter_params() (or params) of CPython 3.11+ (--async needs it)."""
     out = []
-    for p in interpreter_params():
+    for p in params if params is not None else interpreter_params():
         interp = p.values[0]
         minor = interp.minor if interp is not None else tuple(
             int(x) for x in re.search(r"(\d+)\.(\d+)", p.id).groups())
@@ -145,6 +146,35 @@ def test_live_task_cpu_shares(live, interp, tmp_path):  # noqa: F811
     share = shown["cruncher"] / sum(shown.values())
     assert abs(share - truth) <= 0.03, \
         f"cruncher {share:.3f} on screen, {truth:.3f} of the CPU\n{shown} {cpu}\n{view.describe()}"
+
+
+@pytest.mark.parametrize("interp", async_params(one_per_version_params()))
+def test_idle_tasks_wall_time(interp, proftui, tmp_path):
+    """3,000 idle tasks are read in turn, a few a round, each read standing
+    for the rounds since its last; the waiting time since a task's last
+    read is recorded when the run ends (and every second). Every task
+    lives the whole run, so every task read has about the same samples,
+    whether its last read was early or late in the run; each sits in
+    park() at its await."""
+    n = 3000
+    pid_file = tmp_path / "info.json"
+    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", pid_file, str(n), "30"])
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.stat().st_size, 60, "the tasks started")
+        out = tmp_path / "p.txt"
+        res = run([proftui, "-p", str(proc.pid), "--async", "-d", "4s", "-o", out])
+        assert res.returncode == 0, res.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+    prof = Profile.load(out)
+    tasks = by_task(prof)
+    idle = {name: samples(st) for name, st in tasks.items() if name.startswith("idle-")}
+    assert len(idle) >= n // 2, f"{len(idle)} idle tasks read of {n}"
+    low, high = min(idle.values()), max(idle.values())
+    assert low >= 0.95 * high, f"idle tasks' samples from {low} to {high}"
+    parked = [s for name in idle for s in tasks[name] if after_task(s, name)[:1] == ["park"]]
+    assert samples(parked) >= 0.99 * sum(idle.values())
 
 
 def test_uvloop_tasks(proftui, tmp_path):

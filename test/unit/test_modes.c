@@ -95,7 +95,16 @@ static void feed(struct profile *p, int n)
         for (int d = 0; d < f->depth; d++)
             fr[f->depth - 1 - d] = (struct frame_key){.func = f->funcs[d], .line = (int32_t)d + 1};
         CHECK(table_add_stack_as(t, f->thread, fr, f->depth, f->weight, f->metric) == 0);
+        if (rnd(4) == 0 && nfed < MAXFED) {
+            /* more of the same stack at its leaf (a task's waiting time
+             * recorded later: table_add_at) */
+            struct fed *g = &fed[nfed++];
+            *g = *f;
+            g->weight = 1 + rnd(50);
+            CHECK(table_add_at(t, g->thread, table_last_leaf(t), g->weight, g->metric) == 0);
+        }
     }
+    CHECK(table_add_at(t, thread_ids[0], tree_root(t, thread_ids[1]), 1, TABLE_M_ANY) == ERR_USAGE);
     profile_unlock(p);
 }
 

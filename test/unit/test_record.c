@@ -442,6 +442,22 @@ static void test_tasks(void)
     ts[3].weight = 1;
     stacks_of(tasks, &s);
     CHECKF(strstr(s.buf, "\n7:[task handler];handler;[task child-2];fetch\n") != NULL, "%s", s.buf);
+    /* Waiting time owed since a suspended task's last read goes to the
+     * stack that read found (its mark), idle; a running task leaves none. */
+    uint64_t marks[6] = {0};
+    for (int i = 0; i < 6; i++)
+        ts[i].mark = &marks[i];
+    CHECK_EQ(recorder_add_task(r, &set, 2), 1);
+    CHECK_EQ(recorder_add_task(r, &set, 1), 1);
+    CHECK(marks[2] != 0 && marks[1] == 0);
+    CHECK_EQ(recorder_add_owed(r, marks[2], 10), 1);
+    CHECK_EQ(recorder_add_owed(r, 0, 10), 0);
+    CHECK_EQ(recorder_add_owed(r, (uint64_t)999 << 32 | 1, 10), 0);   /* no such thread */
+    table_free(tasks);
+    tasks = replica_of(t, 1);
+    stacks_of(tasks, &s);
+    CHECKF(strncmp(s.buf, "18:[task handler];handler;[task child-2];fetch\n", 47) == 0, "%s", s.buf);
+    CHECK_EQ(table_thread_metric(tasks, th, TABLE_M_IDLE), 10 + 1 + 10);
     table_free(threads);
     table_free(tasks);
     recorder_free(r);
