@@ -26,6 +26,11 @@
 #define READ_BUDGET 24
 #define WEIGHT_MAX 1000000      /* rounds one read stands for at most */
 #define AWAITERS_MAX 32         /* awaiters read out of turn in one round */
+/* Tasks that ran lately are read again as soon as they wait, before the
+ * others in turn: where a busy task (a request being served) waits between
+ * its runs is what its waiting time is, and among 100,000 idle tasks its
+ * turn would come too late. At most HOT_MAX such tasks are remembered. */
+#define HOT_MAX 16
 /* Listing every task costs a read per task on 3.14+ (a linked list) and
  * a read per 512 slots of a set on 3.11-3.13: list again as soon as that
  * keeps the listing's CPU time under 1/RELIST_SHARE of the time (every
@@ -64,6 +69,8 @@ struct taskwalk {
     unsigned cut;
     uint64_t next_list_ns;
     struct task_ref running[RUNNING_MAX];
+    uint64_t hot[HOT_MAX];      /* tasks read running that owe waiting rounds, oldest first */
+    int nhot;
     struct task_sample samples[TASKWALK_PER_ROUND];
     int recno[TASKWALK_PER_ROUND];  /* each sample's rec, -1 none */
     int n;
@@ -234,6 +241,20 @@ static void note_children(struct taskwalk *tw, int rec, uint64_t fut, enum task_
     }
 }
 
+/* Remember task (read running, owing waiting rounds) to read it as soon
+ * as it waits. */
+static void note_hot(struct taskwalk *tw, uint64_t task)
+{
+    for (int i = 0; i < tw->nhot; i++)
+        if (tw->hot[i] == task)
+            return;
+    if (tw->nhot == HOT_MAX) {
+        memmove(tw->hot, tw->hot + 1, (HOT_MAX - 1) * sizeof *tw->hot);
+        tw->nhot--;
+    }
+    tw->hot[tw->nhot++] = task;
+}
+
 /* Read one picked task into the next sample; 0, or ERR_EXITED. */
 static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, int *pool_used)
 {
@@ -266,6 +287,8 @@ static int read_one(struct taskwalk *tw, const struct task_ref *ref, int rec, in
         uint64_t since = tw->round - r->last_round;
         if (s->running) {
             r->owed += since > 1 ? since - 1 : 0;
+            if (r->owed)
+                note_hot(tw, r->task);
         } else if (since + r->owed > 1) {
             since += r->owed;
             s->weight = since > WEIGHT_MAX ? WEIGHT_MAX : (uint32_t)since;
@@ -347,6 +370,30 @@ static int is_running(const struct task_ref *run, int nrun, uint64_t task)
     return 0;
 }
 
+/* The tasks that ran lately and wait now (note_hot), out of turn; those
+ * still running or gone are kept or dropped. 0, or ERR_EXITED. */
+static int read_hot(struct taskwalk *tw, int nrun, int *pool_used)
+{
+    uint64_t hot[HOT_MAX];
+    int n = tw->nhot, rc;
+    memcpy(hot, tw->hot, (size_t)n * sizeof *hot);
+    tw->nhot = 0;
+    for (int i = 0; i < n; i++) {
+        int rec = rec_find(tw, hot[i]);
+        if (rec < 0)
+            continue;                   /* no longer listed: done */
+        if (is_running(tw->running, nrun, hot[i]) || tw->n >= TASKWALK_PER_ROUND ||
+            tw->recs[rec].last_round == tw->round) {
+            note_hot(tw, hot[i]);       /* still running (or no room): later */
+            continue;
+        }
+        struct task_ref ref = {.task = hot[i], .thread_ident = tw->recs[rec].thread_ident};
+        if ((rc = read_one(tw, &ref, rec, pool_used)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int taskwalk_round(struct taskwalk *tw)
 {
     uint64_t interp = first_interp(tw);
@@ -368,6 +415,8 @@ int taskwalk_round(struct taskwalk *tw)
         if (!is_running(tw->running, i, tw->running[i].task) &&
             (rc = read_one(tw, &tw->running[i], rec_find(tw, tw->running[i].task), &pool_used)) < 0)
             return rc;
+    if ((rc = read_hot(tw, nrun, &pool_used)) < 0)
+        return rc;
     int picked = 0;
     unsigned long cost0 = round_cost(tw);
     for (int k = 0; k < tw->nrecs && tw->n < TASKWALK_PER_ROUND; k++) {
@@ -376,8 +425,8 @@ int taskwalk_round(struct taskwalk *tw)
         int rec = tw->cursor;
         tw->cursor = (tw->cursor + 1) % tw->nrecs;
         picked++;
-        if (is_running(tw->running, nrun, tw->recs[rec].task))
-            continue;
+        if (is_running(tw->running, nrun, tw->recs[rec].task) || tw->recs[rec].last_round == tw->round)
+            continue;                   /* read this round already (running or out of turn) */
         struct task_ref ref = {.task = tw->recs[rec].task, .thread_ident = tw->recs[rec].thread_ident};
         if ((rc = read_one(tw, &ref, rec, &pool_used)) < 0)
             return rc;

@@ -177,6 +177,41 @@ def test_idle_tasks_wall_time(interp, proftui, tmp_path):
     assert samples(parked) >= 0.99 * sum(idle.values())
 
 
+def _listing_kinds():
+    """One 3.11-3.13 interpreter (tasks listed from asyncio's registries)
+    and one 3.14+ (from the thread states' lists), the first of each."""
+    out = {}
+    for i in selected_interpreters():
+        if i.minor >= (3, 11):
+            out.setdefault("registry" if i.minor < (3, 14) else "threads", i)
+    return [pytest.param(i, id=k) for k, i in sorted(out.items())] or [
+        pytest.param(None, id="none", marks=pytest.mark.skip(reason="no CPython 3.11+ selected"))]
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("interp", _listing_kinds())
+def test_100k_tasks_do_not_stall(interp, proftui, tmp_path):
+    """100,000 idle tasks: the rounds go on (a few tasks are read a round,
+    the rest in turn; a 3.14+ listing of them all, a read per task, is
+    paced by its cost), most rounds are delivered, and the busy task, read
+    among them, has its wall time."""
+    pid_file = tmp_path / "info.json"
+    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", pid_file, "100000", "60"])
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.stat().st_size, 120, "the tasks started")
+        out = tmp_path / "p.txt"
+        res = run([proftui, "-p", str(proc.pid), "--async", "-d", "3s", "-o", out])
+        assert res.returncode == 0, res.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+    prof = Profile.load(out)
+    taken, missed = prof.meta_count("sample"), prof.meta_count("missed")
+    assert taken >= 0.75 * (taken + missed), f"{taken} rounds taken, {missed} missed"
+    busy = samples(by_task(prof).get("busy", []))
+    assert busy >= 0.5 * taken, f"busy task {busy} samples in {taken} rounds"
+
+
 def test_uvloop_tasks(proftui, tmp_path):
     """uvloop's loop keeps no _thread_id a reader can see: its tasks go
     under the thread where its running task's coroutine is found (and the
