@@ -46,6 +46,8 @@ struct record_state {
     int64_t rss_delta;         /* bytes the process's resident memory changed by since
                                 * the last round, charged to this stack (the GIL
                                 * holder's); 0 for none */
+    int gil_blocked;           /* 1: found asleep on its GIL's lock (walker.h gil_at): a GIL
+                                * wait whatever ws->gil_wait says; 0: as ws->gil_wait says */
 };
 
 /* Count ws as one sample of its thread (keyed by OS thread id, else by

@@ -56,6 +56,16 @@ int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
  * then). Without schedstat, always UINT64_MAX. */
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since);
 
+/* Whether thread tid sleeps in a futex wait: 1 with *uaddr the futex
+ * word's address in the target (/proc/PID/task/TID/syscall), 0 when it is
+ * not (running, in another system call, or in none), ERR_READ when that
+ * cannot be read (the thread is gone, or reading it is not allowed). Read
+ * again only when the thread ran or arrived since the last call for it
+ * (schedstat moved): one that slept since sleeps where it slept. For
+ * telling a thread that waits for a lock it knows the address of (the
+ * GIL's) from other sleepers. */
+int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr);
+
 /* The number of threads the process has now (Python's or not), from the
  * link count of its /proc/PID/task (kept open: one fstat), 0 once it is
  * gone; ERR_READ when that cannot be read. */

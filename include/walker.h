@@ -50,6 +50,13 @@ enum walk_fail {
     WALK_FAIL_COUNT
 };
 
+/* The GIL's condition variable and mutex within _gil_runtime_state
+ * (pycore_gil.h, 3.8-3.15 with the GIL: interval, last_holder, locked,
+ * switch_number, then cond and mutex; switch_cond and switch_mutex after
+ * them are where the thread that dropped the GIL waits, not a taker). */
+#define WALK_GIL_WAIT_LO 32
+#define WALK_GIL_WAIT_HI 120
+
 /* One thread's stack in a round. */
 struct walk_stack {
     uint64_t interp;            /* PyInterpreterState the thread belongs to */
@@ -68,6 +75,9 @@ struct walk_stack {
     int8_t gil_wait;   /* 1: it is waiting to take the GIL, 0: not, -1: unknown (no sound method) */
     int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
                         * it (it holds the GIL), 0: not, -1: unknown */
+    uint64_t gil_at;   /* its interpreter's GIL (_gil_runtime_state) in the target, 0 unknown: a
+                        * thread asleep on a futex in [gil_at + WALK_GIL_WAIT_LO, + _HI) waits
+                        * for it (its condition variable and mutex) */
 };
 
 /* A walker for target t using code cache c (both borrowed; they must

@@ -4,9 +4,11 @@
  * (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,11 @@ struct task_files {
     int sched_fd, status_fd;     /* schedstat and status; -1 when not open */
     int debug_fd;                /* sched (exec_start), opened on first need; -1 when not */
     int stat_fd;                 /* stat (the state letter), opened on first need; -1 when not */
+    int syscall_fd;              /* syscall (taskstat_futex), opened on first need; -1 when not */
+    int futex_known;             /* futex_* below hold a reading */
+    uint64_t futex_run, futex_arrivals; /* schedstat at that reading */
+    int futex;                   /* then: 1 blocked in a futex wait on futex_addr, 0 not */
+    uint64_t futex_addr;
     int known;                   /* run, arrivals and on hold a reading */
     uint64_t run, arrivals;      /* schedstat when status was last read */
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
@@ -129,6 +136,8 @@ static void files_close(struct task_files *f)
         close(f->debug_fd);
     if (f->stat_fd >= 0)
         close(f->stat_fd);
+    if (f->syscall_fd >= 0)
+        close(f->syscall_fd);
     *f = (struct task_files){.tid = 0};
 }
 
@@ -211,7 +220,7 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
         return NULL;
     }
     *f = (struct task_files){.tid = tid, .sched_fd = sched, .status_fd = status, .debug_fd = -1,
-                             .stat_fd = -1};
+                             .stat_fd = -1, .syscall_fd = -1};
     return f;
 }
 
@@ -427,4 +436,55 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
         return ERR_READ;
     *ns = st.ticks * (1000000000ULL / (uint64_t)hz);
     return 0;
+}
+
+/* /proc/.../syscall: "NR ARG1 ARG2 ... SP PC" while the thread is in a
+ * system call, "-1 SP PC" when it is stopped outside one, "running" while
+ * it runs. 1 with *uaddr (the futex word) for a futex wait, else 0; or
+ * ERR_READ. */
+static int read_futex(int fd, uint64_t *uaddr)
+{
+    char buf[256];
+    if (pread_text(fd, buf, sizeof buf) < 0)
+        return ERR_READ;
+    char *end;
+    errno = 0;
+    long nr = strtol(buf, &end, 10);
+    if (end == buf || errno || nr != SYS_futex || *end != ' ')
+        return 0;
+    errno = 0;
+    unsigned long long a = strtoull(end + 1, &end, 16);
+    if (errno || (*end != ' ' && *end != '\n'))
+        return 0;
+    *uaddr = a;
+    return 1;
+}
+
+int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
+{
+    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    *uaddr = 0;
+    if (!f)
+        return ERR_READ;
+    uint64_t run = 0, arrivals = 0;
+    if (ts->have_schedstat && read_schedstat(f->sched_fd, &run, &arrivals) < 0)
+        return ERR_READ;
+    /* Neither ran nor arrived since: it sleeps where it slept. */
+    if (ts->have_schedstat && f->futex_known && run == f->futex_run && arrivals == f->futex_arrivals) {
+        *uaddr = f->futex_addr;
+        return f->futex;
+    }
+    if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, tid, "syscall")) < 0)
+        return ERR_READ;
+    uint64_t addr = 0;
+    int rc = read_futex(f->syscall_fd, &addr);
+    if (rc < 0)
+        return rc;
+    f->futex_known = 1;
+    f->futex_run = run;
+    f->futex_arrivals = arrivals;
+    f->futex = rc;
+    f->futex_addr = addr;
+    *uaddr = addr;
+    return rc;
 }

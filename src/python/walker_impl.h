@@ -163,6 +163,7 @@ struct walk_interp_state {
     int8_t collecting;          /* gc.collecting: 1, 0, -1 unknown */
     int8_t claimed;             /* a thread of this round was given the GIL */
     uint64_t holder;            /* last_holder: the PyThreadState that took it last */
+    uint64_t gil_at;            /* the GIL's _gil_runtime_state, 0 unknown */
 };
 
 /* Read the GIL and collector state of interpreter interp for this round

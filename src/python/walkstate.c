@@ -64,7 +64,8 @@ void walkstate_read(struct walker *w, uint64_t interp, struct walk_interp_state 
 {
     const struct py_layout *l = &w->t->layout;
     *s = (struct walk_interp_state){.locked = -1, .collecting = -1};
-    read_gil(w, gil_addr(w, interp), s);
+    s->gil_at = l->gil_size >= WALK_GIL_WAIT_HI ? gil_addr(w, interp) : 0;
+    read_gil(w, s->gil_at ? s->gil_at : gil_addr(w, interp), s);
     /* gc.collecting (pycore_gc.h / pycore_interp.h): 3.8 in _PyRuntime,
      * 3.9+ per interpreter. */
     if (l->runtime_gc_collecting >= 0)
@@ -85,6 +86,7 @@ void walkstate_thread(const struct walker *w, struct walk_interp_state *s, uint6
      * that lets the GIL go during a collection is the rare exception). */
     st->gc = s->collecting < 0 ? -1 : s->collecting == 0 ? 0 : st->gil;
     st->gil_wait = -1;
+    st->gil_at = s->gil_at;
     if (l->tstate_gil_requested >= 0) {
         /* 3.15+: PyThreadState.gil_requested, set while the thread waits
          * in take_gil() (cpython/pystate.h). */

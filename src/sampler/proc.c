@@ -105,6 +105,19 @@ static int look_before(struct proc *p, uint64_t now)
     return quiet;
 }
 
+/* Before 3.15 the interpreter does not say who waits for its GIL: a
+ * thread off CPU, not holding it, asleep in a futex wait on the GIL's
+ * condition variable or mutex, does (taskstat_futex: read again only for
+ * a thread that ran since). */
+static int gil_blocked(struct proc *p, const struct walk_stack *ws)
+{
+    uint64_t uaddr;
+    if (ws->gil_wait >= 0 || !ws->gil_at || ws->gil == 1 || !ws->tid ||
+        taskstat_futex(p->tasks, (pid_t)ws->tid, &uaddr) != 1)
+        return 0;
+    return uaddr >= ws->gil_at + WALK_GIL_WAIT_LO && uaddr < ws->gil_at + WALK_GIL_WAIT_HI;
+}
+
 /* Whether each walked thread is on a CPU now (looked at in look_before,
  * or now for a thread new in this walk: taskstat.h says how that is
  * known), done before any lock is taken; and the resident memory, but
@@ -116,6 +129,7 @@ static void read_states(struct proc *p, int quiet)
         const struct walk_stack *ws = walker_stack(p->walker, i);
         int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : ERR_READ;
         p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
+        p->gil_blocked[i] = on == 0 && gil_blocked(p, ws);
     }
     uint64_t rss;
     if (quiet && p->rss_known)
@@ -252,10 +266,11 @@ unsigned proc_record(struct proc *p, unsigned *failed)
     p->gil_known = 0;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
-        p->gil_waiting += ws->gil_wait == 1;
+        p->gil_waiting += ws->gil_wait == 1 || p->gil_blocked[i];
         p->gil_known |= ws->gil >= 0;
         struct record_state st = {.on_cpu = p->on_cpu[i],
-                                  .rss_delta = i == owner ? p->rss_delta : 0};
+                                  .rss_delta = i == owner ? p->rss_delta : 0,
+                                  .gil_blocked = p->gil_blocked[i]};
         int rc = recorder_add(p->rec, ws, &st);
         if (rc > 0) {
             stacks++;

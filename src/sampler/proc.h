@@ -53,6 +53,7 @@ struct proc {
     struct thread_name names[NAMES_MAX];
     struct thread_name fresh[NAMES_MAX]; /* the names being read (refresh_names) */
     int8_t on_cpu[WALK_MAX_THREADS];    /* this round's thread i is on a CPU: 1, 0, -1 unknown */
+    int8_t gil_blocked[WALK_MAX_THREADS]; /* and asleep on its GIL's lock (before 3.15) */
     struct rssmeter rss;                /* resident memory, read every round */
     uint64_t rss_last;                  /* at the last reading (rss_known) */
     int rss_known;

@@ -155,7 +155,7 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct r
         if (rc > 0)
             rc = table_add_stack_as(r->table, th, r->keys, depth, 1, metric);
     }
-    if (rc >= 0 && ws->gil_wait == 1)
+    if (rc >= 0 && (ws->gil_wait == 1 || (st && st->gil_blocked)))
         rc = table_note_gil_wait(r->table, th);
     if (rc >= 0 && st && st->rss_delta)
         rc = add_memory(r, th, depth, st->rss_delta);
