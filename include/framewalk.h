@@ -76,6 +76,8 @@ struct framewalk_frame {
     uint64_t frame;             /* the frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
     uint64_t code;              /* code object */
     int32_t pos;                /* byte offset of the current instruction in its bytecode */
+    uint8_t entry;              /* the first frame of its call of the evaluation loop
+                                 * (walk_frame.entry) */
 };
 
 /* The result of one walk. */

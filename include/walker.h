@@ -38,6 +38,15 @@ struct walk_frame {
     uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
                                  * (3.11+; a coroutine's is inside the coroutine object) or
                                  * PyFrameObject; 0 when not known */
+    /* 1 when this is the outermost Python frame of one call of the
+     * interpreter's evaluation loop (_PyEval_EvalFrameDefault): the
+     * interpreter entered it from C. <= 3.10 every frame is (each runs in
+     * an evaluation call of its own); 3.11 _PyInterpreterFrame.is_entry;
+     * 3.12+ the frame whose previous is the evaluation call's C-stack
+     * entry frame (owner FRAME_OWNED_BY_CSTACK, 3.14+ _INTERPRETER). The
+     * root frame always is. Python calls made by the loop itself (3.11+)
+     * are not. */
+    uint8_t entry;
 };
 
 /* Why a thread's stack could not be read (walk_stack.why). */

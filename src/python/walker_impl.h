@@ -56,6 +56,7 @@ struct rframe {
     uint64_t code;
     int32_t pos;
     int32_t ucode;              /* index into the round's code map, -1 when full */
+    uint8_t entry;              /* framewalk_frame.entry */
 };
 
 /* The ranges of the plan (indices [lo, hi)) one thread's walk used. */

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The walker's entry markers (walk_frame.entry) against a real interpreter:
+ * starts the python given on the command line, stops it in three stacks
+ * (a key function called by sorted(), a generator run by list(), a plain
+ * Python call) and checks that exactly the frames the interpreter entered
+ * from C are marked: every frame on <= 3.10, else the root and the frames
+ * a C function called (the key function, the generator). Exit 77 (skip)
+ * when the interpreter has no layout table. */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "codecache.h"
+#include "error.h"
+#include "pytarget.h"
+#include "walker.h"
+
+#define SKIP 77
+#define DEADLINE_MS 30000
+#define ROUNDS 50
+
+/* Each phase prints its name, then waits for a line inside g(). */
+static const char script[] =
+    "import sys\n"
+    "print('version', sys.version_info[0], sys.version_info[1], flush=True)\n"
+    "def g(name):\n"
+    "    print(name, flush=True)\n"
+    "    sys.stdin.readline()\n"
+    "def key(x):\n"
+    "    g('sorted')\n"
+    "    return x\n"
+    "def gen():\n"
+    "    g('generator')\n"
+    "    yield 1\n"
+    "def plain():\n"
+    "    g('plain')\n"
+    "sorted([1], key=key)\n"
+    "list(gen())\n"
+    "plain()\n";
+
+/* A phase: the stack, leaf first, and which frames are entries on 3.11+. */
+struct phase {
+    const char *name;
+    const char *frames[3];
+    int entry[3];
+};
+
+static const struct phase phases[] = {
+    {"sorted", {"g", "key", "<module>"}, {0, 1, 1}},
+    {"generator", {"g", "gen", "<module>"}, {0, 1, 1}},
+    {"plain", {"g", "plain", "<module>"}, {0, 0, 1}},
+};
+
+struct child {
+    pid_t pid;
+    int in, out;
+    char buf[4096];
+    size_t len;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int spawn(const char *python, struct child *c)
+{
+    int in[2], out[2];
+    if (pipe(in) < 0 || pipe(out) < 0)
+        return -1;
+    c->pid = fork();
+    if (c->pid < 0)
+        return -1;
+    if (c->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        execl(python, python, "-I", "-S", "-c", script, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    c->in = in[1];
+    c->out = out[0];
+    c->len = 0;
+    return 0;
+}
+
+/* The child's next line (without the newline). 0, or -1 on timeout or end. */
+static int read_line(struct child *c, char *line, size_t cap)
+{
+    int64_t deadline = now_ms() + DEADLINE_MS;
+    for (;;) {
+        char *nl = memchr(c->buf, '\n', c->len);
+        if (nl) {
+            size_t n = (size_t)(nl - c->buf), k = n < cap - 1 ? n : cap - 1;
+            memcpy(line, c->buf, k);
+            line[k] = '\0';
+            memmove(c->buf, nl + 1, c->len - n - 1);
+            c->len -= n + 1;
+            return 0;
+        }
+        int64_t left = deadline - now_ms();
+        struct pollfd p = {.fd = c->out, .events = POLLIN};
+        if (left <= 0 || c->len == sizeof c->buf || poll(&p, 1, (int)left) <= 0)
+            return -1;
+        ssize_t got = read(c->out, c->buf + c->len, sizeof c->buf - c->len);
+        if (got <= 0)
+            return -1;
+        c->len += (size_t)got;
+    }
+}
+
+static void finish(struct child *c)
+{
+    close(c->in);
+    int64_t deadline = now_ms() + DEADLINE_MS;
+    int status;
+    while (waitpid(c->pid, &status, WNOHANG) == 0) {
+        if (now_ms() > deadline) {
+            kill(c->pid, SIGKILL);
+            waitpid(c->pid, &status, 0);
+            break;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    close(c->out);
+}
+
+/* The main thread's stack, read without failure within ROUNDS rounds. */
+static const struct walk_stack *main_stack(struct walker *w, pid_t pid)
+{
+    for (int round = 0; round < ROUNDS; round++) {
+        int n = walker_round(w);
+        for (int i = 0; i < n; i++) {
+            const struct walk_stack *ws = walker_stack(w, i);
+            if ((ws->tid == (uint64_t)pid || n == 1) && !ws->failed && ws->depth > 0)
+                return ws;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void check_phase(const struct phase *ph, const struct walk_stack *ws, int minor)
+{
+    check_context("3.%d %s", minor, ph->name);
+    CHECKF(ws != NULL, "no stack of the main thread");
+    if (!ws)
+        return;
+    CHECK_EQ(ws->depth, 3);
+    for (int d = 0; d < ws->depth && d < 3; d++) {
+        const char *name = ws->frames[d].code->name;
+        const char *dot = strrchr(name, '.');
+        CHECKF(strcmp(dot ? dot + 1 : name, ph->frames[d]) == 0, "frame %d is %s, not %s", d,
+               name, ph->frames[d]);
+        int want = minor <= 10 ? 1 : ph->entry[d];
+        CHECKF(ws->frames[d].entry == want, "frame %d (%s): entry %d, want %d", d, name,
+               ws->frames[d].entry, want);
+    }
+}
+
+static int run(struct child *c, int minor)
+{
+    char why[200], line[256];
+    struct pytarget *t = NULL;
+    int rc = pytarget_open(c->pid, &t, why, sizeof why);
+    if (rc == ERR_VERSION) {
+        fprintf(stderr, "SKIP: %s\n", why);
+        return SKIP;
+    }
+    CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
+    if (rc < 0)
+        return 1;
+    struct codecache *cache = codecache_new();
+    struct walker *w = NULL;
+    rc = cache ? walker_new(t, cache, &w) : ERR_NOMEM;
+    CHECKF(rc == 0, "walker_new: %s", err_str(rc));
+    for (size_t p = 0; rc == 0 && p < sizeof phases / sizeof phases[0]; p++) {
+        if (p && write(c->in, "\n", 1) != 1)
+            break;
+        if (read_line(c, line, sizeof line) < 0 || strcmp(line, phases[p].name) != 0) {
+            CHECKF(0, "the target did not reach phase %s", phases[p].name);
+            break;
+        }
+        check_phase(&phases[p], main_stack(w, c->pid), minor);
+    }
+    walker_free(w);
+    codecache_free(cache);
+    pytarget_free(t);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PYTHON\n", argv[0]);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct child c;
+    char line[256];
+    int major, minor, status = 1;
+    if (spawn(argv[1], &c) < 0) {
+        perror("spawn");
+        return 1;
+    }
+    /* The first phase's line comes right after the version's. */
+    if (read_line(&c, line, sizeof line) < 0 ||
+        sscanf(line, "version %d %d", &major, &minor) != 2) {
+        fprintf(stderr, "SKIP: %s gave no version\n", argv[1]);
+        status = SKIP;
+    } else if ((status = run(&c, minor)) == 0) {
+        status = check_report("walkentry_live");
+    }
+    finish(&c);
+    return status;
+}
