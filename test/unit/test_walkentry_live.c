@@ -40,21 +40,48 @@ static const char script[] =
     "    yield 1\n"
     "def plain():\n"
     "    g('plain')\n"
+    "import functools\n"
+    "class C:\n"
+    "    deep = False\n"
+    "    def __init__(self):\n"
+    "        if C.deep: g('mixed')\n"
+    "    def m(self, x):\n"
+    "        C.deep = True\n"
+    "        C()\n"
+    "    @property\n"
+    "    def p(self): return self.m(1)\n"
+    "    def __call__(self, y): return self.p\n"
+    "def key2(x):\n"
+    "    return C()(x)\n"
+    "def red(a, b):\n"
+    "    return sorted([1], key=key2)\n"
     "sorted([1], key=key)\n"
     "list(gen())\n"
-    "plain()\n";
+    "plain()\n"
+    "functools.reduce(red, [1, 2])\n";
 
-/* A phase: the stack, leaf first, and which frames are entries on 3.11+. */
+#define MAXF 9
+
+/* A phase: the stack, leaf first, and which frames are entries on 3.11+.
+ * Each line of the script runs once, so no call is specialized (3.12+
+ * would run a property's getter or an __init__ in the caller's loop). */
 struct phase {
     const char *name;
-    const char *frames[3];
-    int entry[3];
+    int depth;
+    const char *frames[MAXF];
+    int entry[MAXF];
 };
 
 static const struct phase phases[] = {
-    {"sorted", {"g", "key", "<module>"}, {0, 1, 1}},
-    {"generator", {"g", "gen", "<module>"}, {0, 1, 1}},
-    {"plain", {"g", "plain", "<module>"}, {0, 0, 1}},
+    {"sorted", 3, {"g", "key", "<module>"}, {0, 1, 1}},
+    {"generator", 3, {"g", "gen", "<module>"}, {0, 1, 1}},
+    {"plain", 3, {"g", "plain", "<module>"}, {0, 0, 1}},
+    /* __init__ by type_call, the getter by property_descr_get, __call__ by
+     * slot_tp_call, key2 by list.sort, red by functools.reduce: six calls
+     * of the evaluation loop (gdb counts six _PyEval_EvalFrameDefault
+     * frames on 3.11-3.15, eight on 3.8-3.10) */
+    {"mixed", 8, {"g", "__init__", "m", "p", "__call__", "key2", "red", "<module>"},
+     {0, 1, 0, 1, 1, 1, 1, 1}},
 };
 
 struct child {
@@ -158,8 +185,8 @@ static void check_phase(const struct phase *ph, const struct walk_stack *ws, int
     CHECKF(ws != NULL, "no stack of the main thread");
     if (!ws)
         return;
-    CHECK_EQ(ws->depth, 3);
-    for (int d = 0; d < ws->depth && d < 3; d++) {
+    CHECK_EQ(ws->depth, ph->depth);
+    for (int d = 0; d < ws->depth && d < ph->depth; d++) {
         const char *name = ws->frames[d].code->name;
         const char *dot = strrchr(name, '.');
         CHECKF(strcmp(dot ? dot + 1 : name, ph->frames[d]) == 0, "frame %d is %s, not %s", d,
