@@ -18,7 +18,10 @@ enum nmerge_kind {
     NMERGE_PLUMBING     /* the interpreter's call machinery around it: left out */
 };
 
-/* What a named native frame is. */
+/* What a named native frame is: EVAL and PLUMBING only for names in the
+ * interpreter's module (s->interp); a frame without a name is NATIVE.
+ * The lists, and how they were found, are in nmerge.c and README "How
+ * native and Python frames are merged". */
 enum nmerge_kind nmerge_classify(const struct nsym *s);
 
 /* One frame of a mixed stack: a Python frame (py set) or a native one. */
@@ -31,7 +34,21 @@ struct nmerge_item {
  * complete as nunwind_stack said) and the Python stack ws, innermost
  * first, into out[0..max). Returns the count, or ERR_CORRUPT when the
  * two disagree (the caller counts it as a failed sample: WALK_FAIL_TORN in
- * the mixed stacks, and as a mismatch in the sampler's statistics). */
+ * the mixed stacks, and as a mismatch in the sampler's statistics).
+ *
+ * ws's frames split into g runs at its entry markers (a run ends at a
+ * frame with entry set, or at the last frame); nat has k EVAL frames.
+ * They agree when: complete, k == g; not complete (the copy ended),
+ * k <= g; ws->truncated (its root-side frames dropped), k >= g when
+ * complete, always when not. Run i (from the leaf) takes the place of
+ * EVAL frame i; PLUMBING frames are left out, and so are all frames outer
+ * of the last EVAL frame placed (the stack starts at the Python root, as
+ * the Python-only one does) unless nat has no EVAL frame; runs left over
+ * (not complete) follow root-ward with nothing between them. NATIVE
+ * frames are kept, nameless ones too. out needs nn + ws->depth items for
+ * every stack to fit; beyond max the root-side items are left out (the
+ * count is then max). A failed ws (no frames) is ERR_CORRUPT too: the
+ * caller records its own failure instead (recorder_add_native). */
 int nmerge_stack(const struct nsym *nat, int nn, int complete, const struct walk_stack *ws,
                  struct nmerge_item *out, int max);
 
