@@ -35,9 +35,6 @@ struct walker;
 struct walk_frame {
     struct code_entry *code;    /* borrowed from the code cache, valid for this round */
     int32_t line;               /* current line, -1 when unknown */
-    uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
-                                 * (3.11+; a coroutine's is inside the coroutine object) or
-                                 * PyFrameObject; 0 when not known */
     /* 1 when this is the outermost Python frame of one call of the
      * interpreter's evaluation loop (_PyEval_EvalFrameDefault): the
      * interpreter entered it from C. <= 3.10 every frame is (each runs in
@@ -47,6 +44,9 @@ struct walk_frame {
      * root frame always is. Python calls made by the loop itself (3.11+)
      * are not. */
     uint8_t entry;
+    uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
+                                 * (3.11+; a coroutine's is inside the coroutine object) or
+                                 * PyFrameObject; 0 when not known */
 };
 
 /* Why a thread's stack could not be read (walk_stack.why). */

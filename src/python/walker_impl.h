@@ -55,8 +55,8 @@ struct rframe {
     uint64_t frame;
     uint64_t code;
     int32_t pos;
-    int32_t ucode;              /* index into the round's code map, -1 when full */
-    uint8_t entry;              /* framewalk_frame.entry */
+    signed int ucode : 31;      /* index into the round's code map, -1 when full */
+    unsigned int entry : 1;     /* framewalk_frame.entry (a bit: the struct stays 24 bytes) */
 };
 
 /* The ranges of the plan (indices [lo, hi)) one thread's walk used. */
