@@ -78,6 +78,7 @@ struct framewalk_frame {
     int32_t pos;                /* byte offset of the current instruction in its bytecode */
     uint8_t entry;              /* the first frame of its call of the evaluation loop
                                  * (walk_frame.entry) */
+    uint64_t cstack;            /* walk_frame.cstack */
 };
 
 /* The result of one walk. */

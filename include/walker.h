@@ -47,6 +47,10 @@ struct walk_frame {
     uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
                                  * (3.11+; a coroutine's is inside the coroutine object) or
                                  * PyFrameObject; 0 when not known */
+    /* 3.12+, on an entry frame: the address of its evaluation call's entry
+     * frame (its previous), a local of that call on the thread's C stack,
+     * which tells which native frame runs it (nmerge.h); else 0. */
+    uint64_t cstack;
 };
 
 /* Why a thread's stack could not be read (walk_stack.why). */

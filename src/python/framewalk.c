@@ -358,8 +358,10 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
         if (is_shim(l, fb)) {
             /* 3.12+: the C-stack entry frame of an evaluation call: its
              * callee is the first frame of that call. */
-            if (pushed)
+            if (pushed) {
                 out->frames[out->depth - 1].entry = 1;
+                out->frames[out->depth - 1].cstack = frame;
+            }
             c = (struct callee){.addr = frame, .data = 0};
             pushed = 0;
         } else if ((rc = interp_frame(fw, m, frame, data, fb, &c, out)) < 0) {

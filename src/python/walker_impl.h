@@ -56,7 +56,8 @@ struct rframe {
     uint64_t code;
     int32_t pos;
     signed int ucode : 31;      /* index into the round's code map, -1 when full */
-    unsigned int entry : 1;     /* framewalk_frame.entry (a bit: the struct stays 24 bytes) */
+    unsigned int entry : 1;     /* framewalk_frame.entry */
+    uint64_t cstack;            /* framewalk_frame.cstack */
 };
 
 /* The ranges of the plan (indices [lo, hi)) one thread's walk used. */

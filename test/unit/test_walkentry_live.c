@@ -4,7 +4,9 @@
  * (a key function called by sorted(), a generator run by list(), a plain
  * Python call) and checks that exactly the frames the interpreter entered
  * from C are marked: every frame on <= 3.10, else the root and the frames
- * a C function called (the key function, the generator). Exit 77 (skip)
+ * a C function called (the key function, the generator); on 3.12+ each
+ * marked frame carries its evaluation call's C-stack entry frame, on the
+ * thread's stack, outer calls higher up. Exit 77 (skip)
  * when the interpreter has no layout table. */
 #include <poll.h>
 #include <signal.h>
@@ -179,7 +181,48 @@ static const struct walk_stack *main_stack(struct walker *w, pid_t pid)
     return NULL;
 }
 
-static void check_phase(const struct phase *ph, const struct walk_stack *ws, int minor)
+/* The main thread's stack mapping of process pid ([stack] in its maps). */
+static int stack_range(pid_t pid, uint64_t *lo, uint64_t *hi)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        unsigned long long a, b;
+        found = strstr(line, "[stack]") && sscanf(line, "%llx-%llx", &a, &b) == 2;
+        if (found) {
+            *lo = a;
+            *hi = b;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* 3.12+: each entry frame knows its evaluation call's C-stack entry frame,
+ * on the thread's stack, outer calls higher up; no other frame does. */
+static void check_cstack(const struct walk_stack *ws, int minor, pid_t pid)
+{
+    uint64_t lo = 0, hi = 0, last = 0;
+    CHECKF(stack_range(pid, &lo, &hi), "no [stack] mapping");
+    for (int d = 0; d < ws->depth; d++) {
+        const struct walk_frame *f = &ws->frames[d];
+        if (minor < 12 || !f->entry) {
+            CHECKF(f->cstack == 0, "frame %d: C-stack address %llx", d,
+                   (unsigned long long)f->cstack);
+            continue;
+        }
+        CHECKF(f->cstack >= lo && f->cstack < hi && f->cstack > last,
+               "frame %d: C-stack address %llx, stack %llx-%llx, the callee's %llx", d,
+               (unsigned long long)f->cstack, (unsigned long long)lo, (unsigned long long)hi,
+               (unsigned long long)last);
+        last = f->cstack;
+    }
+}
+
+static void check_phase(const struct phase *ph, const struct walk_stack *ws, int minor, pid_t pid)
 {
     check_context("3.%d %s", minor, ph->name);
     CHECKF(ws != NULL, "no stack of the main thread");
@@ -195,6 +238,7 @@ static void check_phase(const struct phase *ph, const struct walk_stack *ws, int
         CHECKF(ws->frames[d].entry == want, "frame %d (%s): entry %d, want %d", d, name,
                ws->frames[d].entry, want);
     }
+    check_cstack(ws, minor, pid);
 }
 
 static int run(struct child *c, int minor)
@@ -220,7 +264,7 @@ static int run(struct child *c, int minor)
             CHECKF(0, "the target did not reach phase %s", phases[p].name);
             break;
         }
-        check_phase(&phases[p], main_stack(w, c->pid), minor);
+        check_phase(&phases[p], main_stack(w, c->pid), minor, c->pid);
     }
     walker_free(w);
     codecache_free(cache);
