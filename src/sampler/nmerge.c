@@ -96,14 +96,33 @@ static int python_runs(const struct walk_stack *ws, int *start)
     return g;
 }
 
-/* The evaluation-loop frames of nat. */
-static int eval_count(const struct nsym *nat, int nn)
+/* One merge: its inputs, the Python runs and the output. */
+struct merge {
+    const struct nsym *nat;
+    const uint64_t *sps;
+    int nn, complete;
+    const struct walk_stack *ws;
+    int g;                      /* runs: run r is frames [start[r], start[r + 1]) */
+    int start[WALK_MAX_DEPTH + 1];
+    int at[WALK_MAX_DEPTH];     /* by address: the native frame holding run r, -1 none */
+    struct nmerge_item *out;
+    int n, max;
+};
+
+/* Append run r at the end of the output (up to max). */
+static void put_run(struct merge *m, int r)
 {
-    int k = 0;
-    for (int i = 0; i < nn; i++)
-        k += kind_at(nat, nn, i) == NMERGE_EVAL;
-    return k;
+    for (int d = m->start[r]; d < m->start[r + 1] && m->n < m->max; d++)
+        m->out[m->n++] = (struct nmerge_item){.py = &m->ws->frames[d]};
 }
+
+static void put_native(struct merge *m, int i)
+{
+    if (m->n < m->max)
+        m->out[m->n++] = (struct nmerge_item){.native = m->nat[i]};
+}
+
+/* ------------------------------------------------------------ by name */
 
 /* Whether k evaluation-loop frames and g runs agree (nmerge.h). */
 static int counts_agree(int k, int g, int complete, int truncated)
@@ -113,34 +132,131 @@ static int counts_agree(int k, int g, int complete, int truncated)
     return complete ? k == g : k <= g;
 }
 
-/* Append run r of ws at out[n] (up to max). The new count. */
-static int put_run(const struct walk_stack *ws, const int *start, int r, struct nmerge_item *out,
-                   int n, int max)
+/* Run i (from the leaf) in place of evaluation frame i. */
+static int merge_by_name(struct merge *m)
 {
-    for (int d = start[r]; d < start[r + 1] && n < max; d++)
-        out[n++] = (struct nmerge_item){.py = &ws->frames[d]};
-    return n;
+    int k = 0;
+    for (int i = 0; i < m->nn; i++)
+        k += kind_at(m->nat, m->nn, i) == NMERGE_EVAL;
+    if (!counts_agree(k, m->g, m->complete, m->ws->truncated))
+        return ERR_CORRUPT;
+    int place = k < m->g ? k : m->g, r = 0;
+    for (int i = 0; i < m->nn && (k == 0 || r < place); i++) {
+        enum nmerge_kind kind = kind_at(m->nat, m->nn, i);
+        if (kind == NMERGE_NATIVE)
+            put_native(m, i);
+        else if (kind == NMERGE_EVAL)
+            put_run(m, r++);
+    }
+    while (r < m->g)           /* the copy ended first: the outer runs */
+        put_run(m, r++);
+    return m->n;
 }
 
-int nmerge_stack(const struct nsym *nat, int nn, int complete, const struct walk_stack *ws,
-                 struct nmerge_item *out, int max)
+/* ------------------------------------------------------------ by address */
+
+/* The C-stack address of run r's evaluation call, 0 when not known. */
+static uint64_t run_cstack(const struct merge *m, int r)
 {
-    int start[WALK_MAX_DEPTH + 1];
+    const struct walk_frame *f = &m->ws->frames[m->start[r + 1] - 1];
+    return f->entry ? f->cstack : 0;
+}
+
+/* Runs whose evaluation call is known by address: all of them (the last
+ * one of a cut stack may not be), else 0 (then by name). */
+static int runs_by_address(const struct merge *m)
+{
+    int known = 0;
+    while (known < m->g && run_cstack(m, known))
+        known++;
+    if (known == m->g || (known == m->g - 1 && m->ws->truncated))
+        return known;
+    return 0;
+}
+
+/* The native frame holding each of the first `known` runs' evaluation
+ * calls, into m->at[0..found): the frame whose stack range [sps[i],
+ * sps[i + 1]) holds the address, a frame of the interpreter, one per run,
+ * inner runs in inner frames. A run at or past the start of the last frame
+ * of a copy that ended is not found (nor are those outside it). Returns
+ * found, or ERR_CORRUPT. */
+static int locate_runs(struct merge *m, int known)
+{
+    const uint64_t *sps = m->sps;
+    for (int i = 1; i < m->nn; i++)
+        if (sps[i] < sps[i - 1])
+            return ERR_CORRUPT;
+    int i = 0, found = 0;
+    for (int r = 0; r < known; r++) {
+        uint64_t c = run_cstack(m, r);
+        while (i + 1 < m->nn && sps[i + 1] <= c)
+            i++;
+        if (m->nn == 0 || c < sps[i])
+            return ERR_CORRUPT;         /* above the leaf (that call returned), or out of order */
+        if (i == m->nn - 1 && !m->complete)
+            continue;                   /* at or past the copy's end: not known */
+        if ((found && m->at[found - 1] == i) || !m->nat[i].interp)
+            return ERR_CORRUPT;
+        m->at[found++] = i;
+    }
+    return found;
+}
+
+/* Every evaluation frame by name holds a run (the outermost frame of a
+ * copy that ended may be one whose run is not known), or is the frame
+ * right outside one that does (a split part holds the locals). */
+static int evals_held(const struct merge *m, int found)
+{
+    int r = 0;
+    for (int i = 0; i < m->nn; i++) {
+        int held = r < found && m->at[r] == i;
+        r += held;
+        if (held || kind_at(m->nat, m->nn, i) != NMERGE_EVAL)
+            continue;
+        int stub = r > 0 && m->at[r - 1] == i - 1;
+        int last = i == m->nn - 1 && !m->complete;
+        if (!stub && !last)
+            return 0;
+    }
+    return 1;
+}
+
+/* 3.12+: each run in place of the native frame that holds its
+ * evaluation call's C-stack entry frame (names play no part: a stripped
+ * interpreter whose evaluation loop is nameless merges the same). */
+static int merge_by_address(struct merge *m, int known)
+{
+    int found = locate_runs(m, known);
+    if (found < 0 || (found < known && m->complete) || !evals_held(m, found))
+        return ERR_CORRUPT;
+    int r = 0;
+    for (int i = 0; i < m->nn && (found == 0 || r < found); i++) {
+        if (r < found && m->at[r] == i)
+            put_run(m, r++);
+        else if (kind_at(m->nat, m->nn, i) == NMERGE_NATIVE)
+            put_native(m, i);
+    }
+    while (r < m->g)           /* past the copy's end, or a cut stack's last */
+        put_run(m, r++);
+    return m->n;
+}
+
+int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
+                 const struct walk_stack *ws, struct nmerge_item *out, int max)
+{
+    struct merge m;             /* 16 KiB */
     if (!ws || ws->failed || ws->depth < 0 || ws->depth > WALK_MAX_DEPTH ||
         (ws->depth && !ws->frames) || nn < 0 || (nn && !nat) || max < 0 || (max && !out))
         return ERR_CORRUPT;
-    int g = python_runs(ws, start), k = eval_count(nat, nn);
-    if (!counts_agree(k, g, complete, ws->truncated))
-        return ERR_CORRUPT;
-    int place = k < g ? k : g, r = 0, n = 0;
-    for (int i = 0; i < nn && n < max && (k == 0 || r < place); i++) {
-        enum nmerge_kind kind = kind_at(nat, nn, i);
-        if (kind == NMERGE_NATIVE)
-            out[n++] = (struct nmerge_item){.native = nat[i]};
-        else if (kind == NMERGE_EVAL)
-            n = put_run(ws, start, r++, out, n, max);
-    }
-    while (r < g && n < max)   /* the copy ended first: the outer runs */
-        n = put_run(ws, start, r++, out, n, max);
-    return n;
+    m.nat = nat;
+    m.sps = sps;
+    m.nn = nn;
+    m.complete = complete;
+    m.ws = ws;
+    m.out = out;
+    m.n = 0;
+    m.max = max;
+    m.g = python_runs(ws, m.start);
+    int known = sps ? runs_by_address(&m) : 0;
+    return known > 0 ? merge_by_address(&m, known) : merge_by_name(&m);
 }

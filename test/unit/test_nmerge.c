@@ -5,7 +5,9 @@
  * frames; the call machinery left out; the frames outside the Python root
  * left out; a copy of the stack that ended early; counts that disagree
  * either way; no evaluation loop at all; a cut Python stack; nameless
- * frames kept; the bound on the output. */
+ * frames kept; 3.12+ runs placed by the address of their C-stack entry
+ * frame (a nameless evaluation loop too) and what that refuses; the
+ * bound on the output. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,10 +21,14 @@
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 #define EXE "/usr/bin/python3"
 
+/* Stack pointer of native frame i in the tests: the stack grows down, so
+ * outer frames are higher. */
+#define SP(i) (0x7ffd00000000ull + 0x100ull * (uint64_t)(i))
+
 /* A native stack from "name,name,..." innermost first: "E" is
  * _PyEval_EvalFrameDefault, "?" a nameless frame of the interpreter, a
  * name starting with "libc:" one of libc, any other a function of the
- * interpreter. */
+ * interpreter; frame i's stack pointer is SP(i). */
 static int natives(const char *spec, struct nsym *out, char names[][64])
 {
     int n = 0;
@@ -45,17 +51,20 @@ static int natives(const char *spec, struct nsym *out, char names[][64])
 static struct code_entry codes[MAXN];
 static char code_names[MAXN][32];
 
-/* A Python stack from "name,name*,..." leaf first; "*" marks an entry. */
+/* A Python stack from "name,name*,name*@N,..." leaf first; "*" marks an
+ * entry, "@N" its C-stack entry frame inside native frame N (SP(N) +
+ * 0x10; N -1: below the leaf's stack pointer). */
 static void python(const char *spec, struct walk_stack *ws, struct walk_frame *fr)
 {
     *ws = (struct walk_stack){.tid = 1, .frames = fr};
     for (const char *p = spec; *p && ws->depth < MAXN;) {
-        size_t len = strcspn(p, ",");
-        int entry = len && p[len - 1] == '*';
-        int d = ws->depth++;
-        snprintf(code_names[d], sizeof code_names[d], "%.*s", (int)(len - (size_t)entry), p);
+        size_t len = strcspn(p, ","), name = strcspn(p, "*,");
+        int entry = name < len, d = ws->depth++, at;
+        snprintf(code_names[d], sizeof code_names[d], "%.*s", (int)name, p);
         codes[d] = (struct code_entry){.name = code_names[d], .file = "app.py"};
         fr[d] = (struct walk_frame){.code = &codes[d], .line = d + 1, .entry = (uint8_t)entry};
+        if (entry && p[name + 1] == '@' && sscanf(p + name + 2, "%d", &at) == 1)
+            fr[d].cstack = at < 0 ? SP(0) - 0x10 : SP(at) + 0x10;
         p += len + (p[len] == ',');
     }
 }
@@ -81,20 +90,24 @@ static void render(int n, const struct nmerge_item *it, char *buf, size_t cap)
     }
 }
 
-/* nmerge_stack of the two specs compared with want. */
+/* nmerge_stack of the two specs (with the native frames' stack pointers
+ * when by_address) compared with want. */
 static void merge_case(const char *nat_spec, int complete, const char *py_spec, int truncated,
-                       const char *want, int line)
+                       int by_address, const char *want, int line)
 {
     static char names[MAXN][64];
     struct nsym nat[MAXN];
+    uint64_t sps[MAXN];
     struct walk_frame fr[MAXN];
     struct walk_stack ws;
     struct nmerge_item out[2 * MAXN];
     char got[2048];
     int nn = natives(nat_spec, nat, names);
+    for (int i = 0; i < nn; i++)
+        sps[i] = SP(i);
     python(py_spec, &ws, fr);
     ws.truncated = truncated;
-    int n = nmerge_stack(nat, nn, complete, &ws, out, 2 * MAXN);
+    int n = nmerge_stack(nat, by_address ? sps : NULL, nn, complete, &ws, out, 2 * MAXN);
     render(n, out, got, sizeof got);
     check_at(strcmp(got, want) == 0, __FILE__, line, "got  %s\nwant %s", got, want);
     for (int i = 0; i < n; i++)     /* Python items point into ws */
@@ -103,7 +116,9 @@ static void merge_case(const char *nat_spec, int complete, const char *py_spec, 
 }
 
 #define MERGE(nat, complete, py, truncated, want) \
-    merge_case((nat), (complete), (py), (truncated), (want), __LINE__)
+    merge_case((nat), (complete), (py), (truncated), 0, (want), __LINE__)
+#define MERGE_SP(nat, complete, py, truncated, want) \
+    merge_case((nat), (complete), (py), (truncated), 1, (want), __LINE__)
 
 /* Up to 3.10 each Python frame runs in an evaluation call of its own. */
 static void test_up_to_310(void)
@@ -178,7 +193,7 @@ static void test_mismatch(void)
     struct nsym nat[1] = {{.name = "main", .module = EXE, .interp = 1}};
     struct walk_stack ws = {.failed = 1, .why = WALK_FAIL_TORN};
     struct nmerge_item out[4];
-    CHECK_EQ(nmerge_stack(nat, 1, 1, &ws, out, 4), ERR_CORRUPT);
+    CHECK_EQ(nmerge_stack(nat, NULL, 1, 1, &ws, out, 4), ERR_CORRUPT);
 }
 
 /* A Python stack cut at its root (walk_stack.truncated). */
@@ -238,6 +253,59 @@ static void test_classify(void)
           "time_sleep;[g];[<module>]");
 }
 
+/* 3.12+ by address: each run goes where its C-stack entry frame is, names
+ * or not. */
+static void test_by_address(void)
+{
+    /* Debian's static 3.15: the evaluation loop's body is nameless */
+    const char *nameless = "libc:read,?,PyObject_Vectorcall,?,?,_PyObject_MakeTpCall,?,"
+                           "PyEval_EvalCode,Py_RunMain,main";
+    MERGE_SP(nameless, 1, "leaf,__init__*@3,m,<module>*@6", 0,
+             "read;(null);[leaf];[__init__];(null);[m];[<module>]");
+    /* by name the same stack has no evaluation frame: refused */
+    MERGE(nameless, 1, "leaf,__init__*,m,<module>*", 0, "error -8");
+    /* named (pyenv 3.12): as by name */
+    MERGE_SP("time_sleep,cfunction_vectorcall_O,E,_PyEval_Vector,list_sort_impl,builtin_sorted,E,"
+             "_PyEval_Vector,PyEval_EvalCode,main", 1, "g,key*@2,red,<module>*@6", 0,
+             "time_sleep;[g];[key];list_sort_impl;builtin_sorted;[red];[<module>]");
+    /* a split part holds the locals, the named stub right outside it */
+    MERGE_SP("time_sleep,?,E,main", 1, "g,<module>*@1", 0, "time_sleep;[g];[<module>]");
+    /* runs past the end of a copy that ended: root-ward */
+    MERGE_SP("time_sleep,E,_PyEval_Vector,list_sort_impl", 0, "g,key*@1,red,<module>*@9", 0,
+             "time_sleep;[g];[key];[red];[<module>]");
+    MERGE_SP("time_sleep,E,list_sort_impl,E,_PyEval_Vector", 0, "g,key*@1,red,<module>*@3", 0,
+             "time_sleep;[g];[key];list_sort_impl;[red];[<module>]");
+    /* in the last frame of the copy: its end is not known, nor the run's frame */
+    MERGE_SP("time_sleep,E,list_sort_impl,E", 0, "g,key*@1,red,<module>*@3", 0,
+             "time_sleep;[g];[key];[red];[<module>]");
+    /* a cut stack: its last run has no address, it ends the stack */
+    MERGE_SP("time_sleep,E,builtin_sorted,?,main", 1, "g,key*@1,rec", 1,
+             "time_sleep;[g];[key];[rec]");
+    /* refused: above the leaf (returned), two runs in one frame, out of
+     * order, in libc, a complete stack's run in no frame of the
+     * interpreter, an evaluation frame without a run */
+    MERGE_SP("time_sleep,E,main", 1, "g*@-1,<module>*@1", 0, "error -8");
+    MERGE_SP("time_sleep,E,main", 1, "g*@1,<module>*@1", 0, "error -8");
+    MERGE_SP("time_sleep,E,?,E,main", 1, "g*@3,<module>*@1", 0, "error -8");
+    MERGE_SP("libc:read,E,libc:qsort,E,main", 1, "g*@2,<module>*@3", 0, "error -8");
+    MERGE_SP("time_sleep,E,libc:_start", 1, "g*@1,<module>*@2", 0, "error -8");
+    MERGE_SP("E,builtin_sorted,E,main", 1, "<module>*@2", 0, "error -8");
+    /* 3.11: no addresses, by name */
+    MERGE_SP("time_sleep,E,main", 1, "g,<module>*", 0, "time_sleep;[g];[<module>]");
+    /* stack pointers that go up and down are no stack */
+    static char names[MAXN][64];
+    struct nsym nat[MAXN];
+    struct walk_frame fr[MAXN];
+    struct walk_stack ws;
+    struct nmerge_item out[8];
+    int nn = natives("a,E,b,E", nat, names);
+    uint64_t sps[4] = {SP(0), SP(2), SP(1), SP(3)};
+    python("f*@1,g*@3", &ws, fr);
+    fr[0].cstack = SP(2) + 0x10;
+    fr[1].cstack = SP(3) + 0x10;
+    CHECK_EQ(nmerge_stack(nat, sps, nn, 1, &ws, out, 8), ERR_CORRUPT);
+}
+
 /* The output never goes past max: the root end is left out. */
 static void test_bound(void)
 {
@@ -249,12 +317,12 @@ static void test_bound(void)
     int nn = natives("a,b,E,c,E,main", nat, names);
     python("f*,g*", &ws, fr);
     memset(out, 0x5a, sizeof out);
-    CHECK_EQ(nmerge_stack(nat, nn, 1, &ws, out, 3), 3);
+    CHECK_EQ(nmerge_stack(nat, NULL, nn, 1, &ws, out, 3), 3);
     CHECK(out[2].py == &fr[0]);
     unsigned char *canary = (unsigned char *)&out[3];
     CHECK(canary[0] == 0x5a && canary[sizeof out[3] - 1] == 0x5a);
-    CHECK_EQ(nmerge_stack(nat, nn, 1, &ws, out, 0), 0);
-    CHECK_EQ(nmerge_stack(nat, nn, 1, &ws, out, 8), 5);
+    CHECK_EQ(nmerge_stack(nat, NULL, nn, 1, &ws, out, 0), 0);
+    CHECK_EQ(nmerge_stack(nat, NULL, nn, 1, &ws, out, 8), 5);
 }
 
 int main(void)
@@ -265,6 +333,7 @@ int main(void)
     test_mismatch();
     test_truncated();
     test_classify();
+    test_by_address();
     test_bound();
     return check_report("test_nmerge");
 }
