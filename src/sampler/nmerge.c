@@ -3,9 +3,9 @@
  *
  * Which native frames are what (names from the interpreter's module only,
  * nsym.interp; the lists come from gdb backtraces of 3.8-3.13 pyenv
- * builds, Debian's 3.11 and 3.14/3.15, with Python calls made by the loop,
- * by sorted(), functools.reduce(), map(), list() of a generator, a
- * property, __init__, __call__ and __repr__):
+ * builds, Debian's 3.11 and 3.14/3.15 (test_walkentry_live merges them)
+ * with Python called by the loop, by sorted(), functools.reduce(), map(),
+ * list() of a generator, a property, __init__, __call__ and __repr__):
  * - EVAL: _PyEval_EvalFrameDefault, and its compiler-split parts
  *   ("_PyEval_EvalFrameDefault.cold", ".part.0"; a part called by the
  *   function itself is one call with it, not two).
@@ -18,16 +18,19 @@
  *   (cfunction_*, method_vectorcall*), into a method of a class written
  *   in Python (slot_tp_call, slot_tp_init, type_call, call_unbound*,
  *   vectorcall_method...), a generator's resumption (gen_send_ex*,
- *   gen_iternext), 3.15's _Py_VectorCallInstrumentation_*, and the
- *   handlers of a tail-calling interpreter (_TAIL_CALL_*), which run
- *   inside the evaluation call below them.
+ *   gen_iternext), 3.15's _Py_VectorCallInstrumentation_* and
+ *   _PyCallMethodDescriptorFast_StackRef, and the handlers of a
+ *   tail-calling interpreter (_TAIL_CALL_*), which run inside the
+ *   evaluation call below them.
  * Everything else is NATIVE, an unnamed frame too (stripped
  * interpreters name only their exported functions: Debian's hide
  * cfunction_*, builtin_sorted and the like as "python3.14+0x...").
  *
  * Python frames come in runs, each run one call of the evaluation loop
- * (walk_frame.entry marks its outermost frame); the count check and the
- * placement are those of nmerge.h. */
+ * (walk_frame.entry marks its outermost frame). Each run goes where the
+ * native frame of its call is: found by the address of the call's C-stack
+ * entry frame (3.12+, stack pointers given), else by name and count
+ * (nmerge.h). */
 #include "nmerge.h"
 
 #include <string.h>
@@ -46,7 +49,8 @@ static const char *const plumbing_prefix[] = {
     "_PyObject_Vectorcall", "PyObject_Vectorcall", "_PyObject_FastCall", "_PyObject_Call",
     "PyObject_Call", "_PyObject_MakeTpCall", "PyVectorcall_", "_PyVectorcall_", "_PyFunction_",
     "_PyEval_EvalCode", "PyEval_EvalCode", "cfunction_", "method_vectorcall", "call_unbound",
-    "vectorcall_method", "vectorcall_unbound", "_Py_VectorCall", "_TAIL_CALL_",
+    "vectorcall_method", "vectorcall_unbound", "_Py_VectorCall", "_PyCallMethodDescriptor",
+    "_TAIL_CALL_",
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])

@@ -222,7 +222,7 @@ static void test_classify(void)
         "method_vectorcall_FASTCALL_KEYWORDS", "slot_tp_call", "slot_tp_init", "type_call",
         "call_unbound_noarg", "PyVectorcall_Call", "_PyEval_EvalCodeWithName", "PyEval_EvalCode",
         "gen_send_ex2", "gen_iternext", "_Py_VectorCallInstrumentation_StackRefSteal",
-        "_TAIL_CALL_CALL_PY_EXACT_ARGS"};
+        "_PyCallMethodDescriptorFast_StackRef", "_TAIL_CALL_CALL_PY_EXACT_ARGS"};
     static const char *const native[] = {"builtin_sorted", "list_sort_impl", "time_sleep",
                                          "PyObject_Repr", "slot_tp_repr", "map_next", "main",
                                          "_PyEval_EvalFrameDefaultX", "Py_RunMain"};

@@ -6,7 +6,10 @@
  * from C are marked: every frame on <= 3.10, else the root and the frames
  * a C function called (the key function, the generator); on 3.12+ each
  * marked frame carries its evaluation call's C-stack entry frame, on the
- * thread's stack, outer calls higher up. Exit 77 (skip)
+ * thread's stack, outer calls higher up. When gdb is there, the mixed
+ * stack is merged (nmerge_stack) with gdb's native stack of the same
+ * moment: by address every Python frame is placed, by name too where the
+ * evaluation loop has its name. Exit 77 (skip)
  * when the interpreter has no layout table. */
 #include <poll.h>
 #include <signal.h>
@@ -20,12 +23,14 @@
 #include "check.h"
 #include "codecache.h"
 #include "error.h"
+#include "nmerge.h"
 #include "pytarget.h"
 #include "walker.h"
 
 #define SKIP 77
 #define DEADLINE_MS 30000
 #define ROUNDS 50
+#define GDB_FRAMES 96
 
 /* Each phase prints its name, then waits for a line inside g(). */
 static const char script[] =
@@ -241,6 +246,78 @@ static void check_phase(const struct phase *ph, const struct walk_stack *ws, int
     check_cstack(ws, minor, pid);
 }
 
+/* The native stack of process pid's main thread as gdb sees it (names
+ * from its symbol tables, "??" none; each frame's stack pointer), for the
+ * merge. Returns the frame count, 0 when there is no gdb or it gave none. */
+static int gdb_stack(pid_t pid, struct nsym *nat, uint64_t *sps, char names[][96])
+{
+    static char cmd[GDB_FRAMES * 40 + 256], line[1024];
+    int len = snprintf(cmd, sizeof cmd, "gdb -q -batch -nx -p %d -ex 'set width 0' "
+                       "-ex 'set pagination off'", (int)pid);
+    for (int i = 0; i < GDB_FRAMES; i++)
+        len += snprintf(cmd + len, sizeof cmd - (size_t)len, " -ex 'frame %d' -ex 'p/x $sp'", i);
+    snprintf(cmd + len, sizeof cmd - (size_t)len, " </dev/null 2>/dev/null");
+    FILE *f = popen(cmd, "r");
+    int n = 0, cur = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long sp;
+        if (line[0] == '#' && n < GDB_FRAMES) {
+            char *p = line + 1 + strspn(line + 1, "0123456789");
+            p += strspn(p, " ");
+            char *in = strncmp(p, "0x", 2) == 0 ? strstr(p, " in ") : NULL;
+            p = in ? in + 4 : p;
+            snprintf(names[n], 96, "%.*s", (int)strcspn(p, " ("), p);
+            const char *from = strstr(p, ") from ");
+            nat[n] = (struct nsym){.name = strcmp(names[n], "??") ? names[n] : NULL,
+                                   .module = "", .interp = !from || strstr(from, "libpython")};
+            cur = n++;
+        } else if (line[0] == '$' && cur >= 0 && sscanf(line, "$%*d = 0x%llx", &sp) == 1) {
+            sps[cur] = sp;
+            cur = -1;
+        }
+    }
+    if (f)
+        pclose(f);
+    return n;
+}
+
+/* The merge on the real stacks: the walker's Python stack and gdb's native
+ * one. By address (3.12+) every Python frame must be placed, in order,
+ * whatever the evaluation loop's name; by name too where the loop is named
+ * (not Debian's static 3.14/3.15), with the same result. */
+static void check_merge(const struct walk_stack *ws, pid_t pid, int minor)
+{
+    static struct nsym nat[GDB_FRAMES];
+    static uint64_t sps[GDB_FRAMES];
+    static char names[GDB_FRAMES][96];
+    static struct nmerge_item by_addr[GDB_FRAMES + WALK_MAX_DEPTH], by_name[GDB_FRAMES + WALK_MAX_DEPTH];
+    int nn = ws ? gdb_stack(pid, nat, sps, names) : 0;
+    if (nn < 8) {
+        fprintf(stderr, "no native stack from gdb (%d frames): merge not checked\n", nn);
+        return;
+    }
+    int max = GDB_FRAMES + WALK_MAX_DEPTH;
+    int na = nmerge_stack(nat, sps, nn, 1, ws, by_addr, max);
+    int nb = nmerge_stack(nat, NULL, nn, 1, ws, by_name, max);
+    CHECKF(na > 0, "3.%d: the merge by address refused the real stack (%d)", minor, na);
+    int d = 0;
+    for (int i = 0; i < na; i++) {
+        if (!by_addr[i].py)
+            continue;
+        CHECKF(by_addr[i].py == &ws->frames[d], "3.%d: item %d is not Python frame %d", minor,
+               i, d);
+        d++;
+    }
+    CHECKF(na <= 0 || (d == ws->depth && by_addr[na - 1].py == &ws->frames[d - 1]),
+           "3.%d: %d of %d Python frames placed, or not the root last", minor, d, ws->depth);
+    CHECKF(nb == ERR_CORRUPT || (nb == na && memcmp(by_name, by_addr, (size_t)na * sizeof *by_name) == 0),
+           "3.%d: by name (%d items) and by address (%d) differ", minor, nb, na);
+    printf("3.%d: merged %d items (by name: %d)\n", minor, na, nb);
+    for (int i = 0; getenv("PROFTUI_TEST_VERBOSE") && i < na; i++)
+        printf("  %s\n", by_addr[i].py ? by_addr[i].py->code->name
+                        : by_addr[i].native.name ? by_addr[i].native.name : "??");
+}
+
 static int run(struct child *c, int minor)
 {
     char why[200], line[256];
@@ -264,7 +341,10 @@ static int run(struct child *c, int minor)
             CHECKF(0, "the target did not reach phase %s", phases[p].name);
             break;
         }
-        check_phase(&phases[p], main_stack(w, c->pid), minor, c->pid);
+        const struct walk_stack *ws = main_stack(w, c->pid);
+        check_phase(&phases[p], ws, minor, c->pid);
+        if (strcmp(phases[p].name, "mixed") == 0)
+            check_merge(ws, c->pid, minor);
     }
     walker_free(w);
     codecache_free(cache);
