@@ -266,7 +266,10 @@ static int gdb_stack(pid_t pid, struct nsym *nat, uint64_t *sps, char names[][96
             p += strspn(p, " ");
             char *in = strncmp(p, "0x", 2) == 0 ? strstr(p, " in ") : NULL;
             p = in ? in + 4 : p;
-            snprintf(names[n], 96, "%.*s", (int)strcspn(p, " ("), p);
+            size_t k = strcspn(p, " (\n");
+            k = k < 95 ? k : 95;
+            memcpy(names[n], p, k);
+            names[n][k] = 0;
             const char *from = strstr(p, ") from ");
             nat[n] = (struct nsym){.name = strcmp(names[n], "??") ? names[n] : NULL,
                                    .module = "", .interp = !from || strstr(from, "libpython")};
