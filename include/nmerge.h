@@ -32,9 +32,10 @@ struct nmerge_item {
     struct nsym native;             /* when py is NULL */
 };
 
-/* The mixed stack of native frames nat[0..nn) (innermost first, named;
- * sps[0..nn) their stack pointers, or NULL; complete as nunwind_stack
- * said) and the Python stack ws, innermost first, into out[0..max).
+/* The mixed stack of native frames nat[0..nn) (innermost first, named,
+ * nn <= NUNWIND_MAX_DEPTH; sps[0..nn) their stack pointers, or NULL;
+ * complete as nunwind_stack said) and the Python stack ws, innermost
+ * first, into out[0..max).
  * Returns the count, or ERR_CORRUPT when the two disagree (the caller
  * counts it as a failed sample: WALK_FAIL_TORN in the mixed stacks, and
  * as a mismatch in the sampler's statistics).

@@ -39,18 +39,29 @@
 
 #define EVAL_NAME "_PyEval_EvalFrameDefault"
 
-static const char *const plumbing_exact[] = {
-    "_PyEval_Vector", "_PyEval_EvalFrame", "PyEval_EvalFrame", "PyEval_EvalFrameEx",
-    "function_code_fastcall", "call_function", "object_vacall", "slot_tp_call", "slot_tp_init",
-    "type_call", "gen_send_ex", "gen_send_ex2", "gen_iternext", "_PyGen_Send", "PyIter_Send",
+/* The machinery's names: whole (exact) or a prefix. */
+struct plumbing {
+    const char *name;
+    unsigned char len;
+    unsigned char exact;
 };
 
-static const char *const plumbing_prefix[] = {
-    "_PyObject_Vectorcall", "PyObject_Vectorcall", "_PyObject_FastCall", "_PyObject_Call",
-    "PyObject_Call", "_PyObject_MakeTpCall", "PyVectorcall_", "_PyVectorcall_", "_PyFunction_",
-    "_PyEval_EvalCode", "PyEval_EvalCode", "cfunction_", "method_vectorcall", "call_unbound",
-    "vectorcall_method", "vectorcall_unbound", "_Py_VectorCall", "_PyCallMethodDescriptor",
-    "_TAIL_CALL_",
+#define EXACT(s) {s, sizeof s - 1, 1}
+#define PREFIX(s) {s, sizeof s - 1, 0}
+
+static const struct plumbing plumbing[] = {
+    EXACT("_PyEval_Vector"), EXACT("_PyEval_EvalFrame"), EXACT("PyEval_EvalFrame"),
+    EXACT("PyEval_EvalFrameEx"), EXACT("function_code_fastcall"), EXACT("call_function"),
+    EXACT("object_vacall"), EXACT("slot_tp_call"), EXACT("slot_tp_init"), EXACT("type_call"),
+    EXACT("gen_send_ex"), EXACT("gen_send_ex2"), EXACT("gen_iternext"), EXACT("_PyGen_Send"),
+    EXACT("PyIter_Send"),
+    PREFIX("_PyObject_Vectorcall"), PREFIX("PyObject_Vectorcall"), PREFIX("_PyObject_FastCall"),
+    PREFIX("_PyObject_Call"), PREFIX("PyObject_Call"), PREFIX("_PyObject_MakeTpCall"),
+    PREFIX("PyVectorcall_"), PREFIX("_PyVectorcall_"), PREFIX("_PyFunction_"),
+    PREFIX("_PyEval_EvalCode"), PREFIX("PyEval_EvalCode"), PREFIX("cfunction_"),
+    PREFIX("method_vectorcall"), PREFIX("call_unbound"), PREFIX("vectorcall_method"),
+    PREFIX("vectorcall_unbound"), PREFIX("_Py_VectorCall"), PREFIX("_PyCallMethodDescriptor"),
+    PREFIX("_TAIL_CALL_"),
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -61,19 +72,25 @@ static int is_eval(const char *name)
     return strncmp(name, EVAL_NAME, n) == 0 && (name[n] == '\0' || name[n] == '.');
 }
 
+static int is_plumbing(const char *name)
+{
+    for (size_t i = 0; i < COUNT(plumbing); i++) {
+        const struct plumbing *p = &plumbing[i];
+        /* the first two bytes first: most names differ there */
+        if (name[0] == p->name[0] && name[0] && name[1] == p->name[1] &&
+            strncmp(name, p->name, p->len) == 0 && (!p->exact || name[p->len] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
 enum nmerge_kind nmerge_classify(const struct nsym *s)
 {
     if (!s || !s->interp || !s->name)
         return NMERGE_NATIVE;
     if (is_eval(s->name))
         return NMERGE_EVAL;
-    for (size_t i = 0; i < COUNT(plumbing_exact); i++)
-        if (strcmp(s->name, plumbing_exact[i]) == 0)
-            return NMERGE_PLUMBING;
-    for (size_t i = 0; i < COUNT(plumbing_prefix); i++)
-        if (strncmp(s->name, plumbing_prefix[i], strlen(plumbing_prefix[i])) == 0)
-            return NMERGE_PLUMBING;
-    return NMERGE_NATIVE;
+    return is_plumbing(s->name) ? NMERGE_PLUMBING : NMERGE_NATIVE;
 }
 
 /* The kind of nat[i] in its stack: a split part of the evaluation loop
@@ -108,7 +125,8 @@ struct merge {
     const struct walk_stack *ws;
     int g;                      /* runs: run r is frames [start[r], start[r + 1]) */
     int start[WALK_MAX_DEPTH + 1];
-    int at[WALK_MAX_DEPTH];     /* by address: the native frame holding run r, -1 none */
+    int at[WALK_MAX_DEPTH];     /* by address: the native frame holding run r */
+    uint8_t kind[NUNWIND_MAX_DEPTH];    /* kind_at of each native frame */
     struct nmerge_item *out;
     int n, max;
 };
@@ -141,12 +159,12 @@ static int merge_by_name(struct merge *m)
 {
     int k = 0;
     for (int i = 0; i < m->nn; i++)
-        k += kind_at(m->nat, m->nn, i) == NMERGE_EVAL;
+        k += m->kind[i] == NMERGE_EVAL;
     if (!counts_agree(k, m->g, m->complete, m->ws->truncated))
         return ERR_CORRUPT;
     int place = k < m->g ? k : m->g, r = 0;
     for (int i = 0; i < m->nn && (k == 0 || r < place); i++) {
-        enum nmerge_kind kind = kind_at(m->nat, m->nn, i);
+        enum nmerge_kind kind = m->kind[i];
         if (kind == NMERGE_NATIVE)
             put_native(m, i);
         else if (kind == NMERGE_EVAL)
@@ -215,7 +233,7 @@ static int evals_held(const struct merge *m, int found)
     for (int i = 0; i < m->nn; i++) {
         int held = r < found && m->at[r] == i;
         r += held;
-        if (held || kind_at(m->nat, m->nn, i) != NMERGE_EVAL)
+        if (held || m->kind[i] != NMERGE_EVAL)
             continue;
         int stub = r > 0 && m->at[r - 1] == i - 1;
         int last = i == m->nn - 1 && !m->complete;
@@ -237,7 +255,7 @@ static int merge_by_address(struct merge *m, int known)
     for (int i = 0; i < m->nn && (found == 0 || r < found); i++) {
         if (r < found && m->at[r] == i)
             put_run(m, r++);
-        else if (kind_at(m->nat, m->nn, i) == NMERGE_NATIVE)
+        else if (m->kind[i] == NMERGE_NATIVE)
             put_native(m, i);
     }
     while (r < m->g)           /* past the copy's end, or a cut stack's last */
@@ -248,9 +266,10 @@ static int merge_by_address(struct merge *m, int known)
 int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
                  const struct walk_stack *ws, struct nmerge_item *out, int max)
 {
-    struct merge m;             /* 16 KiB */
+    struct merge m;             /* 17 KiB */
     if (!ws || ws->failed || ws->depth < 0 || ws->depth > WALK_MAX_DEPTH ||
-        (ws->depth && !ws->frames) || nn < 0 || (nn && !nat) || max < 0 || (max && !out))
+        (ws->depth && !ws->frames) || nn < 0 || nn > NUNWIND_MAX_DEPTH || (nn && !nat) ||
+        max < 0 || (max && !out))
         return ERR_CORRUPT;
     m.nat = nat;
     m.sps = sps;
@@ -261,6 +280,8 @@ int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int comple
     m.n = 0;
     m.max = max;
     m.g = python_runs(ws, m.start);
+    for (int i = 0; i < nn; i++)
+        m.kind[i] = (uint8_t)kind_at(nat, nn, i);
     int known = sps ? runs_by_address(&m) : 0;
     return known > 0 ? merge_by_address(&m, known) : merge_by_name(&m);
 }
