@@ -76,6 +76,9 @@ struct framewalk_frame {
     uint64_t frame;             /* the frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
     uint64_t code;              /* code object */
     int32_t pos;                /* byte offset of the current instruction in its bytecode */
+    uint8_t entry;              /* the first frame of its call of the evaluation loop
+                                 * (walk_frame.entry) */
+    uint64_t cstack;            /* walk_frame.cstack */
 };
 
 /* The result of one walk. */

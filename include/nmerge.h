@@ -9,6 +9,8 @@
 #ifndef PROFTUI_NMERGE_H
 #define PROFTUI_NMERGE_H
 
+#include <stdint.h>
+
 #include "nunwind.h"
 #include "walker.h"
 
@@ -18,7 +20,10 @@ enum nmerge_kind {
     NMERGE_PLUMBING     /* the interpreter's call machinery around it: left out */
 };
 
-/* What a named native frame is. */
+/* What a named native frame is: EVAL and PLUMBING only for names in the
+ * interpreter's module (s->interp); a frame without a name is NATIVE.
+ * The lists, and how they were found, are in nmerge.c and README "How
+ * native and Python frames are merged". */
 enum nmerge_kind nmerge_classify(const struct nsym *s);
 
 /* One frame of a mixed stack: a Python frame (py set) or a native one. */
@@ -27,12 +32,44 @@ struct nmerge_item {
     struct nsym native;             /* when py is NULL */
 };
 
-/* The mixed stack of native frames nat[0..nn) (innermost first, named;
+/* The mixed stack of native frames nat[0..nn) (innermost first, named,
+ * nn <= NUNWIND_MAX_DEPTH; sps[0..nn) their stack pointers, or NULL;
  * complete as nunwind_stack said) and the Python stack ws, innermost
- * first, into out[0..max). Returns the count, or ERR_CORRUPT when the
- * two disagree (the caller counts it as a failed sample: WALK_FAIL_TORN in
- * the mixed stacks, and as a mismatch in the sampler's statistics). */
-int nmerge_stack(const struct nsym *nat, int nn, int complete, const struct walk_stack *ws,
-                 struct nmerge_item *out, int max);
+ * first, into out[0..max).
+ * Returns the count, or ERR_CORRUPT when the two disagree (the caller
+ * counts it as a failed sample: WALK_FAIL_TORN in the mixed stacks, and
+ * as a mismatch in the sampler's statistics).
+ *
+ * ws's frames split into g runs at its entry markers (a run ends at a
+ * frame with entry set, or at the last frame). Each run takes the place
+ * of the native frame that ran it, found:
+ *
+ * By address (3.12+: sps given and the runs' walk_frame.cstack known):
+ * the frame whose stack range [sps[i], sps[i + 1]) holds the run's
+ * C-stack entry frame, whatever its name (a stripped interpreter's
+ * evaluation loop can be nameless: Debian's static 3.14/3.15). Refused
+ * when an address lies above the leaf's stack pointer, two runs fall in
+ * one frame or out of order or in a frame of another module, a complete
+ * stack has no frame for a run, or a frame named EVAL holds no run (but
+ * the outermost frame of a copy that ended, and the frame right outside
+ * one that holds a run: a split part of the loop holds the locals).
+ *
+ * By name (sps NULL, <= 3.11, or the addresses not known): run i (from
+ * the leaf) goes to EVAL frame i. With k EVAL frames they agree when:
+ * complete, k == g; not complete (the copy ended), k <= g;
+ * ws->truncated (root-side frames dropped), k >= g when complete, always
+ * when not.
+ *
+ * PLUMBING frames are left out, and so are all frames outer of the last
+ * frame a run took the place of (the stack starts at the Python root, as
+ * the Python-only one does) unless there is none; runs whose frames are
+ * past the end of a copy that ended follow root-ward with nothing between
+ * them. NATIVE frames are kept, nameless ones too. out needs nn +
+ * ws->depth items for every stack to fit; beyond max the root-side items
+ * are left out (the count is then max). A failed ws (no frames) is
+ * ERR_CORRUPT too: the caller records its own failure instead
+ * (recorder_add_native). */
+int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
+                 const struct walk_stack *ws, struct nmerge_item *out, int max);
 
 #endif

@@ -99,6 +99,25 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
  * not one, or ERR_NOMEM. */
 int recorder_add_owed(struct recorder *r, uint64_t mark, uint64_t rounds);
 
+struct nmerge_item;
+
+/* --native: count ws as one sample of its thread's mixed stacks
+ * (table_native_thread_of, same process, thread key and name as
+ * recorder_add's thread), in the same metric, with the same GIL wait and
+ * memory, so that the mixed stacks alone are the whole profile. The caller
+ * calls recorder_add first, then this, for the same ws. items[0..n) is
+ * the mixed stack (nmerge_stack), leaf first: Python frames as
+ * recorder_add keys them, native ones as table_intern_native functions
+ * (the symbol, else "BASENAME+0xOFFSET" of the module's file; line -1).
+ * n == 0: no native sample this round: ws's own frames. n < 0: the merge
+ * was refused: one failure WALK_FAIL_TORN. A failed ws is its own failure
+ * whatever n is. "[gc]" leaf-most when ws->gc; "[truncated]" root-most when
+ * ws->truncated or the stack is cut at WALK_MAX_DEPTH + 1 frames. A stack
+ * with no frame that did not fail is not a sample (as in recorder_add).
+ * Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
+int recorder_add_native(struct recorder *r, const struct walk_stack *ws,
+                        const struct record_state *st, const struct nmerge_item *items, int n);
+
 /* Thread names may have changed: every thread is labelled again the next
  * time it is recorded or touched. */
 void recorder_names_changed(struct recorder *r);

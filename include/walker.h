@@ -35,9 +35,22 @@ struct walker;
 struct walk_frame {
     struct code_entry *code;    /* borrowed from the code cache, valid for this round */
     int32_t line;               /* current line, -1 when unknown */
+    /* 1 when this is the outermost Python frame of one call of the
+     * interpreter's evaluation loop (_PyEval_EvalFrameDefault): the
+     * interpreter entered it from C. <= 3.10 every frame is (each runs in
+     * an evaluation call of its own); 3.11 _PyInterpreterFrame.is_entry;
+     * 3.12+ the frame whose previous is the evaluation call's C-stack
+     * entry frame (owner FRAME_OWNED_BY_CSTACK, 3.14+ _INTERPRETER). The
+     * root frame always is. Python calls made by the loop itself (3.11+)
+     * are not. */
+    uint8_t entry;
     uint64_t frame;             /* the frame's address in the target: _PyInterpreterFrame
                                  * (3.11+; a coroutine's is inside the coroutine object) or
                                  * PyFrameObject; 0 when not known */
+    /* 3.12+, on an entry frame: the address of its evaluation call's entry
+     * frame (its previous), a local of that call on the thread's C stack,
+     * which tells which native frame runs it (nmerge.h); else 0. */
+    uint64_t cstack;
 };
 
 /* Why a thread's stack could not be read (walk_stack.why). */

@@ -321,7 +321,9 @@ static int interp_frame(struct framewalk *fw, const struct framewalk_mem *m, uin
     *c = (struct callee){.addr = frame, .data = data};
     if (data && fw->pop_clears)
         slot_note(fw, frame, code);
-    push(out, frame, code, pos);
+    /* 3.11: the evaluation loop marks the frame it was called with; 3.12+
+     * the caller's shim says it (walk_interp). */
+    push(out, frame, code, pos, l->frame_is_entry >= 0 && fb[l->frame_is_entry]);
     return 0;
 }
 
@@ -330,6 +332,7 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
 {
     const struct py_layout *l = fw->l;
     struct callee c = {0};
+    int pushed = 0;             /* the frame visited last was appended */
     for (int steps = 0; frame && !out->why; steps++) {
         if (steps == STEPS_MAX || out->depth == WALK_MAX_DEPTH) {
             out->truncated = 1;
@@ -352,10 +355,20 @@ static int walk_interp(struct framewalk *fw, const struct framewalk_mem *m, uint
         if (!fb)
             return failed_rc(out, rc);
         uint64_t back = get_ptr(fb, l->frame_back);
-        if (is_shim(l, fb))
+        if (is_shim(l, fb)) {
+            /* 3.12+: the C-stack entry frame of an evaluation call: its
+             * callee is the first frame of that call. */
+            if (pushed) {
+                out->frames[out->depth - 1].entry = 1;
+                out->frames[out->depth - 1].cstack = frame;
+            }
             c = (struct callee){.addr = frame, .data = 0};
-        else if ((rc = interp_frame(fw, m, frame, data, fb, &c, out)) < 0)
+            pushed = 0;
+        } else if ((rc = interp_frame(fw, m, frame, data, fb, &c, out)) < 0) {
             return rc;
+        } else {
+            pushed = !out->why;
+        }
         frame = back;
     }
     return 0;

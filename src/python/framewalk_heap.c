@@ -221,8 +221,9 @@ static int walk_down(struct framewalk *fw, const struct framewalk_mem *m, uint64
         struct code_facts facts;
         if ((rc = facts_of(fw, m, code, &facts)) < 0)
             return failed_rc(out, rc);
-        /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. */
-        push(out, frame, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti);
+        /* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes. Every
+         * frame object runs in an evaluation call of its own: an entry. */
+        push(out, frame, code, l->linetable == LINETABLE_PEP626 && lasti >= 0 ? lasti * 2 : lasti, 1);
         must->before = must->before == frame ? 0 : must->before;
         must->root = must->root == frame ? 0 : must->root;
         out->root = frame;

@@ -133,9 +133,11 @@ static inline int facts_of(struct framewalk *fw, const struct framewalk_mem *m, 
     return rc;
 }
 
-static inline void push(struct framewalk_out *out, uint64_t frame, uint64_t code, int pos)
+static inline void push(struct framewalk_out *out, uint64_t frame, uint64_t code, int pos,
+                        int entry)
 {
-    out->frames[out->depth++] = (struct framewalk_frame){.frame = frame, .code = code, .pos = pos};
+    out->frames[out->depth++] = (struct framewalk_frame){.frame = frame, .code = code, .pos = pos,
+                                                         .entry = (uint8_t)(entry != 0)};
 }
 
 #endif

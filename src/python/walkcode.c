@@ -159,7 +159,8 @@ int walkcode_resolve_frames(struct walker *w)
             if (u->shim)
                 continue;
             st->frames[kept++] = (struct walk_frame){
-                .frame = rf[d].frame, .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos)};
+                .frame = rf[d].frame, .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos),
+                .entry = rf[d].entry, .cstack = rf[d].cstack};
         }
         st->depth = kept;
         if (st->failed)

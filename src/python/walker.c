@@ -101,7 +101,8 @@ static int keep_frames(struct walker *w, struct walk_stack *st, const struct fra
     for (int d = 0; d < out->depth; d++)     /* raw is NULL before a first frame */
         w->raw[w->first[w->nstacks - 1] + (uint32_t)d] =
             (struct rframe){.frame = out->frames[d].frame, .code = out->frames[d].code,
-                            .pos = out->frames[d].pos};
+                            .pos = out->frames[d].pos, .entry = out->frames[d].entry,
+                            .cstack = out->frames[d].cstack};
     w->nframes = n;
     st->depth = out->depth;
     st->truncated = out->truncated;

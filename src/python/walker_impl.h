@@ -55,7 +55,9 @@ struct rframe {
     uint64_t frame;
     uint64_t code;
     int32_t pos;
-    int32_t ucode;              /* index into the round's code map, -1 when full */
+    signed int ucode : 31;      /* index into the round's code map, -1 when full */
+    unsigned int entry : 1;     /* framewalk_frame.entry */
+    uint64_t cstack;            /* framewalk_frame.cstack */
 };
 
 /* The ranges of the plan (indices [lo, hi)) one thread's walk used. */

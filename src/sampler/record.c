@@ -5,9 +5,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codecache.h"
 #include "error.h"
+#include "nmerge.h"
 #include "table.h"
 #include "taskwalk.h"
 #include "walker.h"
@@ -296,4 +298,84 @@ int recorder_add_owed(struct recorder *r, uint64_t mark, uint64_t rounds)
         return 0;
     int rc = table_add_at(r->table, th - 1, node, rounds, table_metric_of(0, 0));
     return rc == ERR_NOMEM ? rc : rc == 0;
+}
+
+/* ------------------------------------------------------------ native */
+
+/* The mixed-stack thread for the thread of ws, named like that thread
+ * (recorder_add labelled it). */
+static uint32_t native_thread(struct recorder *r, const struct walk_stack *ws)
+{
+    uint32_t own = table_thread_find_of(r->table, r->pid, thread_key(ws));
+    const char *name = own != TABLE_NONE ? table_thread_name(r->table, own) : "";
+    return table_native_thread_of(r->table, r->pid, thread_key(ws), *name ? name : NULL);
+}
+
+/* The table function of a native frame: its symbol, else
+ * "BASENAME+0xOFFSET" of its file ("[anon]" for anonymous memory). */
+static uint32_t native_func(struct recorder *r, const struct nsym *s)
+{
+    const char *module = s->module ? s->module : "";
+    if (s->name)
+        return table_intern_native(r->table, s->name, module);
+    const char *base = strrchr(module, '/');
+    base = base ? base + 1 : module;
+    char name[320];
+    snprintf(name, sizeof name, "%.256s+0x%llx", *base ? base : "[anon]",
+             (unsigned long long)s->offset);
+    return table_intern_native(r->table, name, module);
+}
+
+/* Table keys of a mixed stack (leaf first) under the markers of ws.
+ * Returns the depth or ERR_NOMEM. */
+static int mixed_keys(struct recorder *r, const struct walk_stack *ws,
+                      const struct nmerge_item *items, int n)
+{
+    int d = 0, cut = ws->truncated;
+    if (ws->gc == 1)
+        r->keys[d++] = (struct frame_key){.func = r->gc_func, .line = -1};
+    for (int i = 0; i < n && d >= 0; i++) {
+        if (d == WALK_MAX_DEPTH + 1) {
+            cut = 1;
+            break;
+        }
+        if (items[i].py) {
+            d = append_frames(r, items[i].py, 1, d);
+            continue;
+        }
+        uint32_t f = native_func(r, &items[i].native);
+        if (f == TABLE_NONE)
+            return ERR_NOMEM;
+        r->keys[d++] = (struct frame_key){.func = f, .line = -1};
+    }
+    if (d > 0 && cut)
+        r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
+    return d;
+}
+
+int recorder_add_native(struct recorder *r, const struct walk_stack *ws,
+                        const struct record_state *st, const struct nmerge_item *items, int n)
+{
+    if (!ws->failed && ws->depth <= 0)
+        return 0;
+    uint32_t th = native_thread(r, ws);
+    if (th == TABLE_NONE)
+        return ERR_NOMEM;
+    enum table_metric metric = table_metric_of(st ? st->on_cpu : -1, ws->gil);
+    int rc, depth = 0;
+    if (ws->failed || n < 0) {
+        enum walk_fail why = !ws->failed ? WALK_FAIL_TORN
+                             : ws->why > WALK_OK && ws->why < WALK_FAIL_COUNT ? ws->why
+                                                                              : WALK_FAIL_CORRUPT;
+        rc = table_add_failed_as(r->table, th, why, metric);
+    } else {
+        rc = depth = n > 0 ? mixed_keys(r, ws, items, n) : stack_keys(r, ws);
+        if (rc > 0)
+            rc = table_add_stack_as(r->table, th, r->keys, depth, 1, metric);
+    }
+    if (rc >= 0 && ws->gil_wait == 1)
+        rc = table_note_gil_wait(r->table, th);
+    if (rc >= 0 && st && st->rss_delta)
+        rc = add_memory(r, th, depth, st->rss_delta);
+    return rc < 0 ? rc : 1;
 }

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "codecache.h"
 #include "error.h"
+#include "nmerge.h"
 #include "record.h"
 #include "table.h"
 #include "taskwalk.h"
@@ -464,8 +465,117 @@ static void test_tasks(void)
     table_free(t);
 }
 
+/* The stack of thread th (its last, when it has several) as
+ * "name@file:line;..." leaf first, and which of its frames are native. */
+struct one_stack {
+    const struct table *t;
+    uint32_t th;
+    char text[1024];
+    int native[16];
+    uint64_t count;
+};
+
+static int one_stack_line(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                          uint64_t count)
+{
+    struct one_stack *o = arg;
+    if (thread != o->th)
+        return 0;
+    size_t len = 0;
+    o->text[0] = '\0';
+    for (int d = 0; d < depth && len < sizeof o->text; d++) {   /* frames are root first */
+        const struct frame_key *k = &frames[depth - 1 - d];
+        len += (size_t)snprintf(o->text + len, sizeof o->text - len, "%s%s@%s:%d", d ? ";" : "",
+                                table_func_name(o->t, k->func), table_func_file(o->t, k->func),
+                                (int)k->line);
+        if (d < 16)
+            o->native[d] = table_func_is_native(o->t, k->func);
+    }
+    o->count += count;
+    return 0;
+}
+
+static struct one_stack stack_of(const struct table *t, uint32_t th)
+{
+    struct one_stack o = {.t = t, .th = th};
+    CHECK_EQ(table_foreach_stack(t, one_stack_line, &o), 0);
+    return o;
+}
+
+/* recorder_add_native: the mixed stack goes to the thread's mixed record
+ * (named like it, same metric), native frames as native functions (a
+ * nameless one as BASENAME+0xOFFSET), Python ones as recorder_add keys
+ * them; n 0 records ws's own frames, n < 0 one torn failure, a failed ws
+ * its own failure; [gc] and [truncated] as in recorder_add; the Python
+ * record is untouched by it. */
+static void test_native(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    struct walk_frame fr[2] = { { .code = &code[2], .line = 5, .entry = 1 },
+                                { .code = &code[0], .line = 3, .entry = 1 } };
+    struct walk_stack ws = { .ident = 0x1000, .tid = 100, .depth = 2, .frames = fr, .gil = 1 };
+    struct record_state st = { .on_cpu = 1 };
+    struct nmerge_item items[4] = {
+        { .native = { .name = "read", .module = "/lib/libc.so.6" } },
+        { .py = &fr[0] },
+        { .native = { .name = NULL, .module = "/usr/lib/libfoo.so", .offset = 0x1a2b } },
+        { .py = &fr[1] },
+    };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    CHECK_EQ(recorder_add_native(r, &ws, &st, items, 4), 1);
+    uint32_t py = table_thread_find(t, 100);
+    uint32_t nat = table_native_thread_of(t, 0, 100, NULL);
+    CHECK(py != TABLE_NONE && nat != TABLE_NONE && py != nat);
+    CHECK(table_thread_is_native(t, nat) && !table_thread_is_native(t, py));
+    CHECK(strcmp(table_thread_name(t, nat), "MainThread") == 0);
+    CHECK_EQ(table_thread_samples(t, nat), 1);
+    CHECK_EQ(table_thread_samples(t, py), 1);
+    enum table_metric m = table_metric_of(1, 1);
+    CHECK_EQ(table_thread_metric(t, nat, m), 1);
+    CHECK_EQ(table_thread_metric(t, py, m), 1);
+    struct one_stack o = stack_of(t, nat);
+    CHECK_STR(o.text, "read@/lib/libc.so.6:-1;spin@app.py:5;libfoo.so+0x1a2b@/usr/lib/libfoo.so:-1;"
+                      "main@app.py:3");
+    CHECK(o.native[0] && !o.native[1] && o.native[2] && !o.native[3]);
+    o = stack_of(t, py);
+    CHECK_STR(o.text, "spin@app.py:5;main@app.py:3");
+    /* No native sample this round: the Python stack, in the mixed record too. */
+    CHECK_EQ(recorder_add_native(r, &ws, &st, NULL, 0), 1);
+    CHECK_EQ(table_thread_samples(t, nat), 2);
+    /* A refused merge: one torn failure, in the mixed record only. */
+    CHECK_EQ(recorder_add_native(r, &ws, &st, NULL, ERR_CORRUPT), 1);
+    CHECK_EQ(table_thread_failed(t, nat, WALK_FAIL_TORN), 1);
+    CHECK_EQ(table_thread_failed(t, py, WALK_OK), 0);
+    /* A failed stack is its own failure whatever the merge gave. */
+    struct walk_stack bad = { .ident = 0x1000, .tid = 100, .failed = 1, .why = WALK_FAIL_READ };
+    CHECK_EQ(recorder_add_native(r, &bad, &st, items, 4), 1);
+    CHECK_EQ(table_thread_failed(t, nat, WALK_FAIL_READ), 1);
+    /* No frames and no failure: no sample. */
+    struct walk_stack none = { .ident = 0x1000, .tid = 100 };
+    CHECK_EQ(recorder_add_native(r, &none, &st, items, 0), 0);
+    CHECK_EQ(table_thread_samples(t, nat), 4);
+    recorder_free(r);
+    table_free(t);
+
+    /* [gc] leaf-most, [truncated] root-most, on a fresh table. */
+    forget_ids();
+    t = table_new();
+    r = recorder_new(t, label, &l);
+    ws.gc = 1;
+    ws.truncated = 1;
+    CHECK_EQ(recorder_add_native(r, &ws, &st, items, 2), 1);
+    o = stack_of(t, table_native_thread_of(t, 0, 100, NULL));
+    CHECK_STR(o.text, "[gc]@:-1;read@/lib/libc.so.6:-1;spin@app.py:5;[truncated]@:-1");
+    recorder_free(r);
+    table_free(t);
+}
+
 int main(void)
 {
+    test_native();
     test_tasks();
     test_states();
     test_shares_with_failures();
