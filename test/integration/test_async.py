@@ -148,6 +148,22 @@ def test_live_task_cpu_shares(live, interp, tmp_path):  # noqa: F811
         f"cruncher {share:.3f} on screen, {truth:.3f} of the CPU\n{shown} {cpu}\n{view.describe()}"
 
 
+def profile_idle_tasks(proftui, interp, n: int, seconds: float, tmp_path) -> Profile:
+    """workloads/idle_tasks.py with n idle tasks, attached with --async
+    for `seconds` once every task has started: the profile."""
+    info = tmp_path / "info.json"
+    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", info, str(n), "60"])
+    try:
+        wait_for(lambda: info.exists() and info.stat().st_size, 120, "the tasks started")
+        out = tmp_path / "p.txt"
+        res = run([proftui, "-p", str(proc.pid), "--async", "-d", f"{seconds}s", "-o", out])
+        assert res.returncode == 0, res.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+    return Profile.load(out)
+
+
 @pytest.mark.parametrize("interp", async_params(one_per_version_params()))
 def test_idle_tasks_wall_time(interp, proftui, tmp_path):
     """3,000 idle tasks are read in turn, a few a round, each read standing
@@ -157,17 +173,7 @@ def test_idle_tasks_wall_time(interp, proftui, tmp_path):
     whether its last read was early or late in the run; each sits in
     park() at its await."""
     n = 3000
-    pid_file = tmp_path / "info.json"
-    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", pid_file, str(n), "30"])
-    try:
-        wait_for(lambda: pid_file.exists() and pid_file.stat().st_size, 60, "the tasks started")
-        out = tmp_path / "p.txt"
-        res = run([proftui, "-p", str(proc.pid), "--async", "-d", "4s", "-o", out])
-        assert res.returncode == 0, res.stderr
-    finally:
-        proc.kill()
-        proc.wait()
-    prof = Profile.load(out)
+    prof = profile_idle_tasks(proftui, interp, n, 4, tmp_path)
     tasks = by_task(prof)
     idle = {name: samples(st) for name, st in tasks.items() if name.startswith("idle-")}
     assert len(idle) >= n // 2, f"{len(idle)} idle tasks read of {n}"
@@ -195,17 +201,7 @@ def test_100k_tasks_do_not_stall(interp, proftui, tmp_path):
     the rest in turn; a 3.14+ listing of them all, a read per task, is
     paced by its cost), most rounds are delivered, and the busy task, read
     among them, has its wall time."""
-    pid_file = tmp_path / "info.json"
-    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", pid_file, "100000", "60"])
-    try:
-        wait_for(lambda: pid_file.exists() and pid_file.stat().st_size, 120, "the tasks started")
-        out = tmp_path / "p.txt"
-        res = run([proftui, "-p", str(proc.pid), "--async", "-d", "3s", "-o", out])
-        assert res.returncode == 0, res.stderr
-    finally:
-        proc.kill()
-        proc.wait()
-    prof = Profile.load(out)
+    prof = profile_idle_tasks(proftui, interp, 100000, 3, tmp_path)
     taken, missed = prof.meta_count("sample"), prof.meta_count("missed")
     assert taken >= 0.75 * (taken + missed), f"{taken} rounds taken, {missed} missed"
     busy = samples(by_task(prof).get("busy", []))
