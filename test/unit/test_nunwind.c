@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/* The native unwinder (nunwind.h) on real stacks: this process's own
+ * registers and stack copied in a known chain nu_alpha -> nu_beta ->
+ * nu_gamma and unwound as if remote; truncated copies; names of libc
+ * functions, of an address past a symbol's end, of anonymous memory; and
+ * other processes (a C child and a Python child blocked in read()) whose
+ * stacks the test copies with a brief ptrace stop (only here: proftui's
+ * capture never stops the target). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <elf.h>
+
+#include "check.h"
+#include "error.h"
+#include "nunwind.h"
+
+#if PROFTUI_HAVE_NATIVE
+
+#define DEPTH 64
+
+/* A sample of this thread taken in nu_gamma, and the top of its stack. */
+struct capture {
+    struct nsample s;
+    uint8_t stack[NSAMPLE_STACK_MAX];
+    uint64_t top;
+};
+
+static void fill_regs(struct nsample *s, const ucontext_t *uc)
+{
+    const greg_t *g = uc->uc_mcontext.gregs;
+    uint64_t *r = s->regs;
+    r[NREG_RAX] = (uint64_t)g[REG_RAX], r[NREG_RBX] = (uint64_t)g[REG_RBX];
+    r[NREG_RCX] = (uint64_t)g[REG_RCX], r[NREG_RDX] = (uint64_t)g[REG_RDX];
+    r[NREG_RSI] = (uint64_t)g[REG_RSI], r[NREG_RDI] = (uint64_t)g[REG_RDI];
+    r[NREG_RBP] = (uint64_t)g[REG_RBP], r[NREG_RSP] = (uint64_t)g[REG_RSP];
+    r[NREG_RIP] = (uint64_t)g[REG_RIP], r[NREG_R8] = (uint64_t)g[REG_R8];
+    r[NREG_R9] = (uint64_t)g[REG_R9], r[NREG_R10] = (uint64_t)g[REG_R10];
+    r[NREG_R11] = (uint64_t)g[REG_R11], r[NREG_R12] = (uint64_t)g[REG_R12];
+    r[NREG_R13] = (uint64_t)g[REG_R13], r[NREG_R14] = (uint64_t)g[REG_R14];
+    r[NREG_R15] = (uint64_t)g[REG_R15];
+}
+
+/* The registers as getcontext() left them (the state just after its call
+ * returned into nu_gamma) and the stack from there up. */
+static __attribute__((noinline, noclone)) int nu_gamma(struct capture *c)
+{
+    ucontext_t uc;
+    if (getcontext(&uc) != 0)
+        return -1;
+    fill_regs(&c->s, &uc);
+    uint64_t sp = c->s.regs[NREG_RSP];
+    uint64_t len = c->top - sp < NSAMPLE_STACK_MAX ? c->top - sp : NSAMPLE_STACK_MAX;
+    memcpy(c->stack, (const void *)(uintptr_t)sp, len);
+    c->s.stack = c->stack;
+    c->s.stack_len = (uint32_t)len;
+    c->s.pid = c->s.tid = (uint32_t)getpid();
+    return 1;
+}
+
+static __attribute__((noinline, noclone)) int nu_beta(struct capture *c)
+{
+    int r = nu_gamma(c);
+    __asm__ volatile("" ::: "memory");
+    return r + 1;
+}
+
+static __attribute__((noinline, noclone)) int nu_alpha(struct capture *c)
+{
+    int r = nu_beta(c);
+    __asm__ volatile("" ::: "memory");
+    return r + 1;
+}
+
+static void *chain_thread(void *arg)
+{
+    struct capture *c = arg;
+    pthread_attr_t a;
+    void *addr;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &a) != 0 || pthread_attr_getstack(&a, &addr, &size))
+        return NULL;
+    pthread_attr_destroy(&a);
+    c->top = (uint64_t)(uintptr_t)addr + size;
+    return nu_alpha(c) == 3 ? c : NULL;
+}
+
+/* Position of name in the names of ips[0..n), or -1. */
+static int find_name(struct nunwind *u, const uint64_t *ips, int n, const char *name)
+{
+    for (int i = 0; i < n; i++) {
+        struct nsym sym;
+        if (nunwind_symbol(u, ips[i], &sym) == 0 && sym.name && strcmp(sym.name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static void print_stack(struct nunwind *u, const uint64_t *ips, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct nsym sym;
+        nunwind_symbol(u, ips[i], &sym);
+        printf("  #%d %#llx %s+%#llx %s%s\n", i, (unsigned long long)ips[i],
+               sym.name ? sym.name : "?", (unsigned long long)sym.offset, sym.module,
+               sym.interp ? " [interp]" : "");
+    }
+}
+
+/* ips[0..n) is a prefix of full[0..nfull). */
+static int is_prefix(const uint64_t *ips, int n, const uint64_t *full, int nfull)
+{
+    return n <= nfull && memcmp(ips, full, (size_t)n * sizeof *ips) == 0;
+}
+
+static void test_self_chain(struct nunwind *u)
+{
+    static struct capture c;
+    pthread_t t;
+    void *ok = NULL;
+    CHECK(pthread_create(&t, NULL, chain_thread, &c) == 0 && pthread_join(t, &ok) == 0 && ok);
+    if (!ok)
+        return;
+    uint64_t full[DEPTH], ips[DEPTH];
+    int complete = -1;
+    int n = nunwind_stack(u, &c.s, full, DEPTH, &complete);
+    print_stack(u, full, n);
+    CHECKF(n >= 4, "self chain: %d frames", n);
+    CHECK_EQ(full[0], c.s.regs[NREG_RIP]);
+    int g = find_name(u, full, n, "nu_gamma"), b = find_name(u, full, n, "nu_beta"),
+        a = find_name(u, full, n, "nu_alpha"), th = find_name(u, full, n, "chain_thread");
+    CHECKF(g == 0 && b == 1 && a == 2 && th == 3, "gamma %d beta %d alpha %d thread %d", g, b, a,
+           th);
+    CHECKF(complete == 1, "a whole thread's stack (%u bytes) unwinds to its outermost frame",
+           c.s.stack_len);
+    /* Truncated copies: a prefix of the whole unwind, never complete
+     * unless all of it was found. */
+    struct nsample cut = c.s;
+    int tiny_complete = -1;
+    for (uint32_t len = 0; len <= c.s.stack_len; len += len < 256 ? 8 : 64) {
+        cut.stack_len = len;
+        int m = nunwind_stack(u, &cut, ips, DEPTH, &complete);
+        CHECKF(m >= 1 && is_prefix(ips, m, full, n), "cut at %u: %d frames, a prefix", len, m);
+        CHECKF(!complete || m == n, "cut at %u: complete with %d of %d frames", len, m, n);
+        if (len == 16)
+            tiny_complete = complete;
+    }
+    CHECK(tiny_complete == 0);
+    /* max bounds the frames and a bounded walk is not complete. */
+    int m = nunwind_stack(u, &c.s, ips, 2, &complete);
+    CHECK(m == 2 && complete == 0 && is_prefix(ips, m, full, n));
+}
+
+/* The mapping of /proc/self/maps holding addr: start and file offset. */
+static int self_map(uint64_t addr, uint64_t *start, uint64_t *offset)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[4096];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        unsigned long long s, e, off;
+        if (sscanf(line, "%llx-%llx %*s %llx", &s, &e, &off) == 3 && addr >= s && addr < e) {
+            *start = s;
+            *offset = off;
+            found = 1;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A function whose symbol covers one byte of its code: the bytes after
+ * it are in no symbol. */
+__asm__(".text\n.p2align 4\n.globl nu_sized\n.type nu_sized,@function\nnu_sized:\n"
+        "ret\n.size nu_sized, 1\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\n.p2align 4\n");
+void nu_sized(void);
+
+static void test_symbols(struct nunwind *u)
+{
+    struct nsym sym;
+    /* Past a symbol's end: no name, the offset in the file. */
+    uint64_t at = (uint64_t)(uintptr_t)nu_sized, start, off;
+    CHECK(nunwind_symbol(u, at, &sym) == 0 && sym.name && strcmp(sym.name, "nu_sized") == 0 &&
+          sym.offset == 0 && sym.interp == 0);
+    CHECK(self_map(at + 4, &start, &off));
+    CHECK(nunwind_symbol(u, at + 4, &sym) == 0 && sym.name == NULL &&
+          sym.offset == at + 4 - start + off && strstr(sym.module, "test_nunwind"));
+    /* libc's own functions at known offsets (dladdr1 gives the extent). */
+    const char *fns[] = {"getpid", "qsort", "fork", "opendir"};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        void *p = dlsym(RTLD_DEFAULT, fns[i]);
+        Dl_info info;
+        const ElfW(Sym) *es = NULL;
+        if (!p || !dladdr1(p, &info, (void **)&es, RTLD_DL_SYMENT) || !es || es->st_size < 2) {
+            CHECKF(0, "libc %s: no dladdr1", fns[i]);
+            continue;
+        }
+        uint64_t k = es->st_size / 2;
+        CHECKF(nunwind_symbol(u, (uint64_t)(uintptr_t)p + k, &sym) == 0 && sym.name &&
+               sym.offset == k && strstr(sym.module, "libc.so") && !sym.interp,
+               "libc %s+%llu: %s+%llu in %s", fns[i], (unsigned long long)k,
+               sym.name ? sym.name : "?", (unsigned long long)sym.offset, sym.module);
+        if (sym.name && strcmp(sym.name, fns[i]) != 0) {
+            void *alias = dlsym(RTLD_DEFAULT, sym.name);
+            CHECKF(!alias || alias == p, "%s named %s, at another address", fns[i], sym.name);
+        }
+    }
+    /* memcpy resolves to one of libc's implementations: named by the
+     * full symbol table when one is installed (libc6-dbg), else by offset. */
+    void *(*volatile mc)(void *, const void *, size_t) = memcpy;
+    at = (uint64_t)(uintptr_t)mc;
+    CHECK(self_map(at, &start, &off));
+    CHECK(nunwind_symbol(u, at, &sym) == 0 && strstr(sym.module, "libc.so"));
+    CHECKF(sym.name ? strstr(sym.name, "mem") && sym.offset == 0
+                    : sym.offset == at - start + off,
+           "memcpy: %s+%llu", sym.name ? sym.name : "?", (unsigned long long)sym.offset);
+    /* Anonymous memory mapped after the unwinder read the maps. */
+    long page = sysconf(_SC_PAGESIZE);
+    uint8_t *anon = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+    CHECK(anon != MAP_FAILED);
+    if (anon != MAP_FAILED) {
+        CHECK(nunwind_symbol(u, (uint64_t)(uintptr_t)anon + 100, &sym) == 0 && !sym.name &&
+              sym.module && sym.module[0] == '\0' && !sym.interp);
+        munmap(anon, (size_t)page * 3);
+    }
+    CHECK(nunwind_symbol(u, 16, &sym) == 0 && !sym.name && sym.module[0] == '\0');
+}
+
+/* Registers and a copy of the stack of pid, stopped for a moment with
+ * PTRACE_SEIZE + PTRACE_INTERRUPT (the test's own ptrace: proftui never
+ * stops its target). 0, or -1 (ptrace not allowed: skipped). */
+static int ptrace_sample(pid_t pid, struct capture *c)
+{
+    if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
+        return -1;
+    int st, rc = -1;
+    struct user_regs_struct r;
+    struct iovec io = {&r, sizeof r};
+    if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 && waitpid(pid, &st, __WALL) == pid &&
+        WIFSTOPPED(st) && ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &io) == 0) {
+        uint64_t *g = c->s.regs;
+        g[NREG_RAX] = r.rax, g[NREG_RBX] = r.rbx, g[NREG_RCX] = r.rcx, g[NREG_RDX] = r.rdx;
+        g[NREG_RSI] = r.rsi, g[NREG_RDI] = r.rdi, g[NREG_RBP] = r.rbp, g[NREG_RSP] = r.rsp;
+        g[NREG_RIP] = r.rip, g[NREG_R8] = r.r8, g[NREG_R9] = r.r9, g[NREG_R10] = r.r10;
+        g[NREG_R11] = r.r11, g[NREG_R12] = r.r12, g[NREG_R13] = r.r13, g[NREG_R14] = r.r14;
+        g[NREG_R15] = r.r15;
+        uint64_t len = c->top - r.rsp < NSAMPLE_STACK_MAX ? c->top - r.rsp : NSAMPLE_STACK_MAX;
+        struct iovec local = {c->stack, len}, remote = {(void *)(uintptr_t)r.rsp, len};
+        if (r.rsp < c->top && process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len) {
+            c->s.stack = c->stack;
+            c->s.stack_len = (uint32_t)len;
+            c->s.pid = c->s.tid = (uint32_t)pid;
+            rc = 0;
+        }
+    }
+    ptrace(PTRACE_DETACH, pid, 0, 0);
+    return rc;
+}
+
+/* The end of pid's [stack] mapping, or 0. */
+static uint64_t stack_top(pid_t pid)
+{
+    char path[64], line[4096];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    uint64_t top = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long s, e;
+        if (strstr(line, "[stack]") && sscanf(line, "%llx-%llx", &s, &e) == 2)
+            top = e;
+    }
+    if (f)
+        fclose(f);
+    return top;
+}
+
+/* Wait (10 s at most) until pid sleeps in read() (syscall 0). */
+static int wait_in_read(pid_t pid)
+{
+    char path[64], buf[64];
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        int got = f && fgets(buf, sizeof buf, f) != NULL;
+        if (f)
+            fclose(f);
+        if (got && strncmp(buf, "0 ", 2) == 0)
+            return 0;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    return -1;
+}
+
+static __attribute__((noinline, noclone)) int child_b(int fd)
+{
+    char ch;
+    int r = (int)read(fd, &ch, 1);
+    __asm__ volatile("" ::: "memory");
+    return r + 1;
+}
+
+static __attribute__((noinline, noclone)) int child_a(int fd)
+{
+    int r = child_b(fd);
+    __asm__ volatile("" ::: "memory");
+    return r + 1;
+}
+
+/* Unwind a child blocked in read() on a pipe: a C function chain, or
+ * Python (argv). Checks names and returns the frames found. */
+static void test_child(const char *const *argv)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[1]);
+        if (argv) {
+            dup2(fds[0], 0);
+            execv(argv[0], (char *const *)argv);
+            _exit(127);
+        }
+        _exit(child_a(fds[0]));
+    }
+    close(fds[0]);
+    static struct capture c;
+    memset(&c, 0, sizeof c);
+    int rc = pid > 0 ? wait_in_read(pid) : -1;
+    CHECKF(rc == 0, "%s child blocks in read()", argv ? argv[0] : "C");
+    c.top = rc == 0 ? stack_top(pid) : 0;
+    if (rc == 0 && ptrace_sample(pid, &c) != 0) {
+        printf("SKIP: ptrace of a child not allowed here (%s)\n", strerror(errno));
+        rc = -1;
+    }
+    struct nunwind *u = NULL;
+    if (rc == 0 && nunwind_new((uint32_t)pid, &u) == 0) {
+        uint64_t ips[DEPTH];
+        int complete = -1, n = nunwind_stack(u, &c.s, ips, DEPTH, &complete);
+        printf("%s child, %u bytes of stack:\n", argv ? argv[0] : "C", c.s.stack_len);
+        print_stack(u, ips, n);
+        struct nsym sym;
+        CHECK(n >= 1 && nunwind_symbol(u, ips[0], &sym) == 0 && sym.name &&
+              strstr(sym.name, "read") && strstr(sym.module, "libc.so"));
+        if (!argv) {
+            int b = find_name(u, ips, n, "child_b"), a = find_name(u, ips, n, "child_a"),
+                m = find_name(u, ips, n, "main");
+            CHECKF(b >= 1 && a == b + 1 && m > a, "child_b %d child_a %d main %d", b, a, m);
+        } else {
+            int e = find_name(u, ips, n, "_PyEval_EvalFrameDefault");
+            CHECKF(e >= 1 && nunwind_symbol(u, ips[e], &sym) == 0 && sym.interp,
+                   "python: _PyEval_EvalFrameDefault at %d, interp %d", e, sym.interp);
+        }
+        /* The whole main-thread stack fits the copy: up to _start. */
+        if (c.top - c.s.regs[NREG_RSP] <= NSAMPLE_STACK_MAX)
+            CHECKF(complete == 1 && find_name(u, ips, n, "_start") == n - 1,
+                   "complete %d, _start last", complete);
+        nunwind_free(u);
+    }
+    close(fds[1]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+int main(void)
+{
+    struct nunwind *u = NULL;
+    CHECK(nunwind_new(0x7ffffff0u, &u) == ERR_NO_PROCESS && u == NULL);
+    CHECK(nunwind_new((uint32_t)getpid(), &u) == 0 && u);
+    if (u) {
+        test_self_chain(u);
+        test_symbols(u);
+        nunwind_free(u);
+    }
+    test_child(NULL);
+    const char *py[] = {"/usr/bin/python3", "-c", "import os; os.read(0, 1)", NULL};
+    if (access(py[0], X_OK) == 0)
+        test_child(py);
+    return check_report("nunwind");
+}
+
+#else
+
+int main(void)
+{
+    struct nunwind *u = NULL;
+    CHECK(nunwind_new((uint32_t)getpid(), &u) == ERR_UNSUPPORTED && u == NULL);
+    return check_report("nunwind");
+}
+
+#endif
