@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The native unwinder in a build without libunwind (or not on x86-64):
  * there is none, and nunwind_new() says so. */
+#include <stddef.h>
+
 #include "error.h"
 #include "nunwind.h"
 
