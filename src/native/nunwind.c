@@ -25,6 +25,7 @@ struct nunwind {
     const struct nsample *s;             /* the sample being unwound */
     int reread;                          /* the maps were read again in this call */
     int memfail;                         /* a memory read failed in this step */
+    int zeros;                           /* zero words read from the stack copy in this step */
 };
 
 /* The mapping holding addr, the maps read again (once per call) when none
@@ -85,6 +86,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
     uint64_t sp = u->s->regs[NREG_RSP];
     if (addr >= sp && addr - sp < u->s->stack_len && u->s->stack_len - (addr - sp) >= 8) {
         memcpy(val, u->s->stack + (addr - sp), 8);
+        u->zeros += *val == 0;
         return 0;
     }
     const struct nent *e = nspace_find(&u->sp, addr);
@@ -190,8 +192,10 @@ void nunwind_free(struct nunwind *u)
 }
 
 /* Whether the frame at ip (a return address unless it is the first
- * frame) has DWARF unwind information: libunwind also ends a walk at a
- * frame without it whose rbp is 0, which proves nothing. */
+ * frame) has DWARF unwind information. libunwind also ends a walk (step
+ * returns 0) at a frame without it whose rbp is 0, or where the return
+ * address it read is 0: neither proves the thread's outermost frame,
+ * which glibc marks with an undefined return address (_start, clone3). */
 static int has_info(struct nunwind *u, uint64_t ip, int first)
 {
     unw_dyn_info_t di;
@@ -208,10 +212,10 @@ static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int max, int 
     int n = 1;
     uint64_t prev_sp = u->s->regs[NREG_RSP];
     while (n < max) {
-        u->memfail = 0;
+        u->memfail = u->zeros = 0;
         int r = unw_step(c);
         if (r == 0) {
-            *complete = !u->memfail && has_info(u, ips[n - 1], n == 1);
+            *complete = !u->memfail && !u->zeros && has_info(u, ips[n - 1], n == 1);
             break;
         }
         unw_word_t ip, sp;
