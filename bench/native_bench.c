@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* The native unwinder's cost: CPU microseconds per unwind of a sample,
+ * and per unwind plus naming every frame, of this process's own stack
+ * taken at depth 30 (a recursive chain in a thread) and unwound as if
+ * remote. The first unwind (modules opened, tables copied, symbols
+ * sorted) is reported apart. Not a test. Run:
+ *   build/bench/native_bench [iterations]   (default 20000) */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "benchlib.h"
+#include "nunwind.h"
+
+#define DEPTH 30
+
+static struct nsample sample;
+static uint8_t copy[NSAMPLE_STACK_MAX];
+static uint64_t top;
+
+__attribute__((no_sanitize_address, noinline)) static void copy_raw(uint64_t from, uint64_t len)
+{
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)from;
+    for (uint64_t i = 0; i < len; i++)
+        copy[i] = p[i];
+}
+
+__attribute__((noinline)) static int take(void)
+{
+    ucontext_t uc;
+    if (getcontext(&uc) != 0)
+        return -1;
+    const greg_t *g = uc.uc_mcontext.gregs;
+    const int map[NREG_COUNT] = {REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI,
+                                 REG_RBP, REG_RSP, REG_RIP, REG_R8, REG_R9, REG_R10,
+                                 REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+    for (int i = 0; i < NREG_COUNT; i++)
+        sample.regs[i] = (uint64_t)g[map[i]];
+    uint64_t sp = sample.regs[NREG_RSP];
+    sample.stack_len = top - sp < NSAMPLE_STACK_MAX ? (uint32_t)(top - sp) : NSAMPLE_STACK_MAX;
+    copy_raw(sp, sample.stack_len);
+    sample.stack = copy;
+    sample.pid = sample.tid = (uint32_t)getpid();
+    return 0;
+}
+
+__attribute__((noinline, noclone)) static int descend(int depth)
+{
+    int r = depth > 1 ? descend(depth - 1) : take();
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+static void *thread_main(void *arg)
+{
+    pthread_attr_t a;
+    void *addr;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &a) != 0 || pthread_attr_getstack(&a, &addr, &size))
+        return NULL;
+    pthread_attr_destroy(&a);
+    top = (uint64_t)(uintptr_t)addr + size;
+    return descend(DEPTH) == 0 ? arg : NULL;
+}
+
+/* One unwind, and with names when name is set: the frame count. */
+static int once(struct nunwind *u, int name, int *complete)
+{
+    uint64_t ips[64];
+    int n = nunwind_stack(u, &sample, ips, 64, complete);
+    for (int i = 0; name && i < n; i++) {
+        struct nsym s;
+        nunwind_symbol(u, ips[i], &s);
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    int iters = argc > 1 ? atoi(argv[1]) : 20000;
+    pthread_t t;
+    void *ok = NULL;
+    struct nunwind *u;
+    if (pthread_create(&t, NULL, thread_main, &sample) != 0 || pthread_join(t, &ok) != 0 || !ok ||
+        nunwind_new((uint32_t)getpid(), &u) < 0) {
+        fprintf(stderr, "native_bench: no sample or no unwinder (built without libunwind?)\n");
+        return 1;
+    }
+    int complete;
+    double t0 = bench_cpu(CLOCK_THREAD_CPUTIME_ID);
+    int n = once(u, 1, &complete);
+    double cold = bench_cpu(CLOCK_THREAD_CPUTIME_ID) - t0;
+    t0 = bench_cpu(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < iters; i++)
+        once(u, 0, &complete);
+    double bare = bench_cpu(CLOCK_THREAD_CPUTIME_ID) - t0;
+    t0 = bench_cpu(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < iters; i++)
+        once(u, 1, &complete);
+    double named = bench_cpu(CLOCK_THREAD_CPUTIME_ID) - t0;
+    printf("native_bench: %d frames (complete %d), %u bytes of stack\n", n, complete,
+           sample.stack_len);
+    printf("  first unwind + names (modules opened): %.0f us\n", cold * 1e6);
+    printf("  unwind:          %.2f us  (%.3f us/frame)\n", bare * 1e6 / iters,
+           bare * 1e6 / iters / n);
+    printf("  unwind + names:  %.2f us  (%.3f us/frame)\n", named * 1e6 / iters,
+           named * 1e6 / iters / n);
+    nunwind_free(u);
+    return 0;
+}
