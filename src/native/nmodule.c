@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "nunwind_impl.h"
+#include "reader.h"
 
 #define DW_EH_PE_omit 0xff
 #define TABLE_ENC 0x3b                   /* DW_EH_PE_datarel | DW_EH_PE_sdata4 */
@@ -183,14 +185,32 @@ static void read_phdrs(struct nmod *m, Elf *e, int fd)
     }
 }
 
-int nmod_open(pid_t pid, const char *path, struct nmod **out)
+/* A copy of an ELF image in the target's memory (the vDSO), as a file:
+ * an fd, or -1. */
+static int image_file(const struct nimage *img)
+{
+    if (!img || !img->r || img->end <= img->start || img->end - img->start > NMOD_IMAGE_MAX)
+        return -1;
+    size_t len = img->end - img->start;
+    uint8_t *buf = malloc(len);
+    int fd = buf ? memfd_create("proftui-vdso", MFD_CLOEXEC) : -1;
+    if (fd >= 0 && (reader_read(img->r, img->start, len, buf) != 0 ||
+                    write(fd, buf, len) != (ssize_t)len)) {
+        close(fd);
+        fd = -1;
+    }
+    free(buf);
+    return fd;
+}
+
+int nmod_open(pid_t pid, const char *path, const struct nimage *img, struct nmod **out)
 {
     struct nmod *m = calloc(1, sizeof *m);
     if (!m || !(m->path = strdup(path))) {
         free(m);
         return ERR_NOMEM;
     }
-    int fd = path[0] == '/' ? open_target_file(pid, path) : -1;
+    int fd = path[0] == '/' ? open_target_file(pid, path) : image_file(img);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
@@ -198,8 +218,10 @@ int nmod_open(pid_t pid, const char *path, struct nmod **out)
         *out = m;                        /* a module known by name only */
         return 0;
     }
-    m->dev = st.st_dev;
-    m->ino = st.st_ino;
+    if (path[0] == '/') {
+        m->dev = st.st_dev;
+        m->ino = st.st_ino;
+    }
     int rc = 0;
     Elf *e = elf_version(EV_CURRENT) != EV_NONE ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
     if (e && elf_kind(e) == ELF_K_ELF && gelf_getclass(e) == ELFCLASS64) {

@@ -46,10 +46,11 @@ static int build_ents(struct nspace *sp)
     return 0;
 }
 
-int nspace_init(struct nspace *sp, pid_t pid)
+int nspace_init(struct nspace *sp, pid_t pid, struct reader *r)
 {
     memset(sp, 0, sizeof *sp);
     sp->pid = pid;
+    sp->r = r;
     int rc = maps_read(pid, &sp->maps);
     if (rc < 0)
         return rc;
@@ -124,8 +125,9 @@ static struct nmod *cached(struct nspace *sp, const char *path)
     return NULL;
 }
 
-static struct nmod *open_module(struct nspace *sp, const char *path)
+static struct nmod *open_module(struct nspace *sp, const struct nent *e)
 {
+    const char *path = e->path;
     struct nmod *m = cached(sp, path);
     if (m)
         return m;
@@ -137,7 +139,8 @@ static struct nmod *open_module(struct nspace *sp, const char *path)
         sp->mods = grown;
         sp->mods_cap = cap;
     }
-    if (nmod_open(sp->pid, path, &m) < 0)
+    struct nimage img = {sp->r, e->start, e->end};
+    if (nmod_open(sp->pid, path, &img, &m) < 0)
         return NULL;
     sp->mods[sp->nmods++] = m;
     return m;
@@ -162,7 +165,7 @@ struct nmod *nspace_module(struct nspace *sp, const struct nent *e)
     w->tried = 1;
     if (!e->path[0])
         return NULL;
-    w->mod = open_module(sp, e->path);
+    w->mod = open_module(sp, e);
     const struct nent *base = file_base(sp, e);
     uint64_t vaddr;
     if (w->mod && base && nmod_base_vaddr(w->mod, &vaddr) == 0) {

@@ -161,7 +161,7 @@ int nunwind_new(uint32_t pid, struct nunwind **out)
     if (rc < 0)
         goto fail_free;
     u->r = procmem_reader(u->pm);
-    rc = nspace_init(&u->sp, (pid_t)pid);
+    rc = nspace_init(&u->sp, (pid_t)pid, u->r);
     if (rc < 0)
         goto fail_mem;
     u->as = unw_create_addr_space(&accessors, 0);

@@ -18,6 +18,7 @@
 #define NMOD_LOADS 16                    /* PT_LOAD segments kept per module */
 #define NMOD_SPAN_MAX (64u << 20)        /* bytes of unwind tables kept per span */
 #define NMOD_SYMS_MAX (4u << 20)         /* function symbols kept per module */
+#define NMOD_IMAGE_MAX (1u << 20)        /* bytes of a module read from memory (the vDSO) */
 
 /* Bytes of a module's file at link addresses [lo, hi) (zero where the
  * file has none). */
@@ -57,11 +58,18 @@ struct nmod {
     int interp;                          /* the python executable or libpython */
 };
 
-/* Open the module at path (read through /proc/pid/root when it exists).
- * A file that cannot be read or is not ELF still gives a module (no
- * table, no symbols, dev = ino = 0) so that its addresses are named by
- * offset. Caller owns *out. 0 or ERR_NOMEM. */
-int nmod_open(pid_t pid, const char *path, struct nmod **out);
+/* An ELF image in the target's memory rather than in a file: the vDSO. */
+struct nimage {
+    struct reader *r;
+    uint64_t start, end;
+};
+
+/* Open the module at path (read through /proc/pid/root when it exists),
+ * or, for a path that is not a file's ("[vdso]"), from img when given.
+ * One that cannot be read or is not ELF still gives a module (no table,
+ * no symbols, dev = ino = 0) so that its addresses are named by offset.
+ * Caller owns *out. 0 or ERR_NOMEM. */
+int nmod_open(pid_t pid, const char *path, const struct nimage *img, struct nmod **out);
 void nmod_free(struct nmod *m);
 
 /* Copy len bytes at link address vaddr from the module's spans: 0, or -1
@@ -93,6 +101,7 @@ struct nent {
 /* The target's address space. */
 struct nspace {
     pid_t pid;
+    struct reader *r;                    /* the target's memory (the vDSO), borrowed */
     struct maps maps;
     struct nent *ents;                   /* sorted by start, owned */
     size_t nents;
@@ -101,8 +110,8 @@ struct nspace {
     const struct nent *last;             /* the entry found last (a cache) */
 };
 
-/* Read the maps of sp->pid. 0, ERR_NO_PROCESS, ERR_PERM, ERR_NOMEM. */
-int nspace_init(struct nspace *sp, pid_t pid);
+/* Read the maps of pid; r (borrowed, may be NULL) reads the vDSO. 0, ERR_NO_PROCESS, ERR_PERM, ERR_NOMEM. */
+int nspace_init(struct nspace *sp, pid_t pid, struct reader *r);
 void nspace_free(struct nspace *sp);
 
 /* Read the maps again (entries found before stay valid). 0 or an error. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -107,12 +108,20 @@ static void *chain_thread(void *arg)
     return nu_alpha(c) == 3 ? c : NULL;
 }
 
+/* The address naming frame i: a caller's return address minus one, the
+ * call instruction (a call to a noreturn function can be the last
+ * instruction of its caller: the return address is past its end). */
+static uint64_t call_site(const uint64_t *ips, int i)
+{
+    return i > 0 ? ips[i] - 1 : ips[i];
+}
+
 /* Position of name in the names of ips[0..n), or -1. */
 static int find_name(struct nunwind *u, const uint64_t *ips, int n, const char *name)
 {
     for (int i = 0; i < n; i++) {
         struct nsym sym;
-        if (nunwind_symbol(u, ips[i], &sym) == 0 && sym.name && strcmp(sym.name, name) == 0)
+        if (nunwind_symbol(u, call_site(ips, i), &sym) == 0 && sym.name && strcmp(sym.name, name) == 0)
             return i;
     }
     return -1;
@@ -122,7 +131,7 @@ static void print_stack(struct nunwind *u, const uint64_t *ips, int n)
 {
     for (int i = 0; i < n; i++) {
         struct nsym sym;
-        nunwind_symbol(u, ips[i], &sym);
+        nunwind_symbol(u, call_site(ips, i), &sym);
         printf("  #%d %#llx %s+%#llx %s%s\n", i, (unsigned long long)ips[i],
                sym.name ? sym.name : "?", (unsigned long long)sym.offset, sym.module,
                sym.interp ? " [interp]" : "");
@@ -373,7 +382,8 @@ static void test_child(const char *const *argv)
         int r = -1;
         for (int i = 0; i < n && i < 4 && r < 0; i++) {
             struct nsym sym;
-            if (nunwind_symbol(u, ips[i], &sym) == 0 && sym.name && strstr(sym.name, "read") &&
+            if (nunwind_symbol(u, call_site(ips, i), &sym) == 0 && sym.name &&
+                strstr(sym.name, "read") &&
                 strstr(sym.module, "libc.so"))
                 r = i;
         }
@@ -387,7 +397,7 @@ static void test_child(const char *const *argv)
              * tail-calling interpreter: Debian's 3.15.) */
             struct nsym sym;
             int e = find_name(u, ips, n, "PyEval_EvalCode");
-            CHECKF(e > r && nunwind_symbol(u, ips[e], &sym) == 0 && sym.interp,
+            CHECKF(e > r && nunwind_symbol(u, call_site(ips, e), &sym) == 0 && sym.interp,
                    "python: PyEval_EvalCode at %d", e);
         }
         /* The whole main-thread stack fits the copy: up to _start. */
@@ -399,6 +409,68 @@ static void test_child(const char *const *argv)
     close(fds[1]);
     if (pid > 0)
         waitpid(pid, NULL, 0);
+}
+
+static __attribute__((noinline, noclone)) void spin_b(void)
+{
+    struct timespec ts;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        __asm__ volatile("" ::: "memory");
+    }
+}
+
+static __attribute__((noinline, noclone)) void spin_a(void)
+{
+    spin_b();
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The vDSO (no file: read from the target's memory): its names, and a
+ * child caught inside clock_gettime there unwound through it. */
+static void test_vdso(struct nunwind *self)
+{
+    uint64_t base = getauxval(AT_SYSINFO_EHDR);
+    int named = 0;
+    for (uint64_t a = base; base && a < base + 8192 && !named; a += 4) {
+        struct nsym sym;
+        named = nunwind_symbol(self, a, &sym) == 0 && sym.name &&
+                strstr(sym.name, "clock_gettime") && strcmp(sym.module, "[vdso]") == 0;
+    }
+    CHECKF(named, "clock_gettime named in the vDSO at %#llx", (unsigned long long)base);
+    pid_t pid = fork();
+    if (pid == 0) {
+        spin_a();
+        _exit(0);
+    }
+    static struct capture c;
+    memset(&c, 0, sizeof c);
+    c.top = stack_top(pid);
+    struct nunwind *u = NULL;
+    CHECK(pid > 0 && c.top && nunwind_new((uint32_t)pid, &u) == 0);
+    int caught = 0, tries = 0;
+    for (; u && tries < 300 && !caught; tries++) {
+        if (ptrace_sample(pid, &c) != 0)
+            break;
+        uint64_t ips[DEPTH];
+        struct nsym sym;
+        int complete = -1, n = nunwind_stack(u, &c.s, ips, DEPTH, &complete);
+        if (n < 1 || nunwind_symbol(u, ips[0], &sym) != 0 || strcmp(sym.module, "[vdso]") != 0)
+            continue;
+        caught = 1;
+        printf("spinning child, caught in the vDSO after %d tries:\n", tries + 1);
+        print_stack(u, ips, n);
+        int b = find_name(u, ips, n, "spin_b"), a = find_name(u, ips, n, "spin_a");
+        CHECKF(b >= 1 && a == b + 1, "spin_b %d spin_a %d", b, a);
+        if (c.top - c.s.regs[NREG_RSP] <= NSAMPLE_STACK_MAX)
+            CHECKF(complete == 1, "complete %d", complete);
+    }
+    CHECKF(caught, "a spinning child caught in the vDSO (%d tries)", tries);
+    nunwind_free(u);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
 }
 
 /* A Python child for each interpreter: /usr/bin/python3, Debian's 3.14
@@ -435,10 +507,12 @@ int main(int argc, char **argv)
     if (u) {
         test_self_chain(u);
         test_symbols(u);
-        nunwind_free(u);
     }
     test_child(NULL);
+    if (u)
+        test_vdso(u);
     test_pythons(argc, argv);
+    nunwind_free(u);
     return check_report("nunwind");
 }
 
