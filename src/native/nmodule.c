@@ -44,16 +44,23 @@ int nmod_base_vaddr(const struct nmod *m, uint64_t *vaddr)
     return 0;
 }
 
-int nmod_read(const struct nmod *m, uint64_t vaddr, void *buf, size_t len)
+const struct nspan *nmod_span(const struct nmod *m, uint64_t vaddr, size_t len)
 {
     for (int i = 0; i < 2; i++) {
         const struct nspan *s = &m->span[i];
-        if (s->bytes && vaddr >= s->lo && vaddr < s->hi && len <= s->hi - vaddr) {
-            memcpy(buf, s->bytes + (vaddr - s->lo), len);
-            return 0;
-        }
+        if (s->bytes && vaddr >= s->lo && vaddr < s->hi && len <= s->hi - vaddr)
+            return s;
     }
-    return -1;
+    return NULL;
+}
+
+int nmod_read(const struct nmod *m, uint64_t vaddr, void *buf, size_t len)
+{
+    const struct nspan *s = nmod_span(m, vaddr, len);
+    if (!s)
+        return -1;
+    memcpy(buf, s->bytes + (vaddr - s->lo), len);
+    return 0;
 }
 
 /* The file bytes at link addresses [lo, hi) into a new span: what lies

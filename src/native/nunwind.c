@@ -26,6 +26,8 @@ struct nunwind {
     int reread;                          /* the maps were read again in this call */
     int memfail;                         /* a memory read failed in this step */
     int zeros;                           /* zero words read from the stack copy in this step */
+    uint64_t hot_lo, hot_hi;             /* runtime range of the span read last ... */
+    const uint8_t *hot;                  /* ... and its bytes (a module's, lives with it) */
 };
 
 /* The mapping holding addr, the maps read again (once per call) when none
@@ -83,6 +85,10 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
     struct nunwind *u = arg;
     if (write)
         return -UNW_EINVAL;
+    if (addr - u->hot_lo < u->hot_hi - u->hot_lo && u->hot_hi - addr >= 8) {
+        memcpy(val, u->hot + (addr - u->hot_lo), 8);   /* most reads: the unwind tables */
+        return 0;
+    }
     uint64_t sp = u->s->regs[NREG_RSP];
     if (addr >= sp && addr - sp < u->s->stack_len && u->s->stack_len - (addr - sp) >= 8) {
         memcpy(val, u->s->stack + (addr - sp), 8);
@@ -91,8 +97,14 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
     }
     const struct nent *e = nspace_find(&u->sp, addr);
     struct nmod *m = e ? nspace_module(&u->sp, e) : NULL;
-    if (m && e->biased && nmod_read(m, addr - e->bias, val, 8) == 0)
+    const struct nspan *span = m && e->biased ? nmod_span(m, addr - e->bias, 8) : NULL;
+    if (span) {
+        u->hot_lo = span->lo + e->bias;
+        u->hot_hi = span->hi + e->bias;
+        u->hot = span->bytes;
+        memcpy(val, u->hot + (addr - u->hot_lo), 8);
         return 0;
+    }
     /* Code and read-only data of a mapped file do not change; the rest
      * (the stack beyond the copy, heap, writable data) moved on since
      * the sample was taken. */
@@ -168,8 +180,12 @@ int nunwind_new(uint32_t pid, struct nunwind **out)
     rc = ERR_NOMEM;
     if (!u->as)
         goto fail_space;
-    /* Caching per address space: the unwinder is used by one thread. */
-    unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+    /* No caching: libunwind caches a frame's register rules by ip alone,
+     * but the rules of an ip that is a frame's own (the first frame, or
+     * after a signal frame) are those at ip and the rules of a return
+     * address those at ip - 1: a cache fed with both gives wrong frames
+     * (fuzz_nunwind found it). Unwinding costs ~3x as much without. */
+    unw_set_caching_policy(u->as, UNW_CACHE_NONE);
     *out = u;
     return 0;
 fail_space:
@@ -242,6 +258,7 @@ int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int
         return ERR_CORRUPT;
     u->s = s;
     u->reread = 0;
+    u->hot_lo = u->hot_hi = 0;           /* biases may differ after a re-read */
     const struct nent *e = find_ent(u, s->regs[NREG_RIP]);
     if (!e || !e->exec)
         return ERR_CORRUPT;

@@ -72,6 +72,9 @@ struct nimage {
 int nmod_open(pid_t pid, const char *path, const struct nimage *img, struct nmod **out);
 void nmod_free(struct nmod *m);
 
+/* The span holding len bytes at link address vaddr, or NULL. */
+const struct nspan *nmod_span(const struct nmod *m, uint64_t vaddr, size_t len);
+
 /* Copy len bytes at link address vaddr from the module's spans: 0, or -1
  * when they are not all there. */
 int nmod_read(const struct nmod *m, uint64_t vaddr, void *buf, size_t len);

@@ -210,8 +210,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < n; i++)
         check_name(u, ips[i], i > 0);
     int m = nunwind_stack(u, &s, again, max, &again_complete);
-    if (m != n || memcmp(again, ips, (size_t)n * sizeof *ips) != 0 || again_complete != complete)
+    if (m != n || memcmp(again, ips, (size_t)n * sizeof *ips) != 0 || again_complete != complete) {
+        fprintf(stderr, "first %d (complete %d), then %d (complete %d):\n", n, complete, m,
+                again_complete);
+        for (int i = 0; i < n || i < m; i++)
+            fprintf(stderr, "  %#llx %#llx\n", i < n ? (unsigned long long)ips[i] : 0ull,
+                    i < m ? (unsigned long long)again[i] : 0ull);
         violation("a second unwind of the same sample differs");
+    }
     for (int i = 0; i < NREG_COUNT; i++)
         check_name(u, s.regs[i], 0);
     return 0;
