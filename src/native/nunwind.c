@@ -21,8 +21,10 @@ struct nunwind {
     struct nspace sp;
     struct procmem *pm;
     struct reader *r;
-    unw_addr_space_t as;
-    const struct nsample *s;             /* the sample being unwound */
+    unw_addr_space_t as_first;           /* the first step: no caching */
+    unw_addr_space_t as;                 /* the callers: cached */
+    const struct nsample *s;             /* the sample being unwound (or rest) */
+    struct nsample rest;                 /* the sample as seen from the first caller */
     int reread;                          /* the maps were read again in this call */
     int memfail;                         /* a memory read failed in this step */
     int zeros;                           /* zero words read from the stack copy in this step */
@@ -176,19 +178,28 @@ int nunwind_new(uint32_t pid, struct nunwind **out)
     rc = nspace_init(&u->sp, (pid_t)pid, u->r);
     if (rc < 0)
         goto fail_mem;
+    /* libunwind caches a frame's register rules by ip alone, but the
+     * rules of an ip that is a frame's own (the first frame) are those at
+     * ip, and those of a return address the ones at ip - 1: one cache fed
+     * with both gives wrong frames (fuzz_nunwind found it). So the first
+     * step has an address space without a cache, and the callers one with
+     * a cache, started again from the first caller at its return address
+     * - 1 (the call: a frame's own ip there, the rules a return address
+     * gets). Unwinding without any cache costs ~3x as much. */
+    u->as_first = unw_create_addr_space(&accessors, 0);
     u->as = unw_create_addr_space(&accessors, 0);
     rc = ERR_NOMEM;
-    if (!u->as)
+    if (!u->as_first || !u->as)
         goto fail_space;
-    /* No caching: libunwind caches a frame's register rules by ip alone,
-     * but the rules of an ip that is a frame's own (the first frame, or
-     * after a signal frame) are those at ip and the rules of a return
-     * address those at ip - 1: a cache fed with both gives wrong frames
-     * (fuzz_nunwind found it). Unwinding costs ~3x as much without. */
-    unw_set_caching_policy(u->as, UNW_CACHE_NONE);
+    unw_set_caching_policy(u->as_first, UNW_CACHE_NONE);
+    unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
     *out = u;
     return 0;
 fail_space:
+    if (u->as_first)
+        unw_destroy_addr_space(u->as_first);
+    if (u->as)
+        unw_destroy_addr_space(u->as);
     nspace_free(&u->sp);
 fail_mem:
     procmem_close(u->pm);
@@ -201,6 +212,7 @@ void nunwind_free(struct nunwind *u)
 {
     if (!u)
         return;
+    unw_destroy_addr_space(u->as_first);
     unw_destroy_addr_space(u->as);
     nspace_free(&u->sp);
     procmem_close(u->pm);
@@ -222,10 +234,10 @@ static int has_info(struct nunwind *u, uint64_t ip, int first)
            _Ux86_64_dwarf_search_unwind_table(u->as, at, &di, &pi, 0, u) >= 0;
 }
 
-/* The callers of the first frame, after ips[0]. */
-static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int max, int *complete)
+/* Frames n.. of the walk of cursor c (frame n - 1 is where c is), up to
+ * max: the new count. */
+static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int n, int max, int *complete)
 {
-    int n = 1;
     uint64_t prev_sp = u->s->regs[NREG_RSP];
     while (n < max) {
         u->memfail = u->zeros = 0;
@@ -248,6 +260,31 @@ static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int max, int 
     return n;
 }
 
+/* u->rest: the registers c found for the first caller (the callee-saved
+ * ones, sp, and its return address - 1 as ip) and what is left of s's
+ * stack copy above its sp. */
+static void make_rest(struct nunwind *u, unw_cursor_t *c, const struct nsample *s, uint64_t ip)
+{
+    static const int8_t keep[][2] = {
+        {UNW_X86_64_RBX, NREG_RBX}, {UNW_X86_64_RBP, NREG_RBP}, {UNW_X86_64_R12, NREG_R12},
+        {UNW_X86_64_R13, NREG_R13}, {UNW_X86_64_R14, NREG_R14}, {UNW_X86_64_R15, NREG_R15},
+        {UNW_X86_64_RSP, NREG_RSP},
+    };
+    struct nsample *r = &u->rest;
+    *r = (struct nsample){.pid = s->pid, .tid = s->tid, .time_ns = s->time_ns};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        unw_word_t v;
+        if (unw_get_reg(c, keep[i][0], &v) == 0)
+            r->regs[keep[i][1]] = v;
+    }
+    r->regs[NREG_RIP] = ip - 1;
+    uint64_t off = r->regs[NREG_RSP] - s->regs[NREG_RSP];     /* > 0: walk() checked */
+    if (off > s->stack_len)
+        off = s->stack_len;
+    r->stack = s->stack ? s->stack + off : NULL;
+    r->stack_len = s->stack_len - (uint32_t)off;
+}
+
 int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int max,
                   int *complete)
 {
@@ -265,8 +302,14 @@ int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int
     ips[0] = s->regs[NREG_RIP];
     unw_cursor_t c;
     int n = 1;
-    if (unw_init_remote(&c, u->as, u) == 0)
-        n = walk(u, &c, ips, max, complete);
+    if (unw_init_remote(&c, u->as_first, u) == 0)
+        n = walk(u, &c, ips, 1, max < 2 ? max : 2, complete);
+    if (n == 2 && n < max) {
+        make_rest(u, &c, s, ips[1]);
+        u->s = &u->rest;
+        if (unw_init_remote(&c, u->as, u) == 0)
+            n = walk(u, &c, ips, 2, max, complete);
+    }
     if (u->reread)
         unw_flush_cache(u->as, 0, 0);    /* a module may have moved */
     u->s = NULL;
