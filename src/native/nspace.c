@@ -22,16 +22,15 @@ static int cmp_ent(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-/* The entries of sp->maps, sorted; entries of a path seen before keep
- * their module when the file is still the same (dev, inode). */
-static int build_ents(struct nspace *sp)
+/* The entries of m, sorted, into *out (caller frees). */
+static int build_ents(const struct maps *m, struct nent **out, size_t *count)
 {
-    struct nent *v = calloc(sp->maps.n ? sp->maps.n : 1, sizeof *v);
+    struct nent *v = calloc(m->n ? m->n : 1, sizeof *v);
     if (!v)
         return ERR_NOMEM;
     size_t n = 0;
-    for (size_t i = 0; i < sp->maps.n; i++) {
-        const struct map_entry *me = &sp->maps.v[i];
+    for (size_t i = 0; i < m->n; i++) {
+        const struct map_entry *me = &m->v[i];
         if (me->end <= me->start)
             continue;
         v[n++] = (struct nent){.start = me->start, .end = me->end, .offset = me->offset,
@@ -39,11 +38,33 @@ static int build_ents(struct nspace *sp)
                                .exec = me->perms[2] == 'x', .write = me->perms[1] == 'w'};
     }
     qsort(v, n, sizeof *v, cmp_ent);
-    free(sp->ents);
-    sp->ents = v;
-    sp->nents = n;
-    sp->last = NULL;
+    *out = v;
+    *count = n;
     return 0;
+}
+
+/* Entries of the new maps that are the same mapping as before keep their
+ * module and bias. The count of old entries gone or changed. */
+static size_t carry_over(struct nent *nv, size_t nn, const struct nent *ov, size_t on)
+{
+    size_t i = 0, j = 0, same = 0;
+    while (i < nn && j < on) {
+        if (nv[i].start != ov[j].start) {
+            nv[i].start < ov[j].start ? i++ : j++;
+            continue;
+        }
+        if (nv[i].end == ov[j].end && nv[i].offset == ov[j].offset &&
+            nv[i].exec == ov[j].exec && strcmp(nv[i].path, ov[j].path) == 0) {
+            nv[i].mod = ov[j].mod;
+            nv[i].bias = ov[j].bias;
+            nv[i].tried = ov[j].tried;
+            nv[i].biased = ov[j].biased;
+            same++;
+        }
+        i++;
+        j++;
+    }
+    return on - same;
 }
 
 int nspace_init(struct nspace *sp, pid_t pid, struct reader *r)
@@ -54,7 +75,7 @@ int nspace_init(struct nspace *sp, pid_t pid, struct reader *r)
     int rc = maps_read(pid, &sp->maps);
     if (rc < 0)
         return rc;
-    rc = build_ents(sp);
+    rc = build_ents(&sp->maps, &sp->ents, &sp->nents);
     if (rc < 0)
         maps_free(&sp->maps);
     return rc;
@@ -73,19 +94,24 @@ void nspace_free(struct nspace *sp)
 int nspace_reread(struct nspace *sp)
 {
     struct maps fresh;
+    struct nent *v;
+    size_t n;
     int rc = maps_read(sp->pid, &fresh);
     if (rc < 0)
         return rc;
-    struct maps old = sp->maps;
-    sp->maps = fresh;
-    rc = build_ents(sp);
+    rc = build_ents(&fresh, &v, &n);
     if (rc < 0) {
-        sp->maps = old;                  /* the old entries still point into the old maps */
         maps_free(&fresh);
         return rc;
     }
-    maps_free(&old);
-    return 0;
+    size_t gone = carry_over(v, n, sp->ents, sp->nents);
+    free(sp->ents);
+    maps_free(&sp->maps);
+    sp->maps = fresh;
+    sp->ents = v;
+    sp->nents = n;
+    sp->last = NULL;
+    return gone > 0;
 }
 
 const struct nent *nspace_find(struct nspace *sp, uint64_t addr)

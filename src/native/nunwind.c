@@ -26,6 +26,7 @@ struct nunwind {
     const struct nsample *s;             /* the sample being unwound (or rest) */
     struct nsample rest;                 /* the sample as seen from the first caller */
     int reread;                          /* the maps were read again in this call */
+    int moved;                           /* ... and a mapping known before was gone */
     int memfail;                         /* a memory read failed in this step */
     int zeros;                           /* zero words read from the stack copy in this step */
     uint64_t hot_lo, hot_hi;             /* runtime range of the span read last ... */
@@ -39,8 +40,10 @@ static const struct nent *find_ent(struct nunwind *u, uint64_t addr)
     const struct nent *e = nspace_find(&u->sp, addr);
     if (!e && !u->reread) {
         u->reread = 1;
-        if (nspace_reread(&u->sp) == 0)
+        int rc = nspace_reread(&u->sp);
+        if (rc >= 0)
             e = nspace_find(&u->sp, addr);
+        u->moved |= rc > 0;
     }
     return e;
 }
@@ -294,7 +297,7 @@ int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int
     if (max < 1 || s->stack_len > NSAMPLE_STACK_MAX || (s->stack_len && !s->stack))
         return ERR_CORRUPT;
     u->s = s;
-    u->reread = 0;
+    u->reread = u->moved = 0;
     u->hot_lo = u->hot_hi = 0;           /* biases may differ after a re-read */
     const struct nent *e = find_ent(u, s->regs[NREG_RIP]);
     if (!e || !e->exec)
@@ -310,15 +313,20 @@ int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int
         if (unw_init_remote(&c, u->as, u) == 0)
             n = walk(u, &c, ips, 2, max, complete);
     }
-    if (u->reread)
-        unw_flush_cache(u->as, 0, 0);    /* a module may have moved */
+    if (u->moved)
+        unw_flush_cache(u->as, 0, 0);    /* cached rules of code that is gone */
     u->s = NULL;
     return n;
 }
 
 int nunwind_symbol(struct nunwind *u, uint64_t ip, struct nsym *out)
 {
-    if (nspace_symbol(&u->sp, ip, out) < 0 && nspace_reread(&u->sp) == 0)
-        nspace_symbol(&u->sp, ip, out);
+    if (nspace_symbol(&u->sp, ip, out) < 0) {
+        int rc = nspace_reread(&u->sp);
+        if (rc > 0)
+            unw_flush_cache(u->as, 0, 0);
+        if (rc >= 0)
+            nspace_symbol(&u->sp, ip, out);
+    }
     return 0;
 }

@@ -117,7 +117,9 @@ struct nspace {
 int nspace_init(struct nspace *sp, pid_t pid, struct reader *r);
 void nspace_free(struct nspace *sp);
 
-/* Read the maps again (entries found before stay valid). 0 or an error. */
+/* Read the maps again. Mappings that are still there keep their module
+ * (entries found before are no longer valid). 1 when some mapping known
+ * before is gone or changed, 0 when none is, or an error. */
 int nspace_reread(struct nspace *sp);
 
 /* The mapping holding addr, or NULL. */
