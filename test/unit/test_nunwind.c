@@ -345,6 +345,42 @@ static __attribute__((noinline, noclone)) int child_a(int fd)
     return r + 1;
 }
 
+/* The stack of a child blocked in read(): libc's read, then the C chain
+ * or Python's PyEval_EvalCode, and _start last when the copy holds it all. */
+static void check_child(struct nunwind *u, const struct capture *c, const char *const *argv)
+{
+    uint64_t ips[DEPTH];
+    int complete = -1, n = nunwind_stack(u, &c->s, ips, DEPTH, &complete);
+    printf("%s child, %u bytes of stack:\n", argv ? argv[0] : "C", c->s.stack_len);
+    print_stack(u, ips, n);
+    /* read() itself, maybe below libc helpers without a public name. */
+    int r = -1;
+    for (int i = 0; i < n && i < 4 && r < 0; i++) {
+        struct nsym sym;
+        if (nunwind_symbol(u, call_site(ips, i), &sym) == 0 && sym.name &&
+            strstr(sym.name, "read") &&
+            strstr(sym.module, "libc.so"))
+            r = i;
+    }
+    CHECKF(r >= 0, "libc's read in the first frames");
+    if (!argv) {
+        int b = find_name(u, ips, n, "child_b"), a = find_name(u, ips, n, "child_a"),
+            m = find_name(u, ips, n, "main");
+        CHECKF(b > r && a == b + 1 && m > a, "child_b %d child_a %d main %d", b, a, m);
+    } else {
+        /* (_PyEval_EvalFrameDefault is not on the stack of a
+         * tail-calling interpreter: Debian's 3.15.) */
+        struct nsym sym;
+        int e = find_name(u, ips, n, "PyEval_EvalCode");
+        CHECKF(e > r && nunwind_symbol(u, call_site(ips, e), &sym) == 0 && sym.interp,
+               "python: PyEval_EvalCode at %d", e);
+    }
+    /* The whole main-thread stack fits the copy: up to _start. */
+    if (c->top - c->s.regs[NREG_RSP] <= NSAMPLE_STACK_MAX)
+        CHECKF(complete == 1 && find_name(u, ips, n, "_start") == n - 1,
+               "complete %d, _start last", complete);
+}
+
 /* Unwind a child blocked in read() on a pipe: a C function chain, or
  * Python (argv). Checks names and returns the frames found. */
 static void test_child(const char *const *argv)
@@ -374,36 +410,7 @@ static void test_child(const char *const *argv)
     }
     struct nunwind *u = NULL;
     if (rc == 0 && nunwind_new((uint32_t)pid, &u) == 0) {
-        uint64_t ips[DEPTH];
-        int complete = -1, n = nunwind_stack(u, &c.s, ips, DEPTH, &complete);
-        printf("%s child, %u bytes of stack:\n", argv ? argv[0] : "C", c.s.stack_len);
-        print_stack(u, ips, n);
-        /* read() itself, maybe below libc helpers without a public name. */
-        int r = -1;
-        for (int i = 0; i < n && i < 4 && r < 0; i++) {
-            struct nsym sym;
-            if (nunwind_symbol(u, call_site(ips, i), &sym) == 0 && sym.name &&
-                strstr(sym.name, "read") &&
-                strstr(sym.module, "libc.so"))
-                r = i;
-        }
-        CHECKF(r >= 0, "libc's read in the first frames");
-        if (!argv) {
-            int b = find_name(u, ips, n, "child_b"), a = find_name(u, ips, n, "child_a"),
-                m = find_name(u, ips, n, "main");
-            CHECKF(b > r && a == b + 1 && m > a, "child_b %d child_a %d main %d", b, a, m);
-        } else {
-            /* (_PyEval_EvalFrameDefault is not on the stack of a
-             * tail-calling interpreter: Debian's 3.15.) */
-            struct nsym sym;
-            int e = find_name(u, ips, n, "PyEval_EvalCode");
-            CHECKF(e > r && nunwind_symbol(u, call_site(ips, e), &sym) == 0 && sym.interp,
-                   "python: PyEval_EvalCode at %d", e);
-        }
-        /* The whole main-thread stack fits the copy: up to _start. */
-        if (c.top - c.s.regs[NREG_RSP] <= NSAMPLE_STACK_MAX)
-            CHECKF(complete == 1 && find_name(u, ips, n, "_start") == n - 1,
-                   "complete %d, _start last", complete);
+        check_child(u, &c, argv);
         nunwind_free(u);
     }
     close(fds[1]);
