@@ -151,7 +151,7 @@ static pid_t python_child(const char *python, int *wfd)
 static int once(struct nunwind *u, int name, int *complete)
 {
     uint64_t ips[64];
-    int n = nunwind_stack(u, &sample, ips, 64, complete);
+    int n = nunwind_stack(u, &sample, ips, NULL, 64, complete);
     for (int i = 0; name && i < n; i++) {
         struct nsym s;
         nunwind_symbol(u, i ? ips[i] - 1 : ips[i], &s);

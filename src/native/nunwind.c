@@ -239,7 +239,8 @@ static int has_info(struct nunwind *u, uint64_t ip, int first)
 
 /* Frames n.. of the walk of cursor c (frame n - 1 is where c is), up to
  * max: the new count. */
-static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int n, int max, int *complete)
+static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, uint64_t *sps, int n, int max,
+                int *complete)
 {
     uint64_t prev_sp = u->s->regs[NREG_RSP];
     while (n < max) {
@@ -257,6 +258,8 @@ static int walk(struct nunwind *u, unw_cursor_t *c, uint64_t *ips, int n, int ma
         const struct nent *e = find_ent(u, ip);
         if (!e || !e->exec)
             break;                       /* not code: a guess of the fallback */
+        if (sps)
+            sps[n] = sp;
         ips[n++] = ip;
         prev_sp = sp;
     }
@@ -288,8 +291,8 @@ static void make_rest(struct nunwind *u, unw_cursor_t *c, const struct nsample *
     r->stack_len = s->stack_len - (uint32_t)off;
 }
 
-int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int max,
-                  int *complete)
+int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, uint64_t *sps,
+                  int max, int *complete)
 {
     *complete = 0;
     if (max > NUNWIND_MAX_DEPTH)
@@ -303,15 +306,17 @@ int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int
     if (!e || !e->exec)
         return ERR_CORRUPT;
     ips[0] = s->regs[NREG_RIP];
+    if (sps)
+        sps[0] = s->regs[NREG_RSP];
     unw_cursor_t c;
     int n = 1;
     if (unw_init_remote(&c, u->as_first, u) == 0)
-        n = walk(u, &c, ips, 1, max < 2 ? max : 2, complete);
+        n = walk(u, &c, ips, sps, 1, max < 2 ? max : 2, complete);
     if (n == 2 && n < max) {
         make_rest(u, &c, s, ips[1]);
         u->s = &u->rest;
         if (unw_init_remote(&c, u->as, u) == 0)
-            n = walk(u, &c, ips, 2, max, complete);
+            n = walk(u, &c, ips, sps, 2, max, complete);
     }
     if (u->moved)
         unw_flush_cache(u->as, 0, 0);    /* cached rules of code that is gone */

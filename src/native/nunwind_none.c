@@ -18,8 +18,8 @@ void nunwind_free(struct nunwind *u)
     (void)u;
 }
 
-int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, int max,
-                  int *complete)
+int nunwind_stack(struct nunwind *u, const struct nsample *s, uint64_t *ips, uint64_t *sps,
+                  int max, int *complete)
 {
     *complete = 0;
     return ERR_UNSUPPORTED;

@@ -197,8 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         make_sample(data, size, &s, stack);
     int max = 1 + data[0] % MAX_FRAMES, complete = -1, again_complete = -1;
-    uint64_t ips[MAX_FRAMES], again[MAX_FRAMES];
-    int n = nunwind_stack(u, &s, ips, max, &complete);
+    uint64_t ips[MAX_FRAMES], again[MAX_FRAMES], sps[MAX_FRAMES], again_sps[MAX_FRAMES];
+    int n = nunwind_stack(u, &s, ips, sps, max, &complete);
     if (n == ERR_CORRUPT)
         return 0;
     if (n < 1 || n > max || (complete != 0 && complete != 1))
@@ -207,10 +207,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         violation("the first frame is not rip");
     if (complete && n == max)
         violation("complete at the bound");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         check_name(u, ips[i], i > 0);
-    int m = nunwind_stack(u, &s, again, max, &again_complete);
-    if (m != n || memcmp(again, ips, (size_t)n * sizeof *ips) != 0 || again_complete != complete) {
+        if (i ? sps[i] <= sps[i - 1] : sps[0] != s.regs[NREG_RSP])
+            violation("stack pointers not growing from rsp");
+    }
+    int m = nunwind_stack(u, &s, again, again_sps, max, &again_complete);
+    if (m != n || memcmp(again, ips, (size_t)n * sizeof *ips) != 0 ||
+        memcmp(again_sps, sps, (size_t)n * sizeof *sps) != 0 || again_complete != complete) {
         fprintf(stderr, "first %d (complete %d), then %d (complete %d):\n", n, complete, m,
                 again_complete);
         for (int i = 0; i < n || i < m; i++)

@@ -38,6 +38,7 @@ struct capture {
     struct nsample s;
     uint8_t stack[NSAMPLE_STACK_MAX];
     uint64_t top;
+    uint64_t beta_local, alpha_local;    /* addresses of a local of nu_beta, nu_alpha */
 };
 
 static void fill_regs(struct nsample *s, const ucontext_t *uc)
@@ -83,16 +84,20 @@ static __attribute__((noinline, noclone)) int nu_gamma(struct capture *c)
 
 static __attribute__((noinline, noclone)) int nu_beta(struct capture *c)
 {
+    volatile int local = 1;
+    c->beta_local = (uint64_t)(uintptr_t)&local;
     int r = nu_gamma(c);
     __asm__ volatile("" ::: "memory");
-    return r + 1;
+    return r + local;
 }
 
 static __attribute__((noinline, noclone)) int nu_alpha(struct capture *c)
 {
+    volatile int local = 1;
+    c->alpha_local = (uint64_t)(uintptr_t)&local;
     int r = nu_beta(c);
     __asm__ volatile("" ::: "memory");
-    return r + 1;
+    return r + local;
 }
 
 static void *chain_thread(void *arg)
@@ -152,9 +157,9 @@ static void test_self_chain(struct nunwind *u)
     CHECK(pthread_create(&t, NULL, chain_thread, &c) == 0 && pthread_join(t, &ok) == 0 && ok);
     if (!ok)
         return;
-    uint64_t full[DEPTH], ips[DEPTH];
+    uint64_t full[DEPTH], ips[DEPTH], sps[DEPTH];
     int complete = -1;
-    int n = nunwind_stack(u, &c.s, full, DEPTH, &complete);
+    int n = nunwind_stack(u, &c.s, full, sps, DEPTH, &complete);
     print_stack(u, full, n);
     CHECKF(n >= 4, "self chain: %d frames", n);
     CHECK_EQ(full[0], c.s.regs[NREG_RIP]);
@@ -164,13 +169,21 @@ static void test_self_chain(struct nunwind *u)
            th);
     CHECKF(complete == 1, "a whole thread's stack (%u bytes) unwinds to its outermost frame",
            c.s.stack_len);
+    /* Each frame's stack pointer: a frame's locals lie in [sps[i], sps[i + 1]). */
+    CHECK_EQ(sps[0], c.s.regs[NREG_RSP]);
+    for (int i = 1; i < n; i++)
+        CHECKF(sps[i] > sps[i - 1], "sps[%d] %#llx above sps[%d]", i, (unsigned long long)sps[i],
+               i - 1);
+    CHECKF(n > 3 && c.beta_local >= sps[1] && c.beta_local < sps[2] && c.alpha_local >= sps[2] &&
+           c.alpha_local < sps[3], "nu_beta's local %#llx, nu_alpha's %#llx in their frames",
+           (unsigned long long)c.beta_local, (unsigned long long)c.alpha_local);
     /* Truncated copies: a prefix of the whole unwind, never complete
      * unless all of it was found. */
     struct nsample cut = c.s;
     int tiny_complete = -1;
     for (uint32_t len = 0; len <= c.s.stack_len; len += len < 256 ? 8 : 64) {
         cut.stack_len = len;
-        int m = nunwind_stack(u, &cut, ips, DEPTH, &complete);
+        int m = nunwind_stack(u, &cut, ips, NULL, DEPTH, &complete);
         CHECKF(m >= 1 && is_prefix(ips, m, full, n), "cut at %u: %d frames, a prefix", len, m);
         CHECKF(!complete || m == n, "cut at %u: complete with %d of %d frames", len, m, n);
         if (len == 16)
@@ -178,7 +191,7 @@ static void test_self_chain(struct nunwind *u)
     }
     CHECK(tiny_complete == 0);
     /* max bounds the frames and a bounded walk is not complete. */
-    int m = nunwind_stack(u, &c.s, ips, 2, &complete);
+    int m = nunwind_stack(u, &c.s, ips, NULL, 2, &complete);
     CHECK(m == 2 && complete == 0 && is_prefix(ips, m, full, n));
 }
 
@@ -350,7 +363,7 @@ static __attribute__((noinline, noclone)) int child_a(int fd)
 static void check_child(struct nunwind *u, const struct capture *c, const char *const *argv)
 {
     uint64_t ips[DEPTH];
-    int complete = -1, n = nunwind_stack(u, &c->s, ips, DEPTH, &complete);
+    int complete = -1, n = nunwind_stack(u, &c->s, ips, NULL, DEPTH, &complete);
     printf("%s child, %u bytes of stack:\n", argv ? argv[0] : "C", c->s.stack_len);
     print_stack(u, ips, n);
     /* read() itself, maybe below libc helpers without a public name. */
@@ -461,7 +474,7 @@ static void test_vdso(struct nunwind *self)
             break;
         uint64_t ips[DEPTH];
         struct nsym sym;
-        int complete = -1, n = nunwind_stack(u, &c.s, ips, DEPTH, &complete);
+        int complete = -1, n = nunwind_stack(u, &c.s, ips, NULL, DEPTH, &complete);
         if (n < 1 || nunwind_symbol(u, ips[0], &sym) != 0 || strcmp(sym.module, "[vdso]") != 0)
             continue;
         caught = 1;
