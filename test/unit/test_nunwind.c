@@ -431,6 +431,63 @@ static void test_child(const char *const *argv)
         waitpid(pid, NULL, 0);
 }
 
+/* An expat start-element handler: a sample taken inside libexpat's
+ * XML_Parse, a library loaded after the unwinder read the maps. */
+static __attribute__((noinline, noclone)) void expat_start(void *data, const char *el,
+                                                           const char **attr)
+{
+    nu_gamma(data);
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline, noclone)) int expat_parse(struct capture *c, void *lib)
+{
+    void *(*create)(const char *);
+    void (*set_data)(void *, void *), (*pfree)(void *);
+    void (*set_start)(void *, void (*)(void *, const char *, const char **));
+    int (*parse)(void *, const char *, int, int);
+    *(void **)&create = dlsym(lib, "XML_ParserCreate");
+    *(void **)&set_data = dlsym(lib, "XML_SetUserData");
+    *(void **)&set_start = dlsym(lib, "XML_SetStartElementHandler");
+    *(void **)&parse = dlsym(lib, "XML_Parse");
+    *(void **)&pfree = dlsym(lib, "XML_ParserFree");
+    void *p = create && set_data && set_start && parse && pfree ? create(NULL) : NULL;
+    if (!p)
+        return -1;
+    set_data(p, c);
+    set_start(p, expat_start);
+    int ok = parse(p, "<a/>", 4, 1);
+    pfree(p);
+    return ok == 1 ? 0 : -1;
+}
+
+/* Unwinding through a module mapped after the unwinder was made (the
+ * maps read again in the walk): handler, libexpat, the caller. */
+static void test_new_module(struct nunwind *u)
+{
+    void *lib = dlopen("libexpat.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        printf("SKIP: no libexpat.so.1 to load\n");
+        return;
+    }
+    static struct capture c;
+    memset(&c, 0, sizeof c);
+    c.top = stack_top(getpid());
+    CHECK(c.top && expat_parse(&c, lib) == 0 && c.s.stack_len > 0);
+    uint64_t ips[DEPTH];
+    int complete, n = nunwind_stack(u, &c.s, ips, NULL, DEPTH, &complete);
+    printf("inside libexpat's XML_Parse:\n");
+    print_stack(u, ips, n);
+    int h = find_name(u, ips, n, "expat_start"), p = find_name(u, ips, n, "expat_parse"), x = -1;
+    for (int i = h + 1; h >= 0 && i < p && x < 0; i++) {
+        struct nsym sym;
+        if (nunwind_symbol(u, call_site(ips, i), &sym) == 0 && strstr(sym.module, "libexpat"))
+            x = i;
+    }
+    CHECKF(h == 1 && x > h && p > x, "handler %d, libexpat %d, its caller %d", h, x, p);
+    dlclose(lib);
+}
+
 static __attribute__((noinline, noclone)) void spin_b(void)
 {
     struct timespec ts;
@@ -527,6 +584,7 @@ int main(int argc, char **argv)
     if (u) {
         test_self_chain(u);
         test_symbols(u);
+        test_new_module(u);
     }
     test_child(NULL);
     if (u)
