@@ -76,7 +76,8 @@ static int run_dir(const char *dir)
         snprintf(names[n++], len, "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_names);
     int files = 0;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
