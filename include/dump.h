@@ -17,7 +17,10 @@
  * otherwise. After it, what the interpreter says of the thread in the
  * round its stack was read: "holds GIL", "waits for GIL", "in GC" (e.g.
  * "Thread 1235 (active, holds GIL, in GC)"), each only when known and
- * true (walker.h: walk_stack gil, gil_wait, gc). A stack that cannot be read
+ * true (walker.h: walk_stack gil, gil_wait, gc; before 3.15, where the
+ * interpreter does not say who waits, "waits for GIL" is a thread asleep
+ * on the GIL's lock, read from the kernel just after its stack: taskstat_futex).
+ * A stack that cannot be read
  * consistently is read again in fresh rounds, DUMP_TRIES in all, and
  * then reported as unreadable with the reason. Everything read from the
  * target is escaped: control characters and invalid UTF-8 cannot reach

@@ -41,6 +41,7 @@ struct dump {
     int round_rc;                /* the last walker_round's error */
     int with_tasks;              /* --async: the asyncio tasks too */
     struct dump_tasks tasks;
+    struct taskstat *ts;         /* the threads' kernel state (gil_wait before 3.15), or NULL */
 };
 
 /* ---------------------------------------------------------------- reading */
@@ -95,6 +96,25 @@ static int take_threads(struct dump *d, struct walker *w, int n)
     return 0;
 }
 
+/* Before 3.15: whether the thread of ws sleeps on its GIL's lock, read
+ * just after its stack (walker.h gil_at; the sampler does the same:
+ * sampler/proc.c): 1 or 0, -1 when that cannot be told. */
+static int8_t asleep_on_gil(struct dump *d, const struct walk_stack *ws)
+{
+    uint64_t uaddr;
+    if (!ws->gil_at || !ws->tid)
+        return -1;
+    if (ws->gil == 1)
+        return 0;
+    if (!d->ts && !(d->ts = taskstat_new(d->t->pid)))
+        return -1;
+    int rc = taskstat_futex(d->ts, (pid_t)ws->tid, &uaddr);
+    if (rc < 0)
+        return -1;
+    return (int8_t)(rc == 1 && uaddr >= ws->gil_at + WALK_GIL_WAIT_LO &&
+                    uaddr < ws->gil_at + WALK_GIL_WAIT_HI);
+}
+
 /* One round; returns how many threads still have no stack, or an error. */
 static int one_round(struct dump *d, struct walker *w)
 {
@@ -114,7 +134,7 @@ static int one_round(struct dump *d, struct walker *w)
             continue;
         /* the thread's state as of the round its stack comes from */
         th->gil = ws->gil;
-        th->gil_wait = ws->gil_wait;
+        th->gil_wait = ws->gil_wait >= 0 ? ws->gil_wait : asleep_on_gil(d, ws);
         th->gc = ws->gc;
         if (ws->failed)
             th->why = ws->why;
@@ -367,5 +387,6 @@ int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out)
         free_frames(&d.threads[i]);
     free(d.threads);
     dumptasks_free(&d.tasks);
+    taskstat_free(d.ts);
     return rc;
 }
