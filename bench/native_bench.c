@@ -25,6 +25,14 @@
 #include "benchlib.h"
 #include "nunwind.h"
 
+/* Functions named in the checks: never inlined, nor cloned under another
+ * name by gcc (clang has no such clones, nor the attribute). */
+#if defined(__clang__)
+#define PROFTUI_NOINLINE __attribute__((noinline))
+#else
+#define PROFTUI_NOINLINE __attribute__((noinline, noclone))
+#endif
+
 #define DEPTH 30
 
 static struct nsample sample;
@@ -57,7 +65,7 @@ __attribute__((noinline)) static int take(void)
     return 0;
 }
 
-__attribute__((noinline, noclone)) static int descend(int depth)
+PROFTUI_NOINLINE static int descend(int depth)
 {
     int r = depth > 1 ? descend(depth - 1) : take();
     __asm__ volatile("" ::: "memory");

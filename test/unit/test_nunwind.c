@@ -29,6 +29,14 @@
 #include "error.h"
 #include "nunwind.h"
 
+/* Functions named in the checks: never inlined, nor cloned under another
+ * name by gcc (clang has no such clones, nor the attribute). */
+#if defined(__clang__)
+#define PROFTUI_NOINLINE __attribute__((noinline))
+#else
+#define PROFTUI_NOINLINE __attribute__((noinline, noclone))
+#endif
+
 #if PROFTUI_HAVE_NATIVE
 
 #define DEPTH 64
@@ -67,7 +75,7 @@ __attribute__((no_sanitize_address, noinline)) static void copy_raw(uint8_t *to,
 
 /* The registers as getcontext() left them (the state just after its call
  * returned into nu_gamma) and the stack from there up. */
-static __attribute__((noinline, noclone)) int nu_gamma(struct capture *c)
+static PROFTUI_NOINLINE int nu_gamma(struct capture *c)
 {
     ucontext_t uc;
     if (getcontext(&uc) != 0)
@@ -82,7 +90,7 @@ static __attribute__((noinline, noclone)) int nu_gamma(struct capture *c)
     return 1;
 }
 
-static __attribute__((noinline, noclone)) int nu_beta(struct capture *c)
+static PROFTUI_NOINLINE int nu_beta(struct capture *c)
 {
     volatile int local = 1;
     c->beta_local = (uint64_t)(uintptr_t)&local;
@@ -91,7 +99,7 @@ static __attribute__((noinline, noclone)) int nu_beta(struct capture *c)
     return r + local;
 }
 
-static __attribute__((noinline, noclone)) int nu_alpha(struct capture *c)
+static PROFTUI_NOINLINE int nu_alpha(struct capture *c)
 {
     volatile int local = 1;
     c->alpha_local = (uint64_t)(uintptr_t)&local;
@@ -343,7 +351,7 @@ static int wait_in_read(pid_t pid)
     return -1;
 }
 
-static __attribute__((noinline, noclone)) int child_b(int fd)
+static PROFTUI_NOINLINE int child_b(int fd)
 {
     char ch;
     int r = (int)read(fd, &ch, 1);
@@ -351,7 +359,7 @@ static __attribute__((noinline, noclone)) int child_b(int fd)
     return r + 1;
 }
 
-static __attribute__((noinline, noclone)) int child_a(int fd)
+static PROFTUI_NOINLINE int child_a(int fd)
 {
     int r = child_b(fd);
     __asm__ volatile("" ::: "memory");
@@ -433,14 +441,14 @@ static void test_child(const char *const *argv)
 
 /* An expat start-element handler: a sample taken inside libexpat's
  * XML_Parse, a library loaded after the unwinder read the maps. */
-static __attribute__((noinline, noclone)) void expat_start(void *data, const char *el,
+static PROFTUI_NOINLINE void expat_start(void *data, const char *el,
                                                            const char **attr)
 {
     nu_gamma(data);
     __asm__ volatile("" ::: "memory");
 }
 
-static __attribute__((noinline, noclone)) int expat_parse(struct capture *c, void *lib)
+static PROFTUI_NOINLINE int expat_parse(struct capture *c, void *lib)
 {
     void *(*create)(const char *);
     void (*set_data)(void *, void *), (*pfree)(void *);
@@ -488,7 +496,7 @@ static void test_new_module(struct nunwind *u)
     dlclose(lib);
 }
 
-static __attribute__((noinline, noclone)) void spin_b(void)
+static PROFTUI_NOINLINE void spin_b(void)
 {
     struct timespec ts;
     for (;;) {
@@ -497,7 +505,7 @@ static __attribute__((noinline, noclone)) void spin_b(void)
     }
 }
 
-static __attribute__((noinline, noclone)) void spin_a(void)
+static PROFTUI_NOINLINE void spin_a(void)
 {
     spin_b();
     __asm__ volatile("" ::: "memory");
