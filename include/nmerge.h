@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "nsample.h"
 #include "nunwind.h"
 #include "walker.h"
 
@@ -71,5 +72,17 @@ struct nmerge_item {
  * (recorder_add_native). */
 int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
                  const struct walk_stack *ws, struct nmerge_item *out, int max);
+
+/* 3.12+: whether the Python stack ws is the one of the native sample s
+ * where the copy of its C stack can say: each entry frame on the C stack
+ * (walk_frame.cstack of a run's outermost frame) points (its field at
+ * off_previous, _PyInterpreterFrame.previous) at the frame that called
+ * into C when s was taken, and that must be the frame the walk found next
+ * (the innermost of the outer run). A pair read some microseconds apart in
+ * code that calls back and forth between C and Python can agree on their
+ * counts and still differ there. Returns how many such links were checked
+ * (those whose entry frame lies in the copy), or ERR_CORRUPT at the first
+ * that differs. */
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous);
 
 #endif

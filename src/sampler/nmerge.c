@@ -285,3 +285,23 @@ int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int comple
     int known = sps ? runs_by_address(&m) : 0;
     return known > 0 ? merge_by_address(&m, known) : merge_by_name(&m);
 }
+
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous)
+{
+    int checked = 0;
+    if (!s || !ws || ws->failed || off_previous < 0 || !s->stack)
+        return 0;
+    uint64_t lo = s->regs[NREG_RSP], hi = lo + s->stack_len;
+    for (int k = 0; k + 1 < ws->depth; k++) {
+        uint64_t at = ws->frames[k].cstack;
+        if (!ws->frames[k].entry || !at || at + (uint64_t)off_previous < at ||
+            at + (uint64_t)off_previous < lo || at + (uint64_t)off_previous + 8 > hi)
+            continue;
+        uint64_t prev;
+        memcpy(&prev, s->stack + (at + (uint64_t)off_previous - lo), sizeof prev);
+        if (prev != ws->frames[k + 1].frame)
+            return ERR_CORRUPT;
+        checked++;
+    }
+    return checked;
+}

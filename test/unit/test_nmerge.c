@@ -325,8 +325,42 @@ static void test_bound(void)
     CHECK_EQ(nmerge_stack(nat, NULL, nn, 1, &ws, out, 8), 5);
 }
 
+/* 3.12+: each run's entry frame, in the sample's copy of the C stack,
+ * points at the frame that called into C; the walk's frame after the run
+ * must be that one. */
+static void test_links(void)
+{
+    uint8_t stack[512] = {0};
+    struct nsample s = {.stack = stack, .stack_len = sizeof stack};
+    s.regs[NREG_RSP] = 0x7000;
+    enum { PREV = 8 };                  /* the previous field's offset */
+    struct walk_frame fr[4] = {
+        {.frame = 0xA0},                                        /* leaf run */
+        {.frame = 0xB0, .entry = 1, .cstack = 0x7010},          /* its outermost frame */
+        {.frame = 0xC0, .entry = 1, .cstack = 0x7100},          /* outer run: one frame */
+        {.frame = 0xD0, .entry = 1, .cstack = 0x9000},          /* root: shim past the copy */
+    };
+    struct walk_stack ws = {.frames = fr, .depth = 4};
+    uint64_t c0 = 0xC0, d0 = 0xD0, other = 0xE0;
+    memcpy(stack + 0x10 + PREV, &c0, 8);
+    memcpy(stack + 0x100 + PREV, &d0, 8);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 2);
+    memcpy(stack + 0x100 + PREV, &other, 8);           /* the sample saw another caller */
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), ERR_CORRUPT);
+    s.stack_len = 0x100;                                /* that entry frame not in the copy */
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 1);
+    fr[1].cstack = 0;                                   /* before 3.12: nothing to check */
+    fr[2].cstack = 0;
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+    fr[1].cstack = UINT64_MAX - 2;                      /* no wrap past the end */
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+    ws.failed = 1;
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+}
+
 int main(void)
 {
+    test_links();
     test_up_to_310();
     test_runs();
     test_incomplete();
