@@ -5,7 +5,18 @@
  * thread, PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER, read from its
  * mmap ring); or, only when the user asked for it, by stopping one thread
  * at a time with ptrace just long enough to read its registers and stack
- * (never leaving a thread stopped, on every path). */
+ * (never leaving a thread stopped, on every path).
+ *
+ * ptrace: each take seizes the thread, interrupts it, reads it and
+ * detaches it again, so the target shows a TracerPid (proftui's) only
+ * during a take, no signal sent to the target between takes stops it (or
+ * is reported to proftui's waitpid() on its child), and a proftui that
+ * dies leaves nothing stopped. Every call on one capture must come from
+ * the same thread (ptrace's tracer is a thread). A thread that cannot
+ * stop within 50 ms (an uninterruptible sleep) gives no sample and stays
+ * attached until its stop comes (looked for without waiting at the next
+ * take) or ncapture_free (which waits up to a second, then leaves it to
+ * the kernel, which detaches it when proftui ends). */
 #ifndef PROFTUI_NCAPTURE_H
 #define PROFTUI_NCAPTURE_H
 
