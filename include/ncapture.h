@@ -58,7 +58,8 @@ int ncapture_take(struct ncapture *c, uint32_t tid, struct nsample *out);
 struct ncapture_stats {
     uint64_t samples;       /* samples handed out by ncapture_take */
     uint64_t superseded;    /* perf samples a newer one of the same thread replaced */
-    uint64_t lost;          /* perf samples the kernel dropped (PERF_RECORD_LOST) */
+    uint64_t lost;          /* perf samples written over before a take saw them (the ring
+                             * keeps the newest; estimated from the bytes written) */
     uint64_t malformed;     /* records that failed decoding (counted, skipped) */
     uint64_t stops;         /* ptrace stops */
 };

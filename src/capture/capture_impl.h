@@ -15,6 +15,7 @@ struct nthread {
     int fd;                     /* perf: its event, -1 when none */
     uint8_t *ring;              /* perf: its mmap (a control page, then the data pages) */
     size_t ring_len;
+    uint64_t last_head;         /* perf: the ring's data_head at the last take */
     int attached;               /* ptrace: seized and not yet detached (a stop never came) */
 };
 
@@ -39,8 +40,10 @@ int perfring_open(struct ncapture *c, struct nthread *t);
 void perfring_close(struct nthread *t);
 int perfring_take(struct ncapture *c, struct nthread *t, struct nsample *out);
 
-/* ptrace (ptstop.c): a sample taken by stopping the thread, and a thread
+/* ptrace (ptstop.c): may we (0 or a negative enum err: one sample of the
+ * main thread taken and dropped), a sample taken by stopping the thread, and a thread
  * detached that is still attached (a stop that never came in time). */
+int ptstop_probe(struct ncapture *c);
 int ptstop_take(struct ncapture *c, struct nthread *t, struct nsample *out);
 void ptstop_release(struct nthread *t);
 

@@ -34,7 +34,7 @@ int ncapture_new(uint32_t pid, enum ncapture_how how, unsigned hz, struct ncaptu
         free(c);
         return ERR_NOMEM;
     }
-    int rc = how == NCAPTURE_PERF ? perfring_probe(c) : 0;
+    int rc = how == NCAPTURE_PERF ? perfring_probe(c) : ptstop_probe(c);
     if (rc < 0) {
         ncapture_free(c);
         return rc;

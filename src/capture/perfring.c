@@ -18,9 +18,10 @@
 #include "error.h"
 
 /* Data pages of a thread's ring (a power of two): a sample record with a
- * full stack copy is about 33 KiB, so 32 pages hold three of them, enough
- * for a round in which the kernel sampled twice. When the locked-memory
- * allowance for perf rings runs out, fewer (16 still hold one). */
+ * full stack copy is about 33 KiB, so 32 pages hold three of them: the
+ * newest, and room for the kernel to write two more while it is copied.
+ * When the locked-memory allowance for perf rings runs out, fewer (16
+ * hold one: a copy is then more often written over, and tried again). */
 static const unsigned ring_pages[] = {32, 16};
 
 /* perf's register numbers (asm/perf_regs.h) of enum nreg, in its order:
@@ -61,6 +62,7 @@ static int open_event(struct ncapture *c, uint32_t tid)
                     PERF_SAMPLE_STACK_USER;
     a.sample_regs_user = REGS_MASK;
     a.sample_stack_user = NSAMPLE_STACK_MAX;
+    a.write_backward = 1;
     a.exclude_kernel = 1;
     a.exclude_hv = 1;
     a.use_clockid = 1;
@@ -94,7 +96,7 @@ int perfring_open(struct ncapture *c, struct nthread *t)
     long page = page_size();
     for (size_t i = 0; i < sizeof ring_pages / sizeof ring_pages[0]; i++) {
         size_t len = (size_t)page * (1 + ring_pages[i]);
-        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);   /* read-only: overwritten */
         if (m != MAP_FAILED) {
             t->fd = fd;
             t->ring = m;
@@ -151,32 +153,74 @@ static int ring_of(const struct nthread *t, struct ring *r)
     return 0;
 }
 
-/* Walk the records in [tail, head): the newest sample's position (or
- * UINT64_MAX), counting superseded samples and lost ones. Returns the new
- * tail (head, unless a header made no sense: then head too, counted). */
-static uint64_t ring_scan(struct ncapture *c, const struct ring *r, uint64_t tail, uint64_t head,
-                          uint64_t *newest)
+/* The ring is written backward and overwritten (attr.write_backward,
+ * a read-only mapping): each record goes just below the one before and
+ * data_head, which only goes down, is where the newest one starts; the
+ * oldest are overwritten, so the newest sample is always there, however
+ * late a round comes, and nothing is handed back. The records newer than
+ * the last take lie in [head, last_head), newest first. */
+
+/* The newest sample in [head, head + span) (span: bytes written since the
+ * last take, at most the ring's size), or UINT64_MAX; the other samples
+ * there are superseded. */
+static uint64_t ring_newest(struct ncapture *c, const struct ring *r, uint64_t head, uint64_t span,
+                            struct perf_event_header *newest_h)
 {
-    *newest = UINT64_MAX;
-    while (head - tail >= sizeof(struct perf_event_header)) {
+    uint64_t newest = UINT64_MAX, limit = span < r->size ? span : r->size;
+    uint64_t pos = head;
+    while (pos - head + sizeof *newest_h <= limit) {
         struct perf_event_header h;
-        ring_copy(r->data, r->size, tail, &h, sizeof h);
-        if (h.size < sizeof h || h.size > head - tail) {
-            c->st.malformed++;
+        ring_copy(r->data, r->size, pos, &h, sizeof h);
+        if (h.size < sizeof h || h.size > limit - (pos - head)) {
+            /* The oldest record of a ring written all round is cut by
+             * newer ones; inside, a bad header is malformed. */
+            c->st.malformed += span <= r->size;
             break;
         }
-        if (h.type == PERF_RECORD_SAMPLE) {
-            if (*newest != UINT64_MAX)
-                c->st.superseded++;
-            *newest = tail;
-        } else if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
-            uint64_t lost;
-            ring_copy(r->data, r->size, tail + sizeof h + 8, &lost, sizeof lost);
-            c->st.lost += lost;
+        if (h.type == PERF_RECORD_SAMPLE && newest != UINT64_MAX)
+            c->st.superseded++;
+        if (h.type == PERF_RECORD_SAMPLE && newest == UINT64_MAX) {
+            newest = pos;
+            *newest_h = h;
         }
-        tail += h.size;
+        pos += h.size;
     }
-    return head;
+    /* Written all round since the last take: the samples before the
+     * oldest one still there were overwritten unseen (about this many). */
+    if (span > r->size && newest != UINT64_MAX)
+        c->st.lost += (span - r->size) / newest_h->size + 1;
+    return newest;
+}
+
+#define COPY_TRIES 3
+
+/* The newest sample since the last take, copied into c->rec: its length,
+ * or -1 when there is none (or a newer one kept overwriting it while it
+ * was copied). */
+static long ring_take(struct ncapture *c, struct nthread *t, const struct ring *r)
+{
+    uint64_t last = t->last_head;
+    for (int tries = 0; tries < COPY_TRIES; tries++) {
+        uint64_t head = __atomic_load_n(&r->ctl->data_head, __ATOMIC_ACQUIRE);
+        if (head == last)
+            return -1;
+        struct perf_event_header h;
+        uint64_t newest = ring_newest(c, r, head, last - head, &h);
+        t->last_head = head;
+        if (newest == UINT64_MAX)
+            return -1;
+        size_t len = h.size - sizeof h;
+        ring_copy(r->data, r->size, newest + sizeof h, c->rec, len);
+        /* Written over while we copied? The kernel writes below head, and
+         * reaches the copy once it has gone round the ring past it. */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t now = __atomic_load_n(&r->ctl->data_head, __ATOMIC_RELAXED);
+        if ((head - now) + (newest - head) + h.size <= r->size)
+            return (long)len;
+        c->st.superseded++;
+        last = head;
+    }
+    return -1;
 }
 
 int perfring_take(struct ncapture *c, struct nthread *t, struct nsample *out)
@@ -184,29 +228,10 @@ int perfring_take(struct ncapture *c, struct nthread *t, struct nsample *out)
     struct ring r;
     if (!t->ring || ring_of(t, &r) < 0)
         return 0;
-    /* The kernel writes records, then data_head: read head with acquire
-     * order before the records; hand the space back (data_tail) with
-     * release order only after the copy is done. */
-    uint64_t head = __atomic_load_n(&r.ctl->data_head, __ATOMIC_ACQUIRE);
-    uint64_t tail = __atomic_load_n(&r.ctl->data_tail, __ATOMIC_RELAXED);
-    if (head - tail > r.size) {         /* cannot be: start over from head */
-        c->st.malformed++;
-        __atomic_store_n(&r.ctl->data_tail, head, __ATOMIC_RELEASE);
+    long len = ring_take(c, t, &r);
+    if (len < 0)
         return 0;
-    }
-    uint64_t newest;
-    uint64_t end = ring_scan(c, &r, tail, head, &newest);
-    size_t len = 0;
-    if (newest != UINT64_MAX) {
-        struct perf_event_header h;
-        ring_copy(r.data, r.size, newest, &h, sizeof h);
-        len = h.size - sizeof h;
-        ring_copy(r.data, r.size, newest + sizeof h, c->rec, len);
-    }
-    __atomic_store_n(&r.ctl->data_tail, end, __ATOMIC_RELEASE);
-    if (newest == UINT64_MAX)
-        return 0;
-    if (ncapture_decode(c->rec, len, out) < 0 || out->tid != t->tid) {
+    if (ncapture_decode(c->rec, (size_t)len, out) < 0 || out->tid != t->tid) {
         c->st.malformed++;
         return 0;
     }

@@ -9,6 +9,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -149,4 +150,14 @@ void ptstop_release(struct nthread *t)
         detach(t, sig);
     /* else gone, or it never stopped: the kernel lets it go when we end */
     t->attached = 0;
+}
+
+int ptstop_probe(struct ncapture *c)
+{
+    struct nthread t = {.tid = c->pid, .fd = -1};
+    struct nsample s;
+    int rc = ptstop_take(c, &t, &s);
+    ptstop_release(&t);
+    /* A main thread that ended while others run: the threads are tried one by one. */
+    return rc == ERR_NO_PROCESS && kill((pid_t)c->pid, 0) == 0 ? 0 : rc < 0 ? rc : 0;
 }

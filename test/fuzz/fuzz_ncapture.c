@@ -4,13 +4,13 @@
  *   even: one sample record (ncapture_decode) from the rest of the input:
  *     a record that decodes has its stack copy inside the record, at most
  *     NSAMPLE_STACK_MAX long (every byte of it is read);
- *   odd: a whole mmap ring as the kernel would leave it: a byte for its
- *     data pages (1 << byte % 4), a flags byte, data_head, data_tail (8
- *     bytes each), with flags bit 0 data_offset, bit 1 data_size (8 bytes
- *     each; else the usual ones), then the data pages; drained as
- *     ncapture_take drains it: a
+ *   odd: a whole mmap ring as the kernel leaves it (written backward,
+ *     overwritten): a byte for its data pages (1 << byte % 4), a flags
+ *     byte, data_head and the head at the last take (8 bytes each), with
+ *     flags bit 0 data_offset, bit 1 data_size (8 bytes each; else the
+ *     usual ones), then the data pages; read as ncapture_take reads it: a
  *     sample handed out decodes as above and lies in the capture's buffer,
- *     the ring's tail ends at its head.
+ *     and the next take starts from this one's head.
  * Violations abort. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,14 +78,14 @@ static void one_ring(const uint8_t *p, size_t left)
     p += left ? 1 : 0;
     left -= left ? 1 : 0;
     ctl->data_head = take64(&p, &left);
-    ctl->data_tail = take64(&p, &left);
+    uint64_t last = take64(&p, &left);
     ctl->data_offset = flags & 1 ? take64(&p, &left) : PAGE;
     ctl->data_size = flags & 2 ? take64(&p, &left) : (uint64_t)PAGE * pages;
     size_t n = left < (size_t)PAGE * pages ? left : (size_t)PAGE * pages;
     memcpy(ring + PAGE, p, n);
     c->rec = rec;
     c->how = NCAPTURE_PERF;
-    struct nthread t = {.tid = 0, .fd = -1, .ring = ring, .ring_len = ring_len};
+    struct nthread t = {.tid = 0, .fd = -1, .ring = ring, .ring_len = ring_len, .last_head = last};
     struct nsample s;
     uint64_t head = ctl->data_head;
     int rc = perfring_take(c, &t, &s);
@@ -96,8 +96,8 @@ static void one_ring(const uint8_t *p, size_t left)
         violation("a sample's stack outside the capture's buffer");
     if (rc == 1)
         touch(&s);
-    if (ctl->data_tail != head && ctl->data_offset == PAGE && ctl->data_size == (uint64_t)PAGE * pages)
-        violation("the ring's tail not at its head");
+    if (t.last_head != head && ctl->data_offset == PAGE && ctl->data_size == (uint64_t)PAGE * pages)
+        violation("the next take does not start from this one's head");
     free(rec);
     free(c);
     free(ring);

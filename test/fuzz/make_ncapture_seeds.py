@@ -38,17 +38,22 @@ def record(rtype, body):
     return struct.pack("<IHH", rtype, 0, 8 + len(body)) + body
 
 
-def ring(pages, records, tail, flags=0, extra=b""):
-    """A ring whose records start at position tail (any u64)."""
+def ring(pages, records, head, last=None, flags=0, extra=b""):
+    """A ring written backward: records (newest first) from position head
+    (any u64) up; the last take saw the ring at last (default: just above
+    the records: all of them are new)."""
     size = PAGE * pages
     data = bytearray(size)
-    pos = tail
+    pos = head
     for r in records:
         for i, byte in enumerate(r):
             data[(pos + i) % size] = byte
         pos += len(r)
+    if last is None:
+        last = pos
     sel = {1: 0, 2: 1, 4: 2, 8: 3}[pages]
-    return bytes([1, sel, flags]) + struct.pack("<QQ", pos, tail) + extra + bytes(data)
+    return bytes([1, sel, flags]) + struct.pack("<QQ", head % (1 << 64), last % (1 << 64)) + extra \
+        + bytes(data)
 
 
 def main():
@@ -64,13 +69,15 @@ def main():
     comm = record(RECORD_COMM, struct.pack("<II", 1234, 0) + b"python3\0")
     two = [record(RECORD_SAMPLE, sample(size=512, dyn=512)), lost, comm,
            record(RECORD_SAMPLE, sample(size=1024, dyn=800))]
-    write("ring-two-samples", ring(2, two, 0))
+    write("ring-two-samples", ring(2, two, -3000))
     write("ring-wrapped", ring(2, two, 3 * PAGE * 2 - 700))
-    write("ring-one-page", ring(1, [record(RECORD_SAMPLE, sample(size=1024, dyn=1024)), lost], 100))
-    write("ring-eight-pages", ring(8, [record(RECORD_SAMPLE, sample(size=8192, dyn=8000))] * 2, 5))
-    write("ring-empty", ring(4, [], 12345))
-    write("ring-other-tid", ring(2, [record(RECORD_SAMPLE, sample(tid=5))], 0))
-    write("ring-offsets", ring(2, two, 0, flags=3, extra=struct.pack("<QQ", PAGE, PAGE * 2)))
+    write("ring-one-page", ring(1, [record(RECORD_SAMPLE, sample(size=1024, dyn=1024)), lost], -2000))
+    write("ring-eight-pages", ring(8, [record(RECORD_SAMPLE, sample(size=8192, dyn=8000))] * 2, -20000))
+    write("ring-written-round", ring(1, [record(RECORD_SAMPLE, sample(size=1024, dyn=1024))] * 3, -9000,
+                                     last=0))
+    write("ring-nothing-new", ring(4, two, -5000, last=-5000))
+    write("ring-other-tid", ring(2, [record(RECORD_SAMPLE, sample(tid=5))], -1000))
+    write("ring-offsets", ring(2, two, -3000, flags=3, extra=struct.pack("<QQ", PAGE, PAGE * 2)))
 
 
 if __name__ == "__main__":
