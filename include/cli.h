@@ -32,6 +32,7 @@ struct cli {
     int mode;                   /* --mode (enum table_mode; wall when not given) */
     int mode_given;
     int async_tasks;            /* --async: sample asyncio tasks too (3.11+) */
+    int native;                 /* -n/--native: CLI_NATIVE_PERF; --native-ptrace: CLI_NATIVE_PTRACE */
     double refresh_s;           /* --refresh */
     double threshold_pct;       /* --threshold */
     const char *log_path;       /* -v FILE */
@@ -43,6 +44,11 @@ struct cli {
                                  * paths (borrowed from argv) */
     size_t nonly;
 };
+
+/* cli.native: native frames from perf events, or by ptrace (the values
+ * of sampler_config.native). */
+#define CLI_NATIVE_PERF 1
+#define CLI_NATIVE_PTRACE 2
 
 enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_EXIT_USAGE };
 

@@ -25,7 +25,13 @@ struct sampler_config {
     pid_t root;               /* the process whose end ends sampling and whose descendants
                                * are followed: 0 for the target itself; else (with follow)
                                * the target must be one of its descendants */
+    int native;               /* --native: 0 no, SAMPLER_NATIVE_PERF or SAMPLER_NATIVE_PTRACE:
+                               * each thread's native frames too, merged with its Python ones
+                               * into its mixed stacks (table_native_thread_of) */
 };
+
+#define SAMPLER_NATIVE_PERF 1      /* perf events: the target is never stopped */
+#define SAMPLER_NATIVE_PTRACE 2    /* ptrace: each sample stops its thread briefly */
 
 /* Processes followed at once (the target and its descendants). A
  * descendant found while the set is full is not opened (procs_waited
@@ -62,6 +68,21 @@ struct sampler_stats {
     double cpu_pct;           /* CPU of the processes sampled over the last second, summed
                                * (100 = one core); -1 unknown */
     uint64_t rss_bytes;       /* their resident memory, summed */
+    /* --native (since the last reset; every process): */
+    uint64_t native_samples;  /* thread samples with a native sample (perf: the thread ran
+                               * on a CPU since the last round; ptrace: every one taken) */
+    uint64_t native_mixed;    /* of them, recorded as a mixed stack */
+    uint64_t native_mismatch; /* refused: the evaluation-loop frames and the Python frames
+                               * disagreed (a failed sample in the mixed stacks) */
+    uint64_t native_incomplete;    /* unwinds that stopped before the thread's outermost frame */
+    uint64_t native_unwind_failed; /* samples not unwound at all (the Python stack stands) */
+    uint64_t native_superseded;    /* perf samples a newer one of the same thread replaced */
+    uint64_t native_lost;          /* perf samples the kernel dropped */
+    uint64_t native_malformed;     /* perf records that did not decode */
+    uint64_t native_stops;         /* ptrace stops */
+    unsigned native_threads_failed; /* threads whose capture could not be opened */
+    unsigned native_procs_failed;   /* followed processes without native frames (their
+                                     * capture or unwinder could not be opened) */
 };
 
 /* Start sampling `target` into `profile` (both borrowed; they must outlive

@@ -65,6 +65,15 @@ static const char usage_more[] =
     "                           is parked on or, running, its stack; the live view\n"
     "                           switches between thread and task stacks with a\n"
     "                           (with --dump: list the tasks)\n"
+    "  -n, --native             native (C) frames too: each thread's C stack, from perf\n"
+    "                           events, merged with its Python frames into one stack\n"
+    "                           (the target is never stopped; needs kernel.perf_event_\n"
+    "                           paranoid <= 2, or CAP_PERFMON). Shown for the samples in\n"
+    "                           which the thread ran on a CPU; task stacks (--async)\n"
+    "                           stay Python-only\n"
+    "      --native-ptrace      --native without perf events: each sample stops its\n"
+    "                           thread for a moment with ptrace (slower; the target\n"
+    "                           shows proftui as its tracer meanwhile)\n"
     "      --only PATH[,PATH]   your code first: charge the time spent in library and\n"
     "                           interpreter frames (standard library, site-packages,\n"
     "                           <frozen ...>, under the interpreter's prefix) to the\n"
@@ -97,6 +106,7 @@ static const char usage_exit[] =
     "  6 unsupported Python        7 the target exited before sampling started\n"
     "  8 cannot write the output   9 no usable terminal for the live view\n"
     "  10 --open: malformed or unreadable profile file\n"
+    "  11 --native: not in this build (no libunwind) or no perf events here\n"
     "  126 command not executable  127 command not found\n";
 
 static int parse_double(const char *s, double *out)
@@ -311,6 +321,9 @@ static int check_combination(const struct cli *c)
                         "--child-output or --run-as-root");
     if (c->json && !c->dump)
         return conflict("--json goes with --dump");
+    if (c->native && (c->open || c->diff || c->dump))
+        return conflict("--native samples the C stacks of a running target: not with --open, "
+                        "--diff or --dump");
     return 0;
 }
 
@@ -330,6 +343,8 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, 'J'},
     {"cpu", no_argument, NULL, 'c'},
     {"async", no_argument, NULL, 'A'},
+    {"native", no_argument, NULL, 'n'},
+    {"native-ptrace", no_argument, NULL, 'K'},
     {"mode", required_argument, NULL, 'm'},
     {"threshold", required_argument, NULL, 'T'},
     {"refresh", required_argument, NULL, 'R'},
@@ -349,7 +364,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
     opterr = 0;
     int opt;
     /* '+': stop at the first non-option, so COMMAND keeps its own options. */
-    while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:f:v:Vh", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:p:i:r:d:o:f:v:nVh", long_opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage_text, stdout);
             fputs(usage_more, stdout);
@@ -365,6 +380,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c)
             *(opt == 'c' ? &c->cpu : opt == 'X' ? &c->run_as_root : opt == 'U' ? &c->tui
               : opt == 'D' ? &c->dump : opt == 'N' ? &c->no_subprocesses
               : opt == 'A' ? &c->async_tasks : &c->json) = 1;
+            continue;
+        }
+        if (opt == 'n' || opt == 'K') {       /* --native-ptrace implies --native */
+            c->native = opt == 'K' || c->native == CLI_NATIVE_PTRACE ? CLI_NATIVE_PTRACE
+                                                                   : CLI_NATIVE_PERF;
             continue;
         }
         if (opt == '?' || opt == ':') {

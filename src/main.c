@@ -117,6 +117,29 @@ static void log_procs(FILE *log, struct sampler *s)
             st.quiet_rounds, st.proc_rounds);
 }
 
+/* --native: what came of the native samples (stderr at the end, -v log). */
+static void say_native(FILE *f, struct sampler *s, const struct cli *c)
+{
+    struct sampler_stats st;
+    if (!c->native)
+        return;
+    sampler_get_stats(s, &st);
+    fprintf(f, "proftui: native: %" PRIu64 " of %" PRIu64 " thread samples had a native sample, "
+            "%" PRIu64 " recorded mixed; %" PRIu64 " refused (C and Python stacks disagreed), "
+            "%" PRIu64 " unwinds incomplete, %" PRIu64 " not unwound; ", st.native_samples,
+            st.stacks, st.native_mixed, st.native_mismatch, st.native_incomplete,
+            st.native_unwind_failed);
+    if (c->native == CLI_NATIVE_PTRACE)
+        fprintf(f, "%" PRIu64 " ptrace stops", st.native_stops);
+    else
+        fprintf(f, "perf: %" PRIu64 " samples superseded, %" PRIu64 " lost, %" PRIu64 " malformed",
+                st.native_superseded, st.native_lost, st.native_malformed);
+    if (st.native_threads_failed || st.native_procs_failed)
+        fprintf(f, "; without native frames: %u threads, %u processes", st.native_threads_failed,
+                st.native_procs_failed);
+    fputc('\n', f);
+}
+
 static int run_headless(struct run *r)
 {
     sampler_wait(r->sampler, (volatile int *)&run_quit);
@@ -124,9 +147,11 @@ static int run_headless(struct run *r)
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
     if (log) {
         log_procs(log, r->sampler);
+        say_native(log, r->sampler, &r->cli);
         fclose(log);
     }
     say_waited(stderr, r->sampler);
+    say_native(stderr, r->sampler, &r->cli);
     int unpushed = stop_push(r);
     int status = -1;
     if (r->launched)
@@ -187,9 +212,11 @@ static int run_ui(struct run *r)
     int unpushed = stop_push(r);
     if (log) {
         log_procs(log, r->sampler);
+        say_native(log, r->sampler, &r->cli);
         fclose(log);
     }
     say_waited(stderr, r->sampler);
+    say_native(stderr, r->sampler, &r->cli);
     int status = -1;
     if (r->launched) {
         run_end_child(r, &status, 0);
@@ -243,8 +270,37 @@ static int run_dump(struct run *r)
                          err_str(rc)) : EXIT_OK;
 }
 
+/* --native could not be had for the target: why, in one line. */
+static int native_error(const struct run *r, int rc)
+{
+    const char *opt = r->cli.native == CLI_NATIVE_PTRACE ? "--native-ptrace" : "--native";
+    if (rc == ERR_PERM && r->cli.native == CLI_NATIVE_PERF) {
+        char level[16] = "unknown";
+        FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+        if (f && !fgets(level, sizeof level, f))
+            snprintf(level, sizeof level, "unknown");
+        if (f)
+            fclose(f);
+        level[strcspn(level, "\n")] = '\0';
+        return run_fail(EXIT_PERM, "--native: perf events not permitted (kernel.perf_event_paranoid "
+                        "is %s; 2 or less lets a user sample its own processes): lower it, grant "
+                        "CAP_PERFMON, or use --native-ptrace", level);
+    }
+    if (rc == ERR_PERM)
+        return run_fail(EXIT_PERM, "--native-ptrace: not permitted to trace PID %d (is a debugger "
+                        "attached to it?)", (int)r->target->pid);
+    if (rc == ERR_UNSUPPORTED && r->cli.native == CLI_NATIVE_PERF)
+        return run_fail(EXIT_UNSUPPORTED, "--native: this system gives no perf events (a kernel "
+                        "without them, or a container that hides them): use --native-ptrace");
+    return run_fail(exitcode_for_err(rc), "%s: cannot sample native frames of PID %d: %s", opt,
+                    (int)r->target->pid, err_str(rc));
+}
+
 static int run(struct run *r)
 {
+    if (r->cli.native && !PROFTUI_HAVE_NATIVE)
+        return run_fail(EXIT_UNSUPPORTED, "--native: this proftui was built without libunwind "
+                        "(meson -Dnative=disabled)");
     if (r->cli.open)
         return open_run(&r->cli, &run_quit);
     if (r->cli.dump)
@@ -289,6 +345,7 @@ static int run(struct run *r)
         .follow = !r->cli.no_subprocesses,
         .tasks = r->cli.async_tasks,
         .root = r->pid,
+        .native = r->cli.native,
     };
     r->profile = profile_new();
     if (!r->profile)
@@ -296,8 +353,14 @@ static int run(struct run *r)
     set_meta(r);
     r->start_unix_ns = clock_realtime_ns();
     int rc = sampler_start(r->target, r->profile, &sc, &r->sampler);
-    if (rc < 0)
+    if (rc < 0) {
+        outputs_abort(&r->out);
+        if (r->launched)
+            launch_terminate(r->pid, 1, &(int){0}, NULL, NULL);
+        if (r->cli.native && rc != ERR_NOMEM)
+            return native_error(r, rc);
         return run_fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
+    }
     if (r->cli.push && (rc = start_push(r)) != 0) {
         sampler_stop(r->sampler);
         outputs_abort(&r->out);

@@ -120,6 +120,7 @@ int run_write_profile(struct run *r)
         table_untrack_flat(replica);           /* the export reads stacks, not flat views */
         table_set_mode(replica, (enum table_mode)r->cli.mode);
         table_set_tasks(replica, r->cli.async_tasks);   /* --async: the task stacks */
+        table_set_native(replica, r->cli.native != 0);  /* --native: the mixed stacks */
     }
     struct lens *lens = r->cli.nonly ? lens_new(&r->code) : NULL;
     int rc = replica && (lens || !r->cli.nonly) ? profile_sync(r->profile, replica, NULL) : ERR_NOMEM;

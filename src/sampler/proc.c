@@ -10,9 +10,11 @@
 #include "clock.h"
 #include "codecache.h"
 #include "error.h"
+#include "pnative.h"
 #include "procstat.h"
 #include "pytarget.h"
 #include "record.h"
+#include "sampler.h"
 #include "table.h"
 #include "taskstat.h"
 
@@ -161,9 +163,28 @@ static void name_process(struct table *table, pid_t pid)
         table_set_process_name(table, (uint32_t)pid, name);
 }
 
-struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, int tasks,
-                      uint64_t now_ns)
+/* --native: the capture and unwinder. Perf samples a thread every so
+ * much of its CPU time; a round takes the newest sample since the last
+ * round, so the period is a quarter of the round's interval (on a busy
+ * machine a thread gets a part of a CPU: a round finds a sample when the
+ * thread had a quarter of an interval on one), at least 1 kHz, at most
+ * NATIVE_PERF_MAX_HZ (the kernel copies 32 KiB of stack per sample). */
+#define NATIVE_PERF_MAX_HZ 10000
+static void open_native(struct proc *p, const struct sampler_config *cfg)
 {
+    p->native = cfg->native != 0;
+    if (!p->native)
+        return;
+    enum ncapture_how how = cfg->native == SAMPLER_NATIVE_PTRACE ? NCAPTURE_PTRACE : NCAPTURE_PERF;
+    uint64_t hz = 4000000000ULL / (cfg->interval_ns ? cfg->interval_ns : 1);
+    hz = hz < 1000 ? 1000 : hz > NATIVE_PERF_MAX_HZ ? NATIVE_PERF_MAX_HZ : hz;
+    p->native_rc = pnative_new((uint32_t)p->t->pid, how, (unsigned)hz, &p->pn);
+}
+
+struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table,
+                      const struct sampler_config *cfg, uint64_t now_ns)
+{
+    int tasks = cfg->tasks;
     struct proc *p = calloc(1, sizeof *p);
     if (!p) {
         if (!borrowed)
@@ -186,6 +207,7 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, int
         return NULL;
     }
     recorder_set_pid(p->rec, (uint32_t)t->pid);
+    open_native(p, cfg);
     name_process(table, t->pid);
     rssmeter_open(&p->rss, t->pid);
     procstat_init(&p->stat, t->pid, now_ns);
@@ -197,6 +219,7 @@ void proc_free(struct proc *p)
 {
     if (!p)
         return;
+    pnative_free(p->pn);
     taskwalk_free(p->tw);
     walker_free(p->walker);
     codecache_free(p->codes);
@@ -219,12 +242,16 @@ void proc_walk(struct proc *p, uint64_t now_ns)
             taskwalk_quiet_round(p->tw);
             p->ntasks = 0;
         }
+        if (p->pn)
+            pnative_round(p->pn, p->walker, p->n, 1);
         return;
     }
     p->walked_ns = clock_now_ns();
     p->threads_at_walk = p->threads_now;
     p->n = walker_round(p->walker);
     p->walks++;
+    if (p->pn)                          /* right after the walk: samples of its moment */
+        pnative_round(p->pn, p->walker, p->n, 0);
     if (p->tw) {                        /* after the walker: its code-cache round */
         p->ntasks = p->n >= 0 ? taskwalk_round(p->tw) : 0;
         taskwalk_stats(p->tw, &p->task_stats);
@@ -254,10 +281,22 @@ static int memory_owner(const struct proc *p)
     return ncpu == 1 ? on : -1;
 }
 
+/* --native: thread i's mixed stack, the same sample as its Python one
+ * (its Python stack when it has no native sample this round). */
+static void record_native(struct proc *p, int i, const struct walk_stack *ws,
+                          const struct record_state *st)
+{
+    const struct nmerge_item *items = NULL;
+    int n = p->pn ? pnative_stack(p->pn, i, &items) : 0;
+    if (recorder_add_native(p->rec, ws, st, items, n) > 0 && n > 0)
+        p->native_mixed++;
+}
+
 /* Every thread is one sample, in the metric of its state. */
 unsigned proc_record(struct proc *p, unsigned *failed)
 {
     unsigned stacks = 0;
+    p->native_mixed = 0;
     *failed = 0;
     if (p->relabel)
         recorder_names_changed(p->rec);
@@ -272,6 +311,8 @@ unsigned proc_record(struct proc *p, unsigned *failed)
                                   .rss_delta = i == owner ? p->rss_delta : 0,
                                   .gil_blocked = p->gil_blocked[i]};
         int rc = recorder_add(p->rec, ws, &st);
+        if (p->native)
+            record_native(p, i, ws, &st);
         if (rc > 0) {
             stacks++;
             *failed += ws->failed != 0;

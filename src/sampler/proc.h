@@ -16,7 +16,9 @@
 
 #define NAMES_MAX 1024
 
+struct pnative;
 struct pytarget;
+struct sampler_config;
 struct table;
 
 #define PROC_LOOPS 8
@@ -72,14 +74,22 @@ struct proc {
     unsigned nloops;
     uint64_t flushed_ns;                /* waiting time last recorded (proc_flush_tasks) */
     uint64_t owed_samples;              /* task samples so recorded */
+    /* --native: mixed stacks are recorded (native), from this capture and
+     * unwinder (NULL when they could not be opened: native_rc says why) */
+    int native;
+    struct pnative *pn;
+    int native_rc;
+    uint64_t native_mixed;              /* mixed stacks recorded (proc_record: this round's) */
 };
 
 /* A process of the set for target t (owned unless borrowed), recording
  * into table (the caller holds the profile's lock), its asyncio tasks too
- * when tasks is set and its CPython has them readable (3.11+). NULL on
- * ENOMEM (t is then freed unless borrowed). */
-struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table, int tasks,
-                      uint64_t now_ns);
+ * when cfg->tasks is set and its CPython has them readable (3.11+), its
+ * native frames when cfg->native (when they cannot be had, native_rc
+ * says why and its mixed stacks are its Python ones). NULL on ENOMEM (t
+ * is then freed unless borrowed). */
+struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table,
+                      const struct sampler_config *cfg, uint64_t now_ns);
 
 /* Free p and its target unless borrowed; the table keeps its threads. */
 void proc_free(struct proc *p);

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "discover.h"
 #include "error.h"
+#include "pnative.h"
 #include "proc.h"
 #include "procstat.h"
 #include "profile.h"
@@ -128,7 +129,7 @@ static void discover_children(struct sampler *s, uint64_t now)
     if (n > 0) {
         profile_lock(s->profile);
         for (int i = 0; i < n; i++) {
-            struct proc *p = proc_new(found[i], 0, s->table, s->cfg.tasks, now);
+            struct proc *p = proc_new(found[i], 0, s->table, &s->cfg, now);
             if (p)
                 s->procs[s->nprocs++] = p;
             added += p != NULL;
@@ -140,6 +141,32 @@ static void discover_children(struct sampler *s, uint64_t now)
     s->st.procs_waited = discover_waited(s->disc);
     discover_cost(s->disc, &s->st.discover_polls, &s->st.discover_ns);
     pthread_mutex_unlock(&s->lock);
+}
+
+/* --native: the round's counts of every process into the counters (s->lock held). */
+static void count_native(struct sampler *s)
+{
+    unsigned procs_failed = 0;
+    for (int i = 0; i < s->nprocs; i++) {
+        struct proc *p = s->procs[i];
+        procs_failed += p->native && !p->pn;
+        s->st.native_mixed += p->native_mixed;
+        if (!p->pn)
+            continue;
+        struct pnative_counts c;
+        pnative_counts(p->pn, &c);
+        s->st.native_samples += c.samples;
+        s->st.native_mismatch += c.mismatch;
+        s->st.native_incomplete += c.incomplete;
+        s->st.native_unwind_failed += c.unwind_failed;
+        s->st.native_superseded += c.superseded;
+        s->st.native_lost += c.lost;
+        s->st.native_malformed += c.malformed;
+        s->st.native_stops += c.stops;
+        s->st.native_threads_failed += (unsigned)c.threads_failed;
+    }
+    if (procs_failed > s->st.native_procs_failed)
+        s->st.native_procs_failed = procs_failed;
 }
 
 /* One round: walk every thread of every process without a lock, then add
@@ -178,6 +205,8 @@ static int sample_round(struct sampler *s, uint64_t now)
     s->st.stacks += stacks;
     s->st.failed += failed;
     s->st.proc_rounds += (unsigned)s->nprocs;
+    if (s->cfg.native)
+        count_native(s);
     s->st.quiet_rounds += quiet;
     if (n >= 0 || s->nprocs > 1) {
         s->st.threads = threads;
@@ -430,9 +459,10 @@ static void raise_fd_limit(void)
 }
 
 static struct sampler *sampler_alloc(struct pytarget *target, struct profile *profile,
-                                     const struct sampler_config *cfg)
+                                     const struct sampler_config *cfg, int *rc)
 {
     struct sampler *s = calloc(1, sizeof *s);
+    *rc = ERR_NOMEM;
     if (!s)
         return NULL;
     s->profile = profile;
@@ -445,13 +475,18 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
     pthread_cond_init(&s->finished, &ca);
     pthread_condattr_destroy(&ca);
     profile_lock(profile);
-    s->procs[0] = proc_new(target, 1, s->table, cfg->tasks, clock_now_ns());
+    s->procs[0] = proc_new(target, 1, s->table, cfg, clock_now_ns());
     profile_unlock(profile);
     s->nprocs = s->procs[0] != NULL;
     s->root = cfg->root > 0 ? cfg->root : target->pid;
     if (cfg->follow)
         s->disc = discover_new(s->root);
     if (!s->nprocs || (cfg->follow && !s->disc)) {
+        sampler_free(s);
+        return NULL;
+    }
+    if (s->procs[0]->native && !s->procs[0]->pn) {     /* --native, not for the target itself */
+        *rc = s->procs[0]->native_rc;
         sampler_free(s);
         return NULL;
     }
@@ -472,9 +507,10 @@ int sampler_start(struct pytarget *target, struct profile *profile, const struct
 {
     if (cfg->interval_ns == 0)
         return ERR_USAGE;
-    struct sampler *s = sampler_alloc(target, profile, cfg);
+    int rc;
+    struct sampler *s = sampler_alloc(target, profile, cfg, &rc);
     if (!s)
-        return ERR_NOMEM;
+        return rc;
     s->start_ns = clock_now_ns();
     s->proc_at = s->start_ns;
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
@@ -546,6 +582,9 @@ void sampler_reset(struct sampler *s)
     profile_reset(s->profile);
     s->st.taken = s->st.missed = s->st.failed = s->st.stacks = s->st.lost = 0;
     s->st.task_samples = 0;
+    s->st.native_samples = s->st.native_mixed = s->st.native_mismatch = 0;
+    s->st.native_incomplete = s->st.native_unwind_failed = 0;
+    s->st.native_superseded = s->st.native_lost = s->st.native_malformed = s->st.native_stops = 0;
     s->start_ns = clock_now_ns();
     s->st.elapsed_ns = 0;
     pthread_mutex_unlock(&s->lock);
