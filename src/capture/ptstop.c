@@ -9,6 +9,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -22,6 +23,7 @@
 #define STOP_WAIT_NS 50000000ULL        /* a take waits this long for its thread to stop */
 #define RELEASE_WAIT_NS 1000000000ULL   /* and ncapture_free for a stop that had not come */
 #define POLL_NS 100000ULL
+#define SPIN_POLLS 200
 #define IOV_MAX_PAGES (NSAMPLE_STACK_MAX / 4096 + 1)
 
 /* Wait for tid's stop: 1 stopped (*sig: the signal it stopped to take, to
@@ -29,6 +31,7 @@
 static int wait_stop(uint32_t tid, uint64_t wait_ns, int *sig)
 {
     uint64_t end = clock_now_ns() + wait_ns;
+    unsigned polls = 0;
     for (;;) {
         int st;
         pid_t r = waitpid((pid_t)tid, &st, __WALL | WNOHANG);
@@ -45,7 +48,12 @@ static int wait_stop(uint32_t tid, uint64_t wait_ns, int *sig)
             return -1;
         if (clock_now_ns() >= end)
             return 0;
-        clock_sleep_ns(POLL_NS);
+        /* A running thread stops within microseconds of the interrupt
+         * (and is stopped while we wait): yield first, sleep later. */
+        if (++polls <= SPIN_POLLS)
+            sched_yield();
+        else
+            clock_sleep_ns(POLL_NS);
     }
 }
 

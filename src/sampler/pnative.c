@@ -147,8 +147,8 @@ static int unwind(struct pnative *pn, const struct nsample *s, int *complete)
 /* Thread ws's mixed stack at pool[*at]: pnative_stack's result. */
 static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *at)
 {
-    if (!ws->tid || ws->tid > UINT32_MAX || ws->failed)
-        return 0;
+    if (!ws->tid || ws->tid > UINT32_MAX || ws->failed || ws->depth == 0)
+        return 0;                       /* no stack to merge with (or none recorded) */
     struct follow *f = follow(pn, (uint32_t)ws->tid);
     if (!f)
         return 0;
