@@ -355,8 +355,8 @@ static int run(struct run *r)
     int rc = sampler_start(r->target, r->profile, &sc, &r->sampler);
     if (rc < 0) {
         outputs_abort(&r->out);
-        if (r->launched)
-            launch_terminate(r->pid, 1, &(int){0}, NULL, NULL);
+        if (r->launched)        /* not gently: no traceback of a SIGINT under the message */
+            launch_terminate(r->pid, 0, &(int){0}, NULL, NULL);
         if (r->cli.native && rc != ERR_NOMEM)
             return native_error(r, rc);
         return run_fail(exitcode_for_err(rc), "cannot start sampling: %s", err_str(rc));
