@@ -86,8 +86,10 @@ struct sampler_stats {
 };
 
 /* Start sampling `target` into `profile` (both borrowed; they must outlive
- * the sampler). Returns 0 or a negative enum err; *out is set only on
- * success. */
+ * the sampler). Returns 0 or a negative enum err (with cfg->native, also
+ * why the target's native frames cannot be had: ERR_PERM for perf events
+ * or ptrace not permitted, ERR_UNSUPPORTED for no perf events or no
+ * libunwind); *out is set only on success. */
 int sampler_start(struct pytarget *target, struct profile *profile, const struct sampler_config *cfg,
                   struct sampler **out);
 

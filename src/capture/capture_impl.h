@@ -45,6 +45,6 @@ int perfring_take(struct ncapture *c, struct nthread *t, struct nsample *out);
  * detached that is still attached (a stop that never came in time). */
 int ptstop_probe(struct ncapture *c);
 int ptstop_take(struct ncapture *c, struct nthread *t, struct nsample *out);
-void ptstop_release(struct nthread *t);
+void ptstop_release(const struct ncapture *c, struct nthread *t);
 
 #endif

@@ -49,7 +49,7 @@ static void release(struct ncapture *c, struct nthread *t)
     if (c->how == NCAPTURE_PERF)
         perfring_close(t);
     else
-        ptstop_release(t);
+        ptstop_release(c, t);
 }
 
 void ncapture_free(struct ncapture *c)

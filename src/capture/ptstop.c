@@ -27,25 +27,35 @@
 #define IOV_MAX_PAGES (NSAMPLE_STACK_MAX / 4096 + 1)
 
 /* Wait for tid's stop: 1 stopped (*sig: the signal it stopped to take, to
- * be passed on, or 0), 0 not yet by the deadline, -1 gone. */
-static int wait_stop(uint32_t tid, uint64_t wait_ns, int *sig)
+ * be passed on, or 0), 0 not yet by the deadline, -1 gone. The end of
+ * the main thread (leader) is looked at without being collected: when the
+ * target is proftui's child, its exit status is the sampler's to reap. */
+static int wait_stop(uint32_t tid, int leader, uint64_t wait_ns, int *sig)
 {
     uint64_t end = clock_now_ns() + wait_ns;
     unsigned polls = 0;
     for (;;) {
-        int st;
-        pid_t r = waitpid((pid_t)tid, &st, __WALL | WNOHANG);
-        if (r == (pid_t)tid) {
-            if (WIFEXITED(st) || WIFSIGNALED(st))
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        int r = waitid(P_PID, (id_t)tid, &si, WSTOPPED | WEXITED | WNOHANG | WNOWAIT | __WALL);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r == 0 && si.si_pid == (pid_t)tid) {
+            if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+                if (!leader)
+                    waitpid((pid_t)tid, NULL, __WALL | WNOHANG);
                 return -1;
+            }
+            int st;
             /* PTRACE_EVENT_STOP: our interrupt, or a group stop (which
              * detaching leaves in place); event 0: a signal arrived before
              * the interrupt: it is delivered on detach. */
-            *sig = WIFSTOPPED(st) && (st >> 16) == 0 ? WSTOPSIG(st) : 0;
-            return 1;
+            if (waitpid((pid_t)tid, &st, __WALL | WNOHANG) == (pid_t)tid && WIFSTOPPED(st)) {
+                *sig = (st >> 16) == 0 ? WSTOPSIG(st) : 0;
+                return 1;
+            }
+            continue;
         }
-        if (r < 0 && errno != EINTR)
-            return -1;
         if (clock_now_ns() >= end)
             return 0;
         /* A running thread stops within microseconds of the interrupt
@@ -57,7 +67,7 @@ static int wait_stop(uint32_t tid, uint64_t wait_ns, int *sig)
     }
 }
 
-static int seize(struct nthread *t)
+static int seize(const struct ncapture *c, struct nthread *t)
 {
     if (ptrace(PTRACE_SEIZE, (pid_t)t->tid, NULL, NULL) != 0)
         return errno == ESRCH ? ERR_NO_PROCESS : errno == EPERM || errno == EBUSY ? ERR_PERM
@@ -65,7 +75,7 @@ static int seize(struct nthread *t)
     t->attached = 1;
     if (ptrace(PTRACE_INTERRUPT, (pid_t)t->tid, NULL, NULL) != 0) {
         int sig = 0;
-        wait_stop(t->tid, 0, &sig);     /* gone at once: reap its exit if it is there */
+        wait_stop(t->tid, t->tid == c->pid, 0, &sig);    /* gone at once: reap a thread's exit */
         t->attached = 0;
         return ERR_NO_PROCESS;
     }
@@ -130,12 +140,12 @@ int ptstop_take(struct ncapture *c, struct nthread *t, struct nsample *out)
      * an uninterruptible sleep) does not slow every round down. */
     uint64_t wait_ns = t->attached ? 0 : STOP_WAIT_NS;
     if (!t->attached) {
-        int rc = seize(t);
+        int rc = seize(c, t);
         if (rc < 0)
             return rc;
     }
     int sig = 0;
-    int rc = wait_stop(t->tid, wait_ns, &sig);
+    int rc = wait_stop(t->tid, t->tid == c->pid, wait_ns, &sig);
     if (rc == 0)
         return 0;
     if (rc < 0) {
@@ -148,13 +158,13 @@ int ptstop_take(struct ncapture *c, struct nthread *t, struct nsample *out)
     return got;
 }
 
-void ptstop_release(struct nthread *t)
+void ptstop_release(const struct ncapture *c, struct nthread *t)
 {
     if (!t->attached)
         return;
     int sig = 0;
     ptrace(PTRACE_INTERRUPT, (pid_t)t->tid, NULL, NULL);
-    if (wait_stop(t->tid, RELEASE_WAIT_NS, &sig) == 1)
+    if (wait_stop(t->tid, t->tid == c->pid, RELEASE_WAIT_NS, &sig) == 1)
         detach(t, sig);
     /* else gone, or it never stopped: the kernel lets it go when we end */
     t->attached = 0;
@@ -165,7 +175,7 @@ int ptstop_probe(struct ncapture *c)
     struct nthread t = {.tid = c->pid, .fd = -1};
     struct nsample s;
     int rc = ptstop_take(c, &t, &s);
-    ptstop_release(&t);
+    ptstop_release(c, &t);
     /* A main thread that ended while others run: the threads are tried one by one. */
     return rc == ERR_NO_PROCESS && kill((pid_t)c->pid, 0) == 0 ? 0 : rc < 0 ? rc : 0;
 }

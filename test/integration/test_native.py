@@ -13,6 +13,7 @@ with Python frames "name (file:line)" where the evaluation loop ran them).
   helper sits right above it (no C frame of the call machinery between).
 - --native-ptrace on an attached process: the same libz frames, and the
   process is left running and untraced.
+- the command's exit status (an exit, a signal) is proftui's, with either way.
 - perf events not permitted (perf_event_open refused with EACCES by a
   seccomp filter put on proftui, as a kernel.perf_event_paranoid of 3
   would): one line naming the setting, CAP_PERFMON and --native-ptrace,
@@ -36,7 +37,7 @@ from typing import Callable, List, Optional, Tuple
 import pytest
 
 from harness import (WORKLOADS, Interpreter, assert_error_line, kill_group, parse_collapsed,
-                     proc_state, proc_status_field, run, wait_for)
+                     proc_state, proc_status_field, profile_workload, run, wait_for)
 
 PY_FRAME = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+|\?)\)$")
 NATIVE_FRAME = re.compile(r"^(?P<name>\S.*) \((?P<module>[^()]*)\)$")
@@ -194,6 +195,19 @@ def test_ptrace_attached(proftui, interp, spawn, tmp_path):
         assert proc_status_field(pid, "TracerPid") == "0"
         time.sleep(0.05)
     assert target.poll() is None
+
+
+@pytest.mark.parametrize("how", ["exit 3", "signal 15"])
+@pytest.mark.parametrize("native", ["--native", "--native-ptrace"])
+def test_exit_status_kept(proftui, interp, tmp_path, native, how):
+    """The command's own exit status, whichever way it ends: the capture
+    never collects the end of the main thread (the sampler reaps it)."""
+    kind, number = how.split()
+    res = profile_workload(proftui, interp, "exit_with.py", [kind, int(number)],
+                           opts=[native, *RATE], tmpdir=tmp_path, timeout=TIMEOUT)
+    want = int(number) if kind == "exit" else 128 + int(number)
+    assert res.result.returncode == want, res.describe()
+    assert res.profile is not None and "proftui: native:" in res.result.stderr, res.describe()
 
 
 class SockFilter(ctypes.Structure):
