@@ -3,8 +3,9 @@
  * records (every truncation refused), then both ways of capture on a real
  * child burning CPU in two threads: samples arrive for each thread, the
  * stack pointer lies in the thread's stack, the instruction pointer in an
- * executable mapping, the stack copy is not empty; perf leaves TracerPid 0,
- * ptrace leaves the child running and untraced. */
+ * executable mapping, the stack copy is not empty, each take's sample is
+ * newer than the last; perf leaves TracerPid 0, ptrace leaves the child
+ * running and untraced. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
@@ -227,8 +228,8 @@ static void test_perf(void)
     CHECK(ncapture_add_thread(c, tid[0]) == 0);                 /* again: a no-op */
     struct seen seen;
     memset(&seen, 0, sizeof seen);
-    int traced = 0;
-    uint64_t end = clock_now_ns() + DEADLINE_NS;
+    int traced = 0, older = 0;
+    uint64_t end = clock_now_ns() + DEADLINE_NS, last[2] = {0, 0};
     while ((seen.samples[0] < WANT_SAMPLES || seen.samples[1] < WANT_SAMPLES) &&
            clock_now_ns() < end) {
         clock_sleep_ns(10000000);
@@ -238,6 +239,8 @@ static void test_perf(void)
             CHECKF(rc >= 0, "take: %s", err_str(rc));
             if (rc == 1) {
                 CHECK(s.tid == tid[i]);
+                older += s.time_ns <= last[i] || s.time_ns > clock_now_ns();
+                last[i] = s.time_ns;
                 check_sample(pid, &s, i, &seen);
             }
         }
@@ -245,6 +248,7 @@ static void test_perf(void)
     }
     check_seen(&seen, "perf");
     CHECK_EQ(traced, 0);
+    CHECK_EQ(older, 0);         /* each take: a sample newer than the last one, not from the future */
     /* Taken every 100 ms at 200 Hz, while it runs: superseded samples. */
     struct ncapture_stats st;
     end = clock_now_ns() + DEADLINE_NS;
