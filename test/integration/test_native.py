@@ -17,8 +17,9 @@ with Python frames "name (file:line)" where the evaluation loop ran them).
 - perf events not permitted (perf_event_open refused with EACCES by a
   seccomp filter put on proftui, as a kernel.perf_event_paranoid of 3
   would): one line naming the setting, CAP_PERFMON and --native-ptrace,
-  exit 4. (The exit 11 of a build without libunwind needs a second build:
-  not tested here.)
+  exit 4.
+- a build without libunwind (PROFTUI_NONATIVE: its proftui; skipped when
+  not set): one line, exit 11, no output file.
 
 Counts are shares within one run, never timings; the runs are at -r 200
 (perf samples each thread at 1 kHz of its CPU time: a round finds a
@@ -249,6 +250,19 @@ def test_perf_not_permitted(proftui, tmp_path):
     assert f"kernel.perf_event_paranoid is {level}" in line, line
     assert "CAP_PERFMON" in line and "--native-ptrace" in line, line
     assert not (tmp_path / "out.txt").exists() or not (tmp_path / "out.txt").stat().st_size
+
+
+@pytest.mark.skipif(not os.environ.get("PROFTUI_NONATIVE"),
+                    reason="no build without libunwind: set PROFTUI_NONATIVE to the proftui of "
+                           "`meson setup build-nonative -Dnative=disabled`")
+@pytest.mark.parametrize("native", ["--native", "--native-ptrace"])
+def test_built_without_libunwind(native, tmp_path):
+    out = tmp_path / "out.txt"
+    res = run([os.environ["PROFTUI_NONATIVE"], native, "-o", out, "--", "/usr/bin/python3", "-c",
+               "pass"])
+    assert_error_line(res, 11, r"^proftui: --native: this proftui was built without libunwind "
+                               r"\(meson -Dnative=disabled\)$")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("opts", [["--open", "x.txt"], ["--diff", "x.txt"], ["--dump", "-p", "1"]])
