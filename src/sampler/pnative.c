@@ -166,7 +166,7 @@ static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *a
     size_t need = (size_t)nn + (size_t)ws->depth + 2;
     if (nn == 0 || reserve(pn, need) < 0)
         return 0;
-    int m = nmerge_stack(pn->syms, nn, complete, ws, pn->pool + pn->used, (int)need);
+    int m = nmerge_stack(pn->syms, pn->sps, nn, complete, ws, pn->pool + pn->used, (int)need);
     if (m == ERR_CORRUPT) {
         pn->c.mismatch++;
         return -1;
