@@ -135,8 +135,10 @@ static int unwind(struct pnative *pn, const struct nsample *s, int *complete)
         pn->c.unwind_failed++;
         return 0;
     }
+    /* A caller is named at its call (the return address minus one: a
+     * call to a function that does not return may end its caller). */
     for (int k = 0; k < nn; k++)
-        if (nunwind_symbol(pn->unw, pn->ips[k], &pn->syms[k]) < 0) {
+        if (nunwind_symbol(pn->unw, pn->ips[k] - (k > 0), &pn->syms[k]) < 0) {
             pn->c.unwind_failed++;
             return 0;
         }
