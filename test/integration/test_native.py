@@ -21,9 +21,9 @@ with Python frames "name (file:line)" where the evaluation loop ran them).
 - a build without libunwind (PROFTUI_NONATIVE: its proftui; skipped when
   not set): one line, exit 11, no output file.
 
-Counts are shares within one run, never timings; the runs are at -r 200
+Counts are shares within one run, never timings; the runs are at -r 100
 (perf samples each thread at 1 kHz of its CPU time: a round finds a
-sample even when a busy machine gives the target part of a CPU)."""
+sample as long as a busy machine gives the target a tenth of a CPU)."""
 
 import ctypes
 import json
@@ -42,8 +42,8 @@ from harness import (WORKLOADS, Interpreter, assert_error_line, kill_group, pars
 
 PY_FRAME = re.compile(r"^(?P<name>\S.*) \((?P<file>.+):(?P<line>\d+|\?)\)$")
 NATIVE_FRAME = re.compile(r"^(?P<name>\S.*) \((?P<module>[^()]*)\)$")
-SECONDS = 3.0
-RATE = ["-r", "200"]
+SECONDS = 4.0
+RATE = ["-r", "100"]
 TIMEOUT = 90.0
 
 
