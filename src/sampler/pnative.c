@@ -24,6 +24,7 @@ struct follow {
 
 struct pnative {
     enum ncapture_how how;
+    int32_t off_previous;       /* _PyInterpreterFrame.previous (nmerge_check_links) */
     struct ncapture *cap;
     struct nunwind *unw;
     struct follow *fol;
@@ -40,12 +41,14 @@ struct pnative {
     struct nsym syms[NUNWIND_MAX_DEPTH];
 };
 
-int pnative_new(uint32_t pid, enum ncapture_how how, unsigned hz, struct pnative **out)
+int pnative_new(uint32_t pid, enum ncapture_how how, unsigned hz, int32_t off_previous,
+                struct pnative **out)
 {
     struct pnative *pn = calloc(1, sizeof *pn);
     if (!pn)
         return ERR_NOMEM;
     pn->how = how;
+    pn->off_previous = off_previous;
     int rc = nunwind_new(pid, &pn->unw);
     if (rc == 0)
         rc = ncapture_new(pid, how, hz, &pn->cap);
@@ -168,6 +171,12 @@ static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *a
     size_t need = (size_t)nn + (size_t)ws->depth + 2;
     if (nn == 0 || reserve(pn, need) < 0)
         return 0;
+    /* 3.12+: counts that agree are not enough where the C stack's copy
+     * shows which Python frame each evaluation call was entered from. */
+    if (nmerge_check_links(&s, ws, pn->off_previous) < 0) {
+        pn->c.mismatch++;
+        return -1;
+    }
     int m = nmerge_stack(pn->syms, pn->sps, nn, complete, ws, pn->pool + pn->used, (int)need);
     if (m == ERR_CORRUPT) {
         pn->c.mismatch++;
