@@ -27,7 +27,14 @@ enum nmerge_kind {
  * native and Python frames are merged". */
 enum nmerge_kind nmerge_classify(const struct nsym *s);
 
-/* One frame of a mixed stack: a Python frame (py set) or a native one. */
+/* The frame between the runs merged with native frames and the outer
+ * runs of a copy that ended first (its native frames were not read: the
+ * C frames between those outer runs are not known, so none is claimed). A
+ * function of that name with an empty file. */
+#define NMERGE_CUT "[native stack cut]"
+
+/* One frame of a mixed stack: a Python frame (py set) or a native one;
+ * py NULL and native.module NULL: the NMERGE_CUT marker. */
 struct nmerge_item {
     const struct walk_frame *py;    /* borrowed from the walk_stack */
     struct nsym native;             /* when py is NULL */
@@ -73,16 +80,39 @@ struct nmerge_item {
 int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
                  const struct walk_stack *ws, struct nmerge_item *out, int max);
 
-/* 3.12+: whether the Python stack ws is the one of the native sample s
- * where the copy of its C stack can say: each entry frame on the C stack
- * (walk_frame.cstack of a run's outermost frame) points (its field at
- * off_previous, _PyInterpreterFrame.previous) at the frame that called
- * into C when s was taken, and that must be the frame the walk found next
- * (the innermost of the outer run). A pair read some microseconds apart in
- * code that calls back and forth between C and Python can agree on their
- * counts and still differ there. Returns how many such links were checked
- * (those whose entry frame lies in the copy), or ERR_CORRUPT at the first
- * that differs. */
-int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous);
+/* Whether the Python stack ws is the one of the native sample s where the
+ * copy of its C stack can say. A pair read some microseconds apart in code
+ * that calls back and forth between C and Python can agree on their counts
+ * and still differ; the evaluation calls keep state on the C stack:
+ * - 3.12+: each entry frame on the C stack (walk_frame.cstack of a run's
+ *   outermost frame) points (its field at off_previous,
+ *   _PyInterpreterFrame.previous) at the frame that called into C when s
+ *   was taken: the frame the walk found next (the outer run's innermost);
+ * - 3.11/3.12: each evaluation call's _PyCFrame (the innermost at
+ *   walk_stack.cframe, then each one's previous, 8 bytes after its
+ *   current_frame at off_cframe) points at the frame it was running when
+ *   s was taken: run r's innermost frame, the leaf for the innermost; one
+ *   below the sample's stack pointer belongs to a call that had returned.
+ * off_previous / off_cframe < 0: not that version's. Returns how many were
+ * checked (those in the copy), or ERR_CORRUPT at the first that differs. */
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous,
+                       int32_t off_cframe);
+
+/* nmerge_stack with each run's evaluation call placed by the C-stack
+ * address runaddr[r] (runs innermost first; 0: not known) instead of its
+ * outermost frame's cstack: for 3.11, whose evaluation calls keep a
+ * _PyCFrame on the C stack but no entry frame there. */
+int nmerge_stack_at(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
+                    const struct walk_stack *ws, const uint64_t *runaddr, struct nmerge_item *out,
+                    int max);
+
+/* 3.11/3.12: the address of each run's _PyCFrame (a local of its
+ * evaluation call), innermost first into runaddr[0..runs): the innermost
+ * is walk_stack.cframe, each next one the previous (8 bytes after
+ * current_frame at off_cframe) of the one before as the sample's copy has
+ * it. Returns how many are known (the chain leaves the copy, or ends, at
+ * the rest: 0). runaddr has room for WALK_MAX_DEPTH. */
+int nmerge_cframe_runs(const struct nsample *s, const struct walk_stack *ws, int32_t off_cframe,
+                       uint64_t *runaddr);
 
 #endif

@@ -88,6 +88,8 @@ struct walk_stack {
     int8_t gil_wait;   /* 1: it is waiting to take the GIL, 0: not, -1: unknown (no sound method) */
     int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
                         * it (it holds the GIL), 0: not, -1: unknown */
+    uint64_t cframe;   /* 3.11/3.12: tstate->cframe as the walk read it, the innermost evaluation
+                        * call's _PyCFrame, a local on the thread's C stack (nmerge.h); else 0 */
     uint64_t gil_at;   /* its interpreter's GIL (_gil_runtime_state) in the target, 0 unknown: a
                         * thread asleep on a futex in [gil_at + WALK_GIL_WAIT_LO, + _HI) waits
                         * for it (its condition variable and mutex) */

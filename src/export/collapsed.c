@@ -19,6 +19,7 @@
 #define GC_FRAME "[gc]"                       /* RECORD_GC, see record.h */
 #define TASK_FRAME TABLE_TASK_PREFIX          /* "[task NAME]" */
 #define OUTSIDE_FRAME "[outside your code]"   /* PROFILE_OUTSIDE_NAME, see profile.h */
+#define NATIVE_CUT_FRAME "[native stack cut]" /* NMERGE_CUT, see nmerge.h */
 
 /* A growing text buffer; after an allocation failure it only sets oom. */
 struct buf {
@@ -97,6 +98,7 @@ static int is_marker(const char *name, const char *file)
     size_t n = strlen(name);
     return !*file && (strcmp(name, TRUNCATED_FRAME) == 0 || strcmp(name, TABLE_UNREADABLE) == 0 ||
                       strcmp(name, OUTSIDE_FRAME) == 0 || strcmp(name, GC_FRAME) == 0 ||
+                      strcmp(name, NATIVE_CUT_FRAME) == 0 ||
                       (strncmp(name, TASK_FRAME, sizeof TASK_FRAME - 1) == 0 && name[n - 1] == ']'));
 }
 

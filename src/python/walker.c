@@ -120,6 +120,7 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
     int rc = 0;
     w->nframes = (int)w->first[w->nstacks - 1];
     st->depth = st->truncated = 0;
+    st->cframe = l->cframe_current_frame >= 0 ? frame : 0;
     if (frame && l->cframe_current_frame >= 0) {
         /* 3.11/3.12: tstate->cframe->current_frame (pycore_frame.h) */
         rc = reader_addr_ok(frame, 8) ? walkread_fetch_ptr(w, G_FRAMEPTR, frame + (uint64_t)l->cframe_current_frame, &frame)

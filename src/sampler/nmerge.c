@@ -121,6 +121,8 @@ static int python_runs(const struct walk_stack *ws, int *start)
 struct merge {
     const struct nsym *nat;
     const uint64_t *sps;
+    const uint64_t *runaddr;    /* each run's evaluation call's C-stack address, or NULL:
+                                 * its outermost frame's cstack */
     int nn, complete;
     const struct walk_stack *ws;
     int g;                      /* runs: run r is frames [start[r], start[r + 1]) */
@@ -142,6 +144,16 @@ static void put_native(struct merge *m, int i)
 {
     if (m->n < m->max)
         m->out[m->n++] = (struct nmerge_item){.native = m->nat[i]};
+}
+
+/* Runs r.. past the native frames read, root-ward, after the NMERGE_CUT
+ * marker when some were merged with native frames. */
+static void put_outer(struct merge *m, int r)
+{
+    if (r < m->g && m->n > 0 && m->n + 1 < m->max)     /* room for it and a frame */
+        m->out[m->n++] = (struct nmerge_item){.native = {.name = NMERGE_CUT, .module = NULL}};
+    while (r < m->g)
+        put_run(m, r++);
 }
 
 /* ------------------------------------------------------------ by name */
@@ -170,8 +182,7 @@ static int merge_by_name(struct merge *m)
         else if (kind == NMERGE_EVAL)
             put_run(m, r++);
     }
-    while (r < m->g)           /* the copy ended first: the outer runs */
-        put_run(m, r++);
+    put_outer(m, r);           /* the copy ended first: the outer runs */
     return m->n;
 }
 
@@ -180,6 +191,8 @@ static int merge_by_name(struct merge *m)
 /* The C-stack address of run r's evaluation call, 0 when not known. */
 static uint64_t run_cstack(const struct merge *m, int r)
 {
+    if (m->runaddr)
+        return m->runaddr[r];
     const struct walk_frame *f = &m->ws->frames[m->start[r + 1] - 1];
     return f->entry ? f->cstack : 0;
 }
@@ -258,13 +271,19 @@ static int merge_by_address(struct merge *m, int known)
         else if (m->kind[i] == NMERGE_NATIVE)
             put_native(m, i);
     }
-    while (r < m->g)           /* past the copy's end, or a cut stack's last */
-        put_run(m, r++);
+    put_outer(m, r);           /* past the copy's end, or a cut stack's last */
     return m->n;
 }
 
 int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
                  const struct walk_stack *ws, struct nmerge_item *out, int max)
+{
+    return nmerge_stack_at(nat, sps, nn, complete, ws, NULL, out, max);
+}
+
+int nmerge_stack_at(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
+                    const struct walk_stack *ws, const uint64_t *runaddr, struct nmerge_item *out,
+                    int max)
 {
     struct merge m;             /* 17 KiB */
     if (!ws || ws->failed || ws->depth < 0 || ws->depth > WALK_MAX_DEPTH ||
@@ -273,6 +292,7 @@ int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int comple
         return ERR_CORRUPT;
     m.nat = nat;
     m.sps = sps;
+    m.runaddr = runaddr;
     m.nn = nn;
     m.complete = complete;
     m.ws = ws;
@@ -286,22 +306,69 @@ int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int comple
     return known > 0 ? merge_by_address(&m, known) : merge_by_name(&m);
 }
 
-int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous)
+/* The 8 bytes at addr in the copy of s: 1 with *v, 0 when outside it. */
+static int copy_word(const struct nsample *s, uint64_t addr, uint64_t *v)
+{
+    uint64_t lo = s->regs[NREG_RSP], hi = lo + s->stack_len;
+    if (addr < lo || addr > UINT64_MAX - 8 || addr + 8 > hi)
+        return 0;
+    memcpy(v, s->stack + (addr - lo), sizeof *v);
+    return 1;
+}
+
+/* 3.11/3.12: the _PyCFrame chain against the runs (nmerge.h). */
+static int check_cframes(const struct nsample *s, const struct walk_stack *ws, int32_t off)
+{
+    int start[WALK_MAX_DEPTH + 1], g = python_runs(ws, start), checked = 0;
+    uint64_t c = ws->cframe, cur, prev;
+    for (int r = 0; r < g && c; r++) {
+        if (c < s->regs[NREG_RSP])
+            return ERR_CORRUPT;         /* below the sample's stack pointer: that call had returned */
+        if (c > UINT64_MAX - (uint64_t)off - 16 || !copy_word(s, c + (uint64_t)off, &cur) ||
+            !copy_word(s, c + (uint64_t)off + 8, &prev))
+            break;                      /* not in the copy (the root's is in the thread state) */
+        if (cur != ws->frames[start[r]].frame)
+            return ERR_CORRUPT;
+        checked++;
+        c = prev;
+    }
+    return checked;
+}
+
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous,
+                       int32_t off_cframe)
 {
     int checked = 0;
-    if (!s || !ws || ws->failed || off_previous < 0 || !s->stack)
+    if (!s || !ws || ws->failed || !s->stack)
         return 0;
-    uint64_t lo = s->regs[NREG_RSP], hi = lo + s->stack_len;
-    for (int k = 0; k + 1 < ws->depth; k++) {
-        uint64_t at = ws->frames[k].cstack;
-        if (!ws->frames[k].entry || !at || at + (uint64_t)off_previous < at ||
-            at + (uint64_t)off_previous < lo || at + (uint64_t)off_previous + 8 > hi)
+    if (off_cframe >= 0 && ws->cframe && (checked = check_cframes(s, ws, off_cframe)) < 0)
+        return checked;
+    for (int k = 0; off_previous >= 0 && k + 1 < ws->depth; k++) {
+        uint64_t at = ws->frames[k].cstack, prev;
+        if (!ws->frames[k].entry || !at || at > UINT64_MAX - (uint64_t)off_previous ||
+            !copy_word(s, at + (uint64_t)off_previous, &prev))
             continue;
-        uint64_t prev;
-        memcpy(&prev, s->stack + (at + (uint64_t)off_previous - lo), sizeof prev);
         if (prev != ws->frames[k + 1].frame)
             return ERR_CORRUPT;
         checked++;
     }
     return checked;
+}
+
+int nmerge_cframe_runs(const struct nsample *s, const struct walk_stack *ws, int32_t off_cframe,
+                       uint64_t *runaddr)
+{
+    int start[WALK_MAX_DEPTH + 1], g = python_runs(ws, start), known = 0;
+    uint64_t c = ws->cframe, cur, prev;
+    for (int r = 0; r < g; r++)
+        runaddr[r] = 0;
+    if (!s || !s->stack || off_cframe < 0 || ws->failed)
+        return 0;
+    while (known < g && c && c <= UINT64_MAX - (uint64_t)off_cframe - 16 &&
+           copy_word(s, c + (uint64_t)off_cframe, &cur) &&
+           copy_word(s, c + (uint64_t)off_cframe + 8, &prev)) {
+        runaddr[known++] = c;
+        c = prev;
+    }
+    return known;
 }

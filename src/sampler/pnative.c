@@ -25,6 +25,7 @@ struct follow {
 struct pnative {
     enum ncapture_how how;
     int32_t off_previous;       /* _PyInterpreterFrame.previous (nmerge_check_links) */
+    int32_t off_cframe;         /* _PyCFrame.current_frame (3.11/3.12), else -1 */
     struct ncapture *cap;
     struct nunwind *unw;
     struct follow *fol;
@@ -38,17 +39,19 @@ struct pnative {
     struct pnative_counts c;
     struct ncapture_stats last; /* the capture's counters at the last pnative_counts */
     uint64_t ips[NUNWIND_MAX_DEPTH], sps[NUNWIND_MAX_DEPTH];
+    uint64_t runaddr[WALK_MAX_DEPTH];   /* 3.11: each run's _PyCFrame (nmerge_cframe_runs) */
     struct nsym syms[NUNWIND_MAX_DEPTH];
 };
 
 int pnative_new(uint32_t pid, enum ncapture_how how, unsigned hz, int32_t off_previous,
-                struct pnative **out)
+                int32_t off_cframe, struct pnative **out)
 {
     struct pnative *pn = calloc(1, sizeof *pn);
     if (!pn)
         return ERR_NOMEM;
     pn->how = how;
     pn->off_previous = off_previous;
+    pn->off_cframe = off_cframe;
     int rc = nunwind_new(pid, &pn->unw);
     if (rc == 0)
         rc = ncapture_new(pid, how, hz, &pn->cap);
@@ -149,6 +152,15 @@ static int unwind(struct pnative *pn, const struct nsample *s, int *complete)
     return nn;
 }
 
+/* Whether ws's runs have their entry frames' addresses (3.12+). */
+static int has_cstack(const struct walk_stack *ws)
+{
+    for (int d = 0; d < ws->depth; d++)
+        if (ws->frames[d].cstack)
+            return 1;
+    return 0;
+}
+
 /* Thread ws's mixed stack at pool[*at]: pnative_stack's result. */
 static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *at)
 {
@@ -173,11 +185,16 @@ static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *a
         return 0;
     /* 3.12+: counts that agree are not enough where the C stack's copy
      * shows which Python frame each evaluation call was entered from. */
-    if (nmerge_check_links(&s, ws, pn->off_previous) < 0) {
+    if (nmerge_check_links(&s, ws, pn->off_previous, pn->off_cframe) < 0) {
         pn->c.mismatch++;
         return -1;
     }
-    int m = nmerge_stack(pn->syms, pn->sps, nn, complete, ws, pn->pool + pn->used, (int)need);
+    /* 3.11: no entry frame on the C stack, but each evaluation call's
+     * _PyCFrame is: placed by address too (3.12 has both: the entry frames) */
+    int by_cframe = pn->off_cframe >= 0 && ws->cframe && !has_cstack(ws) &&
+                    nmerge_cframe_runs(&s, ws, pn->off_cframe, pn->runaddr) > 0;
+    int m = nmerge_stack_at(pn->syms, pn->sps, nn, complete, ws, by_cframe ? pn->runaddr : NULL,
+                            pn->pool + pn->used, (int)need);
     if (m == ERR_CORRUPT) {
         pn->c.mismatch++;
         return -1;

@@ -22,11 +22,12 @@ struct pnative_counts {
 
 /* The native frames of process pid, captured as how says at hz per
  * thread; off_previous is its _PyInterpreterFrame.previous (the layout's
- * frame_back: nmerge_check_links). Caller owns *out (pnative_free). 0, or
+ * frame_back) and off_cframe its _PyCFrame.current_frame (3.11/3.12, else
+ * -1): nmerge_check_links. Caller owns *out (pnative_free). 0, or
  * what ncapture_new or nunwind_new said (ERR_PERM, ERR_UNSUPPORTED,
  * ERR_NO_PROCESS, ERR_NOMEM...). */
 int pnative_new(uint32_t pid, enum ncapture_how how, unsigned hz, int32_t off_previous,
-                struct pnative **out);
+                int32_t off_cframe, struct pnative **out);
 void pnative_free(struct pnative *pn);
 
 /* After walker_round (n: its result): each walked thread's native sample,

@@ -178,8 +178,10 @@ static void open_native(struct proc *p, const struct sampler_config *cfg)
     enum ncapture_how how = cfg->native == SAMPLER_NATIVE_PTRACE ? NCAPTURE_PTRACE : NCAPTURE_PERF;
     uint64_t hz = 4000000000ULL / (cfg->interval_ns ? cfg->interval_ns : 1);
     hz = hz < 1000 ? 1000 : hz > NATIVE_PERF_MAX_HZ ? NATIVE_PERF_MAX_HZ : hz;
-    p->native_rc = pnative_new((uint32_t)p->t->pid, how, (unsigned)hz, p->t->layout.frame_back,
-                               &p->pn);
+    const struct py_layout *l = &p->t->layout;
+    p->native_rc = pnative_new((uint32_t)p->t->pid, how, (unsigned)hz,
+                               l->frame_model == FRAME_MODEL_INTERP ? l->frame_back : -1,
+                               l->cframe_current_frame, &p->pn);
 }
 
 struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table,

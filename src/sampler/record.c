@@ -343,7 +343,8 @@ static int mixed_keys(struct recorder *r, const struct walk_stack *ws,
             d = append_frames(r, items[i].py, 1, d);
             continue;
         }
-        uint32_t f = native_func(r, &items[i].native);
+        uint32_t f = items[i].native.module ? native_func(r, &items[i].native)
+                                            : table_intern_func(r->table, NMERGE_CUT, "");
         if (f == TABLE_NONE)
             return ERR_NOMEM;
         r->keys[d++] = (struct frame_key){.func = f, .line = -1};

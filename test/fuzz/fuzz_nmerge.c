@@ -71,7 +71,7 @@ static void parse(const uint8_t *data, size_t size, size_t i, int *nn, struct wa
 
 static void check_items(int n, int nn, const struct walk_stack *ws)
 {
-    int last_py = -1, last_nat = -1, npy = 0;
+    int last_py = -1, last_nat = -1, npy = 0, cuts = 0;
     memset(seen_py, 0, sizeof seen_py);
     memset(seen_nat, 0, sizeof seen_nat);
     for (int i = 0; i < n; i++) {
@@ -83,6 +83,13 @@ static void check_items(int n, int nn, const struct walk_stack *ws)
                 violation("a Python frame twice or out of order");
             last_py = (int)d;
             npy++;
+            continue;
+        }
+        if (!out[i].native.module) {
+            /* the cut: once, after a merged part, before an outer run */
+            if (cuts++ || i == 0 || i + 1 >= n || !out[i + 1].py ||
+                strcmp(out[i].native.name, NMERGE_CUT) != 0)
+                violation("a misplaced cut marker");
             continue;
         }
         uint64_t k = out[i].native.offset;

@@ -135,16 +135,22 @@ def test_zlib_native_frames(proftui, interp, tmp_path):
     assert seen and all(t == "0" for t in seen), f"TracerPid during the run: {sorted(set(seen))}"
 
 
+CUT = ("marker", "[native stack cut]")
+
+
 def callback_ok(fr, caller: str, callback: str, helper: str) -> Optional[bool]:
-    """None when the stack does not reach callback from caller; else whether
-    only C frames stand between caller and callback, and helper (when
-    there) right above callback."""
+    """None when the stack does not reach callback from caller, or says its
+    native frames between them were not read (the copy of the stack ended:
+    "[native stack cut]"); else whether only C frames stand between caller
+    and callback, and helper (when there) right above callback."""
     names = [(kind, name) for kind, name, _ in fr]
     if ("py", callback) not in names or ("py", caller) not in names:
         return None
     at_caller = names.index(("py", caller))
     at_callback = names.index(("py", callback))
     between = names[at_caller + 1:at_callback]
+    if CUT in names[at_caller + 1:]:    # the caller's C frames root-ward of the cut were not read
+        return None
     if at_callback < at_caller or not between or any(kind != "c" for kind, _ in between):
         return False
     if ("py", helper) in names:
@@ -153,8 +159,11 @@ def callback_ok(fr, caller: str, callback: str, helper: str) -> Optional[bool]:
 
 
 def test_merge_python_called_from_c(proftui, interp, tmp_path):
-    res, stacks = run_native(proftui, interp, "native_calls.py", tmp_path, ["--native"])
-    checked = good = 0
+    # 250 rounds a second (the later -r wins): on 3.11/3.12 a pair whose
+    # frames the C stack's copy does not confirm is refused (nmerge_check_links),
+    # about half of them in code this busy calling back and forth
+    res, stacks = run_native(proftui, interp, "native_calls.py", tmp_path, ["-r", "250", "--native"])
+    checked = good = cut = 0
     bad = []
     for fr, count in stacks:
         if not mixed(fr):
@@ -163,6 +172,8 @@ def test_merge_python_called_from_c(proftui, interp, tmp_path):
                                          ("reduce_work", "reducer", "reduce_helper")):
             ok = callback_ok(fr, caller, callback, helper)
             if ok is None:
+                names = [(k, n) for k, n, _ in fr]
+                cut += count if CUT in names and ("py", callback) in names else 0
                 continue
             checked += count
             good += count if ok else 0
@@ -171,6 +182,8 @@ def test_merge_python_called_from_c(proftui, interp, tmp_path):
     assert checked >= 100, f"only {checked} mixed samples in a callback\n{res.stderr}\n{show(stacks)}"
     assert good >= 0.99 * checked, \
         f"{checked - good} of {checked} misplaced\n{res.stderr}\n{show(bad)}"
+    # the stacks whose copy ended before the caller are few, not a way out
+    assert cut <= 0.1 * (checked + cut), f"{cut} cut of {checked + cut}\n{res.stderr}"
 
 
 def test_ptrace_attached(proftui, interp, spawn, tmp_path):

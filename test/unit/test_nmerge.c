@@ -167,12 +167,12 @@ static void test_incomplete(void)
 {
     /* the innermost run in place, the outer ones root-ward */
     MERGE("time_sleep,cfunction_vectorcall_O,E,_PyEval_Vector,list_sort_impl", 0,
-          "g,key*,red,<module>*", 0, "time_sleep;[g];[key];[red];[<module>]");
+          "g,key*,red,<module>*", 0, "time_sleep;[g];[key];[native stack cut];[red];[<module>]");
     MERGE("time_sleep,E,_PyEval_Vector,list_sort_impl,E", 0, "g,key*,red,<module>*", 0,
           "time_sleep;[g];[key];list_sort_impl;[red];[<module>]");
     /* no evaluation frame in the copy: its frames, then the whole Python stack */
     MERGE("libc:read,_Py_read,cfunction_vectorcall_O", 0, "g,<module>*", 0,
-          "read;_Py_read;[g];[<module>]");
+          "read;_Py_read;[native stack cut];[g];[<module>]");
     /* more evaluation frames than runs is a mismatch all the same */
     MERGE("time_sleep,E,list_sort_impl,E", 0, "g,<module>*", 0, "error -8");
 }
@@ -204,7 +204,7 @@ static void test_truncated(void)
           "time_sleep;[g];[key];builtin_sorted;[rec]");
     MERGE("time_sleep,E,builtin_sorted,E,main", 1, "g", 1, "time_sleep;[g]");
     MERGE("time_sleep,E,main", 1, "g,key*,rec", 1, "error -8");
-    MERGE("time_sleep,E,list_sort_impl", 0, "g,key*,rec", 1, "time_sleep;[g];[key];[rec]");
+    MERGE("time_sleep,E,list_sort_impl", 0, "g,key*,rec", 1, "time_sleep;[g];[key];[native stack cut];[rec]");
 }
 
 /* What is the evaluation loop, what the machinery, what neither. */
@@ -272,15 +272,15 @@ static void test_by_address(void)
     MERGE_SP("time_sleep,?,E,main", 1, "g,<module>*@1", 0, "time_sleep;[g];[<module>]");
     /* runs past the end of a copy that ended: root-ward */
     MERGE_SP("time_sleep,E,_PyEval_Vector,list_sort_impl", 0, "g,key*@1,red,<module>*@9", 0,
-             "time_sleep;[g];[key];[red];[<module>]");
+             "time_sleep;[g];[key];[native stack cut];[red];[<module>]");
     MERGE_SP("time_sleep,E,list_sort_impl,E,_PyEval_Vector", 0, "g,key*@1,red,<module>*@3", 0,
              "time_sleep;[g];[key];list_sort_impl;[red];[<module>]");
     /* in the last frame of the copy: its end is not known, nor the run's frame */
     MERGE_SP("time_sleep,E,list_sort_impl,E", 0, "g,key*@1,red,<module>*@3", 0,
-             "time_sleep;[g];[key];[red];[<module>]");
+             "time_sleep;[g];[key];[native stack cut];[red];[<module>]");
     /* a cut stack: its last run has no address, it ends the stack */
     MERGE_SP("time_sleep,E,builtin_sorted,?,main", 1, "g,key*@1,rec", 1,
-             "time_sleep;[g];[key];[rec]");
+             "time_sleep;[g];[key];[native stack cut];[rec]");
     /* refused: above the leaf (returned), two runs in one frame, out of
      * order, in libc, a complete stack's run in no frame of the
      * interpreter, an evaluation frame without a run */
@@ -344,23 +344,68 @@ static void test_links(void)
     uint64_t c0 = 0xC0, d0 = 0xD0, other = 0xE0;
     memcpy(stack + 0x10 + PREV, &c0, 8);
     memcpy(stack + 0x100 + PREV, &d0, 8);
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 2);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 2);
     memcpy(stack + 0x100 + PREV, &other, 8);           /* the sample saw another caller */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), ERR_CORRUPT);
     s.stack_len = 0x100;                                /* that entry frame not in the copy */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 1);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 1);
     fr[1].cstack = 0;                                   /* before 3.12: nothing to check */
     fr[2].cstack = 0;
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
     fr[1].cstack = UINT64_MAX - 2;                      /* no wrap past the end */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
     ws.failed = 1;
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
+}
+
+/* 3.11/3.12: each evaluation call's _PyCFrame on the C stack, from the
+ * innermost (walk_stack.cframe) along its previous, points at its run's
+ * innermost frame as the sample saw it. */
+static void test_cframes(void)
+{
+    uint8_t stack[512] = {0};
+    struct nsample s = {.stack = stack, .stack_len = sizeof stack};
+    s.regs[NREG_RSP] = 0x7000;
+    enum { CUR = 8 };                   /* current_frame's offset; previous 8 after */
+    struct walk_frame fr[4] = {
+        {.frame = 0xA0}, {.frame = 0xB0, .entry = 1},       /* run 0: A0 innermost */
+        {.frame = 0xC0}, {.frame = 0xD0, .entry = 1},       /* run 1: C0 innermost */
+    };
+    struct walk_stack ws = {.frames = fr, .depth = 4, .cframe = 0x7020};
+    uint64_t a = 0xA0, c = 0xC0, outer = 0x7100, root = 0x5000;   /* root's: in the thread state */
+    memcpy(stack + 0x20 + CUR, &a, 8);
+    memcpy(stack + 0x20 + CUR + 8, &outer, 8);
+    memcpy(stack + 0x100 + CUR, &c, 8);
+    memcpy(stack + 0x100 + CUR + 8, &root, 8);
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), 2);
+    uint64_t b = 0xB0;                  /* the sample was in the run's outer frame */
+    memcpy(stack + 0x20 + CUR, &b, 8);
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
+    memcpy(stack + 0x20 + CUR, &a, 8);
+    uint64_t e = 0xE0;                  /* the outer call ran another frame */
+    memcpy(stack + 0x100 + CUR, &e, 8);
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, -1), 0);     /* not that version */
+    ws.cframe = 0x9000;                 /* outside the copy: nothing said */
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), 0);
+    ws.cframe = 0x6ff0;                 /* below the stack pointer: that call returned */
+    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
+    /* 3.11: the runs' _PyCFrame addresses, for the merge by address */
+    memcpy(stack + 0x100 + CUR, &c, 8);
+    ws.cframe = 0x7020;
+    uint64_t at[WALK_MAX_DEPTH];
+    CHECK_EQ(nmerge_cframe_runs(&s, &ws, CUR, at), 2);
+    CHECK(at[0] == 0x7020 && at[1] == 0x7100);
+    memcpy(stack + 0x20 + CUR + 8, &root, 8);     /* the chain leaves the copy after one */
+    CHECK_EQ(nmerge_cframe_runs(&s, &ws, CUR, at), 1);
+    CHECK(at[0] == 0x7020 && at[1] == 0);
+    CHECK_EQ(nmerge_cframe_runs(&s, &ws, -1, at), 0);
 }
 
 int main(void)
 {
     test_links();
+    test_cframes();
     test_up_to_310();
     test_runs();
     test_incomplete();
