@@ -89,7 +89,7 @@ uint32_t table_get_task(const struct table *t)
 
 uint64_t table_task_samples(const struct table *t, uint32_t task)
 {
-    return t->show_tasks && t->task_sum && task < t->nfuncs ? t->task_sum[task] : 0;
+    return t->show_tasks && t->task_sum && task < t->task_sum_n ? t->task_sum[task] : 0;
 }
 
 void table_set_native(struct table *t, int native)

@@ -268,8 +268,13 @@ static void know_tasks(struct table *dst)
                    sizeof *dst->task_sum) < 0) {
         free(dst->task_sum);
         dst->task_sum = NULL;
-        dst->task_sum_cap = 0;
+        dst->task_sum_cap = dst->task_sum_n = 0;
         return;
+    }
+    if (dst->nfuncs > dst->task_sum_n) {    /* new functions: no samples under them yet */
+        memset(dst->task_sum + dst->task_sum_n, 0,
+               (size_t)(dst->nfuncs - dst->task_sum_n) * sizeof *dst->task_sum);
+        dst->task_sum_n = dst->nfuncs;
     }
     for (uint32_t i = dst->ninner; i < dst->nnodes; i++) {
         uint32_t m = task_marker(dst, i), p = dst->nodes[i].parent;

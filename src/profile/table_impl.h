@@ -180,7 +180,7 @@ struct table {
     uint32_t *inner;
     uint32_t ninner, inner_cap;
     uint64_t *task_sum;
-    uint32_t task_sum_cap;
+    uint32_t task_sum_cap, task_sum_n;  /* task_sum[0..task_sum_n) are counted */
     int only_pid, copied_only;  /* a replica of one process's threads ... */
     uint32_t pid, copied_pid;   /* ... this one (table_set_process) */
     /* A whole copy of a replica in another mode or of one process: the

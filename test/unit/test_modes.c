@@ -211,6 +211,10 @@ static void check_replica(const struct table *r, enum table_mode m, struct scope
                 want += fed[i].weight;
         CHECK_EQ(table_task_samples(r, func_ids[k]), want);
     }
+    /* every other function, those interned late too, has none */
+    for (uint32_t f = 0; f < (uint32_t)table_func_count(r); f++)
+        if (f < func_ids[NFUNCS - NTASKS] || f > func_ids[NFUNCS - 1])
+            CHECK_EQ(table_task_samples(r, f), 0);
     check_context("%s", "");
 }
 
@@ -259,7 +263,17 @@ static void test_modes_random(void)
         table_set_task(moving, sc.focus);
         CHECK(profile_sync(p, moving, NULL) == 0);
         check_replica(moving, mm, sc);
-        /* The same scope again: an incremental sync. */
+        /* The same scope again: an incremental sync (with functions
+         * interned since, now and then). */
+        if (step % 2) {
+            profile_lock(p);
+            for (int k = 0; k < 50; k++) {
+                char name[32];
+                snprintf(name, sizeof name, "late%d_%d", step, k);
+                CHECK(table_intern_func(t, name, "late.py") != TABLE_NONE);
+            }
+            profile_unlock(p);
+        }
         feed(p, 1 + (int)rnd(100));
         CHECK(profile_sync(p, moving, NULL) == 0);
         check_replica(moving, mm, sc);
