@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "procmem.h"
+#include "pychild.h"
 #include "pylayout.h"
 #include "reader.h"
 #include "threadnames.h"
@@ -76,14 +77,6 @@ static const char script[] =
     "finally:\n"
     "  stop.set()\n";
 
-struct child {
-    pid_t pid;
-    int in;                   /* its stdin */
-    int out;                  /* its stdout */
-    char buf[65536];
-    size_t len;
-};
-
 struct expect {
     uint64_t ident;
     char name[256];           /* empty: the thread has no str name */
@@ -101,80 +94,6 @@ static int failures;
         }                                                                   \
     } while (0)
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int spawn(const char *python, struct child *c)
-{
-    int in[2], out[2];
-    if (pipe(in) < 0 || pipe(out) < 0)
-        return -1;
-    c->pid = fork();
-    if (c->pid < 0)
-        return -1;
-    if (c->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        execl(python, python, "-I", "-S", "-c", script, (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    c->in = in[1];
-    c->out = out[0];
-    c->len = 0;
-    return 0;
-}
-
-/* Next line of the child's output (without the newline), waiting until
- * the deadline. Returns 0, or -1 on timeout or end of output. */
-static int read_line(struct child *c, char *line, size_t cap, int64_t deadline)
-{
-    for (;;) {
-        char *nl = memchr(c->buf, '\n', c->len);
-        if (nl) {
-            size_t n = (size_t)(nl - c->buf);
-            size_t k = n < cap - 1 ? n : cap - 1;
-            memcpy(line, c->buf, k);
-            line[k] = '\0';
-            memmove(c->buf, nl + 1, c->len - n - 1);
-            c->len -= n + 1;
-            return 0;
-        }
-        int64_t left = deadline - now_ms();
-        struct pollfd p = {.fd = c->out, .events = POLLIN};
-        if (left <= 0 || c->len == sizeof c->buf || poll(&p, 1, (int)left) <= 0)
-            return -1;
-        ssize_t got = read(c->out, c->buf + c->len, sizeof c->buf - c->len);
-        if (got <= 0)
-            return -1;
-        c->len += (size_t)got;
-    }
-}
-
-/* End of input makes the target stop; reap it (killing it if it hangs). */
-static void finish(struct child *c)
-{
-    close(c->in);
-    int64_t deadline = now_ms() + DEADLINE_MS;
-    int status;
-    while (waitpid(c->pid, &status, WNOHANG) == 0) {
-        if (now_ms() > deadline) {
-            kill(c->pid, SIGKILL);
-            waitpid(c->pid, &status, 0);
-            break;
-        }
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    close(c->out);
-}
-
 static int hex_decode(const char *hex, char *out, size_t cap)
 {
     size_t n = strlen(hex);
@@ -191,12 +110,12 @@ static int hex_decode(const char *hex, char *out, size_t cap)
 }
 
 /* Read the "thread"/"noname" lines up to "ready". Returns the count or -1. */
-static int read_expected(struct child *c, struct expect *e, int max)
+static int read_expected(struct pychild *c, struct expect *e, int max)
 {
     char line[LINE_MAX_], hex[LINE_MAX_];
-    int64_t deadline = now_ms() + DEADLINE_MS;
+    int64_t deadline = pychild_now_ms() + DEADLINE_MS;
     int n = 0;
-    while (read_line(c, line, sizeof line, deadline) == 0) {
+    while (pychild_read_line(c, line, sizeof line, deadline) == 0) {
         unsigned long long ident;
         if (strcmp(line, "ready") == 0)
             return n;
@@ -271,7 +190,7 @@ static void check_all_found(const struct thread_name *got, int n, const struct e
     CHECK(n == named, "read %d names, the target has %d named threads", n, named);
 }
 
-static int run(struct child *c, struct reader *r, const struct py_layout *l, uint64_t interp)
+static int run(struct pychild *c, struct reader *r, const struct py_layout *l, uint64_t interp)
 {
     static struct expect e[MAX_THREADS];
     static struct thread_name got[MAX_THREADS];
@@ -304,16 +223,16 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    struct child c;
+    struct pychild c;
     struct procmem *pm = NULL;
     char line[LINE_MAX_];
     unsigned long long interp;
     int major, minor, imported, status = SKIP;
-    if (spawn(argv[1], &c) < 0) {
+    if (pychild_spawn(argv[1], script, &c) < 0) {
         perror("spawn");
         return 1;
     }
-    if (read_line(&c, line, sizeof line, now_ms() + DEADLINE_MS) < 0 ||
+    if (pychild_read_line(&c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 ||
         sscanf(line, "interp %llu %d %d %d", &interp, &major, &minor, &imported) != 4) {
         fprintf(stderr, "SKIP: %s gave no interpreter address\n", argv[1]);
         goto out;
@@ -338,6 +257,6 @@ int main(int argc, char **argv)
     printf("%s: Python %d.%d, %s\n", status ? "FAIL" : "ok", major, minor, argv[1]);
 out:
     procmem_close(pm);
-    finish(&c);
+    pychild_finish(&c, DEADLINE_MS);
     return failures ? 1 : status;
 }

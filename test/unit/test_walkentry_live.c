@@ -24,6 +24,7 @@
 #include "codecache.h"
 #include "error.h"
 #include "nmerge.h"
+#include "pychild.h"
 #include "pytarget.h"
 #include "walker.h"
 
@@ -90,85 +91,6 @@ static const struct phase phases[] = {
     {"mixed", 8, {"g", "__init__", "m", "p", "__call__", "key2", "red", "<module>"},
      {0, 1, 0, 1, 1, 1, 1, 1}},
 };
-
-struct child {
-    pid_t pid;
-    int in, out;
-    char buf[4096];
-    size_t len;
-};
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int spawn(const char *python, struct child *c)
-{
-    int in[2], out[2];
-    if (pipe(in) < 0 || pipe(out) < 0)
-        return -1;
-    c->pid = fork();
-    if (c->pid < 0)
-        return -1;
-    if (c->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        execl(python, python, "-I", "-S", "-c", script, (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    c->in = in[1];
-    c->out = out[0];
-    c->len = 0;
-    return 0;
-}
-
-/* The child's next line (without the newline). 0, or -1 on timeout or end. */
-static int read_line(struct child *c, char *line, size_t cap)
-{
-    int64_t deadline = now_ms() + DEADLINE_MS;
-    for (;;) {
-        char *nl = memchr(c->buf, '\n', c->len);
-        if (nl) {
-            size_t n = (size_t)(nl - c->buf), k = n < cap - 1 ? n : cap - 1;
-            memcpy(line, c->buf, k);
-            line[k] = '\0';
-            memmove(c->buf, nl + 1, c->len - n - 1);
-            c->len -= n + 1;
-            return 0;
-        }
-        int64_t left = deadline - now_ms();
-        struct pollfd p = {.fd = c->out, .events = POLLIN};
-        if (left <= 0 || c->len == sizeof c->buf || poll(&p, 1, (int)left) <= 0)
-            return -1;
-        ssize_t got = read(c->out, c->buf + c->len, sizeof c->buf - c->len);
-        if (got <= 0)
-            return -1;
-        c->len += (size_t)got;
-    }
-}
-
-static void finish(struct child *c)
-{
-    close(c->in);
-    int64_t deadline = now_ms() + DEADLINE_MS;
-    int status;
-    while (waitpid(c->pid, &status, WNOHANG) == 0) {
-        if (now_ms() > deadline) {
-            kill(c->pid, SIGKILL);
-            waitpid(c->pid, &status, 0);
-            break;
-        }
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    close(c->out);
-}
 
 /* The main thread's stack, read without failure within ROUNDS rounds. */
 static const struct walk_stack *main_stack(struct walker *w, pid_t pid)
@@ -321,7 +243,7 @@ static void check_merge(const struct walk_stack *ws, pid_t pid, int minor)
                         : by_addr[i].native.name ? by_addr[i].native.name : "??");
 }
 
-static int run(struct child *c, int minor)
+static int run(struct pychild *c, int minor)
 {
     char why[200], line[256];
     struct pytarget *t = NULL;
@@ -340,7 +262,7 @@ static int run(struct child *c, int minor)
     for (size_t p = 0; rc == 0 && p < sizeof phases / sizeof phases[0]; p++) {
         if (p && write(c->in, "\n", 1) != 1)
             break;
-        if (read_line(c, line, sizeof line) < 0 || strcmp(line, phases[p].name) != 0) {
+        if (pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 || strcmp(line, phases[p].name) != 0) {
             CHECKF(0, "the target did not reach phase %s", phases[p].name);
             break;
         }
@@ -362,21 +284,21 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    struct child c;
+    struct pychild c;
     char line[256];
     int major, minor, status = 1;
-    if (spawn(argv[1], &c) < 0) {
+    if (pychild_spawn(argv[1], script, &c) < 0) {
         perror("spawn");
         return 1;
     }
     /* The first phase's line comes right after the version's. */
-    if (read_line(&c, line, sizeof line) < 0 ||
+    if (pychild_read_line(&c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 ||
         sscanf(line, "version %d %d", &major, &minor) != 2) {
         fprintf(stderr, "SKIP: %s gave no version\n", argv[1]);
         status = SKIP;
     } else if ((status = run(&c, minor)) == 0) {
         status = check_report("walkentry_live");
     }
-    finish(&c);
+    pychild_finish(&c, DEADLINE_MS);
     return status;
 }
