@@ -183,8 +183,19 @@ static int task_order(const void *pa, const void *pb)
     return (a->thread > b->thread) - (a->thread < b->thread);
 }
 
+/* By name ("[task NAME]"), then by function id. */
+static int task_name_order(const void *pa, const void *pb)
+{
+    const struct trow *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->thread > b->thread) - (a->thread < b->thread);
+}
+
 /* The task stacks shown: a row per task with samples (in the views'
- * mode), most first. */
+ * mode). Sorted by samples (key 1), most first; by any other column, whose
+ * shares a task has not (all "-"), by name: in wall mode every task gets
+ * a sample a round, and ordering them by counts that differ by a few
+ * would reshuffle the rows at every refresh. */
 static int add_task_rows(struct threads_view *tv, const struct table *t)
 {
     size_t first = tv->n, nf = table_func_count(t);
@@ -194,10 +205,12 @@ static int add_task_rows(struct threads_view *tv, const struct table *t)
             continue;
         if (grow(tv, tv->n + 1) < 0)
             return ERR_NOMEM;
-        tv->rows[tv->n++] = (struct trow){.kind = 3, .thread = (uint32_t)f, .name = "", .all = n};
+        tv->rows[tv->n++] = (struct trow){.kind = 3, .thread = (uint32_t)f,
+                                          .name = table_func_name(t, (uint32_t)f), .all = n};
     }
     tv->ntasks = tv->n - first;
-    qsort(tv->rows + first, tv->ntasks, sizeof *tv->rows, task_order);
+    qsort(tv->rows + first, tv->ntasks, sizeof *tv->rows,
+          tv->sort == COL_SAMPLES ? task_order : task_name_order);
     return 0;
 }
 
@@ -435,7 +448,8 @@ static const char *const notes[] = {
     "With several processes, each has a row with its threads' sums; Enter on it shows that process "
     "alone in every view, Enter on a thread that thread, Enter on the first row everything. "
     "Left / Right step through the threads of every process.",
-    "With the asyncio task stacks shown (a), each task follows the threads, most samples first: its "
+    "With the asyncio task stacks shown (a), each task follows the threads (by name; sorted by "
+    "samples, key 1, most first): its "
     "samples in the views' mode are those whose innermost task it is (its own stack, not those of "
     "the tasks it awaits); Enter on it shows that task alone in every view.",
 };
