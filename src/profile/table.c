@@ -502,24 +502,12 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
     return 0;
 }
 
-uint32_t table_last_leaf(const struct table *t)
+/* Count weight samples (bytes) of metric ending at node of thread: its
+ * own count, the totals up its path, the thread's and the table's, the
+ * sync log and the flat counts (the metric's counts have room). */
+static void count_up(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
+                     enum table_metric metric)
 {
-    return t->last_leaf;
-}
-
-int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
-                 enum table_metric metric)
-{
-    if (thread >= t->nthreads || node >= t->nnodes || t->origin || metric < 0 ||
-        metric >= TABLE_METRICS)
-        return ERR_USAGE;
-    uint32_t root = node;
-    for (uint32_t hops = 0; t->nodes[root].parent != TABLE_NONE && hops <= t->nnodes; hops++)
-        root = t->nodes[root].parent;
-    if (root != t->threads[thread].root)
-        return ERR_USAGE;
-    if (metric != TABLE_M_ANY && table_mc_reserve(t, metric) < 0)
-        return ERR_NOMEM;
     uint64_t plain = metric < TABLE_M_ALLOC ? weight : 0;
     struct mcount *mc = t->mc[metric];
     for (uint32_t n = node, hops = 0; n != TABLE_NONE && hops <= t->nnodes; hops++) {
@@ -539,6 +527,27 @@ int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weigh
         table_log_add(t, node, weight, metric);
     if (t->flat.on && plain)
         flat_added(t, node, weight);
+}
+
+uint32_t table_last_leaf(const struct table *t)
+{
+    return t->last_leaf;
+}
+
+int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
+                 enum table_metric metric)
+{
+    if (thread >= t->nthreads || node >= t->nnodes || t->origin || metric < 0 ||
+        metric >= TABLE_METRICS)
+        return ERR_USAGE;
+    uint32_t root = node;
+    for (uint32_t hops = 0; t->nodes[root].parent != TABLE_NONE && hops <= t->nnodes; hops++)
+        root = t->nodes[root].parent;
+    if (root != t->threads[thread].root)
+        return ERR_USAGE;
+    if (metric != TABLE_M_ANY && table_mc_reserve(t, metric) < 0)
+        return ERR_NOMEM;
+    count_up(t, thread, node, weight, metric);
     return 0;
 }
 
@@ -571,17 +580,7 @@ void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t we
 {
     if (thread >= t->nthreads || node >= t->nnodes)
         return;
-    t->nodes[node].self += weight;
-    for (uint32_t n = node, hops = 0; n != TABLE_NONE && hops <= t->nnodes; hops++) {
-        t->nodes[n].total += weight;
-        n = t->nodes[n].parent;
-    }
-    t->threads[thread].samples += weight;
-    t->threads[thread].metric[TABLE_M_ANY] += weight;
-    t->samples += weight;
-    if (t->log_on)
-        table_log_add(t, node, weight, TABLE_M_ANY);
-    flat_added(t, node, weight);
+    count_up(t, thread, node, weight, TABLE_M_ANY);
 }
 
 int table_add_failed(struct table *t, uint32_t thread, enum walk_fail why)
