@@ -70,6 +70,11 @@ enum walk_fail {
 #define WALK_GIL_WAIT_LO 32
 #define WALK_GIL_WAIT_HI 120
 
+struct walk_stack;
+/* Whether a futex word at uaddr is the GIL's lock of ws's interpreter
+ * (a thread asleep on it waits to take the GIL). */
+int walk_gil_lock_at(const struct walk_stack *ws, uint64_t uaddr);
+
 /* One thread's stack in a round. */
 struct walk_stack {
     uint64_t interp;            /* PyInterpreterState the thread belongs to */

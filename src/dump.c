@@ -111,8 +111,7 @@ static int8_t asleep_on_gil(struct dump *d, const struct walk_stack *ws)
     int rc = taskstat_futex(d->ts, (pid_t)ws->tid, &uaddr);
     if (rc < 0)
         return -1;
-    return (int8_t)(rc == 1 && uaddr >= ws->gil_at + WALK_GIL_WAIT_LO &&
-                    uaddr < ws->gil_at + WALK_GIL_WAIT_HI);
+    return (int8_t)(rc == 1 && walk_gil_lock_at(ws, uaddr));
 }
 
 /* One round; returns how many threads still have no stack, or an error. */

@@ -60,6 +60,12 @@ static void read_gil(struct walker *w, uint64_t gil, struct walk_interp_state *s
     s->locked = locked == 0 || locked == 1 ? (int8_t)locked : -1;
 }
 
+int walk_gil_lock_at(const struct walk_stack *ws, uint64_t uaddr)
+{
+    return ws->gil_at && uaddr >= ws->gil_at + WALK_GIL_WAIT_LO &&
+           uaddr < ws->gil_at + WALK_GIL_WAIT_HI;
+}
+
 void walkstate_read(struct walker *w, uint64_t interp, struct walk_interp_state *s)
 {
     const struct py_layout *l = &w->t->layout;

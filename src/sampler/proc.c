@@ -117,7 +117,7 @@ static int gil_blocked(struct proc *p, const struct walk_stack *ws)
     if (ws->gil_wait >= 0 || !ws->gil_at || ws->gil == 1 || !ws->tid ||
         taskstat_futex(p->tasks, (pid_t)ws->tid, &uaddr) != 1)
         return 0;
-    return uaddr >= ws->gil_at + WALK_GIL_WAIT_LO && uaddr < ws->gil_at + WALK_GIL_WAIT_HI;
+    return walk_gil_lock_at(ws, uaddr);
 }
 
 /* Whether each walked thread is on a CPU now (looked at in look_before,
