@@ -36,7 +36,7 @@ struct ui_state {
     int mode;                     /* enum table_mode the views count in (key m) */
     int tasks;                    /* the views show asyncio task stacks, not threads' (key a) */
     int native;                   /* the views show native (C) frames where they were sampled
-                                   * (--native; key C hides them), the default */
+                                   * (--native; key X hides them), the default */
     int native_key;               /* C was pressed: say so when there is nothing to show */
     uint32_t task;                /* ... of this task alone ("[task NAME]" function id, chosen
                                    * in the threads view), TABLE_NONE: every task */
