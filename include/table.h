@@ -65,6 +65,19 @@ int table_mode_parse(const char *s);
  * TABLE_M_ANY, an unknown half counts as "no". */
 enum table_metric table_metric_of(int on_cpu, int gil);
 
+/* Where a sample on a CPU found its thread (issue 12's split, the README's
+ * "Python, C or system"): running the interpreter's own bytecode, inside
+ * C code its innermost Python frame called (that frame's instruction is a
+ * call: walker.h in_call), or in the kernel (system time, from the
+ * thread's own accounting). TABLE_W_NONE: not on a CPU, or not known. */
+enum table_where {
+    TABLE_W_NONE = -1,
+    TABLE_W_PYTHON,
+    TABLE_W_C,
+    TABLE_W_SYSTEM,
+    TABLE_WHERES
+};
+
 /* One frame of a stack: an interned function and the line executing in it. */
 struct frame_key {
     uint32_t func;     /* from table_intern_func() */
@@ -80,6 +93,8 @@ struct flat_row {
                         * line-level: line */
     uint64_t own;      /* samples in which this was the leaf */
     uint64_t total;    /* samples in which this was anywhere on the stack, once per sample */
+    uint64_t where[TABLE_WHERES]; /* of own, the samples on a CPU by where they ran (only a
+                        * table that keeps them: table_keeps_where; else 0) */
 };
 
 struct flat_view {
@@ -215,6 +230,18 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
  * ERR_USAGE for an unknown metric. */
 int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key *frames,
                        int depth, uint64_t weight, enum table_metric metric);
+
+/* table_add_stack_as() for a sample on a CPU that ran `where` (a sample
+ * metric, where TABLE_W_NONE: as table_add_stack_as): the leaf's own
+ * samples by where are counted beside (table_flat's rows' where). */
+int table_add_stack_where(struct table *t, uint32_t thread, const struct frame_key *frames,
+                          int depth, uint64_t weight, enum table_metric metric,
+                          enum table_where where);
+/* Whether t's flat views count own samples by where: a table that is no
+ * replica always; a replica in wall or cpu mode (in the others the split
+ * would not be of the samples the mode counts); 0 before any such sample
+ * (a profile read from a file has none). */
+int table_keeps_where(const struct table *t);
 
 /* The leaf node of the last stack table_add_stack_as() added (TABLE_NONE
  * before any), for table_add_at(). */

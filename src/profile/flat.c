@@ -251,6 +251,20 @@ void flat_count(const struct table *t, struct flatcount *fc, uint32_t node, uint
     }
 }
 
+void flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where)
+{
+    if (node >= fc->registered || where < 0 || where >= TABLE_WHERES)
+        return;
+    uint32_t f = fc->nodes[node].ent[FLAT_FUNC], s = fc->nodes[node].ent[FLAT_SITE];
+    if (s == TABLE_NONE)
+        return;                               /* a root: no row */
+    struct fcount *ef = &fc->ent[FLAT_FUNC][f], *es = &fc->ent[FLAT_SITE][s];
+    ef->where[where] += weight;
+    es->where[where] += weight;
+    fc->all[FLAT_FUNC][ef->key].where[where] += weight;
+    fc->all[FLAT_SITE][es->key].where[where] += weight;
+}
+
 int flat_rebuild(const struct table *t, struct flatcount *fc)
 {
     flat_clear(fc);
@@ -262,6 +276,7 @@ int flat_rebuild(const struct table *t, struct flatcount *fc)
     for (uint32_t n = 0; n < t->nnodes; n++)
         if (t->nodes[n].self)
             flat_count(t, fc, n, t->nodes[n].self);
+    flat_rebuild_where(t, fc);
     return 0;
 }
 
@@ -294,15 +309,18 @@ void table_untrack_flat(struct table *t)
 }
 
 static struct flat_row row_of(const struct table *t, int kind, uint32_t key,
-                              uint64_t own, uint64_t total, uint32_t hot)
+                              uint64_t own, uint64_t total, uint32_t hot, const uint64_t *where)
 {
+    struct flat_row r = {.func = key, .line = -1, .own = own, .total = total, .hot_line = -1};
     if (kind == FLAT_SITE) {
         const struct site *s = &t->sites[key];
-        return (struct flat_row){.func = s->func, .line = s->line, .hot_line = s->line,
-                                 .own = own, .total = total};
+        r.func = s->func;
+        r.line = r.hot_line = s->line;
+    } else if (hot != TABLE_NONE) {
+        r.hot_line = t->sites[hot].line;
     }
-    return (struct flat_row){.func = key, .line = -1, .own = own, .total = total,
-                             .hot_line = hot == TABLE_NONE ? -1 : t->sites[hot].line};
+    memcpy(r.where, where, sizeof r.where);
+    return r;
 }
 
 /* The rows with counts of one thread (its entries) or of all (by key). */
@@ -321,13 +339,13 @@ static int rows_from(const struct table *t, const struct flatcount *fc, uint32_t
         if (all) {
             const struct fall *a = &fc->all[kind][i];
             if (a->own || a->total)
-                out->rows[out->n++] = row_of(t, kind, (uint32_t)i, a->own, a->total, a->aux);
+                out->rows[out->n++] = row_of(t, kind, (uint32_t)i, a->own, a->total, a->aux, a->where);
             continue;
         }
         const struct fcount *c = &fc->ent[kind][l->ids[i]];
         uint32_t hot = kind == FLAT_FUNC && c->aux != TABLE_NONE ? fc->ent[FLAT_SITE][c->aux].key : TABLE_NONE;
         if (c->own || c->total)
-            out->rows[out->n++] = row_of(t, kind, c->key, c->own, c->total, hot);
+            out->rows[out->n++] = row_of(t, kind, c->key, c->own, c->total, hot, c->where);
     }
     return 0;
 }

@@ -109,6 +109,7 @@ static int mirror(struct lens *l, const struct table *r)
         out->threads[i].name = r->threads[i].name;
     }
     out->nthreads = r->nthreads;
+    out->where_on = r->where_on;
     /* Process names: string ids of the replica's, as the rest. */
     if (table_grow((void **)&out->pnames, &out->pnames_cap, r->npnames, sizeof *out->pnames) < 0)
         return ERR_NOMEM;
@@ -148,8 +149,10 @@ static int map_nodes(struct lens *l, const struct table *r)
     return 0;
 }
 
-/* Count weight samples that ended at replica node n. */
-static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weight)
+/* Count weight samples that ended at replica node n, of which where[w]
+ * (where not NULL) ran w on a CPU. */
+static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weight,
+               const uint64_t *where)
 {
     if (n >= l->nmap)
         return 0;
@@ -160,6 +163,9 @@ static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weigh
             return ERR_NOMEM;
     }
     table_count_at(l->out, m.thread, m.node, weight);
+    for (int w = 0; where && w < TABLE_WHERES; w++)
+        if (where[w] && table_where_add(l->out, m.node, where[w], (enum table_where)w) < 0)
+            return ERR_NOMEM;
     return 0;
 }
 
@@ -170,7 +176,7 @@ static int rebuild(struct lens *l, const struct table *r)
     int rc = map_nodes(l, r);
     for (uint32_t n = 0; n < r->nnodes && rc == 0; n++)
         if (r->nodes[n].self)
-            rc = add(l, r, n, r->nodes[n].self);
+            rc = add(l, r, n, r->nodes[n].self, table_keeps_where(r) && n < r->nwc ? r->wc[n].n : NULL);
     return rc;
 }
 
@@ -178,8 +184,13 @@ static int rebuild(struct lens *l, const struct table *r)
 static int follow(struct lens *l, const struct table *r)
 {
     int rc = map_nodes(l, r);
-    for (uint32_t k = 0; k < r->napplied && rc == 0; k++)
-        rc = add(l, r, r->pending[k].node, r->pending[k].weight);
+    for (uint32_t k = 0; k < r->napplied && rc == 0; k++) {
+        const struct delta *d = &r->pending[k];
+        uint64_t where[TABLE_WHERES] = {0};
+        if (table_keeps_where(r) && d->where >= 0 && d->where < TABLE_WHERES)
+            where[d->where] = d->weight;
+        rc = add(l, r, d->node, d->weight, where);
+    }
     return rc;
 }
 

@@ -39,7 +39,8 @@ void table_log_add(struct table *t, uint32_t node, uint64_t weight, enum table_m
         t->nlog = 0;
         return;
     }
-    t->log[t->nlog++] = (struct delta){.node = node, .metric = (uint32_t)metric, .weight = weight};
+    t->log[t->nlog++] = (struct delta){.node = node, .metric = (uint16_t)metric, .where = TABLE_W_NONE,
+                                        .weight = weight};
 }
 
 /* Make dst an empty replica (it may have followed another table). */
@@ -62,6 +63,7 @@ static void forget(struct table *dst)
     free(dst->log);
     free(dst->inner);
     free(dst->task_sum);
+    free(dst->wc);
     idmap_free(&dst->func_map);
     idmap_free(&dst->site_map);
     idmap_free(&dst->thread_map);
@@ -345,6 +347,33 @@ static void redo_whole(struct table *dst)
     dst->rework = 0;
 }
 
+/* Whether a replica in mode m splits its own samples on a CPU by where
+ * they ran: in wall and cpu mode every sample on a CPU is one the mode
+ * counts; in the others the writer's split would not be of the mode's
+ * samples (gil) or there is none (idle, memory). */
+static int mode_splits(enum table_mode m)
+{
+    return m == TABLE_MODE_WALL || m == TABLE_MODE_CPU;
+}
+
+/* Under the lock: the writer's counts by where of every node, when the
+ * replica's mode splits them. */
+static int copy_where(struct table *dst, const struct table *src)
+{
+    dst->where_on = mode_splits(dst->mode) && src->wc;
+    dst->nwc = 0;
+    if (!dst->where_on)
+        return 0;
+    if (table_grow((void **)&dst->wc, &dst->wc_cap, src->nnodes ? src->nnodes : 1, sizeof *dst->wc) < 0)
+        return ERR_NOMEM;
+    uint32_t have = src->nwc < src->nnodes ? src->nwc : src->nnodes;
+    if (have)
+        memcpy(dst->wc, src->wc, (size_t)have * sizeof *dst->wc);
+    memset(dst->wc + have, 0, (size_t)(src->nnodes - have) * sizeof *dst->wc);
+    dst->nwc = src->nnodes;
+    return 0;
+}
+
 /* Every node with its links and counts, as they are now; in another mode
  * or of one process, the counts of the mode's metrics too, for
  * table_sync_apply() to redo the nodes from. */
@@ -352,7 +381,7 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
 {
     if (table_grow((void **)&dst->nodes, &dst->nodes_cap, src->nnodes, sizeof *dst->nodes) < 0)
         return ERR_NOMEM;
-    if (dst->mode != TABLE_MODE_WALL && copy_metrics(dst, src) < 0)
+    if ((dst->mode != TABLE_MODE_WALL && copy_metrics(dst, src) < 0) || copy_where(dst, src) < 0)
         return ERR_NOMEM;
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
@@ -378,6 +407,9 @@ static int copy_nodes_delta(struct table *dst, const struct table *src)
         dst->nodes[i] = (struct node){.parent = src->nodes[i].parent, .site = src->nodes[i].site,
                                       .first_child = TABLE_NONE, .next_sibling = TABLE_NONE};
     dst->nnodes = src->nnodes;
+    /* The writer's first sample on a CPU since the last copy: its adds
+     * since are all in the log, so every node starts from zero. */
+    dst->where_on = mode_splits(dst->mode) && src->wc;
     unsigned mask = table_mode_mask(dst->mode);
     for (uint32_t k = 0; k < src->nlog; k++)
         if (src->log[k].metric < TABLE_METRICS && (mask >> src->log[k].metric & 1u))
@@ -443,9 +475,14 @@ static void apply_flat(struct table *dst)
         fc->valid = 0;
         return;
     }
-    for (uint32_t k = 0; k < dst->npending; k++)
-        if (dst->pending[k].node < dst->nnodes)
-            flat_count(dst, fc, dst->pending[k].node, dst->pending[k].weight);
+    for (uint32_t k = 0; k < dst->npending; k++) {
+        const struct delta *d = &dst->pending[k];
+        if (d->node >= dst->nnodes)
+            continue;
+        flat_count(dst, fc, d->node, d->weight);
+        if (dst->where_on && d->where >= 0)
+            flat_count_where(fc, d->node, d->weight, (enum table_where)d->where);
+    }
 }
 
 /* Replay the copied adds into the counts up their paths; a node is
@@ -475,6 +512,9 @@ static void replay(struct table *dst)
         if (n >= dst->nnodes)
             continue;
         dst->nodes[n].self += w;
+        int where = dst->pending[k].where;
+        if (dst->where_on && where >= 0 && where < TABLE_WHERES && n < dst->nwc)
+            dst->wc[n].n[where] += w;
         for (uint32_t hops = 0; n != TABLE_NONE && hops <= dst->nnodes; hops++) {
             if (w && !dst->nodes[n].total)
                 link_node(dst, n);
@@ -490,6 +530,8 @@ void table_sync_apply(struct table *dst)
         know_tasks(dst);
     if (dst->rework)
         redo_whole(dst);
+    if (dst->where_on && table_where_reserve(dst) < 0)
+        dst->where_on = 0;     /* no split rather than a wrong one */
     replay(dst);
     if (focused(dst))
         count_threads_focused(dst);

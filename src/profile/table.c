@@ -45,6 +45,7 @@ void table_free(struct table *t)
     free(t->pending);
     flat_free(&t->flat);
     table_mc_free(t);
+    free(t->wc);
     free(t);
 }
 
@@ -65,6 +66,7 @@ void table_reset(struct table *t)
         t->threads[i].gil_waits = 0;
     }
     t->samples = 0;
+    t->nwc = 0;
     table_mc_clear(t);
     t->epoch++;
     flat_clear(&t->flat);

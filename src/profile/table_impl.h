@@ -74,8 +74,14 @@ struct pname {
  * node of the path and the weight. The path is implied by the parents. */
 struct delta {
     uint32_t node;
-    uint32_t metric;           /* enum table_metric */
+    uint16_t metric;           /* enum table_metric */
+    int16_t where;             /* enum table_where: a sample on a CPU, else TABLE_W_NONE */
     uint64_t weight;
+};
+
+/* A node's own samples on a CPU by where they ran (table_where). */
+struct wcount {
+    uint64_t n[TABLE_WHERES];
 };
 
 /* The flat counts of a table, kept as stacks are added (flat.c), so
@@ -90,6 +96,7 @@ enum { FLAT_FUNC, FLAT_SITE, FLAT_KINDS };
 
 struct fcount {                /* one (thread, key) */
     uint64_t own, total;
+    uint64_t where[TABLE_WHERES];  /* of own, on a CPU by where (table_keeps_where) */
     uint32_t key;              /* function or site id */
     uint32_t thread;
     uint32_t stamp;            /* the last path that counted its total */
@@ -100,6 +107,7 @@ struct fcount {                /* one (thread, key) */
 
 struct fall {                  /* one key, all threads */
     uint64_t own, total;
+    uint64_t where[TABLE_WHERES];
     uint32_t aux;              /* function: its busiest site id (TABLE_NONE); site: line */
     uint32_t first;            /* its first per-thread entry, TABLE_NONE */
 };
@@ -207,6 +215,13 @@ struct table {
     uint64_t whole_copies;     /* syncs that copied every node */
 
     struct flatcount flat;
+
+    /* By node, its own samples on a CPU by where (where.c): nodes
+     * [0, nwc) have theirs; NULL before the first such sample. A replica
+     * keeps them only in the modes whose samples they split (where_on). */
+    struct wcount *wc;
+    uint32_t nwc, wc_cap;
+    int where_on;
 };
 
 /* Grow *arr (of *cap elements of size elsize) to hold at least need
@@ -254,6 +269,18 @@ int flat_rebuild(const struct table *t, struct flatcount *fc);
 /* Keep t's counts up to date after weight samples ended at node, or
  * mark them invalid when they cannot be. */
 void flat_added(struct table *t, uint32_t node, uint64_t weight);
+/* Count weight of node's own samples (registered) as run `where`. */
+void flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where);
+
+/* where.c: weight own samples of node ran `where` (t->wc, and t's flat
+ * counts when it keeps them and they follow the nodes). 0 or ERR_NOMEM. */
+int table_where_add(struct table *t, uint32_t node, uint64_t weight, enum table_where where);
+/* Make room for every node's counts by where, zero for nodes new since
+ * (nwc = nnodes). 0 or ERR_NOMEM. */
+int table_where_reserve(struct table *t);
+/* The flat counts by where of every node with own samples, from t->wc
+ * (flat_rebuild). */
+void flat_rebuild_where(const struct table *t, struct flatcount *fc);
 
 /* The kind of thread records a replica shows: the task stacks when asked
  * for, else the mixed native stacks when asked for and there are any, else

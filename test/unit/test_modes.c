@@ -33,8 +33,12 @@ struct fed {
     int depth;
     uint32_t funcs[MAXD];      /* root first */
     enum table_metric metric;
+    enum table_where where;    /* a sample on a CPU: where it ran, else TABLE_W_NONE */
     uint64_t weight;
 };
+
+static int with_where;         /* samples on a CPU say where they ran (from a later step on) */
+static int fed_where;          /* some did */
 
 static struct fed fed[MAXFED];
 static int nfed;
@@ -91,15 +95,19 @@ static void feed(struct profile *p, int n)
             f->funcs[d] = func_ids[rnd(NFUNCS)];
         f->metric = (enum table_metric)rnd(TABLE_METRICS);
         f->weight = f->metric >= TABLE_M_ALLOC ? 1 + rnd(1000) : 1;
+        int on_cpu = f->metric == TABLE_M_CPU || f->metric == TABLE_M_CPU_GIL;
+        f->where = with_where && on_cpu && rnd(5) ? (enum table_where)rnd(TABLE_WHERES) : TABLE_W_NONE;
+        fed_where |= f->where != TABLE_W_NONE;
         struct frame_key fr[MAXD];
         for (int d = 0; d < f->depth; d++)
             fr[f->depth - 1 - d] = (struct frame_key){.func = f->funcs[d], .line = (int32_t)d + 1};
-        CHECK(table_add_stack_as(t, f->thread, fr, f->depth, f->weight, f->metric) == 0);
+        CHECK(table_add_stack_where(t, f->thread, fr, f->depth, f->weight, f->metric, f->where) == 0);
         if (rnd(4) == 0 && nfed < MAXFED) {
             /* more of the same stack at its leaf (a task's waiting time
              * recorded later: table_add_at) */
             struct fed *g = &fed[nfed++];
             *g = *f;
+            g->where = TABLE_W_NONE;
             g->weight = 1 + rnd(50);
             CHECK(table_add_at(t, g->thread, table_last_leaf(t), g->weight, g->metric) == 0);
         }
@@ -189,20 +197,32 @@ static void check_replica(const struct table *r, enum table_mode m, struct scope
         if (tree_root(r, th) != TABLE_NONE)
             check_linked(r, tree_root(r, th), &bad);
     }
-    /* The flat view: a function's own is the samples whose leaf it is. */
-    struct flat_view fv;
-    CHECK(table_flat(r, TABLE_NONE, 0, &fv) == 0);
-    CHECK_EQ(fv.samples, want_all);
-    for (size_t i = 0; i < fv.n; i++) {
-        uint64_t own = 0;
-        for (int j = 0; j < nfed; j++)
-            if ((mask >> fed[j].metric & 1u) && fed[j].funcs[fed[j].depth - 1] == fv.rows[i].func &&
-                fed_in(&fed[j], sc))
-                own += fed[j].weight;
-        CHECK_EQ(fv.rows[i].own, own);
-        CHECK(fv.rows[i].total > 0);
+    /* The flat views: a function's (a line's) own is the samples whose
+     * leaf it is, split by where they ran in wall and cpu mode. */
+    int splits = (m == TABLE_MODE_WALL || m == TABLE_MODE_CPU) && fed_where;
+    CHECK_EQ(table_keeps_where(r), splits);
+    for (int by_line = 0; by_line < 2; by_line++) {
+        struct flat_view fv;
+        CHECK(table_flat(r, TABLE_NONE, by_line, &fv) == 0);
+        CHECK_EQ(fv.samples, want_all);
+        for (size_t i = 0; i < fv.n; i++) {
+            uint64_t own = 0, where[TABLE_WHERES] = {0};
+            for (int j = 0; j < nfed; j++) {
+                const struct fed *f = &fed[j];
+                if (!(mask >> f->metric & 1u) || f->funcs[f->depth - 1] != fv.rows[i].func ||
+                    (by_line && fv.rows[i].line != f->depth) || !fed_in(f, sc))
+                    continue;
+                own += f->weight;
+                if (splits && f->where != TABLE_W_NONE)
+                    where[f->where] += f->weight;
+            }
+            CHECK_EQ(fv.rows[i].own, own);
+            CHECK(fv.rows[i].total > 0);
+            for (int w = 0; w < TABLE_WHERES; w++)
+                CHECK_EQ(fv.rows[i].where[w], where[w]);
+        }
+        flat_view_free(&fv);
     }
-    flat_view_free(&fv);
     /* Each task's samples, whatever task is shown. */
     for (int k = NFUNCS - NTASKS; k < NFUNCS; k++) {
         uint64_t want = 0;
@@ -246,6 +266,7 @@ static void test_modes_random(void)
      * one per mode. */
     struct table *moving = table_new();
     for (int step = 0; step < 12; step++) {
+        with_where = step >= 2;
         feed(p, 1 + (int)rnd(300));
         for (int m = 0; m < TABLE_MODES; m++) {
             if (step % 3 == 0 || m == step % TABLE_MODES) {
@@ -277,6 +298,27 @@ static void test_modes_random(void)
         feed(p, 1 + (int)rnd(100));
         CHECK(profile_sync(p, moving, NULL) == 0);
         check_replica(moving, mm, sc);
+    }
+    /* A replica that alone follows the profile syncs incrementally: the
+     * adds replayed carry where they ran (each mode, and back to wall). */
+    for (int k = 0; k < 6; k++) {
+        enum table_mode mm = k < 2 ? TABLE_MODE_WALL : k < 4 ? TABLE_MODE_CPU : k < 5 ? TABLE_MODE_GIL
+                                                                                   : TABLE_MODE_WALL;
+        CHECK(table_set_mode(moving, mm) == 0);
+        table_set_process(moving, k == 3, 10);
+        table_set_tasks(moving, 0);
+        table_set_native(moving, 0);
+        table_set_task(moving, TABLE_NONE);
+        struct scope sc = {k == 3 ? 10 : 0, 0, 0, TABLE_NONE};
+        for (int i = 0; i < 3; i++) {
+            uint64_t whole = 0, before, applies = table_sync_replayed(moving, &(size_t){0}, &before);
+            feed(p, 1 + (int)rnd(200));
+            CHECK(profile_sync(p, moving, NULL) == 0);
+            check_replica(moving, mm, sc);
+            CHECK(table_sync_replayed(moving, &(size_t){0}, &whole) == applies + 1);
+            if (i > 0)
+                CHECK_EQ(whole, before);             /* incremental */
+        }
     }
     /* The writer's own counts are wall's, and per thread every metric. */
     uint64_t wall = 0, by_metric[TABLE_METRICS] = {0};
