@@ -41,6 +41,7 @@ struct procstat_stat {
     char state;               /* 'R', 'S', 'D', 'Z', ... (field 3) */
     uint64_t flags;           /* PF_* flags (field 9) */
     uint64_t ticks;           /* utime + stime in clock ticks (fields 14, 15) */
+    uint64_t stime;           /* of them, stime: in the kernel (field 15) */
     unsigned threads;         /* num_threads (field 20) */
     int cpu;                  /* CPU it last ran on (field 39), -1 when the line is shorter */
     uint64_t starttime;       /* clock ticks after boot it started (field 22), 0 when absent:

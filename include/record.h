@@ -48,7 +48,12 @@ struct record_state {
                                 * holder's); 0 for none */
     int gil_blocked;           /* 1: found asleep on its GIL's lock (walker.h gil_at): a GIL
                                 * wait whatever ws->gil_wait says; 0: as ws->gil_wait says */
+    int ran;                   /* on a CPU, what it ran: 1 + enum table_where (RECORD_RAN);
+                                * 0, the default: not known */
 };
+
+/* record_state.ran for a sample that ran `where` (table.h). */
+#define RECORD_RAN(where) (1 + (int)(where))
 
 /* Count ws as one sample of its thread (keyed by OS thread id, else by
  * ident) in the metric of its state (table_metric_of(st->on_cpu,

@@ -56,6 +56,20 @@ int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
  * then). Without schedstat, always UINT64_MAX. */
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since);
 
+/* Whether this round's sample of thread tid, found on a CPU by
+ * taskstat_look() this round, counts as time in the kernel (system time):
+ * 1 or 0. The kernel accounts a thread's system time (stat's stime) in
+ * clock ticks (10 ms), not per instant, so it is given out afterwards:
+ * the system time a thread had between two readings of its stat (read
+ * when it ran since: taskstat_look) is owed to its next samples on a CPU,
+ * period_ns (the time one sample stands for) each, the sample counting
+ * as system time while at least half a period is owed. Over a thread's
+ * run its samples so counted match its system time (up to TASKSTAT_SYS_OWED_MAX
+ * ns owed at once, and a tick); which samples get it is up to 10 ms
+ * late, so a function's share is exact only for one that stays a while. */
+int taskstat_system(struct taskstat *ts, pid_t tid, uint64_t period_ns);
+#define TASKSTAT_SYS_OWED_MAX 100000000ULL   /* 100 ms */
+
 /* Whether thread tid sleeps in a futex wait: 1 with *uaddr the futex
  * word's address in the target (/proc/PID/task/TID/syscall), 0 when it is
  * not (running, in another system call, or in none), ERR_READ when that

@@ -30,6 +30,9 @@ struct frame_key tree_site(const struct table *t, uint32_t node);
 /* Samples whose leaf is the node, and samples whose stack passes it. */
 uint64_t tree_self(const struct table *t, uint32_t node);
 uint64_t tree_total(const struct table *t, uint32_t node);
+/* The node's own samples on a CPU by where they ran into out (table.h,
+ * enum table_where); all 0 when t does not keep them (table_keeps_where). */
+void tree_where(const struct table *t, uint32_t node, uint64_t out[TABLE_WHERES]);
 
 /* ---- the traversal ---- */
 

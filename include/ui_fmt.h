@@ -35,6 +35,9 @@ char *ui_fmt_count_full(char *buf, size_t cap, uint64_t n);
  * "<0.1%" for a non-zero part that would round to 0, "0.0%"; "-" when
  * whole is 0. */
 char *ui_fmt_pct(char *buf, size_t cap, uint64_t part, uint64_t whole);
+/* A share as a whole percentage ("83%", "<1%" for a part under half a
+ * percent, "-" when whole is 0): the split columns, 5 wide. */
+char *ui_fmt_split(char *buf, size_t cap, uint64_t part, uint64_t whole);
 
 /* A threshold percentage as typed: "0%", "0.1%", "5%", "12.5%". */
 char *ui_fmt_threshold(char *buf, size_t cap, double pct);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "table.h"
+
 /* One row: a function (line == -1) or one line of a function. */
 struct ui_row {
     uint32_t func;       /* table function id (stable for the table's life) */
@@ -20,6 +22,8 @@ struct ui_row {
     const char *name;    /* qualified name, borrowed from the table */
     const char *file;    /* source file, borrowed from the table (a native function's module) */
     int native;          /* a native (C) function (--native) */
+    uint64_t where[TABLE_WHERES]; /* of own, the samples on a CPU by where they ran (table.h;
+                          * all 0 when the profile does not keep them) */
 };
 
 /* What identifies a row across snapshots. */
@@ -33,6 +37,9 @@ enum ui_sort_key {
     UI_SORT_TOTAL,       /* total samples, most first */
     UI_SORT_NAME,        /* function name, A first */
     UI_SORT_LOCATION,    /* file then line, A first */
+    UI_SORT_PYTHON,      /* share of the own samples on a CPU that ran Python, most first */
+    UI_SORT_C,           /* ... that ran C code */
+    UI_SORT_SYSTEM,      /* ... that ran in the kernel */
 };
 
 struct ui_model_params {

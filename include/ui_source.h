@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "table.h"
+
 struct table;
 
 #define UI_SOURCE_MAX_BYTES (4u << 20)    /* larger files are not shown */
@@ -26,6 +28,7 @@ struct table;
 struct ui_line_stat {
     int32_t line;
     uint64_t own, total;
+    uint64_t where[TABLE_WHERES];  /* of own, on a CPU by where it ran (tree_where) */
 };
 
 struct ui_line_stats {

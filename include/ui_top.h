@@ -16,7 +16,9 @@
 struct table;
 struct ui_state;
 
-/* The table's columns, in screen order. Keys 1..8 sort by them. */
+/* The table's columns. Keys 1..8 sort by the first eight, which are in
+ * screen order; the split of the own samples on a CPU (key 9) shows after
+ * %TOTAL when the profile keeps it (table_keeps_where). */
 enum ui_col {
     UI_COL_OWN,          /* own samples */
     UI_COL_TOTAL,        /* total samples */
@@ -26,8 +28,12 @@ enum ui_col {
     UI_COL_TOTAL_PCT,
     UI_COL_FUNC,
     UI_COL_LOC,
+    UI_COL_PY,           /* of the own samples on a CPU: ran Python */
+    UI_COL_C,            /* ran C code the frame called */
+    UI_COL_SYS,          /* ran in the kernel */
     UI_COL_COUNT
 };
+#define UI_COL_KEYED 8   /* the columns keys 1..8 sort by */
 
 struct ui_top {
     enum ui_col sort_col;
@@ -36,6 +42,7 @@ struct ui_top {
     struct ui_row *rows;          /* owned; names borrowed from the replica */
     size_t nrows;
     uint64_t samples;             /* of the thread(s) shown: the 100 % */
+    int where;                    /* the rows have the split by where (UI_COL_PY..SYS) */
     uint32_t thread;              /* what the rows are of */
     int by_line;
     int32_t *hot;                 /* owned: each function's busiest line, -1 unknown */

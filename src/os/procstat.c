@@ -98,7 +98,7 @@ int procstat_parse_stat(const char *buf, size_t len, struct procstat_stat *out)
     if (v[1] > UINT64_MAX - v[2] || v[3] > 1u << 22)
         return ERR_CORRUPT;
     *out = (struct procstat_stat){
-        .state = state, .flags = v[0], .ticks = v[1] + v[2], .threads = (unsigned)v[3],
+        .state = state, .flags = v[0], .ticks = v[1] + v[2], .stime = v[2], .threads = (unsigned)v[3],
         .cpu = has_cpu ? (int)cpu : -1, .starttime = start,
     };
     return 0;

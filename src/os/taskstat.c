@@ -40,6 +40,9 @@ struct task_files {
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
     int on;                      /* arrivals > switches then */
     uint64_t snap_ns;            /* when status was last read (clock_now_ns) */
+    int stime_known;             /* stime holds a reading */
+    uint64_t stime;              /* stat's stime (clock ticks) then */
+    uint64_t sys_owed;           /* ns of system time not yet given to a sample (taskstat_system) */
     uint64_t round;              /* the round of the answer below (taskstat_round) */
     int answer;                  /* this round's taskstat_look() result */
     uint64_t quiet_since;        /* and its *quiet_since */
@@ -53,6 +56,7 @@ struct taskstat {
     uint64_t self_start;         /* the caller's se.exec_start this round */
     uint64_t round;              /* taskstat_round() calls, from 1 */
     int dir_fd;                  /* /proc/PID/task, for taskstat_threads(); -1 before first use */
+    uint64_t tick_ns;            /* a clock tick (stat's unit of CPU time), in ns */
     struct task_files slots[CACHE];
 };
 
@@ -121,6 +125,8 @@ struct taskstat *taskstat_new(pid_t pid)
     ts->self_fd = -1;
     ts->dir_fd = -1;
     ts->round = 1;
+    long hz = sysconf(_SC_CLK_TCK);
+    ts->tick_ns = 1000000000ULL / (uint64_t)(hz > 0 ? hz : 100);
     return ts;
 }
 
@@ -283,6 +289,20 @@ static int displaced_by_caller(struct taskstat *ts, struct task_files *f)
     return f->debug_fd >= 0 && read_exec_start(f->debug_fd, &theirs) == 0 && theirs == mine;
 }
 
+/* The system time a thread had since its last stat reading (a reading
+ * of stat found it in st), owed to its samples on a CPU. */
+static void note_stime(const struct taskstat *ts, struct task_files *f, const struct procstat_stat *st)
+{
+    if (f->stime_known && st->stime > f->stime) {
+        uint64_t ticks = st->stime - f->stime;
+        uint64_t ns = ticks < TASKSTAT_SYS_OWED_MAX / ts->tick_ns ? ticks * ts->tick_ns
+                                                                   : TASKSTAT_SYS_OWED_MAX;
+        f->sys_owed = f->sys_owed + ns < TASKSTAT_SYS_OWED_MAX ? f->sys_owed + ns : TASKSTAT_SYS_OWED_MAX;
+    }
+    f->stime = st->stime;
+    f->stime_known = 1;
+}
+
 /* On a CPU from the counters (see taskstat.h); status is read only when
  * schedstat moved since it was last read. */
 static int on_cpu(struct taskstat *ts, struct task_files *f)
@@ -303,7 +323,10 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
     if (f->stat_fd < 0)
         f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
     struct procstat_stat st;
-    if (f->known && f->stat_fd >= 0 && procstat_pread_stat(f->stat_fd, &st) == 0 && st.state != 'R') {
+    int have_stat = f->known && f->stat_fd >= 0 && procstat_pread_stat(f->stat_fd, &st) == 0;
+    if (have_stat)
+        note_stime(ts, f, &st);
+    if (have_stat && st.state != 'R') {
         f->snap_ns = clock_now_ns();
         f->run = run;
         f->arrivals = arrivals;
@@ -365,6 +388,19 @@ int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
 int taskstat_on_cpu(struct taskstat *ts, pid_t tid)
 {
     return taskstat_look(ts, tid, NULL);
+}
+
+int taskstat_system(struct taskstat *ts, pid_t tid, uint64_t period_ns)
+{
+    struct task_files *f = NULL;
+    for (unsigned i = 0; tid > 0 && i < PROBE && !f; i++) {
+        struct task_files *c = &ts->slots[((unsigned)tid + i) & (CACHE - 1)];
+        f = c->tid == tid ? c : NULL;
+    }
+    if (!f || f->round != ts->round || f->answer != 1 || f->sys_owed < period_ns / 2)
+        return 0;
+    f->sys_owed = f->sys_owed > period_ns ? f->sys_owed - period_ns : 0;
+    return 1;
 }
 
 int taskstat_threads(struct taskstat *ts)

@@ -53,6 +53,13 @@ uint64_t tree_total(const struct table *t, uint32_t node)
     return node < t->nnodes ? t->nodes[node].total : 0;
 }
 
+void tree_where(const struct table *t, uint32_t node, uint64_t out[TABLE_WHERES])
+{
+    int have = table_keeps_where(t) && node < t->nnodes && node < t->nwc;
+    for (int w = 0; w < TABLE_WHERES; w++)
+        out[w] = have ? t->wc[node].n[w] : 0;
+}
+
 int tree_walk(const struct table *t, uint32_t root, const struct tree_walk *w)
 {
     if (root >= t->nnodes)

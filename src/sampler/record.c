@@ -137,6 +137,14 @@ static int add_memory(struct recorder *r, uint32_t th, int depth, int64_t delta)
     return table_add_stack_as(r->table, th, keys, depth, bytes, m);
 }
 
+/* Where a sample in state st ran on a CPU (TABLE_W_NONE: not on one, or
+ * not known). */
+static enum table_where ran(const struct record_state *st)
+{
+    return st && st->on_cpu == 1 && st->ran > 0 && st->ran <= TABLE_WHERES
+               ? (enum table_where)(st->ran - 1) : TABLE_W_NONE;
+}
+
 int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct record_state *st)
 {
     if (!ws->failed && ws->depth <= 0)
@@ -155,7 +163,7 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct r
     } else {
         rc = depth = stack_keys(r, ws);
         if (rc > 0)
-            rc = table_add_stack_as(r->table, th, r->keys, depth, 1, metric);
+            rc = table_add_stack_where(r->table, th, r->keys, depth, 1, metric, ran(st));
     }
     if (rc >= 0 && (ws->gil_wait == 1 || (st && st->gil_blocked)))
         rc = table_note_gil_wait(r->table, th);
@@ -283,7 +291,8 @@ int recorder_add_task(struct recorder *r, const struct record_tasks *set, int i)
     }
     if (d >= WALK_MAX_DEPTH || (d > 0 && cut))     /* keys has room for it */
         r->keys[d++] = (struct frame_key){.func = r->truncated_func, .line = -1};
-    int rc = d < 0 ? d : table_add_stack_as(r->table, th, r->keys, d, weight_of(ts), metric);
+    int rc = d < 0 ? d : table_add_stack_where(r->table, th, r->keys, d, weight_of(ts), metric,
+                                               ts->running ? ran(st) : TABLE_W_NONE);
     /* a waiting task's stack: where its waiting time since goes when it is
      * not read again soon (recorder_add_owed): thread + 1, then the leaf */
     if (rc == 0 && !ts->running && ts->mark)
@@ -372,7 +381,7 @@ int recorder_add_native(struct recorder *r, const struct walk_stack *ws,
     } else {
         rc = depth = n > 0 ? mixed_keys(r, ws, items, n) : stack_keys(r, ws);
         if (rc > 0)
-            rc = table_add_stack_as(r->table, th, r->keys, depth, 1, metric);
+            rc = table_add_stack_where(r->table, th, r->keys, depth, 1, metric, ran(st));
     }
     if (rc >= 0 && ws->gil_wait == 1)
         rc = table_note_gil_wait(r->table, th);

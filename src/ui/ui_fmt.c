@@ -107,6 +107,20 @@ char *ui_fmt_count_full(char *buf, size_t cap, uint64_t n)
     return buf;
 }
 
+char *ui_fmt_split(char *buf, size_t cap, uint64_t part, uint64_t whole)
+{
+    if (whole == 0) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    double pct = 100.0 * (double)part / (double)whole;
+    if (part && pct < 0.5)
+        snprintf(buf, cap, "<1%%");
+    else
+        snprintf(buf, cap, "%.0f%%", pct);
+    return buf;
+}
+
 char *ui_fmt_pct(char *buf, size_t cap, uint64_t part, uint64_t whole)
 {
     if (whole == 0) {

@@ -29,16 +29,30 @@ struct column {
 };
 
 static const struct column columns[UI_COL_COUNT] = {
-    [UI_COL_OWN] = {"OWN", "own samples: the function was running (the innermost frame)", 7, 2},
+    [UI_COL_OWN] = {"OWN", "own samples: the function was running (the innermost frame)", 7, 3},
     [UI_COL_TOTAL] = {"TOTAL", "total samples: the function was anywhere on the stack (once per sample, "
-                      "even when recursive)", 7, 1},
-    [UI_COL_OWN_TIME] = {"OWN TIME", "own samples as time: samples x (elapsed / sampling rounds)", 9, 4},
-    [UI_COL_TOTAL_TIME] = {"TOT TIME", "total samples as time", 9, 3},
-    [UI_COL_OWN_PCT] = {"%OWN", "own samples as a share of the samples of the view (thread or all)", 7, 6},
-    [UI_COL_TOTAL_PCT] = {"%TOTAL", "total samples as a share of the samples of the view", 7, 5},
-    [UI_COL_FUNC] = {"FUNCTION", "qualified name (3.11+) or name", 0, 8},
-    [UI_COL_LOC] = {"LOCATION", "file:line; per function, the line with most of its samples", 0, 7},
+                      "even when recursive)", 7, 2},
+    [UI_COL_OWN_TIME] = {"OWN TIME", "own samples as time: samples x (elapsed / sampling rounds)", 9, 5},
+    [UI_COL_TOTAL_TIME] = {"TOT TIME", "total samples as time", 9, 4},
+    [UI_COL_OWN_PCT] = {"%OWN", "own samples as a share of the samples of the view (thread or all)", 7, 7},
+    [UI_COL_TOTAL_PCT] = {"%TOTAL", "total samples as a share of the samples of the view", 7, 6},
+    [UI_COL_FUNC] = {"FUNCTION", "qualified name (3.11+) or name", 0, 9},
+    [UI_COL_LOC] = {"LOCATION", "file:line; per function, the line with most of its samples", 0, 8},
+    [UI_COL_PY] = {"%PY", "of the own samples on a CPU, those running Python bytecode", 5, 1},
+    [UI_COL_C] = {"%C", "of the own samples on a CPU, those inside C code the line called", 5, 1},
+    [UI_COL_SYS] = {"%SYS", "of the own samples on a CPU, those in the kernel (system time)", 5, 1},
 };
+
+/* The columns in screen order: the split after the shares. */
+static const enum ui_col screen[UI_COL_COUNT] = {
+    UI_COL_OWN, UI_COL_TOTAL, UI_COL_OWN_TIME, UI_COL_TOTAL_TIME, UI_COL_OWN_PCT, UI_COL_TOTAL_PCT,
+    UI_COL_PY, UI_COL_C, UI_COL_SYS, UI_COL_FUNC, UI_COL_LOC,
+};
+
+static int is_split(int c)
+{
+    return c == UI_COL_PY || c == UI_COL_C || c == UI_COL_SYS;
+}
 
 /* Where each column goes at a width; w == 0 when it is not shown. */
 struct colpos {
@@ -127,10 +141,10 @@ static void layout_columns(const struct ui_scene *sc, const struct ui_top *top, 
 {
     int shown[UI_COL_COUNT], fixed = 0;
     for (int c = 0; c < UI_COL_COUNT; c++) {
-        shown[c] = 1;
-        fixed += columns[c].width + GAP;
+        shown[c] = !is_split(c) || top->where;
+        fixed += shown[c] ? columns[c].width + GAP : 0;
     }
-    for (int prio = 1; fixed + FUNC_MIN + GAP + LOC_MIN > width && prio < 7; prio++)
+    for (int prio = 1; fixed + FUNC_MIN + GAP + LOC_MIN > width && prio < 8; prio++)
         for (int c = 0; c < UI_COL_COUNT; c++)
             if (columns[c].width && columns[c].priority == prio && shown[c]) {
                 shown[c] = 0;
@@ -139,7 +153,8 @@ static void layout_columns(const struct ui_scene *sc, const struct ui_top *top, 
     int flex = width - fixed;
     int loc = location_width(sc, top, flex);
     int x = 0;
-    for (int c = 0; c < UI_COL_COUNT; c++) {
+    for (int k = 0; k < UI_COL_COUNT; k++) {
+        int c = screen[k];
         int w = columns[c].width ? columns[c].width : c == UI_COL_LOC ? loc : flex - loc - GAP;
         pos[c] = (struct colpos){.x = x, .w = shown[c] && w > 0 ? w : 0};
         if (pos[c].w)
@@ -159,6 +174,12 @@ static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const stru
 {
     uint64_t n = c == UI_COL_OWN || c == UI_COL_OWN_TIME || c == UI_COL_OWN_PCT ? r->own : r->total;
     uint64_t whole = (&top->model)->samples;
+    if (is_split(c)) {
+        uint64_t on_cpu = r->where[TABLE_W_PYTHON] + r->where[TABLE_W_C] + r->where[TABLE_W_SYSTEM];
+        n = r->where[c == UI_COL_PY ? TABLE_W_PYTHON : c == UI_COL_C ? TABLE_W_C : TABLE_W_SYSTEM];
+        ui_fmt_split(buf, cap, n, on_cpu);
+        return on_cpu && n ? UI_EL_NORMAL : UI_EL_DIM;
+    }
     switch (c) {
     case UI_COL_OWN:
     case UI_COL_TOTAL:

@@ -135,8 +135,12 @@ static int count_frame(struct ui_line_stats *s, const struct table *t, uint32_t 
     int nomem = 0;
     struct ui_line_stat *ls = stat_of(s, line, &nomem);
     if (ls) {
+        uint64_t where[TABLE_WHERES];
+        tree_where(t, i, where);
         ls->own += self;
         ls->total += outer_line ? 0 : total;
+        for (int w = 0; w < TABLE_WHERES; w++)
+            ls->where[w] += where[w];
     }
     return nomem ? ERR_NOMEM : 0;
 }

@@ -3,6 +3,7 @@
 #include "ui_top.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "error.h"
@@ -35,6 +36,12 @@ enum ui_sort_key ui_top_sort_key(enum ui_col col)
         return UI_SORT_NAME;
     case UI_COL_LOC:
         return UI_SORT_LOCATION;
+    case UI_COL_PY:
+        return UI_SORT_PYTHON;
+    case UI_COL_C:
+        return UI_SORT_C;
+    case UI_COL_SYS:
+        return UI_SORT_SYSTEM;
     default:
         return UI_SORT_OWN;
     }
@@ -91,6 +98,7 @@ static int copy_rows(struct ui_top *top, const struct table *t, const struct fla
             .file = table_func_file(t, f->func),
             .native = table_func_is_native(t, f->func),
         };
+        memcpy(rows[i].where, f->where, sizeof rows[i].where);
     }
     free(top->rows);
     top->rows = rows;
@@ -105,6 +113,7 @@ int ui_top_rows(struct ui_top *top, const struct table *t, uint32_t thread, int 
     int rc = 0;
     top->thread = thread;
     top->by_line = by_line;
+    top->where = table_keeps_where(t);
     if (thread == TABLE_NONE || thread < table_thread_count(t))
         rc = table_flat(t, thread, by_line, &v);
     if (rc == 0)

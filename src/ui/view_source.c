@@ -29,6 +29,7 @@
 #define HSCROLL_MAX 4096
 #define BAR_COLS 8
 #define PCT_COLS 6
+#define SPLIT_COLS 4          /* "100%" */
 #define HOT_PCT 20.0
 #define WARM_PCT 5.0
 #define COUNT_COST_SHARE 20          /* counting lines: at most 1/20 of the time */
@@ -39,6 +40,7 @@ struct source_view {
     struct ui_line_stats ls;
     int32_t first, last;           /* the function's lines (1-based; 0 when unknown) */
     uint64_t max_total;            /* the bars' 100 % */
+    int where;                     /* the lines have the split by where (table_keeps_where) */
     size_t nrows;                  /* file lines, or the sampled lines when there is no file */
     size_t sel, top;               /* selected row, first row in sight */
     int pinned;                    /* moved by hand: no longer on the hottest line */
@@ -155,6 +157,7 @@ static int recount(struct source_view *sv, const struct ui_scene *sc)
 {
     const struct table *t = sc->data->table;
     int rc = ui_line_stats_count(&sv->ls, t, sc->state->thread, sv->func);
+    sv->where = table_keeps_where(t);
     int32_t lo = 0, hi = 0;
     sv->max_total = 0;
     for (size_t i = 0; i < sv->ls.n; i++) {
@@ -226,9 +229,10 @@ static uint32_t source_selected_func(const void *v)
 
 /* ---- drawing ---- */
 
-/* Columns: line number, %own, %total, bar, code. */
+/* Columns: line number, %own, %total, the split (%PY, %C, %SYS: when
+ * kept), bar, code. */
 struct cols {
-    int num, own, total, bar, code;
+    int num, own, total, split, bar, code;
 };
 
 static struct cols columns(const struct source_view *sv)
@@ -239,7 +243,8 @@ static struct cols columns(const struct source_view *sv)
     struct cols c = {.num = 0};
     c.own = digits + 1;
     c.total = c.own + PCT_COLS + 1;
-    c.bar = c.total + PCT_COLS + 1;
+    c.split = sv->where ? c.total + PCT_COLS + 1 : 0;
+    c.bar = c.split ? c.split + 3 * (SPLIT_COLS + 1) : c.total + PCT_COLS + 1;
     c.code = c.bar + BAR_COLS + 1;
     return c;
 }
@@ -279,6 +284,12 @@ static void draw_numbers(WINDOW *w, int y, const struct source_view *sv, const s
     ui_paint_right(w, y, c->total, ui_fmt_pct(buf, sizeof buf, ls->total, whole), PCT_COLS, a, t);
     bar_text(buf, sizeof buf, ls->total, sv->max_total, t);
     ui_paint_text(w, y, c->bar, buf, BAR_COLS, 0, UI_TRUNC_END, a, t);
+    uint64_t on_cpu = ls->where[TABLE_W_PYTHON] + ls->where[TABLE_W_C] + ls->where[TABLE_W_SYSTEM];
+    for (int k = 0; c->split && k < TABLE_WHERES; k++) {
+        a = sel ? base : ui_theme_attr(t, on_cpu && ls->where[k] ? UI_EL_NORMAL : UI_EL_DIM);
+        ui_paint_right(w, y, c->split + k * (SPLIT_COLS + 1), ui_fmt_split(buf, sizeof buf, ls->where[k], on_cpu),
+                       SPLIT_COLS, a, t);
+    }
 }
 
 static void draw_row(WINDOW *w, int y, const struct source_view *sv, size_t row, const struct cols *c,
@@ -314,6 +325,9 @@ static void draw_title(WINDOW *w, const struct source_view *sv, const struct col
     ui_paint_right(w, 0, 0, "LINE", c->own - 1, a, t);
     ui_paint_right(w, 0, c->own, "%OWN", PCT_COLS, a, t);
     ui_paint_right(w, 0, c->total, "%TOTAL", PCT_COLS, a, t);
+    static const char *const split[TABLE_WHERES] = {"%PY", "%C", "%SYS"};
+    for (int k = 0; c->split && k < TABLE_WHERES; k++)
+        ui_paint_right(w, 0, c->split + k * (SPLIT_COLS + 1), split[k], SPLIT_COLS, a, t);
     snprintf(text, sizeof text, "SOURCE of %s%s%s", table_func_name(sc->data->table, sv->func), t->sep,
              sv->file.path);
     ui_paint_text(w, 0, c->code, text, width - c->code, 0, UI_TRUNC_LEFT, a, t);
@@ -411,6 +425,8 @@ static const char *const notes[] = {
     "%OWN: samples in which the line was running. %TOTAL: samples in which the line was on the stack "
     "(the time of the calls it makes included), once per sample. Shares of the samples of the view; "
     "the bar is the total, scaled to the busiest line.",
+    "%PY, %C, %SYS (wall and cpu modes of a live run): of the line's own samples on a CPU, the share "
+    "running Python bytecode, inside C code the line called, and in the kernel.",
     "Lines outside the function (from its def line to the last line indented under it) are dimmed. "
     "The hottest line is selected until you move. Without a file (<frozen ...>, <string>, a file "
     "that cannot be read) only the lines with samples are listed.",

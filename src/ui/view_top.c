@@ -40,11 +40,25 @@ static unsigned act_sort_column(struct ui_state *st, void *view, int code)
     return UI_REACT_UPDATE | UI_REACT_REDRAW;
 }
 
+/* Key 9: sort by the split of the own samples on a CPU, %C first, then
+ * %SYS, %PY and %C again (most first). Nothing when it is not shown. */
+static unsigned act_sort_split(struct ui_state *st, void *view, int code)
+{
+    struct ui_top *top = view;
+    if (!top->where)
+        return 0;
+    top->sort_col = top->sort_col == UI_COL_C ? UI_COL_SYS : top->sort_col == UI_COL_SYS ? UI_COL_PY
+                                                                                         : UI_COL_C;
+    top->reversed = 0;
+    return UI_REACT_UPDATE | UI_REACT_REDRAW;
+}
+
 static unsigned act_sort_step(struct ui_state *st, void *view, int code)
 {
     struct ui_top *top = view;
-    int step = code == '>' || code == '.' ? 1 : UI_COL_COUNT - 1;
-    top->sort_col = (enum ui_col)(((int)top->sort_col + step) % UI_COL_COUNT);
+    int n = top->where ? UI_COL_COUNT : UI_COL_KEYED;      /* the split only when shown */
+    int step = code == '>' || code == '.' ? 1 : n - 1;
+    top->sort_col = (enum ui_col)(((int)top->sort_col % n + step) % n);
     top->reversed = 0;
     return UI_REACT_UPDATE | UI_REACT_REDRAW;
 }
@@ -72,6 +86,8 @@ static const struct ui_key top_keys[] = {
     {{'1', '2', '3', '4', '5', '6', '7', '8'}, "1 … 8", "1 .. 8",
      "sort by column 1 to 8 (numbered below); the same key again reverses",
      "1-8", "1-8", "Sort", act_sort_column},
+    {{'9'}, "9", "9", "sort by %C, then %SYS, then %PY (the split of the own samples on a CPU)",
+     NULL, NULL, NULL, act_sort_split},
     {{'<', '>', ',', '.'}, "< >", "< >", "sort by the column on the left / right",
      NULL, NULL, NULL, act_sort_step},
     {{'r'}, "r", "r", "reverse the sort order", "r", "r", "Reverse", act_reverse},
@@ -144,6 +160,10 @@ static int top_update(void *v, const struct ui_scene *sc, size_t height, unsigne
         had = rebuild(top, sc, &keep);
         if (had < 0)
             had = 0;
+    }
+    if (!top->where && top->sort_col >= UI_COL_KEYED) {
+        top->sort_col = UI_COL_OWN_PCT;           /* the split went (another mode) */
+        top->reversed = 0;
     }
     struct ui_model_params p = ui_top_params(top, sc->state);
     int rc = ui_model_update(&top->model, top->rows, top->nrows, top->samples, &p, height ? height : 1);
@@ -220,6 +240,9 @@ static const char *const notes[] = {
     "Function level: LOCATION is the line of the function with most of its samples. "
     "Line level (L): one row per line that was executing.",
     "Threshold: rows whose %TOTAL is under it are hidden; the header says how many.",
+    "%PY, %C, %SYS (wall and cpu modes of a live run): of the row's own samples on a CPU, the share "
+    "running Python bytecode, inside C code its line called (its instruction is a call), and in the "
+    "kernel (the thread's system time, given to its samples up to 10 ms late). Key 9 sorts by them.",
     "Pause freezes the numbers on screen while sampling goes on; resuming shows the current state. "
     "Changing thread or level while paused takes one new snapshot.",
 };
@@ -227,9 +250,9 @@ static const char *const notes[] = {
 static void top_help_page(struct ui_help *h)
 {
     char num[32];
-    ui_help_section(h, "Columns (the keys 1 to 8 sort by them)");
+    ui_help_section(h, "Columns (the keys 1 to 8 sort by them, 9 by the split)");
     for (int c = 0; c < UI_COL_COUNT; c++) {
-        snprintf(num, sizeof num, "%d %s", c + 1, ui_grid_column_title((enum ui_col)c));
+        snprintf(num, sizeof num, "%d %s", c < UI_COL_KEYED ? c + 1 : 9, ui_grid_column_title((enum ui_col)c));
         ui_help_item(h, num, ui_grid_column_help((enum ui_col)c));
     }
     ui_help_section(h, "");

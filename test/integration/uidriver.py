@@ -77,6 +77,22 @@ class Row:
     func: str
     loc: str
     y: int
+    # %PY, %C, %SYS when the split is shown (None: not shown, or "-": no
+    # own sample on a CPU); "<1%" reads as 0.5
+    py: Optional[float] = None
+    c: Optional[float] = None
+    sys: Optional[float] = None
+
+
+def parse_split(text: str) -> Optional[float]:
+    if text == "-":
+        return None
+    if text == "<1%":
+        return 0.5
+    m = re.fullmatch(r"(\d+)%", text)
+    if not m:
+        raise ValueError(f"not a split share: {text!r}")
+    return float(m[1])
 
 
 @dataclass
@@ -344,7 +360,8 @@ class LiveView:
         return lines, ty, titles.index("FUNCTION"), titles.index("LOCATION")
 
     def rows(self) -> List[Row]:
-        """The table's rows (all six numeric columns must be shown)."""
+        """The table's rows (all six numeric columns must be shown; the
+        three of the split too when it is shown)."""
         lines, ty, fx, lx = self.table_columns()
         rows = []
         for y in range(ty + 1, len(lines)):
@@ -352,11 +369,12 @@ class LiveView:
             if not line.strip() or line.lstrip()[0] in "▶>":
                 break
             nums = line[:fx].split()
-            if len(nums) != 6:
+            if len(nums) not in (6, 9):
                 break
+            split = [parse_split(x) for x in nums[6:]] or [None] * 3
             rows.append(Row(parse_count(nums[0]), parse_count(nums[1]), parse_time(nums[2]),
                             parse_time(nums[3]), parse_pct(nums[4]), parse_pct(nums[5]),
-                            line[fx:lx].strip(), line[lx:].strip(), y))
+                            line[fx:lx].strip(), line[lx:].strip(), y, *split))
         return rows
 
     def row(self, func: str, loc: str = "") -> Optional[Row]:

@@ -100,7 +100,8 @@ static void test_line_stats(void)
 
 static void test_hottest(void)
 {
-    struct ui_line_stat items[] = {{3, 5, 10}, {7, 9, 40}, {9, 20, 40}, {12, 0, 0}};
+    struct ui_line_stat items[] = {{.line = 3, .own = 5, .total = 10}, {.line = 7, .own = 9, .total = 40},
+                                   {.line = 9, .own = 20, .total = 40}, {.line = 12}};
     struct ui_line_stats s = {.items = items, .n = 4};
     CHECK_EQ(ui_line_stats_hottest(&s), 9);     /* most total, then most own */
     items[2].own = 9;
