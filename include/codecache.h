@@ -34,6 +34,13 @@ struct code_entry {
     uint32_t memo_next;        /* memo slot to replace next */
     int32_t memo_addr[CODECACHE_MEMO], memo_line[CODECACHE_MEMO]; /* recent lookups */
     struct code_facts facts;   /* from the header the entry was last validated with */
+    /* Which code units belong to a call instruction (opcodes_scan_calls),
+     * one bit each, for units [0, calls_known); beyond them unknown. Read
+     * once at load: a quickened or instrumented form of an instruction
+     * stays in its family and keeps its cache units, so the copy stays
+     * valid for the code object's life. NULL (calls_known 0) when unknown. */
+    uint8_t *calls;
+    uint32_t calls_known;
 };
 
 /* A new cache (caller owns; codecache_free). NULL on ENOMEM. */
@@ -68,6 +75,11 @@ const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr
 
 /* Line executing at byte offset addr in the code of entry e (memoised). */
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr);
+
+/* Whether the instruction at byte offset pos of entry e's bytecode (the
+ * frame's instruction offset, as for codecache_line) is a call: 1 it is, 0
+ * it is not (also before the first instruction, pos < 0), -1 unknown. */
+int codecache_in_call(const struct code_entry *e, int pos);
 
 /* Entries loaded (misses) and hits, for statistics. */
 void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads);

@@ -35,6 +35,18 @@ struct walker;
 struct walk_frame {
     struct code_entry *code;    /* borrowed from the code cache, valid for this round */
     int32_t line;               /* current line, -1 when unknown */
+    /* 1: the frame's current instruction is a call (the CALL family: plain,
+     * specialized, adaptive, instrumented; 3.8-3.10 CALL_FUNCTION,
+     * CALL_FUNCTION_KW, CALL_FUNCTION_EX, CALL_METHOD; 3.11 PRECALL*, CALL*,
+     * CALL_FUNCTION_EX; 3.12+ CALL*, CALL_KW*, CALL_FUNCTION_EX*, not
+     * CALL_INTRINSIC_*), so with the thread on CPU and this frame innermost
+     * it runs C code it called, and a caller frame waits on that call;
+     * 0: another instruction (or none yet); -1: unknown (bytecode larger
+     * than 1 MiB, not readable, or past an instruction hidden by
+     * INSTRUMENTED_LINE / INSTRUMENTED_INSTRUCTION / ENTER_EXECUTOR when
+     * the code object was first seen). Set for every frame from a copy of
+     * the bytecode taken once per code object (codecache.h). */
+    int8_t in_call;
     /* 1 when this is the outermost Python frame of one call of the
      * interpreter's evaluation loop (_PyEval_EvalFrameDefault): the
      * interpreter entered it from C. <= 3.10 every frame is (each runs in

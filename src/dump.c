@@ -65,6 +65,7 @@ static int copy_stack(struct dump_thread *th, const struct walk_stack *ws)
         f->name = strdup(c && c->name ? c->name : "");
         f->file = strdup(c && c->file ? c->file : "");
         f->line = ws->frames[i].line;
+        f->in_call = ws->frames[i].in_call;
         if (!f->name || !f->file)
             return ERR_NOMEM;
     }
@@ -319,9 +320,10 @@ static void json_thread(FILE *out, const struct dump_thread *th)
         fputs(",\"file\":", out);
         dump_json_string(out, f->file);
         if (f->line >= 0)
-            fprintf(out, ",\"line\":%d}", (int)f->line);
+            fprintf(out, ",\"line\":%d", (int)f->line);
         else
-            fputs(",\"line\":null}", out);
+            fputs(",\"line\":null", out);
+        fprintf(out, ",\"in_call\":%s}", json_flag(f->in_call));
     }
     fputs("]}", out);
 }

@@ -15,6 +15,7 @@ struct dump_frame {
     char *name;                  /* owned */
     char *file;                  /* owned */
     int32_t line;                /* -1: unknown */
+    int8_t in_call;              /* walk_frame.in_call: 1, 0, -1 unknown */
 };
 
 /* One task as the dump shows it. */

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "linetable.h"
+#include "opcodes.h"
 #include "pystr.h"
 #include "pytarget.h"
 #include "reader.h"
@@ -14,11 +15,19 @@
 #define SLOTS 8192              /* power of two */
 #define PROBE 16
 #define LINETABLE_MAX (1u << 20)
+#define BYTECODE_MAX (1u << 20)  /* bytes of bytecode scanned for calls; larger: unknown */
 #define HEADER_MAX 512
+_Static_assert(BYTECODE_MAX <= LINETABLE_MAX, "bytecode is read into the line-table scratch");
+/* <= 3.10: PyCodeObject.co_code (a bytes object), after seven ints from
+ * co_argcount to co_firstlineno (Include/cpython/code.h 3.8-3.10); taken
+ * only when the layout has co_firstlineno where that struct does. */
+#define OLD_CO_CODE 48
+#define OLD_FIRSTLINENO 40
 
 struct codecache {
     struct code_entry slots[SLOTS];
-    uint8_t *scratch;           /* LINETABLE_MAX bytes for reading line tables */
+    uint8_t *scratch;           /* LINETABLE_MAX (= BYTECODE_MAX) bytes for reading line
+                                 * tables and bytecode */
     uint64_t hits, loads;
     uint32_t round;             /* current round; entries used in it are never evicted */
 };
@@ -41,6 +50,7 @@ static void entry_clear(struct code_entry *e)
     free(e->name);
     free(e->file);
     free(e->linetable);
+    free(e->calls);
     memset(e, 0, sizeof *e);
 }
 
@@ -71,6 +81,8 @@ size_t codecache_header_size(const struct pytarget *t)
     n = field_end(l->var_ob_size, 8, n);
     n = field_end(l->code_flags, 4, n);
     n = field_end(l->code_framesize, 4, n);
+    if (l->code_code_adaptive < 0 && l->code_firstlineno == OLD_FIRSTLINENO)
+        n = field_end(OLD_CO_CODE, 8, n);
     return n;
 }
 
@@ -121,6 +133,43 @@ static int strings_unchanged(struct pytarget *t, const struct code_entry *e)
         return ERR_CORRUPT;
     if (pystr_read(t->r, &t->layout, e->id_fields[0], buf, sizeof buf) < 0 || strcmp(buf, e->file) != 0)
         return ERR_CORRUPT;
+    return 0;
+}
+
+/* The bytecode of the code object at e->addr (3.11+: its inline
+ * co_code_adaptive, Py_SIZE code units; <= 3.10: the co_code bytes
+ * object), scanned once for call instructions into e->calls. Best effort:
+ * bytecode that cannot be read, is larger than BYTECODE_MAX or has no
+ * opcode table leaves every offset unknown; only ERR_NOMEM fails. A read
+ * torn by the interpreter quickening or instrumenting the code meanwhile
+ * still sees each unit old or new, both of the same family (see
+ * code_entry.calls); a code object freed meanwhile fails unchanged(). */
+static int load_calls(struct codecache *c, struct pytarget *t, struct code_entry *e,
+                      const uint8_t *header, const struct code_facts *f)
+{
+    const struct py_layout *l = &t->layout;
+    const uint8_t *tab = opcodes_table(l->major, l->minor);
+    size_t len = 0;
+    if (!tab)
+        return 0;
+    if (l->code_code_adaptive >= 0) {
+        len = 2 * (size_t)f->ncodeunits;
+        if (!len || len > BYTECODE_MAX ||
+            reader_read(t->r, e->addr + (uint64_t)l->code_code_adaptive, len, c->scratch) < 0)
+            return 0;
+    } else if (l->code_firstlineno == OLD_FIRSTLINENO) {
+        int rc = pybytes_read(t->r, l, get_ptr(header, OLD_CO_CODE), c->scratch, BYTECODE_MAX);
+        if (rc <= 0)
+            return 0;
+        len = (size_t)rc;
+    } else {
+        return 0;
+    }
+    size_t units = len / 2;
+    e->calls = calloc((units + 7) / 8, 1);
+    if (!e->calls)
+        return ERR_NOMEM;
+    e->calls_known = (uint32_t)opcodes_scan_calls(tab, l->minor <= 10, c->scratch, units, e->calls);
     return 0;
 }
 
@@ -268,6 +317,8 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     e->firstlineno = first;
     int rc = load(c, t, e);
     if (rc == 0)
+        rc = load_calls(c, t, e, header, &facts);
+    if (rc == 0)
         rc = unchanged(t, addr, e);
     if (rc == 0)
         rc = strings_unchanged(t, e);
@@ -305,6 +356,15 @@ int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)
     e->memo_addr[slot] = addr;
     e->memo_line[slot] = line;
     return line;
+}
+
+int codecache_in_call(const struct code_entry *e, int pos)
+{
+    if (pos < 0)
+        return 0;
+    if (pos & 1 || (uint32_t)pos / 2 >= e->calls_known)
+        return -1;
+    return e->calls[pos / 2 / 8] >> (pos / 2 % 8) & 1;
 }
 
 void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads)

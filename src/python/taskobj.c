@@ -205,6 +205,7 @@ static int gen_frame(struct chain *ch, uint64_t addr, const uint8_t *g, int *pos
         return 0;
     }
     ch->frames[ch->n++] = (struct walk_frame){.code = e, .line = codecache_line(ch->x->t, e, (int)off),
+                                              .in_call = (int8_t)codecache_in_call(e, (int)off),
                                               .frame = addr + (uint64_t)ch->x->tl->gen_iframe};
     return 0;
 }

@@ -160,6 +160,7 @@ int walkcode_resolve_frames(struct walker *w)
                 continue;
             st->frames[kept++] = (struct walk_frame){
                 .frame = rf[d].frame, .code = u->e, .line = codecache_line(w->t, u->e, rf[d].pos),
+                .in_call = (int8_t)codecache_in_call(u->e, rf[d].pos),
                 .entry = rf[d].entry, .cstack = rf[d].cstack};
         }
         st->depth = kept;
