@@ -17,7 +17,13 @@
  *     the task's address (8 bytes), then segments as in 3: the task read,
  *     its chain and name, its awaiter, its children, the 3.14+ task lists
  *     from the same address taken as an interpreter state, sets and lists;
- *     chains bounded, failed ones empty, names bounded valid UTF-8.
+ *     chains bounded, failed ones empty, names bounded valid UTF-8;
+ *   5 (first byte 250-255, so the corpus of 0-4 keeps its meaning) bytecode
+ *     scanned for call instructions (opcodes_scan_calls): a minor 3.(7 +
+ *     byte % 10) (3.7 and 3.16 have no table), then the code units: the
+ *     classified prefix within the input, no bit set past it, and every
+ *     call unit inside an instruction whose opcode is a call (or, <= 3.10,
+ *     an EXTENDED_ARG chain before one).
  * Violations abort. */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,7 @@
 #include "fuzzimg.h"
 #include "linetable.h"
 #include "memimage.h"
+#include "opcodes.h"
 #include "pydict.h"
 #include "pylayout.h"
 #include "pylong.h"
@@ -278,10 +285,60 @@ static void fuzz_tasks(const uint8_t *p, size_t left)
     free(file);
 }
 
+/* Whether unit u may be marked as a call: the instruction it belongs to
+ * (found by a scan of its own from the start) is a call, or (extarg) an
+ * EXTENDED_ARG chain before one. */
+static int call_unit_ok(const uint8_t *tab, int extarg, const uint8_t *code, size_t n, size_t u)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t end = i + 1 + opcodes_caches(tab, code[2 * i]);
+        if (u < end) {
+            size_t j = i;
+            while (extarg && opcodes_kind(tab, code[2 * j]) == OPK_EXTARG && j + 1 < n)
+                j++;
+            return opcodes_kind(tab, code[2 * j]) == OPK_CALL;
+        }
+        i = end;
+    }
+    return 0;
+}
+
+static void fuzz_bytecode(const uint8_t *p, size_t left)
+{
+    if (left < 1)
+        return;
+    int minor = 7 + p[0] % 10;
+    const uint8_t *tab = opcodes_table(3, minor);
+    p++;
+    left--;
+    if (!tab)
+        return;
+    size_t n = left / 2;
+    uint8_t *code = malloc(left + 1), *bits = malloc(n / 8 + 1);
+    if (!code || !bits)
+        abort();
+    memcpy(code, p, left);      /* its own copy, so ASan sees any read past the units */
+    size_t known = opcodes_scan_calls(tab, minor <= 10, code, n, bits);
+    if (known > n)
+        violation("more units classified than given");
+    for (size_t u = 0; u < n; u++) {
+        int bit = bits[u / 8] >> (u % 8) & 1;
+        if (bit && (u >= known || !call_unit_ok(tab, minor <= 10, code, n, u)))
+            violation("a call bit outside a call instruction or past the classified units");
+    }
+    free(code);
+    free(bits);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    if (data[0] >= 250) {
+        fuzz_bytecode(data + 1, size - 1);
+        return 0;
+    }
     switch (data[0] % 5) {
     case 0:
         fuzz_linetable(data + 1, size - 1);

@@ -179,6 +179,8 @@ static void check_stack(const struct walk_stack *s)
         check_text(f->code->file, PYSTR_MAX, "file name");
         if (f->line < -1)
             violation("line below -1", NULL);
+        if (f->in_call < -1 || f->in_call > 1 || (f->code->calls_known && !f->code->calls))
+            violation("in_call out of range, or a call map without its bits", NULL);
     }
 }
 
@@ -208,6 +210,7 @@ static uint64_t stack_hash(const struct walk_stack *s)
         h = mix(h, f->code->name, strlen(f->code->name) + 1);
         h = mix(h, f->code->file, strlen(f->code->file) + 1);
         h = mix(h, &f->line, sizeof f->line);
+        h = mix(h, &f->in_call, sizeof f->in_call);
     }
     return h;
 }

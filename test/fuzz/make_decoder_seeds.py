@@ -13,6 +13,9 @@ file per case, from data already in the repository:
   - asyncio tasks, 3.11+: a task parked in a coroutine awaiting a second
     one that awaits a future through a FutureIter, built for each layout
     with the task walker's offsets (src/python/tasklayout.c).
+  - bytecode, 3.8+: every opcode of each version's table in
+    src/python/opcodes_tables.c with its inline cache units, an
+    EXTENDED_ARG before each call, and the opcodes that hide another last.
 The input format is described at the top of fuzz_decoders.c.
 usage: make_decoder_seeds.py"""
 import glob
@@ -214,8 +217,23 @@ def tasks():
         write(f"tasks-3.{minor}", bytes([4, minor - 11, 0]) + struct.pack("<Q", task) + body)
 
 
+def bytecode():
+    src = open(os.path.join(REPO, "src", "python", "opcodes_tables.c")).read()
+    for minor, body in re.findall(r"opcodes_3_(\d+)\[256\] = \{(.*?)\};", src, re.S):
+        ops = [(int(n), k, int(c)) for n, k, c in
+               re.findall(r"\[(\d+)\] = OP\((OP_\w+), (\d+)\)", body)]
+        ext = [n for n, k, _ in ops if k == "OP_EXTARG"][0]
+        code = b""
+        for n, kind, caches in sorted(ops, key=lambda o: o[1] == "OP_HIDDEN"):
+            if kind == "OP_CALL":
+                code += bytes([ext, 1])
+            code += bytes([n, 3]) + bytes([0x5a, 0xa5]) * caches
+        write(f"bytecode-3.{minor}", bytes([250, int(minor) - 7]) + code)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    bytecode()
     linetables()
     strings()
     debug_offsets()
