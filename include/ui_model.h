@@ -37,7 +37,7 @@ enum ui_sort_key {
     UI_SORT_TOTAL,       /* total samples, most first */
     UI_SORT_NAME,        /* function name, A first */
     UI_SORT_LOCATION,    /* file then line, A first */
-    UI_SORT_PYTHON,      /* share of the own samples on a CPU that ran Python, most first */
+    UI_SORT_PYTHON,      /* own samples on a CPU that ran Python, most first */
     UI_SORT_C,           /* ... that ran C code */
     UI_SORT_SYSTEM,      /* ... that ran in the kernel */
 };

@@ -120,6 +120,19 @@ static int gil_blocked(struct proc *p, const struct walk_stack *ws)
     return walk_gil_lock_at(ws, uaddr);
 }
 
+/* What a thread found on a CPU ran (record_state.ran): the kernel when
+ * system time is owed to its samples (taskstat_system), else C code when
+ * its innermost Python frame's instruction is a call (walker.h in_call),
+ * else Python. */
+static int ran_on_cpu(struct proc *p, const struct walk_stack *ws)
+{
+    if (taskstat_system(p->tasks, (pid_t)ws->tid, p->interval_ns))
+        return RECORD_RAN(TABLE_W_SYSTEM);
+    if (ws->failed || ws->depth <= 0)
+        return 0;
+    return RECORD_RAN(ws->frames[0].in_call == 1 ? TABLE_W_C : TABLE_W_PYTHON);
+}
+
 /* Whether each walked thread is on a CPU now (looked at in look_before,
  * or now for a thread new in this walk: taskstat.h says how that is
  * known), done before any lock is taken; and the resident memory, but
@@ -132,6 +145,7 @@ static void read_states(struct proc *p, int quiet)
         int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : ERR_READ;
         p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
         p->gil_blocked[i] = on == 0 && gil_blocked(p, ws);
+        p->ran[i] = (int8_t)(on == 1 ? ran_on_cpu(p, ws) : 0);
     }
     uint64_t rss;
     if (quiet && p->rss_known)
@@ -196,6 +210,7 @@ struct proc *proc_new(struct pytarget *t, int borrowed, struct table *table,
     }
     p->t = t;
     p->borrowed = borrowed;
+    p->interval_ns = cfg->interval_ns;
     p->codes = codecache_new();
     p->tasks = taskstat_new(t->pid);
     if (p->codes && walker_new(t, p->codes, &p->walker) < 0)
@@ -312,7 +327,7 @@ unsigned proc_record(struct proc *p, unsigned *failed)
         p->gil_known |= ws->gil >= 0;
         struct record_state st = {.on_cpu = p->on_cpu[i],
                                   .rss_delta = i == owner ? p->rss_delta : 0,
-                                  .gil_blocked = p->gil_blocked[i]};
+                                  .gil_blocked = p->gil_blocked[i], .ran = p->ran[i]};
         int rc = recorder_add(p->rec, ws, &st);
         if (p->native)
             record_native(p, i, ws, &st);
@@ -377,6 +392,7 @@ static struct record_tasks round_tasks(struct proc *p)
                 if (ws->ident == ident) {
                     p->task_thread[k] = ws;
                     p->task_state[k].on_cpu = p->on_cpu[i];
+                    p->task_state[k].ran = p->ran[i];
                     break;
                 }
             }

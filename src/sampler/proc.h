@@ -56,6 +56,8 @@ struct proc {
     struct thread_name fresh[NAMES_MAX]; /* the names being read (refresh_names) */
     int8_t on_cpu[WALK_MAX_THREADS];    /* this round's thread i is on a CPU: 1, 0, -1 unknown */
     int8_t gil_blocked[WALK_MAX_THREADS]; /* and asleep on its GIL's lock (before 3.15) */
+    int8_t ran[WALK_MAX_THREADS];       /* and on a CPU, what it ran (record_state.ran) */
+    uint64_t interval_ns;               /* the time a sample stands for */
     struct rssmeter rss;                /* resident memory, read every round */
     uint64_t rss_last;                  /* at the last reading (rss_known) */
     int rss_known;

@@ -23,16 +23,6 @@ static int sign(int v)
     return CMP(v, 0);
 }
 
-/* Row r's share of its own samples on a CPU that ran w (0 .. 1), or -1
- * when it has none: such rows go last. */
-static double where_share(const struct ui_row *r, enum table_where w)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < TABLE_WHERES; i++)
-        sum += r->where[i];
-    return sum ? (double)r->where[w] / (double)sum : -1.0;
-}
-
 /* The sort key alone, in its natural direction (counts: most first). */
 static int compare_key(const struct ui_row *a, const struct ui_row *b, enum ui_sort_key key)
 {
@@ -54,7 +44,7 @@ static int compare_key(const struct ui_row *a, const struct ui_row *b, enum ui_s
     case UI_SORT_SYSTEM: {
         enum table_where w = key == UI_SORT_PYTHON ? TABLE_W_PYTHON : key == UI_SORT_C ? TABLE_W_C
                                                                                        : TABLE_W_SYSTEM;
-        c = CMP(where_share(b, w), where_share(a, w));
+        c = CMP(b->where[w], a->where[w]);        /* the time, not the share: tiny rows last */
         return c ? c : CMP(b->own, a->own);
     }
     }

@@ -86,7 +86,7 @@ static const struct ui_key top_keys[] = {
     {{'1', '2', '3', '4', '5', '6', '7', '8'}, "1 … 8", "1 .. 8",
      "sort by column 1 to 8 (numbered below); the same key again reverses",
      "1-8", "1-8", "Sort", act_sort_column},
-    {{'9'}, "9", "9", "sort by %C, then %SYS, then %PY (the split of the own samples on a CPU)",
+    {{'9'}, "9", "9", "sort by the time in C, then in the kernel, then in Python (%C, %SYS, %PY)",
      NULL, NULL, NULL, act_sort_split},
     {{'<', '>', ',', '.'}, "< >", "< >", "sort by the column on the left / right",
      NULL, NULL, NULL, act_sort_step},
@@ -242,7 +242,8 @@ static const char *const notes[] = {
     "Threshold: rows whose %TOTAL is under it are hidden; the header says how many.",
     "%PY, %C, %SYS (wall and cpu modes of a live run): of the row's own samples on a CPU, the share "
     "running Python bytecode, inside C code its line called (its instruction is a call), and in the "
-    "kernel (the thread's system time, given to its samples up to 10 ms late). Key 9 sorts by them.",
+    "kernel (the thread's system time, given to its samples up to 10 ms late). Key 9 sorts by the "
+    "time each took (own samples on a CPU that ran C, then the kernel, then Python).",
     "Pause freezes the numbers on screen while sampling goes on; resuming shows the current state. "
     "Changing thread or level while paused takes one new snapshot.",
 };
