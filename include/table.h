@@ -43,20 +43,25 @@ enum table_metric {
 
 /* A mode: which metrics the counts of a replica sum (table_set_mode).
  * wall: every sample; cpu: on CPU; gil: holding the GIL; idle: neither on
- * CPU nor holding the GIL; memory: bytes the resident memory grew by. */
+ * CPU nor holding the GIL; memory: bytes the resident memory grew by;
+ * released: bytes it shrank by. */
 enum table_mode {
     TABLE_MODE_WALL,
     TABLE_MODE_CPU,
     TABLE_MODE_GIL,
     TABLE_MODE_IDLE,
     TABLE_MODE_MEMORY,
+    TABLE_MODE_RELEASED,
     TABLE_MODES
 };
+
+/* Whether mode m counts bytes (memory, released), not samples. */
+int table_mode_counts_bytes(enum table_mode m);
 
 /* The metrics a mode sums, as a bit mask (1u << metric); 0 for an
  * unknown mode. */
 unsigned table_mode_mask(enum table_mode m);
-/* "wall", "cpu", "gil", "idle", "memory"; "?" for an unknown mode. */
+/* "wall", "cpu", "gil", "idle", "memory", "released"; "?" for an unknown mode. */
 const char *table_mode_name(enum table_mode m);
 /* The mode named s (table_mode_name), or -1. */
 int table_mode_parse(const char *s);

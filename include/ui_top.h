@@ -43,6 +43,7 @@ struct ui_top {
     size_t nrows;
     uint64_t samples;             /* of the thread(s) shown: the 100 % */
     int where;                    /* the rows have the split by where (UI_COL_PY..SYS) */
+    int bytes;                    /* the counts are bytes (memory, released modes) */
     uint32_t thread;              /* what the rows are of */
     int by_line;
     int32_t *hot;                 /* owned: each function's busiest line, -1 unknown */

@@ -57,7 +57,8 @@ static const char usage_more[] =
     "      --mode MODE          what the counts count: wall (every sample, the\n"
     "                           default), cpu (the thread on a CPU), gil (holding\n"
     "                           the GIL), idle (neither), memory (bytes the resident\n"
-    "                           memory grew by, on the GIL holder's stack); every\n"
+    "                           memory grew by, on the GIL holder's stack), released\n"
+    "                           (bytes it shrank by, the same way); every\n"
     "                           state is recorded: the live view switches with m\n"
     "      --cpu                the same as --mode cpu\n"
     "      --async              asyncio: also sample every task of every event loop\n"
@@ -236,7 +237,7 @@ static int apply(struct cli *c, int opt, const char *arg)
     case 'm': {
         int m = table_mode_parse(arg);
         if (m < 0)
-            return bad("--mode (wall, cpu, gil, idle or memory)", arg);
+            return bad("--mode (wall, cpu, gil, idle, memory or released)", arg);
         c->mode = m;
         c->mode_given = 1;
         return 0;
@@ -307,9 +308,9 @@ static int check_combination(const struct cli *c)
                         "(or any name without a format's ending, or -)");
     if (c->open && c->diff && strcmp(c->open, "-") == 0 && strcmp(c->diff, "-") == 0)
         return conflict("--open - and --diff - cannot both read standard input");
-    for (size_t i = 0; c->mode == TABLE_MODE_MEMORY && i < c->noutputs; i++)
+    for (size_t i = 0; table_mode_counts_bytes((enum table_mode)c->mode) && i < c->noutputs; i++)
         if ((c->format >= 0 ? c->format : (int)export_format_for_path(c->outputs[i])) == EXPORT_PSTATS)
-            return conflict("pstats files hold times: --mode memory (bytes) cannot be written "
+            return conflict("pstats files hold times: --mode memory or released (bytes) cannot be written "
                             "as pstats; use collapsed, speedscope, pprof or svg");
     if (c->dump && !c->pid)
         return conflict("--dump needs -p PID");

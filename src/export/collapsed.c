@@ -330,7 +330,7 @@ static void write_meta(struct buf *b, const struct table *t, const struct export
     buf_printf(b, "# lost: %" PRIu64 " rounds\n", m->lost);
     write_failed(b, t);
     buf_printf(b, "# recorded: %" PRIu64 " %s\n", table_samples(t),
-               m->mode == TABLE_MODE_MEMORY ? "bytes" : "stacks");
+               table_mode_counts_bytes(m->mode) ? "bytes" : "stacks");
     buf_printf(b, "# pid: %" PRId64 " (%s)\n", m->pid, m->command ? "launched" : "attached");
     if (m->command)
         meta_text(b, "command", m->command, 1);

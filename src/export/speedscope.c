@@ -400,7 +400,7 @@ static int write_file(struct ss *s, const struct export_meta *m)
 int speedscope_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
     struct ss s = {.f = f, .t = t, .nf = table_func_count(t), .scale = 1, .unit = "none"};
-    if (meta && meta->mode == TABLE_MODE_MEMORY) {
+    if (meta && table_mode_counts_bytes(meta->mode)) {
         s.unit = "bytes";                     /* the counts are bytes already */
     } else if (meta && meta->interval_ns > 0) {
         s.scale = meta->interval_ns;

@@ -361,7 +361,7 @@ static void put_meta(FILE *f, const struct table *t, const struct export_meta *m
                 m->duration_ns % 1000000000 / 1000000);
     fprintf(f, "%" PRIu64 " %s in %" PRIu64 " rounds (%" PRIu64 " missed, %" PRIu64
             " lost), %" PRIu64 " failed stacks, Python ", table_samples(t),
-            m->mode == TABLE_MODE_MEMORY ? "bytes" : "samples", m->taken, m->missed,
+            table_mode_counts_bytes(m->mode) ? "bytes" : "samples", m->taken, m->missed,
             m->lost, failed_stacks(t));
     put_xml(f, m->python_version ? m->python_version : "unknown", SIZE_MAX);
     fputs(", proftui ", f);
@@ -486,7 +486,7 @@ static const char SCRIPT[] =
 int svg_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
     struct svg sv = {.f = f, .t = t, .total = table_samples(t),
-                     .unit = meta && meta->mode == TABLE_MODE_MEMORY ? "bytes" : "samples"};
+                     .unit = meta && table_mode_counts_bytes(meta->mode) ? "bytes" : "samples"};
     int rc = add_boxes(&sv);
     if (rc == 0) {
         int height = TOP + (int)(sv.depth + 1) * FRAME_H + BOTTOM;

@@ -11,8 +11,13 @@
 
 static const char *const mode_names[TABLE_MODES] = {
     [TABLE_MODE_WALL] = "wall", [TABLE_MODE_CPU] = "cpu", [TABLE_MODE_GIL] = "gil",
-    [TABLE_MODE_IDLE] = "idle", [TABLE_MODE_MEMORY] = "memory",
+    [TABLE_MODE_IDLE] = "idle", [TABLE_MODE_MEMORY] = "memory", [TABLE_MODE_RELEASED] = "released",
 };
+
+int table_mode_counts_bytes(enum table_mode m)
+{
+    return m == TABLE_MODE_MEMORY || m == TABLE_MODE_RELEASED;
+}
 
 unsigned table_mode_mask(enum table_mode m)
 {
@@ -27,6 +32,8 @@ unsigned table_mode_mask(enum table_mode m)
         return 1u << TABLE_M_IDLE;
     case TABLE_MODE_MEMORY:
         return 1u << TABLE_M_ALLOC;
+    case TABLE_MODE_RELEASED:
+        return 1u << TABLE_M_FREED;
     default:
         return 0;
     }

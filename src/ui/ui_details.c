@@ -17,10 +17,15 @@ static void numbers(char *buf, size_t cap, const struct ui_row *r, const struct 
 {
     char ot[16], op[16], tt[16], tp[16];
     uint64_t whole = top->model.samples;
-    snprintf(buf, cap, "own %s %s%stotal %s %s",
-             ui_fmt_time(ot, sizeof ot, r->own, sc->sample_ns), ui_fmt_pct(op, sizeof op, r->own, whole),
-             sc->theme->sep,
-             ui_fmt_time(tt, sizeof tt, r->total, sc->sample_ns), ui_fmt_pct(tp, sizeof tp, r->total, whole));
+    if (top->bytes) {
+        ui_fmt_bytes(ot, sizeof ot, r->own);
+        ui_fmt_bytes(tt, sizeof tt, r->total);
+    } else {
+        ui_fmt_time(ot, sizeof ot, r->own, sc->sample_ns);
+        ui_fmt_time(tt, sizeof tt, r->total, sc->sample_ns);
+    }
+    snprintf(buf, cap, "own %s %s%stotal %s %s", ot, ui_fmt_pct(op, sizeof op, r->own, whole), sc->theme->sep,
+             tt, ui_fmt_pct(tp, sizeof tp, r->total, whole));
 }
 
 static void where(char *buf, size_t cap, const struct ui_row *r, const struct ui_top *top)

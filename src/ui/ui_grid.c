@@ -187,7 +187,10 @@ static enum ui_elem number_cell(char *buf, size_t cap, enum ui_col c, const stru
         return n ? UI_EL_NORMAL : UI_EL_DIM;
     case UI_COL_OWN_TIME:
     case UI_COL_TOTAL_TIME:
-        ui_fmt_time(buf, cap, n, sc->sample_ns);
+        if (top->bytes)
+            ui_fmt_bytes(buf, cap, n);
+        else
+            ui_fmt_time(buf, cap, n, sc->sample_ns);
         return n ? UI_EL_NORMAL : UI_EL_DIM;
     default:
         ui_fmt_pct(buf, cap, n, whole);
@@ -244,7 +247,9 @@ static void draw_titles(WINDOW *w, const struct ui_scene *sc, const struct ui_to
             continue;
         int sorted = c == (int)top->sort_col;
         char title[64];
-        snprintf(title, sizeof title, "%s%s", columns[c].title, sorted ? ui_grid_sort_glyph(top, t) : "");
+        const char *name = !top->bytes ? columns[c].title : c == UI_COL_OWN_TIME ? "OWN MEM"
+                           : c == UI_COL_TOTAL_TIME ? "TOT MEM" : columns[c].title;
+        snprintf(title, sizeof title, "%s%s", name, sorted ? ui_grid_sort_glyph(top, t) : "");
         attr_t a = ui_theme_attr(t, sorted ? UI_EL_COLSORT : UI_EL_COLHEAD);
         if (columns[c].width)
             ui_paint_right(w, 0, pos[c].x, title, pos[c].w, a, t);

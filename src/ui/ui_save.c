@@ -162,8 +162,8 @@ static void save(struct ui_state *st, const struct ui_data *d, const struct ui_o
         set_status(st, 1, "the path is too long");
         return;
     }
-    if (fmt == EXPORT_PSTATS && !o->saved && d->mode == TABLE_MODE_MEMORY) {
-        set_status(st, 1, "pstats files hold times, not the bytes of memory mode: "
+    if (fmt == EXPORT_PSTATS && !o->saved && table_mode_counts_bytes((enum table_mode)d->mode)) {
+        set_status(st, 1, "pstats files hold times, not the bytes of memory modes: "
                    "choose another ending (.json, .txt, .pb.gz, .svg)");
         return;
     }
@@ -173,9 +173,9 @@ static void save(struct ui_state *st, const struct ui_data *d, const struct ui_o
     }
     char *real = realpath(path, NULL);
     uint64_t n = table_samples(d->table);
-    if (!o->saved && d->mode == TABLE_MODE_MEMORY)
-        set_status(st, 0, "saved %llu bytes of memory growth to %s", (unsigned long long)n,
-                   real ? real : path);
+    if (!o->saved && table_mode_counts_bytes((enum table_mode)d->mode))
+        set_status(st, 0, "saved %llu bytes of memory %s to %s", (unsigned long long)n,
+                   d->mode == TABLE_MODE_MEMORY ? "growth" : "released", real ? real : path);
     else
         set_status(st, 0, "saved %llu sample%s to %s", (unsigned long long)n, n == 1 ? "" : "s",
                    real ? real : path);

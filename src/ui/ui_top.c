@@ -114,6 +114,7 @@ int ui_top_rows(struct ui_top *top, const struct table *t, uint32_t thread, int 
     top->thread = thread;
     top->by_line = by_line;
     top->where = table_keeps_where(t);
+    top->bytes = table_mode_counts_bytes(table_get_mode(t));
     if (thread == TABLE_NONE || thread < table_thread_count(t))
         rc = table_flat(t, thread, by_line, &v);
     if (rc == 0)

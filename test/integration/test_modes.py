@@ -150,6 +150,25 @@ def test_memory_mode_charges_the_allocation(interp, proftui, tmp_path):
     assert at_line >= 0.8 * build, f"{at_line} of {build} at line {line}\n{r.describe()}"
 
 
+@pytest.mark.parametrize("interp", interpreter_variant_params(
+    [], [pytest.param(id="released")]))
+def test_released_mode_charges_the_release(interp, proftui, tmp_path):
+    """--mode released: the shrinking of resident memory, charged the same
+    way; main() drops the ~200 MB list twice at its `del` (DEL-LINE), which
+    gets most of the bytes released; build_list() gets almost none."""
+    r = profile_workload(proftui, interp, "memory.py", [2], ["--mode", "released"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    p = r.profile
+    assert p.meta.get("mode") == "released" and p.meta.get("recorded", "").endswith("bytes"), p.meta
+    total = samples(p.stacks)
+    line = marker_line(r.script, "DEL-LINE")
+    at_del = sum(s.count for s in p.stacks
+                 if s.frames and s.frames[-1].name == "main" and s.frames[-1].line == line)
+    build = samples(p.select(containing="build_list"))
+    assert at_del >= 300 << 20, f"del: {at_del} bytes of {total}\n{r.describe()}"
+    assert at_del >= 0.8 * total and build <= 0.1 * total, f"{at_del}, {build} of {total}\n{r.describe()}"
+
+
 def threads_view_rows(view: LiveView) -> Dict[str, Dict[str, float]]:
     """The threads view's thread rows by name: SAMPLES %CPU %GIL %WAIT %IDLE."""
     rows = {}
@@ -178,7 +197,7 @@ def test_live_mode_switch_and_threads_view(live, newest):  # noqa: F811
     view.wait_for(lambda: view.header()["mode"] == "cpu", "the header to say cpu")
     view.wait_for(lambda: view.row("spin") and (not view.row("main") or view.row("main").total_pct <= 3),
                   "spin on top and the sleeping main() (nearly) gone in cpu mode")
-    view.send("mmmm")                                   # gil, idle, memory, wall
+    view.send("mmmmm")                                  # gil, idle, memory, released, wall
     view.wait_for(lambda: view.header()["mode"] == "wall", "back to wall")
     view.send("T")
     view.wait_for(lambda: {"spin-1", "spin-2", "hasher", "MainThread"} <= set(threads_view_rows(view)),

@@ -25,7 +25,7 @@ def main():
     for _ in range(rounds):
         data = build_list()
         pause()
-        del data
+        del data  # DEL-LINE
         pause()
     with open(info_path, "w") as f:
         json.dump({"pid": os.getpid()}, f)
