@@ -66,6 +66,26 @@ int dump_print(struct pytarget *t, int json, FILE *out);
  * and the target's CPython is older than 3.11. */
 int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out);
 
+/* dump_print_async, and with json and open the object is left open (no
+ * closing brace and newline), for dump_print_tree to add to it. */
+int dump_print_one(struct pytarget *t, int json, int tasks, int open, FILE *out);
+
+#define DUMP_PROCS_MAX 256       /* descendants looked at */
+
+/* dump_print_async of t, then (follow) of every descendant process that
+ * runs CPython, parents before children, each as its own block in text
+ * ("Process PID: ..." headed "Subprocess of PID ROOT"); in JSON the root
+ * object gains
+ *   "subprocesses": [OBJECT, ...]
+ * each an object as the root's (without subprocesses), or for a
+ * descendant that runs CPython but cannot be read {"pid", "command",
+ * "error"} (a version proftui refuses, not permitted, no Python thread
+ * yet: error says so; in text one line). Descendants that run no CPython
+ * (a shell, a compiler) are left out. --async lists the tasks of those
+ * that have them (3.11+). Returns what dump_print_async returns for t;
+ * a descendant that cannot be read does not fail the dump. */
+int dump_print_tree(struct pytarget *t, int json, int tasks, int follow, FILE *out);
+
 /* Write s as a JSON string (quotes included): '"', '\\', control
  * characters (C0, DEL, C1, U+2028, U+2029) escaped, each invalid UTF-8
  * byte as U+FFFD, as the speedscope writer does. */

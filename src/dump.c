@@ -328,7 +328,7 @@ static void json_thread(FILE *out, const struct dump_thread *th)
     fputs("]}", out);
 }
 
-static void print_json(FILE *out, const struct dump *d, const struct process_info *pi)
+static void print_json(FILE *out, const struct dump *d, const struct process_info *pi, int open)
 {
     fprintf(out, "{\"pid\":%d,\"command\":", (int)d->t->pid);
     dump_json_string(out, pi->command);
@@ -349,7 +349,8 @@ static void print_json(FILE *out, const struct dump *d, const struct process_inf
         fputs(",\"tasks\":", out);
         dumptasks_json(out, &d->tasks, tid_of, d);
     }
-    fputs("}\n", out);
+    if (!open)
+        fputs("}\n", out);
 }
 
 int dump_print(struct pytarget *t, int json, FILE *out)
@@ -358,6 +359,11 @@ int dump_print(struct pytarget *t, int json, FILE *out)
 }
 
 int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out)
+{
+    return dump_print_one(t, json, tasks, 0, out);
+}
+
+int dump_print_one(struct pytarget *t, int json, int tasks, int open, FILE *out)
 {
     struct dump d = {.t = t, .with_tasks = tasks};
     int rc = 0;
@@ -377,7 +383,10 @@ int dump_print_async(struct pytarget *t, int json, int tasks, FILE *out)
         struct process_info *pi = malloc(sizeof *pi);
         if (pi) {
             process_info(t, pi);
-            (json ? print_json : print_text)(out, &d, pi);
+            if (json)
+                print_json(out, &d, pi, open);
+            else
+                print_text(out, &d, pi);
             free(pi);
             rc = fflush(out) == 0 && !ferror(out) ? 0 : ERR_IO;
         } else {

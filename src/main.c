@@ -260,7 +260,7 @@ static int run_dump(struct run *r)
     int code = run_attach(r);
     if (code || run_quit)
         return code ? code : 128 + run_quit;
-    int rc = dump_print_async(r->target, r->cli.json, r->cli.async_tasks, stdout);
+    int rc = dump_print_tree(r->target, r->cli.json, r->cli.async_tasks, !r->cli.no_subprocesses, stdout);
     if (rc == ERR_VERSION)
         return run_fail(EXIT_VERSION, "--async needs CPython 3.11 or newer (PID %d runs Python %s)",
                         (int)r->pid, r->target->version);

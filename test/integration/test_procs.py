@@ -18,6 +18,7 @@ Each worker reports its pid and the CPU time it spent in its work function
 samples in that function must be there, under its pid, in proportion to
 the CPU it reports (ratios within one run, never wall-clock asserts)."""
 
+import json
 import os
 import re
 import signal
@@ -197,6 +198,33 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     # Two busy workers: neither gets most of the samples.
     assert all(n >= 0.25 * sum(got.values()) for n in got.values()), got
     assert proc.poll() is None, "the attached parent must keep running"
+
+
+def test_dump_follows_workers(proftui, interp, tmp_path, spawn):
+    """--dump -p PID of a parent whose Pool workers compute: each worker's
+    stack follows the parent's, under its own pid, in JSON (subprocesses)
+    and in text; --no-subprocesses dumps the parent alone."""
+    proc = spawn([interp.path, SCRIPT, tmp_path / "report.txt", "serve", "60"],
+                 stdout=subprocess.PIPE)
+    words = read_line(proc, 30, "the parent to print 'ready'").split()
+    assert words[:2] == ["ready", str(proc.pid)] and len(words) == 4, words
+    workers = {int(w) for w in words[2:]}
+    res = run([proftui, "--dump", "--json", "-p", proc.pid], timeout=60)
+    assert res.returncode == 0, res.describe()
+    d = json.loads(res.stdout)
+    assert d["pid"] == proc.pid and any(t["name"] == "MainThread" for t in d["threads"]), d
+    subs = {s["pid"]: s for s in d["subprocesses"]}
+    assert set(subs) == workers, f"subprocesses {sorted(subs)}, workers {sorted(workers)}"
+    for pid, s in subs.items():
+        names = [f["name"] for t in s["threads"] for f in t["frames"]]
+        assert "serve_forever" in names and s["python_version"] == d["python_version"], s
+    text = run([proftui, "--dump", "-p", proc.pid], timeout=60)
+    assert text.returncode == 0, text.describe()
+    for pid in workers:
+        assert f"Subprocess of PID {proc.pid}\nProcess {pid}: " in text.stdout, text.stdout
+    alone = run([proftui, "--dump", "--json", "--no-subprocesses", "-p", proc.pid], timeout=60)
+    assert alone.returncode == 0 and "subprocesses" not in json.loads(alone.stdout), alone.describe()
+    assert proc.poll() is None, "the parent must keep running"
 
 
 @pytest.mark.parametrize("interp", ON_TWO)
