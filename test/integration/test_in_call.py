@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """walk_frame.in_call, as --dump --json shows it ("in_call" of each frame),
-on every interpreter: a leaf parked in a C call (time.sleep, from a call
+on every CPython version: a leaf parked in a C call (time.sleep, from a call
 site warmed up so 3.11+ specialize it) is in a call on every dump; the
 leaf of a loop that calls nothing never is; every caller in a chain of
 Python calls is, including one that passed 300 arguments (EXTENDED_ARG on
@@ -10,7 +10,9 @@ import json
 import re
 import subprocess
 
-from harness import WORKLOADS, marker_line, read_line, run, wait_for
+import pytest
+
+from harness import WORKLOADS, marker_line, one_per_version_params, read_line, run, wait_for
 from test_dump import blocked
 
 TARGET = WORKLOADS / "in_call_target.py"
@@ -25,6 +27,8 @@ def frames_of(doc, tid, may_fail=False):
     return [(f["name"], f["line"], f["in_call"]) for f in t["frames"]]
 
 
+# what is a call is the version's bytecode, not how libpython is linked
+@pytest.mark.parametrize("interp", one_per_version_params())
 def test_in_call(proftui, spawn, interp):
     proc = spawn([interp.path, TARGET], stdout=subprocess.PIPE)
     line = read_line(proc, 60, "the target's ready line")

@@ -30,6 +30,7 @@ from typing import Dict
 import pytest
 
 from harness import (WORKLOADS, Profile, Result, free_port, http_get, interpreter_variant_params,
+                     one_per_version_params,
                      proc_state, read_line, run, supported_interpreters, wait_for)
 from uidriver import LiveView
 
@@ -200,6 +201,9 @@ def test_attach_follows_workers(proftui, interp, tmp_path, spawn):
     assert proc.poll() is None, "the attached parent must keep running"
 
 
+# finding and reading the workers is the attach's (test_attach_follows_workers
+# covers every build): one interpreter per version
+@pytest.mark.parametrize("interp", one_per_version_params())
 def test_dump_follows_workers(proftui, interp, tmp_path, spawn):
     """--dump -p PID of a parent whose Pool workers compute: each worker's
     stack follows the parent's, under its own pid, in JSON (subprocesses)
