@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List
 
+from native_cost import native_cpu, native_slowdown
 from procs import BenchError, Target, proftui_attached, proftui_run
 
 Runs = Dict[str, List[float]]
@@ -316,7 +317,8 @@ def busy(py: str, proftui: str, s: Settings) -> Runs:
     return out
 
 
-MEASUREMENTS = (max_rate, delivery, threads, torn, busy, slowdown, cpu_cost, memory, live_10k)
+MEASUREMENTS = (max_rate, delivery, threads, torn, busy, slowdown, cpu_cost, memory, live_10k,
+                native_slowdown, native_cpu)
 
 
 def all_for(py: str, proftui: str, s: Settings, log, only=None) -> Dict[str, object]:

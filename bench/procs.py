@@ -89,6 +89,7 @@ class Profile:
     stacks: Dict[str, int] = field(default_factory=dict)   # "P;T;frames..." -> count
     cpu_s: float = 0.0          # user + system CPU of proftui (wait4)
     maxrss_kb: int = 0          # peak resident set (VmHWM), when run under bench/maxrss
+    stderr: str = ""            # the end of what proftui wrote to stderr
 
     def num(self, key: str) -> float:
         """Leading number of a metadata value: '3.000s' -> 3.0, '15488 rounds' -> 15488."""
@@ -179,6 +180,7 @@ class Proftui:
                                  + self._stderr())
             prof = parse_collapsed(self.out.read_text())
             prof.cpu_s = usage.ru_utime + usage.ru_stime
+            prof.stderr = self._stderr()
             # bench/maxrss prints proftui's own peak; without it, ru_maxrss
             # would also count what this Python process had before exec.
             found = re.search(r"^maxrss_kb (\d+)$", self._stderr(), re.M)
@@ -200,9 +202,10 @@ def proftui_run(binary: str, args: List[str], timeout: float = 180.0,
     return Proftui(binary, args, wrapper).finish(timeout)
 
 
-def proftui_attached(binary: str, pid: int, interval: str) -> Proftui:
-    """proftui attached to pid, already sampling; stop() then finish() it."""
-    p = Proftui(binary, ["-p", pid, "-i", interval])
+def proftui_attached(binary: str, pid: int, interval: str, extra: List[str] = ()) -> Proftui:
+    """proftui attached to pid (with the extra arguments), already sampling;
+    stop() then finish() it."""
+    p = Proftui(binary, ["-p", pid, "-i", interval] + list(extra))
     try:
         p.wait_sampling()
     except BenchError:

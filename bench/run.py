@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(REPO / "test" / "pythons"))
 import debian  # noqa: E402
 import measure  # noqa: E402
+import native_cost  # noqa: E402
 from procs import BenchError, python_version  # noqa: E402
 
 # metric: (label, unit format, spread style, goal text, goal check(value, (major, minor)))
@@ -96,6 +97,9 @@ METRICS = [
     ("mem_samples", "  after samples", "k", "none", "", None),
     ("mem_distinct_stacks", "  distinct stacks", "f0", "none", "", None),
 ]
+# --native's cost (bench/native_cost.py: native_slowdown, native_cpu)
+METRICS += [(key, label, style, spread, goal, (lambda v, mm, c=check: c(v)) if check else None)
+            for key, label, style, spread, goal, check in native_cost.METRICS]
 
 
 def log(msg: str) -> None:
