@@ -30,6 +30,8 @@ struct ui_options {
     int launched;                 /* we started the target (quitting ends it) */
     int mode;                     /* enum table_mode at start (--mode) */
     int tasks;                    /* --async: tasks are sampled; the views start on their stacks */
+    int native;                   /* --native: 0 no, SAMPLER_NATIVE_PERF or SAMPLER_NATIVE_PTRACE
+                                   * (the header shows what came of the native samples) */
     uint64_t interval_ns;         /* requested sampling interval */
     double refresh_s;             /* --refresh */
     double threshold_pct;         /* --threshold */

@@ -195,6 +195,7 @@ static int run_ui(struct run *r)
         .launched = r->launched,
         .mode = r->cli.mode,
         .tasks = r->cli.async_tasks,
+        .native = r->cli.native,
         .interval_ns = r->cli.interval_ns,
         .refresh_s = r->cli.refresh_s,
         .threshold_pct = r->cli.threshold_pct,

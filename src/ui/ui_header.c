@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "profile.h"
+#include "sampler.h"
 #include "table.h"
 #include "ui.h"
 #include "ui_data.h"
@@ -117,6 +118,26 @@ static void tasks_field(struct ui_fields *fs, const struct ui_scene *sc)
         snprintf(f->value, VALUE_MAX, "%u", st->tasks);
 }
 
+/* --native: the shares of the thread samples recorded as mixed stacks and
+ * refused (C and Python stacks disagreed: failed samples), since the last
+ * reset; "hidden, " first while X hides the C frames, "(ptrace)" after
+ * with --native-ptrace, in yellow with threads or processes whose native
+ * frames could not be had (and how many). */
+static void native_field(struct ui_fields *fs, const struct ui_scene *sc)
+{
+    const struct sampler_stats *st = &sc->data->stats;
+    int without = st->native_threads_failed || st->native_procs_failed;
+    char *v = add(fs, "Native", without ? UI_EL_WARN : UI_EL_VALUE)->value;
+    double whole = st->stacks ? (double)st->stacks : 1.0;
+    int n = snprintf(v, VALUE_MAX, "%s%.0f%% mixed, %.1f%% refused%s", sc->state->native ? "" : "hidden, ",
+                     100.0 * (double)st->native_mixed / whole, 100.0 * (double)st->native_mismatch / whole,
+                     sc->opt->native == SAMPLER_NATIVE_PTRACE ? " (ptrace)" : "");
+    if (without && n > 0 && n < VALUE_MAX)
+        snprintf(v + n, VALUE_MAX - (size_t)n, "; none for %u thread%s, %u process%s",
+                 st->native_threads_failed, st->native_threads_failed == 1 ? "" : "s",
+                 st->native_procs_failed, st->native_procs_failed == 1 ? "" : "es");
+}
+
 static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct sampler_stats *st = &sc->data->stats;
@@ -140,6 +161,8 @@ static void sampling_fields(struct ui_fields *fs, const struct ui_scene *sc)
     failed_field(fs, sc);
     if (st->lost)
         ui_fmt_count_full(add(fs, "Lost", UI_EL_WARN)->value, VALUE_MAX, st->lost);
+    if (sc->opt->native)
+        native_field(fs, sc);
 }
 
 /* A saved profile (--open): what it recorded, when, how long, and the
