@@ -19,7 +19,13 @@ run, with and without -n, at 100 Hz and 1 kHz; the long run's CPU time
 count proftui prints at the end), is its CPU per native sample; minus the
 same difference without -n, its extra CPU per native sample.
 
-Also run by bench/run.py (./dev bench, --only native_slowdown/native_cpu).
+perf_kernel (once, not per interpreter): bench/perf_cost, the CPU a
+thread pays per perf sample, from one event switched on and off every
+50 ms in one process (the machine's load changes less in 50 ms than
+between two runs of a target).
+
+The first two are also run by bench/run.py (./dev bench, --only
+native_slowdown/native_cpu); perf_cost only here.
 Figures, not tests: nothing fails on a poor figure."""
 
 import argparse
@@ -28,6 +34,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -113,6 +120,8 @@ def native_slowdown(py: str, proftui: str, s) -> Runs:
                         out.setdefault(f"nslow_{what}ab_{kind}_{rate}", []).append(
                             pct[f"native_{rate}"] - pct[rate])
                     out.setdefault(f"nslow_{what}s_{kind}", []).append(base)
+                    a, b = (x[k] for x in times["none"])       # the noise: alone against alone
+                    out.setdefault(f"nslow_{what}aa_{kind}", []).append(100.0 * (b / a - 1.0))
     return out
 
 
@@ -161,12 +170,49 @@ def native_cpu(py: str, proftui: str, s) -> Runs:
     return out
 
 
+PERF_RATES = (1000, 4000, 1)    # --native's perf rate at 100 Hz and 1 kHz; 1: the noise floor
+
+
+def perf_kernel(perf_cost: str, rounds: int, seconds: float) -> Runs:
+    """bench/perf_cost (C): the CPU a thread pays per perf sample taken as
+    --native takes them, from its own event switched on and off every 50 ms
+    under one process; the slowdown at each of PERF_RATES, in shuffled
+    order each round. At 1 Hz there is next to nothing to pay: what it
+    shows is the method's noise."""
+    out: Runs = {}
+    rnd = random.Random(7)
+    for _ in range(rounds):
+        rates = list(PERF_RATES)
+        rnd.shuffle(rates)
+        for hz in rates:
+            text = subprocess.run([perf_cost, str(seconds), str(hz)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, universal_newlines=True,
+                                  timeout=60 + 2 * seconds).stdout
+            found = re.search(r"worker slowdown at \d+ Hz: (-?[\d.]+) %", text)
+            if not found:
+                raise BenchError("bench/perf_cost: " + text.strip()[-300:])
+            out.setdefault(f"perf_slow_pct_{hz}", []).append(float(found.group(1)))
+            if hz > 1:
+                out.setdefault(f"perf_us_{hz}", []).append(1e4 * float(found.group(1)) / hz)
+    return out
+
+
+PERF_METRICS = [
+    ("perf_slow_pct_1000", "perf at 1,000/s (-n at 100 Hz): thread's slowdown [%]", "f2", "abs", "", None),
+    ("perf_us_1000", "  thread CPU per perf sample [µs]", "f1", "abs", "", None),
+    ("perf_slow_pct_4000", "perf at 4,000/s (-n at 1 kHz): thread's slowdown [%]", "f2", "abs", "", None),
+    ("perf_us_4000", "  thread CPU per perf sample [µs]", "f1", "abs", "", None),
+    ("perf_slow_pct_1", "perf at 1/s (the method's noise): slowdown [%]", "f2", "abs", "", None)]
+
+
 # figure: (label, format, spread, goal, check(median))
 METRICS = [("nslow_s_python", "pure Python work, unprofiled: wall [s] (least of 8)", "f3", "rel", "", None)]
 for _kind, _what in (("python", "pure Python work"), ("zlib", "zlib.compress loop")):
     if _kind == "zlib":
         METRICS.append(("nslow_s_zlib", f"{_what}, unprofiled: wall [s] (least of 8)", "f3", "rel", "", None))
     for _w, _wl in (("", "wall"), ("cpu_", "thread CPU")):
+        METRICS.append((f"nslow_{_w}aa_{_kind}", f"  {_wl}: unprofiled against unprofiled [%]", "f1",
+                        "abs", "", None))
         for _rate, _rl in (("100hz", "100 Hz"), ("1khz", "1 kHz")):
             _goal = "≤2" if _rate == "100hz" else ""
             METRICS += [
@@ -196,6 +242,7 @@ def main() -> int:
                     help="rounds of the slowdown (default 7; of the CPU figures half as many)")
     ap.add_argument("--work-seconds", type=float, default=0.3, help="length of a timed work (0.3)")
     ap.add_argument("--proftui", default=str(run.REPO / "build" / "proftui"))
+    ap.add_argument("--build", default=str(run.REPO / "build"), help="meson build (bench/perf_cost)")
     ap.add_argument("--json", default=str(run.REPO / "bench" / "results" / "native_cost.json"))
     args = ap.parse_args()
     if not os.access(args.proftui, os.X_OK):
@@ -221,6 +268,18 @@ def main() -> int:
             "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "machine_busy_pct": run.busy_pct(ticks, run.cpu_ticks()),
             "figures": {k: run.summarize(v) for k, v in got.items()}}
+    perf_cost = Path(args.build) / "bench" / "perf_cost"
+    if os.access(perf_cost, os.X_OK):
+        run.log("bench/perf_cost (the kernel's part, once)")
+        ticks = run.cpu_ticks()
+        try:
+            figures = {k: run.summarize(v) for k, v in
+                       perf_kernel(str(perf_cost), (args.runs + 1) // 2, 3.0).items()}
+            results["perf_cost"] = {"figures": figures, "machine_busy_pct": run.busy_pct(ticks, run.cpu_ticks())}
+        except (BenchError, subprocess.SubprocessError, OSError) as e:
+            results["perf_cost"] = {"error": str(e)}
+    else:
+        results["perf_cost"] = {"error": f"{perf_cost} is not built"}
     results["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print_table(results, run)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +312,14 @@ def print_table(results, run) -> None:
     for i in ids:
         for name, err in interps[i]["errors"].items():
             print(f"error: {i} {name}: {err}")
+    pc = results.get("perf_cost", {})
+    if pc.get("error"):
+        print(f"bench/perf_cost: {pc['error']}")
+    for key, label, style, spread, _, _ in PERF_METRICS if pc.get("figures") else ():
+        if key in pc["figures"]:
+            print(f"bench/perf_cost: {label.strip()}: {run.fmt_cell(pc['figures'][key], style, spread)}")
+    if pc.get("figures"):
+        print(f"bench/perf_cost: machine busy during the runs: {pc['machine_busy_pct']:.0f} %")
     m = results["machine"]
     print(f"\nmachine: {m['cpu']}, {m['cores']} cores; load average {m['load_before']} before, "
           f"{m['load_after']} after; {results['settings']['runs']} rounds per figure, median "
