@@ -243,6 +243,7 @@ def main() -> int:
     ap.add_argument("--work-seconds", type=float, default=0.3, help="length of a timed work (0.3)")
     ap.add_argument("--proftui", default=str(run.REPO / "build" / "proftui"))
     ap.add_argument("--build", default=str(run.REPO / "build"), help="meson build (bench/perf_cost)")
+    ap.add_argument("--no-perf-cost", action="store_true", help="leave bench/perf_cost out")
     ap.add_argument("--json", default=str(run.REPO / "bench" / "results" / "native_cost.json"))
     args = ap.parse_args()
     if not os.access(args.proftui, os.X_OK):
@@ -269,7 +270,9 @@ def main() -> int:
             "machine_busy_pct": run.busy_pct(ticks, run.cpu_ticks()),
             "figures": {k: run.summarize(v) for k, v in got.items()}}
     perf_cost = Path(args.build) / "bench" / "perf_cost"
-    if os.access(perf_cost, os.X_OK):
+    if args.no_perf_cost:
+        results["perf_cost"] = {}
+    elif os.access(perf_cost, os.X_OK):
         run.log("bench/perf_cost (the kernel's part, once)")
         ticks = run.cpu_ticks()
         try:
