@@ -306,15 +306,7 @@ def print_table(results, run) -> None:
             cell = run.fmt_cell(f, style, spread) if f else "—"
             row.append(cell + (" !" if f and check and not check(f["median"]) else ""))
         rows.append(row + [goal])
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    for n, r in enumerate(rows):
-        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w)
-                        for k, (c, w) in enumerate(zip(r, widths))).rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-    for i in ids:
-        for name, err in interps[i]["errors"].items():
-            print(f"error: {i} {name}: {err}")
+    run.print_rows(rows, interps, ids)
     pc = results.get("perf_cost", {})
     if pc.get("error"):
         print(f"bench/perf_cost: {pc['error']}")

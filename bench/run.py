@@ -230,6 +230,20 @@ def fmt_cell(s: Dict[str, float], style: str, spread: str) -> str:
     return text
 
 
+def print_rows(rows: List[List[str]], interps: Dict[str, dict], ids: List[str]) -> None:
+    """A table (the first row the titles: left-aligned first column, the
+    others right-aligned), then the interpreters' errors."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    for n, r in enumerate(rows):
+        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w)
+                        for k, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    for i in ids:
+        for name, err in interps[i]["errors"].items():
+            print(f"error: {i} {name}: {err}")
+
+
 def print_table(results: Dict[str, object]) -> None:
     interps = results["interpreters"]
     ids = list(interps)
@@ -251,15 +265,7 @@ def print_table(results: Dict[str, object]) -> None:
                 cell += " !"
             row.append(cell)
         rows.append(row + [goal])
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    for n, r in enumerate(rows):
-        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w)
-                        for k, (c, w) in enumerate(zip(r, widths))).rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-    for i in ids:
-        for name, err in interps[i]["errors"].items():
-            print(f"error: {i} {name}: {err}")
+    print_rows(rows, interps, ids)
     print()
     for name, entry in results["micro"].items():
         figs = entry.get("figures")

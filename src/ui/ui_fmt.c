@@ -107,32 +107,30 @@ char *ui_fmt_count_full(char *buf, size_t cap, uint64_t n)
     return buf;
 }
 
-char *ui_fmt_split(char *buf, size_t cap, uint64_t part, uint64_t whole)
+/* part / whole in percent with `decimals` decimals; a non-zero part that
+ * would round to 0 as `tiny`; "-" when whole is 0. */
+static char *share(char *buf, size_t cap, uint64_t part, uint64_t whole, int decimals, const char *tiny)
 {
     if (whole == 0) {
         snprintf(buf, cap, "-");
         return buf;
     }
     double pct = 100.0 * (double)part / (double)whole;
-    if (part && pct < 0.5)
-        snprintf(buf, cap, "<1%%");
+    if (part && pct <= (decimals ? 0.05 : 0.5))        /* printf would round it to 0 */
+        snprintf(buf, cap, "%s", tiny);
     else
-        snprintf(buf, cap, "%.0f%%", pct);
+        snprintf(buf, cap, "%.*f%%", decimals, pct);
     return buf;
+}
+
+char *ui_fmt_split(char *buf, size_t cap, uint64_t part, uint64_t whole)
+{
+    return share(buf, cap, part, whole, 0, "<1%");
 }
 
 char *ui_fmt_pct(char *buf, size_t cap, uint64_t part, uint64_t whole)
 {
-    if (whole == 0) {
-        snprintf(buf, cap, "-");
-        return buf;
-    }
-    double pct = 100.0 * (double)part / (double)whole;
-    if (part && pct < 0.05)
-        snprintf(buf, cap, "<0.1%%");
-    else
-        snprintf(buf, cap, "%.1f%%", pct);
-    return buf;
+    return share(buf, cap, part, whole, 1, "<0.1%");
 }
 
 char *ui_fmt_threshold(char *buf, size_t cap, double pct)

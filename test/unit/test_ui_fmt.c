@@ -66,6 +66,12 @@ static void test_counts(void)
     expect(ui_fmt_pct(buf, sizeof buf, 1, 100000), "<0.1%", "pct");
     expect(ui_fmt_pct(buf, sizeof buf, 1, 2), "50.0%", "pct");
     expect(ui_fmt_pct(buf, sizeof buf, 7, 7), "100.0%", "pct");
+    expect(ui_fmt_split(buf, sizeof buf, 0, 0), "-", "split");
+    expect(ui_fmt_split(buf, sizeof buf, 0, 10), "0%", "split");
+    expect(ui_fmt_split(buf, sizeof buf, 1, 1000), "<1%", "split");
+    expect(ui_fmt_split(buf, sizeof buf, 1, 200), "<1%", "split");     /* 0.5 % rounds to 0 or 1 */
+    expect(ui_fmt_split(buf, sizeof buf, 2, 3), "67%", "split");
+    expect(ui_fmt_split(buf, sizeof buf, 9, 9), "100%", "split");
     expect(ui_fmt_threshold(buf, sizeof buf, 0), "0%", "threshold");
     expect(ui_fmt_threshold(buf, sizeof buf, 0.5), "0.5%", "threshold");
     expect(ui_fmt_threshold(buf, sizeof buf, 12.5), "12.5%", "threshold");
