@@ -130,6 +130,50 @@ def test_recursion_in_a_loop_is_never_garbage(proftui, interp, tmp_path):
     assert deepest == depth, f"no sample reached the bottom of the recursion ({deepest})"
 
 
+# Deep levels of rec(40) against middle ones: every level from 11 to 39 runs
+# the same code (a call down, a return up), so each has the same share of
+# the time; DEEP_TOLERANCE is for what is not the count's noise (the
+# levels next to the bottom, which runs a short loop, may differ a little).
+# Measured in --cpu mode on a 2-core machine at load 17 (400-1,000 samples
+# at levels 11-30): 3.11-3.15 1.00-1.17; 3.8-3.10 0.72-0.95, where the
+# deepest levels are still under-sampled (README, "3.8-3.10, deep
+# recursion"; the bottom level shows it most: 5-7 times a middle level's
+# samples on 3.11+, 0.6-2 times on 3.8-3.10).
+DEEP_TOLERANCE = 0.12
+MID_LEVELS, DEEP_LEVELS = range(11, 31), range(33, 40)
+
+
+@PER_VERSION
+def test_deep_levels_are_sampled_evenly(proftui, interp, tmp_path):
+    """rec(40) called in a loop: levels 33-39 get as many samples per level
+    as levels 11-30, within the counts' noise. Sampled in --cpu mode: a
+    wall-mode sample taken while the target waits for a CPU shows the stack
+    it was preempted in, and on a busy machine such repeats came in clumps
+    (one level 400 samples, its neighbour 8). The workload's pause between
+    calls varies, so the recursion does not lock in phase with the rate."""
+    r = calls(proftui, interp, tmp_path, "rec", 40, opts=("-i", "500us", "--cpu"))
+    levels = {}
+    for s in in_main(r):
+        names = s.names()
+        if "rec_loop" in names and names[-1] == "rec":
+            n = names.count("rec")
+            levels[n] = levels.get(n, 0) + s.count
+    mid = sum(levels.get(n, 0) for n in MID_LEVELS)
+    deep = sum(levels.get(n, 0) for n in DEEP_LEVELS)
+    # In --cpu mode a busy machine leaves 1,000-2,000 of the 8,000 rounds;
+    # the bound below widens with the counts' noise.
+    assert mid >= 100, f"too few samples at levels 11-30 ({mid})\n{r.describe()}"
+    ratio = (deep / len(DEEP_LEVELS)) / (mid / len(MID_LEVELS))
+    noise = 3 * ratio * math.sqrt(1 / max(1, deep) + 1 / mid)
+    per_level = " ".join(str(levels.get(n, 0)) for n in range(1, 41))
+    msg = f"levels 33-39 have {ratio:.2f} of the samples per level of levels 11-30 " \
+          f"(allowed 1 ± {DEEP_TOLERANCE + noise:.2f}); levels 1-40: {per_level}"
+    if abs(ratio - 1) > DEEP_TOLERANCE + noise and interp.minor <= (3, 10):
+        pytest.xfail("known: deep heap-frame stacks are under-sampled on <= 3.10: " + msg)
+    assert abs(ratio - 1) <= DEEP_TOLERANCE + noise, msg + "\n" + r.describe()
+    assert_few_failed(r, interp)
+
+
 @PER_VERSION
 def test_call_loop_fails_rarely(proftui, interp, tmp_path):
     """n = tiny(n) in a loop: a frame is pushed and popped every ~100 ns.

@@ -103,9 +103,16 @@ def rec(n):
 
 
 def rec_loop(deadline, depth):
-    total = 0
+    """Between the calls a pause of a varying length (0-15 steps of a loop,
+    from a linear congruential sequence): a recursion called at a steady
+    period locks in phase with a steady sampling rate, and then some levels
+    get tens of times the samples of others from one run to the next."""
+    total, seed = 0, 12345
     while perf_counter() < deadline:
         total += rec(depth)  # REC-CALL-LINE
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        for _ in range(seed >> 27):
+            pass
     return total
 
 
