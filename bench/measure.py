@@ -219,17 +219,20 @@ def _garbage(prof, loop: str, frame: str, depth: int) -> int:
 
 
 def _deep_ratio(prof, loop: str, frame: str) -> float:
-    """Samples with the recursion at levels 31-39 per sample at levels 2-10:
+    """Samples per level with the recursion at levels 33-39 per sample per
+    level at levels 11-30 (as test_truth's test_deep_levels_are_sampled_evenly):
     every one of those levels runs the same code, so 1 is the truth; a
-    walker that fails or cuts deep stacks more often gives less."""
+    walker that fails or cuts deep stacks more often gives less. Taken from
+    a --cpu run: wall-mode samples of a target waiting for a CPU repeat the
+    stack it was preempted in, in clumps (README, "3.8-3.10, deep recursion")."""
     levels = {}
     for stack, count in prof.stacks.items():
         names = [f.split(" (")[0] for f in stack.split(";")[2:]]
-        if loop in names:
+        if loop in names and names[-1] == frame:
             n = names.count(frame)
             levels[n] = levels.get(n, 0) + count
-    shallow = sum(levels.get(n, 0) for n in range(2, 11))
-    return sum(levels.get(n, 0) for n in range(31, 40)) / max(1, shallow)
+    mid = sum(levels.get(n, 0) for n in range(11, 31)) / 20
+    return sum(levels.get(n, 0) for n in range(33, 40)) / 7 / max(1e-9, mid)
 
 
 def torn(py: str, proftui: str, s: Settings) -> Runs:
@@ -238,7 +241,7 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
     a recursion TORN_DEPTH deep called in a loop, as a share of the stacks
     in that loop (and of the failed ones), samples of the recursion that are
     not a real stack of it, how its deep levels are sampled against its
-    shallow ones; and the sampled share of a short leaf function against
+    middle ones (in a --cpu run of its own); and the sampled share of a short leaf function against
     the process's own count of it."""
     out: Runs = {}
     with Target(py, "calls.py", [], ready_line=False, stdin_pipe=True) as t:
@@ -246,13 +249,18 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
             for label, command, loop, leaf in (
                     ("tiny", "tiny {s}", "tiny_loop", "tiny"),
                     ("rec40", "rec {s} %d" % TORN_DEPTH, "rec_loop", "rec"),
+                    ("rec40cpu", "rec {s} %d" % TORN_DEPTH, "rec_loop", "rec"),
                     ("leaf", "leaf {s}", "leaf_loop", "leaf")):
-                p = proftui_attached(proftui, t.pid, "1ms")
+                p = proftui_attached(proftui, t.pid, "1ms",
+                                     ["--cpu"] if label.endswith("cpu") else [])
                 try:
                     answer = t.ask(command.format(s=s.seconds), timeout=60 + 10 * s.seconds)
                 finally:
                     p.stop()
                 prof = p.finish()
+                if label == "rec40cpu":
+                    out.setdefault("deep_ratio_rec40", []).append(_deep_ratio(prof, loop, leaf))
+                    continue
                 in_loop = sum(c for st, c in prof.stacks.items() if f";{loop} (" in st)
                 failed = prof.num("failed")
                 out.setdefault(f"failed_pct_{label}", []).append(
@@ -260,7 +268,6 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
                 if label == "rec40":
                     out.setdefault("garbage_pct_rec40", []).append(
                         100.0 * _garbage(prof, loop, leaf, TORN_DEPTH) / max(1.0, in_loop))
-                    out.setdefault("deep_ratio_rec40", []).append(_deep_ratio(prof, loop, leaf))
                 if label == "leaf":
                     on_leaf, total = _share_of(prof, loop, leaf)
                     truth = float(answer.split()[0])

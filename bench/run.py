@@ -64,7 +64,7 @@ METRICS = [
      lambda v, mm: v <= 0.5),
     ("garbage_pct_rec40", "  samples that are no real stack [%]", "f2", "abs", "0",
      lambda v, mm: v <= 0.0),
-    ("deep_ratio_rec40", "  samples at levels 31-39 per sample at levels 2-10", "f2", "abs", "1",
+    ("deep_ratio_rec40", "  --cpu: samples per level at levels 33-39 / at levels 11-30", "f2", "abs", "1",
      None),
     ("failed_pct_leaf", "short leaf in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
      lambda v, mm: v <= 0.5),
