@@ -135,7 +135,7 @@ def test_recursion_in_a_loop_is_never_garbage(proftui, interp, tmp_path):
 # the time; DEEP_TOLERANCE is for what is not the count's noise (the
 # levels next to the bottom, which runs a short loop, may differ a little).
 # Measured in --cpu mode on a 2-core machine at load 17 (400-1,000 samples
-# at levels 11-30): 3.11-3.15 1.00-1.17; 3.8-3.10 0.72-0.95, where the
+# at levels 11-30): 3.11-3.15 1.00-1.17; 3.8-3.10 0.49-0.95, where the
 # deepest levels are still under-sampled (README, "3.8-3.10, deep
 # recursion"; the bottom level shows it most: 5-7 times a middle level's
 # samples on 3.11+, 0.6-2 times on 3.8-3.10).
