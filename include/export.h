@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct table;
+#include "table.h"      /* TABLE_MODES */
 
 enum export_format {
     EXPORT_COLLAPSED,       /* folded stacks (collapsed.h): the default */
@@ -37,6 +37,11 @@ struct export_meta {
     const char *command;          /* the launched command line, or NULL when attached */
     const char *warning;          /* a caveat about the profile (e.g. a newer Python), or NULL */
     const char *only;             /* the lens's roots (--only), or NULL without the lens */
+    /* The same profile in each mode (modeset.h), for the formats that
+     * carry every thread state (pprof); all NULL when the per-stack states
+     * are not at hand (a file read back, the live view's save): those
+     * formats then write the one table they get. */
+    const struct table *by_mode[TABLE_MODES];
 };
 
 /* A writer: the table (borrowed, read only) to f. meta may be NULL for the

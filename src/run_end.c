@@ -16,6 +16,7 @@
 #include "export.h"
 #include "launch.h"
 #include "lens.h"
+#include "modeset.h"
 #include "open.h"
 #include "profile.h"
 #include "pytarget.h"
@@ -97,6 +98,15 @@ void run_report_child_output(struct run *r, int status)
     fprintf(stderr, "proftui: the program's output is in %s\n", path);
 }
 
+/* Whether an output carries every mode (pprof's sample types). */
+static int wants_modes(const struct outputs *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->format[i] == EXPORT_PPROF)
+            return 1;
+    return 0;
+}
+
 int run_write_profile(struct run *r)
 {
     struct sampler_stats st;
@@ -128,6 +138,10 @@ int run_write_profile(struct run *r)
         meta.only = r->only;
         rc = lens_update(lens, replica);
     }
+    struct modeset *modes = rc == 0 && wants_modes(&r->out) ? modeset_new() : NULL;
+    if (modes && modeset_sync(modes, r->profile, replica, r->cli.nonly ? &r->code : NULL) == 0)
+        for (int m = 0; m < TABLE_MODES; m++)     /* pprof: every mode as a sample type */
+            meta.by_mode[m] = modeset_table(modes, (enum table_mode)m);
     const char *bad = r->cli.output;
     int code = 0;
     if (rc == 0 && r->baseline) {              /* --diff: the comparison instead of the profile */
@@ -138,6 +152,7 @@ int run_write_profile(struct run *r)
     } else {
         outputs_abort(&r->out);
     }
+    modeset_free(modes);
     lens_free(lens);
     table_free(replica);
     if (code)

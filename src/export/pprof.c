@@ -11,8 +11,9 @@
 #include "array.h"
 #include "error.h"
 #include "pbenc.h"
+#include "pbstrtab.h"
+#include "stackset.h"
 #include "table.h"
-#include "utf8.h"
 
 /* The function of a sample with no Python frame (as in collapsed.h). */
 #define NO_FRAME "[no Python frame]"
@@ -31,16 +32,6 @@ enum {
     FUNCTION_START_LINE = 5,
 };
 
-/* The string table: strings (cleaned, owned) by index, and a hash set of
- * indices (slot value index + 1; 0 is empty). */
-struct strtab {
-    char **s;
-    size_t n, cap;
-    uint32_t *slots;
-    size_t nslots;       /* a power of two, over twice n */
-    int oom;
-};
-
 /* Locations: (function, line) pairs by id - 1, and a hash set of ids. */
 struct loctab {
     struct frame_key *locs;
@@ -53,16 +44,27 @@ struct loctab {
 #define TASK_PREFIX TABLE_TASK_PREFIX
 #define TASK_LABEL_MAX 256
 
-struct pprof {
+/* One sample type: its name, unit and the table whose counts it holds. */
+struct ptype {
+    const char *name, *unit;
     const struct table *t;
+};
+
+struct pprof {
+    const struct table *t;    /* the profile in its mode (meta->mode) */
+    const struct table *names; /* the table of the most functions: names, threads */
     const struct export_meta *m;
     uint64_t period;
-    int bytes;                /* memory mode: the counts are bytes, one value per sample */
+    int bytes;                /* memory mode: the counts are bytes */
+    struct ptype types[TABLE_MODES];
+    size_t ntypes, cur;       /* cur: the type being collected */
+    int timed;                /* one type of samples: its time (count * period) follows */
+    struct stackset ss;       /* the samples: every type's stacks, merged */
     struct pbenc b;
     struct strtab st;
     struct loctab lt;
     uint8_t *used;            /* per function id (+ the no-frame one): referenced */
-    uint32_t nofunc;          /* the id standing for NO_FRAME: table_func_count() */
+    uint32_t nofunc;          /* the id standing for NO_FRAME: the function count */
     uint32_t *tname;          /* per thread: its name's string, UINT32_MAX until needed */
     uint32_t *task;           /* per function id: the string of NAME for "[task NAME]", 0 for
                                * any other function, UINT32_MAX until needed */
@@ -71,92 +73,10 @@ struct pprof {
     uint32_t k_thread_name, k_thread_id, k_pid, k_task;
 };
 
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;          /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
-}
-
-/* s (untrusted) as valid UTF-8 without control characters (pprof.h);
- * never longer than s. NULL on ENOMEM. */
-static char *clean(const char *s)
-{
-    size_t len = strlen(s);
-    char *out = malloc(len + 1), *o = out;
-    if (!out)
-        return NULL;
-    const unsigned char *u = (const unsigned char *)s;
-    while (*u) {
-        uint32_t cp;
-        size_t n = utf8_seq(u, &cp);
-        if (n == 0 || utf8_is_control(cp)) {
-            *o++ = '?';
-        } else {
-            memcpy(o, u, n);
-            o += n;
-        }
-        u += n ? n : 1;
-    }
-    *o = '\0';
-    return out;
-}
-
-static int strtab_grow(struct strtab *st)
-{
-    size_t nslots = st->nslots ? st->nslots * 2 : 1024;
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return ERR_NOMEM;
-    for (size_t i = 0; i < st->n; i++) {
-        size_t h = (size_t)hash_bytes(st->s[i], strlen(st->s[i])) & (nslots - 1);
-        while (slots[h])
-            h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)i + 1;
-    }
-    free(st->slots);
-    st->slots = slots;
-    st->nslots = nslots;
-    return 0;
-}
-
-/* The index of untrusted string raw in the table, added when new; 0 (the
- * empty string) after an allocation failure, which sets oom. */
-static uint32_t str_intern(struct strtab *st, const char *raw)
-{
-    char *s = st->oom ? NULL : clean(raw);
-    if (!s || ((st->n + 1) * 2 >= st->nslots && strtab_grow(st) < 0) ||
-        array_reserve((void **)&st->s, &st->cap, st->n + 1, sizeof *st->s) < 0) {
-        free(s);
-        st->oom = 1;
-        return 0;
-    }
-    size_t h = (size_t)hash_bytes(s, strlen(s)) & (st->nslots - 1);
-    for (; st->slots[h]; h = (h + 1) & (st->nslots - 1)) {
-        if (strcmp(st->s[st->slots[h] - 1], s) == 0) {
-            free(s);
-            return st->slots[h] - 1;
-        }
-    }
-    st->s[st->n] = s;
-    st->slots[h] = (uint32_t)++st->n;
-    return (uint32_t)(st->n - 1);
-}
-
-static void strtab_free(struct strtab *st)
-{
-    for (size_t i = 0; i < st->n; i++)
-        free(st->s[i]);
-    free(st->s);
-    free(st->slots);
-}
-
 static size_t loc_hash(const struct frame_key *k, size_t nslots)
 {
     uint64_t key[2] = {k->func, (uint64_t)(int64_t)k->line};
-    return (size_t)hash_bytes(key, sizeof key) & (nslots - 1);
+    return (size_t)strtab_hash(key, sizeof key) & (nslots - 1);
 }
 
 static int loctab_grow(struct loctab *lt)
@@ -211,14 +131,14 @@ static void put_label(struct pbenc *b, uint32_t key, int is_num, uint64_t v)
 
 static void put_labels(struct pprof *pp, uint32_t thread)
 {
-    if (thread < table_thread_count(pp->t)) {
+    if (thread < table_thread_count(pp->names)) {
         if (pp->tname[thread] == UINT32_MAX)
-            pp->tname[thread] = str_intern(&pp->st, table_thread_name(pp->t, thread));
+            pp->tname[thread] = strtab_intern(&pp->st, table_thread_name(pp->names, thread));
         if (pp->tname[thread])       /* 0: "", an unnamed thread */
             put_label(&pp->b, pp->k_thread_name, 0, pp->tname[thread]);
     }
-    put_label(&pp->b, pp->k_thread_id, 1, table_thread_tid(pp->t, thread));
-    uint32_t pid = table_thread_pid(pp->t, thread);
+    put_label(&pp->b, pp->k_thread_id, 1, table_thread_tid(pp->names, thread));
+    uint32_t pid = table_thread_pid(pp->names, thread);
     if (pid)
         put_label(&pp->b, pp->k_pid, 1, pid);
     else if (pp->m)
@@ -232,33 +152,35 @@ static uint32_t task_of(struct pprof *pp, uint32_t func)
     if (func >= pp->nofunc)
         return 0;
     if (pp->task[func] == UINT32_MAX) {
-        const char *name = table_func_name(pp->t, func);
+        const char *name = table_func_name(pp->names, func);
         size_t n = strlen(name), p = sizeof TASK_PREFIX - 1;
         pp->task[func] = 0;
-        if (!*table_func_file(pp->t, func) && n > p && strncmp(name, TASK_PREFIX, p) == 0 &&
+        if (!*table_func_file(pp->names, func) && n > p && strncmp(name, TASK_PREFIX, p) == 0 &&
             name[n - 1] == ']') {
             char label[TASK_LABEL_MAX];
             snprintf(label, sizeof label, "%.*s", (int)(n - p - 1), name + p);
-            pp->task[func] = str_intern(&pp->st, label);
+            pp->task[func] = strtab_intern(&pp->st, label);
         }
     }
     return pp->task[func];
 }
 
-/* The label "task": the innermost task of a task stack (leaf side). */
-static void put_task_label(struct pprof *pp, const struct frame_key *frames, int depth)
+/* The string of the innermost task of a task stack (frames root first),
+ * 0 when it has none. */
+static uint32_t task_label(struct pprof *pp, const struct frame_key *frames, int depth)
 {
     for (int i = depth - 1; i >= 0; i--) {
         uint32_t s = task_of(pp, frames[i].func);
-        if (s) {
-            put_label(&pp->b, pp->k_task, 0, s);
-            return;
-        }
+        if (s)
+            return s;
     }
+    return 0;
 }
 
-static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
-                      uint64_t count)
+/* table_foreach_stack's callback: the stack's count into the type being
+ * collected. */
+static int collect_stack(void *arg, uint32_t thread, const struct frame_key *frames, int depth,
+                         uint64_t count)
 {
     struct pprof *pp = arg;
     size_t n = depth > 0 ? (size_t)depth : 1;
@@ -266,26 +188,49 @@ static int add_sample(void *arg, uint32_t thread, const struct frame_key *frames
         return ERR_NOMEM;
     if (depth <= 0)
         pp->ids[0] = loc_id(pp, pp->nofunc, -1);
-    for (int i = 0; i < depth; i++)                  /* root first -> leaf first */
+    for (int i = 0; i < depth; i++) {                /* root first -> leaf first */
+        if (frames[i].func >= pp->nofunc)
+            return ERR_USAGE;                        /* tables not of one profile */
         pp->ids[depth - 1 - i] = loc_id(pp, frames[i].func, frames[i].line);
-    uint64_t time = pp->period && count > (uint64_t)INT64_MAX / pp->period
-                        ? (uint64_t)INT64_MAX : count * pp->period;
-    uint64_t values[2] = {count, time};
-    size_t mark = pbenc_begin(&pp->b, PROFILE_SAMPLE);
-    pbenc_packed(&pp->b, SAMPLE_LOCATION, pp->ids, n);
-    pbenc_packed(&pp->b, SAMPLE_VALUE, values, pp->bytes ? 1 : 2);
-    put_labels(pp, thread);
-    if (table_thread_is_tasks(pp->t, thread))
-        put_task_label(pp, frames, depth);
-    pbenc_end(&pp->b, mark);
-    return pp->lt.oom || pp->st.oom || pp->b.oom ? ERR_NOMEM : 0;
+    }
+    uint32_t tag = table_thread_is_tasks(pp->names, thread) ? task_label(pp, frames, depth) : 0;
+    if (stackset_add(&pp->ss, thread, pp->ids, n, tag, pp->cur, count) < 0)
+        return ERR_NOMEM;
+    return pp->lt.oom || pp->st.oom ? ERR_NOMEM : 0;
+}
+
+/* Every type's stacks, then one Sample each: location ids leaf first, a
+ * value per type (and the time of one type of samples), the labels. */
+static int put_samples(struct pprof *pp)
+{
+    for (pp->cur = 0; pp->cur < pp->ntypes; pp->cur++) {
+        int rc = table_foreach_stack(pp->types[pp->cur].t, collect_stack, pp);
+        if (rc < 0)
+            return rc;
+    }
+    uint64_t values[TABLE_MODES + 1];
+    for (size_t i = 0; i < pp->ss.n && !pp->b.oom; i++) {
+        const struct stackset_stack *k = &pp->ss.stacks[i];
+        memcpy(values, stackset_values(&pp->ss, i), pp->ntypes * sizeof *values);
+        if (pp->timed)
+            values[1] = pp->period && values[0] > (uint64_t)INT64_MAX / pp->period
+                            ? (uint64_t)INT64_MAX : values[0] * pp->period;
+        size_t mark = pbenc_begin(&pp->b, PROFILE_SAMPLE);
+        pbenc_packed(&pp->b, SAMPLE_LOCATION, stackset_ids(&pp->ss, i), k->n);
+        pbenc_packed(&pp->b, SAMPLE_VALUE, values, pp->ntypes + (pp->timed ? 1 : 0));
+        put_labels(pp, k->thread);
+        if (k->tag)
+            put_label(&pp->b, pp->k_task, 0, k->tag);
+        pbenc_end(&pp->b, mark);
+    }
+    return pp->b.oom || pp->st.oom ? ERR_NOMEM : 0;
 }
 
 static void put_value_type(struct pprof *pp, uint32_t field, const char *type, const char *unit)
 {
     size_t mark = pbenc_begin(&pp->b, field);
-    pbenc_uint(&pp->b, VALUETYPE_TYPE, str_intern(&pp->st, type));
-    pbenc_uint(&pp->b, VALUETYPE_UNIT, str_intern(&pp->st, unit));
+    pbenc_uint(&pp->b, VALUETYPE_TYPE, strtab_intern(&pp->st, type));
+    pbenc_uint(&pp->b, VALUETYPE_UNIT, strtab_intern(&pp->st, unit));
     pbenc_end(&pp->b, mark);
 }
 
@@ -310,14 +255,14 @@ static void put_functions(struct pprof *pp)
         if (!pp->used[f])
             continue;
         int nof = f == pp->nofunc;
-        uint32_t name = str_intern(&pp->st, nof ? NO_FRAME : table_func_name(pp->t, f));
-        int32_t start = nof ? -1 : table_func_first_line(pp->t, f);
+        uint32_t name = strtab_intern(&pp->st, nof ? NO_FRAME : table_func_name(pp->names, f));
+        int32_t start = nof ? -1 : table_func_first_line(pp->names, f);
         size_t mark = pbenc_begin(&pp->b, PROFILE_FUNCTION);
         pbenc_uint(&pp->b, FUNCTION_ID, (uint64_t)f + 1);
         pbenc_uint(&pp->b, FUNCTION_NAME, name);
         pbenc_uint(&pp->b, FUNCTION_SYSTEM_NAME, name);
         pbenc_uint(&pp->b, FUNCTION_FILENAME,
-                   str_intern(&pp->st, nof ? "" : table_func_file(pp->t, f)));
+                   strtab_intern(&pp->st, nof ? "" : table_func_file(pp->names, f)));
         if (start > 0)
             pbenc_int(&pp->b, FUNCTION_START_LINE, start);
         pbenc_end(&pp->b, mark);
@@ -349,7 +294,7 @@ static void comment(struct pprof *pp, struct comments *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    c->idx[c->n++] = str_intern(&pp->st, s);
+    c->idx[c->n++] = strtab_intern(&pp->st, s);
     free(s);
 }
 
@@ -412,13 +357,76 @@ static void put_meta(struct pprof *pp)
     pbenc_int(&pp->b, PROFILE_DURATION, (int64_t)(m->duration_ns & INT64_MAX));
 }
 
+/* Whether mode m counts bytes (its metrics are none of wall's samples). */
+static int mode_bytes(enum table_mode m)
+{
+    return !(table_mode_mask(m) & table_mode_mask(TABLE_MODE_WALL));
+}
+
+/* A mode's sample type: pprof's names where it has them ("samples" for
+ * every sample, "alloc_space" for bytes allocated), else the mode's. */
+static struct ptype mode_type(enum table_mode m, const struct table *t)
+{
+    int bytes = mode_bytes(m);
+    const char *name = m == TABLE_MODE_WALL     ? "samples"
+                       : m == TABLE_MODE_MEMORY ? "alloc_space" : table_mode_name(m);
+    return (struct ptype){.name = name, .unit = bytes ? "bytes" : "count", .t = t};
+}
+
+/* Whether meta->by_mode knows the states of the stacks: some mode of
+ * samples other than wall has a sample. */
+static int states_known(const struct export_meta *meta)
+{
+    for (int m = 0; meta && m < TABLE_MODES; m++)
+        if (m != TABLE_MODE_WALL && !mode_bytes((enum table_mode)m) && meta->by_mode[m] &&
+            table_samples(meta->by_mode[m]))
+            return 1;
+    return 0;
+}
+
+/* The sample types: with the states known, a type per mode (one of bytes
+ * only when it is the chosen mode or has a count); else the one table,
+ * as samples (and their time) or bytes. */
+static void choose_types(struct pprof *pp, const struct table *t, const struct export_meta *meta)
+{
+    int chosen = meta ? meta->mode : TABLE_MODE_WALL;
+    if (!states_known(meta)) {
+        pp->types[0] = mode_type(pp->bytes ? TABLE_MODE_MEMORY : TABLE_MODE_WALL, t);
+        pp->ntypes = 1;
+        pp->timed = !pp->bytes;
+        return;
+    }
+    for (int m = 0; m < TABLE_MODES; m++) {
+        const struct table *mt = meta->by_mode[m];
+        if (mt && (m == chosen || !mode_bytes((enum table_mode)m) || table_samples(mt)))
+            pp->types[pp->ntypes++] = mode_type((enum table_mode)m, mt);
+    }
+}
+
+/* The table of the most functions (the others' ids are its), t if none
+ * has more. */
+static const struct table *names_of(const struct table *t, const struct pprof *pp)
+{
+    const struct table *best = t;
+    for (size_t i = 0; i < pp->ntypes; i++)
+        if (table_func_count(pp->types[i].t) > table_func_count(best) ||
+            (table_func_count(pp->types[i].t) == table_func_count(best) &&
+             table_thread_count(pp->types[i].t) > table_thread_count(best)))
+            best = pp->types[i].t;
+    return best;
+}
+
 static int setup(struct pprof *pp, const struct table *t, const struct export_meta *meta)
 {
-    size_t nf = table_func_count(t), nt = table_thread_count(t);
     *pp = (struct pprof){.t = t, .m = meta, .period = meta ? meta->interval_ns : 0,
-                         .bytes = meta && meta->mode == TABLE_MODE_MEMORY, .nofunc = (uint32_t)nf};
+                         .bytes = meta && meta->mode == TABLE_MODE_MEMORY};
+    choose_types(pp, t, meta);
+    stackset_init(&pp->ss, pp->ntypes);
+    pp->names = names_of(t, pp);
+    size_t nf = table_func_count(pp->names), nt = table_thread_count(pp->names);
     if (nf >= UINT32_MAX - 1)
         return ERR_NOMEM;
+    pp->nofunc = (uint32_t)nf;
     pp->used = calloc(nf + 1, 1);
     pp->tname = malloc((nt ? nt : 1) * sizeof *pp->tname);
     pp->task = malloc((nf + 1) * sizeof *pp->task);
@@ -426,17 +434,18 @@ static int setup(struct pprof *pp, const struct table *t, const struct export_me
         return ERR_NOMEM;
     memset(pp->tname, 0xFF, (nt ? nt : 1) * sizeof *pp->tname);
     memset(pp->task, 0xFF, (nf + 1) * sizeof *pp->task);
-    str_intern(&pp->st, "");                        /* string_table[0] */
-    pp->k_thread_name = str_intern(&pp->st, "thread_name");
-    pp->k_thread_id = str_intern(&pp->st, "thread_id");
-    pp->k_pid = str_intern(&pp->st, "pid");
-    pp->k_task = str_intern(&pp->st, "task");
+    strtab_intern(&pp->st, "");                        /* string_table[0] */
+    pp->k_thread_name = strtab_intern(&pp->st, "thread_name");
+    pp->k_thread_id = strtab_intern(&pp->st, "thread_id");
+    pp->k_pid = strtab_intern(&pp->st, "pid");
+    pp->k_task = strtab_intern(&pp->st, "task");
     return pp->st.oom ? ERR_NOMEM : 0;
 }
 
 static void release(struct pprof *pp)
 {
     strtab_free(&pp->st);
+    stackset_free(&pp->ss);
     free(pp->lt.locs);
     free(pp->lt.slots);
     free(pp->used);
@@ -445,20 +454,34 @@ static void release(struct pprof *pp)
     free(pp->ids);
 }
 
+/* The sample types (the time of one type of samples after it), then the
+ * default: the chosen mode's type, or the counts when there is no time. */
+static void put_types(struct pprof *pp)
+{
+    const char *mode = table_mode_name(pp->m ? (enum table_mode)pp->m->mode : TABLE_MODE_WALL);
+    for (size_t i = 0; i < pp->ntypes; i++)
+        put_value_type(pp, PROFILE_SAMPLE_TYPE, pp->types[i].name, pp->types[i].unit);
+    if (pp->timed)
+        put_value_type(pp, PROFILE_SAMPLE_TYPE, mode, "nanoseconds");
+    const char *deflt = NULL;
+    if (pp->ntypes > 1)
+        deflt = mode_type(pp->m ? (enum table_mode)pp->m->mode : TABLE_MODE_WALL, NULL).name;
+    else if (pp->timed && !pp->period)   /* interval unknown (a converted flamegraph.pl file):
+                                          * every time is 0, so pprof shows the counts */
+        deflt = pp->types[0].name;
+    if (deflt)
+        pbenc_int(&pp->b, PROFILE_DEFAULT_SAMPLE_TYPE, (int64_t)strtab_intern(&pp->st, deflt));
+}
+
 int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned char **out,
                  size_t *len)
 {
     struct pprof pp;
     int rc = setup(&pp, t, meta);
     const char *mode = table_mode_name(meta ? (enum table_mode)meta->mode : TABLE_MODE_WALL);
-    if (rc == 0 && pp.bytes) {
-        /* Memory mode: one value, the bytes the resident memory grew by. */
-        put_value_type(&pp, PROFILE_SAMPLE_TYPE, "alloc_space", "bytes");
-        rc = table_foreach_stack(t, add_sample, &pp);
-    } else if (rc == 0) {
-        put_value_type(&pp, PROFILE_SAMPLE_TYPE, "samples", "count");
-        put_value_type(&pp, PROFILE_SAMPLE_TYPE, mode, "nanoseconds");
-        rc = table_foreach_stack(t, add_sample, &pp);
+    if (rc == 0) {
+        put_types(&pp);
+        rc = put_samples(&pp);
     }
     if (rc == 0) {
         put_locations(&pp);
@@ -466,9 +489,6 @@ int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned
         put_value_type(&pp, PROFILE_PERIOD_TYPE, pp.bytes ? "space" : mode,
                        pp.bytes ? "bytes" : "nanoseconds");
         pbenc_int(&pp.b, PROFILE_PERIOD, pp.bytes ? 1 : (int64_t)(pp.period & INT64_MAX));
-        if (!pp.period && !pp.bytes)     /* interval unknown (a converted flamegraph.pl file):
-                                          * every time is 0, so pprof shows the counts */
-            pbenc_int(&pp.b, PROFILE_DEFAULT_SAMPLE_TYPE, (int64_t)str_intern(&pp.st, "samples"));
         if (meta)
             put_meta(&pp);
         for (size_t i = 0; i < pp.st.n; i++)
