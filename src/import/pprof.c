@@ -2,8 +2,9 @@
 /* Reading pprof's profile.proto (github.com/google/pprof/proto/profile.proto):
  * strings, functions (name, file), locations (lines: the first is the
  * innermost, later ones the callers it was inlined into), then samples
- * (location ids leaf first) counted by the sample type named "samples"
- * (or "sample"), else the first; labels "thread_id"/"thread"/"tid" and
+ * (location ids leaf first) counted by the default sample type (proftui
+ * writes its mode's there: the counts its comment "mode: M" names), else
+ * the type named "samples" (or "sample"), else the first; labels "thread_id"/"thread"/"tid" and
  * "thread_name" give the thread, "pid" the process. */
 #include "import.h"
 
@@ -18,7 +19,8 @@
 
 /* profile.proto field numbers. */
 enum { P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_LOCATION = 4, P_FUNCTION = 5, P_STRING = 6,
-       P_TIME = 9, P_DURATION = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12, P_COMMENT = 13 };
+       P_TIME = 9, P_DURATION = 10, P_PERIOD_TYPE = 11, P_PERIOD = 12, P_COMMENT = 13,
+       P_DEFAULT_SAMPLE_TYPE = 14 };
 
 struct str { const uint8_t *p; size_t n; };
 struct func { uint64_t id; uint32_t table_id; };
@@ -40,6 +42,7 @@ struct pp {
     size_t value;                    /* the value counted */
     uint64_t period_type_unit;
     uint64_t period;
+    uint64_t default_type;           /* its string, 0: none */
 };
 
 static int malformed(struct pp *p, const uint8_t *at, const uint8_t *base, const char *what)
@@ -291,6 +294,8 @@ static int pass_header(struct pp *p, const uint8_t *d, size_t n)
                 p->period_type_unit = unit;
             else if (p->ntypes < sizeof p->types / sizeof p->types[0])
                 p->types[p->ntypes++] = type;
+        } else if (f.wire == PB_VARINT && f.number == P_DEFAULT_SAMPLE_TYPE) {
+            p->default_type = f.value;
         } else if (f.wire == PB_VARINT && (f.number == P_TIME || f.number == P_DURATION || f.number == P_PERIOD)) {
             uint64_t v = f.value > INT64_MAX ? 0 : f.value;
             *(f.number == P_TIME ? &p->c->meta->start_unix_ns : f.number == P_DURATION
@@ -344,11 +349,19 @@ static int pass_comments(struct pp *p, const uint8_t *d, size_t n)
     return rc < 0 ? malformed(p, r.p, d, "a truncated or invalid field") : 0;
 }
 
+/* The value counted: the default type's, else samples, else the first. */
 static void choose_value(struct pp *p)
 {
     p->value = 0;
     for (size_t i = 0; i < p->ntypes; i++)
         if (str_is(p, p->types[i], "samples") || str_is(p, p->types[i], "sample")) {
+            p->value = i;
+            break;
+        }
+    const struct str *d = p->default_type && p->default_type < p->nstrs ? &p->strs[p->default_type] : NULL;
+    for (size_t i = 0; d && i < p->ntypes; i++)
+        if (p->types[i] < p->nstrs && p->strs[p->types[i]].n == d->n &&
+            memcmp(p->strs[p->types[i]].p, d->p, d->n) == 0) {
             p->value = i;
             break;
         }
