@@ -4,10 +4,20 @@
  * read. Encoded with pbenc.h (no protobuf library: five message types).
  *
  * Contents:
- *   sample_type  [samples/count, wall/nanoseconds] (cpu/nanoseconds with --cpu);
- *                the second value is the count times the interval
- *   sample       one per thread and distinct stack: location ids leaf first,
- *                values [count, count * interval], labels thread_name (str,
+ *   sample_type  with the states of the stacks known (export_meta.by_mode,
+ *                a live run): a type per mode, samples/count (wall: every
+ *                sample), cpu/count (on a CPU), gil/count (holding the
+ *                GIL), idle/count (neither), and alloc_space/bytes (the
+ *                growth of resident memory, memory mode) when it is the
+ *                mode or has a count; default_sample_type the run's mode,
+ *                so that `go tool pprof` shows what the collapsed output
+ *                of the run shows. Without them (a profile read from a
+ *                file, the live view's save): [samples/count,
+ *                MODE/nanoseconds], the counts being those of the table
+ *                (its mode) and the second value the count times the
+ *                interval, or [alloc_space/bytes] in memory mode
+ *   sample       one per thread and distinct stack (of any type): location
+ *                ids leaf first, a value per type, labels thread_name (str,
  *                absent for an unnamed thread), thread_id (num), pid (num),
  *                and on an asyncio task's stack task (str: the innermost task)
  *   location     one per (function, line), id from 1, one Line {function_id,
@@ -29,7 +39,9 @@
  * no control characters: each invalid byte and each control character
  * (C0, DEL, C1, U+2028/9) becomes '?', as in the collapsed output, so a
  * name reads the same in both. With meta NULL: no comments, times or pid
- * label, period 0, wall mode. */
+ * label, period 0, wall mode. The tables of by_mode must be of the
+ * same profile as t, synced at the same time (modeset.h): their function
+ * ids and thread indices are t's. */
 #ifndef PROFTUI_PPROF_H
 #define PROFTUI_PPROF_H
 

@@ -22,8 +22,9 @@ from typing import Dict, List, Tuple
 import pytest
 
 import clients
-from harness import Profile, run, selected_interpreters
+from harness import Profile, profile_workload, run, selected_interpreters
 from hostile import HOSTILE
+from test_modes import states
 
 # Two threads of CPU-time spins (measured with thread_time, so --cpu
 # shares follow the code, not the machine's load): MainThread's main()
@@ -113,11 +114,14 @@ def go_pprof(tmp_path: Path, *args: str) -> str:
 TOP_RE = re.compile(r"^\s*(\S+)\s+([\d.]+)%\s+[\d.]+%\s+(\S+)\s+([\d.]+)%\s+(.+?)\s*$")
 
 
-def pprof_top(tmp_path: Path, path: Path, *extra: str) -> Tuple[Dict[str, Tuple[float, float]], str]:
-    """{function: (flat %, cum %)} from `go tool pprof -top` by sample
-    count, nothing dropped, and the whole output."""
-    out = go_pprof(tmp_path, "-top", "-sample_index=samples", "-nodefraction=0",
-                   "-nodecount=100000", *extra, str(path))
+def pprof_top(tmp_path: Path, path: Path, *extra: str,
+              index: str = None) -> Tuple[Dict[str, Tuple[float, float]], str]:
+    """{function: (flat %, cum %)} from `go tool pprof -top` by sample type
+    `index` (None: the file's default one), nothing dropped, and the whole
+    output."""
+    pick = [f"-sample_index={index}"] if index else []
+    out = go_pprof(tmp_path, "-top", *pick, "-nodefraction=0", "-nodecount=100000", *extra,
+                   str(path))
     rows = {}
     for line in out.splitlines():
         m = TOP_RE.match(line)
@@ -179,7 +183,7 @@ def test_pprof_threads_as_labels(proftui, finterp, tmp_path, tmp_path_factory):
     threads = p.thread_meta()
     by_name = {t.name: t.samples for t in threads.values()}
     assert set(by_name) >= {"MainThread", "worker-x"}, p.summary()
-    out = go_pprof(tmp_path, "-tags", "-sample_index=samples", str(rec / "x.pb.gz"))
+    out = go_pprof(tmp_path, "-tags", str(rec / "x.pb.gz"))        # the default type: cpu
     assert tag_counts(out, "thread_name") == by_name, out
     assert tag_counts(out, "thread_id") == {str(t.tid): t.samples for t in threads.values()}, out
     pid = p.meta["pid"].split()[0]
@@ -200,7 +204,8 @@ def test_pprof_metadata(proftui, finterp, tmp_path):
         assert f"{key}: {p.meta[key]}" in comments, (key, p.meta[key], comments)
     assert any(c.startswith("command: ") and "workload.py" in c for c in comments), comments
     assert "PeriodType: cpu nanoseconds" in raw and "Period: 1000000" in raw, raw[:2000]
-    assert "samples/count cpu/nanoseconds" in raw, raw[:2000]
+    assert re.search(r"^samples/count cpu/count\[dflt\] gil/count idle/count( alloc_space/bytes)?$",
+                     raw, re.M), raw[:2000]
     # each function's first line (start_line): "alpha /path/workload.py:LINE s=FIRST"
     first = WORKLOAD.split("\n").index("def alpha(): spin(0.006)") + 1
     assert re.search(rf" alpha \S*workload\.py:{first} s={first}$", raw, re.M), raw[-3000:]
@@ -301,3 +306,153 @@ def test_pprof_of_a_profile_without_interval_shows_counts(proftui, tmp_path):
     back = run([proftui, "--open", out, "-o", tmp_path / "back.txt"])     # still read as before
     assert back.returncode == 0, back.describe()
     assert Profile.load(tmp_path / "back.txt").stacks, back.describe()
+
+
+# ------------------------------------------------------- every thread state
+
+# The sample type of each figure of a "# state:" line (test_modes.states):
+# every state of a live run is a type of its own (README "pprof").
+STATE_FIELDS = {"samples": "samples", "cpu": "cpu", "gil": "gil", "idle": "idle"}
+
+
+def decode_samples(data: bytes) -> Tuple[List[Tuple[str, str]], str, List[Tuple[List[int], Dict[str, int]]]]:
+    """([(type, unit)], default type, [(values, numeric labels)]) of an
+    uncompressed profile.proto."""
+    strings, types, default, samples = [], [], 0, []
+    for field, _, value in pb_fields(data):
+        if field == 6:
+            strings.append(value.decode("utf-8"))
+    for field, _, value in pb_fields(data):
+        if field == 1:
+            f = {k: v for k, _, v in pb_fields(value)}
+            types.append((strings[f.get(1, 0)], strings[f.get(2, 0)]))
+        elif field == 14:
+            default = value
+        elif field == 2:
+            values, labels = [], {}
+            for k, wire, v in pb_fields(value):
+                if k == 2 and wire == 2:                 # packed
+                    values += unpack(v)
+                elif k == 2:
+                    values.append(v)
+                elif k == 3:
+                    lab = {lk: lv for lk, _, lv in pb_fields(v)}
+                    if 3 in lab:
+                        labels[strings[lab[1]]] = lab[3]
+            samples.append((values, labels))
+    return types, strings[default], samples
+
+
+def unpack(buf: bytes) -> List[int]:
+    """The varints of a packed repeated field."""
+    out, v, shift = [], 0, 0
+    for c in buf:
+        v |= (c & 0x7F) << shift
+        shift += 7
+        if not c & 0x80:
+            out.append(v)
+            v = shift = 0
+    return out
+
+
+_state_runs: Dict[str, object] = {}
+
+
+def states_run(proftui, interp, tmp_path_factory):
+    """One 2 s --mode gil run of workloads/modes.py (two spinners, a
+    hasher, a sleeper) per interpreter, written as g.txt (collapsed) and
+    g.pb.gz; the runs' WorkloadRun and its directory."""
+    if interp.id not in _state_runs:
+        tmp = tmp_path_factory.mktemp(f"pstates-{interp.id}")
+        r = profile_workload(proftui, interp, "modes.py", [2.0],
+                             ["--mode", "gil", "-o", tmp / "g.pb.gz"], tmp)
+        assert r.result.returncode == 0 and r.profile is not None, r.describe()
+        _state_runs[interp.id] = (r, tmp)
+    return _state_runs[interp.id]
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_carries_every_state(proftui, finterp, tmp_path, tmp_path_factory):
+    """A live run's pprof has a sample type per state, samples (wall),
+    cpu, gil and idle, and the run's mode (gil) is the default: `go tool
+    pprof -top` with no -sample_index shows what the collapsed output of
+    the same run shows (the same total, the same top function, each
+    function's flat and cum within 1 pp), and each type's count of every
+    thread (-tags -sample_index=TYPE) is that thread's "# state:" figure in
+    the collapsed output. No stack has more samples on a CPU or holding the
+    GIL, and idle, than samples."""
+    r, rec = states_run(proftui, finterp, tmp_path_factory)
+    p = r.profile
+    types, default, stacks = decode_samples(gzip.decompress((rec / "g.pb.gz").read_bytes()))
+    names = [t for t, _ in types]
+    assert names[:4] == ["samples", "cpu", "gil", "idle"] and default == "gil", (types, default)
+    assert all(u == "count" for _, u in types[:4]) and names[4:] in ([], ["alloc_space"]), types
+    # the default type is the collapsed output's
+    own, cum, total = collapsed_shares(p)
+    rows, out = pprof_top(tmp_path, rec / "g.pb.gz")
+    assert "Type: gil" in out and f"Total samples = {total} " in out, out[:3000]
+    for name in set(own) | set(cum):      # (pprof shortens "<module>" as a C++ template)
+        if cum.get(name, 0) >= 2 and not set(name) & set("<>"):
+            assert name in rows, (name, out)
+            assert abs(rows[name][0] - own.get(name, 0.0)) <= 1.0, (name, rows[name], own.get(name), out)
+            assert abs(rows[name][1] - cum[name]) <= 1.0, (name, rows[name], cum[name], out)
+    top = max(own, key=lambda k: own[k])
+    assert max(rows, key=lambda k: rows[k][0]) == top, (top, out)
+    # every type's counts per thread are the states the collapsed output gives
+    st = states(p)
+    assert set(r.info["tids"].values()) <= set(st), (r.info, st)
+    for field, type_ in STATE_FIELDS.items():
+        tags = tag_counts(go_pprof(tmp_path, "-tags", f"-sample_index={type_}", str(rec / "g.pb.gz")),
+                          "thread_id")
+        want = {str(tid): s[field] for tid, s in st.items() if s[field]}
+        assert tags == want, (type_, tags, want)
+    # the states of each stack are consistent
+    for values, labels in stacks:
+        w, c, g, i = values[:4]
+        assert c + i <= w and g + i <= w and max(c, g, i) <= w, (values, labels)
+    # the modes as test_modes.py sees them: in cpu the sleeper (main) is
+    # (nearly) gone, the hasher is there; in idle the sleeper is there
+    cpu_rows, cpu_out = pprof_top(tmp_path, rec / "g.pb.gz", index="cpu")
+    assert cpu_rows.get("hasher", (0, 0))[1] >= 5 and cpu_rows.get("main", (0, 0))[1] <= 5, cpu_out
+    idle_rows, idle_out = pprof_top(tmp_path, rec / "g.pb.gz", index="idle")
+    assert idle_rows.get("main", (0, 0))[1] >= 10, idle_out
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_factory):
+    """--open of that pprof reads its default type: written as collapsed
+    stacks it is the collapsed output of the run (mode gil, the same
+    stacks), and written as pprof again it holds that one mode as samples
+    (the states of each stack are not in a table read from a file)."""
+    r, rec = states_run(proftui, finterp, tmp_path_factory)
+    back = run([proftui, "--open", rec / "g.pb.gz", "-o", tmp_path / "back.txt",
+                "-o", tmp_path / "back.pb.gz"])
+    assert back.returncode == 0, back.describe()
+    b = Profile.load(tmp_path / "back.txt")
+    assert b.meta.get("mode") == "gil", b.meta
+    def key(stacks):
+        return sorted((s.tid, tuple((f.name, f.file or "", f.line or 0) for f in s.frames), s.count)
+                      for s in stacks)
+    got, want = key(b.stacks), key(r.profile.stacks)
+    assert got == want, (got[:5], want[:5])
+    types, default, stacks = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
+    assert [t for t, _ in types] == ["samples", "gil"], types
+    assert sum(v[0] for v, _ in stacks) == sum(s.count for s in r.profile.stacks), types
+
+
+@pytest.mark.parametrize("finterp", format_interpreters())
+def test_pprof_memory_mode(proftui, finterp, tmp_path):
+    """--mode memory: the default type is alloc_space (bytes), pprof's name
+    for allocated bytes, with the bytes of the collapsed output of the same
+    run, build_list on top; the states are there as counts beside it."""
+    r = profile_workload(proftui, finterp, "memory.py", [2],
+                         ["--mode", "memory", "-o", tmp_path / "m.pb.gz"], tmp_path)
+    assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    types, default, stacks = decode_samples(gzip.decompress((tmp_path / "m.pb.gz").read_bytes()))
+    assert default == "alloc_space" and ("alloc_space", "bytes") in types, types
+    assert ("samples", "count") in types and ("cpu", "count") in types, types
+    k = types.index(("alloc_space", "bytes"))
+    assert sum(v[k] for v, _ in stacks) == sum(s.count for s in r.profile.stacks), r.describe()
+    rows, out = pprof_top(tmp_path, tmp_path / "m.pb.gz")
+    assert "Type: alloc_space" in out, out[:2000]
+    assert rows and rows.get("build_list", (0, 0))[1] >= 80, out[:3000]
