@@ -3,15 +3,18 @@
  * (pbdec.h) and compared with the table it came from: every stack with its
  * thread and count, leaf first; locations and functions; labels; sample
  * and period types; metadata comments; cleaned hostile strings; the gzip
- * wrapper around the same bytes. */
+ * wrapper around the same bytes; a profile's every state as sample types
+ * (export_meta.by_mode from a modeset). */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "check.h"
 #include "error.h"
+#include "modeset.h"
 #include "pbdec.h"
 #include "pprof.h"
+#include "profile.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -19,14 +22,14 @@
 
 struct dfunc { uint64_t id, name, sys, file; int64_t start; };
 struct dloc { uint64_t id, func; int64_t line; };
-struct dsample { uint64_t locs[64]; int nlocs; uint64_t values[4]; int nvalues;
+struct dsample { uint64_t locs[64]; int nlocs; uint64_t values[8]; int nvalues;
                  uint64_t tname, tid, pid; int has_tname; };
 
 struct decoded {
     const uint8_t *strs[MAXN * 4];
     size_t strn[MAXN * 4];
     size_t nstr;
-    uint64_t stype[4][2];
+    uint64_t stype[8][2];
     int nstype;
     struct dsample samples[MAXN];
     int nsamples;
@@ -86,7 +89,7 @@ static void decode_sample(struct decoded *d, const struct pbfield *f)
         if (g.field == 1)
             s->nlocs = pb_packed(&g, s->locs, 64);
         else if (g.field == 2)
-            s->nvalues = pb_packed(&g, s->values, 4);
+            s->nvalues = pb_packed(&g, s->values, 8);
         else if (g.field == 3)
             decode_label(&g, s, &d->bad);
     }
@@ -147,7 +150,7 @@ static void decode_profile(struct decoded *d, const uint8_t *buf, size_t len)
     int rc;
     while ((rc = pb_next(&p, e, &f)) == 1) {
         switch (f.field) {
-        case 1: if (d->nstype < 4) decode_value_type(&f, d->stype[d->nstype++], &d->bad); break;
+        case 1: if (d->nstype < 8) decode_value_type(&f, d->stype[d->nstype++], &d->bad); break;
         case 2: decode_sample(d, &f); break;
         case 4: decode_location(d, &f); break;
         case 5: decode_function(d, &f); break;
@@ -394,9 +397,95 @@ static void test_no_meta(void)
     table_free(t);
 }
 
+/* The stacks of a profile in several states: s1, s2 of thread 100, s3
+ * and s4 of thread 200; s4 has bytes only. */
+static int add_states(struct table *t)
+{
+    uint32_t th0 = table_thread(t, 100, "main"), th1 = table_thread(t, 200, "w");
+    uint32_t a = table_intern_func(t, "a", "/x.py"), b = table_intern_func(t, "b", "/x.py");
+    struct frame_key s1[] = {{a, 1}}, s2[] = {{a, 1}, {b, 2}}, s3[] = {{b, 3}}, s4[] = {{a, 4}};
+    return table_add_stack_as(t, th0, s1, 1, 3, TABLE_M_CPU_GIL) |
+           table_add_stack_as(t, th0, s1, 1, 2, TABLE_M_IDLE) |
+           table_add_stack_as(t, th0, s2, 2, 1, TABLE_M_GIL) |
+           table_add_stack_as(t, th0, s2, 2, 4, TABLE_M_CPU) |
+           table_add_stack_as(t, th1, s3, 1, 5, TABLE_M_ANY) |
+           table_add_stack_as(t, th1, s3, 1, 1000, TABLE_M_ALLOC) |
+           table_add_stack_as(t, th1, s4, 1, 500, TABLE_M_ALLOC);
+}
+
+/* A sample type's name and unit, "name/unit". */
+static const char *type_of(const struct decoded *d, int i)
+{
+    static char buf[128];
+    snprintf(buf, sizeof buf, "%s/", str(d, d->stype[i][0]));
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s", str(d, d->stype[i][1]));
+    return buf;
+}
+
+/* With every mode's table: a type per mode, the mode the default, each
+ * stack once with its value in each. */
+static void test_every_state(void)
+{
+    struct profile *p = profile_new();
+    struct modeset *ms = modeset_new();
+    struct table *like = table_new();
+    CHECK(p && ms && like);
+    if (!p || !ms || !like)
+        return;
+    profile_lock(p);
+    CHECK(add_states(profile_table(p)) == 0);
+    profile_unlock(p);
+    CHECK(modeset_sync(ms, p, like, NULL) == 0);
+    struct export_meta meta = META;
+    meta.mode = TABLE_MODE_GIL;
+    for (int m = 0; m < TABLE_MODES; m++)
+        meta.by_mode[m] = modeset_table(ms, (enum table_mode)m);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK(pprof_encode(meta.by_mode[TABLE_MODE_GIL], &meta, &buf, &len) == 0);
+    static struct decoded d;
+    decode_profile(&d, buf, len);
+    CHECK(!d.bad);
+    static const char *types[] = {"samples/count", "cpu/count", "gil/count", "idle/count",
+                                  "alloc_space/bytes"};
+    CHECK_EQ(d.nstype, 5);
+    for (int i = 0; i < d.nstype && i < 5; i++)
+        check(strcmp(type_of(&d, i), types[i]) == 0, "type %d: %s", i, type_of(&d, i));
+    CHECK(strcmp(str(&d, d.default_type), "gil") == 0);
+    static const struct { const char *stack; uint64_t v[5]; } want[] = {
+        {"100 main|a(/x.py):1", {5, 3, 3, 2, 0}},
+        {"100 main|a(/x.py):1<b(/x.py):2", {5, 4, 1, 0, 0}},
+        {"200 w|b(/x.py):3", {5, 0, 0, 0, 1000}},
+        {"200 w|a(/x.py):4", {0, 0, 0, 0, 500}},
+    };
+    CHECK_EQ(d.nsamples, 4);
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        int found = 0;
+        for (int i = 0; i < d.nsamples; i++) {
+            char got[256];
+            describe(&d, &d.samples[i], got, sizeof got);
+            *strrchr(got, ' ') = '\0';                /* the count: values[0] */
+            if (strcmp(got, want[k].stack) != 0)
+                continue;
+            found++;
+            CHECK_EQ(d.samples[i].nvalues, 5);
+            for (int v = 0; v < 5 && v < d.samples[i].nvalues; v++)
+                check(d.samples[i].values[v] == want[k].v[v], "%s value %d: %llu, want %llu",
+                      want[k].stack, v, (unsigned long long)d.samples[i].values[v],
+                      (unsigned long long)want[k].v[v]);
+        }
+        check(found == 1, "stack %s once (%d)", want[k].stack, found);
+    }
+    free(buf);
+    table_free(like);
+    modeset_free(ms);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_profile();
     test_no_meta();
+    test_every_state();
     return check_report("pprof");
 }
