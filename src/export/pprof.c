@@ -56,7 +56,7 @@ struct pprof {
     const struct export_meta *m;
     uint64_t period;
     int bytes;                /* memory mode: the counts are bytes */
-    struct ptype types[TABLE_MODES];
+    struct ptype types[TABLE_MODES + 1]; /* a mode's each, and the freed bytes */
     size_t ntypes, cur;       /* cur: the type being collected */
     int timed;                /* one type of samples: its time (count * period) follows */
     struct stackset ss;       /* the samples: every type's stacks, merged */
@@ -208,7 +208,7 @@ static int put_samples(struct pprof *pp)
         if (rc < 0)
             return rc;
     }
-    uint64_t values[TABLE_MODES + 1];
+    uint64_t values[TABLE_MODES + 2];
     for (size_t i = 0; i < pp->ss.n && !pp->b.oom; i++) {
         const struct stackset_stack *k = &pp->ss.stacks[i];
         memcpy(values, stackset_values(&pp->ss, i), pp->ntypes * sizeof *values);
@@ -400,6 +400,9 @@ static void choose_types(struct pprof *pp, const struct table *t, const struct e
         const struct table *mt = meta->by_mode[m];
         if (mt && (m == chosen || !mode_bytes((enum table_mode)m) || table_samples(mt)))
             pp->types[pp->ntypes++] = mode_type((enum table_mode)m, mt);
+        if (m == TABLE_MODE_MEMORY && mt && pp->ntypes &&
+            pp->types[pp->ntypes - 1].t == mt && meta->freed)     /* its other half */
+            pp->types[pp->ntypes++] = (struct ptype){"freed_space", "bytes", meta->freed};
     }
 }
 

@@ -386,7 +386,8 @@ def test_pprof_carries_every_state(proftui, finterp, tmp_path, tmp_path_factory)
     types, default, stacks = decode_samples(gzip.decompress((rec / "g.pb.gz").read_bytes()))
     names = [t for t, _ in types]
     assert names[:4] == ["samples", "cpu", "gil", "idle"] and default == "gil", (types, default)
-    assert all(u == "count" for _, u in types[:4]) and names[4:] in ([], ["alloc_space"]), types
+    assert all(u == "count" for _, u in types[:4]), types
+    assert names[4:] in ([], ["alloc_space"], ["alloc_space", "freed_space"]), types
     # the default type is the collapsed output's
     own, cum, total = collapsed_shares(p)
     rows, out = pprof_top(tmp_path, rec / "g.pb.gz")
@@ -444,7 +445,9 @@ def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_fac
 def test_pprof_memory_mode(proftui, finterp, tmp_path):
     """--mode memory: the default type is alloc_space (bytes), pprof's name
     for allocated bytes, with the bytes of the collapsed output of the same
-    run, build_list on top; the states are there as counts beside it."""
+    run, build_list on top; freed_space beside it has the shrinking, which
+    the workload's main() makes (del of the list); the states are there as
+    counts too."""
     r = profile_workload(proftui, finterp, "memory.py", [2],
                          ["--mode", "memory", "-o", tmp_path / "m.pb.gz"], tmp_path)
     assert r.result.returncode == 0 and r.profile is not None, r.describe()
@@ -456,3 +459,8 @@ def test_pprof_memory_mode(proftui, finterp, tmp_path):
     rows, out = pprof_top(tmp_path, tmp_path / "m.pb.gz")
     assert "Type: alloc_space" in out, out[:2000]
     assert rows and rows.get("build_list", (0, 0))[1] >= 80, out[:3000]
+    assert ("freed_space", "bytes") in types, types
+    f = types.index(("freed_space", "bytes"))
+    assert sum(v[f] for v, _ in stacks) >= 300 << 20, r.describe()
+    rows, out = pprof_top(tmp_path, tmp_path / "m.pb.gz", index="freed_space")
+    assert rows.get("main", (0, 0))[0] >= 80, out[:3000]

@@ -397,20 +397,23 @@ static void test_no_meta(void)
     table_free(t);
 }
 
-/* The stacks of a profile in several states: s1, s2 of thread 100, s3
- * and s4 of thread 200; s4 has bytes only. */
+/* The stacks of a profile in several states: s1, s2, s5 of thread 100,
+ * s3 and s4 of thread 200; s4 has bytes allocated only, s5 freed only. */
 static int add_states(struct table *t)
 {
     uint32_t th0 = table_thread(t, 100, "main"), th1 = table_thread(t, 200, "w");
     uint32_t a = table_intern_func(t, "a", "/x.py"), b = table_intern_func(t, "b", "/x.py");
-    struct frame_key s1[] = {{a, 1}}, s2[] = {{a, 1}, {b, 2}}, s3[] = {{b, 3}}, s4[] = {{a, 4}};
+    struct frame_key s1[] = {{a, 1}}, s2[] = {{a, 1}, {b, 2}}, s3[] = {{b, 3}}, s4[] = {{a, 4}},
+                     s5[] = {{b, 5}, {a, 1}};
     return table_add_stack_as(t, th0, s1, 1, 3, TABLE_M_CPU_GIL) |
            table_add_stack_as(t, th0, s1, 1, 2, TABLE_M_IDLE) |
            table_add_stack_as(t, th0, s2, 2, 1, TABLE_M_GIL) |
            table_add_stack_as(t, th0, s2, 2, 4, TABLE_M_CPU) |
            table_add_stack_as(t, th1, s3, 1, 5, TABLE_M_ANY) |
            table_add_stack_as(t, th1, s3, 1, 1000, TABLE_M_ALLOC) |
-           table_add_stack_as(t, th1, s4, 1, 500, TABLE_M_ALLOC);
+           table_add_stack_as(t, th1, s4, 1, 500, TABLE_M_ALLOC) |
+           table_add_stack_as(t, th1, s3, 1, 300, TABLE_M_FREED) |
+           table_add_stack_as(t, th0, s5, 2, 200, TABLE_M_FREED);
 }
 
 /* A sample type's name and unit, "name/unit". */
@@ -422,8 +425,9 @@ static const char *type_of(const struct decoded *d, int i)
     return buf;
 }
 
-/* With every mode's table: a type per mode, the mode the default, each
- * stack once with its value in each. */
+/* With every mode's table and the freed bytes: a type per mode and
+ * freed_space, the mode the default, each stack once with its value in
+ * each. */
 static void test_every_state(void)
 {
     struct profile *p = profile_new();
@@ -440,6 +444,8 @@ static void test_every_state(void)
     meta.mode = TABLE_MODE_GIL;
     for (int m = 0; m < TABLE_MODES; m++)
         meta.by_mode[m] = modeset_table(ms, (enum table_mode)m);
+    meta.freed = modeset_freed(ms);
+    CHECK(meta.freed != NULL);
     unsigned char *buf = NULL;
     size_t len = 0;
     CHECK(pprof_encode(meta.by_mode[TABLE_MODE_GIL], &meta, &buf, &len) == 0);
@@ -447,18 +453,19 @@ static void test_every_state(void)
     decode_profile(&d, buf, len);
     CHECK(!d.bad);
     static const char *types[] = {"samples/count", "cpu/count", "gil/count", "idle/count",
-                                  "alloc_space/bytes"};
-    CHECK_EQ(d.nstype, 5);
-    for (int i = 0; i < d.nstype && i < 5; i++)
+                                  "alloc_space/bytes", "freed_space/bytes"};
+    CHECK_EQ(d.nstype, 6);
+    for (int i = 0; i < d.nstype && i < 6; i++)
         check(strcmp(type_of(&d, i), types[i]) == 0, "type %d: %s", i, type_of(&d, i));
     CHECK(strcmp(str(&d, d.default_type), "gil") == 0);
-    static const struct { const char *stack; uint64_t v[5]; } want[] = {
-        {"100 main|a(/x.py):1", {5, 3, 3, 2, 0}},
-        {"100 main|a(/x.py):1<b(/x.py):2", {5, 4, 1, 0, 0}},
-        {"200 w|b(/x.py):3", {5, 0, 0, 0, 1000}},
-        {"200 w|a(/x.py):4", {0, 0, 0, 0, 500}},
+    static const struct { const char *stack; uint64_t v[6]; } want[] = {
+        {"100 main|a(/x.py):1", {5, 3, 3, 2, 0, 0}},
+        {"100 main|a(/x.py):1<b(/x.py):2", {5, 4, 1, 0, 0, 0}},
+        {"200 w|b(/x.py):3", {5, 0, 0, 0, 1000, 300}},
+        {"200 w|a(/x.py):4", {0, 0, 0, 0, 500, 0}},
+        {"100 main|b(/x.py):5<a(/x.py):1", {0, 0, 0, 0, 0, 200}},
     };
-    CHECK_EQ(d.nsamples, 4);
+    CHECK_EQ(d.nsamples, 5);
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         int found = 0;
         for (int i = 0; i < d.nsamples; i++) {
@@ -468,8 +475,8 @@ static void test_every_state(void)
             if (strcmp(got, want[k].stack) != 0)
                 continue;
             found++;
-            CHECK_EQ(d.samples[i].nvalues, 5);
-            for (int v = 0; v < 5 && v < d.samples[i].nvalues; v++)
+            CHECK_EQ(d.samples[i].nvalues, 6);
+            for (int v = 0; v < 6 && v < d.samples[i].nvalues; v++)
                 check(d.samples[i].values[v] == want[k].v[v], "%s value %d: %llu, want %llu",
                       want[k].stack, v, (unsigned long long)d.samples[i].values[v],
                       (unsigned long long)want[k].v[v]);
