@@ -9,7 +9,9 @@
  *                sample), cpu/count (on a CPU), gil/count (holding the
  *                GIL), idle/count (neither), and alloc_space/bytes (the
  *                growth of resident memory, memory mode) when it is the
- *                mode or has a count; default_sample_type the run's mode,
+ *                mode or has a count, then freed_space/bytes (the
+ *                shrinking: export_meta.freed) when it is given;
+ *                default_sample_type the run's mode,
  *                so that `go tool pprof` shows what the collapsed output
  *                of the run shows. Without them (a profile read from a
  *                file, the live view's save): [samples/count,
@@ -28,7 +30,8 @@
  *                unknown); the marker frames ([unreadable], [truncated],
  *                [outside your code], [no Python frame]) are functions without
  *                a file
- *   period_type  wall|cpu / nanoseconds, period = the interval
+ *   period_type  MODE / nanoseconds, period = the interval (space / bytes,
+ *                period 1, in memory mode)
  *   time_nanos   start of sampling (Unix ns), duration_nanos
  *   comment      "proftui: V", "python: V", "mode: wall", "interval: Nns",
  *                "samples: N rounds", "missed: N rounds", "lost: N rounds",
@@ -39,7 +42,7 @@
  * no control characters: each invalid byte and each control character
  * (C0, DEL, C1, U+2028/9) becomes '?', as in the collapsed output, so a
  * name reads the same in both. With meta NULL: no comments, times or pid
- * label, period 0, wall mode. The tables of by_mode must be of the
+ * label, period 0, wall mode. The tables of by_mode (and freed) must be of the
  * same profile as t, synced at the same time (modeset.h): their function
  * ids and thread indices are t's. */
 #ifndef PROFTUI_PPROF_H
