@@ -138,7 +138,7 @@ int run_write_profile(struct run *r)
         meta.only = r->only;
         rc = lens_update(lens, replica);
     }
-    struct modeset *modes = rc == 0 && wants_modes(&r->out) ? modeset_new() : NULL;
+    struct modeset *modes = rc == 0 && !r->baseline && wants_modes(&r->out) ? modeset_new() : NULL;
     if (modes && modeset_sync(modes, r->profile, replica, r->cli.nonly ? &r->code : NULL) == 0)
         for (int m = 0; m < TABLE_MODES; m++)     /* pprof: every mode as a sample type */
             meta.by_mode[m] = modeset_table(modes, (enum table_mode)m);
