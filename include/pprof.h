@@ -55,11 +55,13 @@
 struct table;
 
 /* Write the table (borrowed, read only) to f as gzipped profile.proto.
- * Returns 0, ERR_NOMEM, or ERR_IO when writing fails. */
+ * Returns 0, ERR_NOMEM, ERR_IO when writing fails, or ERR_USAGE when a
+ * table of meta->by_mode or meta->freed names a function t's ids do not
+ * reach (not of one profile: a caller's bug). */
 int pprof_write(FILE *f, const struct table *t, const struct export_meta *meta);
 
 /* The same profile, not gzipped, in a buffer the caller frees (*out,
- * *len): for tests and for --push. Returns 0 or ERR_NOMEM. */
+ * *len): for tests and for --push. Returns 0, ERR_NOMEM or ERR_USAGE. */
 int pprof_encode(const struct table *t, const struct export_meta *meta, unsigned char **out,
                  size_t *len);
 
