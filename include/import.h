@@ -51,6 +51,18 @@ int import_file(const char *path, struct profile *p, char *err, size_t cap);
 int import_buffer(const uint8_t *data, size_t n, const char *name, struct profile *p, char *err,
                   size_t cap);
 
+/* import_file() / import_buffer() for a converter that writes every mode
+ * (open.c): a pprof file proftui wrote with every thread state (its
+ * sample types samples, cpu, gil and idle, and alloc_space, freed_space)
+ * is read state by state (table_add_stack_as), so that a replica in each
+ * mode counts what the file's type of that mode counts, and *states is
+ * set to 1; then a replica in wall mode counts every sample, not the
+ * file's mode (read it in the profile's mode). Any other file is read as
+ * import_file() reads it, *states 0. */
+int import_file_states(const char *path, struct profile *p, char *err, size_t cap, int *states);
+int import_buffer_states(const uint8_t *data, size_t n, const char *name, struct profile *p,
+                         char *err, size_t cap, int *states);
+
 /* --- For the loaders (src/import/) and their fuzz targets. --- */
 
 /* One load: the table being filled, the metadata found so far and the
@@ -66,6 +78,8 @@ struct import_ctx {
     struct import_reasons *reasons;  /* failures by reason the file states, per thread */
     size_t nreasons, capreasons;
     uint64_t restored;               /* failures given back their reason so far */
+    int states;                      /* read a proftui pprof's every state (import_file_states) */
+    int got_states;                  /* ... and it did */
 };
 
 #define IMPORT_ANY_THREAD UINT64_MAX         /* reasons known only for all threads together */
@@ -104,6 +118,10 @@ void import_ctx_release(struct import_ctx *c);
  * Keeps the total under IMPORT_COUNT_MAX (ERR_INPUT beyond). */
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight);
+/* The same counted in `metric` (table_add_stack_as): a state's samples, or
+ * bytes (the failures' reasons are given to samples only). */
+int import_add_as(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
+                  uint64_t weight, enum table_metric metric);
 
 /* Intern a function; name/file need not be NUL-terminated (n bytes each)
  * and are cut at IMPORT_NAME_MAX. TABLE_NONE on ENOMEM. */

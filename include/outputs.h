@@ -39,4 +39,8 @@ int outputs_write(struct outputs *o, const struct table *t, const struct export_
 /* Drop everything (leaves existing files untouched). */
 void outputs_abort(struct outputs *o);
 
+/* Whether one of the outputs is in format fmt (pprof: it carries every
+ * mode, export_meta.by_mode). */
+int outputs_has(const struct outputs *o, enum export_format fmt);
+
 #endif

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "exitcode.h"
 #include "export.h"
+#include "modeset.h"
 #include "outfile.h"
 #include "import.h"
 #include "outputs.h"
@@ -45,8 +46,9 @@ static void export_meta_of(const struct profile_meta *m, struct export_meta *e)
     };
 }
 
-/* -o with --open: every -o file from the loaded table. */
-static int convert(const struct cli *c, struct profile *p)
+/* -o with --open: every -o file from the loaded table (its file's mode;
+ * with states, every mode too for pprof: import_file_states). */
+static int convert(const struct cli *c, struct profile *p, int states)
 {
     struct outputs out;
     const char *bad = NULL;
@@ -64,13 +66,23 @@ static int convert(const struct cli *c, struct profile *p)
     struct export_meta em;
     export_meta_of(&m, &em);
     struct table *replica = table_new();
+    if (replica && states)                     /* counts by state: the file's mode */
+        table_set_mode(replica, (enum table_mode)m.mode);
     int rc = replica ? profile_sync(p, replica, NULL) : ERR_NOMEM;
     if (rc == 0 && !m.rounds_known)
         em.taken = table_samples(replica);     /* one sample per round, as far as is known */
+    int all = rc == 0 && states && outputs_has(&out, EXPORT_PPROF);
+    struct modeset *modes = all ? modeset_new() : NULL;
+    if (modes && modeset_sync(modes, p, replica, NULL) == 0) {
+        for (int k = 0; k < TABLE_MODES; k++)
+            em.by_mode[k] = modeset_table(modes, (enum table_mode)k);
+        em.freed = modeset_freed(modes);
+    }
     if (rc == 0)
         rc = outputs_write(&out, replica, &em, &bad);
     else
         outputs_abort(&out);
+    modeset_free(modes);
     table_free(replica);
     if (rc == ERR_NOMEM)
         return fail(EXIT_INTERNAL, "cannot convert", err_str(rc));
@@ -200,12 +212,14 @@ int open_run(const struct cli *c, volatile sig_atomic_t *quit)
     if (!p)
         return fail(EXIT_INTERNAL, "cannot open", err_str(ERR_NOMEM));
     char err[IMPORT_ERR_MAX];
-    int rc = import_file(c->open, p, err, sizeof err);
+    int conv = c->output && !c->diff, states = 0;  /* a conversion reads every state */
+    int rc = conv ? import_file_states(c->open, p, err, sizeof err, &states)
+                  : import_file(c->open, p, err, sizeof err);
     int code;
     if (rc < 0)
         code = fail(rc == ERR_USAGE ? EXIT_USAGE : rc == ERR_NOMEM ? EXIT_INTERNAL : EXIT_INPUT, err, NULL);
     else
-        code = c->diff && c->output ? compare(c, p) : c->output ? convert(c, p) : view(c, p, quit);
+        code = c->diff && c->output ? compare(c, p) : conv ? convert(c, p, states) : view(c, p, quit);
     profile_free(p);
     return code;
 }

@@ -98,15 +98,6 @@ void run_report_child_output(struct run *r, int status)
     fprintf(stderr, "proftui: the program's output is in %s\n", path);
 }
 
-/* Whether an output carries every mode (pprof's sample types). */
-static int wants_modes(const struct outputs *o)
-{
-    for (size_t i = 0; i < o->n; i++)
-        if (o->format[i] == EXPORT_PPROF)
-            return 1;
-    return 0;
-}
-
 int run_write_profile(struct run *r)
 {
     struct sampler_stats st;
@@ -138,7 +129,8 @@ int run_write_profile(struct run *r)
         meta.only = r->only;
         rc = lens_update(lens, replica);
     }
-    struct modeset *modes = rc == 0 && !r->baseline && wants_modes(&r->out) ? modeset_new() : NULL;
+    int all = rc == 0 && !r->baseline && outputs_has(&r->out, EXPORT_PPROF);
+    struct modeset *modes = all ? modeset_new() : NULL;
     if (modes && modeset_sync(modes, r->profile, replica, r->cli.nonly ? &r->code : NULL) == 0)
         for (int m = 0; m < TABLE_MODES; m++)     /* pprof: every mode as a sample type */
             meta.by_mode[m] = modeset_table(modes, (enum table_mode)m);

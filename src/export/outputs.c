@@ -68,3 +68,11 @@ void outputs_abort(struct outputs *o)
         outfile_abort(&o->file[i]);
     o->opened = 0;
 }
+
+int outputs_has(const struct outputs *o, enum export_format fmt)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->format[i] == fmt)
+            return 1;
+    return 0;
+}

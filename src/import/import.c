@@ -60,14 +60,15 @@ static struct import_reasons *reasons_of(struct import_ctx *c, uint64_t tid)
 
 /* [unreadable] samples of a thread whose failures by reason the file gave:
  * as many table_add_failed() as those cover; returns the samples left. */
-static int add_failed(struct import_ctx *c, uint32_t thread, uint64_t *weight)
+static int add_failed(struct import_ctx *c, uint32_t thread, uint64_t *weight,
+                      enum table_metric metric)
 {
     struct import_reasons *r = reasons_of(c, table_thread_tid(c->t, thread));
     for (int why = WALK_OK + 1; r && why < WALK_FAIL_COUNT && *weight; why++) {
         for (; r->why[why] && *weight && c->restored < IMPORT_RESTORE_MAX; r->why[why]--, (*weight)--) {
             if (c->total >= IMPORT_COUNT_MAX)
                 return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
-            int rc = table_add_failed(c->t, thread, (enum walk_fail)why);
+            int rc = table_add_failed_as(c->t, thread, (enum walk_fail)why, metric);
             if (rc < 0)
                 return rc;
             c->restored++;
@@ -80,9 +81,16 @@ static int add_failed(struct import_ctx *c, uint32_t thread, uint64_t *weight)
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight)
 {
-    if (depth == 1 && c->nreasons && !*table_func_file(c->t, frames[0].func) &&
+    return import_add_as(c, thread, frames, depth, weight, TABLE_M_ANY);
+}
+
+int import_add_as(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
+                  uint64_t weight, enum table_metric metric)
+{
+    int samples = (table_mode_mask(TABLE_MODE_WALL) >> metric & 1u) != 0;
+    if (depth == 1 && c->nreasons && samples && !*table_func_file(c->t, frames[0].func) &&
         strcmp(table_func_name(c->t, frames[0].func), TABLE_UNREADABLE) == 0) {
-        int rc = add_failed(c, thread, &weight);
+        int rc = add_failed(c, thread, &weight, metric);
         if (rc < 0 || weight == 0)
             return rc;
     }
@@ -91,7 +99,7 @@ int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *fr
         depth = 0;                    /* a sample without a Python frame, as the writers mark it */
     if (weight > IMPORT_COUNT_MAX - c->total)
         return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
-    int rc = table_add_stack(c->t, thread, frames, depth, weight);
+    int rc = table_add_stack_as(c->t, thread, frames, depth, weight, metric);
     if (rc == 0)
         c->total += weight;
     return rc == ERR_USAGE ? import_fail(c, "internal: a frame or thread was not interned") : rc;
@@ -284,8 +292,26 @@ static int dispatch(struct import_ctx *c, const uint8_t *d, size_t n, int depth)
     }
 }
 
+static int load(const uint8_t *data, size_t n, const char *name, struct profile *p, char *err,
+                size_t cap, int want_states, int *states);
+
 int import_buffer(const uint8_t *data, size_t n, const char *name, struct profile *p, char *err, size_t cap)
 {
+    int states;
+    return load(data, n, name, p, err, cap, 0, &states);
+}
+
+int import_buffer_states(const uint8_t *data, size_t n, const char *name, struct profile *p,
+                         char *err, size_t cap, int *states)
+{
+    return load(data, n, name, p, err, cap, 1, states);
+}
+
+/* Read data into p, every state of a proftui pprof when want_states. */
+static int load(const uint8_t *data, size_t n, const char *name, struct profile *p, char *err,
+                size_t cap, int want_states, int *states)
+{
+    *states = 0;
     struct profile_meta *m = calloc(1, sizeof *m);
     struct frame_key *frames = malloc(IMPORT_DEPTH_MAX * sizeof *frames);
     if (!m || !frames) {
@@ -294,7 +320,8 @@ int import_buffer(const uint8_t *data, size_t n, const char *name, struct profil
         snprintf(err, cap, "%s: %s", name, err_str(ERR_NOMEM));
         return ERR_NOMEM;
     }
-    struct import_ctx c = {.meta = m, .name = name, .err = err, .cap = cap, .frames = frames};
+    struct import_ctx c = {.meta = m, .name = name, .err = err, .cap = cap, .frames = frames,
+                           .states = want_states};
     if (cap)
         err[0] = '\0';
     profile_get_meta(p, m);
@@ -306,6 +333,7 @@ int import_buffer(const uint8_t *data, size_t n, const char *name, struct profil
         m->saved = 1;
         snprintf(m->source, sizeof m->source, "%s", name);
         profile_set_meta(p, m);
+        *states = c.got_states;
     } else if (rc == ERR_NOMEM && cap) {
         snprintf(err, cap, "%s: %s", name, err_str(ERR_NOMEM));
     }
@@ -364,15 +392,28 @@ static int read_all(const char *path, uint8_t **out, size_t *outn, char *err, si
     return 0;
 }
 
-int import_file(const char *path, struct profile *p, char *err, size_t cap)
+static int import_file_as(const char *path, struct profile *p, char *err, size_t cap,
+                          int want_states, int *states)
 {
     uint8_t *d = NULL;
     size_t n = 0;
+    *states = 0;
     int rc = read_all(path, &d, &n, err, cap);
     if (rc == 0)
-        rc = import_buffer(d, n, path, p, err, cap);
+        rc = load(d, n, path, p, err, cap, want_states, states);
     free(d);
     return rc;
+}
+
+int import_file(const char *path, struct profile *p, char *err, size_t cap)
+{
+    int states;
+    return import_file_as(path, p, err, cap, 0, &states);
+}
+
+int import_file_states(const char *path, struct profile *p, char *err, size_t cap, int *states)
+{
+    return import_file_as(path, p, err, cap, 1, states);
 }
 
 uint32_t import_thread_pid(const struct import_ctx *c, uint64_t pid)

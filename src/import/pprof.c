@@ -23,6 +23,8 @@ enum { P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_LOCATION = 4, P_FUNCTION = 5, P_STRING
        P_DEFAULT_SAMPLE_TYPE = 14 };
 
 struct str { const uint8_t *p; size_t n; };
+
+#define ROLE_FREED TABLE_MODES       /* a value of the bytes resident memory shrank by */
 struct func { uint64_t id; uint32_t table_id; };
 struct line { uint32_t table_id; int32_t line; };
 struct loc { uint64_t id; size_t first, n; uint64_t address; };
@@ -38,7 +40,10 @@ struct pp {
     struct line *lines;
     size_t nlines, caplines;
     uint64_t types[64];              /* sample_type's type string of each value */
+    uint64_t units[64];              /* ... and its unit string */
     size_t ntypes;
+    int states;                      /* read every state (import_ctx.states, a proftui file) */
+    int role[64];                    /* with states: each value's mode, ROLE_FREED, or -1 */
     size_t value;                    /* the value counted */
     uint64_t period_type_unit;
     uint64_t period;
@@ -231,13 +236,92 @@ static int next_number(const struct pb_field *f, struct pbread *packed, int *use
     return 1;
 }
 
+/* Whether mode m counts bytes (none of its metrics is a sample's). */
+static int mode_bytes(int m)
+{
+    return !(table_mode_mask((enum table_mode)m) & table_mode_mask(TABLE_MODE_WALL));
+}
+
+/* The first metric of mode m (a mode of bytes has one). */
+static int first_metric(int m)
+{
+    for (int k = 0; k < TABLE_METRICS; k++)
+        if (table_mode_mask((enum table_mode)m) >> k & 1u)
+            return k;
+    return TABLE_M_FREED;
+}
+
+/* Split one stack's values (by type) into counts by metric such that
+ * every mode the file has sums its own value: the metrics in the most of
+ * those modes first, each as much as all of its modes have left; bytes
+ * to the metric of their mode, or TABLE_M_FREED. 0, or -1 when the values
+ * do not add up (a sample on a CPU and idle, say). */
+static int split_states(const struct pp *p, const uint64_t *v, uint64_t x[TABLE_METRICS])
+{
+    uint64_t rem[TABLE_MODES] = {0};
+    unsigned present = 0, wall = table_mode_mask(TABLE_MODE_WALL);
+    memset(x, 0, TABLE_METRICS * sizeof *x);
+    for (size_t i = 0; i < p->ntypes; i++) {
+        int m = p->role[i];
+        if (m == ROLE_FREED)
+            x[TABLE_M_FREED] += v[i];
+        else if (m >= 0 && mode_bytes(m))
+            x[first_metric(m)] += v[i];
+        else if (m >= 0)
+            rem[m] = v[i], present |= 1u << m;
+    }
+    for (int k = TABLE_MODES; k >= 1; k--) {
+        for (int metric = 0; metric < TABLE_METRICS; metric++) {
+            unsigned sig = 0;
+            for (int m = 0; m < TABLE_MODES; m++)
+                if ((present >> m & 1u) && (table_mode_mask((enum table_mode)m) >> metric & 1u))
+                    sig |= 1u << m;
+            int in = 0;
+            for (int m = 0; m < TABLE_MODES; m++)
+                in += sig >> m & 1u;
+            if (!(wall >> metric & 1u) || in != k)
+                continue;
+            uint64_t take = UINT64_MAX;
+            for (int m = 0; m < TABLE_MODES; m++)
+                if (sig >> m & 1u)
+                    take = rem[m] < take ? rem[m] : take;
+            for (int m = 0; m < TABLE_MODES; m++)
+                if (sig >> m & 1u)
+                    rem[m] -= take;
+            x[metric] += take;
+        }
+    }
+    for (int m = 0; m < TABLE_MODES; m++)
+        if (rem[m])
+            return -1;
+    return 0;
+}
+
+/* One stack's values, every state's, into the table. */
+static int add_states(struct pp *p, uint32_t th, int depth, const uint64_t *v)
+{
+    uint64_t x[TABLE_METRICS];
+    for (size_t i = 0; i < p->ntypes; i++)
+        if (v[i] > IMPORT_COUNT_MAX)                     /* a negative int64 */
+            return import_fail(p->c, "a sample's value is negative");
+    if (split_states(p, v, x) < 0)
+        return import_fail(p->c, "a sample's states do not add up (more on a CPU and idle than "
+                                 "samples)");
+    for (int m = 0; m < TABLE_METRICS; m++) {
+        int rc = x[m] ? import_add_as(p->c, th, p->c->frames, depth, x[m], (enum table_metric)m) : 0;
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Sample{location_id 1, value 2, label 3}; ids and values packed or not. */
 static int read_sample(struct pp *p, const uint8_t *d, size_t n)
 {
     struct pbread r = pbread_init(d, n);
     struct pb_field f;
     struct labels lab = {0};
-    uint64_t value = 0, v;
+    uint64_t value = 0, v, values[64] = {0};
     size_t vi = 0;
     int rc, depth = 0;
     while ((rc = pbread_next(&r, &f)) > 0) {
@@ -249,8 +333,11 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
             if (prc < 0 || k < 0)
                 return prc < 0 ? prc : ERR_CORRUPT;
         } else if (f.number == 2 && num) {
-            while ((k = next_number(&f, &packed, &used, &v)) > 0)
+            while ((k = next_number(&f, &packed, &used, &v)) > 0) {
+                if (vi < sizeof values / sizeof values[0])
+                    values[vi] = v;
                 value = vi++ == p->value ? v : value;
+            }
             if (k < 0)
                 return ERR_CORRUPT;
         } else if (f.number == 3 && f.wire == PB_LEN && read_label(p, f.data, f.len, &lab) < 0) {
@@ -259,7 +346,7 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
     }
     if (rc < 0)
         return ERR_CORRUPT;
-    if (value == 0 || value > IMPORT_COUNT_MAX)     /* none, or a negative int64 */
+    if (!p->states && (value == 0 || value > IMPORT_COUNT_MAX))   /* none, or a negative int64 */
         return 0;
     char name[IMPORT_NAME_MAX + 1];
     size_t nl = lab.name.n < IMPORT_NAME_MAX ? lab.name.n : IMPORT_NAME_MAX;
@@ -267,7 +354,10 @@ static int read_sample(struct pp *p, const uint8_t *d, size_t n)
         memcpy(name, lab.name.p, nl);
     name[nl] = '\0';
     uint32_t th = table_thread_of(p->c->t, lab.pid, lab.tid, nl ? name : NULL);
-    return th == TABLE_NONE ? ERR_NOMEM : import_add(p->c, th, p->c->frames, depth, value);
+    if (th == TABLE_NONE)
+        return ERR_NOMEM;
+    return p->states ? add_states(p, th, depth, values)
+                     : import_add(p->c, th, p->c->frames, depth, value);
 }
 
 /* The first pass: strings, sample types, times and period. */
@@ -293,7 +383,7 @@ static int pass_header(struct pp *p, const uint8_t *d, size_t n)
             if (f.number == P_PERIOD_TYPE)
                 p->period_type_unit = unit;
             else if (p->ntypes < sizeof p->types / sizeof p->types[0])
-                p->types[p->ntypes++] = type;
+                p->units[p->ntypes] = unit, p->types[p->ntypes++] = type;
         } else if (f.wire == PB_VARINT && f.number == P_DEFAULT_SAMPLE_TYPE) {
             p->default_type = f.value;
         } else if (f.wire == PB_VARINT && (f.number == P_TIME || f.number == P_DURATION || f.number == P_PERIOD)) {
@@ -369,6 +459,34 @@ static void choose_value(struct pp *p)
         p->c->meta->interval_ns = p->period;
 }
 
+/* The role of each value when the states are wanted and proftui wrote
+ * the file with every one (pprof.h): a type named as a mode's, of its
+ * unit, gives that mode; freed_space the shrinking. */
+static void choose_states(struct pp *p)
+{
+    unsigned found = 0;
+    p->states = 0;
+    if (!p->c->states || !p->c->meta->writer[0])
+        return;
+    for (size_t i = 0; i < p->ntypes; i++) {
+        p->role[i] = -1;
+        int bytes = str_is(p, p->units[i], "bytes");
+        if (bytes && str_is(p, p->types[i], "freed_space"))
+            p->role[i] = ROLE_FREED;
+        for (int m = 0; m < TABLE_MODES && p->role[i] < 0; m++) {
+            const char *name = m == TABLE_MODE_WALL ? "samples" : m == TABLE_MODE_MEMORY
+                               ? "alloc_space" : table_mode_name((enum table_mode)m);
+            if (str_is(p, p->types[i], name) && bytes == mode_bytes(m) &&
+                (bytes || str_is(p, p->units[i], "count")) && !(found >> m & 1u))
+                p->role[i] = m, found |= 1u << m;
+        }
+    }
+    /* every sample with its state: wall and some other mode of samples */
+    for (int m = 0; m < TABLE_MODES; m++)
+        if (m != TABLE_MODE_WALL && !mode_bytes(m) && (found >> m & 1u))
+            p->states = (found >> TABLE_MODE_WALL & 1u) != 0;
+}
+
 int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n)
 {
     struct pp p = {.c = c};
@@ -389,6 +507,8 @@ int import_pprof(struct import_ctx *c, const uint8_t *data, size_t n)
         qsort(p.locs, p.nlocs, sizeof *p.locs, by_loc_id);
     if (rc == 0) {
         choose_value(&p);
+        choose_states(&p);
+        c->got_states = p.states;
         rc = pass(&p, data, n, P_SAMPLE, read_sample, "a bad sample");
     }
     free(p.strs);
