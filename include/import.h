@@ -74,6 +74,7 @@ struct import_ctx {
     char *err;
     size_t cap;
     uint64_t total;                  /* samples added so far */
+    uint64_t bytes;                  /* bytes added so far (import_add_as) */
     struct frame_key *frames;        /* IMPORT_DEPTH_MAX of them, for one stack */
     struct import_reasons *reasons;  /* failures by reason the file states, per thread */
     size_t nreasons, capreasons;
@@ -119,7 +120,8 @@ void import_ctx_release(struct import_ctx *c);
 int import_add(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                uint64_t weight);
 /* The same counted in `metric` (table_add_stack_as): a state's samples, or
- * bytes (the failures' reasons are given to samples only). */
+ * bytes (the failures' reasons are given to samples only; the bytes are
+ * kept under IMPORT_COUNT_MAX apart from the samples). */
 int import_add_as(struct import_ctx *c, uint32_t thread, const struct frame_key *frames, int depth,
                   uint64_t weight, enum table_metric metric);
 

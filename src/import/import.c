@@ -97,11 +97,13 @@ int import_add_as(struct import_ctx *c, uint32_t thread, const struct frame_key 
     if (depth == 1 && !*table_func_file(c->t, frames[0].func) &&
         strcmp(table_func_name(c->t, frames[0].func), IMPORT_NO_FRAME) == 0)
         depth = 0;                    /* a sample without a Python frame, as the writers mark it */
-    if (weight > IMPORT_COUNT_MAX - c->total)
-        return import_fail(c, "more than %llu samples in all", (unsigned long long)IMPORT_COUNT_MAX);
+    uint64_t *sum = samples ? &c->total : &c->bytes;
+    if (weight > IMPORT_COUNT_MAX - *sum)
+        return import_fail(c, "more than %llu %s in all", (unsigned long long)IMPORT_COUNT_MAX,
+                           samples ? "samples" : "bytes");
     int rc = table_add_stack_as(c->t, thread, frames, depth, weight, metric);
     if (rc == 0)
-        c->total += weight;
+        *sum += weight;
     return rc == ERR_USAGE ? import_fail(c, "internal: a frame or thread was not interned") : rc;
 }
 

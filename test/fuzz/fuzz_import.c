@@ -5,7 +5,9 @@
  *   1 json_parse, then every node visited and every string decoded;
  *   2 the pprof loader (pbread) directly;
  *   3 the collapsed-stack loader directly;
- *   4 the speedscope loader directly.
+ *   4 the speedscope loader directly;
+ *   5 the pprof loader directly, reading every state (import_file_states)
+ *     as in a file proftui wrote.
  * Invariants: a load either succeeds with the samples it counted in the
  * table, or fails with a one-line message naming the input; parsed JSON
  * nodes nest properly and decoded strings are bounded, NUL-terminated,
@@ -73,8 +75,11 @@ static void check_load(uint8_t which, const uint8_t *d, size_t n)
             return;
         }
         struct import_ctx c = {.t = profile_table(p), .meta = &m, .name = "fuzz", .err = err,
-                               .cap = sizeof err, .frames = frames};
-        rc = which == 2 ? import_pprof(&c, d, n) : which == 3 ? import_folded(&c, (const char *)d, n)
+                               .cap = sizeof err, .frames = frames, .states = which == 5};
+        if (which == 5)
+            snprintf(m.writer, sizeof m.writer, "fuzz");     /* as "proftui: V" would */
+        rc = which == 2 || which == 5 ? import_pprof(&c, d, n)
+           : which == 3 ? import_folded(&c, (const char *)d, n)
            : import_speedscope(&c, (const char *)d, n);
         if (rc == 0 && c.total != table_samples(c.t))
             violation("samples counted and samples in the table differ");
@@ -98,9 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    if (data[0] % 5 == 1)
+    if (data[0] % 6 == 1)
         check_json(data + 1, size - 1);
     else
-        check_load(data[0] % 5, data + 1, size - 1);
+        check_load(data[0] % 6, data + 1, size - 1);
     return 0;
 }

@@ -419,26 +419,32 @@ def test_pprof_carries_every_state(proftui, finterp, tmp_path, tmp_path_factory)
     assert idle_rows.get("main", (0, 0))[1] >= 10, idle_out
 
 
+def type_totals(path: Path) -> Dict[Tuple[str, str], Dict[int, int]]:
+    """{(type, unit): {thread id: its total}} of a pprof file."""
+    types, _, stacks = decode_samples(gzip.decompress(path.read_bytes()))
+    out: Dict[Tuple[str, str], Dict[int, int]] = {t: {} for t in types}
+    for values, labels in stacks:
+        for t, v in zip(types, values):
+            tid = labels.get("thread_id", 0)
+            out[t][tid] = out[t].get(tid, 0) + v
+    return out
+
+
 @pytest.mark.parametrize("finterp", format_interpreters())
 def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_factory):
-    """--open of that pprof reads its default type: written as collapsed
-    stacks it is the collapsed output of the run (mode gil, the same
-    stacks), and written as pprof again it holds that one mode as samples
-    (the states of each stack are not in a table read from a file)."""
+    """--open of that pprof with -o: written as collapsed stacks it is the
+    collapsed output of the run, byte for byte (its mode, gil: the default
+    type), and written as pprof again it keeps every sample type, each
+    type's total of every thread, and the default type."""
     r, rec = states_run(proftui, finterp, tmp_path_factory)
     back = run([proftui, "--open", rec / "g.pb.gz", "-o", tmp_path / "back.txt",
                 "-o", tmp_path / "back.pb.gz"])
     assert back.returncode == 0, back.describe()
-    b = Profile.load(tmp_path / "back.txt")
-    assert b.meta.get("mode") == "gil", b.meta
-    def key(stacks):
-        return sorted((s.tid, tuple((f.name, f.file or "", f.line or 0) for f in s.frames), s.count)
-                      for s in stacks)
-    got, want = key(b.stacks), key(r.profile.stacks)
-    assert got == want, (got[:5], want[:5])
-    types, default, stacks = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
-    assert [t for t, _ in types] == ["samples", "gil"], types
-    assert sum(v[0] for v, _ in stacks) == sum(s.count for s in r.profile.stacks), types
+    assert (tmp_path / "back.txt").read_bytes() == (rec / "profile.txt").read_bytes(), back.describe()
+    want, got = type_totals(rec / "g.pb.gz"), type_totals(tmp_path / "back.pb.gz")
+    assert list(got) == list(want) and got == want, (got, want)
+    types, default, _ = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
+    assert default == "gil", (types, default)
 
 
 @pytest.mark.parametrize("finterp", format_interpreters())
@@ -447,7 +453,7 @@ def test_pprof_memory_mode(proftui, finterp, tmp_path):
     for allocated bytes, with the bytes of the collapsed output of the same
     run, build_list on top; freed_space beside it has the shrinking, which
     the workload's main() makes (del of the list); the states are there as
-    counts too."""
+    counts too; --open -o writes them all again."""
     r = profile_workload(proftui, finterp, "memory.py", [2],
                          ["--mode", "memory", "-o", tmp_path / "m.pb.gz"], tmp_path)
     assert r.result.returncode == 0 and r.profile is not None, r.describe()
@@ -464,3 +470,7 @@ def test_pprof_memory_mode(proftui, finterp, tmp_path):
     assert sum(v[f] for v, _ in stacks) >= 300 << 20, r.describe()
     rows, out = pprof_top(tmp_path, tmp_path / "m.pb.gz", index="freed_space")
     assert rows.get("main", (0, 0))[0] >= 80, out[:3000]
+    # converted again: every type's totals, the bytes too
+    back = run([proftui, "--open", tmp_path / "m.pb.gz", "-o", tmp_path / "back.pb.gz"])
+    assert back.returncode == 0, back.describe()
+    assert type_totals(tmp_path / "back.pb.gz") == type_totals(tmp_path / "m.pb.gz")
