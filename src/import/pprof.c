@@ -4,7 +4,9 @@
  * innermost, later ones the callers it was inlined into), then samples
  * (location ids leaf first) counted by the default sample type (proftui
  * writes its mode's there: the counts its comment "mode: M" names), else
- * the type named "samples" (or "sample"), else the first; labels "thread_id"/"thread"/"tid" and
+ * the type named "samples" (or "sample"), else the first, or, when the
+ * states are wanted (import_file_states) and proftui wrote the file with
+ * every one, by every type (split_states); labels "thread_id"/"thread"/"tid" and
  * "thread_name" give the thread, "pid" the process. */
 #include "import.h"
 
