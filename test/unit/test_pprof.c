@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "error.h"
+#include "import.h"
 #include "modeset.h"
 #include "pbdec.h"
 #include "pprof.h"
@@ -425,30 +426,30 @@ static const char *type_of(const struct decoded *d, int i)
     return buf;
 }
 
-/* With every mode's table and the freed bytes: a type per mode and
- * freed_space, the mode the default, each stack once with its value in
- * each. */
-static void test_every_state(void)
+/* p's pprof with every mode's table and the freed bytes, in gil mode
+ * (caller frees *buf). 0 or an error. */
+static int encode_states(struct profile *p, unsigned char **buf, size_t *len)
 {
-    struct profile *p = profile_new();
     struct modeset *ms = modeset_new();
     struct table *like = table_new();
-    CHECK(p && ms && like);
-    if (!p || !ms || !like)
-        return;
-    profile_lock(p);
-    CHECK(add_states(profile_table(p)) == 0);
-    profile_unlock(p);
-    CHECK(modeset_sync(ms, p, like, NULL) == 0);
+    int rc = ms && like ? modeset_sync(ms, p, like, NULL) : ERR_NOMEM;
     struct export_meta meta = META;
     meta.mode = TABLE_MODE_GIL;
     for (int m = 0; m < TABLE_MODES; m++)
         meta.by_mode[m] = modeset_table(ms, (enum table_mode)m);
     meta.freed = modeset_freed(ms);
-    CHECK(meta.freed != NULL);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    CHECK(pprof_encode(meta.by_mode[TABLE_MODE_GIL], &meta, &buf, &len) == 0);
+    CHECK(rc < 0 || meta.freed != NULL);
+    if (rc == 0)
+        rc = pprof_encode(meta.by_mode[TABLE_MODE_GIL], &meta, buf, len);
+    table_free(like);
+    modeset_free(ms);
+    return rc;
+}
+
+/* A type per mode and freed_space, the mode the default, each stack of
+ * add_states() once with its value in each. */
+static void check_states(const unsigned char *buf, size_t len)
+{
     static struct decoded d;
     decode_profile(&d, buf, len);
     CHECK(!d.bad);
@@ -483,9 +484,32 @@ static void test_every_state(void)
         }
         check(found == 1, "stack %s once (%d)", want[k].stack, found);
     }
+}
+
+/* Every state as sample types (a modeset's tables and the freed bytes),
+ * and read back state by state (import_buffer_states) the same again. */
+static void test_every_state(void)
+{
+    struct profile *p = profile_new(), *back = profile_new();
+    CHECK(p && back);
+    if (!p || !back)
+        return;
+    profile_lock(p);
+    CHECK(add_states(profile_table(p)) == 0);
+    profile_unlock(p);
+    unsigned char *buf = NULL, *again = NULL;
+    size_t len = 0, alen = 0;
+    CHECK(encode_states(p, &buf, &len) == 0);
+    check_states(buf, len);
+    char err[IMPORT_ERR_MAX];
+    int states = 0;
+    CHECK(buf && import_buffer_states(buf, len, "p.pprof", back, err, sizeof err, &states) == 0);
+    CHECK_EQ(states, 1);
+    CHECK(encode_states(back, &again, &alen) == 0);
+    check_states(again, alen);
+    free(again);
     free(buf);
-    table_free(like);
-    modeset_free(ms);
+    profile_free(back);
     profile_free(p);
 }
 
