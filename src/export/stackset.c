@@ -56,7 +56,8 @@ static int append(struct stackset *s, size_t h, uint32_t thread, const uint64_t 
     if (s->n >= UINT32_MAX - 1 || n > UINT32_MAX ||
         array_reserve((void **)&s->stacks, &s->cap, s->n + 1, sizeof *s->stacks) < 0 ||
         array_reserve((void **)&s->ids, &s->idcap, s->nids + n, sizeof *s->ids) < 0 ||
-        array_reserve((void **)&s->values, &s->valcap, (s->n + 1) * s->nvalues, sizeof *s->values) < 0)
+        array_reserve((void **)&s->values, &s->valcap, (s->n + 1) * s->nvalues,
+                      sizeof *s->values) < 0)
         return ERR_NOMEM;
     memcpy(s->ids + s->nids, ids, n * sizeof *ids);
     memset(s->values + s->n * s->nvalues, 0, s->nvalues * sizeof *s->values);

@@ -310,7 +310,8 @@ static int add_states(struct pp *p, uint32_t th, int depth, const uint64_t *v)
         return import_fail(p->c, "a sample's states do not add up (more on a CPU and idle than "
                                  "samples)");
     for (int m = 0; m < TABLE_METRICS; m++) {
-        int rc = x[m] ? import_add_as(p->c, th, p->c->frames, depth, x[m], (enum table_metric)m) : 0;
+        int rc = x[m] ? import_add_as(p->c, th, p->c->frames, depth, x[m], (enum table_metric)m)
+                      : 0;
         if (rc < 0)
             return rc;
     }
@@ -450,7 +451,8 @@ static void choose_value(struct pp *p)
             p->value = i;
             break;
         }
-    const struct str *d = p->default_type && p->default_type < p->nstrs ? &p->strs[p->default_type] : NULL;
+    const struct str *d =
+        p->default_type && p->default_type < p->nstrs ? &p->strs[p->default_type] : NULL;
     for (size_t i = 0; d && i < p->ntypes; i++)
         if (p->types[i] < p->nstrs && p->strs[p->types[i]].n == d->n &&
             memcmp(p->strs[p->types[i]].p, d->p, d->n) == 0) {

@@ -20,7 +20,8 @@ static int visit(const struct table *t, uint32_t thread, uint32_t n, uint64_t co
                  struct frame_key *frames, table_stack_cb cb, void *arg)
 {
     int depth = 0;
-    for (uint32_t k = n; k < t->nnodes && t->nodes[k].parent != TABLE_NONE; k = t->nodes[k].parent) {
+    for (uint32_t k = n; k < t->nnodes && t->nodes[k].parent != TABLE_NONE;
+         k = t->nodes[k].parent) {
         if ((uint32_t)depth >= t->nnodes || t->nodes[k].site >= t->nsites)
             return ERR_USAGE;                       /* a cycle or a bad site: never */
         frames[depth++] = (struct frame_key){.func = t->sites[t->nodes[k].site].func,
