@@ -433,14 +433,22 @@ def type_totals(path: Path) -> Dict[Tuple[str, str], Dict[int, int]]:
 @pytest.mark.parametrize("finterp", format_interpreters())
 def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_factory):
     """--open of that pprof with -o: written as collapsed stacks it is the
-    collapsed output of the run, byte for byte (its mode, gil: the default
-    type), and written as pprof again it keeps every sample type, each
+    collapsed output of the run, byte for byte but for line 0 (its mode,
+    gil: the default type), and written as pprof again it keeps every sample type, each
     type's total of every thread, and the default type."""
     r, rec = states_run(proftui, finterp, tmp_path_factory)
     back = run([proftui, "--open", rec / "g.pb.gz", "-o", tmp_path / "back.txt",
                 "-o", tmp_path / "back.pb.gz"])
     assert back.returncode == 0, back.describe()
-    assert (tmp_path / "back.txt").read_bytes() == (rec / "profile.txt").read_bytes(), back.describe()
+    # (pprof's line 0 is "unknown": a frame at line 0, such as 3.15's
+    # <module> under [gc], comes back as "?", and sorts elsewhere)
+    written = (rec / "profile.txt").read_text()
+    if ":0)" in written:
+        written, got = [sorted(re.sub(r":0\)", ":?)", text).splitlines())
+                        for text in (written, (tmp_path / "back.txt").read_text())]
+    else:
+        got = (tmp_path / "back.txt").read_text()
+    assert got == written, back.describe()
     want, got = type_totals(rec / "g.pb.gz"), type_totals(tmp_path / "back.pb.gz")
     assert list(got) == list(want) and got == want, (got, want)
     types, default, _ = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
