@@ -42,9 +42,6 @@ struct export_meta {
      * are not at hand (a file read back, the live view's save): those
      * formats then write the one table they get. */
     const struct table *by_mode[TABLE_MODES];
-    /* The bytes the resident memory shrank by, by stack (modeset_freed),
-     * for pprof beside by_mode's; NULL when not at hand. */
-    const struct table *freed;
 };
 
 /* A writer: the table (borrowed, read only) to f. meta may be NULL for the

@@ -3,9 +3,8 @@
  * thread state (pprof's sample types, export_meta.by_mode): one replica
  * per mode (table_set_mode), each with the stacks a model table shows
  * (table_get_tasks, table_get_native), seen through its own lens when the
- * user's code is given (lens.h), and the shrinking of resident memory by
- * stack, all copied under one hold of the profile's lock so that the modes
- * count the same samples. */
+ * user's code is given (lens.h), all copied under one hold of the
+ * profile's lock so that the modes count the same samples. */
 #ifndef PROFTUI_MODESET_H
 #define PROFTUI_MODESET_H
 
@@ -29,12 +28,5 @@ int modeset_sync(struct modeset *s, struct profile *p, const struct table *like,
 /* The table of mode m as of the last successful sync (owned by the set),
  * NULL before one or for an unknown mode. */
 const struct table *modeset_table(const struct modeset *s, enum table_mode m);
-
-/* The bytes the resident memory shrank by, by stack (TABLE_M_FREED, which
- * no mode sums), as of the last sync: a table of the profile's function
- * ids and thread indices whose counts are those bytes, of the kind of
- * stacks `like` shows; NULL when there are none, before a sync, and with
- * the user's code (a lens reads replicas only). Owned by the set. */
-const struct table *modeset_freed(const struct modeset *s);
 
 #endif

@@ -408,15 +408,4 @@ uint64_t table_sync_replayed(const struct table *t, size_t *n, uint64_t *whole);
  * many samples it added. TABLE_NONE when i is out of range. */
 uint32_t table_sync_replayed_add(const struct table *t, size_t i, uint64_t *weight);
 
-/* --- One metric by stack (metric_stacks.c) --- */
-
-/* Visit every distinct stack of t, a table that is no replica (its
- * profile's writer: hold the lock), whose own count in `metric` is not 0,
- * with that count, as table_foreach_stack() does (thread index, frames
- * root first, depth 0 for no frame); every kind of thread. For what no
- * mode sums (TABLE_M_FREED). Returns cb's non-zero value, ERR_NOMEM, or
- * ERR_USAGE on a replica or for TABLE_M_ANY (it has no counts of its own). */
-int table_foreach_metric_stack(const struct table *t, enum table_metric metric,
-                               table_stack_cb cb, void *arg);
-
 #endif

@@ -73,11 +73,9 @@ static int convert(const struct cli *c, struct profile *p, int states)
         em.taken = table_samples(replica);     /* one sample per round, as far as is known */
     int all = rc == 0 && states && outputs_has(&out, EXPORT_PPROF);
     struct modeset *modes = all ? modeset_new() : NULL;
-    if (modes && modeset_sync(modes, p, replica, NULL) == 0) {
+    if (modes && modeset_sync(modes, p, replica, NULL) == 0)
         for (int k = 0; k < TABLE_MODES; k++)
             em.by_mode[k] = modeset_table(modes, (enum table_mode)k);
-        em.freed = modeset_freed(modes);
-    }
     if (rc == 0)
         rc = outputs_write(&out, replica, &em, &bad);
     else

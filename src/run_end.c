@@ -134,7 +134,6 @@ int run_write_profile(struct run *r)
     if (modes && modeset_sync(modes, r->profile, replica, r->cli.nonly ? &r->code : NULL) == 0)
         for (int m = 0; m < TABLE_MODES; m++)     /* pprof: every mode as a sample type */
             meta.by_mode[m] = modeset_table(modes, (enum table_mode)m);
-    meta.freed = modeset_freed(modes);
     const char *bad = r->cli.output;
     int code = 0;
     if (rc == 0 && r->baseline) {              /* --diff: the comparison instead of the profile */

@@ -56,7 +56,7 @@ struct pprof {
     const struct export_meta *m;
     uint64_t period;
     int bytes;                /* memory mode: the counts are bytes */
-    struct ptype types[TABLE_MODES + 1]; /* a mode's each, and the freed bytes */
+    struct ptype types[TABLE_MODES]; /* a mode's each */
     size_t ntypes, cur;       /* cur: the type being collected */
     int timed;                /* one type of samples: its time (count * period) follows */
     struct stackset ss;       /* the samples: every type's stacks, merged */
@@ -208,7 +208,7 @@ static int put_samples(struct pprof *pp)
         if (rc < 0)
             return rc;
     }
-    uint64_t values[TABLE_MODES + 2];
+    uint64_t values[TABLE_MODES + 1];
     for (size_t i = 0; i < pp->ss.n && !pp->b.oom; i++) {
         const struct stackset_stack *k = &pp->ss.stacks[i];
         memcpy(values, stackset_values(&pp->ss, i), pp->ntypes * sizeof *values);
@@ -357,20 +357,28 @@ static void put_meta(struct pprof *pp)
     pbenc_int(&pp->b, PROFILE_DURATION, (int64_t)(m->duration_ns & INT64_MAX));
 }
 
-/* Whether mode m counts bytes (its metrics are none of wall's samples). */
-static int mode_bytes(enum table_mode m)
+const char *pprof_type_name(enum table_mode m)
 {
-    return !(table_mode_mask(m) & table_mode_mask(TABLE_MODE_WALL));
+    switch (m) {
+    case TABLE_MODE_WALL:
+        return "samples";
+    case TABLE_MODE_MEMORY:
+        return "alloc_space";
+    case TABLE_MODE_RELEASED:
+        return "freed_space";
+    default:
+        return table_mode_name(m);
+    }
 }
 
-/* A mode's sample type: pprof's names where it has them ("samples" for
- * every sample, "alloc_space" for bytes allocated), else the mode's. */
+const char *pprof_type_unit(enum table_mode m)
+{
+    return table_mode_counts_bytes(m) ? "bytes" : "count";
+}
+
 static struct ptype mode_type(enum table_mode m, const struct table *t)
 {
-    int bytes = mode_bytes(m);
-    const char *name = m == TABLE_MODE_WALL     ? "samples"
-                       : m == TABLE_MODE_MEMORY ? "alloc_space" : table_mode_name(m);
-    return (struct ptype){.name = name, .unit = bytes ? "bytes" : "count", .t = t};
+    return (struct ptype){.name = pprof_type_name(m), .unit = pprof_type_unit(m), .t = t};
 }
 
 /* Whether meta->by_mode knows the states of the stacks: some mode of
@@ -378,7 +386,7 @@ static struct ptype mode_type(enum table_mode m, const struct table *t)
 static int states_known(const struct export_meta *meta)
 {
     for (int m = 0; meta && m < TABLE_MODES; m++)
-        if (m != TABLE_MODE_WALL && !mode_bytes((enum table_mode)m) && meta->by_mode[m] &&
+        if (m != TABLE_MODE_WALL && !table_mode_counts_bytes((enum table_mode)m) && meta->by_mode[m] &&
             table_samples(meta->by_mode[m]))
             return 1;
     return 0;
@@ -391,18 +399,15 @@ static void choose_types(struct pprof *pp, const struct table *t, const struct e
 {
     int chosen = meta ? meta->mode : TABLE_MODE_WALL;
     if (!states_known(meta)) {
-        pp->types[0] = mode_type(pp->bytes ? TABLE_MODE_MEMORY : TABLE_MODE_WALL, t);
+        pp->types[0] = mode_type(pp->bytes ? (enum table_mode)chosen : TABLE_MODE_WALL, t);
         pp->ntypes = 1;
         pp->timed = !pp->bytes;
         return;
     }
     for (int m = 0; m < TABLE_MODES; m++) {
         const struct table *mt = meta->by_mode[m];
-        if (mt && (m == chosen || !mode_bytes((enum table_mode)m) || table_samples(mt)))
+        if (mt && (m == chosen || !table_mode_counts_bytes((enum table_mode)m) || table_samples(mt)))
             pp->types[pp->ntypes++] = mode_type((enum table_mode)m, mt);
-        if (m == TABLE_MODE_MEMORY && mt && pp->ntypes &&
-            pp->types[pp->ntypes - 1].t == mt && meta->freed)     /* its other half */
-            pp->types[pp->ntypes++] = (struct ptype){"freed_space", "bytes", meta->freed};
     }
 }
 
@@ -422,7 +427,7 @@ static const struct table *names_of(const struct table *t, const struct pprof *p
 static int setup(struct pprof *pp, const struct table *t, const struct export_meta *meta)
 {
     *pp = (struct pprof){.t = t, .m = meta, .period = meta ? meta->interval_ns : 0,
-                         .bytes = meta && meta->mode == TABLE_MODE_MEMORY};
+                         .bytes = meta && table_mode_counts_bytes((enum table_mode)meta->mode)};
     choose_types(pp, t, meta);
     stackset_init(&pp->ss, pp->ntypes);
     pp->names = names_of(t, pp);

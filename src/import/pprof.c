@@ -17,6 +17,7 @@
 #include "array.h"
 #include "error.h"
 #include "pbread.h"
+#include "pprof.h"
 #include "profile.h"
 
 /* profile.proto field numbers. */
@@ -26,7 +27,6 @@ enum { P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_LOCATION = 4, P_FUNCTION = 5, P_STRING
 
 struct str { const uint8_t *p; size_t n; };
 
-#define ROLE_FREED TABLE_MODES       /* a value of the bytes resident memory shrank by */
 struct func { uint64_t id; uint32_t table_id; };
 struct line { uint32_t table_id; int32_t line; };
 struct loc { uint64_t id; size_t first, n; uint64_t address; };
@@ -45,7 +45,7 @@ struct pp {
     uint64_t units[64];              /* ... and its unit string */
     size_t ntypes;
     int states;                      /* read every state (import_ctx.states, a proftui file) */
-    int role[64];                    /* with states: each value's mode, ROLE_FREED, or -1 */
+    int role[64];                    /* with states: each value's mode, or -1 */
     size_t value;                    /* the value counted */
     uint64_t period_type_unit;
     uint64_t period;
@@ -238,25 +238,19 @@ static int next_number(const struct pb_field *f, struct pbread *packed, int *use
     return 1;
 }
 
-/* Whether mode m counts bytes (none of its metrics is a sample's). */
-static int mode_bytes(int m)
-{
-    return !(table_mode_mask((enum table_mode)m) & table_mode_mask(TABLE_MODE_WALL));
-}
-
-/* The first metric of mode m (a mode of bytes has one). */
+/* The first metric of mode m (a mode of bytes has one), -1 for none. */
 static int first_metric(int m)
 {
     for (int k = 0; k < TABLE_METRICS; k++)
         if (table_mode_mask((enum table_mode)m) >> k & 1u)
             return k;
-    return TABLE_M_FREED;
+    return -1;
 }
 
 /* Split one stack's values (by type) into counts by metric such that
  * every mode the file has sums its own value: the metrics in the most of
  * those modes first, each as much as all of its modes have left; bytes
- * to the metric of their mode, or TABLE_M_FREED. 0, or -1 when the values
+ * to the metric of their mode. 0, or -1 when the values
  * do not add up (a sample on a CPU and idle, say). */
 static int split_states(const struct pp *p, const uint64_t *v, uint64_t x[TABLE_METRICS])
 {
@@ -265,9 +259,7 @@ static int split_states(const struct pp *p, const uint64_t *v, uint64_t x[TABLE_
     memset(x, 0, TABLE_METRICS * sizeof *x);
     for (size_t i = 0; i < p->ntypes; i++) {
         int m = p->role[i];
-        if (m == ROLE_FREED)
-            x[TABLE_M_FREED] += v[i];
-        else if (m >= 0 && mode_bytes(m))
+        if (m >= 0 && table_mode_counts_bytes((enum table_mode)m) && first_metric(m) >= 0)
             x[first_metric(m)] += v[i];
         else if (m >= 0)
             rem[m] = v[i], present |= 1u << m;
@@ -464,8 +456,8 @@ static void choose_value(struct pp *p)
 }
 
 /* The role of each value when the states are wanted and proftui wrote
- * the file with every one (pprof.h): a type named as a mode's, of its
- * unit, gives that mode; freed_space the shrinking. */
+ * the file with every one: a type named and counted as a mode's
+ * (pprof_type_name, pprof_type_unit) gives that mode. */
 static void choose_states(struct pp *p)
 {
     unsigned found = 0;
@@ -474,20 +466,14 @@ static void choose_states(struct pp *p)
         return;
     for (size_t i = 0; i < p->ntypes; i++) {
         p->role[i] = -1;
-        int bytes = str_is(p, p->units[i], "bytes");
-        if (bytes && str_is(p, p->types[i], "freed_space"))
-            p->role[i] = ROLE_FREED;
-        for (int m = 0; m < TABLE_MODES && p->role[i] < 0; m++) {
-            const char *name = m == TABLE_MODE_WALL ? "samples" : m == TABLE_MODE_MEMORY
-                               ? "alloc_space" : table_mode_name((enum table_mode)m);
-            if (str_is(p, p->types[i], name) && bytes == mode_bytes(m) &&
-                (bytes || str_is(p, p->units[i], "count")) && !(found >> m & 1u))
+        for (int m = 0; m < TABLE_MODES && p->role[i] < 0; m++)
+            if (str_is(p, p->types[i], pprof_type_name((enum table_mode)m)) &&
+                str_is(p, p->units[i], pprof_type_unit((enum table_mode)m)) && !(found >> m & 1u))
                 p->role[i] = m, found |= 1u << m;
-        }
     }
     /* every sample with its state: wall and some other mode of samples */
     for (int m = 0; m < TABLE_MODES; m++)
-        if (m != TABLE_MODE_WALL && !mode_bytes(m) && (found >> m & 1u))
+        if (m != TABLE_MODE_WALL && !table_mode_counts_bytes((enum table_mode)m) && (found >> m & 1u))
             p->states = (found >> TABLE_MODE_WALL & 1u) != 0;
 }
 

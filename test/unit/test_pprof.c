@@ -426,7 +426,7 @@ static const char *type_of(const struct decoded *d, int i)
     return buf;
 }
 
-/* p's pprof with every mode's table and the freed bytes, in gil mode
+/* p's pprof with every mode's table (a modeset's), in gil mode
  * (caller frees *buf). 0 or an error. */
 static int encode_states(struct profile *p, unsigned char **buf, size_t *len)
 {
@@ -437,8 +437,6 @@ static int encode_states(struct profile *p, unsigned char **buf, size_t *len)
     meta.mode = TABLE_MODE_GIL;
     for (int m = 0; m < TABLE_MODES; m++)
         meta.by_mode[m] = modeset_table(ms, (enum table_mode)m);
-    meta.freed = modeset_freed(ms);
-    CHECK(rc < 0 || meta.freed != NULL);
     if (rc == 0)
         rc = pprof_encode(meta.by_mode[TABLE_MODE_GIL], &meta, buf, len);
     table_free(like);
@@ -446,7 +444,7 @@ static int encode_states(struct profile *p, unsigned char **buf, size_t *len)
     return rc;
 }
 
-/* A type per mode and freed_space, the mode the default, each stack of
+/* A type per mode (freed_space: released), the mode the default, each stack of
  * add_states() once with its value in each. */
 static void check_states(const unsigned char *buf, size_t len)
 {
@@ -486,7 +484,7 @@ static void check_states(const unsigned char *buf, size_t len)
     }
 }
 
-/* Every state as sample types (a modeset's tables and the freed bytes),
+/* Every state as sample types (a modeset's tables),
  * and read back state by state (import_buffer_states) the same again. */
 static void test_every_state(void)
 {
