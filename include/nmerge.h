@@ -80,6 +80,13 @@ struct nmerge_item {
 int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int complete,
                  const struct walk_stack *ws, struct nmerge_item *out, int max);
 
+/* Whether the sample's innermost native frames, up to the first
+ * evaluation call, are the interpreter's own (the loop, or its call
+ * machinery): no C frame stands above the innermost run of Python frames,
+ * so that run may have changed between the two reads without a C frame
+ * going under the wrong Python frame. nat[0..nn) innermost first. */
+int nmerge_leaf_in_eval(const struct nsym *nat, int nn);
+
 /* Whether the Python stack ws is the one of the native sample s where the
  * copy of its C stack can say. A pair read some microseconds apart in code
  * that calls back and forth between C and Python can agree on their counts
@@ -93,9 +100,13 @@ int nmerge_stack(const struct nsym *nat, const uint64_t *sps, int nn, int comple
  *   current_frame at off_cframe) points at the frame it was running when
  *   s was taken: run r's innermost frame, the leaf for the innermost; one
  *   below the sample's stack pointer belongs to a call that had returned.
+ *   With leaf_in_eval (nmerge_leaf_in_eval) the innermost run's is not
+ *   asked: nothing but Python frames goes above it, and the walk's are
+ *   the newer (in a loop of Python calls it differs in most samples).
  * off_previous / off_cframe < 0: not that version's. Returns how many were
  * checked (those in the copy), or ERR_CORRUPT at the first that differs. */
-int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous,
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int leaf_in_eval,
+                       int32_t off_previous,
                        int32_t off_cframe);
 
 /* nmerge_stack with each run's evaluation call placed by the C-stack

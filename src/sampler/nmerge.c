@@ -316,8 +316,19 @@ static int copy_word(const struct nsample *s, uint64_t addr, uint64_t *v)
     return 1;
 }
 
+int nmerge_leaf_in_eval(const struct nsym *nat, int nn)
+{
+    for (int i = 0; nat && i < nn; i++) {
+        enum nmerge_kind k = kind_at(nat, nn, i);
+        if (k != NMERGE_PLUMBING)
+            return k == NMERGE_EVAL;
+    }
+    return 0;
+}
+
 /* 3.11/3.12: the _PyCFrame chain against the runs (nmerge.h). */
-static int check_cframes(const struct nsample *s, const struct walk_stack *ws, int32_t off)
+static int check_cframes(const struct nsample *s, const struct walk_stack *ws, int leaf_in_eval,
+                         int32_t off)
 {
     int start[WALK_MAX_DEPTH + 1], g = python_runs(ws, start), checked = 0;
     uint64_t c = ws->cframe, cur, prev;
@@ -327,7 +338,7 @@ static int check_cframes(const struct nsample *s, const struct walk_stack *ws, i
         if (c > UINT64_MAX - (uint64_t)off - 16 || !copy_word(s, c + (uint64_t)off, &cur) ||
             !copy_word(s, c + (uint64_t)off + 8, &prev))
             break;                      /* not in the copy (the root's is in the thread state) */
-        if (cur != ws->frames[start[r]].frame)
+        if (cur != ws->frames[start[r]].frame && !(r == 0 && leaf_in_eval))
             return ERR_CORRUPT;
         checked++;
         c = prev;
@@ -335,13 +346,13 @@ static int check_cframes(const struct nsample *s, const struct walk_stack *ws, i
     return checked;
 }
 
-int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int32_t off_previous,
-                       int32_t off_cframe)
+int nmerge_check_links(const struct nsample *s, const struct walk_stack *ws, int leaf_in_eval,
+                       int32_t off_previous, int32_t off_cframe)
 {
     int checked = 0;
     if (!s || !ws || ws->failed || !s->stack)
         return 0;
-    if (off_cframe >= 0 && ws->cframe && (checked = check_cframes(s, ws, off_cframe)) < 0)
+    if (off_cframe >= 0 && ws->cframe && (checked = check_cframes(s, ws, leaf_in_eval, off_cframe)) < 0)
         return checked;
     for (int k = 0; off_previous >= 0 && k + 1 < ws->depth; k++) {
         uint64_t at = ws->frames[k].cstack, prev;

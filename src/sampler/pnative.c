@@ -185,7 +185,8 @@ static int one_thread(struct pnative *pn, const struct walk_stack *ws, size_t *a
         return 0;
     /* 3.12+: counts that agree are not enough where the C stack's copy
      * shows which Python frame each evaluation call was entered from. */
-    if (nmerge_check_links(&s, ws, pn->off_previous, pn->off_cframe) < 0) {
+    if (nmerge_check_links(&s, ws, nmerge_leaf_in_eval(pn->syms, nn), pn->off_previous,
+                           pn->off_cframe) < 0) {
         pn->c.mismatch++;
         return -1;
     }

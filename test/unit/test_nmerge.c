@@ -238,6 +238,17 @@ static void test_classify(void)
         s.name = native[i];
         CHECKF(nmerge_classify(&s) == NMERGE_NATIVE, "%s", s.name);
     }
+    /* the innermost C frames up to the first evaluation call */
+    struct nsym leaf[3] = {{.name = "_PyObject_Vectorcall", .module = EXE, .interp = 1},
+                           {.name = "_PyEval_EvalFrameDefault", .module = EXE, .interp = 1},
+                           {.name = "main", .module = EXE, .interp = 1}};
+    CHECK(nmerge_leaf_in_eval(leaf, 3));            /* plumbing, then the loop */
+    CHECK(nmerge_leaf_in_eval(leaf + 1, 2));
+    CHECK(!nmerge_leaf_in_eval(leaf + 2, 1));       /* a C frame, no loop */
+    leaf[0].name = "deflate";
+    leaf[0].interp = 0;
+    CHECK(!nmerge_leaf_in_eval(leaf, 3));           /* C code above the loop */
+    CHECK(!nmerge_leaf_in_eval(leaf, 0) && !nmerge_leaf_in_eval(NULL, 3));
     /* the interpreter's names only */
     s = (struct nsym){.name = "_PyEval_EvalFrameDefault", .module = "/opt/other.so"};
     CHECK(nmerge_classify(&s) == NMERGE_NATIVE);
@@ -344,18 +355,18 @@ static void test_links(void)
     uint64_t c0 = 0xC0, d0 = 0xD0, other = 0xE0;
     memcpy(stack + 0x10 + PREV, &c0, 8);
     memcpy(stack + 0x100 + PREV, &d0, 8);
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 2);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), 2);
     memcpy(stack + 0x100 + PREV, &other, 8);           /* the sample saw another caller */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), ERR_CORRUPT);
     s.stack_len = 0x100;                                /* that entry frame not in the copy */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 1);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), 1);
     fr[1].cstack = 0;                                   /* before 3.12: nothing to check */
     fr[2].cstack = 0;
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), 0);
     fr[1].cstack = UINT64_MAX - 2;                      /* no wrap past the end */
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), 0);
     ws.failed = 1;
-    CHECK_EQ(nmerge_check_links(&s, &ws, PREV, -1), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, PREV, -1), 0);
 }
 
 /* 3.11/3.12: each evaluation call's _PyCFrame on the C stack, from the
@@ -377,19 +388,22 @@ static void test_cframes(void)
     memcpy(stack + 0x20 + CUR + 8, &outer, 8);
     memcpy(stack + 0x100 + CUR, &c, 8);
     memcpy(stack + 0x100 + CUR + 8, &root, 8);
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), 2);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, CUR), 2);
     uint64_t b = 0xB0;                  /* the sample was in the run's outer frame */
     memcpy(stack + 0x20 + CUR, &b, 8);
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, CUR), ERR_CORRUPT);
+    /* ... which misplaces nothing when no C frame stands above the run */
+    CHECK_EQ(nmerge_check_links(&s, &ws, 1, -1, CUR), 2);
     memcpy(stack + 0x20 + CUR, &a, 8);
     uint64_t e = 0xE0;                  /* the outer call ran another frame */
     memcpy(stack + 0x100 + CUR, &e, 8);
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, -1), 0);     /* not that version */
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, CUR), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 1, -1, CUR), ERR_CORRUPT);   /* an outer run: always asked */
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, -1), 0);     /* not that version */
     ws.cframe = 0x9000;                 /* outside the copy: nothing said */
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), 0);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, CUR), 0);
     ws.cframe = 0x6ff0;                 /* below the stack pointer: that call returned */
-    CHECK_EQ(nmerge_check_links(&s, &ws, -1, CUR), ERR_CORRUPT);
+    CHECK_EQ(nmerge_check_links(&s, &ws, 0, -1, CUR), ERR_CORRUPT);
     /* 3.11: the runs' _PyCFrame addresses, for the merge by address */
     memcpy(stack + 0x100 + CUR, &c, 8);
     ws.cframe = 0x7020;
