@@ -157,9 +157,10 @@ static int grow(struct ui_mtmem_hash *h)
     return 0;
 }
 
-static uint32_t find(const struct ui_mtmem_slot *s, size_t n, uint32_t a, uint32_t b, int32_t line)
+/* Look for the key from slot k on (its home slot, or a later one of its run). */
+static uint32_t find(const struct ui_mtmem_slot *s, size_t n, size_t k, uint32_t a, uint32_t b, int32_t line)
 {
-    for (size_t k = slot_of(a, b, line, n), i = 0; i < n && s[k].id1; k = (k + 1) & (n - 1), i++)
+    for (size_t i = 0; i < n && s[k].id1; k = (k + 1) & (n - 1), i++)
         if (s[k].a == a && s[k].b == b && s[k].line == line)
             return s[k].id1 - 1;
     return TABLE_NONE;
@@ -167,9 +168,15 @@ static uint32_t find(const struct ui_mtmem_slot *s, size_t n, uint32_t a, uint32
 
 uint32_t ui_mtmem_hash_get(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line)
 {
-    uint32_t id = h->n ? find(h->slots, h->n, a, b, line) : TABLE_NONE;
-    /* A key not moved yet is only in the old table (a moved one is found above). */
-    return id == TABLE_NONE && h->old ? find(h->old, h->nold, a, b, line) : id;
+    uint32_t id = h->n ? find(h->slots, h->n, slot_of(a, b, line, h->n), a, b, line) : TABLE_NONE;
+    if (id != TABLE_NONE || !h->old)
+        return id;
+    /* A key not moved yet is only in the old table, at or after slot
+     * `moved` (slots before it are moved: found above). Its run from a
+     * home slot before `moved` cannot wrap to it, so the look starts at
+     * `moved`, the slot the moves read last (in cache). */
+    size_t home = slot_of(a, b, line, h->nold);
+    return find(h->old, h->nold, home < h->moved ? h->moved : home, a, b, line);
 }
 
 int ui_mtmem_hash_put(struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line, uint32_t id)
