@@ -9,7 +9,8 @@
  * lensed table from the whole replica, and per redraw its update after
  * each sync. Every view stays built until the end, so that the peak
  * memory (bench/maxrss) is the live view's with all of them. Reports
- * milliseconds per phase, one "label: N ms" figure per line: the view's
+ * milliseconds per phase (mean, median and maximum over the redraws), one
+ * "label: N ms" figure per line: the view's
  * update and draw in CPU time of the thread, the sync as profile_sync
  * measures it (wall time).
  *
