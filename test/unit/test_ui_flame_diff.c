@@ -3,10 +3,13 @@
  * random profiles (functions sharing a name and file, functions in only
  * one profile, several threads), after each batch of new stacks and new
  * functions, its marks equal diff_marks() of diff_build_from() for every
- * thread and for all threads, with some functions grown, some shrunk. */
+ * thread and for all threads, with some functions grown, some shrunk, and
+ * its rows equal diff_build_from()'s by the change, field for field, new
+ * and gone functions among them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "diff.h"
@@ -53,7 +56,7 @@ static void feed(struct table *t, int nf, int count, int skew)
 }
 
 static int compare(struct ui_flame_diff *fd, const struct table *now, const struct table *base, uint32_t thread,
-                   size_t *grown, size_t *shrunk)
+                   size_t *grown, size_t *shrunk, size_t *rows, size_t *news, size_t *gones)
 {
     size_t n = table_func_count(now);
     signed char *want = malloc(n + 1), *got = malloc(n + 1);
@@ -66,6 +69,23 @@ static int compare(struct ui_flame_diff *fd, const struct table *now, const stru
         *grown += want[f] == DIFF_MARK_GROWN;
         *shrunk += want[f] == DIFF_MARK_SHRUNK;
     }
+    /* The rows: diff_build_from by the change, field for field. */
+    struct diff e = {0}, r = {0};
+    bad |= diff_build_from(&e, now, thread, b, 1) < 0 || ui_flame_diff_rows(fd, now, thread, base, &r) < 0;
+    bad |= e.n != r.n || e.samples[0] != r.samples[0] || e.samples[1] != r.samples[1];
+    for (size_t i = 0; !bad && i < e.n; i++) {
+        const struct diff_row *x = &e.rows[i], *y = &r.rows[i];
+        bad |= strcmp(x->name, y->name) != 0 || strcmp(x->file, y->file) != 0 || x->status != y->status ||
+               x->change != y->change;
+        for (int side = 0; side < 2; side++)
+            bad |= x->own[side] != y->own[side] || x->total[side] != y->total[side] ||
+                   x->own_pct[side] != y->own_pct[side] || x->total_pct[side] != y->total_pct[side];
+        *rows += 1;
+        *news += x->status == DIFF_NEW;
+        *gones += x->status == DIFF_GONE;
+    }
+    diff_free(&e);
+    diff_free(&r);
     diff_free(&d);
     diff_base_free(b);
     free(want);
@@ -84,7 +104,7 @@ int main(void)
     feed(base, 60, 3000, 0);
     int nf = 50;
     intern(now, 0, nf, "new_");
-    size_t bad = 0, rounds = 0, grown = 0, shrunk = 0;
+    size_t bad = 0, rounds = 0, grown = 0, shrunk = 0, rows = 0, news = 0, gones = 0;
     for (int round = 0; round < 12; round++) {
         if (round % 4 == 3) {                      /* new functions now and then */
             intern(now, nf, nf + 10, "new_");
@@ -95,12 +115,13 @@ int main(void)
             uint32_t thread = th == NTHREADS ? TABLE_NONE : th;
             if (thread != TABLE_NONE && thread >= table_thread_count(now))
                 continue;
-            bad += (size_t)compare(&fd, now, base, thread, &grown, &shrunk);
+            bad += (size_t)compare(&fd, now, base, thread, &grown, &shrunk, &rows, &news, &gones);
             rounds++;
         }
     }
     CHECK(rounds >= 40);
     CHECK(grown > 10 && shrunk > 10);
+    CHECK(rows > 1000 && news > 10 && gones > 10);
     CHECK_EQ(bad, 0);
     ui_flame_diff_free(&fd);
     table_free(now);
