@@ -21,6 +21,7 @@
 
 #include "table.h"
 #include "ui_data.h"
+#include "ui_mtmem.h"
 
 /* What the tree is of. */
 struct ui_mtree_scope {
@@ -40,9 +41,6 @@ struct ui_mt_node {
     int32_t line;                /* -1 at function level */
     uint64_t total;              /* samples through it */
 };
-
-struct ui_mt_slot;
-struct ui_mt_lslot;
 
 /* A table node's place (one line of memory for both: the counting of a
  * path reads them together). */
@@ -72,22 +70,22 @@ struct ui_mtree {
     uint64_t *path;              /* owned, one per node: hash of the path's functions (and
                                   * lines), bootstrap frames left out: the fold key */
     struct ui_mt_best *best;     /* owned, one per node: its busiest line */
-    size_t n, cap;
+    size_t n, cap;               /* cap: the least of caps */
+    size_t caps[4];              /* of nodes, path, self, best (ui_mtmem_reserve) */
     uint32_t gen;                /* bumped by every sync that changed a count or a node */
     /* per table node */
     struct ui_mt_map *map;       /* owned: where each table node counts */
     uint64_t *seen, *seen_self;  /* its counts at the last count (the walk) */
-    size_t mapped, map_cap;
+    size_t mapped, map_cap;      /* map_cap: the least of map_caps */
+    size_t map_caps[3];          /* of map, seen, seen_self (ui_mtmem_reserve) */
     int seen_ok;                 /* seen is current (else the walk counts everything) */
     /* (node, line) sums, function level only */
-    struct ui_mt_lslot *lslots;  /* owned: (node, line) -> sum index */
-    size_t nlslots, lused;
+    struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index */
     struct ui_mt_lsum *lsums;    /* owned: the sums */
     size_t nsums, sums_cap;
     uint32_t *stack;             /* owned scratch of the walk */
     size_t stack_cap;
-    struct ui_mt_slot *slots;    /* owned: (parent, func, line) -> child */
-    size_t nslots, used;
+    struct ui_mtmem_hash slots;      /* (parent, func, line) -> child */
     uint8_t *boot;               /* owned: per function, is it a bootstrap frame */
     size_t nboot, boot_cap;
     struct ui_replica_mark mark; /* the table at the last sync */

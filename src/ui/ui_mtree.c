@@ -11,20 +11,7 @@
 
 #define SKIP_BIT 0x80000000u          /* map: a skipped (bootstrap) table node */
 #define NODES_MAX 0x7fffffffu         /* ids below the skip bit */
-#define SLOTS_MIN 1024
 #define ROOT_PATH 0x6a09e667f3bcc908ULL
-
-struct ui_mt_slot {
-    uint32_t parent, func;
-    int32_t line;
-    uint32_t id;                      /* TABLE_NONE: empty */
-};
-
-struct ui_mt_lslot {
-    uint32_t node;
-    int32_t line;
-    uint32_t sum;                     /* index of its sum, TABLE_NONE: empty */
-};
 
 static uint64_t mix(uint64_t x)
 {
@@ -35,11 +22,6 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static size_t hash3(uint32_t a, uint32_t b, int32_t line, size_t nslots)
-{
-    return (size_t)mix(((uint64_t)a << 32 | b) ^ mix((uint64_t)(uint32_t)line + 1)) & (nslots - 1);
-}
-
 void ui_mtree_init(struct ui_mtree *mt)
 {
     *mt = (struct ui_mtree){.scope = {.thread = TABLE_NONE}};
@@ -48,10 +30,18 @@ void ui_mtree_init(struct ui_mtree *mt)
 
 void ui_mtree_free(struct ui_mtree *mt)
 {
-    void *owned[] = {mt->nodes, mt->path, mt->self, mt->best, mt->map, mt->seen, mt->seen_self,
-                     mt->lslots, mt->lsums, mt->stack, mt->slots, mt->boot};
-    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
-        free(owned[i]);
+    free(mt->stack);
+    free(mt->boot);
+    ui_mtmem_release(mt->nodes, mt->caps[0], sizeof *mt->nodes);
+    ui_mtmem_release(mt->path, mt->caps[1], sizeof *mt->path);
+    ui_mtmem_release(mt->self, mt->caps[2], sizeof *mt->self);
+    ui_mtmem_release(mt->best, mt->caps[3], sizeof *mt->best);
+    ui_mtmem_release(mt->map, mt->map_caps[0], sizeof *mt->map);
+    ui_mtmem_release(mt->seen, mt->map_caps[1], sizeof *mt->seen);
+    ui_mtmem_release(mt->seen_self, mt->map_caps[2], sizeof *mt->seen_self);
+    ui_mtmem_release(mt->lsums, mt->sums_cap, sizeof *mt->lsums);
+    ui_mtmem_hash_free(&mt->slots);
+    ui_mtmem_hash_free(&mt->lslots);
     ui_mtree_init(mt);
 }
 
@@ -96,51 +86,7 @@ static int classify(struct ui_mtree *mt, const struct table *t)
     return 0;
 }
 
-/* ---- the two hash tables: children by key, line sums by (node, line) ---- */
-
-static int grow_slots(struct ui_mtree *mt)
-{
-    size_t cap = mt->nslots ? mt->nslots * 2 : SLOTS_MIN, oldn = mt->nslots;
-    struct ui_mt_slot *old = mt->slots, *s = malloc(cap * sizeof *s);
-    if (!s)
-        return ERR_NOMEM;
-    for (size_t i = 0; i < cap; i++)
-        s[i].id = TABLE_NONE;
-    for (size_t i = 0; i < oldn; i++) {
-        if (old[i].id == TABLE_NONE)
-            continue;
-        size_t k = hash3(old[i].parent, old[i].func, old[i].line, cap);
-        while (s[k].id != TABLE_NONE)
-            k = (k + 1) & (cap - 1);
-        s[k] = old[i];
-    }
-    free(old);
-    mt->slots = s;
-    mt->nslots = cap;
-    return 0;
-}
-
-static int grow_lslots(struct ui_mtree *mt)
-{
-    size_t cap = mt->nlslots ? mt->nlslots * 2 : SLOTS_MIN, oldn = mt->nlslots;
-    struct ui_mt_lslot *old = mt->lslots, *s = malloc(cap * sizeof *s);
-    if (!s)
-        return ERR_NOMEM;
-    for (size_t i = 0; i < cap; i++)
-        s[i].sum = TABLE_NONE;
-    for (size_t i = 0; i < oldn; i++) {
-        if (old[i].sum == TABLE_NONE)
-            continue;
-        size_t k = hash3(old[i].node, 0, old[i].line, cap);
-        while (s[k].sum != TABLE_NONE)
-            k = (k + 1) & (cap - 1);
-        s[k] = old[i];
-    }
-    free(old);
-    mt->lslots = s;
-    mt->nlslots = cap;
-    return 0;
-}
+/* ---- nodes, children by key (slots), line sums by (node, line) (lslots) ---- */
 
 static int grow_nodes(struct ui_mtree *mt)
 {
@@ -148,22 +94,15 @@ static int grow_nodes(struct ui_mtree *mt)
         return 0;
     if (mt->cap >= NODES_MAX)
         return ERR_NOMEM;
-    size_t cap = mt->cap ? mt->cap * 2 : 256;
-    struct ui_mt_node *n = realloc(mt->nodes, cap * sizeof *n);
-    if (n)
-        mt->nodes = n;
-    uint64_t *a = realloc(mt->path, cap * sizeof *a);
-    if (a)
-        mt->path = a;
-    uint64_t *b = realloc(mt->self, cap * sizeof *b);
-    if (b)
-        mt->self = b;
-    struct ui_mt_best *l = realloc(mt->best, cap * sizeof *l);
-    if (l)
-        mt->best = l;
-    if (!n || !a || !b || !l)
+    size_t need = mt->n + 1;
+    if (ui_mtmem_reserve((void **)&mt->nodes, &mt->caps[0], need, sizeof *mt->nodes) < 0 ||
+        ui_mtmem_reserve((void **)&mt->path, &mt->caps[1], need, sizeof *mt->path) < 0 ||
+        ui_mtmem_reserve((void **)&mt->self, &mt->caps[2], need, sizeof *mt->self) < 0 ||
+        ui_mtmem_reserve((void **)&mt->best, &mt->caps[3], need, sizeof *mt->best) < 0)
         return ERR_NOMEM;
-    mt->cap = cap;
+    mt->cap = mt->caps[0];
+    for (int i = 1; i < 4; i++)
+        mt->cap = mt->caps[i] < mt->cap ? mt->caps[i] : mt->cap;
     return 0;
 }
 
@@ -192,41 +131,34 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
     return id;
 }
 
-/* The child of parent for (func, line), made when missing; TABLE_NONE on ENOMEM. */
+/* The child of parent for (func, line), made when missing; TABLE_NONE on
+ * ENOMEM (a node made but not kept in the table then: the tree is
+ * rebuilt after an error). */
 static uint32_t child(struct ui_mtree *mt, uint32_t parent, uint32_t func, int32_t line)
 {
-    if ((mt->used + 1) * 2 > mt->nslots && grow_slots(mt) < 0)
+    uint32_t id = ui_mtmem_hash_get(&mt->slots, parent, func, line);
+    if (id != TABLE_NONE)
+        return id;
+    id = add_node(mt, parent, func, line);
+    if (id != TABLE_NONE && ui_mtmem_hash_put(&mt->slots, parent, func, line, id) < 0)
         return TABLE_NONE;
-    size_t k = hash3(parent, func, line, mt->nslots);
-    for (; mt->slots[k].id != TABLE_NONE; k = (k + 1) & (mt->nslots - 1)) {
-        const struct ui_mt_slot *s = &mt->slots[k];
-        if (s->parent == parent && s->func == func && s->line == line)
-            return s->id;
-    }
-    uint32_t id = add_node(mt, parent, func, line);
-    if (id != TABLE_NONE) {
-        mt->slots[k] = (struct ui_mt_slot){.parent = parent, .func = func, .line = line, .id = id};
-        mt->used++;
-    }
     return id;
 }
 
 /* The index of node's sum for line, made when missing; TABLE_NONE on ENOMEM. */
 static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
 {
-    if ((mt->lused + 1) * 2 > mt->nlslots && grow_lslots(mt) < 0)
-        return TABLE_NONE;
-    size_t k = hash3(node, 0, line, mt->nlslots);
-    for (; mt->lslots[k].sum != TABLE_NONE; k = (k + 1) & (mt->nlslots - 1))
-        if (mt->lslots[k].node == node && mt->lslots[k].line == line)
-            return mt->lslots[k].sum;
+    uint32_t i = ui_mtmem_hash_get(&mt->lslots, node, 0, line);
+    if (i != TABLE_NONE)
+        return i;
     if (mt->nsums >= NODES_MAX ||
-        array_reserve((void **)&mt->lsums, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lsums) < 0)
+        ui_mtmem_reserve((void **)&mt->lsums, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lsums) < 0)
         return TABLE_NONE;
-    uint32_t i = (uint32_t)mt->nsums++;
+    i = (uint32_t)mt->nsums;
+    if (ui_mtmem_hash_put(&mt->lslots, node, 0, line, i) < 0)
+        return TABLE_NONE;
+    mt->nsums++;
     mt->lsums[i] = (struct ui_mt_lsum){.node = node, .line = line};
-    mt->lslots[k] = (struct ui_mt_lslot){.node = node, .line = line, .sum = i};
-    mt->lused++;
     return i;
 }
 
@@ -246,11 +178,9 @@ static void line_add(struct ui_mtree *mt, uint32_t i, uint64_t w)
 /* Start again from an empty tree of this scope (the root alone). */
 static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 {
-    mt->n = mt->mapped = mt->used = mt->lused = mt->nsums = 0;
-    for (size_t i = 0; i < mt->nslots; i++)
-        mt->slots[i].id = TABLE_NONE;
-    for (size_t i = 0; i < mt->nlslots; i++)
-        mt->lslots[i].sum = TABLE_NONE;
+    mt->n = mt->mapped = mt->nsums = 0;
+    ui_mtmem_hash_clear(&mt->slots);
+    ui_mtmem_hash_clear(&mt->lslots);
     mt->scope = *scope;
     mt->seen_ok = 0;
     mt->nboot = 0;                    /* classified again: t may be another table */
@@ -262,11 +192,13 @@ static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 
 static int grow_map(struct ui_mtree *mt, size_t count)
 {
-    size_t c1 = mt->map_cap, c3 = mt->map_cap;   /* all three have this capacity */
-    if (array_reserve((void **)&mt->map, &c1, count, sizeof *mt->map) < 0 ||
-        array_reserve((void **)&mt->seen, &c3, count, sizeof *mt->seen) < 0 ||
-        array_reserve((void **)&mt->seen_self, &mt->map_cap, count, sizeof *mt->seen_self) < 0)
+    if (ui_mtmem_reserve((void **)&mt->map, &mt->map_caps[0], count, sizeof *mt->map) < 0 ||
+        ui_mtmem_reserve((void **)&mt->seen, &mt->map_caps[1], count, sizeof *mt->seen) < 0 ||
+        ui_mtmem_reserve((void **)&mt->seen_self, &mt->map_caps[2], count, sizeof *mt->seen_self) < 0)
         return ERR_NOMEM;
+    mt->map_cap = mt->map_caps[0];
+    for (int i = 1; i < 3; i++)
+        mt->map_cap = mt->map_caps[i] < mt->map_cap ? mt->map_caps[i] : mt->map_cap;
     return 0;
 }
 
@@ -297,10 +229,10 @@ static int map_of(struct ui_mtree *mt, const struct table *t, uint32_t x, uint32
 static void prefetch_child(const struct ui_mtree *mt, const struct table *t, uint32_t x, uint32_t p)
 {
     uint32_t pm = mt->map[p].node;
-    if (pm == TABLE_NONE || !mt->nslots)
+    if (pm == TABLE_NONE)
         return;
     struct frame_key s = tree_site(t, x);
-    __builtin_prefetch(&mt->slots[hash3(pm & ~SKIP_BIT, s.func, mt->scope.by_line ? s.line : -1, mt->nslots)]);
+    ui_mtmem_hash_prefetch(&mt->slots, pm & ~SKIP_BIT, s.func, mt->scope.by_line ? s.line : -1);
 }
 
 /* Map table nodes [lo, hi) (hi - lo <= CHUNK), in rounds: each maps the
@@ -337,8 +269,7 @@ static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, ui
             mt->seen[x] = mt->seen_self[x] = 0;
             done[x - lo] = 1;
             if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT)) {
-                if (mt->nlslots)
-                    __builtin_prefetch(&mt->lslots[hash3(m, 0, tree_site(t, x).line, mt->nlslots)]);
+                ui_mtmem_hash_prefetch(&mt->lslots, m, 0, tree_site(t, x).line);
                 lines[nlines++] = x;
             }
         }
@@ -517,6 +448,10 @@ int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mt
             return rc;
         }
         if (rc == 0) {
+            if (rebuilt) {            /* a whole mapping: no old tables left behind */
+                ui_mtmem_hash_settle(&mt->slots);
+                ui_mtmem_hash_settle(&mt->lslots);
+            }
             if (rebuilt || before != mt->mapped || mt->mark.samples != table_samples(t) || check)
                 mt->gen++;
             ui_replica_mark_set(&mt->mark, t);

@@ -15,6 +15,7 @@
 #include "table.h"
 #include "ui.h"
 #include "ui_data.h"
+#include "ui_flame_diff.h"
 #include "ui_header.h"
 #include "ui_help.h"
 #include "ui_keys.h"
@@ -38,7 +39,7 @@ struct shown_row {
 
 struct diff_view {
     struct diff d;                      /* the comparison of the thread(s) shown */
-    struct diff_base *base;             /* the baseline's side, made once */
+    struct ui_flame_diff fd;            /* the functions matched with the baseline's, kept */
     const struct table *now;            /* the table it was built from (borrowed) */
     struct shown_row *vis;              /* rows shown (filter, threshold), in order */
     size_t nvis, cap;
@@ -83,7 +84,7 @@ static void diff_destroy(void *v)
     struct diff_view *dv = v;
     if (dv) {
         diff_free(&dv->d);
-        diff_base_free(dv->base);
+        ui_flame_diff_free(&dv->fd);
         free(dv->vis);
     }
     free(dv);
@@ -124,7 +125,10 @@ static int arrange(struct diff_view *dv, const struct ui_state *st)
     for (size_t i = 0; i < dv->d.n; i++)
         if (shown(&dv->d.rows[i], st))
             dv->vis[dv->nvis++] = (struct shown_row){order_key(dv, &dv->d.rows[i]), i};
-    qsort(dv->vis, dv->nvis, sizeof *dv->vis, by_key);
+    /* d.rows come by the change, largest first (then by name and file:
+     * their index), which is this order already. */
+    if (dv->order != ORDER_CHANGE)
+        qsort(dv->vis, dv->nvis, sizeof *dv->vis, by_key);
     if (dv->reversed)
         for (size_t a = 0, b = dv->nvis; a + 1 < b; a++, b--) {
             struct shown_row tmp = dv->vis[a];
@@ -173,10 +177,7 @@ static int diff_update(void *v, const struct ui_scene *sc, size_t height, unsign
     if (why & (UI_WHY_DATA | UI_WHY_SCOPE | UI_WHY_SHOWN)) {
         diff_free(&dv->d);
         dv->now = sc->data->table;
-        if (!dv->base)
-            rc = diff_base_new(sc->opt->baseline, &dv->base);
-        if (rc == 0)
-            rc = diff_build_from(&dv->d, dv->now, sc->state->thread, dv->base, 1);
+        rc = ui_flame_diff_rows(&dv->fd, dv->now, sc->state->thread, sc->opt->baseline, &dv->d);
     }
     if (rc == 0)
         rc = arrange(dv, sc->state);

@@ -18,6 +18,7 @@
 #include "ui.h"
 #include "ui_data.h"
 #include "ui_flame.h"
+#include "ui_flame_diff.h"
 #include "ui_cells.h"
 #include "ui_fmt.h"
 #include "ui_header.h"
@@ -45,7 +46,7 @@ struct flame_view {
     /* --diff: each function's change (diff_marks), and whether to show it. */
     signed char *marks;
     size_t nmarks;
-    struct diff_base *base;            /* the baseline's side, made once */
+    struct ui_flame_diff fd;           /* the functions matched with the baseline's */
     int by_code;                       /* key D: colour by code family after all */
 };
 
@@ -105,6 +106,7 @@ static void *flame_create(void)
     struct flame_view *fv = calloc(1, sizeof *fv);
     if (fv) {
         ui_mtree_init(&fv->tree);
+        ui_flame_diff_init(&fv->fd);
         ui_flame_init(&fv->f);
         fv->line_func = TABLE_NONE;
     }
@@ -119,7 +121,7 @@ static void flame_destroy(void *v)
         ui_mtree_free(&fv->tree);
         ui_line_stats_free(&fv->ls);
         free(fv->marks);
-        diff_base_free(fv->base);
+        ui_flame_diff_free(&fv->fd);
     }
     free(fv);
 }
@@ -137,15 +139,10 @@ static int update_marks(struct flame_view *fv, const struct ui_scene *sc)
         fv->marks = m;
         fv->nmarks = n;
     }
-    struct diff d = {0};
-    int rc = fv->base ? 0 : diff_base_new(sc->opt->baseline, &fv->base);
-    if (rc == 0)
-        rc = diff_build_from(&d, now, sc->state->thread, fv->base, 0);
-    if (rc == 0)
-        rc = diff_marks(&d, now, DIFF_COLOUR_MIN_PP, fv->marks, fv->nmarks);
+    int rc = ui_flame_diff_marks(&fv->fd, now, sc->state->thread, sc->opt->baseline, DIFF_COLOUR_MIN_PP,
+                                 fv->marks, fv->nmarks);
     if (rc < 0)
         memset(fv->marks, DIFF_MARK_SAME, fv->nmarks);
-    diff_free(&d);
     return rc;
 }
 
