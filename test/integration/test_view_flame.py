@@ -137,7 +137,9 @@ def test_source_of_alpha(live, newest):
     line = view.display()[y]
     cells = view.screen.buffer[y]
     assert cells[0].bg != "default" or cells[0].reverse, f"the hot line is not selected\n{view.describe()}"
-    m = re.match(rf"\s*{hot}\s+(<?[\d.]+%)\s+([\d.]+%)\s+\S+\s+burn\(step\)", line)
+    # LINE %OWN %TOTAL, the split of a live run (%PY %C %SYS), the bar, the code
+    m = re.match(rf"\s*{hot}\s+(<?[\d.]+%)\s+([\d.]+%)(?:\s+(?:\d+%|<1%|-)){{3}}\s+\S+\s+burn\(step\)",
+                 line)
     assert m and parse_pct(m[1]) < 5 and 45 <= parse_pct(m[2]) <= 75, line
     assert re.search(rf"Function alpha\s+Lines {first}-{hot} of \d+ lines", view.text()), view.describe()
     assert view_details(view)[0].startswith(("▶ line %d:" % hot, "> line %d:" % hot))
