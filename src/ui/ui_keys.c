@@ -160,7 +160,7 @@ static const struct ui_key keys[] = {
      "(the header says which files; --only sets them)", "u", "u", "Your code", act_lens},
     {{'m'}, "m", "m",
      "next mode: wall (all samples), cpu (on a CPU), gil (holding the GIL), idle (neither), "
-     "memory (bytes RSS grew by), released (bytes it shrank by)",
+     "memory / released (RSS grew / shrank)",
      "m", "m", "Mode", act_mode},
     {{'a'}, "a", "a",
      "thread stacks / asyncio task stacks (--async): [task NAME] under its thread and its awaiter",
