@@ -36,6 +36,7 @@ struct task_files {
     int futex;                   /* then: 1 blocked in a futex wait on futex_addr, 0 not */
     uint64_t futex_addr;
     int known;                   /* run, arrivals and on hold a reading */
+    int runnable;                /* state R at that reading (stat or status) */
     uint64_t run, arrivals;      /* schedstat when status was last read */
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
     int on;                      /* arrivals > switches then */
@@ -51,6 +52,7 @@ struct task_files {
 struct taskstat {
     pid_t pid;
     int have_schedstat;          /* the kernel counts arrivals (CONFIG_SCHED_INFO) */
+    int no_syscall;              /* syscall files may not be read (ptrace access) */
     int self_fd;                 /* the caller's /proc/thread-self/sched; -1 before first use */
     int self_state;              /* 1 self_start read this round, 0 not yet, -1 unavailable */
     uint64_t self_start;         /* the caller's se.exec_start this round */
@@ -303,8 +305,94 @@ static void note_stime(const struct taskstat *ts, struct task_files *f, const st
     f->stime_known = 1;
 }
 
+/* /proc/.../syscall: "NR ARG1 ARG2 ... SP PC" while the thread is in a
+ * system call, "-1 SP PC" when it is stopped outside one, "running" while
+ * it runs. 1 with *uaddr (the futex word) for a futex wait, else 0; or
+ * ERR_READ. *running (when not NULL) gets whether it said "running": the
+ * kernel says so for a task in state R (on a CPU or waiting for one), and
+ * when the task changed state while it looked. */
+static int read_futex(int fd, uint64_t *uaddr, int *running)
+{
+    char buf[256];
+    if (pread_text(fd, buf, sizeof buf) < 0)
+        return ERR_READ;
+    if (running)
+        *running = strncmp(buf, "running", 7) == 0;
+    char *end;
+    errno = 0;
+    long nr = strtol(buf, &end, 10);
+    if (end == buf || errno || nr != SYS_futex || *end != ' ')
+        return 0;
+    errno = 0;
+    unsigned long long a = strtoull(end + 1, &end, 16);
+    if (errno || (*end != ' ' && *end != '\n'))
+        return 0;
+    *uaddr = a;
+    return 1;
+}
+
+/* Read syscall for a thread whose schedstat says (run, arrivals), keeping
+ * its futex answer for taskstat_futex(). 1 when the thread is asleep (or
+ * stopped), 0 when it is in state R, ERR_READ when the file cannot be read
+ * (not allowed: then stat tells). */
+static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t run,
+                          uint64_t arrivals)
+{
+    if (ts->no_syscall)
+        return ERR_READ;
+    if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, f->tid, "syscall")) < 0) {
+        ts->no_syscall = errno == EACCES || errno == EPERM;
+        return ERR_READ;
+    }
+    uint64_t addr = 0;
+    int running = 1, rc = read_futex(f->syscall_fd, &addr, &running);
+    if (rc < 0 || running)      /* taskstat_futex() asks again for a runnable one */
+        return rc < 0 ? rc : 0;
+    f->futex_known = 1;
+    f->futex_run = run;
+    f->futex_arrivals = arrivals;
+    f->futex = rc;
+    f->futex_addr = addr;
+    return 1;
+}
+
+/* stat for its state letter and system time (note_stime). 1 when the
+ * thread is asleep, 0 when it is in state R, ERR_READ. */
+static int stat_asleep(struct taskstat *ts, struct task_files *f)
+{
+    struct procstat_stat st;
+    if (f->stat_fd < 0)
+        f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
+    if (f->stat_fd < 0 || procstat_pread_stat(f->stat_fd, &st) < 0)
+        return ERR_READ;
+    note_stime(ts, f, &st);
+    return st.state != 'R';
+}
+
+/* Whether a thread that ran or arrived since the last look (schedstat now
+ * run, arrivals) is asleep again, from the cheapest file that tells: most
+ * such threads are, and syscall (~0.3-1.2 us; read for the GIL wait
+ * anyway) or stat (~1.2 us) says so, where status takes ~4 us. A thread
+ * that was runnable at the last look is asked status at once (it mostly
+ * still is). 1 asleep, 0 runnable or not known; *stat_read when stat was
+ * read. A thread that leaves a CPU after schedstat was read adds to `run`,
+ * so the next look sees it moved again. */
+static int asleep_now(struct taskstat *ts, struct task_files *f, uint64_t run, uint64_t arrivals,
+                      int *stat_read)
+{
+    *stat_read = 0;
+    if (!f->known || f->runnable)
+        return 0;
+    int rc = syscall_asleep(ts, f, run, arrivals);
+    if (rc >= 0)
+        return rc;
+    rc = stat_asleep(ts, f);
+    *stat_read = rc >= 0;
+    return rc == 1;
+}
+
 /* On a CPU from the counters (see taskstat.h); status is read only when
- * schedstat moved since it was last read. */
+ * schedstat moved since it was last read and the thread is not asleep. */
 static int on_cpu(struct taskstat *ts, struct task_files *f)
 {
     uint64_t run, arrivals, switches, preempted;
@@ -316,21 +404,12 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
      * displaced has run since our last look, so it is never this case. */
     if (f->known && run == f->run && arrivals == f->arrivals)
         return f->on;
-    /* It ran or arrived: most such threads are asleep again by now, which
-     * stat (~1 us) says; only a runnable one needs status (~4 us) for the
-     * counters. A thread that leaves a CPU after schedstat was read adds
-     * to `run`, so the next look sees it moved again. */
-    if (f->stat_fd < 0)
-        f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
-    struct procstat_stat st;
-    int have_stat = f->known && f->stat_fd >= 0 && procstat_pread_stat(f->stat_fd, &st) == 0;
-    if (have_stat)
-        note_stime(ts, f, &st);
-    if (have_stat && st.state != 'R') {
+    int stat_read;
+    if (asleep_now(ts, f, run, arrivals, &stat_read)) {
         f->snap_ns = clock_now_ns();
         f->run = run;
         f->arrivals = arrivals;
-        f->on = 0;
+        f->on = f->runnable = 0;
         return 0;
     }
     if (read_status(f->status_fd, &state, &switches, &preempted) < 0)
@@ -341,14 +420,20 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
     f->run = run;
     f->arrivals = arrivals;
     f->preempted = preempted;
-    f->on = arrivals > switches;
+    /* a thread asleep is off a CPU whatever the counters say (one that
+     * is on its way off a CPU adds to `run` when it leaves) */
+    f->runnable = state == 'R';
+    f->on = arrivals > switches && f->runnable;
     /* Runnable, off CPU: waiting for a CPU, or it was running until the
      * sampling thread woke up on its CPU (then it counts as running). Only
      * a thread preempted since the last look can be that one; a thread
      * that woke up and waits was not. */
-    if (!f->on && state == 'R' && was_preempted)
-        return displaced_by_caller(ts, f);
-    return f->on;
+    int answer = !f->on && state == 'R' && was_preempted ? displaced_by_caller(ts, f) : f->on;
+    /* A sample on a CPU may be owed system time (taskstat_system): stat
+     * tells how much the thread had since its last reading. */
+    if (answer == 1 && !stat_read)
+        stat_asleep(ts, f);
+    return answer;
 }
 
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
@@ -474,36 +559,17 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-/* /proc/.../syscall: "NR ARG1 ARG2 ... SP PC" while the thread is in a
- * system call, "-1 SP PC" when it is stopped outside one, "running" while
- * it runs. 1 with *uaddr (the futex word) for a futex wait, else 0; or
- * ERR_READ. */
-static int read_futex(int fd, uint64_t *uaddr)
-{
-    char buf[256];
-    if (pread_text(fd, buf, sizeof buf) < 0)
-        return ERR_READ;
-    char *end;
-    errno = 0;
-    long nr = strtol(buf, &end, 10);
-    if (end == buf || errno || nr != SYS_futex || *end != ' ')
-        return 0;
-    errno = 0;
-    unsigned long long a = strtoull(end + 1, &end, 16);
-    if (errno || (*end != ' ' && *end != '\n'))
-        return 0;
-    *uaddr = a;
-    return 1;
-}
-
 int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
 {
     struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
     *uaddr = 0;
     if (!f)
         return ERR_READ;
-    uint64_t run = 0, arrivals = 0;
-    if (ts->have_schedstat && read_schedstat(f->sched_fd, &run, &arrivals) < 0)
+    /* schedstat as this round's look read it (on_cpu() keeps it in
+     * run/arrivals), else now */
+    uint64_t run = f->run, arrivals = f->arrivals;
+    int looked = f->round == ts->round && f->answer >= 0 && f->known;
+    if (ts->have_schedstat && !looked && read_schedstat(f->sched_fd, &run, &arrivals) < 0)
         return ERR_READ;
     /* Neither ran nor arrived since: it sleeps where it slept. */
     if (ts->have_schedstat && f->futex_known && run == f->futex_run && arrivals == f->futex_arrivals) {
@@ -513,7 +579,7 @@ int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
     if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, tid, "syscall")) < 0)
         return ERR_READ;
     uint64_t addr = 0;
-    int rc = read_futex(f->syscall_fd, &addr);
+    int rc = read_futex(f->syscall_fd, &addr, NULL);
     if (rc < 0)
         return rc;
     f->futex_known = 1;
