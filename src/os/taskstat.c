@@ -43,6 +43,7 @@ struct task_files {
     uint64_t snap_ns;            /* when status was last read (clock_now_ns) */
     int stime_known;             /* stime holds a reading */
     uint64_t stime;              /* stat's stime (clock ticks) then */
+    uint64_t stat_ns;            /* when stat was last read (clock_now_ns) */
     uint64_t sys_owed;           /* ns of system time not yet given to a sample (taskstat_system) */
     uint64_t round;              /* the round of the answer below (taskstat_round) */
     int answer;                  /* this round's taskstat_look() result */
@@ -253,6 +254,7 @@ static int stat_asleep(struct taskstat *ts, struct task_files *f)
     if (f->stat_fd < 0 || procstat_pread_stat(f->stat_fd, &st) < 0)
         return ERR_READ;
     note_stime(ts, f, &st);
+    f->stat_ns = clock_now_ns();
     return st.state != 'R';
 }
 
@@ -361,8 +363,9 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
         answer = displaced_by_caller(ts, f, sw.have_exec ? &sw.exec_start : NULL);
     f->runnable = f->on || answer || sw.state_r == 1;
     /* A sample on a CPU may be owed system time (taskstat_system): stat
-     * tells how much the thread had since its last reading. */
-    if (answer == 1 && !stat_read)
+     * tells how much the thread had since its last reading, in clock
+     * ticks (10 ms), so it is read at most once a tick. */
+    if (answer == 1 && !stat_read && (!f->stime_known || f->snap_ns - f->stat_ns >= ts->tick_ns))
         stat_asleep(ts, f);
     return answer;
 }
