@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Thread states from /proc/PID/task/TID/{schedstat,syscall,sched,stat,status}
- * cached descriptors, thread names, and the process's state, flags and CPU
+/* Thread states from /proc/PID/task/TID/{schedstat,syscall,sched,stat,
+ * status} with cached descriptors, thread names, and the process's state, flags and CPU
  * (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
