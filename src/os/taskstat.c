@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Thread states from /proc/PID/task/TID/{schedstat,syscall,sched,stat,
- * status} with cached descriptors, thread names, and the process's state, flags and CPU
- * (parsed by procstat_parse_stat, the one stat parser). */
+ * status} with cached descriptors, thread names, and the process's state,
+ * flags and CPU (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
 #include <errno.h>
