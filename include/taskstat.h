@@ -22,8 +22,9 @@ void taskstat_free(struct taskstat *ts);
  *
  * Method: every time the scheduler puts a task on a CPU it counts one
  * arrival (/proc/PID/task/TID/schedstat, third field) and every time it
- * takes it off one context switch, voluntary or not (status,
- * voluntary_ctxt_switches + nonvoluntary_ctxt_switches); both counters
+ * takes it off one context switch, voluntary or not (sched's
+ * nr_voluntary_switches + nr_involuntary_switches, the same counters as
+ * status's voluntary_ctxt_switches + nonvoluntary_ctxt_switches); both counters
  * start at zero with the thread. So arrivals - switches is 1 while the
  * thread is on a CPU and 0 otherwise. schedstat is read first: a switch
  * between the two reads can only make the answer "not on CPU", never the
@@ -39,14 +40,22 @@ void taskstat_free(struct taskstat *ts);
  * file such a thread counts as off CPU (the sampler keeps off the CPU of
  * the target's main thread, which makes it rare there).
  *
- * Cost: schedstat is read every round (~0.4 us); when its run time or
- * arrivals changed since the last call (the thread ran or was switched
- * since), stat (~1.2 us), and status (~4 us) only when stat says R
- * (running or waiting for a CPU: a thread asleep is off CPU whatever the
- * counters say); sched (~3 us, and the
- * caller's own once per round) only for a thread that was preempted since
- * and now waits. Without schedstat (a kernel without CONFIG_SCHED_INFO), state R
- * from status is the answer. */
+ * Cost: schedstat is read every round (~0.4 us); only when its run time
+ * or arrivals changed since the last call (the thread ran or was switched
+ * since) is anything else read. A thread asleep at the last look is asked
+ * syscall first (~0.3 us when it runs, ~1.2 us asleep; stat without
+ * access to it): most such threads are asleep again, and then that is the
+ * answer (a thread asleep is off CPU whatever the counters say; the same
+ * reading answers taskstat_futex this round). Otherwise the counters are
+ * read: the switches and exec_start from sched (~3 us) in one read, or,
+ * without CONFIG_SCHED_DEBUG, the switches and the state from status
+ * (~4 us). A thread off a CPU that was preempted since the last look and
+ * made no voluntary switch since is runnable (going to sleep is a
+ * voluntary switch); else syscall says whether it is. The caller's own
+ * sched is read once a round, only for a thread preempted since that now
+ * waits. stat (~1.2 us, the system time) is read for a thread found on a
+ * CPU, at most once per clock tick. Without schedstat (a kernel without
+ * CONFIG_SCHED_INFO), state R from status is the answer. */
 int taskstat_on_cpu(struct taskstat *ts, pid_t tid);
 
 /* taskstat_on_cpu(), and into *quiet_since (when not NULL) a time
@@ -60,13 +69,14 @@ int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since);
  * taskstat_look() this round, counts as time in the kernel (system time):
  * 1 or 0. The kernel accounts a thread's system time (stat's stime) in
  * clock ticks (10 ms), not per instant, so it is given out afterwards:
- * the system time a thread had between two readings of its stat (read
- * when it ran since: taskstat_look) is owed to its next samples on a CPU,
+ * the system time a thread had between two readings of its stat (read by
+ * taskstat_look for a thread found on a CPU, at most once a clock tick)
+ * is owed to its samples on a CPU from then on,
  * period_ns (the time one sample stands for) each, the sample counting
  * as system time while at least half a period is owed. Over a thread's
  * run its samples so counted match its system time (up to TASKSTAT_SYS_OWED_MAX
- * ns owed at once, and a tick); which samples get it is up to 10 ms
- * late, so a function's share is exact only for one that stays a while. */
+ * ns owed at once, and a tick); which samples get it is up to 20 ms
+ * late (the 10 ms unit, and stat read at most once a tick), so a function's share is exact only for one that stays a while. */
 int taskstat_system(struct taskstat *ts, pid_t tid, uint64_t period_ns);
 #define TASKSTAT_SYS_OWED_MAX 100000000ULL   /* 100 ms */
 

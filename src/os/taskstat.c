@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Thread states from /proc/PID/task/TID/{schedstat,status,sched} with
- * cached descriptors, thread names, and the process's state, flags and CPU
- * (parsed by procstat_parse_stat, the one stat parser). */
+/* Thread states from /proc/PID/task/TID/{schedstat,syscall,sched,stat,
+ * status} with cached descriptors, thread names, and the process's state,
+ * flags and CPU (parsed by procstat_parse_stat, the one stat parser). */
 #include "taskstat.h"
 
 #include <errno.h>
@@ -17,12 +17,11 @@
 #include "clock.h"
 #include "error.h"
 #include "procstat.h"
+#include "taskread.h"
 
 #define CACHE 1024               /* power of two */
 #define PF_KTHREAD 0x00200000UL  /* include/linux/sched.h */
 #define PROBE 4                  /* slots a thread may use */
-#define STATUS_MAX 8192          /* /proc/.../status is ~1.5 KB; long CPU masks make it more */
-#define SCHED_MAX 8192           /* /proc/.../sched is ~2 KB */
 
 /* The open files of one thread and what they said last time. */
 struct task_files {
@@ -36,12 +35,15 @@ struct task_files {
     int futex;                   /* then: 1 blocked in a futex wait on futex_addr, 0 not */
     uint64_t futex_addr;
     int known;                   /* run, arrivals and on hold a reading */
+    int runnable;                /* state R at that reading (stat or status) */
     uint64_t run, arrivals;      /* schedstat when status was last read */
     uint64_t preempted;          /* nonvoluntary_ctxt_switches then */
+    uint64_t voluntary;          /* voluntary_ctxt_switches then */
     int on;                      /* arrivals > switches then */
     uint64_t snap_ns;            /* when status was last read (clock_now_ns) */
     int stime_known;             /* stime holds a reading */
     uint64_t stime;              /* stat's stime (clock ticks) then */
+    uint64_t stat_ns;            /* when stat was last read (clock_now_ns) */
     uint64_t sys_owed;           /* ns of system time not yet given to a sample (taskstat_system) */
     uint64_t round;              /* the round of the answer below (taskstat_round) */
     int answer;                  /* this round's taskstat_look() result */
@@ -51,6 +53,8 @@ struct task_files {
 struct taskstat {
     pid_t pid;
     int have_schedstat;          /* the kernel counts arrivals (CONFIG_SCHED_INFO) */
+    int no_syscall;              /* syscall files may not be read (ptrace access) */
+    int no_sched;                /* no sched files (CONFIG_SCHED_DEBUG): status has the counters */
     int self_fd;                 /* the caller's /proc/thread-self/sched; -1 before first use */
     int self_state;              /* 1 self_start read this round, 0 not yet, -1 unavailable */
     uint64_t self_start;         /* the caller's se.exec_start this round */
@@ -60,56 +64,13 @@ struct taskstat {
     struct task_files slots[CACHE];
 };
 
-/* The whole of a small /proc file through its open fd, NUL-terminated
- * (cap includes the NUL). 0 or ERR_READ. */
-static int pread_text(int fd, char *buf, size_t cap)
-{
-    ssize_t n = pread(fd, buf, cap - 1, 0);
-    if (n <= 0)
-        return ERR_READ;
-    buf[n] = '\0';
-    return 0;
-}
-
-/* The unsigned decimal at *p (advanced past it and the blank after it);
- * -1 when there is none or it overflows. */
-static int parse_u64(const char **p, uint64_t *out)
-{
-    const char *c = *p;
-    uint64_t v = 0;
-    if (*c < '0' || *c > '9')
-        return -1;
-    for (; *c >= '0' && *c <= '9'; c++) {
-        if (v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*c - '0');
-    }
-    *p = c + (*c == ' ');
-    *out = v;
-    return 0;
-}
-
-/* "RUN WAIT ARRIVALS\n" (parsed by hand: this is read for every thread
- * every round). */
-static int read_schedstat(int fd, uint64_t *run, uint64_t *arrivals)
-{
-    char buf[128];
-    if (pread_text(fd, buf, sizeof buf) < 0)
-        return ERR_READ;
-    const char *p = buf;
-    uint64_t wait;
-    if (parse_u64(&p, run) < 0 || parse_u64(&p, &wait) < 0 || parse_u64(&p, arrivals) < 0)
-        return ERR_READ;
-    return 0;
-}
-
 /* Our own thread is running while it reads its schedstat, so a kernel that
  * counts arrivals shows at least one. */
 static int schedstat_works(void)
 {
     int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     uint64_t run = 0, arrivals = 0;
-    int ok = fd >= 0 && read_schedstat(fd, &run, &arrivals) == 0 && arrivals > 0;
+    int ok = fd >= 0 && taskread_schedstat(fd, &run, &arrivals) == 0 && arrivals > 0;
     if (fd >= 0)
         close(fd);
     return ok;
@@ -161,40 +122,19 @@ void taskstat_free(struct taskstat *ts)
     free(ts);
 }
 
-/* The number after "\n<key>" in a status file, or -1. */
-static long long status_field(const char *buf, const char *key)
-{
-    const char *p = strstr(buf, key);
-    if (!p)
-        return -1;
-    char *end;
-    long long v = strtoll(p + strlen(key), &end, 10);
-    return end == p + strlen(key) || v < 0 ? -1 : v;
-}
-
-/* State letter, context switches (voluntary + not) and the involuntary
- * ones alone, from status. */
-static int read_status(int fd, char *state, uint64_t *switches, uint64_t *preempted)
-{
-    char buf[STATUS_MAX];
-    if (pread_text(fd, buf, sizeof buf) < 0)
-        return ERR_READ;
-    const char *st = strstr(buf, "\nState:\t");
-    long long vol = status_field(buf, "\nvoluntary_ctxt_switches:\t");
-    long long invol = status_field(buf, "\nnonvoluntary_ctxt_switches:\t");
-    if (!st || vol < 0 || invol < 0)
-        return ERR_READ;
-    *state = st[8];
-    *switches = (uint64_t)vol + (uint64_t)invol;
-    *preempted = (uint64_t)invol;
-    return 0;
-}
-
 static int open_task_file(pid_t pid, pid_t tid, const char *name)
 {
     char path[96];
     snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
     return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* f's status open (on first need): 0 or ERR_READ. */
+static int status_open(struct taskstat *ts, struct task_files *f)
+{
+    if (f->status_fd < 0)
+        f->status_fd = open_task_file(ts->pid, f->tid, "status");
+    return f->status_fd >= 0 ? 0 : ERR_READ;
 }
 
 /* The slot of thread tid with its files open (schedstat only when the
@@ -216,41 +156,15 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
         f = &ts->slots[(unsigned)tid & (CACHE - 1)];
         files_close(f);
     }
-    int status = open_task_file(ts->pid, tid, "status");
-    int sched = ts->have_schedstat ? open_task_file(ts->pid, tid, "schedstat") : -1;
-    if (status < 0 || (ts->have_schedstat && sched < 0)) {
-        if (status >= 0)
-            close(status);
-        if (sched >= 0)
-            close(sched);
+    /* schedstat, or status without it: the thread's file read every round
+     * (the others are opened on first need) */
+    int fd = open_task_file(ts->pid, tid, ts->have_schedstat ? "schedstat" : "status");
+    if (fd < 0)
         return NULL;
-    }
-    *f = (struct task_files){.tid = tid, .sched_fd = sched, .status_fd = status, .debug_fd = -1,
+    *f = (struct task_files){.tid = tid, .sched_fd = ts->have_schedstat ? fd : -1,
+                             .status_fd = ts->have_schedstat ? -1 : fd, .debug_fd = -1,
                              .stat_fd = -1, .syscall_fd = -1};
     return f;
-}
-
-/* se.exec_start from a /proc/.../sched file (CONFIG_SCHED_DEBUG), in ns.
- * The value is the run queue clock when the task last started running or
- * was last accounted: for a task off CPU, when it left. The file starts
- * with the thread's name, which the target chooses (a line of its own
- * could be faked), so the field is looked for after the line of dashes
- * under it, longer than any name. */
-static int read_exec_start(int fd, uint64_t *ns)
-{
-    char buf[SCHED_MAX];
-    if (pread_text(fd, buf, sizeof buf) < 0)
-        return ERR_READ;
-    const char *p = strstr(buf, "\n--------------------------------");
-    p = p ? strstr(p, "\nse.exec_start") : NULL;
-    p = p ? strchr(p, ':') : NULL;
-    unsigned long long ms;
-    unsigned frac;
-    int len = 0;
-    if (!p || sscanf(p + 1, " %llu.%6u%n", &ms, &frac, &len) != 2 || len == 0)
-        return ERR_READ;
-    *ns = ms * 1000000ULL + frac;
-    return 0;
 }
 
 void taskstat_round(struct taskstat *ts)
@@ -269,7 +183,7 @@ static int self_start(struct taskstat *ts, uint64_t *ns)
             ts->self_state = -1;
     }
     if (ts->self_state == 0)
-        ts->self_state = read_exec_start(ts->self_fd, &ts->self_start) == 0 ? 1 : -1;
+        ts->self_state = taskread_exec_start(ts->self_fd, &ts->self_start) == 0 ? 1 : -1;
     *ns = ts->self_start;
     return ts->self_state > 0 ? 0 : ERR_READ;
 }
@@ -279,14 +193,16 @@ static int self_start(struct taskstat *ts, uint64_t *ns)
  * task leaving gets it as its exec_start, the one arriving too. So the
  * thread we displaced has exactly our exec_start (until a scheduler tick
  * moves ours: then we miss it). Needs CONFIG_SCHED_DEBUG's sched file. */
-static int displaced_by_caller(struct taskstat *ts, struct task_files *f)
+static int displaced_by_caller(struct taskstat *ts, struct task_files *f, const uint64_t *theirs)
 {
-    uint64_t mine, theirs;
+    uint64_t mine, read;
     if (self_start(ts, &mine) < 0)
         return 0;
+    if (theirs)
+        return *theirs == mine;
     if (f->debug_fd < 0)
         f->debug_fd = open_task_file(ts->pid, f->tid, "sched");
-    return f->debug_fd >= 0 && read_exec_start(f->debug_fd, &theirs) == 0 && theirs == mine;
+    return f->debug_fd >= 0 && taskread_exec_start(f->debug_fd, &read) == 0 && read == mine;
 }
 
 /* The system time a thread had since its last stat reading (a reading
@@ -303,52 +219,155 @@ static void note_stime(const struct taskstat *ts, struct task_files *f, const st
     f->stime_known = 1;
 }
 
-/* On a CPU from the counters (see taskstat.h); status is read only when
- * schedstat moved since it was last read. */
+/* Read syscall for a thread whose schedstat says (run, arrivals), keeping
+ * its futex answer for taskstat_futex(). 1 when the thread is asleep (or
+ * stopped), 0 when it is in state R, ERR_READ when the file cannot be read
+ * (not allowed: then stat tells). */
+static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t run,
+                          uint64_t arrivals)
+{
+    if (ts->no_syscall)
+        return ERR_READ;
+    if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, f->tid, "syscall")) < 0) {
+        ts->no_syscall = errno == EACCES || errno == EPERM;
+        return ERR_READ;
+    }
+    uint64_t addr = 0;
+    int running = 1, rc = taskread_syscall(f->syscall_fd, &addr, &running);
+    if (rc < 0 || running)      /* taskstat_futex() asks again for a runnable one */
+        return rc < 0 ? rc : 0;
+    f->futex_known = 1;
+    f->futex_run = run;
+    f->futex_arrivals = arrivals;
+    f->futex = rc;
+    f->futex_addr = addr;
+    return 1;
+}
+
+/* stat for its state letter and system time (note_stime). 1 when the
+ * thread is asleep, 0 when it is in state R, ERR_READ. */
+static int stat_asleep(struct taskstat *ts, struct task_files *f)
+{
+    struct procstat_stat st;
+    if (f->stat_fd < 0)
+        f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
+    if (f->stat_fd < 0 || procstat_pread_stat(f->stat_fd, &st) < 0)
+        return ERR_READ;
+    note_stime(ts, f, &st);
+    f->stat_ns = clock_now_ns();
+    return st.state != 'R';
+}
+
+/* Whether a thread that ran or arrived since the last look (schedstat now
+ * run, arrivals) is asleep again, from the cheapest file that tells: most
+ * such threads are, and syscall (~0.3-1.2 us; read for the GIL wait
+ * anyway) or stat (~1.2 us) says so, where the counters take ~3-4 us. A
+ * thread that was runnable at the last look is asked its counters at once
+ * (it mostly still is). 1 asleep, 0 runnable (*r when syscall said so) or
+ * not known; *stat_read when stat was read. A thread that leaves a CPU
+ * after schedstat was read adds to `run`, so the next look sees it moved
+ * again. */
+static int asleep_now(struct taskstat *ts, struct task_files *f, uint64_t run, uint64_t arrivals,
+                      int *stat_read, int *r)
+{
+    *stat_read = *r = 0;
+    if (!f->known || f->runnable)
+        return 0;
+    int rc = syscall_asleep(ts, f, run, arrivals);
+    *r = rc == 0;
+    if (rc >= 0)
+        return rc;
+    rc = stat_asleep(ts, f);
+    *stat_read = rc >= 0;
+    *r = rc == 0;
+    return rc == 1;
+}
+
+/* The context switches of a thread: from sched (~3 us, with its
+ * exec_start, which a thread we displaced needs) or, without it, status
+ * (~4 us, with the state letter). 0 or ERR_READ. */
+static int read_switches(struct taskstat *ts, struct task_files *f, struct task_switches *sw)
+{
+    if (!ts->no_sched && f->debug_fd < 0)
+        f->debug_fd = open_task_file(ts->pid, f->tid, "sched");
+    if (!ts->no_sched && f->debug_fd >= 0 && taskread_sched(f->debug_fd, sw) == 0)
+        return 0;
+    if (status_open(ts, f) < 0 || taskread_status(f->status_fd, sw) < 0)
+        return ERR_READ;
+    ts->no_sched = 1;           /* status is there but sched is not, or unlike ours */
+    return 0;
+}
+
+/* Whether a thread off a CPU, preempted since the last look, is runnable
+ * now (state R): surely when it made no voluntary switch since (it went
+ * off a CPU last by preemption, and sleeping is a voluntary switch), else
+ * syscall or stat say. 1, 0, or 0 when it cannot be told. */
+static int runnable_now(struct taskstat *ts, struct task_files *f, uint64_t old_vol, int first,
+                        const struct task_switches *sw, int *stat_read)
+{
+    if (sw->state_r >= 0)
+        return sw->state_r;
+    if (!first && sw->vol == old_vol)
+        return 1;
+    int rc = syscall_asleep(ts, f, f->run, f->arrivals);
+    if (rc < 0) {
+        rc = stat_asleep(ts, f);
+        *stat_read = rc >= 0;
+    }
+    return rc == 0;
+}
+
+/* On a CPU from the counters (see taskstat.h); the counters are read only
+ * when schedstat moved since they were last read and the thread is not
+ * asleep. */
 static int on_cpu(struct taskstat *ts, struct task_files *f)
 {
-    uint64_t run, arrivals, switches, preempted;
-    char state;
-    if (read_schedstat(f->sched_fd, &run, &arrivals) < 0)
+    uint64_t run, arrivals;
+    if (taskread_schedstat(f->sched_fd, &run, &arrivals) < 0)
         return ERR_READ;
     /* Neither ran nor arrived: no switch either way (leaving a CPU adds
      * the time run to `run`), so the answer is the last one. A thread we
      * displaced has run since our last look, so it is never this case. */
     if (f->known && run == f->run && arrivals == f->arrivals)
         return f->on;
-    /* It ran or arrived: most such threads are asleep again by now, which
-     * stat (~1 us) says; only a runnable one needs status (~4 us) for the
-     * counters. A thread that leaves a CPU after schedstat was read adds
-     * to `run`, so the next look sees it moved again. */
-    if (f->stat_fd < 0)
-        f->stat_fd = open_task_file(ts->pid, f->tid, "stat");
-    struct procstat_stat st;
-    int have_stat = f->known && f->stat_fd >= 0 && procstat_pread_stat(f->stat_fd, &st) == 0;
-    if (have_stat)
-        note_stime(ts, f, &st);
-    if (have_stat && st.state != 'R') {
+    int stat_read, r;
+    struct task_switches sw;
+    if (asleep_now(ts, f, run, arrivals, &stat_read, &r)) {
         f->snap_ns = clock_now_ns();
         f->run = run;
         f->arrivals = arrivals;
-        f->on = 0;
+        f->on = f->runnable = 0;
         return 0;
     }
-    if (read_status(f->status_fd, &state, &switches, &preempted) < 0)
+    if (read_switches(ts, f, &sw) < 0)
         return ERR_READ;
-    int was_preempted = !f->known || preempted > f->preempted;
+    if (r && sw.state_r < 0)
+        sw.state_r = 1;
+    int first = !f->known, was_preempted = first || sw.invol > f->preempted;
+    uint64_t old_vol = f->voluntary;
     f->snap_ns = clock_now_ns();
     f->known = 1;
     f->run = run;
     f->arrivals = arrivals;
-    f->preempted = preempted;
-    f->on = arrivals > switches;
+    f->preempted = sw.invol;
+    f->voluntary = sw.vol;
+    /* a thread asleep is off a CPU whatever the counters say (one on its
+     * way off a CPU adds to `run` when it leaves) */
+    f->on = arrivals > sw.vol + sw.invol && sw.state_r != 0;
     /* Runnable, off CPU: waiting for a CPU, or it was running until the
      * sampling thread woke up on its CPU (then it counts as running). Only
      * a thread preempted since the last look can be that one; a thread
      * that woke up and waits was not. */
-    if (!f->on && state == 'R' && was_preempted)
-        return displaced_by_caller(ts, f);
-    return f->on;
+    int answer = f->on;
+    if (!f->on && was_preempted && runnable_now(ts, f, old_vol, first, &sw, &stat_read))
+        answer = displaced_by_caller(ts, f, sw.have_exec ? &sw.exec_start : NULL);
+    f->runnable = f->on || answer || sw.state_r == 1;
+    /* A sample on a CPU may be owed system time (taskstat_system): stat
+     * tells how much the thread had since its last reading, in clock
+     * ticks (10 ms), so it is read at most once a tick. */
+    if (answer == 1 && !stat_read && (!f->stime_known || f->snap_ns - f->stat_ns >= ts->tick_ns))
+        stat_asleep(ts, f);
+    return answer;
 }
 
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
@@ -366,11 +385,10 @@ int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
     if (ts->have_schedstat) {
         rc = on_cpu(ts, f);
     } else {
-        char state;
-        uint64_t switches, preempted;
-        rc = read_status(f->status_fd, &state, &switches, &preempted);
+        struct task_switches sw;
+        rc = taskread_status(f->status_fd, &sw);
         if (rc == 0)
-            rc = state == 'R';
+            rc = sw.state_r;
     }
     if (rc < 0) {
         files_close(f);
@@ -459,7 +477,7 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
     snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     uint64_t run = 0, arrivals;
-    int rc = fd >= 0 ? read_schedstat(fd, &run, &arrivals) : ERR_READ;
+    int rc = fd >= 0 ? taskread_schedstat(fd, &run, &arrivals) : ERR_READ;
     if (fd >= 0)
         close(fd);
     if (rc == 0) {
@@ -474,36 +492,17 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-/* /proc/.../syscall: "NR ARG1 ARG2 ... SP PC" while the thread is in a
- * system call, "-1 SP PC" when it is stopped outside one, "running" while
- * it runs. 1 with *uaddr (the futex word) for a futex wait, else 0; or
- * ERR_READ. */
-static int read_futex(int fd, uint64_t *uaddr)
-{
-    char buf[256];
-    if (pread_text(fd, buf, sizeof buf) < 0)
-        return ERR_READ;
-    char *end;
-    errno = 0;
-    long nr = strtol(buf, &end, 10);
-    if (end == buf || errno || nr != SYS_futex || *end != ' ')
-        return 0;
-    errno = 0;
-    unsigned long long a = strtoull(end + 1, &end, 16);
-    if (errno || (*end != ' ' && *end != '\n'))
-        return 0;
-    *uaddr = a;
-    return 1;
-}
-
 int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
 {
     struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
     *uaddr = 0;
     if (!f)
         return ERR_READ;
-    uint64_t run = 0, arrivals = 0;
-    if (ts->have_schedstat && read_schedstat(f->sched_fd, &run, &arrivals) < 0)
+    /* schedstat as this round's look read it (on_cpu() keeps it in
+     * run/arrivals), else now */
+    uint64_t run = f->run, arrivals = f->arrivals;
+    int looked = f->round == ts->round && f->answer >= 0 && f->known;
+    if (ts->have_schedstat && !looked && taskread_schedstat(f->sched_fd, &run, &arrivals) < 0)
         return ERR_READ;
     /* Neither ran nor arrived since: it sleeps where it slept. */
     if (ts->have_schedstat && f->futex_known && run == f->futex_run && arrivals == f->futex_arrivals) {
@@ -513,7 +512,7 @@ int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
     if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, tid, "syscall")) < 0)
         return ERR_READ;
     uint64_t addr = 0;
-    int rc = read_futex(f->syscall_fd, &addr);
+    int rc = taskread_syscall(f->syscall_fd, &addr, NULL);
     if (rc < 0)
         return rc;
     f->futex_known = 1;

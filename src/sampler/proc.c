@@ -94,17 +94,21 @@ static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
 static int look_before(struct proc *p, uint64_t now)
 {
     taskstat_round(p->tasks);
-    p->threads_now = p->n > 0 ? taskstat_threads(p->tasks) : -1;
-    int quiet = p->n > 0 && p->walked_ns && !p->failed_any &&
-                now - p->walked_ns < QUIET_MAX_NS && p->threads_now >= 0 &&
-                p->threads_now == p->threads_at_walk;
+    int quiet = p->n > 0 && p->walked_ns && !p->failed_any && now - p->walked_ns < QUIET_MAX_NS;
+    int running = 0;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
         uint64_t since = UINT64_MAX;
         int on = ws->tid ? taskstat_look(p->tasks, (pid_t)ws->tid, &since) : ERR_READ;
         quiet &= on == 0 && since < p->walked_ns;
+        running |= on == 1;
     }
-    return quiet;
+    /* The thread count, for this round's test and, when the process is
+     * walked now, the next round's. A thread on a CPU now has run since
+     * this round's walk by the next look (its schedstat moved, or it is
+     * still on a CPU), so neither round can be quiet: no need to count. */
+    p->threads_now = p->n > 0 && !running ? taskstat_threads(p->tasks) : -1;
+    return quiet && p->threads_now >= 0 && p->threads_now == p->threads_at_walk;
 }
 
 /* Before 3.15 the interpreter does not say who waits for its GIL: a

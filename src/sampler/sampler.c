@@ -446,7 +446,7 @@ static void *run(void *arg)
 }
 
 /* Every thread's on-CPU state is looked at every round, through up to
- * three files kept open per thread (taskstat.c), and discovery keeps the
+ * four files kept open per thread (taskstat.c), and discovery keeps the
  * children files open (proctree.c): allow as many descriptors as the
  * hard limit does. */
 static void raise_fd_limit(void)
