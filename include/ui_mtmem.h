@@ -15,6 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A 64-bit mixer (splitmix64's finalizer): the hash of the merged tree's
+ * keys and paths. */
+static inline uint64_t ui_mtmem_mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 struct ui_mtmem_slot {
     uint32_t a, b;
     int32_t line;

@@ -185,16 +185,27 @@ static int match(struct ui_flame_diff *fd, const struct table *now, const struct
     return rc;
 }
 
+/* Functions matched with the baseline (again when either table or the
+ * count of functions changed), now's function-level flat view of thread
+ * into *v (the caller frees it), and the sums zeroed. 0 or ERR_NOMEM. */
+static int start(struct ui_flame_diff *fd, const struct table *now, uint32_t thread,
+                 const struct table *base, struct flat_view *v)
+{
+    if ((fd->now != now || fd->base != base || fd->nfuncs != table_func_count(now)) && match(fd, now, base) < 0)
+        return ERR_NOMEM;
+    if (table_flat(now, thread, 0, v) < 0)
+        return ERR_NOMEM;
+    memset(fd->acc, 0, fd->nfuncs * sizeof *fd->acc);
+    return 0;
+}
+
 int ui_flame_diff_marks(struct ui_flame_diff *fd, const struct table *now, uint32_t thread,
                         const struct table *base, double min_pp, signed char *marks, size_t n)
 {
     memset(marks, DIFF_MARK_SAME, n);
-    if ((fd->now != now || fd->base != base || fd->nfuncs != table_func_count(now)) && match(fd, now, base) < 0)
-        return ERR_NOMEM;
     struct flat_view v;
-    if (table_flat(now, thread, 0, &v) < 0)
+    if (start(fd, now, thread, base, &v) < 0)
         return ERR_NOMEM;
-    memset(fd->acc, 0, fd->nfuncs * sizeof *fd->acc);
     for (size_t i = 0; i < v.n; i++)
         if (v.rows[i].func < fd->nfuncs)
             fd->acc[fd->group[v.rows[i].func]] += v.rows[i].total;
@@ -247,12 +258,9 @@ int ui_flame_diff_rows(struct ui_flame_diff *fd, const struct table *now, uint32
                        const struct table *base, struct diff *d)
 {
     *d = (struct diff){0};
-    if ((fd->now != now || fd->base != base || fd->nfuncs != table_func_count(now)) && match(fd, now, base) < 0)
-        return ERR_NOMEM;
     struct flat_view v;
-    if (table_flat(now, thread, 0, &v) < 0)
+    if (start(fd, now, thread, base, &v) < 0)
         return ERR_NOMEM;
-    memset(fd->acc, 0, fd->nfuncs * sizeof *fd->acc);
     memset(fd->acc_own, 0, fd->nfuncs * sizeof *fd->acc_own);
     for (size_t i = 0; i < v.n; i++)
         if (v.rows[i].func < fd->nfuncs && v.rows[i].total) {

@@ -16,18 +16,9 @@
 #define MAPPED_MIN ((size_t)1 << 20)      /* arrays from this size up are mapped apart */
 #define PAGE 4096
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 static size_t slot_of(uint32_t a, uint32_t b, int32_t line, size_t n)
 {
-    return (size_t)mix(((uint64_t)a << 32 | b) ^ mix((uint64_t)(uint32_t)line + 1)) & (n - 1);
+    return (size_t)ui_mtmem_mix(((uint64_t)a << 32 | b) ^ ui_mtmem_mix((uint64_t)(uint32_t)line + 1)) & (n - 1);
 }
 
 void ui_mtmem_hash_init(struct ui_mtmem_hash *h)

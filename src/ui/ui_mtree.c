@@ -13,15 +13,6 @@
 #define NODES_MAX 0x7fffffffu         /* ids below the skip bit */
 #define ROOT_PATH 0x6a09e667f3bcc908ULL
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void ui_mtree_init(struct ui_mtree *mt)
 {
     *mt = (struct ui_mtree){.scope = {.thread = TABLE_NONE}};
@@ -126,7 +117,7 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
             mt->nodes[p->last_child].next_sibling = id;
         p->last_child = id;
         mt->path[id] = ui_mtree_boot(mt, func) ? mt->path[parent]
-                     : mix(mt->path[parent] ^ mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
+                     : ui_mtmem_mix(mt->path[parent] ^ ui_mtmem_mix((uint64_t)func << 32 | (uint32_t)(line + 1)));
     }
     return id;
 }
