@@ -111,7 +111,12 @@ def test_states_of_every_thread(interp, gil_runs):
 
 def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
     """--mode cpu (and --cpu) on the newest interpreter: the sleeping
-    MainThread is gone from the stacks, the hasher and the spinners stay."""
+    MainThread is gone from the stacks but for the time it really ran
+    (its start-up, its wake-ups: no more samples than its own CPU time
+    makes; it sleeps 2 s, which would be 2,000), the hasher and the
+    spinners stay. Its share of the samples is no measure: a machine busy
+    with other work gives the threads fewer rounds on a CPU, but not its
+    start-up (33 of 1,037 samples, 3.2 %, for 41 ms of start-up)."""
     interp = max(supported_interpreters(), key=lambda i: i.version_info)
     r = profile_workload(proftui, interp, "modes.py", [2.0], ["--mode", "cpu"], tmp_path)
     assert r.result.returncode == 0 and r.profile is not None, r.describe()
@@ -120,7 +125,11 @@ def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
     on = {name: samples(p.select(tid=tid)) for name, tid in tids.items()}
     total = sum(on.values())
     assert total >= 200 and on["hasher"] >= 0.1 * total, f"{on}\n{r.describe()}"
-    assert on["MainThread"] <= 0.03 * total, f"{on}\n{r.describe()}"
+    # A machine busy with other work gives the threads fewer rounds on a CPU,
+    # but not MainThread's start-up: its share grows, its samples do not.
+    # Each sample on a CPU stands for one interval of CPU time (1 ms).
+    ran = r.info["main_cpu"] * 1000
+    assert on["MainThread"] <= 1.2 * ran + 5, f"MainThread ran {ran:.0f} ms: {on}\n{r.describe()}"
 
 
 # Memory mode reads the resident memory from /proc and charges a round's

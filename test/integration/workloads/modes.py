@@ -3,6 +3,8 @@
 ("spin-1", "spin-2": on a CPU when scheduled, holding the GIL in turn), a
 hasher ("hasher": hashlib releases the GIL while it hashes a large buffer,
 so it is on a CPU without the GIL), and MainThread asleep (neither).
+INFO gets each thread's native id ("tids") and the CPU time MainThread
+had in all (time.thread_time(): start-up included), in seconds ("main_cpu").
 
 usage: modes.py INFO SECONDS
 """
@@ -42,7 +44,7 @@ def main():
     for w in workers:
         w.join()
     with open(info_path, "w") as f:
-        json.dump({"tids": tids}, f)
+        json.dump({"tids": tids, "main_cpu": time.thread_time()}, f)
 
 
 if __name__ == "__main__":
