@@ -412,9 +412,14 @@ def test_pprof_carries_every_state(proftui, finterp, tmp_path, tmp_path_factory)
         w, c, g, i = values[:4]
         assert c + i <= w and g + i <= w and max(c, g, i) <= w, (values, labels)
     # the modes as test_modes.py sees them: in cpu the sleeper (main) is
-    # (nearly) gone, the hasher is there; in idle the sleeper is there
+    # gone but for the CPU time it had (its start-up, its wake-ups; as a
+    # share that grows on a machine busy with other work), the hasher is
+    # there; in idle the sleeper is there
     cpu_rows, cpu_out = pprof_top(tmp_path, rec / "g.pb.gz", index="cpu")
-    assert cpu_rows.get("hasher", (0, 0))[1] >= 5 and cpu_rows.get("main", (0, 0))[1] <= 5, cpu_out
+    assert cpu_rows.get("hasher", (0, 0))[1] >= 5, cpu_out
+    ran = r.info["main_cpu"] * 1000
+    main_cpu = st[r.info["tids"]["MainThread"]]["cpu"]
+    assert main_cpu <= 1.2 * ran + 5, (f"MainThread ran {ran:.0f} ms", main_cpu, cpu_out)
     idle_rows, idle_out = pprof_top(tmp_path, rec / "g.pb.gz", index="idle")
     assert idle_rows.get("main", (0, 0))[1] >= 10, idle_out
 
