@@ -85,7 +85,7 @@ int main(void)
     printf("profile: %d stacks of %d frames, %llu samples, %d threads, %d functions\n", NSTACKS, DEPTH,
            (unsigned long long)table_samples(t), THREADS, NFUNCS);
     for (int fmt = 0; fmt < EXPORT_FORMATS; fmt++)
-        if (export_format_available((enum export_format)fmt) && fmt != EXPORT_PSTATS && fmt != EXPORT_SVG)
+        if (export_format_available((enum export_format)fmt))
             bench_format(t, (enum export_format)fmt);
     table_free(t);
     return 0;

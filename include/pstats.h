@@ -30,8 +30,18 @@
  * its sampled-profile labels; Python 3.8-3.14 cannot load a file with that
  * key, so it is not written.
  *
- * Metadata (pid, mode, interval, threads, versions) has no place in the
- * format and is not written.
+ * Metadata (pid, mode, interval, threads, versions) and the stacks have no
+ * place in the dictionary. So that proftui can open the file again (the
+ * call tree needs stacks, which caller->callee pairs cannot give back),
+ * the whole profile follows the dictionary as proftui's pprof file
+ * (pprof.h: every thread, state and the metadata):
+ *   PSTATS_PROFILE_MARK <decimal byte count> '\n' <the gzipped pprof>
+ * marshal reads one object and leaves what follows it, so pstats.Stats,
+ * `python3 -m pstats` and snakeviz read the dictionary as before and never
+ * see the trailer. The mark starts with a newline and a '#', which no
+ * marshalled string of this file can hold (control characters are
+ * replaced) and no marshalled length can end with (a name would be
+ * gigabytes long).
  *
  * Encoding. marshal types that Python 3.8-3.15 all read: dict, small tuple
  * (with marshal's reference flag, so a key repeated in callers is written
@@ -42,6 +52,8 @@
 #ifndef PROFTUI_PSTATS_H
 #define PROFTUI_PSTATS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "export.h"     /* struct export_meta */
@@ -49,9 +61,17 @@
 struct table;
 
 /* Write the table (borrowed, read only) to f as a marshalled pstats
- * dictionary; meta (required: its interval gives the times) is otherwise
- * unused. Returns 0, ERR_NOMEM, ERR_IO when writing fails, or ERR_USAGE
+ * dictionary and, after it, the profile as pprof (meta, required, gives
+ * the times and the pprof's metadata and states). Returns 0, ERR_NOMEM, ERR_IO when writing fails, or ERR_USAGE
  * when meta is NULL. */
 int pstats_write(FILE *f, const struct table *t, const struct export_meta *meta);
+
+/* What ends the dictionary and starts the trailer (see above). */
+#define PSTATS_PROFILE_MARK "\n#proftui-profile pprof "
+/* The trailer's profile of d[0..n), a pstats file: 0 with *prof and *len
+ * set (a part of d, not validated further); 1 when there is no trailer
+ * (another tool's pstats file); ERR_INPUT when it is cut short or followed
+ * by other bytes. */
+int pstats_find_profile(const uint8_t *d, size_t n, const uint8_t **prof, size_t *len);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "error.h"
+#include "pprof.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -341,6 +342,49 @@ static void write_dict(FILE *f, struct ps *p, double sec)
     putc(TYPE_NULL, f);
 }
 
+/* The trailer: the mark, the pprof's length and the pprof (pstats.h). */
+static int write_trailer(FILE *f, const struct table *t, const struct export_meta *meta)
+{
+    char *prof = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&prof, &len);
+    if (!m)
+        return ERR_NOMEM;
+    int rc = pprof_write(m, t, meta);
+    if (fclose(m) != 0 && rc == 0)
+        rc = ERR_NOMEM;
+    if (rc == 0) {
+        fprintf(f, PSTATS_PROFILE_MARK "%zu\n", len);
+        fwrite(prof, 1, len, f);
+    }
+    free(prof);
+    return rc == ERR_IO ? ERR_NOMEM : rc;      /* a memory stream fails only for memory */
+}
+
+int pstats_find_profile(const uint8_t *d, size_t n, const uint8_t **prof, size_t *len)
+{
+    static const char mark[] = PSTATS_PROFILE_MARK;
+    const size_t k = sizeof mark - 1;
+    const uint8_t *at = n >= k ? memmem(d, n, mark, k) : NULL;
+    if (!at)
+        return 1;
+    const uint8_t *p = at + k, *end = d + n;
+    uint64_t v = 0;
+    int digits = 0;
+    while (p < end && *p >= '0' && *p <= '9' && digits < 19) {
+        v = v * 10 + (uint64_t)(*p++ - '0');
+        digits++;
+    }
+    if (!digits || p >= end || *p != '\n')
+        return ERR_INPUT;
+    p++;
+    if (v != (uint64_t)(end - p))
+        return ERR_INPUT;       /* cut short, or something follows it */
+    *prof = p;
+    *len = (size_t)v;
+    return 0;
+}
+
 int pstats_write(FILE *f, const struct table *t, const struct export_meta *meta)
 {
     if (!meta)
@@ -353,6 +397,9 @@ int pstats_write(FILE *f, const struct table *t, const struct export_meta *meta)
         if (p.nedges > 1)
             qsort(p.edges, p.nedges, sizeof *p.edges, by_callee);
         write_dict(f, &p, (double)meta->interval_ns * 1e-9);
+        rc = write_trailer(f, t, meta);
+    }
+    if (rc == 0) {
         if (fflush(f) != 0 || ferror(f))
             rc = ERR_IO;
     }

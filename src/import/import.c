@@ -13,6 +13,7 @@
 #include "array.h"
 #include "error.h"
 #include "profile.h"
+#include "pstats.h"
 #include "svgdata.h"
 
 enum kind { KIND_TEXT, KIND_JSON, KIND_PSTATS, KIND_SVG, KIND_PROTO, KIND_GZIP };
@@ -261,9 +262,22 @@ static int dispatch(struct import_ctx *c, const uint8_t *d, size_t n, int depth)
         free(in);
         return rc;
     }
-    case KIND_PSTATS:
-        import_fail(c, "a pstats file holds caller->callee pairs, not stacks: proftui cannot show it");
-        return ERR_USAGE;
+    case KIND_PSTATS: {
+        /* proftui's own carries the profile after the dictionary (pstats.h) */
+        const uint8_t *prof = NULL;
+        size_t len = 0;
+        int rc = depth > 0 ? 1 : pstats_find_profile(d, n, &prof, &len);
+        if (rc == 1) {
+            import_fail(c, "a pstats file holds caller->callee pairs, not stacks: proftui cannot "
+                        "show it (only the pstats files proftui writes carry their stacks)");
+            return ERR_USAGE;
+        }
+        if (rc < 0 || len < 2 || prof[0] != 0x1f || prof[1] != 0x8b)
+            return import_fail(c, "the profile proftui keeps after the pstats dictionary is cut "
+                               "short, or followed by other bytes");
+        set_format(c, "pstats");
+        return dispatch(c, prof, len, depth);   /* gzip: what it holds is read at depth 1 */
+    }
     case KIND_SVG: {
         char *text = NULL;
         size_t len = 0;

@@ -41,7 +41,8 @@ def saved(proftui, tmp_path_factory):
     files = {"collapsed": out / "a.txt"}
     res = run([proftui, "-d", "2", "-o", files["collapsed"], "--", SYSTEM_PYTHON, HOT])
     assert files["collapsed"].exists(), res.describe()
-    for fmt, name in (("speedscope", "a.json"), ("pprof", "a.pb.gz"), ("svg", "a.svg")):
+    for fmt, name in (("speedscope", "a.json"), ("pprof", "a.pb.gz"), ("svg", "a.svg"),
+                      ("pstats", "a.prof")):
         path = out / name
         both = out / f"with-{fmt}.txt"
         r = run([proftui, "-d", "1", "-o", both, "-o", path, "--", SYSTEM_PYTHON, HOT])
@@ -70,19 +71,20 @@ def test_collapsed_round_trip_is_byte_identical(proftui, saved, tmp_path):
     assert third == first
 
 
-@pytest.mark.parametrize("fmt", ["speedscope", "pprof", "svg"])
+@pytest.mark.parametrize("fmt", ["speedscope", "pprof", "svg", "pstats"])
 def test_format_round_trip_same_stacks(proftui, saved, tmp_path, fmt):
-    """A speedscope, pprof or SVG file of a run, opened and written as
-    collapsed stacks, gives the collapsed output of the same run: pprof and
-    SVG the same file (pprof's locations keep the lines; the SVG carries the
-    collapsed stacks themselves); speedscope the same metadata, threads and
+    """A speedscope, pprof, SVG or pstats file of a run, opened and written
+    as collapsed stacks, gives the collapsed output of the same run: pprof,
+    SVG and pstats the same file (pprof's locations keep the lines; the SVG
+    carries the collapsed stacks themselves, proftui's pstats the pprof
+    after its dictionary); speedscope the same metadata, threads and
     stacks by function (its frames are functions: no line executing)."""
     if fmt not in saved:
         pytest.skip(f"the {fmt} writer is not in this build yet")
     expect_text = saved[f"{fmt}-collapsed"].read_text()
     got_text = convert(proftui, saved[fmt], tmp_path / "b.txt")
     assert meta_lines(got_text) == meta_lines(expect_text)
-    if fmt in ("pprof", "svg"):
+    if fmt in ("pprof", "svg", "pstats"):
         assert got_text == expect_text
         return
     expect, got = Profile.load(saved[f"{fmt}-collapsed"]), Profile.load(tmp_path / "b.txt")
@@ -95,7 +97,7 @@ def test_format_round_trip_same_stacks(proftui, saved, tmp_path, fmt):
     assert by_function(got) == by_function(expect), (got.summary(), expect.summary())
 
 
-@pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof", "svg"])
+@pytest.mark.parametrize("fmt", ["collapsed", "speedscope", "pprof", "svg", "pstats"])
 def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
     """The live view over a saved profile: the state line says so, the
     header has its samples, the top view the functions with their shares
@@ -310,12 +312,40 @@ def test_gzip_bomb_refused(proftui, tmp_path):
     ("flame.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>\n'),
 ])
 def test_formats_without_stacks(proftui, tmp_path, name, data):
-    """pstats holds no stacks, nor does an SVG without proftui's embedded
-    profile (another tool's flame graph): one line that says so, usage
-    status."""
+    """Another tool's pstats file (cProfile's) holds no stacks, nor does an
+    SVG without proftui's embedded profile (another tool's flame graph):
+    one line that says so, usage status."""
     res = run([proftui, "--open", write(tmp_path, name, data)])
     line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
     assert "not stacks" in line, res.describe()
+
+
+def test_cprofile_file_is_refused(proftui, tmp_path):
+    """A real cProfile dump (Python's own writer) is refused as holding no
+    stacks, and Python's pstats reads proftui's file (dictionary and the
+    profile after it) as it reads cProfile's."""
+    out = tmp_path / "cprof.prof"
+    r = subprocess.run([SYSTEM_PYTHON, "-c", "import cProfile; cProfile.run('sum(range(9))', %r)"
+                        % str(out)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and out.exists(), r.stderr
+    res = run([proftui, "--open", out, "-o", tmp_path / "x.txt"])
+    line = assert_error_line(res, EXIT["EXIT_USAGE"], None)
+    assert "not stacks" in line, res.describe()
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_pstats_cut_in_its_profile(proftui, saved, tmp_path):
+    """proftui's pstats file cut inside the profile after its dictionary
+    (or with bytes added after it) is a malformed file: one line, input
+    status, no output."""
+    data = saved["pstats"].read_bytes()
+    mark = data.index(b"\n#proftui-profile pprof ")
+    for name, bad in (("cut.prof", data[:len(data) - 10]), ("more.prof", data + b"x"),
+                      ("nolen.prof", data[:mark + 25])):
+        res = run([proftui, "--open", write(tmp_path, name, bad), "-o", tmp_path / "x.txt"])
+        line = assert_error_line(res, EXIT_INPUT, None)
+        assert name in line and "cut short" in line, res.describe()
+        assert not (tmp_path / "x.txt").exists()
 
 
 def test_missing_file(proftui, tmp_path):
