@@ -39,6 +39,9 @@ struct ui_options {
     volatile sig_atomic_t *quit;  /* set by SIGINT/SIGTERM/SIGHUP handlers */
     const char *child_output;     /* where a launched program's output goes, or NULL / "" */
     const struct profile_meta *saved; /* a saved profile (--open): its metadata; NULL live */
+    int saved_states;             /* the saved profile holds every thread state (a pprof or pstats
+                                   * file proftui wrote: import_file_states), so m switches
+                                   * its mode as in a live run; 0: it holds one mode */
     const struct table *baseline; /* --diff BASELINE: its table (read only), or NULL: then the
                                    * diff view (key d) says there is none and the flame graph
                                    * colours by code */

@@ -19,6 +19,7 @@
 struct ui_state;
 struct ui_data;
 struct ui_options;
+struct profile;
 struct sampler;
 
 /* The default file name for a profile of `program` (a path or a command
@@ -33,9 +34,10 @@ void ui_save_default_name(char *out, size_t cap, const char *program, int64_t pi
 /* Carry out the save key's reactions (enum ui_react's UI_REACT_SAVE_ASK:
  * open the prompt with the default name; UI_REACT_SAVE: write the file
  * the prompt names, then close it, or keep it open with the error on the
- * footer). d is what the view shows; s (may be NULL) gives the time
- * sampling started. */
+ * footer). d is what the view shows, a replica of p (borrowed; pprof and
+ * pstats files get every thread state from it, modeset.h); s (may be
+ * NULL) gives the time sampling started. */
 void ui_save_react(struct ui_state *st, unsigned react, const struct ui_data *d,
-                   const struct ui_options *o, struct sampler *s);
+                   const struct ui_options *o, struct profile *p, struct sampler *s);
 
 #endif

@@ -71,7 +71,7 @@ static int convert(const struct cli *c, struct profile *p, int states)
     int rc = replica ? profile_sync(p, replica, NULL) : ERR_NOMEM;
     if (rc == 0 && !m.rounds_known)
         em.taken = table_samples(replica);     /* one sample per round, as far as is known */
-    int all = rc == 0 && states && outputs_has(&out, EXPORT_PPROF);
+    int all = rc == 0 && states && (outputs_has(&out, EXPORT_PPROF) || outputs_has(&out, EXPORT_PSTATS));
     struct modeset *modes = all ? modeset_new() : NULL;
     if (modes && modeset_sync(modes, p, replica, NULL) == 0)
         for (int k = 0; k < TABLE_MODES; k++)
@@ -165,7 +165,7 @@ static int compare(const struct cli *c, struct profile *p)
     return code;
 }
 
-static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *quit)
+static int view(const struct cli *c, struct profile *p, int states, volatile sig_atomic_t *quit)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return fail(EXIT_TERMINAL, "the live view needs a terminal; use -o FILE to convert the profile", NULL);
@@ -193,6 +193,7 @@ static int view(const struct cli *c, struct profile *p, volatile sig_atomic_t *q
         .log = log,
         .quit = quit,
         .saved = &m,
+        .saved_states = states,
         .baseline = then,
         .baseline_label = then ? label : NULL,
     };
@@ -210,14 +211,17 @@ int open_run(const struct cli *c, volatile sig_atomic_t *quit)
     if (!p)
         return fail(EXIT_INTERNAL, "cannot open", err_str(ERR_NOMEM));
     char err[IMPORT_ERR_MAX];
-    int conv = c->output && !c->diff, states = 0;  /* a conversion reads every state */
-    int rc = conv ? import_file_states(c->open, p, err, sizeof err, &states)
-                  : import_file(c->open, p, err, sizeof err);
+    /* A conversion and the view read every state a file has (pprof and
+     * pstats files proftui wrote): pprof outputs write them all and m
+     * switches the view's mode; a comparison, the file's mode. */
+    int conv = c->output && !c->diff, states = 0;
+    int rc = !(c->diff && c->output) ? import_file_states(c->open, p, err, sizeof err, &states)
+                                     : import_file(c->open, p, err, sizeof err);
     int code;
     if (rc < 0)
         code = fail(rc == ERR_USAGE ? EXIT_USAGE : rc == ERR_NOMEM ? EXIT_INTERNAL : EXIT_INPUT, err, NULL);
     else
-        code = c->diff && c->output ? compare(c, p) : conv ? convert(c, p, states) : view(c, p, quit);
+        code = c->diff && c->output ? compare(c, p) : conv ? convert(c, p, states) : view(c, p, states, quit);
     profile_free(p);
     return code;
 }

@@ -129,7 +129,8 @@ int run_write_profile(struct run *r)
         meta.only = r->only;
         rc = lens_update(lens, replica);
     }
-    int all = rc == 0 && !r->baseline && outputs_has(&r->out, EXPORT_PPROF);
+    int all = rc == 0 && !r->baseline &&           /* pstats files carry a pprof too */
+              (outputs_has(&r->out, EXPORT_PPROF) || outputs_has(&r->out, EXPORT_PSTATS));
     struct modeset *modes = all ? modeset_new() : NULL;
     if (modes && modeset_sync(modes, r->profile, replica, r->cli.nonly ? &r->code : NULL) == 0)
         for (int m = 0; m < TABLE_MODES; m++)     /* pprof: every mode as a sample type */

@@ -112,17 +112,19 @@ static void saved_stats(struct ui *u)
 }
 
 /* The mode the views count in. A saved profile holds one, whatever its
- * counts are of: its replica stays in wall mode (every sample it has). */
+ * counts are of (its replica stays in wall mode: every sample it has),
+ * unless it holds every thread state (ui_options.saved_states). */
 static void apply_mode(struct ui *u)
 {
-    if (u->o->saved && u->st.mode != u->o->saved->mode) {
+    int one_mode = u->o->saved && !u->o->saved_states;
+    if (one_mode && u->st.mode != u->o->saved->mode) {
         u->st.mode = u->o->saved->mode;
         snprintf(u->st.status, sizeof u->st.status,
                  "a saved profile holds one mode (%s): record with proftui to switch modes",
                  table_mode_name((enum table_mode)u->st.mode));
         u->st.status_error = 1;
     }
-    if (!u->o->saved && u->st.mode != u->data.mode)
+    if (!one_mode && u->st.mode != u->data.mode)
         ui_data_mode(&u->data, u->st.mode);
     if (u->st.tasks && !u->o->tasks && !table_has_tasks(u->data.replica)) {
         u->st.tasks = 0;
@@ -280,7 +282,7 @@ static int react(struct ui *u, unsigned r)
     if (r & UI_REACT_TIMER)
         u->next_snap = clock_now_ns();    /* resuming shows the current state at once */
     if (r & (UI_REACT_SAVE_ASK | UI_REACT_SAVE))
-        ui_save_react(&u->st, r, &u->data, u->o, u->s);
+        ui_save_react(&u->st, r, &u->data, u->o, u->profile, u->s);
     if (r & UI_REACT_REDRAW)
         u->screen.dirty |= UI_DIRTY_ALL;
     return 0;

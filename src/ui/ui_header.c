@@ -171,7 +171,8 @@ static void saved_fields(struct ui_fields *fs, const struct ui_scene *sc)
 {
     const struct profile_meta *m = sc->opt->saved;
     const struct sampler_stats *st = &sc->data->stats;
-    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", table_mode_name((enum table_mode)m->mode));
+    int mode = sc->opt->saved_states ? sc->state->mode : m->mode;     /* m switches it: every state */
+    snprintf(add(fs, "Mode", UI_EL_VALUE)->value, VALUE_MAX, "%s", table_mode_name((enum table_mode)mode));
     if (m->interval_ns)
         ui_fmt_interval(add(fs, "Interval", UI_EL_VALUE)->value, VALUE_MAX, m->interval_ns);
     if (m->duration_ns)

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "error.h"
 #include "export.h"
+#include "modeset.h"
 #include "outfile.h"
 #include "sampler.h"
 #include "table.h"
@@ -89,9 +90,21 @@ static uint64_t start_time(const struct ui_options *o, struct sampler *s)
     return now.running && now.elapsed_ns < real ? real - now.elapsed_ns : o->start_unix_ns;
 }
 
-/* Write d's table to path in fmt. 0, or ERR_IO / ERR_NOMEM with errno set. */
+/* The mode d's counts are in: a saved profile of one mode keeps its
+ * replica in wall mode, counting what the file counted. */
+static int data_mode(const struct ui_data *d, const struct ui_options *o)
+{
+    return o->saved && !o->saved_states ? o->saved->mode : d->mode;
+}
+
+/* Write d's table to path in fmt, *n its samples. pprof and pstats get
+ * every thread state of p as sample types, as -o writes them: all of
+ * them copied from p now, under one hold of its lock (modeset.h), so such
+ * a file is the profile as of the save, which may hold more samples than
+ * a paused view. 0, or ERR_IO / ERR_NOMEM with errno set. */
 static int write_file(const char *path, enum export_format fmt, const struct ui_data *d,
-                      const struct ui_options *o, struct sampler *s)
+                      const struct ui_options *o, struct profile *p, struct sampler *s,
+                      uint64_t *n)
 {
     char only[2048];
     roots_list(o->code, only, sizeof only);
@@ -99,7 +112,7 @@ static int write_file(const char *path, enum export_format fmt, const struct ui_
         .pid = o->pid,
         .version = PROFTUI_VERSION,
         .python_version = o->python_version && o->python_version[0] ? o->python_version : NULL,
-        .mode = o->saved ? o->mode : d->mode,   /* a saved profile's replica is in wall mode */
+        .mode = data_mode(d, o),
         .interval_ns = o->interval_ns,
         .start_unix_ns = start_time(o, s),
         .duration_ns = d->stats.elapsed_ns,
@@ -110,11 +123,31 @@ static int write_file(const char *path, enum export_format fmt, const struct ui_
         .warning = o->warning && o->warning[0] ? o->warning : NULL,
         .only = d->lens_on ? only : NULL,
     };
+    struct modeset *modes = NULL;
+    if (p && (fmt == EXPORT_PPROF || fmt == EXPORT_PSTATS)) {
+        modes = modeset_new();
+        if (!modes || modeset_sync(modes, p, d->replica, d->lens_on ? d->code : NULL) < 0) {
+            modeset_free(modes);
+            errno = ENOMEM;
+            return ERR_NOMEM;
+        }
+        for (int m = 0; m < TABLE_MODES; m++)
+            meta.by_mode[m] = modeset_table(modes, (enum table_mode)m);
+    }
+    const struct table *t = d->table;
+    if (modes && (!o->saved || o->saved_states))       /* the modes' copy of the data's mode */
+        t = modeset_table(modes, (enum table_mode)d->mode);
+    else if (modes)                                     /* a file of one mode: its counts as read */
+        t = modeset_table(modes, TABLE_MODE_WALL);
+    *n = table_samples(t);
     struct outfile out;
     errno = 0;
-    if (outfile_open(&out, path) < 0)
+    if (outfile_open(&out, path) < 0) {
+        modeset_free(modes);
         return ERR_IO;
-    int rc = export_write(out.f, fmt, d->table, &meta);
+    }
+    int rc = export_write(out.f, fmt, t, &meta);
+    modeset_free(modes);
     if (rc < 0) {
         int e = errno;
         outfile_abort(&out);
@@ -143,7 +176,7 @@ static int absolute(const char *name, char *out, size_t cap)
 }
 
 /* Enter in the prompt: write the file it names. */
-static void save(struct ui_state *st, const struct ui_data *d, const struct ui_options *o,
+static void save(struct ui_state *st, const struct ui_data *d, const struct ui_options *o, struct profile *p,
                  struct sampler *s)
 {
     const char *name = st->prompt.text;
@@ -162,20 +195,21 @@ static void save(struct ui_state *st, const struct ui_data *d, const struct ui_o
         set_status(st, 1, "the path is too long");
         return;
     }
-    if (fmt == EXPORT_PSTATS && !o->saved && table_mode_counts_bytes((enum table_mode)d->mode)) {
+    if (fmt == EXPORT_PSTATS && table_mode_counts_bytes((enum table_mode)data_mode(d, o))) {
         set_status(st, 1, "pstats files hold times, not the bytes of memory modes: "
                    "choose another ending (.json, .txt, .pb.gz, .svg)");
         return;
     }
-    if (write_file(path, fmt, d, o, s) < 0) {
+    uint64_t n = 0;
+    if (write_file(path, fmt, d, o, p, s, &n) < 0) {
         set_status(st, 1, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
         return;
     }
     char *real = realpath(path, NULL);
-    uint64_t n = table_samples(d->table);
-    if (!o->saved && table_mode_counts_bytes((enum table_mode)d->mode))
+    int mode = data_mode(d, o);
+    if (table_mode_counts_bytes((enum table_mode)mode))
         set_status(st, 0, "saved %llu bytes of memory %s to %s", (unsigned long long)n,
-                   d->mode == TABLE_MODE_MEMORY ? "growth" : "released", real ? real : path);
+                   mode == TABLE_MODE_MEMORY ? "growth" : "released", real ? real : path);
     else
         set_status(st, 0, "saved %llu sample%s to %s", (unsigned long long)n, n == 1 ? "" : "s",
                    real ? real : path);
@@ -184,7 +218,7 @@ static void save(struct ui_state *st, const struct ui_data *d, const struct ui_o
 }
 
 void ui_save_react(struct ui_state *st, unsigned react, const struct ui_data *d,
-                   const struct ui_options *o, struct sampler *s)
+                   const struct ui_options *o, struct profile *p, struct sampler *s)
 {
     if (react & UI_REACT_SAVE_ASK) {
         char name[UI_PROMPT_MAX];
@@ -194,5 +228,5 @@ void ui_save_react(struct ui_state *st, unsigned react, const struct ui_data *d,
         st->status[0] = '\0';
     }
     if ((react & UI_REACT_SAVE) && st->prompt.active)
-        save(st, d, o, s);
+        save(st, d, o, p, s);
 }

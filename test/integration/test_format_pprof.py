@@ -25,6 +25,7 @@ import clients
 from harness import Profile, profile_workload, run, selected_interpreters
 from hostile import HOSTILE
 from test_modes import states
+from test_ui import live  # noqa: F401 (fixture)
 
 # Two threads of CPU-time spins (measured with thread_time, so --cpu
 # shares follow the code, not the machine's load): MainThread's main()
@@ -460,6 +461,67 @@ def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_fac
     assert list(got) == list(want) and got == want, (got, want)
     types, default, _ = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
     assert default == "gil", (types, default)
+
+
+def saved_threads_rows(view) -> Dict[str, Dict[str, float]]:
+    """The threads view's thread rows by name: SAMPLES %CPU %GIL %WAIT
+    %IDLE (a saved profile's PID column may be empty)."""
+    rows = {}
+    for line in view.display():
+        m = re.match(r"\s*(\d+)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+(?:\d+\s+)?\d+\s+"
+                     r"(\S.*?)\s*$", line)
+        if m:
+            vals = [float(v) if v != "-" else -1 for v in m.groups()[1:5]]
+            rows[m[6]] = dict(samples=int(m[1]), cpu=vals[0], gil=vals[1], wait=vals[2], idle=vals[3])
+    return rows
+
+
+@pytest.mark.parametrize("fmt", ["pb.gz", "prof"])
+def test_pty_saved_states_switch_mode(proftui, live, tmp_path, tmp_path_factory, fmt):
+    """The live view over that run's pprof, or over its pstats file (which
+    carries the same pprof), starts in the run's mode (gil) and m switches
+    it as in a live run: in each mode the rows give the functions the
+    shares `go tool pprof -top` gives of that mode's sample type; the
+    threads view lists each thread's states as the "# state:" lines say.
+    (The files are read, not a target: the system Python's run.)"""
+    interp = next((i for i in selected_interpreters() if i.kind == "system"), None)
+    if interp is None:
+        pytest.skip("the system Python is not selected")
+    r, rec = states_run(proftui, interp, tmp_path_factory)
+    src = rec / "g.pb.gz"
+    if fmt == "prof":
+        src = rec / "g.prof"
+        conv = run([proftui, "--open", rec / "g.pb.gz", "-o", src])
+        assert conv.returncode == 0, conv.describe()
+    want = {mode: pprof_top(tmp_path, rec / "g.pb.gz", index=index)[0]
+            for mode, index in (("gil", "gil"), ("idle", "idle"), ("wall", "samples"), ("cpu", "cpu"))}
+    view = live("--open", src, cwd=tmp_path)
+    for mode, keys in (("gil", ""), ("idle", "m"), ("wall", "mmm"), ("cpu", "m")):
+        view.send(keys)
+        view.wait_for(lambda: view.header().get("mode") == mode, f"the header to say {mode}")
+        shares = {name: cum for name, (_, cum) in want[mode].items()
+                  if name in ("spin", "hasher", "main") and cum >= 1}
+        assert shares, (mode, want[mode])
+
+        def rows_match():
+            got = {name: view.row(name) for name in shares}
+            return all(row and abs(row.total_pct - shares[name]) <= 0.11 for name, row in got.items())
+        view.wait_for(rows_match, f"the rows of {mode} mode with pprof's shares {shares}")
+    view.send("T")
+    st = states(r.profile)
+    names = {tid: name for name, tid in r.info["tids"].items()}
+
+    def threads_match():
+        rows = saved_threads_rows(view)
+        for tid, s in st.items():
+            row = rows.get(names.get(tid, ""))
+            if tid in names and (not row or row["samples"] != s["samples"] or
+                                 abs(row["cpu"] - 100 * s["cpu"] / s["samples"]) > 0.051 or
+                                 abs(row["gil"] - 100 * s["gil"] / s["samples"]) > 0.051 or
+                                 abs(row["wait"] - 100 * s["wait"] / s["samples"]) > 0.051):
+                return False
+        return True
+    view.wait_for(threads_match, f"each thread's states as the state lines say {st}")
 
 
 @pytest.mark.parametrize("finterp", format_interpreters())

@@ -132,6 +132,17 @@ def test_pty_open_shows_the_saved_profile(proftui, saved, live, fmt):
         view.send(key)                # the tree, flame, top and source views over the saved profile
         view.wait_for(lambda: text in view.text(), f"{text} after the key {key!r}")
         assert "SAVED" in view.text(), view.describe()
+    # m: the pprof and pstats files of a run hold every thread state, so
+    # the mode switches; the others hold one, and m says so
+    view.send(b"t")
+    view.wait_for(lambda: view.rows(), "the top view again")
+    assert view.header()["mode"] == "wall", view.describe()
+    view.send(b"m")
+    if fmt in ("pprof", "pstats"):
+        view.wait_for(lambda: view.header()["mode"] == "cpu", "cpu mode after m")
+    else:
+        view.wait_for(lambda: "holds one mode" in view.text(), "m refused: the file holds one mode")
+        assert view.header()["mode"] == "wall", view.describe()
     view.send(b"q")
     assert view.wait_exit() == 0
 

@@ -10,6 +10,7 @@ never act as view keys.
 Run under one interpreter (test_ui's newest): the save reads the view's
 table, not the target, so the interpreter changes nothing here."""
 
+import gzip
 import json
 import os
 import re
@@ -229,3 +230,41 @@ def test_default_name_of_a_saved_profile_without_pid(live, tmp_path):
     view.wait_for(lambda: (tmp_path / name).is_file(), "the saved file")
     view.send("q")
     assert view.wait_exit() == 0
+
+
+def test_pprof_save_carries_every_state(live, proftui, newest, tmp_path):
+    """s to a .pb.gz file writes what -o writes: a sample type per state
+    (samples, cpu, gil, idle), the view's mode the default, as many
+    samples as the footer says were saved (every state is copied from the
+    profile at the save, so it may hold more than the paused view), and
+    each state of a stack at most its samples. A .prof file carries the
+    same kind of pprof after its dictionary, read back by --open."""
+    from test_format_pprof import decode_samples     # its decoder of profile.proto
+    view = start(live, newest, tmp_path)
+    pause(view)
+    shown = view.samples()
+    open_prompt(view)
+    type_name(view, "x.pb.gz")
+    view.send("\r")
+    got = saved(view)
+    types, default, stacks = decode_samples(gzip.decompress((tmp_path / "x.pb.gz").read_bytes()))
+    names = [t for t, _ in types]
+    assert names[:4] == ["samples", "cpu", "gil", "idle"] and default == "samples", types
+    assert sum(v[0] for v, _ in stacks) == int(got[1]) >= shown, (got[1], shown, len(stacks))
+    for values, labels in stacks:
+        w, c, g, i = values[:4]
+        assert c + i <= w and g + i <= w, (values, labels)
+    # hot.py's one thread runs all the time: most of its samples are on a CPU
+    assert sum(v[1] for v, _ in stacks) >= 0.5 * int(got[1]), [v for v, _ in stacks][:20]
+    open_prompt(view)
+    type_name(view, "x.prof")
+    view.send("\r")
+    view.wait_for(lambda: (tmp_path / "x.prof").is_file(), "the pstats file")
+    again = saved(view)
+    res = run([proftui, "--open", tmp_path / "x.prof", "-o", tmp_path / "back.pb.gz"])
+    assert res.returncode == 0, res.describe()
+    back_types, _, back = decode_samples(gzip.decompress((tmp_path / "back.pb.gz").read_bytes()))
+    assert [t for t, _ in back_types][:4] == names[:4], back_types
+    assert sum(v[0] for v, _ in back) == int(again[1]) >= int(got[1]), (again[1], got[1], back[:5])
+    for values, _ in back:
+        assert values[1] + values[3] <= values[0] and values[2] + values[3] <= values[0], values
