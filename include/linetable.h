@@ -18,4 +18,12 @@
 int linetable_line(enum py_linetable_format fmt, const uint8_t *table, size_t len,
                    int firstlineno, int addr);
 
+/* The bytes of bytecode the table describes: the sum of its ranges (3.10)
+ * or entries (3.11+), which for every code object CPython makes is the
+ * whole of its bytecode (checked on every interpreter's tables by
+ * test_linetable). -1 when the table is malformed, or for 3.8/3.9's
+ * co_lnotab, which marks only where lines change. The code cache uses it
+ * to refuse a code object whose line table pointer is stale. */
+long linetable_span(enum py_linetable_format fmt, const uint8_t *table, size_t len);
+
 #endif

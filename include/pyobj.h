@@ -26,4 +26,17 @@ int pyobj_lookup_attr(struct reader *r, const struct py_layout *l, uint64_t obj_
 int pyobj_type_name(struct reader *r, const struct py_layout *l, uint64_t obj_addr,
                     char *buf, size_t cap);
 
+/* Whether an object whose first word (ob_refcnt) reads `first` sits in a
+ * freed block at addr. pymalloc (Objects/obmalloc.c) writes the pool's next
+ * free block, or NULL, into a freed block's first word; a live object's
+ * reference count is neither 0 nor a pointer into its own 16 KiB pool.
+ * (3.14 keeps flags in the word's top 16 bits: an immortal str reads
+ * 0x00010000c0000000, still no pointer into its pool.) The memory of a
+ * dead object is read by a sampler whenever the target freed it between
+ * our reads of a pointer to it and of the object. */
+static inline int pyobj_freed(uint64_t first, uint64_t addr)
+{
+    return first == 0 || first >> 14 == addr >> 14;
+}
+
 #endif

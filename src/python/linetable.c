@@ -188,3 +188,29 @@ int linetable_line(enum py_linetable_format fmt, const uint8_t *table, size_t le
     }
     return -1;
 }
+
+long linetable_span(enum py_linetable_format fmt, const uint8_t *table, size_t len)
+{
+    long span = 0;
+    if (table == NULL && len != 0)
+        return -1;
+    switch (fmt) {
+    case LINETABLE_LNOTAB:
+        return -1;
+    case LINETABLE_PEP626:
+        if (len % 2 != 0)
+            return -1;
+        for (size_t i = 0; i < len; i += 2)
+            span += table[i];
+        return span;
+    case LINETABLE_LOCATIONS:
+        /* Entry heads have bit 7 set; the bytes between them, clear. */
+        if (len > 0 && !(table[0] & 0x80))
+            return -1;
+        for (size_t pos = 0; pos < len; pos++)
+            if (table[pos] & 0x80)
+                span += ((table[pos] & 7) + 1) * 2;
+        return span;
+    }
+    return -1;
+}

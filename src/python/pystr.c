@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "pylayout.h"
+#include "pyobj.h"
 #include "reader.h"
 
 #define HEADER_MAX 128
@@ -89,12 +90,9 @@ int pystr_read(struct reader *r, const struct py_layout *l, uint64_t addr, char 
     int rc = reader_read(r, addr, (size_t)l->unicode_ascii_size, hdr);
     if (rc < 0)
         return rc;
-    /* A freed str: pymalloc (Objects/obmalloc.c) keeps the pool's next free
-     * block, or NULL, in a free block's first word, ob_refcnt; a live
-     * object's refcount is neither 0 nor a pointer into its own 16 KiB pool. */
     uint64_t refcnt;
     memcpy(&refcnt, hdr, sizeof refcnt);
-    if (refcnt == 0 || refcnt >> 14 == addr >> 14)
+    if (pyobj_freed(refcnt, addr))
         return ERR_CORRUPT;
     int64_t length;
     uint32_t state;
@@ -126,13 +124,19 @@ int pystr_read(struct reader *r, const struct py_layout *l, uint64_t addr, char 
 
 int pybytes_read(struct reader *r, const struct py_layout *l, uint64_t addr, uint8_t *buf, size_t cap)
 {
+    uint8_t hdr[HEADER_MAX];
     int64_t size;
+    uint64_t refcnt;
+    if (l->bytes_size < 0 || l->bytes_sval < l->bytes_size + 8 || l->bytes_sval > HEADER_MAX)
+        return ERR_CORRUPT;
     if (!reader_addr_ok(addr, 8))
         return ERR_READ;
-    int rc = reader_read(r, addr + (uint64_t)l->bytes_size, sizeof size, &size);
+    int rc = reader_read(r, addr, (size_t)l->bytes_sval, hdr);
     if (rc < 0)
         return rc;
-    if (size < 0 || (uint64_t)size > cap)
+    memcpy(&refcnt, hdr, sizeof refcnt);
+    memcpy(&size, hdr + l->bytes_size, sizeof size);
+    if (pyobj_freed(refcnt, addr) || size < 0 || (uint64_t)size > cap)
         return ERR_CORRUPT;
     rc = reader_read(r, addr + (uint64_t)l->bytes_sval, (size_t)size, buf);
     return rc < 0 ? rc : (int)size;

@@ -150,6 +150,10 @@ static long check_record(char *text, enum py_linetable_format fmt)
     if (hex == NULL || hex_decode(hex, &r.table, &r.len) < 0)
         goto cleanup;
     offsets = check_record_lines(&r, fmt, &save);
+    if (fmt != LINETABLE_LNOTAB)
+        check(linetable_span(fmt, r.table, r.len) == r.codelen,
+              "%s: the table spans %ld bytes of %ld", r.name,
+              linetable_span(fmt, r.table, r.len), r.codelen);
     check(linetable_line(fmt, r.table, r.len, (int)r.first, -2) == r.first,
           "%s: negative offset is not firstlineno", r.name);
     check(linetable_line(fmt, r.table, r.len, (int)r.first, (int)r.codelen) == r.past,
@@ -457,6 +461,9 @@ static long synth_check(const struct synth *s, enum py_linetable_format fmt)
           "synthetic %s: INT_MAX", format_name(fmt));
     check(linetable_line(fmt, t, s->len, s->first, -1) == s->first,
           "synthetic %s: negative offset", format_name(fmt));
+    check(linetable_span(fmt, t, s->len) == (fmt == LINETABLE_LNOTAB ? -1 : 2L * s->units),
+          "synthetic %s: span %ld of %d units", format_name(fmt), linetable_span(fmt, t, s->len),
+          s->units);
     free(t);
     if (fmt != LINETABLE_LNOTAB && s->len > 0)
         for (int i = 0; i < 4; i++)
