@@ -19,7 +19,8 @@
  * 40,000 make about 256,000 nodes, 160,000 about 1,000,000); SAMPLES: the
  * samples they hold between them (default one each); VIEWS: the views to
  * run, by name, comma separated (default all; the lens pass only when
- * the list holds "lens"). Each view's first redraw
+ * the list holds "lens"; with "warm" each redraw adds the same 500 stacks,
+ * known after the first, instead of 500 new random ones). Each view's first redraw
  * (it is shown: it builds what it keeps) is reported apart; the means and
  * maxima are of the redraws after it, new samples each time. */
 #include <curses.h>
@@ -161,14 +162,24 @@ struct bench {
     struct usercode code;        /* the user's code: /srv/app, not its site-packages */
     void *views[32];             /* each view's state, kept until the end */
     const char *only;            /* the views to run ("tree,flame"), NULL: all */
+    int warm;                    /* "warm" among them: each redraw replays the same stacks */
 };
 
-/* New samples, written as the sampler does: under the profile's lock. */
+/* New samples, written as the sampler does: under the profile's lock.
+ * Warm (VIEWS holds "warm"): the same stacks each time (the generator
+ * restarted from one seed), as a program that has run a while repeats
+ * the stacks it has: after the first redraw no new nodes, new counts. */
+#define WARM_SEED 0x2545f4914f6cdd1dULL
 static void feed(struct bench *b, size_t count)
 {
+    uint64_t saved = rng;
+    if (b->warm)
+        rng = WARM_SEED;
     profile_lock(b->p);
     add_stacks(profile_table(b->p), b->nfuncs, b->first, count, count);
     profile_unlock(b->p);
+    if (b->warm)
+        rng = saved;
 }
 
 /* One redraw of one view: sync, update, draw. */
@@ -349,6 +360,7 @@ int main(int argc, char **argv)
     b.stacks = argc > 4 ? strtoul(argv[4], NULL, 10) : (size_t)b.nfuncs * STACKS_PER_FUNC;
     b.samples = argc > 5 ? strtoull(argv[5], NULL, 10) : b.stacks;
     b.only = argc > 6 ? argv[6] : NULL;
+    b.warm = b.only && wanted(&b, "warm");
     if ((argc > 3 && sscanf(argv[3], "%dx%d", &cols, &lines) != 2) || b.nfuncs == 0 || redraws <= 0 ||
         b.stacks == 0)
         return fprintf(stderr, "usage: ui_bench [FUNCTIONS [REDRAWS [COLSxLINES [STACKS [SAMPLES [VIEWS]]]]]]\n"), 2;
@@ -362,8 +374,9 @@ int main(int argc, char **argv)
     b.st.focus = b.first;                 /* views opened on a function (callers, source) show the hottest */
     ui_screen_init(&b.screen);
     ui_screen_start(&b.screen);
-    printf("ui_bench: %u functions, %zu nodes, %llu samples, %d redraws per view at %dx%d\n", b.nfuncs,
-           tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines);
+    printf("ui_bench: %u functions, %zu nodes, %llu samples, %d redraws per view at %dx%d%s\n", b.nfuncs,
+           tree_node_count(b.data.table), (unsigned long long)table_samples(b.data.table), redraws, cols, lines,
+           b.warm ? ", warm (the same stacks each redraw)" : "");
     printf("first sync, whole copy (once): %.3f ms\n", b.first_sync_ms);
     int rc = run_views(&b, redraws);
     if (rc == 0 && (!b.only || wanted(&b, "modes")))
