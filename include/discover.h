@@ -47,6 +47,21 @@ void discover_follow(struct discover *d, pid_t pid);
  * a few times at most. */
 void discover_forget(struct discover *d, pid_t pid);
 
+/* events: a count that moves whenever a process of the family
+ * (discover_take_family) forks a new process or execs, or when that may
+ * have gone unseen (cpuswitch_family_events). Once it is given (before
+ * each poll), discover_poll reads /proc only when it moved since the last
+ * poll, while a process seen waits to be tried again, when the last poll
+ * found more descendants than it keeps, or DISCOVER_QUIET_NS after the
+ * last poll (a backstop): an idle family costs no reads. */
+#define DISCOVER_QUIET_NS 1000000000ULL
+void discover_use_events(struct discover *d, uint64_t events);
+
+/* Once after each poll: the root and the descendants it found, into
+ * *pids (valid until the next poll), and how many; 0 when there was no
+ * poll since the last call. */
+size_t discover_take_family(struct discover *d, const pid_t **pids);
+
 /* How many processes a poll left unopened because out had no room (max
  * reached), each counted once; they are opened at a later poll with room. */
 unsigned discover_waited(const struct discover *d);

@@ -28,6 +28,8 @@ struct sampler_config {
     int native;               /* --native: 0 no, SAMPLER_NATIVE_PERF or SAMPLER_NATIVE_PTRACE:
                                * each thread's native frames too, merged with its Python ones
                                * into its mixed stacks (table_native_thread_of) */
+    int no_switches;          /* never the kernel's context-switch records (cpuswitch.h): every
+                               * thread's state from /proc (PROFTUI_SWITCHES=0) */
 };
 
 #define SAMPLER_NATIVE_PERF 1      /* perf events: the target is never stopped */
@@ -60,6 +62,8 @@ struct sampler_stats {
     uint64_t discover_ns;
     uint64_t proc_rounds;     /* rounds of each process (summed), and those of them that */
     uint64_t quiet_rounds;    /* reused its last walk: none of its threads had run since */
+    uint64_t walked_stacks;   /* thread stacks of the walks made, and those of them whose */
+    uint64_t copied_stacks;   /* frames were copied: the thread had not run since (walker_still) */
     int running;              /* the sampling thread is still going */
     int realtime;             /* the sampling thread runs at real-time priority */
     int target_exited;        /* the target is gone */
@@ -83,6 +87,12 @@ struct sampler_stats {
     unsigned native_threads_failed; /* threads whose capture could not be opened */
     unsigned native_procs_failed;   /* followed processes without native frames (their
                                      * capture or unwinder could not be opened) */
+    /* Thread states from the kernel's context-switch records (cpuswitch.h): */
+    int switches;                  /* 1 in use, else the error that kept them out (0: not
+                                    * asked for, PROFTUI_SWITCHES=0) */
+    uint64_t switch_records;       /* records read */
+    uint64_t switch_lost;          /* records the kernel dropped */
+    uint64_t switch_resets;        /* times every thread's state was read from /proc again */
 };
 
 /* Start sampling `target` into `profile` (both borrowed; they must outlive

@@ -95,6 +95,21 @@ int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr);
  * gone; ERR_READ when that cannot be read. */
 int taskstat_threads(struct taskstat *ts);
 
+/* Answer taskstat_look() from the kernel's context-switch records
+ * (borrowed; polled by the caller once a round before the looks) for
+ * every thread they know, reading /proc only to seed a thread they do
+ * not (a new one, or all after records were lost), and
+ * taskstat_futex()'s "ran since" from them too. NULL: /proc only. */
+struct cpuswitch;
+void taskstat_use_switches(struct taskstat *ts, struct cpuswitch *sw);
+
+/* A value that changes when a thread of the process starts or ends:
+ * with the switch records (taskstat_use_switches), the count of the
+ * starts and ends they showed, tagged so that it never equals a number
+ * of threads (it catches a thread that came and went between two calls);
+ * else the number of threads (taskstat_threads). ERR_READ. */
+int64_t taskstat_thread_mark(struct taskstat *ts);
+
 /* A new round of taskstat_on_cpu() calls: the caller has woken up again
  * (its own exec_start is read again when needed). */
 void taskstat_round(struct taskstat *ts);

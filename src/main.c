@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -112,9 +113,25 @@ static void log_procs(FILE *log, struct sampler *s)
     say_waited(log, s);
     fprintf(log, "proftui: processes: %u followed (%u at the end); %" PRIu64 " polls for "
             "descendants, %.1f us of CPU each on average; %" PRIu64 " of %" PRIu64 " rounds of a "
-            "process reused its last walk (no thread of it had run)\n", st.procs_followed, st.procs,
+            "process reused its last walk (no thread of it had run); %" PRIu64 " of %" PRIu64
+            " thread stacks walked were copied from the walk before (their thread had not run)\n",
+            st.procs_followed, st.procs,
             st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0,
-            st.quiet_rounds, st.proc_rounds);
+            st.quiet_rounds, st.proc_rounds, st.copied_stacks, st.walked_stacks);
+    if (st.switches == 1)
+        fprintf(log, "proftui: thread states: from the kernel's context-switch records (%" PRIu64
+                " read, %" PRIu64 " lost, %" PRIu64 " times read from /proc again)\n",
+                st.switch_records, st.switch_lost, st.switch_resets);
+    else
+        fprintf(log, "proftui: thread states: from /proc (context-switch records: %s)\n",
+                st.switches ? err_str(st.switches) : "not asked for");
+}
+
+/* PROFTUI_SWITCHES=0: thread states from /proc only (cpuswitch.h). */
+static int switches_off(void)
+{
+    const char *v = getenv("PROFTUI_SWITCHES");
+    return v && strcmp(v, "0") == 0;
 }
 
 /* --native: what came of the native samples (stderr at the end, -v log). */
@@ -347,6 +364,7 @@ static int run(struct run *r)
         .tasks = r->cli.async_tasks,
         .root = r->pid,
         .native = r->cli.native,
+        .no_switches = switches_off(),
     };
     r->profile = profile_new();
     if (!r->profile)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "perfmap.h"
 
 /* Data pages of a thread's ring (a power of two): a sample record with a
  * full stack copy is about 33 KiB, so 32 pages hold three of them: the
@@ -28,12 +29,6 @@ static const unsigned ring_pages[] = {32, 16};
  * ax bx cx dx si di bp sp ip = 0..8, r8..r15 = 16..23. Samples list the
  * registers by increasing number, which is enum nreg's order. */
 #define REGS_MASK (0x1ffull | (0xffull << 16))
-
-static long page_size(void)
-{
-    long p = sysconf(_SC_PAGESIZE);
-    return p > 0 ? p : 4096;
-}
 
 /* The kernel's ceiling on sampling frequencies (a higher one is EINVAL). */
 static unsigned max_rate(void)
@@ -93,7 +88,7 @@ int perfring_open(struct ncapture *c, struct nthread *t)
     int fd = open_event(c, t->tid);
     if (fd < 0)
         return fd;
-    long page = page_size();
+    long page = perfmap_page_size();
     for (size_t i = 0; i < sizeof ring_pages / sizeof ring_pages[0]; i++) {
         size_t len = (size_t)page * (1 + ring_pages[i]);
         void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);   /* read-only: overwritten */
@@ -119,15 +114,6 @@ void perfring_close(struct nthread *t)
     t->fd = -1;
 }
 
-/* len bytes at ring position pos (any u64: wrapped by size, a power of two). */
-static void ring_copy(const uint8_t *data, uint64_t size, uint64_t pos, void *dst, size_t len)
-{
-    size_t at = (size_t)(pos & (size - 1));
-    size_t first = len < size - at ? len : (size_t)(size - at);
-    memcpy(dst, data + at, first);
-    memcpy((uint8_t *)dst + first, data, len - first);
-}
-
 struct ring {
     struct perf_event_mmap_page *ctl;
     const uint8_t *data;
@@ -137,7 +123,7 @@ struct ring {
 /* The ring's data area; 0, or -1 when the control page makes no sense. */
 static int ring_of(const struct nthread *t, struct ring *r)
 {
-    long page = page_size();
+    long page = perfmap_page_size();
     r->ctl = (struct perf_event_mmap_page *)t->ring;
     uint64_t off = r->ctl->data_offset, size = r->ctl->data_size;
     if (off == 0) {                     /* kernels before 4.1: the data follow the first page */
@@ -170,7 +156,7 @@ static uint64_t ring_newest(struct ncapture *c, const struct ring *r, uint64_t h
     uint64_t pos = head;
     while (pos - head + sizeof *newest_h <= limit) {
         struct perf_event_header h;
-        ring_copy(r->data, r->size, pos, &h, sizeof h);
+        perfmap_copy(r->data, r->size, pos, &h, sizeof h);
         if (h.size < sizeof h || h.size > limit - (pos - head)) {
             /* The oldest record of a ring written all round is cut by
              * newer ones; inside, a bad header is malformed. */
@@ -210,7 +196,7 @@ static long ring_take(struct ncapture *c, struct nthread *t, const struct ring *
         if (newest == UINT64_MAX)
             return -1;
         size_t len = h.size - sizeof h;
-        ring_copy(r->data, r->size, newest + sizeof h, c->rec, len);
+        perfmap_copy(r->data, r->size, newest + sizeof h, c->rec, len);
         /* Written over while we copied? The kernel writes below head, and
          * reaches the copy once it has gone round the ring past it. */
         __atomic_thread_fence(__ATOMIC_ACQUIRE);

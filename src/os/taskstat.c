@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cpuswitch.h"
 #include "error.h"
 #include "procstat.h"
 #include "taskread.h"
@@ -48,6 +49,9 @@ struct task_files {
     uint64_t round;              /* the round of the answer below (taskstat_round) */
     int answer;                  /* this round's taskstat_look() result */
     uint64_t quiet_since;        /* and its *quiet_since */
+    int by_switches;             /* that answer came from the switch records, */
+    uint64_t sw_moves;           /* which had applied this many switches to it */
+    int futex_by_sw;             /* the futex reading's key (futex_run) is sw_moves, not schedstat */
 };
 
 struct taskstat {
@@ -61,6 +65,8 @@ struct taskstat {
     uint64_t round;              /* taskstat_round() calls, from 1 */
     int dir_fd;                  /* /proc/PID/task, for taskstat_threads(); -1 before first use */
     uint64_t tick_ns;            /* a clock tick (stat's unit of CPU time), in ns */
+    struct cpuswitch *sw;        /* borrowed: the switch records, NULL when not used */
+    int sw_threads;              /* they count this process's threads' starts and ends */
     struct task_files slots[CACHE];
 };
 
@@ -91,10 +97,12 @@ struct taskstat *taskstat_new(pid_t pid)
     return ts;
 }
 
-static void files_close(struct task_files *f)
+static void files_close(struct taskstat *ts, struct task_files *f)
 {
     if (!f->tid)
         return;
+    if (ts->sw)
+        cpuswitch_forget(ts->sw, f->tid);
     if (f->sched_fd >= 0)
         close(f->sched_fd);
     if (f->status_fd >= 0)
@@ -114,9 +122,11 @@ void taskstat_free(struct taskstat *ts)
         return;
     for (size_t i = 0; i < CACHE; i++)
         if (ts->slots[i].tid)
-            files_close(&ts->slots[i]);
+            files_close(ts, &ts->slots[i]);
     if (ts->self_fd >= 0)
         close(ts->self_fd);
+    if (ts->sw_threads)
+        cpuswitch_forget_process(ts->sw, ts->pid);
     if (ts->dir_fd >= 0)
         close(ts->dir_fd);
     free(ts);
@@ -154,7 +164,7 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
     }
     if (!f) {
         f = &ts->slots[(unsigned)tid & (CACHE - 1)];
-        files_close(f);
+        files_close(ts, f);
     }
     /* schedstat, or status without it: the thread's file read every round
      * (the others are opened on first need) */
@@ -165,6 +175,12 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
                              .status_fd = ts->have_schedstat ? -1 : fd, .debug_fd = -1,
                              .stat_fd = -1, .syscall_fd = -1};
     return f;
+}
+
+void taskstat_use_switches(struct taskstat *ts, struct cpuswitch *sw)
+{
+    ts->sw = sw;
+    ts->sw_threads = sw && cpuswitch_watch_process(sw, ts->pid) == 0;
 }
 
 void taskstat_round(struct taskstat *ts)
@@ -237,6 +253,7 @@ static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t ru
     if (rc < 0 || running)      /* taskstat_futex() asks again for a runnable one */
         return rc < 0 ? rc : 0;
     f->futex_known = 1;
+    f->futex_by_sw = 0;
     f->futex_run = run;
     f->futex_arrivals = arrivals;
     f->futex = rc;
@@ -370,6 +387,31 @@ static int on_cpu(struct taskstat *ts, struct task_files *f)
     return answer;
 }
 
+/* On a CPU from the switch records, when they know the thread (else 0:
+ * on_cpu() then reads /proc and seeds them). A thread the sampling
+ * thread's wake-up pushed off its CPU counts as running, as in on_cpu();
+ * stat is read for a thread on a CPU at most once a clock tick, for its
+ * system time (taskstat_system). */
+static int from_switches(struct taskstat *ts, struct task_files *f, int *answer)
+{
+    struct cpuswitch_thread st;
+    if (!cpuswitch_state(ts->sw, f->tid, &st))
+        return 0;
+    if (st.gone) {
+        *answer = ERR_READ;
+        return 1;
+    }
+    f->by_switches = 1;
+    f->sw_moves = st.moves;
+    f->known = 0;               /* the counters read last are old: a look from /proc starts afresh */
+    f->on = st.on;
+    *answer = st.on || st.displaced;
+    f->quiet_since = *answer ? UINT64_MAX : st.since;
+    if (*answer == 1 && (!f->stime_known || clock_now_ns() - f->stat_ns >= ts->tick_ns))
+        stat_asleep(ts, f);
+    return 1;
+}
+
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
 {
     struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
@@ -382,21 +424,30 @@ int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
         return f->answer;
     }
     int rc;
-    if (ts->have_schedstat) {
+    f->by_switches = 0;
+    if (ts->have_schedstat && ts->sw && from_switches(ts, f, &rc)) {
+        /* f->quiet_since set */
+    } else if (ts->have_schedstat) {
+        /* The records that come after the moment the reading starts say
+         * what changed since: the thread is watched from here on. */
+        uint64_t at = clock_now_ns();
         rc = on_cpu(ts, f);
+        if (rc >= 0 && ts->sw)
+            cpuswitch_seed(ts->sw, f->tid, f->on, at);
+        /* Off CPU at the last status read and neither ran nor arrived
+         * since (on_cpu() read status again otherwise): not run since then. */
+        f->quiet_since = !f->on ? f->snap_ns : UINT64_MAX;
     } else {
         struct task_switches sw;
         rc = taskread_status(f->status_fd, &sw);
         if (rc == 0)
             rc = sw.state_r;
+        f->quiet_since = UINT64_MAX;
     }
     if (rc < 0) {
-        files_close(f);
+        files_close(ts, f);
         return rc;
     }
-    /* Off CPU at the last status read and neither ran nor arrived since
-     * (on_cpu() read status again otherwise): not run since then. */
-    f->quiet_since = ts->have_schedstat && !f->on ? f->snap_ns : UINT64_MAX;
     f->round = ts->round;
     f->answer = rc;
     *since = f->quiet_since;
@@ -436,6 +487,14 @@ int taskstat_threads(struct taskstat *ts)
     if (fstat(ts->dir_fd, &st) < 0 || st.st_nlink < 2)
         return ERR_READ;
     return st.st_nlink - 2 > INT32_MAX ? INT32_MAX : (int)(st.st_nlink - 2);
+}
+
+int64_t taskstat_thread_mark(struct taskstat *ts)
+{
+    uint64_t changes;
+    if (ts->sw_threads && cpuswitch_thread_changes(ts->sw, ts->pid, &changes))
+        return (int64_t)((changes & ((1ULL << 62) - 1)) | (1ULL << 62));
+    return taskstat_threads(ts);
 }
 
 int taskstat_name(pid_t pid, pid_t tid, char *buf, size_t cap)
@@ -492,34 +551,47 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
+/* Read syscall for taskstat_futex() and keep its answer under a key that
+ * moves when the thread runs: the switches the records applied to it
+ * (by_sw), or schedstat's (run, arrivals). */
+static int futex_read(struct taskstat *ts, struct task_files *f, int by_sw, uint64_t run,
+                      uint64_t arrivals, uint64_t *uaddr)
 {
-    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
-    *uaddr = 0;
-    if (!f)
-        return ERR_READ;
-    /* schedstat as this round's look read it (on_cpu() keeps it in
-     * run/arrivals), else now */
-    uint64_t run = f->run, arrivals = f->arrivals;
-    int looked = f->round == ts->round && f->answer >= 0 && f->known;
-    if (ts->have_schedstat && !looked && taskread_schedstat(f->sched_fd, &run, &arrivals) < 0)
-        return ERR_READ;
-    /* Neither ran nor arrived since: it sleeps where it slept. */
-    if (ts->have_schedstat && f->futex_known && run == f->futex_run && arrivals == f->futex_arrivals) {
-        *uaddr = f->futex_addr;
-        return f->futex;
-    }
-    if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, tid, "syscall")) < 0)
+    if (f->syscall_fd < 0 && (f->syscall_fd = open_task_file(ts->pid, f->tid, "syscall")) < 0)
         return ERR_READ;
     uint64_t addr = 0;
     int rc = taskread_syscall(f->syscall_fd, &addr, NULL);
     if (rc < 0)
         return rc;
     f->futex_known = 1;
+    f->futex_by_sw = by_sw;
     f->futex_run = run;
     f->futex_arrivals = arrivals;
     f->futex = rc;
-    f->futex_addr = addr;
-    *uaddr = addr;
+    f->futex_addr = *uaddr = addr;
     return rc;
+}
+
+int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
+{
+    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    *uaddr = 0;
+    if (!f)
+        return ERR_READ;
+    /* The look answered from the switch records: asleep where it slept
+     * as long as no switch of it came since. */
+    int by_sw = f->round == ts->round && f->by_switches;
+    /* else schedstat as this round's look read it (on_cpu() keeps it in
+     * run/arrivals), or now */
+    uint64_t run = by_sw ? f->sw_moves : f->run, arrivals = by_sw ? 0 : f->arrivals;
+    int looked = f->round == ts->round && f->answer >= 0 && f->known;
+    if (!by_sw && ts->have_schedstat && !looked && taskread_schedstat(f->sched_fd, &run, &arrivals) < 0)
+        return ERR_READ;
+    /* Neither ran nor arrived since: it sleeps where it slept. */
+    if ((by_sw || ts->have_schedstat) && f->futex_known && f->futex_by_sw == by_sw &&
+        run == f->futex_run && arrivals == f->futex_arrivals) {
+        *uaddr = f->futex_addr;
+        return f->futex;
+    }
+    return futex_read(ts, f, by_sw, run, arrivals, uaddr);
 }

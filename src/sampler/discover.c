@@ -38,7 +38,11 @@ struct discover {
     struct proctree *tree;   /* the children files, kept open */
     struct seen *seen;       /* SEEN_MAX */
     size_t nseen;
-    pid_t pids[DESC_MAX];
+    pid_t pids[DESC_MAX + 1];    /* the last poll's descendants, and the root */
+    size_t nfamily;              /* pids[0..nfamily) after a poll, 0 once taken */
+    int truncated;               /* the last poll found more descendants than it keeps */
+    int use_events;              /* discover_use_events: poll on events, not on a clock */
+    uint64_t events, events_at;  /* the count now, and when the last poll was made */
     uint64_t polls, poll_ns;
     unsigned waited;         /* processes left unopened for want of room, each counted once */
 };
@@ -136,13 +140,29 @@ static void sweep(struct discover *d)
     d->nseen = k;
 }
 
+/* No descendant waits to be tried again (each one seen at the last poll
+ * is followed, or not Python) and the last poll saw them all. */
+static int settled(const struct discover *d)
+{
+    for (size_t i = 0; i < d->nseen; i++)
+        if (d->seen[i].state == SEEN_PENDING)
+            return 0;
+    return !d->truncated;
+}
+
 int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, int max)
 {
     if (d->at && now_ns - d->at < DISCOVER_EVERY_NS)
         return 0;
+    if (d->at && d->use_events && d->events == d->events_at && now_ns - d->at < DISCOVER_QUIET_NS &&
+        settled(d))
+        return 0;
+    d->events_at = d->events;   /* later ones make the next poll due */
     d->at = now_ns;
     uint64_t t0 = clock_thread_cpu_ns();
-    size_t n = proctree_descendants_cached(d->tree, d->root, d->pids + d->with_root, DESC_MAX - 1) + (size_t)d->with_root;
+    size_t n = proctree_descendants_cached(d->tree, d->root, d->pids + d->with_root, DESC_MAX - 1);
+    d->truncated = n >= DESC_MAX - 1;
+    n += (size_t)d->with_root;
     if (d->with_root)
         d->pids[0] = d->root;
     int k = 0, opens = 0;
@@ -175,6 +195,9 @@ int discover_poll(struct discover *d, uint64_t now_ns, struct pytarget **out, in
         }
     }
     sweep(d);
+    if (!d->with_root && n < DESC_MAX + 1)      /* the root, for discover_take_family */
+        d->pids[n++] = d->root;
+    d->nfamily = n;
     d->polls++;
     d->poll_ns += clock_thread_cpu_ns() - t0;
     return k;
@@ -204,6 +227,20 @@ void discover_forget(struct discover *d, pid_t pid)
     e->state = ++e->reopens > REOPENS_MAX ? SEEN_OTHER : SEEN_PENDING;
     e->exe = exe_hash(pid);
     e->mark = 0;
+}
+
+void discover_use_events(struct discover *d, uint64_t events)
+{
+    d->use_events = 1;
+    d->events = events;
+}
+
+size_t discover_take_family(struct discover *d, const pid_t **pids)
+{
+    size_t n = d->nfamily;
+    *pids = d->pids;
+    d->nfamily = 0;
+    return n;
 }
 
 unsigned discover_waited(const struct discover *d)

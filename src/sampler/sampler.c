@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cpuswitch.h"
 #include "discover.h"
 #include "error.h"
 #include "pnative.h"
@@ -53,6 +54,7 @@ struct sampler {
     int nprocs;
     pid_t root;                         /* cfg.root, else the target's pid */
     struct discover *disc;              /* owned, NULL when not following children */
+    struct cpuswitch *sw;               /* owned: the switch records, NULL when not used */
     struct sampler_config cfg;
     struct profile *profile;            /* borrowed: the sampler only writes into it */
     struct table *table;                /* the profile's; only under profile_lock() */
@@ -121,17 +123,27 @@ static void retire_failed(struct sampler *s)
     }
 }
 
-/* Follow the descendants found since the last poll (when due). */
+/* Follow the descendants found since the last poll (when due). With the
+ * switch records, discovery polls when the family forked or exec'd
+ * (discover_use_events), and the family it found is what they watch. */
 static void discover_children(struct sampler *s, uint64_t now)
 {
     struct pytarget *found[SAMPLER_PROCS_MAX];
+    if (s->sw)
+        discover_use_events(s->disc, cpuswitch_family_events(s->sw));
     int n = discover_poll(s->disc, now, found, SAMPLER_PROCS_MAX - s->nprocs), added = 0;
+    const pid_t *family;
+    size_t nf = s->sw ? discover_take_family(s->disc, &family) : 0;
+    if (nf)
+        cpuswitch_set_family(s->sw, family, nf);
     if (n > 0) {
         profile_lock(s->profile);
         for (int i = 0; i < n; i++) {
             struct proc *p = proc_new(found[i], 0, s->table, &s->cfg, now);
-            if (p)
+            if (p) {
+                taskstat_use_switches(p->tasks, s->sw);
                 s->procs[s->nprocs++] = p;
+            }
             added += p != NULL;
         }
         profile_unlock(s->profile);
@@ -169,15 +181,30 @@ static void count_native(struct sampler *s)
         s->st.native_procs_failed = procs_failed;
 }
 
+/* The switch records' counters into ours (s->lock held). */
+static void count_switches(struct sampler *s)
+{
+    struct cpuswitch_stats cs;
+    if (!s->sw)
+        return;
+    cpuswitch_stats(s->sw, &cs);
+    s->st.switch_records = cs.records;
+    s->st.switch_lost = cs.lost;
+    s->st.switch_resets = cs.resets;
+}
+
 /* One round: walk every thread of every process without a lock, then add
  * the stacks under the profile's lock and the counters under ours.
  * Returns the root's count of threads or a negative error when its thread
  * list itself could not be read. */
 static int sample_round(struct sampler *s, uint64_t now)
 {
+    if (s->sw)                          /* who ran since the last round, before the looks */
+        cpuswitch_poll(s->sw);
     for (int i = 0; i < s->nprocs; i++)
         proc_walk(s->procs[i], now);
     unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f, tasks = 0;
+    unsigned walked = 0, copied = 0;
     unsigned listed = 0, skipped = 0;
     int gil_known = 0;
     pthread_mutex_lock(&s->lock);
@@ -189,6 +216,8 @@ static int sample_round(struct sampler *s, uint64_t now)
         waiting += s->procs[i]->gil_waiting;
         gil_known |= s->procs[i]->gil_known;
         quiet += (unsigned)s->procs[i]->quiet;
+        walked += !s->procs[i]->quiet && s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
+        copied += s->procs[i]->copied;
         tasks += proc_record_tasks(s->procs[i]);
         listed += s->procs[i]->task_stats.listed;
         skipped += s->procs[i]->task_stats.cut;
@@ -208,6 +237,9 @@ static int sample_round(struct sampler *s, uint64_t now)
     if (s->cfg.native)
         count_native(s);
     s->st.quiet_rounds += quiet;
+    s->st.walked_stacks += walked;
+    s->st.copied_stacks += copied;
+    count_switches(s);
     if (n >= 0 || s->nprocs > 1) {
         s->st.threads = threads;
         s->st.gil_waiting = waiting;
@@ -495,6 +527,13 @@ static struct sampler *sampler_alloc(struct pytarget *target, struct profile *pr
         discover_follow(s->disc, target->pid);
     }
     raise_fd_limit();
+    /* Thread states from the switch records where the kernel allows them
+     * (the error said in -v's log), else from /proc alone. */
+    s->st.switches = cfg->no_switches ? 0 : cpuswitch_open(&s->sw);
+    if (s->sw) {
+        s->st.switches = 1;
+        taskstat_use_switches(s->procs[0]->tasks, s->sw);
+    }
     s->st.interval_ns = cfg->interval_ns;
     s->st.exit_status = -1;
     s->st.running = 1;
@@ -539,6 +578,7 @@ void sampler_free(struct sampler *s)
     for (int i = 0; i < s->nprocs; i++)
         proc_free(s->procs[i]);
     discover_free(s->disc);
+    cpuswitch_free(s->sw);              /* after the procs: their taskstats borrow it */
     pthread_cond_destroy(&s->finished);
     pthread_mutex_destroy(&s->lock);
     free(s);

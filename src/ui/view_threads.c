@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "table.h"
+#include "ui.h"
 #include "ui_data.h"
 #include "ui_fmt.h"
 #include "ui_header.h"
@@ -364,8 +365,11 @@ static void draw_row(WINDOW *w, int y, const struct threads_view *tv, const stru
         ui_paint_right(w, y, c * CELL, cell, CELL - 1, base, t);
     }
     int x = NUM_COLS * CELL + 1;
-    if (r->kind >= 1 && r->pid) {
-        snprintf(cell, sizeof cell, "%u", (unsigned)r->pid);
+    /* A saved profile keeps its own process's threads under pid 0; its
+     * metadata says the pid (the header's PID), when it does. */
+    unsigned pid = r->pid ? (unsigned)r->pid : sc->opt->pid > 0 ? (unsigned)sc->opt->pid : 0;
+    if (r->kind >= 1 && r->kind <= 2 && pid) {
+        snprintf(cell, sizeof cell, "%u", pid);
         ui_paint_right(w, y, x, cell, ID_W - 1, base, t);
     }
     if (r->kind == 2) {

@@ -24,11 +24,18 @@
  *     classified prefix within the input, no bit set past it, and every
  *     call unit inside an instruction whose opcode is a call (or, <= 3.10,
  *     an EXTENDED_ARG chain before one).
+ *   6 (first byte 240-249) the kernel's context-switch records
+ *     (cpuswitch_feed): the rest is records back to back, each as long as
+ *     the 16-bit length before it, fed to a tracker that watches threads 1
+ *     to 8 (seeded off at time 0) from CPU 0 with sampling thread 9: every
+ *     state one of on, off, off and displaced, or gone (then off), and a
+ *     record counted at most once.
  * Violations abort. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "codecache.h"
+#include "cpuswitch.h"
 #include "error.h"
 #include "fuzzimg.h"
 #include "linetable.h"
@@ -88,6 +95,11 @@ static void fuzz_linetable(const uint8_t *p, size_t left)
         if (line < -1)
             violation("line below -1");
     }
+    /* The span the code cache checks: -1, or at most 8 code units (16
+     * bytes) per table byte (3.11+) and 255 bytes per pair (3.10). */
+    long span = linetable_span(fmt, left ? p : NULL, left);
+    if (span < -1 || span > 255 * (long)left)
+        violation("line table span out of range");
 }
 
 static void fuzz_strings(const uint8_t *p, size_t left)
@@ -331,10 +343,45 @@ static void fuzz_bytecode(const uint8_t *p, size_t left)
     free(bits);
 }
 
+static void fuzz_switches(const uint8_t *data, size_t size)
+{
+    struct cpuswitch *cs = cpuswitch_new_detached(1);
+    if (!cs)
+        return;
+    for (pid_t t = 1; t <= 8; t++)
+        cpuswitch_seed(cs, t, 0, 0);
+    uint64_t fed = 0;
+    for (size_t at = 0; at + 2 <= size;) {
+        size_t len = (size_t)data[at] | (size_t)data[at + 1] << 8;
+        at += 2;
+        if (len > size - at)
+            len = size - at;
+        cpuswitch_feed(cs, data + at, len, 9);
+        fed++;
+        at += len;
+        for (pid_t t = 1; t <= 8; t++) {
+            struct cpuswitch_thread th;
+            if (!cpuswitch_state(cs, t, &th))
+                continue;
+            if ((th.on != 0 && th.on != 1) || (th.displaced && th.on) || (th.gone && th.on))
+                violation("a thread both on and off a CPU, or gone and on one");
+        }
+    }
+    struct cpuswitch_stats st;
+    cpuswitch_stats(cs, &st);
+    if (st.records + st.malformed > fed)
+        violation("more records counted than fed");
+    cpuswitch_free(cs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    if (data[0] >= 240 && data[0] < 250) {
+        fuzz_switches(data + 1, size - 1);
+        return 0;
+    }
     if (data[0] >= 250) {
         fuzz_bytecode(data + 1, size - 1);
         return 0;

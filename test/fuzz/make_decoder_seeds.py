@@ -16,6 +16,8 @@ file per case, from data already in the repository:
   - bytecode, 3.8+: every opcode of each version's table in
     src/python/opcodes_tables.c with its inline cache units, an
     EXTENDED_ARG before each call, and the opcodes that hide another last.
+  - context-switch records: threads going on and off the CPU, one pushed
+    off by the sampling thread, an exit, lost records, a comm record.
 The input format is described at the top of fuzz_decoders.c.
 usage: make_decoder_seeds.py"""
 import glob
@@ -231,8 +233,30 @@ def bytecode():
         write(f"bytecode-3.{minor}", bytes([250, int(minor) - 7]) + code)
 
 
+def switches():
+    SWITCH, LOST, EXIT, COMM = 15, 2, 4, 3          # PERF_RECORD_*
+    OUT, PREEMPT = 1 << 13, 1 << 14                 # header.misc
+    SELF = 9
+
+    def rec(kind, misc, body, tid, time):
+        body += struct.pack("<IIQQ", tid, tid, time, 0)     # sample id: pid, tid, time, cpu
+        r = struct.pack("<IHH", kind, misc, 8 + len(body)) + body
+        return struct.pack("<H", len(r)) + r
+
+    def switch(tid, misc, other, time):
+        return rec(SWITCH, misc, struct.pack("<II", other, other), tid, time)
+    data = (switch(1, 0, 0, 10) + switch(1, OUT | PREEMPT, SELF, 20) + switch(SELF, 0, 1, 21)
+            + switch(2, 0, 0, 30) + switch(2, OUT, 0, 40) + switch(3, 0, 2, 25)
+            + rec(EXIT, 0, struct.pack("<IIIIQ", 3, 1, 3, 1, 50), 3, 50)
+            + switch(3, OUT, 0, 60)
+            + rec(COMM, 0, struct.pack("<II", 4, 4) + b"name\0\0\0\0", 4, 70)
+            + rec(LOST, 0, struct.pack("<QQ", 0, 5), 0, 80) + switch(4, 0, 0, 90))
+    write("switches", bytes([240]) + data)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    switches()
     bytecode()
     linetables()
     strings()

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cpuswitch.h"
 #include "error.h"
 #include "taskstat.h"
 
@@ -45,6 +46,11 @@ static int pin(int cpu)
     return sched_setaffinity(0, sizeof one, &one);
 }
 
+static void pin_all(const cpu_set_t *all)
+{
+    sched_setaffinity(0, sizeof *all, all);
+}
+
 static void *spin(void *arg)
 {
     struct spinner *sp = arg;
@@ -64,6 +70,17 @@ static void *block(void *arg)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
     return NULL;
+}
+
+/* The switch records, in the second pass (NULL in the first). */
+static struct cpuswitch *sw_records;
+
+/* A new round, as the sampler starts one: the records read first. */
+static void new_round(struct taskstat *ts)
+{
+    if (sw_records)
+        cpuswitch_poll(sw_records);
+    taskstat_round(ts);
 }
 
 static void start_spinner(struct spinner *sp, int cpu)
@@ -123,7 +140,7 @@ static void test_one_cpu_two_spinners(struct taskstat *ts, int x, int y)
      * reads), up to a deadline */
     uint64_t deadline = now_ns() + 20000000000ULL;
     for (; i < READS || (one == 0 && now_ns() < deadline); i++) {
-        taskstat_round(ts);
+        new_round(ts);
         int on_a = taskstat_on_cpu(ts, atomic_load(&a.tid)) == 1;
         int on_b = taskstat_on_cpu(ts, atomic_load(&b.tid)) == 1;
         both += on_a && on_b;
@@ -159,7 +176,7 @@ static void displaced_once(struct taskstat *ts, pid_t tid, double *seen, double 
     int on = 0;
     for (int i = 0; i < READS; i++) {
         usleep(500);
-        taskstat_round(ts);
+        new_round(ts);
         on += taskstat_on_cpu(ts, tid) == 1;
     }
     *truth = (double)(run_ns(tid) - run0) / (double)(now_ns() - t0);
@@ -173,7 +190,7 @@ static void test_displaced_by_us(struct taskstat *ts, int x)
     pin(x);
     pid_t tid = atomic_load(&c.tid);
     double seen = 0, truth = 0;
-    if (access("/proc/thread-self/sched", R_OK) == 0) {
+    if (sw_records || access("/proc/thread-self/sched", R_OK) == 0) {
         /* Other processes on this CPU (a busy CI machine) take turns with
          * the spinner, and our wake-up then displaces them instead: measure
          * again, up to 5 times, until one window shows the property. */
@@ -208,7 +225,7 @@ static void test_self_blocked_gone(struct taskstat *ts)
     struct rusage r0, r1;
     getrusage(RUSAGE_THREAD, &r0);
     for (int i = 0; i < READS; i++) {
-        taskstat_round(ts);
+        new_round(ts);
         self_on += taskstat_on_cpu(ts, my_tid()) == 1;
         blocked_on += taskstat_on_cpu(ts, atomic_load(&blocked_tid)) != 0;
     }
@@ -233,7 +250,7 @@ static void test_self_blocked_gone(struct taskstat *ts)
      * moment before the kernel releases it; wait up to 2 s. */
     int gone = 0;
     for (int i = 0; i < 2000 && !gone; i++) {
-        taskstat_round(ts);
+        new_round(ts);
         gone = taskstat_on_cpu(ts, atomic_load(&sp.tid)) < 0;
         if (!gone)
             usleep(1000);
@@ -257,11 +274,31 @@ int main(void)
             else
                 y = c;
         }
-    struct taskstat *ts = taskstat_new(getpid());
-    CHECK(ts != NULL);
-    test_one_cpu_two_spinners(ts, x, y);
-    test_displaced_by_us(ts, x);
-    test_self_blocked_gone(ts);
-    taskstat_free(ts);
+    /* From /proc, then from the kernel's switch records where they may be
+     * had (root, or perf_event_paranoid <= 0): the same answers. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            int rc = cpuswitch_open(&sw_records);
+            if (rc < 0) {
+                printf("test_taskstat: no context-switch records (%s): /proc only\n", err_str(rc));
+                break;
+            }
+        }
+        check_context("%s", pass ? "switch records" : "/proc");
+        pin_all(&all);
+        struct taskstat *ts = taskstat_new(getpid());
+        CHECK(ts != NULL);
+        taskstat_use_switches(ts, sw_records);
+        test_one_cpu_two_spinners(ts, x, y);
+        test_displaced_by_us(ts, x);
+        test_self_blocked_gone(ts);
+        taskstat_free(ts);
+        if (sw_records) {                  /* and the answers came from them */
+            struct cpuswitch_stats st;
+            cpuswitch_stats(sw_records, &st);
+            CHECK(st.records > 0);
+        }
+    }
+    cpuswitch_free(sw_records);
     return check_report("test_taskstat");
 }
