@@ -326,9 +326,14 @@ static enum walk_fail walk_chain(struct chain *ch, uint64_t coro, struct taskrea
         if (got < need)
             return WALK_FAIL_READ;
         int state = (int8_t)g[tl->gen_frame_state], pos;
+        /* Running or finished: no frame to show. A coroutine of the chain
+         * of a task read as pending and not running can only be so when
+         * it was read at another moment than the running tasks (the task
+         * ran a step in between, or an awaited coroutine returned and its
+         * awaiter has not resumed yet): a torn read, not a shorter stack. */
         if (state != tl->state_created && state != tl->state_suspended &&
             state != tl->state_yf && state != tl->state_yf2)
-            return WALK_OK;              /* running or finished: no frame to show */
+            return WALK_FAIL_TORN;
         int rc = gen_frame(ch, coro, g, &pos);
         if (rc < 0)
             return rc == ERR_READ || rc == ERR_EXITED ? WALK_FAIL_READ : WALK_FAIL_CORRUPT;

@@ -30,10 +30,14 @@ def dump_json(proftui, pid):
 
 
 def all_tasks_seen(proftui, pid):
-    """The dump once it shows every task of the program (they all exist
-    after "ready"; a dump taken while one of them changes state may miss it)."""
+    """The dump once it shows every task of the program, each read whole
+    (they all exist after "ready"; a dump taken while one of them changes
+    state may miss it, or find the cruncher's coroutine running a step
+    while the running tasks said it was not: an error, torn, about 1 dump
+    in 100)."""
     doc = dump_json(proftui, pid)
-    return doc if NAMES <= {t["name"] for t in doc["tasks"]} else None
+    complete = NAMES <= {t["name"] for t in doc["tasks"]}
+    return doc if complete and all(t["error"] is None for t in doc["tasks"]) else None
 
 
 def check_tasks(doc, pid):

@@ -66,7 +66,10 @@ static uint64_t code_obj(struct world *w, const char *name, const char *file)
     put64(b, l->code_name, pyimage_str(&w->g, name));
     if (l->code_qualname >= 0)
         put64(b, l->code_qualname, pyimage_str(&w->g, name));
-    put64(b, l->code_linetable, bytes_obj(w, (const uint8_t *)"", 0));
+    /* A 3.11+ location table spanning the UNITS code units (8 + 8 + 4,
+     * each entry "no columns", line delta 0), as the code cache checks. */
+    static const uint8_t table[] = {0x80 | 13 << 3 | 7, 0, 0x80 | 13 << 3 | 7, 0, 0x80 | 13 << 3 | 3, 0};
+    put64(b, l->code_linetable, bytes_obj(w, table, sizeof table));
     int32_t first = 10;
     memcpy(b + l->code_firstlineno, &first, sizeof first);
     uint8_t *units = b + l->code_code_adaptive;
@@ -240,10 +243,17 @@ static void test_hostile(struct world *w)
     /* a task whose coroutine is not one: no chain, no frame */
     CHECK(read_task(w, task_obj(w, w->task_type, name, name, 1, 0), 0, &s, frames, 8, &more) == 0);
     CHECK(!s.failed && s.depth == 0 && s.coro_frame == 0);
-    /* a finished coroutine: nothing to show */
+    /* a finished coroutine in a task read as pending and not running: it
+     * finished in a step, which runs the task: the reads were torn */
     uint64_t done = coro_obj(w, code, 0, 4);
     CHECK(read_task(w, task_obj(w, w->task_type, name, done, 1, 0), 0, &s, frames, 8, &more) == 0);
-    CHECK(!s.failed && s.depth == 0);
+    CHECK(s.failed && s.why == WALK_FAIL_TORN && s.depth == 0);
+    /* ... and deeper in the chain: a suspended coroutine awaiting a
+     * finished one, two hops down (the awaiter has not resumed yet) */
+    uint64_t mid = coro_obj(w, code_obj(w, "mid", "x.py"), done, suspended_yf(&w->tl));
+    uint64_t top = coro_obj(w, code_obj(w, "top", "x.py"), mid, suspended_yf(&w->tl));
+    CHECK(read_task(w, task_obj(w, w->task_type, name, top, 1, 0), 0, &s, frames, 8, &more) == 0);
+    CHECK(s.failed && s.why == WALK_FAIL_TORN && s.depth == 0);
 }
 
 /* 3.14+: the thread state's list loops without coming back to its head;
