@@ -105,7 +105,7 @@ static int8_t asleep_on_gil(struct dump *d, const struct walk_stack *ws)
     uint64_t uaddr;
     if (!ws->gil_at || !ws->tid)
         return -1;
-    if (ws->gil == 1)
+    if (ws->gil == 1 || ws->gil_locked == 0)
         return 0;
     if (!d->ts && !(d->ts = taskstat_new(d->t->pid)))
         return -1;

@@ -92,6 +92,7 @@ void walkstate_thread(const struct walker *w, struct walk_interp_state *s, uint6
      * that lets the GIL go during a collection is the rare exception). */
     st->gc = s->collecting < 0 ? -1 : s->collecting == 0 ? 0 : st->gil;
     st->gil_wait = -1;
+    st->gil_locked = s->locked;
     st->gil_at = s->gil_at;
     if (l->tstate_gil_requested >= 0) {
         /* 3.15+: PyThreadState.gil_requested, set while the thread waits
