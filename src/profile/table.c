@@ -457,6 +457,24 @@ int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *fr
     return table_add_stack_as(t, thread, frames, depth, weight, TABLE_M_ANY);
 }
 
+/* Whether node leaf is the path of frames[0..depth) (leaf first) under
+ * root: each node's site is its frame and the last parent is root. Any
+ * leaf may be asked (a stale hint is simply not it). */
+static int path_is(const struct table *t, uint32_t root, uint32_t leaf,
+                   const struct frame_key *frames, int depth)
+{
+    uint32_t n = leaf;
+    for (int i = 0; i < depth; i++) {
+        if (n >= t->nnodes || t->nodes[n].site >= t->nsites)
+            return 0;
+        const struct site *s = &t->sites[t->nodes[n].site];
+        if (s->func != frames[i].func || s->line != frames[i].line)
+            return 0;
+        n = t->nodes[n].parent;
+    }
+    return n == root && n < t->nnodes;
+}
+
 int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key *frames,
                        int depth, uint64_t weight, enum table_metric metric)
 {
@@ -480,15 +498,27 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
     if (th->root == TABLE_NONE)
         th->root = new_node(t, TABLE_NONE, TABLE_NONE);
     uint32_t node = th->root;
-    t->nodes[node].total += plain;
-    if (mc)
-        mc[node].total += weight;
-    /* frames[] is leaf first; the tree grows from the root. */
-    for (int i = depth - 1; i >= 0; i--) {
-        node = child_get(t, node, frames[i]);
+    if (path_is(t, th->root, th->leaf, frames, depth)) {
+        /* the thread's last stack again (a thread that did not run): up
+         * its path from the leaf, no look-ups */
+        node = th->leaf;
+        for (uint32_t n = node, hops = 0; hops <= (uint32_t)depth; n = t->nodes[n].parent, hops++) {
+            t->nodes[n].total += plain;
+            if (mc)
+                mc[n].total += weight;
+        }
+    } else {
         t->nodes[node].total += plain;
         if (mc)
             mc[node].total += weight;
+        /* frames[] is leaf first; the tree grows from the root. */
+        for (int i = depth - 1; i >= 0; i--) {
+            node = child_get(t, node, frames[i]);
+            t->nodes[node].total += plain;
+            if (mc)
+                mc[node].total += weight;
+        }
+        th->leaf = node;
     }
     t->nodes[node].self += plain;
     if (mc)

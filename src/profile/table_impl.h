@@ -42,6 +42,7 @@ struct thread {
     uint32_t pid;              /* its process, 0 when unknown (the profile's own) */
     uint32_t name;             /* string id, TABLE_NONE while unnamed */
     uint32_t root;             /* root node, TABLE_NONE until the first sample */
+    uint32_t leaf;             /* the leaf of its last stack added (a hint: checked before use) */
     uint64_t samples;          /* in the table's mode (a writer's: every sample) */
     uint64_t failed[WALK_FAIL_COUNT]; /* samples that are failures, by enum walk_fail, the same */
     uint64_t metric[TABLE_METRICS];   /* samples (bytes) by metric, every mode's */

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "error.h"
 #include "table.h"
+#include "tree.h"
 
 /* Deterministic xorshift64* so every run feeds the same stacks. */
 static uint64_t rng_state = UINT64_C(0x2545F4914F6CDD1D);
@@ -489,13 +490,29 @@ static int collect(void *arg, uint32_t thread, const struct frame_key *frames, i
     return 0;
 }
 
-/* Random stacks from few functions (so recursion is common) and few lines. */
+/* The last stack fed for thread th, or NULL. */
+static const struct rec *last_of(const struct rec_list *fed, uint32_t th)
+{
+    for (size_t i = fed->n; i-- > 0;)
+        if (fed->r[i].thread == th)
+            return &fed->r[i];
+    return NULL;
+}
+
+/* Random stacks from few functions (so recursion is common) and few lines;
+ * a third of them a thread's last stack again (a thread that did not run:
+ * the table's path from its last leaf), often after other threads' ones. */
 static void random_stacks(struct table *t, struct rec_list *fed, int nstacks, uint32_t nthreads,
                           uint32_t nfuncs)
 {
     for (int i = 0; i < nstacks; i++) {
         struct rec r = { .thread = rnd(nthreads), .depth = (int)rnd(25), .count = 1 + rnd(3) };
-        for (int d = 0; d < r.depth; d++) {
+        const struct rec *again = rnd(3) == 0 ? last_of(fed, r.thread) : NULL;
+        if (again) {
+            r.depth = again->depth;
+            memcpy(r.frames, again->frames, sizeof r.frames);
+        }
+        for (int d = 0; d < r.depth && !again; d++) {
             /* Share prefixes often so the tree has real fan-out. */
             if (fed->n && rnd(4) != 0 && d < fed->r[fed->n - 1].depth && r.thread == fed->r[fed->n - 1].thread)
                 r.frames[d] = fed->r[fed->n - 1].frames[d];
@@ -680,6 +697,21 @@ static void check_against_bruteforce(const struct table *t, const struct rec_lis
 static void check_all_scopes(const struct table *t, const struct rec_list *fed, uint32_t nthreads,
                              uint32_t nfuncs)
 {
+    /* each thread's root counts every sample of it, each node its own
+     * samples and its children's */
+    for (uint32_t th = 0; th < nthreads; th++) {
+        uint64_t want = 0;
+        for (size_t i = 0; i < fed->n; i++)
+            want += fed->r[i].thread == th ? fed->r[i].count : 0;
+        uint32_t root = tree_root(t, th);
+        CHECK_EQ(root == TABLE_NONE ? 0 : tree_total(t, root), want);
+    }
+    for (uint32_t n = 0; n < (uint32_t)tree_node_count(t); n++) {
+        uint64_t kids = 0;
+        for (uint32_t c = tree_first_child(t, n); c != TABLE_NONE; c = tree_next_sibling(t, c))
+            kids += tree_total(t, c);
+        CHECK_EQ(tree_total(t, n), tree_self(t, n) + kids);
+    }
     for (int by_line = 0; by_line <= 1; by_line++) {
         check_against_bruteforce(t, fed, TABLE_NONE, by_line, nfuncs);
         for (uint32_t th = 0; th < nthreads; th++)
