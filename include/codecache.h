@@ -69,9 +69,25 @@ size_t codecache_header_size(const struct pytarget *t);
 int codecache_facts(const struct pytarget *t, uint64_t addr, const uint8_t *header,
                     struct code_facts *out);
 
+/* Code objects of interpreter shims, not user code. 3.13+ push a frame of
+ * the static _Py_InitCleanup (Python/specialize.c) under the __init__ of a
+ * class called through CALL_ALLOC_AND_ENTER_INIT: its co_filename, co_name
+ * and co_qualname are the same str, "__init__", which no real code object
+ * has. 3.12's C-stack entry frame runs the "<interpreter trampoline>" made
+ * by _Py_MakeShimCode (Python/pylifecycle.c), file "<shim>": its frame is
+ * skipped by its owner, but a read of the C stack after the evaluation
+ * loop returned can find the owner overwritten and the code still there. */
+int codecache_is_shim(const struct code_entry *e);
+
 /* The entry cached for addr, without reading or validating anything (its
  * facts are those of the code object last seen there), or NULL. */
 const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr);
+
+/* The entry cached for addr, kept for this round as codecache_get()'s are
+ * (a round never evicts it), without reading anything: for a code object
+ * known to be the one validated there last (a frame of a thread that has
+ * not run since holds it, so it was not freed). NULL when not cached. */
+struct code_entry *codecache_keep(struct codecache *c, uint64_t addr);
 
 /* Line executing at byte offset addr in the code of entry e (memoised). */
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr);

@@ -10,6 +10,9 @@
  * served from the cache when it holds the range and is a read of its own
  * otherwise. All cached bytes were read during this round, so a steady
  * target costs one system call per round and a changing one a few more.
+ * The stacks of threads the caller marks still (walker_still) are copied
+ * from the last round, and their frames and the code objects only they
+ * name left out of the batch.
  *
  * Consistency: each stack is checked to be one real stack of one moment
  * (framewalk.h; on 3.14+ its top is taken from the data-stack copy, which
@@ -105,11 +108,16 @@ struct walk_stack {
     int8_t gil_wait;   /* 1: it is waiting to take the GIL, 0: not, -1: unknown (no sound method) */
     int8_t gc;         /* 1: a garbage collection is running in its interpreter and this thread runs
                         * it (it holds the GIL), 0: not, -1: unknown */
+    int8_t gil_locked; /* its interpreter's GIL is locked at this round (by any thread): 1, 0, -1
+                        * unknown */
     uint64_t cframe;   /* 3.11/3.12: tstate->cframe as the walk read it, the innermost evaluation
                         * call's _PyCFrame, a local on the thread's C stack (nmerge.h); else 0 */
     uint64_t gil_at;   /* its interpreter's GIL (_gil_runtime_state) in the target, 0 unknown: a
                         * thread asleep on a futex in [gil_at + WALK_GIL_WAIT_LO, + _HI) waits
                         * for it (its condition variable and mutex) */
+    uint64_t read_ns;  /* when its frames were read (CLOCK_MONOTONIC, taken as its round began):
+                        * this round, or an earlier one for a copied stack */
+    int copied;        /* 1: its frames are the last round's, not read again (walker_still) */
 };
 
 /* A walker for target t using code cache c (both borrowed; they must
@@ -123,6 +131,17 @@ void walker_free(struct walker *w);
  * could not be read. A thread whose stack could not be read consistently
  * is returned with failed set; it does not fail the round. */
 int walker_round(struct walker *w);
+
+/* Before a round: the thread of stack i of the last round (0 <= i < its
+ * count) has not run since that stack was read (its read_ns): still = 1,
+ * else 0 (the default). A thread's Python stack changes only while it
+ * runs, so the next round copies the frames of a still thread's stack
+ * instead of reading them again, when its thread state is found at the
+ * same address with the same thread ids and current-frame pointer, and
+ * the stack had not failed (3.11+: before, frame objects are read as one
+ * heap snapshot for every thread). Marks hold for the next round only.
+ * The caller must know: a thread that ran gets a stale stack. */
+void walker_still(struct walker *w, int i, int still);
 
 /* Stack i (0 <= i < the last walker_round's count), valid until the next
  * round. */

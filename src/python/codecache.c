@@ -8,6 +8,7 @@
 #include "error.h"
 #include "linetable.h"
 #include "opcodes.h"
+#include "pyobj.h"
 #include "pystr.h"
 #include "pytarget.h"
 #include "reader.h"
@@ -173,6 +174,18 @@ static int load_calls(struct codecache *c, struct pytarget *t, struct code_entry
     return 0;
 }
 
+/* The strings and the line table, each refused when it reads as freed
+ * (pystr_read, pybytes_read). That is what catches a header whose fields
+ * are stale: a code object freed and its block handed out again (to a
+ * code object not yet filled in, whose type and refcount are already
+ * written) still names the dead object's strings and line table, and
+ * those blocks are free or taken by other objects by then. Seen on 3.14
+ * under load: a dead function's name (an immortal interned str) with a
+ * file name block reused by the next generation's name and a freed line
+ * table; the two later reads of header and strings agreed, as the target
+ * was not running meanwhile. A line table block reused by another live
+ * object passes that test; on 3.11+ such a table almost never spans the
+ * code object's size (codecache_get checks). */
 static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
 {
     int rc = load_strings(t, e);
@@ -219,14 +232,10 @@ static struct code_entry *find_slot(struct codecache *c, uint64_t addr)
 }
 
 /* A freed code object keeps its old name and file pointers while those
- * strings are freed and reused: pymalloc (Objects/obmalloc.c) only writes
- * the next free block of the pool, or NULL, into a free block's first word,
- * ob_refcnt. A live object's refcount is never 0, nor a pointer into its
- * own pool (pools are at most 16 KiB). */
+ * strings are freed and reused (pyobj_freed). */
 static int freed(const uint8_t *h, uint64_t addr)
 {
-    uint64_t refcnt = get_ptr(h, 0);
-    return refcnt == 0 || refcnt >> 14 == addr >> 14;
+    return pyobj_freed(get_ptr(h, 0), addr);
 }
 
 static int plausible(const struct pytarget *t, uint64_t addr, const uint8_t *h, const uint64_t id[4])
@@ -316,6 +325,9 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     memcpy(e->id_fields, id, sizeof id);
     e->firstlineno = first;
     int rc = load(c, t, e);
+    if (rc == 0 && facts.ncodeunits > 0 && !codecache_is_shim(e) &&
+        linetable_span(t->layout.linetable, e->linetable, e->linetable_len) != 2 * (long)facts.ncodeunits)
+        rc = ERR_CORRUPT;      /* a stale co_linetable: see load(); shims' tables are hand-made */
     if (rc == 0)
         rc = load_calls(c, t, e, header, &facts);
     if (rc == 0)
@@ -333,15 +345,35 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     return 0;
 }
 
-const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr)
+int codecache_is_shim(const struct code_entry *e)
+{
+    return e->id_fields[0] == e->id_fields[1] || strcmp(e->file, "<shim>") == 0;
+}
+
+/* The slot of the entry cached for addr (never a free one), or -1. */
+static long cached(const struct codecache *c, uint64_t addr)
 {
     size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
-    for (size_t i = 0; i < PROBE; i++) {
-        const struct code_entry *e = &c->slots[(home + i) & (SLOTS - 1)];
-        if (e->addr == addr)
-            return e;
-    }
-    return NULL;
+    for (size_t i = 0; addr && i < PROBE; i++)
+        if (c->slots[(home + i) & (SLOTS - 1)].addr == addr)
+            return (long)((home + i) & (SLOTS - 1));
+    return -1;
+}
+
+const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr)
+{
+    long i = cached(c, addr);
+    return i >= 0 ? &c->slots[i] : NULL;
+}
+
+struct code_entry *codecache_keep(struct codecache *c, uint64_t addr)
+{
+    long i = cached(c, addr);
+    if (i < 0)
+        return NULL;
+    c->slots[i].used_round = c->round;
+    c->hits++;
+    return &c->slots[i];
 }
 
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)

@@ -64,6 +64,8 @@ int walkcode_facts(void *ctx, uint64_t code, struct code_facts *out)
     struct walker *w = ctx;
     int i = walkcode_index(w, code);
     struct ucode *u = i >= 0 ? &w->umap[i] : NULL;
+    if (u)
+        u->live = 1;            /* a frame read this round names it, kept or not */
     if (u && u->state > 0) {
         *out = u->e->facts;
         return 0;
@@ -82,21 +84,11 @@ int walkcode_facts(void *ctx, uint64_t code, struct code_facts *out)
     return rc;
 }
 
-/* Code objects of interpreter shims, not user code. 3.13+ push a frame of
- * the static _Py_InitCleanup (Python/specialize.c) under the __init__ of a
- * class called through CALL_ALLOC_AND_ENTER_INIT: its co_filename, co_name
- * and co_qualname are the same str, "__init__", which no real code object
- * has. 3.12's C-stack entry frame runs the "<interpreter trampoline>" made
- * by _Py_MakeShimCode (Python/pylifecycle.c), file "<shim>": its frame is
- * skipped by its owner, but a read of the C stack after the evaluation
- * loop returned can find the owner overwritten and the code still there. */
-static int shim_code(const struct code_entry *e)
-{
-    return e->id_fields[0] == e->id_fields[1] || strcmp(e->file, "<shim>") == 0;
-}
-
 /* Validate code objects against their headers, which this round read:
- * the batch has most; the rest are read in batches of HDR_BATCH. */
+ * the batch has most; the rest are read in batches of HDR_BATCH. A code
+ * object only copied stacks have (walker_still) is alive (their frames
+ * hold it), so its cache entry stands without a read, and it is not
+ * planned for the next round. */
 int walkcode_resolve_codes(struct walker *w)
 {
     size_t hsize = w->hsize;
@@ -111,6 +103,10 @@ int walkcode_resolve_codes(struct walker *w)
             if (h) {
                 u->state = codecache_get(w->codes, w->t, u->addr, h, hsize, &u->e);
                 u->state = u->state < 0 ? u->state : 1;
+                continue;
+            }
+            if (!u->live && (u->e = codecache_keep(w->codes, u->addr))) {
+                u->state = 1;
                 continue;
             }
             reqs[nb] = (struct read_req){.addr = u->addr, .len = hsize, .buf = w->hdrs[nb]};
@@ -129,8 +125,9 @@ int walkcode_resolve_codes(struct walker *w)
     for (int i = 0; i < w->nucodes; i++) {
         struct ucode *u = &w->umap[w->ulist[i]];
         if (u->state > 0) {
-            u->shim = shim_code(u->e);
-            walkread_plan(w, G_CODES, u->addr, hsize);
+            u->shim = codecache_is_shim(u->e);
+            if (u->live)
+                walkread_plan(w, G_CODES, u->addr, hsize);
         }
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "error.h"
 #include "pytarget.h"
 #include "reader.h"
@@ -58,6 +59,7 @@ static struct walk_stack *new_stack(struct walker *w)
     w->first[w->nstacks] = (uint32_t)w->nframes;
     struct walk_stack *st = &w->stacks[w->nstacks++];
     memset(st, 0, sizeof *st);
+    st->read_ns = w->round_ns;
     return st;
 }
 
@@ -168,6 +170,68 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
     return 0;
 }
 
+/* A still thread's stack (walker_still): the last round's frames of the
+ * same thread, whose state still points at the same current frame (last:
+ * that round's span of thread state ts). What reading them took is
+ * planned again, so that the next round has it at hand if the thread
+ * runs. 1 when copied. */
+static int copy_still(struct walker *w, struct walk_stack *st, const struct tspan *last, uint64_t top)
+{
+    int k = (int)(last - w->prev_spans);
+    if (w->t->layout.frame_model == FRAME_MODEL_OBJECT || k < 0 || k >= w->nprev_stacks ||
+        !w->still[k] || last->top != top)
+        return 0;
+    const struct walk_stack *old = &w->prev_stacks[k];
+    if (old->failed || !old->tid || old->tid != st->tid || old->ident != st->ident ||
+        old->interp != st->interp)
+        return 0;
+    /* its frames as collected (old->depth is as resolved: without shims) */
+    uint32_t from = w->prev_first[k], to = k + 1 < w->nprev_stacks ? w->prev_first[k + 1]
+                                                                  : (uint32_t)w->nprev_frames;
+    int depth = to >= from ? (int)(to - from) : -1, at = (int)w->first[w->nstacks - 1];
+    if (depth < 0 || walker_grow(&w->raw, &w->cap_raw, sizeof *w->raw, at + depth, WALK_MAX_ROUND_FRAMES) < 0)
+        return 0;
+    if (depth > 0)
+        memcpy(w->raw + at, w->prev_raw + from, (size_t)depth * sizeof *w->raw);
+    w->nframes = at + depth;
+    st->depth = depth;
+    st->truncated = old->truncated;
+    st->cframe = old->cframe;
+    st->read_ns = old->read_ns;
+    st->copied = 1;
+    for (int i = last->lo; i < last->hi && i < w->nused; i++)
+        if (w->used[i].group != G_LIST)
+            walkread_plan(w, (enum group)w->used[i].group, w->used[i].addr, w->used[i].len);
+    return 1;
+}
+
+/* Read the stack of thread state ts (read as tb, its walk planned from
+ * plan index p0): a failed attempt is read again at once from fresh
+ * copies, up to the version's tries and the round's budget. */
+static int read_with_retries(struct walker *w, struct walk_stack *st, uint64_t ts, const uint8_t *tb,
+                             int p0, uint64_t *root)
+{
+    const struct py_layout *l = &w->t->layout;
+    uint8_t buf[STRUCT_MAX];
+    int tries = l->frame_model == FRAME_MODEL_OBJECT ? WALK_TRIES_HEAP : WALK_TRIES;
+    int rc = 0;
+    for (int n = 1;; n++) {
+        rc = read_stack(w, st, ts, tb, root);
+        if (rc < 0 || !st->failed || n == tries || w->retries == RETRY_BUDGET)
+            break;
+        w->retries++;
+        /* Read this thread's stack again at once, from fresh copies. */
+        if ((rc = walkread_again(w, p0, w->nstacks - 1, ts)) < 0)
+            break;
+        if (!(tb = walkread_fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc))) {
+            st->why = WALK_FAIL_READ;
+            rc = rc == ERR_EXITED ? rc : 0;
+            break;
+        }
+    }
+    return rc;
+}
+
 /* One thread state: its stack into a new walk_stack; *next gets the next
  * thread state. Fails the round only when the thread state itself cannot
  * be read (or the target is gone); a bad stack just fails the stack. */
@@ -190,27 +254,15 @@ static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t 
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
     walkstate_thread(w, is, ts, tb, st);
-    int tries = l->frame_model == FRAME_MODEL_OBJECT ? WALK_TRIES_HEAP : WALK_TRIES;
     const struct tspan *last = walkread_last_span(w, w->nstacks - 1, ts);
-    uint64_t root = last ? last->root : 0;
-    for (int n = 1;; n++) {
-        rc = read_stack(w, st, ts, tb, &root);
-        if (rc < 0 || !st->failed || n == tries || w->retries == RETRY_BUDGET)
-            break;
-        w->retries++;
-        /* Read this thread's stack again at once, from fresh copies. */
-        if ((rc = walkread_again(w, p0, w->nstacks - 1, ts)) < 0)
-            break;
-        if (!(tb = walkread_fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc))) {
-            st->why = WALK_FAIL_READ;
-            rc = rc == ERR_EXITED ? rc : 0;
-            break;
-        }
-    }
+    uint64_t root = last ? last->root : 0, top = get_ptr(tb, l->tstate_frame);
+    if (!last || !copy_still(w, st, last, top))
+        rc = read_with_retries(w, st, ts, tb, p0, &root);
     walkread_use(w, &w->batch);
     if (w->nspans == w->nstacks - 1 &&
         walker_grow(&w->spans, &w->cap_spans, sizeof *w->spans, w->nstacks, WALK_MAX_THREADS) == 0)
-        w->spans[w->nspans++] = (struct tspan){.ts = ts, .lo = p0, .hi = w->nplan, .root = root};
+        w->spans[w->nspans++] = (struct tspan){.ts = ts, .lo = p0, .hi = w->nplan, .root = root,
+                                               .top = top};
     return rc;
 }
 
@@ -277,13 +329,40 @@ void walker_free(struct walker *w)
     free(w->stacks);
     free(w->first);
     free(w->raw);
+    free(w->prev_stacks);
+    free(w->prev_first);
+    free(w->prev_raw);
     free(w->frames);
     free(w);
 }
 
-int walker_round(struct walker *w)
+#define SWAP(T, a, b) do { T tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
+
+/* This round's stacks and raw frames become the last round's: the arrays
+ * change places (a still thread's stack is copied from them). */
+static void keep_last_stacks(struct walker *w)
+{
+    SWAP(struct walk_stack *, w->stacks, w->prev_stacks);
+    SWAP(int, w->cap_stacks, w->cap_prev_stacks);
+    SWAP(uint32_t *, w->first, w->prev_first);
+    SWAP(int, w->cap_first, w->cap_prev_first);
+    SWAP(struct rframe *, w->raw, w->prev_raw);
+    SWAP(int, w->cap_raw, w->cap_prev_raw);
+    w->nprev_stacks = w->nstacks;
+    w->nprev_frames = w->nframes;
+}
+
+void walker_still(struct walker *w, int i, int still)
+{
+    if (w && i >= 0 && i < w->nstacks)
+        w->still[i] = still != 0;
+}
+
+static int round_walk(struct walker *w)
 {
     unsigned long reads = w->t->r->reads;
+    w->round_ns = clock_now_ns();
+    keep_last_stacks(w);
     if (++w->round == 0) {      /* stamps wrapped: forget them all */
         memset(w->umap, 0, sizeof w->umap);
         w->round = 1;
@@ -310,9 +389,15 @@ int walker_round(struct walker *w)
     if (rc == 0)
         rc = walk_threads(w);
     walkread_use(w, &w->batch);
-    for (int f = 0; rc == 0 && f < w->nframes; f++)   /* recursion: same code again */
-        w->raw[f].ucode = f && w->raw[f].code == w->raw[f - 1].code ? w->raw[f - 1].ucode
-                                                                     : walkcode_index(w, w->raw[f].code);
+    for (int s = 0; rc == 0 && s < w->nstacks; s++) {
+        int end = s + 1 < w->nstacks ? (int)w->first[s + 1] : w->nframes;
+        for (int f = (int)w->first[s]; f < end; f++) {      /* recursion: same code again */
+            struct rframe *r = &w->raw[f];
+            r->ucode = f && r->code == r[-1].code ? r[-1].ucode : walkcode_index(w, r->code);
+            if (r->ucode >= 0 && !w->stacks[s].copied)
+                w->umap[r->ucode].live = 1;
+        }
+    }
     if (rc == 0)
         rc = walkcode_resolve_codes(w);
     if (rc == 0)
@@ -323,6 +408,13 @@ int walker_round(struct walker *w)
         return rc;
     }
     return w->nstacks;
+}
+
+int walker_round(struct walker *w)
+{
+    int rc = round_walk(w);
+    memset(w->still, 0, (size_t)w->nprev_stacks);     /* the marks were for this round */
+    return rc;
 }
 
 const struct walk_stack *walker_stack(const struct walker *w, int i)

@@ -65,6 +65,7 @@ struct tspan {
     uint64_t ts;
     int lo, hi;
     uint64_t root;              /* <= 3.10: the outermost frame of its last stack read */
+    uint64_t top;               /* the thread state's frame pointer as read (tstate_frame) */
 };
 
 /* A code object seen in this round. */
@@ -74,6 +75,8 @@ struct ucode {
     int32_t state;              /* 0 unresolved, 1 resolved, < 0 error */
     int32_t facts_rc;           /* 1: facts known from the code cache, not yet resolved */
     int32_t shim;               /* resolved to an interpreter shim's code (shim_code) */
+    int32_t live;               /* a frame read this round names it (a stack that failed
+                                 * too), not only copied stacks' frames */
     struct code_facts facts;
     struct code_entry *e;
 };
@@ -104,6 +107,15 @@ struct walker {
     uint32_t *first;            /* index of each stack's first frame */
     int nstacks, cap_stacks, cap_first;
     struct rframe *raw;         /* as collected */
+    /* the last round's stacks and frames as collected, which a still
+     * thread's stack is copied from (walker_still), and the marks */
+    struct walk_stack *prev_stacks;
+    uint32_t *prev_first;
+    struct rframe *prev_raw;
+    int nprev_stacks, nprev_frames, cap_prev_stacks, cap_prev_first, cap_prev_raw;
+    uint8_t still[WALK_MAX_THREADS];
+    int batch_filtered;         /* the batch was laid out without still threads' frames */
+    uint64_t round_ns;          /* when this round began (walk_stack.read_ns) */
     struct walk_frame *frames;  /* as resolved */
     int nframes, cap_raw, cap_frames;
     struct ucode umap[UMAP_SIZE];

@@ -82,10 +82,34 @@ static void pool_clear(struct walker *w)
     w->npool_used = 0;
 }
 
+/* The last round's plan (used) without what the stacks of threads marked
+ * still took (walker_still: their frames are copied), into tmp: its count,
+ * or -1 when no thread is still. A still thread's state itself (G_LIST)
+ * is read: the walk goes through it. Each thread's ranges are one span of
+ * the plan, in planning order. */
+static int still_filter(struct walker *w)
+{
+    int any = 0;
+    for (int k = 0; k < w->nprev_spans && k < w->nprev_stacks; k++)
+        any |= w->still[k];
+    if (!any)
+        return -1;
+    int n = 0, k = 0;
+    for (int i = 0; i < w->nused; i++) {
+        while (k < w->nprev_spans && w->prev_spans[k].hi <= i)
+            k++;
+        if (k < w->nprev_spans && k < w->nprev_stacks && w->still[k] && i >= w->prev_spans[k].lo &&
+            w->used[i].group != G_LIST)
+            continue;
+        w->tmp[n++] = w->used[i];
+    }
+    return n;
+}
+
 /* Read this round's planned ranges in one batch. On failure (something
  * planned was freed) the round runs without it. A steady target plans the
  * same ranges as last time (compared in planning order): then the layout
- * is still right. */
+ * is still right, unless threads marked still leave theirs out. */
 int walkread_fill(struct walker *w)
 {
     w->npooled = 0;
@@ -96,7 +120,11 @@ int walkread_fill(struct walker *w)
     if (!same) {
         memcpy(w->used, w->plan, (size_t)w->nplan * sizeof w->plan[0]);
         w->nused = w->nplan;
-        if (readbatch_layout(&w->batch, w->plan, w->nplan) < 0)
+    }
+    int n = still_filter(w);
+    if (!same || n >= 0 || w->batch_filtered) {
+        w->batch_filtered = n >= 0;
+        if (readbatch_layout(&w->batch, n >= 0 ? w->tmp : w->plan, n >= 0 ? n : w->nplan) < 0)
             w->nused = 0;
     }
     w->nplan = 0;

@@ -85,12 +85,13 @@ static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
 
 /* Look at every thread of the last walk before this round's walk: its
  * on-CPU state this round (taskstat caches it for mark_on_cpu), and
- * whether the last walk's stacks still hold. They do when, since that walk
- * started, no thread of the process has run (each one's quiet_since is
- * older than the walk), no stack failed, and no thread started or ended
- * (the process's thread count: a thread that is not Python's yet may
- * become so without any of ours running). A thread's stack changes only
- * while it runs. Returns 1 when the walk can be skipped. */
+ * whether its stack still holds: it does when the thread has not run
+ * since the stack was read (its quiet_since is older than the read). A
+ * thread's stack changes only while it runs. The walker copies the stacks
+ * that hold (walker_still); the whole walk can be skipped when every one
+ * does, no stack failed, and no thread started or ended
+ * (taskstat_thread_mark: a thread that is not Python's yet may become so
+ * without any of ours running). Returns 1 when the walk can be skipped. */
 static int look_before(struct proc *p, uint64_t now)
 {
     taskstat_round(p->tasks);
@@ -100,25 +101,29 @@ static int look_before(struct proc *p, uint64_t now)
         const struct walk_stack *ws = walker_stack(p->walker, i);
         uint64_t since = UINT64_MAX;
         int on = ws->tid ? taskstat_look(p->tasks, (pid_t)ws->tid, &since) : ERR_READ;
-        quiet &= on == 0 && since < p->walked_ns;
+        int still = on == 0 && since < ws->read_ns;
+        walker_still(p->walker, i, still);
+        quiet &= still;
         running |= on == 1;
     }
-    /* The thread count, for this round's test and, when the process is
+    /* The threads' mark, for this round's test and, when the process is
      * walked now, the next round's. A thread on a CPU now has run since
      * this round's walk by the next look (its schedstat moved, or it is
-     * still on a CPU), so neither round can be quiet: no need to count. */
-    p->threads_now = p->n > 0 && !running ? taskstat_threads(p->tasks) : -1;
+     * still on a CPU), so neither round can be quiet: no need to ask. */
+    p->threads_now = p->n > 0 && !running ? taskstat_thread_mark(p->tasks) : -1;
     return quiet && p->threads_now >= 0 && p->threads_now == p->threads_at_walk;
 }
 
 /* Before 3.15 the interpreter does not say who waits for its GIL: a
  * thread off CPU, not holding it, asleep in a futex wait on the GIL's
  * condition variable or mutex, does (taskstat_futex: read again only for
- * a thread that ran since). */
+ * a thread that ran since), while the GIL is locked: one woken by its
+ * release waits for a CPU, not for the GIL (and the read is saved for the
+ * threads of a process that mostly runs without the GIL). */
 static int gil_blocked(struct proc *p, const struct walk_stack *ws)
 {
     uint64_t uaddr;
-    if (ws->gil_wait >= 0 || !ws->gil_at || ws->gil == 1 || !ws->tid ||
+    if (ws->gil_wait >= 0 || !ws->gil_at || ws->gil == 1 || ws->gil_locked == 0 || !ws->tid ||
         taskstat_futex(p->tasks, (pid_t)ws->tid, &uaddr) != 1)
         return 0;
     return walk_gil_lock_at(ws, uaddr);
@@ -256,6 +261,7 @@ void proc_free(struct proc *p)
 void proc_walk(struct proc *p, uint64_t now_ns)
 {
     p->relabel = 0;
+    p->copied = 0;
     p->quiet = look_before(p, now_ns);
     if (p->quiet) {
         p->quiet_rounds++;
@@ -279,8 +285,12 @@ void proc_walk(struct proc *p, uint64_t now_ns)
         taskwalk_stats(p->tw, &p->task_stats);
     }
     p->failed_any = 0;
-    for (int i = 0; i < p->n; i++)
-        p->failed_any |= walker_stack(p->walker, i)->failed;
+    p->copied = 0;
+    for (int i = 0; i < p->n; i++) {
+        const struct walk_stack *ws = walker_stack(p->walker, i);
+        p->failed_any |= ws->failed;
+        p->copied += (unsigned)ws->copied;
+    }
     if (p->n > 0) {
         p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);
         read_states(p, 0);

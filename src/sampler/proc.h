@@ -46,10 +46,11 @@ struct proc {
     int gil_known;                      /* this round knew the GIL's holder (or that none held it) */
     int quiet;                          /* this round reuses the last walk's stacks (proc_walk) */
     int failed_any;                     /* a stack of the last walk failed */
-    int threads_at_walk;                /* the process's threads just before the last walk */
-    int threads_now;                    /* and at this round (taskstat_threads) */
+    int64_t threads_at_walk;            /* its threads just before the last walk */
+    int64_t threads_now;                /* and at this round (taskstat_thread_mark) */
     uint64_t walked_ns;                 /* when the last walk started */
     uint64_t walks, quiet_rounds;       /* rounds walked and rounds that reused a walk */
+    unsigned copied;                    /* this round's stacks copied from the last walk (walker_still) */
     int fails_in_a_row;
     int nnames;
     struct thread_name names[NAMES_MAX];

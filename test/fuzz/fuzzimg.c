@@ -274,8 +274,8 @@ static void walk_names(struct pytarget *t, const uint64_t *interps, int n, FILE 
 }
 
 /* One round; the first records what it found (and, in interps, each
- * interpreter seen), the second (from warm caches, interps NULL) must find
- * the same. Returns the thread count or the error. */
+ * interpreter seen), the later ones (from warm caches, interps NULL) must
+ * find the same. Returns the thread count or the error. */
 static int one_round(struct walker *w, int round, uint64_t *interps, int *ninterps, FILE *out)
 {
     int n = walker_round(w);
@@ -323,6 +323,11 @@ void fuzzimg_walk(struct pytarget *t, FILE *out)
     int n1 = one_round(w, 1, NULL, &ninterps, NULL);
     if (n0 != n1)
         violation("a round from warm caches found another thread count", NULL);
+    /* the image does not change: stacks copied (walker_still) are the same */
+    for (int i = 0; i < n1; i++)
+        walker_still(w, i, 1);
+    if (one_round(w, 2, NULL, &ninterps, NULL) != n0)
+        violation("a round with every thread still found another thread count", NULL);
     walker_free(w);
     codecache_free(c);
     walk_names(t, interps, ninterps, out);

@@ -4,10 +4,19 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "check.h"
+#include "codecache.h"
+#include "error.h"
+#include "pytarget.h"
+#include "walker.h"
+
+#define DEADLINE_MS 30000
 
 int64_t pychild_now_ms(void)
 {
@@ -77,4 +86,62 @@ void pychild_finish(struct pychild *c, int64_t timeout_ms)
         nanosleep(&ts, NULL);
     }
     close(c->out);
+}
+
+int pychild_versioned_main(int argc, char **argv, const char *script, const char *name,
+                           int (*run)(struct pychild *c, int minor, void *arg), void *arg)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PYTHON\n", argv[0]);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct pychild c;
+    char line[256];
+    int major, minor, status;
+    if (pychild_spawn(argv[1], script, &c) < 0) {
+        perror("spawn");
+        return 1;
+    }
+    if (pychild_read_line(&c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 ||
+        sscanf(line, "version %d %d", &major, &minor) != 2) {
+        fprintf(stderr, "SKIP: %s gave no version\n", argv[1]);
+        status = PYCHILD_SKIP;
+    } else if ((status = run(&c, minor, arg)) == 0) {
+        status = check_report(name);
+    }
+    pychild_finish(&c, DEADLINE_MS);
+    return status;
+}
+
+int pychild_walker_open(struct pychild *c, struct pytarget **t, struct codecache **cache,
+                        struct walker **w)
+{
+    char why[200];
+    *t = NULL;
+    *cache = NULL;
+    *w = NULL;
+    int rc = pytarget_open(c->pid, t, why, sizeof why);
+    if (rc == ERR_VERSION) {
+        fprintf(stderr, "SKIP: %s\n", why);
+        return PYCHILD_SKIP;
+    }
+    CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
+    if (rc < 0)
+        return 1;
+    *cache = codecache_new();
+    rc = *cache ? walker_new(*t, *cache, w) : ERR_NOMEM;
+    CHECKF(rc == 0, "walker_new: %s", err_str(rc));
+    if (rc < 0) {
+        pychild_walker_close(*t, *cache, *w);
+        return 1;
+    }
+    return 0;
+}
+
+void pychild_walker_close(struct pytarget *t, struct codecache *cache, struct walker *w)
+{
+    walker_free(w);
+    codecache_free(cache);
+    pytarget_free(t);
 }

@@ -31,4 +31,22 @@ int pychild_read_line(struct pychild *c, char *line, size_t cap, int64_t deadlin
  * when it has not ended within timeout_ms. */
 void pychild_finish(struct pychild *c, int64_t timeout_ms);
 
+/* The main() of a live test whose script prints "version MAJOR MINOR"
+ * first: argv[1] is the python; run(c, minor, arg) does the test (0, or
+ * PYCHILD_SKIP / another exit status); then name's check report.
+ * PYCHILD_SKIP (77) when the script gave no version. */
+#define PYCHILD_SKIP 77
+int pychild_versioned_main(int argc, char **argv, const char *script, const char *name,
+                           int (*run)(struct pychild *c, int minor, void *arg), void *arg);
+
+struct pytarget;
+struct codecache;
+struct walker;
+/* A walker over child c: *t, *cache and *w (pychild_walker_close frees
+ * them). 0, PYCHILD_SKIP when its version has no layout table, else 1
+ * (reported as a failed check). */
+int pychild_walker_open(struct pychild *c, struct pytarget **t, struct codecache **cache,
+                        struct walker **w);
+void pychild_walker_close(struct pytarget *t, struct codecache *cache, struct walker *w);
+
 #endif

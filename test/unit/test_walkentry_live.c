@@ -11,12 +11,9 @@
  * moment: by address every Python frame is placed, by name too where the
  * evaluation loop has its name. Exit 77 (skip)
  * when the interpreter has no layout table. */
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +25,6 @@
 #include "pytarget.h"
 #include "walker.h"
 
-#define SKIP 77
 #define DEADLINE_MS 30000
 #define ROUNDS 50
 #define GDB_FRAMES 96
@@ -243,23 +239,16 @@ static void check_merge(const struct walk_stack *ws, pid_t pid, int minor)
                         : by_addr[i].native.name ? by_addr[i].native.name : "??");
 }
 
-static int run(struct pychild *c, int minor)
+static int run(struct pychild *c, int minor, void *arg)
 {
-    char why[200], line[256];
-    struct pytarget *t = NULL;
-    int rc = pytarget_open(c->pid, &t, why, sizeof why);
-    if (rc == ERR_VERSION) {
-        fprintf(stderr, "SKIP: %s\n", why);
-        return SKIP;
-    }
-    CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
-    if (rc < 0)
-        return 1;
-    struct codecache *cache = codecache_new();
-    struct walker *w = NULL;
-    rc = cache ? walker_new(t, cache, &w) : ERR_NOMEM;
-    CHECKF(rc == 0, "walker_new: %s", err_str(rc));
-    for (size_t p = 0; rc == 0 && p < sizeof phases / sizeof phases[0]; p++) {
+    char line[256];
+    struct pytarget *t;
+    struct codecache *cache;
+    struct walker *w;
+    int rc = pychild_walker_open(c, &t, &cache, &w);
+    if (rc)
+        return rc;
+    for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
         if (p && write(c->in, "\n", 1) != 1)
             break;
         if (pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 || strcmp(line, phases[p].name) != 0) {
@@ -271,34 +260,11 @@ static int run(struct pychild *c, int minor)
         if (strcmp(phases[p].name, "mixed") == 0)
             check_merge(ws, c->pid, minor);
     }
-    walker_free(w);
-    codecache_free(cache);
-    pytarget_free(t);
+    pychild_walker_close(t, cache, w);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PYTHON\n", argv[0]);
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    struct pychild c;
-    char line[256];
-    int major, minor, status = 1;
-    if (pychild_spawn(argv[1], script, &c) < 0) {
-        perror("spawn");
-        return 1;
-    }
-    /* The first phase's line comes right after the version's. */
-    if (pychild_read_line(&c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) < 0 ||
-        sscanf(line, "version %d %d", &major, &minor) != 2) {
-        fprintf(stderr, "SKIP: %s gave no version\n", argv[1]);
-        status = SKIP;
-    } else if ((status = run(&c, minor)) == 0) {
-        status = check_report("walkentry_live");
-    }
-    pychild_finish(&c, DEADLINE_MS);
-    return status;
+    return pychild_versioned_main(argc, argv, script, "walkentry_live", run, NULL);
 }
