@@ -826,6 +826,29 @@ def profile_workload(proftui: str, interp: Interpreter, workload: str, args: Seq
     return WorkloadRun(script, res, profile, facts)
 
 
+@functools.lru_cache(maxsize=None)
+def cpu_wide_perf_allowed() -> Optional[bool]:
+    """Whether this process may open a CPU-wide perf event (what proftui's
+    context-switch records need: root or CAP_PERFMON, or
+    perf_event_paranoid <= 0, on every CPU the machine is configured
+    with), asked of the kernel itself with a dummy software event on each;
+    None where that cannot be asked (not x86-64)."""
+    if os.uname().machine != "x86_64":
+        return None
+    import ctypes
+    attr = (ctypes.c_uint8 * 128)()
+    fields = ((0, 4, 1), (4, 4, 128), (8, 8, 9))   # type SOFTWARE, size, config DUMMY
+    for offset, width, value in fields:
+        ctypes.memmove(ctypes.addressof(attr) + offset, value.to_bytes(width, "little"), width)
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cpu in range(os.sysconf("SC_NPROCESSORS_CONF")):
+        fd = libc.syscall(298, ctypes.byref(attr), -1, cpu, -1, 8)   # perf_event_open, CLOEXEC
+        if fd < 0:
+            return False
+        os.close(fd)
+    return True
+
+
 def free_port() -> int:
     """A TCP port free on the loopback interface now."""
     with socket.socket() as s:

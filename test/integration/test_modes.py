@@ -9,13 +9,18 @@ hashing a large buffer (hashlib releases the GIL), MainThread asleep.
 Shares are compared within one run, never against the clock.
 """
 
+import os
 import re
+import shutil
+from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
 
-from harness import (Interpreter, interpreter_variant_params, marker_line, one_per_version_params,
-                     profile_workload, samples, supported_interpreters)
+from harness import (Interpreter, Profile, cpu_wide_perf_allowed, interpreter_variant_params,
+                     marker_line, one_per_version_params, profile_workload, run, samples,
+                     supported_interpreters)
+from hostile import public_copy, scratch_dir
 from uidriver import LiveView
 
 from test_ui import launch, live, newest  # noqa: F401  (fixtures)
@@ -72,7 +77,12 @@ def test_gil_mode_counts_the_holders(interp, gil_runs):
     assert total >= 500, f"{gil}\n{r.describe()}"
     for spinner in ("spin-1", "spin-2"):
         assert 0.25 <= gil[spinner] / total <= 0.75, f"{gil}\n{r.describe()}"
-    assert (gil["hasher"] + gil["MainThread"]) / total <= 0.1, f"{gil}\n{r.describe()}"
+    # MainThread holds the GIL through its start-up, until it first sleeps
+    # (the workload's own measure of it, a sample a ms; a busy machine
+    # stretches it: 108 samples in one CI-like run), and hardly after.
+    main_after = max(gil["MainThread"] - r.info["main_startup"] * 1000, 0)
+    assert (gil["hasher"] + main_after) / total <= 0.1, \
+        f"{gil}, MainThread started in {r.info['main_startup'] * 1000:.0f} ms\n{r.describe()}"
     st = states(p)
     # The spinners' rounds: a round in which some thread held the GIL
     # counts once (one holder at a time), over MainThread's rounds (it
@@ -94,8 +104,18 @@ def test_states_of_every_thread(interp, gil_runs):
     st, tids = states(r.profile), r.info["tids"]
     assert set(tids.values()) <= set(st), f"{tids}\n{st}"
     main = st[tids["MainThread"]]
-    assert main["cpu"] <= 0.05 * main["samples"] and main["gil"] <= 0.05 * main["samples"], st
-    assert main["idle"] >= 0.9 * main["samples"], st
+    # MainThread sleeps but for its start-up and its wake-ups: on a CPU no
+    # more than its own CPU time makes (one sample per ms of it); holding the
+    # GIL in at most 5 % of the rounds after its start-up, during which it
+    # holds it throughout (waiting for a CPU too, on a busy machine: the
+    # start-up's wall time is the workload's own measure, the samples of one
+    # round a ms); and idle in at least 90 % of the rounds after it.
+    ran, startup = r.info["main_cpu"] * 1000, r.info["main_startup"] * 1000
+    after = max(main["samples"] - startup, 0)
+    facts = f"{st}\nMainThread ran {ran:.0f} ms, started in {startup:.0f} ms"
+    assert main["cpu"] <= 1.2 * ran + 5, facts
+    assert main["gil"] <= startup + 0.05 * after, facts
+    assert main["samples"] - main["idle"] <= startup + 0.1 * after, facts
     for spinner in ("spin-1", "spin-2"):
         s = st[tids[spinner]]
         assert s["gil"] >= 0.25 * s["samples"], st
@@ -109,17 +129,34 @@ def test_states_of_every_thread(interp, gil_runs):
         assert s["cpu"] + s["idle"] <= s["samples"] and s["gil"] + s["idle"] <= s["samples"], st
 
 
-def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
+@pytest.mark.parametrize("states", ["records", "proc"])
+def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path, states):
     """--mode cpu (and --cpu) on the newest interpreter: the sleeping
     MainThread is gone from the stacks but for the time it really ran
     (its start-up, its wake-ups: no more samples than its own CPU time
     makes; it sleeps 2 s, which would be 2,000), the hasher and the
     spinners stay. Its share of the samples is no measure: a machine busy
     with other work gives the threads fewer rounds on a CPU, but not its
-    start-up (33 of 1,037 samples, 3.2 %, for 41 ms of start-up)."""
+    start-up (33 of 1,037 samples, 3.2 %, for 41 ms of start-up). Both
+    ways of telling who is on a CPU: the kernel's context-switch records
+    (where they may be had: root) and /proc alone (PROFTUI_SWITCHES=0);
+    the -v log says which was used."""
     interp = max(supported_interpreters(), key=lambda i: i.version_info)
-    r = profile_workload(proftui, interp, "modes.py", [2.0], ["--mode", "cpu"], tmp_path)
+    env = dict(os.environ, PROFTUI_SWITCHES="0" if states == "proc" else "1")
+    log = tmp_path / "log.txt"
+    r = profile_workload(proftui, interp, "modes.py", [2.0], ["--mode", "cpu", "-v", log],
+                         tmp_path, env=env)
     assert r.result.returncode == 0 and r.profile is not None, r.describe()
+    said = [line for line in log.read_text().splitlines() if "thread states:" in line]
+    assert len(said) == 1, log.read_text()
+    allowed = cpu_wide_perf_allowed()
+    if states == "proc":
+        assert "from /proc (context-switch records: not asked for)" in said[0], said
+    elif allowed is False or (allowed is None and "thread states: from /proc" in said[0]):
+        assert "thread states: from /proc (context-switch records:" in said[0], said
+        pytest.skip(f"CPU-wide perf events are not allowed here: {said[0]}")
+    else:       # the kernel lets this process open them: proftui must use them
+        assert "from the kernel's context-switch records" in said[0], said
     p, tids = r.profile, r.info["tids"]
     assert p.meta.get("mode") == "cpu"
     on = {name: samples(p.select(tid=tid)) for name, tid in tids.items()}
@@ -130,6 +167,45 @@ def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path):
     # Each sample on a CPU stands for one interval of CPU time (1 ms).
     ran = r.info["main_cpu"] * 1000
     assert on["MainThread"] <= 1.2 * ran + 5, f"MainThread ran {ran:.0f} ms: {on}\n{r.describe()}"
+
+
+def test_cpu_mode_unprivileged(proftui):
+    """As the nobody user (no CAP_PERFMON): the CPU-wide perf events of the
+    context-switch records are refused where perf_event_paranoid > 0, so
+    thread states come from /proc, and the -v log says why; --mode cpu
+    still counts the spinning thread and hardly the sleeping one."""
+    setpriv, python = shutil.which("setpriv"), "/usr/bin/python3"
+    if setpriv is None or not os.access(python, os.X_OK):
+        pytest.skip("needs setpriv (util-linux) and /usr/bin/python3")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to the nobody user")
+    knob = Path("/proc/sys/kernel/perf_event_paranoid")
+    if not knob.exists():
+        pytest.skip("no perf events in this kernel")
+    paranoid = int(knob.read_text())
+    program = ("import threading, time\n"
+               "def spin():\n"
+               "    end = time.monotonic() + 1.5\n"
+               "    while time.monotonic() < end: sum(range(100))\n"
+               "t = threading.Thread(target=spin, name='spinner'); t.start()\n"
+               "time.sleep(1.5); t.join()\n")
+    with scratch_dir() as scratch:
+        binary = public_copy(proftui, scratch)
+        out, log = scratch / "out.txt", scratch / "log.txt"
+        res = run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", binary,
+                   "--mode", "cpu", "-v", log, "-o", out, "--", python, "-c", program],
+                  timeout=60)
+        assert res.returncode == 0, res.describe()
+        said = [line for line in log.read_text().splitlines() if "thread states:" in line]
+        if paranoid > 0:
+            assert said == ["proftui: thread states: from /proc (context-switch records: "
+                            "permission denied)"], log.read_text()
+        else:
+            assert said and "from the kernel's context-switch records" in said[0], said
+        p = Profile.load(out)
+        spinner = samples([s for s in p.stacks if s.thread == "spinner"])
+        main = samples([s for s in p.stacks if s.thread == "MainThread"])
+        assert spinner >= 200 and main <= 0.25 * spinner, p.summary()
 
 
 # Memory mode reads the resident memory from /proc and charges a round's

@@ -236,7 +236,11 @@ def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
     """-p PID of a parent whose two workers only sleep, 3 threads each:
     their walks are reused in most rounds (no thread of them ran, -v log),
     yet every thread of them has a sample in about every round, as the
-    parent's main thread has, and every one of them is in idle_wait()."""
+    parent's main thread has, and every one of them is in idle_wait().
+    Where the kernel's context-switch records are in use (root), the
+    family's forks and execs say when to look for new descendants: an idle
+    family is polled for them a few times, not every 20 ms (25 times in
+    0.5 s)."""
     proc = spawn([interp.path, SCRIPT, tmp_path / "report.txt", "idle", "60"],
                  stdout=subprocess.PIPE)
     words = read_line(proc, 30, "the parent to print 'ready'").split()
@@ -259,6 +263,12 @@ def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
     assert all(n >= 0.95 * main for n in threads.values()), f"main {main}, workers {threads}"
     m = re.search(r"(\d+) of (\d+) rounds of a process reused its last walk", log.read_text())
     assert m and int(m[1]) > 0.5 * int(m[2]), log.read_text()
+    polls = re.search(r"(\d+) polls for descendants", log.read_text())
+    assert polls, log.read_text()
+    if "thread states: from the kernel's context-switch records" in log.read_text():
+        # the first poll, one a second at most as a backstop, and one after
+        # each loss of records
+        assert int(polls[1]) <= 5, log.read_text()
     assert proc.poll() is None, "the attached parent must keep running"
 
 
