@@ -465,14 +465,15 @@ def test_pprof_of_every_state_read_back(proftui, finterp, tmp_path, tmp_path_fac
 
 def saved_threads_rows(view) -> Dict[str, Dict[str, float]]:
     """The threads view's thread rows by name: SAMPLES %CPU %GIL %WAIT
-    %IDLE (a saved profile's PID column may be empty)."""
+    %IDLE PID (the PID column empty: 0)."""
     rows = {}
     for line in view.display():
-        m = re.match(r"\s*(\d+)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+(?:\d+\s+)?\d+\s+"
+        m = re.match(r"\s*(\d+)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)\s+(?:(\d+)\s+)?\d+\s+"
                      r"(\S.*?)\s*$", line)
         if m:
             vals = [float(v) if v != "-" else -1 for v in m.groups()[1:5]]
-            rows[m[6]] = dict(samples=int(m[1]), cpu=vals[0], gil=vals[1], wait=vals[2], idle=vals[3])
+            rows[m[7]] = dict(samples=int(m[1]), cpu=vals[0], gil=vals[1], wait=vals[2], idle=vals[3],
+                              pid=int(m[6] or 0))
     return rows
 
 
@@ -510,12 +511,14 @@ def test_pty_saved_states_switch_mode(proftui, live, tmp_path, tmp_path_factory,
     view.send("T")
     st = states(r.profile)
     names = {tid: name for name, tid in r.info["tids"].items()}
+    pid = int(r.profile.meta["pid"].split()[0])
 
     def threads_match():
         rows = saved_threads_rows(view)
         for tid, s in st.items():
             row = rows.get(names.get(tid, ""))
-            if tid in names and (not row or row["samples"] != s["samples"] or
+            # each thread under the profile's process, whose pid the file keeps
+            if tid in names and (not row or row["samples"] != s["samples"] or row["pid"] != pid or
                                  abs(row["cpu"] - 100 * s["cpu"] / s["samples"]) > 0.051 or
                                  abs(row["gil"] - 100 * s["gil"] / s["samples"]) > 0.051 or
                                  abs(row["wait"] - 100 * s["wait"] / s["samples"]) > 0.051):

@@ -105,12 +105,12 @@ def asleep(threads) -> bool:
                 and main["gil"] is False and not main["gil_wait"])
 
 
-def test_gil_holder_and_waiters(proftui, spawn, interp):
-    proc, names = start(spawn, interp, "threads")
+def gil_counts(proftui, proc, names):
+    """{name: dumps holding the GIL}, {name: dumps waiting for it} over
+    DUMPS dumps, counted from the first that sees MainThread asleep."""
     held = dict.fromkeys(names.values(), 0)
     waited = dict.fromkeys(names.values(), 0)
     settled, counted, main = False, 0, None
-    # The dumps started after the first that sees MainThread asleep count.
     for threads in dumps(proftui, proc.pid, names, SETTLE_DUMPS + DUMPS):
         if not settled:
             settled, main = asleep(threads), threads["MainThread"]
@@ -128,12 +128,30 @@ def test_gil_holder_and_waiters(proftui, spawn, interp):
             break
     assert settled, f"MainThread never seen asleep in {SETTLE_DUMPS} dumps: {main}"
     assert counted == DUMPS, f"only {counted} dumps after MainThread was seen asleep"
-    spinners = held["spinner-1"] + held["spinner-2"]
-    summary = f"held {held}, waited {waited} in {DUMPS} dumps"
-    assert spinners * 2 > DUMPS, summary
-    assert held["MainThread"] == 0 and waited["MainThread"] == 0, summary
-    assert held["hasher"] * 4 <= spinners, summary
-    assert (waited["spinner-1"] + waited["spinner-2"]) * 4 > DUMPS, summary
+    return held, waited
+
+
+def test_gil_holder_and_waiters(proftui, spawn, interp):
+    """One spinner holds the GIL in most dumps, never MainThread (asleep);
+    the other spinner waits for it in a good share of them. Before 3.15
+    waiting is being asleep on the GIL's lock: a spinner woken for it but
+    kept off a CPU by a busy machine (4 dumps run at once on 2 cores, and
+    CI's other work) is not asleep, so on a miss a second, independent
+    batch of dumps is taken with the same bound (one CI run saw 3 of 24,
+    7 needed); a method that never sees the wait misses both."""
+    proc, names = start(spawn, interp, "threads")
+    misses = []
+    for attempt in range(2):
+        held, waited = gil_counts(proftui, proc, names)
+        spinners = held["spinner-1"] + held["spinner-2"]
+        summary = f"held {held}, waited {waited} in {DUMPS} dumps"
+        assert spinners * 2 > DUMPS, summary
+        assert held["MainThread"] == 0 and waited["MainThread"] == 0, summary
+        assert held["hasher"] * 4 <= spinners, summary
+        if (waited["spinner-1"] + waited["spinner-2"]) * 4 > DUMPS:
+            break
+        misses.append(summary)
+    assert len(misses) < 2, "\n".join(misses)
     # the text form says the same on its thread lines
     res = run([proftui, "--dump", "-p", proc.pid], timeout=60)
     lines = [ln for ln in res.stdout.split("\n") if ln.startswith("Thread ")]

@@ -9,6 +9,7 @@ row, so a loaded machine stretches them alike. Every version, in the
 live view's top view after the program ends; the source view and key 9
 on the newest."""
 
+import json
 import re
 
 import pytest
@@ -28,7 +29,21 @@ def rows_by_name(view):
     return {r.func: r for r in view.rows()}
 
 
-def check_split(rows):
+def kernel_shares(info) -> dict:
+    """Each thread's system time as a share of its CPU time (points), as
+    the kernel counted it (split.py's INFO, clock ticks), and its ticks."""
+    times = json.loads(info.read_text())
+    return {name: (100 * t["stime"] / max(t["utime"] + t["stime"], 1), t["utime"] + t["stime"])
+            for name, t in times.items()}
+
+
+def check_split(rows, truth):
+    """truth: kernel_shares(). %SYS is the thread's system time given out
+    to its samples on a CPU, so it follows the kernel's own count: a
+    thread that spends next to nothing there (2-3 % on a quiet machine for
+    spin and hash_loop) can have more on a loaded one (GIL hand-offs,
+    preemption: 13 % of hash_loop's samples in one run), and the kernel
+    counts it in 10 ms ticks (about 40 of hash_loop's in a run)."""
     spin, hashing, reading = rows.get("spin"), rows.get("hash_loop"), rows.get("read_loop")
     assert spin and hashing and reading, f"rows: {sorted(rows)}"
     # each thread's own samples on a CPU are mostly where it spends them
@@ -36,16 +51,18 @@ def check_split(rows):
     assert hashing.c is not None and hashing.c >= 80, hashing
     assert reading.sys is not None and reading.sys >= 60, reading
     # and little elsewhere
-    assert spin.c <= 10 and spin.sys <= 10, spin
-    assert hashing.py <= 15 and hashing.sys <= 10, hashing
+    facts = f"kernel's system share (points, ticks): {truth}"
+    assert spin.c <= 10 and spin.sys <= 10 + truth["spin"][0], f"{spin}\n{facts}"
+    assert hashing.py <= 15 and hashing.sys <= 10 + truth["hash_loop"][0], f"{hashing}\n{facts}"
     assert reading.py <= 15, reading
 
 
 # what is a call depends on the version's bytecode, not on how it is linked
 @pytest.mark.parametrize("interp", one_per_version_params())
-def test_top_view_split(live, interp):  # noqa: F811
-    view = finished(launch(live, interp, "split.py", SECONDS, cols=200))
-    check_split(rows_by_name(view))
+def test_top_view_split(live, interp, tmp_path):  # noqa: F811
+    info = tmp_path / "info.json"
+    view = finished(launch(live, interp, "split.py", SECONDS, info, cols=200))
+    check_split(rows_by_name(view), kernel_shares(info))
 
 
 def test_split_hidden_in_gil_mode_and_sorted_by_key_9(live, newest):  # noqa: F811
