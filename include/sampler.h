@@ -66,6 +66,8 @@ struct sampler_stats {
     uint64_t copied_stacks;   /* frames were copied: the thread had not run since (walker_still) */
     int running;              /* the sampling thread is still going */
     int realtime;             /* the sampling thread runs at real-time priority */
+    uint64_t rt_ns;           /* the time it ran so, up to the last change of priority */
+    unsigned rt_drops;        /* real-time priority given up because rounds took too much */
     int target_exited;        /* the target is gone */
     int exit_status;          /* wait status of our child when it exited, else -1 */
     int proc_ok;              /* the next two hold a reading of the target's /proc */

@@ -127,6 +127,22 @@ static void log_procs(FILE *log, struct sampler *s)
                 st.switches ? err_str(st.switches) : "not asked for");
 }
 
+/* -v: how the sampling thread was scheduled (sampler.c, set_realtime). */
+static void log_sched(FILE *log, struct sampler *s)
+{
+    struct sampler_stats st;
+    sampler_get_stats(s, &st);
+    if (st.rt_ns == 0 && !st.realtime) {
+        fprintf(log, "proftui: scheduling: real-time priority not permitted (needs root, CAP_SYS_NICE "
+                "or an RLIMIT_RTPRIO): a normal thread asking for a short time slice\n");
+        return;
+    }
+    double share = st.elapsed_ns ? 100.0 * (double)st.rt_ns / (double)st.elapsed_ns : 0.0;
+    fprintf(log, "proftui: scheduling: real-time priority %.0f %% of the time, given up %u time%s "
+            "(rounds took over a quarter of a core) for a normal thread with a short time slice\n",
+            share > 100 ? 100 : share, st.rt_drops, st.rt_drops == 1 ? "" : "s");
+}
+
 /* PROFTUI_SWITCHES=0: thread states from /proc only (cpuswitch.h). */
 static int switches_off(void)
 {
@@ -164,6 +180,7 @@ static int run_headless(struct run *r)
     FILE *log = r->cli.log_path ? fopen(r->cli.log_path, "a") : NULL;
     if (log) {
         log_procs(log, r->sampler);
+        log_sched(log, r->sampler);
         say_native(log, r->sampler, &r->cli);
         fclose(log);
     }
@@ -230,6 +247,7 @@ static int run_ui(struct run *r)
     int unpushed = stop_push(r);
     if (log) {
         log_procs(log, r->sampler);
+        log_sched(log, r->sampler);
         say_native(log, r->sampler, &r->cli);
         fclose(log);
     }

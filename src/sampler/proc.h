@@ -40,6 +40,7 @@ struct proc {
     uint64_t rss_bytes;
     uint64_t names_at;
     int names_soon;                     /* a new thread had no name: read names again soon */
+    int names_still;                    /* no thread ran since names_at (look_before) */
     int relabel;                        /* this round's names changed */
     int n;                              /* this round's walker_round() result */
     unsigned gil_waiting;               /* this round's threads waiting for the GIL */

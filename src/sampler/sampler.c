@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,10 +43,18 @@
 #define TIMER_SLACK_NS 1000             /* the default 50 us would blur 10 kHz */
 #define WAIT_POLL_NS 50000000LL         /* sampler_wait: how often the stop flag is looked at */
 /* Real-time priority only for a thread that mostly sleeps: intervals of at
- * least RT_MIN_INTERVAL_NS, and dropped for good when rounds take more
- * than a quarter of a DUTY_WINDOW_NS window. */
+ * least RT_MIN_INTERVAL_NS; dropped when the thread's CPU time is more
+ * than a quarter of two DUTY_WINDOW_NS windows in a row (one alone may
+ * hold a one-off cost: the first reads of new processes), taken again after a window
+ * below a fifth once RT_BACKOFF_NS have passed (doubled at each drop, up
+ * to RT_BACKOFF_MAX_NS). Without it, a short time slice is asked for
+ * (SHORT_SLICE_NS): the kernel's EEVDF scheduler (Linux 6.12 and newer)
+ * then lets the woken thread run before the others' longer slices end. */
 #define RT_MIN_INTERVAL_NS 50000ULL
 #define DUTY_WINDOW_NS 100000000ULL
+#define RT_BACKOFF_NS 1000000000ULL
+#define RT_BACKOFF_MAX_NS 16000000000ULL
+#define SHORT_SLICE_NS 100000ULL
 #define AFFINITY_EVERY_NS 100000000ULL  /* how often we look where the target runs */
 #define PROC_EVERY_NS 1000000000ULL     /* target CPU % and RSS: over at least a second */
 
@@ -69,8 +78,11 @@ struct sampler {
     uint64_t missed_pending;            /* missed deadlines not yet in st (sampling thread) */
     uint64_t lost_pending;              /* rounds without a thread list not yet in st */
     uint64_t rng;                       /* xorshift64 state for slot offsets (sampling thread) */
-    uint64_t window_at, window_busy;    /* duty-cycle window (sampling thread) */
+    uint64_t window_at, window_cpu;     /* duty-cycle window: start, thread CPU time then */
+    int window_over;                    /* the last window's share was over the limit */
     int realtime;                       /* sampling thread only; copied to st */
+    int rt_allowed;                     /* real-time priority was granted once */
+    uint64_t rt_since, rt_off_at, rt_backoff;  /* when taken, when dropped, the wait to retake */
     cpu_set_t cpus;                     /* CPUs the sampling thread may use */
     int avoided_cpu;                    /* the one we keep off, -1 for none */
     uint64_t affinity_at;
@@ -326,30 +338,64 @@ static uint64_t slot_offset(struct sampler *s)
 /* Sampling at 1-10 kHz on a busy machine: a normal thread that wakes up
  * waits for other tasks' time slices (milliseconds) and misses deadlines.
  * The lowest SCHED_FIFO priority wakes on time; it needs CAP_SYS_NICE or
- * an RLIMIT_RTPRIO, and without them we stay a normal thread. Children
- * (none are made here) would not inherit it. */
-static void set_realtime(struct sampler *s, int on)
+ * an RLIMIT_RTPRIO. Without them, or when dropped (watch_duty), a normal
+ * thread with a short slice (sched_setattr's sched_runtime, which EEVDF
+ * reads as the slice wanted; ignored by older kernels). Children (none are
+ * made here) would not inherit either. */
+struct slice_attr {                      /* struct sched_attr, as far as needed */
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+};
+
+static void set_realtime(struct sampler *s, int on, uint64_t now)
 {
     struct sched_param p = {.sched_priority = on ? sched_get_priority_min(SCHED_FIFO) : 0};
     int ok = sched_setscheduler(0, on ? SCHED_FIFO | SCHED_RESET_ON_FORK : SCHED_OTHER, &p) == 0;
-    s->realtime = on && ok;
+    if (!on || !ok) {
+        /* refused by a kernel without it: the default slice stays */
+        struct slice_attr a = {.size = sizeof a, .policy = SCHED_OTHER, .runtime = SHORT_SLICE_NS};
+        (void)syscall(SYS_sched_setattr, 0, &a, 0);
+    }
     pthread_mutex_lock(&s->lock);
+    if (s->realtime && !(on && ok))
+        s->st.rt_ns += now - s->rt_since;
+    else if (!s->realtime && on && ok)
+        s->rt_since = now;
+    s->realtime = on && ok;
+    s->rt_allowed |= s->realtime;
     s->st.realtime = s->realtime;
     pthread_mutex_unlock(&s->lock);
 }
 
 /* Give up real-time priority when rounds take a large share of the time
  * (many threads, deep stacks): a real-time thread that never sleeps would
- * starve the machine. busy is the time the last round took. */
-static void watch_duty(struct sampler *s, uint64_t now, uint64_t busy)
+ * starve the machine. The thread's own CPU time is the measure, read once
+ * a window: waiting for a read or for the CPU starves nobody. Taken again
+ * when the load has fallen (fewer processes, threads that went quiet). */
+static void watch_duty(struct sampler *s, uint64_t now)
 {
-    s->window_busy += busy;
     if (now - s->window_at < DUTY_WINDOW_NS)
         return;
-    if (s->realtime && s->window_busy * 4 > now - s->window_at)
-        set_realtime(s, 0);
+    uint64_t cpu = clock_thread_cpu_ns(), used = cpu - s->window_cpu, span = now - s->window_at;
+    int over = used * 4 > span;
+    if (s->realtime && over && s->window_over) {
+        set_realtime(s, 0, now);
+        s->rt_off_at = now;
+        s->rt_backoff = s->rt_backoff ? s->rt_backoff * 2 : RT_BACKOFF_NS;
+        if (s->rt_backoff > RT_BACKOFF_MAX_NS)
+            s->rt_backoff = RT_BACKOFF_MAX_NS;
+        pthread_mutex_lock(&s->lock);
+        s->st.rt_drops++;
+        pthread_mutex_unlock(&s->lock);
+    } else if (!s->realtime && s->rt_allowed && used * 5 < span && now - s->rt_off_at >= s->rt_backoff) {
+        set_realtime(s, 1, now);
+    }
+    s->window_over = over;
     s->window_at = now;
-    s->window_busy = 0;
+    s->window_cpu = cpu;
 }
 
 /* Keep the sampling thread off the CPU the target runs on: waking there
@@ -433,12 +479,11 @@ static void *run(void *arg)
     s->avoided_cpu = -1;
     if (sched_getaffinity(0, sizeof s->cpus, &s->cpus) < 0)
         CPU_ZERO(&s->cpus);
-    if (s->cfg.interval_ns >= RT_MIN_INTERVAL_NS)
-        set_realtime(s, 1);
     /* The schedule starts when sampling was started, not when this thread
      * first ran: slots lost to a slow thread start count as missed. */
     uint64_t slot = s->start_ns, done = clock_now_ns();
-    s->window_at = done;
+    set_realtime(s, 0, done);
+    int rt_asked = s->cfg.interval_ns < RT_MIN_INTERVAL_NS;
     s->rng = done | 1;
     while (!atomic_load(&s->stop)) {
         uint64_t deadline = slot + slot_offset(s);
@@ -458,8 +503,16 @@ static void *run(void *arg)
         avoid_target_cpu(s, now);
         sample_proc(s, now);
         done = clock_now_ns();
-        if (s->realtime)
-            watch_duty(s, done, done - now);
+        if (!rt_asked) {
+            /* after the first round, which opens the processes found at
+             * the start: a cost paid once, not the rounds' */
+            rt_asked = 1;
+            set_realtime(s, 1, done);
+            s->window_at = done;
+            s->window_cpu = clock_thread_cpu_ns();
+        } else if (s->rt_allowed) {
+            watch_duty(s, done);
+        }
         slot = next_slot(s, slot, done);
     }
     profile_lock(s->profile);           /* the tasks' waiting time not recorded yet */
@@ -468,6 +521,8 @@ static void *run(void *arg)
     profile_unlock(s->profile);
     pthread_mutex_lock(&s->lock);
     s->st.missed += s->missed_pending;
+    if (s->realtime)
+        s->st.rt_ns += clock_now_ns() - s->rt_since;
     if (!s->st.target_exited)
         s->st.lost += s->lost_pending;
     s->st.running = 0;
