@@ -218,16 +218,24 @@ def representative_interpreters() -> List[Interpreter]:
     return picked
 
 
-def interpreter_variant_params(everywhere: Sequence, representative: Sequence) -> list:
+def interpreter_variant_params(everywhere: Sequence, representative: Sequence,
+                               base: Optional[list] = None) -> list:
     """pytest params (interp, *variant values) for a test whose variants
     (pytest.param(..., id=...)) differ in how much they depend on the
     interpreter: those in `everywhere` run under every selected interpreter
-    (missing ones skipped as in interpreter_params()), those in
-    `representative` under representative_interpreters() only. Ids are
-    INTERP-VARIANT, as when both are parametrized separately."""
-    reps = {i.id for i in representative_interpreters()}
+    (missing ones skipped as in interpreter_params()), or every one of
+    `base` (e.g. one_per_version_params()), those in `representative` under
+    representative_interpreters() only. Ids are INTERP-VARIANT, as when
+    both are parametrized separately."""
+    base = interpreter_params() if base is None else base
+    ids = {p.id for p in base}
+    reps = set()
+    for i in representative_interpreters():
+        # the newest may be a build of a version `base` has under another id
+        same = [p.id for p in base if p.values[0] is not None and p.values[0].version == i.version]
+        reps.add(i.id if i.id in ids or not same else same[0])
     params = []
-    for ip in interpreter_params():
+    for ip in base:
         for v in everywhere:
             params.append(pytest.param(*ip.values, *v.values, id=f"{ip.id}-{v.id}",
                                        marks=ip.marks))

@@ -57,8 +57,10 @@ def names_version(text, interp) -> bool:
 # (src/os/taskstat.c), by the thread id read from the target, which the wall
 # variants and test_named_thread check under every interpreter: the --cpu
 # variants are the same under each, and run under two (representative_interpreters()).
+# Shares, names and states of the threads: the same whichever way a version
+# is linked.
 WALL_EVERYWHERE_CPU_ON_TWO = interpreter_variant_params(
-    [pytest.param("wall", id="wall")], [pytest.param("cpu", id="cpu")])
+    [pytest.param("wall", id="wall")], [pytest.param("cpu", id="cpu")], one_per_version_params())
 
 
 # The walker against the interpreter's frames (deep and failing stacks):

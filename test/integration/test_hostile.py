@@ -24,8 +24,8 @@ import time
 import pytest
 
 from harness import (TRUNCATED, WORKLOADS, Profile, assert_error_line, interpreter_params,
-                     interpreter_variant_params, parametrized_here, proc_state,
-                     proc_status_field, read_line, run, samples, wait_for)
+                     interpreter_variant_params, one_per_version_params, parametrized_here,
+                     proc_state, proc_status_field, read_line, run, samples, wait_for)
 from hostile import (EXIT, HOSTILE, NOBODY, TraceWatch, assert_reaped_or_alive,
                      assert_well_formed, describe, fill, foreign_frames, header_constant,
                      is_kernel_thread, leftovers, other_interpreter, public_copy, sanitizer_build,
@@ -35,6 +35,11 @@ from hostile import (EXIT, HOSTILE, NOBODY, TraceWatch, assert_reaped_or_alive,
 WALK_MAX_DEPTH = header_constant("walker.h", "WALK_MAX_DEPTH")
 # statuses a launched command ended by proftui (SIGINT, SIGTERM, SIGKILL) may report
 TERMINATED = {128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGKILL}
+
+
+# What the target does to its own memory (threads, frames, code objects,
+# names), not where its runtime is found: once per CPython version.
+PER_VERSION = pytest.mark.parametrize("hinterp", one_per_version_params())
 
 
 def pytest_generate_tests(metafunc):
@@ -192,6 +197,7 @@ def test_kernel_thread(proftui, tmp_path):
 
 # ================================================================ many threads, deep stacks
 
+@PER_VERSION
 def test_thousand_threads(proftui, hinterp, spawn, tmp_path):
     """1,000 parked threads plus the main one: every thread shows up, each
     with its own stack, and the rounds stay bounded."""
@@ -213,6 +219,7 @@ def test_thousand_threads(proftui, hinterp, spawn, tmp_path):
     assert_reaped_or_alive(target)
 
 
+@PER_VERSION
 def test_threads_created_and_destroyed(proftui, hinterp, tmp_path):
     """Threads start and end all the time (thread states linked, unlinked
     and freed while we walk the list): no crash, no garbage frame."""
@@ -229,6 +236,7 @@ def test_threads_created_and_destroyed(proftui, hinterp, tmp_path):
     assert not bad, f"frames that are not from the workload: {bad[:5]}"
 
 
+@PER_VERSION
 def test_recursion_5000_deep(proftui, hinterp, tmp_path):
     """5,000 frames: each sample keeps the innermost WALK_MAX_DEPTH frames
     under one [truncated] frame at the root, and sampling stays on time."""
@@ -258,6 +266,7 @@ GEN = re.compile(r"gen_(\d{8})")
 GEN_FILE = re.compile(r"file_(\d{8})\.py")
 
 
+@PER_VERSION
 def test_code_objects_created_and_freed(proftui, hinterp, tmp_path):
     """exec/compile in a loop: each generation's function, file and line
     carry its number; memory of dead code objects and strings is reused at
@@ -305,6 +314,7 @@ def expected_text(text: str, limit: int) -> str:
                    or 0x80 <= ord(c) <= 0x9f or c in "\u2028\u2029" else c for c in text)
 
 
+@PER_VERSION
 def test_hostile_names(proftui, hinterp, tmp_path):
     """Names 10,000 characters long, Cyrillic, CJK, emoji, with ';', spaces
     and newlines, in functions, files and a thread name: one well-formed
