@@ -114,14 +114,18 @@ int pychild_versioned_main(int argc, char **argv, const char *script, const char
     return status;
 }
 
-int pychild_walker_open(struct pychild *c, struct pytarget **t, struct codecache **cache,
-                        struct walker **w)
+struct walker_run {
+    int (*run)(struct pychild *c, int minor, struct walker *w);
+};
+
+static int with_walker(struct pychild *c, int minor, void *arg)
 {
+    const struct walker_run *wr = arg;
     char why[200];
-    *t = NULL;
-    *cache = NULL;
-    *w = NULL;
-    int rc = pytarget_open(c->pid, t, why, sizeof why);
+    struct pytarget *t = NULL;
+    struct codecache *cache = NULL;
+    struct walker *w = NULL;
+    int rc = pytarget_open(c->pid, &t, why, sizeof why);
     if (rc == ERR_VERSION) {
         fprintf(stderr, "SKIP: %s\n", why);
         return PYCHILD_SKIP;
@@ -129,19 +133,19 @@ int pychild_walker_open(struct pychild *c, struct pytarget **t, struct codecache
     CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
     if (rc < 0)
         return 1;
-    *cache = codecache_new();
-    rc = *cache ? walker_new(*t, *cache, w) : ERR_NOMEM;
+    cache = codecache_new();
+    rc = cache ? walker_new(t, cache, &w) : ERR_NOMEM;
     CHECKF(rc == 0, "walker_new: %s", err_str(rc));
-    if (rc < 0) {
-        pychild_walker_close(*t, *cache, *w);
-        return 1;
-    }
-    return 0;
-}
-
-void pychild_walker_close(struct pytarget *t, struct codecache *cache, struct walker *w)
-{
+    int status = rc < 0 ? 1 : wr->run(c, minor, w);
     walker_free(w);
     codecache_free(cache);
     pytarget_free(t);
+    return status;
+}
+
+int pychild_walker_main(int argc, char **argv, const char *script, const char *name,
+                        int (*run)(struct pychild *c, int minor, struct walker *w))
+{
+    struct walker_run wr = {run};
+    return pychild_versioned_main(argc, argv, script, name, with_walker, &wr);
 }

@@ -39,14 +39,12 @@ void pychild_finish(struct pychild *c, int64_t timeout_ms);
 int pychild_versioned_main(int argc, char **argv, const char *script, const char *name,
                            int (*run)(struct pychild *c, int minor, void *arg), void *arg);
 
-struct pytarget;
-struct codecache;
 struct walker;
-/* A walker over child c: *t, *cache and *w (pychild_walker_close frees
- * them). 0, PYCHILD_SKIP when its version has no layout table, else 1
- * (reported as a failed check). */
-int pychild_walker_open(struct pychild *c, struct pytarget **t, struct codecache **cache,
-                        struct walker **w);
-void pychild_walker_close(struct pytarget *t, struct codecache *cache, struct walker *w);
+/* pychild_versioned_main for a test of a walker: run(c, minor, w) gets a
+ * walker over the child (opened before, freed after). PYCHILD_SKIP when
+ * its version has no layout table; a walker that cannot be made is a
+ * failed check. */
+int pychild_walker_main(int argc, char **argv, const char *script, const char *name,
+                        int (*run)(struct pychild *c, int minor, struct walker *w));
 
 #endif

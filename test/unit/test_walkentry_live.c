@@ -239,15 +239,9 @@ static void check_merge(const struct walk_stack *ws, pid_t pid, int minor)
                         : by_addr[i].native.name ? by_addr[i].native.name : "??");
 }
 
-static int run(struct pychild *c, int minor, void *arg)
+static int run(struct pychild *c, int minor, struct walker *w)
 {
     char line[256];
-    struct pytarget *t;
-    struct codecache *cache;
-    struct walker *w;
-    int rc = pychild_walker_open(c, &t, &cache, &w);
-    if (rc)
-        return rc;
     for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
         if (p && write(c->in, "\n", 1) != 1)
             break;
@@ -260,11 +254,10 @@ static int run(struct pychild *c, int minor, void *arg)
         if (strcmp(phases[p].name, "mixed") == 0)
             check_merge(ws, c->pid, minor);
     }
-    pychild_walker_close(t, cache, w);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    return pychild_versioned_main(argc, argv, script, "walkentry_live", run, NULL);
+    return pychild_walker_main(argc, argv, script, "walkentry_live", run);
 }

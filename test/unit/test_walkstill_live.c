@@ -210,15 +210,9 @@ static void false_marks(struct walker *w, int minor, const struct shape *before,
     }
 }
 
-static int run(struct pychild *c, int minor, void *arg)
+static int run(struct pychild *c, int minor, struct walker *w)
 {
     char line[256];
-    struct pytarget *t;
-    struct codecache *cache;
-    struct walker *w;
-    int rc = pychild_walker_open(c, &t, &cache, &w);
-    if (rc)
-        return rc;
     if (pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) == 0 &&
         strcmp(line, "one") == 0) {
         phase(w, minor, "one", "main_wait", "first");
@@ -238,11 +232,10 @@ static int run(struct pychild *c, int minor, void *arg)
     } else {
         CHECKF(0, "the target did not reach phase one");
     }
-    pychild_walker_close(t, cache, w);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    return pychild_versioned_main(argc, argv, script, "walkstill_live", run, NULL);
+    return pychild_walker_main(argc, argv, script, "walkstill_live", run);
 }
