@@ -29,9 +29,9 @@ from typing import Dict
 
 import pytest
 
-from harness import (WORKLOADS, Profile, Result, free_port, http_get, interpreter_variant_params,
-                     one_per_version_params,
-                     proc_state, read_line, run, supported_interpreters, wait_for)
+from harness import (WORKLOADS, Profile, Result, cpu_wide_perf_allowed, free_port, http_get,
+                     interpreter_variant_params, one_per_version_params, proc_state, read_line,
+                     run, supported_interpreters, wait_for)
 from uidriver import LiveView
 
 INTERVAL = 1e-3
@@ -265,10 +265,14 @@ def test_idle_workers_every_round(proftui, interp, tmp_path, spawn):
     assert m and int(m[1]) > 0.5 * int(m[2]), log.read_text()
     polls = re.search(r"(\d+) polls for descendants", log.read_text())
     assert polls, log.read_text()
-    if "thread states: from the kernel's context-switch records" in log.read_text():
+    states = re.search(r"thread states: from the kernel's context-switch records "
+                       r"\(\d+ read, \d+ lost, (\d+) times read from /proc again\)", log.read_text())
+    assert states or cpu_wide_perf_allowed() is not True, log.read_text()
+    if states:
         # the first poll, one a second at most as a backstop, and one after
-        # each loss of records
-        assert int(polls[1]) <= 5, log.read_text()
+        # each loss of records (a machine busy with other work switches
+        # often, and the records are of every task on each CPU)
+        assert int(polls[1]) <= 2 + int(states[1]), log.read_text()
     assert proc.poll() is None, "the attached parent must keep running"
 
 
