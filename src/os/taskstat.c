@@ -235,10 +235,21 @@ static void note_stime(const struct taskstat *ts, struct task_files *f, const st
     f->stime_known = 1;
 }
 
+/* The calling thread's id (cached per thread). */
+static pid_t self_tid(void)
+{
+    static _Thread_local pid_t tid;
+    if (!tid)
+        tid = (pid_t)syscall(SYS_gettid);
+    return tid;
+}
+
 /* Read syscall for a thread whose schedstat says (run, arrivals), keeping
  * its futex answer for taskstat_futex(). 1 when the thread is asleep (or
  * stopped), 0 when it is in state R, ERR_READ when the file cannot be read
- * (not allowed: then stat tells). */
+ * (not allowed: then stat tells). The kernel says "running" for another
+ * thread in state R; for the reading thread itself it gives the system
+ * call it is in (the read), as for a sleeper: that one is running. */
 static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t run,
                           uint64_t arrivals)
 {
@@ -250,6 +261,8 @@ static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t ru
     }
     uint64_t addr = 0;
     int running = 1, rc = taskread_syscall(f->syscall_fd, &addr, &running);
+    if (rc >= 0 && !running && f->tid == self_tid())
+        running = 1;
     if (rc < 0 || running)      /* taskstat_futex() asks again for a runnable one */
         return rc < 0 ? rc : 0;
     f->futex_known = 1;

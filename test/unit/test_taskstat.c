@@ -259,6 +259,63 @@ static void test_self_blocked_gone(struct taskstat *ts)
     atomic_store(&stop, 0);
 }
 
+/* A thread that was seen asleep, then looks at itself: it runs. The
+ * kernel's syscall file of the reading thread itself names the system
+ * call it is in (the read), as a sleeper's does; taken for a sleeper, the
+ * answer stayed "off" look after look. */
+struct self_look {
+    struct taskstat *ts;
+    atomic_int tid, go;
+    int looks, on;
+    long switches;
+};
+
+static void *look_at_self(void *arg)
+{
+    struct self_look *sl = arg;
+    pthread_mutex_lock(&mu);
+    atomic_store(&sl->tid, my_tid());
+    while (!atomic_load(&sl->go))
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    struct rusage r0, r1;
+    getrusage(RUSAGE_THREAD, &r0);
+    for (sl->looks = 0; sl->looks < 200; sl->looks++) {
+        new_round(sl->ts);
+        sl->on += taskstat_on_cpu(sl->ts, my_tid()) == 1;
+    }
+    getrusage(RUSAGE_THREAD, &r1);
+    sl->switches = (r1.ru_nivcsw - r0.ru_nivcsw) + (r1.ru_nvcsw - r0.ru_nvcsw);
+    return NULL;
+}
+
+static void test_self_after_sleep(struct taskstat *ts)
+{
+    struct self_look sl = {.ts = ts};
+    pthread_t th;
+    pthread_create(&th, NULL, look_at_self, &sl);
+    while (!atomic_load(&sl.tid))
+        sched_yield();
+    /* asleep in pthread_cond_wait (it holds the mutex until then) */
+    pthread_mutex_lock(&mu);
+    pthread_mutex_unlock(&mu);
+    int asleep = 0;
+    for (int i = 0; i < 200 && !asleep; i++) {
+        new_round(ts);
+        asleep = taskstat_on_cpu(ts, atomic_load(&sl.tid)) == 0;
+        if (!asleep)
+            usleep(1000);
+    }
+    CHECK(asleep);
+    pthread_mutex_lock(&mu);
+    atomic_store(&sl.go, 1);
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(th, NULL);
+    CHECKF(sl.looks - sl.on <= sl.switches, "%d of %d looks at itself said off, with %ld switches",
+           sl.looks - sl.on, sl.looks, sl.switches);
+}
+
 int main(void)
 {
     cpu_set_t all;
@@ -292,6 +349,7 @@ int main(void)
         test_one_cpu_two_spinners(ts, x, y);
         test_displaced_by_us(ts, x);
         test_self_blocked_gone(ts);
+        test_self_after_sleep(ts);
         taskstat_free(ts);
         if (sw_records) {                  /* and the answers came from them */
             struct cpuswitch_stats st;
