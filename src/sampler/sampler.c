@@ -682,5 +682,8 @@ void sampler_reset(struct sampler *s)
     s->st.native_superseded = s->st.native_lost = s->st.native_malformed = s->st.native_stops = 0;
     s->start_ns = clock_now_ns();
     s->st.elapsed_ns = 0;
+    s->st.rt_ns = 0;                    /* the share at real-time priority: of the new span */
+    if (s->realtime)
+        s->rt_since = s->start_ns;
     pthread_mutex_unlock(&s->lock);
 }
