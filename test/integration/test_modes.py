@@ -340,7 +340,14 @@ def select_line(view: LiveView, pattern: str, tries: int = 12) -> None:
         cur = view.wait_for(lambda: selected_row(view), "a selected row")
         if any(re.match(r"\s*(▶|>) " + pattern, line) for line in view.display()):
             return
+        # Rows that read alike (two threads named MainThread side by side:
+        # a forked child's main thread is read a moment before the child
+        # records its new thread id) can't show the move: give it a second.
+        alike = sum(1 for line in view.display() if re.search(r"\d\s+" + re.escape(cur) + r"\s*$", line))
         view.key("down")
+        if alike > 1:
+            view.pump(1.0)
+            continue
         view.wait_for(lambda: selected_row(view) not in (None, cur), f"the selection to move from {cur}")
     raise AssertionError(f"could not select /{pattern}/\n{view.describe()}")
 
