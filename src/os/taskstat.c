@@ -235,6 +235,20 @@ static void note_stime(const struct taskstat *ts, struct task_files *f, const st
     f->stime_known = 1;
 }
 
+/* Keep a reading of syscall for taskstat_futex(), under the key that
+ * moves when the thread runs: the switches the records applied to it
+ * (by_sw), or schedstat's (run, arrivals). */
+static void keep_futex(struct task_files *f, int by_sw, uint64_t run, uint64_t arrivals, int futex,
+                       uint64_t addr)
+{
+    f->futex_known = 1;
+    f->futex_by_sw = by_sw;
+    f->futex_run = run;
+    f->futex_arrivals = arrivals;
+    f->futex = futex;
+    f->futex_addr = addr;
+}
+
 /* The calling thread's id (cached per thread). */
 static pid_t self_tid(void)
 {
@@ -265,12 +279,7 @@ static int syscall_asleep(struct taskstat *ts, struct task_files *f, uint64_t ru
         running = 1;
     if (rc < 0 || running)      /* taskstat_futex() asks again for a runnable one */
         return rc < 0 ? rc : 0;
-    f->futex_known = 1;
-    f->futex_by_sw = 0;
-    f->futex_run = run;
-    f->futex_arrivals = arrivals;
-    f->futex = rc;
-    f->futex_addr = addr;
+    keep_futex(f, 0, run, arrivals, rc, addr);
     return 1;
 }
 
@@ -564,9 +573,7 @@ int taskstat_run_ns(pid_t pid, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-/* Read syscall for taskstat_futex() and keep its answer under a key that
- * moves when the thread runs: the switches the records applied to it
- * (by_sw), or schedstat's (run, arrivals). */
+/* Read syscall for taskstat_futex() and keep its answer (keep_futex). */
 static int futex_read(struct taskstat *ts, struct task_files *f, int by_sw, uint64_t run,
                       uint64_t arrivals, uint64_t *uaddr)
 {
@@ -576,12 +583,8 @@ static int futex_read(struct taskstat *ts, struct task_files *f, int by_sw, uint
     int rc = taskread_syscall(f->syscall_fd, &addr, NULL);
     if (rc < 0)
         return rc;
-    f->futex_known = 1;
-    f->futex_by_sw = by_sw;
-    f->futex_run = run;
-    f->futex_arrivals = arrivals;
-    f->futex = rc;
-    f->futex_addr = *uaddr = addr;
+    keep_futex(f, by_sw, run, arrivals, rc, addr);
+    *uaddr = addr;
     return rc;
 }
 

@@ -293,7 +293,6 @@ void proc_walk(struct proc *p, uint64_t now_ns)
         taskwalk_stats(p->tw, &p->task_stats);
     }
     p->failed_any = 0;
-    p->copied = 0;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
         p->failed_any |= ws->failed;
