@@ -50,6 +50,9 @@ struct record_state {
                                 * wait whatever ws->gil_wait says; 0: as ws->gil_wait says */
     int ran;                   /* on a CPU, what it ran: 1 + enum table_where (RECORD_RAN);
                                 * 0, the default: not known */
+    int mem_owner;             /* 1: the round's owner of memory changes (the GIL holder,
+                                * else the only thread on a CPU), whether or not the
+                                * memory changed: recorder_add_unowned's stack */
 };
 
 /* record_state.ran for a sample that ran `where` (table.h). */
@@ -63,6 +66,16 @@ struct record_state {
  * the same stack. A stack with no frame that did not fail is not a
  * sample. Returns 1 when a sample was added, 0 when not, or ERR_NOMEM. */
 int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct record_state *st);
+
+/* Charge delta bytes of memory grown (released) in a round with no owner
+ * to the stack of the last sample added as the owner (st->mem_owner) since
+ * the table's last reset: the thread seen holding the GIL last, where it
+ * was seen (its mixed stack too, under --native); "[unreadable]" when that
+ * stack failed. A program that frees memory and then sleeps with the GIL
+ * released has its release charged where it was last seen running rather
+ * than to whichever stack takes the GIL next. Returns 1 when charged, 0
+ * when no owner is known (the caller keeps the bytes), or ERR_NOMEM. */
+int recorder_add_unowned(struct recorder *r, int64_t delta);
 
 /* The frame at the root of an asyncio task's stack: "[task NAME]" (a
  * table function of that name with an empty file). */

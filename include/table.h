@@ -257,6 +257,9 @@ uint32_t table_last_leaf(const struct table *t);
  * tree, a replica) or ERR_NOMEM. */
 int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
                  enum table_metric metric);
+/* Bumped by each table_reset(): a node id (table_last_leaf) kept from an
+ * earlier value names no node of t any more. */
+uint64_t table_epoch(const struct table *t);
 
 /* What `thread` has in `metric` (samples, or bytes for the memory
  * metrics), whatever the table's mode; 0 for an unknown thread or metric. */

@@ -566,6 +566,11 @@ uint32_t table_last_leaf(const struct table *t)
     return t->last_leaf;
 }
 
+uint64_t table_epoch(const struct table *t)
+{
+    return t->epoch;
+}
+
 int table_add_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight,
                  enum table_metric metric)
 {

@@ -305,7 +305,8 @@ void proc_walk(struct proc *p, uint64_t now_ns)
 }
 
 /* The stack the round's change of memory is charged to: the GIL holder's,
- * else the only thread on a CPU; -1 when there is neither. */
+ * else the only thread on a CPU; -1 when there is neither (the change then
+ * goes to the last owner seen: recorder_add_unowned). */
 static int memory_owner(const struct proc *p)
 {
     int on = -1, ncpu = 0;
@@ -339,7 +340,7 @@ unsigned proc_record(struct proc *p, unsigned *failed)
     *failed = 0;
     if (p->relabel)
         recorder_names_changed(p->rec);
-    int owner = p->rss_delta ? memory_owner(p) : -1;
+    int owner = memory_owner(p);
     p->gil_waiting = 0;
     p->gil_known = 0;
     for (int i = 0; i < p->n; i++) {
@@ -348,7 +349,8 @@ unsigned proc_record(struct proc *p, unsigned *failed)
         p->gil_known |= ws->gil >= 0;
         struct record_state st = {.on_cpu = p->on_cpu[i],
                                   .rss_delta = i == owner ? p->rss_delta : 0,
-                                  .gil_blocked = p->gil_blocked[i], .ran = p->ran[i]};
+                                  .gil_blocked = p->gil_blocked[i], .ran = p->ran[i],
+                                  .mem_owner = i == owner};
         int rc = recorder_add(p->rec, ws, &st);
         if (p->native)
             record_native(p, i, ws, &st);
@@ -359,6 +361,9 @@ unsigned proc_record(struct proc *p, unsigned *failed)
         if (rc > 0 && i == owner)
             p->rss_delta = 0;
     }
+    /* no owner now: the last one seen (recorder_add_unowned) */
+    if (p->rss_delta && owner < 0 && recorder_add_unowned(p->rec, p->rss_delta) > 0)
+        p->rss_delta = 0;
     return stacks;
 }
 

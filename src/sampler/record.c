@@ -16,6 +16,14 @@
 
 #define LABEL_MAX 80
 
+/* Where memory with no owner goes: the last owner's thread and leaf node
+ * (TABLE_NONE: its stack failed) as of table epoch `epoch`. */
+struct owner_mark {
+    int known;
+    uint32_t th, leaf;
+    uint64_t epoch;
+};
+
 struct recorder {
     struct table *table;                /* borrowed */
     uint32_t pid;                       /* the process of the stacks (table_thread_of) */
@@ -27,6 +35,7 @@ struct recorder {
     uint32_t truncated_func;
     uint32_t gc_func;
     struct frame_key keys[WALK_MAX_DEPTH + 2];
+    struct owner_mark owner, native_owner;  /* the last memory owners (recorder_add_unowned) */
 };
 
 struct recorder *recorder_new(struct table *t, record_label_fn label, void *arg)
@@ -137,6 +146,44 @@ static int add_memory(struct recorder *r, uint32_t th, int depth, int64_t delta)
     return table_add_stack_as(r->table, th, keys, depth, bytes, m);
 }
 
+/* Remember thread th's sample just added (depth 0: failed; otherwise its
+ * stack is the table's last) as the memory owner, when st says it is. */
+static void mark_owner(struct recorder *r, struct owner_mark *m, const struct record_state *st,
+                       uint32_t th, int depth)
+{
+    if (st && st->mem_owner)
+        *m = (struct owner_mark){.known = 1, .th = th, .epoch = table_epoch(r->table),
+                                 .leaf = depth > 0 ? table_last_leaf(r->table) : TABLE_NONE};
+}
+
+/* Charge delta to mark m's stack: 1, 0 (no such stack now) or ERR_NOMEM. */
+static int charge_mark(struct recorder *r, struct owner_mark *m, int64_t delta)
+{
+    if (!m->known || m->epoch != table_epoch(r->table)) {
+        m->known = 0;
+        return 0;
+    }
+    if (m->leaf == TABLE_NONE)
+        return add_memory(r, m->th, 0, delta) < 0 ? ERR_NOMEM : 1;
+    enum table_metric metric = delta > 0 ? TABLE_M_ALLOC : TABLE_M_FREED;
+    uint64_t bytes = delta > 0 ? (uint64_t)delta : -(uint64_t)delta;
+    int rc = table_add_at(r->table, m->th, m->leaf, bytes, metric);
+    if (rc == ERR_NOMEM)
+        return rc;
+    m->known = rc == 0;
+    return rc == 0;
+}
+
+int recorder_add_unowned(struct recorder *r, int64_t delta)
+{
+    if (!delta)
+        return 0;
+    int rc = charge_mark(r, &r->owner, delta);
+    if (rc > 0 && charge_mark(r, &r->native_owner, delta) == ERR_NOMEM)
+        return ERR_NOMEM;
+    return rc;
+}
+
 /* Where a sample in state st ran on a CPU (TABLE_W_NONE: not on one, or
  * not known). */
 static enum table_where ran(const struct record_state *st)
@@ -165,6 +212,8 @@ int recorder_add(struct recorder *r, const struct walk_stack *ws, const struct r
         if (rc > 0)
             rc = table_add_stack_where(r->table, th, r->keys, depth, 1, metric, ran(st));
     }
+    if (rc >= 0)
+        mark_owner(r, &r->owner, st, th, depth);
     if (rc >= 0 && (ws->gil_wait == 1 || (st && st->gil_blocked)))
         rc = table_note_gil_wait(r->table, th);
     if (rc >= 0 && st && st->rss_delta)
@@ -383,6 +432,8 @@ int recorder_add_native(struct recorder *r, const struct walk_stack *ws,
         if (rc > 0)
             rc = table_add_stack_where(r->table, th, r->keys, depth, 1, metric, ran(st));
     }
+    if (rc >= 0)
+        mark_owner(r, &r->native_owner, st, th, depth);
     if (rc >= 0 && ws->gil_wait == 1)
         rc = table_note_gil_wait(r->table, th);
     if (rc >= 0 && st && st->rss_delta)

@@ -343,6 +343,62 @@ static struct table *replica_of(struct table *t, int tasks)
     return r;
 }
 
+/* A replica of t in mode m, as a sorted text of its stacks. */
+static void stacks_in(struct table *t, enum table_mode m, struct stacks_text *s)
+{
+    struct table *r = table_new();
+    CHECK_EQ(table_set_mode(r, m), 0);
+    CHECK_EQ(table_sync_copy(r, t), 0);
+    table_sync_apply(r);
+    stacks_of(r, s);
+    table_free(r);
+}
+
+/* Memory that changed in a round with no owner goes to the last owner's
+ * stack (not to the next one's, nor to one not marked as the owner); to
+ * its [unreadable] when that stack failed; nowhere when no owner is known
+ * since the table's reset. */
+static void test_unowned_memory(void)
+{
+    forget_ids();
+    struct table *t = table_new();
+    struct labels l = { .name = { "MainThread", "w1", "w2", "w3" } };
+    struct recorder *r = recorder_new(t, label, &l);
+    CHECK_EQ(recorder_add_unowned(r, -100), 0);            /* no owner seen yet */
+    struct walk_frame a[2] = { { .code = &code[1], .line = 9 }, { .code = &code[0], .line = 3 } };
+    struct walk_frame b[2] = { { .code = &code[2], .line = 5 }, { .code = &code[0], .line = 4 } };
+    struct walk_stack ws = { .tid = 100, .ident = 1, .frames = a, .depth = 2, .gil = 1 };
+    struct record_state st = { .on_cpu = 1, .mem_owner = 1 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    ws = (struct walk_stack){ .tid = 101, .ident = 2, .frames = b, .depth = 2, .gil = 0 };
+    st = (struct record_state){ .on_cpu = 1 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);                /* on a CPU, not the owner */
+    CHECK_EQ(recorder_add_unowned(r, -500), 1);
+    CHECK_EQ(recorder_add_unowned(r, 0), 0);
+    struct stacks_text s;
+    stacks_in(t, TABLE_MODE_RELEASED, &s);
+    CHECK_STR(s.buf, "500:main;recurse\n");
+    /* a later owner takes over; a failed one leaves [unreadable] */
+    ws = (struct walk_stack){ .tid = 101, .ident = 2, .frames = b, .depth = 2, .gil = 1 };
+    st = (struct record_state){ .on_cpu = 1, .mem_owner = 1 };
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    CHECK_EQ(recorder_add_unowned(r, 300), 1);
+    ws.failed = 1;
+    ws.why = WALK_FAIL_TORN;
+    CHECK_EQ(recorder_add(r, &ws, &st), 1);
+    CHECK_EQ(recorder_add_unowned(r, 70), 1);
+    stacks_in(t, TABLE_MODE_MEMORY, &s);
+    CHECK_STR(s.buf, "300:main;spin\n70:[unreadable]\n");
+    CHECK_EQ(table_thread_metric(t, table_thread_find(t, 101), TABLE_M_ALLOC), 370);
+    CHECK_EQ(table_thread_metric(t, table_thread_find(t, 100), TABLE_M_FREED), 500);
+    /* a reset forgets the owner */
+    table_reset(t);
+    CHECK_EQ(recorder_add_unowned(r, 10), 0);
+    CHECK_EQ(table_thread_metric(t, table_thread_find(t, 101), TABLE_M_ALLOC), 0);
+    recorder_free(r);
+    table_free(t);
+}
+
 /* Task stacks: a running task is the part of its thread's stack down to
  * its coroutine's frame, a suspended one its chain; each under
  * "[task NAME]" and under the task that awaits it; a task whose frame is
@@ -578,6 +634,7 @@ int main(void)
     test_native();
     test_tasks();
     test_states();
+    test_unowned_memory();
     test_shares_with_failures();
     test_dropping_would_bias();
     test_labels_and_markers();
