@@ -46,6 +46,9 @@ struct sampler_stats {
     uint64_t failed;          /* samples whose stack could not be read (recorded as [unreadable]) */
     uint64_t stacks;          /* thread stacks recorded in the table (since the last reset), failed included */
     uint64_t lost;            /* rounds (of taken) whose thread list could not be read at all */
+    uint64_t threadless;      /* stacks left out: their thread state named no thread of its
+                               * process (a thread ending; a forked child before it renewed
+                               * its copies of its parent's thread states) */
     uint64_t elapsed_ns;      /* since sampling started */
     uint64_t interval_ns;     /* requested interval */
     unsigned threads;         /* Python threads seen in the last round, every process */

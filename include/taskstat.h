@@ -15,8 +15,10 @@ struct taskstat *taskstat_new(pid_t pid);
 void taskstat_free(struct taskstat *ts);
 
 /* 1 when thread tid is on a CPU now, 0 when it is not (asleep, or
- * runnable but waiting for a CPU), ERR_READ when its files cannot be read
- * (the thread is gone). Call it from one thread only (the sampling
+ * runnable but waiting for a CPU), ERR_EXITED when the process has no
+ * thread tid (it ended, or the id is another process's: a forked child's
+ * copy of its parent's thread states names the parent's threads until
+ * the child renews them), ERR_READ when its files cannot be read. Call it from one thread only (the sampling
  * thread), after taskstat_round(); a thread is looked at once a round:
  * calls for it later in the same round return the same answer.
  *

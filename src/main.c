@@ -118,6 +118,11 @@ static void log_procs(FILE *log, struct sampler *s)
             st.procs_followed, st.procs,
             st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0,
             st.quiet_rounds, st.proc_rounds, st.copied_stacks, st.walked_stacks);
+    if (st.threadless)
+        fprintf(log, "proftui: %" PRIu64 " thread stack%s left out: the thread state named no "
+                "thread of its process (a thread ending, or a forked child before it renewed "
+                "its copies of its parent's thread states)\n",
+                st.threadless, st.threadless == 1 ? " was" : "s were");
     if (st.switches == 1)
         fprintf(log, "proftui: thread states: from the kernel's context-switch records (%" PRIu64
                 " read, %" PRIu64 " lost, %" PRIu64 " times read from /proc again)\n",

@@ -148,11 +148,12 @@ static int status_open(struct taskstat *ts, struct task_files *f)
 }
 
 /* The slot of thread tid with its files open (schedstat only when the
- * kernel has it), or NULL. A thread has PROBE slots it may use, so that
+ * kernel has it), or NULL (*gone set when the process has no such thread:
+ * it ended, or it is another process's). A thread has PROBE slots it may use, so that
  * thread ids a multiple of CACHE apart do not take turns opening their
  * files; when all are held by other threads the first is taken over (a
  * thread that has gone keeps its slot until then). */
-static struct task_files *files_of(struct taskstat *ts, pid_t tid)
+static struct task_files *files_of(struct taskstat *ts, pid_t tid, int *gone)
 {
     struct task_files *f = NULL;
     for (unsigned i = 0; i < PROBE; i++) {
@@ -169,8 +170,10 @@ static struct task_files *files_of(struct taskstat *ts, pid_t tid)
     /* schedstat, or status without it: the thread's file read every round
      * (the others are opened on first need) */
     int fd = open_task_file(ts->pid, tid, ts->have_schedstat ? "schedstat" : "status");
-    if (fd < 0)
+    if (fd < 0) {
+        *gone = errno == ENOENT;
         return NULL;
+    }
     *f = (struct task_files){.tid = tid, .sched_fd = ts->have_schedstat ? fd : -1,
                              .status_fd = ts->have_schedstat ? -1 : fd, .debug_fd = -1,
                              .stat_fd = -1, .syscall_fd = -1};
@@ -436,11 +439,12 @@ static int from_switches(struct taskstat *ts, struct task_files *f, int *answer)
 
 int taskstat_look(struct taskstat *ts, pid_t tid, uint64_t *quiet_since)
 {
-    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    int gone = 0;
+    struct task_files *f = tid > 0 ? files_of(ts, tid, &gone) : NULL;
     uint64_t never = UINT64_MAX, *since = quiet_since ? quiet_since : &never;
     *since = UINT64_MAX;
     if (!f)
-        return ERR_READ;
+        return gone ? ERR_EXITED : ERR_READ;
     if (f->round == ts->round) {
         *since = f->quiet_since;
         return f->answer;
@@ -590,7 +594,8 @@ static int futex_read(struct taskstat *ts, struct task_files *f, int by_sw, uint
 
 int taskstat_futex(struct taskstat *ts, pid_t tid, uint64_t *uaddr)
 {
-    struct task_files *f = tid > 0 ? files_of(ts, tid) : NULL;
+    int gone = 0;
+    struct task_files *f = tid > 0 ? files_of(ts, tid, &gone) : NULL;
     *uaddr = 0;
     if (!f)
         return ERR_READ;

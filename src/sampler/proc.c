@@ -161,6 +161,7 @@ static void read_states(struct proc *p, int quiet)
         const struct walk_stack *ws = walker_stack(p->walker, i);
         int on = ws->tid ? taskstat_on_cpu(p->tasks, (pid_t)ws->tid) : ERR_READ;
         p->on_cpu[i] = (int8_t)(on == 0 || on == 1 ? on : -1);
+        p->absent[i] = on == ERR_EXITED;
         p->gil_blocked[i] = on == 0 && gil_blocked(p, ws);
         p->ran[i] = (int8_t)(on == 1 ? ran_on_cpu(p, ws) : 0);
     }
@@ -343,8 +344,15 @@ unsigned proc_record(struct proc *p, unsigned *failed)
     int owner = memory_owner(p);
     p->gil_waiting = 0;
     p->gil_known = 0;
+    p->threadless = 0;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
+        if (p->absent[i]) {
+            /* a thread that ended, or a forked child's copy of a thread
+             * of its parent's: no sample of this process */
+            p->threadless++;
+            continue;
+        }
         p->gil_waiting += ws->gil_wait == 1 || p->gil_blocked[i];
         p->gil_known |= ws->gil >= 0;
         struct record_state st = {.on_cpu = p->on_cpu[i],

@@ -59,6 +59,9 @@ struct proc {
     int8_t on_cpu[WALK_MAX_THREADS];    /* this round's thread i is on a CPU: 1, 0, -1 unknown */
     int8_t gil_blocked[WALK_MAX_THREADS]; /* and asleep on its GIL's lock (before 3.15) */
     int8_t ran[WALK_MAX_THREADS];       /* and on a CPU, what it ran (record_state.ran) */
+    int8_t absent[WALK_MAX_THREADS];    /* its thread id is no thread of the process (not
+                                         * recorded: taskstat_on_cpu's ERR_EXITED) */
+    unsigned threadless;                /* such stacks left out (proc_record: this round's) */
     uint64_t interval_ns;               /* the time a sample stands for */
     struct rssmeter rss;                /* resident memory, read every round */
     uint64_t rss_last;                  /* at the last reading (rss_known) */

@@ -216,7 +216,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     for (int i = 0; i < s->nprocs; i++)
         proc_walk(s->procs[i], now);
     unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f, tasks = 0;
-    unsigned walked = 0, copied = 0;
+    unsigned walked = 0, copied = 0, threadless = 0;
     unsigned listed = 0, skipped = 0;
     int gil_known = 0;
     pthread_mutex_lock(&s->lock);
@@ -224,6 +224,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     for (int i = 0; i < s->nprocs; i++) {
         stacks += proc_record(s->procs[i], &f);
         failed += f;
+        threadless += s->procs[i]->threadless;
         threads += s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
         waiting += s->procs[i]->gil_waiting;
         gil_known |= s->procs[i]->gil_known;
@@ -245,6 +246,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     count_lost(s, n);
     s->st.stacks += stacks;
     s->st.failed += failed;
+    s->st.threadless += threadless;
     s->st.proc_rounds += (unsigned)s->nprocs;
     if (s->cfg.native)
         count_native(s);
@@ -676,6 +678,7 @@ void sampler_reset(struct sampler *s)
     pthread_mutex_lock(&s->lock);
     profile_reset(s->profile);
     s->st.taken = s->st.missed = s->st.failed = s->st.stacks = s->st.lost = 0;
+    s->st.threadless = 0;
     s->st.task_samples = 0;
     s->st.native_samples = s->st.native_mixed = s->st.native_mismatch = 0;
     s->st.native_incomplete = s->st.native_unwind_failed = 0;

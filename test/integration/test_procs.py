@@ -87,6 +87,11 @@ def check_workers(prof: Profile, root: int, cpu: Dict[int, float], func: str, re
         share, expected = got[pid] / total, seconds / total_cpu
         assert abs(share - expected) <= SHARE_TOLERANCE, \
             f"worker {pid}: {share:.2f} of the samples for {expected:.2f} of the CPU\n" + context
+    # A worker runs work() in its one thread (a forked worker's copies of
+    # its parent's thread states name the parent's threads until it renews
+    # them: no sample of the worker).
+    strays = [str(s) for s in prof.stacks if s.pid in cpu and s.tid != s.pid]
+    assert not strays, "worker samples under another thread:\n" + "\n".join(strays[:5]) + context
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])

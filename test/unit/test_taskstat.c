@@ -239,7 +239,8 @@ static void test_self_blocked_gone(struct taskstat *ts)
            READS - self_on, READS, switches);
     CHECK_EQ(blocked_on, 0);           /* blocked on a condition variable */
     CHECK_EQ(taskstat_on_cpu(ts, 0), ERR_READ);
-    CHECK_EQ(taskstat_on_cpu(ts, 0x3fffffff), ERR_READ); /* no such thread */
+    CHECK_EQ(taskstat_on_cpu(ts, 0x3fffffff), ERR_EXITED); /* no such thread */
+    CHECK_EQ(taskstat_on_cpu(ts, getppid()), ERR_EXITED);  /* another process's */
     atomic_store(&stop, 1);
     pthread_mutex_lock(&mu);
     pthread_cond_broadcast(&cv);
@@ -247,11 +248,12 @@ static void test_self_blocked_gone(struct taskstat *ts)
     pthread_join(bl, NULL);
     pthread_join(sp.thread, NULL);
     /* Gone: pthread_join() returns when the thread clears its tid, a
-     * moment before the kernel releases it; wait up to 2 s. */
+     * moment before the kernel releases it; wait up to 2 s (the first
+     * look after it ended may fail to read the files it kept open). */
     int gone = 0;
     for (int i = 0; i < 2000 && !gone; i++) {
         new_round(ts);
-        gone = taskstat_on_cpu(ts, atomic_load(&sp.tid)) < 0;
+        gone = taskstat_on_cpu(ts, atomic_load(&sp.tid)) == ERR_EXITED;
         if (!gone)
             usleep(1000);
     }
