@@ -207,7 +207,10 @@ int table_note_gil_wait(struct table *t, uint32_t thread)
     return 0;
 }
 
-/* Room in the counts of metric for every node the table can hold. */
+/* Room in the counts of metric for every node the table can hold. Only
+ * the entries of nodes made while the array was shorter are zeroed here;
+ * the others are as new_node() makes their nodes, so that the capacity
+ * ahead of the nodes (up to twice their number) is never touched. */
 int table_mc_reserve(struct table *t, enum table_metric metric)
 {
     uint32_t cap = t->mc_cap[metric];
@@ -216,17 +219,18 @@ int table_mc_reserve(struct table *t, enum table_metric metric)
     struct mcount *p = realloc(t->mc[metric], (size_t)t->nodes_cap * sizeof *p);
     if (!p)
         return ERR_NOMEM;
-    memset(p + cap, 0, (size_t)(t->nodes_cap - cap) * sizeof *p);
+    if (t->nnodes > cap)
+        memset(p + cap, 0, (size_t)(t->nnodes - cap) * sizeof *p);
     t->mc[metric] = p;
     t->mc_cap[metric] = t->nodes_cap;
     return 0;
 }
 
-void table_mc_clear(struct table *t)
+void table_mc_new_node(struct table *t, uint32_t node)
 {
     for (int m = 0; m < TABLE_METRICS; m++)
-        if (t->mc[m])
-            memset(t->mc[m], 0, (size_t)t->mc_cap[m] * sizeof *t->mc[m]);
+        if (node < t->mc_cap[m])
+            t->mc[m][node] = (struct mcount){0};
 }
 
 void table_mc_free(struct table *t)

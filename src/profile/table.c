@@ -67,7 +67,6 @@ void table_reset(struct table *t)
     }
     t->samples = 0;
     t->nwc = 0;
-    table_mc_clear(t);
     t->epoch++;
     flat_clear(&t->flat);
 }
@@ -417,6 +416,7 @@ static uint32_t new_node(struct table *t, uint32_t parent, uint32_t site)
     struct node *n = &t->nodes[id];
     *n = (struct node){ .parent = parent, .site = site, .first_child = TABLE_NONE,
                         .next_sibling = TABLE_NONE };
+    table_mc_new_node(t, id);
     if (parent != TABLE_NONE) {
         n->next_sibling = t->nodes[parent].first_child;
         t->nodes[parent].first_child = id;

@@ -167,7 +167,8 @@ struct table {
     uint64_t epoch;            /* bumped by table_reset() */
 
     /* The writer's counts by metric (NULL until a metric is first counted;
-     * TABLE_M_ANY has none: it is in the plain counts only). */
+     * TABLE_M_ANY has none: it is in the plain counts only), valid for
+     * nodes [0, nnodes) (table_mc_reserve). */
     struct mcount *mc[TABLE_METRICS];
     uint32_t mc_cap[TABLE_METRICS];
 
@@ -251,9 +252,10 @@ uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t li
 void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight);
 
 /* The writer's counts by metric (mode.c): make room for every node the
- * table can hold (0 or ERR_NOMEM), zero them all, free them. */
+ * table can hold (0 or ERR_NOMEM), zero a new node's (entries of nodes
+ * [0, nnodes) are valid, the rest unset), free them. */
 int table_mc_reserve(struct table *t, enum table_metric metric);
-void table_mc_clear(struct table *t);
+void table_mc_new_node(struct table *t, uint32_t node);
 void table_mc_free(struct table *t);
 
 /* The flat counts (flat.c). init: empty, owning nothing; free: release;

@@ -375,9 +375,47 @@ static void test_names_and_metrics(void)
     table_free(t);
 }
 
+/* The samples of a replica in mode m: its nodes' own counts. */
+static uint64_t replica_samples(struct table *w, enum table_mode m)
+{
+    struct table *r = table_new();
+    CHECK(table_set_mode(r, m) == 0);
+    CHECK(table_sync_copy(r, w) == 0);
+    table_sync_apply(r);
+    uint64_t sum = 0;
+    for (uint32_t n = 0; n < tree_node_count(r); n++)
+        sum += tree_self(r, n);
+    table_free(r);
+    return sum;
+}
+
+/* The writer's counts by metric are zeroed node by node as nodes are
+ * made, not for the whole capacity: a metric first counted when few
+ * nodes existed, nodes made past its array's end by another metric, and
+ * node ids made again after a reset all start at zero. */
+static void test_metric_counts_of_new_nodes(void)
+{
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 7, "x");
+    struct frame_key k[40];
+    for (int i = 0; i < 40; i++)
+        k[i] = (struct frame_key){.func = table_intern_func(t, "f", "x.py"), .line = 1 + i};
+    CHECK(table_add_stack_as(t, th, k, 1, 5, TABLE_M_CPU) == 0);
+    CHECK(table_add_stack_as(t, th, k, 40, 3, TABLE_M_IDLE) == 0);    /* past the cpu array's end */
+    CHECK(table_add_stack_as(t, th, k, 40, 2, TABLE_M_CPU) == 0);
+    CHECK_EQ(replica_samples(t, TABLE_MODE_CPU), 7);
+    CHECK_EQ(replica_samples(t, TABLE_MODE_IDLE), 3);
+    table_reset(t);
+    CHECK(table_add_stack_as(t, th, k, 40, 1, TABLE_M_IDLE) == 0);    /* the same ids again */
+    CHECK_EQ(replica_samples(t, TABLE_MODE_CPU), 0);
+    CHECK_EQ(replica_samples(t, TABLE_MODE_IDLE), 1);
+    table_free(t);
+}
+
 int main(void)
 {
     test_names_and_metrics();
+    test_metric_counts_of_new_nodes();
     test_modes_random();
     return check_report("modes");
 }
