@@ -52,14 +52,17 @@ struct ui_mt_map {
 /* The samples of one line of a node (function level). */
 struct ui_mt_lsum {
     uint64_t samples;
-    uint32_t node;
     int32_t line;
+    uint32_t next;               /* the node's next line sum, TABLE_NONE: the last */
 };
 
-/* A node's busiest line and its samples. */
+/* A node's busiest line and its samples, and the list of its line sums
+ * (most nodes have a few lines: a list costs less than a hash table of
+ * them; a node of many has them in the hash table, ui_mtree.lslots). */
 struct ui_mt_best {
     uint64_t samples;
     int32_t line;                /* -1 unknown */
+    uint32_t sums;               /* its first line sum, TABLE_NONE when none (or hashed) */
 };
 
 struct ui_mtree {
@@ -80,8 +83,8 @@ struct ui_mtree {
     size_t map_caps[3];          /* of map, seen, seen_self (ui_mtmem_reserve) */
     int seen_ok;                 /* seen is current (else the walk counts everything) */
     /* (node, line) sums, function level only */
-    struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index */
-    struct ui_mt_lsum *lsums;    /* owned: the sums */
+    struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index, of nodes of many lines */
+    struct ui_mt_lsum *lsums;    /* owned: the sums, listed by node (ui_mt_best.sums) */
     size_t nsums, sums_cap;
     uint32_t *stack;             /* owned scratch of the walk */
     size_t stack_cap;

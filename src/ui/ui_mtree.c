@@ -12,6 +12,8 @@
 #define SKIP_BIT 0x80000000u          /* map: a skipped (bootstrap) table node */
 #define NODES_MAX 0x7fffffffu         /* ids below the skip bit */
 #define ROOT_PATH 0x6a09e667f3bcc908ULL
+#define LIST_MAX 8                    /* line sums of a node walked in a list; more: hashed */
+#define SUMS_HASHED 0xfffffffeu       /* ui_mt_best.sums: the node's sums are in lslots */
 
 void ui_mtree_init(struct ui_mtree *mt)
 {
@@ -77,7 +79,8 @@ static int classify(struct ui_mtree *mt, const struct table *t)
     return 0;
 }
 
-/* ---- nodes, children by key (slots), line sums by (node, line) (lslots) ---- */
+/* ---- nodes, children by key (slots), line sums listed by node (or, for
+ * a node of many lines, by (node, line) in lslots) ---- */
 
 static int grow_nodes(struct ui_mtree *mt)
 {
@@ -108,7 +111,7 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
                               .last_child = TABLE_NONE, .func = func, .line = line};
     mt->path[id] = ROOT_PATH;
     mt->self[id] = 0;
-    mt->best[id] = (struct ui_mt_best){.line = line};
+    mt->best[id] = (struct ui_mt_best){.line = line, .sums = TABLE_NONE};
     if (parent != TABLE_NONE) {
         struct ui_mt_node *p = &mt->nodes[parent];
         if (p->last_child == TABLE_NONE)
@@ -136,32 +139,61 @@ static uint32_t child(struct ui_mtree *mt, uint32_t parent, uint32_t func, int32
     return id;
 }
 
+/* Put node's listed line sums into the hash table (lslots) instead: it
+ * has more lines than a walk of its list should cost. */
+static int hash_sums(struct ui_mtree *mt, uint32_t node)
+{
+    struct ui_mt_best *b = &mt->best[node];
+    for (uint32_t i = b->sums; i != TABLE_NONE; i = mt->lsums[i].next)
+        if (ui_mtmem_hash_put(&mt->lslots, node, 0, mt->lsums[i].line, i) < 0)
+            return ERR_NOMEM;
+    b->sums = SUMS_HASHED;
+    return 0;
+}
+
 /* The index of node's sum for line, made when missing; TABLE_NONE on ENOMEM. */
 static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
 {
-    uint32_t i = ui_mtmem_hash_get(&mt->lslots, node, 0, line);
-    if (i != TABLE_NONE)
-        return i;
+    struct ui_mt_best *b = &mt->best[node];
+    size_t listed = 0;
+    if (b->sums == SUMS_HASHED) {
+        uint32_t i = ui_mtmem_hash_get(&mt->lslots, node, 0, line);
+        if (i != TABLE_NONE)
+            return i;
+    } else {
+        for (uint32_t i = b->sums; i != TABLE_NONE; i = mt->lsums[i].next, listed++)
+            if (mt->lsums[i].line == line)
+                return i;
+        if (listed >= LIST_MAX && hash_sums(mt, node) < 0)
+            return TABLE_NONE;
+    }
     if (mt->nsums >= NODES_MAX ||
         ui_mtmem_reserve((void **)&mt->lsums, &mt->sums_cap, mt->nsums + 1, sizeof *mt->lsums) < 0)
         return TABLE_NONE;
-    i = (uint32_t)mt->nsums;
-    if (ui_mtmem_hash_put(&mt->lslots, node, 0, line, i) < 0)
-        return TABLE_NONE;
+    uint32_t i = (uint32_t)mt->nsums;
+    if (b->sums == SUMS_HASHED) {
+        if (ui_mtmem_hash_put(&mt->lslots, node, 0, line, i) < 0)
+            return TABLE_NONE;
+        mt->lsums[i] = (struct ui_mt_lsum){.line = line, .next = TABLE_NONE};
+    } else {
+        mt->lsums[i] = (struct ui_mt_lsum){.line = line, .next = b->sums};
+        b->sums = i;
+    }
     mt->nsums++;
-    mt->lsums[i] = (struct ui_mt_lsum){.node = node, .line = line};
     return i;
 }
 
-/* Add w samples to line sum i, and make its line the busiest of its node
- * when it now is (sums only grow: the busiest stays found). */
-static void line_add(struct ui_mtree *mt, uint32_t i, uint64_t w)
+/* Add w samples to node's line sum i, and make its line the busiest of
+ * the node when it now is (sums only grow: the busiest stays found). */
+static void line_add(struct ui_mtree *mt, uint32_t node, uint32_t i, uint64_t w)
 {
     struct ui_mt_lsum *ls = &mt->lsums[i];
-    struct ui_mt_best *b = &mt->best[ls->node];
+    struct ui_mt_best *b = &mt->best[node];
     ls->samples += w;
-    if (ls->samples > b->samples || (ls->samples == b->samples && (b->line < 0 || ls->line < b->line)))
-        *b = (struct ui_mt_best){.samples = ls->samples, .line = ls->line};
+    if (ls->samples > b->samples || (ls->samples == b->samples && (b->line < 0 || ls->line < b->line))) {
+        b->samples = ls->samples;
+        b->line = ls->line;
+    }
 }
 
 /* ---- mapping ---- */
@@ -229,7 +261,7 @@ static void prefetch_child(const struct ui_mtree *mt, const struct table *t, uin
 /* Map table nodes [lo, hi) (hi - lo <= CHUNK), in rounds: each maps the
  * nodes whose parent is mapped, their hash slots prefetched first, so
  * that the probes of different stacks overlap instead of waiting one
- * after the other; the line sums last, prefetched too. */
+ * after the other; the line sums last, their nodes' lists prefetched too. */
 static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, uint32_t hi)
 {
     uint32_t todo[CHUNK], ready[CHUNK], par[CHUNK], lines[CHUNK];
@@ -260,7 +292,7 @@ static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, ui
             mt->seen[x] = mt->seen_self[x] = 0;
             done[x - lo] = 1;
             if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT)) {
-                ui_mtmem_hash_prefetch(&mt->lslots, m, 0, tree_site(t, x).line);
+                __builtin_prefetch(&mt->best[m]);
                 lines[nlines++] = x;
             }
         }
@@ -301,7 +333,7 @@ static void count(struct ui_mtree *mt, uint32_t x, uint64_t dt, uint64_t ds)
         return;
     mt->nodes[m].total += dt;
     if (mt->map[x].lsum != TABLE_NONE)
-        line_add(mt, mt->map[x].lsum, dt);
+        line_add(mt, m, mt->map[x].lsum, dt);
 }
 
 /* Does table node x (parent p) map to v as a fresh mapping would? */
@@ -326,7 +358,8 @@ static int count_all(struct ui_mtree *mt, const struct table *t)
 {
     for (size_t i = 0; i < mt->n; i++) {
         mt->nodes[i].total = mt->self[i] = 0;
-        mt->best[i] = (struct ui_mt_best){.line = mt->nodes[i].line};
+        mt->best[i].samples = 0;
+        mt->best[i].line = mt->nodes[i].line;
     }
     for (size_t i = 0; i < mt->nsums; i++)
         mt->lsums[i].samples = 0;

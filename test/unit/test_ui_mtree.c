@@ -33,15 +33,20 @@ static uint32_t rnd(uint32_t n)
 
 static uint32_t funcs[NFUNCS];
 
-static void feed(struct table *t, size_t n, int nfuncs)
+static void feed_lines(struct table *t, size_t n, int nfuncs, uint32_t nlines)
 {
     struct frame_key f[MAXD];
     for (size_t i = 0; i < n; i++) {
         int depth = (int)rnd(MAXD + 1);
         for (int d = 0; d < depth; d++)
-            f[d] = (struct frame_key){funcs[rnd((uint32_t)nfuncs)], (int32_t)rnd(4)};
+            f[d] = (struct frame_key){funcs[rnd((uint32_t)nfuncs)], (int32_t)rnd(nlines)};
         CHECK_EQ(table_add_stack(t, rnd(NTHREADS), f, depth, 1 + rnd(3)), 0);
     }
+}
+
+static void feed(struct table *t, size_t n, int nfuncs)
+{
+    feed_lines(t, n, nfuncs, 4);
 }
 
 static void sync(struct table *r, struct table *t)
@@ -257,6 +262,22 @@ static void test_random_scopes(struct table *t, struct table *r)
     ui_mtree_free(&b);
 }
 
+/* Nodes of more lines than their list of line sums is walked for: the
+ * sums move to the hash table as a node passes that, and are found there
+ * by the counts and the busiest lines that follow. */
+static void test_many_lines(struct table *t, struct table *r)
+{
+    struct ui_mtree a;
+    ui_mtree_init(&a);
+    struct ui_mtree_scope scope = {.thread = TABLE_NONE, .lines = 1};
+    for (int round = 0; round < 10; round++) {
+        feed_lines(t, 40, 3, 40);
+        sync(r, t);
+        check_sync(&a, r, scope, round == 9);
+    }
+    ui_mtree_free(&a);
+}
+
 static void test_resets(struct table *t, struct table *r)
 {
     struct ui_mtree m;
@@ -327,6 +348,7 @@ int main(void)
     for (int i = 0; i < NTHREADS; i++)
         table_thread(t, 100 + (uint64_t)i, "th");
     test_random_scopes(t, r);
+    test_many_lines(t, r);
     test_resets(t, r);
     table_free(r);
     table_free(t);
