@@ -24,6 +24,7 @@
 
 struct table;
 struct lens;
+struct ui_mtree;
 struct usercode;
 
 #define UI_THREAD_NAME_MAX 64
@@ -65,6 +66,10 @@ struct ui_data {
     size_t nrss;
     struct sampler_proc_info procs[SAMPLER_PROCS_KNOWN];   /* sampler_get_procs(), none when */
     int nprocs;                                            /* there is no sampler */
+    /* Owned: the merged call tree the call tree view and the flame graph
+     * share (ui_mtree_pick), one copy of it for both. Not the data's: the
+     * views keep it up to date with `table`, each when it updates. */
+    struct ui_mtree *mtree;
 };
 
 /* What the sampler said of process pid at the last sync, or NULL. */

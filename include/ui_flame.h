@@ -54,7 +54,7 @@ struct ui_flame_kids {
     uint32_t node, last;
     uint32_t *ids;                  /* owned */
     size_t n, cap;
-    size_t rebuilds;                /* the tree's rebuilds when made (ids valid until they change) */
+    uint64_t build;                 /* the tree's build when made (ids valid until it changes) */
     uint64_t used;
 };
 

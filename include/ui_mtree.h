@@ -94,6 +94,9 @@ struct ui_mtree {
     struct ui_replica_mark mark; /* the table at the last sync */
     uint64_t applies, whole;     /* its replay counts then (table_sync_replayed) */
     size_t rebuilds, checks;     /* full mappings and full counts so far (for tests) */
+    uint64_t build;              /* of its last full mapping, unique among every tree's: a
+                                  * node id kept elsewhere holds while the tree and this stay */
+    const void *user;            /* a tree views share: the one that picked it last */
 };
 
 /* An empty tree (owns nothing yet). */
@@ -110,6 +113,15 @@ void ui_mtree_free(struct ui_mtree *mt);
  * unseen). Returns 1 when the ids are new, 0 when they stayed, or
  * ERR_NOMEM (the tree is then empty and rebuilds next time). */
 int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check);
+
+/* The tree a view (user) keeps for scope: the one views share when it
+ * makes the same paths, is unused, or is this view's anyway (picked last
+ * by it: it maps again for the new scope); its own tree else, and when
+ * there is no shared one (NULL). Busiest lines the shared tree keeps stay
+ * kept (scope->lines is set: sync with the scope as it is then). A view
+ * that takes the shared tree frees its own (the two would hold the same). */
+struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, struct ui_mtree_scope *scope,
+                               const void *user);
 
 /* The total and own samples of node (0 for an unknown node). */
 uint64_t ui_mtree_total(const struct ui_mtree *mt, uint32_t node);

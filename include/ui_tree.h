@@ -42,6 +42,7 @@ struct ui_tree_params {
     const char *filter;              /* case-insensitive substring of name or file; "" none */
     int check;                       /* count every node again (ui_mtree_sync): a scope
                                       * change, or the view shown again */
+    struct ui_mtree *shared;         /* the merged tree views share (ui_mtree_pick), NULL: none */
 };
 
 struct ui_fold_slot;
@@ -55,12 +56,14 @@ struct ui_tree_kid_cache {
     uint32_t node, last;
     uint32_t *ids;                   /* owned */
     size_t n, cap;
-    size_t rebuilds;                 /* the tree's rebuilds when kept (ids stay valid until then) */
+    uint64_t build;                  /* the tree's build when kept (ids stay valid until it changes) */
     uint64_t used;                   /* for replacing the least recently used */
 };
 
 struct ui_tree {
-    struct ui_mtree mt;              /* the call paths */
+    struct ui_mtree *mt;             /* the call paths: own, or the views' (ui_tree_params.shared) */
+    struct ui_mtree own;
+    uint64_t build;                  /* mt's (ui_mtree.build) at the last update */
     struct ui_fold_slot *folds;      /* owned: the person's folds, by path */
     size_t nfolds, fold_used;
     int open_all;                    /* paths without a fold of their own are unfolded */

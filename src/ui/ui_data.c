@@ -12,12 +12,20 @@
 #include "lens.h"
 #include "table.h"
 #include "tree.h"
+#include "ui_mtree.h"
 
 int ui_data_init(struct ui_data *d)
 {
-    *d = (struct ui_data){.replica = table_new(), .stats = {.running = 1, .exit_status = -1}};
+    *d = (struct ui_data){.replica = table_new(), .stats = {.running = 1, .exit_status = -1},
+                          .mtree = malloc(sizeof *d->mtree)};
     d->table = d->replica;
-    return d->replica ? 0 : ERR_NOMEM;
+    if (d->mtree)
+        ui_mtree_init(d->mtree);
+    if (!d->replica || !d->mtree) {
+        ui_data_free(d);
+        return ERR_NOMEM;
+    }
+    return 0;
 }
 
 void ui_data_set_code(struct ui_data *d, const struct usercode *code)
@@ -30,6 +38,9 @@ void ui_data_free(struct ui_data *d)
     lens_free(d->lens);
     table_free(d->replica);
     free(d->threads);
+    if (d->mtree)
+        ui_mtree_free(d->mtree);
+    free(d->mtree);
     *d = (struct ui_data){.table = NULL};
 }
 

@@ -168,7 +168,7 @@ static const struct ui_flame_kids *wide_kids(struct ui_flame *f, uint32_t node)
     struct ui_flame_kids *k = NULL, *lru = &f->kids[0];
     for (int i = 0; i < UI_FLAME_KID_CACHES && !k; i++) {
         struct ui_flame_kids *e = &f->kids[i];
-        if (e->ids && e->node == node && e->rebuilds == mt->rebuilds && e->last < mt->n)
+        if (e->ids && e->node == node && e->build == mt->build && e->last < mt->n)
             k = e;
         else if (e->used < lru->used)
             lru = e;
@@ -181,7 +181,7 @@ static const struct ui_flame_kids *wide_kids(struct ui_flame *f, uint32_t node)
         if (n < WIDE)
             return NULL;
         k = lru;
-        *k = (struct ui_flame_kids){.node = node, .ids = k->ids, .cap = k->cap, .rebuilds = mt->rebuilds};
+        *k = (struct ui_flame_kids){.node = node, .ids = k->ids, .cap = k->cap, .build = mt->build};
     } else {
         c = mt->nodes[k->last].next_sibling;    /* made since */
     }

@@ -198,6 +198,8 @@ static void line_add(struct ui_mtree *mt, uint32_t node, uint32_t i, uint64_t w)
 
 /* ---- mapping ---- */
 
+static uint64_t builds;              /* full mappings of every tree (ui_mtree.build) */
+
 /* Start again from an empty tree of this scope (the root alone). */
 static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 {
@@ -210,6 +212,7 @@ static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
     ui_replica_mark_init(&mt->mark);
     mt->gen++;
     mt->rebuilds++;
+    mt->build = ++builds;
     add_node(mt, TABLE_NONE, TABLE_NONE, -1);
 }
 
@@ -452,11 +455,33 @@ static int count_new(struct ui_mtree *mt, const struct table *t, int check)
     return rc;
 }
 
+/* Do the scopes make the same paths (their busiest lines aside)? */
+static int same_paths(const struct ui_mtree_scope *a, const struct ui_mtree_scope *b)
+{
+    return a->thread == b->thread && !a->by_line == !b->by_line && !a->skip_boot == !b->skip_boot;
+}
+
+static int same_scope(const struct ui_mtree_scope *a, const struct ui_mtree_scope *b)
+{
+    return same_paths(a, b) && !a->lines == !b->lines;
+}
+
+struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, struct ui_mtree_scope *scope,
+                               const void *user)
+{
+    if (!shared || (shared->n && shared->user != user && !same_paths(&shared->scope, scope)))
+        return own;
+    if (shared->n && shared->scope.lines)
+        scope->lines = 1;             /* kept for a view that shows them: not mapped again without */
+    if (own->nodes)
+        ui_mtree_free(own);
+    shared->user = user;
+    return shared;
+}
+
 int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check)
 {
-    int rebuilt = mt->n == 0 || scope->thread != mt->scope.thread || !scope->by_line != !mt->scope.by_line ||
-                  !scope->skip_boot != !mt->scope.skip_boot || !scope->lines != !mt->scope.lines ||
-                  ui_replica_mark_reset(&mt->mark, t);
+    int rebuilt = mt->n == 0 || !same_scope(scope, &mt->scope) || ui_replica_mark_reset(&mt->mark, t);
     mt->t = t;
     for (int pass = 0; pass < 2; pass++) {
         if (rebuilt)

@@ -33,12 +33,13 @@ struct ui_tree_todo {
 void ui_tree_init(struct ui_tree *tr)
 {
     *tr = (struct ui_tree){.auto_hot = 1, .height = 1};
-    ui_mtree_init(&tr->mt);
+    ui_mtree_init(&tr->own);
+    tr->mt = &tr->own;
 }
 
 void ui_tree_free(struct ui_tree *tr)
 {
-    ui_mtree_free(&tr->mt);
+    ui_mtree_free(&tr->own);
     free(tr->folds);
     free(tr->rows);
     free(tr->hot);
@@ -128,7 +129,7 @@ static int match_funcs(struct ui_tree *tr, const struct table *t, const char *fi
  * after their parents, so one backward pass). */
 static void mark_filter(struct ui_tree *tr)
 {
-    const struct ui_mtree *ct = &tr->mt;
+    const struct ui_mtree *ct = tr->mt;
     for (size_t i = ct->n; i-- > 1;) {
         const struct ui_mt_node *nd = &ct->nodes[i];
         if (nd->func < tr->nfmatch && tr->fmatch[nd->func])
@@ -157,9 +158,9 @@ static int hot_add(struct ui_tree *tr, uint32_t node)
  * (a folded or hidden part of it), the children are looked at here. */
 static int find_hot(struct ui_tree *tr)
 {
-    for (uint32_t node = hot_tail(tr); tr->nhot < tr->mt.n && node != tr->hot_gathered;) {
+    for (uint32_t node = hot_tail(tr); tr->nhot < tr->mt->n && node != tr->hot_gathered;) {
         struct ui_tree_kid best = {.node = TABLE_NONE};
-        for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
+        for (uint32_t c = tr->mt->nodes[node].first_child; c != TABLE_NONE; c = tr->mt->nodes[c].next_sibling) {
             struct ui_tree_kid k = ui_tree_kid_of(tr, c);
             if (k.total && (best.node == TABLE_NONE || ui_tree_kid_cmp(&k, &best) < 0))
                 best = k;
@@ -176,7 +177,7 @@ static int prepare(struct ui_tree *tr, const struct table *t, const struct ui_tr
     if (ui_tree_kids_rank(tr, t) < 0)
         return ERR_NOMEM;
     if (p->filter && p->filter[0]) {          /* the flags are read only then */
-        size_t n = tr->mt.n;
+        size_t n = tr->mt->n;
         if (array_reserve((void **)&tr->flags, &tr->flags_cap, n, 1) < 0 || match_funcs(tr, t, p->filter) < 0)
             return ERR_NOMEM;
         memset(tr->flags, 0, n);
@@ -195,7 +196,7 @@ static int is_open(const struct ui_tree *tr, uint32_t node, uint32_t depth, int 
 {
     if (filtering && (tr->flags[node] & F_LEADS))
         return 1;
-    int st = tr->fold_used ? fold_get(tr, tr->mt.path[node]) : -1;
+    int st = tr->fold_used ? fold_get(tr, tr->mt->path[node]) : -1;
     if (st >= 0)
         return st;
     int hot = depth < tr->nhot && tr->hot[depth] == node;
@@ -269,7 +270,7 @@ static int emit(struct ui_tree *tr, const struct ui_tree_todo *td, size_t *ntodo
 static int build_rows(struct ui_tree *tr, const struct ui_tree_params *p)
 {
     tr->nrows = tr->below = tr->matched = 0;
-    tr->samples = ui_mtree_total(&tr->mt, 0);
+    tr->samples = ui_mtree_total(tr->mt, 0);
     int filtering = p->filter && p->filter[0];
     size_t ntodo = 0;
     long n = gather(tr, 0, p, filtering);
@@ -301,13 +302,13 @@ static int clamp_window(struct ui_tree *tr)
 static void remember(struct ui_tree *tr, uint32_t node)
 {
     size_t d = 0;
-    for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->mt.nodes[k].parent)
+    for (uint32_t k = node; k != 0 && k != TABLE_NONE; k = tr->mt->nodes[k].parent)
         d++;
     if (array_reserve((void **)&tr->sel_path, &tr->sel_cap, d, sizeof *tr->sel_path) < 0)
         d = 0;
     tr->sel_depth = d;
-    for (uint32_t k = node; d > 0; k = tr->mt.nodes[k].parent)
-        tr->sel_path[--d] = (struct frame_key){.func = tr->mt.nodes[k].func, .line = tr->mt.nodes[k].line};
+    for (uint32_t k = node; d > 0; k = tr->mt->nodes[k].parent)
+        tr->sel_path[--d] = (struct frame_key){.func = tr->mt->nodes[k].func, .line = tr->mt->nodes[k].line};
     tr->sel_node = node;
     tr->has_sel = 1;
 }
@@ -327,17 +328,17 @@ int ui_tree_select(struct ui_tree *tr, size_t i)
 static uint32_t child_by_key(struct ui_tree *tr, uint32_t node, struct frame_key key, int hops)
 {
     struct ui_tree_kid best = {.node = TABLE_NONE};
-    for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE; c = tr->mt.nodes[c].next_sibling) {
-        const struct ui_mt_node *nd = &tr->mt.nodes[c];
+    for (uint32_t c = tr->mt->nodes[node].first_child; c != TABLE_NONE; c = tr->mt->nodes[c].next_sibling) {
+        const struct ui_mt_node *nd = &tr->mt->nodes[c];
         if (nd->func != key.func || (nd->line >= 0 && key.line >= 0 && nd->line != key.line))
             continue;
         struct ui_tree_kid k = ui_tree_kid_of(tr, c);
         if (best.node == TABLE_NONE || ui_tree_kid_cmp(&k, &best) < 0)
             best = k;
     }
-    for (uint32_t c = tr->mt.nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
-         c = tr->mt.nodes[c].next_sibling)
-        if (ui_mtree_boot(&tr->mt, tr->mt.nodes[c].func))
+    for (uint32_t c = tr->mt->nodes[node].first_child; c != TABLE_NONE && best.node == TABLE_NONE && hops > 0;
+         c = tr->mt->nodes[c].next_sibling)
+        if (ui_mtree_boot(tr->mt, tr->mt->nodes[c].func))
             best.node = child_by_key(tr, c, key, hops - 1);
     return best.node;
 }
@@ -359,11 +360,11 @@ static uint32_t find_path(struct ui_tree *tr)
 static size_t row_of(struct ui_tree *tr, uint32_t node)
 {
     size_t d = 0, best = SIZE_MAX;
-    for (uint32_t k = node; k != TABLE_NONE && k != 0 && k < tr->mt.n; k = tr->mt.nodes[k].parent)
+    for (uint32_t k = node; k != TABLE_NONE && k != 0 && k < tr->mt->n; k = tr->mt->nodes[k].parent)
         d++;
     if (d == 0 || array_reserve((void **)&tr->anc, &tr->anc_cap, d, sizeof *tr->anc) < 0)
         return SIZE_MAX;
-    for (uint32_t k = node, i = (uint32_t)d; i > 0; k = tr->mt.nodes[k].parent)
+    for (uint32_t k = node, i = (uint32_t)d; i > 0; k = tr->mt->nodes[k].parent)
         tr->anc[--i] = k;
     uint32_t best_depth = 0;
     for (size_t i = 0; i < tr->nrows; i++) {
@@ -388,7 +389,7 @@ static void place(struct ui_tree *tr, int rebuilt)
         target = tr->hot[tr->nhot - 1];
         tr->want_hot = 0;
     } else if (tr->has_sel && tr->pinned) {
-        target = rebuilt || tr->sel_node >= tr->mt.n ? find_path(tr) : tr->sel_node;
+        target = rebuilt || tr->sel_node >= tr->mt->n ? find_path(tr) : tr->sel_node;
     }
     size_t row = row_of(tr, target);
     if (row == SIZE_MAX)
@@ -403,7 +404,13 @@ int ui_tree_update(struct ui_tree *tr, const struct table *t, const struct ui_tr
     tr->height = height ? height : 1;
     struct ui_mtree_scope scope = {.thread = p->thread, .by_line = p->by_line, .skip_boot = p->skip_boot,
                                    .lines = 1};
-    int rebuilt = ui_mtree_sync(&tr->mt, t, &scope, p->check);
+    tr->mt = ui_mtree_pick(p->shared, &tr->own, &scope, tr);
+    /* The ids of the rows' tree are new when it mapped every node again,
+     * now or in another view's update of the shared tree, or is another. */
+    int rebuilt = ui_mtree_sync(tr->mt, t, &scope, p->check);
+    if (rebuilt == 0 && tr->mt->build != tr->build)
+        rebuilt = 1;
+    tr->build = tr->mt->build;
     int rc = rebuilt < 0 ? rebuilt : prepare(tr, t, p);
     if (rc == 0)
         rc = build_rows(tr, p);
@@ -444,13 +451,13 @@ void ui_tree_toggle(struct ui_tree *tr)
         return;
     uint32_t node = r->node;
     if (r->fold == UI_FOLD_LEAF) {
-        node = tr->mt.nodes[node].parent;
+        node = tr->mt->nodes[node].parent;
         if (node == 0 || node == TABLE_NONE)
             return;
         remember(tr, node);
         tr->pinned = 1;
     }
-    fold_set(tr, tr->mt.path[node], r->fold == UI_FOLD_CLOSED);
+    fold_set(tr, tr->mt->path[node], r->fold == UI_FOLD_CLOSED);
 }
 
 void ui_tree_open_all(struct ui_tree *tr)
@@ -469,8 +476,8 @@ void ui_tree_close_all(struct ui_tree *tr)
 void ui_tree_hottest(struct ui_tree *tr)
 {
     for (size_t i = 0; i < tr->nhot; i++)
-        if (tr->hot[i] < tr->mt.n)
-            fold_set(tr, tr->mt.path[tr->hot[i]], 1);
+        if (tr->hot[i] < tr->mt->n)
+            fold_set(tr, tr->mt->path[tr->hot[i]], 1);
     tr->auto_hot = 1;
     tr->want_hot = 1;
     tr->pinned = 1;

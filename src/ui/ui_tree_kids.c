@@ -24,7 +24,7 @@ int ui_tree_kid_cmp(const struct ui_tree_kid *a, const struct ui_tree_kid *b)
 
 struct ui_tree_kid ui_tree_kid_of(const struct ui_tree *tr, uint32_t node)
 {
-    const struct ui_mt_node *nd = &tr->mt.nodes[node];
+    const struct ui_mt_node *nd = &tr->mt->nodes[node];
     return (struct ui_tree_kid){.node = node, .line = nd->line, .total = nd->total,
                                 .rank = nd->func < tr->nrank ? tr->rank[nd->func] : nd->func,
                                 .has_kids = nd->first_child != TABLE_NONE};
@@ -98,7 +98,7 @@ static struct ui_tree_kid_cache *kid_cache(struct ui_tree *tr, uint32_t node)
 {
     for (int i = 0; i < UI_TREE_KID_CACHES; i++) {
         struct ui_tree_kid_cache *c = &tr->kc[i];
-        if (c->ids && c->node == node && c->rebuilds == tr->mt.rebuilds && c->last < tr->mt.n) {
+        if (c->ids && c->node == node && c->build == tr->mt->build && c->last < tr->mt->n) {
             c->used = ++tr->kc_clock;
             return c;
         }
@@ -120,8 +120,8 @@ static int kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t no
         return -1;
     for (size_t i = 0; i < n; i++)
         c->ids[i] = tr->kids[i].node;
-    *c = (struct ui_tree_kid_cache){.node = node, .last = tr->mt.nodes[node].last_child, .ids = c->ids, .n = n,
-                                    .cap = c->cap, .rebuilds = tr->mt.rebuilds, .used = ++tr->kc_clock};
+    *c = (struct ui_tree_kid_cache){.node = node, .last = tr->mt->nodes[node].last_child, .ids = c->ids, .n = n,
+                                    .cap = c->cap, .build = tr->mt->build, .used = ++tr->kc_clock};
     return 0;
 }
 
@@ -140,7 +140,7 @@ static int kid_add(struct ui_tree *tr, uint32_t c, size_t n)
  * last); returns how many or ERR_NOMEM. */
 static long collect_kids(struct ui_tree *tr, uint32_t node, const struct ui_tree_kid_cache *kc)
 {
-    const struct ui_mt_node *nodes = tr->mt.nodes;
+    const struct ui_mt_node *nodes = tr->mt->nodes;
     size_t n = 0;
     uint32_t c = nodes[node].first_child;
     if (kc) {
@@ -160,7 +160,7 @@ static long collect_kids(struct ui_tree *tr, uint32_t node, const struct ui_tree
 
 long ui_tree_kids_order(struct ui_tree *tr, uint32_t node)
 {
-    struct ui_mt_node *nodes = tr->mt.nodes;
+    struct ui_mt_node *nodes = tr->mt->nodes;
     struct ui_tree_kid_cache *kc = kid_cache(tr, node);
     long got = collect_kids(tr, node, kc);
     if (got < 0)

@@ -35,7 +35,8 @@
 #define LINE_COST_SHARE 100            /* ...and no more than 1/100 of the time */
 
 struct flame_view {
-    struct ui_mtree tree;              /* the merged tree, kept up to date */
+    struct ui_mtree *tree;             /* the merged tree, kept up to date: own, or the one */
+    struct ui_mtree own;               /* views share (ui_data.mtree, ui_mtree_pick) */
     struct ui_flame f;
     size_t height;                     /* body rows for boxes */
     /* The selected function's busiest line, for the details. */
@@ -105,7 +106,8 @@ static void *flame_create(void)
 {
     struct flame_view *fv = calloc(1, sizeof *fv);
     if (fv) {
-        ui_mtree_init(&fv->tree);
+        ui_mtree_init(&fv->own);
+        fv->tree = &fv->own;
         ui_flame_diff_init(&fv->fd);
         ui_flame_init(&fv->f);
         fv->line_func = TABLE_NONE;
@@ -118,7 +120,7 @@ static void flame_destroy(void *v)
     struct flame_view *fv = v;
     if (fv) {
         ui_flame_free(&fv->f);
-        ui_mtree_free(&fv->tree);
+        ui_mtree_free(&fv->own);
         ui_line_stats_free(&fv->ls);
         free(fv->marks);
         ui_flame_diff_free(&fv->fd);
@@ -154,9 +156,10 @@ static int flame_update(void *v, const struct ui_scene *sc, size_t height, unsig
         /* Hidden, it missed the updates that follow resets; the lens (u)
          * hands another table: check every node then. */
         struct ui_mtree_scope scope = {.thread = sc->state->thread, .by_line = sc->state->by_line};
-        rc = ui_mtree_sync(&fv->tree, sc->data->table, &scope, (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
+        fv->tree = ui_mtree_pick(sc->data->mtree, &fv->own, &scope, fv);
+        rc = ui_mtree_sync(fv->tree, sc->data->table, &scope, (why & (UI_WHY_SHOWN | UI_WHY_SCOPE)) != 0);
         rc = rc < 0 ? rc : 0;
-        ui_flame_set_tree(&fv->f, &fv->tree);      /* empty after an error: nothing shown */
+        ui_flame_set_tree(&fv->f, fv->tree);       /* empty after an error: nothing shown */
         if (sc->opt->baseline && update_marks(fv, sc) < 0 && rc == 0)
             rc = ERR_NOMEM;
     }
@@ -334,7 +337,7 @@ static void numbers(char *buf, size_t cap, uint32_t node, const struct flame_vie
 {
     char tt[16], tp[16], ot[16], op[16];
     uint64_t whole = ui_flame_samples(&fv->f);
-    uint64_t total = ui_mtree_total(&fv->tree, node), self = ui_mtree_self(&fv->tree, node);
+    uint64_t total = ui_mtree_total(fv->tree, node), self = ui_mtree_self(fv->tree, node);
     snprintf(buf, cap, "total %s %s%sown %s %s", ui_fmt_pct(tp, sizeof tp, total, whole),
              ui_fmt_time(tt, sizeof tt, total, sc->sample_ns), sc->theme->sep,
              ui_fmt_pct(op, sizeof op, self, whole), ui_fmt_time(ot, sizeof ot, self, sc->sample_ns));

@@ -114,7 +114,7 @@ static int tree_update(void *v, const struct ui_scene *sc, size_t height, unsign
     }
     struct ui_tree_params p = {.thread = st->thread, .by_line = st->by_line, .skip_boot = vt->skip_boot,
                                .threshold_pct = st->threshold_pct, .filter = st->filter,
-                               .check = (why & (UI_WHY_SCOPE | UI_WHY_SHOWN)) != 0};
+                               .check = (why & (UI_WHY_SCOPE | UI_WHY_SHOWN)) != 0, .shared = sc->data->mtree};
     vt->fresh = 1;
     vt->version = sc->data->version;
     return ui_tree_update(&vt->tr, sc->data->table, &p, height);
@@ -174,8 +174,8 @@ static int prefix(char *buf, size_t cap, const struct ui_tree_row *r, uint32_t l
 static void row_location(char *buf, size_t cap, struct view_tree *vt, const struct ui_tree_row *r,
                          const struct ui_scene *sc)
 {
-    const struct ui_mt_node *nd = &vt->tr.mt.nodes[r->node];
-    ui_cells_location(buf, cap, vt->tr.mt.t, nd->func, ui_mtree_line(&vt->tr.mt, r->node), sc);
+    const struct ui_mt_node *nd = &vt->tr.mt->nodes[r->node];
+    ui_cells_location(buf, cap, vt->tr.mt->t, nd->func, ui_mtree_line(vt->tr.mt, r->node), sc);
 }
 
 static enum ui_elem name_elem(const struct ui_scene *sc, const struct ui_tree_row *r)
@@ -190,7 +190,7 @@ static void draw_row(WINDOW *w, const struct ui_scene *sc, struct view_tree *vt,
 {
     const struct ui_theme *t = sc->theme;
     const struct ui_tree_row *r = &vt->tr.rows[i];
-    uint64_t total = ui_mtree_total(&vt->tr.mt, r->node), self = ui_mtree_self(&vt->tr.mt, r->node);
+    uint64_t total = ui_mtree_total(vt->tr.mt, r->node), self = ui_mtree_self(vt->tr.mt, r->node);
     int y = (int)(i - vt->tr.top) + 1, selected = i == vt->tr.sel;
     attr_t sel = selected ? ui_theme_attr(t, UI_EL_SELECTED) : 0;
     ui_paint_fill(w, y, 0, getmaxx(w), selected ? sel : A_NORMAL);
@@ -201,7 +201,7 @@ static void draw_row(WINDOW *w, const struct ui_scene *sc, struct view_tree *vt,
     prefix(buf, sizeof buf < PREFIX_MAX ? sizeof buf : PREFIX_MAX, r, levels_shown(l->func_w), t);
     int used = ui_paint_text(w, y, l->func_x, buf, l->func_w, 0, UI_TRUNC_END,
                              sel ? sel : ui_theme_attr(t, UI_EL_DIM), t);
-    const char *name = table_func_name(vt->tr.mt.t, vt->tr.mt.nodes[r->node].func);
+    const char *name = table_func_name(vt->tr.mt->t, vt->tr.mt->nodes[r->node].func);
     ui_paint_text(w, y, l->func_x + used, name, l->func_w - used, 0, UI_TRUNC_MIDDLE,
                   sel ? sel : ui_theme_attr(t, name_elem(sc, r)), t);
     row_location(buf, sizeof buf, vt, r, sc);
@@ -259,10 +259,10 @@ static void draw_details(WINDOW *w, const struct ui_scene *sc, struct view_tree 
     werase(w);
     if (!r)
         return;
-    uint64_t total = ui_mtree_total(&vt->tr.mt, r->node), self = ui_mtree_self(&vt->tr.mt, r->node);
-    int32_t line = ui_mtree_line(&vt->tr.mt, r->node);
-    const struct ui_mt_node *nd = &vt->tr.mt.nodes[r->node];
-    const char *name = table_func_name(vt->tr.mt.t, nd->func), *file = table_func_file(vt->tr.mt.t, nd->func);
+    uint64_t total = ui_mtree_total(vt->tr.mt, r->node), self = ui_mtree_self(vt->tr.mt, r->node);
+    int32_t line = ui_mtree_line(vt->tr.mt, r->node);
+    const struct ui_mt_node *nd = &vt->tr.mt->nodes[r->node];
+    const char *name = table_func_name(vt->tr.mt->t, nd->func), *file = table_func_file(vt->tr.mt->t, nd->func);
     char num[160], a[16], b[16], d[16], e[16], text[UI_CELLS_TEXT];
     snprintf(num, sizeof num, "own %s %s%stotal %s %s", ui_fmt_time(a, sizeof a, self, sc->sample_ns),
              ui_fmt_pct(b, sizeof b, self, vt->tr.samples), t->sep,
@@ -305,7 +305,7 @@ static uint32_t tree_selected_func(const void *v)
 {
     const struct view_tree *vt = v;
     const struct ui_tree_row *r = ui_tree_selected(&vt->tr);
-    return r ? vt->tr.mt.nodes[r->node].func : TABLE_NONE;
+    return r ? vt->tr.mt->nodes[r->node].func : TABLE_NONE;
 }
 
 static void tree_header(const void *v, const struct ui_scene *sc, struct ui_fields *fs)
@@ -334,7 +334,7 @@ static unsigned tree_click(void *v, struct ui_state *st, int y, int x, int twice
     const struct ui_tree_row *r = ui_tree_selected(tr);
     if (twice) {
         long cv = ui_views_find_key('\n');
-        return cv >= 0 ? ui_state_open(st, (size_t)cv, tr->mt.nodes[r->node].func) : UI_REACT_REDRAW;
+        return cv >= 0 ? ui_state_open(st, (size_t)cv, tr->mt->nodes[r->node].func) : UI_REACT_REDRAW;
     }
     char buf[PREFIX_MAX];
     struct ui_theme ascii = {.ellipsis = "~"};

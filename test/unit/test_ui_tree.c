@@ -80,7 +80,7 @@ static struct table *known_table(void)
 
 static const char *row_name(const struct ui_tree *tr, size_t i)
 {
-    return table_func_name(tr->mt.t, tr->mt.nodes[tr->rows[i].node].func);
+    return table_func_name(tr->mt->t, tr->mt->nodes[tr->rows[i].node].func);
 }
 
 /* The counts of row i. */
@@ -93,7 +93,7 @@ static const struct row_counts *row_counts(struct ui_tree *tr, size_t i)
 {
     static struct row_counts c;
     uint32_t node = tr->rows[i].node;
-    c = (struct row_counts){ui_mtree_total(&tr->mt, node), ui_mtree_self(&tr->mt, node), ui_mtree_line(&tr->mt, node)};
+    c = (struct row_counts){ui_mtree_total(tr->mt, node), ui_mtree_self(tr->mt, node), ui_mtree_line(tr->mt, node)};
     return &c;
 }
 
@@ -132,7 +132,7 @@ static struct ui_tree_params params(uint32_t thread, int skip, double pct, const
 static const char *selected_name(const struct ui_tree *tr)
 {
     const struct ui_tree_row *r = ui_tree_selected(tr);
-    return r ? table_func_name(tr->mt.t, tr->mt.nodes[r->node].func) : "(none)";
+    return r ? table_func_name(tr->mt->t, tr->mt->nodes[r->node].func) : "(none)";
 }
 
 static void test_hottest_path_and_counts(void)
@@ -507,7 +507,7 @@ static void test_wide_rows_kept_equal_fresh(void)
         CHECK_EQ(kept.nrows, fresh.nrows);
         size_t bad = 0;
         for (size_t i = 0; i < kept.nrows && i < fresh.nrows; i++) {
-            const struct ui_mt_node *a = &kept.mt.nodes[kept.rows[i].node], *b = &fresh.mt.nodes[fresh.rows[i].node];
+            const struct ui_mt_node *a = &kept.mt->nodes[kept.rows[i].node], *b = &fresh.mt->nodes[fresh.rows[i].node];
             bad += a->func != b->func || a->total != b->total || kept.rows[i].depth != fresh.rows[i].depth;
         }
         check(bad == 0, "step %d: %zu of %zu rows differ", step, bad, kept.nrows);
@@ -515,6 +515,85 @@ static void test_wide_rows_kept_equal_fresh(void)
     }
     CHECK(kept.nrows > 2 * 256);
     ui_tree_free(&kept);
+    table_free(replica);
+    table_free(w);
+}
+
+/* Rows of tree a equal rows made at once for the same parameters (in a
+ * tree of its own). */
+static void check_rows_fresh(const struct ui_tree *a, const struct table *t, struct ui_tree_params p, int step)
+{
+    struct ui_tree fresh;
+    ui_tree_init(&fresh);
+    ui_tree_open_all(&fresh);
+    p.shared = NULL;
+    CHECK_EQ(ui_tree_update(&fresh, t, &p, 30), 0);
+    CHECK_EQ(a->nrows, fresh.nrows);
+    size_t bad = 0;
+    for (size_t i = 0; i < a->nrows && i < fresh.nrows; i++) {
+        const struct ui_mt_node *x = &a->mt->nodes[a->rows[i].node], *y = &fresh.mt->nodes[fresh.rows[i].node];
+        bad += x->func != y->func || x->total != y->total || a->rows[i].depth != fresh.rows[i].depth;
+    }
+    check(bad == 0, "step %d: %zu of %zu rows differ", step, bad, a->nrows);
+    ui_tree_free(&fresh);
+}
+
+/* The flame graph's use of the shared tree: no busiest lines asked for. */
+static void flame_sync(struct ui_mtree *shared, struct ui_mtree *own, const struct table *t, uint32_t thread)
+{
+    static int flame;                        /* its identity as a user */
+    struct ui_mtree_scope fs = {.thread = thread};
+    struct ui_mtree *fm = ui_mtree_pick(shared, own, &fs, &flame);
+    CHECK(ui_mtree_sync(fm, t, &fs, 0) >= 0);
+    CHECK(fm == shared && fs.lines);         /* the trees' lines kept */
+}
+
+/* Two call trees and a flame graph's tree sharing one merged tree
+ * (ui_mtree_pick): one copy while they make the same paths, the other's
+ * own while it differs (bootstrap frames folded); rows stay right when
+ * another user mapped the shared tree again (a new thread, the flame
+ * graph first), and the busiest lines stay kept for the trees. */
+static void test_shared_tree(void)
+{
+    struct table *w = table_new(), *replica = table_new();
+    for (int i = 0; i < NF; i++)
+        fid[i] = table_intern_func(w, names[i][0], names[i][1]);
+    table_thread(w, 1, "a");
+    table_thread(w, 2, "b");
+    struct ui_mtree shared, flame_own;
+    ui_mtree_init(&shared);
+    ui_mtree_init(&flame_own);
+    struct ui_tree a, b;
+    ui_tree_init(&a);
+    ui_tree_init(&b);
+    ui_tree_open_all(&a);
+    ui_tree_open_all(&b);
+    for (int step = 0; step < 10; step++) {
+        feed_random(w, 30 + 20 * (size_t)step);
+        CHECK_EQ(table_sync_copy(replica, w), 0);
+        table_sync_apply(replica);
+        uint32_t thread = step < 6 ? TABLE_NONE : 1;
+        struct ui_tree_params pa = params(thread, 0, 0, ""), pb = params(thread, step >= 3 && step < 5, 0, "");
+        pa.shared = pb.shared = &shared;
+        pa.check = pb.check = step % 2;
+        if (step >= 6)
+            flame_sync(&shared, &flame_own, replica, thread);
+        CHECK_EQ(ui_tree_update(&a, replica, &pa, 30), 0);
+        CHECK_EQ(ui_tree_update(&b, replica, &pb, 30), 0);
+        if (step < 6)
+            flame_sync(&shared, &flame_own, replica, thread);
+        CHECK(a.mt == &shared);
+        CHECK(b.mt == (pb.skip_boot ? &b.own : &shared));
+        CHECK(b.own.nodes == NULL || pb.skip_boot);   /* back to the shared tree: its own freed */
+        CHECK(flame_own.nodes == NULL);
+        check_rows_fresh(&a, replica, pa, step);
+        check_rows_fresh(&b, replica, pb, step);
+        CHECK(a.nrows > 1 && ui_mtree_line(&shared, a.rows[1].node) >= 0);
+    }
+    ui_tree_free(&a);
+    ui_tree_free(&b);
+    ui_mtree_free(&shared);
+    ui_mtree_free(&flame_own);
     table_free(replica);
     table_free(w);
 }
@@ -571,7 +650,7 @@ static void test_incremental_vs_at_once(void)
         /* The rows relink the children in row order; new ones still join. */
         struct ui_tree_params all = params(TABLE_NONE, 0, 0, "");
         CHECK_EQ(ui_tree_update(&rows, replica, &all, 20), 0);
-        check_against_merged(&rows.mt, replica, TABLE_NONE);
+        check_against_merged(rows.mt, replica, TABLE_NONE);
         CHECK_EQ(mt_sync(&skip, replica, TABLE_NONE, 0, 1), step == 0 || step == 8);
         check_skipped(&skip, replica);
         check_links(&lk, replica);
@@ -708,6 +787,7 @@ int main(void)
     test_selection_and_window();
     test_incremental_vs_at_once();
     test_wide_rows_kept_equal_fresh();
+    test_shared_tree();
     test_callers();
     test_clicks();
     return check_report("ui_tree");
