@@ -26,6 +26,7 @@ void flat_free(struct flatcount *fc)
             free(fc->lists[k][i].ids);
         free(fc->lists[k]);
     }
+    free(fc->where);
     int on = fc->on, off = fc->off;
     flat_init(fc);
     fc->on = on;
@@ -40,6 +41,7 @@ void flat_clear(struct flatcount *fc)
         for (uint32_t i = 0; i < fc->nlists; i++)
             fc->lists[k][i].n = 0;
     }
+    fc->nwhere = 0;
     fc->registered = 0;
     fc->valid = 1;
     fc->stale = 0;
@@ -55,7 +57,8 @@ static int grow_all(const struct table *t, struct flatcount *fc, int kind, uint3
         return ERR_NOMEM;
     for (uint32_t i = fc->nall[kind]; i < n; i++)
         fc->all[kind][i] = (struct fall){
-            .aux = kind == FLAT_SITE ? (uint32_t)t->sites[i].line : TABLE_NONE, .first = TABLE_NONE};
+            .aux = kind == FLAT_SITE ? (uint32_t)t->sites[i].line : TABLE_NONE, .first = TABLE_NONE,
+            .where = TABLE_NONE};
     fc->nall[kind] = n;
     return 0;
 }
@@ -99,7 +102,7 @@ static uint32_t entry(const struct table *t, struct flatcount *fc, int kind, uin
         return TABLE_NONE;
     uint32_t id = fc->nent[kind]++;
     fc->ent[kind][id] = (struct fcount){.key = key, .thread = thread, .next = a->first,
-        .aux = kind == FLAT_SITE ? (uint32_t)t->sites[key].line : TABLE_NONE};
+        .aux = kind == FLAT_SITE ? (uint32_t)t->sites[key].line : TABLE_NONE, .where = TABLE_NONE};
     a->first = id;
     l->ids[l->n++] = id;
     return id;
@@ -251,18 +254,35 @@ void flat_count(const struct table *t, struct flatcount *fc, uint32_t node, uint
     }
 }
 
-void flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where)
+/* The split by where of the entry whose index of it is *slot, made when
+ * it has none yet. 0 or ERR_NOMEM. */
+static int where_slot(struct flatcount *fc, uint32_t *slot)
+{
+    if (*slot != TABLE_NONE)
+        return 0;
+    if (table_grow((void **)&fc->where, &fc->where_cap, (size_t)fc->nwhere + 1, sizeof *fc->where) < 0)
+        return ERR_NOMEM;
+    fc->where[fc->nwhere] = (struct wcount){{0}};
+    *slot = fc->nwhere++;
+    return 0;
+}
+
+int flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where)
 {
     if (node >= fc->registered || where < 0 || where >= TABLE_WHERES)
-        return;
+        return 0;
     uint32_t f = fc->nodes[node].ent[FLAT_FUNC], s = fc->nodes[node].ent[FLAT_SITE];
     if (s == TABLE_NONE)
-        return;                               /* a root: no row */
+        return 0;                             /* a root: no row */
     struct fcount *ef = &fc->ent[FLAT_FUNC][f], *es = &fc->ent[FLAT_SITE][s];
-    ef->where[where] += weight;
-    es->where[where] += weight;
-    fc->all[FLAT_FUNC][ef->key].where[where] += weight;
-    fc->all[FLAT_SITE][es->key].where[where] += weight;
+    uint32_t *slots[] = {&ef->where, &es->where, &fc->all[FLAT_FUNC][ef->key].where,
+                         &fc->all[FLAT_SITE][es->key].where};
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)     /* all made first: no half count */
+        if (where_slot(fc, slots[i]) < 0)
+            return ERR_NOMEM;
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
+        fc->where[*slots[i]].n[where] += weight;
+    return 0;
 }
 
 int flat_rebuild(const struct table *t, struct flatcount *fc)
@@ -276,8 +296,10 @@ int flat_rebuild(const struct table *t, struct flatcount *fc)
     for (uint32_t n = 0; n < t->nnodes; n++)
         if (t->nodes[n].self)
             flat_count(t, fc, n, t->nodes[n].self);
-    flat_rebuild_where(t, fc);
-    return 0;
+    rc = flat_rebuild_where(t, fc);
+    if (rc < 0)
+        fc->valid = 0;
+    return rc;
 }
 
 void flat_added(struct table *t, uint32_t node, uint64_t weight)
@@ -308,8 +330,8 @@ void table_untrack_flat(struct table *t)
     flat_free(&t->flat);
 }
 
-static struct flat_row row_of(const struct table *t, int kind, uint32_t key,
-                              uint64_t own, uint64_t total, uint32_t hot, const uint64_t *where)
+static struct flat_row row_of(const struct table *t, const struct flatcount *fc, int kind, uint32_t key,
+                              uint64_t own, uint64_t total, uint32_t hot, uint32_t where)
 {
     struct flat_row r = {.func = key, .line = -1, .own = own, .total = total, .hot_line = -1};
     if (kind == FLAT_SITE) {
@@ -319,7 +341,8 @@ static struct flat_row row_of(const struct table *t, int kind, uint32_t key,
     } else if (hot != TABLE_NONE) {
         r.hot_line = t->sites[hot].line;
     }
-    memcpy(r.where, where, sizeof r.where);
+    if (where != TABLE_NONE)
+        memcpy(r.where, fc->where[where].n, sizeof r.where);
     return r;
 }
 
@@ -339,13 +362,13 @@ static int rows_from(const struct table *t, const struct flatcount *fc, uint32_t
         if (all) {
             const struct fall *a = &fc->all[kind][i];
             if (a->own || a->total)
-                out->rows[out->n++] = row_of(t, kind, (uint32_t)i, a->own, a->total, a->aux, a->where);
+                out->rows[out->n++] = row_of(t, fc, kind, (uint32_t)i, a->own, a->total, a->aux, a->where);
             continue;
         }
         const struct fcount *c = &fc->ent[kind][l->ids[i]];
         uint32_t hot = kind == FLAT_FUNC && c->aux != TABLE_NONE ? fc->ent[FLAT_SITE][c->aux].key : TABLE_NONE;
         if (c->own || c->total)
-            out->rows[out->n++] = row_of(t, kind, c->key, c->own, c->total, hot, c->where);
+            out->rows[out->n++] = row_of(t, fc, kind, c->key, c->own, c->total, hot, c->where);
     }
     return 0;
 }

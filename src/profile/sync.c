@@ -480,8 +480,11 @@ static void apply_flat(struct table *dst)
         if (d->node >= dst->nnodes)
             continue;
         flat_count(dst, fc, d->node, d->weight);
-        if (dst->where_on && d->where >= 0)
-            flat_count_where(fc, d->node, d->weight, (enum table_where)d->where);
+        if (dst->where_on && d->where >= 0 &&
+            flat_count_where(fc, d->node, d->weight, (enum table_where)d->where) < 0) {
+            fc->valid = 0;            /* table_flat derives the counts instead */
+            return;
+        }
     }
 }
 

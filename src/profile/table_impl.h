@@ -92,25 +92,26 @@ struct wcount {
  * an array by key. Each node knows its two entries, so counting a sample
  * is a walk up its path: own on the leaf's entries, total on every entry
  * the first time the path meets it (the stamp), and the function's
- * busiest line. */
+ * busiest line. The split of own by where it ran is apart, made for the
+ * entries that have one (callers and idle code have none). */
 enum { FLAT_FUNC, FLAT_SITE, FLAT_KINDS };
 
 struct fcount {                /* one (thread, key) */
     uint64_t own, total;
-    uint64_t where[TABLE_WHERES];  /* of own, on a CPU by where (table_keeps_where) */
     uint32_t key;              /* function or site id */
     uint32_t thread;
     uint32_t stamp;            /* the last path that counted its total */
     uint32_t aux;              /* function: its busiest site entry (TABLE_NONE);
                                 * site: its line as uint32 */
     uint32_t next;             /* the entry of the same key in another thread */
+    uint32_t where;            /* its own on a CPU by where (flatcount.where), TABLE_NONE: none */
 };
 
 struct fall {                  /* one key, all threads */
     uint64_t own, total;
-    uint64_t where[TABLE_WHERES];
     uint32_t aux;              /* function: its busiest site id (TABLE_NONE); site: line */
     uint32_t first;            /* its first per-thread entry, TABLE_NONE */
+    uint32_t where;            /* as fcount.where */
 };
 
 struct fc_list {
@@ -137,6 +138,10 @@ struct flatcount {
     struct fc_list *lists[FLAT_KINDS];  /* by thread index */
     uint32_t nlists, lists_cap[FLAT_KINDS];
     uint32_t stamp;
+    /* The splits by where (table_keeps_where) of the entries of both
+     * kinds, per thread and for all, that have one. */
+    struct wcount *where;
+    uint32_t nwhere, where_cap;
 };
 
 struct table {
@@ -272,8 +277,9 @@ int flat_rebuild(const struct table *t, struct flatcount *fc);
 /* Keep t's counts up to date after weight samples ended at node, or
  * mark them invalid when they cannot be. */
 void flat_added(struct table *t, uint32_t node, uint64_t weight);
-/* Count weight of node's own samples (registered) as run `where`. */
-void flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where);
+/* Count weight of node's own samples (registered) as run `where`. 0 or
+ * ERR_NOMEM (nothing counted then). */
+int flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum table_where where);
 
 /* where.c: weight own samples of node ran `where` (t->wc, and t's flat
  * counts when it keeps them and they follow the nodes). 0 or ERR_NOMEM. */
@@ -282,8 +288,8 @@ int table_where_add(struct table *t, uint32_t node, uint64_t weight, enum table_
  * (nwc = nnodes). 0 or ERR_NOMEM. */
 int table_where_reserve(struct table *t);
 /* The flat counts by where of every node with own samples, from t->wc
- * (flat_rebuild). */
-void flat_rebuild_where(const struct table *t, struct flatcount *fc);
+ * (flat_rebuild). 0 or ERR_NOMEM. */
+int flat_rebuild_where(const struct table *t, struct flatcount *fc);
 
 /* The kind of thread records a replica shows: the task stacks when asked
  * for, else the mixed native stacks when asked for and there are any, else

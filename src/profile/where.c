@@ -29,8 +29,8 @@ int table_where_add(struct table *t, uint32_t node, uint64_t weight, enum table_
     if (table_where_reserve(t) < 0)
         return ERR_NOMEM;
     t->wc[node].n[where] += weight;
-    if (t->flat.on && t->flat.valid && !t->flat.stale)
-        flat_count_where(&t->flat, node, weight, where);
+    if (t->flat.on && t->flat.valid && !t->flat.stale && flat_count_where(&t->flat, node, weight, where) < 0)
+        t->flat.valid = 0;                /* table_flat derives the counts instead */
     return 0;
 }
 
@@ -55,16 +55,17 @@ int table_keeps_where(const struct table *t)
     return t->where_on && t->wc;
 }
 
-void flat_rebuild_where(const struct table *t, struct flatcount *fc)
+int flat_rebuild_where(const struct table *t, struct flatcount *fc)
 {
     if (!table_keeps_where(t))
-        return;
+        return 0;
     uint32_t n = t->nwc < t->nnodes ? t->nwc : t->nnodes;
     for (uint32_t i = 0; i < n; i++) {
         if (!t->nodes[i].self)
             continue;             /* none in this scope or mode */
         for (int w = 0; w < TABLE_WHERES; w++)
-            if (t->wc[i].n[w])
-                flat_count_where(fc, i, t->wc[i].n[w], (enum table_where)w);
+            if (t->wc[i].n[w] && flat_count_where(fc, i, t->wc[i].n[w], (enum table_where)w) < 0)
+                return ERR_NOMEM;
     }
+    return 0;
 }

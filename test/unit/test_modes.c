@@ -197,20 +197,25 @@ static void check_replica(const struct table *r, enum table_mode m, struct scope
         if (tree_root(r, th) != TABLE_NONE)
             check_linked(r, tree_root(r, th), &bad);
     }
-    /* The flat views: a function's (a line's) own is the samples whose
-     * leaf it is, split by where they ran in wall and cpu mode. */
+    /* The flat views, of all threads and of each: a function's (a
+     * line's) own is the samples whose leaf it is, split by where they ran
+     * in wall and cpu mode. */
     int splits = (m == TABLE_MODE_WALL || m == TABLE_MODE_CPU) && fed_where;
     CHECK_EQ(table_keeps_where(r), splits);
-    for (int by_line = 0; by_line < 2; by_line++) {
+    for (int view = 0; view < 2 * (NTHREADS + 1); view++) {
+        int by_line = view % 2;
+        uint32_t thread = view / 2 == NTHREADS ? TABLE_NONE : thread_ids[view / 2];
         struct flat_view fv;
-        CHECK(table_flat(r, TABLE_NONE, by_line, &fv) == 0);
-        CHECK_EQ(fv.samples, want_all);
+        CHECK(table_flat(r, thread, by_line, &fv) == 0);
+        if (thread == TABLE_NONE)
+            CHECK_EQ(fv.samples, want_all);
         for (size_t i = 0; i < fv.n; i++) {
             uint64_t own = 0, where[TABLE_WHERES] = {0};
             for (int j = 0; j < nfed; j++) {
                 const struct fed *f = &fed[j];
                 if (!(mask >> f->metric & 1u) || f->funcs[f->depth - 1] != fv.rows[i].func ||
-                    (by_line && fv.rows[i].line != f->depth) || !fed_in(f, sc))
+                    (by_line && fv.rows[i].line != f->depth) || !fed_in(f, sc) ||
+                    (thread != TABLE_NONE && f->thread != thread))
                     continue;
                 own += f->weight;
                 if (splits && f->where != TABLE_W_NONE)
