@@ -62,12 +62,14 @@ void idmap_put(struct idmap *m, uint64_t key, uint32_t key2, uint32_t val)
     m->n++;
 }
 
-/* Load factor at most 1/2 keeps probe sequences short on the hot path. */
+/* Load factor at most 3/4: probe sequences stay short on the hot path
+ * (most look-ups find their key), and a table just past a power of two
+ * is not four times its keys. */
 int idmap_reserve(struct idmap *m, size_t extra)
 {
     if (extra > SIZE_MAX / 4 - m->n)
         return ERR_NOMEM;
-    size_t need = (m->n + extra) * 2;
+    size_t need = (m->n + extra) * 4 / 3 + 1;
     if (need <= m->cap)
         return 0;
     size_t cap = m->cap ? m->cap : MIN_CAP;
