@@ -216,7 +216,7 @@ int table_mc_reserve(struct table *t, enum table_metric metric)
     uint32_t cap = t->mc_cap[metric];
     if (cap >= t->nodes_cap)
         return 0;
-    struct mcount *p = realloc(t->mc[metric], (size_t)t->nodes_cap * sizeof *p);
+    uint64_t *p = realloc(t->mc[metric], (size_t)t->nodes_cap * sizeof *p);
     if (!p)
         return ERR_NOMEM;
     if (t->nnodes > cap)
@@ -230,7 +230,7 @@ void table_mc_new_node(struct table *t, uint32_t node)
 {
     for (int m = 0; m < TABLE_METRICS; m++)
         if (node < t->mc_cap[m])
-            t->mc[m][node] = (struct mcount){0};
+            t->mc[m][node] = 0;
 }
 
 void table_mc_free(struct table *t)

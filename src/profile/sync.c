@@ -176,20 +176,25 @@ static void relink_counted(struct table *dst)
             link_node(dst, i);
 }
 
-/* A whole copy in a mode other than wall: each node's counts are the sum
- * of the mode's metrics (from the copies made under the lock). */
+/* A whole copy in a mode other than wall: each node's own count is the
+ * sum of the mode's metrics (from the copies made under the lock), its
+ * total its own and its children's, summed from the leaves up (children
+ * are younger than their parents). */
 static void recount_nodes_in_mode(struct table *dst)
 {
     unsigned mask = table_mode_mask(dst->mode);
     for (uint32_t i = 0; i < dst->nnodes; i++) {
         struct node *n = &dst->nodes[i];
         n->self = n->total = 0;
-        for (int m = 0; m < TABLE_METRICS; m++) {
-            if (!(mask >> m & 1u) || !dst->mcopy[m])
-                continue;
-            n->self += dst->mcopy[m][i].self;
-            n->total += dst->mcopy[m][i].total;
-        }
+        for (int m = 0; m < TABLE_METRICS; m++)
+            if (mask >> m & 1u && dst->mcopy[m])
+                n->self += dst->mcopy[m][i];
+    }
+    for (uint32_t i = dst->nnodes; i-- > 0;) {
+        struct node *n = &dst->nodes[i];
+        n->total += n->self;
+        if (n->parent < i)
+            dst->nodes[n->parent].total += n->total;
     }
 }
 

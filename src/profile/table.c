@@ -493,7 +493,6 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
     /* A sample counts in the plain counts (wall) and in its metric's;
      * bytes only in their metric's. */
     uint64_t plain = metric < TABLE_M_ALLOC ? weight : 0;
-    struct mcount *mc = t->mc[metric];
     struct thread *th = &t->threads[thread];
     if (th->root == TABLE_NONE)
         th->root = new_node(t, TABLE_NONE, TABLE_NONE);
@@ -502,27 +501,20 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
         /* the thread's last stack again (a thread that did not run): up
          * its path from the leaf, no look-ups */
         node = th->leaf;
-        for (uint32_t n = node, hops = 0; hops <= (uint32_t)depth; n = t->nodes[n].parent, hops++) {
+        for (uint32_t n = node, hops = 0; hops <= (uint32_t)depth; n = t->nodes[n].parent, hops++)
             t->nodes[n].total += plain;
-            if (mc)
-                mc[n].total += weight;
-        }
     } else {
         t->nodes[node].total += plain;
-        if (mc)
-            mc[node].total += weight;
         /* frames[] is leaf first; the tree grows from the root. */
         for (int i = depth - 1; i >= 0; i--) {
             node = child_get(t, node, frames[i]);
             t->nodes[node].total += plain;
-            if (mc)
-                mc[node].total += weight;
         }
         th->leaf = node;
     }
     t->nodes[node].self += plain;
-    if (mc)
-        mc[node].self += weight;
+    if (t->mc[metric])
+        t->mc[metric][node] += weight;
     th->metric[metric] += weight;
     th->samples += plain;
     t->samples += plain;
@@ -541,16 +533,13 @@ static void count_up(struct table *t, uint32_t thread, uint32_t node, uint64_t w
                      enum table_metric metric)
 {
     uint64_t plain = metric < TABLE_M_ALLOC ? weight : 0;
-    struct mcount *mc = t->mc[metric];
     for (uint32_t n = node, hops = 0; n != TABLE_NONE && hops <= t->nnodes; hops++) {
         t->nodes[n].total += plain;
-        if (mc)
-            mc[n].total += weight;
         n = t->nodes[n].parent;
     }
     t->nodes[node].self += plain;
-    if (mc)
-        mc[node].self += weight;
+    if (t->mc[metric])
+        t->mc[metric][node] += weight;
     struct thread *th = &t->threads[thread];
     th->metric[metric] += weight;
     th->samples += plain;

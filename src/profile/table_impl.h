@@ -58,13 +58,6 @@ struct thread {
 /* The kinds of stacks a thread record holds (struct thread.kind). */
 enum thread_kind { KIND_OWN, KIND_TASKS, KIND_NATIVE };
 
-/* A node's counts in one metric (the writer keeps an array of them per
- * metric that was ever counted, by node id, so that a replica in any mode
- * can be copied whole). */
-struct mcount {
-    uint64_t self, total;
-};
-
 /* A process's name (table_set_process_name). */
 struct pname {
     uint32_t pid;
@@ -171,10 +164,12 @@ struct table {
     uint64_t samples;
     uint64_t epoch;            /* bumped by table_reset() */
 
-    /* The writer's counts by metric (NULL until a metric is first counted;
-     * TABLE_M_ANY has none: it is in the plain counts only), valid for
-     * nodes [0, nnodes) (table_mc_reserve). */
-    struct mcount *mc[TABLE_METRICS];
+    /* The writer's own counts (self) of each node by metric, so that a
+     * replica in any mode can be copied whole; a node's total in a metric
+     * is its own plus its children's totals, summed when needed (NULL until
+     * a metric is first counted; TABLE_M_ANY has none: it is in the plain
+     * counts only), valid for nodes [0, nnodes) (table_mc_reserve). */
+    uint64_t *mc[TABLE_METRICS];
     uint32_t mc_cap[TABLE_METRICS];
 
     /* A replica's mode (the metrics its counts sum), and the mode of its
@@ -201,7 +196,7 @@ struct table {
     /* A whole copy of a replica in another mode or of one process: the
      * writer's counts of the mode's metrics, copied under the lock, and
      * the nodes' counts and links still to redo from them without it. */
-    struct mcount *mcopy[TABLE_METRICS];
+    uint64_t *mcopy[TABLE_METRICS];
     uint32_t mcopy_cap[TABLE_METRICS];
     int rework;
 
