@@ -31,9 +31,15 @@ struct ui_mtree_scope {
     int lines;                   /* keep each node's busiest line (function level) */
 };
 
+/* Children that make a node wide: its readers keep their order apart. */
+#define UI_MT_WIDE 256
+
 /* One call path. Node 0 is the root (func TABLE_NONE): the thread(s).
  * Children are linked oldest first, a new one last; a reader may relink
- * them (ui_tree.c keeps them in row order: new ones come after). */
+ * those of a node that is not wide (ui_tree.c keeps them in row order:
+ * new ones come after), never those of a wide one, whose readers keep
+ * the children they saw and take the ones after the last as new (the
+ * views share the tree). */
 struct ui_mt_node {
     uint32_t parent, first_child, next_sibling;   /* TABLE_NONE when none */
     uint32_t last_child;                          /* the end of the list */

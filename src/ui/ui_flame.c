@@ -157,7 +157,6 @@ static int by_weight(const void *pa, const void *pb)
     return (a->node > b->node) - (a->node < b->node);
 }
 
-#define WIDE 256                   /* children that make a node wide */
 #define PREFETCH_AHEAD 16
 
 /* The kept children of node, brought up to date, or NULL (not wide, or
@@ -176,9 +175,9 @@ static const struct ui_flame_kids *wide_kids(struct ui_flame *f, uint32_t node)
     uint32_t c = mt->nodes[node].first_child;
     if (!k) {
         size_t n = 0;
-        for (uint32_t x = c; x < mt->n && n < WIDE; x = mt->nodes[x].next_sibling)
+        for (uint32_t x = c; x < mt->n && n < UI_MT_WIDE; x = mt->nodes[x].next_sibling)
             n++;
-        if (n < WIDE)
+        if (n < UI_MT_WIDE)
             return NULL;
         k = lru;
         *k = (struct ui_flame_kids){.node = node, .ids = k->ids, .cap = k->cap, .build = mt->build};

@@ -8,7 +8,6 @@
 #include "array.h"
 #include "error.h"
 
-#define KID_CACHE_MIN 256            /* children that make a node wide */
 #define PREFETCH_AHEAD 16
 
 int ui_tree_kid_cmp(const struct ui_tree_kid *a, const struct ui_tree_kid *b)
@@ -90,9 +89,6 @@ static void sort_kids(struct ui_tree_kid *a, struct ui_tree_kid *tmp, size_t n)
     }
 }
 
-#define KID_CACHE_MIN 256            /* children that make a node wide */
-#define PREFETCH_AHEAD 16
-
 /* The kept order of node's children, or NULL. */
 static struct ui_tree_kid_cache *kid_cache(struct ui_tree *tr, uint32_t node)
 {
@@ -107,8 +103,8 @@ static struct ui_tree_kid_cache *kid_cache(struct ui_tree *tr, uint32_t node)
 }
 
 /* Keep the order of node's n children (tr->kids) in the least recently
- * used place; 0, or -1 when it cannot be kept (the list is relinked then). */
-static int kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t node, size_t n)
+ * used place, when there is room (else they are sorted again next time). */
+static void kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t node, size_t n)
 {
     if (!c) {
         c = &tr->kc[0];
@@ -117,12 +113,11 @@ static int kid_keep(struct ui_tree *tr, struct ui_tree_kid_cache *c, uint32_t no
                 c = &tr->kc[i];
     }
     if (array_reserve((void **)&c->ids, &c->cap, n, sizeof *c->ids) < 0)
-        return -1;
+        return;
     for (size_t i = 0; i < n; i++)
         c->ids[i] = tr->kids[i].node;
     *c = (struct ui_tree_kid_cache){.node = node, .last = tr->mt->nodes[node].last_child, .ids = c->ids, .n = n,
                                     .cap = c->cap, .build = tr->mt->build, .used = ++tr->kc_clock};
-    return 0;
 }
 
 /* Add child c to tr->kids (n so far); 0 or ERR_NOMEM. */
@@ -167,9 +162,12 @@ long ui_tree_kids_order(struct ui_tree *tr, uint32_t node)
         return got;
     size_t n = (size_t)got;
     sort_kids(tr->kids, tr->kids_tmp, n);
-    /* A wide node keeps the order apart; a narrow one in its list. */
-    if (n >= KID_CACHE_MIN && kid_keep(tr, kc, node, n) == 0)
+    /* A wide node keeps the order apart (its list stays as made: the flame
+     * graph may keep it too); a narrow one in its list. */
+    if (n >= UI_MT_WIDE) {
+        kid_keep(tr, kc, node, n);
         return (long)n;
+    }
     nodes[node].first_child = n ? tr->kids[0].node : TABLE_NONE;
     nodes[node].last_child = n ? tr->kids[n - 1].node : TABLE_NONE;
     for (size_t i = 0; i < n; i++)

@@ -3,7 +3,8 @@
  * proportion to samples (a fixed tree and random ones, checked box by box
  * against the exact shares), narrow frames merged with their count, the
  * threshold, moves, the selection kept across refreshes, zoom, inversion
- * and scroll, and the families of file names. */
+ * and scroll, the families of file names, and a wide tree kept from
+ * refresh to refresh (shared with a call tree's rows) as if made at once. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "table.h"
 #include "tree.h"
 #include "ui_flame.h"
+#include "ui_tree.h"
 
 enum { F_MAIN, F_ALPHA, F_BETA, F_BURN, F_TINY, NF = F_TINY + 8 };
 
@@ -382,12 +384,19 @@ static void test_wide_kept_equals_fresh(void)
     CHECK_EQ(table_thread(w, 1, "main"), 0);
     uint64_t rng = 0x2545F4914F6CDD1DULL;
     for (int by_line = 0; by_line < 2; by_line++) {
-        struct ui_mtree kept;
+        /* The flame graph's tree shared with a call tree's rows, which
+         * relink the children of the nodes that are not wide. */
+        struct ui_mtree kept, own;
         struct ui_flame fk;
+        struct ui_tree rows;
         ui_mtree_init(&kept);
+        ui_mtree_init(&own);
         ui_flame_init(&fk);
-        struct ui_mtree_scope scope = {.thread = TABLE_NONE, .by_line = by_line};
+        ui_tree_init(&rows);
+        ui_tree_open_all(&rows);
+        struct ui_tree_params tp = {.thread = TABLE_NONE, .by_line = by_line, .filter = "", .shared = &kept};
         for (int step = 0; step < 12; step++) {
+            struct ui_mtree_scope scope = {.thread = TABLE_NONE, .by_line = by_line};
             for (int i = 0; i < 300; i++) {
                 rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
                 /* leaf first: a wide first level, a wide second one under w000 */
@@ -397,8 +406,12 @@ static void test_wide_kept_equals_fresh(void)
             }
             CHECK_EQ(table_sync_copy(r, w), 0);
             table_sync_apply(r);
-            CHECK(ui_mtree_sync(&kept, r, &scope, 0) >= 0);
-            ui_flame_set_tree(&fk, &kept);
+            if (step % 3)
+                CHECK_EQ(ui_tree_update(&rows, r, &tp, 30), 0);
+            struct ui_mtree *mt = ui_mtree_pick(&kept, &own, &scope, &fk);
+            CHECK(mt == &kept && (step == 0 || rows.mt == &kept));
+            CHECK(ui_mtree_sync(mt, r, &scope, 0) >= 0);
+            ui_flame_set_tree(&fk, mt);
             CHECK_EQ(ui_flame_layout(&fk, 400), 0);
             shown_by_line = by_line;
             struct ui_flame fresh;
@@ -417,7 +430,9 @@ static void test_wide_kept_equals_fresh(void)
             ui_flame_free(&fresh);
         }
         ui_flame_free(&fk);
+        ui_tree_free(&rows);
         ui_mtree_free(&kept);
+        ui_mtree_free(&own);
     }
     shown_by_line = 0;
     table_free(r);
