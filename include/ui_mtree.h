@@ -28,7 +28,10 @@ struct ui_mtree_scope {
     uint32_t thread;             /* a thread index, or TABLE_NONE: all threads under one root */
     int by_line;                 /* nodes keyed by (function, line), not by function */
     int skip_boot;               /* bootstrap frames left out: their callees take their place */
-    int lines;                   /* keep each node's busiest line (function level) */
+    int lines;                   /* count each node's busiest line (function level); a sync
+                                  * without leaves them behind, to count again at the next
+                                  * that asks (the views share the tree: the flame graph
+                                  * does not show them) */
 };
 
 /* Children that make a node wide: its readers keep their order apart. */
@@ -92,6 +95,8 @@ struct ui_mtree {
     struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index, of nodes of many lines */
     struct ui_mt_lsum *lsums;    /* owned: the sums, listed by node (ui_mt_best.sums) */
     size_t nsums, sums_cap;
+    size_t lines_mapped;         /* table nodes [0, lines_mapped) have their sum (map.lsum) */
+    int lines_counted;           /* the sums and busiest lines match the counts */
     uint32_t *stack;             /* owned scratch of the walk */
     size_t stack_cap;
     struct ui_mtmem_hash slots;      /* (parent, func, line) -> child */
@@ -121,12 +126,11 @@ void ui_mtree_free(struct ui_mtree *mt);
 int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check);
 
 /* The tree a view (user) keeps for scope: the one views share when it
- * makes the same paths, is unused, or is this view's anyway (picked last
- * by it: it maps again for the new scope); its own tree else, and when
- * there is no shared one (NULL). Busiest lines the shared tree keeps stay
- * kept (scope->lines is set: sync with the scope as it is then). A view
- * that takes the shared tree frees its own (the two would hold the same). */
-struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, struct ui_mtree_scope *scope,
+ * makes the same paths (busiest lines or not), is unused, or is this
+ * view's anyway (picked last by it: it maps again for the new scope); its
+ * own tree else, and when there is no shared one (NULL). A view that
+ * takes the shared tree frees its own (the two would hold the same). */
+struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, const struct ui_mtree_scope *scope,
                                const void *user);
 
 /* The total and own samples of node (0 for an unknown node). */

@@ -203,7 +203,8 @@ static uint64_t builds;              /* full mappings of every tree (ui_mtree.bu
 /* Start again from an empty tree of this scope (the root alone). */
 static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 {
-    mt->n = mt->mapped = mt->nsums = 0;
+    mt->n = mt->mapped = mt->nsums = mt->lines_mapped = 0;
+    mt->lines_counted = 0;
     ui_mtmem_hash_clear(&mt->slots);
     ui_mtmem_hash_clear(&mt->lslots);
     mt->scope = *scope;
@@ -261,6 +262,18 @@ static void prefetch_child(const struct ui_mtree *mt, const struct table *t, uin
     ui_mtmem_hash_prefetch(&mt->slots, pm & ~SKIP_BIT, s.func, mt->scope.by_line ? s.line : -1);
 }
 
+/* Does this sync count the busiest lines? */
+static int keeps_lines(const struct ui_mtree *mt)
+{
+    return mt->scope.lines && !mt->scope.by_line;
+}
+
+/* Does mapped node m (of a table node) have line sums (function level)? */
+static int has_lines(uint32_t m)
+{
+    return m != TABLE_NONE && m != 0 && !(m & SKIP_BIT);
+}
+
 /* Map table nodes [lo, hi) (hi - lo <= CHUNK), in rounds: each maps the
  * nodes whose parent is mapped, their hash slots prefetched first, so
  * that the probes of different stacks overlap instead of waiting one
@@ -294,7 +307,7 @@ static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, ui
             mt->map[x] = (struct ui_mt_map){.node = m, .lsum = TABLE_NONE};
             mt->seen[x] = mt->seen_self[x] = 0;
             done[x - lo] = 1;
-            if (mt->scope.lines && !mt->scope.by_line && m != TABLE_NONE && m != 0 && !(m & SKIP_BIT)) {
+            if (keeps_lines(mt) && has_lines(m)) {
                 __builtin_prefetch(&mt->best[m]);
                 lines[nlines++] = x;
             }
@@ -309,10 +322,22 @@ static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, ui
     return 0;
 }
 
+/* The line sums of the table nodes mapped by syncs that did not count
+ * lines. */
+static int map_lines(struct ui_mtree *mt, const struct table *t)
+{
+    for (; mt->lines_mapped < mt->mapped; mt->lines_mapped++) {
+        uint32_t x = (uint32_t)mt->lines_mapped, m = mt->map[x].node;
+        if (has_lines(m) && (mt->map[x].lsum = line_sum(mt, m, tree_site(t, x).line)) == TABLE_NONE)
+            return ERR_NOMEM;
+    }
+    return 0;
+}
+
 /* Map table nodes [mapped, count) (parents come first). */
 static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
 {
-    if (grow_map(mt, count) < 0)
+    if (grow_map(mt, count) < 0 || (keeps_lines(mt) && map_lines(mt, t) < 0))
         return ERR_NOMEM;
     while (mt->mapped < count) {
         uint32_t lo = (uint32_t)mt->mapped, hi = count - lo > CHUNK ? lo + CHUNK : (uint32_t)count;
@@ -320,6 +345,8 @@ static int map_new(struct ui_mtree *mt, const struct table *t, size_t count)
             return ERR_NOMEM;
         mt->mapped = hi;
     }
+    if (keeps_lines(mt))
+        mt->lines_mapped = mt->mapped;
     return 0;
 }
 
@@ -335,7 +362,7 @@ static void count(struct ui_mtree *mt, uint32_t x, uint64_t dt, uint64_t ds)
     if (m & SKIP_BIT)
         return;
     mt->nodes[m].total += dt;
-    if (mt->map[x].lsum != TABLE_NONE)
+    if (keeps_lines(mt) && mt->map[x].lsum != TABLE_NONE)
         line_add(mt, m, mt->map[x].lsum, dt);
 }
 
@@ -374,6 +401,7 @@ static int count_all(struct ui_mtree *mt, const struct table *t)
         count(mt, x, mt->seen[x], mt->seen_self[x]);
     }
     mt->seen_ok = 1;
+    mt->lines_counted = keeps_lines(mt);
     mt->checks++;
     return 0;
 }
@@ -440,6 +468,10 @@ static int count_new(struct ui_mtree *mt, const struct table *t, int check)
     size_t nadds;
     uint64_t whole, applies = table_sync_replayed(t, &nadds, &whole);
     int rc = 1;
+    if (keeps_lines(mt) && !mt->lines_counted)
+        check = 1;                    /* lines left behind by syncs without them */
+    else if (!keeps_lines(mt))
+        mt->lines_counted = 0;        /* they fall behind from here */
     if (!check && applies && applies == mt->applies + 1 && whole == mt->whole) {
         count_replayed(mt, t, nadds);
         rc = 0;
@@ -461,18 +493,11 @@ static int same_paths(const struct ui_mtree_scope *a, const struct ui_mtree_scop
     return a->thread == b->thread && !a->by_line == !b->by_line && !a->skip_boot == !b->skip_boot;
 }
 
-static int same_scope(const struct ui_mtree_scope *a, const struct ui_mtree_scope *b)
-{
-    return same_paths(a, b) && !a->lines == !b->lines;
-}
-
-struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, struct ui_mtree_scope *scope,
+struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, const struct ui_mtree_scope *scope,
                                const void *user)
 {
     if (!shared || (shared->n && shared->user != user && !same_paths(&shared->scope, scope)))
         return own;
-    if (shared->n && shared->scope.lines)
-        scope->lines = 1;             /* kept for a view that shows them: not mapped again without */
     if (own->nodes)
         ui_mtree_free(own);
     shared->user = user;
@@ -481,8 +506,9 @@ struct ui_mtree *ui_mtree_pick(struct ui_mtree *shared, struct ui_mtree *own, st
 
 int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mtree_scope *scope, int check)
 {
-    int rebuilt = mt->n == 0 || !same_scope(scope, &mt->scope) || ui_replica_mark_reset(&mt->mark, t);
+    int rebuilt = mt->n == 0 || !same_paths(scope, &mt->scope) || ui_replica_mark_reset(&mt->mark, t);
     mt->t = t;
+    mt->scope.lines = scope->lines;
     for (int pass = 0; pass < 2; pass++) {
         if (rebuilt)
             clear(mt, scope);
@@ -524,5 +550,7 @@ uint64_t ui_mtree_self(const struct ui_mtree *mt, uint32_t node)
 
 int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node)
 {
-    return node < mt->n ? mt->best[node].line : -1;
+    if (node >= mt->n || (!mt->scope.by_line && !mt->lines_counted))
+        return -1;                    /* lines not counted by the last sync */
+    return mt->best[node].line;
 }

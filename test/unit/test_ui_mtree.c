@@ -278,6 +278,26 @@ static void test_many_lines(struct table *t, struct table *r)
     ui_mtree_free(&a);
 }
 
+/* Syncs that count no busiest lines (the flame graph's) between syncs
+ * that do (the call tree's), on the same paths: no new mapping, and the
+ * lines left behind (new table nodes, new samples) are counted again. */
+static void test_lines_left_behind(struct table *t, struct table *r)
+{
+    struct ui_mtree a;
+    ui_mtree_init(&a);
+    struct ui_mtree_scope with = {.thread = TABLE_NONE, .lines = 1}, without = {.thread = TABLE_NONE};
+    sync(r, t);
+    check_sync(&a, r, with, 1);
+    size_t rebuilds = a.rebuilds;
+    for (int round = 0; round < 8; round++) {
+        feed_lines(t, 30, NFUNCS, 12);
+        sync(r, t);
+        check_sync(&a, r, round % 3 ? without : with, 0);
+    }
+    CHECK_EQ(a.rebuilds, rebuilds);
+    ui_mtree_free(&a);
+}
+
 static void test_resets(struct table *t, struct table *r)
 {
     struct ui_mtree m;
@@ -349,6 +369,7 @@ int main(void)
         table_thread(t, 100 + (uint64_t)i, "th");
     test_random_scopes(t, r);
     test_many_lines(t, r);
+    test_lines_left_behind(t, r);
     test_resets(t, r);
     table_free(r);
     table_free(t);
