@@ -87,9 +87,11 @@ struct ui_mtree {
     uint32_t gen;                /* bumped by every sync that changed a count or a node */
     /* per table node */
     struct ui_mt_map *map;       /* owned: where each table node counts */
-    uint64_t *seen, *seen_self;  /* its counts at the last count (the walk) */
-    size_t mapped, map_cap;      /* map_cap: the least of map_caps */
+    uint64_t *seen, *seen_self;  /* its counts at the last count (the walk), kept only when walks */
+    size_t mapped;
     size_t map_caps[3];          /* of map, seen, seen_self (ui_mtmem_reserve) */
+    int walks;                   /* the table does not replay its adds (no replica: the lensed
+                                  * table): the walk of the grown nodes follows it */
     int seen_ok;                 /* seen is current (else the walk counts everything) */
     /* (node, line) sums, function level only */
     struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index, of nodes of many lines */

@@ -219,14 +219,34 @@ static void clear(struct ui_mtree *mt, const struct ui_mtree_scope *scope)
 
 static int grow_map(struct ui_mtree *mt, size_t count)
 {
-    if (ui_mtmem_reserve((void **)&mt->map, &mt->map_caps[0], count, sizeof *mt->map) < 0 ||
-        ui_mtmem_reserve((void **)&mt->seen, &mt->map_caps[1], count, sizeof *mt->seen) < 0 ||
-        ui_mtmem_reserve((void **)&mt->seen_self, &mt->map_caps[2], count, sizeof *mt->seen_self) < 0)
+    if (ui_mtmem_reserve((void **)&mt->map, &mt->map_caps[0], count, sizeof *mt->map) < 0)
         return ERR_NOMEM;
-    mt->map_cap = mt->map_caps[0];
-    for (int i = 1; i < 3; i++)
-        mt->map_cap = mt->map_caps[i] < mt->map_cap ? mt->map_caps[i] : mt->map_cap;
+    if (mt->walks &&
+        (ui_mtmem_reserve((void **)&mt->seen, &mt->map_caps[1], count, sizeof *mt->seen) < 0 ||
+         ui_mtmem_reserve((void **)&mt->seen_self, &mt->map_caps[2], count, sizeof *mt->seen_self) < 0))
+        return ERR_NOMEM;
     return 0;
+}
+
+/* The counts the walk compares with are kept only for a table that does
+ * not replay its adds: a replica's are counted from its replayed adds, and
+ * after anything else (a whole copy, a missed sync) the whole count costs
+ * no more than the copy did. */
+static void keep_seen(struct ui_mtree *mt, const struct table *t)
+{
+    size_t nadds;
+    uint64_t whole;
+    int walks = table_sync_replayed(t, &nadds, &whole) == 0;
+    if (walks == mt->walks)
+        return;
+    if (!walks) {
+        ui_mtmem_release(mt->seen, mt->map_caps[1], sizeof *mt->seen);
+        ui_mtmem_release(mt->seen_self, mt->map_caps[2], sizeof *mt->seen_self);
+        mt->seen = mt->seen_self = NULL;
+        mt->map_caps[1] = mt->map_caps[2] = 0;
+    }
+    mt->walks = walks;
+    mt->seen_ok = 0;                  /* made or dropped: counted whole before a walk */
 }
 
 /* What table node x (parent p, or a root when p is TABLE_NONE) maps to,
@@ -305,7 +325,8 @@ static int map_chunk(struct ui_mtree *mt, const struct table *t, uint32_t lo, ui
             if (map_of(mt, t, x, par[x - lo], &m) < 0)
                 return ERR_NOMEM;
             mt->map[x] = (struct ui_mt_map){.node = m, .lsum = TABLE_NONE};
-            mt->seen[x] = mt->seen_self[x] = 0;
+            if (mt->walks)
+                mt->seen[x] = mt->seen_self[x] = 0;
             done[x - lo] = 1;
             if (keeps_lines(mt) && has_lines(m)) {
                 __builtin_prefetch(&mt->best[m]);
@@ -396,11 +417,14 @@ static int count_all(struct ui_mtree *mt, const struct table *t)
     for (uint32_t x = 0; x < mt->mapped; x++) {
         if (!fits(mt, t, x, tree_parent(t, x), mt->map[x].node))
             return 1;
-        mt->seen[x] = tree_total(t, x);
-        mt->seen_self[x] = tree_self(t, x);
-        count(mt, x, mt->seen[x], mt->seen_self[x]);
+        uint64_t total = tree_total(t, x), self = tree_self(t, x);
+        if (mt->walks) {
+            mt->seen[x] = total;
+            mt->seen_self[x] = self;
+        }
+        count(mt, x, total, self);
     }
-    mt->seen_ok = 1;
+    mt->seen_ok = mt->walks;
     mt->lines_counted = keeps_lines(mt);
     mt->checks++;
     return 0;
@@ -509,6 +533,7 @@ int ui_mtree_sync(struct ui_mtree *mt, const struct table *t, const struct ui_mt
     int rebuilt = mt->n == 0 || !same_paths(scope, &mt->scope) || ui_replica_mark_reset(&mt->mark, t);
     mt->t = t;
     mt->scope.lines = scope->lines;
+    keep_seen(mt, t);
     for (int pass = 0; pass < 2; pass++) {
         if (rebuilt)
             clear(mt, scope);
