@@ -298,6 +298,27 @@ static void test_lines_left_behind(struct table *t, struct table *r)
     ui_mtree_free(&a);
 }
 
+/* One tree following a replica and a table that does not replay its
+ * adds in turn (the lens turned on and off): the walk's counts made and
+ * dropped, the growth counted either way. */
+static void test_walk_and_replay(struct table *t, struct table *r)
+{
+    struct ui_mtree a;
+    ui_mtree_init(&a);
+    struct ui_mtree_scope scope = {.thread = TABLE_NONE, .lines = 1};
+    for (int round = 0; round < 6; round++) {
+        const struct table *x = round % 2 ? t : r;
+        for (int grow = 0; grow < 3; grow++) {
+            feed(t, 30, NFUNCS);
+            sync(r, t);
+            check_sync(&a, x, scope, 0);
+            CHECK_EQ(a.walks, x == t);
+            CHECK_EQ(a.seen != NULL, x == t);
+        }
+    }
+    ui_mtree_free(&a);
+}
+
 static void test_resets(struct table *t, struct table *r)
 {
     struct ui_mtree m;
@@ -370,6 +391,7 @@ int main(void)
     test_random_scopes(t, r);
     test_many_lines(t, r);
     test_lines_left_behind(t, r);
+    test_walk_and_replay(t, r);
     test_resets(t, r);
     table_free(r);
     table_free(t);
