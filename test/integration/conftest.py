@@ -19,7 +19,9 @@ parametrization and fixtures. The helpers themselves live in harness.py.
 
 import itertools
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Sequence
 
@@ -90,11 +92,16 @@ def spawn():
 @pytest.fixture
 def attach_target(spawn, tmp_path):
     """Start workloads/attach_target.py under an interpreter and wait until it
-    reports readiness. Returns a factory taking the Interpreter."""
+    reports readiness. Returns a factory taking the Interpreter. Its counter
+    file is kept in memory (/dev/shm) where there is one: the target stores to
+    it through a mapping, and a disk-backed page could still stall that store."""
     serial = itertools.count()
+    shm = Path("/dev/shm")
+    where = Path(tempfile.mkdtemp(prefix="proftui-", dir=shm)) \
+        if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path
 
     def start(interp: Interpreter) -> AttachTarget:
-        counter = tmp_path / f"counter-{next(serial)}"
+        counter = where / f"counter-{next(serial)}"
         proc = spawn([interp.path, WORKLOADS / "attach_target.py", counter],
                      stdout=subprocess.PIPE)
         line = read_line(proc, 30, "the attach target to print 'ready'")
@@ -102,7 +109,9 @@ def attach_target(spawn, tmp_path):
         target = AttachTarget(proc, proc.pid, counter)
         wait_for(lambda: target.counter() >= 1, 10, "the attach target's first counter")
         return target
-    return start
+    yield start
+    if where != tmp_path:
+        shutil.rmtree(where, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
