@@ -65,7 +65,7 @@ static void forget(struct table *dst)
     free(dst->task_sum);
     free(dst->wc);
     idmap_free(&dst->func_map);
-    idmap_free(&dst->site_map);
+    free(dst->site_slots);
     idmap_free(&dst->thread_map);
     idmap_free(&dst->child_map);
     flat_free(&dst->flat);
@@ -74,7 +74,6 @@ static void forget(struct table *dst)
     *dst = fresh;
     strpool_init(&dst->strings);
     idmap_init(&dst->func_map);
-    idmap_init(&dst->site_map);
     idmap_init(&dst->thread_map);
     idmap_init(&dst->child_map);
     flat_init(&dst->flat);

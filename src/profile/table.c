@@ -17,7 +17,6 @@ struct table *table_new(void)
         return NULL;
     strpool_init(&t->strings);
     idmap_init(&t->func_map);
-    idmap_init(&t->site_map);
     idmap_init(&t->thread_map);
     idmap_init(&t->child_map);
     flat_init(&t->flat);
@@ -31,7 +30,7 @@ void table_free(struct table *t)
         return;
     strpool_free(&t->strings);
     idmap_free(&t->func_map);
-    idmap_free(&t->site_map);
+    free(t->site_slots);
     idmap_free(&t->thread_map);
     idmap_free(&t->child_map);
     free(t->funcs);
@@ -395,6 +394,43 @@ uint64_t table_samples(const struct table *t)
     return t->samples;
 }
 
+/* The first slot to look at for site (func, line) among cap slots. */
+static size_t site_home(uint32_t func, int32_t line, size_t cap)
+{
+    uint64_t k = ((uint64_t)func << 32 | (uint32_t)line) * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(k ^ k >> 29 ^ k >> 47) & (cap - 1);
+}
+
+/* Room in site_slots for `extra` more sites, load at most 3/4: a larger
+ * table is made and every site placed in it again from sites[] (the
+ * slots hold nothing else). 0 or ERR_NOMEM (unchanged then). */
+static int site_reserve(struct table *t, size_t extra)
+{
+    size_t need = ((size_t)t->nsites + extra) * 4 / 3 + 1;
+    if (need <= t->site_slots_cap)
+        return 0;
+    size_t cap = t->site_slots_cap ? t->site_slots_cap : 64;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2 / sizeof *t->site_slots)
+            return ERR_NOMEM;
+        cap *= 2;
+    }
+    uint32_t *slots = malloc(cap * sizeof *slots);
+    if (!slots)
+        return ERR_NOMEM;
+    memset(slots, 0xff, cap * sizeof *slots);      /* TABLE_NONE */
+    for (uint32_t id = 0; id < t->nsites; id++) {
+        size_t i = site_home(t->sites[id].func, t->sites[id].line, cap);
+        while (slots[i] != TABLE_NONE)
+            i = (i + 1) & (cap - 1);
+        slots[i] = id;
+    }
+    free(t->site_slots);
+    t->site_slots = slots;
+    t->site_slots_cap = cap;
+    return 0;
+}
+
 /* Make room for a path of `depth` new sites and depth + 1 new nodes (the
  * root may be new too), so that the walk in table_add_stack() cannot fail
  * halfway and leave counts half-added. Amortised: no work once warm. */
@@ -404,8 +440,7 @@ static int reserve_path(struct table *t, size_t depth)
              sizeof *t->nodes) < 0 ||
         table_grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + depth,
              sizeof *t->sites) < 0 ||
-        idmap_reserve(&t->child_map, depth + 1) < 0 ||
-        idmap_reserve(&t->site_map, depth) < 0)
+        idmap_reserve(&t->child_map, depth + 1) < 0 || site_reserve(t, depth) < 0)
         return ERR_NOMEM;
     return 0;
 }
@@ -424,15 +459,20 @@ static uint32_t new_node(struct table *t, uint32_t parent, uint32_t site)
     return id;
 }
 
-/* The site of (func, line), created when new; room reserved by the caller. */
+/* The site of (func, line), created when new; room reserved by the
+ * caller (sites and site_slots). */
 static uint32_t site_get(struct table *t, uint32_t func, int32_t line)
 {
-    uint32_t id = idmap_get(&t->site_map, func, (uint32_t)line);
-    if (id == TABLE_NONE) {
-        id = t->nsites++;
-        t->sites[id] = (struct site){ .func = func, .line = line };
-        idmap_put(&t->site_map, func, (uint32_t)line, id);
+    size_t mask = t->site_slots_cap - 1;
+    size_t i = site_home(func, line, t->site_slots_cap);
+    for (; t->site_slots[i] != TABLE_NONE; i = (i + 1) & mask) {
+        const struct site *s = &t->sites[t->site_slots[i]];
+        if (s->func == func && s->line == line)
+            return t->site_slots[i];
     }
+    uint32_t id = t->nsites++;
+    t->sites[id] = (struct site){ .func = func, .line = line };
+    t->site_slots[i] = id;
     return id;
 }
 

@@ -307,6 +307,42 @@ static void test_many_lines(void)
     table_free(t);
 }
 
+/* Each (function, line) is one site however many callers it has: 2,400
+ * sites met under three callers each, in an order that grows the site
+ * index several times between a site's first and last caller. A site
+ * made twice would show as two rows of the same line (find_row). */
+static void test_sites_shared(void)
+{
+    enum { NFUNCS = 60, NLINES = 40, NCALLERS = 3 };
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 1, NULL);
+    uint32_t callers[NCALLERS], funcs[NFUNCS];
+    for (int c = 0; c < NCALLERS; c++) {
+        char name[16];
+        snprintf(name, sizeof name, "caller%d", c);
+        callers[c] = table_intern_func(t, name, "c.py");
+    }
+    for (int f = 0; f < NFUNCS; f++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", f);
+        funcs[f] = table_intern_func(t, name, "f.py");
+    }
+    for (int c = 0; c < NCALLERS; c++)
+        for (int f = 0; f < NFUNCS; f++)
+            for (int32_t line = 1; line <= NLINES; line++) {
+                struct frame_key s[] = {{funcs[f], line}, {callers[c], 3}};
+                CHECK_EQ(table_add_stack(t, th, s, 2, 1), 0);
+            }
+    struct flat_view v;
+    CHECK_EQ(table_flat(t, th, 1, &v), 0);
+    CHECK_EQ(v.n, NFUNCS * NLINES + NCALLERS);
+    for (int f = 0; f < NFUNCS; f++)
+        for (int32_t line = 1; line <= NLINES; line++)
+            CHECK_ROW(&v, funcs[f], line, NCALLERS, NCALLERS);
+    flat_view_free(&v);
+    table_free(t);
+}
+
 /* Two threads, per-thread views, TABLE_NONE aggregation, empty stacks. */
 static void test_threads_flat(void)
 {
@@ -889,6 +925,7 @@ int main(void)
     test_own_total();
     test_recursion_and_lines();
     test_many_lines();
+    test_sites_shared();
     test_threads_flat();
     test_bad_input();
     test_failed();
