@@ -207,37 +207,54 @@ int table_note_gil_wait(struct table *t, uint32_t thread)
     return 0;
 }
 
-/* Room in the counts of metric for every node the table can hold. Only
- * the entries of nodes made while the array was shorter are zeroed here;
- * the others are as new_node() makes their nodes, so that the capacity
- * ahead of the nodes (up to twice their number) is never touched. */
+/* Room in the counts for every node the table can hold, and for one
+ * more count. Only the heads of nodes made while the array was shorter
+ * are set here; the others are as new_node() makes their nodes, so that
+ * the capacity ahead of the nodes (up to twice their number) is never
+ * touched. */
 int table_mc_reserve(struct table *t, enum table_metric metric)
 {
-    uint32_t cap = t->mc_cap[metric];
-    if (cap >= t->nodes_cap)
-        return 0;
-    uint64_t *p = realloc(t->mc[metric], (size_t)t->nodes_cap * sizeof *p);
-    if (!p)
+    uint32_t cap = t->mc_head_cap;
+    if (cap < t->nodes_cap) {
+        uint32_t *p = realloc(t->mc_head, (size_t)t->nodes_cap * sizeof *p);
+        if (!p)
+            return ERR_NOMEM;
+        if (t->nnodes > cap)
+            memset(p + cap, 0xff, (size_t)(t->nnodes - cap) * sizeof *p);     /* TABLE_NONE */
+        t->mc_head = p;
+        t->mc_head_cap = t->nodes_cap;
+    }
+    if (table_grow((void **)&t->mc, &t->mc_cap, (size_t)t->nmc + 1, sizeof *t->mc) < 0)
         return ERR_NOMEM;
-    if (t->nnodes > cap)
-        memset(p + cap, 0, (size_t)(t->nnodes - cap) * sizeof *p);
-    t->mc[metric] = p;
-    t->mc_cap[metric] = t->nodes_cap;
+    t->mc_metrics |= 1u << metric;
     return 0;
 }
 
 void table_mc_new_node(struct table *t, uint32_t node)
 {
-    for (int m = 0; m < TABLE_METRICS; m++)
-        if (node < t->mc_cap[m])
-            t->mc[m][node] = 0;
+    if (node < t->mc_head_cap)
+        t->mc_head[node] = TABLE_NONE;
+}
+
+void table_mc_add(struct table *t, uint32_t node, enum table_metric metric, uint64_t weight)
+{
+    uint32_t *head = &t->mc_head[node];
+    for (uint32_t e = *head, hops = 0; e < t->nmc && hops < TABLE_METRICS; e = t->mc[e].next, hops++)
+        if (t->mc[e].metric == (uint32_t)metric) {
+            t->mc[e].n += weight;
+            return;
+        }
+    uint32_t e = t->nmc++;
+    t->mc[e] = (struct mcount){.n = weight, .next = *head, .metric = (uint32_t)metric};
+    *head = e;
 }
 
 void table_mc_free(struct table *t)
 {
-    for (int m = 0; m < TABLE_METRICS; m++) {
-        free(t->mc[m]);
-        t->mc[m] = NULL;
-        t->mc_cap[m] = 0;
-    }
+    free(t->mc_head);
+    free(t->mc);
+    t->mc_head = NULL;
+    t->mc = NULL;
+    t->mc_head_cap = t->nmc = t->mc_cap = 0;
+    t->mc_metrics = 0;
 }

@@ -69,8 +69,8 @@ static void forget(struct table *dst)
     idmap_free(&dst->thread_map);
     idmap_free(&dst->child_map);
     flat_free(&dst->flat);
-    for (int m = 0; m < TABLE_METRICS; m++)
-        free(dst->mcopy[m]);
+    free(dst->mcopy_head);
+    free(dst->mcopy);
     *dst = fresh;
     strpool_init(&dst->strings);
     idmap_init(&dst->func_map);
@@ -185,9 +185,10 @@ static void recount_nodes_in_mode(struct table *dst)
     for (uint32_t i = 0; i < dst->nnodes; i++) {
         struct node *n = &dst->nodes[i];
         n->self = n->total = 0;
-        for (int m = 0; m < TABLE_METRICS; m++)
-            if (mask >> m & 1u && dst->mcopy[m])
-                n->self += dst->mcopy[m][i];
+        uint32_t e = i < dst->mcopy_head_cap ? dst->mcopy_head[i] : TABLE_NONE;
+        for (uint32_t hops = 0; e < dst->nmcopy && hops < TABLE_METRICS; e = dst->mcopy[e].next, hops++)
+            if (dst->mcopy[e].metric < TABLE_METRICS && (mask >> dst->mcopy[e].metric & 1u))
+                n->self += dst->mcopy[e].n;
     }
     for (uint32_t i = dst->nnodes; i-- > 0;) {
         struct node *n = &dst->nodes[i];
@@ -197,26 +198,32 @@ static void recount_nodes_in_mode(struct table *dst)
     }
 }
 
-/* Under the lock: the writer's counts of the mode's metrics, for every
- * node (zero where the writer has none yet). */
+/* Under the lock: the writer's counts by metric as they are (every
+ * metric: recount_nodes_in_mode() sums those of the mode), the heads of
+ * every node (none where the writer has none yet). */
 static int copy_metrics(struct table *dst, const struct table *src)
 {
-    unsigned mask = table_mode_mask(dst->mode);
-    for (int m = 0; m < TABLE_METRICS; m++) {
-        if (!(mask >> m & 1u) || !src->mc[m]) {
-            free(dst->mcopy[m]);
-            dst->mcopy[m] = NULL;
-            dst->mcopy_cap[m] = 0;
-            continue;
-        }
-        if (table_grow((void **)&dst->mcopy[m], &dst->mcopy_cap[m], src->nnodes ? src->nnodes : 1,
-                       sizeof *dst->mcopy[m]) < 0)
-            return ERR_NOMEM;
-        uint32_t have = src->mc_cap[m] < src->nnodes ? src->mc_cap[m] : src->nnodes;
-        memcpy(dst->mcopy[m], src->mc[m], (size_t)have * sizeof *dst->mcopy[m]);
-        memset(dst->mcopy[m] + have, 0, (size_t)(src->nnodes - have) * sizeof *dst->mcopy[m]);
-    }
+    uint32_t n = src->nnodes ? src->nnodes : 1, have = src->mc_head_cap < src->nnodes ? src->mc_head_cap : src->nnodes;
+    if (table_grow((void **)&dst->mcopy_head, &dst->mcopy_head_cap, n, sizeof *dst->mcopy_head) < 0 ||
+        table_grow((void **)&dst->mcopy, &dst->mcopy_cap, src->nmc ? src->nmc : 1, sizeof *dst->mcopy) < 0)
+        return ERR_NOMEM;
+    if (have)
+        memcpy(dst->mcopy_head, src->mc_head, (size_t)have * sizeof *dst->mcopy_head);
+    memset(dst->mcopy_head + have, 0xff, (size_t)(src->nnodes - have) * sizeof *dst->mcopy_head);  /* TABLE_NONE */
+    if (src->nmc)
+        memcpy(dst->mcopy, src->mc, (size_t)src->nmc * sizeof *dst->mcopy);
+    dst->nmcopy = src->nmc;
     return 0;
+}
+
+/* The copies of the writer's counts, needed no more. */
+static void drop_metrics(struct table *dst)
+{
+    free(dst->mcopy_head);
+    free(dst->mcopy);
+    dst->mcopy_head = NULL;
+    dst->mcopy = NULL;
+    dst->mcopy_head_cap = dst->nmcopy = dst->mcopy_cap = 0;
 }
 
 /* The thread whose tree node n is in (its root's), or TABLE_NONE. */
@@ -343,11 +350,7 @@ static void redo_whole(struct table *dst)
     if (dst->show_tasks && dst->task_sum)
         sum_tasks_whole(dst);
     relink_counted(dst);
-    for (int m = 0; m < TABLE_METRICS; m++) {    /* the copies are needed no more */
-        free(dst->mcopy[m]);
-        dst->mcopy[m] = NULL;
-        dst->mcopy_cap[m] = 0;
-    }
+    drop_metrics(dst);
     dst->rework = 0;
 }
 
@@ -390,8 +393,8 @@ static int copy_nodes_whole(struct table *dst, const struct table *src)
     if (src->nnodes)
         memcpy(dst->nodes, src->nodes, src->nnodes * sizeof *dst->nodes);
     dst->nnodes = src->nnodes;
-    dst->rework = dst->mode != TABLE_MODE_WALL || scoped(dst) || src->mc[TABLE_M_ALLOC] ||
-                  src->mc[TABLE_M_FREED];
+    dst->rework = dst->mode != TABLE_MODE_WALL || scoped(dst) || (src->mc_metrics >> TABLE_M_ALLOC & 1u) ||
+                  (src->mc_metrics >> TABLE_M_FREED & 1u);
     dst->npending = 0;
     dst->whole_copies++;
     dst->flat.stale = 1;       /* table_sync_apply() counts every node again */

@@ -66,6 +66,7 @@ void table_reset(struct table *t)
     }
     t->samples = 0;
     t->nwc = 0;
+    t->nmc = 0;                /* the nodes' counts went with them */
     t->epoch++;
     flat_clear(&t->flat);
 }
@@ -553,8 +554,8 @@ int table_add_stack_as(struct table *t, uint32_t thread, const struct frame_key 
         th->leaf = node;
     }
     t->nodes[node].self += plain;
-    if (t->mc[metric])
-        t->mc[metric][node] += weight;
+    if (metric != TABLE_M_ANY)               /* room reserved by the caller */
+        table_mc_add(t, node, metric, weight);
     th->metric[metric] += weight;
     th->samples += plain;
     t->samples += plain;
@@ -578,8 +579,8 @@ static void count_up(struct table *t, uint32_t thread, uint32_t node, uint64_t w
         n = t->nodes[n].parent;
     }
     t->nodes[node].self += plain;
-    if (t->mc[metric])
-        t->mc[metric][node] += weight;
+    if (metric != TABLE_M_ANY)               /* room reserved by the caller */
+        table_mc_add(t, node, metric, weight);
     struct thread *th = &t->threads[thread];
     th->metric[metric] += weight;
     th->samples += plain;

@@ -73,6 +73,14 @@ struct delta {
     uint64_t weight;
 };
 
+/* One own count of a node in one metric (table.mc): the next of the
+ * node's list, TABLE_NONE the last. */
+struct mcount {
+    uint64_t n;
+    uint32_t next;
+    uint32_t metric;           /* enum table_metric */
+};
+
 /* A node's own samples on a CPU by where they ran (table_where). */
 struct wcount {
     uint64_t n[TABLE_WHERES];
@@ -171,11 +179,19 @@ struct table {
 
     /* The writer's own counts (self) of each node by metric, so that a
      * replica in any mode can be copied whole; a node's total in a metric
-     * is its own plus its children's totals, summed when needed (NULL until
-     * a metric is first counted; TABLE_M_ANY has none: it is in the plain
-     * counts only), valid for nodes [0, nnodes) (table_mc_reserve). */
-    uint64_t *mc[TABLE_METRICS];
-    uint32_t mc_cap[TABLE_METRICS];
+     * is its own plus its children's totals, summed when needed. Sparse:
+     * only the nodes where samples end have own counts, in one or two
+     * metrics (the states a leaf ran in), so a node has a list of
+     * (metric, count), mc_head[node] its first (TABLE_NONE: none), valid
+     * for nodes [0, nnodes) below mc_head_cap (NULL until a metric is
+     * first counted; TABLE_M_ANY has none: it is in the plain counts
+     * only): 4 bytes a node and 16 a count, not 8 a node per metric
+     * (table_mc_reserve). */
+    uint32_t *mc_head;
+    uint32_t mc_head_cap;
+    struct mcount *mc;
+    uint32_t nmc, mc_cap;
+    unsigned mc_metrics;       /* bit m: metric m was reserved (may have counts) */
 
     /* A replica's mode (the metrics its counts sum), and the mode of its
      * last copy (a change makes the next one whole). */
@@ -201,8 +217,10 @@ struct table {
     /* A whole copy of a replica in another mode or of one process: the
      * writer's counts of the mode's metrics, copied under the lock, and
      * the nodes' counts and links still to redo from them without it. */
-    uint64_t *mcopy[TABLE_METRICS];
-    uint32_t mcopy_cap[TABLE_METRICS];
+    uint32_t *mcopy_head;      /* as mc_head and mc, for nodes [0, nnodes) */
+    uint32_t mcopy_head_cap;
+    struct mcount *mcopy;
+    uint32_t nmcopy, mcopy_cap;
     int rework;
 
     /* Writer side of the replication (sync.c): the adds since the last
@@ -257,10 +275,12 @@ uint32_t table_child(struct table *t, uint32_t parent, uint32_t func, int32_t li
 void table_count_at(struct table *t, uint32_t thread, uint32_t node, uint64_t weight);
 
 /* The writer's counts by metric (mode.c): make room for every node the
- * table can hold (0 or ERR_NOMEM), zero a new node's (entries of nodes
- * [0, nnodes) are valid, the rest unset), free them. */
+ * table can hold and one more count (0 or ERR_NOMEM), give a new node
+ * none (heads of nodes [0, nnodes) are valid, the rest unset), add
+ * weight to a node's count in metric (room reserved), free them. */
 int table_mc_reserve(struct table *t, enum table_metric metric);
 void table_mc_new_node(struct table *t, uint32_t node);
+void table_mc_add(struct table *t, uint32_t node, enum table_metric metric, uint64_t weight);
 void table_mc_free(struct table *t);
 
 /* The flat counts (flat.c). init: empty, owning nothing; free: release;

@@ -417,10 +417,41 @@ static void test_metric_counts_of_new_nodes(void)
     table_free(t);
 }
 
+/* The writer keeps a node's counts by metric as a list of the metrics it
+ * has: one leaf counted in every metric in turn, in an order that finds
+ * each count at every place of its list, and a second leaf in one metric
+ * only; every mode sums exactly its metrics of both. */
+static void test_metric_lists(void)
+{
+    struct table *t = table_new();
+    uint32_t th = table_thread(t, 7, "x");
+    struct frame_key a = {.func = table_intern_func(t, "a", "x.py"), .line = 1};
+    struct frame_key b = {.func = table_intern_func(t, "b", "x.py"), .line = 2};
+    uint64_t want[TABLE_METRICS] = {0};
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < TABLE_METRICS; i++) {
+            enum table_metric m = (enum table_metric)((i * 3 + round) % TABLE_METRICS);
+            uint64_t w = 1 + (uint64_t)(round * TABLE_METRICS + i);
+            CHECK(table_add_stack_as(t, th, &a, 1, w, m) == 0);
+            want[m] += w;
+        }
+    CHECK(table_add_stack_as(t, th, &b, 1, 1000, TABLE_M_GIL) == 0);
+    want[TABLE_M_GIL] += 1000;
+    for (int mode = 0; mode < TABLE_MODES; mode++) {
+        unsigned mask = table_mode_mask((enum table_mode)mode);
+        uint64_t sum = 0;
+        for (int m = 0; m < TABLE_METRICS; m++)
+            sum += mask >> m & 1u ? want[m] : 0;
+        CHECK_EQ(replica_samples(t, (enum table_mode)mode), sum);
+    }
+    table_free(t);
+}
+
 int main(void)
 {
     test_names_and_metrics();
     test_metric_counts_of_new_nodes();
+    test_metric_lists();
     test_modes_random();
     return check_report("modes");
 }
