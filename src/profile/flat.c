@@ -19,9 +19,12 @@ void flat_init(struct flatcount *fc)
 void flat_free(struct flatcount *fc)
 {
     free(fc->nodes);
+    free(fc->hot);
     for (int k = 0; k < FLAT_KINDS; k++) {
         free(fc->ent[k]);
         free(fc->all[k]);
+        free(fc->went[k]);
+        free(fc->wall[k]);
         for (uint32_t i = 0; i < fc->nlists; i++)
             free(fc->lists[k][i].ids);
         free(fc->lists[k]);
@@ -38,6 +41,8 @@ void flat_clear(struct flatcount *fc)
     for (int k = 0; k < FLAT_KINDS; k++) {
         fc->nent[k] = 0;
         fc->nall[k] = 0;
+        fc->nwent[k] = 0;
+        fc->nwall[k] = 0;
         for (uint32_t i = 0; i < fc->nlists; i++)
             fc->lists[k][i].n = 0;
     }
@@ -57,8 +62,7 @@ static int grow_all(const struct table *t, struct flatcount *fc, int kind, uint3
         return ERR_NOMEM;
     for (uint32_t i = fc->nall[kind]; i < n; i++)
         fc->all[kind][i] = (struct fall){
-            .aux = kind == FLAT_SITE ? (uint32_t)t->sites[i].line : TABLE_NONE, .first = TABLE_NONE,
-            .where = TABLE_NONE};
+            .aux = kind == FLAT_SITE ? (uint32_t)t->sites[i].line : TABLE_NONE, .first = TABLE_NONE};
     fc->nall[kind] = n;
     return 0;
 }
@@ -98,11 +102,14 @@ static uint32_t entry(const struct table *t, struct flatcount *fc, int kind, uin
     struct fc_list *l = &fc->lists[kind][thread];
     if (table_grow((void **)&fc->ent[kind], &fc->ent_cap[kind], (size_t)fc->nent[kind] + 1,
                    sizeof *fc->ent[kind]) < 0 ||
-        table_grow((void **)&l->ids, &l->cap, (size_t)l->n + 1, sizeof *l->ids) < 0)
+        table_grow((void **)&l->ids, &l->cap, (size_t)l->n + 1, sizeof *l->ids) < 0 ||
+        (kind == FLAT_FUNC &&
+         table_grow((void **)&fc->hot, &fc->hot_cap, (size_t)fc->nent[kind] + 1, sizeof *fc->hot) < 0))
         return TABLE_NONE;
     uint32_t id = fc->nent[kind]++;
-    fc->ent[kind][id] = (struct fcount){.key = key, .thread = thread, .next = a->first,
-        .aux = kind == FLAT_SITE ? (uint32_t)t->sites[key].line : TABLE_NONE, .where = TABLE_NONE};
+    fc->ent[kind][id] = (struct fcount){.key = key, .thread = thread, .next = a->first};
+    if (kind == FLAT_FUNC)
+        fc->hot[id] = TABLE_NONE;
     a->first = id;
     l->ids[l->n++] = id;
     return id;
@@ -181,9 +188,9 @@ static int busier(struct busy c, const struct busy *b)
     return c.line < b->line;
 }
 
-static struct busy busy_ent(const struct fcount *c)
+static struct busy busy_ent(const struct table *t, const struct fcount *c)
 {
-    return (struct busy){.own = c->own, .total = c->total, .line = (int32_t)c->aux};
+    return (struct busy){.own = c->own, .total = c->total, .line = t->sites[c->key].line};
 }
 
 static struct busy busy_all(const struct fall *a)
@@ -206,17 +213,18 @@ static uint32_t next_stamp(struct flatcount *fc)
 /* Site entry s of function entry f was just counted: f's busiest line
  * may now be s (counts only grow, so comparing the one that grew is
  * enough), for the thread and for all threads. */
-static void update_hot(struct flatcount *fc, struct fcount *f, uint32_t s)
+static void update_hot(const struct table *t, struct flatcount *fc, uint32_t f, uint32_t s)
 {
     const struct fcount *sc = &fc->ent[FLAT_SITE][s];
-    if ((int32_t)sc->aux < 0)
+    if (t->sites[sc->key].line < 0)
         return;
-    if (f->aux != s) {
-        struct busy b = f->aux == TABLE_NONE ? (struct busy){0} : busy_ent(&fc->ent[FLAT_SITE][f->aux]);
-        if (busier(busy_ent(sc), f->aux == TABLE_NONE ? NULL : &b))
-            f->aux = s;
+    uint32_t *hot = &fc->hot[f];
+    if (*hot != s) {
+        struct busy b = *hot == TABLE_NONE ? (struct busy){0} : busy_ent(t, &fc->ent[FLAT_SITE][*hot]);
+        if (busier(busy_ent(t, sc), *hot == TABLE_NONE ? NULL : &b))
+            *hot = s;
     }
-    struct fall *af = &fc->all[FLAT_FUNC][f->key];
+    struct fall *af = &fc->all[FLAT_FUNC][fc->ent[FLAT_FUNC][f].key];
     if (af->aux != sc->key) {
         struct busy b = af->aux == TABLE_NONE ? (struct busy){0} : busy_all(&fc->all[FLAT_SITE][af->aux]);
         if (busier(busy_all(&fc->all[FLAT_SITE][sc->key]), af->aux == TABLE_NONE ? NULL : &b))
@@ -248,10 +256,22 @@ void flat_count(const struct table *t, struct flatcount *fc, uint32_t node, uint
             ent_s[s].stamp = stamp;
             ent_s[s].total += weight;
             all_s[ent_s[s].key].total += weight;
-            update_hot(fc, &ent_f[f], s);
+            update_hot(t, fc, f, s);
         }
         n = t->nodes[n].parent;
     }
+}
+
+/* Where the index of the split of item i is kept (*arr: an array of
+ * *cap, valid for [0, *n)), made valid up to n items (those new have no
+ * split). NULL on ENOMEM. */
+static uint32_t *split_index(uint32_t **arr, uint32_t *cap, uint32_t *valid, uint32_t n, uint32_t i)
+{
+    if (table_grow((void **)arr, cap, n, sizeof **arr) < 0)
+        return NULL;
+    for (; *valid < n; (*valid)++)
+        (*arr)[*valid] = TABLE_NONE;
+    return &(*arr)[i];
 }
 
 /* The split by where of the entry whose index of it is *slot, made when
@@ -274,9 +294,15 @@ int flat_count_where(struct flatcount *fc, uint32_t node, uint64_t weight, enum 
     uint32_t f = fc->nodes[node].ent[FLAT_FUNC], s = fc->nodes[node].ent[FLAT_SITE];
     if (s == TABLE_NONE)
         return 0;                             /* a root: no row */
-    struct fcount *ef = &fc->ent[FLAT_FUNC][f], *es = &fc->ent[FLAT_SITE][s];
-    uint32_t *slots[] = {&ef->where, &es->where, &fc->all[FLAT_FUNC][ef->key].where,
-                         &fc->all[FLAT_SITE][es->key].where};
+    const uint32_t ent[FLAT_KINDS] = {f, s};
+    uint32_t *slots[2 * FLAT_KINDS];
+    for (int k = 0; k < FLAT_KINDS; k++) {    /* four arrays: no pointer moves another's */
+        slots[k] = split_index(&fc->went[k], &fc->went_cap[k], &fc->nwent[k], fc->nent[k], ent[k]);
+        slots[FLAT_KINDS + k] = split_index(&fc->wall[k], &fc->wall_cap[k], &fc->nwall[k], fc->nall[k],
+                                            fc->ent[k][ent[k]].key);
+        if (!slots[k] || !slots[FLAT_KINDS + k])
+            return ERR_NOMEM;
+    }
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)     /* all made first: no half count */
         if (where_slot(fc, slots[i]) < 0)
             return ERR_NOMEM;
@@ -361,14 +387,18 @@ static int rows_from(const struct table *t, const struct flatcount *fc, uint32_t
     for (size_t i = 0; i < n; i++) {
         if (all) {
             const struct fall *a = &fc->all[kind][i];
+            uint32_t where = i < fc->nwall[kind] ? fc->wall[kind][i] : TABLE_NONE;
             if (a->own || a->total)
-                out->rows[out->n++] = row_of(t, fc, kind, (uint32_t)i, a->own, a->total, a->aux, a->where);
+                out->rows[out->n++] = row_of(t, fc, kind, (uint32_t)i, a->own, a->total, a->aux, where);
             continue;
         }
-        const struct fcount *c = &fc->ent[kind][l->ids[i]];
-        uint32_t hot = kind == FLAT_FUNC && c->aux != TABLE_NONE ? fc->ent[FLAT_SITE][c->aux].key : TABLE_NONE;
+        uint32_t id = l->ids[i];
+        const struct fcount *c = &fc->ent[kind][id];
+        uint32_t hot = kind == FLAT_FUNC && fc->hot[id] != TABLE_NONE ? fc->ent[FLAT_SITE][fc->hot[id]].key
+                                                                     : TABLE_NONE;
+        uint32_t where = id < fc->nwent[kind] ? fc->went[kind][id] : TABLE_NONE;
         if (c->own || c->total)
-            out->rows[out->n++] = row_of(t, fc, kind, c->key, c->own, c->total, hot, c->where);
+            out->rows[out->n++] = row_of(t, fc, kind, c->key, c->own, c->total, hot, where);
     }
     return 0;
 }

@@ -97,22 +97,21 @@ struct wcount {
  * entries that have one (callers and idle code have none). */
 enum { FLAT_FUNC, FLAT_SITE, FLAT_KINDS };
 
-struct fcount {                /* one (thread, key) */
+/* One (thread, key): 32 bytes, what every entry needs; a function's
+ * busiest line and the splits by where, which few entries have or need,
+ * are in arrays apart (flatcount.hot, went). */
+struct fcount {
     uint64_t own, total;
     uint32_t key;              /* function or site id */
     uint32_t thread;
     uint32_t stamp;            /* the last path that counted its total */
-    uint32_t aux;              /* function: its busiest site entry (TABLE_NONE);
-                                * site: its line as uint32 */
     uint32_t next;             /* the entry of the same key in another thread */
-    uint32_t where;            /* its own on a CPU by where (flatcount.where), TABLE_NONE: none */
 };
 
-struct fall {                  /* one key, all threads */
+struct fall {                  /* one key, all threads: 24 bytes (the split apart: wall) */
     uint64_t own, total;
     uint32_t aux;              /* function: its busiest site id (TABLE_NONE); site: line */
     uint32_t first;            /* its first per-thread entry, TABLE_NONE */
-    uint32_t where;            /* as fcount.where */
 };
 
 struct fc_list {
@@ -139,10 +138,19 @@ struct flatcount {
     struct fc_list *lists[FLAT_KINDS];  /* by thread index */
     uint32_t nlists, lists_cap[FLAT_KINDS];
     uint32_t stamp;
+    /* By function entry, its busiest site entry (TABLE_NONE). */
+    uint32_t *hot;
+    uint32_t hot_cap;
     /* The splits by where (table_keeps_where) of the entries of both
-     * kinds, per thread and for all, that have one. */
+     * kinds, per thread and for all, that have one; by entry (went) and
+     * by key (wall) the index of its split, TABLE_NONE: none, for entries
+     * [0, nwent) and keys [0, nwall) (NULL before the first split: a
+     * table without them pays nothing). */
     struct wcount *where;
     uint32_t nwhere, where_cap;
+    uint32_t *went[FLAT_KINDS], *wall[FLAT_KINDS];
+    uint32_t nwent[FLAT_KINDS], went_cap[FLAT_KINDS];
+    uint32_t nwall[FLAT_KINDS], wall_cap[FLAT_KINDS];
 };
 
 struct table {
