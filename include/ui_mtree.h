@@ -65,12 +65,12 @@ struct ui_mt_lsum {
     uint32_t next;               /* the node's next line sum, TABLE_NONE: the last */
 };
 
-/* A node's busiest line and its samples, and the list of its line sums
- * (most nodes have a few lines: a list costs less than a hash table of
- * them; a node of many has them in the hash table, ui_mtree.lslots). */
+/* A node's busiest line, as the sum that holds it (its line and samples:
+ * 8 bytes a node, not 16), and the list of its line sums (most nodes
+ * have a few lines: a list costs less than a hash table of them; a node
+ * of many has them in the hash table, ui_mtree.lslots). */
 struct ui_mt_best {
-    uint64_t samples;
-    int32_t line;                /* -1 unknown */
+    uint32_t sum;                /* the busiest line's sum, TABLE_NONE: none (the node's own line) */
     uint32_t sums;               /* its first line sum, TABLE_NONE when none (or hashed) */
 };
 

@@ -111,7 +111,7 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
                               .last_child = TABLE_NONE, .func = func, .line = line};
     mt->path[id] = ROOT_PATH;
     mt->self[id] = 0;
-    mt->best[id] = (struct ui_mt_best){.line = line, .sums = TABLE_NONE};
+    mt->best[id] = (struct ui_mt_best){.sum = TABLE_NONE, .sums = TABLE_NONE};
     if (parent != TABLE_NONE) {
         struct ui_mt_node *p = &mt->nodes[parent];
         if (p->last_child == TABLE_NONE)
@@ -190,10 +190,12 @@ static void line_add(struct ui_mtree *mt, uint32_t node, uint32_t i, uint64_t w)
     struct ui_mt_lsum *ls = &mt->lsums[i];
     struct ui_mt_best *b = &mt->best[node];
     ls->samples += w;
-    if (ls->samples > b->samples || (ls->samples == b->samples && (b->line < 0 || ls->line < b->line))) {
-        b->samples = ls->samples;
-        b->line = ls->line;
-    }
+    if (b->sum == i)
+        return;
+    const struct ui_mt_lsum *best = b->sum != TABLE_NONE ? &mt->lsums[b->sum] : NULL;
+    if (!best || ls->samples > best->samples ||
+        (ls->samples == best->samples && (best->line < 0 || ls->line < best->line)))
+        b->sum = i;
 }
 
 /* ---- mapping ---- */
@@ -409,8 +411,7 @@ static int count_all(struct ui_mtree *mt, const struct table *t)
 {
     for (size_t i = 0; i < mt->n; i++) {
         mt->nodes[i].total = mt->self[i] = 0;
-        mt->best[i].samples = 0;
-        mt->best[i].line = mt->nodes[i].line;
+        mt->best[i].sum = TABLE_NONE;
     }
     for (size_t i = 0; i < mt->nsums; i++)
         mt->lsums[i].samples = 0;
@@ -577,5 +578,6 @@ int32_t ui_mtree_line(const struct ui_mtree *mt, uint32_t node)
 {
     if (node >= mt->n || (!mt->scope.by_line && !mt->lines_counted))
         return -1;                    /* lines not counted by the last sync */
-    return mt->best[node].line;
+    uint32_t sum = mt->best[node].sum;
+    return sum != TABLE_NONE ? mt->lsums[sum].line : mt->nodes[node].line;
 }
