@@ -2,7 +2,8 @@
 /* The memory of the merged call tree (ui_mtree), grown without a pause
  * (at a million nodes, a rehash or a copy stalled the view 50-100 ms):
  * hash tables from a key of two ids and a line to a 32-bit id (open
- * addressing) that move into one twice their size a few slots per insert,
+ * addressing; a slot holds the id and 32 bits of the key's hash, the key
+ * itself is the owner's, checked by a function it gives) that move into one twice their size a few slots per insert,
  * looked up in both meanwhile (the larger one's pages are touched first,
  * a page per insert, while the smaller one fills up to 5/8); per-node
  * arrays that grow in place (from 1 MiB up mapped apart and moved by the
@@ -26,11 +27,16 @@ static inline uint64_t ui_mtmem_mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* 8 bytes, not the 16 of the key and id: the tree's nodes hold their
+ * keys anyway (a look-up's hit is read next). */
 struct ui_mtmem_slot {
-    uint32_t a, b;
-    int32_t line;
+    uint32_t hash;               /* of the key: its low bits are its home slot */
     uint32_t id1;                /* the id + 1; 0: empty (fresh pages are empty slots) */
 };
+
+/* Whether the item of that id has key (a, b, line): the owner's check of
+ * a slot whose hash matches. */
+typedef int (*ui_mtmem_same)(const void *owner, uint32_t id, uint32_t a, uint32_t b, int32_t line);
 
 struct ui_mtmem_hash {
     struct ui_mtmem_slot *slots;   /* owned, n of them (a power of two) */
@@ -48,8 +54,10 @@ void ui_mtmem_hash_free(struct ui_mtmem_hash *h);
 /* Forget every key (the memory is kept). */
 void ui_mtmem_hash_clear(struct ui_mtmem_hash *h);
 
-/* The id of key (a, b, line), or TABLE_NONE. */
-uint32_t ui_mtmem_hash_get(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line);
+/* The id of key (a, b, line), or TABLE_NONE; same(owner, ...) tells
+ * whether an id's item has the key. */
+uint32_t ui_mtmem_hash_get(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line,
+                           ui_mtmem_same same, const void *owner);
 
 /* Add key (a, b, line), which must be absent, with id (not TABLE_NONE);
  * 0 or ERR_NOMEM (the table is unchanged then). */

@@ -62,7 +62,9 @@ struct ui_mt_map {
 struct ui_mt_lsum {
     uint64_t samples;
     int32_t line;
-    uint32_t next;               /* the node's next line sum, TABLE_NONE: the last */
+    uint32_t next;               /* the node's next line sum, TABLE_NONE: the last; of a
+                                  * node whose sums are hashed, the node (the key lslots
+                                  * checks a hit against) */
 };
 
 /* A node's busiest line, as the sum that holds it (its line and samples:

@@ -16,9 +16,9 @@
 #define MAPPED_MIN ((size_t)1 << 20)      /* arrays from this size up are mapped apart */
 #define PAGE 4096
 
-static size_t slot_of(uint32_t a, uint32_t b, int32_t line, size_t n)
+static uint32_t hash_of(uint32_t a, uint32_t b, int32_t line)
 {
-    return (size_t)ui_mtmem_mix(((uint64_t)a << 32 | b) ^ ui_mtmem_mix((uint64_t)(uint32_t)line + 1)) & (n - 1);
+    return (uint32_t)ui_mtmem_mix(((uint64_t)a << 32 | b) ^ ui_mtmem_mix((uint64_t)(uint32_t)line + 1));
 }
 
 void ui_mtmem_hash_init(struct ui_mtmem_hash *h)
@@ -68,7 +68,7 @@ void ui_mtmem_hash_free(struct ui_mtmem_hash *h)
 /* Place slot s in the current table (its key is not there). */
 static void place(struct ui_mtmem_hash *h, const struct ui_mtmem_slot *s)
 {
-    size_t k = slot_of(s->a, s->b, s->line, h->n);
+    size_t k = s->hash & (h->n - 1);
     while (h->slots[k].id1)
         k = (k + 1) & (h->n - 1);
     h->slots[k] = *s;
@@ -148,26 +148,36 @@ static int grow(struct ui_mtmem_hash *h)
     return 0;
 }
 
+/* What a look-up looks for. */
+struct probe {
+    uint32_t a, b, hash;
+    int32_t line;
+    ui_mtmem_same same;
+    const void *owner;
+};
+
 /* Look for the key from slot k on (its home slot, or a later one of its run). */
-static uint32_t find(const struct ui_mtmem_slot *s, size_t n, size_t k, uint32_t a, uint32_t b, int32_t line)
+static uint32_t find(const struct ui_mtmem_slot *s, size_t n, size_t k, const struct probe *q)
 {
     for (size_t i = 0; i < n && s[k].id1; k = (k + 1) & (n - 1), i++)
-        if (s[k].a == a && s[k].b == b && s[k].line == line)
+        if (s[k].hash == q->hash && q->same(q->owner, s[k].id1 - 1, q->a, q->b, q->line))
             return s[k].id1 - 1;
     return TABLE_NONE;
 }
 
-uint32_t ui_mtmem_hash_get(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line)
+uint32_t ui_mtmem_hash_get(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line,
+                           ui_mtmem_same same, const void *owner)
 {
-    uint32_t id = h->n ? find(h->slots, h->n, slot_of(a, b, line, h->n), a, b, line) : TABLE_NONE;
+    struct probe q = {.a = a, .b = b, .hash = hash_of(a, b, line), .line = line, .same = same, .owner = owner};
+    uint32_t id = h->n ? find(h->slots, h->n, q.hash & (h->n - 1), &q) : TABLE_NONE;
     if (id != TABLE_NONE || !h->old)
         return id;
     /* A key not moved yet is only in the old table, at or after slot
      * `moved` (slots before it are moved: found above). Its run from a
      * home slot before `moved` cannot wrap to it, so the look starts at
      * `moved`, the slot the moves read last (in cache). */
-    size_t home = slot_of(a, b, line, h->nold);
-    return find(h->old, h->nold, home < h->moved ? h->moved : home, a, b, line);
+    size_t home = q.hash & (h->nold - 1);
+    return find(h->old, h->nold, home < h->moved ? h->moved : home, &q);
 }
 
 int ui_mtmem_hash_put(struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line, uint32_t id)
@@ -177,7 +187,7 @@ int ui_mtmem_hash_put(struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t l
     if ((h->next || (h->used + 1) * 2 > h->n) && grow(h) < 0)
         return ERR_NOMEM;
     move_old(h, MOVE_STEP);
-    place(h, &(struct ui_mtmem_slot){.a = a, .b = b, .line = line, .id1 = id + 1});
+    place(h, &(struct ui_mtmem_slot){.hash = hash_of(a, b, line), .id1 = id + 1});
     h->used++;
     return 0;
 }
@@ -185,7 +195,7 @@ int ui_mtmem_hash_put(struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t l
 void ui_mtmem_hash_prefetch(const struct ui_mtmem_hash *h, uint32_t a, uint32_t b, int32_t line)
 {
     if (h->n)
-        __builtin_prefetch(&h->slots[slot_of(a, b, line, h->n)]);
+        __builtin_prefetch(&h->slots[hash_of(a, b, line) & (h->n - 1)]);
 }
 
 /* ---- arrays ---- */

@@ -125,12 +125,26 @@ static uint32_t add_node(struct ui_mtree *mt, uint32_t parent, uint32_t func, in
     return id;
 }
 
+/* Does node id have key (parent, func, line)? (The check of a hit in slots.) */
+static int same_child(const void *owner, uint32_t id, uint32_t parent, uint32_t func, int32_t line)
+{
+    const struct ui_mt_node *nd = &((const struct ui_mtree *)owner)->nodes[id];
+    return nd->parent == parent && nd->func == func && nd->line == line;
+}
+
+/* Is line sum id node's sum of line? (The check of a hit in lslots.) */
+static int same_sum(const void *owner, uint32_t id, uint32_t node, uint32_t zero, int32_t line)
+{
+    const struct ui_mt_lsum *ls = &((const struct ui_mtree *)owner)->lsums[id];
+    return ls->next == node && ls->line == line && zero == 0;
+}
+
 /* The child of parent for (func, line), made when missing; TABLE_NONE on
  * ENOMEM (a node made but not kept in the table then: the tree is
  * rebuilt after an error). */
 static uint32_t child(struct ui_mtree *mt, uint32_t parent, uint32_t func, int32_t line)
 {
-    uint32_t id = ui_mtmem_hash_get(&mt->slots, parent, func, line);
+    uint32_t id = ui_mtmem_hash_get(&mt->slots, parent, func, line, same_child, mt);
     if (id != TABLE_NONE)
         return id;
     id = add_node(mt, parent, func, line);
@@ -147,6 +161,11 @@ static int hash_sums(struct ui_mtree *mt, uint32_t node)
     for (uint32_t i = b->sums; i != TABLE_NONE; i = mt->lsums[i].next)
         if (ui_mtmem_hash_put(&mt->lslots, node, 0, mt->lsums[i].line, i) < 0)
             return ERR_NOMEM;
+    /* Listed no more: each sum's link becomes its node (same_sum). */
+    for (uint32_t i = b->sums, next; i != TABLE_NONE; i = next) {
+        next = mt->lsums[i].next;
+        mt->lsums[i].next = node;
+    }
     b->sums = SUMS_HASHED;
     return 0;
 }
@@ -157,7 +176,7 @@ static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
     struct ui_mt_best *b = &mt->best[node];
     size_t listed = 0;
     if (b->sums == SUMS_HASHED) {
-        uint32_t i = ui_mtmem_hash_get(&mt->lslots, node, 0, line);
+        uint32_t i = ui_mtmem_hash_get(&mt->lslots, node, 0, line, same_sum, mt);
         if (i != TABLE_NONE)
             return i;
     } else {
@@ -174,7 +193,7 @@ static uint32_t line_sum(struct ui_mtree *mt, uint32_t node, int32_t line)
     if (b->sums == SUMS_HASHED) {
         if (ui_mtmem_hash_put(&mt->lslots, node, 0, line, i) < 0)
             return TABLE_NONE;
-        mt->lsums[i] = (struct ui_mt_lsum){.line = line, .next = TABLE_NONE};
+        mt->lsums[i] = (struct ui_mt_lsum){.line = line, .next = node};
     } else {
         mt->lsums[i] = (struct ui_mt_lsum){.line = line, .next = b->sums};
         b->sums = i;

@@ -3,7 +3,8 @@
  * 600,000 random keys (through several growths, small and mapped: the
  * next table prepared a page per insert, the old one moved a few slots
  * per insert) answers every key inserted so far with its id and no other
- * key, checked when each phase of a growth starts and ends, midway
+ * key (a slot keeps the id and the key's hash: every hit is checked
+ * against the key kept here, as the tree checks its nodes), checked when each phase of a growth starts and ends, midway
  * through preparing, now and then, and after settle and clear; arrays
  * grown across the 1 MiB line keep their contents. */
 #include <stdint.h>
@@ -30,15 +31,27 @@ static uint32_t rnd(void)
     return (uint32_t)(rng >> 32);
 }
 
+/* Is keys[id] the key (a, b, line)? The ids are indices in keys. */
+static int same_key(const void *owner, uint32_t id, uint32_t a, uint32_t b, int32_t line)
+{
+    const struct key *k = &((const struct key *)owner)[id];
+    return k->a == a && k->b == b && k->line == line;
+}
+
+static uint32_t get(const struct ui_mtmem_hash *h, const struct key *keys, uint32_t a, uint32_t b, int32_t line)
+{
+    return ui_mtmem_hash_get(h, a, b, line, same_key, keys);
+}
+
 /* Every key of keys[0, n) is found with its id; a few keys never inserted
  * are not. Returns the number of wrong answers. */
 static size_t check_keys(const struct ui_mtmem_hash *h, const struct key *keys, size_t n)
 {
     size_t wrong = 0;
     for (size_t i = 0; i < n; i++)
-        wrong += ui_mtmem_hash_get(h, keys[i].a, keys[i].b, keys[i].line) != keys[i].id;
+        wrong += get(h, keys, keys[i].a, keys[i].b, keys[i].line) != keys[i].id;
     for (uint32_t i = 0; i < 1000; i++)             /* b >= 1000: never inserted */
-        wrong += ui_mtmem_hash_get(h, rnd() % 64, 1000 + rnd() % 1000, (int32_t)(rnd() % 5) - 1) != TABLE_NONE;
+        wrong += get(h, keys, rnd() % 64, 1000 + rnd() % 1000, (int32_t)(rnd() % 5) - 1) != TABLE_NONE;
     return wrong;
 }
 
@@ -56,8 +69,8 @@ static void test_hash(void)
     int last = 0;
     for (uint32_t i = 0; i < NKEYS; i++) {
         keys[n] = (struct key){.a = i / 7, .b = i % 7 * 100 + rnd() % 100, .line = (int32_t)(i % 3) - 1,
-                               .id = i};
-        if (ui_mtmem_hash_get(&h, keys[n].a, keys[n].b, keys[n].line) != TABLE_NONE)
+                               .id = (uint32_t)n};
+        if (get(&h, keys, keys[n].a, keys[n].b, keys[n].line) != TABLE_NONE)
             continue;                               /* the random part repeated a key */
         if (ui_mtmem_hash_put(&h, keys[n].a, keys[n].b, keys[n].line, keys[n].id) < 0)
             break;
@@ -84,9 +97,10 @@ static void test_hash(void)
     CHECK_EQ(check_keys(&h, keys, n), 0);
     ui_mtmem_hash_clear(&h);
     CHECK_EQ(check_keys(&h, keys, 0), 0);
-    CHECK_EQ(ui_mtmem_hash_get(&h, keys[0].a, keys[0].b, keys[0].line), TABLE_NONE);
-    CHECK(ui_mtmem_hash_put(&h, 1, 2, 3, TABLE_NONE) < 0);   /* not a value */
-    CHECK(ui_mtmem_hash_put(&h, 1, 2, 3, 0) == 0 && ui_mtmem_hash_get(&h, 1, 2, 3) == 0);
+    CHECK_EQ(get(&h, keys, keys[0].a, keys[0].b, keys[0].line), TABLE_NONE);
+    CHECK(ui_mtmem_hash_put(&h, keys[0].a, keys[0].b, keys[0].line, TABLE_NONE) < 0);   /* not a value */
+    CHECK(ui_mtmem_hash_put(&h, keys[0].a, keys[0].b, keys[0].line, 0) == 0 &&
+          get(&h, keys, keys[0].a, keys[0].b, keys[0].line) == 0);
     ui_mtmem_hash_free(&h);
     free(keys);
 }
