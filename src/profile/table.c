@@ -477,6 +477,16 @@ static uint32_t site_get(struct table *t, uint32_t func, int32_t line)
     return id;
 }
 
+/* A new child of parent for frame f (room reserved by the caller). Out
+ * of line: inlined into child_get(), its site look-up made the hit path,
+ * run for every frame, save and reload registers around the probe. */
+__attribute__((noinline)) static uint32_t child_new(struct table *t, uint32_t parent, struct frame_key f)
+{
+    uint32_t id = new_node(t, parent, site_get(t, f.func, f.line));
+    idmap_put(&t->child_map, (uint64_t)parent << 32 | f.func, (uint32_t)f.line, id);
+    return id;
+}
+
 /* The child of parent for frame f, created when new; room reserved by the
  * caller. Children are keyed by (parent, func, line) rather than by site so
  * that the steady state costs one probe per frame; the site is looked up
@@ -485,11 +495,7 @@ static uint32_t child_get(struct table *t, uint32_t parent, struct frame_key f)
 {
     uint64_t key = (uint64_t)parent << 32 | f.func;
     uint32_t id = idmap_get(&t->child_map, key, (uint32_t)f.line);
-    if (id == TABLE_NONE) {
-        id = new_node(t, parent, site_get(t, f.func, f.line));
-        idmap_put(&t->child_map, key, (uint32_t)f.line, id);
-    }
-    return id;
+    return id != TABLE_NONE ? id : child_new(t, parent, f);
 }
 
 int table_add_stack(struct table *t, uint32_t thread, const struct frame_key *frames,
