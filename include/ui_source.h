@@ -37,9 +37,8 @@ struct ui_line_stats {
     uint64_t own, total;          /* the function's own and total samples */
     uint64_t samples;             /* the thread(s)' samples: the 100 % */
     size_t dropped;               /* frames of lines past the caps, not counted */
-    /* Scratch, owned: per table node, per line. */
+    /* Scratch, owned: per table node. */
     uint32_t *near;
-    int32_t *fline;
     size_t scratch_cap;
     uint32_t *dense;              /* line -> index in items, for lines below UI_SOURCE_DENSE_LINES */
     uint32_t sparse[UI_SOURCE_SPARSE_MAX];   /* items of the other lines */

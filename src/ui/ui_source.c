@@ -26,7 +26,6 @@ void ui_line_stats_free(struct ui_line_stats *s)
 {
     free(s->items);
     free(s->near);
-    free(s->fline);
     free(s->dense);
     *s = (struct ui_line_stats){.items = NULL};
 }
@@ -90,17 +89,14 @@ static int scratch(struct ui_line_stats *s, size_t n)
 {
     if (!s->dense && !(s->dense = calloc(UI_SOURCE_DENSE_LINES, sizeof *s->dense)))
         return ERR_NOMEM;
-    size_t cap = s->scratch_cap;         /* both arrays have this capacity */
-    if (array_reserve((void **)&s->near, &cap, n, sizeof *s->near) < 0 ||
-        array_reserve((void **)&s->fline, &s->scratch_cap, n, sizeof *s->fline) < 0)
-        return ERR_NOMEM;
-    return 0;
+    return array_reserve((void **)&s->near, &s->scratch_cap, n, sizeof *s->near) < 0 ? ERR_NOMEM : 0;
 }
 
 /* near[i]: the nearest node at or above node i that is a frame of func
- * (TABLE_NONE: none; OUT: out of the thread's scope), and fline[i] the
- * line of such a frame, top-down in one pass over the nodes (a table
- * adds a node after its parent). */
+ * (TABLE_NONE: none; OUT: out of the thread's scope), top-down in one
+ * pass over the nodes (a table adds a node after its parent). The lines
+ * of those frames are read from the table when counted (few nodes are
+ * frames of func: an array of every node's line cost 4 bytes a node). */
 static void nearest_frames(struct ui_line_stats *s, const struct table *t, uint32_t root, uint32_t func, size_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -111,7 +107,6 @@ static void nearest_frames(struct ui_line_stats *s, const struct table *t, uint3
             s->near[i] = root == TABLE_NONE || root == i ? TABLE_NONE : OUT;
         else
             s->near[i] = above != OUT && k.func == func ? i : above;
-        s->fline[i] = k.line;
     }
 }
 
@@ -122,10 +117,10 @@ static int count_frame(struct ui_line_stats *s, const struct table *t, uint32_t 
 {
     uint32_t p = tree_parent(t, i);
     uint32_t x = p < i ? s->near[p] : TABLE_NONE;
-    int32_t line = s->fline[i];
+    int32_t line = tree_site(t, i).line;
     int outer_func = x != TABLE_NONE, outer_line = 0;
     for (size_t steps = 0; x < OUT && steps < ANCESTORS_MAX && !outer_line; steps++) {
-        outer_line = s->fline[x] == line;
+        outer_line = tree_site(t, x).line == line;
         p = tree_parent(t, x);
         x = p < x ? s->near[p] : TABLE_NONE;
     }
