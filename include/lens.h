@@ -15,7 +15,11 @@
  * Kept up to date incrementally: after a sync that replayed a log of new
  * stacks, each of them is added once, O(its depth); after a whole copy
  * (first sync, reset, a second reader, an overflowed log) or a missed
- * sync, the lensed table is built again from every node. */
+ * sync, the lensed table is built again from every node. The lensed
+ * table says what each update did as a replica says what a sync did
+ * (table_sync_replayed): the adds of an update that followed, a whole
+ * copy for a rebuild, so that the views follow it as they follow a
+ * replica. */
 #ifndef PROFTUI_LENS_H
 #define PROFTUI_LENS_H
 

@@ -3,8 +3,9 @@
  * view, from an index of a replica's nodes by function kept up to date at
  * each refresh (new nodes only): counting them costs as much as the
  * function occurs in the tree, not the tree's size; and asked again for
- * the same function after one more sync of the replica, only the stacks
- * that sync replayed are counted (table_sync_replayed): the cost follows
+ * the same function after one more sync of the replica (or update of the
+ * lensed table), only the stacks that sync replayed are counted
+ * (table_sync_replayed): the cost follows
  * the new samples. Same results as tree_callers() and tree_callees()
  * (tree.h), which walk the whole tree. No curses. */
 #ifndef PROFTUI_UI_LINKS_H

@@ -5,10 +5,10 @@
  * tree tree_merged() builds from scratch, kept up to date from one
  * refresh to the next instead. Each table node is mapped once to the
  * node of its path (a table only appends nodes, parents first); the
- * counts of a refresh come from the adds the replica's last sync replayed
- * (table_sync_replayed: O(new stacks x depth)), or, for a table that
- * does not say (the lensed table), from a walk down from the roots
- * through the table nodes whose totals grew. After a reset, a missed
+ * counts of a refresh come from the adds the replica's (or the lensed
+ * table's) last sync replayed (table_sync_replayed: O(new stacks x
+ * depth)), or, for a table that does not say, from a walk down from the
+ * roots through the table nodes whose totals grew. After a reset, a missed
  * sync or when asked (a scope change, the view shown again), every node
  * is checked against the mapping and counted again. Each node keeps its
  * total, its own samples and, at function level when asked, its busiest
@@ -92,8 +92,8 @@ struct ui_mtree {
     uint64_t *seen, *seen_self;  /* its counts at the last count (the walk), kept only when walks */
     size_t mapped;
     size_t map_caps[3];          /* of map, seen, seen_self (ui_mtmem_reserve) */
-    int walks;                   /* the table does not replay its adds (no replica: the lensed
-                                  * table): the walk of the grown nodes follows it */
+    int walks;                   /* the table does not replay its adds (neither a replica nor
+                                  * the lensed table): the walk of the grown nodes follows it */
     int seen_ok;                 /* seen is current (else the walk counts everything) */
     /* (node, line) sums, function level only */
     struct ui_mtmem_hash lslots;     /* (node, 0, line) -> sum index, of nodes of many lines */

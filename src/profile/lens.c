@@ -27,6 +27,9 @@ struct lens {
     struct lnode *map;           /* by replica node */
     uint32_t nmap, map_cap;
     uint64_t applies, whole_copies;  /* the replica's, when last followed */
+    uint64_t out_applies, out_whole; /* the lensed table's (as a replica's), kept across
+                                      * lens_drop: a table made again, maybe at the same
+                                      * address, never repeats a pair its followers saw */
     int built;
 };
 
@@ -150,9 +153,10 @@ static int map_nodes(struct lens *l, const struct table *r)
 }
 
 /* Count weight samples that ended at replica node n, of which where[w]
- * (where not NULL) ran w on a CPU. */
+ * (where not NULL) ran w on a CPU; when note, the add is recorded for the
+ * lensed table's followers (as a replica's replayed adds). */
 static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weight,
-               const uint64_t *where)
+               const uint64_t *where, int note)
 {
     if (n >= l->nmap)
         return 0;
@@ -162,9 +166,16 @@ static int add(struct lens *l, const struct table *r, uint32_t n, uint64_t weigh
         if (m.node == TABLE_NONE)
             return ERR_NOMEM;
     }
-    table_count_at(l->out, m.thread, m.node, weight);
+    struct table *out = l->out;
+    if (note && weight) {
+        if (table_grow((void **)&out->pending, &out->pending_cap, (size_t)out->npending + 1,
+                       sizeof *out->pending) < 0)
+            return ERR_NOMEM;
+        out->pending[out->npending++] = (struct delta){.node = m.node, .where = -1, .weight = weight};
+    }
+    table_count_at(out, m.thread, m.node, weight);
     for (int w = 0; where && w < TABLE_WHERES; w++)
-        if (where[w] && table_where_add(l->out, m.node, where[w], (enum table_where)w) < 0)
+        if (where[w] && table_where_add(out, m.node, where[w], (enum table_where)w) < 0)
             return ERR_NOMEM;
     return 0;
 }
@@ -176,20 +187,21 @@ static int rebuild(struct lens *l, const struct table *r)
     int rc = map_nodes(l, r);
     for (uint32_t n = 0; n < r->nnodes && rc == 0; n++)
         if (r->nodes[n].self)
-            rc = add(l, r, n, r->nodes[n].self, table_keeps_where(r) && n < r->nwc ? r->wc[n].n : NULL);
+            rc = add(l, r, n, r->nodes[n].self, table_keeps_where(r) && n < r->nwc ? r->wc[n].n : NULL, 0);
     return rc;
 }
 
 /* The adds the replica's last sync replayed, on its new nodes. */
 static int follow(struct lens *l, const struct table *r)
 {
+    l->out->npending = 0;
     int rc = map_nodes(l, r);
     for (uint32_t k = 0; k < r->napplied && rc == 0; k++) {
         const struct delta *d = &r->pending[k];
         uint64_t where[TABLE_WHERES] = {0};
         if (table_keeps_where(r) && d->where >= 0 && d->where < TABLE_WHERES)
             where[d->where] = d->weight;
-        rc = add(l, r, d->node, d->weight, where);
+        rc = add(l, r, d->node, d->weight, where, 1);
     }
     return rc;
 }
@@ -214,10 +226,20 @@ int lens_update(struct lens *l, const struct table *replica)
     if (l->built && same && r->applies == l->applies)
         return mirror(l, r);                 /* no sync since: nothing new */
     int rc = mirror(l, r);
+    int follows = l->built && same && r->applies == l->applies + 1;
     if (rc == 0)
-        rc = l->built && same && r->applies == l->applies + 1 ? follow(l, r) : rebuild(l, r);
+        rc = follows ? follow(l, r) : rebuild(l, r);
     if (rc == 0)
         copy_thread_counts(l, r);                   /* rebuild's reset zeroed them */
+    /* What the followers of the lensed table see: this update's adds
+     * when it followed, else (a rebuild, or a failure half way) a whole
+     * copy, after which they count again. */
+    struct table *out = l->out;
+    out->replays = 1;
+    out->napplied = rc == 0 && follows ? out->npending : 0;
+    out->npending = 0;
+    out->applies = ++l->out_applies;
+    out->whole_copies = rc == 0 && follows ? l->out_whole : ++l->out_whole;
     l->built = rc == 0;
     l->applies = r->applies;
     l->whole_copies = r->whole_copies;

@@ -553,14 +553,15 @@ void table_sync_apply(struct table *dst)
 
 uint64_t table_sync_replayed(const struct table *t, size_t *n, uint64_t *whole)
 {
-    *n = t->origin ? t->napplied : 0;
+    int says = t->origin || t->replays;
+    *n = says ? t->napplied : 0;
     *whole = t->whole_copies;
-    return t->origin ? t->applies : 0;
+    return says ? t->applies : 0;
 }
 
 uint32_t table_sync_replayed_add(const struct table *t, size_t i, uint64_t *weight)
 {
-    if (!t->origin || i >= t->napplied) {
+    if ((!t->origin && !t->replays) || i >= t->napplied) {
         *weight = 0;
         return TABLE_NONE;
     }

@@ -246,6 +246,9 @@ struct table {
     uint32_t napplied;         /* adds replayed by the last table_sync_apply() (in pending) */
     uint64_t applies;          /* table_sync_apply() calls */
     uint64_t whole_copies;     /* syncs that copied every node */
+    int replays;               /* no replica, but derived from one (the lens): records its
+                                * adds in pending, napplied, applies and whole_copies as a
+                                * replica does, for the readers that follow them */
 
     struct flatcount flat;
 

@@ -13,6 +13,8 @@
 
 #include "check.h"
 #include "error.h"
+#include "lens.h"
+#include "profile.h"
 #include "table.h"
 #include "tree.h"
 #include "ui_callers.h"
@@ -24,6 +26,7 @@
 #include "ui_state.h"
 #include "ui_tree.h"
 #include "ui_views_list.h"
+#include "usercode.h"
 
 #define MAXD 12
 
@@ -780,6 +783,77 @@ static void test_clicks(void)
     table_free(t);
 }
 
+/* The lensed table ("your code first") says what each of its updates
+ * added, as a replica does: the merged tree and the callers / callees
+ * follow those adds (no walk, no recount) and still equal what tree.h
+ * counts on the lensed table, through a missed sync, a reset of the
+ * profile and the lens turned off and on again. */
+static void test_lens_followed(void)
+{
+    static struct ui_links kept[3 * NF];
+    for (int i = 0; i < 3 * NF; i++)
+        ui_links_init(&kept[i]);
+    struct usercode u;
+    usercode_init(&u);
+    CHECK_EQ(usercode_add_root(&u, "/app", NULL, 1), 0);
+    struct profile *p = profile_new();
+    profile_lock(p);
+    struct table *w = profile_table(p);
+    for (int i = 0; i < NF; i++)
+        fid[i] = table_intern_func(w, names[i][0], names[i][1]);
+    table_thread(w, 1, "a");
+    table_thread(w, 2, "b");
+    profile_unlock(p);
+    struct table *replica = table_new();
+    struct lens *l = lens_new(&u);
+    struct ui_mtree inc, fresh;
+    ui_mtree_init(&inc);
+    uint64_t follows_before = 0;
+    for (int step = 0; step < 14; step++) {
+        if (step == 9)
+            profile_reset(p);
+        profile_lock(p);
+        feed_random(profile_table(p), 40 + 25 * (size_t)step);
+        profile_unlock(p);
+        CHECK_EQ(profile_sync(p, replica, NULL), 0);
+        if (step == 5)
+            continue;                          /* a sync the lens missed */
+        if (step == 11)
+            lens_drop(l);                      /* off, then on again */
+        CHECK_EQ(lens_update(l, replica), 0);
+        const struct table *lt = lens_table(l);
+        CHECK(lt != NULL);
+        if (!lt)
+            break;
+        size_t nadds;
+        uint64_t whole;
+        CHECK(table_sync_replayed(lt, &nadds, &whole) > 0);
+        CHECK(mt_sync(&inc, lt, TABLE_NONE, 0, 0) >= 0);
+        CHECK_EQ(inc.walks, 0);
+        check_against_merged(&inc, lt, TABLE_NONE);
+        check_links_followed(kept, lt);
+        ui_mtree_init(&fresh);
+        CHECK_EQ(mt_sync(&fresh, lt, 1, 0, 0), 1);
+        check_against_merged(&fresh, lt, 1);
+        ui_mtree_free(&fresh);
+        if (step == 3) {
+            for (int i = 0; i < 3 * NF; i++)
+                follows_before += kept[i].follows;
+        }
+    }
+    uint64_t follows = 0;
+    for (int i = 0; i < 3 * NF; i++) {
+        follows += kept[i].follows;
+        ui_links_free(&kept[i]);
+    }
+    CHECK(follows > follows_before + 3 * NF * 4);    /* most steps followed, every index */
+    ui_mtree_free(&inc);
+    lens_free(l);
+    table_free(replica);
+    profile_free(p);
+    usercode_free(&u);
+}
+
 int main(void)
 {
     test_hottest_path_and_counts();
@@ -790,6 +864,7 @@ int main(void)
     test_incremental_vs_at_once();
     test_wide_rows_kept_equal_fresh();
     test_shared_tree();
+    test_lens_followed();
     test_callers();
     test_clicks();
     return check_report("ui_tree");
