@@ -19,4 +19,10 @@ static inline int array_reserve(void **arr, size_t *cap, size_t need, size_t siz
     return need <= *cap ? 0 : array_grow(arr, cap, need, size);
 }
 
+/* Sort a[0..n) (items of size bytes, by cmp) when it is in order but for a
+ * few items (grown past others, new ones appended): those are taken out
+ * into tmp (room for n items), sorted and merged back, O(n + k log k) for
+ * k taken out. A stable order needs a cmp that breaks every tie. */
+void array_sort_nearly(void *a, void *tmp, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 #endif

@@ -359,6 +359,14 @@ uint64_t table_samples(const struct table *t);
 int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out);
 void flat_view_free(struct flat_view *v);
 
+/* The function-level counts of table_flat() without its rows (no busiest
+ * line, no split by where): own[f] and total[f] get the samples of every
+ * function f < n with any in the thread(s); the others are left as they
+ * are (the caller zeroes them, or adds up several calls). *samples gets the
+ * view's samples. Same costs and errors as table_flat(). */
+int table_flat_funcs(const struct table *t, uint32_t thread, uint64_t *own, uint64_t *total, size_t n,
+                     uint64_t *samples);
+
 /* Keep t's flat counts (per thread and function, per thread and line, and
  * each function's busiest line) up to date from now on, at a cost of one
  * walk up the path per table_add_stack(), so that table_flat() costs

@@ -30,7 +30,11 @@ struct ui_flame_diff {
     uint64_t *acc, *acc_own;        /* owned, per function: scratch, a group's total and own now */
     size_t cap;
     struct ui_flame_diff_key *keys; /* owned: the rows' keys, now's groups and the baseline's, by (name, file) */
-    struct ui_flame_diff_order *order;  /* owned: scratch, as many */
+    struct ui_flame_diff_order *order;  /* owned, as many: the rows' order at the last call (the
+                                     * next starts from it: a few rows move between calls) */
+    size_t norder;                  /* of order, 0 after a new match */
+    struct ui_flame_diff_order *tmp;    /* owned: scratch, as many */
+    unsigned char *listed;          /* owned, per key: scratch, in the last order */
     size_t nkeys;
     uint64_t bsamples;              /* the baseline's samples */
 };

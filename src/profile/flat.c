@@ -403,6 +403,18 @@ static int rows_from(const struct table *t, const struct flatcount *fc, uint32_t
     return 0;
 }
 
+/* The samples of thread (or of all threads: TABLE_NONE). */
+static uint64_t view_samples(const struct table *t, uint32_t thread)
+{
+    uint64_t n = 0;
+    for (uint32_t i = thread == TABLE_NONE ? 0 : thread; i < t->nthreads; i++) {
+        n += t->threads[i].samples;
+        if (thread != TABLE_NONE)
+            break;
+    }
+    return n;
+}
+
 int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out)
 {
     *out = (struct flat_view){.rows = NULL};
@@ -424,11 +436,52 @@ int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_
         flat_view_free(out);
         return rc;
     }
-    for (uint32_t i = thread == TABLE_NONE ? 0 : thread; i < t->nthreads; i++) {
-        out->samples += t->threads[i].samples;
-        if (thread != TABLE_NONE)
-            break;
+    out->samples = view_samples(t, thread);
+    return 0;
+}
+
+/* Function-level counts of thread (or all) from fc into own and total. */
+static void funcs_from(const struct flatcount *fc, uint32_t thread, uint64_t *own, uint64_t *total, size_t n)
+{
+    if (thread == TABLE_NONE) {
+        for (size_t f = 0; f < fc->nall[FLAT_FUNC] && f < n; f++) {
+            const struct fall *a = &fc->all[FLAT_FUNC][f];
+            if (a->own || a->total) {
+                own[f] = a->own;
+                total[f] = a->total;
+            }
+        }
+        return;
     }
+    const struct fc_list *l = thread < fc->nlists ? &fc->lists[FLAT_FUNC][thread] : NULL;
+    for (size_t i = 0; l && i < l->n; i++) {
+        const struct fcount *c = &fc->ent[FLAT_FUNC][l->ids[i]];
+        if (c->key < n && (c->own || c->total)) {
+            own[c->key] = c->own;
+            total[c->key] = c->total;
+        }
+    }
+}
+
+int table_flat_funcs(const struct table *t, uint32_t thread, uint64_t *own, uint64_t *total, size_t n,
+                     uint64_t *samples)
+{
+    *samples = 0;
+    if (thread != TABLE_NONE && thread >= t->nthreads)
+        return ERR_USAGE;
+    if (t->flat.on && t->flat.valid && !t->flat.stale) {
+        funcs_from(&t->flat, thread, own, total, n);
+    } else {
+        struct flatcount fc;                  /* no counts kept: derive them now */
+        flat_init(&fc);
+        int rc = flat_rebuild(t, &fc);
+        if (rc == 0)
+            funcs_from(&fc, thread, own, total, n);
+        flat_free(&fc);
+        if (rc < 0)
+            return rc;
+    }
+    *samples = view_samples(t, thread);
     return 0;
 }
 

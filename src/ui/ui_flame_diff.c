@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diff.h"
 #include "error.h"
 #include "table.h"
@@ -38,6 +39,8 @@ void ui_flame_diff_free(struct ui_flame_diff *fd)
     free(fd->acc_own);
     free(fd->keys);
     free(fd->order);
+    free(fd->tmp);
+    free(fd->listed);
     ui_flame_diff_init(fd);
 }
 
@@ -115,9 +118,14 @@ static int union_keys(struct ui_flame_diff *fd, const struct key *k, size_t nf, 
 {
     struct ui_flame_diff_key *u = realloc(fd->keys, (nf + nb + 1) * sizeof *u);
     struct ui_flame_diff_order *o = realloc(fd->order, (nf + nb + 1) * sizeof *o);
+    struct ui_flame_diff_order *t = realloc(fd->tmp, (nf + nb + 1) * sizeof *t);
+    unsigned char *l = realloc(fd->listed, nf + nb + 1);
     fd->keys = u ? u : fd->keys;
     fd->order = o ? o : fd->order;
-    if (!u || !o)
+    fd->tmp = t ? t : fd->tmp;
+    fd->listed = l ? l : fd->listed;
+    fd->norder = 0;                   /* the keys changed: the last order says nothing */
+    if (!u || !o || !t || !l)
         return ERR_NOMEM;
     size_t n = 0, i = 0, j = 0;
     while (i < nf || j < nb) {
@@ -186,16 +194,28 @@ static int match(struct ui_flame_diff *fd, const struct table *now, const struct
 }
 
 /* Functions matched with the baseline (again when either table or the
- * count of functions changed), now's function-level flat view of thread
- * into *v (the caller frees it), and the sums zeroed. 0 or ERR_NOMEM. */
+ * count of functions changed), and now's function-level counts of thread
+ * summed by group: acc[g] and acc_own[g] of each group's first function g
+ * (0 for the others); the view's samples in *samples. 0 or ERR_NOMEM. */
 static int start(struct ui_flame_diff *fd, const struct table *now, uint32_t thread,
-                 const struct table *base, struct flat_view *v)
+                 const struct table *base, uint64_t *samples)
 {
     if ((fd->now != now || fd->base != base || fd->nfuncs != table_func_count(now)) && match(fd, now, base) < 0)
         return ERR_NOMEM;
-    if (table_flat(now, thread, 0, v) < 0)
-        return ERR_NOMEM;
     memset(fd->acc, 0, fd->nfuncs * sizeof *fd->acc);
+    memset(fd->acc_own, 0, fd->nfuncs * sizeof *fd->acc_own);
+    if (table_flat_funcs(now, thread, fd->acc_own, fd->acc, fd->nfuncs, samples) < 0)
+        return ERR_NOMEM;
+    /* A group's first function has the lowest id of the group: moving the
+     * others' counts onto it in id order leaves every group summed. */
+    for (size_t f = 0; f < fd->nfuncs; f++) {
+        uint32_t g = fd->group[f];
+        if (g != f && g < f && (fd->acc[f] || fd->acc_own[f])) {
+            fd->acc[g] += fd->acc[f];
+            fd->acc_own[g] += fd->acc_own[f];
+            fd->acc[f] = fd->acc_own[f] = 0;
+        }
+    }
     return 0;
 }
 
@@ -203,20 +223,16 @@ int ui_flame_diff_marks(struct ui_flame_diff *fd, const struct table *now, uint3
                         const struct table *base, double min_pp, signed char *marks, size_t n)
 {
     memset(marks, DIFF_MARK_SAME, n);
-    struct flat_view v;
-    if (start(fd, now, thread, base, &v) < 0)
+    uint64_t samples;
+    if (start(fd, now, thread, base, &samples) < 0)
         return ERR_NOMEM;
-    for (size_t i = 0; i < v.n; i++)
-        if (v.rows[i].func < fd->nfuncs)
-            fd->acc[fd->group[v.rows[i].func]] += v.rows[i].total;
     for (size_t f = 0; f < n && f < fd->nfuncs; f++) {
         uint32_t g = fd->group[f];
         if (!fd->acc[g] || fd->base_pct[g] < 0)
             continue;                 /* new, or gone: grey */
-        double change = pct(fd->acc[g], v.samples) - fd->base_pct[g];
+        double change = pct(fd->acc[g], samples) - fd->base_pct[g];
         marks[f] = change >= min_pp ? DIFF_MARK_GROWN : change <= -min_pp ? DIFF_MARK_SHRUNK : DIFF_MARK_SAME;
     }
-    flat_view_free(&v);
     return 0;
 }
 
@@ -254,31 +270,43 @@ static void fill_row(struct diff_row *r, const struct ui_flame_diff_key *u, uint
     r->change = r->total_pct[0] - r->total_pct[1];
 }
 
+/* The order entry of key k, when it has samples now or in the baseline. */
+static int order_of(const struct ui_flame_diff *fd, uint32_t k, const uint64_t samples[2],
+                    struct ui_flame_diff_order *o)
+{
+    const struct ui_flame_diff_key *u = &fd->keys[k];
+    uint64_t total = u->group != TABLE_NONE ? fd->acc[u->group] : 0;
+    if (!total && !u->in_base)
+        return 0;
+    double now_pct = total ? pct(total, samples[0]) : 0, base_pct = u->in_base ? pct(u->base_total, samples[1]) : 0;
+    *o = (struct ui_flame_diff_order){fabs(now_pct - base_pct), k};
+    return 1;
+}
+
 int ui_flame_diff_rows(struct ui_flame_diff *fd, const struct table *now, uint32_t thread,
                        const struct table *base, struct diff *d)
 {
     *d = (struct diff){0};
-    struct flat_view v;
-    if (start(fd, now, thread, base, &v) < 0)
+    uint64_t samples[2] = {0, fd->bsamples};
+    if (start(fd, now, thread, base, &samples[0]) < 0)
         return ERR_NOMEM;
-    memset(fd->acc_own, 0, fd->nfuncs * sizeof *fd->acc_own);
-    for (size_t i = 0; i < v.n; i++)
-        if (v.rows[i].func < fd->nfuncs && v.rows[i].total) {
-            fd->acc[fd->group[v.rows[i].func]] += v.rows[i].total;
-            fd->acc_own[fd->group[v.rows[i].func]] += v.rows[i].own;
-        }
-    uint64_t samples[2] = {v.samples, fd->bsamples};
-    flat_view_free(&v);
+    samples[1] = fd->bsamples;
+    /* The keys with samples on either side, in the last call's order (then
+     * those new to it), sorted again: a refresh moves a few. */
     size_t n = 0;
-    for (size_t i = 0; i < fd->nkeys; i++) {
-        const struct ui_flame_diff_key *u = &fd->keys[i];
-        uint64_t total = u->group != TABLE_NONE ? fd->acc[u->group] : 0;
-        if (total || u->in_base) {
-            double now_pct = total ? pct(total, samples[0]) : 0, base_pct = u->in_base ? pct(u->base_total, samples[1]) : 0;
-            fd->order[n++] = (struct ui_flame_diff_order){fabs(now_pct - base_pct), (uint32_t)i};
+    memset(fd->listed, 0, fd->nkeys);
+    for (size_t i = 0; i < fd->norder; i++) {
+        uint32_t k = fd->order[i].rank;
+        if (k < fd->nkeys && !fd->listed[k] && order_of(fd, k, samples, &fd->order[n])) {
+            fd->listed[k] = 1;
+            n++;
         }
     }
-    qsort(fd->order, n, sizeof *fd->order, by_order);
+    for (size_t k = 0; k < fd->nkeys; k++)
+        if (!fd->listed[k] && order_of(fd, (uint32_t)k, samples, &fd->order[n]))
+            n++;
+    array_sort_nearly(fd->order, fd->tmp, n, sizeof *fd->order, by_order);
+    fd->norder = n;
     if (!(d->rows = calloc(n + 1, sizeof *d->rows)))
         return ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {

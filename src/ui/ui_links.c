@@ -179,30 +179,6 @@ static int by_samples(const void *pa, const void *pb)
     return (a->func > b->func) - (a->func < b->func);
 }
 
-/* Sort links that are in last call's order but for a few (grown past
- * others, new ones last): those are taken out, sorted and merged back,
- * O(n + k log k). tmp holds n links. */
-static void sort_nearly(struct tree_link *a, struct tree_link *tmp, size_t n)
-{
-    size_t kept = 0, out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kept && by_samples(&a[i], &a[kept - 1]) < 0)
-            tmp[out++] = a[i];
-        else
-            a[kept++] = a[i];
-    }
-    if (!out)
-        return;
-    qsort(tmp, out, sizeof *tmp, by_samples);
-    size_t i = kept, j = out, k = n;
-    while (j > 0) {
-        if (i > 0 && by_samples(&a[i - 1], &tmp[j - 1]) > 0)
-            a[--k] = a[--i];
-        else
-            a[--k] = tmp[--j];
-    }
-}
-
 /* Move the accumulated samples into up and down, most first; touched
  * takes that order, so that the next call finds them nearly sorted. */
 static int collect(struct ui_links *lk, struct tree_links *up, struct tree_links *down)
@@ -224,7 +200,7 @@ static int collect(struct ui_links *lk, struct tree_links *up, struct tree_links
     if (rc == 0 && array_reserve((void **)&lk->sort_tmp, &lk->sort_cap, most, sizeof *lk->sort_tmp) < 0)
         rc = ERR_NOMEM;
     for (int k = 0; k < 2 && rc == 0; k++)
-        sort_nearly(out[k]->items, lk->sort_tmp, out[k]->n);
+        array_sort_nearly(out[k]->items, lk->sort_tmp, out[k]->n, sizeof *out[k]->items, by_samples);
     size_t t = 0;
     for (int k = 0; k < 2 && rc == 0; k++)
         for (size_t i = 0; i < out[k]->n; i++)

@@ -724,6 +724,24 @@ static void check_against_bruteforce(const struct table *t, const struct rec_lis
     }
     CHECK_EQ(v.n, expected_rows);
     flat_view_free(&v);
+    if (!by_line) {               /* the same counts without the rows */
+        uint64_t own[64], total[64], samples = 0;
+        CHECK(nfuncs < 64);
+        for (uint32_t f = 0; f < 64; f++)
+            own[f] = total[f] = 7;    /* left as they are where no samples */
+        CHECK_EQ(table_flat_funcs(t, thread, own, total, nfuncs, &samples), 0);
+        CHECK_EQ(samples, b.samples);
+        for (uint32_t f = 0; f < nfuncs; f++) {
+            size_t k = (size_t)f * 6;
+            int any = b.own[k] || b.total[k];
+            CHECK_EQ(own[f], any ? b.own[k] : 7);
+            CHECK_EQ(total[f], any ? b.total[k] : 7);
+        }
+        CHECK_EQ(own[nfuncs], 7);
+        if (thread != TABLE_NONE)
+            CHECK_EQ(table_flat_funcs(t, (uint32_t)table_thread_count(t), own, total, nfuncs, &samples),
+                     ERR_USAGE);
+    }
     free(b.own);
     free(b.total);
     free(lines.own);
