@@ -45,7 +45,10 @@ struct ui_flame_path {
     size_t n, cap;
 };
 
-#define UI_FLAME_KID_CACHES 8
+/* Wide nodes whose children are kept as arrays: a layout may draw boxes of
+ * tens of them (21 under the lens in bench/ui_bench, where 8 kept arrays
+ * were all replaced at every layout and each list walked again). */
+#define UI_FLAME_KID_CACHES 32
 
 /* The children of a wide node as an array, in the tree's list order
  * (children made since follow `last` in the list): read ahead, where a
