@@ -415,23 +415,29 @@ static uint64_t view_samples(const struct table *t, uint32_t thread)
     return n;
 }
 
+/* t's flat counts: its own when kept current, else derived into *fc
+ * (*rc: 0 or ERR_NOMEM). The caller flat_free()s *fc either way. */
+static const struct flatcount *counts_of(const struct table *t, struct flatcount *fc, int *rc)
+{
+    flat_init(fc);
+    *rc = 0;
+    if (t->flat.on && t->flat.valid && !t->flat.stale)
+        return &t->flat;
+    *rc = flat_rebuild(t, fc);                /* no counts kept: derive them now */
+    return fc;
+}
+
 int table_flat(const struct table *t, uint32_t thread, int by_line, struct flat_view *out)
 {
     *out = (struct flat_view){.rows = NULL};
     if (thread != TABLE_NONE && thread >= t->nthreads)
         return ERR_USAGE;
-    int kind = by_line ? FLAT_SITE : FLAT_FUNC;
+    struct flatcount fc;
     int rc;
-    if (t->flat.on && t->flat.valid && !t->flat.stale) {
-        rc = rows_from(t, &t->flat, thread, kind, out);
-    } else {
-        struct flatcount fc;                  /* no counts kept: derive them now */
-        flat_init(&fc);
-        rc = flat_rebuild(t, &fc);
-        if (rc == 0)
-            rc = rows_from(t, &fc, thread, kind, out);
-        flat_free(&fc);
-    }
+    const struct flatcount *c = counts_of(t, &fc, &rc);
+    if (rc == 0)
+        rc = rows_from(t, c, thread, by_line ? FLAT_SITE : FLAT_FUNC, out);
+    flat_free(&fc);
     if (rc < 0) {
         flat_view_free(out);
         return rc;
@@ -469,18 +475,14 @@ int table_flat_funcs(const struct table *t, uint32_t thread, uint64_t *own, uint
     *samples = 0;
     if (thread != TABLE_NONE && thread >= t->nthreads)
         return ERR_USAGE;
-    if (t->flat.on && t->flat.valid && !t->flat.stale) {
-        funcs_from(&t->flat, thread, own, total, n);
-    } else {
-        struct flatcount fc;                  /* no counts kept: derive them now */
-        flat_init(&fc);
-        int rc = flat_rebuild(t, &fc);
-        if (rc == 0)
-            funcs_from(&fc, thread, own, total, n);
-        flat_free(&fc);
-        if (rc < 0)
-            return rc;
-    }
+    struct flatcount fc;
+    int rc;
+    const struct flatcount *c = counts_of(t, &fc, &rc);
+    if (rc == 0)
+        funcs_from(c, thread, own, total, n);
+    flat_free(&fc);
+    if (rc < 0)
+        return rc;
     *samples = view_samples(t, thread);
     return 0;
 }

@@ -194,7 +194,6 @@ static int rebuild(struct lens *l, const struct table *r)
 /* The adds the replica's last sync replayed, on its new nodes. */
 static int follow(struct lens *l, const struct table *r)
 {
-    l->out->npending = 0;
     int rc = map_nodes(l, r);
     for (uint32_t k = 0; k < r->napplied && rc == 0; k++) {
         const struct delta *d = &r->pending[k];

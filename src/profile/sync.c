@@ -551,17 +551,22 @@ void table_sync_apply(struct table *dst)
     dst->applies++;
 }
 
+/* Does t say what its last sync replayed (a replica, or the lensed table)? */
+static int says_replayed(const struct table *t)
+{
+    return t->origin || t->replays;
+}
+
 uint64_t table_sync_replayed(const struct table *t, size_t *n, uint64_t *whole)
 {
-    int says = t->origin || t->replays;
-    *n = says ? t->napplied : 0;
+    *n = says_replayed(t) ? t->napplied : 0;
     *whole = t->whole_copies;
-    return says ? t->applies : 0;
+    return says_replayed(t) ? t->applies : 0;
 }
 
 uint32_t table_sync_replayed_add(const struct table *t, size_t i, uint64_t *weight)
 {
-    if ((!t->origin && !t->replays) || i >= t->napplied) {
+    if (!says_replayed(t) || i >= t->napplied) {
         *weight = 0;
         return TABLE_NONE;
     }

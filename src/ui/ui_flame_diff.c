@@ -210,7 +210,7 @@ static int start(struct ui_flame_diff *fd, const struct table *now, uint32_t thr
      * others' counts onto it in id order leaves every group summed. */
     for (size_t f = 0; f < fd->nfuncs; f++) {
         uint32_t g = fd->group[f];
-        if (g != f && g < f && (fd->acc[f] || fd->acc_own[f])) {
+        if (g < f && (fd->acc[f] || fd->acc_own[f])) {
             fd->acc[g] += fd->acc[f];
             fd->acc_own[g] += fd->acc_own[f];
             fd->acc[f] = fd->acc_own[f] = 0;
@@ -287,10 +287,10 @@ int ui_flame_diff_rows(struct ui_flame_diff *fd, const struct table *now, uint32
                        const struct table *base, struct diff *d)
 {
     *d = (struct diff){0};
-    uint64_t samples[2] = {0, fd->bsamples};
+    uint64_t samples[2];
     if (start(fd, now, thread, base, &samples[0]) < 0)
         return ERR_NOMEM;
-    samples[1] = fd->bsamples;
+    samples[1] = fd->bsamples;      /* the match start() may have made again */
     /* The keys with samples on either side, in the last call's order (then
      * those new to it), sorted again: a refresh moves a few. */
     size_t n = 0;
