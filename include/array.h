@@ -5,6 +5,7 @@
 #define PROFTUI_ARRAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Reallocate *arr (capacity *cap items of size bytes) to the smallest
  * doubling of *cap (from 16 items) that holds need items. Returns 0, or
@@ -24,5 +25,18 @@ static inline int array_reserve(void **arr, size_t *cap, size_t need, size_t siz
  * into tmp (room for n items), sorted and merged back, O(n + k log k) for
  * k taken out. A stable order needs a cmp that breaks every tie. */
 void array_sort_nearly(void *a, void *tmp, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* An item sorted by a number (array_sort_desc): a row's key and its id. */
+struct array_keyed {
+    double key;
+    uint32_t id;
+};
+
+/* Sort a[0..n) by key, largest first, keeping items of equal keys in the
+ * order they came (pass them in id order for ties by id). O(n): a radix
+ * sort of the keys' bits, for rows re-ranked at every refresh, where most
+ * keys move a little. Keys must not be NaN (-0.0 sorts as 0.0); tmp has
+ * room for n items. */
+void array_sort_desc(struct array_keyed *a, struct array_keyed *tmp, size_t n);
 
 #endif

@@ -5,7 +5,7 @@
  * view its rows (the same as diff_build_from()). The match of each
  * function with the baseline by (name, file) is made when functions
  * appear, so a refresh costs a flat view, O(functions) and, for the rows,
- * a sort by the change: no string compared. No curses. */
+ * a radix sort by the change: no string compared. No curses. */
 #ifndef PROFTUI_UI_FLAME_DIFF_H
 #define PROFTUI_UI_FLAME_DIFF_H
 
@@ -15,12 +15,7 @@
 struct table;
 struct diff;
 struct ui_flame_diff_key;
-
-/* A row of the comparison by its change (scratch of ui_flame_diff_rows). */
-struct ui_flame_diff_order {
-    double change;               /* |change| */
-    uint32_t rank;               /* its key's place in (name, file) order */
-};
+struct array_keyed;
 
 struct ui_flame_diff {
     const struct table *now, *base; /* borrowed: the tables the match was made for */
@@ -30,11 +25,8 @@ struct ui_flame_diff {
     uint64_t *acc, *acc_own;        /* owned, per function: scratch, a group's total and own now */
     size_t cap;
     struct ui_flame_diff_key *keys; /* owned: the rows' keys, now's groups and the baseline's, by (name, file) */
-    struct ui_flame_diff_order *order;  /* owned, as many: the rows' order at the last call (the
-                                     * next starts from it: a few rows move between calls) */
-    size_t norder;                  /* of order, 0 after a new match */
-    struct ui_flame_diff_order *tmp;    /* owned: scratch, as many */
-    unsigned char *listed;          /* owned, per key: scratch, in the last order */
+    struct array_keyed *order, *tmp;    /* owned, as many: scratch, the rows by |change| (key) of
+                                     * the keys (id: the key's place in (name, file) order) */
     size_t nkeys;
     uint64_t bsamples;              /* the baseline's samples */
 };

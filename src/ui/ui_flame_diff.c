@@ -40,7 +40,6 @@ void ui_flame_diff_free(struct ui_flame_diff *fd)
     free(fd->keys);
     free(fd->order);
     free(fd->tmp);
-    free(fd->listed);
     ui_flame_diff_init(fd);
 }
 
@@ -117,15 +116,12 @@ static int union_keys(struct ui_flame_diff *fd, const struct key *k, size_t nf, 
                       uint64_t bsamples)
 {
     struct ui_flame_diff_key *u = realloc(fd->keys, (nf + nb + 1) * sizeof *u);
-    struct ui_flame_diff_order *o = realloc(fd->order, (nf + nb + 1) * sizeof *o);
-    struct ui_flame_diff_order *t = realloc(fd->tmp, (nf + nb + 1) * sizeof *t);
-    unsigned char *l = realloc(fd->listed, nf + nb + 1);
+    struct array_keyed *o = realloc(fd->order, (nf + nb + 1) * sizeof *o);
+    struct array_keyed *t = realloc(fd->tmp, (nf + nb + 1) * sizeof *t);
     fd->keys = u ? u : fd->keys;
     fd->order = o ? o : fd->order;
     fd->tmp = t ? t : fd->tmp;
-    fd->listed = l ? l : fd->listed;
-    fd->norder = 0;                   /* the keys changed: the last order says nothing */
-    if (!u || !o || !t || !l)
+    if (!u || !o || !t)
         return ERR_NOMEM;
     size_t n = 0, i = 0, j = 0;
     while (i < nf || j < nb) {
@@ -236,14 +232,6 @@ int ui_flame_diff_marks(struct ui_flame_diff *fd, const struct table *now, uint3
     return 0;
 }
 
-static int by_order(const void *pa, const void *pb)
-{
-    const struct ui_flame_diff_order *a = pa, *b = pb;
-    if (a->change != b->change)
-        return (a->change < b->change) - (a->change > b->change);
-    return (a->rank > b->rank) - (a->rank < b->rank);
-}
-
 static double pct_of(uint64_t part, uint64_t whole)
 {
     return pct(part, whole);
@@ -272,14 +260,14 @@ static void fill_row(struct diff_row *r, const struct ui_flame_diff_key *u, uint
 
 /* The order entry of key k, when it has samples now or in the baseline. */
 static int order_of(const struct ui_flame_diff *fd, uint32_t k, const uint64_t samples[2],
-                    struct ui_flame_diff_order *o)
+                    struct array_keyed *o)
 {
     const struct ui_flame_diff_key *u = &fd->keys[k];
     uint64_t total = u->group != TABLE_NONE ? fd->acc[u->group] : 0;
     if (!total && !u->in_base)
         return 0;
     double now_pct = total ? pct(total, samples[0]) : 0, base_pct = u->in_base ? pct(u->base_total, samples[1]) : 0;
-    *o = (struct ui_flame_diff_order){fabs(now_pct - base_pct), k};
+    *o = (struct array_keyed){fabs(now_pct - base_pct), k};
     return 1;
 }
 
@@ -291,26 +279,16 @@ int ui_flame_diff_rows(struct ui_flame_diff *fd, const struct table *now, uint32
     if (start(fd, now, thread, base, &samples[0]) < 0)
         return ERR_NOMEM;
     samples[1] = fd->bsamples;      /* the match start() may have made again */
-    /* The keys with samples on either side, in the last call's order (then
-     * those new to it), sorted again: a refresh moves a few. */
+    /* The keys with samples on either side, in (name, file) order, then
+     * by the change: ties stay in (name, file) order. */
     size_t n = 0;
-    memset(fd->listed, 0, fd->nkeys);
-    for (size_t i = 0; i < fd->norder; i++) {
-        uint32_t k = fd->order[i].rank;
-        if (k < fd->nkeys && !fd->listed[k] && order_of(fd, k, samples, &fd->order[n])) {
-            fd->listed[k] = 1;
-            n++;
-        }
-    }
     for (size_t k = 0; k < fd->nkeys; k++)
-        if (!fd->listed[k] && order_of(fd, (uint32_t)k, samples, &fd->order[n]))
-            n++;
-    array_sort_nearly(fd->order, fd->tmp, n, sizeof *fd->order, by_order);
-    fd->norder = n;
+        n += (size_t)order_of(fd, (uint32_t)k, samples, &fd->order[n]);
+    array_sort_desc(fd->order, fd->tmp, n);
     if (!(d->rows = calloc(n + 1, sizeof *d->rows)))
         return ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        const struct ui_flame_diff_key *u = &fd->keys[fd->order[i].rank];
+        const struct ui_flame_diff_key *u = &fd->keys[fd->order[i].id];
         uint64_t g = u->group;
         fill_row(&d->rows[i], u, g != TABLE_NONE ? fd->acc_own[g] : 0, g != TABLE_NONE ? fd->acc[g] : 0, samples);
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diff.h"
 #include "error.h"
 #include "table.h"
@@ -32,16 +33,13 @@
 
 enum diff_order { ORDER_CHANGE, ORDER_NOW, ORDER_BASE, ORDER_COUNT };
 
-struct shown_row {
-    double key;                         /* what the order sorts on */
-    size_t i;                           /* index in d.rows (diff.c's order: ties keep it) */
-};
-
 struct diff_view {
     struct diff d;                      /* the comparison of the thread(s) shown */
     struct ui_flame_diff fd;            /* the functions matched with the baseline's, kept */
     const struct table *now;            /* the table it was built from (borrowed) */
-    struct shown_row *vis;              /* rows shown (filter, threshold), in order */
+    struct array_keyed *vis, *tmp;      /* rows shown (filter, threshold), in order: what the order
+                                         * sorts on (key) and the index in d.rows (id: diff.c's
+                                         * order, which ties keep); tmp: scratch */
     size_t nvis, cap;
     struct ui_list list;                /* selection and window */
     enum diff_order order;
@@ -86,6 +84,7 @@ static void diff_destroy(void *v)
         diff_free(&dv->d);
         ui_flame_diff_free(&dv->fd);
         free(dv->vis);
+        free(dv->tmp);
     }
     free(dv);
 }
@@ -94,14 +93,6 @@ static double order_key(const struct diff_view *dv, const struct diff_row *r)
 {
     return dv->order == ORDER_CHANGE ? fabs(r->change) : dv->order == ORDER_NOW ? r->total_pct[0]
                                                                                : r->total_pct[1];
-}
-
-static int by_key(const void *pa, const void *pb)
-{
-    const struct shown_row *a = pa, *b = pb;
-    if (a->key != b->key)
-        return (a->key < b->key) - (a->key > b->key);     /* largest first */
-    return (a->i > b->i) - (a->i < b->i);                 /* then diff.c's order */
 }
 
 static int shown(const struct diff_row *r, const struct ui_state *st)
@@ -114,24 +105,28 @@ static int shown(const struct diff_row *r, const struct ui_state *st)
 /* The rows shown, in the view's order. */
 static int arrange(struct diff_view *dv, const struct ui_state *st)
 {
+    if (dv->d.n > UINT32_MAX)
+        return ERR_NOMEM;
     if (dv->d.n > dv->cap) {
-        struct shown_row *v = realloc(dv->vis, dv->d.n * sizeof *v);
-        if (!v)
+        struct array_keyed *v = realloc(dv->vis, dv->d.n * sizeof *v);
+        dv->vis = v ? v : dv->vis;
+        struct array_keyed *t = realloc(dv->tmp, dv->d.n * sizeof *t);
+        dv->tmp = t ? t : dv->tmp;
+        if (!v || !t)
             return ERR_NOMEM;
-        dv->vis = v;
         dv->cap = dv->d.n;
     }
     dv->nvis = 0;
     for (size_t i = 0; i < dv->d.n; i++)
         if (shown(&dv->d.rows[i], st))
-            dv->vis[dv->nvis++] = (struct shown_row){order_key(dv, &dv->d.rows[i]), i};
+            dv->vis[dv->nvis++] = (struct array_keyed){order_key(dv, &dv->d.rows[i]), (uint32_t)i};
     /* d.rows come by the change, largest first (then by name and file:
      * their index), which is this order already. */
     if (dv->order != ORDER_CHANGE)
-        qsort(dv->vis, dv->nvis, sizeof *dv->vis, by_key);
+        array_sort_desc(dv->vis, dv->tmp, dv->nvis);
     if (dv->reversed)
         for (size_t a = 0, b = dv->nvis; a + 1 < b; a++, b--) {
-            struct shown_row tmp = dv->vis[a];
+            struct array_keyed tmp = dv->vis[a];
             dv->vis[a] = dv->vis[b - 1];
             dv->vis[b - 1] = tmp;
         }
@@ -144,7 +139,7 @@ static void keep_selection(struct diff_view *dv)
     dv->keep_name[0] = dv->keep_file[0] = '\0';
     if (!dv->nvis || dv->list.sel == 0)             /* on the first row: it rides on the top */
         return;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].id];
     if (strlen(r->name) < TEXT_MAX && strlen(r->file) < TEXT_MAX) {
         memcpy(dv->keep_name, r->name, strlen(r->name) + 1);
         memcpy(dv->keep_file, r->file, strlen(r->file) + 1);
@@ -156,7 +151,7 @@ static void restore_selection(struct diff_view *dv)
     if (!dv->keep_name[0])
         return;
     for (size_t k = 0; k < dv->nvis; k++) {
-        const struct diff_row *r = &dv->d.rows[dv->vis[k].i];
+        const struct diff_row *r = &dv->d.rows[dv->vis[k].id];
         if (strcmp(r->name, dv->keep_name) == 0 && strcmp(r->file, dv->keep_file) == 0) {
             dv->list.sel = k;
             return;
@@ -246,7 +241,7 @@ static void draw_details(WINDOW *w, const struct diff_view *dv, const struct ui_
     char text[TEXT_MAX];
     if (!dv->nvis)
         return;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].id];
     snprintf(text, sizeof text, "%s %s (%s)", t->pointer, r->name, r->file);
     ui_paint_text(w, 0, 0, text, width, 0, UI_TRUNC_MIDDLE, ui_theme_attr(t, UI_EL_VALUE), t);
     snprintf(text, sizeof text, "  total %llu of %llu samples now, %llu of %llu in the baseline; own %llu, %llu%s",
@@ -269,7 +264,7 @@ static void diff_draw(void *v, const struct ui_view_windows *w, const struct ui_
                           "to compare with it.", width - 1, 0, UI_TRUNC_END, ui_theme_attr(sc->theme, UI_EL_DIM),
                           sc->theme);
         for (size_t i = 0; i < dv->list.height && dv->list.top + i < dv->nvis; i++)
-            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->list.top + i].i],
+            draw_row(w->body, (int)i + UI_COLHEAD_LINES, dv, &dv->d.rows[dv->vis[dv->list.top + i].id],
                      dv->list.top + i == dv->list.sel, sc, width);
     }
     if (w->parts & UI_PART_DETAILS)
@@ -283,7 +278,7 @@ static uint32_t diff_selected_func(const void *v)
     const struct diff_view *dv = v;
     if (!dv->nvis || !dv->now)
         return TABLE_NONE;
-    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].i];
+    const struct diff_row *r = &dv->d.rows[dv->vis[dv->list.sel].id];
     if (r->status == DIFF_GONE)
         return TABLE_NONE;
     size_t n = table_func_count(dv->now);

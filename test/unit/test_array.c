@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of array.c's nearly-sorted sort: arrays in order but for a
- * few items moved (none, one, some, all, appended at the end, the whole
- * array reversed), of several item sizes, against qsort. */
+/* Unit tests of array.c's sorts against qsort: the nearly-sorted sort on
+ * arrays in order but for a few items moved (none, one, some, all,
+ * appended at the end, the whole array reversed), of several item sizes;
+ * the radix sort by a number on keys of every kind (ties, zeros of both
+ * signs, negatives, tiny and huge, infinities), stable. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +72,63 @@ static void check_items(size_t n, size_t moved, size_t added, int reversed)
     free(tmp);
 }
 
+static int by_keyed(const void *pa, const void *pb)
+{
+    const struct array_keyed *a = pa, *b = pb;
+    if (a->key != b->key)
+        return (a->key < b->key) - (a->key > b->key);     /* largest first */
+    return (a->id > b->id) - (a->id < b->id);             /* then as they came (id order) */
+}
+
+/* One key of the kind asked: few distinct values (ties), shares 0-100,
+ * any sign and size, or the edge values. */
+static double key_of(int kind)
+{
+    static const double edges[] = {0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, 1.7976931348623157e308,
+                                   -1.7976931348623157e308, INFINITY, -INFINITY, 100.0, 1e-300};
+    switch (kind) {
+    case 0:
+        return (double)rnd(4) / 2;
+    case 1:
+        return rnd(1000000) / 10000.0;
+    case 2:
+        return ldexp((double)rnd(1u << 30) - (double)(1u << 29), (int)rnd(200) - 100);
+    default:
+        return edges[rnd(sizeof edges / sizeof edges[0])];
+    }
+}
+
+/* n keyed items of one kind, ids in order: array_sort_desc equals qsort
+ * by (key largest first, id); zeros compare equal whatever their sign. */
+static void check_desc(size_t n, int kind)
+{
+    struct array_keyed *a = calloc(n + 1, sizeof *a), *want = calloc(n + 1, sizeof *a),
+                       *tmp = calloc(n + 1, sizeof *a);
+    if (!a || !want || !tmp)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        a[i] = want[i] = (struct array_keyed){key_of(kind), (uint32_t)i};
+    qsort(want, n, sizeof *want, by_keyed);
+    array_sort_desc(a, tmp, n);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += a[i].key != want[i].key || a[i].id != want[i].id;
+    check(bad == 0, "radix, %zu keys of kind %d: %zu out of place", n, kind, bad);
+    free(a);
+    free(want);
+    free(tmp);
+}
+
 int main(void)
 {
+    const size_t counts[] = {0, 1, 2, 3, 17, 1000, 20000};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (int kind = 0; kind < 4; kind++)
+            check_desc(counts[c], kind);
+    struct array_keyed z[2] = {{-0.0, 0}, {0.0, 1}}, zt[2];
+    array_sort_desc(z, zt, 2);
+    CHECK_EQ(z[0].id, 0u);                         /* equal keys: as they came */
+    check(z[0].key == 0 && !signbit(z[0].key), "-0.0 sorts and comes back as 0.0");
     const size_t sizes[] = {0, 1, 2, 3, 17, 1000};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         size_t n = sizes[s];
