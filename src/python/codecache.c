@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "linetable.h"
 #include "opcodes.h"
@@ -13,7 +14,20 @@
 #include "pytarget.h"
 #include "reader.h"
 
-#define SLOTS 8192              /* power of two */
+/* Entries (about 160 bytes each) are made as code objects are met, in
+ * chunks that never move (an entry handed out stays where it is), up to
+ * ENTRIES_MAX; past that, the least recently used of the slots an address
+ * may take is replaced. The index (an entry's number per slot) doubles
+ * whenever a quarter of it is taken, so an address finds a slot among its
+ * PROBE: a program that runs more code objects than a fixed table holds
+ * would reload them all the time (10,000 functions in 8,192 slots: 2.5
+ * loads per code object in 4 s at 10 kHz). */
+#define ENTRIES_MAX 131072
+#define CHUNK_BITS 10
+#define CHUNKS (ENTRIES_MAX >> CHUNK_BITS)
+#define INDEX_MIN_BITS 12
+#define INDEX_MAX_BITS 19       /* ENTRIES_MAX at a quarter */
+#define NONE UINT32_MAX
 #define PROBE 16
 #define LINETABLE_MAX (1u << 20)
 #define BYTECODE_MAX (1u << 20)  /* bytes of bytecode scanned for calls; larger: unknown */
@@ -26,7 +40,13 @@ _Static_assert(BYTECODE_MAX <= LINETABLE_MAX, "bytecode is read into the line-ta
 #define OLD_FIRSTLINENO 40
 
 struct codecache {
-    struct code_entry slots[SLOTS];
+    uint32_t *index;            /* 2^bits slots: an entry's number, or NONE */
+    unsigned bits;
+    size_t taken;               /* slots that are not NONE */
+    struct code_entry *chunks[CHUNKS];  /* entry n: chunks[n >> CHUNK_BITS][n & (CHUNK - 1)] */
+    uint32_t nentries;          /* numbers handed out, [0, nentries) */
+    uint32_t *spare;            /* numbers of entries cleared (in no slot), to use again */
+    size_t nspare, spare_cap;
     uint8_t *scratch;           /* LINETABLE_MAX (= BYTECODE_MAX) bytes for reading line
                                  * tables and bytecode */
     uint64_t hits, loads;
@@ -38,11 +58,16 @@ struct codecache *codecache_new(void)
     struct codecache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->bits = INDEX_MIN_BITS;
+    c->index = malloc(((size_t)1 << c->bits) * sizeof *c->index);
     c->scratch = malloc(LINETABLE_MAX);
-    if (!c->scratch) {
+    if (!c->index || !c->scratch) {
+        free(c->index);
+        free(c->scratch);
         free(c);
         return NULL;
     }
+    memset(c->index, 0xff, ((size_t)1 << c->bits) * sizeof *c->index);
     return c;
 }
 
@@ -59,8 +84,12 @@ void codecache_free(struct codecache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < SLOTS; i++)
-        entry_clear(&c->slots[i]);
+    for (uint32_t n = 0; n < c->nentries; n++)
+        entry_clear(&c->chunks[n >> CHUNK_BITS][n & ((1u << CHUNK_BITS) - 1)]);
+    for (size_t k = 0; k < CHUNKS; k++)
+        free(c->chunks[k]);
+    free(c->index);
+    free(c->spare);
     free(c->scratch);
     free(c);
 }
@@ -205,30 +234,140 @@ static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
     return 0;
 }
 
+/* The first slot addr may use among 2^bits (the top bits of a
+ * multiplicative hash). */
+static size_t home_of(uint64_t addr, unsigned bits)
+{
+    return (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - bits));
+}
+
+static struct code_entry *entry_at(const struct codecache *c, uint32_t n)
+{
+    return &c->chunks[n >> CHUNK_BITS][n & ((1u << CHUNK_BITS) - 1)];
+}
+
+/* Put entry n, cleared, among the spare ones. */
+static void spare_entry(struct codecache *c, uint32_t n)
+{
+    entry_clear(entry_at(c, n));
+    if (c->nspare < c->spare_cap ||
+        array_grow((void **)&c->spare, &c->spare_cap, c->nspare + 1, sizeof *c->spare) == 0)
+        c->spare[c->nspare++] = n;      /* else it is lost: memory, not correctness */
+}
+
+/* The first free slot of addr's PROBE in index (2^bits slots), or NULL. */
+static uint32_t *free_slot_in(uint32_t *index, unsigned bits, uint64_t addr)
+{
+    size_t home = home_of(addr, bits), mask = ((size_t)1 << bits) - 1;
+    for (size_t i = 0; i < PROBE; i++)
+        if (index[(home + i) & mask] == NONE)
+            return &index[(home + i) & mask];
+    return NULL;
+}
+
+/* An index of twice the slots with every entry in it (one that finds no
+ * free slot, which an index an eighth full makes unlikely, is cleared:
+ * it is loaded again when next seen). Entries do not move. Left as it is
+ * on ENOMEM. */
+static void grow(struct codecache *c)
+{
+    unsigned bits = c->bits + 1;
+    uint32_t *index = malloc(((size_t)1 << bits) * sizeof *index);
+    if (!index)
+        return;
+    memset(index, 0xff, ((size_t)1 << bits) * sizeof *index);
+    size_t taken = 0;
+    for (size_t i = 0; i < (size_t)1 << c->bits; i++) {
+        uint32_t n = c->index[i];
+        if (n == NONE)
+            continue;
+        uint32_t *slot = free_slot_in(index, bits, entry_at(c, n)->addr);
+        if (slot) {
+            *slot = n;
+            taken++;
+        } else {
+            spare_entry(c, n);
+        }
+    }
+    free(c->index);
+    c->index = index;
+    c->bits = bits;
+    c->taken = taken;
+}
+
+/* A cleared entry for a slot: a spare one, else a new one, NULL when
+ * ENTRIES_MAX are made (or on ENOMEM). */
+static struct code_entry *new_entry(struct codecache *c, uint32_t *n)
+{
+    if (c->nspare) {
+        *n = c->spare[--c->nspare];
+        return entry_at(c, *n);
+    }
+    if (c->nentries >= ENTRIES_MAX)
+        return NULL;
+    struct code_entry **chunk = &c->chunks[c->nentries >> CHUNK_BITS];
+    if (!*chunk && !(*chunk = calloc((size_t)1 << CHUNK_BITS, sizeof **chunk)))
+        return NULL;
+    *n = c->nentries++;
+    return entry_at(c, *n);
+}
+
 void codecache_new_round(struct codecache *c)
 {
     if (++c->round == 0) {      /* wrapped: no entry counts as used now */
-        for (size_t i = 0; i < SLOTS; i++)
-            c->slots[i].used_round = 0;
+        for (uint32_t n = 0; n < c->nentries; n++)
+            entry_at(c, n)->used_round = 0;
         c->round = 1;
     }
 }
 
-/* The slot for addr: its entry, a free slot, or the least recently used
- * entry among the probed ones that this round has not used; NULL when
- * all of them are in use by this round. */
+/* The entry for addr: its own, else a cleared one in a free slot of its
+ * PROBE (the index grown first when a quarter of it is taken), else the
+ * least recently used entry among those slots that this round has not
+ * used; NULL when all of them are in use by this round. Every probed slot
+ * is looked at: an entry may lie past a slot freed after it was placed. */
 static struct code_entry *find_slot(struct codecache *c, uint64_t addr)
 {
-    size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
+    if (c->bits < INDEX_MAX_BITS && (c->taken + 1) * 4 > (size_t)1 << c->bits)
+        grow(c);
+    size_t home = home_of(addr, c->bits), mask = ((size_t)1 << c->bits) - 1;
+    uint32_t *free_slot = NULL;
     struct code_entry *victim = NULL;
     for (size_t i = 0; i < PROBE; i++) {
-        struct code_entry *e = &c->slots[(home + i) & (SLOTS - 1)];
-        if (e->addr == addr || e->addr == 0)
+        uint32_t *slot = &c->index[(home + i) & mask];
+        if (*slot == NONE) {
+            free_slot = free_slot ? free_slot : slot;
+            continue;
+        }
+        struct code_entry *e = entry_at(c, *slot);
+        if (e->addr == addr)
             return e;
         if (e->used_round != c->round && (!victim || e->used_round < victim->used_round))
             victim = e;
     }
-    return victim;
+    uint32_t n;
+    struct code_entry *e = free_slot ? new_entry(c, &n) : NULL;
+    if (!e)
+        return victim;
+    *free_slot = n;
+    c->taken++;
+    return e;
+}
+
+/* Take the entry of addr (just cleared after a failed load) out of its
+ * slot, among the spare entries. */
+static void drop(struct codecache *c, uint64_t addr, const struct code_entry *e)
+{
+    size_t home = home_of(addr, c->bits), mask = ((size_t)1 << c->bits) - 1;
+    for (size_t i = 0; i < PROBE; i++) {
+        uint32_t *slot = &c->index[(home + i) & mask];
+        if (*slot != NONE && entry_at(c, *slot) == e) {
+            spare_entry(c, *slot);
+            *slot = NONE;
+            c->taken--;
+            return;
+        }
+    }
 }
 
 /* A freed code object keeps its old name and file pointers while those
@@ -335,7 +474,7 @@ int codecache_get(struct codecache *c, struct pytarget *t, uint64_t addr,
     if (rc == 0)
         rc = strings_unchanged(t, e);
     if (rc < 0) {
-        entry_clear(e);
+        drop(c, addr, e);
         return rc == ERR_NOMEM ? rc : ERR_CORRUPT;
     }
     e->facts = facts;
@@ -350,30 +489,31 @@ int codecache_is_shim(const struct code_entry *e)
     return e->id_fields[0] == e->id_fields[1] || strcmp(e->file, "<shim>") == 0;
 }
 
-/* The slot of the entry cached for addr (never a free one), or -1. */
-static long cached(const struct codecache *c, uint64_t addr)
+/* The entry cached for addr, or NULL. */
+static struct code_entry *cached(const struct codecache *c, uint64_t addr)
 {
-    size_t home = (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 51) & (SLOTS - 1);
-    for (size_t i = 0; addr && i < PROBE; i++)
-        if (c->slots[(home + i) & (SLOTS - 1)].addr == addr)
-            return (long)((home + i) & (SLOTS - 1));
-    return -1;
+    size_t home = home_of(addr, c->bits), mask = ((size_t)1 << c->bits) - 1;
+    for (size_t i = 0; addr && i < PROBE; i++) {
+        uint32_t n = c->index[(home + i) & mask];
+        if (n != NONE && entry_at(c, n)->addr == addr)
+            return entry_at(c, n);
+    }
+    return NULL;
 }
 
 const struct code_entry *codecache_peek(const struct codecache *c, uint64_t addr)
 {
-    long i = cached(c, addr);
-    return i >= 0 ? &c->slots[i] : NULL;
+    return cached(c, addr);
 }
 
 struct code_entry *codecache_keep(struct codecache *c, uint64_t addr)
 {
-    long i = cached(c, addr);
-    if (i < 0)
+    struct code_entry *e = cached(c, addr);
+    if (!e)
         return NULL;
-    c->slots[i].used_round = c->round;
+    e->used_round = c->round;
     c->hits++;
-    return &c->slots[i];
+    return e;
 }
 
 int codecache_line(const struct pytarget *t, struct code_entry *e, int addr)
