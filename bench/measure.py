@@ -280,7 +280,7 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
 
 def live_10k(py: str, proftui: str, s: Settings) -> Runs:
     """10 kHz on a 10,000-function target, headless and in the live view
-    (top, call tree, flame graph): the share of rounds missed (bench/live.py)."""
+    (top, call tree, flame graph), each beside a headless run: the share of rounds missed (bench/live.py)."""
     import live   # noqa: E402 (needs pyte, as the UI tests)
     return live.live_10k(py, proftui, min(s.runs, 3), max(5.0, 2.5 * s.seconds))
 
