@@ -100,4 +100,7 @@ int codecache_in_call(const struct code_entry *e, int pos);
 /* Entries loaded (misses) and hits, for statistics. */
 void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads);
 
+/* The code objects cached now. */
+size_t codecache_entries(const struct codecache *c);
+
 #endif

@@ -118,6 +118,8 @@ static void log_procs(FILE *log, struct sampler *s)
             st.procs_followed, st.procs,
             st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0,
             st.quiet_rounds, st.proc_rounds, st.copied_stacks, st.walked_stacks);
+    fprintf(log, "proftui: code objects: %" PRIu64 " read (name, file and line table), %" PRIu64
+            " cached at the end\n", st.code_loads, st.code_cached);
     if (st.threadless)
         fprintf(log, "proftui: %" PRIu64 " thread stack%s left out: the thread state named no "
                 "thread of its process (a thread ending, or a forked child before it renewed "

@@ -544,3 +544,8 @@ void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads)
     *hits = c->hits;
     *loads = c->loads;
 }
+
+size_t codecache_entries(const struct codecache *c)
+{
+    return c->nentries - c->nspare;
+}

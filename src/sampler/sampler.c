@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "codecache.h"
 #include "cpuswitch.h"
 #include "discover.h"
 #include "error.h"
@@ -209,6 +210,15 @@ static void count_switches(struct sampler *s)
  * the stacks under the profile's lock and the counters under ours.
  * Returns the root's count of threads or a negative error when its thread
  * list itself could not be read. */
+static void count_codes(struct sampler *s, struct proc *p, uint64_t *cached)
+{
+    uint64_t hits, loads;
+    codecache_stats(p->codes, &hits, &loads);
+    s->st.code_loads += loads - p->code_loads;
+    p->code_loads = loads;
+    *cached += codecache_entries(p->codes);
+}
+
 static int sample_round(struct sampler *s, uint64_t now)
 {
     if (s->sw)                          /* who ran since the last round, before the looks */
@@ -217,6 +227,7 @@ static int sample_round(struct sampler *s, uint64_t now)
         proc_walk(s->procs[i], now);
     unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f, tasks = 0;
     unsigned walked = 0, copied = 0, threadless = 0;
+    uint64_t cached = 0;
     unsigned listed = 0, skipped = 0;
     int gil_known = 0;
     pthread_mutex_lock(&s->lock);
@@ -231,6 +242,7 @@ static int sample_round(struct sampler *s, uint64_t now)
         quiet += (unsigned)s->procs[i]->quiet;
         walked += !s->procs[i]->quiet && s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
         copied += s->procs[i]->copied;
+        count_codes(s, s->procs[i], &cached);
         tasks += proc_record_tasks(s->procs[i]);
         listed += s->procs[i]->task_stats.listed;
         skipped += s->procs[i]->task_stats.cut;
@@ -253,6 +265,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     s->st.quiet_rounds += quiet;
     s->st.walked_stacks += walked;
     s->st.copied_stacks += copied;
+    s->st.code_cached = cached;
     count_switches(s);
     if (n >= 0 || s->nprocs > 1) {
         s->st.threads = threads;

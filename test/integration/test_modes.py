@@ -149,6 +149,11 @@ def test_cpu_mode_leaves_the_sleeper_out(proftui, tmp_path, states):
     assert r.result.returncode == 0 and r.profile is not None, r.describe()
     said = [line for line in log.read_text().splitlines() if "thread states:" in line]
     assert len(said) == 1, log.read_text()
+    # and how many code objects were read, and kept: each at least once
+    # (the spinners', the hasher's, the sleeper's functions and more)
+    codes = re.search(r"^proftui: code objects: (\d+) read \(name, file and line table\), "
+                      r"(\d+) cached at the end$", log.read_text(), re.M)
+    assert codes and int(codes[1]) >= int(codes[2]) >= 3, log.read_text()
     allowed = cpu_wide_perf_allowed()
     if states == "proc":
         assert "from /proc (context-switch records: not asked for)" in said[0], said
