@@ -71,6 +71,11 @@ struct codecache *codecache_new(void)
     return c;
 }
 
+static struct code_entry *entry_at(const struct codecache *c, uint32_t n)
+{
+    return &c->chunks[n >> CHUNK_BITS][n & ((1u << CHUNK_BITS) - 1)];
+}
+
 static void entry_clear(struct code_entry *e)
 {
     free(e->name);
@@ -85,7 +90,7 @@ void codecache_free(struct codecache *c)
     if (!c)
         return;
     for (uint32_t n = 0; n < c->nentries; n++)
-        entry_clear(&c->chunks[n >> CHUNK_BITS][n & ((1u << CHUNK_BITS) - 1)]);
+        entry_clear(entry_at(c, n));
     for (size_t k = 0; k < CHUNKS; k++)
         free(c->chunks[k]);
     free(c->index);
@@ -239,11 +244,6 @@ static int load(struct codecache *c, struct pytarget *t, struct code_entry *e)
 static size_t home_of(uint64_t addr, unsigned bits)
 {
     return (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - bits));
-}
-
-static struct code_entry *entry_at(const struct codecache *c, uint32_t n)
-{
-    return &c->chunks[n >> CHUNK_BITS][n & ((1u << CHUNK_BITS) - 1)];
 }
 
 /* Put entry n, cleared, among the spare ones. */
@@ -547,5 +547,5 @@ void codecache_stats(const struct codecache *c, uint64_t *hits, uint64_t *loads)
 
 size_t codecache_entries(const struct codecache *c)
 {
-    return c->nentries - c->nspare;
+    return c->taken;            /* every slot taken names a cached code object */
 }

@@ -206,10 +206,8 @@ static void count_switches(struct sampler *s)
     s->st.switch_resets = cs.resets;
 }
 
-/* One round: walk every thread of every process without a lock, then add
- * the stacks under the profile's lock and the counters under ours.
- * Returns the root's count of threads or a negative error when its thread
- * list itself could not be read. */
+/* Process p's code-cache loads since the last round into ours, and its
+ * code objects cached now into *cached (s->lock held). */
 static void count_codes(struct sampler *s, struct proc *p, uint64_t *cached)
 {
     uint64_t hits, loads;
@@ -219,6 +217,10 @@ static void count_codes(struct sampler *s, struct proc *p, uint64_t *cached)
     *cached += codecache_entries(p->codes);
 }
 
+/* One round: walk every thread of every process without a lock, then add
+ * the stacks under the profile's lock and the counters under ours.
+ * Returns the root's count of threads or a negative error when its thread
+ * list itself could not be read. */
 static int sample_round(struct sampler *s, uint64_t now)
 {
     if (s->sw)                          /* who ran since the last round, before the looks */

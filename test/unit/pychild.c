@@ -118,21 +118,28 @@ struct walker_run {
     int (*run)(struct pychild *c, int minor, struct walker *w);
 };
 
-static int with_walker(struct pychild *c, int minor, void *arg)
+int pychild_target(struct pychild *c, struct pytarget **t)
 {
-    const struct walker_run *wr = arg;
     char why[200];
-    struct pytarget *t = NULL;
-    struct codecache *cache = NULL;
-    struct walker *w = NULL;
-    int rc = pytarget_open(c->pid, &t, why, sizeof why);
+    *t = NULL;
+    int rc = pytarget_open(c->pid, t, why, sizeof why);
     if (rc == ERR_VERSION) {
         fprintf(stderr, "SKIP: %s\n", why);
         return PYCHILD_SKIP;
     }
     CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
-    if (rc < 0)
-        return 1;
+    return rc < 0 ? 1 : 0;
+}
+
+static int with_walker(struct pychild *c, int minor, void *arg)
+{
+    const struct walker_run *wr = arg;
+    struct pytarget *t = NULL;
+    struct codecache *cache = NULL;
+    struct walker *w = NULL;
+    int rc = pychild_target(c, &t);
+    if (rc)
+        return rc;
     cache = codecache_new();
     rc = cache ? walker_new(t, cache, &w) : ERR_NOMEM;
     CHECKF(rc == 0, "walker_new: %s", err_str(rc));

@@ -39,6 +39,12 @@ void pychild_finish(struct pychild *c, int64_t timeout_ms);
 int pychild_versioned_main(int argc, char **argv, const char *script, const char *name,
                            int (*run)(struct pychild *c, int minor, void *arg), void *arg);
 
+struct pytarget;
+/* The child opened as a target: 0 (*t set; pytarget_free it),
+ * PYCHILD_SKIP when its version has no layout table, 1 when it cannot be
+ * opened (a failed check). */
+int pychild_target(struct pychild *c, struct pytarget **t);
+
 struct walker;
 /* pychild_versioned_main for a test of a walker: run(c, minor, w) gets a
  * walker over the child (opened before, freed after). PYCHILD_SKIP when

@@ -64,7 +64,7 @@ static int run(struct pychild *c, int minor, void *arg)
     (void)minor;
     (void)arg;
     static uint64_t addr[FUNCS];
-    char line[64], why[200];
+    char line[64];
     size_t n = 0;
     int64_t deadline = pychild_now_ms() + DEADLINE_MS;
     while (pychild_read_line(c, line, sizeof line, deadline) == 0 && strcmp(line, "done") != 0)
@@ -72,13 +72,11 @@ static int run(struct pychild *c, int minor, void *arg)
             n++;
     CHECKF(n == FUNCS, "the child named %zu code objects, not %d", n, FUNCS);
     struct pytarget *t = NULL;
-    int rc = pytarget_open(c->pid, &t, why, sizeof why);
-    if (rc == ERR_VERSION) {
-        fprintf(stderr, "SKIP: %s\n", why);
-        return PYCHILD_SKIP;
-    }
-    CHECKF(rc == 0, "pytarget_open: %s", err_str(rc));
-    struct codecache *cache = rc == 0 ? codecache_new() : NULL;
+    int rc = pychild_target(c, &t);
+    if (rc)
+        return rc;
+    struct codecache *cache = codecache_new();
+    CHECKF(cache != NULL, "codecache_new");
     if (n == FUNCS && cache) {
         size_t bad = 0;
         uint64_t first = pass(cache, t, addr, &bad), second = pass(cache, t, addr, &bad);
