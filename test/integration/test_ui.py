@@ -123,7 +123,10 @@ def test_header_and_hottest_function(live, ui_interp):
     assert h["threads"] == "1"
     assert h["view"] == "all threads" and h["level"] == "function"
     assert h["sort"] == ("%OWN", "▼") and h["threshold"] == ("0", "0")
-    assert re.match(r"[\d.]+%$", h["cpu"]) and float(h["cpu"][:-1]) > 10, h["cpu"]
+    assert re.match(r"[\d.]+%$", h["cpu"]), h["cpu"]
+    # The CPU is the last second's: a spinning target shows it, unless a
+    # busy machine starved it for that second (then a later one shows it).
+    view.wait_for(lambda: float(view.header()["cpu"][:-1]) > 10, "the header's CPU above 10 %")
     assert re.match(r"[\d.]+ (KiB|MiB|GiB)$", h["rss"]), h["rss"]
     assert "SAMPLING" in h["state"] and "refresh 0.5s" in h["state"]
 
