@@ -313,16 +313,22 @@ def test_thread_names_follow_changes(interp, mode, cached_workload):
 @PER_VERSION
 def test_failed_stacks_keep_shares(interp, cached_workload):
     """Four busy threads, MainThread recursing (its stacks are the hardest
-    to read): each keeps a quarter of the samples within 3 points, because a
-    stack that cannot be read still counts for its thread, as the single
-    frame [unreadable], counted per thread and reason in the metadata."""
+    to read): each keeps a quarter of the samples of the work within 3
+    points, because a stack that cannot be read still counts for its thread,
+    as the single frame [unreadable], counted per thread and reason in the
+    metadata. The work is what the four do together (main's churn, the
+    others' spin, and the unreadable stacks): main's start-up and the
+    threads' start, longer on a busy machine, are not part of it."""
     seconds = 2.0
     r = cached_workload(interp, "shares.py", [seconds])
     assert_ran(r)
     p, tids = r.profile, r.info["tids"]
     problems = format_problems(p.text) + p.accounting_problems()
     assert not problems, "\n".join(problems[:20]) + "\n" + r.describe()
-    counts = {name: samples(p.select(tid=tid)) for name, tid in tids.items()}
+    work = {name: "churn" if name == "MainThread" else "spin" for name in tids}
+    counts = {name: samples([s for s in p.select(tid=tid) if work[name] in s.names() or
+                             [f.raw for f in s.frames] == [UNREADABLE]])
+              for name, tid in tids.items()}
     total = sum(counts.values())
     assert total >= 4 * enough(seconds), f"{counts}\n{r.describe()}"
     meta = p.thread_meta()

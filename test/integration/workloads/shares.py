@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Four busy threads, one of them hard to read: MainThread recurses 200
 deep and back in a loop (its stack changes all the time, so some of its
-stacks are torn), while "spin-1".."spin-3" spin. In wall mode each thread
-is a quarter of the samples, whatever could not be read.
+stacks are torn), while "spin-1".."spin-3" spin. The four start their work
+together (a barrier) and stop at the same time, so in wall mode each thread
+has a quarter of the samples of that work, whatever could not be read.
 
 usage: shares.py INFO SECONDS
 """
@@ -28,18 +29,28 @@ def churn(until):
 
 
 def spin(until):
-    tids[threading.current_thread().name] = threading.get_native_id()
     while time.perf_counter() < until: pass  # SPIN-LINE
+
+
+def worker(start, end):
+    tids[threading.current_thread().name] = threading.get_native_id()
+    start.wait()
+    spin(end[0])
 
 
 def main():
     info_path, seconds = sys.argv[1], float(sys.argv[2])
     sys.setrecursionlimit(DEPTH + 100)
-    until = time.perf_counter() + seconds
-    workers = [threading.Thread(name=f"spin-{i}", target=spin, args=(until,)) for i in (1, 2, 3)]
+    end = [0.0]
+
+    def set_end():
+        end[0] = time.perf_counter() + seconds
+    start = threading.Barrier(4, action=set_end)
+    workers = [threading.Thread(name=f"spin-{i}", target=worker, args=(start, end)) for i in (1, 2, 3)]
     for w in workers:
         w.start()
-    churn(until)
+    start.wait()
+    churn(end[0])
     for w in workers:
         w.join()
     tids["MainThread"] = threading.get_native_id()
