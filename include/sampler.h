@@ -67,6 +67,7 @@ struct sampler_stats {
     uint64_t quiet_rounds;    /* reused its last walk: none of its threads had run since */
     uint64_t walked_stacks;   /* thread stacks of the walks made, and those of them whose */
     uint64_t copied_stacks;   /* frames were copied: the thread had not run since (walker_still) */
+    uint64_t kept_states;     /* thread states taken from the walk before (walker_list_still) */
     uint64_t code_loads;      /* code objects read into the processes' code caches (names, */
     uint64_t code_cached;     /* file, line table), and those cached now */
     int running;              /* the sampling thread is still going */

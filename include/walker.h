@@ -118,6 +118,7 @@ struct walk_stack {
     uint64_t read_ns;  /* when its frames were read (CLOCK_MONOTONIC, taken as its round began):
                         * this round, or an earlier one for a copied stack */
     int copied;        /* 1: its frames are the last round's, not read again (walker_still) */
+    int kept;          /* 1: its thread state is the last round's, not read again (walker_list_still) */
 };
 
 /* A walker for target t using code cache c (both borrowed; they must
@@ -142,6 +143,16 @@ int walker_round(struct walker *w);
  * heap snapshot for every thread). Marks hold for the next round only.
  * The caller must know: a thread that ran gets a stale stack. */
 void walker_still(struct walker *w, int i, int still);
+
+/* Before a round: no thread of the process started or ended since the
+ * last round (still = 1; the default is 0), so that a still thread's
+ * state may be taken as the last round read it (see walkread.c
+ * keep_plan). Holds for the next round only. */
+void walker_list_still(struct walker *w, int still);
+
+/* How long a thread state read from the target may be kept (default
+ * 100 ms: a state another thread unlinked is read again within that). */
+void walker_keep_for(struct walker *w, uint64_t ns);
 
 /* Stack i (0 <= i < the last walker_round's count), valid until the next
  * round. */

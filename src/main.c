@@ -114,10 +114,11 @@ static void log_procs(FILE *log, struct sampler *s)
     fprintf(log, "proftui: processes: %u followed (%u at the end); %" PRIu64 " polls for "
             "descendants, %.1f us of CPU each on average; %" PRIu64 " of %" PRIu64 " rounds of a "
             "process reused its last walk (no thread of it had run); %" PRIu64 " of %" PRIu64
-            " thread stacks walked were copied from the walk before (their thread had not run)\n",
+            " thread stacks walked were copied from the walk before (their thread had not run), %"
+            PRIu64 " of the thread states too (nor had the next one)\n",
             st.procs_followed, st.procs,
             st.discover_polls, st.discover_polls ? (double)st.discover_ns / 1e3 / (double)st.discover_polls : 0.0,
-            st.quiet_rounds, st.proc_rounds, st.copied_stacks, st.walked_stacks);
+            st.quiet_rounds, st.proc_rounds, st.copied_stacks, st.walked_stacks, st.kept_states);
     fprintf(log, "proftui: code objects: %" PRIu64 " read (name, file and line table), %" PRIu64
             " cached at the end\n", st.code_loads, st.code_cached);
     if (st.threadless)

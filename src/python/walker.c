@@ -56,6 +56,9 @@ static struct walk_stack *new_stack(struct walker *w)
     if (walker_grow(&w->stacks, &w->cap_stacks, sizeof *w->stacks, n, WALK_MAX_THREADS) < 0 ||
         walker_grow(&w->first, &w->cap_first, sizeof *w->first, n, WALK_MAX_THREADS) < 0)
         return NULL;
+    if (walker_grow(&w->tsb, &w->cap_tsb, w->tsize, n, WALK_MAX_THREADS) < 0 ||
+        walker_grow(&w->tsb_ns, &w->cap_tsb_ns, sizeof *w->tsb_ns, n, WALK_MAX_THREADS) < 0)
+        return NULL;
     w->first[w->nstacks] = (uint32_t)w->nframes;
     struct walk_stack *st = &w->stacks[w->nstacks++];
     memset(st, 0, sizeof *st);
@@ -241,20 +244,30 @@ static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t 
     const struct py_layout *l = &w->t->layout;
     uint8_t buf[STRUCT_MAX];
     int rc = 0, p0 = w->nplan;
-    const uint8_t *tb = walkread_fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc);
-    if (!tb)
+    const struct tspan *last = walkread_last_span(w, w->nstacks, ts);
+    int k = last ? (int)(last - w->prev_spans) : -1;
+    const uint8_t *tb;
+    uint64_t tb_ns = w->round_ns;
+    if (k >= 0 && w->keep[k]) {        /* as the last round had it (keep_plan) */
+        tb = w->prev_tsb + (size_t)k * w->tsize;
+        tb_ns = w->prev_tsb_ns[k];
+        walkread_plan(w, G_LIST, ts, w->tsize);
+    } else if (!(tb = walkread_fetch(w, G_LIST, ts, w->tsize, buf, &rc))) {
         return rc;
+    }
     *next = get_ptr(tb, l->tstate_next);
     struct walk_stack *st = new_stack(w);
     if (!st) {
         *next = 0;              /* too many threads: the rest is not sampled */
         return 0;
     }
+    memcpy(w->tsb + (size_t)(w->nstacks - 1) * w->tsize, tb, w->tsize);
+    w->tsb_ns[w->nstacks - 1] = tb_ns;
+    st->kept = k >= 0 && w->keep[k];
     st->interp = interp;
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
     walkstate_thread(w, is, ts, tb, st);
-    const struct tspan *last = walkread_last_span(w, w->nstacks - 1, ts);
     uint64_t root = last ? last->root : 0, top = get_ptr(tb, l->tstate_frame);
     if (!last || !copy_still(w, st, last, top))
         rc = read_with_retries(w, st, ts, tb, p0, &root);
@@ -312,6 +325,7 @@ int walker_new(struct pytarget *t, struct codecache *c, struct walker **out)
     w->t = t;
     w->codes = c;
     w->cur = &w->batch;
+    w->keep_ns = KEEP_MAX_NS;
     walkread_init_mem(w);
     *out = w;
     return 0;
@@ -332,6 +346,10 @@ void walker_free(struct walker *w)
     free(w->prev_stacks);
     free(w->prev_first);
     free(w->prev_raw);
+    free(w->tsb);
+    free(w->prev_tsb);
+    free(w->tsb_ns);
+    free(w->prev_tsb_ns);
     free(w->frames);
     free(w);
 }
@@ -348,6 +366,10 @@ static void keep_last_stacks(struct walker *w)
     SWAP(int, w->cap_first, w->cap_prev_first);
     SWAP(struct rframe *, w->raw, w->prev_raw);
     SWAP(int, w->cap_raw, w->cap_prev_raw);
+    SWAP(uint8_t *, w->tsb, w->prev_tsb);
+    SWAP(int, w->cap_tsb, w->cap_prev_tsb);
+    SWAP(uint64_t *, w->tsb_ns, w->prev_tsb_ns);
+    SWAP(int, w->cap_tsb_ns, w->cap_prev_tsb_ns);
     w->nprev_stacks = w->nstacks;
     w->nprev_frames = w->nframes;
 }
@@ -356,6 +378,18 @@ void walker_still(struct walker *w, int i, int still)
 {
     if (w && i >= 0 && i < w->nstacks)
         w->still[i] = still != 0;
+}
+
+void walker_list_still(struct walker *w, int still)
+{
+    if (w)
+        w->list_still = still != 0;
+}
+
+void walker_keep_for(struct walker *w, uint64_t ns)
+{
+    if (w)
+        w->keep_ns = ns;
 }
 
 static int round_walk(struct walker *w)
@@ -372,7 +406,15 @@ static int round_walk(struct walker *w)
     /* Layouts from _Py_DebugOffsets are data too: the buffers must fit. */
     const struct py_layout *l = &w->t->layout;
     w->hsize = codecache_header_size(w->t);
-    if (tstate_prefix(l) > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX ||
+    if (tstate_prefix(l) != w->tsize) {        /* a first round: the states' size */
+        free(w->tsb);
+        free(w->prev_tsb);
+        w->tsb = w->prev_tsb = NULL;
+        w->cap_tsb = w->cap_prev_tsb = 0;
+        w->nprev_stacks = 0;
+        w->tsize = tstate_prefix(l);
+    }
+    if (w->tsize > STRUCT_MAX || l->frame_size <= 0 || l->frame_size > STRUCT_MAX ||
         w->hsize > HDR_MAX)
         return ERR_CORRUPT;
     codecache_new_round(w->codes);
@@ -414,6 +456,7 @@ int walker_round(struct walker *w)
 {
     int rc = round_walk(w);
     memset(w->still, 0, (size_t)w->nprev_stacks);     /* the marks were for this round */
+    w->list_still = 0;
     return rc;
 }
 

@@ -35,6 +35,10 @@
 #define POOL_AGE 64
 #define POOL_PROBE 16
 #define POOL_PLAN 4096
+/* A still thread's state is taken from the last round (walkread.c
+ * keep_plan) when read from the target less than this long ago (the
+ * default of walker_keep_for). */
+#define KEEP_MAX_NS 100000000ULL
 
 /* Read groups, in the order a dependent walk needs them; a batch reads
  * them in this order, so pointers are read before what they point to,
@@ -114,6 +118,16 @@ struct walker {
     struct rframe *prev_raw;
     int nprev_stacks, nprev_frames, cap_prev_stacks, cap_prev_first, cap_prev_raw;
     uint8_t still[WALK_MAX_THREADS];
+    /* Each stack's thread state as read (tsize bytes each, tstate_prefix),
+     * this round's and the last round's, and when it was last read from
+     * the target (the last round's may be kept: walkread.c keep_plan). */
+    uint8_t *tsb, *prev_tsb;
+    uint64_t *tsb_ns, *prev_tsb_ns;
+    int cap_tsb, cap_prev_tsb, cap_tsb_ns, cap_prev_tsb_ns;
+    size_t tsize;
+    int list_still;             /* walker_list_still: no thread started or ended */
+    uint64_t keep_ns;           /* walker_keep_for */
+    uint8_t keep[WALK_MAX_THREADS];    /* last round's stack k: its thread state is kept */
     int batch_filtered;         /* the batch was laid out without still threads' frames */
     uint64_t round_ns;          /* when this round began (walk_stack.read_ns) */
     struct walk_frame *frames;  /* as resolved */

@@ -82,11 +82,46 @@ static void pool_clear(struct walker *w)
     w->npool_used = 0;
 }
 
+static uint64_t ptr_at(const uint8_t *b, int32_t off)
+{
+    uint64_t v = 0;
+    if (off >= 0)
+        memcpy(&v, b + off, sizeof v);
+    return v;
+}
+
+/* Which of the last round's thread states this round takes as they were
+ * (keep[k]) instead of reading them again. A thread's state changes only
+ * while the thread runs, except for its link to the next one, which the
+ * next thread's state changes when it leaves the list (it unlinks itself
+ * as it ends: it ran). So a state is kept when the caller says no thread
+ * started or ended (walker_list_still), its thread and the next one are
+ * still, and it was read from the target less than keep_ns ago (a
+ * state that another thread unlinks is seen again within that time). The
+ * next one must be the next stack of the last round (else the list is
+ * not as it was). A new state goes at the head of the list, which is read
+ * every round. */
+static void keep_plan(struct walker *w)
+{
+    int n = w->nprev_spans < w->nprev_stacks ? w->nprev_spans : w->nprev_stacks;
+    memset(w->keep, 0, sizeof w->keep);
+    if (!w->list_still || !w->tsize || w->cap_prev_tsb < n || w->cap_prev_tsb_ns < n)
+        return;
+    int32_t next_off = w->t->layout.tstate_next;
+    for (int k = 0; k < n; k++) {
+        if (!w->still[k] || w->round_ns - w->prev_tsb_ns[k] > w->keep_ns)
+            continue;
+        uint64_t next = ptr_at(w->prev_tsb + (size_t)k * w->tsize, next_off);
+        w->keep[k] = !next || (k + 1 < n && w->prev_spans[k + 1].ts == next && w->still[k + 1]);
+    }
+}
+
 /* The last round's plan (used) without what the stacks of threads marked
- * still took (walker_still: their frames are copied), into tmp: its count,
- * or -1 when no thread is still. A still thread's state itself (G_LIST)
- * is read: the walk goes through it. Each thread's ranges are one span of
- * the plan, in planning order. */
+ * still took (walker_still: their frames are copied) and the states kept
+ * (keep_plan), into tmp: its count, or -1 when no thread is still. The
+ * other ranges of a still thread's state (G_LIST) are read: the walk goes
+ * through them. Each thread's ranges are one span of the plan, in
+ * planning order. */
 static int still_filter(struct walker *w)
 {
     int any = 0;
@@ -98,10 +133,11 @@ static int still_filter(struct walker *w)
     for (int i = 0; i < w->nused; i++) {
         while (k < w->nprev_spans && w->prev_spans[k].hi <= i)
             k++;
+        const struct readbatch_range *r = &w->used[i];
         if (k < w->nprev_spans && k < w->nprev_stacks && w->still[k] && i >= w->prev_spans[k].lo &&
-            w->used[i].group != G_LIST)
+            (r->group != G_LIST || (w->keep[k] && r->addr == w->prev_spans[k].ts && r->len == w->tsize)))
             continue;
-        w->tmp[n++] = w->used[i];
+        w->tmp[n++] = *r;
     }
     return n;
 }
@@ -121,6 +157,7 @@ int walkread_fill(struct walker *w)
         memcpy(w->used, w->plan, (size_t)w->nplan * sizeof w->plan[0]);
         w->nused = w->nplan;
     }
+    keep_plan(w);
     int n = still_filter(w);
     if (!same || n >= 0 || w->batch_filtered) {
         w->batch_filtered = n >= 0;

@@ -94,15 +94,16 @@ static int refresh_names(struct proc *p, uint64_t now, uint64_t interp)
  * whether its stack still holds: it does when the thread has not run
  * since the stack was read (its quiet_since is older than the read). A
  * thread's stack changes only while it runs. The walker copies the stacks
- * that hold (walker_still); the whole walk can be skipped when every one
- * does, no stack failed, and no thread started or ended
+ * that hold (walker_still), and their thread states too when no thread
+ * started or ended (walker_list_still); the whole walk can be skipped
+ * when every one does, no stack failed, and no thread started or ended
  * (taskstat_thread_mark: a thread that is not Python's yet may become so
  * without any of ours running). Returns 1 when the walk can be skipped. */
 static int look_before(struct proc *p, uint64_t now)
 {
     taskstat_round(p->tasks);
     int quiet = p->n > 0 && p->walked_ns && !p->failed_any && now - p->walked_ns < QUIET_MAX_NS;
-    int running = 0;
+    int running = 0, any_still = 0;
     p->names_still = p->n > 0 && p->names_at;
     for (int i = 0; i < p->n; i++) {
         const struct walk_stack *ws = walker_stack(p->walker, i);
@@ -111,14 +112,19 @@ static int look_before(struct proc *p, uint64_t now)
         int still = on == 0 && since < ws->read_ns;
         walker_still(p->walker, i, still);
         quiet &= still;
+        any_still |= still;
         running |= on == 1;
         p->names_still &= on == 0 && since <= p->names_at;
     }
     /* The threads' mark, for this round's test and, when the process is
-     * walked now, the next round's. A thread on a CPU now has run since
-     * this round's walk by the next look (its schedstat moved, or it is
-     * still on a CPU), so neither round can be quiet: no need to ask. */
-    p->threads_now = p->n > 0 && !running ? taskstat_thread_mark(p->tasks) : -1;
+     * walked now, the next round's, and for the walker, which keeps the
+     * thread states of still threads when no thread started or ended
+     * (walker_list_still). A thread on a CPU now has run since this
+     * round's walk by the next look (its schedstat moved, or it is still
+     * on a CPU), so neither round can be quiet: no need to ask unless a
+     * thread is still. */
+    p->threads_now = p->n > 0 && (!running || any_still) ? taskstat_thread_mark(p->tasks) : -1;
+    walker_list_still(p->walker, p->threads_now >= 0 && p->threads_now == p->threads_at_walk);
     return quiet && p->threads_now >= 0 && p->threads_now == p->threads_at_walk;
 }
 
@@ -270,7 +276,7 @@ void proc_free(struct proc *p)
 void proc_walk(struct proc *p, uint64_t now_ns)
 {
     p->relabel = 0;
-    p->copied = 0;
+    p->copied = p->kept = 0;
     p->quiet = look_before(p, now_ns);
     if (p->quiet) {
         p->quiet_rounds++;
@@ -298,6 +304,7 @@ void proc_walk(struct proc *p, uint64_t now_ns)
         const struct walk_stack *ws = walker_stack(p->walker, i);
         p->failed_any |= ws->failed;
         p->copied += (unsigned)ws->copied;
+        p->kept += (unsigned)ws->kept;
     }
     if (p->n > 0) {
         p->relabel = refresh_names(p, now_ns, walker_stack(p->walker, 0)->interp);

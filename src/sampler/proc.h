@@ -52,6 +52,7 @@ struct proc {
     uint64_t walked_ns;                 /* when the last walk started */
     uint64_t walks, quiet_rounds;       /* rounds walked and rounds that reused a walk */
     unsigned copied;                    /* this round's stacks copied from the last walk (walker_still) */
+    unsigned kept;                      /* this round's thread states kept from the last walk */
     uint64_t code_loads;                /* the code cache's loads counted in the sampler's stats */
     int fails_in_a_row;
     int nnames;

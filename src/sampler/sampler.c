@@ -228,7 +228,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     for (int i = 0; i < s->nprocs; i++)
         proc_walk(s->procs[i], now);
     unsigned stacks = 0, failed = 0, threads = 0, waiting = 0, quiet = 0, f, tasks = 0;
-    unsigned walked = 0, copied = 0, threadless = 0;
+    unsigned walked = 0, copied = 0, kept = 0, threadless = 0;
     uint64_t cached = 0;
     unsigned listed = 0, skipped = 0;
     int gil_known = 0;
@@ -244,6 +244,7 @@ static int sample_round(struct sampler *s, uint64_t now)
         quiet += (unsigned)s->procs[i]->quiet;
         walked += !s->procs[i]->quiet && s->procs[i]->n > 0 ? (unsigned)s->procs[i]->n : 0;
         copied += s->procs[i]->copied;
+        kept += s->procs[i]->kept;
         count_codes(s, s->procs[i], &cached);
         tasks += proc_record_tasks(s->procs[i]);
         listed += s->procs[i]->task_stats.listed;
@@ -267,6 +268,7 @@ static int sample_round(struct sampler *s, uint64_t now)
     s->st.quiet_rounds += quiet;
     s->st.walked_stacks += walked;
     s->st.copied_stacks += copied;
+    s->st.kept_states += kept;
     s->st.code_cached = cached;
     count_switches(s);
     if (n >= 0 || s->nprocs > 1) {

@@ -6,7 +6,9 @@ copies must be true: parked threads always show park(), a thread that
 moves between two naps shows each about half of its samples (a copy kept
 across a move would keep it in the nap it left), and the -v log counts
 the copies (none before 3.11, where frame objects are read as one copy of
-every frame seen lately, for every thread alike)."""
+every frame seen lately, for every thread alike), and the thread states
+kept from the walk before (walker_list_still: a still thread whose next
+one in the list is still too; on every version)."""
 
 import re
 
@@ -50,3 +52,8 @@ def test_still_threads_copied_and_true(proftui, interp, tmp_path):
         assert copied > 0.5 * walked, log.read_text()
     else:
         assert copied == 0, log.read_text()
+    m = re.search(r"(\d+) of the thread states too", log.read_text())
+    assert m, log.read_text()
+    # the four parked threads are next to each other in the list (at least
+    # three have a parked one next), and MainThread waits too
+    assert int(m[1]) > 0.35 * walked, log.read_text()
