@@ -16,14 +16,6 @@
 #include "reader.h"
 #include "walker_impl.h"
 
-static uint64_t get_ptr(const uint8_t *buf, int32_t off)
-{
-    uint64_t v = 0;
-    if (off >= 0)
-        memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
 static size_t prefix_end(int32_t off, size_t cur)
 {
     return off >= 0 && (size_t)off + 8 > cur ? (size_t)off + 8 : cur;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "codecache.h"
 #include "framewalk.h"
@@ -145,6 +146,15 @@ struct walker {
     int npooled, npooled_retry;
     unsigned gens, batch_gen, retry_gen;   /* heap snapshots read, and which each batch holds */
 };
+
+/* The pointer at offset off of buf (0 when the layout has no such field). */
+static inline uint64_t get_ptr(const uint8_t *buf, int32_t off)
+{
+    uint64_t v = 0;
+    if (off >= 0)
+        memcpy(&v, buf + off, sizeof v);
+    return v;
+}
 
 /* walker.c: make room for n elements of size elem in *arr (capacity *cap,
  * doubled as needed, at most max). 0, or ERR_NOMEM / ERR_TOO_DEEP. */

@@ -82,14 +82,6 @@ static void pool_clear(struct walker *w)
     w->npool_used = 0;
 }
 
-static uint64_t ptr_at(const uint8_t *b, int32_t off)
-{
-    uint64_t v = 0;
-    if (off >= 0)
-        memcpy(&v, b + off, sizeof v);
-    return v;
-}
-
 /* Which of the last round's thread states this round takes as they were
  * (keep[k]) instead of reading them again. A thread's state changes only
  * while the thread runs, except for its link to the next one, which the
@@ -111,7 +103,7 @@ static void keep_plan(struct walker *w)
     for (int k = 0; k < n; k++) {
         if (!w->still[k] || w->round_ns - w->prev_tsb_ns[k] > w->keep_ns)
             continue;
-        uint64_t next = ptr_at(w->prev_tsb + (size_t)k * w->tsize, next_off);
+        uint64_t next = get_ptr(w->prev_tsb + (size_t)k * w->tsize, next_off);
         w->keep[k] = !next || (k + 1 < n && w->prev_spans[k + 1].ts == next && w->still[k + 1]);
     }
 }
