@@ -95,9 +95,12 @@ static void pool_clear(struct walker *w)
  * every round. */
 static void keep_plan(struct walker *w)
 {
-    int n = w->nprev_spans < w->nprev_stacks ? w->nprev_spans : w->nprev_stacks;
+    int n = w->nprev_stacks;
     memset(w->keep, 0, sizeof w->keep);
-    if (!w->list_still || !w->tsize || w->cap_prev_tsb < n || w->cap_prev_tsb_ns < n)
+    /* spans and stacks go together (a span left out for want of memory
+     * would shift them: then nothing is kept) */
+    if (!w->list_still || !w->tsize || w->nprev_spans != n || w->cap_prev_tsb < n ||
+        w->cap_prev_tsb_ns < n)
         return;
     int32_t next_off = w->t->layout.tstate_next;
     for (int k = 0; k < n; k++) {
