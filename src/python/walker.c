@@ -218,7 +218,7 @@ static int read_with_retries(struct walker *w, struct walk_stack *st, uint64_t t
         /* Read this thread's stack again at once, from fresh copies. */
         if ((rc = walkread_again(w, p0, w->nstacks - 1, ts)) < 0)
             break;
-        if (!(tb = walkread_fetch(w, G_LIST, ts, tstate_prefix(l), buf, &rc))) {
+        if (!(tb = walkread_fetch(w, G_LIST, ts, w->tsize, buf, &rc))) {
             st->why = WALK_FAIL_READ;
             rc = rc == ERR_EXITED ? rc : 0;
             break;
@@ -237,10 +237,10 @@ static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t 
     uint8_t buf[STRUCT_MAX];
     int rc = 0, p0 = w->nplan;
     const struct tspan *last = walkread_last_span(w, w->nstacks, ts);
-    int k = last ? (int)(last - w->prev_spans) : -1;
+    int k = last ? (int)(last - w->prev_spans) : -1, kept = k >= 0 && w->keep[k];
     const uint8_t *tb;
     uint64_t tb_ns = w->round_ns;
-    if (k >= 0 && w->keep[k]) {        /* as the last round had it (keep_plan) */
+    if (kept) {                 /* as the last round had it (keep_plan) */
         tb = w->prev_tsb + (size_t)k * w->tsize;
         tb_ns = w->prev_tsb_ns[k];
         walkread_plan(w, G_LIST, ts, w->tsize);
@@ -255,7 +255,7 @@ static int walk_thread(struct walker *w, struct walk_interp_state *is, uint64_t 
     }
     memcpy(w->tsb + (size_t)(w->nstacks - 1) * w->tsize, tb, w->tsize);
     w->tsb_ns[w->nstacks - 1] = tb_ns;
-    st->kept = k >= 0 && w->keep[k];
+    st->kept = kept;
     st->interp = interp;
     st->ident = get_ptr(tb, l->tstate_thread_id);
     st->tid = thread_tid(w, st->ident, get_ptr(tb, l->tstate_native_thread_id));
