@@ -21,14 +21,13 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "codecache.h"
 #include "pychild.h"
 #include "walker.h"
+#include "walkshape.h"
 
 #define DEADLINE_MS 30000
 #define ROUNDS 100
 #define MAXS 8
-#define MAXF 16
 #define KEEP_LONG_NS 60000000000ULL     /* longer than any phase, however slow */
 
 /* Each phase prints its name once every thread is about to block. */
@@ -69,72 +68,23 @@ static const char script[] =
     "start(td)\n"
     "main_wait('three')\n";
 
-/* A stack as names and lines, leaf first. */
-struct shape {
-    uint64_t tid;
-    int depth;
-    char name[MAXF][64];
-    int line[MAXF];
-    int kept;
-};
-
-static int shapes_of(struct walker *w, int n, struct shape *out)
-{
-    int k = 0;
-    for (int i = 0; i < n && k < MAXS; i++) {
-        const struct walk_stack *ws = walker_stack(w, i);
-        struct shape *s = &out[k++];
-        memset(s, 0, sizeof *s);
-        s->tid = ws->tid;
-        s->depth = ws->failed ? -1 : ws->depth;
-        s->kept = ws->kept;
-        for (int d = 0; d < ws->depth && d < MAXF; d++) {
-            snprintf(s->name[d], sizeof s->name[d], "%s", ws->frames[d].code->name);
-            s->line[d] = ws->frames[d].line;
-        }
-    }
-    return k;
-}
-
-static int same_frames(const struct shape *a, const struct shape *b)
-{
-    if (a->tid != b->tid || a->depth != b->depth)
-        return 0;
-    for (int d = 0; d < a->depth && d < MAXF; d++)
-        if (strcmp(a->name[d], b->name[d]) != 0 || a->line[d] != b->line[d])
-            return 0;
-    return 1;
-}
-
-/* Index of the stack whose frames include function name, or -1. */
-static int with(const struct shape *s, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < s[i].depth && d < MAXF; d++) {
-            const char *dot = strrchr(s[i].name[d], '.');
-            if (strcmp(dot ? dot + 1 : s[i].name[d], name) == 0)
-                return i;
-        }
-    return -1;
-}
-
 /* Rounds until the stacks hold main_wait and every function of names, and
  * a second round reads them alike. Returns the count, 0 when not reached. */
-static int steady(struct walker *w, const char *const *names, int nnames, struct shape *s)
+static int steady(struct walker *w, const char *const *names, int nnames, struct walkshape *s)
 {
-    struct shape prev[MAXS];
+    struct walkshape prev[MAXS];
     int nprev = 0;
     for (int round = 0; round < ROUNDS; round++) {
         int n = walker_round(w);
-        int k = n > 0 ? shapes_of(w, n, s) : 0;
-        int ok = k == nnames + 1 && with(s, k, "main_wait") >= 0;
+        int k = n > 0 ? walkshape_of(w, n, s, MAXS) : 0;
+        int ok = k == nnames + 1 && walkshape_find(s, k, "main_wait") >= 0;
         for (int i = 0; ok && i < nnames; i++)
-            ok = with(s, k, names[i]) >= 0;
+            ok = walkshape_find(s, k, names[i]) >= 0;
         for (int i = 0; ok && i < k; i++)
             ok = s[i].depth > 0;
         int same = ok && nprev == k;
         for (int i = 0; same && i < k; i++)
-            same = same_frames(&prev[i], &s[i]);
+            same = walkshape_same(&prev[i], &s[i]);
         if (same)
             return k;
         memcpy(prev, s, sizeof prev[0] * (size_t)k);
@@ -147,7 +97,7 @@ static int steady(struct walker *w, const char *const *names, int nnames, struct
 
 /* One round with the marks given (still[i] for the last round's stack i)
  * and the list mark: its shapes into s, its count; its bytes read. */
-static int marked_round(struct walker *w, const int *still, int n, int list, struct shape *s,
+static int marked_round(struct walker *w, const int *still, int n, int list, struct walkshape *s,
                         unsigned long *bytes)
 {
     unsigned sys;
@@ -156,14 +106,14 @@ static int marked_round(struct walker *w, const int *still, int n, int list, str
     walker_list_still(w, list);
     int m = walker_round(w);
     walker_round_cost(w, &sys, bytes);
-    return m > 0 ? shapes_of(w, m, s) : 0;
+    return m > 0 ? walkshape_of(w, m, s, MAXS) : 0;
 }
 
-static void phase_one(struct walker *w, int minor, struct shape *fresh)
+static void phase_one(struct walker *w, int minor, struct walkshape *fresh)
 {
     static const char *const names[] = {"ta", "tb", "tc", "te"};
     const int all[MAXS] = {1, 1, 1, 1, 1, 1, 1, 1};
-    struct shape s[MAXS];
+    struct walkshape s[MAXS];
     unsigned long copy_bytes = 0, keep_bytes = 0;
     check_context("3.%d phase one", minor);
     int n = steady(w, names, 4, fresh);
@@ -173,13 +123,13 @@ static void phase_one(struct walker *w, int minor, struct shape *fresh)
     int m = marked_round(w, all, n, 0, s, &copy_bytes);
     CHECKF(m == n, "the round with still threads found %d stacks", m);
     for (int i = 0; i < m; i++)
-        CHECKF(!s[i].kept && same_frames(&s[i], &fresh[i]),
+        CHECKF(!s[i].kept && walkshape_same(&s[i], &fresh[i]),
                "stack %d: kept %d without the list's mark, or not the same", i, s[i].kept);
     for (int pass = 0; pass < 2; pass++) {      /* kept, then kept from kept */
         m = marked_round(w, all, n, 1, s, &keep_bytes);
         CHECKF(m == n, "pass %d: the round with the list still found %d stacks", pass, m);
         for (int i = 0; i < m; i++)
-            CHECKF(s[i].kept && same_frames(&s[i], &fresh[i]),
+            CHECKF(s[i].kept && walkshape_same(&s[i], &fresh[i]),
                    "pass %d: stack %d kept %d, or not the same", pass, i, s[i].kept);
         CHECKF(keep_bytes < copy_bytes, "pass %d: %lu bytes read with the states kept, %lu without",
                pass, keep_bytes, copy_bytes);
@@ -195,21 +145,21 @@ static void phase_one(struct walker *w, int minor, struct shape *fresh)
     walker_keep_for(w, KEEP_LONG_NS);
     CHECKF(m == n, "the late round found %d stacks", m);
     for (int i = 0; i < m; i++)
-        CHECKF(!s[i].kept && same_frames(&s[i], &fresh[i]),
+        CHECKF(!s[i].kept && walkshape_same(&s[i], &fresh[i]),
                "stack %d kept %d 20 ms after its read, with 1 ms allowed, or not the same", i,
                s[i].kept);
 }
 
 /* tb ended: the last round (before) had it; main ran too. */
-static void phase_two(struct walker *w, int minor, const struct shape *before, int n)
+static void phase_two(struct walker *w, int minor, const struct walkshape *before, int n)
 {
     static const char *const names[] = {"ta", "tc", "te"};
-    struct shape s[MAXS];
+    struct walkshape s[MAXS];
     unsigned long bytes;
     int still[MAXS];
     check_context("3.%d phase two", minor);
-    int b = with(before, n, "tb"), c = with(before, n, "tc"), e = with(before, n, "te");
-    int mw = with(before, n, "main_wait");
+    int b = walkshape_find(before, n, "tb"), c = walkshape_find(before, n, "tc"), e = walkshape_find(before, n, "te");
+    int mw = walkshape_find(before, n, "main_wait");
     CHECKF(b >= 0 && c >= 0 && e >= 0 && mw >= 0, "the last round lacked a thread");
     /* the list is newest first: te, tc, tb, ta, main */
     CHECKF(e + 1 == c && c + 1 == b, "the list's order: te %d, tc %d, tb %d", e, c, b);
@@ -219,15 +169,15 @@ static void phase_two(struct walker *w, int minor, const struct shape *before, i
         still[i] = i != b && i != mw;
     int m = marked_round(w, still, n, 1, s, &bytes);
     CHECKF(m == 4, "the round after tb ended found %d stacks", m);
-    CHECKF(with(s, m, "tb") < 0, "tb's stack is still there");
+    CHECKF(walkshape_find(s, m, "tb") < 0, "tb's stack is still there");
     for (int i = 0; i < 3; i++)
-        CHECKF(with(s, m, names[i]) >= 0, "%s's stack is gone", names[i]);
-    int nc = with(s, m, "tc"), ne = with(s, m, "te");
+        CHECKF(walkshape_find(s, m, names[i]) >= 0, "%s's stack is gone", names[i]);
+    int nc = walkshape_find(s, m, "tc"), ne = walkshape_find(s, m, "te");
     if (nc >= 0)
-        CHECKF(!s[nc].kept && same_frames(&s[nc], &before[c]),
+        CHECKF(!s[nc].kept && walkshape_same(&s[nc], &before[c]),
                "tc's state kept (%d) though the next one ran, or its stack changed", s[nc].kept);
     if (ne >= 0)
-        CHECKF(s[ne].kept && same_frames(&s[ne], &before[e]),
+        CHECKF(s[ne].kept && walkshape_same(&s[ne], &before[e]),
                "te's state not kept (%d) though it and the next one were still, or its stack changed",
                s[ne].kept);
     (void)steady(w, names, 3, s);
@@ -238,20 +188,20 @@ static void phase_two(struct walker *w, int minor, const struct shape *before, i
 static void phase_three(struct walker *w, int minor, int n)
 {
     static const char *const names[] = {"ta", "tc", "td", "te"};
-    struct shape s[MAXS];
+    struct walkshape s[MAXS];
     unsigned long bytes;
     const int all[MAXS] = {1, 1, 1, 1, 1, 1, 1, 1};
     check_context("3.%d phase three", minor);
     int m = marked_round(w, all, n, 1, s, &bytes);
-    CHECKF(m == 5 && with(s, m, "td") >= 0, "the round after td started found %d stacks, td's %s",
-           m, with(s, m, "td") >= 0 ? "among them" : "not");
+    CHECKF(m == 5 && walkshape_find(s, m, "td") >= 0, "the round after td started found %d stacks, td's %s",
+           m, walkshape_find(s, m, "td") >= 0 ? "among them" : "not");
     CHECKF(steady(w, names, 4, s) == 5, "the five stacks were not read alike twice");
 }
 
 static int run(struct pychild *c, int minor, struct walker *w)
 {
     char line[256];
-    struct shape before[MAXS];
+    struct walkshape before[MAXS];
     if (pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) != 0 ||
         strcmp(line, "one") != 0) {
         CHECKF(0, "the target did not reach phase one");
@@ -259,7 +209,7 @@ static int run(struct pychild *c, int minor, struct walker *w)
     }
     walker_keep_for(w, KEEP_LONG_NS);        /* phases as slow as a busy machine makes them */
     phase_one(w, minor, before);
-    int n = shapes_of(w, walker_round(w), before);
+    int n = walkshape_of(w, walker_round(w), before, MAXS);
     if (write(c->in, "\n", 1) != 1 ||
         pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) != 0 ||
         strcmp(line, "two") != 0) {

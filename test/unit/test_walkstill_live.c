@@ -24,10 +24,10 @@
 #include "pychild.h"
 #include "pytarget.h"
 #include "walker.h"
+#include "walkshape.h"
 
 #define DEADLINE_MS 30000
 #define ROUNDS 100
-#define MAXF 16
 
 /* Each phase prints its name once both threads are about to block. */
 static const char script[] =
@@ -59,74 +59,23 @@ static const char script[] =
     "main_deeper('two')\n"
     "ev2.set()\n";
 
-/* A stack as names and lines, leaf first. */
-struct shape {
-    uint64_t tid;
-    int depth;
-    char name[MAXF][64];
-    int line[MAXF];
-    uint64_t read_ns;
-    int copied;
-};
-
-static int shapes_of(struct walker *w, int n, struct shape *out, int max)
-{
-    int k = 0;
-    for (int i = 0; i < n && k < max; i++) {
-        const struct walk_stack *ws = walker_stack(w, i);
-        struct shape *s = &out[k++];
-        memset(s, 0, sizeof *s);
-        s->tid = ws->tid;
-        s->depth = ws->failed ? -1 : ws->depth;
-        s->read_ns = ws->read_ns;
-        s->copied = ws->copied;
-        for (int d = 0; d < ws->depth && d < MAXF; d++) {
-            snprintf(s->name[d], sizeof s->name[d], "%s", ws->frames[d].code->name);
-            s->line[d] = ws->frames[d].line;
-        }
-    }
-    return k;
-}
-
-static int same_frames(const struct shape *a, const struct shape *b)
-{
-    if (a->tid != b->tid || a->depth != b->depth)
-        return 0;
-    for (int d = 0; d < a->depth && d < MAXF; d++)
-        if (strcmp(a->name[d], b->name[d]) != 0 || a->line[d] != b->line[d])
-            return 0;
-    return 1;
-}
-
-/* The stack whose frames include function name, or NULL. */
-static const struct shape *with(const struct shape *s, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < s[i].depth && d < MAXF; d++) {
-            const char *dot = strrchr(s[i].name[d], '.');
-            if (strcmp(dot ? dot + 1 : s[i].name[d], name) == 0)
-                return &s[i];
-        }
-    return NULL;
-}
-
 /* Rounds until two stacks hold readline's and Event.wait's callers, as
  * the phase's functions say, and a second round reads them alike (the
  * plan is then steady: the next round's batch holds them). Returns the
  * count, 0 when not reached. */
-static int steady(struct walker *w, const char *main_fn, const char *thread_fn, struct shape *s,
+static int steady(struct walker *w, const char *main_fn, const char *thread_fn, struct walkshape *s,
                   int max, unsigned long *bytes)
 {
-    struct shape prev[4];
+    struct walkshape prev[4];
     int nprev = 0;
     for (int round = 0; round < ROUNDS; round++) {
         int n = walker_round(w);
         unsigned sys;
         walker_round_cost(w, &sys, bytes);
-        int k = n > 0 ? shapes_of(w, n, s, max) : 0;
-        int ok = k == 2 && with(s, k, main_fn) && with(s, k, thread_fn) && s[0].depth > 0 &&
+        int k = n > 0 ? walkshape_of(w, n, s, max) : 0;
+        int ok = k == 2 && walkshape_find(s, k, main_fn) >= 0 && walkshape_find(s, k, thread_fn) >= 0 && s[0].depth > 0 &&
                  s[1].depth > 0;
-        if (ok && nprev == k && same_frames(&prev[0], &s[0]) && same_frames(&prev[1], &s[1]))
+        if (ok && nprev == k && walkshape_same(&prev[0], &s[0]) && walkshape_same(&prev[1], &s[1]))
             return k;
         memcpy(prev, s, sizeof prev[0] * (size_t)k);
         nprev = ok ? k : 0;
@@ -139,7 +88,7 @@ static int steady(struct walker *w, const char *main_fn, const char *thread_fn, 
 static void phase(struct walker *w, int minor, const char *name, const char *main_fn,
                   const char *thread_fn)
 {
-    struct shape fresh[4], copy[4], again[4];
+    struct walkshape fresh[4], copy[4], again[4];
     unsigned long read_bytes = 0, copy_bytes = 0;
     unsigned sys;
     check_context("3.%d phase %s", minor, name);
@@ -153,9 +102,9 @@ static void phase(struct walker *w, int minor, const char *name, const char *mai
         walker_still(w, i, 1);
     int m = walker_round(w);
     walker_round_cost(w, &sys, &copy_bytes);
-    CHECKF(m == n && shapes_of(w, m, copy, 4) == n, "the marked round found %d stacks", m);
+    CHECKF(m == n && walkshape_of(w, m, copy, 4) == n, "the marked round found %d stacks", m);
     for (int i = 0; i < n && m == n; i++) {
-        CHECKF(same_frames(&copy[i], &fresh[i]), "stack %d differs from the fresh read", i);
+        CHECKF(walkshape_same(&copy[i], &fresh[i]), "stack %d differs from the fresh read", i);
         if (minor <= 10) {
             CHECKF(!copy[i].copied, "stack %d copied on 3.%d", i, minor);
             continue;
@@ -174,9 +123,9 @@ static void phase(struct walker *w, int minor, const char *name, const char *mai
         walker_still(w, i, 1);
     m = walker_round(w);
     walker_round_cost(w, &sys, &copy2_bytes);
-    CHECKF(m == n && shapes_of(w, m, copy, 4) == n, "the second marked round found %d stacks", m);
+    CHECKF(m == n && walkshape_of(w, m, copy, 4) == n, "the second marked round found %d stacks", m);
     for (int i = 0; i < n && m == n; i++) {
-        CHECKF(same_frames(&copy[i], &fresh[i]), "stack %d differs from the fresh read", i);
+        CHECKF(walkshape_same(&copy[i], &fresh[i]), "stack %d differs from the fresh read", i);
         CHECKF(copy[i].copied == (minor > 10), "stack %d copied: %d", i, copy[i].copied);
     }
     if (minor > 10)
@@ -185,27 +134,27 @@ static void phase(struct walker *w, int minor, const char *name, const char *mai
     printf("3.%d %s: a round read %lu bytes, one that copied both stacks %lu, the next %lu\n",
            minor, name, read_bytes, copy_bytes, copy2_bytes);
     m = walker_round(w);
-    CHECKF(m == n && shapes_of(w, m, again, 4) == n, "the round after found %d stacks", m);
+    CHECKF(m == n && walkshape_of(w, m, again, 4) == n, "the round after found %d stacks", m);
     for (int i = 0; i < n && m == n; i++) {
         CHECKF(!again[i].copied, "stack %d copied again without a mark", i);
-        CHECKF(same_frames(&again[i], &fresh[i]), "stack %d differs when read again", i);
+        CHECKF(walkshape_same(&again[i], &fresh[i]), "stack %d differs when read again", i);
         CHECKF(again[i].read_ns > fresh[i].read_ns, "stack %d: not read again", i);
     }
 }
 
 /* Both threads moved since the last round: a false mark must not copy on
  * 3.13+ (the thread state's current frame is another). */
-static void false_marks(struct walker *w, int minor, const struct shape *before, int n)
+static void false_marks(struct walker *w, int minor, const struct walkshape *before, int n)
 {
     check_context("3.%d false marks", minor);
     for (int i = 0; i < n; i++)
         walker_still(w, i, 1);
-    struct shape s[4];
+    struct walkshape s[4];
     int m = walker_round(w);
-    CHECKF(m == n && shapes_of(w, m, s, 4) == n, "the round found %d stacks", m);
+    CHECKF(m == n && walkshape_of(w, m, s, 4) == n, "the round found %d stacks", m);
     for (int i = 0; i < n && m == n; i++) {
         if (minor >= 13)
-            CHECKF(!s[i].copied && !same_frames(&s[i], &before[i]),
+            CHECKF(!s[i].copied && !walkshape_same(&s[i], &before[i]),
                    "stack %d copied (%d) or unchanged after its thread moved", i, s[i].copied);
     }
 }
@@ -216,8 +165,8 @@ static int run(struct pychild *c, int minor, struct walker *w)
     if (pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) == 0 &&
         strcmp(line, "one") == 0) {
         phase(w, minor, "one", "main_wait", "first");
-        struct shape before[4];
-        int n = shapes_of(w, walker_round(w), before, 4);
+        struct walkshape before[4];
+        int n = walkshape_of(w, walker_round(w), before, 4);
         /* both move: the thread one call deeper, main one call deeper */
         if (write(c->in, "\n", 1) == 1 &&
             pychild_read_line(c, line, sizeof line, pychild_now_ms() + DEADLINE_MS) == 0 &&
