@@ -333,12 +333,22 @@ def selected_row(view: LiveView) -> Optional[str]:
     return None
 
 
+def row_index(view: LiveView, pattern: str) -> Optional[int]:
+    """The screen line of the threads view's first row whose name matches
+    pattern (the name column, after a number), or None."""
+    for i, line in enumerate(view.display()):
+        if not re.match(r"\s*(▶|>)", line) and re.search(r"\d\s+" + pattern, line):
+            return i
+    return None
+
+
 def select_line(view: LiveView, pattern: str, tries: int = 12) -> None:
-    """Move the selection down from the top, one row at a time, until the
-    details line (the pointer) matches pattern. Each move is seen drawn
-    before the next key (a busy machine may draw late: keys sent on a
-    timer could pass the row); the rows may reorder as shares move, the
-    selection stays on its row."""
+    """Move the selection from the top, one row at a time, towards the row
+    whose name matches pattern (up or down: the rows may reorder as shares
+    move, and the selection stays on its row, so the target may pass it),
+    until the details line (the pointer) matches pattern. Each move is seen
+    drawn before the next key (a busy machine may draw late: keys sent on a
+    timer could pass the row)."""
     view.key("home")
     view.pump(0.3)
     for _ in range(tries):
@@ -349,7 +359,8 @@ def select_line(view: LiveView, pattern: str, tries: int = 12) -> None:
         # a forked child's main thread is read a moment before the child
         # records its new thread id) can't show the move: give it a second.
         alike = sum(1 for line in view.display() if re.search(r"\d\s+" + re.escape(cur) + r"\s*$", line))
-        view.key("down")
+        at, target = row_index(view, re.escape(cur) + r"(\s|$)"), row_index(view, pattern)
+        view.key("up" if at is not None and target is not None and target < at else "down")
         if alike > 1:
             view.pump(1.0)
             continue
