@@ -237,8 +237,9 @@ def _deep_ratio(prof, loop: str, frame: str) -> float:
 
 def torn(py: str, proftui: str, s: Settings) -> Runs:
     """Call-heavy code at 1 kHz (bench/targets/calls.py), whose stack changes
-    many times while one sample is read: failed stacks in a call loop and in
-    a recursion TORN_DEPTH deep called in a loop, as a share of the stacks
+    many times while one sample is read: failed stacks in a call loop, in
+    a recursion TORN_DEPTH deep called in a loop and in a tree walked by
+    recursive generators, as a share of the stacks
     in that loop (and of the failed ones), samples of the recursion that are
     not a real stack of it, how its deep levels are sampled against its
     middle ones (in a --cpu run of its own); and the sampled share of a short leaf function against
@@ -250,6 +251,7 @@ def torn(py: str, proftui: str, s: Settings) -> Runs:
                     ("tiny", "tiny {s}", "tiny_loop", "tiny"),
                     ("rec40", "rec {s} %d" % TORN_DEPTH, "rec_loop", "rec"),
                     ("rec40cpu", "rec {s} %d" % TORN_DEPTH, "rec_loop", "rec"),
+                    ("gentree", "gentree {s}", "gen_tree_loop", "pre_order"),
                     ("leaf", "leaf {s}", "leaf_loop", "leaf")):
                 p = proftui_attached(proftui, t.pid, "1ms",
                                      ["--cpu"] if label.endswith("cpu") else [])

@@ -66,6 +66,8 @@ METRICS = [
      lambda v, mm: v <= 0.0),
     ("deep_ratio_rec40", "  --cpu: samples per level at levels 33-39 / at levels 11-30", "f2", "abs", "1",
      None),
+    ("failed_pct_gentree", "tree walked by recursive generators: failed stacks [%]", "f2", "abs",
+     "≤0.5", lambda v, mm: v <= 0.5),
     ("failed_pct_leaf", "short leaf in a loop: failed stacks [%]", "f2", "abs", "≤0.5",
      lambda v, mm: v <= 0.5),
     ("leaf_share_pct", "  share of the leaf, sampled [%]", "f1", "abs", "", None),

@@ -5,12 +5,13 @@ one per line on stdin:
 
     tiny SECONDS        a loop calling a one-line function: n = tiny(n)
     rec SECONDS DEPTH   a loop calling a recursion DEPTH frames deep
+    gentree SECONDS     a loop walking a tree with recursive generators
     leaf SECONDS        a loop doing some work and calling leaf(), which does
                         as much; prints the share of the loop's time leaf() is
                         on top, counted in the process (leaf_share there), and
                         the number of counts ("<share> <signals>")
 
-Each prints one line when done ("done" for tiny and rec). Anything else, or
+Each prints one line when done ("done" for tiny, rec and gentree). Anything else, or
 the end of stdin, ends the process.
 """
 
@@ -43,6 +44,9 @@ def main():
             answer = "done"
         elif cmd[0] == "rec" and len(cmd) == 3:
             w.rec_loop(deadline, int(cmd[2]))
+            answer = "done"
+        elif cmd[0] == "gentree":
+            w.gen_tree_loop(deadline)
             answer = "done"
         elif cmd[0] == "leaf":
             r = w.leaf_share(deadline)

@@ -10,6 +10,9 @@ MODE is one of:
   gen    a loop over a generator: each step resumes it for one yield
   rec    a loop calling a recursion DEPTH frames deep (rec(DEPTH)), whose
          bottom runs a short loop
+  gentree  a loop walking a tree with recursive generators (yield from), as
+         parsers and tree visitors do: new generators all the time, and each
+         item passes up and down the chain of them
 
 usage: calls.py INFO SECONDS MODE [DEPTH]
 """
@@ -93,6 +96,24 @@ def gen_loop(deadline):
             return total
 
 
+class Node:
+    def __init__(self, depth, fan):
+        self.children = [Node(depth - 1, fan) for _ in range(fan)] if depth else []
+
+    def pre_order(self):
+        yield self  # GENTREE-YIELD-LINE
+        for child in self.children:
+            yield from child.pre_order()  # GENTREE-FROM-LINE
+
+
+def gen_tree_loop(deadline):
+    tree, leaves = Node(6, 4), 0
+    while perf_counter() < deadline:
+        for node in tree.pre_order():
+            leaves += not node.children  # GENTREE-CALLER-LINE
+    return leaves
+
+
 def rec(n):
     if n > 1:
         return rec(n - 1) + 1  # REC-LINE
@@ -128,6 +149,8 @@ def main():
         info.update(leaf_share(deadline))
     elif mode == "gen":
         gen_loop(deadline)
+    elif mode == "gentree":
+        gen_tree_loop(deadline)
     else:
         rec_loop(deadline, depth)
     with open(info_path, "w") as f:
