@@ -69,6 +69,9 @@ struct framewalk_mem {
 struct framewalk_heapctx {
     uint64_t before;            /* tstate->frame read just before the heap snapshot */
     uint64_t root;              /* the outermost frame of the thread's last stack */
+    /* tstate->recursion_depth read with the current frame just after the
+     * snapshot; 0 when not read */
+    int32_t depth_top;
 };
 
 /* One frame to report. */

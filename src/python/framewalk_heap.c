@@ -232,13 +232,48 @@ static int walk_down(struct framewalk *fw, const struct framewalk_mem *m, uint64
     return 0;
 }
 
+/* The stack below top (the current frame read with the thread's
+ * recursion depth just after the snapshot, and running in it) is the
+ * stack of that moment: top's callers outlive it. The recursion depth
+ * counts one for each frame an evaluation loop runs, and more for some C
+ * calls, so a stack with more frames below top than that was put together
+ * from pieces copied at different moments. That happens: a recursion
+ * called in a loop gives its frame objects a new depth at each call (the
+ * deepest frame becomes its code's zombie frame, which the next call's
+ * first level takes), and a snapshot that spanned such a turn once made a
+ * stack of rec(40) 41 frames deep on 3.10, every link of it true when it
+ * was copied. A frame's last steps drop the depth just before the thread
+ * state moves to its caller: one frame more is allowed for a top the
+ * snapshot shows returning (3.10), and always on 3.8/3.9, where the
+ * snapshot cannot show that moment (it fails 3 % of the walks of that
+ * recursion otherwise). Not for the frame read before the snapshot: the
+ * frame object it named may run at another depth in the snapshot (10-17 %
+ * of the walks of that recursion), and the snapshot's stack is no less
+ * true for it. */
+static int deeper_than_told(struct framewalk *fw, const struct framewalk_mem *m, uint64_t top,
+                            int32_t told, const struct framewalk_out *out)
+{
+    if (told <= 0 || out->depth == 0 || out->truncated)
+        return 0;
+    for (int d = 0; d < out->depth; d++) {
+        if (out->frames[d].frame != top)
+            continue;
+        int rc = 0;
+        const uint8_t *fb = m->bytes(m->ctx, FRAMEWALK_HEAPSNAP, top, (size_t)fw->l->frame_size,
+                                     fw->framebuf, &rc);
+        int slack = fw->l->minor < 10 || (fb && returning(fw, fb));
+        return out->depth - d > (int64_t)told + slack;
+    }
+    return 0;
+}
+
 int framewalk_heap(struct framewalk *fw, const struct framewalk_mem *m, uint64_t top,
                    const struct framewalk_heapctx *h, struct framewalk_out *out)
 {
     const struct py_layout *l = fw->l;
     if (l->frame_lasti < 0 || l->frame_lasti + STATE_AFTER_LASTI >= l->frame_size)
         return failed(out, WALK_FAIL_CORRUPT);
-    uint64_t before = h ? h->before : 0, root = h ? h->root : 0, start = top;
+    uint64_t before = h ? h->before : 0, root = h ? h->root : 0, start = top, from = 0;
     int at_top = snap_running(fw, m, top, 1);
     int at_before = before ? snap_running(fw, m, before, 1) : -1;
     int at_root = root ? snap_running(fw, m, root, 0) : -1;
@@ -246,7 +281,7 @@ int framewalk_heap(struct framewalk *fw, const struct framewalk_mem *m, uint64_t
         /* The snapshot's top, climbing from the first of the current
          * frame, the frame before and the thread's outermost frame that
          * it shows running. */
-        uint64_t from = at_top == 1 ? top : at_before == 1 ? before : at_root == 1 ? root : 0;
+        from = at_top == 1 ? top : at_before == 1 ? before : at_root == 1 ? root : 0;
         if (!from)
             return failed(out, WALK_FAIL_TORN);
         index_snapshot(fw, m);
@@ -262,6 +297,8 @@ int framewalk_heap(struct framewalk *fw, const struct framewalk_mem *m, uint64_t
     /* Frames running in the snapshot that belong to this thread are on
      * its stack of that moment. */
     if (!out->truncated && (must.before || must.root))
+        return failed(out, WALK_FAIL_TORN);
+    if (from == top && h && deeper_than_told(fw, m, top, h->depth_top, out))
         return failed(out, WALK_FAIL_TORN);
     return 0;
 }

@@ -139,14 +139,20 @@ static int read_stack(struct walker *w, struct walk_stack *st, uint64_t ts, cons
         ? readbatch_find(w->cur, G_PRE, ts + (uint64_t)l->tstate_frame, 8) : NULL;
     if (p)
         memcpy(&h.before, p, sizeof h.before);
-    /* ... and just after it: the current frame as of the snapshot's end */
+    /* ... and just after it: the current frame as of the snapshot's end,
+     * with tstate->recursion_depth, the int right after it in
+     * PyThreadState (3.8-3.10): one more for each frame an evaluation loop
+     * runs (and for some C calls), so never fewer than the frames of the
+     * stack (see deeper_than_told in framewalk_heap.c) */
     p = l->frame_model == FRAME_MODEL_OBJECT
-        ? readbatch_find(w->cur, G_POST, ts + (uint64_t)l->tstate_frame, 8) : NULL;
-    if (p)
+        ? readbatch_find(w->cur, G_POST, ts + (uint64_t)l->tstate_frame, TSTATE_FRAME_DEPTH) : NULL;
+    if (p) {
         memcpy(&frame, p, sizeof frame);
+        memcpy(&h.depth_top, p + 8, sizeof h.depth_top);
+    }
     if (l->frame_model == FRAME_MODEL_OBJECT) {
         walkread_plan(w, G_PRE, ts + (uint64_t)l->tstate_frame, 8);
-        walkread_plan(w, G_POST, ts + (uint64_t)l->tstate_frame, 8);
+        walkread_plan(w, G_POST, ts + (uint64_t)l->tstate_frame, TSTATE_FRAME_DEPTH);
     }
     if (rc == 0)
         rc = framewalk_thread(w->fw, &w->mem, chunk, frame, &h, &out);

@@ -41,6 +41,10 @@
  * default of walker_keep_for). */
 #define KEEP_MAX_NS 100000000ULL
 
+/* <= 3.10: bytes read at tstate->frame: the pointer and the int after it,
+ * recursion_depth (Include/cpython/pystate.h, 3.8-3.10). */
+#define TSTATE_FRAME_DEPTH 12
+
 /* Read groups, in the order a dependent walk needs them; a batch reads
  * them in this order, so pointers are read before what they point to,
  * except for the 3.14+ stack snapshot (FRAMEWALK_STACK) and the <= 3.10

@@ -273,6 +273,45 @@ static void test_heap_snapshot(void)
     CHECK(walk_heap_h(l, 6, 6, fobj(2), (struct framewalk_heapctx){.root = fobj(5)}).why ==
           WALK_FAIL_TORN);
 
+    /* The recursion depth read with the current frame bounds the stack
+     * below it: more frames were put together from copies of different
+     * moments. On 3.8/3.9 one frame more is allowed (a frame's last steps
+     * drop the depth before the thread state moves to its caller). */
+    chain(l, 5, 0);
+    o = walk_heap_h(l, 5, 5, fobj(0), (struct framewalk_heapctx){.depth_top = 5});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    o = walk_heap_h(l, 5, 5, fobj(0), (struct framewalk_heapctx){.depth_top = 4});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    CHECK(walk_heap_h(l, 5, 5, fobj(0), (struct framewalk_heapctx){.depth_top = 3}).why ==
+          WALK_FAIL_TORN);
+    /* ... below that frame only: the snapshot's top above it (the
+     * current frame named after it, 2) is not bounded by it */
+    o = walk_heap_h(l, 5, 5, fobj(2), (struct framewalk_heapctx){.depth_top = 2});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    CHECK(walk_heap_h(l, 5, 5, fobj(2), (struct framewalk_heapctx){.depth_top = 1}).why ==
+          WALK_FAIL_TORN);
+    /* ... not when the walk starts from the frame named before it (its
+     * frame object may run at another depth by the snapshot) */
+    chain(l, 5, 0);
+    put_fobj(l, 5, 0, 0, 1);
+    o = walk_heap_h(l, 6, 6, fobj(5), (struct framewalk_heapctx){.before = fobj(3), .depth_top = 1});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    /* ... nor for a top read after the snapshot, frame by frame */
+    chain(l, 5, 0);
+    o = walk_heap_h(l, 5, 0, fobj(0), (struct framewalk_heapctx){.depth_top = 2});
+    CHECK(o.why == WALK_OK && o.depth == 5);
+    /* 3.10: a returning top has dropped its depth already */
+    const struct py_layout *l10 = pylayout_for_version(3, 10);
+    chain(l10, 3, 0);
+    put_fobj_state(l10, 0, 1, fobj(1), 0, 1);
+    o = walk_heap_h(l10, 3, 3, fobj(0), (struct framewalk_heapctx){.depth_top = 2});
+    CHECK(o.why == WALK_OK && o.depth == 3);
+    CHECK(walk_heap_h(l10, 3, 3, fobj(0), (struct framewalk_heapctx){.depth_top = 1}).why ==
+          WALK_FAIL_TORN);
+    chain(l10, 3, 0);               /* running: no frame more */
+    CHECK(walk_heap_h(l10, 3, 3, fobj(0), (struct framewalk_heapctx){.depth_top = 2}).why ==
+          WALK_FAIL_TORN);
+
     /* The snapshot is what counts: memory changed since (2 reused and
      * 0 freed) does not matter for frames it holds ... */
     chain(l, 5, 0);
