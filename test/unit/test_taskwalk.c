@@ -311,6 +311,48 @@ static void test_list_loop(struct world *w)
     free(in);
 }
 
+/* 3.14+: a long list of tasks made one after the other (their nodes in a
+ * row, linked up or down through memory) is followed through windows of
+ * memory: every task, in order, with far fewer reads than tasks. */
+static void test_list_in_a_row(struct world *w, int down)
+{
+    enum { N = 2000 };
+    const struct py_layout *l = w->g.l;
+    const struct task_layout *tl = &w->tl;
+    size_t size = (size_t)tl->task_size;
+    uint8_t *block = calloc(N, size);
+    size_t ts_len = (size_t)tl->tstate_tasks_head + 16, in_len = (size_t)tl->interp_tasks_head + 16;
+    uint8_t *ts = calloc(1, ts_len), *in = calloc(1, in_len);
+    /* at addresses of its own: the thread state, the interpreter, the tasks */
+    uint64_t ts_at = (w->g.next + 0xfffff) & ~0xfffffull;
+    uint64_t in_at = (ts_at + ts_len + 0xfff) & ~0xfffull, at = (in_at + in_len + 0xfff) & ~0xfffull;
+    uint64_t head = ts_at + (uint64_t)tl->tstate_tasks_head;
+    w->g.next = (at + N * size + 0x1000) & ~0xfffull;
+    for (int i = 0; i < N; i++) {
+        int k = down ? N - 1 - i : i, next = down ? k - 1 : k + 1;     /* the i-th of the list */
+        uint64_t next_node = i + 1 < N ? at + (uint64_t)next * size + (uint64_t)tl->task_node : head;
+        put64(block + (size_t)k * size, tl->task_node, next_node);
+    }
+    put64(ts, l->tstate_thread_id, 0x1234);
+    put64(ts, tl->tstate_tasks_head, at + (uint64_t)(down ? N - 1 : 0) * size + (uint64_t)tl->task_node);
+    put64(in, l->interp_threads_head, ts_at);
+    put64(in, tl->interp_tasks_head, in_at + (uint64_t)tl->interp_tasks_head);
+    CHECK(memimage_add(w->g.m, at, block, N * size) == 0 &&
+          memimage_add(w->g.m, ts_at, ts, ts_len) == 0 && memimage_add(w->g.m, in_at, in, in_len) == 0);
+    static struct task_ref refs[N + 8];
+    int n = -1, ok = 1;
+    unsigned cut = 9;
+    unsigned long reads = w->r.reads;
+    CHECK(tasklist_threads(&w->x, in_at, refs, N + 8, &n, &cut) == 0 && n == N && cut == 0);
+    for (int i = 0; i < n && ok; i++)
+        ok = refs[i].task == at + (uint64_t)(down ? N - 1 - i : i) * size && refs[i].thread_ident == 0x1234;
+    CHECK(ok);
+    CHECKF(w->r.reads - reads < N / 20, "%lu reads for %d tasks", w->r.reads - reads, N);
+    free(block);
+    free(ts);
+    free(in);
+}
+
 /* A set: live keys, deleted (hash -1) and empty slots; broken headers. */
 static int count_key(void *arg, uint64_t key, int64_t hash)
 {
@@ -526,6 +568,8 @@ int main(void)
         if (minor >= 14) {
             test_lists(&w);
             test_list_loop(&w);
+            test_list_in_a_row(&w, 0);
+            test_list_in_a_row(&w, 1);
             test_rounds(&w);
         }
         world_free(&w);
