@@ -154,17 +154,35 @@ def test_live_task_cpu_shares(live, interp, tmp_path):  # noqa: F811
 def profile_idle_tasks(proftui, interp, n: int, seconds: float, tmp_path) -> Profile:
     """workloads/idle_tasks.py with n idle tasks, attached with --async
     for `seconds` once every task has started: the profile."""
-    info = tmp_path / "info.json"
-    proc = subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", info, str(n), "60"])
+    return profile_idle_tasks_side_by_side(proftui, interp, [n], seconds, tmp_path)[0]
+
+
+def profile_idle_tasks_side_by_side(proftui, interp, ns: List[int], seconds: float,
+                                    tmp_path) -> List[Profile]:
+    """One workloads/idle_tasks.py for each n of ns idle tasks, each
+    attached with --async for `seconds`, all at the same time (the same
+    machine, the same load) once every task has started: the profiles."""
+    procs, runs = [], []
     try:
-        wait_for(lambda: info.exists() and info.stat().st_size, 120, "the tasks started")
-        out = tmp_path / "p.txt"
-        res = run([proftui, "-p", str(proc.pid), "--async", "-d", f"{seconds}s", "-o", out])
-        assert res.returncode == 0, res.stderr
+        for k, n in enumerate(ns):
+            info = tmp_path / f"info{k}.json"
+            procs.append((subprocess.Popen([interp.path, WORKLOADS / "idle_tasks.py", info, str(n), "60"]),
+                          info))
+        for _, info in procs:
+            wait_for(lambda: info.exists() and info.stat().st_size, 120, "the tasks started")
+        for k, (proc, _) in enumerate(procs):
+            runs.append(subprocess.Popen([proftui, "-p", str(proc.pid), "--async", "-d", f"{seconds}s",
+                                          "-o", tmp_path / f"p{k}.txt"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        for r in runs:
+            _, err = r.communicate(timeout=60 + 10 * seconds)
+            assert r.returncode == 0, err
     finally:
-        proc.kill()
-        proc.wait()
-    return Profile.load(out)
+        for p in runs + [proc for proc, _ in procs]:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    return [Profile.load(tmp_path / f"p{k}.txt") for k in range(len(ns))]
 
 
 @pytest.mark.parametrize("interp", async_params(one_per_version_params()))
@@ -203,10 +221,17 @@ def test_100k_tasks_do_not_stall(interp, proftui, tmp_path):
     """100,000 idle tasks: the rounds go on (a few tasks are read a round,
     the rest in turn; a 3.14+ listing of them all, a read per task, is
     paced by its cost), most rounds are delivered, and the busy task, read
-    among them, has its wall time."""
-    prof = profile_idle_tasks(proftui, interp, 100000, 3, tmp_path)
+    among them, has its wall time. Delivered against a program of 100 idle
+    tasks profiled beside it for as long: on a busy machine both lose
+    rounds to the load (an absolute bound of 75 % failed once at 66 %);
+    100,000 tasks must not cost a quarter of what the machine leaves."""
+    prof, few = profile_idle_tasks_side_by_side(proftui, interp, [100000, 100], 3, tmp_path)
     taken, missed = prof.meta_count("sample"), prof.meta_count("missed")
-    assert taken >= 0.75 * (taken + missed), f"{taken} rounds taken, {missed} missed"
+    few_taken, few_missed = few.meta_count("sample"), few.meta_count("missed")
+    delivered = taken / max(1, taken + missed)
+    base = few_taken / max(1, few_taken + few_missed)
+    assert few_taken > 0 and delivered >= 0.75 * base, \
+        f"{taken} rounds taken, {missed} missed; with 100 tasks beside it {few_taken}, {few_missed}"
     busy = samples(by_task(prof).get("busy", []))
     assert busy >= 0.5 * taken, f"busy task {busy} samples in {taken} rounds"
 
