@@ -253,16 +253,18 @@ static int walk_down(struct framewalk *fw, const struct framewalk_mem *m, uint64
 static int deeper_than_told(struct framewalk *fw, const struct framewalk_mem *m, uint64_t top,
                             int32_t told, const struct framewalk_out *out)
 {
-    if (told <= 0 || out->depth == 0 || out->truncated)
+    if (told <= 0 || out->truncated)
         return 0;
     for (int d = 0; d < out->depth; d++) {
         if (out->frames[d].frame != top)
             continue;
-        int rc = 0;
+        int64_t below = out->depth - d;
+        if (below <= told || fw->l->minor < 10)
+            return below > (int64_t)told + 1;
+        int rc = 0;             /* one more: only for a top in its last steps */
         const uint8_t *fb = m->bytes(m->ctx, FRAMEWALK_HEAPSNAP, top, (size_t)fw->l->frame_size,
                                      fw->framebuf, &rc);
-        int slack = fw->l->minor < 10 || (fb && returning(fw, fb));
-        return out->depth - d > (int64_t)told + slack;
+        return below > (int64_t)told + (fb && returning(fw, fb));
     }
     return 0;
 }

@@ -50,9 +50,8 @@ struct lister {
     int pause;                  /* nodes still to read alone */
 };
 
-/* The pointer at addr: from the window when it holds it, else from a new
- * window (the pages from addr's on, as many as can be read: one when the
- * window would pass the end of a mapping), else read alone. */
+/* The pointer at addr: from the window when it holds it, else (unless
+ * windows pause) from a new window around addr's page, else read alone. */
 static int next_ptr(struct lister *ls, uint64_t addr, uint64_t *out)
 {
     if (ls->win && ls->win_len >= 8 && addr >= ls->win_at && addr - ls->win_at <= ls->win_len - 8) {
